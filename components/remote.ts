@@ -1,21 +1,47 @@
 // Every command line the deployment sends to the host, in ONE module.
 // components/deployment.ts runs these through @pulumi/command; tests/host runs the very same lines
 // over SSH on this machine. Nothing secret is ever part of a command line: secrets come on stdin.
-// CONTRACT (docs/CONTRACT.md): keep these signatures stable. Bodies: owned by the host-scripts work.
+// CONTRACT (docs/CONTRACT.md): keep these signatures stable.
+//
+// Each command is `bash -c '<fixed script>' <name> <quoted args…>`: the script text never depends on
+// the inputs (the login shell may be sh or bash), and every value reaches it as a positional argument.
+import * as fs from "fs";
+import * as path from "path";
 
 export interface RemoteSpec {
   /** Compose project name, [a-z0-9-], stable across releases. */
   appName: string;
   /** Absolute base directory on the host, e.g. /home/ec2-user/composeapp. */
   baseDir: string;
+  /** Compose file of the app, relative to the app directory. */
   composeFile: string;
+  /** Compose service that serves HTTP behind nginx; replaced gaplessly on deploy. */
   webService: string;
+  /** Path answering 2xx when the app (and its database) works, e.g. /healthz. */
   healthPath: string;
+  /** How long a new release may take to become healthy before it is rolled back. */
   healthTimeoutSeconds: number;
+  /** Releases kept on the host (current and previous are never removed). */
   keepReleases: number;
+  /** host: build images on the instance; registry: pull them. */
   deployMode: "host" | "registry";
   /** Host port nginx publishes (80 on AWS; tests use others). */
   httpPort?: number;
+}
+
+/** How long waitReady waits for cloud-init and docker on a fresh instance. */
+export const WAIT_READY_TIMEOUT_SECONDS = 600;
+
+const hostScriptsDir = path.join(__dirname, "..", "scripts", "host");
+
+/** Quote one value for a POSIX shell: '…' with each ' written as '\''. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `bash -c '<script>' <name> <args…>`, every part quoted. */
+export function bashScript(script: string, name: string, args: string[]): string {
+  return ["bash", "-c", shellQuote(script), name, ...args.map(shellQuote)].join(" ");
 }
 
 export function uploadDir(spec: RemoteSpec): string {
@@ -26,14 +52,116 @@ export function bundleRemotePath(spec: RemoteSpec, sha256: string): string {
   return `${uploadDir(spec)}/${sha256}.tar.gz`;
 }
 
-export function waitReadyCommand(_spec: RemoteSpec): string {
-  throw new Error("not implemented yet");
+/** Where a release is unpacked; `<baseDir>/current` links to the one serving. */
+export function releaseDir(spec: RemoteSpec, sha256: string): string {
+  return `${spec.baseDir}/releases/${sha256}`;
 }
 
-export function deployCommand(_spec: RemoteSpec, _sha256: string): string {
-  throw new Error("not implemented yet");
+/** Throws on a spec the host scripts would refuse anyway, so mistakes surface at preview time. */
+export function validateSpec(spec: RemoteSpec): void {
+  const problems: string[] = [];
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(spec.appName)) problems.push(`appName '${spec.appName}' must match [a-z0-9][a-z0-9-]*`);
+  if (!spec.baseDir.startsWith("/") || spec.baseDir.endsWith("/") || spec.baseDir.includes("\n")) {
+    problems.push(`baseDir '${spec.baseDir}' must be an absolute path without a trailing slash`);
+  }
+  if (!spec.healthPath.startsWith("/")) problems.push(`healthPath '${spec.healthPath}' must start with /`);
+  if (!Number.isInteger(spec.healthTimeoutSeconds) || spec.healthTimeoutSeconds < 1) {
+    problems.push(`healthTimeoutSeconds ${spec.healthTimeoutSeconds} must be a positive integer`);
+  }
+  if (!Number.isInteger(spec.keepReleases) || spec.keepReleases < 2) problems.push(`keepReleases ${spec.keepReleases} must be an integer >= 2`);
+  if (spec.httpPort !== undefined && !(Number.isInteger(spec.httpPort) && spec.httpPort >= 1 && spec.httpPort <= 65535)) {
+    problems.push(`httpPort ${spec.httpPort} must be 1..65535`);
+  }
+  if (problems.length > 0) throw new Error(`invalid remote spec: ${problems.join("; ")}`);
 }
 
-export function destroyCommand(_spec: RemoteSpec): string {
-  throw new Error("not implemented yet");
+function checkSha256(sha256: string): void {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256 hex digest: '${sha256}'`);
+}
+
+/** Cloud-init done (where it runs), docker and compose answer, <baseDir>/uploads exists. Needs no bundle. */
+export function waitReadyCommand(spec: RemoteSpec): string {
+  validateSpec(spec);
+  const script = fs.readFileSync(path.join(hostScriptsDir, "wait-ready.sh"), "utf8");
+  return bashScript(script, "wait-ready", [spec.baseDir, String(WAIT_READY_TIMEOUT_SECONDS)]);
+}
+
+// Verifies the uploaded bundle (a cut upload fails here), unpacks it into releases/<sha> through a
+// temporary directory (a release directory is complete or absent), then hands over to the deploy
+// script the release carries. stdin (the .env) passes through to it.
+const DEPLOY_PREFIX = `set -euo pipefail
+base="$1"; sha="$2"; shift 2
+bundle="$base/uploads/$sha.tar.gz"; rel="$base/releases/$sha"
+if [ -f "$bundle" ]; then
+  if ! printf '%s  %s\\n' "$sha" "$bundle" | sha256sum -c --status -; then
+    echo "[deploy] ERROR: $bundle does not match its sha256 (cut or corrupted upload): upload it again" >&2
+    exit 1
+  fi
+elif [ ! -d "$rel" ]; then
+  echo "[deploy] ERROR: bundle $bundle is missing" >&2
+  exit 1
+fi
+if [ ! -d "$rel" ]; then
+  mkdir -p "$base/releases"
+  tmp="$(mktemp -d "$base/releases/.unpack-$sha.XXXXXX")"
+  if ! tar -xzf "$bundle" -C "$tmp" || [ ! -f "$tmp/.composeapp/deploy.sh" ]; then
+    rm -rf "$tmp"
+    echo "[deploy] ERROR: $bundle does not unpack into a release with .composeapp/deploy.sh" >&2
+    exit 1
+  fi
+  chmod 755 "$tmp"
+  # Another deploy may have unpacked the same release meanwhile: then keep that one.
+  mv -T "$tmp" "$rel" 2>/dev/null || rm -rf "$tmp"
+  echo "[deploy] unpacked $sha into $rel"
+fi
+exec bash "$rel/.composeapp/deploy.sh" --base-dir "$base" "$@"
+`;
+
+/** stdin = the .env file. Verifies sha256, unpacks releases/<sha>, runs its .composeapp/deploy.sh. */
+export function deployCommand(spec: RemoteSpec, sha256: string): string {
+  validateSpec(spec);
+  checkSha256(sha256);
+  return bashScript(DEPLOY_PREFIX, "composeapp-deploy", [
+    spec.baseDir,
+    sha256,
+    "--app-name", spec.appName,
+    "--compose-file", spec.composeFile,
+    "--web-service", spec.webService,
+    "--health-path", spec.healthPath,
+    "--timeout", String(spec.healthTimeoutSeconds),
+    "--keep-releases", String(spec.keepReleases),
+    "--mode", spec.deployMode,
+    "--http-port", String(spec.httpPort ?? 80),
+  ]);
+}
+
+// Runs destroy.sh from the current release (or the newest one); succeeds when nothing is there.
+const DESTROY_PREFIX = `set -eu
+base="$1"
+script=""
+for dir in "$base/current" $(ls -1dt "$base"/releases/*/ 2>/dev/null || true); do
+  if [ -f "$dir/.composeapp/destroy.sh" ]; then script="$dir/.composeapp/destroy.sh"; break; fi
+done
+if [ -z "$script" ]; then
+  echo "[destroy] nothing deployed under $base: nothing to destroy"
+  exit 0
+fi
+exec bash "$script" "$@"
+`;
+
+/** compose down (named volumes kept); exit 0 when nothing is there. */
+export function destroyCommand(spec: RemoteSpec): string {
+  validateSpec(spec);
+  return bashScript(DESTROY_PREFIX, "composeapp-destroy", [spec.baseDir, spec.appName, spec.composeFile]);
+}
+
+/** Current/previous release, containers, health through nginx (exit 1 when failing). */
+export function statusCommand(spec: RemoteSpec): string {
+  validateSpec(spec);
+  const script = `set -eu
+base="$1"
+if [ ! -f "$base/current/.composeapp/status.sh" ]; then echo "[status] nothing deployed under $base"; exit 1; fi
+exec bash "$base/current/.composeapp/status.sh" "$@"
+`;
+  return bashScript(script, "composeapp-status", [spec.baseDir, spec.appName, String(spec.httpPort ?? 80), spec.healthPath]);
 }

@@ -1,0 +1,158 @@
+// Registry mode: build the app's images here, push them to ECR, and hand the host digest-pinned refs.
+// The host pulls with its instance role (its user data sets up the ECR credential helper), so no
+// registry password ever travels to it. In host mode (the default) this component is not created.
+
+import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { Arch, StackConfig, Stage } from "./config";
+
+/** One image to build: a compose service and its build context. */
+export interface ImageBuild {
+  /** Compose service name, e.g. "web"; also the last part of the ECR repository name. */
+  service: string;
+  /** Build context directory (the app dir for web); `docker build` applies its .dockerignore. */
+  context: string;
+  /** Dockerfile path relative to the context; default "Dockerfile". */
+  dockerfile?: string;
+}
+
+export interface RegistryImagesArgs {
+  /** Compose project name ([a-z0-9-]); repositories are named `<appName>/<service>`. */
+  appName: string;
+  /** Stage: repositories of non-prod stages are force-deleted with their images on destroy. */
+  stage: Stage;
+  /** Host CPU architecture; images are built for the matching linux platform. */
+  arch: Arch;
+  /** Images to build and push. */
+  builds: ImageBuild[];
+  /** Tag of this release's images: the bundle sha256, so tag and release id agree. */
+  tag: string;
+  /** Releases the host keeps; ECR keeps a few more images than that so rollbacks can still pull. */
+  keepReleases: number;
+  /** Tags for the repositories. */
+  tags?: Record<string, string>;
+}
+
+/** Docker platform of an EC2 architecture. */
+export function platformFor(arch: Arch): "linux/amd64" | "linux/arm64" {
+  return arch === "arm64" ? "linux/arm64" : "linux/amd64";
+}
+
+/** Images ECR keeps per repository: every kept release plus a margin for pushes that never became a release. */
+export function imagesToKeep(keepReleases: number): number {
+  return keepReleases + 5;
+}
+
+/** ECR lifecycle policy JSON: expire all but the newest `count` images. */
+export function lifecyclePolicyJson(count: number): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `keep the newest ${count} images`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: count },
+        action: { type: "expire" },
+      },
+    ],
+  });
+}
+
+/** The repository part of a digest ref: "repo@sha256:…" (or "repo:tag@sha256:…") → "repo". */
+export function repositoryOf(ref: string): string {
+  const at = ref.indexOf("@");
+  if (at <= 0 || !/^sha256:[0-9a-f]{64}$/.test(ref.slice(at + 1))) {
+    throw new Error(`image ref "${ref}" is not of the form <repository>@sha256:<digest>`);
+  }
+  const named = ref.slice(0, at);
+  // A tag, if present, follows the last "/" (a registry port comes before it).
+  const colon = named.indexOf(":", named.lastIndexOf("/") + 1);
+  return colon === -1 ? named : named.slice(0, colon);
+}
+
+export class RegistryImages extends pulumi.ComponentResource {
+  /** Service → "<repositoryUrl>@sha256:<digest>" of the pushed image. */
+  public readonly imageRefs: pulumi.Output<Record<string, string>>;
+  /** Service → ECR repository URL. */
+  public readonly repositoryUrls: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: RegistryImagesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("composeapp:images:RegistryImages", name, {}, opts);
+    if (args.builds.length === 0) throw new Error("RegistryImages: builds must name at least one service");
+
+    const refs: Record<string, pulumi.Output<string>> = {};
+    const urls: Record<string, pulumi.Output<string>> = {};
+    for (const build of args.builds) {
+      const repo = new aws.ecr.Repository(
+        `${name}-${build.service}-repo`,
+        {
+          name: `${args.appName}/${build.service}`,
+          // A tag, once pushed, always names the same image: the release id means one thing.
+          imageTagMutability: "IMMUTABLE",
+          imageScanningConfiguration: { scanOnPush: true },
+          forceDelete: args.stage !== "prod",
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+      new aws.ecr.LifecyclePolicy(
+        `${name}-${build.service}-lifecycle`,
+        { repository: repo.name, policy: lifecyclePolicyJson(imagesToKeep(args.keepReleases)) },
+        { parent: this },
+      );
+      // Short-lived push credentials for this machine only; the host never sees them.
+      const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
+      const image = new docker.Image(
+        `${name}-${build.service}-image`,
+        {
+          imageName: pulumi.interpolate`${repo.repositoryUrl}:${args.tag}`,
+          build: {
+            context: build.context,
+            dockerfile: build.dockerfile,
+            platform: platformFor(args.arch),
+          },
+          registry: {
+            server: repo.repositoryUrl,
+            username: auth.userName,
+            password: pulumi.secret(auth.password),
+          },
+        },
+        { parent: this },
+      );
+      // repoDigest is "<repositoryUrl>@sha256:…" for pushed images.
+      refs[build.service] = image.repoDigest;
+      urls[build.service] = repo.repositoryUrl;
+    }
+    this.imageRefs = pulumi.output(refs);
+    this.repositoryUrls = pulumi.output(urls);
+    this.registerOutputs({ imageRefs: this.imageRefs, repositoryUrls: this.repositoryUrls });
+  }
+}
+
+/**
+ * The registry images of a stack, or undefined in host mode (the default: the instance builds, as
+ * our users' pipelines do), so index.ts creates ECR and image resources only in registry mode.
+ * Registry mode builds the web service from the app dir, tagged with the release id (bundle sha).
+ */
+export function registryImagesFor(
+  name: string,
+  cfg: Pick<StackConfig, "app" | "host" | "stage" | "tags">,
+  appName: string,
+  releaseId: string,
+  opts?: pulumi.ComponentResourceOptions,
+): RegistryImages | undefined {
+  if (cfg.app.deployMode !== "registry") return undefined;
+  return new RegistryImages(
+    name,
+    {
+      appName,
+      stage: cfg.stage,
+      arch: cfg.host.arch,
+      builds: [{ service: cfg.app.webService, context: cfg.app.dir }],
+      tag: releaseId,
+      keepReleases: cfg.app.keepReleases,
+      tags: cfg.tags,
+    },
+    opts,
+  );
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Deploy the release this script was unpacked with (<baseDir>/releases/<sha>/.composeapp/deploy.sh).
+# stdin: the .env file (secret: written 0600, never printed).
+#
+#   build (host mode) or pull (registry mode) → migrate in a one-off container → gapless switch:
+#   start the new web container beside the old one, wait until it is healthy, reload nginx (routes
+#   to both), retire the old one, reload nginx → other services up → health through nginx →
+#   switch `current`. When the new container does not get healthy, it is removed and the old one
+#   never stopped serving. A redeploy of the current release with the same .env restarts nothing.
+set -euo pipefail
+
+script_name=deploy
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat >&2 <<'USAGE'
+usage: deploy.sh --base-dir DIR --app-name NAME [--compose-file F] [--web-service S]
+                 [--proxy-service S] [--health-path P] [--timeout SECONDS] [--keep-releases N]
+                 [--mode host|registry] [--http-port PORT] [--lock-timeout SECONDS]  < .env
+USAGE
+  exit 2
+}
+
+base_dir="" app_name="" compose_file="docker-compose.prod.yml" web_service="web"
+proxy_service="nginx" health_path="/healthz" timeout=120 keep_releases=5 mode="host"
+http_port=80 lock_timeout=300
+while (( $# )); do
+  case "$1" in
+    --base-dir) base_dir="$2" ;;
+    --app-name) app_name="$2" ;;
+    --compose-file) compose_file="$2" ;;
+    --web-service) web_service="$2" ;;
+    --proxy-service) proxy_service="$2" ;;
+    --health-path) health_path="$2" ;;
+    --timeout) timeout="$2" ;;
+    --keep-releases) keep_releases="$2" ;;
+    --mode) mode="$2" ;;
+    --http-port) http_port="$2" ;;
+    --lock-timeout) lock_timeout="$2" ;;
+    *) usage ;;
+  esac
+  shift 2 || usage
+done
+[[ "${base_dir}" == /* ]] || die "--base-dir must be an absolute path (got '${base_dir}')"
+[[ "${app_name}" =~ ^[a-z0-9][a-z0-9_-]*$ ]] || die "--app-name must match [a-z0-9][a-z0-9_-]* (got '${app_name}')"
+[[ "${mode}" == host || "${mode}" == registry ]] || die "--mode must be host or registry (got '${mode}')"
+for n in timeout keep_releases http_port lock_timeout; do
+  [[ "${!n}" =~ ^[0-9]+$ ]] || die "--${n//_/-} must be a whole number (got '${!n}')"
+done
+(( keep_releases >= 2 )) || die "--keep-releases must be at least 2"
+[[ "${health_path}" == /* ]] || die "--health-path must start with / (got '${health_path}')"
+
+release_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+release="$(basename "${release_dir}")"
+releases_dir="${base_dir}/releases"
+[[ "$(cd "${releases_dir}" 2>/dev/null && pwd -P)" == "$(dirname "${release_dir}")" ]] \
+  || die "this script must run from ${releases_dir}/<sha>/.composeapp/ (it is in ${release_dir})"
+cd "${release_dir}"
+[[ -f "${compose_file}" ]] || die "compose file '${compose_file}' not found in release ${release}"
+health_url="http://127.0.0.1:${http_port}${health_path}"
+project_dir="${base_dir}/active"   # compose runs here (see lib.sh: compose)
+
+# --- .env from stdin (0600, never echoed) ------------------------------------------------------
+[[ -t 0 ]] && die "pipe the .env file on stdin"
+incoming_env="${release_dir}/.env.incoming.$$"
+trap 'rm -f "${incoming_env}"' EXIT
+( umask 077; cat > "${incoming_env}" )
+if ! grep -q '^RELEASE_ID=' "${incoming_env}"; then
+  # The app shows RELEASE_ID and the web image is tagged with it: default to the bundle's sha.
+  printf 'RELEASE_ID=%s\n' "${release:0:12}" >> "${incoming_env}"
+fi
+export HTTP_PORT="${http_port}"
+
+# --- one deploy at a time ------------------------------------------------------------------------
+exec 9>>"${base_dir}/deploy.lock"
+if ! flock -n 9; then
+  log "another deploy holds ${base_dir}/deploy.lock; waiting up to ${lock_timeout}s"
+  flock -w "${lock_timeout}" 9 || die "another deploy still holds ${base_dir}/deploy.lock after ${lock_timeout}s"
+fi
+
+detect_compose
+log "release ${release} (app ${app_name}, $("${compose_cmd[@]}" version --short 2>/dev/null || echo compose), ${mode} mode)"
+
+# --- nothing changed? then touch nothing -----------------------------------------------------------
+current_target="$(readlink "${base_dir}/current" 2>/dev/null || true)"
+all_healthy() {
+  local ids id n=0
+  ids="$(service_containers "${web_service}" -a)"
+  for id in ${ids}; do
+    n=$((n + 1))
+    [[ "$(container_state "${id}")" == "running healthy "* || "$(container_state "${id}")" == "running none "* ]] || return 1
+  done
+  (( n >= 1 )) && curl -fsS -o /dev/null -m 5 "${health_url}" 2>/dev/null
+}
+if [[ "${current_target}" == "releases/${release}" && -f .env ]] && cmp -s "${incoming_env}" .env && all_healthy; then
+  log "release ${release} is already current and healthy, .env unchanged: nothing to do (nothing restarted)"
+  exit 0
+fi
+mv -f "${incoming_env}" .env
+log "wrote .env ($(wc -l < .env) lines, mode 0600)"
+
+# From here compose works on this release; a failure points `active` back at the serving release.
+point_link "${project_dir}" "releases/${release}"
+restore_active() {
+  if [[ -n "${current_target}" ]]; then point_link "${project_dir}" "${current_target}"; fi
+}
+
+# --- images --------------------------------------------------------------------------------------
+if [[ "${mode}" == host ]]; then
+  log "building images on the host"
+  compose build
+else
+  log "pulling images"
+  compose pull --ignore-pull-failures
+fi
+
+# --- migrations before any traffic moves -----------------------------------------------------------
+if [[ -f manage.py ]]; then
+  log "running migrations in a one-off ${web_service} container"
+  if ! compose_within "$(( timeout > 600 ? timeout : 600 ))" run --rm -T --no-deps "${web_service}" python manage.py migrate --noinput; then
+    restore_active
+    die "migrations failed: nothing was switched, the serving containers are untouched"
+  fi
+else
+  log "no manage.py in the release: no migration step"
+fi
+
+# --- switch --------------------------------------------------------------------------------------
+# shellcheck disable=SC2207 # ids are hex, no globbing or spaces
+old_ids=($(service_containers "${web_service}" -a))
+# shellcheck disable=SC2207
+old_running=($(service_containers "${web_service}"))
+
+show_logs() {
+  log "last log lines of ${1:0:12}:"
+  docker logs --tail 40 "$1" 2>&1 | sed 's/^/    /' >&2 || true
+}
+
+if (( ${#old_running[@]} == 0 )); then
+  log "no running ${web_service} container: first start, plain 'up -d'"
+  if (( ${#old_ids[@]} )); then docker rm -f "${old_ids[@]}" >/dev/null; fi
+  if ! compose up -d --remove-orphans; then
+    for id in $(service_containers "${web_service}" -a); do show_logs "${id}"; done
+    die "compose up failed"
+  fi
+  for id in $(service_containers "${web_service}"); do
+    wait_container_healthy "${id}" "${timeout}" || { show_logs "${id}"; die "${web_service} did not become healthy"; }
+  done
+else
+  target=$(( ${#old_ids[@]} + 1 ))
+  log "starting the new ${web_service} container beside ${#old_running[@]} running one(s)"
+  compose up -d --no-deps --no-recreate --scale "${web_service}=${target}" "${web_service}"
+  new_ids=()
+  for id in $(service_containers "${web_service}" -a); do
+    [[ " ${old_ids[*]} " == *" ${id} "* ]] || new_ids+=("${id}")
+  done
+  (( ${#new_ids[@]} )) || die "compose did not start a new ${web_service} container"
+  for id in "${new_ids[@]}"; do
+    if ! wait_container_healthy "${id}" "${timeout}"; then
+      show_logs "${id}"
+      log "rolling back: removing the new container(s); the old one(s) kept serving throughout"
+      docker stop -t 10 "${new_ids[@]}" >/dev/null 2>&1 || true
+      docker rm -f "${new_ids[@]}" >/dev/null 2>&1 || true
+      restore_active
+      die "new ${web_service} container did not become healthy; release $(basename "${current_target:-none}") is still serving"
+    fi
+  done
+  log "new container(s) healthy: ${new_ids[*]:0:1}…; routing to old and new"
+  reload_nginx
+  log "retiring the old container(s): ${old_ids[*]}"
+  # SIGTERM: gunicorn stops accepting (nginx retries those connections on the new container)
+  # and finishes the requests it has.
+  docker stop -t 30 "${old_ids[@]}" >/dev/null
+  reload_nginx
+  docker rm "${old_ids[@]}" >/dev/null
+  compose up -d --no-deps --no-recreate --scale "${web_service}=1" "${web_service}"
+fi
+
+# Other services (nginx, workers…): created or recreated only when their config or image changed.
+others=()
+while IFS= read -r service; do
+  [[ -n "${service}" && "${service}" != "${web_service}" ]] && others+=("${service}")
+done < <(compose config --services)
+if (( ${#others[@]} )); then
+  log "bringing up ${others[*]} (recreated only if changed)"
+  compose up -d --no-deps --remove-orphans "${others[@]}"
+fi
+
+log "waiting for ${health_url} through nginx (up to ${timeout}s)"
+wait_http_ok "${health_url}" "${timeout}" || {
+  for id in $(service_containers "${web_service}"); do show_logs "${id}"; done
+  die "${health_url} did not answer 2xx within ${timeout}s"
+}
+
+# --- current → this release (atomic), remember the previous one ----------------------------------------
+if [[ "${current_target}" != "releases/${release}" ]]; then
+  point_link "${base_dir}/current" "releases/${release}"
+  if [[ -n "${current_target}" ]]; then point_link "${base_dir}/previous" "${current_target}"; fi
+fi
+touch "${release_dir}"
+log "current → releases/${release}"
+
+# --- keep the last N releases (never current or previous), prune dangling images ------------------------
+keep_current="$(readlink "${base_dir}/current" 2>/dev/null || true)"
+keep_previous="$(readlink "${base_dir}/previous" 2>/dev/null || true)"
+n=0
+while IFS= read -r old; do
+  [[ -n "${old}" ]] || continue
+  n=$((n + 1))
+  [[ "releases/${old}" == "${keep_current}" || "releases/${old}" == "${keep_previous}" ]] && continue
+  (( n > keep_releases )) || continue
+  log "removing old release ${old}"
+  old_release_id="$(sed -n 's/^RELEASE_ID=//p' "${releases_dir}/${old}/.env" 2>/dev/null | tail -n 1)"
+  rm -rf "${releases_dir:?}/${old}" "${base_dir}/uploads/${old}.tar.gz"
+  if [[ -n "${old_release_id}" ]]; then
+    # That release's images (tagged with its RELEASE_ID); in-use images are refused by docker.
+    docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -F ":${old_release_id}" | grep -E ":${old_release_id}\$" \
+      | xargs -r docker image rm >/dev/null 2>&1 || true
+  fi
+done < <(cd "${releases_dir}" && ls -1t)
+docker image prune -f >/dev/null 2>&1 || true
+log "deployed ${release}"

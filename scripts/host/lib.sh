@@ -1,0 +1,97 @@
+# Shared helpers for the host scripts (sourced, not run). Works with compose v2 (`docker compose`)
+# and v1 (`docker-compose`).
+# shellcheck shell=bash
+
+log() { printf '[%s] %s\n' "${script_name:-composeapp}" "$*"; }
+die() { printf '[%s] ERROR: %s\n' "${script_name:-composeapp}" "$*" >&2; exit 1; }
+
+# Sets compose_cmd to the compose CLI present on this host.
+detect_compose() {
+  if docker compose version >/dev/null 2>&1; then
+    compose_cmd=(docker compose)
+  elif command -v docker-compose >/dev/null 2>&1; then
+    compose_cmd=(docker-compose)
+  else
+    die "neither 'docker compose' (v2 plugin) nor 'docker-compose' (v1) is installed"
+  fi
+}
+
+# compose ARGS...: run compose for this app. The project name is fixed, so releases share
+# containers, and the project directory is the stable link <baseDir>/active rather than
+# releases/<sha>: compose v1 hashes the absolute build path into each service's config, and a path
+# that changed with every release would recreate nginx (a gap) on every deploy.
+# Needs: compose_cmd, app_name, compose_file, project_dir.
+compose() {
+  "${compose_cmd[@]}" -p "${app_name:?}" --project-directory "${project_dir:?}" \
+    -f "${project_dir:?}/${compose_file:?}" "$@"
+}
+
+# compose_within SECONDS ARGS...: compose, killed after SECONDS.
+compose_within() {
+  local seconds="$1"; shift
+  timeout "${seconds}" "${compose_cmd[@]}" -p "${app_name:?}" --project-directory "${project_dir:?}" \
+    -f "${project_dir:?}/${compose_file:?}" "$@"
+}
+
+# point_link LINK TARGET: atomically (re)point the symlink LINK at TARGET (relative to LINK's dir).
+point_link() {
+  ln -sfn "$2" "$1.tmp.$$"
+  mv -T "$1.tmp.$$" "$1"
+}
+
+# Container ids of one service of this app; pass -a to include stopped ones.
+service_containers() {
+  local service="$1"; shift
+  docker ps -q "$@" \
+    --filter "label=com.docker.compose.project=${app_name:?}" \
+    --filter "label=com.docker.compose.service=${service}"
+}
+
+# "status health restarts" of a container, health "none" without a healthcheck.
+container_state() {
+  docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.RestartCount}}' "$1" 2>/dev/null || echo "gone none 0"
+}
+
+# Wait (bounded) until container $1 is healthy (or running, when it has no healthcheck).
+# Returns non-zero as soon as it is unhealthy, gone, or crash-looping.
+wait_container_healthy() {
+  local id="$1" timeout="$2" deadline state status health restarts
+  deadline=$((SECONDS + timeout))
+  while :; do
+    state="$(container_state "${id}")"
+    read -r status health restarts <<<"${state}"
+    case "${status}/${health}" in
+      running/healthy) return 0 ;;
+      running/none) return 0 ;;
+      */unhealthy) log "container ${id:0:12} is unhealthy"; return 1 ;;
+      gone/*|dead/*) log "container ${id:0:12} is ${status}"; return 1 ;;
+    esac
+    if (( restarts >= 3 )); then log "container ${id:0:12} restarted ${restarts} times"; return 1; fi
+    if (( SECONDS >= deadline )); then log "container ${id:0:12} not healthy after ${timeout}s (${status}/${health})"; return 1; fi
+    sleep 1
+  done
+}
+
+# GET http://127.0.0.1:<port><path> until it answers 2xx (bounded).
+wait_http_ok() {
+  local url="$1" timeout="$2" deadline
+  deadline=$((SECONDS + timeout))
+  until curl -fsS -o /dev/null -m 5 "${url}" 2>/dev/null; do
+    if (( SECONDS >= deadline )); then return 1; fi
+    sleep 1
+  done
+}
+
+# Make nginx re-read its config, which re-resolves the web service's containers through Docker DNS.
+reload_nginx() {
+  local id
+  for id in $(service_containers "${proxy_service:?}"); do
+    if docker exec "${id}" nginx -t -q && docker exec "${id}" nginx -s reload; then
+      log "reloaded nginx (${id:0:12})"
+    else
+      log "WARNING: nginx reload failed in ${id:0:12}"
+    fi
+  done
+  # The reload is asynchronous: give the master a moment to start the new workers.
+  sleep 1
+}

@@ -1,0 +1,234 @@
+// The sandbox commands (up, destroy, list, reap) written against a small workspace interface, so
+// tests drive them with a fake that records calls; workspace.ts adapts the real LocalWorkspace.
+
+import {
+  assertSandboxName,
+  ConfigMap,
+  expiresAt,
+  formatDuration,
+  isExpired,
+  isSandbox,
+  isProtectedStack,
+  readRecord,
+  SandboxError,
+  SandboxRecord,
+  sandboxConfig,
+  SettingsValue,
+} from "./rules";
+
+/** One stack of the project, as the commands use it. */
+export interface SandboxStack {
+  readonly name: string;
+  setAllConfig(config: ConfigMap): Promise<void>;
+  /** `pulumi up`; progress goes to onOutput. */
+  up(onOutput: (text: string) => void): Promise<void>;
+  /** `pulumi destroy`; progress goes to onOutput. */
+  destroy(onOutput: (text: string) => void): Promise<void>;
+  /** Stack outputs as plain values (secrets included as their values). */
+  outputs(): Promise<Record<string, unknown>>;
+  /**
+   * Update history, newest first: when each ran and the config it ran with. Read from the backend, so
+   * it works on a fresh CI checkout where no Pulumi.<stack>.yaml exists.
+   */
+  history(): Promise<{ startTime: Date; config: ConfigMap }[]>;
+}
+
+/** The project's workspace, as the commands use it. */
+export interface SandboxWorkspace {
+  /** Pulumi project name (Pulumi.yaml `name`): the namespace of the program's config keys. */
+  projectName(): Promise<string>;
+  /** The `config:` of a committed stack settings file (Pulumi.<stack>.yaml), values as YAML parsed them. */
+  stackSettingsConfig(stackName: string): Promise<Record<string, SettingsValue>>;
+  /** Names of the project's stacks in the backend. */
+  listStacks(): Promise<string[]>;
+  /** The stack, or undefined when the backend has no stack of that name. */
+  selectStack(name: string): Promise<SandboxStack | undefined>;
+  createOrSelectStack(name: string): Promise<SandboxStack>;
+  /** `pulumi stack rm` (also deletes the local Pulumi.<stack>.yaml). */
+  removeStack(name: string): Promise<void>;
+}
+
+/** What the commands need from the world besides the workspace; injected for tests. */
+export interface CommandContext {
+  workspace: SandboxWorkspace;
+  now: () => Date;
+  /** Results for the person or the CI step (stdout). */
+  print: (line: string) => void;
+  /** Progress and warnings (stderr). */
+  log: (text: string) => void;
+  /** Throws with the fix when AWS credentials are missing; called only right before AWS is touched. */
+  checkAwsCredentials: () => void;
+}
+
+/** The stack the sandbox settings are copied from. */
+export const TEMPLATE_STACK = "dev";
+
+/** What `up` reports. */
+export interface UpResult {
+  name: string;
+  url?: string;
+  owner: string;
+  expiresAt: string;
+  created: boolean;
+}
+
+/** The newest recorded config of a stack: the config its last update ran with. */
+async function lastRecord(stack: SandboxStack, project: string): Promise<{ record: SandboxRecord; history: { startTime: Date }[] }> {
+  const history = await stack.history();
+  return { record: readRecord(history[0]?.config, project), history };
+}
+
+function refuseNonSandbox(name: string, record: SandboxRecord): void {
+  if (record.stage !== undefined && record.stage !== "sandbox") {
+    throw new SandboxError(`stack '${name}' exists but is not a sandbox (its last update ran with stage ${record.stage}); refusing to touch it`);
+  }
+}
+
+/** Creates or updates sandbox `name` from dev's settings, records owner + expiry, and deploys it. */
+export async function upSandbox(ctx: CommandContext, name: string, opts: { ttlMs: number; owner: string }): Promise<UpResult> {
+  assertSandboxName(name);
+  const project = await ctx.workspace.projectName();
+  let devSettings: Record<string, SettingsValue>;
+  try {
+    devSettings = await ctx.workspace.stackSettingsConfig(TEMPLATE_STACK);
+  } catch (err) {
+    throw new SandboxError(`cannot read Pulumi.${TEMPLATE_STACK}.yaml, the settings sandboxes start from: ${(err as Error).message}`);
+  }
+  const existing = await ctx.workspace.selectStack(name);
+  if (existing) refuseNonSandbox(name, (await lastRecord(existing, project)).record);
+  ctx.checkAwsCredentials();
+  const expires = expiresAt(ctx.now(), opts.ttlMs);
+  const { config, skippedSecrets } = sandboxConfig(devSettings, { project, owner: opts.owner, expiresAt: expires });
+  if (skippedSecrets.length > 0) {
+    ctx.log(`note: not copied from Pulumi.${TEMPLATE_STACK}.yaml (secrets encrypted for dev): ${skippedSecrets.join(", ")}\n`);
+  }
+  const stack = existing ?? (await ctx.workspace.createOrSelectStack(name));
+  await stack.setAllConfig(config);
+  ctx.log(`${existing ? "updating" : "creating"} sandbox ${name} (owner ${opts.owner}, expires ${expires})\n`);
+  await stack.up(ctx.log);
+  const outputs = await stack.outputs();
+  const url = typeof outputs.url === "string" ? outputs.url : undefined;
+  return { name, url, owner: opts.owner, expiresAt: expires, created: !existing };
+}
+
+/** Destroys sandbox `name` and removes its stack. Returns false (and succeeds) when it never existed. */
+export async function destroySandbox(ctx: CommandContext, name: string): Promise<boolean> {
+  assertSandboxName(name);
+  const project = await ctx.workspace.projectName();
+  const stack = await ctx.workspace.selectStack(name);
+  if (!stack) {
+    ctx.print(`sandbox ${name} does not exist; nothing to destroy`);
+    return false;
+  }
+  refuseNonSandbox(name, (await lastRecord(stack, project)).record);
+  ctx.checkAwsCredentials();
+  ctx.log(`destroying sandbox ${name}\n`);
+  await stack.destroy(ctx.log);
+  await ctx.workspace.removeStack(name);
+  ctx.print(`sandbox ${name} destroyed and its stack removed`);
+  return true;
+}
+
+/** One row of `list`. */
+export interface SandboxInfo {
+  name: string;
+  owner?: string;
+  /** Since the first update. */
+  ageMs?: number;
+  /** Until the recorded expiry; negative when expired. */
+  ttlLeftMs?: number;
+  expiresAt?: string;
+  url?: string;
+}
+
+/** Every sandbox of the project (stage sandbox, never dev/prod), with owner, age, TTL left and URL. */
+export async function listSandboxes(ctx: CommandContext): Promise<SandboxInfo[]> {
+  const project = await ctx.workspace.projectName();
+  const now = ctx.now().getTime();
+  const rows: SandboxInfo[] = [];
+  for (const name of (await ctx.workspace.listStacks()).sort()) {
+    if (isProtectedStack(name)) continue;
+    const stack = await ctx.workspace.selectStack(name);
+    if (!stack) continue;
+    const { record, history } = await lastRecord(stack, project);
+    if (!isSandbox(name, record)) continue;
+    const first = history[history.length - 1];
+    const outputs = await stack.outputs();
+    rows.push({
+      name,
+      owner: record.owner,
+      ageMs: first ? now - first.startTime.getTime() : undefined,
+      ttlLeftMs: record.expiresAt ? record.expiresAt.getTime() - now : undefined,
+      expiresAt: record.expiresAt?.toISOString(),
+      url: typeof outputs.url === "string" ? outputs.url : undefined,
+    });
+  }
+  return rows;
+}
+
+/** Renders `list` rows as an aligned table. */
+export function formatSandboxTable(rows: SandboxInfo[]): string {
+  if (rows.length === 0) return "no sandboxes";
+  const table = [["NAME", "OWNER", "AGE", "TTL LEFT", "URL"]];
+  for (const row of rows) {
+    table.push([
+      row.name,
+      row.owner ?? "-",
+      row.ageMs === undefined ? "-" : formatDuration(row.ageMs),
+      row.ttlLeftMs === undefined ? "no expiry" : formatDuration(row.ttlLeftMs),
+      row.url ?? "-",
+    ]);
+  }
+  const widths = table[0].map((_, col) => Math.max(...table.map((line) => line[col].length)));
+  return table.map((line) => line.map((cell, col) => cell.padEnd(widths[col])).join("  ").trimEnd()).join("\n");
+}
+
+/** What `reap` did. */
+export interface ReapResult {
+  destroyed: string[];
+  failed: { name: string; error: string }[];
+  kept: string[];
+}
+
+/**
+ * Destroys every sandbox past its expiry (stage sandbox only, never dev/prod) and removes its stack.
+ * One failure does not stop the others; the caller exits non-zero when any failed.
+ */
+export async function reapSandboxes(ctx: CommandContext, opts: { dryRun: boolean }): Promise<ReapResult> {
+  const project = await ctx.workspace.projectName();
+  const now = ctx.now();
+  const result: ReapResult = { destroyed: [], failed: [], kept: [] };
+  let credentialsChecked = false;
+  for (const name of (await ctx.workspace.listStacks()).sort()) {
+    if (isProtectedStack(name)) continue;
+    const stack = await ctx.workspace.selectStack(name);
+    if (!stack) continue;
+    const { record } = await lastRecord(stack, project);
+    if (!isSandbox(name, record)) continue;
+    if (!isExpired(record, now)) {
+      result.kept.push(name);
+      continue;
+    }
+    if (opts.dryRun) {
+      ctx.print(`would destroy ${name} (expired ${record.expiresAt?.toISOString()}, owner ${record.owner ?? "unknown"})`);
+      result.destroyed.push(name);
+      continue;
+    }
+    if (!credentialsChecked) {
+      ctx.checkAwsCredentials();
+      credentialsChecked = true;
+    }
+    try {
+      ctx.log(`reaping ${name} (expired ${record.expiresAt?.toISOString()}, owner ${record.owner ?? "unknown"})\n`);
+      await stack.destroy(ctx.log);
+      await ctx.workspace.removeStack(name);
+      ctx.print(`destroyed ${name}`);
+      result.destroyed.push(name);
+    } catch (err) {
+      const error = (err as Error).message;
+      ctx.print(`FAILED to destroy ${name}: ${error}`);
+      result.failed.push({ name, error });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,51 @@
+// The real SandboxWorkspace: a thin adapter over the Automation API's LocalWorkspace (project root as
+// workDir, so the program, Pulumi.yaml and Pulumi.dev.yaml are the committed ones).
+
+import { LocalWorkspace, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { Backend } from "./environment";
+import { ConfigMap, SettingsValue } from "./rules";
+import { SandboxStack, SandboxWorkspace } from "./commands";
+
+function adaptStack(stack: Stack): SandboxStack {
+  return {
+    name: stack.name,
+    setAllConfig: (config: ConfigMap) => stack.setAllConfig(config),
+    up: async (onOutput) => {
+      await stack.up({ onOutput, color: "never" });
+    },
+    destroy: async (onOutput) => {
+      await stack.destroy({ onOutput, color: "never" });
+    },
+    outputs: async () => {
+      const outputs = await stack.outputs();
+      return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
+    },
+    // showSecrets false: reading the record must not need the secrets provider.
+    history: async () =>
+      (await stack.history(undefined, undefined, false)).map((update) => ({ startTime: update.startTime, config: update.config ?? {} })),
+  };
+}
+
+/** Opens the project at `projectDir` on `backend`. Requires the Pulumi CLI (checked by the caller). */
+export async function openWorkspace(projectDir: string, backend: Backend): Promise<SandboxWorkspace> {
+  const ws = await LocalWorkspace.create({
+    workDir: projectDir,
+    envVars: { PULUMI_SKIP_UPDATE_CHECK: "true", ...backend.envVars },
+    secretsProvider: backend.secretsProvider,
+  });
+  return {
+    projectName: async () => (await ws.projectSettings()).name,
+    stackSettingsConfig: async (stackName) => ((await ws.stackSettings(stackName)).config ?? {}) as Record<string, SettingsValue>,
+    listStacks: async () => (await ws.listStacks()).map((summary) => summary.name),
+    selectStack: async (name) => {
+      try {
+        return adaptStack(await Stack.select(name, ws));
+      } catch (err) {
+        if (err instanceof StackNotFoundError) return undefined;
+        throw err;
+      }
+    },
+    createOrSelectStack: async (name) => adaptStack(await Stack.createOrSelect(name, ws)),
+    removeStack: (name) => ws.removeStack(name),
+  };
+}

@@ -1,0 +1,97 @@
+// `npm run plan -- --stack <dev|prod|NAME> [--json]`
+// The offline plan: runs the real program under the mock engine (no AWS credentials, no Pulumi CLI)
+// and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate
+// and the policy pack's verdict. Exits 1 when a (mandatory) policy fails, 2 on a usage/program error.
+import { PRICES } from "./lib/plan/cost";
+import { PlanResult, runPlan, summaryLine } from "./lib/plan/run";
+import { keySettings } from "./lib/plan/tree";
+
+const USAGE = "usage: npm run plan -- --stack <dev|prod|NAME> [--json]";
+
+export function parseArgs(argv: string[]): { stack: string; json: boolean } {
+  let stack: string | undefined;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--json") json = true;
+    else if (arg === "--stack" || arg === "-s") stack = argv[++i];
+    else if (arg.startsWith("--stack=")) stack = arg.slice("--stack=".length);
+    else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+  }
+  if (!stack) throw new Error(`--stack is required\n${USAGE}`);
+  return { stack, json };
+}
+
+const mmss = (s: number): string => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+const money = (x: number | undefined): string => (x === undefined ? "unknown price" : `$${x.toFixed(2)}`);
+
+export function renderText(plan: PlanResult): string {
+  const out: string[] = [];
+  out.push(`Offline plan for stack "${plan.stack}" in ${plan.region}${plan.sandbox ? " (sandbox: dev settings, stage sandbox)" : ""}`);
+  out.push("", "Resources (component hierarchy):", plan.tree);
+
+  const cp = plan.criticalPath;
+  out.push("", `Critical path of a first \`pulumi up\` (typical ~${Math.round(cp.typicalSeconds / 60)} min, range ${mmss(cp.lowSeconds)}–${mmss(cp.highSeconds)}; estimates):`);
+  for (const step of cp.steps) {
+    out.push(`  ${mmss(step.finishSeconds).padStart(7)}  ${step.type} ${step.name}  (${mmss(step.duration.lowSeconds)}–${mmss(step.duration.highSeconds)}: ${step.duration.basis})`);
+  }
+
+  out.push("", `Monthly cost in ${plan.region} (on-demand, ${PRICES.hoursPerMonth} h/month, prices of ${plan.cost.retrieved}, sources in scripts/prices.json):`);
+  for (const line of plan.cost.lines) {
+    out.push(`  ${money(line.monthly).padStart(9)}${line.hasUnknown ? "+?" : "  "} ${line.type} ${line.name}`);
+    for (const item of line.items) out.push(`             ${item.what}: ${money(item.monthly)}${item.note ? ` (${item.note})` : ""}`);
+  }
+  out.push(`  ${money(plan.cost.totalMonthly).padStart(9)}   total${plan.cost.unknownItems ? ` (without ${plan.cost.unknownItems} item(s) of unknown price)` : ""}; data transfer and usage-based charges not included`);
+
+  out.push("", "Policy (policy/rules.ts, all mandatory):");
+  if (plan.violations.length === 0) out.push("  all rules pass");
+  for (const v of plan.violations) out.push(`  FAIL ${v.policy}: ${v.resource}: ${v.message}`);
+
+  out.push("", summaryLine(plan));
+  return out.join("\n");
+}
+
+export function renderJson(plan: PlanResult): string {
+  return JSON.stringify({
+    stack: plan.stack,
+    region: plan.region,
+    sandbox: plan.sandbox,
+    resources: plan.resources.map((r) => ({
+      urn: r.urn, type: r.type, name: r.name, parent: r.parent, protect: r.protect, dependencies: r.dependencies, settings: keySettings(r),
+    })),
+    criticalPath: plan.criticalPath,
+    cost: plan.cost,
+    violations: plan.violations,
+    summary: summaryLine(plan),
+  }, null, 2);
+}
+
+/** Writes `text` and exits once stdout has flushed (process.exit alone can cut a piped output). */
+function finish(text: string, code: number): void {
+  process.stdout.write(`${text}\n`, () => process.exit(code));
+}
+
+async function main(): Promise<void> {
+  let args: { stack: string; json: boolean };
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error((e as Error).message);
+    return process.exit(2);
+  }
+  let plan: PlanResult;
+  try {
+    plan = await runPlan({ stack: args.stack });
+  } catch (e) {
+    console.error(`plan ${args.stack}: the program failed under the mock engine:\n${(e as Error).message}`);
+    return process.exit(2);
+  }
+  finish(args.json ? renderJson(plan) : renderText(plan), plan.violations.length > 0 ? 1 : 0);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,147 @@
+// Sandboxes: short-lived copies of the dev stack, one per person or per pull request.
+//
+//   npm run sandbox -- up <name> [--ttl 72h] [--owner alice] [--json]
+//   npm run sandbox -- destroy <name>
+//   npm run sandbox -- list [--json]
+//   npm run sandbox -- reap [--dry-run]
+//
+// Zero configuration: state in .pulumi-state/ (git-ignored) with a generated passphrase, unless
+// PULUMI_BACKEND_URL is set (CI). Results go to stdout, Pulumi's progress to stderr.
+
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "util";
+import {
+  CommandContext,
+  destroySandbox,
+  formatSandboxTable,
+  listSandboxes,
+  reapSandboxes,
+  upSandbox,
+} from "./lib/sandbox/commands";
+import {
+  Backend,
+  checkAwsCredentials,
+  checkPulumiCli,
+  prepareLocalBackend,
+  resolveBackend,
+  Runner,
+} from "./lib/sandbox/environment";
+import { assertSandboxName, DEFAULT_TTL, parseTtl, resolveOwner, SandboxError } from "./lib/sandbox/rules";
+import { openWorkspace } from "./lib/sandbox/workspace";
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+const USAGE = `usage: npm run sandbox -- <command> [name] [options]
+
+commands:
+  up <name>        create or update sandbox <name> from Pulumi.dev.yaml (sandbox-safe sizes), deploy it
+  destroy <name>   destroy sandbox <name> and remove its stack (succeeds when it does not exist)
+  list             show every sandbox: name, owner, age, TTL left, URL
+  reap             destroy every sandbox past its TTL
+
+options:
+  --ttl <30m|72h|7d>  lifetime from now (up; default ${DEFAULT_TTL}; 1h..30d); every up renews it
+  --owner <who>       recorded owner (up; default $GITHUB_ACTOR, git user.email, $USER)
+  --json              machine-readable result on stdout (up, list)
+  --dry-run           show what reap would destroy
+
+names: lowercase letters, digits and '-', start with a letter, at most 40 characters, not dev/prod.
+state: .pulumi-state/ in the project unless PULUMI_BACKEND_URL is set.`;
+
+const runProcess: Runner = (command, args) => {
+  const result = spawnSync(command, args, { encoding: "utf8", timeout: 30_000 });
+  return { error: result.error, status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
+};
+
+function gitEmail(): string | undefined {
+  const result = runProcess("git", ["config", "user.email"]);
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+function warn(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ttl: { type: "string" },
+      owner: { type: "string" },
+      json: { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [command, name, ...extra] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE + "\n");
+    return values.help ? 0 : 2;
+  }
+  if (!["up", "destroy", "list", "reap"].includes(command)) throw new SandboxError(`unknown command '${command}'\n\n${USAGE}`);
+  if ((command === "up" || command === "destroy") && !name) throw new SandboxError(`'${command}' needs a sandbox name, e.g. pr-42`);
+  if (extra.length > 0 || ((command === "list" || command === "reap") && name)) {
+    throw new SandboxError(`unexpected argument(s): ${(name && (command === "list" || command === "reap") ? [name, ...extra] : extra).join(" ")}`);
+  }
+  // Validate cheap inputs before anything slow.
+  const ttlMs = parseTtl(values.ttl ?? DEFAULT_TTL);
+  if (name) assertSandboxName(name);
+
+  checkPulumiCli(runProcess, warn);
+  const backend: Backend = resolveBackend(process.env, PROJECT_DIR);
+  if (prepareLocalBackend(backend)) {
+    warn(`generated the local state passphrase ${backend.passphraseFileToCreate}; it encrypts the secrets in ` +
+      `${path.dirname(backend.passphraseFileToCreate ?? "")}, keep the two together`);
+  }
+  process.stderr.write(`state backend: ${backend.url}\n`);
+
+  const ctx: CommandContext = {
+    workspace: await openWorkspace(PROJECT_DIR, backend),
+    now: () => new Date(),
+    print: (line) => process.stdout.write(line + "\n"),
+    log: (text) => process.stderr.write(text),
+    checkAwsCredentials: () => checkAwsCredentials(process.env, os.homedir(), fs.existsSync),
+  };
+
+  switch (command) {
+    case "up": {
+      const owner = resolveOwner({ flag: values.owner, githubActor: process.env.GITHUB_ACTOR, gitEmail: gitEmail(), user: process.env.USER });
+      const result = await upSandbox(ctx, name, { ttlMs, owner });
+      ctx.print(values.json ? JSON.stringify(result) :
+        `sandbox ${result.name}: ${result.url ?? "(no url output)"} (owner ${result.owner}, expires ${result.expiresAt})`);
+      return 0;
+    }
+    case "destroy":
+      await destroySandbox(ctx, name);
+      return 0;
+    case "list": {
+      const rows = await listSandboxes(ctx);
+      ctx.print(values.json ? JSON.stringify(rows) : formatSandboxTable(rows));
+      return 0;
+    }
+    default: {
+      const result = await reapSandboxes(ctx, { dryRun: values["dry-run"] ?? false });
+      ctx.print(`reap: ${result.destroyed.length} ${values["dry-run"] ? "to destroy" : "destroyed"}, ` +
+        `${result.kept.length} still within TTL, ${result.failed.length} failed`);
+      return result.failed.length > 0 ? 1 : 0;
+    }
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      // Known failures print just the reason and the fix; anything else keeps its stack trace.
+      const known = err instanceof SandboxError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"));
+      process.stderr.write(`sandbox: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+export { main };

@@ -1,0 +1,754 @@
+// The host half of the deployment, for real: the bundle built by components/bundle.ts is uploaded over
+// SFTP and deployed with the very command lines of components/remote.ts, over SSH, to this machine
+// (tests/host/run.sh has started sshd, the shared dockerd and PostgreSQL). It checks the app through
+// nginx, injects five faults, watches for leaked secrets and measures deploy times and failed requests.
+// Run by tests/host/run.sh; the environment it reads is documented in readEnv().
+
+import { execFile, spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import { createBundle } from "../../components/bundle";
+import * as remote from "../../components/remote";
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers (no I/O): formatting and bookkeeping.
+
+/** What a request loop saw. */
+export interface LoopStats {
+  total: number;
+  errors: number;
+  non2xx: number;
+  /** X-Release-Id of each 2xx answer → count. */
+  releases: Record<string, number>;
+  durationMs: number;
+  /** A few failure descriptions, for the log. */
+  samples: string[];
+}
+
+/** Failed requests: transport errors plus answers outside 2xx. */
+export function failedRequests(stats: LoopStats): number {
+  return stats.errors + stats.non2xx;
+}
+
+/** Seconds with one decimal, as printed in the summary. */
+export function seconds(ms: number | undefined): string {
+  return ms === undefined ? "n/a" : (ms / 1000).toFixed(1);
+}
+
+/** The exact last line the issue asks for. */
+export function summaryLine(m: {
+  firstDeployMs?: number;
+  redeployMs?: number;
+  restartFloorMs?: number;
+  failedRequests?: number;
+  faultsSurvived: number;
+}): string {
+  const ratio =
+    m.redeployMs !== undefined && m.restartFloorMs !== undefined && m.restartFloorMs > 0
+      ? (m.redeployMs / m.restartFloorMs).toFixed(2)
+      : "n/a";
+  return (
+    `host-e2e: first_deploy_s=${seconds(m.firstDeployMs)} redeploy_s=${seconds(m.redeployMs)} ` +
+    `restart_floor_s=${seconds(m.restartFloorMs)} redeploy_ratio=${ratio} ` +
+    `failed_requests=${m.failedRequests ?? "n/a"} faults_survived=${m.faultsSurvived}/5`
+  );
+}
+
+/** Which of the secrets occur in a text (names only: never print the values). */
+export function leakedSecrets(text: string, secrets: Record<string, string>): string[] {
+  return Object.entries(secrets)
+    .filter(([, value]) => value.length >= 8 && text.includes(value))
+    .map(([name]) => name);
+}
+
+/** The .env the deployment writes from stdin: the app reads these (app/site_config/settings.py). */
+export function renderEnvFile(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join("");
+}
+
+/** Release id the app reports for a bundle: the deploy uses the bundle's sha256 (or a prefix of it). */
+export function isReleaseOf(releaseId: string | undefined, sha256: string): boolean {
+  return releaseId !== undefined && releaseId.length >= 7 && sha256.startsWith(releaseId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment and fixed settings.
+
+function readEnv() {
+  const need = (name: string): string => {
+    const value = process.env[name];
+    if (!value) throw new Error(`e2e: environment variable ${name} is not set (run tests/host/run.sh)`);
+    return value;
+  };
+  return {
+    sshPort: need("SSH_PORT"), // tests/host/lib/sshd.sh env
+    sshKey: need("SSH_KEY"),
+    knownHosts: need("SSH_KNOWN_HOSTS"),
+    sshUser: need("SSH_USER"),
+    deployHome: need("DEPLOY_HOME"),
+    dbHost: need("DB_HOST_FOR_CONTAINERS"), // tests/host/lib/postgres.sh env
+    dbPort: need("DB_PORT"),
+    dbName: need("DB_NAME"),
+    dbUser: need("DB_USER"),
+    dbPasswordFile: need("DB_PASSWORD_FILE"),
+    dockerHost: need("DOCKER_HOST"), // tests/host/lib/dockerd.sh env
+    httpPort: Number(need("HTTP_PORT")),
+    workDir: need("E2E_WORK_DIR"),
+    summaryFile: need("SUMMARY_FILE"),
+  };
+}
+
+const env = readEnv();
+const repoRoot = path.resolve(__dirname, "../..");
+const appDir = path.join(repoRoot, "app");
+const hostScriptsDir = path.join(repoRoot, "scripts/host");
+const libDir = path.join(__dirname, "lib");
+const spec: remote.RemoteSpec = {
+  appName: "e2e",
+  baseDir: `${env.deployHome}/composeapp`,
+  composeFile: "docker-compose.prod.yml",
+  webService: "web",
+  healthPath: "/healthz",
+  healthTimeoutSeconds: 60,
+  keepReleases: 5,
+  deployMode: "host",
+  httpPort: env.httpPort,
+};
+const dbPassword = fs.readFileSync(env.dbPasswordFile, "utf8").trim();
+const djangoSecretKey = crypto.randomBytes(24).toString("hex");
+const secrets = { DB_PASSWORD: dbPassword, DJANGO_SECRET_KEY: djangoSecretKey };
+/** Request loops: at least this many requests, this many in flight. */
+const LOOP_MIN_REQUESTS = 2000;
+const LOOP_CONCURRENCY = 4;
+/** Pause between one worker's requests, so the loop spans the deploy without starving it of CPU. */
+const LOOP_PAUSE_MS = Number(process.env.E2E_LOOP_PAUSE_MS ?? "10");
+
+// ---------------------------------------------------------------------------------------------
+// Running commands: every output is kept (the secret scan reads it) and logged to a file.
+
+interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  timedOut: boolean;
+}
+
+const transcript: string[] = [];
+fs.mkdirSync(env.workDir, { recursive: true });
+const commandLog = path.join(env.workDir, "commands.log");
+fs.writeFileSync(commandLog, "");
+
+function log(message: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+function run(
+  label: string,
+  command: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<CommandResult> {
+  const timeoutMs = opts.timeoutMs ?? 600_000;
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on("error", () => undefined); // the command may exit before reading stdin
+    child.stdin.end(opts.input ?? "");
+    child.on("error", (error) => (stderr += `spawn failed: ${error.message}\n`));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const ms = Date.now() - started;
+      transcript.push(stdout, stderr);
+      fs.appendFileSync(
+        commandLog,
+        `### ${label} (exit ${code}${timedOut ? ", TIMED OUT" : ""}, ${ms} ms)\n$ ${command} ${args.join(" ")}\n` +
+          `--- stdout\n${stdout}--- stderr\n${stderr}\n`,
+      );
+      resolve({ code, stdout, stderr, ms, timedOut });
+    });
+  });
+}
+
+const sshOptions = [
+  "-F", "/dev/null",
+  "-i", env.sshKey,
+  "-o", "IdentitiesOnly=yes",
+  "-o", "BatchMode=yes",
+  "-o", `UserKnownHostsFile=${env.knownHosts}`,
+  "-o", "StrictHostKeyChecking=yes",
+  "-o", "ConnectTimeout=10",
+  "-o", "ServerAliveInterval=15",
+];
+
+/** One command line on the "remote" host as the deploy user, exactly as the deployment sends it. */
+function ssh(label: string, line: string, input?: string, timeoutMs?: number): Promise<CommandResult> {
+  return run(label, "ssh", [...sshOptions, "-p", env.sshPort, `${env.sshUser}@127.0.0.1`, line], { input, timeoutMs });
+}
+
+/** SFTP upload as the deploy user (`sftp -b`), like CopyToRemote. */
+async function sftpPut(label: string, localPath: string, remotePath: string): Promise<CommandResult> {
+  const batch = path.join(env.workDir, "sftp-batch");
+  fs.writeFileSync(batch, `put "${localPath}" "${remotePath}"\n`);
+  return run(label, "sftp", [...sshOptions, "-P", env.sshPort, "-b", batch, `${env.sshUser}@127.0.0.1`], {
+    timeoutMs: 120_000,
+  });
+}
+
+function tail(result: CommandResult, lines = 8): string {
+  return `${result.stdout}${result.stderr}`.trim().split("\n").slice(-lines).map((l) => `      | ${l}`).join("\n");
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// HTTP through nginx: single requests and the bounded request loop.
+
+interface HttpAnswer {
+  status?: number;
+  releaseId?: string;
+  body: string;
+  error?: string;
+}
+
+/** GET a path through nginx on 127.0.0.1:HTTP_PORT. */
+function httpGet(urlPath: string, timeoutMs = 5000): Promise<HttpAnswer> {
+  return getUrl(`http://127.0.0.1:${env.httpPort}${urlPath}`, timeoutMs);
+}
+
+function getUrl(url: string, timeoutMs = 5000): Promise<HttpAnswer> {
+  return new Promise((resolve) => {
+    // agent: false → a fresh connection per request (keep-alive off), as the issue asks.
+    const req = http.get(
+      url,
+      { agent: false, timeout: timeoutMs },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d));
+        res.on("end", () => {
+          const header = res.headers["x-release-id"];
+          resolve({ status: res.statusCode, releaseId: typeof header === "string" ? header : undefined, body });
+        });
+        res.on("error", (error) => resolve({ body, error: error.message }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.on("error", (error) => resolve({ body: "", error: error.message }));
+  });
+}
+
+/** Poll GET path (through nginx) until pred holds (bounded); returns the last answer and whether pred held. */
+function pollHttp(urlPath: string, pred: (a: HttpAnswer) => boolean, limitMs: number) {
+  return pollUrl(`http://127.0.0.1:${env.httpPort}${urlPath}`, pred, limitMs);
+}
+
+async function pollUrl(
+  url: string,
+  pred: (a: HttpAnswer) => boolean,
+  limitMs: number,
+): Promise<{ ok: boolean; answer: HttpAnswer; ms: number }> {
+  const started = Date.now();
+  let answer: HttpAnswer = { body: "" };
+  while (Date.now() - started < limitMs) {
+    answer = await getUrl(url, 3000);
+    if (pred(answer)) return { ok: true, answer, ms: Date.now() - started };
+    await sleep(100);
+  }
+  return { ok: false, answer, ms: Date.now() - started };
+}
+
+/** GET / with concurrency LOOP_CONCURRENCY until stopped AND at least LOOP_MIN_REQUESTS were made. */
+class RequestLoop {
+  private stats: LoopStats = { total: 0, errors: 0, non2xx: 0, releases: {}, durationMs: 0, samples: [] };
+  private stopRequested = false;
+  private readonly started = Date.now();
+  private readonly workers: Promise<void>[] = [];
+  private static readonly MAX_MS = 15 * 60_000;
+  private static readonly MAX_REQUESTS = 500_000;
+
+  start(): this {
+    for (let i = 0; i < LOOP_CONCURRENCY; i++) this.workers.push(this.worker());
+    return this;
+  }
+
+  private done(): boolean {
+    return (
+      (this.stopRequested && this.stats.total >= LOOP_MIN_REQUESTS) ||
+      this.stats.total >= RequestLoop.MAX_REQUESTS ||
+      Date.now() - this.started > RequestLoop.MAX_MS
+    );
+  }
+
+  private async worker(): Promise<void> {
+    while (!this.done()) {
+      const answer = await httpGet("/");
+      this.stats.total++;
+      if (answer.error !== undefined) {
+        this.stats.errors++;
+        this.sample(`error: ${answer.error}`);
+      } else if (answer.status === undefined || answer.status < 200 || answer.status > 299) {
+        this.stats.non2xx++;
+        this.sample(`status ${answer.status}: ${answer.body.slice(0, 80).replace(/\s+/g, " ")}`);
+      } else {
+        const release = answer.releaseId ?? "(none)";
+        this.stats.releases[release] = (this.stats.releases[release] ?? 0) + 1;
+      }
+      if (LOOP_PAUSE_MS > 0) await sleep(LOOP_PAUSE_MS);
+    }
+  }
+
+  private sample(text: string): void {
+    if (this.stats.samples.length < 5) this.stats.samples.push(`${((Date.now() - this.started) / 1000).toFixed(1)}s ${text}`);
+  }
+
+  async stop(): Promise<LoopStats> {
+    this.stopRequested = true;
+    await Promise.all(this.workers);
+    this.stats.durationMs = Date.now() - this.started;
+    return this.stats;
+  }
+}
+
+function describeLoop(stats: LoopStats): string {
+  const releases = Object.entries(stats.releases)
+    .map(([id, n]) => `${id.slice(0, 12)}×${n}`)
+    .join(", ");
+  return (
+    `${stats.total} requests in ${seconds(stats.durationMs)}s, ${failedRequests(stats)} failed ` +
+    `(${stats.errors} errors, ${stats.non2xx} non-2xx); releases seen: ${releases}` +
+    (stats.samples.length ? `; first failures: ${stats.samples.join(" | ")}` : "")
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secret watch: samples the host's process list every ~50 ms while deploys run.
+
+class ProcessListWatch {
+  samples = 0;
+  leaks: string[] = [];
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        const text = await new Promise<string>((resolve) =>
+          execFile("ps", ["-eo", "args"], { maxBuffer: 16 * 1024 * 1024 }, (_error, stdout) => resolve(stdout ?? "")),
+        );
+        this.samples++;
+        for (const name of leakedSecrets(text, secrets)) {
+          const line = text.split("\n").find((l) => l.includes(secrets[name as keyof typeof secrets])) ?? "";
+          // Never print the value itself: show the process with the secret masked.
+          this.leaks.push(`${name} in: ${line.split(secrets[name as keyof typeof secrets]).join("***").slice(0, 200)}`);
+        }
+        await sleep(50);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deploying: bundle → SFTP → deployCommand with the .env on stdin.
+
+interface Prepared {
+  label: string;
+  sha256: string;
+  localPath: string;
+}
+
+const bundlesDir = path.join(env.workDir, "bundles");
+const appsDir = path.join(env.workDir, "apps");
+const watch = new ProcessListWatch();
+
+function envFileFor(sha256: string): string {
+  return renderEnvFile({
+    DATABASE_URL: `postgres://${env.dbUser}:${dbPassword}@${env.dbHost}:${env.dbPort}/${env.dbName}`,
+    DJANGO_SECRET_KEY: djangoSecretKey,
+    RELEASE_ID: sha256.slice(0, 12), // what scripts/host/deploy.sh defaults to; the app shows it
+    ALLOWED_HOSTS: "127.0.0.1,localhost",
+    HTTP_PORT: String(env.httpPort),
+  });
+}
+
+/** A temp copy of app/ with one change applied (the change must match, or the test is wrong). */
+function appVariant(label: string, file: string, from: string, to: string): string {
+  const dir = path.join(appsDir, label);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(appDir, dir, { recursive: true });
+  const target = path.join(dir, file);
+  const text = fs.readFileSync(target, "utf8");
+  if (!text.includes(from)) throw new Error(`e2e: app variant ${label}: "${from}" not found in ${file}`);
+  fs.writeFileSync(target, text.replace(from, to));
+  return dir;
+}
+
+function bundle(label: string, dir: string): Prepared {
+  const b = createBundle({ appDir: dir, outDir: bundlesDir, extraDirs: [{ dir: hostScriptsDir, prefix: ".composeapp/" }] });
+  log(`  bundle ${label}: ${b.sha256.slice(0, 12)} (${b.bytes} bytes, ${b.files.length} files)`);
+  return { label, sha256: b.sha256, localPath: b.path };
+}
+
+async function upload(p: Prepared): Promise<CommandResult> {
+  const r = await sftpPut(`upload ${p.label}`, path.resolve(p.localPath), remote.bundleRemotePath(spec, p.sha256));
+  if (r.code !== 0) throw new Error(`e2e: sftp upload of ${p.label} failed:\n${tail(r)}`);
+  return r;
+}
+
+async function runDeploy(p: Prepared): Promise<CommandResult> {
+  watch.start();
+  try {
+    const r = await ssh(`deploy ${p.label}`, remote.deployCommand(spec, p.sha256), envFileFor(p.sha256), 900_000);
+    log(`  deploy ${p.label}: exit ${r.code} in ${seconds(r.ms)}s`);
+    return r;
+  } finally {
+    await watch.stop();
+  }
+}
+
+async function deploy(label: string, dir: string): Promise<{ p: Prepared; r: CommandResult }> {
+  const p = bundle(label, dir);
+  await upload(p);
+  return { p, r: await runDeploy(p) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks and phases.
+
+const checks: { name: string; ok: boolean }[] = [];
+
+function check(name: string, ok: boolean, detail = ""): boolean {
+  checks.push({ name, ok });
+  log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? `: ${detail}` : ""}`);
+  return ok;
+}
+
+async function phase<T>(name: string, body: () => Promise<T>): Promise<T | undefined> {
+  const started = Date.now();
+  log(`--- ${name}`);
+  try {
+    return await body();
+  } catch (error) {
+    check(`${name} ran to completion`, false, error instanceof Error ? error.message : String(error));
+    return undefined;
+  } finally {
+    log(`--- ${name}: ${seconds(Date.now() - started)}s`);
+  }
+}
+
+/** GET / answers 2xx with the release of sha256 (polls briefly: nginx may be settling). */
+async function servesRelease(sha256: string, limitMs = 10_000): Promise<{ ok: boolean; seen: string }> {
+  const r = await pollHttp("/", (a) => a.status === 200 && isReleaseOf(a.releaseId, sha256), limitMs);
+  return { ok: r.ok, seen: `status ${r.answer.status ?? r.answer.error}, release ${r.answer.releaseId ?? "(none)"}` };
+}
+
+/** name → "id startedAt" of every container of the e2e compose project. */
+async function containerSnapshot(): Promise<Record<string, string>> {
+  const ids = await run("docker ps", "docker", ["ps", "-q", "--filter", `label=com.docker.compose.project=${spec.appName}`]);
+  const list = ids.stdout.split(/\s+/).filter(Boolean);
+  if (list.length === 0) return {};
+  const r = await run("docker inspect", "docker", ["inspect", "--format", "{{.Name}} {{.Id}} {{.State.StartedAt}}", ...list]);
+  const snapshot: Record<string, string> = {};
+  for (const line of r.stdout.trim().split("\n")) {
+    const [name, id, startedAt] = line.split(" ");
+    snapshot[name] = `${id.slice(0, 12)} ${startedAt}`;
+  }
+  return snapshot;
+}
+
+/** The web service's containers with their address on the compose network. */
+async function webContainers(): Promise<{ id: string; ip: string }[]> {
+  const ids = await run("docker ps web", "docker", ["ps", "-q", "--filter", `label=com.docker.compose.project=${spec.appName}`,
+    "--filter", `label=com.docker.compose.service=${spec.webService}`]);
+  const list = ids.stdout.split(/\s+/).filter(Boolean);
+  if (list.length === 0) return [];
+  const r = await run("docker inspect web", "docker", ["inspect", "--format",
+    "{{.Id}} {{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", ...list]);
+  return r.stdout.trim().split("\n").map((line) => {
+    const [id, ip] = line.trim().split(/\s+/);
+    return { id, ip };
+  });
+}
+
+/** Mode of every .env under the base dir (this machine is the host, so read it directly). */
+function envFileModes(): { file: string; mode: string }[] {
+  const found: { file: string; mode: string }[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 4 || !fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && !entry.isSymbolicLink()) walk(full, depth + 1);
+      else if (entry.name === ".env" && entry.isFile()) found.push({ file: full, mode: (fs.statSync(full).mode & 0o777).toString(8) });
+    }
+  };
+  walk(spec.baseDir, 0);
+  return found;
+}
+
+async function libScript(script: string, action: string): Promise<CommandResult> {
+  const r = await run(`${script} ${action}`, "bash", [path.join(libDir, script), action], { timeoutMs: 180_000 });
+  log(`  ${script} ${action}: exit ${r.code} in ${seconds(r.ms)}s`);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const m: {
+    firstDeployMs?: number;
+    redeployMs?: number;
+    restartFloorMs?: number;
+    failedRequests?: number;
+  } = {};
+  const zeroDowntime: Record<string, string> = { code_change: "n/a", image_change: "n/a", rollback: "n/a" };
+  let faultsSurvived = 0;
+  let current: Prepared | undefined; // the release that should be serving
+
+  fs.rmSync(bundlesDir, { recursive: true, force: true });
+  log(`e2e: project ${spec.appName}, base ${spec.baseDir}, http 127.0.0.1:${env.httpPort}, ssh port ${env.sshPort}`);
+
+  await phase("clean slate", async () => {
+    const r = await ssh("destroy (before)", remote.destroyCommand(spec), undefined, 180_000);
+    log(`  destroyCommand: exit ${r.code}`);
+    fs.rmSync(spec.baseDir, { recursive: true, force: true });
+    check("no e2e containers before the first deploy", Object.keys(await containerSnapshot()).length === 0);
+  });
+
+  await phase("wait ready", async () => {
+    const r = await ssh("waitReady", remote.waitReadyCommand(spec), undefined, 300_000);
+    check("waitReadyCommand succeeds", r.code === 0, r.code === 0 ? `${seconds(r.ms)}s` : `\n${tail(r)}`);
+  });
+
+  await phase("first deploy", async () => {
+    const { p, r } = await deploy("v1", appDir);
+    m.firstDeployMs = r.ms;
+    if (!check("first deploy succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r, 30)}`)) return;
+    current = p;
+    const served = await servesRelease(p.sha256);
+    check("GET / shows the release id", served.ok, served.seen);
+    const health = await httpGet("/healthz");
+    check("GET /healthz answers 200", health.status === 200, `status ${health.status ?? health.error}`);
+    const modes = envFileModes();
+    check(".env files are mode 0600", modes.length > 0 && modes.every((e) => e.mode === "600"),
+      modes.map((e) => `${e.mode} ${path.relative(spec.baseDir, e.file)}`).join(", ") || "no .env found");
+  });
+
+  await phase("redeploy with nothing changed", async () => {
+    if (!current) throw new Error("no release is serving");
+    const before = await containerSnapshot();
+    await upload(current);
+    const r = await runDeploy(current);
+    const after = await containerSnapshot();
+    check("unchanged redeploy succeeds", r.code === 0, r.code === 0 ? `${seconds(r.ms)}s` : `\n${tail(r)}`);
+    check("unchanged redeploy restarts nothing (same container ids and StartedAt)",
+      JSON.stringify(before) === JSON.stringify(after) && Object.keys(before).length > 0,
+      `before ${JSON.stringify(before)} after ${JSON.stringify(after)}`);
+  });
+
+  await phase("restart floor", async () => {
+    if (!current) throw new Error("no release is serving");
+    // A bare force-recreate of the web service of the already-built current release, over SSH.
+    const line =
+      `set -e; cd ${spec.baseDir}/current; ` +
+      `if docker compose version >/dev/null 2>&1; then c="docker compose"; else c=docker-compose; fi; ` +
+      `HTTP_PORT=${env.httpPort} $c -p ${spec.appName} -f ${spec.composeFile} up -d --no-deps --no-build --force-recreate ${spec.webService}`;
+    const before = await webContainers();
+    const started = Date.now();
+    const r = await ssh("restart floor: compose up --force-recreate web", line, undefined, 300_000);
+    if (!check("force-recreate of web succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r)}`)) return;
+    const after = await webContainers();
+    const fresh = after.find((c) => !before.some((b) => b.id === c.id));
+    if (!check("web was recreated", fresh !== undefined && after.length === 1, JSON.stringify(after))) return;
+    // /healthz of the new container itself: nginx resolved the old container's address when it
+    // loaded its config, so a bare restart is not reachable through it until nginx reloads.
+    const healthy = await pollUrl(`http://${fresh!.ip}:8000${spec.healthPath}`, (a) => a.status === 200, 120_000);
+    m.restartFloorMs = Date.now() - started;
+    check("the recreated web container answers /healthz", healthy.ok,
+      `first 200 from ${fresh!.ip}:8000${spec.healthPath} ${seconds(m.restartFloorMs)}s after compose up started`);
+    // Not part of the measurement: point nginx at the new container again for the next phases.
+    const nginx = await run("docker ps nginx", "docker", ["ps", "-q", "--filter", `label=com.docker.compose.project=${spec.appName}`,
+      "--filter", "label=com.docker.compose.service=nginx"]);
+    for (const id of nginx.stdout.split(/\s+/).filter(Boolean)) await run("nginx reload", "docker", ["exec", id, "nginx", "-s", "reload"]);
+    const served = await servesRelease(current.sha256, 30_000);
+    check("the release serves through nginx again after the restart", served.ok, served.seen);
+  });
+
+  /** A redeploy under the request loop; returns the loop's stats and the deploy result. */
+  async function deployUnderLoad(label: string, dir: string) {
+    const p = bundle(label, dir);
+    await upload(p);
+    const loop = new RequestLoop().start();
+    const r = await runDeploy(p);
+    const stats = await loop.stop();
+    log(`  load during ${label}: ${describeLoop(stats)}`);
+    return { p, r, stats };
+  }
+
+  await phase("code change redeploy (zero downtime a)", async () => {
+    if (!current) throw new Error("no release is serving");
+    const dir = appVariant("code-change", "hello/views.py", "<h1>It works</h1>", "<h1>It works (e2e code change)</h1>");
+    const { p, r, stats } = await deployUnderLoad("code-change", dir);
+    m.redeployMs = r.ms;
+    m.failedRequests = failedRequests(stats);
+    zeroDowntime.code_change = String(failedRequests(stats));
+    if (!check("code change redeploy succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r, 30)}`)) return;
+    current = p;
+    const served = await servesRelease(p.sha256);
+    check("the new release serves", served.ok && (await httpGet("/")).body.includes("e2e code change"), served.seen);
+    check("no failed requests during the code change", failedRequests(stats) === 0, describeLoop(stats));
+  });
+
+  await phase("image change redeploy (zero downtime b)", async () => {
+    if (!current) throw new Error("no release is serving");
+    const dir = appVariant("image-change", "Dockerfile", "USER 10001:10001",
+      'RUN echo "e2e image change" > /app/IMAGE_CHANGE\nUSER 10001:10001');
+    const { p, r, stats } = await deployUnderLoad("image-change", dir);
+    zeroDowntime.image_change = String(failedRequests(stats));
+    if (!check("image change redeploy succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r, 30)}`)) return;
+    current = p;
+    const served = await servesRelease(p.sha256);
+    check("the new image's release serves", served.ok, served.seen);
+    check("no failed requests during the image change", failedRequests(stats) === 0, describeLoop(stats));
+  });
+
+  await phase("fault 1: release whose /healthz fails (zero downtime c)", async () => {
+    if (!current) throw new Error("no release is serving");
+    const dir = appVariant("bad-health", "hello/views.py", 'return HttpResponse("ok\\n", content_type="text/plain")',
+      'return HttpResponse("broken on purpose by the e2e test\\n", status=503, content_type="text/plain")');
+    const { r, stats } = await deployUnderLoad("bad-health", dir);
+    zeroDowntime.rollback = String(failedRequests(stats));
+    const failed = check("deploy of a release with failing /healthz fails", r.code !== 0, `exit ${r.code}; why:\n${tail(r)}`);
+    const served = await servesRelease(current.sha256);
+    const kept = check("the previous release still serves after the rollback", served.ok, served.seen);
+    check("no failed requests during the rollback", failedRequests(stats) === 0, describeLoop(stats));
+    if (failed && kept) faultsSurvived++;
+  });
+
+  await phase("fault 2: upload cut part-way", async () => {
+    if (!current) throw new Error("no release is serving");
+    const p = bundle("truncated", appVariant("truncated", "hello/views.py", "<h1>It works</h1>", "<h1>It works (truncated)</h1>"));
+    const cut = path.join(env.workDir, "truncated.tar.gz");
+    const bytes = fs.readFileSync(p.localPath);
+    fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const up = await sftpPut("upload truncated", cut, remote.bundleRemotePath(spec, p.sha256));
+    if (up.code !== 0) throw new Error(`sftp of the truncated file failed:\n${tail(up)}`);
+    const r = await runDeploy(p);
+    const failed = check("deploy of a truncated upload is refused", r.code !== 0, `exit ${r.code}; why:\n${tail(r)}`);
+    const served = await servesRelease(current.sha256);
+    const kept = check("the previous release still serves after the refused upload", served.ok, served.seen);
+    if (failed && kept) faultsSurvived++;
+  });
+
+  await phase("fault 3: two deploys at once", async () => {
+    if (!current) throw new Error("no release is serving");
+    const a = bundle("concurrent-a", appVariant("concurrent-a", "hello/views.py", "<h1>It works</h1>", "<h1>It works (A)</h1>"));
+    const b = bundle("concurrent-b", appVariant("concurrent-b", "hello/views.py", "<h1>It works</h1>", "<h1>It works (B)</h1>"));
+    await upload(a);
+    await upload(b);
+    const finished: string[] = [];
+    const [ra, rb] = await Promise.all([
+      runDeploy(a).then((r) => (finished.push("a"), r)),
+      sleep(300).then(() => runDeploy(b)).then((r) => (finished.push("b"), r)),
+    ]);
+    log(`  deploy A: exit ${ra.code}\n${tail(ra, 4)}\n  deploy B: exit ${rb.code}\n${tail(rb, 4)}`);
+    const succeeded = [ra.code === 0 ? a : undefined, rb.code === 0 ? b : undefined].filter((x): x is Prepared => !!x);
+    const refusedClearly = [ra, rb].every((r) => r.code === 0 || /lock/i.test(r.stdout + r.stderr));
+    // Consistent: the release that serves is the last deploy that succeeded (or the previous one if none did).
+    const lastOk = [...finished].reverse().map((x) => (x === "a" ? (ra.code === 0 ? a : undefined) : rb.code === 0 ? b : undefined)).find((x) => x);
+    const expected = lastOk ?? current;
+    const served = await servesRelease(expected.sha256);
+    const ok1 = check("at least one of two concurrent deploys succeeds", succeeded.length >= 1, `succeeded: ${succeeded.map((x) => x.label).join(", ") || "none"}`);
+    const ok2 = check("a concurrent deploy that fails says it was the lock", refusedClearly);
+    const ok3 = check("the serving release is the last successful deploy", served.ok, `expected ${expected.label}, ${served.seen}`);
+    if (ok1 && ok2 && ok3) faultsSurvived++;
+    current = expected;
+  });
+
+  await phase("fault 4: database unreachable during a deploy", async () => {
+    if (!current) throw new Error("no release is serving");
+    const p = bundle("db-down", appVariant("db-down", "hello/views.py", "<h1>It works</h1>", "<h1>It works (db down)</h1>"));
+    await upload(p);
+    const stopped = await libScript("postgres.sh", "stop");
+    let r: CommandResult | undefined;
+    try {
+      if (stopped.code !== 0) throw new Error(`could not stop PostgreSQL:\n${tail(stopped)}`);
+      r = await runDeploy(p);
+    } finally {
+      const started = await libScript("postgres.sh", "start");
+      if (started.code !== 0) log(`  PostgreSQL did not start again:\n${tail(started)}`);
+    }
+    const failed = check("deploy with the database down fails", r.code !== 0, `exit ${r.code}; why:\n${tail(r)}`);
+    // nginx may have marked the upstream failed while the database was down (fail_timeout 5s).
+    const served = await servesRelease(current.sha256, 30_000);
+    const kept = check("the previous release serves once the database is back", served.ok, served.seen);
+    if (failed && kept) faultsSurvived++;
+  });
+
+  await phase("fault 5: dockerd restarted", async () => {
+    if (!current) throw new Error("no release is serving");
+    const stop = await libScript("dockerd.sh", "stop");
+    const start = await libScript("dockerd.sh", "start");
+    if (stop.code !== 0 || start.code !== 0) throw new Error(`dockerd restart failed:\n${tail(stop)}\n${tail(start)}`);
+    const served = await pollHttp("/", (a) => a.status === 200 && isReleaseOf(a.releaseId, current!.sha256), 120_000);
+    if (check("the release serves again after a dockerd restart (restart policy)", served.ok,
+      `after ${seconds(served.ms)}s; status ${served.answer.status ?? served.answer.error}, release ${served.answer.releaseId ?? "(none)"}`)) {
+      faultsSurvived++;
+    }
+  });
+
+  await phase("secrets", async () => {
+    check("the DB password and secret key never show in the process list during deploys",
+      watch.samples > 0 && watch.leaks.length === 0, `${watch.samples} samples of ps -eo args; ${watch.leaks.slice(0, 3).join("; ") || "no leaks"}`);
+    const leaked = leakedSecrets(transcript.join("\n"), secrets);
+    check("no secret in any command output", leaked.length === 0, `${transcript.length / 2} commands scanned; leaked: ${leaked.join(", ") || "none"}`);
+    const modes = envFileModes();
+    check(".env files are still mode 0600", modes.length > 0 && modes.every((e) => e.mode === "600"),
+      modes.map((e) => `${e.mode} ${path.relative(spec.baseDir, e.file)}`).join(", "));
+  });
+
+  await phase("destroy", async () => {
+    const r = await ssh("destroy", remote.destroyCommand(spec), undefined, 180_000);
+    check("destroyCommand succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r)}`);
+    check("destroy leaves no e2e containers", Object.keys(await containerSnapshot()).length === 0);
+    const again = await ssh("destroy (again)", remote.destroyCommand(spec), undefined, 180_000);
+    check("destroyCommand is idempotent (exit 0 when nothing is there)", again.code === 0, again.code === 0 ? "" : `\n${tail(again)}`);
+  });
+
+  const failedChecks = checks.filter((c) => !c.ok);
+  const summary =
+    `zero-downtime: code_change=${zeroDowntime.code_change} image_change=${zeroDowntime.image_change} rollback=${zeroDowntime.rollback}\n` +
+    summaryLine({ ...m, faultsSurvived });
+  log(`checks: ${checks.length - failedChecks.length}/${checks.length} passed${failedChecks.length ? `; failed: ${failedChecks.map((c) => c.name).join("; ")}` : ""}`);
+  log(`all command output: ${commandLog}`);
+  fs.writeFileSync(env.summaryFile, `${summary}\n`);
+  console.log(summary);
+  return failedChecks.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

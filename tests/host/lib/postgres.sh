@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# PostgreSQL 15 as the RDS stand-in: a non-root server, a password-authenticated (scram) role and a
+# database, listening on 127.0.0.1 and on the test dockerd's bridge gateway so containers reach it.
+#   postgres.sh init    fresh cluster + role + database + random password (password file 0600)
+#   postgres.sh start   start the cluster (init first when there is none), wait until it answers
+#   postgres.sh stop    stop it (bounded)
+#   postgres.sh env     print the exports the e2e driver reads (DB_HOST, DB_PORT, DB_PASSWORD_FILE, ...)
+# The password never appears on a command line: it goes to psql on stdin and to clients in a file.
+set -euo pipefail
+# shellcheck source=tests/host/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+pg_user="e2epg"              # OS user that runs the server
+pg_dir="${work_root}/pg"
+data_dir="${pg_dir}/data"
+socket_dir="${pg_dir}/run"
+log_file="${pg_dir}/postgres.log"
+password_file="${pg_dir}/password"
+port=25432
+gateway="10.212.0.1"         # tests/host/lib/dockerd.sh: --bip 10.212.0.1/24
+container_cidr="10.212.0.0/15" # the bridge plus compose networks from 10.213.0.0/16
+db_name="app"
+db_role="app_admin"
+
+bin_dir="$(bash "$(dirname "${BASH_SOURCE[0]}")/packages.sh" pg-bin)"
+
+as_pg() { runuser -u "${pg_user}" -- "$@"; }
+
+running() {
+  [[ -f "${data_dir}/postmaster.pid" ]] && as_pg "${bin_dir}/pg_ctl" -D "${data_dir}" status >/dev/null 2>&1
+}
+
+init() {
+  require_root "postgres.sh"
+  id -u "${pg_user}" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "${pg_user}"
+  running && stop
+  rm -rf "${data_dir}"
+  install -d -m 0755 "${pg_dir}"
+  install -d -m 0700 -o "${pg_user}" -g "${pg_user}" "${data_dir}"
+  install -d -m 0755 -o "${pg_user}" -g "${pg_user}" "${socket_dir}"
+  : >"${log_file}"
+  chown "${pg_user}" "${log_file}"
+  # 32 alphanumerics: valid for RDS, URL-safe, and distinctive enough to grep for leaks.
+  local password
+  password="$(head -c 4096 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')"
+  password="${password:0:32}"
+  (umask 077 && printf '%s' "${password}" >"${password_file}")
+  log "postgres: initdb in ${data_dir}"
+  as_pg "${bin_dir}/initdb" -D "${data_dir}" -U "${pg_user}" --auth-local=peer --auth-host=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  cat >>"${data_dir}/postgresql.conf" <<CONF
+# tests/host/lib/postgres.sh
+listen_addresses = '127.0.0.1,${gateway}'
+port = ${port}
+unix_socket_directories = '${socket_dir}'
+password_encryption = scram-sha-256
+max_connections = 100
+CONF
+  cat >"${data_dir}/pg_hba.conf" <<CONF
+# tests/host/lib/postgres.sh: the server user over the socket; everyone else by scram password.
+local all ${pg_user} peer
+host all all 127.0.0.1/32 scram-sha-256
+host all all ${container_cidr} scram-sha-256
+CONF
+  start_server
+  # Role and password over stdin: printf is a builtin, so the password is in no process's argv.
+  printf "CREATE ROLE %s LOGIN PASSWORD '%s';\nCREATE DATABASE %s OWNER %s;\n" \
+    "${db_role}" "${password}" "${db_name}" "${db_role}" |
+    as_pg "${bin_dir}/psql" -X -q -v ON_ERROR_STOP=1 -h "${socket_dir}" -p "${port}" -d postgres -f - \
+    || die "postgres: could not create role/database"
+  log "postgres: role ${db_role} and database ${db_name} created"
+}
+
+start_server() {
+  if running; then
+    log "postgres: already running"
+    return 0
+  fi
+  ip -4 addr show | grep -q "inet ${gateway}/" || die "postgres: ${gateway} is not on this host (start dockerd first)"
+  log "postgres: starting on 127.0.0.1,${gateway}:${port}"
+  as_pg "${bin_dir}/pg_ctl" -D "${data_dir}" -l "${log_file}" -w -t 60 start >/dev/null \
+    || { tail -n 20 "${log_file}" >&2; die "postgres: did not start"; }
+}
+
+start() {
+  require_root "postgres.sh"
+  if [[ ! -f "${data_dir}/PG_VERSION" || ! -f "${password_file}" ]]; then
+    init
+  else
+    start_server
+  fi
+}
+
+stop() {
+  if running; then
+    log "postgres: stopping"
+    as_pg "${bin_dir}/pg_ctl" -D "${data_dir}" -m fast -w -t 30 stop >/dev/null || {
+      local pid
+      pid="$(head -n1 "${data_dir}/postmaster.pid" 2>/dev/null || true)"
+      [[ -n "${pid}" ]] && stop_pid "${pid}" postgres 10
+    }
+  fi
+}
+
+print_env() {
+  echo "export DB_HOST_FOR_CONTAINERS=${gateway}"
+  echo "export DB_PORT=${port}"
+  echo "export DB_NAME=${db_name}"
+  echo "export DB_USER=${db_role}"
+  echo "export DB_PASSWORD_FILE=${password_file}"
+}
+
+case "${1:-}" in
+  init) init ;;
+  start) start ;;
+  stop) stop ;;
+  env) print_env ;;
+  *) echo "usage: $0 init|start|stop|env" >&2; exit 2 ;;
+esac

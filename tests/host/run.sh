@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `npm run test:host`: the host half of the deployment, for real, on this machine (root, Debian 12).
+# Sets up what the test needs (packages, the shared dockerd, base images, an sshd with a `deploy`
+# user, PostgreSQL as the RDS stand-in), runs the static checks and the end-to-end driver
+# (tests/host/e2e.ts), and tears everything down again, also on failure. The last line printed is the
+# `host-e2e:` measurement summary.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=tests/host/lib/common.sh
+source "${here}/lib/common.sh"
+
+require_root "npm run test:host"
+cd "${repo_root}"
+mkdir -p "${work_root}"
+summary_file="${work_root}/summary.txt"
+rm -f "${summary_file}"
+export HTTP_PORT="${HTTP_PORT:-28080}"
+failed_phases=()
+started_dockerd=0
+run_start=${SECONDS}
+
+phase() {
+  local name="$1"
+  shift
+  local start=${SECONDS}
+  log "== ${name}"
+  if "$@"; then
+    log "== ${name}: ok ($((SECONDS - start))s)"
+  else
+    log "== ${name}: FAILED ($((SECONDS - start))s)"
+    failed_phases+=("${name}")
+    return 1
+  fi
+}
+
+# Remove whatever the e2e compose project left behind (the driver runs destroyCommand itself; this
+# is the safety net for a crashed driver). Only containers labelled with our project name.
+remove_e2e_containers() {
+  local ids
+  ids="$(timeout 30 docker ps -aq --filter label=com.docker.compose.project=e2e 2>/dev/null || true)"
+  if [[ -n "${ids}" ]]; then
+    log "teardown: removing leftover e2e containers"
+    # shellcheck disable=SC2086 # one id per word
+    timeout 60 docker rm -f ${ids} >/dev/null || true
+  fi
+}
+
+teardown() {
+  local rc=$?
+  trap - EXIT INT TERM
+  log "== teardown"
+  if [[ -n "${DOCKER_HOST:-}" ]]; then remove_e2e_containers; fi
+  bash "${here}/lib/sshd.sh" stop || true
+  bash "${here}/lib/postgres.sh" stop || true
+  if (( started_dockerd )) && [[ "${KEEP_DOCKERD:-0}" != 1 ]]; then
+    bash "${here}/lib/dockerd.sh" stop || true
+  else
+    log "teardown: leaving the shared dockerd running (it was running before this test)"
+  fi
+  (( ${#failed_phases[@]} == 0 )) || rc=1
+  log "== total $((SECONDS - run_start))s; failed phases: ${failed_phases[*]:-none}"
+  # The summary comes last, also when the driver crashed before writing it.
+  if [[ -s "${summary_file}" ]]; then
+    cat "${summary_file}"
+  else
+    echo "host-e2e: first_deploy_s=n/a redeploy_s=n/a restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a faults_survived=0/5"
+  fi
+  exit "${rc}"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+phase packages bash "${here}/lib/packages.sh" ensure
+
+if ! bash -c "$(bash "${here}/lib/dockerd.sh" env); timeout 10 docker version" >/dev/null 2>&1; then
+  started_dockerd=1
+fi
+phase dockerd bash "${here}/lib/dockerd.sh" start
+eval "$(bash "${here}/lib/dockerd.sh" env)"
+
+phase base-images timeout 900 bash "${here}/lib/base-images.sh" || exit 1
+phase static-checks bash "${here}/static-checks.sh" || true
+phase sshd bash "${here}/lib/sshd.sh" start || exit 1
+eval "$(bash "${here}/lib/sshd.sh" env)"
+phase postgres bash "${here}/lib/postgres.sh" init || exit 1
+eval "$(bash "${here}/lib/postgres.sh" env)"
+
+export SUMMARY_FILE="${summary_file}" E2E_WORK_DIR="${work_root}/e2e"
+phase e2e timeout 1800 npx --no-install ts-node --transpile-only "${here}/e2e.ts" || true

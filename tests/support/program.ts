@@ -1,0 +1,126 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- provider inputs and engine requests are untyped JSON/protobuf here */
+// Runs the whole Pulumi program (index.ts) under the AWS mock, the way `pulumi up` would run it,
+// and hands back what the mock saw plus the program's resolved exports.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsMock, RegistrationOptions } from "./awsMock";
+
+export const PROJECT = "compose-on-ec2";
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+// js-yaml ships with mocha (dev dependency); it has no bundled types, so we type the one call we use.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml: { load(text: string): unknown } = require("js-yaml");
+
+/** Parses a YAML file of this project (Pulumi.yaml, Pulumi.<stack>.yaml). */
+export function readYaml(file: string): any {
+  return yaml.load(fs.readFileSync(path.resolve(PROJECT_ROOT, file), "utf8"));
+}
+
+/**
+ * The config of Pulumi.<stack>.yaml as the CLI hands it to the program: fully qualified keys,
+ * string values, arrays and objects as JSON. Secure (encrypted) values are skipped.
+ * Stacks without a file get only aws:region us-east-1.
+ */
+export function stackFileConfig(stack: string): Record<string, string> {
+  const file = path.resolve(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) return { "aws:region": "us-east-1" };
+  const doc = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    if (value && typeof value === "object" && "secure" in (value as object)) continue;
+    out[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+export interface RunOptions {
+  stack: string;
+  /** Config overrides merged over Pulumi.<stack>.yaml; keys without a namespace get "compose-on-ec2:". */
+  config?: Record<string, string>;
+  /** Ignore Pulumi.<stack>.yaml and use only `config` (plus aws:region us-east-1 unless given). */
+  replaceConfig?: boolean;
+  /** The mock to use (e.g. with extra subnets or a parallelism gate); a fresh AwsMock by default. */
+  mock?: AwsMock;
+}
+
+export interface RunResult {
+  mock: AwsMock;
+  /** The program's exports, resolved to plain values. */
+  outputs: Record<string, unknown>;
+  /** The program's exports as the module exported them (Outputs), e.g. for isSecret checks. */
+  exports: Record<string, unknown>;
+}
+
+/** Resolves an Output (or plain value) to its value; rejects with the output's error; never hangs. */
+export function valueOf<T>(output: pulumi.Input<T> | undefined, timeoutMs = 10000): Promise<T> {
+  // Output.promise() is internal but stable; it rejects when the output failed (apply would never run).
+  const resolved = (pulumi.output(output) as unknown as { promise(): Promise<T> }).promise();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`valueOf: output did not resolve within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([resolved, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** True when the output is marked secret. */
+export function isSecret(output: unknown): Promise<boolean> {
+  return pulumi.Output.isInstance(output) ? pulumi.isSecret(output) : Promise.resolve(false);
+}
+
+/** Drops the project's own modules from the require cache so index.ts runs again from scratch. */
+function forgetProjectModules(): void {
+  const keep = [path.join(PROJECT_ROOT, "node_modules") + path.sep, path.join(PROJECT_ROOT, "tests", "support") + path.sep];
+  for (const file of Object.keys(require.cache)) {
+    if (file.startsWith(PROJECT_ROOT + path.sep) && !keep.some((k) => file.startsWith(k))) delete require.cache[file];
+  }
+}
+
+/** Records the engine-level options (protect, dependencies, parent…) of every registration on the mock. */
+function captureRegistrationOptions(mock: AwsMock): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: unknown) => unknown };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, cb: unknown) => {
+    const options: RegistrationOptions = {
+      custom: req.getCustom(),
+      parent: req.getParent(),
+      protect: req.getProtect() === true,
+      dependencies: req.getDependenciesList(),
+      ignoreChanges: req.getIgnorechangesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      retainOnDelete: req.getRetainondelete() === true,
+    };
+    mock.recordOptions(req.getType(), req.getName(), options);
+    return original(req, cb);
+  };
+}
+
+/** Runs index.ts for a stack under the mock and resolves its exports. Rejects on any error AWS would raise. */
+export async function runProgram(opts: RunOptions): Promise<RunResult> {
+  const mock = opts.mock ?? new AwsMock();
+  mock.reset();
+  const base = opts.replaceConfig ? { "aws:region": "us-east-1" } : stackFileConfig(opts.stack);
+  const config: Record<string, string> = { ...base };
+  for (const [key, value] of Object.entries(opts.config ?? {})) config[key.includes(":") ? key : `${PROJECT}:${key}`] = value;
+
+  await pulumi.runtime.setMocks(mock, PROJECT, opts.stack, false);
+  captureRegistrationOptions(mock);
+  pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k === `${PROJECT}:sshPrivateKey`));
+
+  forgetProjectModules();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported = require(path.join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
+
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(exported)) {
+    outputs[key] = pulumi.Output.isInstance(value) || value instanceof Promise ? await valueOf(value as pulumi.Input<unknown>) : value;
+  }
+  // Let registrations that nothing exported depends on finish too (bounded).
+  for (let i = 0, quiet = 0; i < 500 && quiet < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    quiet = mock.pending === 0 ? quiet + 1 : 0;
+  }
+  if (mock.errors.length > 0) throw new Error(`AWS would reject this program:\n${mock.errors.join("\n")}`);
+  return { mock, outputs, exports: exported };
+}

@@ -1,0 +1,327 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- mock requests and recorded inputs are untyped */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsMock, MockResource } from "../support/awsMock";
+import { PROJECT, isSecret, valueOf } from "../support/program";
+import type { AppSettings } from "../../components/config";
+import {
+  ComposeDeployment,
+  ComposeDeploymentArgs,
+  appNameFor,
+  deploymentEnv,
+  imageRefsTrigger,
+  remoteSpecFor,
+  renderEnvFile,
+  sha256Hex,
+} from "../../components/deployment";
+import * as remote from "../../components/remote";
+
+const SHA_A = "a".repeat(64);
+const SHA_B = "b".repeat(64);
+const DB_PASSWORD = "Sup3r-Secret-Pw!x";
+const DATABASE_URL = `postgres://app_admin:${DB_PASSWORD}@db.example.internal:5432/app`;
+const DIGEST = `sha256:${"c".repeat(64)}`;
+const REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app-dev/web";
+
+const APP: AppSettings = {
+  dir: "app",
+  deployMode: "host",
+  composeFile: "docker-compose.prod.yml",
+  webService: "web",
+  healthPath: "/healthz",
+  healthTimeoutSeconds: 120,
+  keepReleases: 5,
+  env: { FEATURE_FLAG: "on" },
+};
+
+function args(overrides: Partial<ComposeDeploymentArgs> = {}): ComposeDeploymentArgs {
+  return {
+    host: "203.0.113.10",
+    instanceId: "i-0123456789abcdef0",
+    sshUser: "ec2-user",
+    sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n"),
+    bundle: { path: `.pulumi-bundles/${SHA_A}.tar.gz`, sha256: SHA_A, files: ["docker-compose.prod.yml", "manage.py"] },
+    app: APP,
+    appName: "compose-on-ec2-dev",
+    databaseUrl: pulumi.secret(DATABASE_URL),
+    allowedHosts: ["203.0.113.10", "ec2-203-0-113-10.compute-1.amazonaws.com"],
+    ...overrides,
+  };
+}
+
+/** Sets the shared AWS mock and records each registration's engine options (dependencies, secrets…). */
+async function startMocks(): Promise<AwsMock> {
+  const mock = new AwsMock();
+  await pulumi.runtime.setMocks(mock, PROJECT, "dev", false);
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: unknown) => unknown };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, cb: unknown) => {
+    mock.recordOptions(req.getType(), req.getName(), {
+      custom: req.getCustom(),
+      parent: req.getParent(),
+      protect: req.getProtect() === true,
+      dependencies: req.getDependenciesList(),
+      ignoreChanges: req.getIgnorechangesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      retainOnDelete: req.getRetainondelete() === true,
+    });
+    return original(req, cb);
+  };
+  return mock;
+}
+
+/** Lets outstanding registrations finish (bounded). */
+async function settle(mock: AwsMock): Promise<void> {
+  for (let i = 0, quiet = 0; i < 500 && quiet < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    quiet = mock.pending === 0 ? quiet + 1 : 0;
+  }
+}
+
+interface Deployed {
+  mock: AwsMock;
+  deployment: ComposeDeployment;
+  waitReady: MockResource;
+  upload: MockResource;
+  deploy: MockResource;
+  teardown: MockResource;
+}
+
+async function deploy(a: ComposeDeploymentArgs = args()): Promise<Deployed> {
+  const mock = await startMocks();
+  const deployment = new ComposeDeployment("app", a);
+  await valueOf(deployment.deployOutput);
+  await valueOf(deployment.envFile);
+  await settle(mock);
+  const byName = (n: string) => {
+    const found = mock.resources.find((r) => r.name === n);
+    assert.ok(found, `resource ${n} registered`);
+    return found;
+  };
+  return {
+    mock,
+    deployment,
+    waitReady: byName("app-wait-ready"),
+    upload: byName("app-upload"),
+    deploy: byName("app-deploy"),
+    teardown: byName("app-teardown"),
+  };
+}
+
+const urnOf = (r: MockResource) => `urn:pulumi:dev::${PROJECT}::composeapp:deployment:ComposeDeployment$${r.type}::${r.name}`;
+
+describe("ComposeDeployment", () => {
+  const spec = remoteSpecFor("compose-on-ec2-dev", "ec2-user", APP);
+
+  it("sends exactly remote.ts's command lines", async () => {
+    const d = await deploy();
+    assert.strictEqual(d.waitReady.inputs.create, remote.waitReadyCommand(spec));
+    assert.strictEqual(d.deploy.inputs.create, remote.deployCommand(spec, SHA_A));
+    assert.strictEqual(d.teardown.inputs.delete, remote.destroyCommand(spec));
+    assert.strictEqual(d.upload.inputs.remotePath, remote.bundleRemotePath(spec, SHA_A));
+    assert.strictEqual(spec.baseDir, "/home/ec2-user/composeapp");
+    assert.strictEqual(await valueOf(d.deployment.releaseId), SHA_A);
+  });
+
+  it("uploads the bundle file as a FileAsset", async () => {
+    const d = await deploy();
+    const source = d.upload.inputs.source;
+    assert.ok(pulumi.asset.FileAsset.isInstance(source), "source is a FileAsset");
+    assert.strictEqual(await (source as pulumi.asset.FileAsset).path, `.pulumi-bundles/${SHA_A}.tar.gz`);
+  });
+
+  it("never puts the DB password, DATABASE_URL or the secret key in a command line or trigger", async () => {
+    const d = await deploy();
+    const envFile = await valueOf(d.deployment.envFile);
+    const secretKey = /^SECRET_KEY='([^']+)'$/m.exec(envFile)?.[1];
+    assert.ok(secretKey && secretKey.length === 64, "secret key present in .env");
+    const secrets = [DB_PASSWORD, DATABASE_URL, secretKey];
+    for (const r of [d.waitReady, d.upload, d.deploy, d.teardown]) {
+      const { stdin: _stdin, connection: _connection, ...visible } = r.inputs;
+      const text = JSON.stringify(visible);
+      for (const s of secrets) assert.ok(!text.includes(s), `${r.name} must not contain a secret outside stdin`);
+    }
+    // The .env travels on stdin, and its trigger is a hash.
+    assert.strictEqual(d.deploy.inputs.stdin, envFile);
+    assert.ok(envFile.includes(`DATABASE_URL='${DATABASE_URL}'`));
+    assert.ok(d.deploy.inputs.triggers.includes(sha256Hex(envFile)));
+  });
+
+  it("marks stdin, the .env and the deploy output secret", async () => {
+    const d = await deploy();
+    assert.ok(d.deploy.secretInputs.includes("stdin"), "stdin arrives as a secret");
+    assert.ok(await isSecret(d.deployment.envFile));
+    assert.ok(await isSecret(d.deployment.deployOutput));
+    for (const k of ["stdout", "stderr", "stdin"]) assert.ok(d.deploy.options.additionalSecretOutputs.includes(k), `${k} secret`);
+    assert.ok(d.deploy.secretInputs.includes("connection"), "the private key keeps the connection secret");
+  });
+
+  it("keeps the deploy's output out of the logs", async () => {
+    const d = await deploy();
+    assert.strictEqual(d.deploy.inputs.logging, "none");
+  });
+
+  it("gives the same triggers for the same bundle and env, and new ones when either changes", async () => {
+    const first = (await deploy()).deploy.inputs.triggers;
+    const again = (await deploy()).deploy.inputs.triggers;
+    assert.deepStrictEqual(again, first);
+    assert.deepStrictEqual(first.slice(0, 1), [SHA_A]);
+
+    const newBundle = (await deploy(args({ bundle: { path: `x/${SHA_B}.tar.gz`, sha256: SHA_B, files: ["docker-compose.prod.yml"] } }))).deploy;
+    assert.notDeepStrictEqual(newBundle.inputs.triggers, first);
+    assert.strictEqual(newBundle.inputs.create, remote.deployCommand(spec, SHA_B));
+
+    const newEnv = (await deploy(args({ app: { ...APP, env: { FEATURE_FLAG: "off" } } }))).deploy.inputs.triggers;
+    assert.notDeepStrictEqual(newEnv, first);
+    assert.strictEqual(newEnv[0], SHA_A, "same bundle");
+    assert.notStrictEqual(newEnv[1], first[1], "env hash changed");
+
+    const newDbUrl = (await deploy(args({ databaseUrl: pulumi.secret(`${DATABASE_URL}?sslmode=require`) }))).deploy.inputs.triggers;
+    assert.notStrictEqual(newDbUrl[1], first[1]);
+  });
+
+  it("re-runs wait-ready, upload and deploy for a new instance only", async () => {
+    const a = await deploy();
+    const b = await deploy(args({ instanceId: "i-0fedcba9876543210" }));
+    assert.deepStrictEqual(a.waitReady.inputs.triggers, ["i-0123456789abcdef0"]);
+    assert.deepStrictEqual(b.waitReady.inputs.triggers, ["i-0fedcba9876543210"]);
+    assert.deepStrictEqual(b.upload.inputs.triggers, ["i-0fedcba9876543210"]);
+    assert.notDeepStrictEqual(b.deploy.inputs.triggers, a.deploy.inputs.triggers);
+  });
+
+  it("logs in as the OS user, never root", async () => {
+    const d = await deploy();
+    for (const r of [d.waitReady, d.upload, d.deploy, d.teardown]) assert.strictEqual(r.inputs.connection.user, "ec2-user");
+    await startMocks();
+    assert.throws(() => new ComposeDeployment("root", args({ sshUser: "root" })), /never root/);
+  });
+
+  it("tolerates a booting instance with dialErrorLimit and perDialTimeout", async () => {
+    const d = await deploy();
+    for (const r of [d.waitReady, d.upload, d.deploy]) {
+      assert.strictEqual(r.inputs.connection.dialErrorLimit, 30);
+      assert.strictEqual(r.inputs.connection.perDialTimeout, 20);
+    }
+    // The teardown only runs on destroy; it gives up quickly when the host is gone.
+    assert.strictEqual(d.teardown.inputs.connection.dialErrorLimit, 3);
+    assert.strictEqual(d.teardown.inputs.connection.perDialTimeout, 10);
+  });
+
+  it("runs compose down only from a teardown that is never replaced", async () => {
+    const d = await deploy();
+    assert.strictEqual(d.teardown.inputs.create, undefined, "no create: nothing runs on up");
+    assert.strictEqual(d.teardown.inputs.triggers, undefined, "no triggers: never replaced, so its delete runs only on destroy");
+    assert.strictEqual(d.deploy.inputs.delete, undefined, "the deploy is replaced per release; a delete there would stop the new release");
+    assert.strictEqual(d.waitReady.inputs.delete, undefined);
+  });
+
+  it("orders the steps: upload after wait-ready, deploy after the upload and the teardown", async () => {
+    const d = await deploy();
+    assert.ok(d.upload.options.dependencies.includes(urnOf(d.waitReady)), "upload depends on wait-ready");
+    assert.ok(d.deploy.options.dependencies.includes(urnOf(d.upload)), "deploy depends on upload");
+    assert.ok(d.deploy.options.dependencies.includes(urnOf(d.teardown)), "deploy depends on teardown");
+  });
+
+  it("never re-runs commands with the previous output in their environment", async () => {
+    const d = await deploy();
+    for (const r of [d.waitReady, d.deploy, d.teardown]) assert.strictEqual(r.inputs.addPreviousOutputInEnv, false);
+  });
+
+  it("refuses a bundle without the compose file", async () => {
+    await startMocks();
+    assert.throws(
+      () => new ComposeDeployment("nocompose", args({ bundle: { path: "x", sha256: SHA_A, files: ["manage.py"] } })),
+      /no docker-compose\.prod\.yml/,
+    );
+  });
+
+  it("passes registry image refs to the host and requires them exactly in registry mode", async () => {
+    const registryApp = { ...APP, deployMode: "registry" as const };
+    const d = await deploy(args({ app: registryApp, imageRefs: { web: `${REPO}@${DIGEST}` } }));
+    const envFile = await valueOf(d.deployment.envFile);
+    assert.ok(envFile.includes(`WEB_IMAGE='${REPO}'`));
+    assert.ok(envFile.includes(`WEB_IMAGE_REF='${REPO}@${DIGEST}'`));
+    assert.ok(d.deploy.inputs.triggers.includes(`web=${REPO}@${DIGEST}`));
+    assert.strictEqual(d.deploy.inputs.create, remote.deployCommand({ ...spec, deployMode: "registry" }, SHA_A));
+    await startMocks();
+    assert.throws(() => new ComposeDeployment("noimages", args({ app: registryApp })), /needs imageRefs/);
+    assert.throws(() => new ComposeDeployment("hostimages", args({ imageRefs: { web: `${REPO}@${DIGEST}` } })), /do not pass imageRefs/);
+  });
+});
+
+describe("renderEnvFile", () => {
+  it("writes sorted KEY='value' lines", () => {
+    assert.strictEqual(renderEnvFile({ B: "2", A: "x y", C: "" }).split("\n").slice(1).join("\n"), "A='x y'\nB='2'\nC=''\n");
+  });
+
+  it("keeps characters compose reads literally inside single quotes", () => {
+    const text = renderEnvFile({ URL: 'postgres://u:p%40!#$x*()=+[]{}<>?~^`|;"@h:5432/d' });
+    assert.ok(text.includes(`URL='postgres://u:p%40!#$x*()=+[]{}<>?~^\`|;"@h:5432/d'`));
+  });
+
+  it("refuses invalid names, line breaks and characters compose v1 and v2 read differently", () => {
+    assert.throws(() => renderEnvFile({ "1BAD": "x" }), /valid variable name/);
+    assert.throws(() => renderEnvFile({ "A-B": "x" }), /valid variable name/);
+    assert.throws(() => renderEnvFile({ A: "x\ny" }), /line break/);
+    assert.throws(() => renderEnvFile({ A: "x\ry" }), /line break/);
+    assert.throws(() => renderEnvFile({ A: "it's" }), /read differently/);
+    assert.throws(() => renderEnvFile({ A: "back\\slash" }), /read differently/);
+    assert.throws(() => renderEnvFile({ A: "${HOME}" }), /interpolate/);
+  });
+
+  it("names the key but never the value in its errors", () => {
+    try {
+      renderEnvFile({ DATABASE_URL: "postgres://u:hunter2'@h/d" });
+      assert.fail("expected an error");
+    } catch (e) {
+      assert.ok((e as Error).message.includes("DATABASE_URL"));
+      assert.ok(!(e as Error).message.includes("hunter2"));
+    }
+  });
+});
+
+describe("deploymentEnv", () => {
+  const base = { appEnv: {}, databaseUrl: DATABASE_URL, secretKey: "k".repeat(64), releaseId: SHA_A, allowedHosts: ["a.example", "1.2.3.4"] };
+
+  it("holds DATABASE_URL, the secret key, RELEASE_ID and ALLOWED_HOSTS", () => {
+    const env = deploymentEnv(base);
+    assert.strictEqual(env.DATABASE_URL, DATABASE_URL);
+    assert.strictEqual(env.SECRET_KEY, "k".repeat(64));
+    assert.strictEqual(env.DJANGO_SECRET_KEY, "k".repeat(64));
+    assert.strictEqual(env.RELEASE_ID, SHA_A);
+    assert.strictEqual(env.ALLOWED_HOSTS, "a.example,1.2.3.4");
+    assert.strictEqual(env.WEB_IMAGE, undefined);
+  });
+
+  it("adds appEnv entries but refuses ones the deployment owns", () => {
+    assert.strictEqual(deploymentEnv({ ...base, appEnv: { LOG_LEVEL: "info" } }).LOG_LEVEL, "info");
+    assert.throws(() => deploymentEnv({ ...base, appEnv: { DATABASE_URL: "x" } }), /may not set DATABASE_URL/);
+  });
+
+  it("maps each registry image to <SERVICE>_IMAGE (repository) and <SERVICE>_IMAGE_REF (digest ref)", () => {
+    const env = deploymentEnv({ ...base, imageRefs: { web: `${REPO}:${SHA_A}@${DIGEST}`, "celery-worker": `${REPO}w@${DIGEST}` } });
+    assert.strictEqual(env.WEB_IMAGE, REPO);
+    assert.strictEqual(env.WEB_IMAGE_REF, `${REPO}:${SHA_A}@${DIGEST}`);
+    assert.strictEqual(env.CELERY_WORKER_IMAGE, `${REPO}w`);
+  });
+
+  it("orders image refs stably in the trigger", () => {
+    assert.strictEqual(imageRefsTrigger({ web: "w@x", api: "a@y" }), "api=a@y,web=w@x");
+    assert.strictEqual(imageRefsTrigger(undefined), "");
+  });
+});
+
+describe("appNameFor", () => {
+  it("lowercases and replaces what compose project names do not allow", () => {
+    assert.strictEqual(appNameFor("compose-on-ec2", "dev"), "compose-on-ec2-dev");
+    assert.strictEqual(appNameFor("Compose_On_EC2", "PR-42.sandbox"), "compose-on-ec2-pr-42-sandbox");
+  });
+
+  it("stays within 63 characters and distinct for long names", () => {
+    const a = appNameFor("p", "x".repeat(80));
+    const b = appNameFor("p", `${"x".repeat(79)}y`);
+    assert.ok(a.length <= 63 && b.length <= 63);
+    assert.notStrictEqual(a, b);
+    assert.match(a, /^[a-z0-9][a-z0-9-]*$/);
+  });
+});

