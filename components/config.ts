@@ -137,7 +137,7 @@ export const CONFIG_SCHEMA: Record<string, ConfigKeySpec> = {
   amiId: { type: "string", description: "Pinned AMI id (ami-…). Default: latest from the SSM public parameter, later AMI changes ignored." },
   rootVolumeGb: { type: "integer", default: 20, description: "Encrypted gp3 root volume size in GiB (8..1024)." },
   sshPublicKey: { type: "string", description: "OpenSSH public key for the host. Default: an ED25519 key pair generated with @pulumi/tls. Set with sshPrivateKey." },
-  sshPrivateKey: { type: "string", secret: true, description: "Private key matching sshPublicKey (set with --secret). Set both or neither." },
+  sshPrivateKey: { type: "string", secret: true, description: "Private key matching sshPublicKey (set with --secret). Set both or neither. Default: generated with the key pair." },
   dbEngine: { type: "string", default: "postgres", description: "RDS engine: postgres | mysql | mariadb." },
   dbEngineVersion: { type: "string", description: "Engine version, major or major.minor (e.g. 16, 16.4, 8.0, 8.0.39, 10.11). Default: 16 / 8.0 / 10.11." },
   dbInstanceClass: { type: "string", description: "RDS instance class, db.family.size. Default: db.t4g.micro (prod db.t4g.small)." },
@@ -242,7 +242,9 @@ export function suggest(word: string, known: readonly string[]): string | undefi
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {
-    const d = k.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word.toLowerCase(), k.toLowerCase());
+    const [w, c] = [word.toLowerCase(), k.toLowerCase()];
+    // Exact but for case, or one a prefix of the other ("production" → "prod"), counts as closest.
+    const d = w === c ? 0 : w.startsWith(c) || c.startsWith(w) ? 1 : editDistance(w, c);
     if (d < bestDistance) {
       best = k;
       bestDistance = d;

@@ -11,6 +11,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AppSettings } from "./config";
+import { appBaseDir } from "./host";
 import { repositoryOf } from "./images";
 import * as remote from "./remote";
 
@@ -148,11 +149,11 @@ export function checkSshUser(user: string): string {
   return user;
 }
 
-/** The RemoteSpec of a deployment: base dir in the login's home, settings from the app config. */
+/** The RemoteSpec of a deployment: base dir in the login's home (host.ts), settings from the app config. */
 export function remoteSpecFor(appName: string, sshUser: string, app: AppSettings, httpPort?: number): remote.RemoteSpec {
   return {
     appName,
-    baseDir: `/home/${checkSshUser(sshUser)}/composeapp`,
+    baseDir: appBaseDir(checkSshUser(sshUser)), // the directory the host's user data prepares
     composeFile: app.composeFile,
     webService: app.webService,
     healthPath: app.healthPath,
@@ -207,6 +208,8 @@ export class ComposeDeployment extends pulumi.ComponentResource {
         connection: bootConnection,
         create: remote.waitReadyCommand(spec),
         triggers: [args.instanceId],
+        // No stdin and no .env yet: its progress is safe to show while the instance boots.
+        logging: "stdoutAndStderr",
         addPreviousOutputInEnv: false,
       },
       { parent: this },
@@ -236,9 +239,11 @@ export class ComposeDeployment extends pulumi.ComponentResource {
       {
         connection: connection(TEARDOWN_DIAL_ERROR_LIMIT, TEARDOWN_PER_DIAL_TIMEOUT),
         delete: remote.destroyCommand(spec),
+        // compose reads the release's .env, and its errors may quote it: keep the output out of logs.
+        logging: "none",
         addPreviousOutputInEnv: false,
       },
-      { parent: this, dependsOn: args.teardownBefore ?? [] },
+      { parent: this, dependsOn: args.teardownBefore ?? [], additionalSecretOutputs: ["stdout", "stderr"] },
     );
 
     const secretKey = new random.RandomPassword(

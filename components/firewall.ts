@@ -106,7 +106,7 @@ export class Firewall extends pulumi.ComponentResource {
     // No egress rules: the provider removes AWS's default allow-all egress from a new group.
     const db = new aws.ec2.SecurityGroup(
       `${name}-db`,
-      { vpcId: args.vpcId, description: "Database: only the DB port, only from the web host's group", tags: { ...args.tags, Name: `${name}-db` } },
+      { vpcId: args.vpcId, description: "Database: only the DB port, only from the web host group", tags: { ...args.tags, Name: `${name}-db` } },
       { parent: this },
     );
     new aws.vpc.SecurityGroupIngressRule(

@@ -79,6 +79,11 @@ async function main(): Promise<void> {
     console.error((e as Error).message);
     return process.exit(2);
   }
+  // A resource the mock rejects fails inside the Pulumi runtime, outside any await of ours.
+  process.on("unhandledRejection", (e) => {
+    console.error(`plan ${args.stack}: the program failed under the mock engine:\n${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  });
   let plan: PlanResult;
   try {
     plan = await runPlan({ stack: args.stack });

@@ -77,16 +77,17 @@ async function main(argv: string[]): Promise<number> {
       help: { type: "boolean", short: "h", default: false },
     },
   });
-  const [command, name, ...extra] = positionals;
+  const [command, ...args] = positionals;
   if (values.help || !command) {
     process.stdout.write(USAGE + "\n");
     return values.help ? 0 : 2;
   }
-  if (!["up", "destroy", "list", "reap"].includes(command)) throw new SandboxError(`unknown command '${command}'\n\n${USAGE}`);
-  if ((command === "up" || command === "destroy") && !name) throw new SandboxError(`'${command}' needs a sandbox name, e.g. pr-42`);
-  if (extra.length > 0 || ((command === "list" || command === "reap") && name)) {
-    throw new SandboxError(`unexpected argument(s): ${(name && (command === "list" || command === "reap") ? [name, ...extra] : extra).join(" ")}`);
-  }
+  const takesName = command === "up" || command === "destroy";
+  if (!takesName && command !== "list" && command !== "reap") throw new SandboxError(`unknown command '${command}'\n\n${USAGE}`);
+  if (takesName && args.length === 0) throw new SandboxError(`'${command}' needs a sandbox name, e.g. pr-42`);
+  const unexpected = takesName ? args.slice(1) : args;
+  if (unexpected.length > 0) throw new SandboxError(`unexpected argument(s): ${unexpected.join(" ")}`);
+  const name = takesName ? args[0] : "";
   // Validate cheap inputs before anything slow.
   const ttlMs = parseTtl(values.ttl ?? DEFAULT_TTL);
   if (name) assertSandboxName(name);

@@ -79,7 +79,8 @@ function secret(value: unknown): unknown {
 export class AwsRejection extends Error {}
 
 export class AwsMock implements pulumi.runtime.Mocks {
-  readonly region: string;
+  /** Region the mock answers for; runProgram sets it from aws:region. */
+  region: string;
   readonly accountId: string;
   resources: MockResource[] = [];
   calls: { token: string; args: Record<string, any> }[] = [];
@@ -298,12 +299,17 @@ export class AwsMock implements pulumi.runtime.Mocks {
     return `${first}.${h[0]}.${h[1]}.${1 + (h[2] % 253)}`;
   }
 
+  private publicDns(ip: string): string {
+    const dashed = ip.replace(/\./g, "-");
+    return this.region === "us-east-1" ? `ec2-${dashed}.compute-1.amazonaws.com` : `ec2-${dashed}.${this.region}.compute.amazonaws.com`;
+  }
+
   private arn(service: string, resource: string, global = false): string {
     return `arn:aws:${service}:${global ? "" : this.region}:${this.accountId}:${resource}`;
   }
 
   private existing(type: string, field: string, value: unknown): MockResource | undefined {
-    return this.resources.find((r) => r.type === type && r.state[field] === value);
+    return this.resources.find((r) => r.type === type && (field === "id" ? r.id : r.state[field]) === value);
   }
 
   private compute(type: string, name: string, inputs: Record<string, any>, custom: boolean): { id: string | undefined; computed: Record<string, any> } {
@@ -332,9 +338,9 @@ export class AwsMock implements pulumi.runtime.Mocks {
             availabilityZone: subnet.availabilityZone,
             subnetId: subnet.id,
             publicIp,
-            publicDns: `ec2-${publicIp.replace(/\./g, "-")}.compute-1.amazonaws.com`,
+            publicDns: this.publicDns(publicIp),
             privateIp,
-            privateDns: `ip-${privateIp.replace(/\./g, "-")}.ec2.internal`,
+            privateDns: this.region === "us-east-1" ? `ip-${privateIp.replace(/\./g, "-")}.ec2.internal` : `ip-${privateIp.replace(/\./g, "-")}.${this.region}.compute.internal`,
             primaryNetworkInterfaceId: this.idOf("eni", type, name),
             instanceState: "running",
           },
@@ -350,7 +356,7 @@ export class AwsMock implements pulumi.runtime.Mocks {
           computed: {
             allocationId: id,
             publicIp,
-            publicDns: `ec2-${publicIp.replace(/\./g, "-")}.compute-1.amazonaws.com`,
+            publicDns: this.publicDns(publicIp),
             domain: inputs.domain ?? "vpc",
             arn: this.arn("ec2", `elastic-ip/${id}`),
             ...(inputs.instance ? { associationId: this.idOf("eipassoc", type, name) } : {}),
@@ -405,6 +411,7 @@ export class AwsMock implements pulumi.runtime.Mocks {
         if (inputs.referencedSecurityGroupId !== undefined && !this.existing("aws:ec2/securityGroup:SecurityGroup", "id", inputs.referencedSecurityGroupId)) {
           throw fail(`InvalidGroup.NotFound: ${inputs.referencedSecurityGroupId}`);
         }
+        if (inputs.description !== undefined && !/^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]{0,255}$/.test(inputs.description)) throw fail("InvalidParameterValue: rule description has characters AWS does not allow");
         if (!inputs.ipProtocol) throw fail("ipProtocol is required");
         const allProtocols = inputs.ipProtocol === "-1" || inputs.ipProtocol === "all";
         if (allProtocols && (inputs.fromPort !== undefined || inputs.toPort !== undefined)) throw fail("fromPort/toPort must be unset when ipProtocol is -1");

@@ -99,11 +99,12 @@ function captureRegistrationOptions(mock: AwsMock): void {
 /** Runs index.ts for a stack under the mock and resolves its exports. Rejects on any error AWS would raise. */
 export async function runProgram(opts: RunOptions): Promise<RunResult> {
   const mock = opts.mock ?? new AwsMock();
-  mock.reset();
   const base = opts.replaceConfig ? { "aws:region": "us-east-1" } : stackFileConfig(opts.stack);
   const config: Record<string, string> = { ...base };
   for (const [key, value] of Object.entries(opts.config ?? {})) config[key.includes(":") ? key : `${PROJECT}:${key}`] = value;
 
+  if (config["aws:region"]) mock.region = config["aws:region"];
+  mock.reset();
   await pulumi.runtime.setMocks(mock, PROJECT, opts.stack, false);
   captureRegistrationOptions(mock);
   pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k === `${PROJECT}:sshPrivateKey`));
@@ -123,4 +124,74 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   }
   if (mock.errors.length > 0) throw new Error(`AWS would reject this program:\n${mock.errors.join("\n")}`);
   return { mock, outputs, exports: exported };
+}
+
+const cachedRuns = new Map<string, Promise<RunResult>>();
+
+/** Runs the program once per key per test process and shares the result (keeps `npm test` fast). */
+export function cachedRun(key: string, opts: () => RunOptions): Promise<RunResult> {
+  let run = cachedRuns.get(key);
+  if (!run) {
+    run = runProgram(opts());
+    cachedRuns.set(key, run);
+  }
+  return run;
+}
+
+/** A test OpenSSH key pair (not a real key: the body only encodes the type, as EC2 checks). */
+export const TEST_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFrZWtleWZvcnRlc3RzMDEyMzQ1Njc4OWFiY2RlZg== test@ci";
+export const TEST_SSH_PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+export const TEST_VPC_ID = "vpc-0a1b2c3d4e5f60718";
+export const TEST_SUBNETS = [
+  { id: "subnet-0aaaaaaaaaaaaaaa1", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1a", defaultForAz: false },
+  { id: "subnet-0bbbbbbbbbbbbbbb2", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1b", defaultForAz: false },
+  { id: "subnet-0ccccccccccccccc3", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1b", defaultForAz: false },
+];
+
+/**
+ * The program run once per stack per test process: dev and prod from their stack files. The dev run
+ * holds the EC2 instance and the RDS instance until both are registered (a parallelism probe that
+ * costs nothing when they are independent).
+ */
+export function stackRun(stack: "dev" | "prod"): Promise<RunResult> {
+  return cachedRun(stack, () => {
+    const mock = new AwsMock();
+    if (stack === "dev") mock.gate = { types: ["aws:ec2/instance:Instance", "aws:rds/instance:Instance"], timeoutMs: 3000 };
+    return { stack, mock };
+  });
+}
+
+/**
+ * Two runs with the other branches: A = MySQL, Ubuntu on Graviton, a given VPC/subnets and key pair;
+ * B = a sandbox with MariaDB, an RDS-managed password (Secrets Manager) and a pinned AMI.
+ */
+export function variantRun(variant: "A" | "B"): Promise<RunResult> {
+  return cachedRun(`variant-${variant}`, (): RunOptions =>
+    variant === "A"
+      ? {
+          stack: "dev",
+          mock: new AwsMock({ subnets: TEST_SUBNETS }),
+          config: {
+            dbEngine: "mysql",
+            dbEngineVersion: "8.0",
+            hostOs: "ubuntu",
+            instanceType: "t4g.small",
+            vpcId: TEST_VPC_ID,
+            subnetIds: JSON.stringify(TEST_SUBNETS.map((s) => s.id)),
+            sshCidrs: '["198.51.100.7/32","2001:db8:1::/48"]',
+            sshPublicKey: TEST_SSH_PUBLIC_KEY,
+            sshPrivateKey: TEST_SSH_PRIVATE_KEY,
+          },
+        }
+      : {
+          stack: "pr-7",
+          config: {
+            dbEngine: "mariadb",
+            dbPasswordMode: "secretsmanager",
+            amiId: "ami-0123456789abcdef0",
+            sandboxOwner: "octocat",
+            sandboxExpiresAt: "2026-12-01T18:00:00Z",
+          },
+        },
+  );
 }

@@ -4,7 +4,14 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as tar from "tar-stream";
-import { createBundle, listBundleEntries, normalisePrefix, parseIgnorePatterns, tarHeader } from "../../components/bundle";
+import {
+  createAppBundle,
+  createBundle,
+  listBundleEntries,
+  normalisePrefix,
+  parseIgnorePatterns,
+  tarHeader,
+} from "../../components/bundle";
 
 /** Write `files` (relative path → content) under a fresh temp dir; returns the dir. */
 function makeTree(files: Record<string, string>, modes: Record<string, number> = {}): string {
@@ -245,6 +252,21 @@ describe("bundle", () => {
     await done;
     assert.deepStrictEqual(names, [long]);
     assert.throws(() => tarHeader({ name: "x".repeat(120), type: "file", mode: 0o644 }, 1), /too long/);
+  });
+
+  it("packs this project's app with its compose file and the host scripts under .composeapp/", () => {
+    // A copy of app/ and scripts/host in a scratch project root, so nothing is written to the repo.
+    const projectRoot = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-project-"));
+    temps.push(projectRoot);
+    const repo = path.resolve(__dirname, "..", "..");
+    fs.cpSync(path.join(repo, "app"), path.join(projectRoot, "app"), { recursive: true });
+    fs.cpSync(path.join(repo, "scripts", "host"), path.join(projectRoot, "scripts", "host"), { recursive: true });
+    const b = createAppBundle(projectRoot, "app", "docker-compose.prod.yml");
+    assert.ok(b.files.includes("docker-compose.prod.yml"), "packed although app/.dockerignore may list docker-compose*.yml");
+    assert.ok(b.files.includes(".composeapp/deploy.sh"));
+    assert.ok(!b.files.includes(".env"));
+    assert.ok(!path.isAbsolute(b.path), "relative path: the same FileAsset path on every machine");
+    assert.strictEqual(path.resolve(b.path), path.join(projectRoot, ".pulumi-bundles", `${b.sha256}.tar.gz`));
   });
 
   it("parses ignore files like Docker: trims, drops comments and blank lines", () => {

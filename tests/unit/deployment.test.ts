@@ -49,6 +49,9 @@ function args(overrides: Partial<ComposeDeploymentArgs> = {}): ComposeDeployment
   };
 }
 
+/** replaceOnChanges of each registration, by resource name (not part of the shared mock's record). */
+const replaceOnChanges = new Map<string, string[]>();
+
 /** Sets the shared AWS mock and records each registration's engine options (dependencies, secrets…). */
 async function startMocks(): Promise<AwsMock> {
   const mock = new AwsMock();
@@ -56,6 +59,7 @@ async function startMocks(): Promise<AwsMock> {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: unknown) => unknown };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, cb: unknown) => {
+    replaceOnChanges.set(req.getName(), req.getReplaceonchangesList());
     mock.recordOptions(req.getType(), req.getName(), {
       custom: req.getCustom(),
       parent: req.getParent(),
@@ -112,9 +116,13 @@ const urnOf = (r: MockResource) => `urn:pulumi:dev::${PROJECT}::composeapp:deplo
 
 describe("ComposeDeployment", () => {
   const spec = remoteSpecFor("compose-on-ec2-dev", "ec2-user", APP);
+  // One run with the default args serves every test that only inspects it (mocked runs cost ~0.2 s).
+  let d: Deployed;
+  before(async () => {
+    d = await deploy();
+  });
 
   it("sends exactly remote.ts's command lines", async () => {
-    const d = await deploy();
     assert.strictEqual(d.waitReady.inputs.create, remote.waitReadyCommand(spec));
     assert.strictEqual(d.deploy.inputs.create, remote.deployCommand(spec, SHA_A));
     assert.strictEqual(d.teardown.inputs.delete, remote.destroyCommand(spec));
@@ -124,20 +132,19 @@ describe("ComposeDeployment", () => {
   });
 
   it("uploads the bundle file as a FileAsset", async () => {
-    const d = await deploy();
     const source = d.upload.inputs.source;
     assert.ok(pulumi.asset.FileAsset.isInstance(source), "source is a FileAsset");
     assert.strictEqual(await (source as pulumi.asset.FileAsset).path, `.pulumi-bundles/${SHA_A}.tar.gz`);
   });
 
   it("never puts the DB password, DATABASE_URL or the secret key in a command line or trigger", async () => {
-    const d = await deploy();
     const envFile = await valueOf(d.deployment.envFile);
     const secretKey = /^SECRET_KEY='([^']+)'$/m.exec(envFile)?.[1];
     assert.ok(secretKey && secretKey.length === 64, "secret key present in .env");
     const secrets = [DB_PASSWORD, DATABASE_URL, secretKey];
     for (const r of [d.waitReady, d.upload, d.deploy, d.teardown]) {
-      const { stdin: _stdin, connection: _connection, ...visible } = r.inputs;
+      // Everything the provider shows or logs: all inputs except stdin (the .env) and the connection (the key).
+      const visible = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => k !== "stdin" && k !== "connection"));
       const text = JSON.stringify(visible);
       for (const s of secrets) assert.ok(!text.includes(s), `${r.name} must not contain a secret outside stdin`);
     }
@@ -148,7 +155,6 @@ describe("ComposeDeployment", () => {
   });
 
   it("marks stdin, the .env and the deploy output secret", async () => {
-    const d = await deploy();
     assert.ok(d.deploy.secretInputs.includes("stdin"), "stdin arrives as a secret");
     assert.ok(await isSecret(d.deployment.envFile));
     assert.ok(await isSecret(d.deployment.deployOutput));
@@ -156,13 +162,16 @@ describe("ComposeDeployment", () => {
     assert.ok(d.deploy.secretInputs.includes("connection"), "the private key keeps the connection secret");
   });
 
-  it("keeps the deploy's output out of the logs", async () => {
-    const d = await deploy();
+  it("keeps the output of everything that reads the .env out of the logs", async () => {
     assert.strictEqual(d.deploy.inputs.logging, "none");
+    assert.strictEqual(d.teardown.inputs.logging, "none");
+    for (const k of ["stdout", "stderr"]) assert.ok(d.teardown.options.additionalSecretOutputs.includes(k), `teardown ${k} secret`);
+    // wait-ready gets no stdin and runs before any .env exists: its progress may be shown.
+    assert.strictEqual(d.waitReady.inputs.logging, "stdoutAndStderr");
   });
 
   it("gives the same triggers for the same bundle and env, and new ones when either changes", async () => {
-    const first = (await deploy()).deploy.inputs.triggers;
+    const first = d.deploy.inputs.triggers;
     const again = (await deploy()).deploy.inputs.triggers;
     assert.deepStrictEqual(again, first);
     assert.deepStrictEqual(first.slice(0, 1), [SHA_A]);
@@ -181,23 +190,20 @@ describe("ComposeDeployment", () => {
   });
 
   it("re-runs wait-ready, upload and deploy for a new instance only", async () => {
-    const a = await deploy();
     const b = await deploy(args({ instanceId: "i-0fedcba9876543210" }));
-    assert.deepStrictEqual(a.waitReady.inputs.triggers, ["i-0123456789abcdef0"]);
+    assert.deepStrictEqual(d.waitReady.inputs.triggers, ["i-0123456789abcdef0"]);
     assert.deepStrictEqual(b.waitReady.inputs.triggers, ["i-0fedcba9876543210"]);
     assert.deepStrictEqual(b.upload.inputs.triggers, ["i-0fedcba9876543210"]);
-    assert.notDeepStrictEqual(b.deploy.inputs.triggers, a.deploy.inputs.triggers);
+    assert.notDeepStrictEqual(b.deploy.inputs.triggers, d.deploy.inputs.triggers);
   });
 
   it("logs in as the OS user, never root", async () => {
-    const d = await deploy();
     for (const r of [d.waitReady, d.upload, d.deploy, d.teardown]) assert.strictEqual(r.inputs.connection.user, "ec2-user");
     await startMocks();
     assert.throws(() => new ComposeDeployment("root", args({ sshUser: "root" })), /never root/);
   });
 
   it("tolerates a booting instance with dialErrorLimit and perDialTimeout", async () => {
-    const d = await deploy();
     for (const r of [d.waitReady, d.upload, d.deploy]) {
       assert.strictEqual(r.inputs.connection.dialErrorLimit, 30);
       assert.strictEqual(r.inputs.connection.perDialTimeout, 20);
@@ -208,22 +214,21 @@ describe("ComposeDeployment", () => {
   });
 
   it("runs compose down only from a teardown that is never replaced", async () => {
-    const d = await deploy();
     assert.strictEqual(d.teardown.inputs.create, undefined, "no create: nothing runs on up");
     assert.strictEqual(d.teardown.inputs.triggers, undefined, "no triggers: never replaced, so its delete runs only on destroy");
     assert.strictEqual(d.deploy.inputs.delete, undefined, "the deploy is replaced per release; a delete there would stop the new release");
     assert.strictEqual(d.waitReady.inputs.delete, undefined);
+    // Why: the SDK makes any trigger change a replacement (create new, then delete old).
+    assert.deepStrictEqual(replaceOnChanges.get("app-deploy"), ["triggers[*]"]);
   });
 
   it("orders the steps: upload after wait-ready, deploy after the upload and the teardown", async () => {
-    const d = await deploy();
     assert.ok(d.upload.options.dependencies.includes(urnOf(d.waitReady)), "upload depends on wait-ready");
     assert.ok(d.deploy.options.dependencies.includes(urnOf(d.upload)), "deploy depends on upload");
     assert.ok(d.deploy.options.dependencies.includes(urnOf(d.teardown)), "deploy depends on teardown");
   });
 
   it("never re-runs commands with the previous output in their environment", async () => {
-    const d = await deploy();
     for (const r of [d.waitReady, d.deploy, d.teardown]) assert.strictEqual(r.inputs.addPreviousOutputInEnv, false);
   });
 

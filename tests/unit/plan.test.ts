@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { estimateCost, costItems, PriceTable, PRICES } from "../../scripts/lib/plan/cost";
 import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/criticalPath";
 import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
-import { planFor, summaryLine, PlanResult, sandboxConfig } from "../../scripts/lib/plan/run";
+import { planConfig, planFor, stackConfigOf, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
 
 const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>
   ({ urn, type, name: urn, custom: !type.startsWith("composeapp:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
@@ -68,8 +68,8 @@ describe("plan: critical path", () => {
       node("sg", "aws:ec2/securityGroup:SecurityGroup"),
       node("host", "aws:ec2/instance:Instance", ["sg"]),
       node("db", "aws:rds/instance:Instance", ["sg"]),
-      node("wait", "command:remote:Command", ["host"]),
-      node("deploy", "command:remote:Command", ["wait", "db"]),
+      node("wait", "command:remote:Command", ["host"], { create: "cloud-init status --wait" }),
+      node("deploy", "command:remote:Command", ["wait", "db"], { create: "./deploy.sh" }),
     ];
     const path = criticalPath(nodes);
     // db (11.5 min typical) beats host + wait-ready (45 s + 3 min).
@@ -80,8 +80,10 @@ describe("plan: critical path", () => {
     const nodes = [
       node("comp", "composeapp:host:Host"),
       node("host", "aws:ec2/instance:Instance", [], {}, "comp"),
-      node("ready", "command:remote:Command", [], {}, "host"),
+      node("ready", "command:remote:Command", [], { create: "cloud-init status --wait" }, "host"),
+      node("teardown", "command:remote:Command", ["ready"], { delete: "docker compose down" }),
     ];
+    // teardown has no create: it costs nothing on `up` and is dropped from the printed path.
     assert.deepStrictEqual(criticalPath(nodes).steps.map((s) => s.urn), ["host", "ready"]);
   });
   it("prices Multi-AZ RDS longer than Single-AZ", () => {
@@ -119,12 +121,26 @@ describe("plan: tree", () => {
   });
 });
 
-describe("plan: sandbox settings", () => {
-  it("a stack without a file gets dev settings plus sandbox overrides", () => {
-    const cfg = sandboxConfig({ "aws:region": "us-east-1", "compose-on-ec2:stage": "dev", "compose-on-ec2:instanceType": "t3.small" }, "pr-42");
-    assert.strictEqual(cfg["compose-on-ec2:stage"], "sandbox");
-    assert.strictEqual(cfg["compose-on-ec2:instanceType"], "t3.small");
-    assert.strictEqual(cfg["aws:region"], "us-east-1");
+describe("plan: stack settings", () => {
+  it("a stack without a file gets dev settings plus the sandbox overrides", () => {
+    const dev = planConfig("dev");
+    const sandbox = planConfig("pr-42");
+    assert.strictEqual(dev.sandbox, false);
+    assert.strictEqual(sandbox.sandbox, true);
+    assert.strictEqual(sandbox.config["compose-on-ec2:stage"], "sandbox");
+    assert.match(sandbox.config["compose-on-ec2:instanceType"], /^t(3|4g)\.micro$/);
+    assert.strictEqual(sandbox.config["aws:region"], dev.config["aws:region"]);
+  });
+  it("replaces secure values by placeholders and remembers which keys were secret", () => {
+    const { config, secureKeys } = stackConfigOf({ config: {
+      "compose-on-ec2:sshPrivateKey": { secure: "v1:AAAA" }, "compose-on-ec2:sshCidrs": ["203.0.113.0/24"], "aws:region": "us-east-1",
+    } });
+    assert.match(config["compose-on-ec2:sshPrivateKey"], /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    assert.strictEqual(config["compose-on-ec2:sshCidrs"], '["203.0.113.0/24"]');
+    assert.deepStrictEqual(secureKeys, ["compose-on-ec2:sshPrivateKey"]);
+  });
+  it("refuses a stack name that is not a Pulumi stack name", () => {
+    assert.throws(() => planConfig("../etc"), /invalid stack name/);
   });
 });
 
@@ -143,10 +159,12 @@ describe("plan: the real program under the mock engine", function () {
     assert.match(text, /aws:rds\/instance:Instance .*instanceClass=db\.t4g\.micro/);
   });
 
-  it("dev: the critical path starts with a cloud resource and ends with the deployment, through the database", () => {
-    const steps = plans.dev.criticalPath.steps.map((s) => s.type);
-    assert.ok(steps.includes("aws:rds/instance:Instance"), steps.join(" → "));
+  it("dev: the critical path runs through the database and ends with the deploy command when there is one", () => {
+    const steps = plans.dev.criticalPath.steps;
+    assert.ok(steps.some((s) => s.type === "aws:rds/instance:Instance"), steps.map((s) => s.name).join(" → "));
     assert.ok(plans.dev.criticalPath.typicalSeconds > 8 * 60, String(plans.dev.criticalPath.typicalSeconds));
+    const deploy = plans.dev.resources.find((r) => r.type === "command:remote:Command" && /deploy$/.test(r.name));
+    if (deploy) assert.strictEqual(steps[steps.length - 1].name, deploy.name);
   });
 
   it("dependencies come from the engine: the RDS instance waits for its security group", () => {
@@ -156,7 +174,7 @@ describe("plan: the real program under the mock engine", function () {
     assert.ok(depTypes.includes("aws:ec2/securityGroup:SecurityGroup"), depTypes.join(", "));
   });
 
-  it("prod costs more than dev and prices every item in us-east-1", () => {
+  it("dev (us-east-1) has a price for every item, and prod costs more", () => {
     assert.ok(plans.prod.cost.totalMonthly > plans.dev.cost.totalMonthly);
     assert.strictEqual(plans.dev.cost.unknownItems, 0, JSON.stringify(plans.dev.cost.lines));
   });

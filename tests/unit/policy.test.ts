@@ -1,6 +1,12 @@
 // Every policy rule has a passing and a failing case over plain resources, the CrossGuard
 // adapters report through @pulumi/policy's callbacks, and the dev and prod plans pass every rule.
 import * as assert from "assert";
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
+import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import type { PolicyResource as CgResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import {
   PolicyResource, RULES, Rule, checkAll, crossGuardPolicies, dbNotPublic, encryptedStorage, imdsV2, knownSecrets,
@@ -220,6 +226,78 @@ describe("CrossGuard adapters", () => {
     const reports: { message: string; urn?: string }[] = [];
     await validate({ resources } as unknown as StackValidationArgs, (message, urn) => { reports.push({ message, urn }); });
     assert.deepStrictEqual(reports, [{ message: "db: db-sg (rule db-from-web) admits CIDRs 0.0.0.0/0; admit only the web security group", urn: "urn:db" }]);
+  });
+});
+
+describe("the policy pack served by @pulumi/policy (what the Pulumi CLI talks to)", function () {
+  this.timeout(30000);
+  let pack: ChildProcess | undefined;
+  let client: analyzerrpc.AnalyzerClient;
+
+  before(async () => {
+    const policyDir = path.resolve(__dirname, "..", "..", "policy");
+    // The CLI starts the pack in its directory and reads the gRPC port from its first stdout line.
+    pack = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", 'require("./index.ts")'],
+      { cwd: policyDir, stdio: ["ignore", "pipe", "pipe"] });
+    const port = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("policy pack did not print its port within 20 s")), 20000);
+      let err = "";
+      pack?.stderr?.on("data", (d) => { err += String(d); });
+      pack?.stdout?.once("data", (d) => { clearTimeout(timer); resolve(String(d).trim()); });
+      pack?.once("exit", (code) => { clearTimeout(timer); reject(new Error(`policy pack exited ${code}: ${err}`)); });
+    });
+    client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  });
+
+  after(() => {
+    client?.close();
+    if (pack?.pid !== undefined && pack.exitCode === null) pack.kill("SIGTERM");
+  });
+
+  const toAnalyzerResource = (r: PolicyResource): analyzerpb.AnalyzerResource => {
+    const res = new analyzerpb.AnalyzerResource();
+    res.setType(r.type);
+    res.setName(r.name);
+    res.setUrn(r.urn ?? r.name);
+    res.setProperties(structproto.Struct.fromJavaScript({ ...r.props, id: r.id ?? null } as Record<string, structproto.JavaScriptValue>));
+    const opts = new analyzerpb.AnalyzerResourceOptions();
+    opts.setProtect(r.protect);
+    res.setOptions(opts);
+    return res;
+  };
+
+  it("answers AnalyzeStack for a compliant prod stack with no diagnostics", async () => {
+    const req = new analyzerpb.AnalyzeStackRequest();
+    req.setResourcesList(goodStack("prod").map(toAnalyzerResource));
+    const res = await new Promise<analyzerpb.AnalyzeResponse>((resolve, reject) =>
+      client.analyzeStack(req, (err, r) => (err ? reject(err) : resolve(r))));
+    assert.deepStrictEqual(res.getDiagnosticsList().map((d) => d.getMessage()), []);
+  });
+
+  it("reports mandatory violations from Analyze (one resource) and AnalyzeStack", async () => {
+    const bad = change(change(goodStack("prod"), "db", (r) => { r.protect = false; }), "web-sg", (r) => {
+      (r.props.ingress as Record<string, unknown>[])[1].cidrBlocks = ["0.0.0.0/0"];
+    });
+    const stackReq = new analyzerpb.AnalyzeStackRequest();
+    stackReq.setResourcesList(bad.map(toAnalyzerResource));
+    const stackRes = await new Promise<analyzerpb.AnalyzeResponse>((resolve, reject) =>
+      client.analyzeStack(stackReq, (err, r) => (err ? reject(err) : resolve(r))));
+    const stackDiags = stackRes.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel(), d.getUrn()]);
+    assert.deepStrictEqual(stackDiags, [["no-world-ssh-in-prod", analyzerpb.EnforcementLevel.MANDATORY, "urn:web-sg"]]);
+
+    const db = toAnalyzerResource(bad.find((r) => r.name === "db") as PolicyResource);
+    const req = new analyzerpb.AnalyzeRequest();
+    req.setType(db.getType());
+    req.setName(db.getName());
+    req.setUrn(db.getUrn());
+    req.setProperties(db.getProperties());
+    req.setOptions(db.getOptions());
+    const res = await new Promise<analyzerpb.AnalyzeResponse>((resolve, reject) =>
+      client.analyze(req, (err, r) => (err ? reject(err) : resolve(r))));
+    // The server prefixes each message with the policy's description.
+    const diags = res.getDiagnosticsList();
+    assert.deepStrictEqual(diags.map((d) => [d.getPolicyname(), d.getEnforcementlevel()]), [["prod-data-protected", analyzerpb.EnforcementLevel.MANDATORY]]);
+    assert.match(diags[0].getMessage(), /\nthe resource option protect is not set$/);
   });
 });
 

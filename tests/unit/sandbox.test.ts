@@ -37,6 +37,11 @@ import {
   sandboxConfig,
 } from "../../scripts/lib/sandbox/rules";
 import { main } from "../../scripts/sandbox";
+import { parseConfig } from "../../components/config";
+
+// js-yaml ships with @pulumi/pulumi (it reads stack settings with it) but without type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = require("js-yaml") as { load(text: string): unknown };
 
 const PROJECT = "compose-on-ec2";
 const HOUR = 3_600_000;
@@ -53,7 +58,9 @@ const DEV_SETTINGS: Record<string, unknown> = {
   [`${PROJECT}:sshPrivateKey`]: { secure: "v1:abc" },
   [`${PROJECT}:sshCidrs`]: ["203.0.113.0/24"],
   [`${PROJECT}:tags`]: { team: "web" },
-  [`${PROJECT}:appEnv`]: { secure: "v1:def" },
+  [`${PROJECT}:appEnv`]: { API_TOKEN: { secure: "v1:def" } },
+  [`${PROJECT}:dbPasswordMode`]: { secure: "v1:ghi" },
+  keepReleases: 3,
   [`${PROJECT}:stage`]: "dev",
 };
 
@@ -130,7 +137,7 @@ describe("sandbox owner", () => {
 
 describe("sandbox settings", () => {
   const { config, skippedSecrets } = sandboxConfig(DEV_SETTINGS, { project: PROJECT, owner: "alice", expiresAt: "2026-11-26T12:00:00.000Z" });
-  const value = (key: string): string | undefined => config[`${PROJECT}:${key}`]?.value;
+  const value = (key: string): unknown => config[`${PROJECT}:${key}`];
 
   it("sets stage sandbox (no deletion protection, no final snapshot) and records owner and expiry", () => {
     assert.strictEqual(value("stage"), "sandbox");
@@ -141,14 +148,14 @@ describe("sandbox settings", () => {
   it("uses the smallest sizes, single-AZ and one day of backups", () => {
     assert.strictEqual(value("instanceType"), "t3.micro");
     assert.strictEqual(value("dbInstanceClass"), "db.t4g.micro");
-    assert.strictEqual(value("dbAllocatedStorageGb"), "20");
-    assert.strictEqual(value("dbMultiAz"), "false");
-    assert.strictEqual(value("dbBackupRetentionDays"), "1");
+    assert.strictEqual(value("dbAllocatedStorageGb"), 20);
+    assert.strictEqual(value("dbMultiAz"), false);
+    assert.strictEqual(value("dbBackupRetentionDays"), 1);
   });
 
   it("keeps dev's architecture: a Graviton dev gets t4g.micro", () => {
     const arm = sandboxConfig({ [`${PROJECT}:instanceType`]: "m7g.large" }, { project: PROJECT, owner: "a", expiresAt: "x" });
-    assert.strictEqual(arm.config[`${PROJECT}:instanceType`].value, "t4g.micro");
+    assert.strictEqual(arm.config[`${PROJECT}:instanceType`], "t4g.micro");
   });
 
   it("leaves the SSH key unset so the program generates one, and drops storage autoscaling", () => {
@@ -158,15 +165,38 @@ describe("sandbox settings", () => {
   });
 
   it("skips dev's encrypted values and names them", () => {
-    assert.deepStrictEqual(skippedSecrets, [`${PROJECT}:appEnv`]);
+    assert.deepStrictEqual(skippedSecrets, [`${PROJECT}:appEnv`, `${PROJECT}:dbPasswordMode`]);
     assert.strictEqual(value("appEnv"), undefined);
   });
 
-  it("copies dev's other settings, structured ones as JSON, and marks nothing secret", () => {
-    assert.strictEqual(config["aws:region"].value, "eu-central-1");
-    assert.strictEqual(value("sshCidrs"), '["203.0.113.0/24"]');
-    assert.strictEqual(value("tags"), '{"team":"web"}');
-    assert.ok(Object.values(config).every((entry) => !entry.secret));
+  it("copies dev's other settings with their YAML types, so lists stay lists for the project schema", () => {
+    assert.strictEqual(config["aws:region"], "eu-central-1");
+    assert.deepStrictEqual(value("sshCidrs"), ["203.0.113.0/24"]);
+    assert.deepStrictEqual(value("tags"), { team: "web" });
+    assert.strictEqual(value("keepReleases"), 3, "a key without namespace belongs to the project");
+  });
+});
+
+describe("sandbox settings from the committed Pulumi.dev.yaml", () => {
+  it("parse with the program's own config rules into a small, unprotected, tagged sandbox", () => {
+    const file = path.join(__dirname, "..", "..", "Pulumi.dev.yaml");
+    const devSettings = (yaml.load(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config;
+    const { config } = sandboxConfig(devSettings, { project: PROJECT, owner: "octocat", expiresAt: "2026-11-26T12:00:00.000Z" });
+    const raw: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(config)) {
+      if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = entry;
+    }
+    const parsed = parseConfig(raw, { project: PROJECT, stack: "pr-7", region: String(config["aws:region"]), fileExists: () => true });
+    assert.strictEqual(parsed.stage, "sandbox");
+    assert.strictEqual(parsed.database.protectData, false);
+    assert.strictEqual(parsed.database.multiAz, false);
+    assert.strictEqual(parsed.database.backupRetentionDays, 1);
+    assert.strictEqual(parsed.database.instanceClass, "db.t4g.micro");
+    assert.strictEqual(parsed.database.maxAllocatedStorageGb, undefined);
+    assert.strictEqual(parsed.host.sshPublicKey, undefined);
+    assert.match(parsed.host.instanceType, /^t(3|4g)\.micro$/);
+    assert.strictEqual(parsed.tags.owner, "octocat");
+    assert.strictEqual(parsed.tags["expires-at"], "2026-11-26T12:00:00.000Z");
   });
 });
 
@@ -223,7 +253,7 @@ describe("sandbox preconditions", () => {
   it("accepts the pinned CLI silently and warns about another minor version", () => {
     const warnings: string[] = [];
     assert.strictEqual(checkPulumiCli(() => ok(`v${PINNED_PULUMI_VERSION}\n`), (w) => warnings.push(w)), PINNED_PULUMI_VERSION);
-    assert.deepStrictEqual(warnings, []);
+    assert.strictEqual(warnings.length, 0);
     checkPulumiCli(() => ok("v3.100.0\n"), (w) => warnings.push(w));
     assert.match(warnings.join(), /3\.100\.0 differs from the pinned/);
   });
@@ -341,9 +371,12 @@ class FakeWorkspace implements SandboxWorkspace {
     let pendingConfig: ConfigMap = {};
     return {
       name,
-      setAllConfig: async (config) => {
-        this.calls.push(`setAllConfig ${name}`);
-        pendingConfig = config;
+      writeConfig: async (config) => {
+        this.calls.push(`writeConfig ${name}`);
+        // What the engine records for an update: every value as text, structures as JSON.
+        pendingConfig = Object.fromEntries(
+          Object.entries(config).map(([key, v]) => [key, { value: typeof v === "object" ? JSON.stringify(v) : String(v) }]),
+        );
       },
       up: async (onOutput) => {
         this.calls.push(`up ${name}`);
@@ -392,12 +425,12 @@ describe("sandbox up", () => {
     const ws = new FakeWorkspace();
     const ctx = context(ws);
     const result = await upSandbox(ctx, "pr-7", { ttlMs: 72 * HOUR, owner: "alice" });
-    assert.deepStrictEqual(ws.calls, ["stackSettings dev", "select pr-7", "checkAwsCredentials", "createOrSelect pr-7", "setAllConfig pr-7", "up pr-7"]);
+    assert.deepStrictEqual(ws.calls, ["stackSettings dev", "select pr-7", "checkAwsCredentials", "createOrSelect pr-7", "writeConfig pr-7", "up pr-7"]);
     assert.deepStrictEqual(result, { name: "pr-7", url: "http://pr-7.example.test", owner: "alice", expiresAt: "2026-11-26T12:00:00.000Z", created: true });
     const recorded = ws.stacks.get("pr-7")?.history[0].config ?? {};
     assert.strictEqual(recorded[`${PROJECT}:stage`].value, "sandbox");
     assert.strictEqual(recorded[`${PROJECT}:sandboxExpiresAt`].value, "2026-11-26T12:00:00.000Z");
-    assert.match(ctx.logged.join(""), /not copied .*appEnv/);
+    assert.match(ctx.logged.join(""), /not copied .*appEnv, compose-on-ec2:dbPasswordMode/);
     assert.match(ctx.logged.join(""), /Updating \(pr-7\)/);
   });
 
@@ -413,13 +446,13 @@ describe("sandbox up", () => {
     const ws = new FakeWorkspace();
     ws.addStack("staging", sandboxRecordConfig("2026-11-23T13:00:00Z", "ops", "prod"));
     await assert.rejects(upSandbox(context(ws), "staging", { ttlMs: HOUR, owner: "a" }), /not a sandbox .*stage prod/);
-    assert.ok(!ws.calls.some((call) => /^(setAllConfig|up) /.test(call)));
+    assert.ok(!ws.calls.some((call) => /^(writeConfig|up) /.test(call)));
   });
 
   it("stops before changing anything when AWS credentials are missing", async () => {
     const ws = new FakeWorkspace();
     await assert.rejects(upSandbox(context(ws, { credentials: false }), "pr-7", { ttlMs: HOUR, owner: "a" }), /no AWS credentials/);
-    assert.ok(!ws.calls.some((call) => /^(createOrSelect|setAllConfig|up) /.test(call)));
+    assert.ok(!ws.calls.some((call) => /^(createOrSelect|writeConfig|up) /.test(call)));
   });
 
   it("rejects a bad name before touching the workspace", async () => {

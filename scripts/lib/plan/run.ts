@@ -5,6 +5,7 @@ import * as path from "path";
 import { AwsMock } from "../../../tests/support/awsMock";
 import { PROJECT, PROJECT_ROOT, readYaml, runProgram } from "../../../tests/support/program";
 import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
+import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
 import { PlanResource, RegistrationCapture } from "./capture";
 import { CostEstimate, estimateCost } from "./cost";
 import { CriticalPath, criticalPath } from "./criticalPath";
@@ -35,25 +36,40 @@ export function securePlaceholder(key: string): string {
   return `placeholder-secret-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
 }
 
-/** Config of Pulumi.<stack>.yaml as the CLI passes it (qualified keys, JSON for structures), secure values replaced. */
-export function readStackConfig(file: string): { config: Record<string, string>; secureKeys: string[] } {
-  const doc = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
+/** The CLI's form of a config value: strings as they are, structures as JSON. */
+const asConfigString = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+
+/** Config of a Pulumi.<stack>.yaml document as the CLI passes it, secure values replaced by placeholders. */
+export function stackConfigOf(doc: { config?: Record<string, unknown> } | undefined): { config: Record<string, string>; secureKeys: string[] } {
   const config: Record<string, string> = {};
   const secureKeys: string[] = [];
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
+  for (const [key, value] of Object.entries(doc?.config ?? {})) {
     if (value !== null && typeof value === "object" && "secure" in value) {
       config[key] = securePlaceholder(key);
       secureKeys.push(key);
     } else {
-      config[key] = typeof value === "string" ? value : JSON.stringify(value);
+      config[key] = asConfigString(value);
     }
   }
   return { config, secureKeys };
 }
 
-/** A sandbox: the dev settings with stage sandbox. */
-export function sandboxConfig(devConfig: Record<string, string>, _stack: string): Record<string, string> {
-  return { ...devConfig, [`${PROJECT}:stage`]: "sandbox" };
+/**
+ * The config the plan runs a stack with: Pulumi.<stack>.yaml, or for a NAME without a file the
+ * sandbox `npm run sandbox` would create (dev's settings + the sandbox overrides of
+ * scripts/lib/sandbox/rules.ts).
+ */
+export function planConfig(stack: string): { config: Record<string, string>; secureKeys: string[]; sandbox: boolean } {
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) throw new Error(`invalid stack name "${stack}" (letters, digits, _ . -)`);
+  const read = (file: string) => (fs.existsSync(path.join(PROJECT_ROOT, file)) ? readYaml(file) : undefined) as
+    { config?: Record<string, unknown> } | undefined;
+  const own = read(`Pulumi.${stack}.yaml`);
+  if (own) return { ...stackConfigOf(own), sandbox: false };
+  const dev = read("Pulumi.dev.yaml")?.config ?? { "aws:region": "us-east-1" };
+  const { config } = sandboxConfig(dev, {
+    project: PROJECT, owner: "offline-plan", expiresAt: expiresAt(new Date(), parseTtl(DEFAULT_TTL)),
+  });
+  return { ...stackConfigOf({ config }), sandbox: true };
 }
 
 /** Tags an aws provider adds to its resources (provider inputs arrive JSON-encoded). */
@@ -85,11 +101,7 @@ export function toPolicyResources(resources: PlanResource[]): PolicyResource[] {
 /** Runs the program for `stack` and builds the plan. Rejects with the program's/config's error. */
 export async function runPlan(opts: { stack: string }): Promise<PlanResult> {
   const { stack } = opts;
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) throw new Error(`invalid stack name "${stack}" (letters, digits, _ . -)`);
-  const own = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
-  const sandbox = !fs.existsSync(own);
-  const { config: base, secureKeys } = readStackConfig(sandbox ? "Pulumi.dev.yaml" : `Pulumi.${stack}.yaml`);
-  const config = sandbox ? sandboxConfig(base, stack) : base;
+  const { config, secureKeys, sandbox } = planConfig(stack);
   const region = config["aws:region"] ?? "us-east-1";
 
   const capture = new RegistrationCapture();

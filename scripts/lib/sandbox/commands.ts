@@ -19,7 +19,11 @@ import {
 /** One stack of the project, as the commands use it. */
 export interface SandboxStack {
   readonly name: string;
-  setAllConfig(config: ConfigMap): Promise<void>;
+  /**
+   * Replaces the `config:` of the stack's settings file (Pulumi.<stack>.yaml), keeping its secrets
+   * provider fields. Typed values, not `config set` strings: the project's config schema checks types.
+   */
+  writeConfig(config: Record<string, SettingsValue>): Promise<void>;
   /** `pulumi up`; progress goes to onOutput. */
   up(onOutput: (text: string) => void): Promise<void>;
   /** `pulumi destroy`; progress goes to onOutput. */
@@ -103,7 +107,7 @@ export async function upSandbox(ctx: CommandContext, name: string, opts: { ttlMs
     ctx.log(`note: not copied from Pulumi.${TEMPLATE_STACK}.yaml (secrets encrypted for dev): ${skippedSecrets.join(", ")}\n`);
   }
   const stack = existing ?? (await ctx.workspace.createOrSelectStack(name));
-  await stack.setAllConfig(config);
+  await stack.writeConfig(config);
   ctx.log(`${existing ? "updating" : "creating"} sandbox ${name} (owner ${opts.owner}, expires ${expires})\n`);
   await stack.up(ctx.log);
   const outputs = await stack.outputs();

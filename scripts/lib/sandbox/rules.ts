@@ -124,7 +124,8 @@ export type SettingsValue = unknown;
 
 /** The outcome of deriving a sandbox's config from dev's settings. */
 export interface SandboxConfig {
-  config: ConfigMap;
+  /** The `config:` of Pulumi.<sandbox>.yaml, typed like dev's (lists stay lists: the project schema checks types). */
+  config: Record<string, SettingsValue>;
   /** Secret keys of dev's settings that were not copied (they are encrypted with dev's key). */
   skippedSecrets: string[];
 }
@@ -138,15 +139,11 @@ export interface SandboxMeta {
   expiresAt: string;
 }
 
-function isSecure(value: SettingsValue): value is { secure: string } {
-  return typeof value === "object" && value !== null && "secure" in value;
-}
-
-/** Renders a settings value the way `pulumi config set` stores it: scalars as text, structures as JSON. */
-function settingsValueToString(value: SettingsValue): string {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return JSON.stringify(value);
+/** True for `{ secure: … }` and for structures holding one (`appEnv: { TOKEN: { secure: … } }`). */
+function containsSecure(value: SettingsValue): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if ("secure" in value) return true;
+  return Object.values(value).some(containsSecure);
 }
 
 /**
@@ -156,30 +153,32 @@ function settingsValueToString(value: SettingsValue): string {
  */
 export function sandboxConfig(devSettings: Record<string, SettingsValue>, meta: SandboxMeta): SandboxConfig {
   const ns = meta.project;
-  const config: ConfigMap = {};
+  const config: Record<string, SettingsValue> = {};
   const skippedSecrets: string[] = [];
   const dropped = new Set(DROPPED_KEYS.map((key) => `${ns}:${key}`));
-  for (const key of Object.keys(devSettings).sort()) {
-    const value = devSettings[key];
+  for (const settingsKey of Object.keys(devSettings).sort()) {
+    const value = devSettings[settingsKey];
+    // A key without namespace belongs to the project.
+    const key = settingsKey.includes(":") ? settingsKey : `${ns}:${settingsKey}`;
     if (dropped.has(key)) continue;
-    if (isSecure(value)) {
+    if (containsSecure(value)) {
       skippedSecrets.push(key);
       continue;
     }
-    config[key] = { value: settingsValueToString(value) };
+    config[key] = value;
   }
-  const devInstanceType = config[`${ns}:instanceType`]?.value ?? "";
-  const overrides: Record<string, string> = {
+  const devInstanceType = String(config[`${ns}:instanceType`] ?? "");
+  const overrides: Record<string, SettingsValue> = {
     stage: "sandbox",
     instanceType: isArmInstanceType(devInstanceType) ? SANDBOX_INSTANCE_TYPE_ARM : SANDBOX_INSTANCE_TYPE_X86,
     dbInstanceClass: SANDBOX_DB_INSTANCE_CLASS,
-    dbAllocatedStorageGb: String(SANDBOX_DB_STORAGE_GB),
-    dbMultiAz: "false",
-    dbBackupRetentionDays: "1",
+    dbAllocatedStorageGb: SANDBOX_DB_STORAGE_GB,
+    dbMultiAz: false,
+    dbBackupRetentionDays: 1,
     sandboxOwner: meta.owner,
     sandboxExpiresAt: meta.expiresAt,
   };
-  for (const [key, value] of Object.entries(overrides)) config[`${ns}:${key}`] = { value };
+  for (const [key, value] of Object.entries(overrides)) config[`${ns}:${key}`] = value;
   return { config, skippedSecrets };
 }
 

@@ -1,15 +1,19 @@
 // The real SandboxWorkspace: a thin adapter over the Automation API's LocalWorkspace (project root as
 // workDir, so the program, Pulumi.yaml and Pulumi.dev.yaml are the committed ones).
 
-import { LocalWorkspace, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, Stack, StackNotFoundError, StackSettings } from "@pulumi/pulumi/automation";
 import { Backend } from "./environment";
-import { ConfigMap, SettingsValue } from "./rules";
+import { SettingsValue } from "./rules";
 import { SandboxStack, SandboxWorkspace } from "./commands";
 
-function adaptStack(stack: Stack): SandboxStack {
+function adaptStack(ws: LocalWorkspace, stack: Stack): SandboxStack {
   return {
     name: stack.name,
-    setAllConfig: (config: ConfigMap) => stack.setAllConfig(config),
+    writeConfig: async (config) => {
+      // A fresh CI checkout has no Pulumi.<stack>.yaml for an existing stack: start from nothing.
+      const settings: StackSettings = await ws.stackSettings(stack.name).catch(() => ({}));
+      await ws.saveStackSettings(stack.name, { ...settings, config });
+    },
     up: async (onOutput) => {
       await stack.up({ onOutput, color: "never" });
     },
@@ -39,13 +43,13 @@ export async function openWorkspace(projectDir: string, backend: Backend): Promi
     listStacks: async () => (await ws.listStacks()).map((summary) => summary.name),
     selectStack: async (name) => {
       try {
-        return adaptStack(await Stack.select(name, ws));
+        return adaptStack(ws, await Stack.select(name, ws));
       } catch (err) {
         if (err instanceof StackNotFoundError) return undefined;
         throw err;
       }
     },
-    createOrSelectStack: async (name) => adaptStack(await Stack.createOrSelect(name, ws)),
+    createOrSelectStack: async (name) => adaptStack(ws, await Stack.createOrSelect(name, ws)),
     removeStack: (name) => ws.removeStack(name),
   };
 }

@@ -1,0 +1,164 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsMock } from "../support/awsMock";
+import { PROJECT, isSecret, valueOf } from "../support/program";
+import type { StackConfig } from "../../components/config";
+import { ComposeDeployment } from "../../components/deployment";
+import {
+  imagesToKeep,
+  lifecyclePolicyJson,
+  platformFor,
+  registryImagesFor,
+  repositoryOf,
+} from "../../components/images";
+
+const SHA = "d".repeat(64);
+const DIGEST = `sha256:${"e".repeat(64)}`;
+
+function cfg(overrides: { deployMode?: "host" | "registry"; stage?: "dev" | "prod"; arch?: "x86_64" | "arm64" } = {}) {
+  const c: Pick<StackConfig, "app" | "host" | "stage" | "tags"> = {
+    stage: overrides.stage ?? "dev",
+    tags: { project: PROJECT, stage: overrides.stage ?? "dev" },
+    host: {
+      os: "al2023",
+      instanceType: overrides.arch === "arm64" ? "t4g.small" : "t3.small",
+      arch: overrides.arch ?? "x86_64",
+      rootVolumeGb: 20,
+      sshUser: "ec2-user",
+    },
+    app: {
+      dir: "app",
+      deployMode: overrides.deployMode ?? "registry",
+      composeFile: "docker-compose.prod.yml",
+      webService: "web",
+      healthPath: "/healthz",
+      healthTimeoutSeconds: 120,
+      keepReleases: 5,
+      env: {},
+    },
+  };
+  return c;
+}
+
+async function startMocks(): Promise<AwsMock> {
+  const mock = new AwsMock();
+  await pulumi.runtime.setMocks(mock, PROJECT, "dev", false);
+  return mock;
+}
+
+async function settle(mock: AwsMock): Promise<void> {
+  for (let i = 0, quiet = 0; i < 500 && quiet < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    quiet = mock.pending === 0 ? quiet + 1 : 0;
+  }
+}
+
+describe("RegistryImages", () => {
+  it("creates nothing in host mode (the default)", async () => {
+    const mock = await startMocks();
+    assert.strictEqual(registryImagesFor("images", cfg({ deployMode: "host" }), "app-dev", SHA), undefined);
+    await settle(mock);
+    assert.deepStrictEqual(mock.resources, []);
+  });
+
+  it("creates an immutable, scanned ECR repository with a lifecycle policy and a pushed image", async () => {
+    const mock = await startMocks();
+    const images = registryImagesFor("images", cfg(), "app-dev", SHA);
+    assert.ok(images);
+    const refs = await valueOf(images.imageRefs);
+    await settle(mock);
+
+    const repo = mock.one("aws:ecr/repository:Repository");
+    assert.strictEqual(repo.inputs.name, "app-dev/web");
+    assert.strictEqual(repo.inputs.imageTagMutability, "IMMUTABLE");
+    assert.deepStrictEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
+    assert.strictEqual(repo.inputs.forceDelete, true, "non-prod repositories go away with their images");
+
+    const policy = JSON.parse(mock.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy);
+    assert.strictEqual(policy.rules[0].selection.countNumber, imagesToKeep(5));
+
+    const image = mock.one("docker:index/image:Image");
+    const url = repo.state.repositoryUrl as string;
+    assert.strictEqual(image.inputs.imageName, `${url}:${SHA}`, "tagged with the release id");
+    assert.strictEqual(image.inputs.build.context, "app");
+    assert.strictEqual(image.inputs.build.platform, "linux/amd64");
+    assert.strictEqual(image.inputs.registry.server, url);
+    assert.strictEqual(image.inputs.registry.username, "AWS");
+    assert.ok(mock.calls.some((c) => c.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken"));
+    assert.ok(image.secretInputs.includes("registry"), "the registry password is secret");
+
+    assert.deepStrictEqual(Object.keys(refs), ["web"]);
+    assert.strictEqual(refs.web, image.state.repoDigest);
+    assert.strictEqual(repositoryOf(refs.web), url);
+  });
+
+  it("keeps prod repositories (and their images) on destroy", async () => {
+    const mock = await startMocks();
+    const images = registryImagesFor("images", cfg({ stage: "prod" }), "app-prod", SHA);
+    await valueOf(images?.imageRefs);
+    await settle(mock);
+    assert.strictEqual(mock.one("aws:ecr/repository:Repository").inputs.forceDelete, false);
+  });
+
+  it("builds for arm64 on Graviton hosts", async () => {
+    const mock = await startMocks();
+    const images = registryImagesFor("images", cfg({ arch: "arm64" }), "app-dev", SHA);
+    await valueOf(images?.imageRefs);
+    await settle(mock);
+    assert.strictEqual(mock.one("docker:index/image:Image").inputs.build.platform, "linux/arm64");
+  });
+
+  it("hands the digest refs to the deployment, which writes them into the host's .env", async () => {
+    const mock = await startMocks();
+    const c = cfg();
+    const images = registryImagesFor("images", c, "app-dev", SHA);
+    assert.ok(images);
+    const deployment = new ComposeDeployment("app", {
+      host: "203.0.113.10",
+      instanceId: "i-0123456789abcdef0",
+      sshUser: "ec2-user",
+      sshPrivateKey: pulumi.secret("key"),
+      bundle: { path: `.pulumi-bundles/${SHA}.tar.gz`, sha256: SHA, files: ["docker-compose.prod.yml"] },
+      app: c.app,
+      appName: "app-dev",
+      databaseUrl: pulumi.secret("postgres://u:p@h:5432/app"),
+      allowedHosts: ["203.0.113.10"],
+      imageRefs: images.imageRefs,
+    });
+    const envFile = await valueOf(deployment.envFile);
+    assert.ok(await isSecret(deployment.envFile));
+    await settle(mock);
+    const refs = await valueOf(images.imageRefs);
+    const url = mock.one("aws:ecr/repository:Repository").state.repositoryUrl;
+    assert.ok(envFile.includes(`WEB_IMAGE='${url}'`));
+    assert.ok(envFile.includes(`WEB_IMAGE_REF='${refs.web}'`));
+    const deploy = mock.resources.find((r) => r.name === "app-deploy");
+    assert.ok(deploy?.inputs.triggers.includes(`web=${refs.web}`), "a new digest re-runs the deploy");
+  });
+});
+
+describe("image helpers", () => {
+  it("maps EC2 architectures to docker platforms", () => {
+    assert.strictEqual(platformFor("x86_64"), "linux/amd64");
+    assert.strictEqual(platformFor("arm64"), "linux/arm64");
+  });
+
+  it("writes a lifecycle policy that expires all but the newest N images", () => {
+    assert.deepStrictEqual(JSON.parse(lifecyclePolicyJson(7)).rules[0], {
+      rulePriority: 1,
+      description: "keep the newest 7 images",
+      selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 7 },
+      action: { type: "expire" },
+    });
+    assert.ok(imagesToKeep(5) > 5, "room for pushes that never became releases");
+  });
+
+  it("takes the repository out of a digest ref, with or without a tag", () => {
+    const repo = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app/web";
+    assert.strictEqual(repositoryOf(`${repo}@${DIGEST}`), repo);
+    assert.strictEqual(repositoryOf(`${repo}:${SHA}@${DIGEST}`), repo);
+    assert.strictEqual(repositoryOf(`localhost:5000/web@${DIGEST}`), "localhost:5000/web");
+    assert.throws(() => repositoryOf(`${repo}:latest`), /<repository>@sha256/);
+    assert.throws(() => repositoryOf(`${repo}@sha256:short`), /<repository>@sha256/);
+  });
+});

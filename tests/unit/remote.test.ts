@@ -1,0 +1,199 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  RemoteSpec,
+  bundleRemotePath,
+  deployCommand,
+  destroyCommand,
+  releaseDir,
+  shellQuote,
+  statusCommand,
+  uploadDir,
+  validateSpec,
+  waitReadyCommand,
+} from "../../components/remote";
+
+const SHA = "a".repeat(64);
+
+function spec(overrides: Partial<RemoteSpec> = {}): RemoteSpec {
+  return {
+    appName: "shop",
+    baseDir: "/home/ec2-user/composeapp",
+    composeFile: "docker-compose.prod.yml",
+    webService: "web",
+    healthPath: "/healthz",
+    healthTimeoutSeconds: 120,
+    keepReleases: 5,
+    deployMode: "host",
+    httpPort: 80,
+    ...overrides,
+  };
+}
+
+/** Run a command line the way the host's login shell would (sh -c), with optional stdin. */
+function runSh(command: string, opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const result = spawnSync("sh", ["-c", command], {
+    input: opts.input ?? "",
+    env: opts.env ?? process.env,
+    encoding: "utf8",
+    timeout: 10000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A bundle whose .composeapp/deploy.sh records its arguments and stdin instead of deploying. */
+function fakeBundle(baseDir: string): { sha: string; file: string } {
+  const src = tempDir("remote-bundle-src-");
+  fs.mkdirSync(path.join(src, ".composeapp"));
+  fs.writeFileSync(
+    path.join(src, ".composeapp", "deploy.sh"),
+    'printf "%s\\n" "$@" > "$(dirname "$0")/../args.txt"\ncat > "$(dirname "$0")/../stdin.txt"\necho fake-deploy-ran\n',
+  );
+  fs.writeFileSync(path.join(src, "docker-compose.prod.yml"), "services: {}\n");
+  const tarball = path.join(tempDir("remote-bundle-out-"), "bundle.tar.gz");
+  const tar = spawnSync("tar", ["-czf", tarball, "-C", src, "."]);
+  assert.strictEqual(tar.status, 0);
+  const sha = crypto.createHash("sha256").update(fs.readFileSync(tarball)).digest("hex");
+  fs.mkdirSync(path.join(baseDir, "uploads"), { recursive: true });
+  const file = path.join(baseDir, "uploads", `${sha}.tar.gz`);
+  fs.copyFileSync(tarball, file);
+  return { sha, file };
+}
+
+describe("remote", () => {
+  after(() => {
+    for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("shellQuote", () => {
+    for (const value of ["plain", "with space", "it's", "$(touch /tmp/pwned) `id` ${HOME}", "a\nb", "\"double\"", "", "'"]) {
+      it(`survives the shell unchanged: ${JSON.stringify(value)}`, () => {
+        const result = runSh(`printf %s ${shellQuote(value)}`);
+        assert.strictEqual(result.status, 0, result.stderr);
+        assert.strictEqual(result.stdout, value);
+      });
+    }
+  });
+
+  describe("paths", () => {
+    it("puts uploads, bundles and releases under baseDir", () => {
+      const s = spec();
+      assert.strictEqual(uploadDir(s), "/home/ec2-user/composeapp/uploads");
+      assert.strictEqual(bundleRemotePath(s, SHA), `/home/ec2-user/composeapp/uploads/${SHA}.tar.gz`);
+      assert.strictEqual(releaseDir(s, SHA), `/home/ec2-user/composeapp/releases/${SHA}`);
+    });
+  });
+
+  describe("validateSpec", () => {
+    it("accepts the defaults", () => assert.doesNotThrow(() => validateSpec(spec())));
+    it("refuses a relative baseDir, a bad app name and a health path without a slash, naming each", () => {
+      assert.throws(
+        () => validateSpec(spec({ baseDir: "composeapp", appName: "My App", healthPath: "healthz" })),
+        (e: Error) => /baseDir/.test(e.message) && /appName/.test(e.message) && /healthPath/.test(e.message),
+      );
+    });
+    it("refuses keepReleases below 2 and an out-of-range port", () => {
+      assert.throws(() => validateSpec(spec({ keepReleases: 1 })), /keepReleases/);
+      assert.throws(() => validateSpec(spec({ httpPort: 70000 })), /httpPort/);
+    });
+    it("deployCommand refuses something that is not a sha256", () => {
+      assert.throws(() => deployCommand(spec(), "abc; rm -rf /"), /sha256/);
+    });
+  });
+
+  describe("command contents", () => {
+    const commands = () => [waitReadyCommand(spec()), deployCommand(spec(), SHA), destroyCommand(spec()), statusCommand(spec())];
+
+    it("contains nothing secret-looking: the .env travels on stdin only", () => {
+      for (const command of commands()) {
+        assert.doesNotMatch(command, /DATABASE_URL=|PASSWORD|SECRET_KEY|postgres:\/\//i);
+      }
+    });
+
+    it("passes every deploy setting as a quoted argument", () => {
+      const command = deployCommand(spec({ httpPort: 18080, deployMode: "registry", healthPath: "/up" }), SHA);
+      for (const expected of ["'--app-name' 'shop'", "'--mode' 'registry'", "'--http-port' '18080'", "'--health-path' '/up'",
+        "'--keep-releases' '5'", "'--timeout' '120'", "'--compose-file' 'docker-compose.prod.yml'", "'--web-service' 'web'"]) {
+        assert.ok(command.includes(expected), `missing ${expected}`);
+      }
+    });
+
+    it("defaults the published port to 80", () => {
+      assert.ok(deployCommand(spec({ httpPort: undefined }), SHA).includes("'--http-port' '80'"));
+    });
+
+    it("is deterministic (no timestamps or random parts)", () => {
+      assert.deepStrictEqual(commands(), commands());
+    });
+
+    it("parses as shell syntax", () => {
+      for (const command of commands()) {
+        const result = spawnSync("bash", ["-n", "-c", command], { encoding: "utf8" });
+        assert.strictEqual(result.status, 0, result.stderr);
+      }
+    });
+  });
+
+  describe("deployCommand, run for real against a scratch baseDir", () => {
+    it("verifies the sha256, unpacks releases/<sha> and runs its deploy.sh with the args and stdin", () => {
+      const base = tempDir("remote-base-");
+      const { sha } = fakeBundle(base);
+      const result = runSh(deployCommand(spec({ baseDir: base }), sha), { input: "DATABASE_URL=postgres://u:p@h/db\n" });
+      assert.strictEqual(result.status, 0, result.stderr);
+      assert.match(result.stdout, /fake-deploy-ran/);
+      const rel = path.join(base, "releases", sha);
+      const args = fs.readFileSync(path.join(rel, "args.txt"), "utf8").split("\n");
+      assert.deepStrictEqual(args.slice(0, 4), ["--base-dir", base, "--app-name", "shop"]);
+      assert.strictEqual(fs.readFileSync(path.join(rel, "stdin.txt"), "utf8"), "DATABASE_URL=postgres://u:p@h/db\n");
+      assert.deepStrictEqual(fs.readdirSync(path.join(base, "releases")), [sha], "no temporary directory left behind");
+    });
+
+    it("fails cleanly on a cut upload and unpacks nothing", () => {
+      const base = tempDir("remote-base-");
+      const { sha, file } = fakeBundle(base);
+      const bytes = fs.readFileSync(file);
+      fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      const result = runSh(deployCommand(spec({ baseDir: base }), sha));
+      assert.strictEqual(result.status, 1);
+      assert.match(result.stderr, /does not match its sha256/);
+      assert.ok(!fs.existsSync(path.join(base, "releases", sha)), "no release directory for a cut upload");
+    });
+
+    it("fails with the path when the bundle was never uploaded", () => {
+      const base = tempDir("remote-base-");
+      const result = runSh(deployCommand(spec({ baseDir: base }), SHA));
+      assert.strictEqual(result.status, 1);
+      assert.match(result.stderr, /bundle .*uploads\/a{64}\.tar\.gz is missing/);
+    });
+  });
+
+  describe("destroyCommand and waitReadyCommand, run for real", () => {
+    it("destroy exits 0 when nothing was ever deployed", () => {
+      const result = runSh(destroyCommand(spec({ baseDir: tempDir("remote-base-") })));
+      assert.strictEqual(result.status, 0, result.stderr);
+      assert.match(result.stdout, /nothing to destroy/);
+    });
+
+    it("waitReady needs no bundle: with docker answering it creates <baseDir>/uploads", () => {
+      const base = path.join(tempDir("remote-base-"), "composeapp");
+      const bin = tempDir("remote-fakebin-");
+      // A stand-in docker CLI that answers `info` and `compose version`, as a ready host's does.
+      fs.writeFileSync(path.join(bin, "docker"), '#!/bin/sh\n[ "$1" = compose ] && echo "Docker Compose version v2.29.0"\nexit 0\n', { mode: 0o755 });
+      const result = runSh(waitReadyCommand(spec({ baseDir: base })), { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+      assert.strictEqual(result.status, 0, result.stderr);
+      assert.ok(fs.statSync(path.join(base, "uploads")).isDirectory());
+      assert.match(result.stdout, /ready/);
+    });
+  });
+});
