@@ -129,7 +129,7 @@ interface Ingress {
 
 function inlineIngress(sg: PolicyResource): Ingress[] {
   return objects(sg.props.ingress).map((r) => ({
-    owner: sg, fromPort: r.fromPort as number, toPort: r.toPort as number, protocol: String(r.protocol ?? ""),
+    owner: sg, fromPort: r.fromPort as number, toPort: r.toPort as number, protocol: String(r.protocol ?? "").toLowerCase(),
     cidrs: [...strings(r.cidrBlocks), ...strings(r.ipv6CidrBlocks)], sourceGroups: strings(r.securityGroups),
     sourceGroupUrns: [], self: r.self === true, prefixLists: strings(r.prefixListIds),
   }));
@@ -140,14 +140,14 @@ function ruleIngress(r: PolicyResource): Ingress | undefined {
   const p = r.props;
   if (r.type === VPC_INGRESS) {
     return {
-      owner: r, fromPort: p.fromPort as number, toPort: p.toPort as number, protocol: String(p.ipProtocol ?? ""),
+      owner: r, fromPort: p.fromPort as number, toPort: p.toPort as number, protocol: String(p.ipProtocol ?? "").toLowerCase(),
       cidrs: strings([p.cidrIpv4, p.cidrIpv6]), sourceGroups: strings(p.referencedSecurityGroupId),
       sourceGroupUrns: r.propertyDependencies?.referencedSecurityGroupId ?? [], self: false, prefixLists: strings(p.prefixListId),
     };
   }
   if (r.type === SG_RULE && p.type === "ingress") {
     return {
-      owner: r, fromPort: p.fromPort as number, toPort: p.toPort as number, protocol: String(p.protocol ?? ""),
+      owner: r, fromPort: p.fromPort as number, toPort: p.toPort as number, protocol: String(p.protocol ?? "").toLowerCase(),
       cidrs: [...strings(p.cidrBlocks), ...strings(p.ipv6CidrBlocks)], sourceGroups: strings(p.sourceSecurityGroupId),
       sourceGroupUrns: r.propertyDependencies?.sourceSecurityGroupId ?? [], self: p.self === true, prefixLists: strings(p.prefixListIds),
     };
@@ -353,16 +353,29 @@ export function checkAll(resources: PolicyResource[], rules: Rule[] = RULES): Vi
 
 type CrossGuardResource = Pick<ResourceValidationArgs, "type" | "name" | "urn" | "props" | "opts" | "provider">;
 
+/** The `tags` of an aws provider's `defaultTags` input (providers may receive it JSON-encoded). */
+export function defaultTagsOf(defaultTags: unknown): Record<string, string> | undefined {
+  let value = defaultTags;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  const tags = isObj(value) ? value.tags : undefined;
+  return isObj(tags) ? Object.fromEntries(Object.entries(tags).filter((e): e is [string, string] => typeof e[1] === "string")) : undefined;
+}
+
 /** A CrossGuard resource (validation args or stack resource) as a PolicyResource. */
 export function fromCrossGuard(r: CrossGuardResource & { propertyDependencies?: Record<string, { urn: string }[]> }): PolicyResource {
-  const defaultTags = isObj(r.provider?.props?.defaultTags) ? r.provider?.props.defaultTags as Props : {};
   const propertyDependencies: Record<string, string[]> = {};
   for (const [k, deps] of Object.entries(r.propertyDependencies ?? {})) propertyDependencies[k] = deps.map((d) => d.urn);
   return {
     type: r.type, name: r.name, urn: r.urn, props: r.props, protect: r.opts?.protect === true,
     id: typeof r.props.id === "string" ? r.props.id : undefined,
     propertyDependencies,
-    providerDefaultTags: isObj(defaultTags.tags) ? defaultTags.tags as Record<string, string> : undefined,
+    providerDefaultTags: defaultTagsOf(r.provider?.props?.defaultTags),
   };
 }
 

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "hello",
 ]
 MIDDLEWARE = [
+    "hello.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]

@@ -211,7 +211,8 @@ while IFS= read -r old; do
   [[ "releases/${old}" == "${keep_current}" || "releases/${old}" == "${keep_previous}" ]] && continue
   (( n > keep_releases )) || continue
   log "removing old release ${old}"
-  old_release_id="$(sed -n 's/^RELEASE_ID=//p' "${releases_dir}/${old}/.env" 2>/dev/null | tail -n 1 || true)"
+  # RELEASE_ID=value, possibly quoted ('…' or "…") as compose .env files allow.
+  old_release_id="$(sed -n "s/^RELEASE_ID=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}\$/\1/p" "${releases_dir}/${old}/.env" 2>/dev/null | tail -n 1 || true)"
   rm -rf "${releases_dir:?}/${old}" "${base_dir}/uploads/${old}.tar.gz"
   if [[ -n "${old_release_id}" ]]; then
     # That release's images (tagged with its RELEASE_ID); in-use images are refused by docker.

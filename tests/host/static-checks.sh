@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Static checks of what runs elsewhere (on the EC2 host, in cloud-init, in containers):
 #   - shellcheck on scripts/host/*.sh and tests/host/**/*.sh
-#   - `cloud-init schema` on the user data renderUserData() renders (al2023 and ubuntu)
+#   - `cloud-init schema` on the user data renderUserData() renders (al2023 and ubuntu, both arches)
 #   - nginx -t on the app's nginx config, upstream names resolved to 127.0.0.1 in a private mount ns
 #   - `docker-compose config -q` on every app/docker-compose*.yml
 # Runs alone (`bash tests/host/static-checks.sh`) or from run.sh. Exits non-zero when any check fails.
@@ -31,7 +31,8 @@ check_shellcheck() {
   mapfile -t files < <(find scripts/host tests/host -name '*.sh' -not -path '*/.work/*' 2>/dev/null | sort)
   (( ${#files[@]} > 0 )) || { echo "no shell scripts found" >&2; return 1; }
   echo "shellcheck: ${#files[@]} files"
-  timeout 120 shellcheck -x "${files[@]}"
+  # -P SCRIPTDIR: `# shellcheck source=lib.sh` in scripts/host resolves beside the script.
+  timeout 120 shellcheck -x -P SCRIPTDIR "${files[@]}"
 }
 
 check_cloud_init() {
@@ -41,14 +42,19 @@ check_cloud_init() {
     const fs = require('fs');
     const { renderUserData } = require('./components/host');
     for (const os of ['al2023', 'ubuntu']) {
-      fs.writeFileSync('${out_dir}/user-data-' + os + '.yaml', renderUserData(os, 'x86_64', os === 'ubuntu' ? 'ubuntu' : 'ec2-user'));
+      for (const arch of ['x86_64', 'arm64']) {
+        fs.writeFileSync('${out_dir}/user-data-' + os + '-' + arch + '.yaml', renderUserData(os, arch, os === 'ubuntu' ? 'ubuntu' : 'ec2-user'));
+      }
     }
   " || return 1
-  local os rc=0
+  local os arch file rc=0
   for os in al2023 ubuntu; do
-    head -n1 "${out_dir}/user-data-${os}.yaml" | grep -q '^#cloud-config' \
-      || { echo "user data for ${os} does not start with #cloud-config" >&2; rc=1; continue; }
-    timeout 60 cloud-init schema --config-file "${out_dir}/user-data-${os}.yaml" || rc=1
+    for arch in x86_64 arm64; do
+      file="${out_dir}/user-data-${os}-${arch}.yaml"
+      head -n1 "${file}" | grep -q '^#cloud-config' \
+        || { echo "user data for ${os}/${arch} does not start with #cloud-config" >&2; rc=1; continue; }
+      timeout 60 cloud-init schema --config-file "${file}" || rc=1
+    done
   done
   return "${rc}"
 }

@@ -109,21 +109,38 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   captureRegistrationOptions(mock);
   pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k === `${PROJECT}:sshPrivateKey`));
 
-  forgetProjectModules();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exported = require(path.join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
+  // A failed registration surfaces as an unhandled rejection and leaves its dependents pending
+  // forever (as in a real run, where the engine reports it): catch it and fail the run at once.
+  let fail: (reason: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined);
+  const onUnhandled = (reason: unknown) => fail(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    forgetProjectModules();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exported = require(path.join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
 
-  const outputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(exported)) {
-    outputs[key] = pulumi.Output.isInstance(value) || value instanceof Promise ? await valueOf(value as pulumi.Input<unknown>) : value;
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exported)) {
+      outputs[key] = pulumi.Output.isInstance(value) || value instanceof Promise ? await Promise.race([valueOf(value as pulumi.Input<unknown>), failed]) : value;
+    }
+    // Let registrations that nothing exported depends on finish too (bounded).
+    for (let i = 0, quiet = 0; i < 500 && quiet < 3; i++) {
+      await Promise.race([new Promise((r) => setImmediate(r)), failed]);
+      quiet = mock.pending === 0 ? quiet + 1 : 0;
+    }
+    if (mock.errors.length > 0) throw new Error(`AWS would reject this program:\n${mock.errors.join("\n")}`);
+    return { mock, outputs, exports: exported };
+  } catch (e) {
+    // The failed run's dependents stay pending by design; don't let Pulumi's exit-time leak check
+    // count them against the whole test process.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises(): unknown }).leakedPromises();
+    throw e;
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
   }
-  // Let registrations that nothing exported depends on finish too (bounded).
-  for (let i = 0, quiet = 0; i < 500 && quiet < 3; i++) {
-    await new Promise((r) => setImmediate(r));
-    quiet = mock.pending === 0 ? quiet + 1 : 0;
-  }
-  if (mock.errors.length > 0) throw new Error(`AWS would reject this program:\n${mock.errors.join("\n")}`);
-  return { mock, outputs, exports: exported };
 }
 
 const cachedRuns = new Map<string, Promise<RunResult>>();

@@ -4,10 +4,23 @@ import * as assert from "assert";
 import { estimateCost, costItems, PriceTable, PRICES } from "../../scripts/lib/plan/cost";
 import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/criticalPath";
 import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
+import { SeenStrings, unwrapSecrets } from "../../scripts/lib/plan/capture";
+import * as pulumi from "@pulumi/pulumi";
 import { planConfig, planFor, stackConfigOf, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
+import { parseArgs, renderJson, renderText } from "../../scripts/plan";
 
 const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>
   ({ urn, type, name: urn, custom: !type.startsWith("composeapp:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
+
+describe("plan: secrets seen in registrations", () => {
+  const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
+  it("unwraps secrets; a secret string is a secret, strings of a secret array or object are neither secret nor public", () => {
+    const seen: SeenStrings = { secret: [], public: [] };
+    const plain = unwrapSecrets({ password: secret("pw-0123456789"), triggers: secret(["sha-public", "hash"]), host: "1.2.3.4" }, seen);
+    assert.deepStrictEqual(plain, { password: "pw-0123456789", triggers: ["sha-public", "hash"], host: "1.2.3.4" });
+    assert.deepStrictEqual(seen, { secret: ["pw-0123456789"], public: ["1.2.3.4"] });
+  });
+});
 
 describe("plan: price table", () => {
   it("states its sources and the date it was written", () => {
@@ -139,6 +152,12 @@ describe("plan: stack settings", () => {
     assert.strictEqual(config["compose-on-ec2:sshCidrs"], '["203.0.113.0/24"]');
     assert.deepStrictEqual(secureKeys, ["compose-on-ec2:sshPrivateKey"]);
   });
+  it("takes --stack NAME, --stack=NAME and --json, and refuses anything else", () => {
+    assert.deepStrictEqual(parseArgs(["--stack", "dev"]), { stack: "dev", json: false });
+    assert.deepStrictEqual(parseArgs(["--stack=prod", "--json"]), { stack: "prod", json: true });
+    assert.throws(() => parseArgs([]), /--stack is required/);
+    assert.throws(() => parseArgs(["--stack", "dev", "--yes"]), /unknown argument/);
+  });
   it("refuses a stack name that is not a Pulumi stack name", () => {
     assert.throws(() => planConfig("../etc"), /invalid stack name/);
   });
@@ -185,6 +204,15 @@ describe("plan: the real program under the mock engine", function () {
   });
 
   it("ends with the exact summary line", () => {
-    assert.match(summaryLine(plans.dev), /^plan dev: \d+ resources, critical path ~\d+ min, ~\$\d+(\.\d+)?\/month$/);
+    const text = renderText(plans.dev).split("\n");
+    assert.match(text[text.length - 1], /^plan dev: \d+ resources, critical path ~\d+ min, ~\$\d+\.\d\d\/month$/);
+    assert.strictEqual(text[text.length - 1], summaryLine(plans.dev));
+  });
+
+  it("--json carries the same plan for machines", () => {
+    const json = JSON.parse(renderJson(plans.prod)) as { summary: string; resources: unknown[]; violations: unknown[]; cost: { totalMonthly: number } };
+    assert.strictEqual(json.summary, summaryLine(plans.prod));
+    assert.strictEqual(json.resources.length, plans.prod.resources.length);
+    assert.strictEqual(json.cost.totalMonthly, plans.prod.cost.totalMonthly);
   });
 });

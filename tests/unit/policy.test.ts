@@ -9,7 +9,7 @@ import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import type { PolicyResource as CgResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import {
-  PolicyResource, RULES, Rule, checkAll, crossGuardPolicies, dbNotPublic, encryptedStorage, imdsV2, knownSecrets,
+  PolicyResource, RULES, Rule, checkAll, crossGuardPolicies, dbNotPublic, defaultTagsOf, encryptedStorage, imdsV2, knownSecrets,
   noSecretOnCommandLine, noWorldSshInProd, prodDataProtected, requiredTags, secretOnCommandLine, stackStage,
 } from "../../policy/rules";
 import { planFor, PlanResult } from "../../scripts/lib/plan/run";
@@ -155,6 +155,11 @@ describe("policy rules over plain resources", () => {
     it("passes when tags come from the provider's default tags", () => {
       const viaProvider = change(goodStack(), "host", (r) => { delete r.props.tags; r.providerDefaultTags = tags("prod"); });
       assert.deepStrictEqual(violationsOf(requiredTags, viaProvider), []);
+    });
+    it("reads provider default tags given as an object or JSON-encoded", () => {
+      assert.deepStrictEqual(defaultTagsOf({ tags: { stage: "dev" } }), { stage: "dev" });
+      assert.deepStrictEqual(defaultTagsOf('{"tags":{"stage":"prod"}}'), { stage: "prod" });
+      assert.strictEqual(defaultTagsOf("not json"), undefined);
     });
     it("fails when a taggable resource lacks stack and stage", () => {
       const bad = change(goodStack(), "db-sg", (r) => { r.props.tags = { project: "compose-on-ec2" }; });

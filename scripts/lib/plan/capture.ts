@@ -37,7 +37,7 @@ export interface PlanResource {
   outputs: Record<string, unknown>;
   /** Top-level input properties that are secret. */
   secretInputs: string[];
-  /** Every string found inside a secret input or output: what must never reach a command line. */
+  /** Every secret string input or output (see unwrapSecrets): what must never reach a command line. */
   secretValues: string[];
   /** Every string found outside secrets (a value public somewhere is no secret to leak). */
   publicValues: string[];
@@ -76,11 +76,19 @@ export interface SeenStrings {
   public: string[];
 }
 
-/** Replaces SDK secret wrappers by their values; sorts the strings found into secret and public. */
+/**
+ * Replaces SDK secret wrappers by their values and sorts the strings found. A secret that wraps a
+ * string is that secret; strings inside a secret array or object are neither: the SDK marks a whole
+ * property secret when any element is (e.g. `triggers` because of one hash, `connection` because of
+ * its private key), so their other elements are no secrets to look for.
+ */
 export function unwrapSecrets(value: unknown, seen: SeenStrings, insideSecret = false): unknown {
-  if (isSecretWrapper(value)) return unwrapSecrets(value.value, seen, true);
+  if (isSecretWrapper(value)) {
+    if (typeof value.value === "string" && value.value !== "") seen.secret.push(value.value);
+    return unwrapSecrets(value.value, seen, true);
+  }
   if (typeof value === "string") {
-    if (value !== "") (insideSecret ? seen.secret : seen.public).push(value);
+    if (!insideSecret && value !== "") seen.public.push(value);
     return value;
   }
   if (Array.isArray(value)) return value.map((v) => unwrapSecrets(v, seen, insideSecret));

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { AwsMock } from "../../../tests/support/awsMock";
 import { PROJECT, PROJECT_ROOT, readYaml, runProgram } from "../../../tests/support/program";
-import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
+import { PolicyResource, Violation, checkAll, defaultTagsOf } from "../../../policy/rules";
 import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
 import { PlanResource, RegistrationCapture } from "./capture";
 import { CostEstimate, estimateCost } from "./cost";
@@ -72,17 +72,6 @@ export function planConfig(stack: string): { config: Record<string, string>; sec
   return { ...stackConfigOf({ config }), sandbox: true };
 }
 
-/** Tags an aws provider adds to its resources (provider inputs arrive JSON-encoded). */
-function defaultTagsOf(provider: PlanResource | undefined): Record<string, string> | undefined {
-  if (!provider) return undefined;
-  let dt = provider.inputs.defaultTags;
-  if (typeof dt === "string") {
-    try { dt = JSON.parse(dt); } catch { return undefined; }
-  }
-  const tags = (dt as { tags?: unknown } | undefined)?.tags;
-  return tags && typeof tags === "object" ? (tags as Record<string, string>) : undefined;
-}
-
 /** The plan's resources as the policy rules see them (inputs, protect, dependencies, secrets). */
 export function toPolicyResources(resources: PlanResource[]): PolicyResource[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -94,7 +83,7 @@ export function toPolicyResources(resources: PlanResource[]): PolicyResource[] {
     propertyDependencies: r.propertyDependencies,
     secretValues: r.secretValues.filter((v) => !publicValues.has(v) && v.length >= MIN_SECRET_LENGTH),
     // A provider reference is `<urn>::<id>`.
-    providerDefaultTags: defaultTagsOf(r.provider ? byUrn.get(r.provider.split("::").slice(0, -1).join("::")) : undefined),
+    providerDefaultTags: defaultTagsOf(r.provider ? byUrn.get(r.provider.split("::").slice(0, -1).join("::"))?.inputs.defaultTags : undefined),
   }));
 }
 

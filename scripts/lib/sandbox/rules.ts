@@ -105,7 +105,7 @@ export function resolveOwner(sources: OwnerSources): string {
   return "unknown";
 }
 
-/** Smallest sizes that still run the compose app (t3.nano's 512 MiB cannot build the images). */
+/** Smallest sizes that still run the compose app (t3.nano's 512 MiB is too small to build the images). */
 export const SANDBOX_INSTANCE_TYPE_X86 = "t3.micro";
 export const SANDBOX_INSTANCE_TYPE_ARM = "t4g.micro";
 export const SANDBOX_DB_INSTANCE_CLASS = "db.t4g.micro";

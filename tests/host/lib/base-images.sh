@@ -20,6 +20,11 @@ declare -A standins=(
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
+if ! docker version >/dev/null 2>&1; then
+  echo "base-images: docker does not answer (DOCKER_HOST=${DOCKER_HOST:-unset}); run: eval \"\$(bash ${here}/dockerd.sh env)\"" >&2
+  exit 1
+fi
+
 missing=()
 for image in "${!standins[@]}"; do
   have_image "${image}" || missing+=("${image}")

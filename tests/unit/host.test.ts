@@ -1,0 +1,183 @@
+// components/host.ts: AMI from SSM, IMDSv2, encrypted gp3, key pair, instance role, EIP, cloud-init.
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { amiParameterName, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, renderUserData } from "../../components/host";
+import { Arch, HostOs } from "../../components/config";
+import { isSecret, readYaml, stackRun, TEST_SSH_PUBLIC_KEY, valueOf, variantRun } from "../support/program";
+
+const INSTANCE = "aws:ec2/instance:Instance";
+const VARIANTS: [HostOs, Arch, string][] = [
+  ["al2023", "x86_64", "ec2-user"],
+  ["al2023", "arm64", "ec2-user"],
+  ["ubuntu", "x86_64", "ubuntu"],
+  ["ubuntu", "arm64", "ubuntu"],
+];
+
+function runcmdOf(userData: string): string[] {
+  const tmp = path.join(os.tmpdir(), `ud-${process.pid}.yaml`);
+  fs.writeFileSync(tmp, userData);
+  try {
+    return readYaml(tmp).runcmd;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+describe("host", () => {
+  describe("AMI parameter", () => {
+    it("picks the SSM public parameter for the OS and architecture", () => {
+      assert.strictEqual(amiParameterName("al2023", "x86_64"), "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+      assert.strictEqual(amiParameterName("al2023", "arm64"), "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64");
+      assert.strictEqual(amiParameterName("ubuntu", "x86_64"), "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id");
+      assert.strictEqual(amiParameterName("ubuntu", "arm64"), "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id");
+    });
+  });
+
+  describe("renderUserData", () => {
+    for (const [hostOs, arch, user] of VARIANTS) {
+      describe(`${hostOs} ${arch}`, () => {
+        const userData = renderUserData(hostOs, arch, user);
+        const script = runcmdOf(userData).join("\n");
+        it("is #cloud-config YAML that stops at the first failing command", () => {
+          assert.ok(userData.startsWith("#cloud-config\n"));
+          assert.strictEqual(runcmdOf(userData)[0], "set -eu");
+        });
+        it("installs Docker and the compose v2 plugin the OS way", () => {
+          if (hostOs === "al2023") {
+            assert.match(script, /^dnf install -y docker amazon-ecr-credential-helper$/m);
+            const binary = `docker-compose-linux-${arch === "arm64" ? "aarch64" : "x86_64"}`;
+            assert.ok(script.includes(`-o /usr/local/lib/docker/cli-plugins/docker-compose https://github.com/docker/compose/releases/download/${COMPOSE_VERSION}/${binary}`));
+            assert.match(script, /sha256sum -c -/);
+          } else {
+            assert.match(script, /https:\/\/download\.docker\.com\/linux\/ubuntu\/gpg/);
+            assert.ok(script.includes(`deb [arch=${arch === "arm64" ? "arm64" : "amd64"} signed-by=/etc/apt/keyrings/docker.asc]`));
+            assert.match(script, /apt-get install -y docker-ce docker-ce-cli containerd\.io docker-buildx-plugin docker-compose-plugin/);
+            assert.match(script, /apt-get install -y .*amazon-ecr-credential-helper/);
+          }
+          assert.match(script, /^systemctl enable --now docker$/m);
+          assert.match(script, /^docker compose version$/m);
+        });
+        it(`lets ${user} use docker, pull from ECR with the instance role, and own ~/composeapp`, () => {
+          assert.ok(script.includes(`usermod -aG docker ${user}`));
+          assert.ok(script.includes(`printf '%s\\n' '{"credsStore":"ecr-login"}' > /home/${user}/.docker/config.json`));
+          assert.ok(script.includes(`mkdir -p /home/${user}/.docker /home/${user}/composeapp`));
+          assert.ok(script.includes(`chown -R ${user}:${user} /home/${user}/.docker /home/${user}/composeapp`));
+        });
+        it("is a syntactically valid /bin/sh script", () => {
+          const r = spawnSync("sh", ["-n"], { input: script });
+          assert.strictEqual(r.status, 0, String(r.stderr));
+        });
+      });
+    }
+    it("passes cloud-init's schema validation for every OS and architecture (when cloud-init is installed)", function () {
+      // `cloud-init schema -c` costs ~1.5 s per file; its own validator in one process checks all four.
+      const which = spawnSync("sh", ["-c", "command -v cloud-init"], { encoding: "utf8" });
+      if (which.status !== 0) this.skip();
+      const python = fs.readFileSync(which.stdout.trim(), "utf8").split("\n")[0].replace(/^#!\s*/, "").split(" ")[0];
+      const docs = VARIANTS.map(([hostOs, arch, user]) => renderUserData(hostOs, arch, user));
+      const check = [
+        "import json, sys, yaml",
+        "from cloudinit.config.schema import validate_cloudconfig_schema, get_schema, SchemaValidationError",
+        "schema = get_schema()",
+        "for doc in json.load(sys.stdin):",
+        "    validate_cloudconfig_schema(yaml.safe_load(doc), schema, strict=True)",
+        "try:",
+        "    validate_cloudconfig_schema({'runcmd': 5}, schema, strict=True)",
+        "    sys.exit('validator accepted a bad document')",
+        "except SchemaValidationError:",
+        "    print('valid')",
+      ].join("\n");
+      const r = spawnSync(python, ["-c", check], { input: JSON.stringify(docs), encoding: "utf8" });
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.strictEqual(r.stdout.trim(), "valid");
+    });
+    it("is deterministic", () => assert.strictEqual(renderUserData("ubuntu", "arm64", "ubuntu"), renderUserData("ubuntu", "arm64", "ubuntu")));
+  });
+
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`${stack} stack`, () => {
+      const size = stack === "prod" ? { instanceType: "t3.medium", rootVolumeGb: 30 } : { instanceType: "t3.small", rootVolumeGb: 20 };
+      it("launches the latest AL2023 x86_64 AMI from SSM and ignores later AMI updates", async () => {
+        const { mock } = await stackRun(stack);
+        const call = mock.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter");
+        assert.strictEqual(call?.args.name, amiParameterName("al2023", "x86_64"));
+        const instance = mock.one(INSTANCE);
+        assert.match(instance.inputs.ami, /^ami-[0-9a-f]{17}$/);
+        assert.deepStrictEqual(instance.options.ignoreChanges, ["ami"]);
+      });
+      it(`is a ${size.instanceType} with IMDSv2 only (hop limit 2) and an encrypted ${size.rootVolumeGb} GiB gp3 root volume`, async () => {
+        const instance = (await stackRun(stack)).mock.one(INSTANCE);
+        assert.strictEqual(instance.inputs.instanceType, size.instanceType);
+        assert.deepStrictEqual(instance.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
+        const root = instance.inputs.rootBlockDevice;
+        assert.deepStrictEqual([root.volumeType, root.volumeSize, root.encrypted, root.deleteOnTermination], ["gp3", size.rootVolumeGb, true, true]);
+      });
+      it("boots with the rendered cloud-init and never replaces the host for user-data edits", async () => {
+        const instance = (await stackRun(stack)).mock.one(INSTANCE);
+        assert.strictEqual(instance.inputs.userData, renderUserData("al2023", "x86_64", "ec2-user"));
+        assert.strictEqual(instance.inputs.userDataReplaceOnChange, false);
+      });
+      it("generates an ED25519 key pair and exports the private key only as a secret", async () => {
+        const { mock, exports } = await stackRun(stack);
+        const key = mock.one("tls:index/privateKey:PrivateKey");
+        assert.strictEqual(key.inputs.algorithm, "ED25519");
+        const keyPair = mock.one("aws:ec2/keyPair:KeyPair");
+        assert.strictEqual(keyPair.inputs.publicKey, key.state.publicKeyOpenssh.trim());
+        assert.strictEqual(mock.one(INSTANCE).inputs.keyName, keyPair.state.keyName);
+        assert.strictEqual(await isSecret(exports.sshPrivateKey), true);
+        assert.match(await valueOf(exports.sshPrivateKey as never), /BEGIN OPENSSH PRIVATE KEY/);
+      });
+      it("gives the instance a role that SSM and ECR pulls can use, attached before boot", async () => {
+        const { mock } = await stackRun(stack);
+        const role = mock.one("aws:iam/role:Role");
+        assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy), JSON.parse(EC2_ASSUME_ROLE_POLICY));
+        const attachments = mock.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+        assert.deepStrictEqual(attachments.map((a) => a.inputs.policyArn).sort(), [
+          "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+          "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        ]);
+        assert.ok(attachments.every((a) => a.inputs.role === role.state.name));
+        const profile = mock.one("aws:iam/instanceProfile:InstanceProfile");
+        const instance = mock.one(INSTANCE);
+        assert.strictEqual(instance.inputs.iamInstanceProfile, profile.state.name);
+        for (const a of attachments) assert.ok(instance.options.dependencies.some((d) => d.endsWith(`::${a.name}`)), `instance waits for ${a.name}`);
+      });
+      it("serves from an Elastic IP associated with the instance, exported as publicIp", async () => {
+        const { mock, outputs } = await stackRun(stack);
+        const eip = mock.one("aws:ec2/eip:Eip");
+        assert.strictEqual(eip.inputs.domain, "vpc");
+        const assoc = mock.one("aws:ec2/eipAssociation:EipAssociation");
+        assert.deepStrictEqual([assoc.inputs.allocationId, assoc.inputs.instanceId], [eip.id, mock.one(INSTANCE).id]);
+        assert.strictEqual(outputs.publicIp, eip.state.publicIp);
+        assert.notStrictEqual(outputs.publicIp, mock.one(INSTANCE).state.publicIp);
+      });
+      it("places all host resources under the Host component", async () => {
+        const { mock } = await stackRun(stack);
+        const host = mock.resources.find((r) => r.type === "composeapp:host:Host")!;
+        const children = mock.resources.filter((r) => r.options.parent.endsWith(`composeapp:host:Host::${host.name}`));
+        assert.deepStrictEqual(children.map((r) => r.name).sort(), ["host-ecr", "host-eip", "host-eip-assoc", "host-instance", "host-key", "host-profile", "host-role", "host-ssh", "host-ssm"]);
+      });
+    });
+  }
+
+  it("runs Ubuntu on Graviton with the arm64 AMI and the given key pair (no generated key)", async () => {
+    const { mock, outputs } = await variantRun("A");
+    assert.strictEqual(mock.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")?.args.name, amiParameterName("ubuntu", "arm64"));
+    const instance = mock.one(INSTANCE);
+    assert.strictEqual(instance.inputs.instanceType, "t4g.small");
+    assert.strictEqual(instance.inputs.userData, renderUserData("ubuntu", "arm64", "ubuntu"));
+    assert.strictEqual(mock.ofType("tls:index/privateKey:PrivateKey").length, 0);
+    assert.strictEqual(mock.one("aws:ec2/keyPair:KeyPair").inputs.publicKey, TEST_SSH_PUBLIC_KEY);
+    assert.strictEqual(outputs.sshUser, "ubuntu");
+  });
+  it("launches a pinned AMI as given and lets changing it replace the host (no ignoreChanges)", async () => {
+    const { mock } = await variantRun("B");
+    assert.ok(!mock.calls.some((c) => c.token === "aws:ssm/getParameter:getParameter"));
+    const instance = mock.one(INSTANCE);
+    assert.strictEqual(instance.inputs.ami, "ami-0123456789abcdef0");
+    assert.deepStrictEqual(instance.options.ignoreChanges, []);
+  });
+});
