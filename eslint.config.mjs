@@ -2,7 +2,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "app/**", ".pulumi-state/**", "**/*.js", "**/*.mjs"] },
+  { ignores: ["node_modules/**", "app/**", ".pulumi-state/**", ".pulumi-bundles/**", "tests/host/.work/**", ".h1tmp/**", "**/*.js", "**/*.mjs"] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -2,6 +2,7 @@
 // The offline plan: runs the real program under the mock engine (no AWS credentials, no Pulumi CLI)
 // and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate
 // and the policy pack's verdict. Exits 1 when a (mandatory) policy fails, 2 on a usage/program error.
+import { RULES } from "../policy/rules";
 import { PRICES } from "./lib/plan/cost";
 import { PlanResult, runPlan, summaryLine } from "./lib/plan/run";
 import { keySettings } from "./lib/plan/tree";
@@ -44,8 +45,11 @@ export function renderText(plan: PlanResult): string {
   out.push(`  ${money(plan.cost.totalMonthly).padStart(9)}   total${plan.cost.unknownItems ? ` (without ${plan.cost.unknownItems} item(s) of unknown price)` : ""}; data transfer and usage-based charges not included`);
 
   out.push("", "Policy (policy/rules.ts, all mandatory):");
-  if (plan.violations.length === 0) out.push("  all rules pass");
-  for (const v of plan.violations) out.push(`  FAIL ${v.policy}: ${v.resource}: ${v.message}`);
+  for (const rule of RULES) {
+    const failed = plan.violations.filter((v) => v.policy === rule.name);
+    if (failed.length === 0) out.push(`  pass ${rule.name}`);
+    for (const v of failed) out.push(`  FAIL ${rule.name}: ${v.resource}: ${v.message}`);
+  }
 
   out.push("", summaryLine(plan));
   return out.join("\n");

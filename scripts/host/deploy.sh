@@ -10,7 +10,7 @@
 set -euo pipefail
 
 script_name=deploy
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
@@ -58,12 +58,14 @@ releases_dir="${base_dir}/releases"
   || die "this script must run from ${releases_dir}/<sha>/.composeapp/ (it is in ${release_dir})"
 cd "${release_dir}"
 [[ -f "${compose_file}" ]] || die "compose file '${compose_file}' not found in release ${release}"
+# compose reads .env (and env_file: .env) next to the compose file.
+env_file="${release_dir}/$(dirname "${compose_file}")/.env"
 health_url="http://127.0.0.1:${http_port}${health_path}"
 project_dir="${base_dir}/active"   # compose runs here (see lib.sh: compose)
 
 # --- .env from stdin (0600, never echoed) ------------------------------------------------------
 [[ -t 0 ]] && die "pipe the .env file on stdin"
-incoming_env="${release_dir}/.env.incoming.$$"
+incoming_env="${env_file}.incoming.$$"
 trap 'rm -f "${incoming_env}"' EXIT
 ( umask 077; cat > "${incoming_env}" )
 if ! grep -q '^RELEASE_ID=' "${incoming_env}"; then
@@ -93,12 +95,12 @@ all_healthy() {
   done
   (( n >= 1 )) && curl -fsS -o /dev/null -m 5 "${health_url}" 2>/dev/null
 }
-if [[ "${current_target}" == "releases/${release}" && -f .env ]] && cmp -s "${incoming_env}" .env && all_healthy; then
+if [[ "${current_target}" == "releases/${release}" && -f "${env_file}" ]] && cmp -s "${incoming_env}" "${env_file}" && all_healthy; then
   log "release ${release} is already current and healthy, .env unchanged: nothing to do (nothing restarted)"
   exit 0
 fi
-mv -f "${incoming_env}" .env
-log "wrote .env ($(wc -l < .env) lines, mode 0600)"
+mv -f "${incoming_env}" "${env_file}"
+log "wrote .env ($(wc -l < "${env_file}") lines, mode 0600)"
 
 # From here compose works on this release; a failure points `active` back at the serving release.
 point_link "${project_dir}" "releases/${release}"
@@ -212,7 +214,7 @@ while IFS= read -r old; do
   (( n > keep_releases )) || continue
   log "removing old release ${old}"
   # RELEASE_ID=value, possibly quoted ('…' or "…") as compose .env files allow.
-  old_release_id="$(sed -n "s/^RELEASE_ID=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}\$/\1/p" "${releases_dir}/${old}/.env" 2>/dev/null | tail -n 1 || true)"
+  old_release_id="$(sed -n "s/^RELEASE_ID=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}\$/\1/p" "${releases_dir}/${old}/$(dirname "${compose_file}")/.env" 2>/dev/null | tail -n 1 || true)"
   rm -rf "${releases_dir:?}/${old}" "${base_dir}/uploads/${old}.tar.gz"
   if [[ -n "${old_release_id}" ]]; then
     # That release's images (tagged with its RELEASE_ID); in-use images are refused by docker.

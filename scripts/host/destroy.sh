@@ -7,7 +7,7 @@
 set -euo pipefail
 
 script_name=destroy
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 base_dir="${1:?usage: destroy.sh BASE_DIR APP_NAME [COMPOSE_FILE]}"
@@ -29,7 +29,8 @@ if ! docker info >/dev/null 2>&1; then
   exit 0
 fi
 [[ -f "${project_dir}/${compose_file}" ]] || { log "no ${compose_file} in ${project_dir}: nothing to destroy"; exit 0; }
-[[ -f "${project_dir}/.env" ]] || ( umask 077; : > "${project_dir}/.env" )
+env_file="$(dirname "${project_dir}/${compose_file}")/.env"
+[[ -f "${env_file}" ]] || ( umask 077; : > "${env_file}" )
 detect_compose
 log "compose down (project ${app_name}; volumes kept)"
 compose down --remove-orphans --timeout 30

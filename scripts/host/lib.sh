@@ -17,19 +17,19 @@ detect_compose() {
 }
 
 # compose ARGS...: run compose for this app. The project name is fixed, so releases share
-# containers, and the project directory is the stable link <baseDir>/active rather than
+# containers, and the project directory lies under the stable link <baseDir>/active rather than
 # releases/<sha>: compose v1 hashes the absolute build path into each service's config, and a path
 # that changed with every release would recreate nginx (a gap) on every deploy.
-# Needs: compose_cmd, app_name, compose_file, project_dir.
+# Needs: compose_cmd, app_name, compose_file (relative to the release), project_dir (the link).
 compose() {
-  "${compose_cmd[@]}" -p "${app_name:?}" --project-directory "${project_dir:?}" \
+  "${compose_cmd[@]}" -p "${app_name:?}" --project-directory "$(dirname "${project_dir:?}/${compose_file:?}")" \
     -f "${project_dir:?}/${compose_file:?}" "$@"
 }
 
 # compose_within SECONDS ARGS...: compose, killed after SECONDS.
 compose_within() {
   local seconds="$1"; shift
-  timeout "${seconds}" "${compose_cmd[@]}" -p "${app_name:?}" --project-directory "${project_dir:?}" \
+  timeout "${seconds}" "${compose_cmd[@]}" -p "${app_name:?}" --project-directory "$(dirname "${project_dir:?}/${compose_file:?}")" \
     -f "${project_dir:?}/${compose_file:?}" "$@"
 }
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 script_name=status
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 base_dir="${1:?usage: status.sh BASE_DIR APP_NAME [HTTP_PORT] [HEALTH_PATH]}"

@@ -23,6 +23,8 @@ export interface LoopStats {
   /** X-Release-Id of each 2xx answer → count. */
   releases: Record<string, number>;
   durationMs: number;
+  /** Requests started before stop() was called, i.e. while the deploy ran. */
+  duringDeploy: number;
   /** A few failure descriptions, for the log. */
   samples: string[];
 }
@@ -274,7 +276,7 @@ async function pollUrl(
 
 /** GET / with concurrency LOOP_CONCURRENCY until stopped AND at least LOOP_MIN_REQUESTS were made. */
 class RequestLoop {
-  private stats: LoopStats = { total: 0, errors: 0, non2xx: 0, releases: {}, durationMs: 0, samples: [] };
+  private stats: LoopStats = { total: 0, errors: 0, non2xx: 0, releases: {}, durationMs: 0, duringDeploy: 0, samples: [] };
   private stopRequested = false;
   private readonly started = Date.now();
   private readonly workers: Promise<void>[] = [];
@@ -317,6 +319,7 @@ class RequestLoop {
   }
 
   async stop(): Promise<LoopStats> {
+    this.stats.duringDeploy = this.stats.total;
     this.stopRequested = true;
     await Promise.all(this.workers);
     this.stats.durationMs = Date.now() - this.started;
@@ -329,7 +332,8 @@ function describeLoop(stats: LoopStats): string {
     .map(([id, n]) => `${id.slice(0, 12)}×${n}`)
     .join(", ");
   return (
-    `${stats.total} requests in ${seconds(stats.durationMs)}s, ${failedRequests(stats)} failed ` +
+    `${stats.total} requests (${stats.duringDeploy} while the deploy ran) in ${seconds(stats.durationMs)}s, ` +
+    `${failedRequests(stats)} failed ` +
     `(${stats.errors} errors, ${stats.non2xx} non-2xx); releases seen: ${releases}` +
     (stats.samples.length ? `; first failures: ${stats.samples.join(" | ")}` : "")
   );
@@ -350,7 +354,7 @@ class ProcessListWatch {
     this.loop = (async () => {
       while (this.running) {
         const text = await new Promise<string>((resolve) =>
-          execFile("ps", ["-eo", "args"], { maxBuffer: 16 * 1024 * 1024 }, (_error, stdout) => resolve(stdout ?? "")),
+          execFile("ps", ["-eww", "-o", "args"], { maxBuffer: 16 * 1024 * 1024 }, (_error, stdout) => resolve(stdout ?? "")),
         );
         this.samples++;
         for (const name of leakedSecrets(text, secrets)) {

@@ -110,6 +110,12 @@ stop() {
     stop_pid "$(cat "${pidfile}")" sshd 15
     rm -f "${pidfile}"
   fi
+  # Sessions outlive the listener: end what the test's deploy user still runs (a killed driver's
+  # deploy, say), each by its pid.
+  local pid
+  for pid in $(ps -u "${deploy_user}" -o pid= 2>/dev/null || true); do
+    stop_pid "${pid}" "leftover ${deploy_user} process" 10
+  done
 }
 
 print_env() {

@@ -1,0 +1,127 @@
+// components/database.ts: private encrypted RDS with a stage policy (prod protected, dev disposable).
+import * as assert from "assert";
+import { databaseUrl, dbIdentifier, PASSWORD_SPECIALS, passwordLength } from "../../components/database";
+import { isSecret, stackRun, valueOf, variantRun } from "../support/program";
+
+const RDS = "aws:rds/instance:Instance";
+const VALID_IDENTIFIER = /^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$/;
+
+describe("database", () => {
+  describe("pure helpers", () => {
+    it("turns any project/stack name into a valid RDS identifier", () => {
+      const cases: [string[], string][] = [
+        [["compose-on-ec2", "dev"], "compose-on-ec2-dev"],
+        [["My_Project", "PR-42"], "my-project-pr-42"],
+        [["9lives", "x"], "lives-x"],
+        [["a--b", "c-"], "a-b-c"],
+        [["x".repeat(70), "prod"], "x".repeat(63)],
+        [["---", "123"], "db"],
+      ];
+      for (const [parts, expected] of cases) {
+        const id = dbIdentifier(...parts);
+        assert.strictEqual(id, expected, parts.join("/"));
+        assert.match(id, VALID_IDENTIFIER);
+      }
+      assert.match(dbIdentifier("y".repeat(62), "-tail"), VALID_IDENTIFIER);
+    });
+    it("generates passwords RDS accepts: no / @ \" or space, ≤ 41 chars for MySQL/MariaDB", () => {
+      assert.ok(![..."/@\" "].some((c) => PASSWORD_SPECIALS.includes(c)));
+      assert.strictEqual(passwordLength("postgres"), 40);
+      assert.strictEqual(passwordLength("mysql"), 32);
+      assert.ok(passwordLength("mariadb") <= 41);
+    });
+    it("builds DATABASE_URL with the engine's scheme, encoding the credentials", () => {
+      assert.strictEqual(databaseUrl("postgres", "app_admin", "a+b=c", "db.example", 5432, "app"), "postgres://app_admin:a%2Bb%3Dc@db.example:5432/app");
+      assert.strictEqual(databaseUrl("mariadb", "app_admin", "pw", "db.example", 3306, "app"), "mysql://app_admin:pw@db.example:3306/app");
+      assert.strictEqual(databaseUrl("postgres", "app_admin", undefined, "db.example", 5432, "app"), "postgres://app_admin@db.example:5432/app");
+    });
+  });
+
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`${stack} stack`, () => {
+      it("runs PostgreSQL 16, private and encrypted, in the DB subnet group and DB security group", async () => {
+        const { mock } = await stackRun(stack);
+        const db = mock.one(RDS);
+        assert.deepStrictEqual(
+          [db.inputs.engine, db.inputs.engineVersion, db.inputs.publiclyAccessible, db.inputs.storageEncrypted, db.inputs.storageType, db.inputs.port],
+          ["postgres", "16", false, true, "gp3", 5432],
+        );
+        assert.strictEqual(db.inputs.dbSubnetGroupName, mock.one("aws:rds/subnetGroup:SubnetGroup").state.name);
+        assert.deepStrictEqual(db.inputs.vpcSecurityGroupIds, [mock.ofType("aws:ec2/securityGroup:SecurityGroup").find((g) => g.name === "fw-db")!.id]);
+        assert.strictEqual(db.inputs.identifier, `compose-on-ec2-${stack}`);
+        assert.deepStrictEqual([db.inputs.dbName, db.inputs.username], ["app", "app_admin"]);
+      });
+      it("uses a 40-character random password without characters RDS forbids", async () => {
+        const { mock } = await stackRun(stack);
+        const pw = mock.one("random:index/randomPassword:RandomPassword");
+        assert.deepStrictEqual([pw.inputs.length, pw.inputs.overrideSpecial], [40, PASSWORD_SPECIALS]);
+        const db = mock.one(RDS);
+        assert.strictEqual(db.inputs.password, pw.state.result.value ?? pw.state.result);
+        assert.ok(db.secretInputs.includes("password"), "the password reaches RDS as a secret");
+        assert.strictEqual(db.inputs.manageMasterUserPassword, undefined);
+      });
+      if (stack === "prod") {
+        it("protects prod data: protect, deletion protection, a stable unique final snapshot, tags copied", async () => {
+          const { mock } = await stackRun(stack);
+          const db = mock.one(RDS);
+          assert.strictEqual(db.options.protect, true);
+          assert.deepStrictEqual([db.inputs.deletionProtection, db.inputs.skipFinalSnapshot, db.inputs.copyTagsToSnapshot], [true, false, true]);
+          const suffix = mock.one("random:index/randomId:RandomId");
+          assert.deepStrictEqual(suffix.inputs.keepers, { identifier: "compose-on-ec2-prod", engine: "postgres", dbName: "app", username: "app_admin" });
+          assert.strictEqual(db.inputs.finalSnapshotIdentifier, `compose-on-ec2-prod-final-${suffix.state.hex}`);
+          assert.match(db.inputs.finalSnapshotIdentifier, /^compose-on-ec2-prod-final-[0-9a-f]{8}$/);
+        });
+        it("keeps 14 days of backups, autoscales storage to 200 GiB and runs Multi-AZ as configured", async () => {
+          const db = (await stackRun(stack)).mock.one(RDS);
+          assert.deepStrictEqual(
+            [db.inputs.backupRetentionPeriod, db.inputs.allocatedStorage, db.inputs.maxAllocatedStorage, db.inputs.multiAz, db.inputs.instanceClass, db.inputs.applyImmediately],
+            [14, 50, 200, true, "db.t4g.small", false],
+          );
+        });
+      } else {
+        it("makes dev disposable: no protect, no deletion protection, no final snapshot", async () => {
+          const { mock } = await stackRun(stack);
+          const db = mock.one(RDS);
+          assert.strictEqual(db.options.protect, false);
+          assert.deepStrictEqual([db.inputs.deletionProtection, db.inputs.skipFinalSnapshot, db.inputs.finalSnapshotIdentifier], [false, true, undefined]);
+          assert.strictEqual(mock.ofType("random:index/randomId:RandomId").length, 0);
+          assert.deepStrictEqual([db.inputs.backupRetentionPeriod, db.inputs.allocatedStorage, db.inputs.maxAllocatedStorage, db.inputs.multiAz, db.inputs.instanceClass], [1, 20, undefined, false, "db.t4g.micro"]);
+        });
+      }
+      it("exports the endpoint in clear and DATABASE_URL and password only as secrets", async () => {
+        const { mock, outputs, exports } = await stackRun(stack);
+        const db = mock.one(RDS);
+        assert.strictEqual(outputs.dbEndpoint, `${db.state.address}:5432`);
+        assert.strictEqual(await isSecret(exports.dbEndpoint), false);
+        assert.strictEqual(await isSecret(exports.dbUrl), true);
+        assert.strictEqual(await isSecret(exports.dbPassword), true);
+        const password = await valueOf(exports.dbPassword as never);
+        assert.strictEqual(outputs.dbUrl, `postgres://app_admin:${encodeURIComponent(password)}@${db.state.address}:5432/app`);
+      });
+    });
+  }
+
+  it("sizes the MySQL password for MySQL's 41-character limit and uses mysql:// on 3306", async () => {
+    const { mock, outputs } = await variantRun("A");
+    assert.strictEqual(mock.one("random:index/randomPassword:RandomPassword").inputs.length, 32);
+    const db = mock.one(RDS);
+    assert.deepStrictEqual([db.inputs.engine, db.inputs.port], ["mysql", 3306]);
+    assert.match(String(outputs.dbUrl), /^mysql:\/\/app_admin:[^@]+@.+:3306\/app$/);
+  });
+  it("lets RDS manage the password in Secrets Manager when asked: no password anywhere, URL without one", async () => {
+    const { mock, outputs, exports } = await variantRun("B");
+    assert.strictEqual(mock.ofType("random:index/randomPassword:RandomPassword").length, 0);
+    const db = mock.one(RDS);
+    assert.deepStrictEqual([db.inputs.engine, db.inputs.engineVersion, db.inputs.manageMasterUserPassword, db.inputs.password], ["mariadb", "10.11", true, undefined]);
+    assert.strictEqual(outputs.dbPassword, undefined);
+    assert.strictEqual(outputs.dbUrl, `mysql://app_admin@${db.state.address}:3306/app`);
+    assert.strictEqual(await isSecret(exports.dbUrl), true);
+  });
+  it("makes sandboxes disposable like dev and tags them with owner and expiry", async () => {
+    const { mock } = await variantRun("B");
+    const db = mock.one(RDS);
+    assert.deepStrictEqual([db.options.protect, db.inputs.deletionProtection, db.inputs.skipFinalSnapshot], [false, false, true]);
+    assert.strictEqual(db.inputs.identifier, "compose-on-ec2-pr-7");
+    assert.deepStrictEqual([db.inputs.tags.stage, db.inputs.tags.owner, db.inputs.tags["expires-at"]], ["sandbox", "octocat", "2026-12-01T18:00:00Z"]);
+  });
+});
