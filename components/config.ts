@@ -254,7 +254,7 @@ export function suggest(word: string, known: readonly string[]): string | undefi
 }
 
 /** Parses an IPv4 or IPv6 CIDR; returns why it is invalid, or the canonical form. */
-export function checkCidr(cidr: string): { ok: true; version: 4 | 6; canonical: string } | { ok: false; reason: string } {
+export function checkCidr(cidr: string): { ok: true; version: 4 | 6; canonical: string } | { ok: false; reason: string; canonical?: string } {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
   if (!m) return { ok: false, reason: "not in address/prefix form" };
   const prefix = Number(m[2]);
@@ -263,7 +263,7 @@ export function checkCidr(cidr: string): { ok: true; version: 4 | 6; canonical: 
     if (!bits) return { ok: false, reason: `"${m[1]}" is not an IPv6 address` };
     if (prefix > 128) return { ok: false, reason: `prefix /${prefix} is above 128` };
     if (bits.slice(prefix).includes("1")) {
-      return { ok: false, reason: `host bits are set after /${prefix} (AWS rejects non-canonical CIDRs)` };
+      return { ok: false, reason: `host bits are set after /${prefix} (we accept only the network address)` };
     }
     return { ok: true, version: 6, canonical: cidr };
   }
@@ -276,7 +276,7 @@ export function checkCidr(cidr: string): { ok: true; version: 4 | 6; canonical: 
   if (bits.slice(prefix).includes("1")) {
     const network = bits.slice(0, prefix).padEnd(32, "0");
     const canonical = [0, 8, 16, 24].map((i) => parseInt(network.slice(i, i + 8), 2)).join(".") + `/${prefix}`;
-    return { ok: false, reason: `host bits are set (AWS rejects it); did you mean ${canonical}?` };
+    return { ok: false, reason: `host bits are set after /${prefix} (we accept only the network address, as AWS security group rules expect)`, canonical };
   }
   return { ok: true, version: 4, canonical: cidr };
 }
@@ -469,7 +469,7 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
     if (list.length === 0) bad(key, list, "is empty", `list at least one CIDR, e.g. pulumi config set --path '${key}[0]' 203.0.113.0/24`);
     for (const c of list) {
       const r = checkCidr(c);
-      if (!r.ok) bad(key, c, `is not a valid CIDR: ${r.reason}`, "write it as address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32");
+      if (!r.ok) bad(key, c, `is not a valid CIDR: ${r.reason}`, r.canonical ? `use ${r.canonical}` : "write it as address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32");
     }
     return list;
   };

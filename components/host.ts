@@ -17,7 +17,11 @@ export interface HostArgs {
   tags: Record<string, string>;
 }
 
-/** Docker Compose v2 plugin release installed on AL2023 (not packaged there). */
+/**
+ * Docker Compose v2 plugin release installed on AL2023 (not packaged there). Pinned: recent compose
+ * releases refuse to build with buildx < 0.17, and AL2023's docker package ships buildx 0.12
+ * (amazonlinux/amazon-linux-2023#1032).
+ */
 export const COMPOSE_VERSION = "v2.29.7";
 
 /** The SSM public parameter holding the latest AMI id for an OS and architecture. */

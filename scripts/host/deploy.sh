@@ -66,7 +66,21 @@ project_dir="${base_dir}/active"   # compose runs here (see lib.sh: compose)
 # --- .env from stdin (0600, never echoed) ------------------------------------------------------
 [[ -t 0 ]] && die "pipe the .env file on stdin"
 incoming_env="${env_file}.incoming.$$"
-trap 'rm -f "${incoming_env}"' EXIT
+env_backup="${env_file}.before.$$"
+# Until the old containers start retiring ("prepare"), a failure leaves everything as it was:
+# `active` and this release's .env are put back (see restore_on_failure below).
+stage=prepare
+current_target=""
+on_exit() {
+  local status=$?
+  rm -f "${incoming_env}"
+  if (( status != 0 )) && [[ "${stage}" == prepare ]]; then
+    if [[ -n "${current_target}" && -L "${project_dir}" ]]; then point_link "${project_dir}" "${current_target}"; fi
+    if [[ -f "${env_backup}" ]]; then mv -f "${env_backup}" "${env_file}"; fi
+  fi
+  rm -f "${env_backup}"
+}
+trap on_exit EXIT
 ( umask 077; cat > "${incoming_env}" )
 if ! grep -q '^RELEASE_ID=' "${incoming_env}"; then
   # The app shows RELEASE_ID and the web image is tagged with it: default to the bundle's sha.
@@ -99,29 +113,28 @@ if [[ "${current_target}" == "releases/${release}" && -f "${env_file}" ]] && cmp
   log "release ${release} is already current and healthy, .env unchanged: nothing to do (nothing restarted)"
   exit 0
 fi
+# Redeploying the serving release with a new .env: keep the old one until the switch succeeds, so
+# a failed attempt cannot leave a .env that the running containers do not use.
+if [[ -f "${env_file}" ]]; then cp -p "${env_file}" "${env_backup}"; fi
 mv -f "${incoming_env}" "${env_file}"
 log "wrote .env ($(wc -l < "${env_file}") lines, mode 0600)"
 
-# From here compose works on this release; a failure points `active` back at the serving release.
+# From here compose works on this release (on failure, on_exit points `active` back).
 point_link "${project_dir}" "releases/${release}"
-restore_active() {
-  if [[ -n "${current_target}" ]]; then point_link "${project_dir}" "${current_target}"; fi
-}
 
 # --- images --------------------------------------------------------------------------------------
 if [[ "${mode}" == host ]]; then
   log "building images on the host"
-  compose build
+  compose build || die "building the images failed: nothing was switched"
 else
   log "pulling images"
-  compose pull --ignore-pull-failures
+  compose pull --ignore-pull-failures || die "pulling the images failed: nothing was switched"
 fi
 
 # --- migrations before any traffic moves -----------------------------------------------------------
 if [[ -f manage.py ]]; then
   log "running migrations in a one-off ${web_service} container"
   if ! compose_within "$(( timeout > 600 ? timeout : 600 ))" run --rm -T --no-deps "${web_service}" python manage.py migrate --noinput; then
-    restore_active
     die "migrations failed: nothing was switched, the serving containers are untouched"
   fi
 else
@@ -142,6 +155,7 @@ show_logs() {
 if (( ${#old_running[@]} == 0 )); then
   log "no running ${web_service} container: first start, plain 'up -d'"
   if (( ${#old_ids[@]} )); then docker rm -f "${old_ids[@]}" >/dev/null; fi
+  stage=switched
   if ! compose up -d --remove-orphans; then
     for id in $(service_containers "${web_service}" -a); do show_logs "${id}"; done
     die "compose up failed"
@@ -164,13 +178,13 @@ else
       log "rolling back: removing the new container(s); the old one(s) kept serving throughout"
       docker stop -t 10 "${new_ids[@]}" >/dev/null 2>&1 || true
       docker rm -f "${new_ids[@]}" >/dev/null 2>&1 || true
-      restore_active
       die "new ${web_service} container did not become healthy; release $(basename "${current_target:-none}") is still serving"
     fi
   done
   log "new container(s) healthy: ${new_ids[*]:0:1}…; routing to old and new"
   reload_nginx
   log "retiring the old container(s): ${old_ids[*]}"
+  stage=switched
   # SIGTERM: gunicorn stops accepting (nginx retries those connections on the new container)
   # and finishes the requests it has.
   docker stop -t 30 "${old_ids[@]}" >/dev/null

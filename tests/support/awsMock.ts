@@ -33,6 +33,8 @@ export interface RegistrationOptions {
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   retainOnDelete: boolean;
+  /** The URN the engine gives the resource (same scheme as Pulumi's mock monitor). */
+  urn?: string;
 }
 
 /** A subnet the mock knows about. */
@@ -223,6 +225,7 @@ export class AwsMock implements pulumi.runtime.Mocks {
         state: {},
         secretInputs: Object.keys(raw).filter((k) => isSecretValue(raw[k])),
         options,
+        urn: options.urn,
       };
       this.resources.push(record);
       await this.holdAtGate(args.type);

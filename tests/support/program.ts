@@ -77,6 +77,12 @@ function forgetProjectModules(): void {
   }
 }
 
+/** The URN Pulumi's mock monitor assigns (the parent's own type, then $, then the type). */
+function urnOf(parent: string, type: string, name: string): string {
+  const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
 /** Records the engine-level options (protect, dependencies, parent…) of every registration on the mock. */
 function captureRegistrationOptions(mock: AwsMock): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: unknown) => unknown };
@@ -90,6 +96,7 @@ function captureRegistrationOptions(mock: AwsMock): void {
       ignoreChanges: req.getIgnorechangesList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       retainOnDelete: req.getRetainondelete() === true,
+      urn: urnOf(req.getParent(), req.getType(), req.getName()),
     };
     mock.recordOptions(req.getType(), req.getName(), options);
     return original(req, cb);

@@ -32,7 +32,7 @@ describe("config: parseConfig", () => {
     const cases: [string, Record<string, unknown>, string, string, string][] = [
       ["a CIDR with an octet above 255", { sshCidrs: ["300.1.2.0/24"] }, "dev", "sshCidrs", "300.1.2.0/24"],
       ["a CIDR with a prefix above 32", { sshCidrs: ["10.0.0.0/33"] }, "dev", "sshCidrs", "above 32"],
-      ["a CIDR with host bits set (explicitly rejected, canonical form suggested)", { httpCidrs: ["10.0.0.1/24"] }, "dev", "httpCidrs", "did you mean 10.0.0.0/24"],
+      ["a CIDR with host bits set (explicitly rejected, canonical form suggested)", { httpCidrs: ["10.0.0.1/24"] }, "dev", "httpCidrs", "Fix: use 10.0.0.0/24"],
       ["an IPv6 CIDR with ':::'", { httpCidrs: ["2001:db8:::/32"] }, "dev", "httpCidrs", "not an IPv6 address"],
       ["an IPv6 CIDR with a prefix above 128", { httpCidrs: ["2001:db8::/129"] }, "dev", "httpCidrs", "above 128"],
       ["a CIDR that is a word", { sshCidrs: ["myoffice"] }, "dev", "sshCidrs", "address/prefix"],

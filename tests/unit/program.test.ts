@@ -43,6 +43,8 @@ describe("program (index.ts)", () => {
         const { mock } = await stackRun(stack);
         const instance = mock.one("aws:ec2/instance:Instance");
         const db = mock.one("aws:rds/instance:Instance");
+        assert.ok(!instance.options.dependencies.includes(db.urn!) && !db.options.dependencies.includes(instance.urn!));
+        assert.ok(instance.options.dependencies.every((u) => mock.resources.some((r) => r.urn === u)), "dependency URNs match recorded URNs");
         assert.ok(!instance.options.dependencies.some((u) => u.includes("composeapp:database:Database")), instance.options.dependencies.join("\n"));
         assert.ok(!db.options.dependencies.some((u) => u.includes("composeapp:host:Host")), db.options.dependencies.join("\n"));
         const instanceInputs = JSON.stringify(instance.inputs);
