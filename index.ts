@@ -1,4 +1,4 @@
-// Wiring only: settings → network → firewall → host and database (in parallel) → exports.
+// Wiring only: settings → network → firewall → host and database (in parallel) → app deployment → exports.
 // Every decision lives in components/; this file just connects their inputs and outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
@@ -6,6 +6,9 @@ import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
 import { Database, dbIdentifier } from "./components/database";
+import { createAppBundle } from "./components/bundle";
+import { registryImagesFor } from "./components/images";
+import { ComposeDeployment, appNameFor } from "./components/deployment";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
@@ -36,10 +39,25 @@ const database = new Database("db", {
   tags: config.tags,
 });
 
-// --- deployment (wired by the lead) ---
-// The ComposeDeployment (components/deployment.ts) goes here: it reads host.publicIp, host.sshUser,
-// host.sshPrivateKey, database.url and config.app, and exports the release id.
-// --- end deployment ---
+// The app: one deterministic bundle (its sha256 is the release id), built images in registry mode,
+// and the compose deployment over SSH. It waits only for what it reads: host address, key, DB URL.
+const appName = appNameFor(config.project, config.stack);
+const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile);
+const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
+
+const deployment = new ComposeDeployment("app", {
+  host: host.publicIp,
+  instanceId: host.instanceId,
+  sshUser: host.sshUser,
+  sshPrivateKey: host.sshPrivateKey,
+  bundle,
+  app: config.app,
+  appName,
+  databaseUrl: database.url,
+  allowedHosts: [host.publicIp, host.publicDns],
+  imageRefs: images?.imageRefs,
+  teardownBefore: [database],
+});
 
 export const stage = config.stage;
 export const region = config.region;
@@ -51,6 +69,7 @@ export const sshUser = host.sshUser;
 // Save the key first: pulumi stack output --show-secrets sshPrivateKey > <key file> && chmod 600 <key file>
 export const sshCommand = pulumi.interpolate`ssh -i ${config.project}-${config.stack}.pem ${host.sshUser}@${host.publicIp}`;
 export const dbEndpoint = database.endpoint;
+export const releaseId = deployment.releaseId;
 export const dbName = database.dbName;
 export const dbUsername = database.username;
 // Secrets stay secret in state and in `pulumi stack output` (unless --show-secrets).

@@ -118,35 +118,47 @@ export type ConfigValueType = "string" | "integer" | "boolean" | "array" | "obje
 /** One config key: the single source for Pulumi.yaml's schema, the docs and the typo check. */
 export interface ConfigKeySpec {
   type: ConfigValueType;
-  /** Stage-independent default (also written to Pulumi.yaml); absent when it depends on the stage. */
-  default?: string | number | boolean | string[];
+  /**
+   * Default written to Pulumi.yaml. EVERY key has one: the Pulumi CLI treats a declared key without a
+   * default as required in every stack (pulumi/pulumi#21797). Stage-dependent keys use an "unset"
+   * value ("" / [] / UNSET_INTEGERS) that parseConfig reads as "apply the stage default".
+   */
+  default: string | number | boolean | string[];
   description: string;
+  /**
+   * Must be stored with `pulumi config set --secret`. Not written as `secret: true` to Pulumi.yaml: a
+   * secret key with a default fails validation since CLI 3.202 (pulumi/pulumi#21865); loadConfig
+   * enforces it instead.
+   */
   secret?: boolean;
 }
 
+/** Integer keys whose schema default means "the stage default" (Pulumi.yaml needs a default). */
+export const UNSET_INTEGERS: Record<string, number> = { dbMaxAllocatedStorageGb: 0, dbBackupRetentionDays: -1 };
+
 /** The schema of every `compose-on-ec2:<key>` (aws:region is validated separately). */
 export const CONFIG_SCHEMA: Record<string, ConfigKeySpec> = {
-  stage: { type: "string", description: "dev | prod | sandbox. Default: from the stack name (prod→prod, dev→dev, anything else→sandbox)." },
-  vpcId: { type: "string", description: "Existing VPC id (vpc-…). Default: the region's default VPC." },
-  subnetIds: { type: "array", description: "Public subnet ids for the host (subnet-…); needs vpcId. Default: the VPC's default-for-AZ subnets." },
-  dbSubnetIds: { type: "array", description: "Subnet ids for the DB subnet group, at least 2 AZs; needs vpcId. Default: subnetIds / the VPC's subnets." },
+  stage: { type: "string", default: "", description: "dev | prod | sandbox. Default: from the stack name (prod→prod, dev→dev, anything else→sandbox)." },
+  vpcId: { type: "string", default: "", description: "Existing VPC id (vpc-…). Default: the region's default VPC." },
+  subnetIds: { type: "array", default: [], description: "Public subnet ids for the host (subnet-…); needs vpcId. Default: the VPC's default-for-AZ subnets." },
+  dbSubnetIds: { type: "array", default: [], description: "Subnet ids for the DB subnet group, at least 2 AZs; needs vpcId. Default: subnetIds / the VPC's subnets." },
   httpCidrs: { type: "array", default: ["0.0.0.0/0", "::/0"], description: "CIDRs (IPv4 or IPv6) allowed on ports 80 and 443." },
-  sshCidrs: { type: "array", description: "CIDRs allowed on port 22; must include where `pulumi up` runs. Default: [\"0.0.0.0/0\"] in dev/sandbox; REQUIRED in prod and never the world." },
+  sshCidrs: { type: "array", default: [], description: "CIDRs allowed on port 22; must include where `pulumi up` runs. Default: [\"0.0.0.0/0\"] in dev/sandbox; REQUIRED in prod and never the world." },
   hostOs: { type: "string", default: "al2023", description: "Host operating system: al2023 (Amazon Linux 2023, user ec2-user) or ubuntu (24.04, user ubuntu)." },
-  instanceType: { type: "string", description: "EC2 instance type, family.size (Graviton families such as t4g → arm64). Default: t3.small (prod t3.medium)." },
-  amiId: { type: "string", description: "Pinned AMI id (ami-…). Default: latest from the SSM public parameter, later AMI changes ignored." },
+  instanceType: { type: "string", default: "", description: "EC2 instance type, family.size (Graviton families such as t4g → arm64). Default: t3.small (prod t3.medium)." },
+  amiId: { type: "string", default: "", description: "Pinned AMI id (ami-…). Default: latest from the SSM public parameter, later AMI changes ignored." },
   rootVolumeGb: { type: "integer", default: 20, description: "Encrypted gp3 root volume size in GiB (8..1024)." },
-  sshPublicKey: { type: "string", description: "OpenSSH public key for the host. Default: an ED25519 key pair generated with @pulumi/tls. Set with sshPrivateKey." },
-  sshPrivateKey: { type: "string", secret: true, description: "Private key matching sshPublicKey (set with --secret). Set both or neither. Default: generated with the key pair." },
+  sshPublicKey: { type: "string", default: "", description: "OpenSSH public key for the host. Default: an ED25519 key pair generated with @pulumi/tls. Set with sshPrivateKey." },
+  sshPrivateKey: { type: "string", default: "", secret: true, description: "Private key matching sshPublicKey (set with --secret). Set both or neither. Default: generated with the key pair." },
   dbEngine: { type: "string", default: "postgres", description: "RDS engine: postgres | mysql | mariadb." },
-  dbEngineVersion: { type: "string", description: "Engine version, major or major.minor (e.g. 16, 16.4, 8.0, 8.0.39, 10.11). Default: 16 / 8.0 / 10.11." },
-  dbInstanceClass: { type: "string", description: "RDS instance class, db.family.size. Default: db.t4g.micro (prod db.t4g.small)." },
+  dbEngineVersion: { type: "string", default: "", description: "Engine version, major or major.minor (e.g. 16, 16.4, 8.0, 8.0.39, 10.11). Default: 16 / 8.0 / 10.11." },
+  dbInstanceClass: { type: "string", default: "", description: "RDS instance class, db.family.size. Default: db.t4g.micro (prod db.t4g.small)." },
   dbAllocatedStorageGb: { type: "integer", default: 20, description: "Allocated storage in GiB (20..65536)." },
-  dbMaxAllocatedStorageGb: { type: "integer", description: "Storage autoscaling ceiling in GiB, greater than dbAllocatedStorageGb. Default: unset (prod 100)." },
+  dbMaxAllocatedStorageGb: { type: "integer", default: 0, description: "Storage autoscaling ceiling in GiB, greater than dbAllocatedStorageGb. Default: 0 = the stage default (dev/sandbox: no autoscaling; prod: 100 or twice the allocated storage)." },
   dbName: { type: "string", default: "app", description: "Initial database name (letters, digits, _; starts with a letter)." },
   dbUsername: { type: "string", default: "app_admin", description: "Master username: 1-16 chars, starts with a letter, letters/digits/_, not reserved by the engine." },
   dbMultiAz: { type: "boolean", default: false, description: "Run RDS Multi-AZ (standby in a second AZ)." },
-  dbBackupRetentionDays: { type: "integer", description: "Automated backup retention in days (0..35; prod at least 1). Default: 1 (prod 7)." },
+  dbBackupRetentionDays: { type: "integer", default: -1, description: "Automated backup retention in days (0..35; prod at least 1). Default: -1 = the stage default (1 day; prod 7)." },
   dbPasswordMode: { type: "string", default: "random", description: "random (password generated by Pulumi, in the DATABASE_URL) | secretsmanager (RDS-managed secret; the URL carries no password)." },
   appDir: { type: "string", default: "app", description: "App directory relative to the project root; must contain composeFile." },
   deployMode: { type: "string", default: "host", description: "host (build on the instance) | registry (build, push to ECR, host pulls)." },
@@ -155,10 +167,10 @@ export const CONFIG_SCHEMA: Record<string, ConfigKeySpec> = {
   healthPath: { type: "string", default: "/healthz", description: "HTTP path checked after each deploy; starts with /." },
   healthTimeoutSeconds: { type: "integer", default: 120, description: "Seconds the health check may take before rolling back (10..900)." },
   keepReleases: { type: "integer", default: 5, description: "Releases kept on the host for rollback (2..50)." },
-  appEnv: { type: "object", description: "JSON object of extra non-secret .env entries, e.g. {\"DJANGO_DEBUG\":\"0\"}. Default: {}." },
-  tags: { type: "object", description: "JSON object of extra tags merged into project/stack/stage/managed-by. Default: {}." },
-  sandboxOwner: { type: "string", description: "Who owns this sandbox; recorded as tag owner. Default: unset." },
-  sandboxExpiresAt: { type: "string", description: "ISO-8601 time after which the reaper may destroy this sandbox; tag expires-at. Default: unset." },
+  appEnv: { type: "object", default: "{}", description: "JSON object of extra non-secret .env entries, e.g. {\"DJANGO_DEBUG\":\"0\"}. Default: {}." },
+  tags: { type: "object", default: "{}", description: "JSON object of extra tags merged into project/stack/stage/managed-by. Default: {}." },
+  sandboxOwner: { type: "string", default: "", description: "Who owns this sandbox; recorded as tag owner. Default: unset." },
+  sandboxExpiresAt: { type: "string", default: "", description: "ISO-8601 time after which the reaper may destroy this sandbox; tag expires-at. Default: unset." },
 };
 
 /** Regions the stack can be deployed to (AWS commercial partition). */
@@ -325,6 +337,11 @@ export function stageOfStack(stack: string): Stage {
   return stack === "prod" ? "prod" : stack === "dev" ? "dev" : "sandbox";
 }
 
+/** True when an integer key holds its "use the stage default" value (see UNSET_INTEGERS). */
+function isUnsetInteger(key: string, value: unknown): boolean {
+  return key in UNSET_INTEGERS && String(value).trim() === String(UNSET_INTEGERS[key]);
+}
+
 // ---- parseConfig ----
 
 export interface ParseContext {
@@ -334,6 +351,8 @@ export interface ParseContext {
   region?: string;
   /** Checks that a path (relative to the project root) exists; default: the real filesystem. */
   fileExists?: (relativePath: string) => boolean;
+  /** Whether a key (without namespace) was stored encrypted; when given, secret keys must be. */
+  isSecret?: (key: string) => boolean;
 }
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -372,7 +391,7 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   };
   const int = (key: string, min: number, max: number): number | undefined => {
     const v = raw[key];
-    if (v === undefined || v === null || v === "") return undefined;
+    if (v === undefined || v === null || v === "" || isUnsetInteger(key, v)) return undefined;
     const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
     if (!Number.isInteger(n)) {
       bad(key, v, "must be a whole number", `pulumi config set ${key} <integer between ${min} and ${max}>`);
@@ -403,7 +422,7 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   };
   const strList = (key: string): string[] | undefined => {
     const v = json(key);
-    if (v === undefined || v === null || v === "") return undefined;
+    if (v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0)) return undefined;
     if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
       bad(key, v, "must be a list of strings", `pulumi config set --path '${key}[0]' <value> (or a JSON array)`);
       return undefined;
@@ -479,8 +498,12 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
     problems.push(`${ns}:sshCidrs is not set, and prod requires an explicit SSH allowlist. Fix: pulumi config set --path '${ns}:sshCidrs[0]' <your office or CI egress CIDR, e.g. 203.0.113.0/24>`);
   }
   if (prod) {
-    for (const c of sshCidrs.filter(isWorld)) {
-      bad("sshCidrs", c, "opens SSH to the whole internet, which prod forbids", "list only the CIDRs of your office/VPN and the CI runners that run `pulumi up`");
+    for (const c of sshCidrs) {
+      // Halves of the internet (0.0.0.0/1 + 128.0.0.0/1) are the world too: prod wants /8 or narrower (IPv6 /32).
+      const prefix = Number(c.split("/")[1]);
+      const widest = c.includes(":") ? 32 : 8;
+      if (isWorld(c)) bad("sshCidrs", c, "opens SSH to the whole internet, which prod forbids", "list only the CIDRs of your office/VPN and the CI runners that run `pulumi up`");
+      else if (checkCidr(c).ok && prefix < widest) bad("sshCidrs", c, `is wider than /${widest}, too close to the whole internet for prod SSH`, "list only the CIDRs of your office/VPN and the CI runners that run `pulumi up`");
     }
   }
 
@@ -517,6 +540,9 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
       bad("sshPublicKey", sshPublicKey, "is set but sshPrivateKey is not (the deployment must log in)", "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519, or unset sshPublicKey to generate a key pair");
     }
   }
+  if (sshPrivateKey !== undefined && ctx.isSecret && !ctx.isSecret("sshPrivateKey")) {
+    problems.push(`${ns}:sshPrivateKey = [not shown]: is stored in plain text in the stack file. Fix: pulumi config rm sshPrivateKey, then pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`);
+  }
   if (sshPrivateKey !== undefined) {
     if (!/^-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----/.test(sshPrivateKey.trim())) {
       // Never echo a private key, not even a wrong one.
@@ -547,7 +573,7 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
     }
   }
   const allocatedStorageGb = int("dbAllocatedStorageGb", 20, 65536) ?? 20;
-  const maxAllocatedStorageGb = int("dbMaxAllocatedStorageGb", 21, 65536) ?? (prod && raw.dbMaxAllocatedStorageGb === undefined ? Math.max(100, allocatedStorageGb * 2) : undefined);
+  const maxAllocatedStorageGb = int("dbMaxAllocatedStorageGb", 21, 65536) ?? (prod && (raw.dbMaxAllocatedStorageGb === undefined || isUnsetInteger("dbMaxAllocatedStorageGb", raw.dbMaxAllocatedStorageGb)) ? Math.max(100, allocatedStorageGb * 2) : undefined);
   if (maxAllocatedStorageGb !== undefined && maxAllocatedStorageGb <= allocatedStorageGb) {
     bad("dbMaxAllocatedStorageGb", maxAllocatedStorageGb, `must be greater than dbAllocatedStorageGb (${allocatedStorageGb})`, `set it above ${allocatedStorageGb}, or unset it to disable storage autoscaling`);
   }
@@ -679,5 +705,10 @@ export function loadConfig(): StackConfig {
     const key = rest[0] === "config" && rest.length > 1 ? rest.slice(1).join(":") : rest.join(":");
     raw[key] = value;
   }
-  return parseConfig(raw, { project, stack: pulumi.getStack(), region: new pulumi.Config("aws").get("region") });
+  // The SDK knows which keys were stored encrypted but exports that check only internally; use it when
+  // present so a private key pasted in plain text is refused rather than used.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (fullKey: string) => boolean };
+  const isSecret = sdk.isConfigSecret ? (key: string): boolean => sdk.isConfigSecret!(`${project}:${key}`) : undefined;
+  return parseConfig(raw, { project, stack: pulumi.getStack(), region: new pulumi.Config("aws").get("region"), isSecret });
 }

@@ -9,7 +9,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { createBundle } from "../../components/bundle";
+import { createBundle, HOST_SCRIPTS_PREFIX } from "../../components/bundle";
+import { deploymentEnv, renderEnvFile } from "../../components/deployment";
 import * as remote from "../../components/remote";
 
 // ---------------------------------------------------------------------------------------------
@@ -65,14 +66,7 @@ export function leakedSecrets(text: string, secrets: Record<string, string>): st
     .map(([name]) => name);
 }
 
-/** The .env the deployment writes from stdin: the app reads these (app/site_config/settings.py). */
-export function renderEnvFile(values: Record<string, string>): string {
-  return Object.entries(values)
-    .map(([key, value]) => `${key}=${value}\n`)
-    .join("");
-}
-
-/** Release id the app reports for a bundle: the deploy uses the bundle's sha256 (or a prefix of it). */
+/** Release id the app reports for a bundle: the bundle sha256 (ComposeDeployment) or a prefix (deploy.sh default). */
 export function isReleaseOf(releaseId: string | undefined, sha256: string): boolean {
   return releaseId !== undefined && releaseId.length >= 7 && sha256.startsWith(releaseId);
 }
@@ -121,8 +115,8 @@ const spec: remote.RemoteSpec = {
   httpPort: env.httpPort,
 };
 const dbPassword = fs.readFileSync(env.dbPasswordFile, "utf8").trim();
-const djangoSecretKey = crypto.randomBytes(24).toString("hex");
-const secrets = { DB_PASSWORD: dbPassword, DJANGO_SECRET_KEY: djangoSecretKey };
+const secretKey = crypto.randomBytes(24).toString("hex");
+const secrets = { DB_PASSWORD: dbPassword, SECRET_KEY: secretKey };
 /** Request loops: at least this many requests, this many in flight. */
 const LOOP_MIN_REQUESTS = 2000;
 const LOOP_CONCURRENCY = 4;
@@ -346,9 +340,12 @@ class ProcessListWatch {
   samples = 0;
   leaks: string[] = [];
   private running = false;
+  /** Deploys in progress: concurrent deploys share one sampler, which stops after the last. */
+  private users = 0;
   private loop: Promise<void> = Promise.resolve();
 
   start(): void {
+    this.users++;
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
@@ -368,6 +365,8 @@ class ProcessListWatch {
   }
 
   async stop(): Promise<void> {
+    this.users--;
+    if (this.users > 0) return;
     this.running = false;
     await this.loop;
   }
@@ -386,14 +385,17 @@ const bundlesDir = path.join(env.workDir, "bundles");
 const appsDir = path.join(env.workDir, "apps");
 const watch = new ProcessListWatch();
 
+/** The .env exactly as ComposeDeployment renders it (components/deployment.ts), for this machine. */
 function envFileFor(sha256: string): string {
-  return renderEnvFile({
-    DATABASE_URL: `postgres://${env.dbUser}:${dbPassword}@${env.dbHost}:${env.dbPort}/${env.dbName}`,
-    DJANGO_SECRET_KEY: djangoSecretKey,
-    RELEASE_ID: sha256.slice(0, 12), // what scripts/host/deploy.sh defaults to; the app shows it
-    ALLOWED_HOSTS: "127.0.0.1,localhost",
-    HTTP_PORT: String(env.httpPort),
-  });
+  return renderEnvFile(
+    deploymentEnv({
+      appEnv: {},
+      databaseUrl: `postgres://${env.dbUser}:${dbPassword}@${env.dbHost}:${env.dbPort}/${env.dbName}`,
+      secretKey,
+      releaseId: sha256,
+      allowedHosts: ["127.0.0.1", "localhost"],
+    }),
+  );
 }
 
 /** A temp copy of app/ with one change applied (the change must match, or the test is wrong). */
@@ -409,7 +411,7 @@ function appVariant(label: string, file: string, from: string, to: string): stri
 }
 
 function bundle(label: string, dir: string): Prepared {
-  const b = createBundle({ appDir: dir, outDir: bundlesDir, extraDirs: [{ dir: hostScriptsDir, prefix: ".composeapp/" }] });
+  const b = createBundle({ appDir: dir, outDir: bundlesDir, extraDirs: [{ dir: hostScriptsDir, prefix: HOST_SCRIPTS_PREFIX }] });
   log(`  bundle ${label}: ${b.sha256.slice(0, 12)} (${b.bytes} bytes, ${b.files.length} files)`);
   return { label, sha256: b.sha256, localPath: b.path };
 }
@@ -479,6 +481,15 @@ async function containerSnapshot(): Promise<Record<string, string>> {
     snapshot[name] = `${id.slice(0, 12)} ${startedAt}`;
   }
   return snapshot;
+}
+
+/** Where <baseDir>/current points (this machine is the host), or "(none)". */
+function currentLink(): string {
+  try {
+    return fs.readlinkSync(path.join(spec.baseDir, "current"));
+  } catch {
+    return "(none)";
+  }
 }
 
 /** The web service's containers with their address on the compose network. */
@@ -644,7 +655,9 @@ async function main(): Promise<number> {
     zeroDowntime.rollback = String(failedRequests(stats));
     const failed = check("deploy of a release with failing /healthz fails", r.code !== 0, `exit ${r.code}; why:\n${tail(r)}`);
     const served = await servesRelease(current.sha256);
-    const kept = check("the previous release still serves after the rollback", served.ok, served.seen);
+    const link = currentLink();
+    const kept = check("the previous release still serves after the rollback", served.ok && link.endsWith(current.sha256),
+      `${served.seen}; current → ${link}`);
     check("no failed requests during the rollback", failedRequests(stats) === 0, describeLoop(stats));
     if (failed && kept) faultsSurvived++;
   });
@@ -660,7 +673,9 @@ async function main(): Promise<number> {
     const r = await runDeploy(p);
     const failed = check("deploy of a truncated upload is refused", r.code !== 0, `exit ${r.code}; why:\n${tail(r)}`);
     const served = await servesRelease(current.sha256);
-    const kept = check("the previous release still serves after the refused upload", served.ok, served.seen);
+    const link = currentLink();
+    const kept = check("the previous release still serves after the refused upload", served.ok && link.endsWith(current.sha256),
+      `${served.seen}; current → ${link}`);
     if (failed && kept) faultsSurvived++;
   });
 
@@ -685,6 +700,8 @@ async function main(): Promise<number> {
     const lastOk = [...finished].reverse().map((x) => (x === "a" ? (ra.code === 0 ? a : undefined) : rb.code === 0 ? b : undefined)).find((x) => x);
     const expected = lastOk ?? current;
     const served = await servesRelease(expected.sha256);
+    served.ok = served.ok && currentLink().endsWith(expected.sha256);
+    served.seen += `; current → ${currentLink()}`;
     const ok1 = check("at least one of two concurrent deploys succeeds", succeeded.length >= 1, `succeeded: ${succeeded.map((x) => x.label).join(", ") || "none"}`);
     const ok2 = check("the second deploy met the lock (waited or was refused, saying so)", lockSeen && refusedClearly,
       [ra, rb].map((r, i) => `${i ? "B" : "A"}: ${(r.stdout + r.stderr).split("\n").find((l) => /lock/i.test(l)) ?? "no lock message"}`).join("; "));
@@ -709,7 +726,9 @@ async function main(): Promise<number> {
     const failed = check("deploy with the database down fails", r.code !== 0, `exit ${r.code}; why:\n${tail(r)}`);
     // nginx may have marked the upstream failed while the database was down (fail_timeout 5s).
     const served = await servesRelease(current.sha256, 30_000);
-    const kept = check("the previous release serves once the database is back", served.ok, served.seen);
+    const link = currentLink();
+    const kept = check("the previous release serves once the database is back", served.ok && link.endsWith(current.sha256),
+      `${served.seen}; current → ${link}`);
     if (failed && kept) faultsSurvived++;
   });
 

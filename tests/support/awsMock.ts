@@ -133,10 +133,10 @@ export class AwsMock implements pulumi.runtime.Mocks {
     return this.resources.filter((r) => r.type === type);
   }
 
-  /** The single resource of a type; throws when there are none or several. */
-  one(type: string): MockResource {
-    const found = this.ofType(type);
-    if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+  /** The single resource of a type (and name, when given); throws when there are none or several. */
+  one(type: string, name?: string): MockResource {
+    const found = this.ofType(type).filter((r) => name === undefined || r.name === name);
+    if (found.length !== 1) throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
     return found[0];
   }
 

@@ -36,9 +36,9 @@ describe("config: parseConfig", () => {
       ["an IPv6 CIDR with ':::'", { httpCidrs: ["2001:db8:::/32"] }, "dev", "httpCidrs", "not an IPv6 address"],
       ["an IPv6 CIDR with a prefix above 128", { httpCidrs: ["2001:db8::/129"] }, "dev", "httpCidrs", "above 128"],
       ["a CIDR that is a word", { sshCidrs: ["myoffice"] }, "dev", "sshCidrs", "address/prefix"],
-      ["an empty SSH allowlist", { sshCidrs: [] }, "dev", "sshCidrs", "is empty"],
       ["SSH from 0.0.0.0/0 in prod", { sshCidrs: ["203.0.113.0/24", "0.0.0.0/0"] }, "prod", "sshCidrs", "0.0.0.0/0"],
       ["SSH from ::/0 in prod", { sshCidrs: ["::/0"] }, "prod", "sshCidrs", "whole internet"],
+      ["SSH from half the internet in prod", { sshCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }, "prod", "sshCidrs", "wider than /8"],
       ["no SSH allowlist in prod", {}, "prod", "sshCidrs", "prod requires an explicit SSH allowlist"],
       ["an unknown DB engine", { dbEngine: "postgresql" }, "dev", "dbEngine", 'did you mean "postgres"'],
       ["a postgres version that is not major[.minor]", { dbEngineVersion: "16.x" }, "dev", "dbEngineVersion", "PostgreSQL major"],
@@ -111,6 +111,23 @@ describe("config: parseConfig", () => {
     it("refuses a missing region with the command that sets it", () => {
       const problems = problemsOf({}, "dev", null);
       assert.ok(problems.some((p) => p.includes("aws:region is not set") && p.includes("pulumi config set aws:region")));
+    });
+    it("refuses a private key stored in plain text instead of with --secret, without echoing it", () => {
+      let problems: string[] = [];
+      try {
+        parseConfig({ sshPublicKey: PUB, sshPrivateKey: PRIV }, { ...ctx(), isSecret: (k) => k !== "sshPrivateKey" });
+      } catch (e) {
+        problems = (e as ConfigError).problems;
+      }
+      assert.ok(problems.some((p) => p.includes("sshPrivateKey") && p.includes("plain text") && p.includes("--secret")), problems.join("\n"));
+      assert.ok(problems.every((p) => !p.includes("b3BlbnNzaC1rZXktdjEAAAAA")));
+      assert.doesNotThrow(() => parseConfig({ sshPublicKey: PUB, sshPrivateKey: PRIV }, { ...ctx(), isSecret: () => true }));
+    });
+    it("reads the schema's 'unset' defaults ([] / 0 / -1) as the stage defaults", () => {
+      const prod = (extra: Record<string, unknown>): StackConfig => parse({ ...PROD_SSH, ...extra }, "prod");
+      assert.deepStrictEqual(prod({ dbMaxAllocatedStorageGb: 0, dbBackupRetentionDays: -1 }), prod({}));
+      assert.strictEqual(prod({}).database.backupRetentionDays, 7);
+      assert.deepStrictEqual(parse({ sshCidrs: [], subnetIds: [] }), parse({}));
     });
     it("never echoes a private key, even a malformed one", () => {
       const problems = problemsOf({ sshPublicKey: PUB, sshPrivateKey: "-----BEGIN NOTHING-----secretstuff" });
@@ -213,13 +230,16 @@ describe("config: Pulumi.yaml and the stack files", () => {
       const declared = project.config[key];
       assert.strictEqual(declared.type, spec.type === "object" ? "string" : spec.type, key);
       assert.ok(declared.description.length > 10, `${key} needs a description`);
-      if (spec.default === undefined) assert.match(declared.description, /Default: /, `${key} must state its (stage-dependent) default`);
+      // A declared key without a default is REQUIRED in every stack by the Pulumi CLI (pulumi/pulumi#21797),
+      // and a secret key with a default fails validation (pulumi/pulumi#21865): every key has a default, none is `secret:`.
+      assert.ok("default" in declared, `${key} has no default: the CLI would demand it in every stack`);
+      assert.ok(!("secret" in declared), `${key}: secret keys with a default are refused by the CLI`);
       assert.deepStrictEqual(declared.default, spec.default, key);
       if (spec.type === "array") assert.deepStrictEqual(declared.items, { type: "string" }, key);
     }
   });
   it("parses schema defaults to the same values parseConfig uses when a key is unset", () => {
-    const fromDefaults = Object.fromEntries(Object.entries(CONFIG_SCHEMA).filter(([, s]) => s.default !== undefined).map(([k, s]) => [k, s.default]));
+    const fromDefaults = Object.fromEntries(Object.entries(CONFIG_SCHEMA).map(([k, s]) => [k, s.default]));
     const a = parse(fromDefaults);
     const b = parse({});
     assert.deepStrictEqual(a, b);

@@ -63,7 +63,7 @@ describe("program (index.ts)", () => {
       it("follows the component conventions: composeapp:<module>:<Name> tokens, children named <parent>-<role>", async () => {
         const { mock } = await stackRun(stack);
         const components = mock.resources.filter((r) => !r.options.custom);
-        assert.deepStrictEqual(components.map((c) => c.type).sort(), ["composeapp:database:Database", "composeapp:firewall:Firewall", "composeapp:host:Host", "composeapp:network:Network"]);
+        assert.deepStrictEqual(components.map((c) => c.type).sort(), ["composeapp:database:Database", "composeapp:deployment:ComposeDeployment", "composeapp:firewall:Firewall", "composeapp:host:Host", "composeapp:network:Network"]);
         for (const r of mock.resources.filter((x) => x.options.custom)) {
           const parent = components.find((c) => r.options.parent.endsWith(`${c.type}::${c.name}`));
           assert.ok(parent, `${r.name} has a component parent`);

@@ -12,6 +12,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 pg_user="e2epg"              # OS user that runs the server
 pg_dir="${work_root}/pg"
+# The server user must reach its data dir; a checkout under a private home (/root) would hide it.
+if id -u "${pg_user}" >/dev/null 2>&1 && ! runuser -u "${pg_user}" -- test -x "${work_root}" 2>/dev/null; then
+  pg_dir="/var/lib/composeapp-e2e/pg"
+fi
 data_dir="${pg_dir}/data"
 socket_dir="${pg_dir}/run"
 log_file="${pg_dir}/postgres.log"
@@ -32,10 +36,15 @@ running() {
 
 init() {
   require_root "postgres.sh"
-  id -u "${pg_user}" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "${pg_user}"
+  if ! id -u "${pg_user}" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "${pg_user}"
+    # Re-run with the user in place, so the data dir check above sees it.
+    exec bash "${BASH_SOURCE[0]}" init
+  fi
+  log "postgres: state in ${pg_dir}"
   running && stop
   rm -rf "${data_dir}"
-  install -d -m 0755 "${pg_dir}"
+  install -d -m 0755 "$(dirname "${pg_dir}")" "${pg_dir}"
   install -d -m 0700 -o "${pg_user}" -g "${pg_user}" "${data_dir}"
   install -d -m 0755 -o "${pg_user}" -g "${pg_user}" "${socket_dir}"
   : >"${log_file}"
