@@ -17,7 +17,7 @@ import * as remote from "../../components/remote";
 // Pure helpers (no I/O): formatting and bookkeeping.
 
 /** What a request loop saw. */
-export interface LoopStats {
+interface LoopStats {
   total: number;
   errors: number;
   non2xx: number;
@@ -31,17 +31,17 @@ export interface LoopStats {
 }
 
 /** Failed requests: transport errors plus answers outside 2xx. */
-export function failedRequests(stats: LoopStats): number {
+function failedRequests(stats: LoopStats): number {
   return stats.errors + stats.non2xx;
 }
 
 /** Seconds with one decimal, as printed in the summary. */
-export function seconds(ms: number | undefined): string {
+function seconds(ms: number | undefined): string {
   return ms === undefined ? "n/a" : (ms / 1000).toFixed(1);
 }
 
 /** The exact last line the issue asks for. */
-export function summaryLine(m: {
+function summaryLine(m: {
   firstDeployMs?: number;
   redeployMs?: number;
   restartFloorMs?: number;
@@ -60,14 +60,14 @@ export function summaryLine(m: {
 }
 
 /** Which of the secrets occur in a text (names only: never print the values). */
-export function leakedSecrets(text: string, secrets: Record<string, string>): string[] {
+function leakedSecrets(text: string, secrets: Record<string, string>): string[] {
   return Object.entries(secrets)
     .filter(([, value]) => value.length >= 8 && text.includes(value))
     .map(([name]) => name);
 }
 
 /** Release id the app reports for a bundle: the bundle sha256 (ComposeDeployment) or a prefix (deploy.sh default). */
-export function isReleaseOf(releaseId: string | undefined, sha256: string): boolean {
+function isReleaseOf(releaseId: string | undefined, sha256: string): boolean {
   return releaseId !== undefined && releaseId.length >= 7 && sha256.startsWith(releaseId);
 }
 
