@@ -73,7 +73,7 @@ stage=prepare
 current_target=""
 on_exit() {
   local status=$?
-  rm -f "${incoming_env}"
+  rm -f "${incoming_env}" "${services_file:-}"
   if (( status != 0 )) && [[ "${stage}" == prepare ]]; then
     if [[ -n "${current_target}" && -L "${project_dir}" ]]; then point_link "${project_dir}" "${current_target}"; fi
     if [[ -f "${env_backup}" ]]; then mv -f "${env_backup}" "${env_file}"; fi
@@ -122,6 +122,11 @@ log "wrote .env ($(wc -l < "${env_file}") lines, mode 0600)"
 # From here compose works on this release (on failure, on_exit points `active` back).
 point_link "${project_dir}" "releases/${release}"
 
+# The release's service list, read while the images build (a compose call costs about a second).
+services_file="${env_file}.services.$$"
+compose config --services > "${services_file}" &
+services_pid=$!
+
 # --- images --------------------------------------------------------------------------------------
 if [[ "${mode}" == host ]]; then
   log "building images on the host"
@@ -136,6 +141,8 @@ fi
 # a new container only once it is healthy: so migrations always run before traffic moves, and a
 # failed migration (e.g. database unreachable) leaves the old containers serving, untouched. This
 # saves a separate one-off container (seconds of start-up) on every deploy.
+
+wait "${services_pid}" || die "compose could not read ${compose_file}: nothing was switched"
 
 # --- switch --------------------------------------------------------------------------------------
 # shellcheck disable=SC2207 # ids are hex, no globbing or spaces
@@ -178,12 +185,15 @@ else
     fi
   done
   log "new container(s) healthy: ${new_ids[*]:0:1}…; routing to old and new"
-  reload_nginx
+  # settle: old nginx workers know only the old container, so they must be gone before it stops.
+  reload_nginx settle
   log "retiring the old container(s): ${old_ids[*]}"
   stage=switched
   # SIGTERM: gunicorn stops accepting (nginx retries those connections on the new container)
   # and finishes the requests it has.
   docker stop -t 30 "${old_ids[@]}" >/dev/null
+  # No settle here: workers that still know the stopped container get a refused or timed-out
+  # connection and retry on the new one (proxy_next_upstream); removing it changes nothing more.
   reload_nginx
   docker rm "${old_ids[@]}" >/dev/null
   # No `--scale web=1` call afterwards: exactly one web container is left, which is what compose
@@ -194,7 +204,7 @@ fi
 others=()
 while IFS= read -r service; do
   [[ -n "${service}" && "${service}" != "${web_service}" ]] && others+=("${service}")
-done < <(compose config --services)
+done < "${services_file}"
 if (( ${#others[@]} )); then
   log "bringing up ${others[*]} (recreated only if changed)"
   compose up -d --no-deps --remove-orphans "${others[@]}"

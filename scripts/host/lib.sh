@@ -97,8 +97,9 @@ wait_http_ok() {
 }
 
 # Make nginx re-read its config, which re-resolves the web service's containers through Docker DNS.
+# With "settle", wait a moment for the new workers before returning (see deploy.sh for when that matters).
 reload_nginx() {
-  local id
+  local settle="${1:-}" id
   for id in $(service_containers "${proxy_service:?}"); do
     if docker exec "${id}" nginx -t -q && docker exec "${id}" nginx -s reload; then
       log "reloaded nginx (${id:0:12})"
@@ -107,5 +108,5 @@ reload_nginx() {
     fi
   done
   # The reload is asynchronous: give the master a moment to start the new workers.
-  sleep 1
+  if [[ "${settle}" == settle ]]; then sleep 1; fi
 }
