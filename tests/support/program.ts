@@ -83,11 +83,15 @@ function urnOf(parent: string, type: string, name: string): string {
   return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
 }
 
-/** Records the engine-level options (protect, dependencies, parent…) of every registration on the mock. */
-function captureRegistrationOptions(mock: AwsMock): void {
+/**
+ * Records the engine-level options (protect, dependencies, parent…) of every registration on the mock.
+ * `onRegister` sees each raw register request too (for fields the mock does not record).
+ */
+export function captureRegistrationOptions(mock: AwsMock, onRegister?: (req: any) => void): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: unknown) => unknown };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, cb: unknown) => {
+    onRegister?.(req);
     const options: RegistrationOptions = {
       custom: req.getCustom(),
       parent: req.getParent(),

@@ -1,8 +1,7 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- mock requests and recorded inputs are untyped */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsMock, MockResource } from "../support/awsMock";
-import { PROJECT, isSecret, valueOf } from "../support/program";
+import { PROJECT, captureRegistrationOptions, isSecret, valueOf } from "../support/program";
 import type { AppSettings } from "../../components/config";
 import {
   ComposeDeployment,
@@ -56,21 +55,7 @@ const replaceOnChanges = new Map<string, string[]>();
 async function startMocks(): Promise<AwsMock> {
   const mock = new AwsMock();
   await pulumi.runtime.setMocks(mock, PROJECT, "dev", false);
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: unknown) => unknown };
-  const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, cb: unknown) => {
-    replaceOnChanges.set(req.getName(), req.getReplaceonchangesList());
-    mock.recordOptions(req.getType(), req.getName(), {
-      custom: req.getCustom(),
-      parent: req.getParent(),
-      protect: req.getProtect() === true,
-      dependencies: req.getDependenciesList(),
-      ignoreChanges: req.getIgnorechangesList(),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      retainOnDelete: req.getRetainondelete() === true,
-    });
-    return original(req, cb);
-  };
+  captureRegistrationOptions(mock, (req) => replaceOnChanges.set(req.getName(), req.getReplaceonchangesList()));
   return mock;
 }
 
