@@ -5,16 +5,10 @@
 // Creation times are ESTIMATES, each with its basis. No AWS documentation states creation times;
 // where a number comes from provider issues or our own scripts it says so.
 
-/** What the critical path needs to know about a resource. */
-export interface GraphNode {
-  urn: string;
-  type: string;
-  name: string;
-  custom: boolean;
-  parent?: string;
-  dependencies: string[];
-  inputs: Record<string, unknown>;
-}
+import type { PlanResource } from "./capture";
+
+/** What the critical path needs to know about a resource (a slice of what capture.ts records). */
+export type GraphNode = Pick<PlanResource, "urn" | "type" | "name" | "custom" | "parent" | "dependencies" | "inputs">;
 
 /** Creation time range in seconds and why we believe it. */
 export interface Duration {
