@@ -2,7 +2,8 @@
 //   1. wait-ready  remote.Command      cloud-init done, docker answers, upload dir exists
 //   2. upload      remote.CopyToRemote  the bundle to uploads/<sha>.tar.gz
 //   3. deploy      remote.Command      unpack releases/<sha>, write .env from stdin, compose up, health check
-//   4. teardown    remote.Command      no create; its delete runs `compose down` on destroy
+//   4. teardown    local.Command       no create; on destroy it sends `compose down` over ssh from the
+//                                      machine running Pulumi, and succeeds when the host is already gone
 // Every command line comes from components/remote.ts (the same lines tests/host runs for real).
 // Secrets (DATABASE_URL, the Django key) reach the host on stdin only, never on a command line.
 
@@ -18,10 +19,6 @@ import * as remote from "./remote";
 /** Retries while the instance boots: 30 dials × up to 20 s ≈ 10 min before giving up. */
 export const BOOT_DIAL_ERROR_LIMIT = 30;
 export const BOOT_PER_DIAL_TIMEOUT = 20;
-/** The teardown gives up fast (≈30 s) so `pulumi destroy` of a vanished host fails quickly, not after 10 min. */
-export const TEARDOWN_DIAL_ERROR_LIMIT = 3;
-export const TEARDOWN_PER_DIAL_TIMEOUT = 10;
-
 export interface ComposeDeploymentArgs {
   /** Address to SSH to: the host's public (Elastic) IP or DNS name. */
   host: pulumi.Input<string>;
@@ -233,12 +230,23 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     // a replacement deletes the old resource after creating the new one, so a delete on the deploy
     // command would stop the release it had just started. This resource has no create and no
     // triggers, so its delete runs only when the stack is destroyed (or the deployment removed).
-    // It depends on the host through `connection.host`, so the engine deletes it before the instance.
-    const teardown = new command.remote.Command(
+    // It is a local.Command that ssh-es to the host (remote.teardownFromRunnerScript) rather than a
+    // remote.Command, because a remote.Command fails when it cannot dial: a host that is already gone
+    // would block `pulumi destroy`. Its inputs name the host and instance, so the engine deletes it
+    // before them; the key and the command travel in the environment, not on a command line.
+    const teardown = new command.local.Command(
       `${name}-teardown`,
       {
-        connection: connection(TEARDOWN_DIAL_ERROR_LIMIT, TEARDOWN_PER_DIAL_TIMEOUT),
-        delete: remote.destroyCommand(spec),
+        delete: remote.teardownFromRunnerScript(),
+        interpreter: ["/bin/bash", "-c"],
+        environment: {
+          TEARDOWN_HOST: args.host,
+          TEARDOWN_PORT: String(args.sshPort ?? 22),
+          TEARDOWN_USER: checkSshUser(args.sshUser),
+          TEARDOWN_KEY: pulumi.secret(args.sshPrivateKey),
+          TEARDOWN_COMMAND: remote.destroyCommand(spec),
+          TEARDOWN_INSTANCE: args.instanceId,
+        },
         // compose reads the release's .env, and its errors may quote it: keep the output out of logs.
         logging: "none",
         addPreviousOutputInEnv: false,

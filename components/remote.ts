@@ -165,3 +165,35 @@ exec bash "$base/current/.composeapp/status.sh" "$@"
 `;
   return bashScript(script, "composeapp-status", [spec.baseDir, spec.appName, String(spec.httpPort ?? 80), spec.healthPath]);
 }
+
+/** Seconds the runner-side teardown waits for the host's SSH port before calling the host gone. */
+export const TEARDOWN_PROBE_SECONDS = 20;
+
+/**
+ * The script `pulumi destroy` runs on the machine running Pulumi (a local.Command), not on the host:
+ * it sends destroyCommand over SSH, but first checks that the host still answers on its SSH port.
+ * A host that is gone (terminated, its address released) has nothing left to take down, so that is
+ * a success, not a failed destroy; the remote provider alone cannot tell (pulumi-command#104).
+ * Inputs come from the environment, the key included, so nothing secret is on a command line:
+ * TEARDOWN_HOST, TEARDOWN_PORT, TEARDOWN_USER, TEARDOWN_KEY, TEARDOWN_COMMAND.
+ */
+export function teardownFromRunnerScript(): string {
+  return `set -euo pipefail
+: "\${TEARDOWN_HOST:?}" "\${TEARDOWN_USER:?}" "\${TEARDOWN_KEY:?}" "\${TEARDOWN_COMMAND:?}"
+port="\${TEARDOWN_PORT:-22}"
+if ! timeout ${TEARDOWN_PROBE_SECONDS} bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$TEARDOWN_HOST" "$port" 2>/dev/null; then
+  echo "[teardown] $TEARDOWN_HOST:$port does not answer within ${TEARDOWN_PROBE_SECONDS}s: the host is gone, nothing left to take down"
+  exit 0
+fi
+command -v ssh >/dev/null 2>&1 || { echo "[teardown] ERROR: no ssh client on this machine: install OpenSSH (openssh-client) and run pulumi destroy again" >&2; exit 1; }
+key="$(mktemp)"
+trap 'rm -f "$key"' EXIT
+chmod 600 "$key"
+printf '%s\n' "$TEARDOWN_KEY" > "$key"
+status=0
+ssh -F /dev/null -i "$key" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no \
+  -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=15 -p "$port" \
+  "$TEARDOWN_USER@$TEARDOWN_HOST" "$TEARDOWN_COMMAND" || status=$?
+exit "$status"
+`;
+}

@@ -110,7 +110,8 @@ describe("ComposeDeployment", () => {
   it("sends exactly remote.ts's command lines", async () => {
     assert.strictEqual(d.waitReady.inputs.create, remote.waitReadyCommand(spec));
     assert.strictEqual(d.deploy.inputs.create, remote.deployCommand(spec, SHA_A));
-    assert.strictEqual(d.teardown.inputs.delete, remote.destroyCommand(spec));
+    assert.strictEqual(d.teardown.inputs.delete, remote.teardownFromRunnerScript());
+    assert.strictEqual(d.teardown.inputs.environment.TEARDOWN_COMMAND, remote.destroyCommand(spec));
     assert.strictEqual(d.upload.inputs.remotePath, remote.bundleRemotePath(spec, SHA_A));
     assert.strictEqual(spec.baseDir, "/home/ec2-user/composeapp");
     assert.strictEqual(await valueOf(d.deployment.releaseId), SHA_A);
@@ -128,8 +129,9 @@ describe("ComposeDeployment", () => {
     assert.ok(secretKey && secretKey.length === 64, "secret key present in .env");
     const secrets = [DB_PASSWORD, DATABASE_URL, secretKey];
     for (const r of [d.waitReady, d.upload, d.deploy, d.teardown]) {
-      // Everything the provider shows or logs: all inputs except stdin (the .env) and the connection (the key).
-      const visible = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => k !== "stdin" && k !== "connection"));
+      // Everything the provider shows or logs: all inputs except stdin (the .env), the connection (the key)
+      // and the teardown's environment (the key, secret; checked below).
+      const visible = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !["stdin", "connection", "environment"].includes(k)));
       const text = JSON.stringify(visible);
       for (const s of secrets) assert.ok(!text.includes(s), `${r.name} must not contain a secret outside stdin`);
     }
@@ -145,6 +147,9 @@ describe("ComposeDeployment", () => {
     assert.ok(await isSecret(d.deployment.deployOutput));
     for (const k of ["stdout", "stderr", "stdin"]) assert.ok(d.deploy.options.additionalSecretOutputs.includes(k), `${k} secret`);
     assert.ok(d.deploy.secretInputs.includes("connection"), "the private key keeps the connection secret");
+    assert.ok(d.teardown.secretInputs.includes("environment"), "the private key keeps the teardown's environment secret");
+    const teardownEnv = { ...d.teardown.inputs.environment, TEARDOWN_KEY: "" };
+    for (const s of [DB_PASSWORD, DATABASE_URL]) assert.ok(!JSON.stringify(teardownEnv).includes(s), "only the SSH key is secret in the teardown's environment");
   });
 
   it("keeps the output of everything that reads the .env out of the logs", async () => {
@@ -183,7 +188,8 @@ describe("ComposeDeployment", () => {
   });
 
   it("logs in as the OS user, never root", async () => {
-    for (const r of [d.waitReady, d.upload, d.deploy, d.teardown]) assert.strictEqual(r.inputs.connection.user, "ec2-user");
+    for (const r of [d.waitReady, d.upload, d.deploy]) assert.strictEqual(r.inputs.connection.user, "ec2-user");
+    assert.strictEqual(d.teardown.inputs.environment.TEARDOWN_USER, "ec2-user");
     await startMocks();
     assert.throws(() => new ComposeDeployment("root", args({ sshUser: "root" })), /never root/);
   });
@@ -193,9 +199,16 @@ describe("ComposeDeployment", () => {
       assert.strictEqual(r.inputs.connection.dialErrorLimit, 30);
       assert.strictEqual(r.inputs.connection.perDialTimeout, 20);
     }
-    // The teardown only runs on destroy; it gives up quickly when the host is gone.
-    assert.strictEqual(d.teardown.inputs.connection.dialErrorLimit, 3);
-    assert.strictEqual(d.teardown.inputs.connection.perDialTimeout, 10);
+  });
+
+  it("tears down from the machine running Pulumi, so a host that is already gone does not block destroy", async () => {
+    assert.strictEqual(d.teardown.type, "command:local:Command");
+    assert.deepStrictEqual(d.teardown.inputs.interpreter, ["/bin/bash", "-c"]);
+    const env = d.teardown.inputs.environment;
+    assert.deepStrictEqual([env.TEARDOWN_HOST, env.TEARDOWN_PORT, env.TEARDOWN_INSTANCE], ["203.0.113.10", "22", "i-0123456789abcdef0"]);
+    // The script probes the SSH port (bounded) and treats silence as "gone"; tests/host runs it for real.
+    assert.match(d.teardown.inputs.delete, /\/dev\/tcp\/\$0\/\$1/);
+    assert.match(d.teardown.inputs.delete, /the host is gone/);
   });
 
   it("runs compose down only from a teardown that is never replaced", async () => {

@@ -53,9 +53,11 @@ export function creationTime(node: GraphNode): Duration {
     case "command:remote:CopyFile":
       return seconds(5, 60, "estimate: SFTP upload of one bundle (tens of MB at most)");
     case "command:remote:Command":
+    case "command:local:Command":
       if (typeof node.inputs.create !== "string" || node.inputs.create === "") {
         return seconds(0, 0, "no create command: runs only on update/delete");
       }
+      if (node.type === "command:local:Command") return seconds(1, 30, "estimate: generic local command");
       if (/wait|ready/.test(role)) {
         return seconds(2 * 60, 4 * 60, "estimate: cloud-init installs docker + compose plugin on first boot (our user data), SSH dial retries meanwhile");
       }
@@ -63,8 +65,6 @@ export function creationTime(node: GraphNode): Duration {
         return seconds(60, 3 * 60, "estimate: unpack, `compose build`/pull, `compose up`, health check (scripts/host)");
       }
       return seconds(5, 60, "estimate: generic remote command");
-    case "command:local:Command":
-      return seconds(1, 30, "estimate: generic local command");
     default:
       if (node.type.startsWith("random:") || node.type.startsWith("tls:")) return seconds(0, 0, "computed locally by the provider");
       if (node.type.startsWith("aws:iam/") || node.type.startsWith("aws:vpc/") || node.type.startsWith("aws:ec2/")) {
