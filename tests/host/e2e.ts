@@ -147,12 +147,12 @@ function run(
   label: string,
   command: string,
   args: string[],
-  opts: { input?: string; timeoutMs?: number } = {},
+  opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<CommandResult> {
   const timeoutMs = opts.timeoutMs ?? 600_000;
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -755,11 +755,29 @@ async function main(): Promise<number> {
   });
 
   await phase("destroy", async () => {
-    const r = await ssh("destroy", remote.destroyCommand(spec), undefined, 180_000);
-    check("destroyCommand succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r)}`);
+    // As `pulumi destroy` does it: the ComposeDeployment's teardown (a local.Command) runs
+    // remote.teardownFromRunnerScript() on this machine, which sends destroyCommand over ssh.
+    const teardownEnv = (host: string, port: string): Record<string, string> => ({
+      TEARDOWN_HOST: host,
+      TEARDOWN_PORT: port,
+      TEARDOWN_USER: env.sshUser,
+      TEARDOWN_KEY: fs.readFileSync(env.sshKey, "utf8").trim(),
+      TEARDOWN_COMMAND: remote.destroyCommand(spec),
+    });
+    const r = await run("destroy (teardown from the runner)", "bash", ["-c", remote.teardownFromRunnerScript()], {
+      env: teardownEnv("127.0.0.1", env.sshPort),
+      timeoutMs: 180_000,
+    });
+    check("destroyCommand succeeds, sent by the runner-side teardown", r.code === 0, r.code === 0 ? "" : `\n${tail(r)}`);
     check("destroy leaves no e2e containers", Object.keys(await containerSnapshot()).length === 0);
     const again = await ssh("destroy (again)", remote.destroyCommand(spec), undefined, 180_000);
     check("destroyCommand is idempotent (exit 0 when nothing is there)", again.code === 0, again.code === 0 ? "" : `\n${tail(again)}`);
+    // A host that is already gone: nothing listens on the port (the discard port on loopback).
+    const gone = await run("destroy (host gone)", "bash", ["-c", remote.teardownFromRunnerScript()], {
+      env: teardownEnv("127.0.0.1", "9"),
+      timeoutMs: 60_000,
+    });
+    check("the teardown succeeds when the host is already gone, saying so", gone.code === 0 && /the host is gone/.test(gone.stdout), tail(gone, 2));
   });
 
   const failedChecks = checks.filter((c) => !c.ok);
