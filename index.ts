@@ -13,7 +13,7 @@ import { ComposeDeployment, appNameFor } from "./components/deployment";
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
 
-const network = new Network("net", { settings: config.network, tags: config.tags });
+const network = new Network("net", { settings: config.network, tags: config.tags, hostInstanceType: config.host.instanceType });
 
 const firewall = new Firewall("fw", {
   vpcId: network.vpcId,

@@ -494,7 +494,8 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   };
   const httpCidrs = cidrs("httpCidrs", ["0.0.0.0/0", "::/0"]);
   const sshCidrs = cidrs("sshCidrs", prod ? undefined : ["0.0.0.0/0"]);
-  if (prod && raw.sshCidrs === undefined) {
+  // The CLI passes the schema default ("[]") when the stack does not set the key: empty is unset.
+  if (prod && sshCidrs.length === 0) {
     problems.push(`${ns}:sshCidrs is not set, and prod requires an explicit SSH allowlist. Fix: pulumi config set --path '${ns}:sshCidrs[0]' <your office or CI egress CIDR, e.g. 203.0.113.0/24>`);
   }
   if (prod) {

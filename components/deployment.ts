@@ -114,7 +114,7 @@ export function deploymentEnv(input: DeploymentEnvInput): Record<string, string>
   };
   for (const service of Object.keys(input.imageRefs ?? {}).sort()) {
     const ref = (input.imageRefs ?? {})[service];
-    // The compose file tags `${WEB_IMAGE}:${RELEASE_ID}` (tags are immutable in ECR); the digest ref
+    // The compose file tags `${WEB_IMAGE}:${RELEASE_ID}` (one tag per release); the digest ref
     // is recorded next to it so the host can verify what it pulled.
     own[imageEnvName(service)] = repositoryOf(ref);
     own[`${imageEnvName(service)}_REF`] = ref;

@@ -58,14 +58,15 @@ export function renderUserData(os: HostOs, arch: Arch, sshUser: string): string 
         ]
       : [
           "export DEBIAN_FRONTEND=noninteractive",
-          "apt-get update",
-          "apt-get install -y ca-certificates curl amazon-ecr-credential-helper",
+          // First boot races unattended-upgrades for the dpkg lock: wait for it instead of failing.
+          "apt-get -o DPkg::Lock::Timeout=300 update",
+          "apt-get -o DPkg::Lock::Timeout=300 install -y ca-certificates curl amazon-ecr-credential-helper",
           "install -m 0755 -d /etc/apt/keyrings",
           "curl -fsSL --retry 5 https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc",
           "chmod a+r /etc/apt/keyrings/docker.asc",
           `echo "deb [arch=${arch === "arm64" ? "arm64" : "amd64"} signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu $(. /etc/os-release && echo "$VERSION_CODENAME") stable" > /etc/apt/sources.list.d/docker.list`,
-          "apt-get update",
-          "apt-get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin",
+          "apt-get -o DPkg::Lock::Timeout=300 update",
+          "apt-get -o DPkg::Lock::Timeout=300 install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin",
         ];
   const runcmd = [
     "set -eu",
@@ -151,7 +152,8 @@ export class Host extends pulumi.ComponentResource {
         keyName: keyPair.keyName,
         iamInstanceProfile: profile.name,
         userData: this.userData,
-        // Edits to cloud-init must not destroy the host; they apply to new hosts only.
+        // Edits to cloud-init must not replace the host, nor stop/start it (what AWS does by default
+        // on a userData update: an outage): they apply to new hosts only (ignoreChanges below).
         userDataReplaceOnChange: false,
         // IMDSv2 only; hop limit 2 so containers (one extra hop) can still use the instance role.
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
@@ -160,7 +162,7 @@ export class Host extends pulumi.ComponentResource {
       },
       // The role's policies must be attached before first boot pulls from ECR; a newer "latest" AMI
       // must not replace a running host (pin amiId to roll the OS deliberately).
-      { parent: this, dependsOn: attachments, ignoreChanges: settings.amiId ? [] : ["ami"] },
+      { parent: this, dependsOn: attachments, ignoreChanges: settings.amiId ? ["userData"] : ["ami", "userData"] },
     );
 
     const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: { ...tags, Name: name } }, { parent: this });

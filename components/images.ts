@@ -87,8 +87,11 @@ export class RegistryImages extends pulumi.ComponentResource {
         `${name}-${build.service}-repo`,
         {
           name: `${args.appName}/${build.service}`,
-          // A tag, once pushed, always names the same image: the release id means one thing.
-          imageTagMutability: "IMMUTABLE",
+          // MUTABLE on purpose: re-pushing the same release tag (a rebuild after an interrupted `up`,
+          // a provider upgrade) must not wedge the stack, which IMMUTABLE does even for the same
+          // digest (aws/containers-roadmap#2179). A tag is the release's bundle sha, so only a rebuild
+          // of that same release ever re-pushes it; the .env also records the digest (WEB_IMAGE_REF).
+          imageTagMutability: "MUTABLE",
           imageScanningConfiguration: { scanOnPush: true },
           forceDelete: args.stage !== "prod",
           tags: args.tags,

@@ -9,6 +9,8 @@ export interface NetworkArgs {
   settings: NetworkSettings;
   /** Tags for every taggable child. */
   tags: Record<string, string>;
+  /** The host's instance type: the host goes only into an AZ that offers it. */
+  hostInstanceType: string;
 }
 
 /** A subnet and the availability zone it lives in. */
@@ -33,6 +35,24 @@ export function requireTwoAzs(subnets: SubnetPlacement[]): string[] {
     );
   }
   return sortSubnets(subnets).map((s) => s.id);
+}
+
+/**
+ * The host's subnet: the first (by AZ, then id) in an AZ that offers the instance type. AZ names map
+ * to different physical zones per account, and some zones lack some types (e.g. t3 in use1-az3), so
+ * "the first AZ" alone can fail at launch with "Unsupported … in your requested Availability Zone".
+ */
+export function pickHostSubnet(subnets: SubnetPlacement[], offeredAzs: string[], instanceType: string): string {
+  if (subnets.length === 0) throw new Error("No subnets found for the host. Fix: set compose-on-ec2:vpcId and subnetIds to a public subnet.");
+  const usable = sortSubnets(subnets).filter((s) => offeredAzs.includes(s.availabilityZone));
+  if (usable.length === 0) {
+    const azs = [...new Set(subnets.map((s) => s.availabilityZone))].sort().join(", ");
+    throw new Error(
+      `compose-on-ec2:instanceType = "${instanceType}" is not offered in the host subnets' AZs (${azs}). ` +
+        "Fix: choose another instanceType (e.g. the t3a or t4g family), or set subnetIds to subnets in an AZ that offers it.",
+    );
+  }
+  return usable[0].id;
 }
 
 export class Network extends pulumi.ComponentResource {
@@ -71,10 +91,13 @@ export class Network extends pulumi.ComponentResource {
       }));
     const hostSubnets = subnetIds.apply(describe);
 
-    this.hostSubnetId = hostSubnets.apply((subnets) => {
-      if (subnets.length === 0) throw new Error("No subnets found for the host. Fix: set compose-on-ec2:vpcId and subnetIds to a public subnet.");
-      return sortSubnets(subnets)[0].id;
-    });
+    const offeredAzs = aws.ec2.getInstanceTypeOfferingsOutput(
+      { locationType: "availability-zone", filters: [{ name: "instance-type", values: [args.hostInstanceType] }] },
+      invokeOpts,
+    ).locations;
+    this.hostSubnetId = pulumi
+      .all([hostSubnets, offeredAzs])
+      .apply(([subnets, azs]) => pickHostSubnet(subnets, azs, args.hostInstanceType));
     const dbSubnets = settings.dbSubnetIds ? pulumi.output(settings.dbSubnetIds).apply(describe) : hostSubnets;
     this.dbSubnetIds = dbSubnets.apply(requireTwoAzs);
 

@@ -181,7 +181,19 @@ export function teardownFromRunnerScript(): string {
   return `set -euo pipefail
 : "\${TEARDOWN_HOST:?}" "\${TEARDOWN_USER:?}" "\${TEARDOWN_KEY:?}" "\${TEARDOWN_COMMAND:?}"
 port="\${TEARDOWN_PORT:-22}"
-if ! timeout ${TEARDOWN_PROBE_SECONDS} bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$TEARDOWN_HOST" "$port" 2>/dev/null; then
+# Bounded TCP probe without GNU timeout (absent on macOS runners): a background connect, polled.
+bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$TEARDOWN_HOST" "$port" 2>/dev/null &
+probe=$!
+answered=no
+for _ in $(seq 1 $((${TEARDOWN_PROBE_SECONDS} * 4))); do
+  if ! kill -0 "$probe" 2>/dev/null; then
+    if wait "$probe"; then answered=yes; fi
+    break
+  fi
+  sleep 0.25
+done
+kill "$probe" 2>/dev/null || true
+if [ "$answered" != yes ]; then
   echo "[teardown] $TEARDOWN_HOST:$port does not answer within ${TEARDOWN_PROBE_SECONDS}s: the host is gone, nothing left to take down"
   exit 0
 fi

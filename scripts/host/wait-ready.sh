@@ -23,7 +23,13 @@ else
 fi
 
 log "waiting for docker to answer"
-until docker info >/dev/null 2>&1; do
+# This SSH session may have logged in while cloud-init was still adding the user to the docker
+# group, and a session keeps the groups it logged in with: ask through `sg docker` as well. Later
+# commands (upload, deploy) log in anew and have the group.
+docker_answers() {
+  docker info >/dev/null 2>&1 || { command -v sg >/dev/null 2>&1 && sg docker -c 'docker info' >/dev/null 2>&1; }
+}
+until docker_answers; do
   if (( SECONDS >= deadline )); then
     docker info 2>&1 | tail -n 3 >&2 || true
     die "docker does not answer after ${timeout}s (is the daemon running, and is $(id -un) in the docker group?)"

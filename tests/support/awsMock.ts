@@ -50,6 +50,8 @@ export interface AwsMockOptions {
   accountId?: string;
   /** Extra subnets (e.g. the ids a test config names), so their AZs are known. */
   subnets?: MockSubnet[];
+  /** Instance type → AZ names that do NOT offer it (as some zones lack some types); default: every AZ offers every type. */
+  instanceTypeMissingIn?: Record<string, string[]>;
 }
 
 const SECRET_SIG_KEY = pulumi.runtime.specialSigKey;
@@ -176,6 +178,13 @@ export class AwsMock implements pulumi.runtime.Mocks {
           .filter((s) => (!vpcIds || vpcIds.includes(s.vpcId)) && (!defaultOnly || s.defaultForAz))
           .map((s) => s.id);
         return { ids, filters, id: this.region };
+      }
+      case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
+        if (inputs.locationType !== "availability-zone") throw this.reject(args.token, "this model answers locationType availability-zone only");
+        const types: string[] = (inputs.filters ?? []).find((f: { name: string }) => f.name === "instance-type")?.values ?? [];
+        const azs = [0, 1, 2].map(az);
+        const offers = types.flatMap((t) => azs.filter((a) => !(this.opts.instanceTypeMissingIn?.[t] ?? []).includes(a)).map((a) => ({ t, a })));
+        return { id: this.region, instanceTypes: offers.map((o) => o.t), locations: offers.map((o) => o.a), locationTypes: offers.map(() => "availability-zone"), locationType: "availability-zone", filters: inputs.filters, region: this.region };
       }
       case "aws:ec2/getSubnet:getSubnet": {
         const s = this.subnetById(inputs.id);

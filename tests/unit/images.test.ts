@@ -70,7 +70,7 @@ describe("RegistryImages", () => {
 
     const repo = mock.one("aws:ecr/repository:Repository");
     assert.strictEqual(repo.inputs.name, "app-dev/web");
-    assert.strictEqual(repo.inputs.imageTagMutability, "IMMUTABLE");
+    assert.strictEqual(repo.inputs.imageTagMutability, "MUTABLE", "a re-push of the same release tag must not wedge the stack");
     assert.deepStrictEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
     assert.strictEqual(repo.inputs.forceDelete, true, "non-prod repositories go away with their images");
 

@@ -1,6 +1,6 @@
 // components/network.ts: default VPC or given ids, DB subnet group over ≥ 2 AZs.
 import * as assert from "assert";
-import { requireTwoAzs, sortSubnets } from "../../components/network";
+import { pickHostSubnet, requireTwoAzs, sortSubnets } from "../../components/network";
 import { AwsMock } from "../support/awsMock";
 import { runProgram, stackRun, TEST_SUBNETS, TEST_VPC_ID, variantRun } from "../support/program";
 
@@ -21,6 +21,13 @@ describe("network", () => {
         (e: Error) => /span 1 availability zone/.test(e.message) && /subnet-1 \(eu-west-1a\)/.test(e.message) && /Fix: set compose-on-ec2:dbSubnetIds/.test(e.message),
       );
       assert.throws(() => requireTwoAzs([]), /span 0 availability zone/);
+    });
+    it("puts the host in the first subnet whose AZ offers the instance type, or says which type and AZs clash", () => {
+      const subnets = [{ id: "subnet-a", availabilityZone: "us-east-1a" }, { id: "subnet-b", availabilityZone: "us-east-1b" }];
+      assert.strictEqual(pickHostSubnet(subnets, ["us-east-1a", "us-east-1b"], "t3.small"), "subnet-a");
+      assert.strictEqual(pickHostSubnet(subnets, ["us-east-1b", "us-east-1c"], "t3.small"), "subnet-b");
+      assert.throws(() => pickHostSubnet(subnets, ["us-east-1c"], "t3.small"), /instanceType = "t3.small" is not offered in the host subnets' AZs \(us-east-1a, us-east-1b\).*Fix:/);
+      assert.throws(() => pickHostSubnet([], [], "t3.small"), /No subnets found for the host/);
     });
   });
 
@@ -52,6 +59,14 @@ describe("network", () => {
       });
     });
   }
+
+  it("asks AWS which AZs offer the instance type and skips an AZ that does not", async () => {
+    const mock = new AwsMock({ instanceTypeMissingIn: { "t3.small": ["us-east-1a"] } });
+    await runProgram({ stack: "dev", mock });
+    const call = mock.calls.find((c) => c.token === "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings");
+    assert.deepStrictEqual(call?.args, { locationType: "availability-zone", filters: [{ name: "instance-type", values: ["t3.small"] }] });
+    assert.strictEqual(mock.one("aws:ec2/instance:Instance").state.availabilityZone, "us-east-1b");
+  });
 
   describe("given VPC and subnets", () => {
     it("uses the given ids without looking up the default VPC", async () => {
