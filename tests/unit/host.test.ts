@@ -55,7 +55,7 @@ describe("host", () => {
             assert.match(script, /https:\/\/download\.docker\.com\/linux\/ubuntu\/gpg/);
             assert.ok(script.includes(`deb [arch=${arch === "arm64" ? "arm64" : "amd64"} signed-by=/etc/apt/keyrings/docker.asc]`));
             assert.match(script, /apt-get -o DPkg::Lock::Timeout=300 install -y docker-ce docker-ce-cli containerd\.io docker-buildx-plugin docker-compose-plugin/);
-            assert.match(script, /apt-get install -y .*amazon-ecr-credential-helper/);
+            assert.match(script, /apt-get -o DPkg::Lock::Timeout=300 install -y .*amazon-ecr-credential-helper/);
           }
           assert.match(script, /^systemctl enable --now docker$/m);
           assert.match(script, /^docker compose version$/m);
