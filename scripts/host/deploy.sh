@@ -71,11 +71,12 @@ env_backup="${env_file}.before.$$"
 # `active` and this release's .env are put back (see restore_on_failure below).
 stage=prepare
 current_target=""
+previous_active=""
 on_exit() {
   local status=$?
   rm -f "${incoming_env}" "${services_file:-}"
   if (( status != 0 )) && [[ "${stage}" == prepare ]]; then
-    if [[ -n "${current_target}" && -L "${project_dir}" ]]; then point_link "${project_dir}" "${current_target}"; fi
+    if [[ -n "${previous_active}" ]]; then point_link "${project_dir}" "${previous_active}"; fi
     if [[ -f "${env_backup}" ]]; then mv -f "${env_backup}" "${env_file}"; fi
   fi
   rm -f "${env_backup}"
@@ -109,7 +110,11 @@ all_healthy() {
   done
   (( n >= 1 )) && curl -fsS -o /dev/null -m 5 "${health_url}" 2>/dev/null
 }
-if [[ "${current_target}" == "releases/${release}" && -f "${env_file}" ]] && cmp -s "${incoming_env}" "${env_file}" && all_healthy; then
+previous_active="$(readlink "${project_dir}" 2>/dev/null || true)"
+# `active` too: after a deploy that failed past the switch, `current` may name this release while
+# another one runs; then this is not a no-op.
+if [[ "${current_target}" == "releases/${release}" && "${previous_active}" == "releases/${release}" && -f "${env_file}" ]] \
+  && cmp -s "${incoming_env}" "${env_file}" && all_healthy; then
   log "release ${release} is already current and healthy, .env unchanged: nothing to do (nothing restarted)"
   exit 0
 fi
@@ -132,8 +137,17 @@ if [[ "${mode}" == host ]]; then
   log "building images on the host"
   compose build || die "building the images failed: nothing was switched"
 else
-  log "pulling images"
-  compose pull --ignore-pull-failures || die "pulling the images failed: nothing was switched"
+  # The web image must come from the registry: a failed pull stops here (never a silent host build).
+  log "pulling the ${web_service} image"
+  compose pull "${web_service}" || die "pulling the ${web_service} image failed (registry login? see the instance role): nothing was switched"
+  # Services built from the release (nginx with its config) are built here, so their changes ship too.
+  wait "${services_pid}" || die "compose could not read ${compose_file}: nothing was switched"
+  services_pid=""
+  mapfile -t built < <(grep -vx "${web_service}" "${services_file}" || true)
+  if (( ${#built[@]} )); then
+    log "building ${built[*]} on the host"
+    compose build "${built[@]}" || die "building ${built[*]} failed: nothing was switched"
+  fi
 fi
 
 # --- migrations before any traffic moves -----------------------------------------------------------
@@ -142,7 +156,7 @@ fi
 # failed migration (e.g. database unreachable) leaves the old containers serving, untouched. This
 # saves a separate one-off container (seconds of start-up) on every deploy.
 
-wait "${services_pid}" || die "compose could not read ${compose_file}: nothing was switched"
+if [[ -n "${services_pid}" ]]; then wait "${services_pid}" || die "compose could not read ${compose_file}: nothing was switched"; fi
 
 # --- switch --------------------------------------------------------------------------------------
 # shellcheck disable=SC2207 # ids are hex, no globbing or spaces
@@ -167,26 +181,44 @@ if (( ${#old_running[@]} == 0 )); then
     wait_container_healthy "${id}" "${timeout}" || { show_logs "${id}"; die "${web_service} did not become healthy"; }
   done
 else
-  target=$(( ${#old_ids[@]} + 1 ))
-  log "starting the new ${web_service} container beside ${#old_running[@]} running one(s)"
-  compose up -d --no-deps --no-recreate --scale "${web_service}=${target}" "${web_service}"
-  new_ids=()
-  for id in $(service_containers "${web_service}" -a); do
-    [[ " ${old_ids[*]} " == *" ${id} "* ]] || new_ids+=("${id}")
+  # Stopped leftovers would be started again by the scale-up (compose starts every container of the
+  # service) and run an old release: remove them first.
+  for id in "${old_ids[@]}"; do
+    [[ " ${old_running[*]} " == *" ${id} "* ]] || docker rm -f "${id}" >/dev/null
   done
-  (( ${#new_ids[@]} )) || die "compose did not start a new ${web_service} container"
+  old_ids=("${old_running[@]}")
+  target=$(( ${#old_running[@]} + 1 ))
+  log "starting the new ${web_service} container beside ${#old_running[@]} running one(s)"
+  new_containers() {
+    local id
+    for id in $(service_containers "${web_service}" -a); do
+      [[ " ${old_ids[*]} " == *" ${id} "* ]] || printf '%s\n' "${id}"
+    done
+  }
+  # Nothing may be left behind that the next reload or deploy would take for a serving container.
+  roll_back() {
+    local ids
+    ids="$(new_containers)"
+    log "rolling back: removing the new container(s); the old one(s) kept serving throughout"
+    # shellcheck disable=SC2086 # one hex id per word
+    if [[ -n "${ids}" ]]; then docker stop -t 10 ${ids} >/dev/null 2>&1 || true; docker rm -f ${ids} >/dev/null 2>&1 || true; fi
+    die "$1; release $(basename "${current_target:-none}") is still serving"
+  }
+  up_args=(-d --no-deps --no-recreate --scale "${web_service}=${target}")
+  # Registry mode runs the pulled image, never a fallback build on the host.
+  [[ "${mode}" == registry ]] && up_args+=(--no-build)
+  compose up "${up_args[@]}" "${web_service}" || roll_back "compose could not start a new ${web_service} container"
+  mapfile -t new_ids < <(new_containers)
+  (( ${#new_ids[@]} )) || roll_back "compose did not start a new ${web_service} container"
   for id in "${new_ids[@]}"; do
     if ! wait_container_healthy "${id}" "${timeout}"; then
       show_logs "${id}"
-      log "rolling back: removing the new container(s); the old one(s) kept serving throughout"
-      docker stop -t 10 "${new_ids[@]}" >/dev/null 2>&1 || true
-      docker rm -f "${new_ids[@]}" >/dev/null 2>&1 || true
-      die "new ${web_service} container did not become healthy; release $(basename "${current_target:-none}") is still serving"
+      roll_back "new ${web_service} container did not become healthy"
     fi
   done
   log "new container(s) healthy: ${new_ids[*]:0:1}…; routing to old and new"
   # settle: old nginx workers know only the old container, so they must be gone before it stops.
-  reload_nginx settle
+  reload_nginx settle || roll_back "nginx did not reload, so it cannot route to the new container"
   log "retiring the old container(s): ${old_ids[*]}"
   stage=switched
   # SIGTERM: gunicorn stops accepting (nginx retries those connections on the new container)
@@ -194,7 +226,7 @@ else
   docker stop -t 30 "${old_ids[@]}" >/dev/null
   # No settle here: workers that still know the stopped container get a refused or timed-out
   # connection and retry on the new one (proxy_next_upstream); removing it changes nothing more.
-  reload_nginx
+  reload_nginx || log "WARNING: nginx did not reload after the old container stopped; it retries on the new one meanwhile"
   docker rm "${old_ids[@]}" >/dev/null
   # No `--scale web=1` call afterwards: exactly one web container is left, which is what compose
   # expects next time, and a compose call costs a second or more.

@@ -35,12 +35,15 @@ point_link() {
   mv -T "$1.tmp.$$" "$1"
 }
 
-# Container ids of one service of this app; pass -a to include stopped ones.
+# Container ids of one service of this app; pass -a to include stopped ones. One-off containers
+# (`compose run`, e.g. an operator's `manage.py shell`) are not the service's: compose does not
+# count them either.
 service_containers() {
   local service="$1"; shift
   docker ps -q "$@" \
     --filter "label=com.docker.compose.project=${app_name:?}" \
-    --filter "label=com.docker.compose.service=${service}"
+    --filter "label=com.docker.compose.service=${service}" \
+    --filter "label=com.docker.compose.oneoff=False"
 }
 
 # "status health restarts" of a container, health "none" without a healthcheck.
@@ -98,15 +101,23 @@ wait_http_ok() {
 
 # Make nginx re-read its config, which re-resolves the web service's containers through Docker DNS.
 # With "settle", wait a moment for the new workers before returning (see deploy.sh for when that matters).
+# Returns non-zero when no proxy container was running or a reload failed: the caller must not
+# retire the old containers then, since nginx would still route to them alone.
 reload_nginx() {
-  local settle="${1:-}" id
+  local settle="${1:-}" id reloaded=0
   for id in $(service_containers "${proxy_service:?}"); do
     if docker exec "${id}" nginx -t -q && docker exec "${id}" nginx -s reload; then
       log "reloaded nginx (${id:0:12})"
+      reloaded=$((reloaded + 1))
     else
-      log "WARNING: nginx reload failed in ${id:0:12}"
+      log "nginx reload failed in ${id:0:12}"
+      return 1
     fi
   done
+  if (( reloaded == 0 )); then
+    log "no running '${proxy_service}' container to reload (is the proxy service named ${proxy_service}? see --proxy-service)"
+    return 1
+  fi
   # The reload is asynchronous: give the master a moment to start the new workers.
   if [[ "${settle}" == settle ]]; then sleep 1; fi
 }
