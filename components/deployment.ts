@@ -2,7 +2,7 @@
 //   1. wait-ready  remote.Command      cloud-init done, docker answers, upload dir exists
 //   2. upload      remote.CopyToRemote  the bundle to uploads/<sha>.tar.gz
 //   3. deploy      remote.Command      unpack releases/<sha>, write .env from stdin, compose up, health check
-//   4. teardown    local.Command       no create; on destroy it sends `compose down` over ssh from the
+//   4. teardown    local.Command       no-op create; on destroy it sends `compose down` over ssh from the
 //                                      machine running Pulumi, and succeeds when the host is already gone
 // Every command line comes from components/remote.ts (the same lines tests/host runs for real).
 // Secrets (DATABASE_URL, the Django key) reach the host on stdin only, never on a command line.
@@ -228,8 +228,10 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     // 4 (created before 3 so the deploy can depend on it). `compose down` lives on its own resource:
     // the deploy command is REPLACED on every release (the SDK marks `triggers` replaceOnChanges), and
     // a replacement deletes the old resource after creating the new one, so a delete on the deploy
-    // command would stop the release it had just started. This resource has no create and no
+    // command would stop the release it had just started. This resource has a no-op create and no
     // triggers, so its delete runs only when the stack is destroyed (or the deployment removed).
+    // (A no-op rather than no create: a Command without create showed a diff on every `up` in some
+    // provider versions, pulumi/pulumi-command#920; a second `up` must show no changes.)
     // It is a local.Command that ssh-es to the host (remote.teardownFromRunnerScript) rather than a
     // remote.Command, because a remote.Command fails when it cannot dial: a host that is already gone
     // would block `pulumi destroy`. Its inputs name the host and instance, so the engine deletes it
@@ -237,6 +239,7 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     const teardown = new command.local.Command(
       `${name}-teardown`,
       {
+        create: "true",
         delete: remote.teardownFromRunnerScript(),
         interpreter: ["/bin/bash", "-c"],
         environment: {

@@ -212,7 +212,7 @@ describe("ComposeDeployment", () => {
   });
 
   it("runs compose down only from a teardown that is never replaced", async () => {
-    assert.strictEqual(d.teardown.inputs.create, undefined, "no create: nothing runs on up");
+    assert.strictEqual(d.teardown.inputs.create, "true", "a no-op create: nothing runs on up (and no perpetual diff, pulumi-command#920)");
     assert.strictEqual(d.teardown.inputs.triggers, undefined, "no triggers: never replaced, so its delete runs only on destroy");
     assert.strictEqual(d.deploy.inputs.delete, undefined, "the deploy is replaced per release; a delete there would stop the new release");
     assert.strictEqual(d.waitReady.inputs.delete, undefined);

@@ -54,8 +54,8 @@ export function creationTime(node: GraphNode): Duration {
       return seconds(5, 60, "estimate: SFTP upload of one bundle (tens of MB at most)");
     case "command:remote:Command":
     case "command:local:Command":
-      if (typeof node.inputs.create !== "string" || node.inputs.create === "") {
-        return seconds(0, 0, "no create command: runs only on update/delete");
+      if (typeof node.inputs.create !== "string" || ["", "true", ":"].includes(node.inputs.create.trim())) {
+        return seconds(0, 0, "no (or a no-op) create command: runs only on update/delete");
       }
       if (node.type === "command:local:Command") return seconds(1, 30, "estimate: generic local command");
       if (/wait|ready/.test(role)) {
