@@ -137,7 +137,9 @@ if [[ "${mode}" == host ]]; then
   log "building images on the host"
   compose build || die "building the images failed: nothing was switched"
 else
-  # The web image must come from the registry: a failed pull stops here (never a silent host build).
+  # The web image must come from the registry, never from a silent build on the host. compose may
+  # only warn when the pull of a buildable service fails; then the `--no-build` scale-up below stops
+  # the deploy, still before anything old is touched.
   log "pulling the ${web_service} image"
   compose pull "${web_service}" || die "pulling the ${web_service} image failed (registry login? see the instance role): nothing was switched"
   # Services built from the release (nginx with its config) are built here, so their changes ship too.
@@ -207,7 +209,10 @@ else
   up_args=(-d --no-deps --no-recreate --scale "${web_service}=${target}")
   # Registry mode runs the pulled image, never a fallback build on the host.
   [[ "${mode}" == registry ]] && up_args+=(--no-build)
-  compose up "${up_args[@]}" "${web_service}" || roll_back "compose could not start a new ${web_service} container"
+  if ! compose up "${up_args[@]}" "${web_service}"; then
+    [[ "${mode}" == registry ]] && roll_back "compose could not start a new ${web_service} container: its image was not pulled from the registry (see the pull above; registry login, image pushed?)"
+    roll_back "compose could not start a new ${web_service} container"
+  fi
   mapfile -t new_ids < <(new_containers)
   (( ${#new_ids[@]} )) || roll_back "compose did not start a new ${web_service} container"
   for id in "${new_ids[@]}"; do

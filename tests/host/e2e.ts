@@ -386,7 +386,7 @@ const appsDir = path.join(env.workDir, "apps");
 const watch = new ProcessListWatch();
 
 /** The .env exactly as ComposeDeployment renders it (components/deployment.ts), for this machine. */
-function envFileFor(sha256: string): string {
+function envFileFor(sha256: string, imageRefs?: Record<string, string>): string {
   return renderEnvFile(
     deploymentEnv({
       appEnv: {},
@@ -394,6 +394,7 @@ function envFileFor(sha256: string): string {
       secretKey,
       releaseId: sha256,
       allowedHosts: ["127.0.0.1", "localhost"],
+      imageRefs,
     }),
   );
 }
@@ -422,10 +423,16 @@ async function upload(p: Prepared): Promise<CommandResult> {
   return r;
 }
 
-async function runDeploy(p: Prepared): Promise<CommandResult> {
+/** Registry mode: the image refs (service → repo@sha256:digest) the deployment would pass. */
+interface RegistryImages {
+  imageRefs: Record<string, string>;
+}
+
+async function runDeploy(p: Prepared, registry?: RegistryImages): Promise<CommandResult> {
   watch.start();
   try {
-    const r = await ssh(`deploy ${p.label}`, remote.deployCommand(spec, p.sha256), envFileFor(p.sha256), 900_000);
+    const deploySpec: remote.RemoteSpec = registry ? { ...spec, deployMode: "registry" } : spec;
+    const r = await ssh(`deploy ${p.label}`, remote.deployCommand(deploySpec, p.sha256), envFileFor(p.sha256, registry?.imageRefs), 900_000);
     log(`  deploy ${p.label}: exit ${r.code} in ${seconds(r.ms)}s`);
     return r;
   } finally {
@@ -529,6 +536,31 @@ async function libScript(script: string, action: string): Promise<CommandResult>
 
 // ---------------------------------------------------------------------------------------------
 
+/** Debian's docker-registry on 127.0.0.1 with storage under the work dir; stop() ends it (bounded). */
+async function startRegistry(): Promise<{ addr: string; stop: () => Promise<void> }> {
+  const addr = "127.0.0.1:25000";
+  const dir = path.join(env.workDir, "registry");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, "data"), { recursive: true });
+  const config = path.join(dir, "config.yml");
+  fs.writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${addr}\n`);
+  const child = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "ignore", fs.openSync(path.join(dir, "registry.log"), "w")] });
+  const up = await pollUrl(`http://${addr}/v2/`, (a) => a.status === 200, 30_000);
+  if (!up.ok) {
+    child.kill("SIGKILL");
+    throw new Error(`docker-registry did not answer on ${addr}: ${up.answer.error ?? up.answer.status}`);
+  }
+  log(`  registry: docker-registry answering on ${addr}`);
+  return {
+    addr,
+    stop: async () => {
+      child.kill("SIGTERM");
+      for (let i = 0; i < 50 && child.exitCode === null && child.signalCode === null; i++) await sleep(100);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
 async function main(): Promise<number> {
   const m: {
     firstDeployMs?: number;
@@ -536,7 +568,7 @@ async function main(): Promise<number> {
     restartFloorMs?: number;
     failedRequests?: number;
   } = {};
-  const zeroDowntime: Record<string, string> = { code_change: "n/a", image_change: "n/a", rollback: "n/a" };
+  const zeroDowntime: Record<string, string> = { code_change: "n/a", image_change: "n/a", rollback: "n/a", registry_pull: "n/a" };
   let faultsSurvived = 0;
   let current: Prepared | undefined; // the release that should be serving
 
@@ -610,11 +642,11 @@ async function main(): Promise<number> {
   });
 
   /** A redeploy under the request loop; returns the loop's stats and the deploy result. */
-  async function deployUnderLoad(label: string, dir: string) {
-    const p = bundle(label, dir);
+  async function deployUnderLoad(label: string, dir: string, registry?: RegistryImages, prepared?: Prepared) {
+    const p = prepared ?? bundle(label, dir);
     await upload(p);
     const loop = new RequestLoop().start();
-    const r = await runDeploy(p);
+    const r = await runDeploy(p, registry);
     const stats = await loop.stop();
     log(`  load during ${label}: ${describeLoop(stats)}`);
     return { p, r, stats };
@@ -660,6 +692,53 @@ async function main(): Promise<number> {
       `${served.seen}; current → ${link}`);
     check("no failed requests during the rollback", failedRequests(stats) === 0, describeLoop(stats));
     if (failed && kept) faultsSurvived++;
+  });
+
+  await phase("registry mode: the host pulls the web image (zero downtime d)", async () => {
+    if (!current) throw new Error("no release is serving");
+    // A real registry (Debian's docker-registry, distribution 2.8) on loopback stands in for ECR;
+    // dockerd trusts 127.0.0.0/8 registries without TLS. The image is built and pushed here, as
+    // components/images.ts does, then removed locally so the host must pull it.
+    const registry = await startRegistry();
+    try {
+      const dir = appVariant("registry", "hello/views.py", "<h1>It works</h1>", "<h1>It works (e2e registry release)</h1>");
+      const p = bundle("registry", dir);
+      const repo = `${registry.addr}/e2e/web`;
+      const tag = `${repo}:${p.sha256}`;
+      for (const [what, args] of [["build", ["build", "-q", "-t", tag, dir]], ["push", ["push", tag]]] as const) {
+        const r = await run(`docker ${what} (registry image)`, "docker", [...args], { timeoutMs: 600_000 });
+        if (r.code !== 0) throw new Error(`docker ${what} failed:\n${tail(r)}`);
+      }
+      const inspect = await run("docker inspect (registry digest)", "docker", ["image", "inspect", "--format", "{{index .RepoDigests 0}}", tag]);
+      const digestRef = inspect.stdout.trim();
+      if (!/@sha256:[0-9a-f]{64}$/.test(digestRef)) throw new Error(`no registry digest for ${tag}: ${digestRef}`);
+      await run("docker rmi (force a pull)", "docker", ["rmi", tag]);
+
+      const { r, stats } = await deployUnderLoad("registry", dir, { imageRefs: { web: digestRef } }, p);
+      zeroDowntime.registry_pull = String(failedRequests(stats));
+      if (!check("registry-mode deploy succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r, 30)}`)) return;
+      current = p;
+      const served = await servesRelease(p.sha256);
+      check("the pulled image's release serves", served.ok && (await httpGet("/")).body.includes("e2e registry release"), served.seen);
+      const pulled = await run("docker inspect (pulled)", "docker", ["image", "inspect", "--format", "{{json .RepoDigests}}", tag]);
+      check("the host pulled the pushed image (same digest)", pulled.code === 0 && pulled.stdout.includes(digestRef), pulled.stdout.trim());
+      check("no failed requests during the registry-mode redeploy", failedRequests(stats) === 0, describeLoop(stats));
+
+      // A release whose image never reached the registry: the deploy must stop at the pull, never
+      // build the web image on the host instead, and leave the previous release serving.
+      const missingDir = appVariant("registry-missing", "hello/views.py", "<h1>It works</h1>", "<h1>It works (never pushed)</h1>");
+      const missing = bundle("registry-missing", missingDir);
+      await upload(missing);
+      const r2 = await runDeploy(missing, { imageRefs: { web: `${repo}@sha256:${"0".repeat(64)}` } });
+      check("a registry-mode deploy whose image is missing fails, naming the pull", r2.code !== 0 && /pulling the web image failed|image was not pulled from the registry/.test(r2.stderr),
+        `exit ${r2.code}; why:\n${tail(r2, 3)}`);
+      const built = await run("docker inspect (not built)", "docker", ["image", "inspect", `${repo}:${missing.sha256}`]);
+      check("the missing image was not built on the host instead", built.code !== 0);
+      const kept = await servesRelease(p.sha256);
+      check("the previous release still serves after the failed pull", kept.ok && currentLink().endsWith(p.sha256), kept.seen);
+    } finally {
+      await registry.stop();
+    }
   });
 
   await phase("fault 2: upload cut part-way", async () => {
@@ -782,7 +861,7 @@ async function main(): Promise<number> {
 
   const failedChecks = checks.filter((c) => !c.ok);
   const summary =
-    `zero-downtime: code_change=${zeroDowntime.code_change} image_change=${zeroDowntime.image_change} rollback=${zeroDowntime.rollback}\n` +
+    `zero-downtime: code_change=${zeroDowntime.code_change} image_change=${zeroDowntime.image_change} rollback=${zeroDowntime.rollback} registry_pull=${zeroDowntime.registry_pull}\n` +
     summaryLine({ ...m, faultsSurvived });
   log(`checks: ${checks.length - failedChecks.length}/${checks.length} passed${failedChecks.length ? `; failed: ${failedChecks.map((c) => c.name).join("; ")}` : ""}`);
   log(`all command output: ${commandLog}`);

@@ -22,6 +22,7 @@ declare -A package_of=(
   [dockerd]=docker.io
   [docker]=docker.io
   [docker-compose]=docker-compose
+  [docker-registry]=docker-registry
   [mmdebstrap]=mmdebstrap
   [nginx]=nginx-light
   [shellcheck]=shellcheck
