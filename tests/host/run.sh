@@ -50,6 +50,8 @@ teardown() {
   trap - EXIT INT TERM
   log "== teardown"
   if [[ -n "${DOCKER_HOST:-}" ]]; then remove_e2e_containers; fi
+  # The e2e driver stops its registry itself; this catches one left by a killed driver.
+  pkill -f "docker-registry serve ${work_root}/" 2>/dev/null || true
   bash "${here}/lib/sshd.sh" stop || true
   bash "${here}/lib/postgres.sh" stop || true
   if (( started_dockerd )) && [[ "${KEEP_DOCKERD:-0}" != 1 ]]; then
