@@ -188,15 +188,15 @@ export class ComposeDeployment extends pulumi.ComponentResource {
       throw new Error("ComposeDeployment: deployMode host builds on the instance; do not pass imageRefs");
     }
 
-    const connection = (dialErrorLimit: number, perDialTimeout: number): command.types.input.remote.ConnectionArgs => ({
+    // Tolerates a booting instance: every step may be the first to dial a new host.
+    const bootConnection: command.types.input.remote.ConnectionArgs = {
       host: args.host,
       port: args.sshPort ?? 22,
       user: checkSshUser(args.sshUser),
       privateKey: pulumi.secret(args.sshPrivateKey),
-      dialErrorLimit,
-      perDialTimeout,
-    });
-    const bootConnection = connection(BOOT_DIAL_ERROR_LIMIT, BOOT_PER_DIAL_TIMEOUT);
+      dialErrorLimit: BOOT_DIAL_ERROR_LIMIT,
+      perDialTimeout: BOOT_PER_DIAL_TIMEOUT,
+    };
 
     // 1. Re-runs (replacement) only when the instance changes; it creates the upload dir.
     const waitReady = new command.remote.Command(

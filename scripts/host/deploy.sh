@@ -106,7 +106,7 @@ all_healthy() {
   ids="$(service_containers "${web_service}" -a)"
   for id in ${ids}; do
     n=$((n + 1))
-    [[ "$(container_state "${id}")" == "running healthy "* || "$(container_state "${id}")" == "running none "* ]] || return 1
+    case "$(container_state "${id}")" in "running healthy "* | "running none "*) ;; *) return 1 ;; esac
   done
   (( n >= 1 )) && curl -fsS -o /dev/null -m 5 "${health_url}" 2>/dev/null
 }
@@ -131,6 +131,14 @@ point_link "${project_dir}" "releases/${release}"
 services_file="${env_file}.services.$$"
 compose config --services > "${services_file}" &
 services_pid=$!
+# Fills `others` (every service but web) once the list is read; later calls do nothing.
+others=()
+read_other_services() {
+  [[ -n "${services_pid}" ]] || return 0
+  wait "${services_pid}" || die "compose could not read ${compose_file}: nothing was switched"
+  services_pid=""
+  mapfile -t others < <(grep -Fvx -e "${web_service}" -e "" "${services_file}" || true)
+}
 
 # --- images --------------------------------------------------------------------------------------
 if [[ "${mode}" == host ]]; then
@@ -143,12 +151,10 @@ else
   log "pulling the ${web_service} image"
   compose pull "${web_service}" || die "pulling the ${web_service} image failed (registry login? see the instance role): nothing was switched"
   # Services built from the release (nginx with its config) are built here, so their changes ship too.
-  wait "${services_pid}" || die "compose could not read ${compose_file}: nothing was switched"
-  services_pid=""
-  mapfile -t built < <(grep -vx "${web_service}" "${services_file}" || true)
-  if (( ${#built[@]} )); then
-    log "building ${built[*]} on the host"
-    compose build "${built[@]}" || die "building ${built[*]} failed: nothing was switched"
+  read_other_services
+  if (( ${#others[@]} )); then
+    log "building ${others[*]} on the host"
+    compose build "${others[@]}" || die "building ${others[*]} failed: nothing was switched"
   fi
 fi
 
@@ -158,7 +164,7 @@ fi
 # failed migration (e.g. database unreachable) leaves the old containers serving, untouched. This
 # saves a separate one-off container (seconds of start-up) on every deploy.
 
-if [[ -n "${services_pid}" ]]; then wait "${services_pid}" || die "compose could not read ${compose_file}: nothing was switched"; fi
+read_other_services
 
 # --- switch --------------------------------------------------------------------------------------
 # shellcheck disable=SC2207 # ids are hex, no globbing or spaces
@@ -238,10 +244,6 @@ else
 fi
 
 # Other services (nginx, workers…): created or recreated only when their config or image changed.
-others=()
-while IFS= read -r service; do
-  [[ -n "${service}" && "${service}" != "${web_service}" ]] && others+=("${service}")
-done < "${services_file}"
 if (( ${#others[@]} )); then
   log "bringing up ${others[*]} (recreated only if changed)"
   compose up -d --no-deps --remove-orphans "${others[@]}"
