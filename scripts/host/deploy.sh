@@ -74,6 +74,8 @@ current_target=""
 previous_active=""
 on_exit() {
   local status=$?
+  # A background build of the other services must not outlive a failed deploy (it holds the lock).
+  if [[ -n "${others_build_pid:-}" ]]; then kill "${others_build_pid}" 2>/dev/null || true; fi
   rm -f "${incoming_env}" "${services_file:-}"
   if (( status != 0 )) && [[ "${stage}" == prepare ]]; then
     if [[ -n "${previous_active}" ]]; then point_link "${project_dir}" "${previous_active}"; fi
@@ -127,35 +129,33 @@ log "wrote .env ($(wc -l < "${env_file}") lines, mode 0600)"
 # From here compose works on this release (on failure, on_exit points `active` back).
 point_link "${project_dir}" "releases/${release}"
 
-# The release's service list, read while the images build (a compose call costs about a second).
-services_file="${env_file}.services.$$"
-compose config --services > "${services_file}" &
-services_pid=$!
-# Fills `others` (every service but web) once the list is read; later calls do nothing.
-others=()
-read_other_services() {
-  [[ -n "${services_pid}" ]] || return 0
-  wait "${services_pid}" || die "compose could not read ${compose_file}: nothing was switched"
-  services_pid=""
-  mapfile -t others < <(grep -Fvx -e "${web_service}" -e "" "${services_file}" || true)
-}
+# The release's service list. A compose call costs about half a second of CPU, so the list is kept
+# per compose file content (<baseDir>/cache) and read anew only when that changed.
+services_cache="${base_dir}/cache/services-$(sha256sum < "${compose_file}" | cut -c1-64)"
+if [[ ! -s "${services_cache}" ]]; then
+  mkdir -p "${base_dir}/cache"
+  services_file="${services_cache}.$$"
+  compose config --services > "${services_file}" || die "compose could not read ${compose_file}: nothing was switched"
+  mv -f "${services_file}" "${services_cache}"
+fi
+# Every service but web (nginx, workers…).
+mapfile -t others < <(grep -Fvx -e "${web_service}" -e "" "${services_cache}" || true)
 
 # --- images --------------------------------------------------------------------------------------
-if [[ "${mode}" == host ]]; then
-  log "building images on the host"
-  compose build || die "building the images failed: nothing was switched"
-else
+# The other services built from the release (nginx with its config) build in the background while
+# web builds and starts; the switch waits for them, so a failed build still switches nothing.
+others_build_pid=""
+if (( ${#others[@]} )); then
+  log "building ${others[*]} on the host (in the background)"
+  compose build "${others[@]}" &
+  others_build_pid=$!
+fi
+if [[ "${mode}" == registry ]]; then
   # The web image must come from the registry, never from a silent build on the host. compose may
-  # only warn when the pull of a buildable service fails; then the `--no-build` scale-up below stops
+  # only warn when the pull of a buildable service fails; then the `--no-build` start below stops
   # the deploy, still before anything old is touched.
   log "pulling the ${web_service} image"
   compose pull "${web_service}" || die "pulling the ${web_service} image failed (registry login? see the instance role): nothing was switched"
-  # Services built from the release (nginx with its config) are built here, so their changes ship too.
-  read_other_services
-  if (( ${#others[@]} )); then
-    log "building ${others[*]} on the host"
-    compose build "${others[@]}" || die "building ${others[*]} failed: nothing was switched"
-  fi
 fi
 
 # --- migrations before any traffic moves -----------------------------------------------------------
@@ -163,8 +163,6 @@ fi
 # a new container only once it is healthy: so migrations always run before traffic moves, and a
 # failed migration (e.g. database unreachable) leaves the old containers serving, untouched. This
 # saves a separate one-off container (seconds of start-up) on every deploy.
-
-read_other_services
 
 # --- switch --------------------------------------------------------------------------------------
 # shellcheck disable=SC2207 # ids are hex, no globbing or spaces
@@ -176,77 +174,91 @@ show_logs() {
   log "last log lines of ${1:0:12}:"
   docker logs --tail 40 "$1" 2>&1 | sed 's/^/    /' >&2 || true
 }
+new_containers() {
+  local id
+  for id in $(service_containers "${web_service}" -a); do
+    [[ " ${old_ids[*]} " == *" ${id} "* ]] || printf '%s\n' "${id}"
+  done
+}
+# Nothing may be left behind that the next reload or deploy would take for a serving container.
+roll_back() {
+  local ids
+  ids="$(new_containers)"
+  log "rolling back: removing the new container(s); the old one(s), if any, kept serving throughout"
+  # shellcheck disable=SC2086 # one hex id per word
+  if [[ -n "${ids}" ]]; then docker stop -t 10 ${ids} >/dev/null 2>&1 || true; docker rm -f ${ids} >/dev/null 2>&1 || true; fi
+  if [[ -n "${current_target}" ]]; then die "$1; release $(basename "${current_target}") is still serving"; fi
+  die "$1; nothing was serving before, and nothing of this release is left running"
+}
 
-if (( ${#old_running[@]} == 0 )); then
-  log "no running ${web_service} container: first start, plain 'up -d'"
-  if (( ${#old_ids[@]} )); then docker rm -f "${old_ids[@]}" >/dev/null; fi
-  stage=switched
-  if ! compose up -d --remove-orphans; then
-    for id in $(service_containers "${web_service}" -a); do show_logs "${id}"; done
-    die "compose up failed"
-  fi
-  for id in $(service_containers "${web_service}"); do
-    wait_container_healthy "${id}" "${timeout}" || { show_logs "${id}"; die "${web_service} did not become healthy"; }
-  done
-else
-  # Stopped leftovers would be started again by the scale-up (compose starts every container of the
-  # service) and run an old release: remove them first.
-  for id in "${old_ids[@]}"; do
-    [[ " ${old_running[*]} " == *" ${id} "* ]] || docker rm -f "${id}" >/dev/null
-  done
-  old_ids=("${old_running[@]}")
-  target=$(( ${#old_running[@]} + 1 ))
+# Stopped leftovers would be started again by the scale-up (compose starts every container of the
+# service) and run an old release: remove them first.
+for id in "${old_ids[@]}"; do
+  [[ " ${old_running[*]} " == *" ${id} "* ]] || docker rm -f "${id}" >/dev/null
+done
+old_ids=("${old_running[@]}")
+# Web alone and without waiting for anything: our own health probe (below) is faster than compose's
+# `depends_on: service_healthy`, which waits for Docker's next scheduled check.
+up_args=(-d --no-deps --no-recreate --scale "${web_service}=$(( ${#old_running[@]} + 1 ))")
+if [[ "${mode}" == registry ]]; then
+  up_args+=(--no-build)   # the pulled image, never a fallback build on the host
   log "starting the new ${web_service} container beside ${#old_running[@]} running one(s)"
-  new_containers() {
-    local id
-    for id in $(service_containers "${web_service}" -a); do
-      [[ " ${old_ids[*]} " == *" ${id} "* ]] || printf '%s\n' "${id}"
-    done
-  }
-  # Nothing may be left behind that the next reload or deploy would take for a serving container.
-  roll_back() {
-    local ids
-    ids="$(new_containers)"
-    log "rolling back: removing the new container(s); the old one(s) kept serving throughout"
-    # shellcheck disable=SC2086 # one hex id per word
-    if [[ -n "${ids}" ]]; then docker stop -t 10 ${ids} >/dev/null 2>&1 || true; docker rm -f ${ids} >/dev/null 2>&1 || true; fi
-    die "$1; release $(basename "${current_target:-none}") is still serving"
-  }
-  up_args=(-d --no-deps --no-recreate --scale "${web_service}=${target}")
-  # Registry mode runs the pulled image, never a fallback build on the host.
-  [[ "${mode}" == registry ]] && up_args+=(--no-build)
-  if ! compose up "${up_args[@]}" "${web_service}"; then
-    [[ "${mode}" == registry ]] && roll_back "compose could not start a new ${web_service} container: its image was not pulled from the registry (see the pull above; registry login, image pushed?)"
-    roll_back "compose could not start a new ${web_service} container"
+else
+  up_args+=(--build)      # one compose call builds web and starts it
+  log "building ${web_service} and starting the new container beside ${#old_running[@]} running one(s)"
+fi
+if ! compose up "${up_args[@]}" "${web_service}"; then
+  [[ "${mode}" == registry ]] && roll_back "compose could not start a new ${web_service} container: its image was not pulled from the registry (see the pull above; registry login, image pushed?)"
+  roll_back "compose could not build or start a new ${web_service} container"
+fi
+mapfile -t new_ids < <(new_containers)
+(( ${#new_ids[@]} )) || roll_back "compose did not start a new ${web_service} container"
+for id in "${new_ids[@]}"; do
+  if ! wait_container_healthy "${id}" "${timeout}"; then
+    show_logs "${id}"
+    roll_back "new ${web_service} container did not become healthy"
   fi
-  mapfile -t new_ids < <(new_containers)
-  (( ${#new_ids[@]} )) || roll_back "compose did not start a new ${web_service} container"
-  for id in "${new_ids[@]}"; do
-    if ! wait_container_healthy "${id}" "${timeout}"; then
-      show_logs "${id}"
-      roll_back "new ${web_service} container did not become healthy"
-    fi
-  done
-  log "new container(s) healthy: ${new_ids[*]:0:1}…; routing to old and new"
+done
+if [[ -n "${others_build_pid}" ]]; then
+  wait "${others_build_pid}" || { others_build_pid=""; roll_back "building ${others[*]} failed"; }
+  others_build_pid=""
+fi
+log "new container(s) healthy: ${new_ids[*]:0:1}…"
+
+if (( ${#old_ids[@]} )); then
+  log "routing to old and new"
   # settle: old nginx workers know only the old container, so they must be gone before it stops.
   reload_nginx settle || roll_back "nginx did not reload, so it cannot route to the new container"
   log "retiring the old container(s): ${old_ids[*]}"
   stage=switched
-  # SIGTERM: gunicorn stops accepting (nginx retries those connections on the new container)
-  # and finishes the requests it has.
-  docker stop -t 30 "${old_ids[@]}" >/dev/null
-  # No settle here: workers that still know the stopped container get a refused or timed-out
-  # connection and retry on the new one (proxy_next_upstream); removing it changes nothing more.
-  reload_nginx || log "WARNING: nginx did not reload after the old container stopped; it retries on the new one meanwhile"
-  docker rm "${old_ids[@]}" >/dev/null
+  # In the background, while the other services come up: SIGTERM makes gunicorn stop accepting
+  # (nginx retries those connections on the new container) and finish the requests it has. No
+  # settle after the second reload: workers that still know the stopped container get a refused or
+  # timed-out connection and retry on the new one (proxy_next_upstream).
+  (
+    docker stop -t 30 "${old_ids[@]}" >/dev/null
+    reload_nginx || log "WARNING: nginx did not reload after the old container stopped; it retries on the new one meanwhile"
+    docker rm "${old_ids[@]}" >/dev/null
+  ) &
+  retire_pid=$!
   # No `--scale web=1` call afterwards: exactly one web container is left, which is what compose
   # expects next time, and a compose call costs a second or more.
+else
+  stage=switched
+  # First start, or web had stopped: a proxy that is already running re-resolves web now.
+  if [[ -n "$(service_containers "${proxy_service}")" ]]; then
+    reload_nginx || log "WARNING: nginx did not reload; the health check through it below decides"
+  fi
 fi
 
-# Other services (nginx, workers…): created or recreated only when their config or image changed.
+# Other services: created or recreated only when their config or image changed (built above).
 if (( ${#others[@]} )); then
   log "bringing up ${others[*]} (recreated only if changed)"
-  compose up -d --no-deps --remove-orphans "${others[@]}"
+  compose up -d --no-deps --no-build --remove-orphans "${others[@]}" || die "compose could not bring up ${others[*]}"
+fi
+if [[ -n "${retire_pid:-}" ]]; then
+  wait "${retire_pid}" || die "retiring the old ${web_service} container(s) failed: ${old_ids[*]}"
+  log "retired ${old_ids[*]}"
 fi
 
 log "waiting for ${health_url} through nginx (up to ${timeout}s)"

@@ -52,11 +52,16 @@ container_state() {
 }
 
 # Run container $1's own HEALTHCHECK test once, now. Docker itself probes only every `interval`
-# (5 s here), which would add up to that much to every deploy; probing ourselves every half second
-# lets traffic move as soon as the new container answers.
+# (5 s here), which would add up to that much to every deploy; probing ourselves every quarter
+# second lets traffic move as soon as the new container answers. The test is read once per container.
+probe_health_id="" probe_health_args=()
 probe_health_now() {
   local id="$1" kind args=()
-  mapfile -t args < <(docker inspect -f '{{if .Config.Healthcheck}}{{range .Config.Healthcheck.Test}}{{println .}}{{end}}{{end}}' "${id}" 2>/dev/null)
+  if [[ "${probe_health_id}" != "${id}" ]]; then
+    mapfile -t probe_health_args < <(docker inspect -f '{{if .Config.Healthcheck}}{{range .Config.Healthcheck.Test}}{{println .}}{{end}}{{end}}' "${id}" 2>/dev/null)
+    probe_health_id="${id}"
+  fi
+  args=("${probe_health_args[@]}")
   (( ${#args[@]} >= 2 )) || return 1
   kind="${args[0]}"
   args=("${args[@]:1}")
@@ -85,7 +90,7 @@ wait_container_healthy() {
     esac
     if (( restarts >= 3 )); then log "container ${id:0:12} restarted ${restarts} times"; return 1; fi
     if (( SECONDS >= deadline )); then log "container ${id:0:12} not healthy after ${timeout}s (${status}/${health})"; return 1; fi
-    sleep 0.5
+    sleep 0.25
   done
 }
 
@@ -99,25 +104,46 @@ wait_http_ok() {
   done
 }
 
+# Runs inside the proxy container (POSIX sh, only /proc and tr, so any nginx image works): check the
+# config, reload, and with "settle" wait (bounded, 5 s) until every worker that existed before the
+# reload has exited. Old workers keep the upstream addresses they resolved at their start, so only
+# once they are gone does no request still head for a container that is about to stop. They exit
+# as soon as their in-flight requests are done: usually within a few tens of milliseconds, where a
+# fixed pause would have to guess. Exit 2: check or reload failed; 3: old workers still busy.
+# shellcheck disable=SC2016 # expanded in the container
+nginx_reload_script='
+workers() { for d in /proc/[0-9]*; do case "$(tr "\0" " " < "$d/cmdline" 2>/dev/null)" in "nginx: worker process"*) echo "${d#/proc/}" ;; esac; done; }
+old="$(workers)"
+nginx -t -q && nginx -s reload || exit 2
+[ "$1" = settle ] || exit 0
+if [ -z "${old}" ]; then sleep 1; exit 0; fi
+i=0
+while [ "$i" -lt 100 ]; do
+  alive=""
+  for p in ${old}; do if [ -d "/proc/$p" ]; then alive="${alive} $p"; fi; done
+  [ -n "${alive}" ] || exit 0
+  old="${alive}"; i=$((i + 1)); sleep 0.05
+done
+exit 3'
+
 # Make nginx re-read its config, which re-resolves the web service's containers through Docker DNS.
-# With "settle", wait a moment for the new workers before returning (see deploy.sh for when that matters).
+# With "settle", also wait until the workers that predate the reload are gone (see above).
 # Returns non-zero when no proxy container was running or a reload failed: the caller must not
 # retire the old containers then, since nginx would still route to them alone.
 reload_nginx() {
-  local settle="${1:-}" id reloaded=0
+  local settle="${1:-}" id reloaded=0 status
   for id in $(service_containers "${proxy_service:?}"); do
-    if docker exec "${id}" nginx -t -q && docker exec "${id}" nginx -s reload; then
-      log "reloaded nginx (${id:0:12})"
-      reloaded=$((reloaded + 1))
-    else
-      log "nginx reload failed in ${id:0:12}"
-      return 1
-    fi
+    status=0
+    docker exec "${id}" sh -c "${nginx_reload_script}" reload "${settle:-now}" || status=$?
+    case "${status}" in
+      0) log "reloaded nginx (${id:0:12})" ;;
+      3) log "reloaded nginx (${id:0:12}); its old workers are still finishing long requests after 5s (they complete: the old container stops gracefully)" ;;
+      *) log "nginx reload failed in ${id:0:12}"; return 1 ;;
+    esac
+    reloaded=$((reloaded + 1))
   done
   if (( reloaded == 0 )); then
     log "no running '${proxy_service}' container to reload (is the proxy service named ${proxy_service}? see --proxy-service)"
     return 1
   fi
-  # The reload is asynchronous: give the master a moment to start the new workers.
-  if [[ "${settle}" == settle ]]; then sleep 1; fi
 }
