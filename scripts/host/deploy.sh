@@ -108,15 +108,28 @@ all_healthy() {
   ids="$(service_containers "${web_service}" -a)"
   for id in ${ids}; do
     n=$((n + 1))
-    case "$(container_state "${id}")" in "running healthy "* | "running none "*) ;; *) return 1 ;; esac
+    case "$(container_state "${id}")" in
+      "running healthy "* | "running none "*) ;;
+      # Docker's first scheduled check may not have run yet (a deploy right after the last one).
+      "running starting "*) probe_health_now "${id}" || return 1 ;;
+      *) return 1 ;;
+    esac
   done
   (( n >= 1 )) && curl -fsS -o /dev/null -m 5 "${health_url}" 2>/dev/null
+}
+# The containers a successful deploy left running, recorded at its end: when they are not exactly
+# the running ones (someone ran compose by hand, a container was recreated), this is no no-op.
+deployed_record="${base_dir}/deployed-containers"
+running_containers() {
+  docker ps -q --no-trunc --filter "label=com.docker.compose.project=${app_name}" \
+    --filter "label=com.docker.compose.oneoff=False" | sort
 }
 previous_active="$(readlink "${project_dir}" 2>/dev/null || true)"
 # `active` too: after a deploy that failed past the switch, `current` may name this release while
 # another one runs; then this is not a no-op.
 if [[ "${current_target}" == "releases/${release}" && "${previous_active}" == "releases/${release}" && -f "${env_file}" ]] \
-  && cmp -s "${incoming_env}" "${env_file}" && all_healthy; then
+  && cmp -s "${incoming_env}" "${env_file}" && [[ "$(running_containers)" == "$(cat "${deployed_record}" 2>/dev/null)" ]] \
+  && all_healthy; then
   log "release ${release} is already current and healthy, .env unchanged: nothing to do (nothing restarted)"
   exit 0
 fi
@@ -273,6 +286,7 @@ if [[ "${current_target}" != "releases/${release}" ]]; then
   if [[ -n "${current_target}" ]]; then point_link "${base_dir}/previous" "${current_target}"; fi
 fi
 touch "${release_dir}"
+running_containers > "${deployed_record}"
 log "current → releases/${release}"
 
 # --- keep the last N releases (never current or previous), prune dangling images ------------------------
