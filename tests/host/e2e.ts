@@ -577,6 +577,7 @@ async function main(): Promise<number> {
   } = {};
   const zeroDowntime: Record<string, string> = { code_change: "n/a", image_change: "n/a", rollback: "n/a", registry_pull: "n/a" };
   let faultsSurvived = 0;
+  let seedsRestart = "seeds-restart baseline: n/a";
   let current: Prepared | undefined; // the release that should be serving
 
   fs.rmSync(bundlesDir, { recursive: true, force: true });
@@ -669,6 +670,23 @@ async function main(): Promise<number> {
     for (const id of nginx.stdout.split(/\s+/).filter(Boolean)) await run("nginx reload", "docker", ["exec", id, "nginx", "-s", "reload"]);
     const served = await servesRelease(current.sha256, 30_000);
     check("the release serves through nginx again after the restart", served.ok, served.seen);
+  });
+
+  await phase("before: the seeds' restart under the request loop", async () => {
+    if (!current) throw new Error("no release is serving");
+    // What the hand-made pipeline does on every deploy, minus its build: `compose up -d` recreating
+    // the containers, here with --force-recreate of the already-built release, under the same request
+    // loop as the gapless deploys below. Its failed requests are the "before" of zero downtime.
+    const loop = new RequestLoop().start();
+    const started = Date.now();
+    const r = await ssh("seeds' restart: compose up -d --force-recreate", `set -e; ${composeLine} up -d --force-recreate`, undefined, 300_000);
+    const healthy = await pollHttp(spec.healthPath, (a) => a.status === 200, 120_000);
+    const ms = Date.now() - started;
+    const stats = await loop.stop();
+    log(`  load during the seeds' restart: ${describeLoop(stats)}`);
+    seedsRestart = `seeds-restart baseline: force_recreate_s=${seconds(ms)} failed_requests=${failedRequests(stats)}/${stats.total}`;
+    check("the seeds' restart succeeds and the release serves again", r.code === 0 && healthy.ok && (await servesRelease(current.sha256, 30_000)).ok,
+      r.code === 0 ? `/healthz 200 through nginx ${seconds(ms)}s after compose up started` : `\n${tail(r)}`);
   });
 
   /** A redeploy under the request loop; returns the loop's stats and the deploy result. */
@@ -892,6 +910,7 @@ async function main(): Promise<number> {
   const failedChecks = checks.filter((c) => !c.ok);
   const summary =
     `zero-downtime: code_change=${zeroDowntime.code_change} image_change=${zeroDowntime.image_change} rollback=${zeroDowntime.rollback} registry_pull=${zeroDowntime.registry_pull}\n` +
+    `${seedsRestart}\n` +
     webRecreateLine(m.redeployMs, m.webRecreateMs) + "\n" +
     summaryLine({ ...m, faultsSurvived });
   log(`checks: ${checks.length - failedChecks.length}/${checks.length} passed${failedChecks.length ? `; failed: ${failedChecks.map((c) => c.name).join("; ")}` : ""}`);
