@@ -200,7 +200,7 @@ roll_back() {
   log "rolling back: removing the new container(s); the old one(s), if any, kept serving throughout"
   # shellcheck disable=SC2086 # one hex id per word
   if [[ -n "${ids}" ]]; then docker stop -t 10 ${ids} >/dev/null 2>&1 || true; docker rm -f ${ids} >/dev/null 2>&1 || true; fi
-  if [[ -n "${current_target}" ]]; then die "$1; release $(basename "${current_target}") is still serving"; fi
+  if (( ${#old_ids[@]} )); then die "$1; release $(basename "${current_target:-unknown}") is still serving"; fi
   die "$1; nothing was serving before, and nothing of this release is left running"
 }
 

@@ -687,6 +687,11 @@ async function main(): Promise<number> {
     seedsRestart = `seeds-restart baseline: force_recreate_s=${seconds(ms)} failed_requests=${failedRequests(stats)}/${stats.total}`;
     check("the seeds' restart succeeds and the release serves again", r.code === 0 && healthy.ok && (await servesRelease(current.sha256, 30_000)).ok,
       r.code === 0 ? `/healthz 200 through nginx ${seconds(ms)}s after compose up started` : `\n${tail(r)}`);
+    // compose recreated every container behind the deploy's back: deploying the same release with
+    // the same .env again must notice (they are not the containers it recorded) and switch anew.
+    const again = await runDeploy(current);
+    check("after containers were recreated by hand, deploying the same release switches anew (no no-op)",
+      again.code === 0 && !/nothing to do/.test(again.stdout), tail(again, 3));
   });
 
   /** A redeploy under the request loop; returns the loop's stats and the deploy result. */
@@ -905,6 +910,15 @@ async function main(): Promise<number> {
       timeoutMs: 60_000,
     });
     check("the teardown succeeds when the host is already gone, saying so", gone.code === 0 && /the host is gone/.test(gone.stdout), tail(gone, 2));
+  });
+
+  await phase("fault: a first deploy that fails", async () => {
+    // Nothing runs (destroyed above); the new release's web exits at once, so it never gets healthy.
+    const dir = appVariant("crashing", "bin/start.sh", "set -eu", 'set -eu\necho "crashing on purpose (e2e)" >&2; exit 3');
+    const { r } = await deploy("crashing-first", dir);
+    check("a first deploy whose web never gets healthy fails, saying nothing was serving", r.code !== 0 && /nothing was serving before/.test(r.stderr), tail(r, 3));
+    check("a failed first deploy leaves no container behind", Object.keys(await containerSnapshot()).length === 0,
+      JSON.stringify(await containerSnapshot()));
   });
 
   const failedChecks = checks.filter((c) => !c.ok);
