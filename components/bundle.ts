@@ -16,7 +16,7 @@ export interface BundleOptions {
   appDir: string;
   /** Where `<sha256>.tar.gz` is written (created if missing). */
   outDir: string;
-  /** Extra trees packed under a prefix (e.g. scripts/host under `.composeapp/`); ignore files do not apply to them. */
+  /** Extra trees packed under a prefix (e.g. scripts/host under `.compose-on-ec2/`); ignore files do not apply to them. */
   extraDirs?: { dir: string; prefix: string }[];
   /** App-relative files packed even when an ignore file matches them (the compose file: `.dockerignore` often lists `docker-compose*.yml`). */
   alwaysInclude?: string[];
@@ -30,7 +30,7 @@ export interface Bundle {
   sha256: string;
   /** Size of the .tar.gz in bytes. */
   bytes: number;
-  /** Regular files in the archive, sorted, as archive paths (e.g. "manage.py", ".composeapp/deploy.sh"). */
+  /** Regular files in the archive, sorted, as archive paths (e.g. "manage.py", ".compose-on-ec2/deploy.sh"). */
   files: string[];
 }
 
@@ -49,7 +49,7 @@ export interface BundleEntry {
 export const IGNORE_FILES = [".dockerignore", ".deployignore"] as const;
 
 /** Prefix under which the host scripts travel in every bundle. */
-export const HOST_SCRIPTS_PREFIX = ".composeapp/";
+export const HOST_SCRIPTS_PREFIX = ".compose-on-ec2/";
 
 /** Default bundle directory, relative to the project root (git-ignored). */
 export const DEFAULT_BUNDLE_DIR = ".pulumi-bundles";
@@ -71,12 +71,12 @@ export function parseIgnorePatterns(text: string): string[] {
     .filter((line) => line !== "" && !line.startsWith("#"));
 }
 
-/** Normalise a prefix like "./.composeapp" or ".composeapp/" to ".composeapp/"; rejects unsafe ones. */
+/** Normalise a prefix like "./.compose-on-ec2" or ".compose-on-ec2/" to ".compose-on-ec2/"; rejects unsafe ones. */
 export function normalisePrefix(prefix: string): string {
   const trimmed = prefix.replace(/^\.\//, "").replace(/\/+$/, "");
   const parts = trimmed.split("/");
   if (trimmed === "" || path.posix.isAbsolute(prefix) || parts.some((p) => p === "" || p === "." || p === "..")) {
-    throw new Error(`bundle: extraDirs prefix "${prefix}" must be a relative path without "." or ".." parts, e.g. ".composeapp/"`);
+    throw new Error(`bundle: extraDirs prefix "${prefix}" must be a relative path without "." or ".." parts, e.g. ".compose-on-ec2/"`);
   }
   return `${trimmed}/`;
 }
@@ -268,7 +268,7 @@ export function createBundle(opts: BundleOptions): Bundle {
 
 /**
  * The bundle a deployment ships: `appDir` (with `composeFile` always packed) plus `scripts/host`
- * under `.composeapp/`, written to `.pulumi-bundles/`. Paths are made relative to the working
+ * under `.compose-on-ec2/`, written to `.pulumi-bundles/`. Paths are made relative to the working
  * directory (Pulumi runs the program in the project root), so the FileAsset path recorded in state
  * is the same on every machine.
  */

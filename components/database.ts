@@ -70,7 +70,7 @@ export class Database extends pulumi.ComponentResource {
   readonly masterSecretArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("composeapp:database:Database", name, {}, opts);
+    super("compose-on-ec2:database:Database", name, {}, opts);
     const s = args.settings;
     const protect = s.protectData;
 

@@ -170,7 +170,7 @@ export class ComposeDeployment extends pulumi.ComponentResource {
   public readonly envFile: pulumi.Output<string>;
 
   constructor(name: string, args: ComposeDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("composeapp:deployment:ComposeDeployment", name, {}, opts);
+    super("compose-on-ec2:deployment:ComposeDeployment", name, {}, opts);
 
     const spec = remoteSpecFor(args.appName, args.sshUser, args.app, args.httpPort);
     const sha = args.bundle.sha256;

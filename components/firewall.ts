@@ -67,7 +67,7 @@ export class Firewall extends pulumi.ComponentResource {
   readonly dbSecurityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("composeapp:firewall:Firewall", name, {}, opts);
+    super("compose-on-ec2:firewall:Firewall", name, {}, opts);
     const rules = webIngressRules(args.settings, args.stage);
 
     const web = new aws.ec2.SecurityGroup(

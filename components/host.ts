@@ -33,7 +33,7 @@ export function amiParameterName(os: HostOs, arch: Arch): string {
 
 /** The base directory the deployment uses on the host. */
 export function appBaseDir(sshUser: string): string {
-  return `/home/${sshUser}/composeapp`;
+  return `/home/${sshUser}/compose-on-ec2`;
 }
 
 /**
@@ -81,7 +81,7 @@ export function renderUserData(os: HostOs, arch: Arch, sshUser: string): string 
   // JSON strings are valid YAML double-quoted scalars: no YAML escaping surprises.
   return [
     "#cloud-config",
-    `# composeapp host bootstrap: ${os} ${arch}, user ${sshUser}`,
+    `# compose-on-ec2 host bootstrap: ${os} ${arch}, user ${sshUser}`,
     "runcmd:",
     ...runcmd.map((c) => `  - ${JSON.stringify(c)}`),
     "",
@@ -116,7 +116,7 @@ export class Host extends pulumi.ComponentResource {
   readonly amiId: pulumi.Output<string>;
 
   constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("composeapp:host:Host", name, {}, opts);
+    super("compose-on-ec2:host:Host", name, {}, opts);
     const { settings, tags } = args;
 
     this.amiId = settings.amiId

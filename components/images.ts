@@ -77,7 +77,7 @@ export class RegistryImages extends pulumi.ComponentResource {
   public readonly repositoryUrls: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: RegistryImagesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("composeapp:images:RegistryImages", name, {}, opts);
+    super("compose-on-ec2:images:RegistryImages", name, {}, opts);
     if (args.builds.length === 0) throw new Error("RegistryImages: builds must name at least one service");
 
     const refs: Record<string, pulumi.Output<string>> = {};

@@ -66,7 +66,7 @@ export class Network extends pulumi.ComponentResource {
   readonly dbSubnetGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("composeapp:network:Network", name, {}, opts);
+    super("compose-on-ec2:network:Network", name, {}, opts);
     const { settings } = args;
     const invokeOpts = { parent: this };
 

@@ -11,7 +11,7 @@ import * as path from "path";
 export interface RemoteSpec {
   /** Compose project name, [a-z0-9-], stable across releases. */
   appName: string;
-  /** Absolute base directory on the host, e.g. /home/ec2-user/composeapp. */
+  /** Absolute base directory on the host, e.g. /home/ec2-user/compose-on-ec2. */
   baseDir: string;
   /** Compose file of the app, relative to the app directory. */
   composeFile: string;
@@ -104,9 +104,9 @@ fi
 if [ ! -d "$rel" ]; then
   mkdir -p "$base/releases"
   tmp="$(mktemp -d "$base/releases/.unpack-$sha.XXXXXX")"
-  if ! tar -xzf "$bundle" -C "$tmp" || [ ! -f "$tmp/.composeapp/deploy.sh" ]; then
+  if ! tar -xzf "$bundle" -C "$tmp" || [ ! -f "$tmp/.compose-on-ec2/deploy.sh" ]; then
     rm -rf "$tmp"
-    echo "[deploy] ERROR: $bundle does not unpack into a release with .composeapp/deploy.sh" >&2
+    echo "[deploy] ERROR: $bundle does not unpack into a release with .compose-on-ec2/deploy.sh" >&2
     exit 1
   fi
   chmod 755 "$tmp"
@@ -114,14 +114,14 @@ if [ ! -d "$rel" ]; then
   mv -T "$tmp" "$rel" 2>/dev/null || rm -rf "$tmp"
   echo "[deploy] unpacked $sha into $rel"
 fi
-exec bash "$rel/.composeapp/deploy.sh" --base-dir "$base" "$@"
+exec bash "$rel/.compose-on-ec2/deploy.sh" --base-dir "$base" "$@"
 `;
 
-/** stdin = the .env file. Verifies sha256, unpacks releases/<sha>, runs its .composeapp/deploy.sh. */
+/** stdin = the .env file. Verifies sha256, unpacks releases/<sha>, runs its .compose-on-ec2/deploy.sh. */
 export function deployCommand(spec: RemoteSpec, sha256: string): string {
   validateSpec(spec);
   checkSha256(sha256);
-  return bashScript(DEPLOY_PREFIX, "composeapp-deploy", [
+  return bashScript(DEPLOY_PREFIX, "compose-on-ec2-deploy", [
     spec.baseDir,
     sha256,
     "--app-name", spec.appName,
@@ -140,7 +140,7 @@ const DESTROY_PREFIX = `set -eu
 base="$1"
 script=""
 for dir in "$base/current" $(ls -1dt "$base"/releases/*/ 2>/dev/null || true); do
-  if [ -f "$dir/.composeapp/destroy.sh" ]; then script="$dir/.composeapp/destroy.sh"; break; fi
+  if [ -f "$dir/.compose-on-ec2/destroy.sh" ]; then script="$dir/.compose-on-ec2/destroy.sh"; break; fi
 done
 if [ -z "$script" ]; then
   echo "[destroy] nothing deployed under $base: nothing to destroy"
@@ -152,7 +152,7 @@ exec bash "$script" "$@"
 /** compose down (named volumes kept); exit 0 when nothing is there. */
 export function destroyCommand(spec: RemoteSpec): string {
   validateSpec(spec);
-  return bashScript(DESTROY_PREFIX, "composeapp-destroy", [spec.baseDir, spec.appName, spec.composeFile]);
+  return bashScript(DESTROY_PREFIX, "compose-on-ec2-destroy", [spec.baseDir, spec.appName, spec.composeFile]);
 }
 
 /** Current/previous release, containers, health through nginx (exit 1 when failing). */
@@ -160,10 +160,10 @@ export function statusCommand(spec: RemoteSpec): string {
   validateSpec(spec);
   const script = `set -eu
 base="$1"
-if [ ! -f "$base/current/.composeapp/status.sh" ]; then echo "[status] nothing deployed under $base"; exit 1; fi
-exec bash "$base/current/.composeapp/status.sh" "$@"
+if [ ! -f "$base/current/.compose-on-ec2/status.sh" ]; then echo "[status] nothing deployed under $base"; exit 1; fi
+exec bash "$base/current/.compose-on-ec2/status.sh" "$@"
 `;
-  return bashScript(script, "composeapp-status", [spec.baseDir, spec.appName, String(spec.httpPort ?? 80), spec.healthPath]);
+  return bashScript(script, "compose-on-ec2-status", [spec.baseDir, spec.appName, String(spec.httpPort ?? 80), spec.healthPath]);
 }
 
 /** Seconds the runner-side teardown waits for the host's SSH port before calling the host gone. */

@@ -12,7 +12,7 @@ def index(request):
     visits = Visit.objects.count()
     release = escape(settings.RELEASE_ID)
     body = (
-        "<!doctype html><html><head><title>composeapp</title>"
+        "<!doctype html><html><head><title>compose-on-ec2</title>"
         '<link rel="stylesheet" href="%shello/style.css"></head>'
         "<body><h1>It works</h1><p>release <code id=\"release\">%s</code></p>"
         "<p>%d visits</p></body></html>" % (settings.STATIC_URL, release, visits)

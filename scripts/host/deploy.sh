@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Deploy the release this script was unpacked with (<baseDir>/releases/<sha>/.composeapp/deploy.sh).
+# Deploy the release this script was unpacked with (<baseDir>/releases/<sha>/.compose-on-ec2/deploy.sh).
 # stdin: the .env file (secret: written 0600, never printed).
 #
 #   build (host mode) or pull (registry mode) → gapless switch (the new container migrates first):
@@ -55,7 +55,7 @@ release_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 release="$(basename "${release_dir}")"
 releases_dir="${base_dir}/releases"
 [[ "$(cd "${releases_dir}" 2>/dev/null && pwd -P)" == "$(dirname "${release_dir}")" ]] \
-  || die "this script must run from ${releases_dir}/<sha>/.composeapp/ (it is in ${release_dir})"
+  || die "this script must run from ${releases_dir}/<sha>/.compose-on-ec2/ (it is in ${release_dir})"
 cd "${release_dir}"
 [[ -f "${compose_file}" ]] || die "compose file '${compose_file}' not found in release ${release}"
 # compose reads .env (and env_file: .env) next to the compose file.

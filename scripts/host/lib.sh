@@ -5,8 +5,8 @@
 # Every line carries the seconds since the script started, so a slow step shows in the deploy log.
 started_us="${EPOCHREALTIME/./}"
 elapsed() { local us=$(( ${EPOCHREALTIME/./} - started_us )); printf '%d.%d' $(( us / 1000000 )) $(( us / 100000 % 10 )); }
-log() { printf '[%s +%ss] %s\n' "${script_name:-composeapp}" "$(elapsed)" "$*"; }
-die() { printf '[%s +%ss] ERROR: %s\n' "${script_name:-composeapp}" "$(elapsed)" "$*" >&2; exit 1; }
+log() { printf '[%s +%ss] %s\n' "${script_name:-compose-on-ec2}" "$(elapsed)" "$*"; }
+die() { printf '[%s +%ss] ERROR: %s\n' "${script_name:-compose-on-ec2}" "$(elapsed)" "$*" >&2; exit 1; }
 
 # Sets compose_cmd to the compose CLI present on this host.
 detect_compose() {

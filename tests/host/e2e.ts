@@ -111,7 +111,7 @@ const hostScriptsDir = path.join(repoRoot, "scripts/host");
 const libDir = path.join(__dirname, "lib");
 const spec: remote.RemoteSpec = {
   appName: "e2e",
-  baseDir: `${env.deployHome}/composeapp`,
+  baseDir: `${env.deployHome}/compose-on-ec2`,
   composeFile: "docker-compose.prod.yml",
   webService: "web",
   healthPath: "/healthz",

@@ -156,13 +156,13 @@ describe("bundle", () => {
 
   it("packs extraDirs under their prefix, unfiltered by the app's ignore files", async () => {
     const scripts = tree({ "deploy.sh": "#!/bin/bash\n", "lib/common.log": "kept" }, { "deploy.sh": 0o755 });
-    const b = createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), extraDirs: [{ dir: scripts, prefix: ".composeapp/" }] });
-    assert.ok(b.files.includes(".composeapp/deploy.sh"));
-    assert.ok(b.files.includes(".composeapp/lib/common.log"), "*.log from .dockerignore must not filter extraDirs");
+    const b = createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), extraDirs: [{ dir: scripts, prefix: ".compose-on-ec2/" }] });
+    assert.ok(b.files.includes(".compose-on-ec2/deploy.sh"));
+    assert.ok(b.files.includes(".compose-on-ec2/lib/common.log"), "*.log from .dockerignore must not filter extraDirs");
     const headers = await readArchive(b.path);
-    const deploy = headers.find((h) => h.name === ".composeapp/deploy.sh");
+    const deploy = headers.find((h) => h.name === ".compose-on-ec2/deploy.sh");
     assert.strictEqual(deploy?.mode, 0o755);
-    assert.ok(headers.some((h) => h.name === ".composeapp/" && h.type === "directory"));
+    assert.ok(headers.some((h) => h.name === ".compose-on-ec2/" && h.type === "directory"));
   });
 
   it("refuses an extraDirs prefix that collides with an app file", () => {
@@ -254,7 +254,7 @@ describe("bundle", () => {
     assert.throws(() => tarHeader({ name: "x".repeat(120), type: "file", mode: 0o644 }, 1), /too long/);
   });
 
-  it("packs this project's app with its compose file and the host scripts under .composeapp/", () => {
+  it("packs this project's app with its compose file and the host scripts under .compose-on-ec2/", () => {
     // A copy of app/ and scripts/host in a scratch project root, so nothing is written to the repo.
     const projectRoot = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-project-"));
     temps.push(projectRoot);
@@ -263,7 +263,7 @@ describe("bundle", () => {
     fs.cpSync(path.join(repo, "scripts", "host"), path.join(projectRoot, "scripts", "host"), { recursive: true });
     const b = createAppBundle(projectRoot, "app", "docker-compose.prod.yml");
     assert.ok(b.files.includes("docker-compose.prod.yml"), "packed although app/.dockerignore may list docker-compose*.yml");
-    assert.ok(b.files.includes(".composeapp/deploy.sh"));
+    assert.ok(b.files.includes(".compose-on-ec2/deploy.sh"));
     assert.ok(!b.files.includes(".env"));
     assert.ok(!path.isAbsolute(b.path), "relative path: the same FileAsset path on every machine");
     assert.strictEqual(path.resolve(b.path), path.join(projectRoot, ".pulumi-bundles", `${b.sha256}.tar.gz`));
@@ -274,8 +274,8 @@ describe("bundle", () => {
   });
 
   it("normalises prefixes and refuses unsafe ones", () => {
-    assert.strictEqual(normalisePrefix("./.composeapp"), ".composeapp/");
-    assert.strictEqual(normalisePrefix(".composeapp/"), ".composeapp/");
+    assert.strictEqual(normalisePrefix("./.compose-on-ec2"), ".compose-on-ec2/");
+    assert.strictEqual(normalisePrefix(".compose-on-ec2/"), ".compose-on-ec2/");
     assert.throws(() => normalisePrefix("../x"), /relative/);
     assert.throws(() => normalisePrefix("/abs"), /relative/);
   });

@@ -97,7 +97,7 @@ async function deploy(a: ComposeDeploymentArgs = args()): Promise<Deployed> {
   };
 }
 
-const urnOf = (r: MockResource) => `urn:pulumi:dev::${PROJECT}::composeapp:deployment:ComposeDeployment$${r.type}::${r.name}`;
+const urnOf = (r: MockResource) => `urn:pulumi:dev::${PROJECT}::compose-on-ec2:deployment:ComposeDeployment$${r.type}::${r.name}`;
 
 describe("ComposeDeployment", () => {
   const spec = remoteSpecFor("compose-on-ec2-dev", "ec2-user", APP);
@@ -113,7 +113,7 @@ describe("ComposeDeployment", () => {
     assert.strictEqual(d.teardown.inputs.delete, remote.teardownFromRunnerScript());
     assert.strictEqual(d.teardown.inputs.environment.TEARDOWN_COMMAND, remote.destroyCommand(spec));
     assert.strictEqual(d.upload.inputs.remotePath, remote.bundleRemotePath(spec, SHA_A));
-    assert.strictEqual(spec.baseDir, "/home/ec2-user/composeapp");
+    assert.strictEqual(spec.baseDir, "/home/ec2-user/compose-on-ec2");
     assert.strictEqual(await valueOf(d.deployment.releaseId), SHA_A);
   });
 

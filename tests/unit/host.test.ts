@@ -60,11 +60,11 @@ describe("host", () => {
           assert.match(script, /^systemctl enable --now docker$/m);
           assert.match(script, /^docker compose version$/m);
         });
-        it(`lets ${user} use docker, pull from ECR with the instance role, and own ~/composeapp`, () => {
+        it(`lets ${user} use docker, pull from ECR with the instance role, and own ~/compose-on-ec2`, () => {
           assert.ok(script.includes(`usermod -aG docker ${user}`));
           assert.ok(script.includes(`printf '%s\\n' '{"credsStore":"ecr-login"}' > /home/${user}/.docker/config.json`));
-          assert.ok(script.includes(`mkdir -p /home/${user}/.docker /home/${user}/composeapp`));
-          assert.ok(script.includes(`chown -R ${user}:${user} /home/${user}/.docker /home/${user}/composeapp`));
+          assert.ok(script.includes(`mkdir -p /home/${user}/.docker /home/${user}/compose-on-ec2`));
+          assert.ok(script.includes(`chown -R ${user}:${user} /home/${user}/.docker /home/${user}/compose-on-ec2`));
         });
         it("is a syntactically valid /bin/sh script", () => {
           const r = spawnSync("sh", ["-n"], { input: script });
@@ -156,8 +156,8 @@ describe("host", () => {
       });
       it("places all host resources under the Host component", async () => {
         const { mock } = await stackRun(stack);
-        const host = mock.resources.find((r) => r.type === "composeapp:host:Host")!;
-        const children = mock.resources.filter((r) => r.options.parent.endsWith(`composeapp:host:Host::${host.name}`));
+        const host = mock.resources.find((r) => r.type === "compose-on-ec2:host:Host")!;
+        const children = mock.resources.filter((r) => r.options.parent.endsWith(`compose-on-ec2:host:Host::${host.name}`));
         assert.deepStrictEqual(children.map((r) => r.name).sort(), ["host-ecr", "host-eip", "host-eip-assoc", "host-instance", "host-key", "host-profile", "host-role", "host-ssh", "host-ssm"]);
       });
     });

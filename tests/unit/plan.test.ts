@@ -10,7 +10,7 @@ import { planConfig, planFor, stackConfigOf, summaryLine, PlanResult } from "../
 import { parseArgs, renderJson, renderText } from "../../scripts/plan";
 
 const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>
-  ({ urn, type, name: urn, custom: !type.startsWith("composeapp:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
+  ({ urn, type, name: urn, custom: !type.startsWith("compose-on-ec2:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
 
 describe("plan: secrets seen in registrations", () => {
   const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
@@ -91,7 +91,7 @@ describe("plan: critical path", () => {
   });
   it("makes children wait for a custom parent but not for a component", () => {
     const nodes = [
-      node("comp", "composeapp:host:Host"),
+      node("comp", "compose-on-ec2:host:Host"),
       node("host", "aws:ec2/instance:Instance", [], {}, "comp"),
       node("ready", "command:remote:Command", [], { create: "cloud-init status --wait" }, "host"),
       node("teardown", "command:remote:Command", ["ready"], { delete: "docker compose down" }),
@@ -114,7 +114,7 @@ describe("plan: tree", () => {
   it("prints children under their parent with key settings, SG ids shown by name", () => {
     const text = renderTree([
       { urn: "stack", type: "pulumi:pulumi:Stack", name: "p-dev", protect: false, inputs: {} },
-      { urn: "fw", type: "composeapp:firewall:Firewall", name: "app", parent: "stack", protect: false, inputs: {} },
+      { urn: "fw", type: "compose-on-ec2:firewall:Firewall", name: "app", parent: "stack", protect: false, inputs: {} },
       { urn: "web", type: "aws:ec2/securityGroup:SecurityGroup", name: "app-web", id: "sg-1", parent: "fw", protect: false,
         inputs: { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] }] } },
       { urn: "rule", type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "app-db-in", parent: "fw", protect: false,
@@ -122,7 +122,7 @@ describe("plan: tree", () => {
     ]);
     assert.strictEqual(text, [
       "pulumi:pulumi:Stack p-dev",
-      "└─ composeapp:firewall:Firewall app",
+      "└─ compose-on-ec2:firewall:Firewall app",
       "   ├─ aws:ec2/securityGroup:SecurityGroup app-web  [in tcp/22 203.0.113.0/24]",
       "   └─ aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule app-db-in  [in tcp/5432 sg:app-web → sg:sg-2]",
     ].join("\n"));

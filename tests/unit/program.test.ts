@@ -45,8 +45,8 @@ describe("program (index.ts)", () => {
         const db = mock.one("aws:rds/instance:Instance");
         assert.ok(!instance.options.dependencies.includes(db.urn!) && !db.options.dependencies.includes(instance.urn!));
         assert.ok(instance.options.dependencies.every((u) => mock.resources.some((r) => r.urn === u)), "dependency URNs match recorded URNs");
-        assert.ok(!instance.options.dependencies.some((u) => u.includes("composeapp:database:Database")), instance.options.dependencies.join("\n"));
-        assert.ok(!db.options.dependencies.some((u) => u.includes("composeapp:host:Host")), db.options.dependencies.join("\n"));
+        assert.ok(!instance.options.dependencies.some((u) => u.includes("compose-on-ec2:database:Database")), instance.options.dependencies.join("\n"));
+        assert.ok(!db.options.dependencies.some((u) => u.includes("compose-on-ec2:host:Host")), db.options.dependencies.join("\n"));
         const instanceInputs = JSON.stringify(instance.inputs);
         const dbInputs = JSON.stringify(db.inputs);
         for (const v of [db.state.address, db.id, db.state.arn]) assert.ok(!instanceInputs.includes(v), v);
@@ -60,10 +60,10 @@ describe("program (index.ts)", () => {
           assert.deepStrictEqual(BASE_TAG_KEYS.map((k) => r.inputs.tags?.[k]), ["compose-on-ec2", stack, stack, "pulumi"], `${r.type} ${r.name}`);
         }
       });
-      it("follows the component conventions: composeapp:<module>:<Name> tokens, children named <parent>-<role>", async () => {
+      it("follows the component conventions: compose-on-ec2:<module>:<Name> tokens, children named <parent>-<role>", async () => {
         const { mock } = await stackRun(stack);
         const components = mock.resources.filter((r) => !r.options.custom);
-        assert.deepStrictEqual(components.map((c) => c.type).sort(), ["composeapp:database:Database", "composeapp:deployment:ComposeDeployment", "composeapp:firewall:Firewall", "composeapp:host:Host", "composeapp:network:Network"]);
+        assert.deepStrictEqual(components.map((c) => c.type).sort(), ["compose-on-ec2:database:Database", "compose-on-ec2:deployment:ComposeDeployment", "compose-on-ec2:firewall:Firewall", "compose-on-ec2:host:Host", "compose-on-ec2:network:Network"]);
         for (const r of mock.resources.filter((x) => x.options.custom)) {
           const parent = components.find((c) => r.options.parent.endsWith(`${c.type}::${c.name}`));
           assert.ok(parent, `${r.name} has a component parent`);

@@ -22,7 +22,7 @@ const SHA = "a".repeat(64);
 function spec(overrides: Partial<RemoteSpec> = {}): RemoteSpec {
   return {
     appName: "shop",
-    baseDir: "/home/ec2-user/composeapp",
+    baseDir: "/home/ec2-user/compose-on-ec2",
     composeFile: "docker-compose.prod.yml",
     webService: "web",
     healthPath: "/healthz",
@@ -52,12 +52,12 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A bundle whose .composeapp/deploy.sh records its arguments and stdin instead of deploying. */
+/** A bundle whose .compose-on-ec2/deploy.sh records its arguments and stdin instead of deploying. */
 function fakeBundle(baseDir: string): { sha: string; file: string } {
   const src = tempDir("remote-bundle-src-");
-  fs.mkdirSync(path.join(src, ".composeapp"));
+  fs.mkdirSync(path.join(src, ".compose-on-ec2"));
   fs.writeFileSync(
-    path.join(src, ".composeapp", "deploy.sh"),
+    path.join(src, ".compose-on-ec2", "deploy.sh"),
     'printf "%s\\n" "$@" > "$(dirname "$0")/../args.txt"\ncat > "$(dirname "$0")/../stdin.txt"\necho fake-deploy-ran\n',
   );
   fs.writeFileSync(path.join(src, "docker-compose.prod.yml"), "services: {}\n");
@@ -89,9 +89,9 @@ describe("remote", () => {
   describe("paths", () => {
     it("puts uploads, bundles and releases under baseDir", () => {
       const s = spec();
-      assert.strictEqual(uploadDir(s), "/home/ec2-user/composeapp/uploads");
-      assert.strictEqual(bundleRemotePath(s, SHA), `/home/ec2-user/composeapp/uploads/${SHA}.tar.gz`);
-      assert.strictEqual(releaseDir(s, SHA), `/home/ec2-user/composeapp/releases/${SHA}`);
+      assert.strictEqual(uploadDir(s), "/home/ec2-user/compose-on-ec2/uploads");
+      assert.strictEqual(bundleRemotePath(s, SHA), `/home/ec2-user/compose-on-ec2/uploads/${SHA}.tar.gz`);
+      assert.strictEqual(releaseDir(s, SHA), `/home/ec2-user/compose-on-ec2/releases/${SHA}`);
     });
   });
 
@@ -99,7 +99,7 @@ describe("remote", () => {
     it("accepts the defaults", () => assert.doesNotThrow(() => validateSpec(spec())));
     it("refuses a relative baseDir, a bad app name and a health path without a slash, naming each", () => {
       assert.throws(
-        () => validateSpec(spec({ baseDir: "composeapp", appName: "My App", healthPath: "healthz" })),
+        () => validateSpec(spec({ baseDir: "compose-on-ec2", appName: "My App", healthPath: "healthz" })),
         (e: Error) => /baseDir/.test(e.message) && /appName/.test(e.message) && /healthPath/.test(e.message),
       );
     });
@@ -186,7 +186,7 @@ describe("remote", () => {
     });
 
     it("waitReady needs no bundle: with docker answering it creates <baseDir>/uploads", () => {
-      const base = path.join(tempDir("remote-base-"), "composeapp");
+      const base = path.join(tempDir("remote-base-"), "compose-on-ec2");
       const bin = tempDir("remote-fakebin-");
       // A stand-in docker CLI that answers `info` and `compose version`, as a ready host's does.
       fs.writeFileSync(path.join(bin, "docker"), '#!/bin/sh\n[ "$1" = compose ] && echo "Docker Compose version v2.29.0"\nexit 0\n', { mode: 0o755 });

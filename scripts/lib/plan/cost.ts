@@ -62,7 +62,7 @@ export interface CostEstimate {
 
 /** Types that AWS does not charge for by themselves (or that are local to Pulumi). */
 const FREE_TYPES = [
-  /^pulumi:/, /^random:/, /^tls:/, /^command:/, /^composeapp:/,
+  /^pulumi:/, /^random:/, /^tls:/, /^command:/, /^compose-on-ec2:/,
   /^aws:iam\//, /^aws:ec2\/securityGroup/, /^aws:vpc\/securityGroup(In|E)gressRule/, /^aws:ec2\/keyPair:/,
   /^aws:ec2\/eipAssociation:/, /^aws:rds\/(subnetGroup|parameterGroup):/, /^aws:ecr\/lifecyclePolicy:/,
   /^aws:secretsmanager\/secretVersion:/, /^aws:ec2\/(vpc|subnet|routeTable|routeTableAssociation|route|internetGateway):/,

@@ -10,7 +10,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "${here}/../../.." && pwd)"
 cache_dir="${repo_root}/tests/host/.work/base-images"
 rootfs_tar="${cache_dir}/bookworm-app-rootfs.tar"
-base_image="composeapp-standin/bookworm-app:1"
+base_image="compose-on-ec2-standin/bookworm-app:1"
 packages="python3-django,gunicorn,python3-psycopg2,nginx-light,curl,ca-certificates"
 # image name -> stand-in Dockerfile
 declare -A standins=(

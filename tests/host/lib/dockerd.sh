@@ -10,7 +10,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 work_dir="${repo_root}/tests/host/.work/docker"
 data_root="${work_dir}/data"
 # exec-root holds unix sockets: keep its path short (108-byte sun_path limit).
-run_dir="/run/composeapp-e2e"
+run_dir="/run/compose-on-ec2-e2e"
 exec_root="${run_dir}/exec"
 socket="${run_dir}/docker.sock"
 pidfile="${run_dir}/dockerd.pid"

@@ -14,7 +14,7 @@ pg_user="e2epg"              # OS user that runs the server
 pg_dir="${work_root}/pg"
 # The server user must reach its data dir; a checkout under a private home (/root) would hide it.
 if id -u "${pg_user}" >/dev/null 2>&1 && ! runuser -u "${pg_user}" -- test -x "${work_root}" 2>/dev/null; then
-  pg_dir="/var/lib/composeapp-e2e/pg"
+  pg_dir="/var/lib/compose-on-ec2-e2e/pg"
 fi
 data_dir="${pg_dir}/data"
 socket_dir="${pg_dir}/run"

@@ -18,7 +18,7 @@ port_file="${ssh_dir}/port"
 log_file="${ssh_dir}/sshd.log"
 deploy_user="deploy"
 deploy_home="/home/${deploy_user}"
-docker_socket="/run/composeapp-e2e/docker.sock"   # tests/host/lib/dockerd.sh owns this path
+docker_socket="/run/compose-on-ec2-e2e/docker.sock"   # tests/host/lib/dockerd.sh owns this path
 
 ensure_deploy_user() {
   getent group docker >/dev/null || groupadd --system docker
