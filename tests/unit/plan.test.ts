@@ -4,9 +4,9 @@ import * as assert from "assert";
 import { estimateCost, costItems, PriceTable, PRICES } from "../../scripts/lib/plan/cost";
 import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/criticalPath";
 import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
-import { SeenStrings, unwrapSecrets } from "../../scripts/lib/plan/capture";
+import { SeenStrings, stackConfigOf, unwrapSecrets } from "../../lib/engine";
 import * as pulumi from "@pulumi/pulumi";
-import { planConfig, planFor, stackConfigOf, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
+import { planConfig, planFor, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
 import { parseArgs, renderJson, renderText } from "../../scripts/plan";
 
 const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>

@@ -1,9 +1,9 @@
 // index.ts as a whole, under the AWS mock: exports, secrets, parallelism, determinism, fail-fast
-// config, component conventions, tags. Plus the mock's own AWS rules (tests/support/awsMock.ts).
+// config, component conventions, tags.
 import * as assert from "assert";
 import { checkSshPublicKey } from "../../components/config";
-import { AwsMock, MockResource } from "../support/awsMock";
-import { isSecret, runProgram, stackRun } from "../support/program";
+import { AwsMock, MockResource, isSecret, runProgram } from "../../lib/engine";
+import { stackRun } from "../support/fixtures";
 
 const BASE_TAG_KEYS = ["project", "stack", "stage", "managed-by"];
 /** AWS types this program creates that take tags. */
