@@ -7,8 +7,7 @@ import * as path from "path";
 import { estimateCost, costItems, PriceTable, PRICES } from "../../scripts/lib/plan/cost";
 import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/criticalPath";
 import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
-import { SeenStrings, stackConfigOf, unwrapSecrets } from "../../lib/engine";
-import * as pulumi from "@pulumi/pulumi";
+import { SeenStrings, secretValue, stackConfigOf, unwrapSecrets } from "../../lib/engine";
 import { planConfig, planFor, runPlan, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
 import { TEST_SSH_PRIVATE_KEY, TEST_SSH_PUBLIC_KEY } from "../support/fixtures";
 import { parseArgs, renderJson, renderText } from "../../scripts/plan";
@@ -17,7 +16,7 @@ const node = (urn: string, type: string, deps: string[] = [], inputs: Record<str
   ({ urn, type, name: urn, custom: !type.startsWith("compose-on-ec2:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
 
 describe("plan: secrets seen in registrations", () => {
-  const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
+  const secret = secretValue;
   it("unwraps secrets; a secret string is a secret, strings of a secret array or object are neither secret nor public", () => {
     const seen: SeenStrings = { secret: [], public: [] };
     const plain = unwrapSecrets({ password: secret("pw-0123456789"), triggers: secret(["sha-public", "hash"]), host: "1.2.3.4" }, seen);
