@@ -1,7 +1,7 @@
 // components/config.ts: every setting typed, defaulted and validated in one place.
 import * as assert from "assert";
 import { CONFIG_SCHEMA, ConfigError, checkCidr, parseConfig, ParseContext, StackConfig, suggest } from "../../components/config";
-import { readYaml, stackFileConfig } from "../support/program";
+import { readYaml, stackFileConfig } from "../../lib/engine";
 
 const files = new Set(["app", "app/docker-compose.prod.yml"]);
 const ctx = (stack = "dev", region: string | null = "us-east-1"): ParseContext => ({
@@ -246,7 +246,7 @@ describe("config: Pulumi.yaml and the stack files", () => {
   });
 
   for (const stack of ["dev", "prod"]) {
-    const raw = stackFileConfig(stack);
+    const raw = stackFileConfig(stack).config;
     const own = Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith("compose-on-ec2:")).map(([k, v]) => [k.slice("compose-on-ec2:".length), v]));
     it(`Pulumi.${stack}.yaml parses cleanly and holds no secrets`, () => {
       const c = parseConfig(own, { project: "compose-on-ec2", stack, region: raw["aws:region"] });
@@ -257,7 +257,7 @@ describe("config: Pulumi.yaml and the stack files", () => {
     });
   }
   it("prod restricts SSH to a documentation range, keeps backups and makes Multi-AZ a setting", () => {
-    const raw = stackFileConfig("prod");
+    const raw = stackFileConfig("prod").config;
     assert.deepStrictEqual(JSON.parse(raw["compose-on-ec2:sshCidrs"]), ["203.0.113.0/24"]);
     assert.ok("compose-on-ec2:dbMultiAz" in raw);
     assert.ok(Number(raw["compose-on-ec2:dbBackupRetentionDays"]) >= 7);

@@ -1,7 +1,8 @@
 // components/database.ts: private encrypted RDS with a stage policy (prod protected, dev disposable).
 import * as assert from "assert";
 import { databaseUrl, dbIdentifier, PASSWORD_SPECIALS, passwordLength } from "../../components/database";
-import { isSecret, stackRun, valueOf, variantRun } from "../support/program";
+import { isSecret, valueOf } from "../../lib/engine";
+import { stackRun, variantRun } from "../support/fixtures";
 
 const RDS = "aws:rds/instance:Instance";
 const VALID_IDENTIFIER = /^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$/;

@@ -1,7 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsMock, MockResource } from "../support/awsMock";
-import { PROJECT, captureRegistrationOptions, isSecret, valueOf } from "../support/program";
+import { AwsMock, MockResource, PROJECT, captureRegistrationOptions, isSecret, valueOf } from "../../lib/engine";
 import type { AppSettings } from "../../components/config";
 import {
   ComposeDeployment,

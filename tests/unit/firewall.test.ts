@@ -2,8 +2,8 @@
 // only from the web group.
 import * as assert from "assert";
 import { cidrSlug, webIngressRules } from "../../components/firewall";
-import { MockResource } from "../support/awsMock";
-import { RunResult, stackRun, variantRun } from "../support/program";
+import { MockResource, RunResult } from "../../lib/engine";
+import { stackRun, variantRun } from "../support/fixtures";
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";

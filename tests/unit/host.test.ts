@@ -6,7 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import { amiParameterName, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, renderUserData } from "../../components/host";
 import { Arch, HostOs } from "../../components/config";
-import { isSecret, readYaml, stackRun, TEST_SSH_PUBLIC_KEY, valueOf, variantRun } from "../support/program";
+import { isSecret, readYaml, valueOf } from "../../lib/engine";
+import { stackRun, TEST_SSH_PUBLIC_KEY, variantRun } from "../support/fixtures";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const VARIANTS: [HostOs, Arch, string][] = [

@@ -1,7 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsMock } from "../support/awsMock";
-import { PROJECT, isSecret, valueOf } from "../support/program";
+import { AwsMock, PROJECT, isSecret, valueOf } from "../../lib/engine";
 import type { StackConfig } from "../../components/config";
 import { ComposeDeployment } from "../../components/deployment";
 import {

@@ -1,8 +1,8 @@
 // components/network.ts: default VPC or given ids, DB subnet group over ≥ 2 AZs.
 import * as assert from "assert";
 import { pickHostSubnet, requireTwoAzs, sortSubnets } from "../../components/network";
-import { AwsMock } from "../support/awsMock";
-import { runProgram, stackRun, TEST_SUBNETS, TEST_VPC_ID, variantRun } from "../support/program";
+import { AwsMock, runProgram } from "../../lib/engine";
+import { stackRun, TEST_SUBNETS, TEST_VPC_ID, variantRun } from "../support/fixtures";
 
 describe("network", () => {
   describe("pure helpers", () => {

@@ -1,19 +1,22 @@
 // The offline plan: price estimates, critical path, tree printing (pure, over hand-made nodes),
 // and the real program under the mock engine for dev and prod (once per stack).
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { estimateCost, costItems, PriceTable, PRICES } from "../../scripts/lib/plan/cost";
 import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/criticalPath";
 import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
-import { SeenStrings, unwrapSecrets } from "../../scripts/lib/plan/capture";
-import * as pulumi from "@pulumi/pulumi";
-import { planConfig, planFor, stackConfigOf, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
+import { SeenStrings, secretValue, stackConfigOf, unwrapSecrets } from "../../lib/engine";
+import { planConfig, planFor, runPlan, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
+import { TEST_SSH_PRIVATE_KEY, TEST_SSH_PUBLIC_KEY } from "../support/fixtures";
 import { parseArgs, renderJson, renderText } from "../../scripts/plan";
 
 const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>
   ({ urn, type, name: urn, custom: !type.startsWith("compose-on-ec2:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
 
 describe("plan: secrets seen in registrations", () => {
-  const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
+  const secret = secretValue;
   it("unwraps secrets; a secret string is a secret, strings of a secret array or object are neither secret nor public", () => {
     const seen: SeenStrings = { secret: [], public: [] };
     const plain = unwrapSecrets({ password: secret("pw-0123456789"), triggers: secret(["sha-public", "hash"]), host: "1.2.3.4" }, seen);
@@ -214,5 +217,32 @@ describe("plan: the real program under the mock engine", function () {
     assert.strictEqual(json.summary, summaryLine(plans.prod));
     assert.strictEqual(json.resources.length, plans.prod.resources.length);
     assert.strictEqual(json.cost.totalMonthly, plans.prod.cost.totalMonthly);
+  });
+});
+
+describe("plan: judges the config exactly as the real run does", function () {
+  this.timeout(60000);
+  let dir = "";
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-stack-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A copy of Pulumi.dev.yaml plus an own key pair, the private key stored as given. */
+  function devWithKey(privateKey: unknown): string {
+    const file = path.join(dir, `Pulumi.dev-${Math.random().toString(36).slice(2)}.yaml`);
+    const dev = fs.readFileSync("Pulumi.dev.yaml", "utf8").trimEnd();
+    fs.writeFileSync(file, `${dev}\n  compose-on-ec2:sshPublicKey: ${TEST_SSH_PUBLIC_KEY}\n  compose-on-ec2:sshPrivateKey: ${JSON.stringify(privateKey)}\n`);
+    return file;
+  }
+
+  it("refuses a private key stored in plain text in the stack file, as the real run does", async () => {
+    await assert.rejects(runPlan({ stack: "dev", stackFile: devWithKey(TEST_SSH_PRIVATE_KEY) }), /sshPrivateKey.*plain text/);
+  });
+  it("plans a private key stored secure:, treating its value as a secret", async () => {
+    const plan = await runPlan({ stack: "dev", stackFile: devWithKey({ secure: "v1:AAAAAAAA" }) });
+    assert.deepStrictEqual(plan.violations, []);
+    const keyPair = plan.resources.find((r) => r.type === "aws:ec2/keyPair:KeyPair");
+    assert.strictEqual(keyPair?.inputs.publicKey, TEST_SSH_PUBLIC_KEY);
   });
 });

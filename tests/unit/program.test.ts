@@ -1,9 +1,8 @@
 // index.ts as a whole, under the AWS mock: exports, secrets, parallelism, determinism, fail-fast
-// config, component conventions, tags. Plus the mock's own AWS rules (tests/support/awsMock.ts).
+// config, component conventions, tags.
 import * as assert from "assert";
-import { checkSshPublicKey } from "../../components/config";
-import { AwsMock, MockResource } from "../support/awsMock";
-import { isSecret, runProgram, stackRun } from "../support/program";
+import { AwsMock, MockResource, isSecret, runProgram } from "../../lib/engine";
+import { stackRun } from "../support/fixtures";
 
 const BASE_TAG_KEYS = ["project", "stack", "stage", "managed-by"];
 /** AWS types this program creates that take tags. */
@@ -93,76 +92,5 @@ describe("program (index.ts)", () => {
       return true;
     });
     assert.strictEqual(mock.resources.length, 0);
-  });
-});
-
-describe("awsMock: rejects what AWS rejects", () => {
-  const mock = new AwsMock();
-  const create = (type: string, name: string, inputs: Record<string, unknown>) => mock.newResource({ type, name, inputs, custom: true });
-  let sgId = "";
-  let groupName = "";
-  const rds = (overrides: Record<string, unknown>) =>
-    create("aws:rds/instance:Instance", "db", {
-      engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20, username: "app_admin", password: "Secr3t-pass", skipFinalSnapshot: true,
-      dbSubnetGroupName: groupName, vpcSecurityGroupIds: [sgId], ...overrides,
-    });
-
-  before(async () => {
-    const sg = await create("aws:ec2/securityGroup:SecurityGroup", "web", { description: "test" });
-    sgId = sg.id!;
-    const subnets = (mock.call({ token: "aws:ec2/getSubnets:getSubnets", inputs: { filters: [{ name: "vpc-id", values: [mock.defaultVpcId()] }] } }) as { ids: string[] }).ids;
-    groupName = (await create("aws:rds/subnetGroup:SubnetGroup", "grp", { subnetIds: subnets.slice(0, 2) })).state.name;
-  });
-
-  it("accepts a valid RDS instance and computes address, port and endpoint", async () => {
-    const r = await rds({});
-    assert.match(r.state.address, /^db-[0-9a-f]{7}\.c[0-9a-f]{11}\.us-east-1\.rds\.amazonaws\.com$/);
-    assert.strictEqual(r.state.endpoint, `${r.state.address}:5432`);
-  });
-  const rejected: [string, Record<string, unknown>, RegExp][] = [
-    ["a password containing @", { password: "abc@defgh" }, /except '\/', '"', '@' or space/],
-    ["a password containing a space", { password: "abc defgh" }, /except/],
-    ["a MySQL password longer than 41", { engine: "mysql", password: "a".repeat(42) }, /outside 8\.\.41/],
-    ["a password shorter than 8", { password: "short" }, /outside 8\.\.128/],
-    ["an identifier with --", { identifier: "my--db" }, /identifier "my--db"/],
-    ["an identifier with a trailing -", { identifier: "mydb-" }, /identifier/],
-    ["an uppercase identifier", { identifier: "MyDb" }, /identifier/],
-    ["a reserved username", { engine: "mysql", username: "root" }, /reserved word/],
-    ["a username starting with a digit", { username: "1app" }, /master username/],
-    ["storage below 20 GiB", { allocatedStorage: 10 }, /below 20/],
-    ["no final snapshot name when not skipping it", { skipFinalSnapshot: false }, /final_snapshot_identifier is required/],
-    ["password and manageMasterUserPassword together", { manageMasterUserPassword: true }, /mutually exclusive/],
-    ["an unknown subnet group", { dbSubnetGroupName: "nope" }, /DBSubnetGroupNotFoundFault/],
-  ];
-  for (const [what, overrides, message] of rejected) {
-    it(`rejects an RDS instance with ${what}`, async () => {
-      await assert.rejects(rds(overrides), message);
-    });
-  }
-  it("rejects a DB subnet group inside one AZ", async () => {
-    const m = new AwsMock({ subnets: [{ id: "subnet-00000000000000001", vpcId: "vpc-1", availabilityZone: "us-east-1a", defaultForAz: false }, { id: "subnet-00000000000000002", vpcId: "vpc-1", availabilityZone: "us-east-1a", defaultForAz: false }] });
-    await assert.rejects(m.newResource({ type: "aws:rds/subnetGroup:SubnetGroup", name: "g", inputs: { subnetIds: ["subnet-00000000000000001", "subnet-00000000000000002"] }, custom: true }), /DBSubnetGroupDoesNotCoverEnoughAZs/);
-  });
-  it("rejects an instance without an AMI and an IPv6 range in cidrIpv4", async () => {
-    await assert.rejects(create("aws:ec2/instance:Instance", "i", { instanceType: "t3.small" }), /ami is required/);
-    await assert.rejects(create("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "r", { securityGroupId: sgId, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "::/0" }), /not an IPv4 CIDR/);
-  });
-  it("rejects an unknown SSM parameter path (a typo in the AMI parameter)", () => {
-    assert.throws(() => mock.call({ token: "aws:ssm/getParameter:getParameter", inputs: { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-amd64" } }), /ParameterNotFound/);
-  });
-  it("models random and tls plausibly and deterministically", async () => {
-    const pw = await create("random:index/randomPassword:RandomPassword", "p", { length: 32, overrideSpecial: "-_", minSpecial: 2, minUpper: 1 });
-    assert.strictEqual(pw.state.result.length, 32);
-    assert.match(pw.state.result, /^[A-Za-z0-9_-]+$/);
-    assert.ok((pw.state.result.match(/[-_]/g) ?? []).length >= 2);
-    const again = await new AwsMock().newResource({ type: "random:index/randomPassword:RandomPassword", name: "p", inputs: { length: 32, overrideSpecial: "-_", minSpecial: 2, minUpper: 1 }, custom: true });
-    assert.strictEqual(again.state.result, pw.state.result);
-    const key = await create("tls:index/privateKey:PrivateKey", "k", { algorithm: "ED25519" });
-    assert.strictEqual(checkSshPublicKey(key.state.publicKeyOpenssh.trim()), undefined);
-    assert.match(key.state.privateKeyOpenssh, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
-  });
-  it("returns the inputs of types it does not model", async () => {
-    const r = await create("command:remote:CopyToRemote", "copy", { remotePath: "/tmp/x" });
-    assert.strictEqual(r.state.remotePath, "/tmp/x");
   });
 });

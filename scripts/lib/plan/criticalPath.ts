@@ -5,10 +5,10 @@
 // Creation times are ESTIMATES, each with its basis. No AWS documentation states creation times;
 // where a number comes from provider issues or our own scripts it says so.
 
-import type { PlanResource } from "./capture";
+import type { Registration } from "../../../lib/engine";
 
 /** What the critical path needs to know about a resource (a slice of what capture.ts records). */
-export type GraphNode = Pick<PlanResource, "urn" | "type" | "name" | "custom" | "parent" | "dependencies" | "inputs">;
+export type GraphNode = Pick<Registration, "urn" | "type" | "name" | "custom" | "parent" | "dependencies" | "inputs">;
 
 /** Creation time range in seconds and why we believe it. */
 export interface Duration {

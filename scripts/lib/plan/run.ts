@@ -1,12 +1,10 @@
-// Runs the real program (index.ts) for a stack under the shared AWS mock and turns what the engine
+// Runs the real program (index.ts) for a stack under the engine's AWS mock and turns what the engine
 // saw into a plan: tree, critical path, cost, policy violations. No credentials, no Pulumi CLI.
 import * as fs from "fs";
 import * as path from "path";
-import { AwsMock } from "../../../tests/support/awsMock";
-import { PROJECT, PROJECT_ROOT, readYaml, runProgram } from "../../../tests/support/program";
+import { AwsMock, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, readYaml, runProgram, stackConfigOf } from "../../../lib/engine";
 import { PolicyResource, Violation, checkAll, defaultTagsOf } from "../../../policy/rules";
 import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
-import { PlanResource, RegistrationCapture } from "./capture";
 import { CostEstimate, estimateCost } from "./cost";
 import { CriticalPath, criticalPath } from "./criticalPath";
 import { renderTree } from "./tree";
@@ -16,7 +14,7 @@ export interface PlanResult {
   region: string;
   /** True when the stack has no Pulumi.<stack>.yaml: dev settings + sandbox overrides. */
   sandbox: boolean;
-  resources: PlanResource[];
+  resources: Registration[];
   policyResources: PolicyResource[];
   violations: Violation[];
   criticalPath: CriticalPath;
@@ -28,42 +26,16 @@ export interface PlanResult {
 /** Shorter "secret" strings (ports, user names, "true") are no evidence of a leak on a command line. */
 const MIN_SECRET_LENGTH = 12;
 
-/** Placeholder for a `secure:` config value (the plan cannot decrypt; it needs no real secret). */
-export function securePlaceholder(key: string): string {
-  if (key.endsWith(":sshPrivateKey")) {
-    return "-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder-for-offline-plan\n-----END OPENSSH PRIVATE KEY-----\n";
-  }
-  return `placeholder-secret-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
-}
-
-/** The CLI's form of a config value: strings as they are, structures as JSON. */
-const asConfigString = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
-
-/** Config of a Pulumi.<stack>.yaml document as the CLI passes it, secure values replaced by placeholders. */
-export function stackConfigOf(doc: { config?: Record<string, unknown> } | undefined): { config: Record<string, string>; secureKeys: string[] } {
-  const config: Record<string, string> = {};
-  const secureKeys: string[] = [];
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
-    if (value !== null && typeof value === "object" && "secure" in value) {
-      config[key] = securePlaceholder(key);
-      secureKeys.push(key);
-    } else {
-      config[key] = asConfigString(value);
-    }
-  }
-  return { config, secureKeys };
-}
-
 /**
  * The config the plan runs a stack with: Pulumi.<stack>.yaml, or for a NAME without a file the
  * sandbox `npm run sandbox` would create (dev's settings + the sandbox overrides of
  * scripts/lib/sandbox/rules.ts).
  */
-export function planConfig(stack: string): { config: Record<string, string>; secureKeys: string[]; sandbox: boolean } {
+export function planConfig(stack: string, stackFile = `Pulumi.${stack}.yaml`): StackConfigValues & { sandbox: boolean } {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) throw new Error(`invalid stack name "${stack}" (letters, digits, _ . -)`);
-  const read = (file: string) => (fs.existsSync(path.join(PROJECT_ROOT, file)) ? readYaml(file) : undefined) as
+  const read = (file: string) => (fs.existsSync(path.resolve(PROJECT_ROOT, file)) ? readYaml(file) : undefined) as
     { config?: Record<string, unknown> } | undefined;
-  const own = read(`Pulumi.${stack}.yaml`);
+  const own = read(stackFile);
   if (own) return { ...stackConfigOf(own), sandbox: false };
   const dev = read("Pulumi.dev.yaml")?.config ?? { "aws:region": "us-east-1" };
   const { config } = sandboxConfig(dev, {
@@ -73,7 +45,7 @@ export function planConfig(stack: string): { config: Record<string, string>; sec
 }
 
 /** The plan's resources as the policy rules see them (inputs, protect, dependencies, secrets). */
-export function toPolicyResources(resources: PlanResource[]): PolicyResource[] {
+export function toPolicyResources(resources: Registration[]): PolicyResource[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   // A secret Output marks its whole property secret (e.g. a command's `connection` because of its
   // private key): values that also appear in the clear elsewhere (host, user) are not secrets.
@@ -87,20 +59,18 @@ export function toPolicyResources(resources: PlanResource[]): PolicyResource[] {
   }));
 }
 
-/** Runs the program for `stack` and builds the plan. Rejects with the program's/config's error. */
-export async function runPlan(opts: { stack: string }): Promise<PlanResult> {
+/**
+ * Runs the program for `stack` and builds the plan. Rejects with the program's/config's error. The
+ * program gets the config exactly as the CLI would hand it: a value is secret only where the stack
+ * file stores it `secure:`. `stackFile` (default Pulumi.<stack>.yaml) is relative to the project root.
+ */
+export async function runPlan(opts: { stack: string; stackFile?: string }): Promise<PlanResult> {
   const { stack } = opts;
-  const { config, secureKeys, sandbox } = planConfig(stack);
+  const { config, secureKeys, sandbox } = planConfig(stack, opts.stackFile);
   const region = config["aws:region"] ?? "us-east-1";
-
-  const capture = new RegistrationCapture();
-  let outputs: Record<string, unknown>;
-  try {
-    ({ outputs } = await runProgram({ stack, config, replaceConfig: true, mock: new AwsMock({ region }) }));
-  } finally {
-    capture.stop();
-  }
-  const resources = capture.resources;
+  const secrets = Object.fromEntries(secureKeys.map((k) => [k, config[k]]));
+  const plain = Object.fromEntries(Object.entries(config).filter(([k]) => !secureKeys.includes(k)));
+  const { outputs, registrations: resources } = await runProgram({ stack, config: plain, secrets, replaceConfig: true, mock: new AwsMock({ region }) });
   // The values behind `secure:` config are secrets too, whether or not the program marks them.
   const configSecrets: PolicyResource = {
     type: "pulumi:config:Secure", name: "config", props: {}, protect: false, secretValues: secureKeys.map((k) => config[k]),

@@ -1,0 +1,62 @@
+// Shared runs and values of the unit tests: the program once per stack and per variant, on the
+// engine (lib/engine), so test files share one run instead of paying for their own.
+import { AwsMock, RunOptions, RunResult, cachedRun } from "../../lib/engine";
+
+/** A test OpenSSH public key (a well-formed ED25519 line; no real key behind it). */
+export const TEST_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVkMjU1MTktdGVzdC1rZXktbm90LWEtcmVhbC1vbmUh test@ci";
+export const TEST_SSH_PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+export const TEST_VPC_ID = "vpc-0a1b2c3d4e5f60718";
+export const TEST_SUBNETS = [
+  { id: "subnet-0aaaaaaaaaaaaaaa1", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1a", defaultForAz: false },
+  { id: "subnet-0bbbbbbbbbbbbbbb2", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1b", defaultForAz: false },
+  { id: "subnet-0ccccccccccccccc3", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1b", defaultForAz: false },
+];
+
+/**
+ * The program run once per stack per test process: dev and prod from their stack files. The dev run
+ * holds the EC2 instance and the RDS instance until both are registered (a parallelism probe that
+ * costs nothing when they are independent).
+ */
+export function stackRun(stack: "dev" | "prod"): Promise<RunResult> {
+  return cachedRun(stack, () => {
+    const mock = new AwsMock();
+    if (stack === "dev") mock.gate = { types: ["aws:ec2/instance:Instance", "aws:rds/instance:Instance"], timeoutMs: 3000 };
+    return { stack, mock };
+  });
+}
+
+/**
+ * Two runs with the other branches: A = MySQL, Ubuntu on Graviton, a given VPC/subnets and key pair
+ * (the private key set with --secret, as the program demands); B = a sandbox with MariaDB, an
+ * RDS-managed password (Secrets Manager) and a pinned AMI.
+ */
+export function variantRun(variant: "A" | "B"): Promise<RunResult> {
+  return cachedRun(`variant-${variant}`, (): RunOptions =>
+    variant === "A"
+      ? {
+          stack: "dev",
+          mock: new AwsMock({ subnets: TEST_SUBNETS }),
+          config: {
+            dbEngine: "mysql",
+            dbEngineVersion: "8.0",
+            hostOs: "ubuntu",
+            instanceType: "t4g.small",
+            vpcId: TEST_VPC_ID,
+            subnetIds: JSON.stringify(TEST_SUBNETS.map((s) => s.id)),
+            sshCidrs: '["198.51.100.7/32","2001:db8:1::/48"]',
+            sshPublicKey: TEST_SSH_PUBLIC_KEY,
+          },
+          secrets: { sshPrivateKey: TEST_SSH_PRIVATE_KEY },
+        }
+      : {
+          stack: "pr-7",
+          config: {
+            dbEngine: "mariadb",
+            dbPasswordMode: "secretsmanager",
+            amiId: "ami-0123456789abcdef0",
+            sandboxOwner: "octocat",
+            sandboxExpiresAt: "2026-12-01T18:00:00Z",
+          },
+        },
+  );
+}
