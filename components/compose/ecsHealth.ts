@@ -36,10 +36,11 @@ export function ecsHealthCheck(raw: unknown, env: Env, refuse: Refuse, note: Not
     if (s === undefined) refuse(`healthcheck ${key} "${String(raw[key])}" is not a duration`, "write it like 5s or 1m30s", key);
     return s === undefined ? undefined : Math.ceil(s);
   };
-  const clamp = (name: keyof typeof ECS_HEALTH_LIMITS, value: number, label: string): number => {
+  const clamp = (name: keyof typeof ECS_HEALTH_LIMITS, value: number, key: string): number => {
     const { min, max } = ECS_HEALTH_LIMITS[name];
     const out = Math.min(max, Math.max(min, value));
-    if (out !== value) note(`healthcheck ${label} ${value} is outside ECS's ${min}–${max}; ${out} is used`);
+    const unit = name === "retries" ? "" : " s";
+    if (out !== value) note(`healthcheck ${key} ${String(raw[key])} is outside ECS's ${min}–${max}${unit}; ${out}${unit} is used`);
     return out;
   };
   const interval = seconds("interval", COMPOSE_HEALTH_DEFAULTS.interval);

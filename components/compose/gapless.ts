@@ -32,6 +32,7 @@
 //     in order, so the stack's values win), `.env` when web names none
 //   - no `restart:` policy on web or the proxy (works; a note says a host reboot leaves it stopped)
 
+import * as path from "path";
 import { editDistance, Env, firstPort, interpolate, readDependsOn, readEnvFiles, readPorts, shellWords } from "./fields";
 import { ComposeModel, ComposeService, findService, isMapping, lineAt, problem, SETTING_PREFIX } from "./model";
 
@@ -216,13 +217,14 @@ function readWebEnvFiles(model: ComposeModel, web: ComposeService, notes: string
   const entries = readEnvFiles(web.spec.env_file);
   for (const e of entries) {
     const line = lineAt(model, ["services", web.name, "env_file", ...(Array.isArray(web.spec.env_file) ? [e.index] : [])]);
-    if (e.path.startsWith("/") || e.path.split("/").includes("..")) {
+    if (path.posix.isAbsolute(e.path) || path.posix.normalize(e.path).startsWith("../")) {
       const base = e.path.split("/").pop() || ".env";
-      refusals.push(problem(model.file, line, web.name, `\`env_file: ${e.path}\` is outside the app directory, where the deployment writes the environment`, `change line ${line} to \`${base}\` (a path inside the app directory, relative to the compose file)`));
+      const edit = Array.isArray(web.spec.env_file) ? `- ${base}` : `env_file: ${base}`;
+      refusals.push(problem(model.file, line, web.name, `\`env_file: ${e.path}\` is outside the app directory, where the deployment writes the environment`, `change line ${line} to \`${edit}\` (a path inside the app directory, relative to the compose file)`));
     }
     if (!e.required) notes.push(`env_file ${e.path} (line ${line}) uses the long syntax (\`required: false\`), which needs compose v2.24 or later`);
   }
-  const envFiles = entries.map((e) => e.path);
+  const envFiles = entries.map((e) => path.posix.normalize(e.path));
   if (envFiles.length === 0) {
     notes.push(`${web.name} names no \`env_file:\`: the stack's environment is written to .env, which compose reads only for \${VAR} references; add \`env_file: .env\` to pass every setting to ${web.name}`);
     return { envFiles, envFileToWrite: ".env" };
