@@ -85,6 +85,9 @@ export function analyseForGaplessSwitch(model: ComposeModel, opts: GaplessOption
     return { file: model.file, services, web: opts.webService, health: "deploy probe", envFiles: [], envFileToWrite: ".env", webPort: opts.webPort ?? DEFAULT_WEB_PORT, notes, refusals };
   }
   refusals.push(...webRefusals(model, web, env));
+  for (const port of readPorts(web.spec.ports, env).filter((p) => p.published === undefined)) {
+    notes.push(`${web.name} publishes container port ${port.target} without a host port (line ${lineAt(model, ["services", web.name, "ports", port.index])}): docker gives each container its own free host port, so it stays`);
+  }
   const proxy = findProxy(model, web, opts, env, notes, refusals);
   if (proxy !== undefined) refusals.push(...reachRefusals(model, web, proxy));
   const health = healthSource(model, web, notes);
