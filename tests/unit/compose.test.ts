@@ -115,6 +115,11 @@ const GAPLESS_CASES: Record<string, GaplessCase> = {
     file: "web-redis-nginx-worker.yml",
     accepted: { proxy: "nginx", health: "compose healthcheck", envFiles: [".env.prod"], envFileToWrite: ".env.prod", webPort: 8000, note: "web port 8000, from gunicorn's bind (line 13)" },
   },
+  "shared settings through an extension field and merge keys": {
+    file: "anchors.yml",
+    opts: { webService: "django" },
+    refused: [{ message: 'anchors.yml:15: service "django": `container_name: django` fixes the container\'s name, so the second django container a switch starts cannot be created. Fix: delete line 15 `container_name: django`.', lineShows: "container_name: django" }],
+  },
   "an env file outside the app directory": {
     file: "host-only.yml",
     refused: [{ message: 'host-only.yml:15: service "web": `env_file: ../shared/.env` is outside the app directory, where the deployment writes the environment. Fix: change line 15 to `env_file: .env` (a path inside the app directory, relative to the compose file).', lineShows: "env_file: ../shared/.env" }],
@@ -221,6 +226,7 @@ describe("compose file: translation to ECS on Fargate", () => {
     assert.deepStrictEqual(by.web.definition.environment, [{ name: "DJANGO_SETTINGS_MODULE", value: "shop.settings.prod" }, { name: "WEB_CONCURRENCY", value: "3" }]);
     assert.deepStrictEqual(by.web.secretVariables, [{ name: "DATABASE_URL", variable: "DATABASE_URL" }]);
     assert.deepStrictEqual([by.worker.definition.environment, by.worker.secretVariables], [[{ name: "C_FORCE_ROOT", value: "1" }], [{ name: "SENTRY_DSN", variable: "SENTRY_DSN" }]]);
+    assert.deepStrictEqual(by.worker.dependencies.map((d) => [d.service, d.condition]), [["redis", "START"]]);
     assert.deepStrictEqual([by.worker.definition.linuxParameters, by.worker.task], [{ initProcessEnabled: true }, { cpu: 256, memory: 1024 }]);
     assert.deepStrictEqual([by.redis.definition.portMappings, by.redis.volumes], [[{ containerPort: 6379, protocol: "tcp" }], ["redis-data"]]);
     assert.strictEqual(by.nginx.loadBalancerPort, 80);
