@@ -53,6 +53,13 @@ export interface EcsContainerDefinition {
   linuxParameters?: { initProcessEnabled: boolean };
 }
 
+/** Environment entry `name` takes the value of the stack's variable `variable` (else `fallback`, when compose gives one). */
+export interface SecretVariable {
+  name: string;
+  variable: string;
+  fallback?: string;
+}
+
 export interface EcsContainer {
   service: string;
   /** "one-shot": another service waits for it to complete (a migration job), so it is not essential. */
@@ -63,8 +70,8 @@ export interface EcsContainer {
   dependencies: { service: string; condition: EcsCondition; line: number }[];
   /** env_file names (relative to the compose file): the caller turns their entries into task `secrets`. */
   envFiles: string[];
-  /** Environment entries whose value the caller must supply as a secret: `name` from variable `variable`. */
-  secretVariables: { name: string; variable: string }[];
+  /** Environment entries whose value the caller supplies as a secret from the stack's environment. */
+  secretVariables: SecretVariable[];
   /** Task volumes this container mounts (named and anonymous volumes, emptied when the task stops). */
   volumes: string[];
   /** The proxy's container port that receives the load balancer's traffic. */
@@ -108,6 +115,9 @@ export function composeToEcs(model: ComposeModel, opts: EcsOptions = {}): EcsTra
     const at = (...path: (string | number)[]) => lineAt(model, ["services", service.name, ...path]);
     const ctx: Ctx = { model, service, opts, env: opts.env ?? {}, notes, errors, at, refuse: (path, what, fix) => errors.push(problem(model.file, at(...path), service.name, what, fix)) };
     containers.push(translateService(ctx, oneShots.has(service.name)));
+  }
+  if (opts.proxyService !== undefined && model.services.some((s) => s.name === opts.proxyService) && model.services.length > 1) {
+    notes.push(`${opts.proxyService} reaches the other services by name under compose (e.g. web:8000); in a Fargate task, containers of the same task share localhost and other tasks need service discovery, so point its upstream at 127.0.0.1:<port> when it shares web's task`);
   }
   return { file: model.file, containers, notes, errors };
 }
@@ -201,8 +211,13 @@ function readCommand(ctx: Ctx, key: "command" | "entrypoint"): string[] | undefi
   return words;
 }
 
-/** environment (list or map): values from the file, or secrets for `${VAR}` the caller supplies. */
-function readEnvironment(ctx: Ctx): { plain: { name: string; value: string }[]; secret: { name: string; variable: string }[] } {
+/**
+ * environment (list or map). A value whose variables opts.env sets is written as is. A value that is
+ * one `${VAR}` the stack does not pass in opts.env (or `VAR` with no value) becomes a secret the
+ * caller supplies from the stack's environment (`fallback`: its compose default, if any). Text mixed
+ * with such variables takes their defaults (with a note), and is refused when one has none.
+ */
+function readEnvironment(ctx: Ctx): { plain: { name: string; value: string }[]; secret: SecretVariable[] } {
   const raw = ctx.service.spec.environment;
   const entries: [string, string | undefined, number][] = isMapping(raw)
     ? Object.entries(raw).map(([k, v]) => [k, v === null || v === undefined ? undefined : String(v), ctx.at("environment", k)])
@@ -212,23 +227,26 @@ function readEnvironment(ctx: Ctx): { plain: { name: string; value: string }[]; 
         return eq < 0 ? [text, undefined, ctx.at("environment", i)] : [text.slice(0, eq), text.slice(eq + 1), ctx.at("environment", i)];
       });
   const plain: { name: string; value: string }[] = [];
-  const secret: { name: string; variable: string }[] = [];
+  const secret: SecretVariable[] = [];
   for (const [name, value, line] of entries) {
     if (value === undefined) {
       secret.push({ name, variable: name });
       continue;
     }
     const unknown = referencedVariables(value).filter((v) => ctx.env[v] === undefined);
-    const whole = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)(:?\?[^}]*)?\}?$/.exec(value);
-    if (unknown.length === 0 || hasDefaults(value)) plain.push({ name, value: interpolate(value, ctx.env) });
-    else if (whole && unknown.includes(whole[1])) secret.push({ name, variable: whole[1] });
-    else ctx.errors.push(problem(ctx.model.file, line, ctx.service.name, `environment ${name} mixes text with \${${unknown.join("}, ${")}}, which only the deploying shell knows`, `put the whole ${name}=… line in the env file (its entries become ECS secrets) and delete line ${line}`));
+    const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}$|^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
+    if (unknown.length === 0) {
+      plain.push({ name, value: interpolate(value, ctx.env) });
+    } else if (whole) {
+      secret.push({ name, variable: whole[1] ?? whole[5], ...(whole[3] === "-" ? { fallback: whole[4] } : {}) });
+    } else if (unknown.every((v) => new RegExp(`\\$\\{${v}:?-`).test(value))) {
+      plain.push({ name, value: interpolate(value, ctx.env) });
+      ctx.notes.push(`${ctx.service.name}: environment ${name} (line ${line}) takes the compose default of \${${unknown.join("}, ${")}}, which the stack does not set`);
+    } else {
+      ctx.errors.push(problem(ctx.model.file, line, ctx.service.name, `environment ${name} mixes text with \${${unknown.join("}, ${")}}, which only the deploying shell knows`, `put the whole ${name}=… line in the env file (its entries become ECS secrets) and delete line ${line}`));
+    }
   }
   return { plain, secret };
-}
-
-function hasDefaults(value: string): boolean {
-  return referencedVariables(value).every((v) => new RegExp(`\\$\\{${v}:?[-+]`).test(value));
 }
 
 function readPortMappings(ctx: Ctx): { mappings: EcsContainerDefinition["portMappings"]; loadBalancerPort?: number } {

@@ -223,8 +223,16 @@ describe("compose file: translation to ECS on Fargate", () => {
     assert.strictEqual(by.web.definition.stopTimeout, 120);
     assert.deepStrictEqual([by.web.definition.cpu, by.web.definition.memory, by.web.definition.memoryReservation, by.web.task], [768, 1536, 512, { cpu: 1024, memory: 2048 }]);
     assert.strictEqual(by.web.replicas, 2);
-    assert.deepStrictEqual(by.web.definition.environment, [{ name: "DJANGO_SETTINGS_MODULE", value: "shop.settings.prod" }, { name: "WEB_CONCURRENCY", value: "3" }]);
-    assert.deepStrictEqual(by.web.secretVariables, [{ name: "DATABASE_URL", variable: "DATABASE_URL" }]);
+    assert.deepStrictEqual(by.web.definition.environment, [
+      { name: "DJANGO_SETTINGS_MODULE", value: "shop.settings.prod" },
+      { name: "WEB_CONCURRENCY", value: "3" },
+      { name: "ALLOWED_HOSTS", value: "localhost,127.0.0.1" },
+    ]);
+    assert.ok(t.notes.includes("web: environment ALLOWED_HOSTS (line 22) takes the compose default of ${DOMAIN}, which the stack does not set"), JSON.stringify(t.notes));
+    assert.deepStrictEqual(by.web.secretVariables, [
+      { name: "DATABASE_URL", variable: "DATABASE_URL" },
+      { name: "SECRET_KEY", variable: "DJANGO_SECRET_KEY", fallback: "insecure-dev-key" },
+    ]);
     assert.deepStrictEqual([by.worker.definition.environment, by.worker.secretVariables], [[{ name: "C_FORCE_ROOT", value: "1" }], [{ name: "SENTRY_DSN", variable: "SENTRY_DSN" }]]);
     assert.deepStrictEqual(by.worker.dependencies.map((d) => [d.service, d.condition]), [["redis", "START"]]);
     assert.deepStrictEqual([by.worker.definition.linuxParameters, by.worker.task], [{ initProcessEnabled: true }, { cpu: 256, memory: 1024 }]);
