@@ -1,0 +1,15 @@
+// The compose file, read once and judged before any resource exists: parsing with line numbers
+// (compose/model), what the EC2 hosting's gapless switch needs (compose/gapless), and the
+// translation to ECS on Fargate (compose/ecs). All pure except readComposeFile.
+
+export { ComposeError, SETTING_PREFIX, lineAt, findService, parseCompose, readComposeFile } from "./compose/model";
+export type { ComposeModel, ComposeService, ComposePath } from "./compose/model";
+export { interpolate, durationSeconds, sizeMiB, shellWords } from "./compose/fields";
+export type { Env } from "./compose/fields";
+export { analyseForGaplessSwitch, describeFindings, DEFAULT_WEB_PORT } from "./compose/gapless";
+export type { GaplessFindings, GaplessOptions, HealthSource } from "./compose/gapless";
+export { composeToEcs, fargateTask, isRegistryImage } from "./compose/ecs";
+export type { EcsCondition, EcsContainer, EcsContainerDefinition, EcsOptions, EcsTranslation } from "./compose/ecs";
+export type { EcsHealthCheck } from "./compose/ecsHealth";
+export { FARGATE_SIZES, fargateSize } from "./compose/fargate";
+export type { FargateSize } from "./compose/fargate";
