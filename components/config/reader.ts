@@ -83,10 +83,10 @@ export class Reader {
       this.bad(key, v, "must be a string", `pulumi config set ${key} '<text>'`);
       return this.fallback<string>(key);
     }
-    if (hasControlCharacter(v) && !SPECS[key].secret) {
-      this.bad(key, v, "contains a control character (tab, line break, escape, NUL, …)", "retype it as plain text on one line");
-    }
-    return SPECS[key].secret ? v : v.trim();
+    if (SPECS[key].secret) return v;
+    // Surrounding whitespace (a pasted trailing newline) is trimmed; control characters inside are refused.
+    if (hasControlCharacter(v.trim())) this.bad(key, v, "contains a control character (tab, line break, escape, NUL, …)", "retype it as plain text on one line");
+    return v.trim();
   }
 
   /** A string setting that always has a default. */
@@ -146,7 +146,7 @@ export class Reader {
       return this.fallback<string[]>(key);
     }
     for (const item of v as string[]) {
-      if (hasControlCharacter(item)) this.bad(key, item, "contains a control character", "retype it as plain text");
+      if (hasControlCharacter(item.trim())) this.bad(key, item, "contains a control character", "retype it as plain text");
     }
     return (v as string[]).map((x) => x.trim());
   }

@@ -2,6 +2,7 @@
 import * as assert from "assert";
 import { amiArchitectureProblem, ConfigError, parseConfig, ParseContext, StackConfig } from "../../components/config";
 import { deploymentEnv, renderEnvFile } from "../../components/deployment";
+import { problemsOfParse } from "./configProblems";
 
 const COMPOSE = "services:\n  web:\n    build: .\n  nginx:\n    build: ./nginx\n";
 const PROD_SSH = { sshCidrs: ["203.0.113.0/24"] };
@@ -14,13 +15,7 @@ const parse = (raw: Record<string, unknown>, stack = "dev", compose = COMPOSE): 
 
 /** The problems of a refused config; fails when it is accepted. */
 function problemsOf(raw: Record<string, unknown>, stack = "dev", compose = COMPOSE): string[] {
-  try {
-    parse(raw, stack, compose);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-    return e.problems;
-  }
-  assert.fail(`expected ${JSON.stringify(raw)} (stack ${stack}) to be refused`);
+  return problemsOfParse(() => parse(raw, stack, compose), `${JSON.stringify(raw)} (stack ${stack})`);
 }
 
 /** Asserts one problem names the key, holds the text and a fix. */
@@ -96,6 +91,7 @@ describe("config refuses tags AWS would refuse", () => {
   });
   it("refuses control characters in free-text settings such as the sandbox owner", () => {
     for (const owner of ["octo\tcat", "octo\ncat", "octo\u001b[31mcat"]) refuses({ sandboxOwner: owner }, "sandboxOwner", "control character", "pr-7");
+    assert.strictEqual(parse({ sandboxOwner: "octocat\n" }, "pr-7").tags.owner, "octocat", "a pasted trailing newline is only trimmed");
   });
 });
 

@@ -5,6 +5,7 @@ import * as path from "path";
 import { CONFIG_SCHEMA, ConfigError, checkCidr, parseConfig, ParseContext, schemaDefault, StackConfig, suggest } from "../../components/config";
 import { renderPulumiYaml, renderSettingsDoc } from "../../components/config/generate";
 import { readYaml, stackFileConfig } from "../support/program";
+import { problemsOfParse } from "./configProblems";
 
 const files = new Set(["app", "app/docker-compose.prod.yml"]);
 const ctx = (stack = "dev", region: string | null = "us-east-1"): ParseContext => ({
@@ -20,13 +21,7 @@ const PRIV = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n---
 
 /** Parses and returns the problems; fails the test when parsing succeeds. */
 function problemsOf(raw: Record<string, unknown>, stack = "dev", region: string | null = "us-east-1"): string[] {
-  try {
-    parse(raw, stack, region);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-    return e.problems;
-  }
-  assert.fail(`expected ${JSON.stringify(raw)} (stack ${stack}) to be rejected`);
+  return problemsOfParse(() => parse(raw, stack, region), `${JSON.stringify(raw)} (stack ${stack})`);
 }
 
 describe("config: parseConfig", () => {
