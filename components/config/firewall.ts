@@ -15,10 +15,13 @@ function cidrs(r: Reader, key: string): { list: string[]; versions: (4 | 6)[] } 
   const list = r.list(key) ?? [];
   const versions: (4 | 6)[] = [];
   const seen = new Map<string, string>();
+  const listed = list.filter((c) => checkCidr(c).ok);
   for (const c of list) {
     const check = checkCidr(c);
     if (!check.ok) {
-      r.bad(key, c, `is not a valid CIDR: ${check.reason}`, check.canonical ? `use ${check.canonical}` : "write it as address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32");
+      const same = check.canonical === undefined ? undefined : listed.find((other) => other === check.canonical);
+      const fix = same ? `remove it: it means ${same}, which is already listed` : check.canonical ? `use ${check.canonical}` : "write it as address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32";
+      r.bad(key, c, `is not a valid CIDR: ${check.reason}`, fix);
       continue;
     }
     versions.push(check.version);

@@ -124,6 +124,7 @@ describe("config refuses CIDRs AWS would refuse", () => {
     refuses({ sshCidrs: ["10.0.0.0/24", "10.0.0.0/24"] }, "sshCidrs", "listed twice");
     refuses({ httpCidrs: ["2001:db8::/32", "2001:DB8:0::/32"] }, "httpCidrs", "same network as 2001:db8::/32");
     refuses({ httpCidrs: ["::/0", "0:0::/0"] }, "httpCidrs", "same network");
+    refuses({ sshCidrs: ["10.0.0.1/24", "10.0.0.0/24"] }, "10.0.0.1/24", "it means 10.0.0.0/24, which is already listed");
     assert.doesNotThrow(() => parse({ httpCidrs: ["10.0.0.0/24", "10.0.0.0/25"], sshCidrs: ["10.0.0.0/24"] }));
   });
   it("refuses more rules than a security group's 60 per address family", () => {
