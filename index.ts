@@ -19,7 +19,6 @@ const firewall = new Firewall("fw", {
   vpcId: network.vpcId,
   settings: config.firewall,
   dbPort: config.database.port,
-  stage: config.stage,
   tags: config.tags,
 });
 

@@ -1,16 +1,16 @@
 // The RDS database, kept outside compose: private, encrypted, in the DB subnet group and DB security
-// group, with a generated master password (or an RDS-managed Secrets Manager secret) and a stage
+// group, with a generated master password (it reaches the app inside DATABASE_URL) and a stage
 // policy: prod is protected (Pulumi protect, deletionProtection, a uniquely named final snapshot);
 // dev and sandboxes are disposable so `pulumi destroy` leaves nothing behind.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { DatabaseSettings, DbEngine } from "./config";
+import { DatabaseSettings, DbEngine, resourceName } from "./config";
 
 export interface DatabaseArgs {
   /** Engine, size, credentials and protection choices from the stack config. */
   settings: DatabaseSettings;
-  /** RDS instance identifier, already valid (see dbIdentifier). */
+  /** RDS instance identifier, already valid (stackResourceName in config). */
   identifier: string;
   /** DB subnet group (≥ 2 AZs). */
   subnetGroupName: pulumi.Input<string>;
@@ -32,16 +32,9 @@ export function passwordLength(engine: DbEngine): number {
   return engine === "postgres" ? 40 : 32;
 }
 
-/** A valid RDS identifier from free text: lowercase, letters/digits/hyphens, starts with a letter, no "--", no trailing "-", ≤ 63. */
+/** A valid RDS identifier from free text (the one naming rule of config: long names end in a hash). */
 export function dbIdentifier(...parts: string[]): string {
-  let id = parts
-    .join("-")
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/-{2,}/g, "-")
-    .replace(/^[^a-z]+/, "");
-  if (!id) id = "db";
-  return id.slice(0, 63).replace(/-+$/, "");
+  return resourceName(...parts);
 }
 
 /** URL scheme of DATABASE_URL per engine. */
@@ -49,10 +42,9 @@ export function urlScheme(engine: DbEngine): string {
   return engine === "postgres" ? "postgres" : "mysql";
 }
 
-/** DATABASE_URL; without a password when RDS manages it in Secrets Manager. */
-export function databaseUrl(engine: DbEngine, user: string, password: string | undefined, address: string, port: number, dbName: string): string {
-  const credentials = password === undefined ? encodeURIComponent(user) : `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
-  return `${urlScheme(engine)}://${credentials}@${address}:${port}/${dbName}`;
+/** DATABASE_URL with the credentials URL-encoded. */
+export function databaseUrl(engine: DbEngine, user: string, password: string, address: string, port: number, dbName: string): string {
+  return `${urlScheme(engine)}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${address}:${port}/${dbName}`;
 }
 
 export class Database extends pulumi.ComponentResource {
@@ -62,26 +54,21 @@ export class Database extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   readonly dbName: string;
   readonly username: string;
-  /** Master password (secret); undefined when dbPasswordMode=secretsmanager. */
-  readonly password: pulumi.Output<string | undefined>;
-  /** DATABASE_URL (secret); carries no password when dbPasswordMode=secretsmanager. */
+  /** Master password (secret). */
+  readonly password: pulumi.Output<string>;
+  /** DATABASE_URL (secret). */
   readonly url: pulumi.Output<string>;
-  /** ARN of the RDS-managed master secret (secretsmanager mode only). */
-  readonly masterSecretArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:database:Database", name, {}, opts);
     const s = args.settings;
     const protect = s.protectData;
 
-    let password: pulumi.Output<string> | undefined;
-    if (s.passwordMode === "random") {
-      password = new random.RandomPassword(
-        `${name}-password`,
-        { length: passwordLength(s.engine), special: true, overrideSpecial: PASSWORD_SPECIALS, minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1 },
-        { parent: this },
-      ).result;
-    }
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      { length: passwordLength(s.engine), special: true, overrideSpecial: PASSWORD_SPECIALS, minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1 },
+      { parent: this },
+    ).result;
 
     // Final snapshot name: random but stable. RandomId keeps its value in state, so updates never
     // change it; it is created anew (new name) with each new DB, because its keepers are exactly the
@@ -110,7 +97,6 @@ export class Database extends pulumi.ComponentResource {
         dbName: s.dbName,
         username: s.username,
         password,
-        manageMasterUserPassword: s.passwordMode === "secretsmanager" ? true : undefined,
         port: s.port,
         dbSubnetGroupName: args.subnetGroupName,
         vpcSecurityGroupIds: [args.securityGroupId],
@@ -135,11 +121,10 @@ export class Database extends pulumi.ComponentResource {
     this.endpoint = db.endpoint;
     this.dbName = s.dbName;
     this.username = s.username;
-    this.password = password ? pulumi.secret(password) : pulumi.secret(pulumi.output(undefined as string | undefined));
+    this.password = pulumi.secret(password);
     this.url = pulumi.secret(
       pulumi.all([db.address, db.port, password]).apply(([address, port, pw]) => databaseUrl(s.engine, s.username, pw, address, port, s.dbName)),
     );
-    this.masterSecretArn = db.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn);
 
     this.registerOutputs({
       address: this.address,
@@ -149,7 +134,6 @@ export class Database extends pulumi.ComponentResource {
       username: this.username,
       password: this.password,
       url: this.url,
-      masterSecretArn: this.masterSecretArn,
     });
   }
 }

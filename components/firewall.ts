@@ -1,9 +1,12 @@
 // Who may reach what: a web security group (HTTP/HTTPS from httpCidrs, SSH only from sshCidrs) and a DB
 // security group whose only ingress is the DB port from the web group. Rules are separate
 // aws.vpc.SecurityGroup{Ingress,Egress}Rule resources (one CIDR each), as the provider recommends.
+// The CIDRs arrive judged by config (valid, each network once, within the quota, never the world for
+// SSH in prod); this file only turns them into rules.
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { checkCidr, FirewallSettings, isWorld, Stage } from "./config";
+import { FirewallSettings } from "./config";
 
 export interface FirewallArgs {
   /** VPC the groups belong to. */
@@ -12,8 +15,6 @@ export interface FirewallArgs {
   settings: FirewallSettings;
   /** Port the database listens on (5432 / 3306). */
   dbPort: number;
-  /** Stage; prod never lets SSH in from the world. */
-  stage: Stage;
   /** Tags for every taggable child. */
   tags: Record<string, string>;
 }
@@ -35,21 +36,19 @@ export function cidrSlug(cidr: string): string {
   return v6 ? `v6-${slug}` : slug;
 }
 
-/** The web group's CIDR rules: 80 and 443 from httpCidrs, 22 from sshCidrs, IPv4 and IPv6 kept apart. */
-export function webIngressRules(settings: FirewallSettings, stage: Stage): CidrRule[] {
-  if (stage === "prod") {
-    const world = settings.sshCidrs.filter(isWorld);
-    if (world.length > 0) throw new Error(`Refusing SSH from ${world.join(", ")} in prod. Fix: set compose-on-ec2:sshCidrs to your office/CI CIDRs.`);
-  }
+/**
+ * The web group's CIDR rules: 80 and 443 from httpCidrs, 22 from sshCidrs, IPv4 and IPv6 kept apart.
+ * Two different networks can share a slug ("1::2/128" and "1:2::/128"); those keys end in a hash of the
+ * CIDR, so every rule has its own resource name while the usual names stay short and readable.
+ */
+export function webIngressRules(settings: FirewallSettings): CidrRule[] {
   const rules: CidrRule[] = [];
   const add = (port: number, what: string, cidr: string) => {
-    const r = checkCidr(cidr);
-    if (!r.ok) throw new Error(`Invalid CIDR ${cidr}: ${r.reason}`);
     rules.push({
       key: `${what}-${cidrSlug(cidr)}`,
       port,
       description: `${what} from ${cidr}`,
-      ...(r.version === 4 ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
+      ...(cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr }),
     });
   };
   for (const cidr of settings.httpCidrs) {
@@ -57,7 +56,13 @@ export function webIngressRules(settings: FirewallSettings, stage: Stage): CidrR
     add(443, "https", cidr);
   }
   for (const cidr of settings.sshCidrs) add(22, "ssh", cidr);
-  return rules;
+  const count = new Map<string, number>();
+  for (const rule of rules) count.set(rule.key, (count.get(rule.key) ?? 0) + 1);
+  return rules.map((rule) => {
+    if (count.get(rule.key) === 1) return rule;
+    const cidr = rule.cidrIpv4 ?? rule.cidrIpv6 ?? "";
+    return { ...rule, key: `${rule.key}-${crypto.createHash("sha256").update(cidr).digest("hex").slice(0, 8)}` };
+  });
 }
 
 export class Firewall extends pulumi.ComponentResource {
@@ -68,7 +73,7 @@ export class Firewall extends pulumi.ComponentResource {
 
   constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:firewall:Firewall", name, {}, opts);
-    const rules = webIngressRules(args.settings, args.stage);
+    const rules = webIngressRules(args.settings);
 
     const web = new aws.ec2.SecurityGroup(
       `${name}-web`,

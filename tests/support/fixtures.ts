@@ -28,7 +28,7 @@ export function stackRun(stack: "dev" | "prod"): Promise<RunResult> {
 /**
  * Two runs with the other branches: A = MySQL, Ubuntu on Graviton, a given VPC/subnets and key pair
  * (the private key set with --secret, as the program demands); B = a sandbox with MariaDB, an
- * RDS-managed password (Secrets Manager) and a pinned AMI.
+ * a pinned AMI.
  */
 export function variantRun(variant: "A" | "B"): Promise<RunResult> {
   return cachedRun(`variant-${variant}`, (): RunOptions =>
@@ -52,7 +52,6 @@ export function variantRun(variant: "A" | "B"): Promise<RunResult> {
           stack: "pr-7",
           config: {
             dbEngine: "mariadb",
-            dbPasswordMode: "secretsmanager",
             amiId: "ami-0123456789abcdef0",
             sandboxOwner: "octocat",
             sandboxExpiresAt: "2026-12-01T18:00:00Z",

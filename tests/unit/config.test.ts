@@ -1,7 +1,11 @@
-// components/config.ts: every setting typed, defaulted and validated in one place.
+// components/config: every setting typed, defaulted and validated in one place.
 import * as assert from "assert";
-import { CONFIG_SCHEMA, ConfigError, checkCidr, parseConfig, ParseContext, StackConfig, suggest } from "../../components/config";
+import * as fs from "fs";
+import * as path from "path";
+import { CONFIG_SCHEMA, ConfigError, checkCidr, parseConfig, ParseContext, schemaDefault, StackConfig, suggest } from "../../components/config";
+import { renderPulumiYaml, renderSettingsDoc } from "../../components/config/generate";
 import { readYaml, stackFileConfig } from "../../lib/engine";
+import { problemsOfParse } from "./configProblems";
 
 const files = new Set(["app", "app/docker-compose.prod.yml"]);
 const ctx = (stack = "dev", region: string | null = "us-east-1"): ParseContext => ({
@@ -17,13 +21,7 @@ const PRIV = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n---
 
 /** Parses and returns the problems; fails the test when parsing succeeds. */
 function problemsOf(raw: Record<string, unknown>, stack = "dev", region: string | null = "us-east-1"): string[] {
-  try {
-    parse(raw, stack, region);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-    return e.problems;
-  }
-  assert.fail(`expected ${JSON.stringify(raw)} (stack ${stack}) to be rejected`);
+  return problemsOfParse(() => parse(raw, stack, region), `${JSON.stringify(raw)} (stack ${stack})`);
 }
 
 describe("config: parseConfig", () => {
@@ -41,8 +39,8 @@ describe("config: parseConfig", () => {
       ["SSH from half the internet in prod", { sshCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }, "prod", "sshCidrs", "wider than /8"],
       ["no SSH allowlist in prod", {}, "prod", "sshCidrs", "prod requires an explicit SSH allowlist"],
       ["an unknown DB engine", { dbEngine: "postgresql" }, "dev", "dbEngine", 'did you mean "postgres"'],
-      ["a postgres version that is not major[.minor]", { dbEngineVersion: "16.x" }, "dev", "dbEngineVersion", "PostgreSQL major"],
-      ["a mysql version RDS does not offer", { dbEngine: "mysql", dbEngineVersion: "5.7" }, "dev", "dbEngineVersion", "MySQL 8.0 or 8.4"],
+      ["a postgres version that is not a major", { dbEngineVersion: "16.x" }, "dev", "dbEngineVersion", "PostgreSQL major"],
+      ["a mysql version RDS does not offer", { dbEngine: "mysql", dbEngineVersion: "5.7" }, "dev", "dbEngineVersion", "8.0, 8.4"],
       ["a MySQL version for MariaDB", { dbEngine: "mariadb", dbEngineVersion: "8.0" }, "dev", "dbEngineVersion", "MariaDB"],
       ["an instance size typo", { instanceType: "t3.smal" }, "dev", "instanceType", 'did you mean "t3.small"'],
       ["an unknown instance family", { instanceType: "t5.small" }, "dev", "instanceType", "unknown instance family"],
@@ -95,7 +93,7 @@ describe("config: parseConfig", () => {
       ["a boolean that is not true/false", { dbMultiAz: "yes" }, "dev", "dbMultiAz", "true or false"],
       ["a malformed AMI id", { amiId: "ami-xyz" }, "dev", "amiId", "ami-xyz"],
       ["a tag overriding a stack tag", { tags: '{"stage":"qa"}' }, "dev", "tags", "reserved"],
-      ["an unknown password mode", { dbPasswordMode: "vault" }, "dev", "dbPasswordMode", "random, secretsmanager"],
+      ["the retired password mode setting", { dbPasswordMode: "secretsmanager" }, "dev", "dbPasswordMode", "not a setting"],
       ["an unknown region", { }, "dev", "aws:region", 'did you mean "us-east-1"'],
     ];
     for (const [what, raw, stack, key, text] of cases) {
@@ -157,7 +155,7 @@ describe("config: parseConfig", () => {
       assert.strictEqual(c.host.rootVolumeGb, 20);
       assert.deepStrictEqual(
         { ...c.database },
-        { engine: "postgres", engineVersion: "16", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: undefined, dbName: "app", username: "app_admin", port: 5432, multiAz: false, backupRetentionDays: 1, passwordMode: "random", protectData: false },
+        { engine: "postgres", engineVersion: "16", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: undefined, dbName: "app", username: "app_admin", port: 5432, multiAz: false, backupRetentionDays: 1, protectData: false },
       );
       assert.deepStrictEqual(c.app, { dir: "app", deployMode: "host", composeFile: "docker-compose.prod.yml", webService: "web", healthPath: "/healthz", healthTimeoutSeconds: 120, keepReleases: 5, env: {} });
       assert.deepStrictEqual(c.tags, { project: "compose-on-ec2", stack: "dev", stage: "dev", "managed-by": "pulumi" });
@@ -204,7 +202,7 @@ describe("config: parseConfig", () => {
 
   describe("helpers", () => {
     it("accepts canonical IPv4 and IPv6 CIDRs and classifies them", () => {
-      assert.deepStrictEqual(checkCidr("0.0.0.0/0"), { ok: true, version: 4, canonical: "0.0.0.0/0" });
+      assert.deepStrictEqual(checkCidr("0.0.0.0/0"), { ok: true, version: 4, canonical: "0.0.0.0/0", network: "4:" });
       assert.strictEqual((checkCidr("::/0") as { version: number }).version, 6);
       assert.strictEqual(checkCidr("2001:db8::/32").ok, true);
       assert.strictEqual(checkCidr("2001:db8::1/32").ok, false);
@@ -224,7 +222,7 @@ describe("config: Pulumi.yaml and the stack files", () => {
     assert.strictEqual(project.name, "compose-on-ec2");
     assert.deepStrictEqual(project.runtime, { name: "nodejs", options: { typescript: true } });
   });
-  it("documents exactly the keys config.ts knows, with type, description and the same defaults", () => {
+  it("documents exactly the keys config knows, with type, description and the same defaults", () => {
     assert.deepStrictEqual(Object.keys(project.config).sort(), Object.keys(CONFIG_SCHEMA).sort());
     for (const [key, spec] of Object.entries(CONFIG_SCHEMA)) {
       const declared = project.config[key];
@@ -234,15 +232,22 @@ describe("config: Pulumi.yaml and the stack files", () => {
       // and a secret key with a default fails validation (pulumi/pulumi#21865): every key has a default, none is `secret:`.
       assert.ok("default" in declared, `${key} has no default: the CLI would demand it in every stack`);
       assert.ok(!("secret" in declared), `${key}: secret keys with a default are refused by the CLI`);
-      assert.deepStrictEqual(declared.default, spec.default, key);
+      assert.deepStrictEqual(declared.default, schemaDefault(spec), key);
       if (spec.type === "array") assert.deepStrictEqual(declared.items, { type: "string" }, key);
     }
   });
   it("parses schema defaults to the same values parseConfig uses when a key is unset", () => {
-    const fromDefaults = Object.fromEntries(Object.entries(CONFIG_SCHEMA).map(([k, s]) => [k, s.default]));
-    const a = parse(fromDefaults);
-    const b = parse({});
-    assert.deepStrictEqual(a, b);
+    for (const stack of ["dev", "prod", "pr-7"]) {
+      const fromDefaults = Object.fromEntries(Object.entries(CONFIG_SCHEMA).map(([k, s]) => [k, schemaDefault(s)]));
+      const extra = stack === "prod" ? PROD_SSH : {};
+      assert.deepStrictEqual(parse({ ...fromDefaults, ...extra }, stack), parse(extra, stack), stack);
+    }
+  });
+  it("is generated from the specs: Pulumi.yaml's config block and docs/configuration.md are up to date (npm run gen:config)", () => {
+    const root = path.join(__dirname, "..", "..");
+    const pulumiYaml = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
+    assert.strictEqual(pulumiYaml, renderPulumiYaml(pulumiYaml), "Pulumi.yaml drifted from the specs: run npm run gen:config");
+    assert.strictEqual(fs.readFileSync(path.join(root, "docs", "configuration.md"), "utf8"), renderSettingsDoc(), "docs/configuration.md drifted: run npm run gen:config");
   });
 
   for (const stack of ["dev", "prod"]) {

@@ -19,15 +19,18 @@ const summary = (r: MockResource) => `${r.inputs.ipProtocol}/${r.inputs.fromPort
 describe("firewall", () => {
   describe("pure rules", () => {
     it("opens 80 and 443 per HTTP CIDR and 22 per SSH CIDR, IPv4 and IPv6 in their own fields", () => {
-      const rules = webIngressRules({ httpCidrs: ["0.0.0.0/0", "::/0"], sshCidrs: ["198.51.100.7/32"] }, "dev");
+      const rules = webIngressRules({ httpCidrs: ["0.0.0.0/0", "::/0"], sshCidrs: ["198.51.100.7/32"] });
       assert.deepStrictEqual(
         rules.map((r) => [r.port, r.cidrIpv4, r.cidrIpv6]),
         [[80, "0.0.0.0/0", undefined], [443, "0.0.0.0/0", undefined], [80, undefined, "::/0"], [443, undefined, "::/0"], [22, "198.51.100.7/32", undefined]],
       );
     });
-    it("refuses SSH from the world in prod even if config validation were bypassed", () => {
-      assert.throws(() => webIngressRules({ httpCidrs: [], sshCidrs: ["::/0"] }, "prod"), /Refusing SSH from ::\/0 in prod/);
-      assert.doesNotThrow(() => webIngressRules({ httpCidrs: [], sshCidrs: ["0.0.0.0/0"] }, "sandbox"));
+    it("gives two different networks that share a slug distinct rule names, and keeps the usual names as they are", () => {
+      const rules = webIngressRules({ httpCidrs: ["0.0.0.0/0"], sshCidrs: ["1::2/128", "1:2::/128"] });
+      const keys = rules.map((r) => r.key);
+      assert.strictEqual(new Set(keys).size, keys.length, keys.join(", "));
+      assert.deepStrictEqual(keys.slice(0, 2), ["http-0-0-0-0-0", "https-0-0-0-0-0"]);
+      assert.deepStrictEqual(rules.filter((r) => r.port === 22).map((r) => r.cidrIpv6), ["1::2/128", "1:2::/128"]);
     });
     it("names rules with URN-safe, distinct slugs", () => {
       const slugs = ["0.0.0.0/0", "::/0", "2001:db8::/32", "203.0.113.0/24"].map(cidrSlug);

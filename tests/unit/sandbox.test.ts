@@ -60,7 +60,7 @@ const DEV_SETTINGS: Record<string, unknown> = {
   [`${PROJECT}:sshCidrs`]: ["203.0.113.0/24"],
   [`${PROJECT}:tags`]: { team: "web" },
   [`${PROJECT}:appEnv`]: { API_TOKEN: { secure: "v1:def" } },
-  [`${PROJECT}:dbPasswordMode`]: { secure: "v1:ghi" },
+  [`${PROJECT}:dbUsername`]: { secure: "v1:ghi" },
   keepReleases: 3,
   [`${PROJECT}:stage`]: "dev",
 };
@@ -166,7 +166,7 @@ describe("sandbox settings", () => {
   });
 
   it("skips dev's encrypted values and names them", () => {
-    assert.deepStrictEqual(skippedSecrets, [`${PROJECT}:appEnv`, `${PROJECT}:dbPasswordMode`]);
+    assert.deepStrictEqual(skippedSecrets, [`${PROJECT}:appEnv`, `${PROJECT}:dbUsername`]);
     assert.strictEqual(value("appEnv"), undefined);
   });
 
@@ -431,7 +431,7 @@ describe("sandbox up", () => {
     const recorded = ws.stacks.get("pr-7")?.history[0].config ?? {};
     assert.strictEqual(recorded[`${PROJECT}:stage`].value, "sandbox");
     assert.strictEqual(recorded[`${PROJECT}:sandboxExpiresAt`].value, "2026-11-26T12:00:00.000Z");
-    assert.match(ctx.logged.join(""), /not copied .*appEnv, compose-on-ec2:dbPasswordMode/);
+    assert.match(ctx.logged.join(""), /not copied .*appEnv, compose-on-ec2:dbUsername/);
     assert.match(ctx.logged.join(""), /Updating \(pr-7\)/);
   });
 

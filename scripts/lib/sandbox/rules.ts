@@ -1,5 +1,6 @@
 // Pure rules for sandboxes: names, TTLs, owners, the settings a sandbox gets, and what a stack's
 // recorded config says about it. No I/O here, so every rule is unit-tested directly.
+import { archOf, defaultFor, SANDBOX_INSTANCE_TYPE, SANDBOX_PINNED_KEYS } from "../../../components/config";
 
 /** A config value as the Automation API reads and writes it. */
 export interface ConfigValue {
@@ -105,17 +106,6 @@ export function resolveOwner(sources: OwnerSources): string {
   return "unknown";
 }
 
-/** Smallest sizes that still run the compose app (t3.nano's 512 MiB is too small to build the images). */
-export const SANDBOX_INSTANCE_TYPE_X86 = "t3.micro";
-export const SANDBOX_INSTANCE_TYPE_ARM = "t4g.micro";
-export const SANDBOX_DB_INSTANCE_CLASS = "db.t4g.micro";
-export const SANDBOX_DB_STORAGE_GB = 20;
-
-/** Graviton families (t4g, m7g, c6gn, r8g, …) → arm64; the sandbox keeps dev's architecture. */
-function isArmInstanceType(instanceType: string): boolean {
-  return /^[a-z]+[0-9]+[a-z]*g[a-z]*\./.test(instanceType);
-}
-
 /** Keys copied from dev that a sandbox must not inherit: it generates its own SSH key and has no storage autoscaling. */
 const DROPPED_KEYS = ["sshPublicKey", "sshPrivateKey", "dbMaxAllocatedStorageGb"];
 
@@ -148,8 +138,9 @@ function containsSecure(value: SettingsValue): boolean {
 
 /**
  * The config of a sandbox: dev's plain settings plus sandbox-safe overrides. Stage sandbox implies no
- * deletion protection and no final snapshot (components/config.ts derives protectData from stage);
- * the smallest sizes; a generated SSH key; single-AZ; one day of backups; owner and expiry recorded.
+ * deletion protection and no final snapshot (config derives protectData from the stage); the sizes,
+ * availability and backups are the sandbox stage's defaults from the config spec (with dev's
+ * architecture kept); a generated SSH key; owner and expiry recorded.
  */
 export function sandboxConfig(devSettings: Record<string, SettingsValue>, meta: SandboxMeta): SandboxConfig {
   const ns = meta.project;
@@ -167,14 +158,11 @@ export function sandboxConfig(devSettings: Record<string, SettingsValue>, meta: 
     }
     config[key] = value;
   }
-  const devInstanceType = String(config[`${ns}:instanceType`] ?? "");
+  const devArch = archOf(String(config[`${ns}:instanceType`] ?? "")) ?? "x86_64";
   const overrides: Record<string, SettingsValue> = {
     stage: "sandbox",
-    instanceType: isArmInstanceType(devInstanceType) ? SANDBOX_INSTANCE_TYPE_ARM : SANDBOX_INSTANCE_TYPE_X86,
-    dbInstanceClass: SANDBOX_DB_INSTANCE_CLASS,
-    dbAllocatedStorageGb: SANDBOX_DB_STORAGE_GB,
-    dbMultiAz: false,
-    dbBackupRetentionDays: 1,
+    ...Object.fromEntries(SANDBOX_PINNED_KEYS.map((key) => [key, defaultFor(key, "sandbox")])),
+    instanceType: SANDBOX_INSTANCE_TYPE[devArch],
     sandboxOwner: meta.owner,
     sandboxExpiresAt: meta.expiresAt,
   };

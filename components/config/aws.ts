@@ -1,0 +1,59 @@
+// AWS facts the settings are judged against: regions, instance families, tag rules, quotas.
+// Written from AWS's documentation; each fact appears here once.
+import type { Arch } from "./types";
+
+/** Regions the stack can be deployed to (AWS commercial partition). */
+export const AWS_REGIONS: readonly string[] = [
+  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "mx-central-1", "sa-east-1",
+  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+  "af-south-1", "il-central-1", "me-south-1", "me-central-1",
+  "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+];
+
+const BURSTABLE_SIZES = ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge"];
+const STANDARD_SIZES = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge", "48xlarge", "metal"];
+const GRAVITON_SIZES = ["medium", ...STANDARD_SIZES];
+
+/** EC2 families we accept, with their sizes and architecture. */
+export const EC2_FAMILIES: Record<string, { arch: Arch; sizes: string[] }> = {
+  t2: { arch: "x86_64", sizes: BURSTABLE_SIZES },
+  t3: { arch: "x86_64", sizes: BURSTABLE_SIZES },
+  t3a: { arch: "x86_64", sizes: BURSTABLE_SIZES },
+  t4g: { arch: "arm64", sizes: BURSTABLE_SIZES },
+  ...Object.fromEntries(
+    ["m5", "m5a", "m6i", "m6a", "m7i", "m7a", "c5", "c5a", "c6i", "c6a", "c7i", "c7a", "r5", "r5a", "r6i", "r6a", "r7i", "r7a"].map(
+      (f) => [f, { arch: "x86_64" as Arch, sizes: STANDARD_SIZES }],
+    ),
+  ),
+  ...Object.fromEntries(
+    ["m6g", "m7g", "m8g", "c6g", "c7g", "c8g", "r6g", "r7g", "r8g"].map((f) => [f, { arch: "arm64" as Arch, sizes: GRAVITON_SIZES }]),
+  ),
+};
+
+/** RDS instance families we accept (db.<family>.<size>). */
+export const DB_FAMILIES: Record<string, string[]> = {
+  t3: ["micro", "small", "medium", "large", "xlarge", "2xlarge"],
+  t4g: ["micro", "small", "medium", "large", "xlarge", "2xlarge"],
+  ...Object.fromEntries(["m5", "m6i", "m6g", "m7g", "m7i", "m8g", "r5", "r6i", "r6g", "r7g", "r7i", "r8g"].map((f) => [f, STANDARD_SIZES.filter((s) => s !== "metal")])),
+};
+
+/** Architecture of an instance type's family, or undefined when the family is unknown. */
+export function archOf(instanceType: string): Arch | undefined {
+  return EC2_FAMILIES[instanceType.split(".")[0]]?.arch;
+}
+
+/** AWS resource tag rules (the same for EC2, RDS, ECR and IAM). */
+export const TAG_RULES = {
+  /** Tags per resource, the stack's own included. */
+  maxTags: 50,
+  maxKeyLength: 128,
+  maxValueLength: 256,
+  /** Letters, digits and spaces in any script, and + - = . _ : / @. */
+  allowed: /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u,
+  allowedText: "letters, digits, spaces and + - = . _ : / @",
+  reservedPrefix: "aws:",
+} as const;
+
+/** Default quota of inbound rules per security group, counted separately for IPv4 and IPv6. */
+export const SECURITY_GROUP_INBOUND_RULES_PER_FAMILY = 60;

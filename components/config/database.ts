@@ -1,0 +1,103 @@
+// Section parser: the RDS database (engine, major version, size, storage, names, backups).
+import { DB_FAMILIES } from "./aws";
+import { suggest } from "./checks";
+import { ENGINES, RDS_STORAGE_GB, reservedDbNameReason, reservedUsernameReason } from "./engines";
+import type { Reader } from "./reader";
+import { defaultFor } from "./specs";
+import { protectsData } from "./stages";
+import type { DatabaseSettings, DbEngine } from "./types";
+
+/** The username rules of RDS for all three engines. */
+const MAX_USERNAME_LENGTH = 16;
+
+function checkInstanceClass(r: Reader, instanceClass: string): void {
+  const [prefix, family, size, extra] = instanceClass.split(".");
+  if (prefix !== "db" || size === undefined || extra !== undefined) {
+    r.bad("dbInstanceClass", instanceClass, "is not of the form db.family.size", `e.g. db.t4g.micro${prefix !== "db" && family ? ` (did you mean "db.${instanceClass}"?)` : ""}`);
+  } else if (!DB_FAMILIES[family]) {
+    const guess = suggest(family, Object.keys(DB_FAMILIES));
+    r.bad("dbInstanceClass", instanceClass, `has an unknown RDS family "${family}"`, guess ? `did you mean "db.${guess}.${size}"?` : `use one of ${Object.keys(DB_FAMILIES).join(", ")}`);
+  } else if (!DB_FAMILIES[family].includes(size)) {
+    const guess = suggest(size, DB_FAMILIES[family]);
+    r.bad("dbInstanceClass", instanceClass, `has a size "${size}" that db.${family} does not offer`, guess ? `did you mean "db.${family}.${guess}"?` : `use one of ${DB_FAMILIES[family].join(", ")}`);
+  }
+}
+
+/** A major version only: with automatic minor upgrades on, a pinned minor would make the provider try a downgrade. */
+function engineVersion(r: Reader, engine: DbEngine): string {
+  const version = r.text("dbEngineVersion");
+  const { label, majors } = ENGINES[engine];
+  if (majors.includes(version)) return version;
+  const major = majors.find((m) => new RegExp(`^${m.replace(".", "\\.")}\\.\\d+$`).test(version));
+  if (major) {
+    r.bad("dbEngineVersion", version, `pins a minor version; RDS upgrades minors itself, and the next upgrade would make the stack try to downgrade`, `pulumi config set dbEngineVersion ${major}`);
+  } else {
+    r.bad("dbEngineVersion", version, `is not a ${label} major version RDS offers`, `use one of ${majors.join(", ")}, or unset it for ${defaultFor("dbEngineVersion", r.stage, engine)}`);
+  }
+  return version;
+}
+
+/** The autoscaling ceiling: given, or the stage default raised to twice the allocated storage, within RDS's maximum. */
+function storageCeiling(r: Reader, allocated: number): number | undefined {
+  const given = r.isSet("dbMaxAllocatedStorageGb");
+  const ceiling = r.integer("dbMaxAllocatedStorageGb");
+  if (ceiling === undefined) return undefined;
+  if (given) {
+    if (ceiling <= allocated) {
+      r.bad("dbMaxAllocatedStorageGb", ceiling, `must be greater than dbAllocatedStorageGb (${allocated})`, `set it above ${allocated}, or unset it to disable storage autoscaling`);
+    }
+    return ceiling;
+  }
+  const derived = Math.min(RDS_STORAGE_GB.max, Math.max(ceiling, allocated * 2));
+  return derived > allocated ? derived : undefined;
+}
+
+function checkNames(r: Reader, engine: DbEngine, dbName: string, username: string): void {
+  const { label, maxDbNameLength } = ENGINES[engine];
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(dbName) || dbName.length > maxDbNameLength) {
+    r.bad("dbName", dbName, `is not a valid ${engine} database name (1-${maxDbNameLength} chars, starts with a letter, letters/digits/_ only)`, "e.g. app");
+  } else {
+    const reserved = reservedDbNameReason(engine, dbName);
+    if (reserved) r.bad("dbName", dbName, `${reserved} (reserved by ${engine} on RDS)`, "pick another name, e.g. app");
+  }
+  if (username.length > MAX_USERNAME_LENGTH) {
+    r.bad("dbUsername", username, `is ${username.length} characters; RDS allows 1-${MAX_USERNAME_LENGTH}`, "use a shorter name, e.g. app_admin");
+  } else if (!/^[A-Za-z]/.test(username)) {
+    r.bad("dbUsername", username, "must start with a letter", "e.g. app_admin");
+  } else if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(username)) {
+    r.bad("dbUsername", username, "may contain only letters, digits and _", "e.g. app_admin");
+  } else {
+    const reserved = reservedUsernameReason(engine, username);
+    if (reserved) r.bad("dbUsername", username, `${reserved} (reserved by ${engine} on RDS; ${label} would refuse it)`, "pick another name, e.g. app_admin");
+  }
+}
+
+export function parseDatabase(r: Reader): DatabaseSettings {
+  const engine = r.choice<DbEngine>("dbEngine");
+  r.engine = engine;
+  const version = engineVersion(r, engine);
+  const instanceClass = r.text("dbInstanceClass");
+  checkInstanceClass(r, instanceClass);
+  const allocatedStorageGb = r.count("dbAllocatedStorageGb");
+  const maxAllocatedStorageGb = storageCeiling(r, allocatedStorageGb);
+  const dbName = r.text("dbName");
+  const username = r.text("dbUsername");
+  checkNames(r, engine, dbName, username);
+  const backupRetentionDays = r.count("dbBackupRetentionDays");
+  if (protectsData(r.stage) && backupRetentionDays === 0) {
+    r.bad("dbBackupRetentionDays", 0, "disables automated backups, which prod forbids", "pulumi config set dbBackupRetentionDays 7");
+  }
+  return {
+    engine,
+    engineVersion: version,
+    instanceClass,
+    allocatedStorageGb,
+    maxAllocatedStorageGb,
+    dbName,
+    username,
+    port: ENGINES[engine].port,
+    multiAz: r.flag("dbMultiAz"),
+    backupRetentionDays,
+    protectData: protectsData(r.stage),
+  };
+}

@@ -1,0 +1,67 @@
+// Section parser: who may reach the host. Every CIDR is judged here, once: valid, each network listed
+// once, within the security group's rule quota, and never the world for SSH in prod.
+import { SECURITY_GROUP_INBOUND_RULES_PER_FAMILY } from "./aws";
+import { checkCidr, isWorld } from "./checks";
+import type { Reader } from "./reader";
+import type { FirewallSettings } from "./types";
+
+/** Ports opened per HTTP CIDR (80 and 443) and per SSH CIDR (22). */
+const HTTP_PORTS_PER_CIDR = 2;
+/** prod's widest SSH prefix per family: halves of the internet (0.0.0.0/1 + 128.0.0.0/1) are the world too. */
+const PROD_WIDEST_SSH_PREFIX = { 4: 8, 6: 32 } as const;
+
+/** A list of CIDRs: each valid and each network once (two spellings of one network are one rule to AWS). */
+function cidrs(r: Reader, key: string): { list: string[]; versions: (4 | 6)[] } {
+  const list = r.list(key) ?? [];
+  const versions: (4 | 6)[] = [];
+  const seen = new Map<string, string>();
+  const listed = list.filter((c) => checkCidr(c).ok);
+  for (const c of list) {
+    const check = checkCidr(c);
+    if (!check.ok) {
+      const same = check.canonical === undefined ? undefined : listed.find((other) => other === check.canonical);
+      const fix = same ? `remove it: it means ${same}, which is already listed` : check.canonical ? `use ${check.canonical}` : "write it as address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32";
+      r.bad(key, c, `is not a valid CIDR: ${check.reason}`, fix);
+      continue;
+    }
+    versions.push(check.version);
+    const earlier = seen.get(check.network);
+    if (earlier !== undefined) {
+      r.bad(key, c, earlier === c ? "is listed twice" : `is the same network as ${earlier}`, `list ${earlier} once and remove ${c}`);
+    }
+    seen.set(check.network, c);
+  }
+  return { list, versions };
+}
+
+export function parseFirewall(r: Reader): FirewallSettings {
+  const http = cidrs(r, "httpCidrs");
+  const ssh = cidrs(r, "sshCidrs");
+  if (r.stage === "prod") checkProdSsh(r, ssh.list);
+  for (const family of [4, 6] as const) {
+    const rules = http.versions.filter((v) => v === family).length * HTTP_PORTS_PER_CIDR + ssh.versions.filter((v) => v === family).length;
+    if (rules > SECURITY_GROUP_INBOUND_RULES_PER_FAMILY) {
+      r.missing(
+        family === 4 ? "httpCidrs/sshCidrs (IPv4)" : "httpCidrs/sshCidrs (IPv6)",
+        `need ${rules} inbound rules (2 per HTTP CIDR, 1 per SSH CIDR), above a security group's default quota of ${SECURITY_GROUP_INBOUND_RULES_PER_FAMILY} per address family`,
+        "merge neighbouring networks into wider CIDRs, or raise the quota with AWS first",
+      );
+    }
+  }
+  return { httpCidrs: http.list, sshCidrs: ssh.list };
+}
+
+function checkProdSsh(r: Reader, list: string[]): void {
+  // The schema's "unset" ([]) arrives when the stack does not set the key.
+  if (list.length === 0) {
+    r.missing("sshCidrs", "is not set, and prod requires an explicit SSH allowlist", `pulumi config set --path '${r.ns}:sshCidrs[0]' <your office or CI egress CIDR, e.g. 203.0.113.0/24>`);
+  }
+  const fix = "list only the CIDRs of your office/VPN and the CI runners that run `pulumi up`";
+  for (const c of list) {
+    const check = checkCidr(c);
+    if (!check.ok) continue;
+    const widest = PROD_WIDEST_SSH_PREFIX[check.version];
+    if (isWorld(c)) r.bad("sshCidrs", c, "opens SSH to the whole internet, which prod forbids", fix);
+    else if (Number(c.split("/")[1]) < widest) r.bad("sshCidrs", c, `is wider than /${widest}, too close to the whole internet for prod SSH`, fix);
+  }
+}

@@ -1,0 +1,173 @@
+// One spec per setting: the only place a setting's type, default, range and meaning are written.
+// Pulumi.yaml's `config:` block and docs/configuration.md are generated from this table
+// (`npm run gen:config`); a unit test fails when they drift.
+import { AWS_REGIONS } from "./aws";
+import { ENGINES, RDS_STORAGE_GB } from "./engines";
+import { SANDBOX_INSTANCE_TYPE } from "./stages";
+import type { DbEngine, Stage } from "./types";
+
+export type ConfigValueType = "string" | "integer" | "boolean" | "array" | "object";
+export type SpecValue = string | number | boolean | string[] | Record<string, string>;
+export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "tags";
+
+/** A default that depends on the stage; undefined for a stage means "unset" there (see unsetMeans). */
+export interface PerStage {
+  on: "stage";
+  values: Record<Stage, SpecValue | undefined>;
+}
+/** A default that depends on the chosen engine. */
+export interface PerEngine {
+  on: "dbEngine";
+  values: Record<DbEngine, SpecValue>;
+}
+
+export interface SettingSpec {
+  section: Section;
+  type: ConfigValueType;
+  /** The default: one value, per stage, or per engine. Absent: unset unless given (see unsetMeans). */
+  default?: SpecValue | PerStage | PerEngine;
+  /** What an unset setting means, for the docs (e.g. "the region's default VPC"). */
+  unsetMeans?: string;
+  /**
+   * The integer Pulumi.yaml declares for a setting without one default. Every key needs a default there
+   * (the CLI demands a declared key without one in every stack, pulumi/pulumi#21797); this value reads as unset.
+   */
+  unset?: number;
+  min?: number;
+  max?: number;
+  /** The only values allowed. */
+  allowed?: readonly string[];
+  description: string;
+  /**
+   * Must be stored with `pulumi config set --secret`; never shown in messages. Not written as `secret: true`
+   * to Pulumi.yaml: a secret key with a default fails validation since CLI 3.202 (pulumi/pulumi#21865).
+   */
+  secret?: boolean;
+}
+
+/** True for a default that depends on another choice. */
+export function isDependent(d: SettingSpec["default"]): d is PerStage | PerEngine {
+  return typeof d === "object" && d !== null && !Array.isArray(d) && "on" in d && "values" in d;
+}
+
+const perStage = (dev: SpecValue | undefined, prod: SpecValue | undefined, sandbox: SpecValue | undefined): PerStage => ({ on: "stage", values: { dev, prod, sandbox } });
+
+/** Every `compose-on-ec2:<key>`, in the order the docs list them. aws:region is judged separately. */
+export const SPECS: Record<string, SettingSpec> = {
+  stage: {
+    section: "stack", type: "string", allowed: ["dev", "prod", "sandbox"],
+    unsetMeans: "from the stack name: the stack `dev` is dev, the stack `prod` is prod, every other stack is a sandbox",
+    description: "The stack's stage. Only the stack named dev may be dev and only the stack named prod may be prod.",
+  },
+  vpcId: { section: "network", type: "string", unsetMeans: "the region's default VPC", description: "Existing VPC id (vpc-…)." },
+  subnetIds: { section: "network", type: "array", unsetMeans: "the VPC's default-for-AZ subnets", description: "Public subnet ids for the host (subnet-…); needs vpcId." },
+  dbSubnetIds: { section: "network", type: "array", unsetMeans: "subnetIds, else the VPC's subnets", description: "Subnet ids for the DB subnet group, in at least 2 AZs; needs vpcId." },
+  httpCidrs: {
+    section: "firewall", type: "array", default: ["0.0.0.0/0", "::/0"],
+    description: "CIDRs (IPv4 or IPv6) allowed on ports 80 and 443; each network once.",
+  },
+  sshCidrs: {
+    section: "firewall", type: "array", default: perStage(["0.0.0.0/0"], undefined, ["0.0.0.0/0"]),
+    unsetMeans: "required; never the world, nor wider than /8 (IPv6 /32)",
+    description: "CIDRs allowed on port 22; must include where `pulumi up` runs; each network once.",
+  },
+  hostOs: {
+    section: "host", type: "string", default: "al2023", allowed: ["al2023", "ubuntu"],
+    description: "Host operating system: al2023 (Amazon Linux 2023, user ec2-user) or ubuntu (24.04, user ubuntu).",
+  },
+  instanceType: {
+    section: "host", type: "string", default: perStage("t3.small", "t3.medium", SANDBOX_INSTANCE_TYPE.x86_64),
+    description: "EC2 instance type, family.size (Graviton families such as t4g → arm64).",
+  },
+  amiId: {
+    section: "host", type: "string", unsetMeans: "the OS's latest image from the SSM public parameter; later images do not replace the host",
+    description: "Pinned AMI id (ami-…); must be built for the instance type's architecture.",
+  },
+  rootVolumeGb: { section: "host", type: "integer", default: 20, min: 8, max: 1024, description: "Encrypted gp3 root volume size in GiB." },
+  sshPublicKey: {
+    section: "host", type: "string", unsetMeans: "an ED25519 key pair generated with @pulumi/tls",
+    description: "OpenSSH public key for the host. Set together with sshPrivateKey.",
+  },
+  sshPrivateKey: {
+    section: "host", type: "string", secret: true, unsetMeans: "generated with the key pair",
+    description: "Private key matching sshPublicKey. Set both or neither.",
+  },
+  dbEngine: { section: "database", type: "string", default: "postgres", allowed: ["postgres", "mysql", "mariadb"], description: "RDS engine." },
+  dbEngineVersion: {
+    section: "database", type: "string", default: { on: "dbEngine", values: { postgres: "16", mysql: "8.0", mariadb: "10.11" } },
+    description:
+      "Engine MAJOR version only: " +
+      (Object.keys(ENGINES) as DbEngine[]).map((e) => `${e} ${ENGINES[e].majors.join(", ")}`).join("; ") +
+      ". RDS applies minor upgrades itself (auto minor version upgrade is on), so a pinned minor would fight it and is refused.",
+  },
+  dbInstanceClass: { section: "database", type: "string", default: perStage("db.t4g.micro", "db.t4g.small", "db.t4g.micro"), description: "RDS instance class, db.family.size." },
+  dbAllocatedStorageGb: {
+    section: "database", type: "integer", default: 20, min: RDS_STORAGE_GB.min, max: RDS_STORAGE_GB.max,
+    description: "Allocated gp3 storage in GiB.",
+  },
+  dbMaxAllocatedStorageGb: {
+    section: "database", type: "integer", default: perStage(undefined, 100, undefined), unset: 0, min: RDS_STORAGE_GB.min + 1, max: RDS_STORAGE_GB.max,
+    unsetMeans: "no storage autoscaling",
+    description: `Storage autoscaling ceiling in GiB, above dbAllocatedStorageGb. The prod default is at least twice the allocated storage, capped at RDS's ${RDS_STORAGE_GB.max} GiB.`,
+  },
+  dbName: { section: "database", type: "string", default: "app", description: "Initial database name: letters, digits and _, starting with a letter; not a name the engine reserves." },
+  dbUsername: {
+    section: "database", type: "string", default: "app_admin",
+    description: "Master username: 1-16 characters, letters, digits and _, starting with a letter; not an account or word the engine reserves.",
+  },
+  dbMultiAz: { section: "database", type: "boolean", default: false, description: "Run RDS Multi-AZ (a standby in a second AZ)." },
+  dbBackupRetentionDays: {
+    section: "database", type: "integer", default: perStage(1, 7, 1), unset: -1, min: 0, max: 35,
+    description: "Automated backup retention in days; prod keeps at least 1.",
+  },
+  appDir: { section: "app", type: "string", default: "app", description: "App directory relative to the project root; must contain composeFile." },
+  deployMode: {
+    section: "app", type: "string", default: "host", allowed: ["host", "registry"],
+    description: "host (build on the instance) or registry (build, push to ECR, host pulls).",
+  },
+  composeFile: { section: "app", type: "string", default: "docker-compose.prod.yml", description: "Compose file inside appDir; must define services, webService among them." },
+  webService: { section: "app", type: "string", default: "web", description: "Compose service that serves HTTP and runs migrations." },
+  healthPath: { section: "app", type: "string", default: "/healthz", description: "HTTP path checked after each deploy: starts with /, no spaces, no [ ] { } (curl would glob them)." },
+  healthTimeoutSeconds: { section: "app", type: "integer", default: 120, min: 10, max: 900, description: "Seconds the health check may take before rolling back." },
+  keepReleases: { section: "app", type: "integer", default: 5, min: 2, max: 50, description: "Releases kept on the host for rollback." },
+  appEnv: {
+    section: "app", type: "object", default: {},
+    description:
+      "JSON object of extra non-secret .env entries, e.g. {\"DJANGO_LOG_LEVEL\":\"INFO\"}. Names the deployment sets are refused; " +
+      "values may not hold quotes, backslashes, ${ or line breaks; prod refuses debug switches such as DJANGO_DEBUG=1.",
+  },
+  tags: {
+    section: "tags", type: "object", default: {},
+    description: "JSON object of extra tags merged into the stack's own (project, stack, stage, managed-by, owner, expires-at, Name); AWS tag rules apply.",
+  },
+  sandboxOwner: { section: "tags", type: "string", unsetMeans: "no owner tag", description: "Who owns this sandbox; recorded as tag owner." },
+  sandboxExpiresAt: {
+    section: "tags", type: "string", unsetMeans: "no expiry tag",
+    description: "ISO-8601 time after which the reaper may destroy this sandbox; recorded as tag expires-at.",
+  },
+};
+
+/** The schema of every `compose-on-ec2:<key>` (kept under its former name for importers). */
+export const CONFIG_SCHEMA = SPECS;
+
+/** Regions, for the docs. */
+export const REGION_NOTE = `aws:region must be one of ${AWS_REGIONS.length} commercial regions, e.g. us-east-1.`;
+
+/** The default of a setting for a stage and engine; undefined when it is unset there. */
+export function defaultFor(key: string, stage: Stage, engine?: DbEngine): SpecValue | undefined {
+  const d = SPECS[key].default;
+  if (!isDependent(d)) return d;
+  if (d.on === "stage") return d.values[stage];
+  return engine === undefined ? undefined : d.values[engine];
+}
+
+/** The value Pulumi.yaml declares: the one default, or the "unset" value of its type. */
+export function schemaDefault(spec: SettingSpec): string | number | boolean | string[] {
+  const d = spec.default;
+  if (d !== undefined && !isDependent(d)) return spec.type === "object" ? JSON.stringify(d) : (d as string | number | boolean | string[]);
+  if (spec.type === "integer") {
+    if (spec.unset === undefined) throw new Error("an integer setting without one default needs `unset`");
+    return spec.unset;
+  }
+  return spec.type === "array" ? [] : spec.type === "boolean" ? false : "";
+}

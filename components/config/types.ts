@@ -1,0 +1,92 @@
+// The typed settings every component receives (slices of StackConfig, never pulumi.Config).
+// Keep these names and fields stable: components, scripts and tests import them.
+
+export type Stage = "dev" | "prod" | "sandbox";
+export type HostOs = "al2023" | "ubuntu";
+export type Arch = "x86_64" | "arm64";
+export type DbEngine = "postgres" | "mysql" | "mariadb";
+export type DeployMode = "host" | "registry";
+
+/** Where the stack lives. */
+export interface NetworkSettings {
+  /** Existing VPC id; undefined means the region's default VPC. */
+  vpcId?: string;
+  /** Public subnet ids for the host (and DB subnet group when dbSubnetIds is unset); undefined means the VPC's default subnets. */
+  subnetIds?: string[];
+  /** Subnets for the DB subnet group (must span ≥ 2 AZs); undefined means subnetIds / the VPC's subnets. */
+  dbSubnetIds?: string[];
+}
+
+/** Who may reach the host. Every CIDR is valid, distinct and allowed for the stage (judged in config). */
+export interface FirewallSettings {
+  /** CIDRs allowed on 80/443 (IPv4 and IPv6 both accepted). */
+  httpCidrs: string[];
+  /** CIDRs allowed on 22; never the world in prod; must include wherever `pulumi up` runs. */
+  sshCidrs: string[];
+}
+
+/** The EC2 host. */
+export interface HostSettings {
+  os: HostOs;
+  instanceType: string;
+  /** Derived from instanceType (Graviton families → arm64). */
+  arch: Arch;
+  /** Pinned AMI id; undefined means resolve from the SSM public parameter and ignore later AMI changes. */
+  amiId?: string;
+  rootVolumeGb: number;
+  /** OpenSSH public key; undefined means a key pair generated with @pulumi/tls. */
+  sshPublicKey?: string;
+  /** Set exactly when sshPublicKey is set (secret config). */
+  sshPrivateKey?: string;
+  /** Derived from os: ec2-user (al2023), ubuntu (ubuntu). */
+  sshUser: string;
+}
+
+/** The RDS database (outside compose). */
+export interface DatabaseSettings {
+  engine: DbEngine;
+  /** A major version only ("16", "8.0", "10.11"): RDS applies minor upgrades itself. */
+  engineVersion: string;
+  instanceClass: string;
+  allocatedStorageGb: number;
+  /** Storage autoscaling ceiling; undefined disables autoscaling. */
+  maxAllocatedStorageGb?: number;
+  dbName: string;
+  username: string;
+  /** Derived from engine: 5432 postgres, 3306 mysql/mariadb. */
+  port: number;
+  multiAz: boolean;
+  backupRetentionDays: number;
+  /** Derived from stage (prod true): Pulumi `protect`, RDS deletionProtection and a final snapshot. */
+  protectData: boolean;
+}
+
+/** The compose app and how it is deployed. */
+export interface AppSettings {
+  /** App directory, relative to the project root. */
+  dir: string;
+  /** "host": build on the instance; "registry": build+push to ECR, host pulls. */
+  deployMode: DeployMode;
+  composeFile: string;
+  /** Compose service that serves HTTP through nginx and runs migrations; defined in the compose file. */
+  webService: string;
+  healthPath: string;
+  healthTimeoutSeconds: number;
+  keepReleases: number;
+  /** Extra non-secret .env entries, already checked against the .env rules. */
+  env: Record<string, string>;
+}
+
+export interface StackConfig {
+  project: string;
+  stack: string;
+  stage: Stage;
+  region: string;
+  /** Applied to every taggable resource: at least project, stack, stage, managed-by. */
+  tags: Record<string, string>;
+  network: NetworkSettings;
+  firewall: FirewallSettings;
+  host: HostSettings;
+  database: DatabaseSettings;
+  app: AppSettings;
+}
