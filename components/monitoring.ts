@@ -260,9 +260,9 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly alarmNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("compose-on-ec2:monitoring:Monitoring", name, {}, opts);
     const problems = monitoringSettingsProblems(args.settings);
     if (problems.length > 0) throw new Error(`Invalid monitoring settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super("compose-on-ec2:monitoring:Monitoring", name, {}, opts);
 
     const logGroup = this.createLogGroup(name, args);
     this.grantInstanceRole(name, args, logGroup);

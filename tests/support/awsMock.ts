@@ -8,6 +8,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { checkCidr, checkSshPublicKey, RESERVED_DB_USERNAMES, DbEngine } from "../../components/config";
+import { computeMonitoringResource } from "./awsMockMonitoring";
 
 /** One resource the program registered. */
 export interface MockResource {
@@ -525,8 +526,14 @@ export class AwsMock implements pulumi.runtime.Mocks {
         return { id: this.idOf("cmd", type, name, 12), computed: { stdout: "", stderr: "" } };
       case "docker:index/image:Image":
         return { id: this.idOf("img", type, name, 12), computed: { repoDigest: `${inputs.imageName}@sha256:${sha("digest", inputs).slice(0, 64)}`, baseImageName: inputs.imageName } };
-      default:
-        return { id: `${name}-id`, computed: {} };
+      default: {
+        const monitoring = computeMonitoringResource(type, name, inputs, {
+          region: this.region, accountId: this.accountId, fail,
+          exists: (t, field, value) => this.existing(t, field, value) !== undefined,
+          autoname: (n, t) => this.autoname(n, t),
+        });
+        return monitoring ?? { id: `${name}-id`, computed: {} };
+      }
     }
   }
 
