@@ -9,7 +9,7 @@
 // - Custom metric $0.30 per metric-month (first 10,000): https://signoz.io/guides/cloudwatch-pricing (2026-02-15)
 // - Logs storage $0.03 per GB-month and PutMetricData $0.01 per 1,000 requests: AWS's CloudWatch
 //   pricing page (us-east-1); not found in the stored copies, so check these two before relying on them.
-import { alarmSpecs, DISK_METRIC, MonitoringSettings } from "./monitoring";
+import { alarmSpecs, DISK_METRIC, HOST_METRICS_NAMESPACE, MonitoringSettings } from "./monitoring";
 
 export interface MonitoringPrices {
   alarmMonth: number;
@@ -36,24 +36,58 @@ export interface MonitoringCostItem {
   note?: string;
 }
 
+/** A resource as the plan sees it (type and inputs). */
+export interface PricedResource {
+  type: string;
+  inputs: Record<string, unknown>;
+}
+
 /**
- * Monthly cost of the monitoring for these settings: alarms, log ingestion and storage (at the
- * retention's steady state, uncompressed: an upper bound, AWS bills compressed bytes), the disk
- * metric and its PutMetricData calls. SNS e-mail notifications are left out (a handful a month).
+ * Priced items of one monitoring resource, or undefined when the type is not one of them. Alarms
+ * cost per alarm-month; the alarm on the host's own metric also carries that metric and the host's
+ * PutMetricData calls; the log group carries ingestion and storage at the retention's steady state
+ * (uncompressed: an upper bound, AWS bills compressed bytes). SNS and IAM cost nothing here (a few
+ * e-mails a month).
  */
-export function monthlyCostOfMonitoring(settings: MonitoringSettings, region: string, logGbPerMonth = ASSUMED_LOG_GB_PER_MONTH): MonitoringCostItem[] {
+export function monitoringResourceCost(node: PricedResource, region: string, logGbPerMonth = ASSUMED_LOG_GB_PER_MONTH): MonitoringCostItem[] | undefined {
   const p = MONITORING_PRICES[region];
   const price = (f: (q: MonitoringPrices) => number): number | undefined => (p === undefined ? undefined : f(p));
-  const alarms = alarmSpecs(settings).length;
-  const storedGb = logGbPerMonth * Math.min(settings.logRetentionDays / DAYS_PER_MONTH, 120);
-  const putsPerMonth = MINUTES_PER_MONTH / DISK_METRIC.everyMinutes;
-  const note = p === undefined ? `no ${region} prices in the table: unknown price` : undefined;
-  return [
-    { what: `${alarms} standard-resolution alarms`, monthly: price((q) => alarms * q.alarmMonth), note },
-    { what: `log ingestion, assumed ${logGbPerMonth} GB/month`, monthly: price((q) => logGbPerMonth * q.logsIngestionGb), note: note ?? "assumption: set by the app's log volume" },
-    { what: `log storage, ${settings.logRetentionDays} d retention (≤ ${round2(storedGb)} GB)`, monthly: price((q) => storedGb * q.logsStorageGbMonth), note },
-    { what: `disk metric ${DISK_METRIC.name} and ${Math.round(putsPerMonth)} PutMetricData calls`, monthly: price((q) => q.customMetricMonth + (putsPerMonth / 1000) * q.apiRequestsPer1000), note },
+  const note = p === undefined ? `no ${region} CloudWatch prices in the table: unknown price` : undefined;
+  switch (node.type) {
+    case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+      const items: MonitoringCostItem[] = [{ what: "standard-resolution alarm", monthly: price((q) => q.alarmMonth), note }];
+      if (node.inputs.namespace === HOST_METRICS_NAMESPACE) {
+        const puts = MINUTES_PER_MONTH / DISK_METRIC.everyMinutes;
+        items.push({ what: `custom metric ${DISK_METRIC.name} and ${Math.round(puts)} PutMetricData calls`, monthly: price((q) => q.customMetricMonth + (puts / 1000) * q.apiRequestsPer1000), note });
+      }
+      return items;
+    }
+    case "aws:cloudwatch/logGroup:LogGroup": {
+      const days = typeof node.inputs.retentionInDays === "number" && node.inputs.retentionInDays > 0 ? node.inputs.retentionInDays : undefined;
+      const storedGb = days === undefined ? undefined : logGbPerMonth * (days / DAYS_PER_MONTH);
+      return [
+        { what: `log ingestion, assumed ${logGbPerMonth} GB/month`, monthly: price((q) => logGbPerMonth * q.logsIngestionGb), note: note ?? "assumption: depends on the app's log volume" },
+        storedGb === undefined
+          ? { what: "log storage, never expiring", note: "grows without bound: unknown price" }
+          : { what: `log storage, ${days} d retention (≤ ${round2(storedGb)} GB)`, monthly: price((q) => storedGb * q.logsStorageGbMonth), note },
+      ];
+    }
+    case "aws:sns/topic:Topic":
+    case "aws:sns/topicSubscription:TopicSubscription":
+    case "aws:iam/rolePolicy:RolePolicy":
+      return [];
+    default:
+      return undefined;
+  }
+}
+
+/** Monthly cost of the monitoring these settings create: the log group and every alarm. */
+export function monthlyCostOfMonitoring(settings: MonitoringSettings, region: string, logGbPerMonth = ASSUMED_LOG_GB_PER_MONTH): MonitoringCostItem[] {
+  const nodes: PricedResource[] = [
+    { type: "aws:cloudwatch/logGroup:LogGroup", inputs: { retentionInDays: settings.logRetentionDays } },
+    ...alarmSpecs(settings).map((a) => ({ type: "aws:cloudwatch/metricAlarm:MetricAlarm", inputs: { namespace: a.namespace } })),
   ];
+  return nodes.flatMap((n) => monitoringResourceCost(n, region, logGbPerMonth) ?? []);
 }
 
 /** Sum of the known monthly prices. */

@@ -15,7 +15,7 @@ import {
   alarmSpecs, containerLogGroupName, dockerDaemonLogConfig, HOST_METRICS_NAMESPACE, HOST_MONITORING_PATHS, instanceMonitoringPolicy,
   LOG_RETENTION_DAYS, Monitoring, MONITORING_STAGE_DEFAULTS, monitoringHostFiles, MonitoringSettings, monitoringSettingsProblems,
 } from "../../components/monitoring";
-import { monthlyCostOfMonitoring, totalMonthly } from "../../components/monitoringCost";
+import { monitoringResourceCost, monthlyCostOfMonitoring, totalMonthly } from "../../components/monitoringCost";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -120,13 +120,23 @@ describe("monitoring", () => {
     it("prices the monitoring for the plan: $0.10 per alarm, log ingestion and storage, the disk metric", () => {
       const items = monthlyCostOfMonitoring(MONITORING_STAGE_DEFAULTS.prod, "us-east-1", 2);
       const near = (a: number | undefined, b: number) => assert.ok(a !== undefined && Math.abs(a - b) < 1e-9, `${a} ≈ ${b}`);
-      near(items[0].monthly, 6 * 0.1);
-      near(items[1].monthly, 2 * 0.5);
-      near(items[2].monthly, 2 * (90 / 30.4) * 0.03);
-      assert.ok(items[3].monthly! > 0.3 && items[3].monthly! < 0.5, `${items[3].monthly}`);
+      const sum = (re: RegExp) => items.filter((i) => re.test(i.what)).reduce((s, i) => s + i.monthly!, 0);
+      assert.strictEqual(items.filter((i) => i.what === "standard-resolution alarm").length, 6);
+      near(sum(/^standard-resolution alarm$/), 6 * 0.1);
+      near(sum(/^log ingestion/), 2 * 0.5);
+      near(sum(/^log storage, 90 d/), 2 * (90 / 30.4) * 0.03);
+      const metric = sum(/^custom metric disk_used_percent/);
+      assert.ok(metric > 0.3 && metric < 0.5, `${metric}`);
       assert.strictEqual(totalMonthly(items), Math.round(items.reduce((s, i) => s + i.monthly!, 0) * 100) / 100);
+    });
+
+    it("prices per resource for the plan, and says 'unknown price' rather than guess outside us-east-1", () => {
+      assert.deepStrictEqual(monitoringResourceCost({ type: "aws:sns/topic:Topic", inputs: {} }, "us-east-1"), []);
+      assert.strictEqual(monitoringResourceCost({ type: "aws:ec2/instance:Instance", inputs: {} }, "us-east-1"), undefined);
+      const forever = monitoringResourceCost({ type: "aws:cloudwatch/logGroup:LogGroup", inputs: {} }, "us-east-1")!;
+      assert.ok(forever.some((i) => i.monthly === undefined && /never expiring/.test(i.what)));
       const elsewhere = monthlyCostOfMonitoring(MONITORING_STAGE_DEFAULTS.prod, "eu-central-1");
-      assert.ok(elsewhere.every((i) => i.monthly === undefined && /unknown price/.test(i.note ?? "")));
+      assert.ok(elsewhere.length > 0 && elsewhere.every((i) => i.monthly === undefined && /unknown price/.test(i.note ?? "")));
     });
   });
 
