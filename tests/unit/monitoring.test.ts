@@ -14,7 +14,6 @@ import {
   alarmSpecs, containerLogGroupName, dockerDaemonLogConfig, HOST_METRICS_NAMESPACE, HOST_MONITORING_PATHS, instanceMonitoringPolicy,
   LOG_RETENTION_DAYS, Monitoring, MONITORING_STAGE_DEFAULTS, monitoringHostFiles, MonitoringSettings, monitoringSettingsProblems,
 } from "../../components/monitoring";
-import { monitoringResourceCost, monthlyCostOfMonitoring, totalMonthly } from "../../components/monitoringCost";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -114,28 +113,6 @@ describe("monitoring", () => {
       const exec = byPath.get(HOST_MONITORING_PATHS.diskMetricService)!.content.split("\n").find((l) => l.startsWith("ExecStart="))!;
       assert.strictEqual(exec, `ExecStart=${HOST_MONITORING_PATHS.diskMetricScript} --namespace ${HOST_METRICS_NAMESPACE} --metric disk_used_percent --region us-east-1 --path /`);
       assert.deepStrictEqual(commands, ["systemctl daemon-reload", "systemctl enable --now compose-on-ec2-disk-metric.timer"]);
-    });
-
-    it("prices the monitoring for the plan: $0.10 per alarm, log ingestion and storage, the disk metric", () => {
-      const items = monthlyCostOfMonitoring(MONITORING_STAGE_DEFAULTS.prod, "us-east-1", 2);
-      const near = (a: number | undefined, b: number) => assert.ok(a !== undefined && Math.abs(a - b) < 1e-9, `${a} ≈ ${b}`);
-      const sum = (re: RegExp) => items.filter((i) => re.test(i.what)).reduce((s, i) => s + i.monthly!, 0);
-      assert.strictEqual(items.filter((i) => i.what === "standard-resolution alarm").length, 6);
-      near(sum(/^standard-resolution alarm$/), 6 * 0.1);
-      near(sum(/^log ingestion/), 2 * 0.5);
-      near(sum(/^log storage, 90 d/), 2 * (90 / 30.4) * 0.03);
-      const metric = sum(/^custom metric disk_used_percent/);
-      assert.ok(metric > 0.3 && metric < 0.5, `${metric}`);
-      assert.strictEqual(totalMonthly(items), Math.round(items.reduce((s, i) => s + i.monthly!, 0) * 100) / 100);
-    });
-
-    it("prices per resource for the plan, and says 'unknown price' rather than guess outside us-east-1", () => {
-      assert.deepStrictEqual(monitoringResourceCost({ type: "aws:sns/topic:Topic", inputs: {} }, "us-east-1"), []);
-      assert.strictEqual(monitoringResourceCost({ type: "aws:ec2/instance:Instance", inputs: {} }, "us-east-1"), undefined);
-      const forever = monitoringResourceCost({ type: "aws:cloudwatch/logGroup:LogGroup", inputs: {} }, "us-east-1")!;
-      assert.ok(forever.some((i) => i.monthly === undefined && /never expiring/.test(i.what)));
-      const elsewhere = monthlyCostOfMonitoring(MONITORING_STAGE_DEFAULTS.prod, "eu-central-1");
-      assert.ok(elsewhere.length > 0 && elsewhere.every((i) => i.monthly === undefined && /unknown price/.test(i.note ?? "")));
     });
   });
 
