@@ -70,7 +70,7 @@ function renderCost(plan: PlanResult): string[] {
   }
   out.push(`  ${costSummary(cost)}; data transfer and usage-based charges not included`);
   if (!cost.complete) {
-    out.push(`  Not in the total (no price for ${plan.region} in the table): ${cost.unknownResources.join(", ")}`);
+    out.push(`  Missing a price for ${plan.region} in the table (left out of the sum): ${cost.unknownResources.join(", ")}`);
   }
   out.push("  Prices from:");
   for (const key of cost.sources) {

@@ -164,7 +164,7 @@ describe("plan: the real program under the mock engine", function () {
     assert.strictEqual(tokyo.cost.complete, false);
     const text = renderText(tokyo).split("\n");
     assert.match(text[text.length - 1], new RegExp(`~\\$0\\.00/month known \\+ ${tokyo.cost.unknownResources.length} resources of unknown price$`));
-    assert.ok(text.some((l) => l.includes(`Not in the total (no price for ap-northeast-1 in the table): ${tokyo.cost.unknownResources.join(", ")}`)));
+    assert.ok(text.some((l) => l.includes(`Missing a price for ap-northeast-1 in the table (left out of the sum): ${tokyo.cost.unknownResources.join(", ")}`)));
   });
 
   it("prod: the RDS instance is protected", () => {
