@@ -1,26 +1,37 @@
-// `npm run plan -- --stack <dev|prod|NAME> [--json]`
+// `npm run plan -- --stack <dev|prod|NAME> [--region REGION] [--json]`
 // The offline plan: runs the real program under the mock engine (no AWS credentials, no Pulumi CLI)
 // and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate
-// and the policy pack's verdict. Exits 1 when a (mandatory) policy fails, 2 on a usage/program error.
+// and the policy pack's verdict. --region plans the stack as if its aws:region were REGION. Exits 1 when a (mandatory) policy fails, 2 on a usage/program error.
 import { RULES } from "../policy/rules";
-import { PRICES } from "./lib/plan/cost";
+import { PRICES, costSummary } from "./lib/plan/cost";
 import { PlanResult, runPlan, summaryLine } from "./lib/plan/run";
 import { keySettings } from "./lib/plan/tree";
 
-const USAGE = "usage: npm run plan -- --stack <dev|prod|NAME> [--json]";
+const USAGE = "usage: npm run plan -- --stack <dev|prod|NAME> [--region REGION] [--json]";
 
-export function parseArgs(argv: string[]): { stack: string; json: boolean } {
+export interface PlanArgs {
+  stack: string;
+  json: boolean;
+  /** Replaces the stack's aws:region for this plan. */
+  region?: string;
+}
+
+export function parseArgs(argv: string[]): PlanArgs {
   let stack: string | undefined;
+  let region: string | undefined;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--json") json = true;
     else if (arg === "--stack" || arg === "-s") stack = argv[++i];
     else if (arg.startsWith("--stack=")) stack = arg.slice("--stack=".length);
+    else if (arg === "--region") region = argv[++i];
+    else if (arg.startsWith("--region=")) region = arg.slice("--region=".length);
     else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
   }
   if (!stack) throw new Error(`--stack is required\n${USAGE}`);
-  return { stack, json };
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new Error(`--region "${region}" is not an AWS region name (e.g. ap-northeast-2)\n${USAGE}`);
+  return region === undefined ? { stack, json } : { stack, json, region };
 }
 
 const mmss = (s: number): string => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
@@ -37,12 +48,7 @@ export function renderText(plan: PlanResult): string {
     out.push(`  ${mmss(step.finishSeconds).padStart(7)}  ${step.type} ${step.name}  (${mmss(step.duration.lowSeconds)}–${mmss(step.duration.highSeconds)}: ${step.duration.basis})`);
   }
 
-  out.push("", `Monthly cost in ${plan.region} (on-demand, ${PRICES.hoursPerMonth} h/month, prices of ${plan.cost.retrieved}, sources in scripts/prices.json):`);
-  for (const line of plan.cost.lines) {
-    out.push(`  ${money(line.monthly).padStart(9)}${line.hasUnknown ? "+?" : "  "} ${line.type} ${line.name}`);
-    for (const item of line.items) out.push(`             ${item.what}: ${money(item.monthly)}${item.note ? ` (${item.note})` : ""}`);
-  }
-  out.push(`  ${money(plan.cost.totalMonthly).padStart(9)}   total${plan.cost.unknownItems ? ` (without ${plan.cost.unknownItems} item(s) of unknown price)` : ""}; data transfer and usage-based charges not included`);
+  out.push("", ...renderCost(plan));
 
   out.push("", "Policy (policy/rules.ts, all mandatory):");
   for (const rule of RULES) {
@@ -53,6 +59,25 @@ export function renderText(plan: PlanResult): string {
 
   out.push("", summaryLine(plan));
   return out.join("\n");
+}
+
+function renderCost(plan: PlanResult): string[] {
+  const cost = plan.cost;
+  const out = [`Monthly cost in ${plan.region} (on-demand, ${PRICES.hoursPerMonth} h/month, table in scripts/prices.json):`];
+  for (const line of cost.lines) {
+    out.push(`  ${money(line.monthly).padStart(9)}${line.hasUnknown ? "+?" : "  "} ${line.type} ${line.name}`);
+    for (const item of line.items) out.push(`             ${item.what}: ${money(item.monthly)}${item.note ? ` (${item.note})` : ""}`);
+  }
+  out.push(`  ${costSummary(cost)}; data transfer and usage-based charges not included`);
+  if (!cost.complete) {
+    out.push(`  Missing a price for ${plan.region} in the table (left out of the sum): ${cost.unknownResources.join(", ")}`);
+  }
+  out.push("  Prices from:");
+  for (const key of cost.sources) {
+    const s = PRICES.sources[key];
+    out.push(`    ${key} (${s.date}): ${s.url}`);
+  }
+  return out;
 }
 
 export function renderJson(plan: PlanResult): string {
@@ -76,7 +101,7 @@ function finish(text: string, code: number): void {
 }
 
 async function main(): Promise<void> {
-  let args: { stack: string; json: boolean };
+  let args: PlanArgs;
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
@@ -90,7 +115,7 @@ async function main(): Promise<void> {
   });
   let plan: PlanResult;
   try {
-    plan = await runPlan({ stack: args.stack });
+    plan = await runPlan({ stack: args.stack, region: args.region });
   } catch (e) {
     console.error(`plan ${args.stack}: the program failed under the mock engine:\n${(e as Error).message}`);
     return process.exit(2);

@@ -2,16 +2,15 @@
 // What AWS computes for each resource type this program creates (ids, ARNs, addresses, autonamed
 // names) and what it refuses (the rules of awsRules.ts, plus references to things that do not exist).
 // Everything derives from hashes of names and inputs: the same program gives the same outputs.
-import * as crypto from "crypto";
 import {
   RULES_PER_SECURITY_GROUP, RdsEngine, TagService, allocatedStorageProblem, backupRetentionProblem, dbIdentifierProblem,
   finalSnapshotIdProblem, importKeyPairProblem, masterPasswordProblem, masterUsernameProblem, parseCidr, subnetGroupAzProblem,
   subnetGroupNameProblem, tagsProblem,
 } from "./awsRules";
+import { MONITORING_MODELS } from "./awsMonitoring";
+import { autoname, idOf, sha } from "./ids";
 
-export function sha(...parts: unknown[]): string {
-  return crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex");
-}
+export { sha } from "./ids";
 
 /** A subnet the mock knows about. */
 export interface MockSubnet {
@@ -41,11 +40,6 @@ const SG = "aws:ec2/securityGroup:SecurityGroup";
 /** Characters EC2 accepts in a security group (rule) description (CreateSecurityGroup, GroupDescription). */
 const SG_DESCRIPTION = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/;
 
-const autoname = (name: string, type: string, lower = false): string => {
-  const n = `${name}-${sha("autoname", type, name).slice(0, 7)}`;
-  return lower ? n.toLowerCase() : n;
-};
-const idOf = (prefix: string, type: string, name: string, length = 17): string => `${prefix}-${sha("id", type, name).slice(0, length)}`;
 const ip = (seed: string, first: number): string => {
   const h = Buffer.from(sha("ip", seed), "hex");
   return `${first}.${h[0]}.${h[1]}.${1 + (h[2] % 253)}`;
@@ -69,11 +63,11 @@ export function computeAws(a: Account, type: string, name: string, inputs: Recor
   if (!service) return undefined;
   const tagProblem = tagsProblem(service, inputs.tags);
   if (tagProblem) throw fail(tagProblem);
-  const model = MODELS[type];
+  const model = MODELS[type] ?? MONITORING_MODELS[type];
   return model ? model(a, name, inputs, fail, type) : undefined;
 }
 
-type Model = (a: Account, name: string, inputs: Record<string, any>, fail: Fail, type: string) => Computed;
+export type Model = (a: Account, name: string, inputs: Record<string, any>, fail: Fail, type: string) => Computed;
 
 const MODELS: Record<string, Model> = {
   "aws:ec2/instance:Instance": (a, name, inputs, fail, type) => {

@@ -1,10 +1,9 @@
-// The offline plan: price estimates, critical path, tree printing (pure, over hand-made nodes),
-// and the real program under the mock engine for dev and prod (once per stack).
+// The offline plan: critical path, tree printing (pure, over hand-made nodes), and the real program
+// under the mock engine for dev and prod (once per stack). Prices: cost.test.ts.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { estimateCost, costItems, PriceTable, PRICES } from "../../scripts/lib/plan/cost";
 import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/criticalPath";
 import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
 import { SeenStrings, secretValue, stackConfigOf, unwrapSecrets } from "../../lib/engine";
@@ -22,59 +21,6 @@ describe("plan: secrets seen in registrations", () => {
     const plain = unwrapSecrets({ password: secret("pw-0123456789"), triggers: secret(["sha-public", "hash"]), host: "1.2.3.4" }, seen);
     assert.deepStrictEqual(plain, { password: "pw-0123456789", triggers: ["sha-public", "hash"], host: "1.2.3.4" });
     assert.deepStrictEqual(seen, { secret: ["pw-0123456789"], public: ["1.2.3.4"] });
-  });
-});
-
-describe("plan: price table", () => {
-  it("states its sources and the date it was written", () => {
-    assert.match(PRICES.retrieved, /^\d{4}-\d{2}-\d{2}$/);
-    assert.ok(PRICES.sources.length >= 4);
-    assert.strictEqual(PRICES.hoursPerMonth, 730);
-  });
-  it("has every default type of the stack in us-east-1", () => {
-    const p = PRICES.regions["us-east-1"];
-    for (const t of ["t3.small", "t3.medium"]) assert.ok(p.ec2Hourly[t] > 0, t);
-    for (const c of ["db.t4g.micro", "db.t4g.small"]) assert.ok(p.rdsHourly.postgres[c] > 0, c);
-  });
-});
-
-describe("plan: cost estimate", () => {
-  const table: PriceTable = {
-    retrieved: "2026-11-23", hoursPerMonth: 730, sources: [],
-    regions: { "r-1": { ec2Hourly: { "t3.small": 0.02 }, ebsGp3GbMonth: 0.08, rdsHourly: { postgres: { "db.t4g.micro": 0.016 } },
-      rdsStorageGbMonth: { gp2: 0.115 }, publicIpv4Hourly: 0.005, secretMonth: 0.4 } },
-  };
-  const host = { urn: "h", type: "aws:ec2/instance:Instance", name: "host", id: "i-1",
-    inputs: { instanceType: "t3.small", rootBlockDevice: { volumeSize: 20, volumeType: "gp3" }, associatePublicIpAddress: true } };
-
-  it("prices an instance: hours x rate, root volume GB x gp3, and its public IPv4", () => {
-    const items = costItems(host, [host], "r-1", table);
-    assert.deepStrictEqual(items.map((i) => [i.what, i.monthly === undefined ? undefined : Math.round(i.monthly * 100) / 100]), [
-      ["t3.small on-demand", 14.6], ["root volume 20 GB gp3", 1.6], ["public IPv4 address", 3.65],
-    ]);
-  });
-  it("does not charge the auto-assigned IPv4 twice when an EIP is attached", () => {
-    const eip = { urn: "e", type: "aws:ec2/eip:Eip", name: "eip", inputs: { instance: "i-1", domain: "vpc" } };
-    const est = estimateCost([host, eip], "r-1", table);
-    assert.strictEqual(est.totalMonthly, 19.85); // 14.60 + 1.60 + 3.65
-  });
-  it("doubles RDS instance hours and storage for Multi-AZ", () => {
-    const db = (multiAz: boolean) => ({ urn: "d", type: "aws:rds/instance:Instance", name: "db",
-      inputs: { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20, multiAz } });
-    assert.strictEqual(estimateCost([db(false)], "r-1", table).totalMonthly, 13.98); // 11.68 + 2.30
-    assert.strictEqual(estimateCost([db(true)], "r-1", table).totalMonthly, 27.96);
-  });
-  it("says unknown price for a type or region not in the table instead of inventing one", () => {
-    const big = { ...host, inputs: { ...host.inputs, instanceType: "x9.huge" } };
-    const est = estimateCost([big], "r-1", table);
-    assert.strictEqual(est.lines[0].items[0].monthly, undefined);
-    assert.ok(est.lines[0].hasUnknown);
-    assert.strictEqual(estimateCost([host], "nowhere-1", table).unknownItems, 3);
-  });
-  it("charges nothing for security groups, IAM, commands and random passwords", () => {
-    const free = ["aws:ec2/securityGroup:SecurityGroup", "aws:iam/role:Role", "command:remote:Command", "random:index/randomPassword:RandomPassword"]
-      .map((type, i) => ({ urn: String(i), type, name: type, inputs: {} }));
-    assert.deepStrictEqual(estimateCost(free, "r-1", table).lines, []);
   });
 });
 
@@ -158,6 +104,8 @@ describe("plan: stack settings", () => {
   it("takes --stack NAME, --stack=NAME and --json, and refuses anything else", () => {
     assert.deepStrictEqual(parseArgs(["--stack", "dev"]), { stack: "dev", json: false });
     assert.deepStrictEqual(parseArgs(["--stack=prod", "--json"]), { stack: "prod", json: true });
+    assert.deepStrictEqual(parseArgs(["--stack", "dev", "--region", "ap-northeast-2"]), { stack: "dev", json: false, region: "ap-northeast-2" });
+    assert.throws(() => parseArgs(["--stack", "dev", "--region", "seoul"]), /--region "seoul" is not an AWS region name/);
     assert.throws(() => parseArgs([]), /--stack is required/);
     assert.throws(() => parseArgs(["--stack", "dev", "--yes"]), /unknown argument/);
   });
@@ -196,9 +144,27 @@ describe("plan: the real program under the mock engine", function () {
     assert.ok(depTypes.includes("aws:ec2/securityGroup:SecurityGroup"), depTypes.join(", "));
   });
 
-  it("dev (us-east-1) has a price for every item, and prod costs more", () => {
+  it("dev and prod (us-east-1) have a price for every item, and prod costs more", () => {
+    for (const stack of ["dev", "prod"]) assert.deepStrictEqual(plans[stack].cost.unknownResources, [], stack);
+    assert.ok(plans.prod.cost.complete && plans.dev.cost.complete);
     assert.ok(plans.prod.cost.totalMonthly > plans.dev.cost.totalMonthly);
-    assert.strictEqual(plans.dev.cost.unknownItems, 0, JSON.stringify(plans.dev.cost.lines));
+  });
+
+  it("dev planned in ap-northeast-2 has a complete price, from Seoul's own figures", async () => {
+    const seoul = await planFor("dev", "ap-northeast-2");
+    assert.strictEqual(seoul.region, "ap-northeast-2");
+    assert.ok(seoul.cost.complete, seoul.cost.unknownResources.join(", "));
+    assert.ok(seoul.cost.totalMonthly > plans.dev.cost.totalMonthly, `${seoul.cost.totalMonthly} vs ${plans.dev.cost.totalMonthly}`);
+    assert.ok(seoul.cost.sources.every((k) => !k.includes("us-east-1")), seoul.cost.sources.join(", "));
+    assert.match(summaryLine(seoul), /, ~\$\d+\.\d\d\/month$/);
+  });
+
+  it("a region without prices prints the known part and names what it could not price", async () => {
+    const tokyo = await planFor("dev", "ap-northeast-1");
+    assert.strictEqual(tokyo.cost.complete, false);
+    const text = renderText(tokyo).split("\n");
+    assert.match(text[text.length - 1], new RegExp(`~\\$0\\.00/month known \\+ ${tokyo.cost.unknownResources.length} resources of unknown price$`));
+    assert.ok(text.some((l) => l.includes(`Missing a price for ap-northeast-1 in the table (left out of the sum): ${tokyo.cost.unknownResources.join(", ")}`)));
   });
 
   it("prod: the RDS instance is protected", () => {

@@ -1,27 +1,10 @@
-// Monthly cost estimate per resource from the price table in scripts/prices.json (with its
-// sources and date). A price the table does not have is reported as unknown, never guessed.
-import priceTable from "../../prices.json";
+// Monthly cost estimate per resource from the price table (scripts/prices.json, see prices.ts). A
+// price the table does not have is reported as unknown, never guessed, and the estimate says which
+// resources it could not price instead of passing a partial sum off as the total.
+import { DeploymentFigures, Figure, PRICES, PriceTable, RegionPrices } from "./prices";
 
-/** Prices of one region; every map may miss entries (→ unknown price). */
-export interface RegionPrices {
-  ec2Hourly: Record<string, number>;
-  ebsGp3GbMonth?: number;
-  rdsHourly: Record<string, Record<string, number>>;
-  rdsStorageGbMonth: Record<string, number>;
-  rdsBackupGbMonth?: number;
-  publicIpv4Hourly?: number;
-  ecrGbMonth?: number;
-  secretMonth?: number;
-}
-
-export interface PriceTable {
-  retrieved: string;
-  hoursPerMonth: number;
-  sources: string[];
-  regions: Record<string, RegionPrices>;
-}
-
-export const PRICES: PriceTable = priceTable as PriceTable;
+export { PRICES } from "./prices";
+export type { PriceTable, RegionPrices } from "./prices";
 
 /** What the estimate needs to know about a resource. */
 export interface CostNode {
@@ -37,6 +20,8 @@ export interface CostItem {
   what: string;
   monthly?: number;
   note?: string;
+  /** Keys (in the table's sources) of the figures this item was computed from. */
+  sources?: string[];
 }
 
 export interface CostLine {
@@ -53,73 +38,143 @@ export interface CostLine {
 export interface CostEstimate {
   region: string;
   lines: CostLine[];
-  /** Sum of all known prices. */
+  /** Sum of all known prices: the whole monthly cost only when `complete`. */
   totalMonthly: number;
+  /** True when every priced item has a price. */
+  complete: boolean;
   /** Items without a price (the total leaves them out). */
   unknownItems: number;
-  retrieved: string;
+  /** "<type> <name>" of each resource with at least one item of unknown price. */
+  unknownResources: string[];
+  /** Keys of the sources behind the figures used. */
+  sources: string[];
 }
+
+/** What the estimate assumes where AWS bills by usage the program cannot know. */
+export const ASSUMPTIONS = {
+  /** Container log volume a small web app writes into its log group. */
+  logGbPerMonth: 1,
+  /** Alert e-mails a month (alarms and recoveries). */
+  alertEmailsPerMonth: 100,
+  /** Load balancer capacity units an idle-to-small site uses on average. */
+  albLcu: 1,
+  /** Data a NAT gateway processes (image pulls, outbound API calls). */
+  natGbPerMonth: 10,
+  /** ECR image storage kept after lifecycle pruning. */
+  ecrGb: 1,
+};
+
+/** Days per month the log retention math uses (365/12). */
+const DAYS_PER_MONTH = 30.4;
 
 /** Types that AWS does not charge for by themselves (or that are local to Pulumi). */
 const FREE_TYPES = [
-  /^pulumi:/, /^random:/, /^tls:/, /^command:/, /^compose-on-ec2:/,
+  /^pulumi:/, /^random:/, /^tls:/, /^command:/, /^docker:/, /^compose-on-ec2:/,
   /^aws:iam\//, /^aws:ec2\/securityGroup/, /^aws:vpc\/securityGroup(In|E)gressRule/, /^aws:ec2\/keyPair:/,
   /^aws:ec2\/eipAssociation:/, /^aws:rds\/(subnetGroup|parameterGroup):/, /^aws:ecr\/lifecyclePolicy:/,
   /^aws:secretsmanager\/secretVersion:/, /^aws:ec2\/(vpc|subnet|routeTable|routeTableAssociation|route|internetGateway):/,
-  /^aws:ssm\/parameter:/,
+  /^aws:ssm\/parameter:/, /^aws:sns\/topic:/, /^aws:ecs\/(cluster|taskDefinition):/, /^aws:lb\/(targetGroup|listener):/,
+  /^aws:appautoscaling\//,
 ];
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-function monthlyFromHourly(hourly: number | undefined, hours: number, count = 1): number | undefined {
-  return hourly === undefined ? undefined : hourly * hours * count;
+/** An item whose monthly price is `quantity × figure` for every figure, unknown when one is missing. */
+function item(what: string, parts: [Figure | undefined, number][], note?: string): CostItem {
+  const known = parts.every(([f]) => f !== undefined);
+  return {
+    what,
+    monthly: known ? parts.reduce((sum, [f, q]) => sum + f!.usd * q, 0) : undefined,
+    ...(note ? { note } : {}),
+    ...(known ? { sources: [...new Set(parts.map(([f]) => f!.source))] } : {}),
+  };
 }
+
+const deployment = (d: DeploymentFigures | undefined, multiAz: boolean): Figure | undefined => (multiAz ? d?.multiAz : d?.singleAz);
 
 function ec2Items(node: CostNode, all: CostNode[], p: RegionPrices | undefined, hours: number): CostItem[] {
   const type = str(node.inputs.instanceType) ?? "?";
-  const items: CostItem[] = [{ what: `${type} on-demand`, monthly: monthlyFromHourly(p?.ec2Hourly[type], hours) }];
+  const items = [item(`${type} on-demand`, [[p?.ec2Hourly?.[type], hours]])];
   const root = (node.inputs.rootBlockDevice ?? {}) as Record<string, unknown>;
   const gb = num(root.volumeSize);
   const volumeType = str(root.volumeType) ?? "gp3";
-  const perGb = volumeType === "gp3" ? p?.ebsGp3GbMonth : undefined;
   items.push(gb === undefined
     ? { what: "root volume (size from the AMI)", note: "size not set: unknown price" }
-    : { what: `root volume ${gb} GB ${volumeType}`, monthly: perGb === undefined ? undefined : gb * perGb });
+    : item(`root volume ${gb} GB ${volumeType}`, [[volumeType === "gp3" ? p?.ebsGp3GbMonth : undefined, gb]]));
   // A public IPv4 address costs the same whether auto-assigned or elastic; an associated EIP
   // replaces the auto-assigned one, and the EIP is priced on its own line.
   const hasEip = all.some((r) => r.type.startsWith("aws:ec2/eip") && node.id !== undefined &&
     (r.inputs.instance === node.id || r.inputs.instanceId === node.id));
-  if (node.inputs.associatePublicIpAddress === true && !hasEip) {
-    items.push({ what: "public IPv4 address", monthly: monthlyFromHourly(p?.publicIpv4Hourly, hours) });
-  }
+  if (node.inputs.associatePublicIpAddress === true && !hasEip) items.push(item("public IPv4 address", [[p?.publicIpv4Hourly, hours]]));
   return items;
 }
 
-function rdsItems(node: CostNode, p: RegionPrices | undefined, hours: number, retrieved: string): CostItem[] {
+function rdsItems(node: CostNode, p: RegionPrices | undefined, hours: number): CostItem[] {
   const engine = str(node.inputs.engine) ?? "?";
   const cls = str(node.inputs.instanceClass) ?? "?";
   const multiAz = node.inputs.multiAz === true;
-  const copies = multiAz ? 2 : 1; // Multi-AZ: a standby instance and its storage are billed too
   const gb = num(node.inputs.allocatedStorage) ?? 0;
   const storageType = str(node.inputs.storageType) ?? "gp2";
-  const perGb = p?.rdsStorageGbMonth[storageType];
-  const items: CostItem[] = [
-    { what: `${cls} ${engine} ${multiAz ? "Multi-AZ" : "Single-AZ"}`, monthly: monthlyFromHourly(p?.rdsHourly[engine]?.[cls], hours, copies) },
-    { what: `storage ${gb} GB ${storageType}${multiAz ? " x2 (Multi-AZ)" : ""}`, monthly: perGb === undefined ? undefined : gb * perGb * copies },
+  const items = [
+    item(`${cls} ${engine} ${multiAz ? "Multi-AZ" : "Single-AZ"}`, [[deployment(p?.rdsHourly?.[engine]?.[cls], multiAz), hours]]),
+    item(`storage ${gb} GB ${storageType}${multiAz ? " (Multi-AZ)" : ""}`, [[deployment(p?.rdsStorageGbMonth?.[storageType], multiAz), gb]]),
   ];
   const retention = num(node.inputs.backupRetentionPeriod) ?? 0;
   if (retention > 0) {
-    items.push({
-      what: `automated backups (${retention} d)`,
-      monthly: 0,
-      note: `free up to the provisioned storage; beyond that $${p?.rdsBackupGbMonth ?? "?"}/GB-month (prices ${retrieved})`,
-    });
+    const beyond = p?.rdsBackupGbMonth ? `$${p.rdsBackupGbMonth.usd}/GB-month` : "an unknown price";
+    items.push({ what: `automated backups (${retention} d)`, monthly: 0, note: `free up to the provisioned storage; beyond that ${beyond}` });
   }
   const max = num(node.inputs.maxAllocatedStorage);
   if (max !== undefined) items.push({ what: `storage autoscaling up to ${max} GB`, monthly: 0, note: "billed only when it grows" });
   return items;
+}
+
+/**
+ * A metric alarm: standard resolution (period ≥ 60 s) or high resolution. An alarm on a custom
+ * namespace watches a metric the stack publishes itself: that metric and one PutMetricData call per
+ * alarm period are charged too.
+ */
+function alarmItems(node: CostNode, p: RegionPrices | undefined, hours: number): CostItem[] {
+  const cw = p?.cloudwatch;
+  const period = num(node.inputs.period) ?? 60;
+  const items = [period < 60
+    ? item("high-resolution alarm", [[cw?.alarmHighResolutionMonth, 1]])
+    : item("standard-resolution alarm", [[cw?.alarmStandardMonth, 1]])];
+  const namespace = str(node.inputs.namespace);
+  if (namespace !== undefined && !namespace.startsWith("AWS/")) {
+    const puts = Math.round((hours * 3600) / period);
+    items.push(item(`custom metric ${str(node.inputs.metricName) ?? "?"} and ${puts} PutMetricData calls`, [[cw?.customMetricMonth, 1], [cw?.apiRequestsPer1000, puts / 1000]]));
+  }
+  return items;
+}
+
+/** Ingestion at the assumed volume, and storage at the retention's steady state (uncompressed: an upper bound). */
+function logGroupItems(node: CostNode, p: RegionPrices | undefined): CostItem[] {
+  const gb = ASSUMPTIONS.logGbPerMonth;
+  const days = num(node.inputs.retentionInDays);
+  const storedGb = days !== undefined && days > 0 ? gb * (days / DAYS_PER_MONTH) : undefined;
+  return [
+    item(`log ingestion, assumed ${gb} GB/month`, [[p?.cloudwatch?.logsIngestionGb, gb]], "assumption: depends on the app's log volume"),
+    storedGb === undefined
+      ? { what: "log storage, never expiring", note: "grows without bound: unknown price" }
+      : item(`log storage, ${days} d retention (≤ ${round2(storedGb)} GB)`, [[p?.cloudwatch?.logsStorageGbMonth, storedGb]]),
+  ];
+}
+
+/** A Fargate service: its task definition's vCPU and memory, per running task. */
+function fargateItems(node: CostNode, all: CostNode[], p: RegionPrices | undefined, hours: number): CostItem[] {
+  const ref = str(node.inputs.taskDefinition);
+  const task = all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && ref !== undefined && (r.id === ref || r.inputs.family === ref));
+  const tasks = num(node.inputs.desiredCount) ?? 1;
+  const vcpu = Number(task?.inputs.cpu) / 1024;
+  const gb = Number(task?.inputs.memory) / 1024;
+  if (!task || !(vcpu > 0) || !(gb > 0)) return [{ what: `Fargate tasks x${tasks}`, note: "task definition size not known: unknown price" }];
+  const platform = (task.inputs.runtimePlatform ?? {}) as Record<string, unknown>;
+  const arch = platform.cpuArchitecture === "ARM64" ? "arm" : "x86";
+  const f = p?.fargate?.[arch];
+  return [item(`Fargate ${arch} ${tasks} task(s) x ${vcpu} vCPU / ${gb} GB`, [[f?.vcpuHour, vcpu * tasks * hours], [f?.gbHour, gb * tasks * hours]])];
 }
 
 /** Priced items of one resource, or [] when AWS does not charge for it. */
@@ -130,18 +185,33 @@ export function costItems(node: CostNode, all: CostNode[], region: string, table
     case "aws:ec2/instance:Instance":
       return ec2Items(node, all, p, hours);
     case "aws:ec2/eip:Eip":
-      return [{ what: "elastic IPv4 address", monthly: monthlyFromHourly(p?.publicIpv4Hourly, hours) }];
+      return [item("elastic IPv4 address", [[p?.publicIpv4Hourly, hours]])];
     case "aws:rds/instance:Instance":
-      return rdsItems(node, p, hours, table.retrieved);
+      return rdsItems(node, p, hours);
     case "aws:ebs/volume:Volume": {
       const gb = num(node.inputs.size) ?? 0;
       const type = str(node.inputs.type) ?? "gp3";
-      return [{ what: `EBS ${gb} GB ${type}`, monthly: type === "gp3" && p?.ebsGp3GbMonth !== undefined ? gb * p.ebsGp3GbMonth : undefined }];
+      return [item(`EBS ${gb} GB ${type}`, [[type === "gp3" ? p?.ebsGp3GbMonth : undefined, gb]])];
     }
     case "aws:ecr/repository:Repository":
-      return [{ what: "image storage (assumed 1 GB)", monthly: p?.ecrGbMonth, note: "assumption: ~1 GB of images kept" }];
+      return [item(`image storage (assumed ${ASSUMPTIONS.ecrGb} GB)`, [[p?.ecrGbMonth, ASSUMPTIONS.ecrGb]], `assumption: ~${ASSUMPTIONS.ecrGb} GB of images kept`)];
     case "aws:secretsmanager/secret:Secret":
-      return [{ what: "secret", monthly: p?.secretMonth }];
+      return [item("secret", [[p?.secretMonth, 1]])];
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return alarmItems(node, p, hours);
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return logGroupItems(node, p);
+    case "aws:sns/topicSubscription:TopicSubscription":
+      return String(node.inputs.protocol).startsWith("email")
+        ? [item(`alert e-mails (assumed ${ASSUMPTIONS.alertEmailsPerMonth}/month)`, [[p?.sns?.emailPer100k, ASSUMPTIONS.alertEmailsPerMonth / 100000]], "list price, before the monthly free e-mails")]
+        : [{ what: `${String(node.inputs.protocol)} notifications`, note: "not in the price table: unknown price" }];
+    case "aws:ecs/service:Service":
+      return fargateItems(node, all, p, hours);
+    case "aws:lb/loadBalancer:LoadBalancer":
+      if ((str(node.inputs.loadBalancerType) ?? "application") !== "application") return [{ what: `${String(node.inputs.loadBalancerType)} load balancer`, note: "not in the price table: unknown price" }];
+      return [item(`application load balancer, assumed ${ASSUMPTIONS.albLcu} LCU`, [[p?.alb?.hour, hours], [p?.alb?.lcuHour, ASSUMPTIONS.albLcu * hours]], "assumption: LCUs depend on traffic")];
+    case "aws:ec2/natGateway:NatGateway":
+      return [item(`NAT gateway, assumed ${ASSUMPTIONS.natGbPerMonth} GB processed`, [[p?.natGateway?.hour, hours], [p?.natGateway?.gbProcessed, ASSUMPTIONS.natGbPerMonth]], "assumption: data processed depends on traffic")];
     default:
       if (FREE_TYPES.some((re) => re.test(node.type))) return [];
       return [{ what: node.type, note: "not in the price table: unknown price" }];
@@ -161,11 +231,21 @@ export function estimateCost(nodes: CostNode[], region: string, table: PriceTabl
       hasUnknown: known.length < items.length,
     });
   }
+  const unknownItems = lines.reduce((n, l) => n + l.items.filter((i) => i.monthly === undefined).length, 0);
   return {
     region,
     lines,
     totalMonthly: round2(lines.reduce((sum, l) => sum + l.monthly, 0)),
-    unknownItems: lines.reduce((n, l) => n + l.items.filter((i) => i.monthly === undefined).length, 0),
-    retrieved: table.retrieved,
+    complete: unknownItems === 0,
+    unknownItems,
+    unknownResources: lines.filter((l) => l.hasUnknown).map((l) => `${l.type} ${l.name}`),
+    sources: [...new Set(lines.flatMap((l) => l.items.flatMap((i) => i.sources ?? [])))].sort(),
   };
+}
+
+/** "~$34.41/month", or "~$34.41/month known + 2 resources of unknown price" when any price is unknown. */
+export function costSummary(cost: CostEstimate): string {
+  const known = `~$${cost.totalMonthly.toFixed(2)}/month`;
+  const n = cost.unknownResources.length;
+  return cost.complete ? known : `${known} known + ${n} resource${n === 1 ? "" : "s"} of unknown price`;
 }

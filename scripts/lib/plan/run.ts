@@ -5,7 +5,7 @@ import * as path from "path";
 import { AwsMock, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, readYaml, runProgram, stackConfigOf } from "../../../lib/engine";
 import { PolicyResource, Violation, checkAll, defaultTagsOf } from "../../../policy/rules";
 import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
-import { CostEstimate, estimateCost } from "./cost";
+import { CostEstimate, costSummary, estimateCost } from "./cost";
 import { CriticalPath, criticalPath } from "./criticalPath";
 import { renderTree } from "./tree";
 
@@ -62,11 +62,13 @@ export function toPolicyResources(resources: Registration[]): PolicyResource[] {
 /**
  * Runs the program for `stack` and builds the plan. Rejects with the program's/config's error. The
  * program gets the config exactly as the CLI would hand it: a value is secret only where the stack
- * file stores it `secure:`. `stackFile` (default Pulumi.<stack>.yaml) is relative to the project root.
+ * file stores it `secure:`. `stackFile` (default Pulumi.<stack>.yaml) is relative to the project root;
+ * `region`, when given, replaces the stack's aws:region (as `pulumi config set aws:region` would).
  */
-export async function runPlan(opts: { stack: string; stackFile?: string }): Promise<PlanResult> {
+export async function runPlan(opts: { stack: string; stackFile?: string; region?: string }): Promise<PlanResult> {
   const { stack } = opts;
   const { config, secureKeys, sandbox } = planConfig(stack, opts.stackFile);
+  if (opts.region !== undefined) config["aws:region"] = opts.region;
   const region = config["aws:region"] ?? "us-east-1";
   const secrets = Object.fromEntries(secureKeys.map((k) => [k, config[k]]));
   const plain = Object.fromEntries(Object.entries(config).filter(([k]) => !secureKeys.includes(k)));
@@ -88,18 +90,19 @@ export async function runPlan(opts: { stack: string; stackFile?: string }): Prom
 
 const cache = new Map<string, Promise<PlanResult>>();
 
-/** runPlan once per stack per process (tests share it across files). */
-export function planFor(stack: string): Promise<PlanResult> {
-  let plan = cache.get(stack);
+/** runPlan once per stack (and region override) per process (tests share it across files). */
+export function planFor(stack: string, region?: string): Promise<PlanResult> {
+  const key = `${stack}@${region ?? ""}`;
+  let plan = cache.get(key);
   if (!plan) {
-    plan = runPlan({ stack });
-    cache.set(stack, plan);
+    plan = runPlan({ stack, region });
+    cache.set(key, plan);
   }
   return plan;
 }
 
-/** The last line of `npm run plan`, exactly. */
+/** The last line of `npm run plan`, exactly; the cost names what it could not price (see costSummary). */
 export function summaryLine(plan: PlanResult): string {
   const minutes = Math.round(plan.criticalPath.typicalSeconds / 60);
-  return `plan ${plan.stack}: ${plan.resources.length} resources, critical path ~${minutes} min, ~$${plan.cost.totalMonthly.toFixed(2)}/month`;
+  return `plan ${plan.stack}: ${plan.resources.length} resources, critical path ~${minutes} min, ${costSummary(plan.cost)}`;
 }

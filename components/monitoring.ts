@@ -1,0 +1,334 @@
+// CloudWatch for the stack: the containers' logs in one log group with a retention per stage, an SNS
+// topic (plus an optional e-mail subscription) that every alarm notifies, and the alarms: EC2 system
+// status check → automatic recovery, instance status check → reboot, host CPU and disk high, RDS free
+// storage low and CPU high. The instance role gets only what shipping logs and the disk metric need.
+//
+// How logs and the disk metric leave the host (the files are rendered by monitoringHostFiles below):
+// - Docker's own awslogs driver, set as the daemon's default in /etc/docker/daemon.json. No agent
+//   to install or keep running; dockerd (a host process, so IMDSv2's hop limit does not matter) ships
+//   each container's stdout/stderr with the instance role; `docker logs` / `docker compose logs` keep
+//   working through Docker's dual-logging cache; mode non-blocking keeps a slow CloudWatch from ever
+//   blocking the app's writes.
+// - A tiny systemd timer (AL2023 has no cron) running monitoring/disk-metric.sh every 5 minutes: one
+//   custom metric with exactly the dimensions the alarm watches, nothing resident in memory, and the
+//   script is exercised for real by the unit tests. The CloudWatch agent would add a resident daemon
+//   and per-OS dimensions (device, fstype) the alarm would have to match.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { Stage } from "./config";
+
+/** Retention values CloudWatch Logs accepts (PutRetentionPolicy); "never expire" is deliberately not offered. */
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** Custom metric namespace the host publishes to; the instance role may publish nowhere else. */
+export const HOST_METRICS_NAMESPACE = "ComposeOnEc2/Host";
+/** The host's disk metric and the filesystem it measures (Docker's data lives on the root volume). */
+export const DISK_METRIC = { name: "disk_used_percent", path: "/", everyMinutes: 5 };
+
+/** Where the host-side files go on the instance. */
+export const HOST_MONITORING_PATHS = {
+  dockerDaemonConfig: "/etc/docker/daemon.json",
+  diskMetricScript: "/usr/local/libexec/compose-on-ec2/disk-metric.sh",
+  diskMetricService: "/etc/systemd/system/compose-on-ec2-disk-metric.service",
+  diskMetricTimer: "/etc/systemd/system/compose-on-ec2-disk-metric.timer",
+};
+
+/** The monitoring slice of the stack settings. */
+export interface MonitoringSettings {
+  /** Days CloudWatch Logs keeps container logs; one of LOG_RETENTION_DAYS. */
+  logRetentionDays: number;
+  /** Address that receives alarm e-mails (AWS sends a confirmation mail first); undefined: the topic only. */
+  alertEmail?: string;
+  /** Host CPUUtilization (%) above which, for 15 minutes, the host CPU alarm fires (1..100). */
+  cpuHighPercent: number;
+  /** Root filesystem use (%) above which the host disk alarm fires (1..100). */
+  diskHighPercent: number;
+  /** RDS FreeStorageSpace (GiB) below which the database storage alarm fires (≥ 1). */
+  dbFreeStorageLowGb: number;
+  /** RDS CPUUtilization (%) above which, for 15 minutes, the database CPU alarm fires (1..100). */
+  dbCpuHighPercent: number;
+}
+
+/** Stage defaults: short retention where logs are disposable, three months in prod. */
+export const MONITORING_STAGE_DEFAULTS: Record<Stage, MonitoringSettings> = {
+  dev: { logRetentionDays: 7, cpuHighPercent: 80, diskHighPercent: 85, dbFreeStorageLowGb: 2, dbCpuHighPercent: 80 },
+  prod: { logRetentionDays: 90, cpuHighPercent: 80, diskHighPercent: 80, dbFreeStorageLowGb: 5, dbCpuHighPercent: 80 },
+  sandbox: { logRetentionDays: 3, cpuHighPercent: 80, diskHighPercent: 85, dbFreeStorageLowGb: 2, dbCpuHighPercent: 80 },
+};
+
+/** What is wrong with the settings, one sentence per problem naming the setting, the value and the fix. */
+export function monitoringSettingsProblems(s: MonitoringSettings): string[] {
+  const problems: string[] = [];
+  if (!LOG_RETENTION_DAYS.includes(s.logRetentionDays)) {
+    problems.push(`logRetentionDays ${s.logRetentionDays} is not a retention CloudWatch Logs accepts; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
+  }
+  if (s.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alertEmail)) {
+    problems.push(`alertEmail "${s.alertEmail}" is not an e-mail address; give one like ops@example.com, or leave it unset`);
+  }
+  const percents: [string, number][] = [["cpuHighPercent", s.cpuHighPercent], ["diskHighPercent", s.diskHighPercent], ["dbCpuHighPercent", s.dbCpuHighPercent]];
+  for (const [key, value] of percents) {
+    if (!Number.isInteger(value) || value < 1 || value > 100) problems.push(`${key} ${value} is not a whole percentage; use 1..100`);
+  }
+  if (!Number.isInteger(s.dbFreeStorageLowGb) || s.dbFreeStorageLowGb < 1) {
+    problems.push(`dbFreeStorageLowGb ${s.dbFreeStorageLowGb} is not a whole number of GiB; use 1 or more (below the allocated storage)`);
+  }
+  return problems;
+}
+
+/** The container log group's name: fixed, so the host's Docker config can name it before it exists. */
+export function containerLogGroupName(project: string, stack: string): string {
+  return `/${project}/${stack}/containers`;
+}
+
+/**
+ * /etc/docker/daemon.json: every container logs to CloudWatch, one stream per container
+ * ("<container name>/<short id>"). The group must exist (the stack creates it; the role may not).
+ */
+export function dockerDaemonLogConfig(logGroupName: string, region: string): Record<string, unknown> {
+  return {
+    "log-driver": "awslogs",
+    "log-opts": {
+      "awslogs-region": region,
+      "awslogs-group": logGroupName,
+      "awslogs-create-group": "false",
+      tag: "{{.Name}}/{{.ID}}",
+      mode: "non-blocking",
+      "max-buffer-size": "4m",
+    },
+  };
+}
+
+/** A file cloud-init writes (write_files). */
+export interface HostFile {
+  path: string;
+  permissions: string;
+  content: string;
+}
+
+/** The script that publishes the disk metric, as shipped in this repository. */
+export function diskMetricScript(): string {
+  return fs.readFileSync(path.join(__dirname, "..", "monitoring", "disk-metric.sh"), "utf8");
+}
+
+/**
+ * Every file the host needs for monitoring, for cloud-init's write_files (they are written before
+ * Docker is installed, so its first start already logs to CloudWatch), plus the commands that start
+ * the disk metric timer (after runcmd installed the AWS CLI where the OS lacks it).
+ */
+export function monitoringHostFiles(logGroupName: string, region: string): { files: HostFile[]; commands: string[] } {
+  const p = HOST_MONITORING_PATHS;
+  const unit = path.basename(p.diskMetricTimer);
+  const service = [
+    "[Unit]",
+    "Description=Publish the root filesystem's use to CloudWatch (compose-on-ec2 disk alarm)",
+    "After=network-online.target",
+    "Wants=network-online.target",
+    "",
+    "[Service]",
+    "Type=oneshot",
+    `ExecStart=${p.diskMetricScript} --namespace ${HOST_METRICS_NAMESPACE} --metric ${DISK_METRIC.name} --region ${region} --path ${DISK_METRIC.path}`,
+    "",
+  ].join("\n");
+  const timer = [
+    "[Unit]",
+    "Description=Publish the disk metric every few minutes",
+    "",
+    "[Timer]",
+    "OnBootSec=1min",
+    `OnUnitActiveSec=${DISK_METRIC.everyMinutes}min`,
+    "",
+    "[Install]",
+    "WantedBy=timers.target",
+    "",
+  ].join("\n");
+  return {
+    files: [
+      { path: p.dockerDaemonConfig, permissions: "0644", content: `${JSON.stringify(dockerDaemonLogConfig(logGroupName, region), null, 2)}\n` },
+      { path: p.diskMetricScript, permissions: "0755", content: diskMetricScript() },
+      { path: p.diskMetricService, permissions: "0644", content: service },
+      { path: p.diskMetricTimer, permissions: "0644", content: timer },
+    ],
+    commands: ["systemctl daemon-reload", `systemctl enable --now ${unit}`],
+  };
+}
+
+/** One alarm, described without any resource ids (pure data). */
+export interface AlarmSpec {
+  /** Resource name suffix and alarm role. */
+  role: string;
+  description: string;
+  /** What the alarm watches: the EC2 host or the RDS instance. */
+  target: "host" | "db";
+  namespace: string;
+  metricName: string;
+  statistic: "Average" | "Maximum" | "Minimum";
+  periodSeconds: number;
+  evaluationPeriods: number;
+  comparisonOperator: "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
+  threshold: number;
+  /** EC2 action taken when the alarm fires, besides notifying the topic. */
+  ec2Action?: "recover" | "reboot";
+}
+
+const GIB = 1024 ** 3;
+
+/** The alarms, in a fixed order. EC2 status checks come every minute; CPU (basic monitoring) every 5. */
+export function alarmSpecs(s: MonitoringSettings): AlarmSpec[] {
+  return [
+    {
+      role: "host-system-check", target: "host", namespace: "AWS/EC2", metricName: "StatusCheckFailed_System",
+      description: "The EC2 host's system status check failed for 2 minutes (AWS hardware, network or power): recovering the instance onto healthy hardware",
+      statistic: "Maximum", periodSeconds: 60, evaluationPeriods: 2, comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, ec2Action: "recover",
+    },
+    {
+      role: "host-instance-check", target: "host", namespace: "AWS/EC2", metricName: "StatusCheckFailed_Instance",
+      description: "The EC2 host's instance status check failed for 3 minutes (kernel, memory, network config): rebooting it",
+      statistic: "Maximum", periodSeconds: 60, evaluationPeriods: 3, comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, ec2Action: "reboot",
+    },
+    {
+      role: "host-cpu-high", target: "host", namespace: "AWS/EC2", metricName: "CPUUtilization",
+      description: `The EC2 host's CPU has been above ${s.cpuHighPercent}% for 15 minutes`,
+      statistic: "Average", periodSeconds: 300, evaluationPeriods: 3, comparisonOperator: "GreaterThanThreshold", threshold: s.cpuHighPercent,
+    },
+    {
+      role: "host-disk-high", target: "host", namespace: HOST_METRICS_NAMESPACE, metricName: DISK_METRIC.name,
+      description: `The EC2 host's root filesystem is more than ${s.diskHighPercent}% full (images, logs, releases)`,
+      statistic: "Maximum", periodSeconds: DISK_METRIC.everyMinutes * 60, evaluationPeriods: 2, comparisonOperator: "GreaterThanThreshold", threshold: s.diskHighPercent,
+    },
+    {
+      role: "db-storage-low", target: "db", namespace: "AWS/RDS", metricName: "FreeStorageSpace",
+      description: `The database has less than ${s.dbFreeStorageLowGb} GiB of free storage`,
+      statistic: "Minimum", periodSeconds: 300, evaluationPeriods: 2, comparisonOperator: "LessThanThreshold", threshold: s.dbFreeStorageLowGb * GIB,
+    },
+    {
+      role: "db-cpu-high", target: "db", namespace: "AWS/RDS", metricName: "CPUUtilization",
+      description: `The database's CPU has been above ${s.dbCpuHighPercent}% for 15 minutes`,
+      statistic: "Average", periodSeconds: 300, evaluationPeriods: 3, comparisonOperator: "GreaterThanThreshold", threshold: s.dbCpuHighPercent,
+    },
+  ];
+}
+
+/** The EC2 action ARN CloudWatch alarms use to recover or reboot an instance. */
+export function ec2ActionArn(region: string, action: "recover" | "reboot"): string {
+  return `arn:aws:automate:${region}:ec2:${action}`;
+}
+
+/**
+ * The instance role's only monitoring permissions: write log streams of this one log group (what
+ * Docker's awslogs driver calls: CreateLogStream and PutLogEvents), and publish metrics to the
+ * host namespace only (PutMetricData has no resource type, so a namespace condition scopes it).
+ */
+export function instanceMonitoringPolicy(logGroupArn: string): Record<string, unknown> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ShipContainerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:log-stream:*`] },
+      {
+        Sid: "PublishHostMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": HOST_METRICS_NAMESPACE } },
+      },
+    ],
+  };
+}
+
+export interface MonitoringArgs {
+  /** Retention, alert address and alarm thresholds from the stack config. */
+  settings: MonitoringSettings;
+  /** Name of the container log group; the host's Docker config names the same group (containerLogGroupName). */
+  logGroupName: string;
+  /** The EC2 host the status, CPU and disk alarms watch. */
+  instanceId: pulumi.Input<string>;
+  /** Name of the host's instance role, which gets the log-shipping and metric policy. */
+  instanceRoleName: pulumi.Input<string>;
+  /** Identifier of the RDS instance the storage and CPU alarms watch. */
+  dbInstanceIdentifier: pulumi.Input<string>;
+  /** AWS region of the stack (EC2 action ARNs are regional). */
+  region: pulumi.Input<string>;
+  /** Tags for every taggable child. */
+  tags: Record<string, string>;
+}
+
+export class Monitoring extends pulumi.ComponentResource {
+  /** The container log group. */
+  readonly logGroupName: pulumi.Output<string>;
+  readonly logGroupArn: pulumi.Output<string>;
+  /** The SNS topic every alarm notifies. */
+  readonly alarmTopicArn: pulumi.Output<string>;
+  /** Names of the alarms, in alarmSpecs order. */
+  readonly alarmNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = monitoringSettingsProblems(args.settings);
+    if (problems.length > 0) throw new Error(`Invalid monitoring settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super("compose-on-ec2:monitoring:Monitoring", name, {}, opts);
+
+    const logGroup = this.createLogGroup(name, args);
+    this.grantInstanceRole(name, args, logGroup);
+    const topic = this.createAlertTopic(name, args);
+    const alarms = this.createAlarms(name, args, topic);
+
+    this.logGroupName = logGroup.name;
+    this.logGroupArn = logGroup.arn;
+    this.alarmTopicArn = topic.arn;
+    this.alarmNames = pulumi.all(alarms.map((a) => a.name));
+    this.registerOutputs({ logGroupName: this.logGroupName, logGroupArn: this.logGroupArn, alarmTopicArn: this.alarmTopicArn, alarmNames: this.alarmNames });
+  }
+
+  private createLogGroup(name: string, args: MonitoringArgs): aws.cloudwatch.LogGroup {
+    return new aws.cloudwatch.LogGroup(
+      `${name}-containers`,
+      { name: args.logGroupName, retentionInDays: args.settings.logRetentionDays, tags: args.tags },
+      { parent: this },
+    );
+  }
+
+  private grantInstanceRole(name: string, args: MonitoringArgs, logGroup: aws.cloudwatch.LogGroup): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(
+      `${name}-instance-policy`,
+      { role: args.instanceRoleName, policy: logGroup.arn.apply((arn) => JSON.stringify(instanceMonitoringPolicy(arn))) },
+      { parent: this },
+    );
+  }
+
+  private createAlertTopic(name: string, args: MonitoringArgs): aws.sns.Topic {
+    const topic = new aws.sns.Topic(`${name}-alerts`, { tags: args.tags }, { parent: this });
+    if (args.settings.alertEmail !== undefined) {
+      new aws.sns.TopicSubscription(`${name}-alert-email`, { topic: topic.arn, protocol: "email", endpoint: args.settings.alertEmail }, { parent: this });
+    }
+    return topic;
+  }
+
+  private createAlarms(name: string, args: MonitoringArgs, topic: aws.sns.Topic): aws.cloudwatch.MetricAlarm[] {
+    return alarmSpecs(args.settings).map((spec) => {
+      const dimensions: Record<string, pulumi.Input<string>> =
+        spec.target === "db"
+          ? { DBInstanceIdentifier: args.dbInstanceIdentifier }
+          : spec.namespace === HOST_METRICS_NAMESPACE
+            ? { InstanceId: args.instanceId, Path: DISK_METRIC.path }
+            : { InstanceId: args.instanceId };
+      const action = spec.ec2Action;
+      const alarmActions: pulumi.Input<string>[] = action ? [pulumi.output(args.region).apply((r) => ec2ActionArn(r, action)), topic.arn] : [topic.arn];
+      return new aws.cloudwatch.MetricAlarm(
+        `${name}-${spec.role}`,
+        {
+          alarmDescription: spec.description,
+          namespace: spec.namespace,
+          metricName: spec.metricName,
+          dimensions,
+          statistic: spec.statistic,
+          period: spec.periodSeconds,
+          evaluationPeriods: spec.evaluationPeriods,
+          comparisonOperator: spec.comparisonOperator,
+          threshold: spec.threshold,
+          treatMissingData: "missing",
+          alarmActions,
+          okActions: [topic.arn],
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+    });
+  }
+}
