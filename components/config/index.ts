@@ -1,7 +1,8 @@
 // Every setting of the stack: typed, defaulted and validated in ONE place, before any resource exists.
 //   specs.ts      one spec per key (type, default per stage, range, allowed values, description)
 //   reader.ts     generic readers that apply a spec and collect problems into one ConfigError
-//   network.ts, firewall.ts, host.ts, database.ts, app.ts, tags.ts   one parser per section
+//   network.ts, firewall.ts, host.ts, database.ts, app.ts, hosting.ts, tags.ts   one parser per section
+//   ecsTask.ts    the web task an ecs stack derives from the compose file (refusals before any resource)
 //   stages.ts, aws.ts, engines.ts, envfile.ts, naming.ts, checks.ts  the facts and rules they use
 // Components receive slices of StackConfig, never pulumi.Config.
 import * as fs from "fs";
@@ -13,6 +14,7 @@ import { suggest } from "./checks";
 import { parseDatabase } from "./database";
 import { parseFirewall } from "./firewall";
 import { parseHost } from "./host";
+import { parseHosting } from "./hosting";
 import { stackNameProblem } from "./naming";
 import { parseNetwork } from "./network";
 import { ConfigError, Reader } from "./reader";
@@ -31,6 +33,8 @@ export { checkCidr, checkSshPublicKey, editDistance, isWorld, sshUserOf, suggest
 export { SANDBOX_INSTANCE_TYPE, SANDBOX_PINNED_KEYS, STAGES, stageOfStack } from "./stages";
 export { resourceName, stackResourceName } from "./naming";
 export { amiArchitectureProblem } from "./host";
+export { hostNameProblem, hostedZoneIdProblem } from "./domain";
+export { planEcsTask, taskServices, WEB_IMAGE_PLACEHOLDER } from "./ecsTask";
 
 export interface ParseContext {
   project: string;
@@ -99,10 +103,12 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   const host = parseHost(r);
   checkSecretsEncrypted(r, ctx);
   const database = parseDatabase(r);
-  const app = parseApp(r, projectFiles(ctx));
+  const files = projectFiles(ctx);
+  const app = parseApp(r, files);
+  const hosting = parseHosting(r, app, files);
   const tags = parseTags(r, { project: ctx.project, stack: ctx.stack, stage });
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return { project: ctx.project, stack: ctx.stack, stage, region, tags, network, firewall, host, database, app };
+  return { project: ctx.project, stack: ctx.stack, stage, region, tags, network, firewall, host, database, app, hosting };
 }
 
 /** Reads this project's Pulumi config (and aws:region) and parses it; throws ConfigError on bad input. */

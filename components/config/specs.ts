@@ -4,11 +4,15 @@
 import { AWS_REGIONS } from "./aws";
 import { ENGINES, RDS_STORAGE_GB } from "./engines";
 import { SANDBOX_INSTANCE_TYPE } from "./stages";
+import { FARGATE_SIZES } from "../compose/fargate";
+
+/** Most tasks one web service may run (far below ECS's per-service quota; more is a different app). */
+const MAX_TASKS = 100;
 import type { DbEngine, Stage } from "./types";
 
 export type ConfigValueType = "string" | "integer" | "boolean" | "array" | "object";
 export type SpecValue = string | number | boolean | string[] | Record<string, string>;
-export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "tags";
+export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "hosting" | "tags";
 
 /** A default that depends on the stage; undefined for a stage means "unset" there (see unsetMeans). */
 export interface PerStage {
@@ -135,6 +139,42 @@ export const SPECS: Record<string, SettingSpec> = {
     description:
       "JSON object of extra non-secret .env entries, e.g. {\"DJANGO_LOG_LEVEL\":\"INFO\"}. Names the deployment sets are refused; " +
       "values may not hold quotes, backslashes, ${ or line breaks; prod refuses debug switches such as DJANGO_DEBUG=1.",
+  },
+  hosting: {
+    section: "hosting", type: "string", default: "ec2", allowed: ["ec2", "ecs"],
+    description:
+      "ec2: one host running the compose file. ecs: the same compose file's web service on ECS Fargate behind an Application Load Balancer, " +
+      "with media on S3; the database, images and settings stay the same.",
+  },
+  minTasks: {
+    section: "hosting", type: "integer", default: perStage(1, 2, 1), unset: 0, min: 1, max: MAX_TASKS,
+    description: "ecs only: web tasks always running (autoscaling never goes below). prod's 2 keep the site up while one task is replaced.",
+  },
+  maxTasks: {
+    section: "hosting", type: "integer", default: perStage(2, 4, 1), unset: 0, min: 1, max: MAX_TASKS,
+    description: "ecs only: most web tasks autoscaling may run (target tracking on average CPU); at least minTasks.",
+  },
+  taskCpu: {
+    section: "hosting", type: "integer", unset: 0, allowed: FARGATE_SIZES.map((s) => String(s.cpu)),
+    unsetMeans: "the smallest Fargate size holding the compose file's resource limits",
+    description: "ecs only: CPU units of the web task (1024 = 1 vCPU).",
+  },
+  taskMemory: {
+    section: "hosting", type: "integer", unset: 0, min: 512, max: 122880,
+    unsetMeans: "the smallest Fargate size holding the compose file's resource limits",
+    description: "ecs only: memory of the web task in MiB; must be a size Fargate offers for taskCpu.",
+  },
+  mediaStorage: {
+    section: "hosting", type: "string", allowed: ["volume", "s3"], unsetMeans: "volume on ec2; s3 on ecs (tasks have no lasting disk)",
+    description: "Where uploaded media lives: a volume on the host, or a private encrypted S3 bucket the app reaches with its role (no keys).",
+  },
+  domain: {
+    section: "hosting", type: "array", unsetMeans: "no domain: the site answers on the host's address (ec2) or the load balancer's name (ecs) over plain HTTP",
+    description: "Host names the site is served at, the first one primary (e.g. app.example.com): no scheme, path or port.",
+  },
+  hostedZoneId: {
+    section: "hosting", type: "string", unsetMeans: "no DNS records: point the names at the site yourself",
+    description: "Route 53 hosted zone (Z…) holding the domain: the stack creates the records and, on ecs, an ACM certificate validated through it.",
   },
   tags: {
     section: "tags", type: "object", default: {},

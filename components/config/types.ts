@@ -1,11 +1,16 @@
 // The typed settings every component receives (slices of StackConfig, never pulumi.Config).
 // Keep these names and fields stable: components, scripts and tests import them.
+import type { EcsContainerDefinition } from "../compose/ecs";
 
 export type Stage = "dev" | "prod" | "sandbox";
 export type HostOs = "al2023" | "ubuntu";
 export type Arch = "x86_64" | "arm64";
 export type DbEngine = "postgres" | "mysql" | "mariadb";
 export type DeployMode = "host" | "registry";
+/** Where the app runs: one EC2 host (compose) or ECS on Fargate behind a load balancer. */
+export type Hosting = "ec2" | "ecs";
+/** Where uploaded media lives: a volume on the host, or an S3 bucket (required on ecs). */
+export type MediaStorage = "volume" | "s3";
 
 /** Where the stack lives. */
 export interface NetworkSettings {
@@ -77,6 +82,45 @@ export interface AppSettings {
   env: Record<string, string>;
 }
 
+/** The web service's Fargate task, derived from the compose file at config time (ecs only). */
+export interface EcsTaskPlan {
+  /** Tasks the service keeps running at least / may scale out to. */
+  minTasks: number;
+  maxTasks: number;
+  /** Task size: CPU units (1024 = 1 vCPU) and MiB, a valid Fargate combination. */
+  cpu: number;
+  memory: number;
+  /** The web container's port the load balancer sends traffic to. */
+  containerPort: number;
+  /** The compose services in the task (web first, then what it depends on). */
+  services: string[];
+  /**
+   * The containers as translated from the compose file (web's image is a placeholder the stack
+   * replaces with the image it pushes to ECR); dependsOn already set within the task.
+   */
+  containers: EcsContainerDefinition[];
+  /** Environment entries of the containers that take the stack's secrets: container → [name, secret]. */
+  secretEnv: Record<string, { name: string; secret: EcsSecretName }[]>;
+  /** What the translation left out or changed, for the plan. */
+  notes: string[];
+}
+
+/** The secrets the stack hands the app on ecs (through the container definition's `secrets`). */
+export type EcsSecretName = "DATABASE_URL" | "SECRET_KEY";
+
+/** Where and how the app is hosted, and the names it answers to. */
+export interface HostingSettings {
+  kind: Hosting;
+  /** volume (ec2 only) or s3. */
+  mediaStorage: MediaStorage;
+  /** Host names the site is served at, first = primary; validated (no scheme, path, port). */
+  domain: string[];
+  /** Route 53 hosted zone for the names (Z…); with it the stack creates records and, on ecs, an ACM certificate. */
+  hostedZoneId?: string;
+  /** Set exactly when kind is ecs. */
+  ecs?: EcsTaskPlan;
+}
+
 export interface StackConfig {
   project: string;
   stack: string;
@@ -89,4 +133,5 @@ export interface StackConfig {
   host: HostSettings;
   database: DatabaseSettings;
   app: AppSettings;
+  hosting: HostingSettings;
 }
