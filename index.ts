@@ -1,4 +1,5 @@
-// Wiring only: settings → network → firewall → host and database (in parallel) → app deployment → exports.
+// Wiring only: settings → network → firewall → database, then the hosting: ec2 (host + compose
+// deployment) or ecs (Fargate service behind a load balancer, media on S3) → exports.
 // Every decision lives in components/; this file just connects their inputs and outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
@@ -7,8 +8,10 @@ import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
 import { Database, dbIdentifier } from "./components/database";
 import { createAppBundle } from "./components/bundle";
-import { registryImagesFor } from "./components/images";
+import { RegistryImages, registryImagesFor } from "./components/images";
 import { ComposeDeployment, appNameFor } from "./components/deployment";
+import { EcsHosting } from "./components/ecs";
+import { MediaBucket } from "./components/media";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
@@ -20,14 +23,8 @@ const firewall = new Firewall("fw", {
   settings: config.firewall,
   dbPort: config.database.port,
   tags: config.tags,
-});
-
-// Host and database depend only on network + firewall, never on each other: AWS builds them in parallel.
-const host = new Host("host", {
-  settings: config.host,
-  subnetId: network.hostSubnetId,
-  securityGroupIds: [firewall.webSecurityGroupId],
-  tags: config.tags,
+  hosting: config.hosting.kind,
+  appPort: config.hosting.ecs?.containerPort,
 });
 
 const database = new Database("db", {
@@ -38,40 +35,84 @@ const database = new Database("db", {
   tags: config.tags,
 });
 
-// The app: one deterministic bundle (its sha256 is the release id), built images in registry mode,
-// and the compose deployment over SSH. It waits only for what it reads: host address, key, DB URL.
+// The app: one deterministic bundle (its sha256 is the release id).
 const appName = appNameFor(config.project, config.stack);
 const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile);
-const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
+const media = config.hosting.mediaStorage === "s3" ? new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags }) : undefined;
 
-const deployment = new ComposeDeployment("app", {
-  host: host.publicIp,
-  instanceId: host.instanceId,
-  sshUser: host.sshUser,
-  sshPrivateKey: host.sshPrivateKey,
-  bundle,
-  app: config.app,
-  appName,
-  databaseUrl: database.url,
-  allowedHosts: [host.publicIp, host.publicDns],
-  imageRefs: images?.imageRefs,
-  teardownBefore: [database],
-});
+// ---- hosting: ec2 — one host running the compose file ----
+function ec2Hosting() {
+  // Host and database depend only on network + firewall, never on each other: AWS builds them in parallel.
+  const host = new Host("host", {
+    settings: config.host,
+    subnetId: network.hostSubnetId,
+    securityGroupIds: [firewall.webSecurityGroupId],
+    tags: config.tags,
+  });
+  // Built images in registry mode, and the compose deployment over SSH. It waits only for what it
+  // reads: host address, key, DB URL.
+  const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
+  const deployment = new ComposeDeployment("app", {
+    host: host.publicIp,
+    instanceId: host.instanceId,
+    sshUser: host.sshUser,
+    sshPrivateKey: host.sshPrivateKey,
+    bundle,
+    app: config.app,
+    appName,
+    databaseUrl: database.url,
+    allowedHosts: [host.publicIp, host.publicDns],
+    imageRefs: images?.imageRefs,
+    teardownBefore: [database],
+  });
+  return { host, deployment };
+}
+
+// ---- hosting: ecs — the web service on Fargate behind a load balancer (never run here: see components/ecs.ts) ----
+function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaBucket) {
+  // Fargate pulls from a registry: the web image is always built and pushed to ECR (x86_64 tasks).
+  const images = new RegistryImages("images", {
+    appName, stage: config.stage, arch: "x86_64", builds: [{ service: config.app.webService, context: config.app.dir }],
+    tag: bundle.sha256, keepReleases: config.app.keepReleases, tags: config.tags,
+  });
+  return new EcsHosting("app", {
+    project: config.project, stack: config.stack, stage: config.stage, region: config.region, appName, plan, webService: config.app.webService,
+    webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
+    webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),
+    releaseId: bundle.sha256, appEnv: config.app.env, databaseUrl: database.url,
+    healthPath: config.app.healthPath, healthTimeoutSeconds: config.app.healthTimeoutSeconds,
+    vpcId: network.vpcId, subnetIds: network.publicSubnetIds,
+    loadBalancerSecurityGroupId: firewall.loadBalancerSecurityGroupId!, taskSecurityGroupId: firewall.webSecurityGroupId,
+    domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId,
+    media: { accessPolicy: bucket.accessPolicy, appEnv: bucket.appEnv }, tags: config.tags,
+  });
+}
+
+const ec2 = config.hosting.ecs ? undefined : ec2Hosting();
+const ecs = config.hosting.ecs && media ? ecsHosting(config.hosting.ecs, media) : undefined;
+const host = ec2?.host;
 
 export const stage = config.stage;
 export const region = config.region;
-export const url = pulumi.interpolate`http://${host.publicIp}`;
-export const publicIp = host.publicIp;
-export const publicDns = host.publicDns;
-export const instanceId = host.instanceId;
-export const sshUser = host.sshUser;
+export const hosting = config.hosting.kind;
+export const url = ecs ? ecs.url : pulumi.interpolate`http://${host?.publicIp}`;
+export const publicIp = host?.publicIp;
+export const publicDns = host?.publicDns;
+export const instanceId = host?.instanceId;
+export const sshUser = host?.sshUser;
 // Save the key first: pulumi stack output --show-secrets sshPrivateKey > <key file> && chmod 600 <key file>
-export const sshCommand = pulumi.interpolate`ssh -i ${config.project}-${config.stack}.pem ${host.sshUser}@${host.publicIp}`;
+export const sshCommand = host ? pulumi.interpolate`ssh -i ${config.project}-${config.stack}.pem ${host.sshUser}@${host.publicIp}` : undefined;
 export const dbEndpoint = database.endpoint;
-export const releaseId = deployment.releaseId;
+export const releaseId = ec2 ? ec2.deployment.releaseId : bundle.sha256;
 export const dbName = database.dbName;
 export const dbUsername = database.username;
+// ecs: the cluster and service `ops exec` / `aws ecs execute-command` address, and DNS to set by hand.
+export const ecsCluster = ecs?.clusterName;
+export const ecsService = ecs?.serviceName;
+export const loadBalancerDnsName = ecs?.loadBalancerDnsName;
+export const dnsRecordsToCreate = ecs?.dnsRecordsToCreate;
+export const mediaBucket = media?.bucketName;
 // Secrets stay secret in state and in `pulumi stack output` (unless --show-secrets).
 export const dbUrl = pulumi.secret(database.url);
 export const dbPassword = pulumi.secret(database.password);
-export const sshPrivateKey = pulumi.secret(host.sshPrivateKey);
+export const sshPrivateKey = host ? pulumi.secret(host.sshPrivateKey) : undefined;

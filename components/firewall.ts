@@ -1,12 +1,14 @@
-// Who may reach what: a web security group (HTTP/HTTPS from httpCidrs, SSH only from sshCidrs) and a DB
-// security group whose only ingress is the DB port from the web group. Rules are separate
+// Who may reach what. ec2: a web security group (HTTP/HTTPS from httpCidrs, SSH only from sshCidrs).
+// ecs: a load balancer group (HTTP/HTTPS from httpCidrs, egress only to the tasks) and a tasks group
+// whose only ingress is the app port from the load balancer group. Either way a DB security group
+// whose only ingress is the DB port from the group the web service runs in. Rules are separate
 // aws.vpc.SecurityGroup{Ingress,Egress}Rule resources (one CIDR each), as the provider recommends.
 // The CIDRs arrive judged by config (valid, each network once, within the quota, never the world for
 // SSH in prod); this file only turns them into rules.
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { FirewallSettings } from "./config";
+import { FirewallSettings, Hosting } from "./config";
 
 export interface FirewallArgs {
   /** VPC the groups belong to. */
@@ -17,6 +19,10 @@ export interface FirewallArgs {
   dbPort: number;
   /** Tags for every taggable child. */
   tags: Record<string, string>;
+  /** ec2 (default): the web host's group; ecs: load balancer and tasks groups. */
+  hosting?: Hosting;
+  /** ecs: the port the tasks' web container listens on (the load balancer's target port). */
+  appPort?: number;
 }
 
 /** One CIDR-based ingress rule of the web group. */
@@ -66,15 +72,31 @@ export function webIngressRules(settings: FirewallSettings): CidrRule[] {
 }
 
 export class Firewall extends pulumi.ComponentResource {
-  /** Security group of the EC2 host. */
+  /** Security group the web service runs in: the EC2 host's (ec2) or the Fargate tasks' (ecs). */
   readonly webSecurityGroupId: pulumi.Output<string>;
+  /** ecs: security group of the load balancer, the only source the tasks admit. */
+  readonly loadBalancerSecurityGroupId?: pulumi.Output<string>;
   /** Security group of the RDS instance. */
   readonly dbSecurityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:firewall:Firewall", name, {}, opts);
-    const rules = webIngressRules(args.settings);
+    let web: aws.ec2.SecurityGroup;
+    if (args.hosting === "ecs") {
+      const groups = this.createEcsGroups(name, args);
+      web = groups.tasks;
+      this.loadBalancerSecurityGroupId = groups.lb.id;
+    } else {
+      web = this.createWebHostGroup(name, args);
+    }
+    const db = this.createDbGroup(name, args, web);
+    this.webSecurityGroupId = web.id;
+    this.dbSecurityGroupId = db.id;
+    this.registerOutputs({ webSecurityGroupId: this.webSecurityGroupId, loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId, dbSecurityGroupId: this.dbSecurityGroupId });
+  }
 
+  private createWebHostGroup(name: string, args: FirewallArgs): aws.ec2.SecurityGroup {
+    const rules = webIngressRules(args.settings);
     const web = new aws.ec2.SecurityGroup(
       `${name}-web`,
       { vpcId: args.vpcId, description: "Web host: HTTP(S) from httpCidrs, SSH from sshCidrs", tags: { ...args.tags, Name: `${name}-web` } },
@@ -108,28 +130,61 @@ export class Firewall extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // No egress rules: the provider removes AWS's default allow-all egress from a new group.
+    return web;
+  }
+
+  /**
+   * ecs: the load balancer takes HTTP(S) from httpCidrs and may send only to the tasks' port; the
+   * tasks take only that port, only from the load balancer (no SSH: ECS Exec goes through SSM).
+   */
+  private createEcsGroups(name: string, args: FirewallArgs): { lb: aws.ec2.SecurityGroup; tasks: aws.ec2.SecurityGroup } {
+    if (args.appPort === undefined) throw new Error("Firewall: hosting ecs needs appPort (the tasks' web port)");
+    const lb = new aws.ec2.SecurityGroup(
+      `${name}-lb`,
+      { vpcId: args.vpcId, description: "Load balancer: HTTP(S) from httpCidrs, to the web tasks only", tags: { ...args.tags, Name: `${name}-lb` } },
+      { parent: this },
+    );
+    for (const rule of webIngressRules({ httpCidrs: args.settings.httpCidrs, sshCidrs: [] })) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-lb-${rule.key}`,
+        { securityGroupId: lb.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port, cidrIpv4: rule.cidrIpv4, cidrIpv6: rule.cidrIpv6, description: rule.description, tags: args.tags },
+        { parent: this },
+      );
+    }
+    const tasks = new aws.ec2.SecurityGroup(
+      `${name}-tasks`,
+      { vpcId: args.vpcId, description: "Web tasks: the app port from the load balancer only", tags: { ...args.tags, Name: `${name}-tasks` } },
+      { parent: this },
+    );
+    const appPort = { ipProtocol: "tcp", fromPort: args.appPort, toPort: args.appPort, tags: args.tags };
+    new aws.vpc.SecurityGroupIngressRule(`${name}-tasks-from-lb`, { ...appPort, securityGroupId: tasks.id, referencedSecurityGroupId: lb.id, description: "app port from the load balancer" }, { parent: this });
+    new aws.vpc.SecurityGroupEgressRule(`${name}-lb-to-tasks`, { ...appPort, securityGroupId: lb.id, referencedSecurityGroupId: tasks.id, description: "requests and health checks to the web tasks" }, { parent: this });
+    // Tasks pull images (ECR), read their secrets (SSM), write logs and media (CloudWatch, S3).
+    new aws.vpc.SecurityGroupEgressRule(`${name}-tasks-egress-v4`, { securityGroupId: tasks.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "all IPv4 egress", tags: args.tags }, { parent: this });
+    return { lb, tasks };
+  }
+
+  /** No egress rules: the provider removes AWS's default allow-all egress from a new group. */
+  private createDbGroup(name: string, args: FirewallArgs, web: aws.ec2.SecurityGroup): aws.ec2.SecurityGroup {
+    const ecs = args.hosting === "ecs";
     const db = new aws.ec2.SecurityGroup(
       `${name}-db`,
-      { vpcId: args.vpcId, description: "Database: only the DB port, only from the web host group", tags: { ...args.tags, Name: `${name}-db` } },
+      { vpcId: args.vpcId, description: ecs ? "Database: only the DB port, only from the web tasks group" : "Database: only the DB port, only from the web host group", tags: { ...args.tags, Name: `${name}-db` } },
       { parent: this },
     );
     new aws.vpc.SecurityGroupIngressRule(
-      `${name}-db-from-web`,
+      ecs ? `${name}-db-from-tasks` : `${name}-db-from-web`,
       {
         securityGroupId: db.id,
         ipProtocol: "tcp",
         fromPort: args.dbPort,
         toPort: args.dbPort,
         referencedSecurityGroupId: web.id,
-        description: "DB port from the web host",
+        description: ecs ? "DB port from the web tasks" : "DB port from the web host",
         tags: args.tags,
       },
       { parent: this },
     );
-
-    this.webSecurityGroupId = web.id;
-    this.dbSecurityGroupId = db.id;
-    this.registerOutputs({ webSecurityGroupId: this.webSecurityGroupId, dbSecurityGroupId: this.dbSecurityGroupId });
+    return db;
   }
 }

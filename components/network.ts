@@ -55,11 +55,19 @@ export function pickHostSubnet(subnets: SubnetPlacement[], offeredAzs: string[],
   return usable[0].id;
 }
 
+/** One subnet per AZ (the first by id), sorted by AZ: what a load balancer and its Fargate tasks take. */
+export function onePerAz(subnets: SubnetPlacement[]): string[] {
+  const seen = new Set<string>();
+  return sortSubnets(subnets).filter((s) => !seen.has(s.availabilityZone) && seen.add(s.availabilityZone)).map((s) => s.id);
+}
+
 export class Network extends pulumi.ComponentResource {
   /** The VPC everything is placed in. */
   readonly vpcId: pulumi.Output<string>;
   /** The public subnet the host is placed in. */
   readonly hostSubnetId: pulumi.Output<string>;
+  /** The public subnets, one per AZ (the load balancer and the Fargate tasks of an ecs stack). */
+  readonly publicSubnetIds: pulumi.Output<string[]>;
   /** The subnets covered by the DB subnet group (≥ 2 AZs). */
   readonly dbSubnetIds: pulumi.Output<string[]>;
   /** Name of the RDS subnet group. */
@@ -98,6 +106,7 @@ export class Network extends pulumi.ComponentResource {
     this.hostSubnetId = pulumi
       .all([hostSubnets, offeredAzs])
       .apply(([subnets, azs]) => pickHostSubnet(subnets, azs, args.hostInstanceType));
+    this.publicSubnetIds = hostSubnets.apply(onePerAz);
     const dbSubnets = settings.dbSubnetIds ? pulumi.output(settings.dbSubnetIds).apply(describe) : hostSubnets;
     this.dbSubnetIds = dbSubnets.apply(requireTwoAzs);
 

@@ -7,7 +7,9 @@ import {
   finalSnapshotIdProblem, importKeyPairProblem, masterPasswordProblem, masterUsernameProblem, parseCidr, subnetGroupAzProblem,
   subnetGroupNameProblem, tagsProblem,
 } from "./awsRules";
+import { ECS_MODELS } from "./awsEcs";
 import { MONITORING_MODELS } from "./awsMonitoring";
+import { S3_MODELS } from "./awsS3";
 import { autoname, idOf, sha } from "./ids";
 
 export { sha } from "./ids";
@@ -63,7 +65,7 @@ export function computeAws(a: Account, type: string, name: string, inputs: Recor
   if (!service) return undefined;
   const tagProblem = tagsProblem(service, inputs.tags);
   if (tagProblem) throw fail(tagProblem);
-  const model = MODELS[type] ?? MONITORING_MODELS[type];
+  const model = MODELS[type] ?? MONITORING_MODELS[type] ?? ECS_MODELS[type] ?? S3_MODELS[type];
   return model ? model(a, name, inputs, fail, type) : undefined;
 }
 
