@@ -55,11 +55,16 @@ export function pickHostSubnet(subnets: SubnetPlacement[], offeredAzs: string[],
   return usable[0].id;
 }
 
-/** One subnet per AZ (the first by id), sorted by AZ: what a load balancer and its Fargate tasks take. */
-export function onePerAz(subnets: SubnetPlacement[]): string[] {
+/**
+ * The load balancer's and Fargate tasks' subnets: one per AZ (the first by id), in the first
+ * LOAD_BALANCER_AZS zones. Two is the ALB's minimum; each more AZ adds a public IPv4 address the ALB
+ * is billed for by the hour, for a site that already survives one AZ's loss with two.
+ */
+export function onePerAz(subnets: SubnetPlacement[], zones = LOAD_BALANCER_AZS): string[] {
   const seen = new Set<string>();
-  return sortSubnets(subnets).filter((s) => !seen.has(s.availabilityZone) && seen.add(s.availabilityZone)).map((s) => s.id);
+  return sortSubnets(subnets).filter((s) => !seen.has(s.availabilityZone) && seen.add(s.availabilityZone)).slice(0, zones).map((s) => s.id);
 }
+export const LOAD_BALANCER_AZS = 2;
 
 export class Network extends pulumi.ComponentResource {
   /** The VPC everything is placed in. */
@@ -106,7 +111,7 @@ export class Network extends pulumi.ComponentResource {
     this.hostSubnetId = pulumi
       .all([hostSubnets, offeredAzs])
       .apply(([subnets, azs]) => pickHostSubnet(subnets, azs, args.hostInstanceType));
-    this.publicSubnetIds = hostSubnets.apply(onePerAz);
+    this.publicSubnetIds = hostSubnets.apply((s) => onePerAz(s));
     const dbSubnets = settings.dbSubnetIds ? pulumi.output(settings.dbSubnetIds).apply(describe) : hostSubnets;
     this.dbSubnetIds = dbSubnets.apply(requireTwoAzs);
 

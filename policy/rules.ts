@@ -1,6 +1,7 @@
 // The stack's policy rules as plain functions over a plain resource list. The same functions run
 // in CrossGuard (policy/index.ts wraps them) and over the offline plan (scripts/plan.ts, tests).
 import type { Policies, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { ecsRules } from "./ecsRules";
 
 /** A resource as the rules see it. */
 export interface PolicyResource {
@@ -63,6 +64,9 @@ export const TAGGABLE_TYPES = new Set([
   "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile", "aws:iam/policy:Policy",
   "aws:ecr/repository:Repository", "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter",
   "aws:cloudwatch/logGroup:LogGroup",
+  "aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition",
+  "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener",
+  "aws:acm/certificate:Certificate", "aws:s3/bucket:Bucket", "aws:appautoscaling/target:Target",
 ]);
 export const REQUIRED_TAGS = ["project", "stack", "stage"];
 
@@ -97,7 +101,7 @@ export function refersTo(from: PolicyResource, prop: string, target: PolicyResou
   return target.id !== undefined && strings(from.props[prop]).includes(target.id);
 }
 
-function resourceRule(name: string, description: string, checkResource: (r: PolicyResource) => string[]): Rule {
+export function resourceRule(name: string, description: string, checkResource: (r: PolicyResource) => string[]): Rule {
   return {
     name, description, scope: "resource", checkResource,
     check: (resources) => resources.flatMap((r) =>
@@ -105,14 +109,14 @@ function resourceRule(name: string, description: string, checkResource: (r: Poli
   };
 }
 
-function stackRule(name: string, description: string, check: (resources: PolicyResource[]) => Violation[]): Rule {
+export function stackRule(name: string, description: string, check: (resources: PolicyResource[]) => Violation[]): Rule {
   return { name, description, scope: "stack", check };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Security group ingress, in its three shapes (inline, aws.vpc rule, aws.ec2 rule).
 
-interface Ingress {
+export interface Ingress {
   /** The resource that declares it (SG or rule). */
   owner: PolicyResource;
   fromPort?: number;
@@ -156,7 +160,7 @@ function ruleIngress(r: PolicyResource): Ingress | undefined {
 }
 
 /** Every ingress rule that applies to one security group. */
-function ingressRules(sg: PolicyResource, all: PolicyResource[]): Ingress[] {
+export function ingressRules(sg: PolicyResource, all: PolicyResource[]): Ingress[] {
   const attached = all.filter((r) => refersTo(r, "securityGroupId", sg)).map(ruleIngress);
   return [...inlineIngress(sg), ...attached.filter((x): x is Ingress => x !== undefined)];
 }
@@ -175,13 +179,27 @@ const coversPort = (rule: Ingress, port: number): boolean =>
 // ---------------------------------------------------------------------------------------------
 // The rules.
 
+const ECS_SERVICE = "aws:ecs/service:Service";
+
+/** True when an ECS service runs its tasks in security group `sg` (networkConfiguration.securityGroups). */
+export function serviceUsesGroup(service: PolicyResource, sg: PolicyResource): boolean {
+  const net = isObj(service.props.networkConfiguration) ? service.props.networkConfiguration : {};
+  if (sg.id !== undefined && strings(net.securityGroups).includes(sg.id)) return true;
+  return sg.urn !== undefined && (service.propertyDependencies?.networkConfiguration ?? []).includes(sg.urn);
+}
+
+/** The security groups the web service runs in: the EC2 host's, or the ECS tasks'. */
+export function webGroupsOf(all: PolicyResource[]): PolicyResource[] {
+  return all.filter((r) => r.type === SG && all.some((i) =>
+    (i.type === EC2 && (refersTo(i, "vpcSecurityGroupIds", r) || refersTo(i, "securityGroups", r))) || (i.type === ECS_SERVICE && serviceUsesGroup(i, r))));
+}
+
 export const dbNotPublic = stackRule(
   "db-not-public",
-  "RDS is not publicly accessible and its security groups admit only the web host's security group (no CIDR).",
+  "RDS is not publicly accessible and its security groups admit only the web host's (or web tasks') security group (no CIDR).",
   (all) => {
     const violations: Violation[] = [];
-    const webGroups = all.filter((r) => r.type === SG && all.some((i) => i.type === EC2 &&
-      (refersTo(i, "vpcSecurityGroupIds", r) || refersTo(i, "securityGroups", r))));
+    const webGroups = webGroupsOf(all);
     for (const db of all.filter((r) => r.type === RDS)) {
       const v = (message: string): number => violations.push({ policy: "db-not-public", resource: db.name, urn: db.urn, message });
       if (db.props.publiclyAccessible === true) v("publiclyAccessible is true: the database gets a public address");
@@ -199,7 +217,7 @@ export const dbNotPublic = stackRule(
           const fromWeb = (id: string): boolean => webGroups.some((w) => w.id === id);
           const fromWebUrn = (urn: string): boolean => webGroups.some((w) => w.urn === urn);
           const sources = rule.sourceGroupUrns.length > 0 ? rule.sourceGroupUrns.map(fromWebUrn) : rule.sourceGroups.map(fromWeb);
-          if (sources.some((ok) => !ok)) v(`${where} admits a security group that is not the web host's`);
+          if (sources.some((ok) => !ok)) v(`${where} admits a security group that is not the web host's (or web tasks')`);
           if (rule.cidrs.length === 0 && rule.sourceGroups.length === 0 && rule.sourceGroupUrns.length === 0 && !rule.self && rule.prefixLists.length === 0) {
             v(`${where} has an ingress rule without a source`);
           }
@@ -340,7 +358,7 @@ export const noSecretOnCommandLine = stackRule(
   },
 );
 
-export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine];
+export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine, ...ecsRules({ stackRule, ingressRules, serviceUsesGroup, knownSecrets, tagsOf })];
 
 /** Runs every rule (stages filled in first). */
 export function checkAll(resources: PolicyResource[], rules: Rule[] = RULES): Violation[] {

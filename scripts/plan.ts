@@ -1,28 +1,38 @@
-// `npm run plan -- --stack <dev|prod|NAME> [--region REGION] [--json]`
+// `npm run plan -- --stack <dev|prod|NAME> [--region REGION] [--set KEY=VALUE]... [--json]`
 // The offline plan: runs the real program under the mock engine (no AWS credentials, no Pulumi CLI)
 // and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate
-// and the policy pack's verdict. --region plans the stack as if its aws:region were REGION. Exits 1 when a (mandatory) policy fails, 2 on a usage/program error.
+// and the policy pack's verdict. --region plans the stack as if its aws:region were REGION; --set
+// plans it with a setting changed, as `pulumi config set KEY VALUE` would (e.g. --set hosting=ecs). Exits 1 when a (mandatory) policy fails, 2 on a usage/program error.
 import { RULES } from "../policy/rules";
 import { PRICES, costSummary } from "./lib/plan/cost";
 import { PlanResult, runPlan, summaryLine } from "./lib/plan/run";
 import { keySettings } from "./lib/plan/tree";
 
-const USAGE = "usage: npm run plan -- --stack <dev|prod|NAME> [--region REGION] [--json]";
+const USAGE = "usage: npm run plan -- --stack <dev|prod|NAME> [--region REGION] [--set KEY=VALUE]... [--json]";
 
 export interface PlanArgs {
   stack: string;
   json: boolean;
   /** Replaces the stack's aws:region for this plan. */
   region?: string;
+  /** Settings set over the stack file for this plan (key without namespace → value). */
+  set?: Record<string, string>;
 }
 
 export function parseArgs(argv: string[]): PlanArgs {
   let stack: string | undefined;
   let region: string | undefined;
   let json = false;
+  const set: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--json") json = true;
+    else if (arg === "--set" || arg.startsWith("--set=")) {
+      const pair = arg === "--set" ? argv[++i] ?? "" : arg.slice("--set=".length);
+      const m = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/s.exec(pair);
+      if (!m) throw new Error(`--set "${pair}" is not KEY=VALUE (e.g. --set hosting=ecs)\n${USAGE}`);
+      set[m[1]] = m[2];
+    }
     else if (arg === "--stack" || arg === "-s") stack = argv[++i];
     else if (arg.startsWith("--stack=")) stack = arg.slice("--stack=".length);
     else if (arg === "--region") region = argv[++i];
@@ -31,7 +41,7 @@ export function parseArgs(argv: string[]): PlanArgs {
   }
   if (!stack) throw new Error(`--stack is required\n${USAGE}`);
   if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new Error(`--region "${region}" is not an AWS region name (e.g. ap-northeast-2)\n${USAGE}`);
-  return region === undefined ? { stack, json } : { stack, json, region };
+  return { stack, json, ...(region === undefined ? {} : { region }), ...(Object.keys(set).length > 0 ? { set } : {}) };
 }
 
 const mmss = (s: number): string => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
@@ -40,6 +50,7 @@ const money = (x: number | undefined): string => (x === undefined ? "unknown pri
 export function renderText(plan: PlanResult): string {
   const out: string[] = [];
   out.push(`Offline plan for stack "${plan.stack}" in ${plan.region}${plan.sandbox ? " (sandbox: dev settings, stage sandbox)" : ""}`);
+  out.push(...renderHosting(plan));
   out.push("", "Resources (component hierarchy):", plan.tree);
 
   const cp = plan.criticalPath;
@@ -59,6 +70,19 @@ export function renderText(plan: PlanResult): string {
 
   out.push("", summaryLine(plan));
   return out.join("\n");
+}
+
+/** What the site is served as: the hosting, the URL, and for ecs whether HTTPS is on and why not. */
+function renderHosting(plan: PlanResult): string[] {
+  const o = plan.outputs;
+  const url = String(o.url ?? "");
+  const lines = [`Hosting: ${String(o.hosting ?? "ec2")}, served at ${url}`];
+  if (o.hosting === "ecs" && url.startsWith("http://")) {
+    lines.push("  Plain HTTP: no certificate without a domain and a Route 53 hostedZoneId (set both for HTTPS through ACM).");
+  }
+  const manual = Array.isArray(o.dnsRecordsToCreate) ? (o.dnsRecordsToCreate as string[]) : [];
+  for (const r of manual) lines.push(`  Create this DNS record yourself: ${r}`);
+  return lines;
 }
 
 function renderCost(plan: PlanResult): string[] {
@@ -115,7 +139,7 @@ async function main(): Promise<void> {
   });
   let plan: PlanResult;
   try {
-    plan = await runPlan({ stack: args.stack, region: args.region });
+    plan = await runPlan({ stack: args.stack, region: args.region, set: args.set });
   } catch (e) {
     console.error(`plan ${args.stack}: the program failed under the mock engine:\n${(e as Error).message}`);
     return process.exit(2);

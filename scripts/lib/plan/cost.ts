@@ -13,6 +13,8 @@ export interface CostNode {
   name: string;
   id?: string;
   inputs: Record<string, unknown>;
+  /** What the provider returned (ARNs that other resources reference), when known. */
+  outputs?: Record<string, unknown>;
 }
 
 /** One priced component of a resource; monthly undefined = unknown price. */
@@ -62,6 +64,8 @@ export const ASSUMPTIONS = {
   natGbPerMonth: 10,
   /** ECR image storage kept after lifecycle pruning. */
   ecrGb: 1,
+  /** Uploaded media a small site keeps in S3 (versions included). */
+  mediaGb: 5,
 };
 
 /** Days per month the log retention math uses (365/12). */
@@ -74,7 +78,7 @@ const FREE_TYPES = [
   /^aws:ec2\/eipAssociation:/, /^aws:rds\/(subnetGroup|parameterGroup):/, /^aws:ecr\/lifecyclePolicy:/,
   /^aws:secretsmanager\/secretVersion:/, /^aws:ec2\/(vpc|subnet|routeTable|routeTableAssociation|route|internetGateway):/,
   /^aws:ssm\/parameter:/, /^aws:sns\/topic:/, /^aws:ecs\/(cluster|taskDefinition):/, /^aws:lb\/(targetGroup|listener):/,
-  /^aws:appautoscaling\//,
+  /^aws:appautoscaling\//, /^aws:acm\//, /^aws:route53\/record:/, /^aws:s3\/bucket(PublicAccessBlock|OwnershipControls|ServerSideEncryptionConfiguration|Versioning|Policy):/,
 ];
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -163,10 +167,22 @@ function logGroupItems(node: CostNode, p: RegionPrices | undefined): CostItem[] 
   ];
 }
 
-/** A Fargate service: its task definition's vCPU and memory, per running task. */
-function fargateItems(node: CostNode, all: CostNode[], p: RegionPrices | undefined, hours: number): CostItem[] {
+/** The task definition a service runs: referenced by ARN (the provider's id is the family). */
+function taskDefinitionOf(node: CostNode, all: CostNode[]): CostNode | undefined {
   const ref = str(node.inputs.taskDefinition);
-  const task = all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && ref !== undefined && (r.id === ref || r.inputs.family === ref));
+  return all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && ref !== undefined && (r.outputs?.arn === ref || r.id === ref || r.inputs.family === ref));
+}
+
+/** The most tasks an autoscaling target lets the service run, when one targets it. */
+function maxTasksOf(node: CostNode, all: CostNode[]): number | undefined {
+  const name = str(node.outputs?.name);
+  const target = all.find((r) => r.type === "aws:appautoscaling/target:Target" && name !== undefined && String(r.inputs.resourceId ?? "").endsWith(`/${name}`));
+  return num(target?.inputs.maxCapacity);
+}
+
+/** A Fargate service: its task definition's vCPU and memory per running task, and each task's public IPv4 address. */
+function fargateItems(node: CostNode, all: CostNode[], p: RegionPrices | undefined, hours: number): CostItem[] {
+  const task = taskDefinitionOf(node, all);
   const tasks = num(node.inputs.desiredCount) ?? 1;
   const vcpu = Number(task?.inputs.cpu) / 1024;
   const gb = Number(task?.inputs.memory) / 1024;
@@ -174,7 +190,22 @@ function fargateItems(node: CostNode, all: CostNode[], p: RegionPrices | undefin
   const platform = (task.inputs.runtimePlatform ?? {}) as Record<string, unknown>;
   const arch = platform.cpuArchitecture === "ARM64" ? "arm" : "x86";
   const f = p?.fargate?.[arch];
-  return [item(`Fargate ${arch} ${tasks} task(s) x ${vcpu} vCPU / ${gb} GB`, [[f?.vcpuHour, vcpu * tasks * hours], [f?.gbHour, gb * tasks * hours]])];
+  const max = maxTasksOf(node, all);
+  const perTask = f?.vcpuHour && f?.gbHour ? (f.vcpuHour.usd * vcpu + f.gbHour.usd * gb) * hours : undefined;
+  const note = max !== undefined && max > tasks && perTask !== undefined ? `autoscaling may run up to ${max} tasks: up to $${(perTask * max).toFixed(2)}` : undefined;
+  const items = [item(`Fargate ${arch} ${tasks} task(s) x ${vcpu} vCPU / ${gb} GB`, [[f?.vcpuHour, vcpu * tasks * hours], [f?.gbHour, gb * tasks * hours]], note)];
+  const network = (node.inputs.networkConfiguration ?? {}) as Record<string, unknown>;
+  if (network.assignPublicIp === true) items.push(item(`public IPv4 address per task x${tasks}`, [[p?.publicIpv4Hourly, tasks * hours]]));
+  return items;
+}
+
+/** An internet-facing ALB: its hours, the assumed LCUs and one public IPv4 address per subnet (AZ). */
+function albItems(node: CostNode, p: RegionPrices | undefined, hours: number): CostItem[] {
+  if ((str(node.inputs.loadBalancerType) ?? "application") !== "application") return [{ what: `${String(node.inputs.loadBalancerType)} load balancer`, note: "not in the price table: unknown price" }];
+  const items = [item(`application load balancer, assumed ${ASSUMPTIONS.albLcu} LCU`, [[p?.alb?.hour, hours], [p?.alb?.lcuHour, ASSUMPTIONS.albLcu * hours]], "assumption: LCUs depend on traffic")];
+  const subnets = Array.isArray(node.inputs.subnets) ? node.inputs.subnets.length : 0;
+  if (node.inputs.internal !== true && subnets > 0) items.push(item(`public IPv4 addresses, one per AZ x${subnets}`, [[p?.publicIpv4Hourly, subnets * hours]]));
+  return items;
 }
 
 /** Priced items of one resource, or [] when AWS does not charge for it. */
@@ -208,8 +239,9 @@ export function costItems(node: CostNode, all: CostNode[], region: string, table
     case "aws:ecs/service:Service":
       return fargateItems(node, all, p, hours);
     case "aws:lb/loadBalancer:LoadBalancer":
-      if ((str(node.inputs.loadBalancerType) ?? "application") !== "application") return [{ what: `${String(node.inputs.loadBalancerType)} load balancer`, note: "not in the price table: unknown price" }];
-      return [item(`application load balancer, assumed ${ASSUMPTIONS.albLcu} LCU`, [[p?.alb?.hour, hours], [p?.alb?.lcuHour, ASSUMPTIONS.albLcu * hours]], "assumption: LCUs depend on traffic")];
+      return albItems(node, p, hours);
+    case "aws:s3/bucket:Bucket":
+      return [item(`S3 Standard storage, assumed ${ASSUMPTIONS.mediaGb} GB of media`, [[p?.s3StandardGbMonth, ASSUMPTIONS.mediaGb]], "assumption: depends on uploads; requests and transfer out not included")];
     case "aws:ec2/natGateway:NatGateway":
       return [item(`NAT gateway, assumed ${ASSUMPTIONS.natGbPerMonth} GB processed`, [[p?.natGateway?.hour, hours], [p?.natGateway?.gbProcessed, ASSUMPTIONS.natGbPerMonth]], "assumption: data processed depends on traffic")];
     default:

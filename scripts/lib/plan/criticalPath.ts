@@ -65,7 +65,27 @@ export function creationTime(node: GraphNode): Duration {
         return seconds(60, 3 * 60, "estimate: unpack, `compose build`/pull, `compose up`, health check (scripts/host)");
       }
       return seconds(5, 60, "estimate: generic remote command");
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return seconds(2 * 60, 5 * 60, "estimate: the provider waits until the load balancer is 'active' (provisioning in each AZ takes minutes, terraform-provider-aws lb create timeout 10 min)");
+    case "aws:ecs/service:Service":
+      return node.inputs.waitForSteadyState === true
+        ? seconds(2 * 60, 8 * 60, "estimate: waitForSteadyState: Fargate places the tasks, pulls the image, the app migrates and starts, and the target group needs 2 passing health checks (2 x 15 s) before the service is steady")
+        : seconds(5, 30, "estimate: CreateService returns before the tasks run");
+    case "aws:acm/certificateValidation:CertificateValidation":
+      return seconds(60, 15 * 60, "estimate: ACM checks the DNS record once it has propagated; usually minutes (ACM User Guide: DNS validation may take up to 30 minutes after the record exists)");
+    case "aws:route53/record:Record":
+      return seconds(30, 90, "estimate: the provider waits for the change to be INSYNC (Route 53: changes reach its servers within 60 s)");
+    case "aws:ecs/cluster:Cluster":
+    case "aws:ecs/taskDefinition:TaskDefinition":
+    case "aws:lb/targetGroup:TargetGroup":
+    case "aws:lb/listener:Listener":
+    case "aws:acm/certificate:Certificate":
+    case "aws:ssm/parameter:Parameter":
+    case "aws:appautoscaling/target:Target":
+    case "aws:appautoscaling/policy:Policy":
+      return seconds(1, 5, "estimate: single API call");
     default:
+      if (node.type.startsWith("aws:s3/")) return seconds(1, 5, "estimate: single API call");
       if (node.type.startsWith("random:") || node.type.startsWith("tls:")) return seconds(0, 0, "computed locally by the provider");
       if (node.type.startsWith("aws:iam/") || node.type.startsWith("aws:vpc/") || node.type.startsWith("aws:ec2/")) {
         return seconds(1, 5, "estimate: single API call");

@@ -35,6 +35,8 @@ export interface RegionPrices {
   /** Backup storage beyond the free allowance, per GB-month. */
   rdsBackupGbMonth?: Figure;
   ecrGbMonth?: Figure;
+  /** S3 Standard storage, per GB-month (first tier). */
+  s3StandardGbMonth?: Figure;
   secretMonth?: Figure;
   cloudwatch?: {
     alarmStandardMonth?: Figure;

@@ -65,10 +65,11 @@ export function toPolicyResources(resources: Registration[]): PolicyResource[] {
  * file stores it `secure:`. `stackFile` (default Pulumi.<stack>.yaml) is relative to the project root;
  * `region`, when given, replaces the stack's aws:region (as `pulumi config set aws:region` would).
  */
-export async function runPlan(opts: { stack: string; stackFile?: string; region?: string }): Promise<PlanResult> {
+export async function runPlan(opts: { stack: string; stackFile?: string; region?: string; set?: Record<string, string> }): Promise<PlanResult> {
   const { stack } = opts;
   const { config, secureKeys, sandbox } = planConfig(stack, opts.stackFile);
   if (opts.region !== undefined) config["aws:region"] = opts.region;
+  for (const [key, value] of Object.entries(opts.set ?? {})) config[`${PROJECT}:${key}`] = value;
   const region = config["aws:region"] ?? "us-east-1";
   const secrets = Object.fromEntries(secureKeys.map((k) => [k, config[k]]));
   const plain = Object.fromEntries(Object.entries(config).filter(([k]) => !secureKeys.includes(k)));
@@ -90,12 +91,12 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
 
 const cache = new Map<string, Promise<PlanResult>>();
 
-/** runPlan once per stack (and region override) per process (tests share it across files). */
-export function planFor(stack: string, region?: string): Promise<PlanResult> {
-  const key = `${stack}@${region ?? ""}`;
+/** runPlan once per stack (and region override and settings) per process (tests share it across files). */
+export function planFor(stack: string, region?: string, set?: Record<string, string>): Promise<PlanResult> {
+  const key = `${stack}@${region ?? ""}@${JSON.stringify(set ?? {})}`;
   let plan = cache.get(key);
   if (!plan) {
-    plan = runPlan({ stack, region });
+    plan = runPlan({ stack, region, set });
     cache.set(key, plan);
   }
   return plan;
