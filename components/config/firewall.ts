@@ -37,7 +37,8 @@ function cidrs(r: Reader, key: string): { list: string[]; versions: (4 | 6)[] } 
 export function parseFirewall(r: Reader): FirewallSettings {
   const http = cidrs(r, "httpCidrs");
   const ssh = cidrs(r, "sshCidrs");
-  if (r.stage === "prod") checkProdSsh(r, ssh.list);
+  // ecs opens no SSH (ECS Exec goes through SSM), so prod needs no SSH allowlist there.
+  if (r.stage === "prod" && r.string("hosting") !== "ecs") checkProdSsh(r, ssh.list);
   for (const family of [4, 6] as const) {
     const rules = http.versions.filter((v) => v === family).length * HTTP_PORTS_PER_CIDR + ssh.versions.filter((v) => v === family).length;
     if (rules > SECURITY_GROUP_INBOUND_RULES_PER_FAMILY) {
