@@ -1,8 +1,9 @@
 from html import escape
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 
 from .models import Visit
 
@@ -37,3 +38,23 @@ def database_health():
 def healthz(request):
     """Normally answered by HealthCheckMiddleware first; same answer when routed here."""
     return database_health()
+
+
+def upload(request):
+    """POST /uploads (demo, DEMO_UPLOADS=1): stores the `file` field in the media storage (S3 when MEDIA_BUCKET is set)."""
+    if not settings.DEMO_UPLOADS or request.method != "POST" or "file" not in request.FILES:
+        raise Http404()
+    uploaded_file = request.FILES["file"]
+    name = default_storage.save("uploads/" + uploaded_file.name, uploaded_file)
+    return JsonResponse({"name": name, "url": default_storage.url(name), "release": settings.RELEASE_ID})
+
+
+def uploaded(request, name):
+    """GET /uploads/<name> (demo): the stored file, read back through the media storage."""
+    if not settings.DEMO_UPLOADS or not default_storage.exists(name):
+        raise Http404()
+    with default_storage.open(name) as stored:
+        body = stored.read()
+    response = HttpResponse(body, content_type="application/octet-stream")
+    response["X-Release-Id"] = settings.RELEASE_ID
+    return response

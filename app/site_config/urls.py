@@ -5,4 +5,6 @@ from hello import views
 urlpatterns = [
     path("", views.index),
     path("healthz", views.healthz),
+    path("uploads", views.upload),
+    path("uploads/<path:name>", views.uploaded),
 ]
