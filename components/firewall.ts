@@ -169,7 +169,9 @@ export class Firewall extends pulumi.ComponentResource {
     const ecs = args.hosting === "ecs";
     const db = new aws.ec2.SecurityGroup(
       `${name}-db`,
-      { vpcId: args.vpcId, description: ecs ? "Database: only the DB port, only from the web tasks group" : "Database: only the DB port, only from the web host group", tags: { ...args.tags, Name: `${name}-db` } },
+      // One description for both hostings: EC2 replaces a group whose description changes, and a
+      // replaced DB group would cut the old host off the database while a switch to ecs is under way.
+      { vpcId: args.vpcId, description: "Database: only the DB port, only from the web host group", tags: { ...args.tags, Name: `${name}-db` } },
       { parent: this },
     );
     new aws.vpc.SecurityGroupIngressRule(
