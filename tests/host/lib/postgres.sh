@@ -4,7 +4,7 @@
 #   postgres.sh init    fresh cluster + role + database + random password (password file 0600)
 #   postgres.sh start   start the cluster (init first when there is none), wait until it answers
 #   postgres.sh stop    stop it (bounded)
-#   postgres.sh env     print the exports the e2e driver reads (DB_HOST, DB_PORT, DB_PASSWORD_FILE, ...)
+#   postgres.sh env     print the exports the host test scenarios read (DB_HOST, DB_PORT, DB_PASSWORD_FILE, ...)
 # The password never appears on a command line: it goes to psql on stdin and to clients in a file.
 set -euo pipefail
 # shellcheck source=tests/host/lib/common.sh
