@@ -16,6 +16,7 @@ const SECRET_FILES: Record<string, string> = {
   ".pypirc": "PyPI config (upload tokens)",
   ".netrc": "netrc (passwords)",
   ".git-credentials": "git credentials",
+  ".envrc": "a direnv file (exported environment, often secrets)",
   id_rsa: "an SSH private key (by its name)",
   id_dsa: "an SSH private key (by its name)",
   id_ecdsa: "an SSH private key (by its name)",

@@ -337,6 +337,7 @@ describe("bundle", () => {
       assert.strictEqual(secretPathReason("a/.github/workflows/x.yml", false), undefined);
       assert.ok(secretPathReason("a/.git", true));
       assert.ok(secretPathReason(".git", false), "a worktree's .git file");
+      assert.ok(secretPathReason("tools/.envrc", false));
       assert.strictEqual(secretContentReason(Buffer.from("-----BEGIN PUBLIC KEY-----\n")), undefined);
       assert.ok(secretContentReason(Buffer.from("-----BEGIN ENCRYPTED PRIVATE KEY-----\n")));
       assert.ok(secretContentReason(Buffer.from("PuTTY-User-Key-File-3: ssh-ed25519\n")));
