@@ -182,8 +182,9 @@ function neverShip(allowFiles: string[]): TreeRules["refuse"] {
 function checkHardLinks(linked: WalkFindings["linked"]): void {
   const outside = [...linked.values()].filter((l) => l.paths.length < l.nlink).map((l) => l.paths[0]);
   if (outside.length === 0) return;
+  const named = outside.length <= 10 ? outside.join(", ") : `${outside.slice(0, 10).join(", ")} and ${outside.length - 10} more`;
   throw new Error(
-    `bundle: ${outside.join(", ")} ${outside.length === 1 ? "is a hard link" : "are hard links"} to a file with other names outside the bundle ` +
+    `bundle: ${named} ${outside.length === 1 ? "is a hard link" : "are hard links"} to a file with other names outside the bundle ` +
       `(or in an ignored directory): the bundle would ship a file that lives elsewhere. ` +
       `Give each its own copy (cp FILE FILE.copy && mv FILE.copy FILE), or list it in .deployignore.`,
   );
