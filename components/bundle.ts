@@ -16,7 +16,7 @@ export interface BundleOptions {
   appDir: string;
   /** Where `<sha256>.tar.gz` is written (created if missing). */
   outDir: string;
-  /** Extra trees packed under a prefix (e.g. scripts/host under `.compose-on-ec2/`); ignore files do not apply to them. */
+  /** Extra trees packed under a prefix (e.g. host/release under `.compose-on-ec2/`); ignore files do not apply to them. */
   extraDirs?: { dir: string; prefix: string }[];
   /** App-relative files packed even when an ignore file matches them (the compose file: `.dockerignore` often lists `docker-compose*.yml`). */
   alwaysInclude?: string[];
@@ -267,7 +267,7 @@ export function createBundle(opts: BundleOptions): Bundle {
 }
 
 /**
- * The bundle a deployment ships: `appDir` (with `composeFile` always packed) plus `scripts/host`
+ * The bundle a deployment ships: `appDir` (with `composeFile` always packed) plus `host/release`
  * under `.compose-on-ec2/`, written to `.pulumi-bundles/`. Paths are made relative to the working
  * directory (Pulumi runs the program in the project root), so the FileAsset path recorded in state
  * is the same on every machine.
@@ -277,7 +277,7 @@ export function createAppBundle(projectRoot: string, appDir: string, composeFile
   return createBundle({
     appDir: rel(appDir),
     outDir: rel(DEFAULT_BUNDLE_DIR),
-    extraDirs: [{ dir: rel(path.join("scripts", "host")), prefix: HOST_SCRIPTS_PREFIX }],
+    extraDirs: [{ dir: rel(path.join("host", "release")), prefix: HOST_SCRIPTS_PREFIX }],
     alwaysInclude: [composeFile],
   });
 }

@@ -11,6 +11,7 @@ import * as http from "http";
 import * as path from "path";
 import { createBundle, HOST_SCRIPTS_PREFIX } from "../../components/bundle";
 import { deploymentEnv, renderEnvFile } from "../../components/deployment";
+import { hostBaseDir, hostPath } from "../../components/layout";
 import * as remote from "../../components/remote";
 
 // ---------------------------------------------------------------------------------------------
@@ -107,11 +108,10 @@ function readEnv() {
 const env = readEnv();
 const repoRoot = path.resolve(__dirname, "../..");
 const appDir = path.join(repoRoot, "app");
-const hostScriptsDir = path.join(repoRoot, "scripts/host");
 const libDir = path.join(__dirname, "lib");
 const spec: remote.RemoteSpec = {
   appName: "e2e",
-  baseDir: `${env.deployHome}/compose-on-ec2`,
+  baseDir: hostBaseDir(env.sshUser),
   composeFile: "docker-compose.prod.yml",
   webService: "web",
   healthPath: "/healthz",
@@ -418,7 +418,7 @@ function appVariant(label: string, file: string, from: string, to: string): stri
 }
 
 function bundle(label: string, dir: string): Prepared {
-  const b = createBundle({ appDir: dir, outDir: bundlesDir, extraDirs: [{ dir: hostScriptsDir, prefix: HOST_SCRIPTS_PREFIX }] });
+  const b = createBundle({ appDir: dir, outDir: bundlesDir, extraDirs: [{ dir: remote.RELEASE_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
   log(`  bundle ${label}: ${b.sha256.slice(0, 12)} (${b.bytes} bytes, ${b.files.length} files)`);
   return { label, sha256: b.sha256, localPath: b.path };
 }
@@ -499,7 +499,7 @@ async function containerSnapshot(): Promise<Record<string, string>> {
 /** Where <baseDir>/current points (this machine is the host), or "(none)". */
 function currentLink(): string {
   try {
-    return fs.readlinkSync(path.join(spec.baseDir, "current"));
+    return fs.readlinkSync(hostPath(spec.baseDir, "current"));
   } catch {
     return "(none)";
   }
@@ -625,7 +625,7 @@ async function main(): Promise<number> {
   // directory, so compose sees the deployed containers as up to date).
   const composeLine =
     `if docker compose version >/dev/null 2>&1; then c="docker compose"; else c=docker-compose; fi; ` +
-    `HTTP_PORT=${env.httpPort} $c -p ${spec.appName} --project-directory ${spec.baseDir}/active -f ${spec.baseDir}/active/${spec.composeFile}`;
+    `HTTP_PORT=${env.httpPort} $c -p ${spec.appName} --project-directory ${hostPath(spec.baseDir, "active")} -f ${hostPath(spec.baseDir, "active", spec.composeFile)}`;
 
   await phase("restart floor: bare compose up -d", async () => {
     if (!current) throw new Error("no release is serving");
@@ -889,13 +889,8 @@ async function main(): Promise<number> {
   await phase("destroy", async () => {
     // As `pulumi destroy` does it: the ComposeDeployment's teardown (a local.Command) runs
     // remote.teardownFromRunnerScript() on this machine, which sends destroyCommand over ssh.
-    const teardownEnv = (host: string, port: string): Record<string, string> => ({
-      TEARDOWN_HOST: host,
-      TEARDOWN_PORT: port,
-      TEARDOWN_USER: env.sshUser,
-      TEARDOWN_KEY: fs.readFileSync(env.sshKey, "utf8").trim(),
-      TEARDOWN_COMMAND: remote.destroyCommand(spec),
-    });
+    const teardownEnv = (host: string, port: string): Record<string, string> =>
+      remote.teardownEnvironment({ host, port: Number(port), user: env.sshUser, privateKey: fs.readFileSync(env.sshKey, "utf8").trim() }, spec);
     const r = await run("destroy (teardown from the runner)", "bash", ["-c", remote.teardownFromRunnerScript()], {
       env: teardownEnv("127.0.0.1", env.sshPort),
       timeoutMs: 180_000,

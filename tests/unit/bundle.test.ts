@@ -255,12 +255,12 @@ describe("bundle", () => {
   });
 
   it("packs this project's app with its compose file and the host scripts under .compose-on-ec2/", () => {
-    // A copy of app/ and scripts/host in a scratch project root, so nothing is written to the repo.
+    // A copy of app/ and host/release in a scratch project root, so nothing is written to the repo.
     const projectRoot = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-project-"));
     temps.push(projectRoot);
     const repo = path.resolve(__dirname, "..", "..");
     fs.cpSync(path.join(repo, "app"), path.join(projectRoot, "app"), { recursive: true });
-    fs.cpSync(path.join(repo, "scripts", "host"), path.join(projectRoot, "scripts", "host"), { recursive: true });
+    fs.cpSync(path.join(repo, "host", "release"), path.join(projectRoot, "host", "release"), { recursive: true });
     const b = createAppBundle(projectRoot, "app", "docker-compose.prod.yml");
     assert.ok(b.files.includes("docker-compose.prod.yml"), "packed although app/.dockerignore may list docker-compose*.yml");
     assert.ok(b.files.includes(".compose-on-ec2/deploy.sh"));
