@@ -496,6 +496,13 @@ async function containerSnapshot(): Promise<Record<string, string>> {
   return snapshot;
 }
 
+/** The host log a failed command names (this machine is the host): its path, mode and text. */
+function hostLogOf(r: CommandResult): { file?: string; mode?: string; text: string } {
+  const file = /the full output stays on the host \(mode 0600\): (\S+)$/m.exec(r.stderr)?.[1];
+  if (!file || !fs.existsSync(file)) return { file, text: "" };
+  return { file, mode: (fs.statSync(file).mode & 0o777).toString(8), text: fs.readFileSync(file, "utf8") };
+}
+
 /** Where <baseDir>/current points (this machine is the host), or "(none)". */
 function currentLink(): string {
   try {
@@ -593,6 +600,7 @@ async function main(): Promise<number> {
   await phase("wait ready", async () => {
     const r = await ssh("waitReady", remote.waitReadyCommand(spec), undefined, 300_000);
     check("waitReadyCommand succeeds", r.code === 0, r.code === 0 ? `${seconds(r.ms)}s` : `\n${tail(r)}`);
+    check("waitReadyCommand asks cloud-init first (installed here, never ran)", /cloud-init has not run on this host/.test(r.stdout), tail(r, 3));
   });
 
   await phase("first deploy", async () => {
@@ -739,12 +747,16 @@ async function main(): Promise<number> {
     const { r, stats } = await deployUnderLoad("bad-health", dir);
     zeroDowntime.rollback = String(failedRequests(stats));
     const failed = check("deploy of a release with failing /healthz fails", r.code !== 0, `exit ${r.code}; why:\n${tail(r)}`);
+    const kept = hostLogOf(r);
+    check("the failed deploy hands back only its reason and where its full output is kept on the host (0600)",
+      r.stdout === "" && r.stderr.trim().split("\n").length === 2 && kept.mode === "600" && /last log lines of/.test(kept.text),
+      `${r.stderr.trim().split("\n").length} lines back; log ${kept.file ?? "not named"} mode ${kept.mode}`);
     const served = await servesRelease(current.sha256);
     const link = currentLink();
-    const kept = check("the previous release still serves after the rollback", served.ok && link.endsWith(current.sha256),
+    const stillServes = check("the previous release still serves after the rollback", served.ok && link.endsWith(current.sha256),
       `${served.seen}; current → ${link}`);
     check("no failed requests during the rollback", failedRequests(stats) === 0, describeLoop(stats));
-    if (failed && kept) faultsSurvived++;
+    if (failed && stillServes) faultsSurvived++;
   });
 
   await phase("registry mode: the host pulls the web image (zero downtime d)", async () => {
