@@ -149,10 +149,8 @@ export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings
   return { appName, baseDir, composeFile, webService, healthPath, healthTimeoutSeconds, keepReleases, deployMode, httpPort };
 }
 
-/** Refuses a bundle or image refs that do not fit the app settings (values config never sees). */
+/** Refuses a bundle or image refs that do not fit the app settings (values config never sees; remote.ts checks the sha256). */
 export function checkRelease(args: Pick<ComposeDeploymentArgs, "bundle" | "app" | "imageRefs">): void {
-  const sha = args.bundle.sha256;
-  if (!/^[0-9a-f]{64}$/.test(sha)) throw new Error(`ComposeDeployment: bundle.sha256 "${sha}" is not a sha256 hex digest`);
   if (!args.bundle.files.includes(args.app.composeFile)) {
     throw new Error(
       `ComposeDeployment: the bundle has no ${args.app.composeFile}; is it matched by .dockerignore/.deployignore? ` +
@@ -192,12 +190,13 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     super("compose-on-ec2:deployment:ComposeDeployment", name, {}, opts);
     checkRelease(args);
     const spec = remoteSpecFor(args.appName, args.connection.baseDir, args.app, args.httpPort);
+    const deployLine = remote.deployCommand(spec, args.bundle.sha256); // refuses a bad sha256 before anything is created
 
     const waitReady = this.waitReady(name, args, spec);
     const upload = this.upload(name, args, spec, waitReady);
     const teardown = this.teardown(name, args, spec);
     this.envFile = this.renderEnv(name, args);
-    const deploy = this.deploy(name, args, spec, [upload, teardown]);
+    const deploy = this.deploy(name, args, deployLine, [upload, teardown]);
 
     this.releaseId = pulumi.output(args.bundle.sha256);
     this.deployOutput = pulumi.secret(deploy.stdout);
@@ -298,14 +297,14 @@ export class ComposeDeployment extends pulumi.ComponentResource {
    * 3. Runs exactly when the release, the .env or the images change (or the instance is new).
    * Triggers hold hashes, never the .env itself.
    */
-  private deploy(name: string, args: ComposeDeploymentArgs, spec: remote.RemoteSpec, after: pulumi.Resource[]): command.remote.Command {
+  private deploy(name: string, args: ComposeDeploymentArgs, deployLine: string, after: pulumi.Resource[]): command.remote.Command {
     const sha = args.bundle.sha256;
     const imageTrigger = pulumi.output(args.imageRefs).apply(imageRefsTrigger);
     return new command.remote.Command(
       `${name}-deploy`,
       {
         connection: bootConnection(args.connection),
-        create: remote.deployCommand(spec, sha),
+        create: deployLine,
         stdin: this.envFile,
         triggers: [sha, this.envFile.apply(sha256Hex), imageTrigger, args.connection.instanceId],
         // The .env arrives on stdin and compose may echo configuration: keep all output out of logs

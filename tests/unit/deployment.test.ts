@@ -278,6 +278,14 @@ describe("ComposeDeployment", () => {
     for (const r of [d.waitReady, d.deploy, d.teardown]) assert.strictEqual(r.inputs.addPreviousOutputInEnv, false);
   });
 
+  it("refuses a bundle whose sha256 is not a digest before registering anything", async () => {
+    const mock = await startMocks();
+    const before = mock.resources.length;
+    assert.throws(() => new ComposeDeployment("badsha", args({ bundle: { path: "x", sha256: "abc; rm -rf /", files: ["docker-compose.prod.yml"] } })), /sha256/);
+    await settle(mock);
+    assert.ok(!mock.resources.slice(before).some((r) => r.name.startsWith("badsha-")), "no child of the deployment registered");
+  });
+
   it("refuses a bundle without the compose file", async () => {
     await startMocks();
     assert.throws(
