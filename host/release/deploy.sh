@@ -257,6 +257,16 @@ start_new_web() {
   log "new container(s) healthy: ${new_ids[*]:0:1}…"
 }
 
+# Waits for the old web container(s) retiring in the background, if any (once).
+retire_pid=""
+wait_retired() {
+  [[ -n "${retire_pid}" ]] || return 0
+  local pid="${retire_pid}"
+  retire_pid=""
+  wait "${pid}" || die "retiring the old ${web_service} container(s) failed: ${old_ids[*]}"
+  log "retired ${old_ids[*]}"
+}
+
 # Traffic to the new container, the old one retired gracefully, the other services up.
 switch() {
   start_new_web
@@ -288,12 +298,15 @@ switch() {
   # Other services: created or recreated only when their config or image changed (built above).
   if (( ${#others[@]} )); then
     log "bringing up ${others[*]} (recreated only if changed)"
-    compose up -d --no-deps --no-build --remove-orphans "${others[@]}" || die "compose could not bring up ${others[*]}"
+    if ! compose up -d --no-deps --no-build --remove-orphans "${others[@]}"; then
+      # compose v1 lists the project's containers, then inspects each one: an old web container
+      # removed in the background meanwhile fails it ("No such container"). Once that is done, again.
+      wait_retired
+      log "bringing up ${others[*]} again, now that the old container(s) are gone"
+      compose up -d --no-deps --no-build --remove-orphans "${others[@]}" || die "compose could not bring up ${others[*]}"
+    fi
   fi
-  if [[ -n "${retire_pid:-}" ]]; then
-    wait "${retire_pid}" || die "retiring the old ${web_service} container(s) failed: ${old_ids[*]}"
-    log "retired ${old_ids[*]}"
-  fi
+  wait_retired
   log "waiting for ${health_url} through nginx (up to ${timeout}s)"
   wait_http_ok "${health_url}" "${timeout}" || {
     for id in $(service_containers "${web_service}"); do show_logs "${id}"; done

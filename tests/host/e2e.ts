@@ -749,8 +749,9 @@ async function main(): Promise<number> {
     const failed = check("deploy of a release with failing /healthz fails", r.code !== 0, `exit ${r.code}; why:\n${tail(r)}`);
     const kept = hostLogOf(r);
     check("the failed deploy hands back only its reason and where its full output is kept on the host (0600)",
-      r.stdout === "" && r.stderr.trim().split("\n").length === 2 && kept.mode === "600" && /last log lines of/.test(kept.text),
-      `${r.stderr.trim().split("\n").length} lines back; log ${kept.file ?? "not named"} mode ${kept.mode}`);
+      !/\[deploy \+/.test(r.stdout) && r.stderr.trim().split("\n").length === 2 && !/last log lines of/.test(r.stdout + r.stderr) &&
+        kept.mode === "600" && /last log lines of/.test(kept.text),
+      `${r.stderr.trim().split("\n").length} lines on stderr, stdout ${JSON.stringify(r.stdout.slice(0, 120))}; log ${kept.file ?? "not named"} mode ${kept.mode}, ${kept.text.split("\n").length} lines`);
     const served = await servesRelease(current.sha256);
     const link = currentLink();
     const stillServes = check("the previous release still serves after the rollback", served.ok && link.endsWith(current.sha256),
@@ -837,7 +838,8 @@ async function main(): Promise<number> {
     log(`  deploy A: exit ${ra.code}\n${tail(ra, 4)}\n  deploy B: exit ${rb.code}\n${tail(rb, 4)}`);
     const succeeded = [ra.code === 0 ? a : undefined, rb.code === 0 ? b : undefined].filter((x): x is Prepared => !!x);
     // One of them must have met the lock (waited for it or was refused), and a refusal must say so.
-    const mentionsLock = (r: CommandResult) => /lock/i.test(r.stdout + r.stderr);
+    // A deploy that failed for another reason keeps its lock message in its log on the host.
+    const mentionsLock = (r: CommandResult) => /lock/i.test(r.stdout + r.stderr + hostLogOf(r).text);
     const lockSeen = [ra, rb].some(mentionsLock);
     const refusedClearly = [ra, rb].every((r) => r.code === 0 || mentionsLock(r));
     // Consistent: the release that serves is the last deploy that succeeded (or the previous one if none did).
@@ -848,7 +850,7 @@ async function main(): Promise<number> {
     served.seen += `; current → ${currentLink()}`;
     const ok1 = check("at least one of two concurrent deploys succeeds", succeeded.length >= 1, `succeeded: ${succeeded.map((x) => x.label).join(", ") || "none"}`);
     const ok2 = check("the second deploy met the lock (waited or was refused, saying so)", lockSeen && refusedClearly,
-      [ra, rb].map((r, i) => `${i ? "B" : "A"}: ${(r.stdout + r.stderr).split("\n").find((l) => /lock/i.test(l)) ?? "no lock message"}`).join("; "));
+      [ra, rb].map((r, i) => `${i ? "B" : "A"}: ${(r.stdout + r.stderr + hostLogOf(r).text).split("\n").find((l) => /lock/i.test(l)) ?? "no lock message"}`).join("; "));
     const ok3 = check("the serving release is the last successful deploy", served.ok, `expected ${expected.label}, ${served.seen}`);
     if (ok1 && ok2 && ok3) faultsSurvived++;
     current = expected;
