@@ -27,6 +27,7 @@ const host = new Host("host", {
   settings: config.host,
   subnetId: network.hostSubnetId,
   securityGroupIds: [firewall.webSecurityGroupId],
+  region: config.region,
   tags: config.tags,
 });
 
@@ -39,22 +40,21 @@ const database = new Database("db", {
 });
 
 // The app: one deterministic bundle (its sha256 is the release id), built images in registry mode,
-// and the compose deployment over SSH. It waits only for what it reads: host address, key, DB URL.
+// and the compose deployment over SSH. It waits only for what it reads (host connection, DB URL) and
+// for the firewall that lets SSH in, which `pulumi destroy` therefore keeps until the app is down.
 const appName = appNameFor(config.project, config.stack);
 const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile);
 const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
 
 const deployment = new ComposeDeployment("app", {
-  host: host.publicIp,
-  instanceId: host.instanceId,
-  sshUser: host.sshUser,
-  sshPrivateKey: host.sshPrivateKey,
+  connection: host.connection,
   bundle,
   app: config.app,
   appName,
   databaseUrl: database.url,
   allowedHosts: [host.publicIp, host.publicDns],
   imageRefs: images?.imageRefs,
+  sshAccess: [firewall],
   teardownBefore: [database],
 });
 

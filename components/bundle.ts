@@ -11,6 +11,7 @@ import * as path from "path";
 import ignore from "@balena/dockerignore";
 import { KEY_SCAN_BYTES, Refusal, refusalMessage, secretContentReason, secretPathReason } from "./bundleRules";
 import { TarEntry, writeTarGz } from "./tarGz";
+import { HOST_LAYOUT } from "./layout";
 
 /** Options of createBundle. */
 export interface BundleOptions {
@@ -49,10 +50,10 @@ export type BundleEntry = TarEntry;
 export const IGNORE_FILES = [".dockerignore", ".deployignore"] as const;
 
 /** Prefix under which the host scripts travel in every bundle. */
-export const HOST_SCRIPTS_PREFIX = ".compose-on-ec2/";
+export const HOST_SCRIPTS_PREFIX = `${HOST_LAYOUT.releaseScripts}/`;
 
 /** Where the host scripts live, relative to the project root. */
-export const HOST_SCRIPTS_DIR = path.join("scripts", "host");
+export const HOST_SCRIPTS_DIR = path.join("host", "release");
 
 /** Default bundle directory, relative to the project root (git-ignored). */
 export const DEFAULT_BUNDLE_DIR = ".pulumi-bundles";

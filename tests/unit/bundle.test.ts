@@ -260,7 +260,7 @@ describe("bundle", () => {
   });
 
   it("packs this project's app with its compose file and the host scripts under .compose-on-ec2/", () => {
-    // A copy of app/ and scripts/host in a scratch project root, so nothing is written to the repo.
+    // A copy of app/ and host/release in a scratch project root, so nothing is written to the repo.
     const projectRoot = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-project-"));
     temps.push(projectRoot);
     const repo = path.resolve(__dirname, "..", "..");

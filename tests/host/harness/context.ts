@@ -7,7 +7,7 @@ import * as remote from "../../../components/remote";
 import { Checks } from "./checks";
 import { Commands } from "./commands";
 import { HostTestEnv } from "./env";
-import { BASE_DIR_NAME, HostLayout, hostLayout } from "./layout";
+import { HostLayout, hostBaseDir, hostLayout } from "./layout";
 import { DEFAULT_LOOP, LoopOptions } from "./load";
 import { emptyResults, Results } from "./report";
 import { ProcessListWatch } from "./watch";
@@ -46,7 +46,7 @@ export interface Context {
 export function createContext(env: HostTestEnv): Context {
   const spec: remote.RemoteSpec = {
     appName: env.project,
-    baseDir: `${env.deployHome}/${BASE_DIR_NAME}`,
+    baseDir: hostBaseDir(env.sshUser),
     composeFile: "docker-compose.prod.yml",
     webService: "web",
     healthPath: "/healthz",

@@ -119,13 +119,17 @@ export async function standIn(ctx: Context, script: "postgres.sh" | "dockerd.sh"
  */
 export function teardownFromRunner(ctx: Context, label: string, port: string, timeoutMs: number): Promise<CommandResult> {
   return ctx.commands.run(label, "bash", ["-c", remote.teardownFromRunnerScript()], {
-    env: {
-      TEARDOWN_HOST: "127.0.0.1",
-      TEARDOWN_PORT: port,
-      TEARDOWN_USER: ctx.env.sshUser,
-      TEARDOWN_KEY: fs.readFileSync(ctx.env.sshKey, "utf8").trim(),
-      TEARDOWN_COMMAND: remote.destroyCommand(ctx.spec),
-    },
+    env: remote.teardownEnvironment(
+      { host: "127.0.0.1", port: Number(port), user: ctx.env.sshUser, privateKey: fs.readFileSync(ctx.env.sshKey, "utf8").trim() },
+      ctx.spec,
+    ),
     timeoutMs,
   });
+}
+
+/** The host log a failed command names (this machine is the host): its path, mode and text. */
+export function hostLogOf(r: CommandResult): { file?: string; mode?: string; text: string } {
+  const file = /the full output stays on the host \(mode 0600\): (\S+)$/m.exec(r.stderr)?.[1];
+  if (!file || !fs.existsSync(file)) return { file, text: "" };
+  return { file, mode: (fs.statSync(file).mode & 0o777).toString(8), text: fs.readFileSync(file, "utf8") };
 }

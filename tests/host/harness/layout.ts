@@ -1,10 +1,10 @@
-// The host's directory layout, as the host tests read it: the one place in tests/host that spells a
-// path under the base directory. The deploy scripts define the layout; the tests only look at it.
+// The host's directory layout, as the host tests read it: every path comes from components/layout.ts,
+// the program's single definition (host/release/layout.sh holds the same names for the scripts).
 import { HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
+import { hostBaseDir, hostPath } from "../../../components/layout";
 import * as remote from "../../../components/remote";
 
-/** Directory under the deploy user's home that the tests deploy to. */
-export const BASE_DIR_NAME = "compose-on-ec2";
+export { hostBaseDir };
 
 export interface HostLayout {
   base: string;
@@ -19,10 +19,10 @@ export interface HostLayout {
 }
 
 export function hostLayout(spec: remote.RemoteSpec): HostLayout {
-  const active = `${spec.baseDir}/active`;
+  const active = hostPath(spec.baseDir, "active");
   return {
     base: spec.baseDir,
-    current: `${spec.baseDir}/current`,
+    current: hostPath(spec.baseDir, "current"),
     active,
     activeHostLib: `${active}/${HOST_SCRIPTS_PREFIX}lib.sh`,
     bundle: (sha256) => remote.bundleRemotePath(spec, sha256),

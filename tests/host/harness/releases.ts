@@ -15,7 +15,7 @@ import { describeLoop, isReleaseOf, LoopStats, seconds } from "./report";
 const repoRoot = path.resolve(__dirname, "../../..");
 /** The example app: the payload every scenario deploys, as is or changed. */
 export const APP_DIR = path.join(repoRoot, "app");
-const HOST_SCRIPTS_DIR = path.join(repoRoot, "scripts/host");
+
 
 /** Registry mode: the image refs (service → repo@sha256:digest) the deployment would pass. */
 export interface RegistryImages {
@@ -36,7 +36,7 @@ export function appVariant(ctx: Context, label: string, file: string, from: stri
 
 /** The bundle of an app directory with the host scripts, as the deployment builds it. */
 export function bundle(ctx: Context, label: string, dir: string): Release {
-  const b = createBundle({ appDir: dir, outDir: ctx.bundlesDir, extraDirs: [{ dir: HOST_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
+  const b = createBundle({ appDir: dir, outDir: ctx.bundlesDir, extraDirs: [{ dir: remote.RELEASE_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
   log(`  bundle ${label}: ${b.sha256.slice(0, 12)} (${b.bytes} bytes, ${b.files.length} files)`);
   return { label, sha256: b.sha256, localPath: b.path };
 }

@@ -14,7 +14,7 @@ main() {
   export HTTP_PORT="$5"
   shift 6
   [[ -f "${lib}" ]] || { echo "[on-host] ERROR: ${lib} is missing: is a release deployed?" >&2; exit 1; }
-  # shellcheck source=scripts/host/lib.sh
+  # shellcheck source=host/release/lib.sh
   source "${lib}"
   case "${action}" in
     compose) detect_compose; compose "$@" ;;

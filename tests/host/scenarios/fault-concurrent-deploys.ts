@@ -2,7 +2,7 @@
 // that serves is the last deploy that succeeded.
 import { CommandResult, log, sleep, tail } from "../harness/commands";
 import { Release, servingRelease } from "../harness/context";
-import { stillServes } from "../harness/host";
+import { hostLogOf, stillServes } from "../harness/host";
 import { appVariant, bundle, runDeploy, upload } from "../harness/releases";
 import { fault } from "../harness/scenario";
 
@@ -11,7 +11,8 @@ interface Outcome {
   result: CommandResult;
 }
 
-const mentionsLock = (r: CommandResult) => /lock/i.test(r.stdout + r.stderr);
+// A deploy that failed for another reason keeps its lock message in its log on the host.
+const mentionsLock = (r: CommandResult) => /lock/i.test(r.stdout + r.stderr + hostLogOf(r).text);
 
 export default fault(
   "two deploys at once",
@@ -38,7 +39,7 @@ export default fault(
     const results = finished.map((o) => o.result);
     ctx.checks.check("the second deploy met the lock (waited or was refused, saying so)",
       results.some(mentionsLock) && results.every((r) => r.code === 0 || mentionsLock(r)),
-      finished.map((o) => `${o.release.label}: ${(o.result.stdout + o.result.stderr).split("\n").find((l) => /lock/i.test(l)) ?? "no lock message"}`).join("; "));
+      finished.map((o) => `${o.release.label}: ${(o.result.stdout + o.result.stderr + hostLogOf(o.result).text).split("\n").find((l) => /lock/i.test(l)) ?? "no lock message"}`).join("; "));
     const served = await stillServes(ctx, expected);
     ctx.checks.check("the serving release is the last successful deploy", served.ok, `expected ${expected.label}, ${served.seen}`);
     ctx.serving = expected;
