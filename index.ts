@@ -47,22 +47,22 @@ function ec2Hosting() {
     settings: config.host,
     subnetId: network.hostSubnetId,
     securityGroupIds: [firewall.webSecurityGroupId],
+    region: config.region,
     tags: config.tags,
   });
   // Built images in registry mode, and the compose deployment over SSH. It waits only for what it
-  // reads: host address, key, DB URL.
+  // reads (host connection, DB URL) and for the firewall that lets SSH in, which `pulumi destroy`
+  // therefore keeps until the app is down.
   const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
   const deployment = new ComposeDeployment("app", {
-    host: host.publicIp,
-    instanceId: host.instanceId,
-    sshUser: host.sshUser,
-    sshPrivateKey: host.sshPrivateKey,
+    connection: host.connection,
     bundle,
     app: config.app,
     appName,
     databaseUrl: database.url,
     allowedHosts: [host.publicIp, host.publicDns],
     imageRefs: images?.imageRefs,
+    sshAccess: [firewall],
     teardownBefore: [database],
   });
   return { host, deployment };

@@ -1,14 +1,17 @@
 // The app directory as ONE deterministic tar.gz, named by its sha256.
 // Pure Node (no Pulumi): the same tree gives the same bytes whatever the file system order, umask,
 // mtimes or owners, so an unchanged app means an unchanged release id and a no-op `pulumi up`.
-// The tar is written here by hand (plain ustar, no pax headers) because tar-stream only packs
-// asynchronously; tests read it back with tar-stream as an independent check.
+// What ships: the app directory minus its ignore files' patterns, minus what must never ship
+// (bundleRules.ts) unless allowed on purpose; regular files and directories only, every name of
+// every file inside the project. The archive is streamed to disk (tarGz.ts), so memory stays flat.
 
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as zlib from "zlib";
 import ignore from "@balena/dockerignore";
+import { KEY_SCAN_BYTES, Refusal, refusalMessage, secretContentReason, secretPathReason } from "./bundleRules";
+import { TarEntry, writeTarGz } from "./tarGz";
+import { HOST_LAYOUT } from "./layout";
 
 /** Options of createBundle. */
 export interface BundleOptions {
@@ -16,10 +19,14 @@ export interface BundleOptions {
   appDir: string;
   /** Where `<sha256>.tar.gz` is written (created if missing). */
   outDir: string;
-  /** Extra trees packed under a prefix (e.g. scripts/host under `.compose-on-ec2/`); ignore files do not apply to them. */
+  /** Extra trees packed under a prefix (e.g. the host scripts under `.compose-on-ec2/`); ignore files and never-ship rules do not apply to them. */
   extraDirs?: { dir: string; prefix: string }[];
   /** App-relative files packed even when an ignore file matches them (the compose file: `.dockerignore` often lists `docker-compose*.yml`). */
   alwaysInclude?: string[];
+  /** App-relative patterns (.dockerignore syntax) of files the never-ship rules refuse but that ship on purpose. */
+  allowFiles?: string[];
+  /** A bundle above this many bytes (compressed) gets a warning; default BUNDLE_WARN_BYTES. */
+  warnBytes?: number;
 }
 
 /** A written bundle. */
@@ -32,36 +39,31 @@ export interface Bundle {
   bytes: number;
   /** Regular files in the archive, sorted, as archive paths (e.g. "manage.py", ".compose-on-ec2/deploy.sh"). */
   files: string[];
+  /** Things the user should hear about (a bundle above the size limit); empty when all is well. */
+  warnings: string[];
 }
 
 /** One archive entry before encoding. */
-export interface BundleEntry {
-  /** Archive path, "/"-separated; directories end with "/". */
-  name: string;
-  type: "file" | "dir";
-  /** 0o644 or 0o755: only the executable bit of the source survives. */
-  mode: number;
-  /** Absolute source path (files only). */
-  source?: string;
-}
+export type BundleEntry = TarEntry;
 
 /** The ignore files read from the root of appDir. */
 export const IGNORE_FILES = [".dockerignore", ".deployignore"] as const;
 
 /** Prefix under which the host scripts travel in every bundle. */
-export const HOST_SCRIPTS_PREFIX = ".compose-on-ec2/";
+export const HOST_SCRIPTS_PREFIX = `${HOST_LAYOUT.releaseScripts}/`;
+
+/** Where the host scripts live, relative to the project root. */
+export const HOST_SCRIPTS_DIR = path.join("host", "release");
 
 /** Default bundle directory, relative to the project root (git-ignored). */
 export const DEFAULT_BUNDLE_DIR = ".pulumi-bundles";
 
+/** Above this compressed size a bundle gets a warning: every app change uploads it to the host. */
+export const BUNDLE_WARN_BYTES = 100 * 1024 * 1024;
+
 const FILE_MODE = 0o644;
 const EXEC_MODE = 0o755;
 const DIR_MODE = 0o755;
-/** Normalised mtime of every entry: the epoch, so nothing depends on when files were touched. */
-const FIXED_MTIME = 0;
-const BLOCK = 512;
-/** gzip header OS byte: 3 = Unix. zlib writes its build platform's code; we pin it. */
-const GZIP_OS_UNIX = 3;
 
 /** Patterns of an ignore file's text: trimmed lines, comments and blanks dropped (Docker's rules). */
 export function parseIgnorePatterns(text: string): string[] {
@@ -81,13 +83,25 @@ export function normalisePrefix(prefix: string): string {
   return `${trimmed}/`;
 }
 
-/** Walk `root`, returning entries with archive names under `prefix`; `isIgnored` sees paths relative to root. */
-function walk(
-  root: string,
-  prefix: string,
-  isIgnored: (rel: string) => boolean,
-  mayReinclude: boolean,
-): BundleEntry[] {
+/** How one tree is walked. */
+interface TreeRules {
+  /** Paths relative to the tree's root that ignore files leave out. */
+  isIgnored: (rel: string) => boolean;
+  /** Whether a `!pattern` could re-include something inside an ignored directory. */
+  mayReinclude: boolean;
+  /** Why an entry that is not ignored must never ship, or undefined (app directory only). */
+  refuse?: (rel: string, stat: fs.Stats, abs: string) => string | undefined;
+}
+
+/** What a walk found besides its entries: refused paths, and files with more than one name. */
+interface WalkFindings {
+  refusals: Refusal[];
+  /** "dev:ino" → the names seen in the bundle's trees and the file's link count. */
+  linked: Map<string, { paths: string[]; nlink: number }>;
+}
+
+/** Walk `root`, returning entries with archive names under `prefix`. */
+function walk(root: string, prefix: string, rules: TreeRules, findings: WalkFindings): BundleEntry[] {
   const entries: BundleEntry[] = [];
   // Returns whether anything under `rel` was included, so an ignored directory still gets an entry
   // when a `!pattern` re-includes something inside it.
@@ -96,12 +110,17 @@ function walk(
     let included = false;
     for (const dirent of fs.readdirSync(abs, { withFileTypes: true })) {
       const childRel = rel === "" ? dirent.name : `${rel}/${dirent.name}`;
-      const ignored = isIgnored(childRel);
+      const ignored = rules.isIgnored(childRel);
       const childAbs = path.join(abs, dirent.name);
       const stat = fs.lstatSync(childAbs);
+      const refused = ignored ? undefined : rules.refuse?.(childRel, stat, childAbs);
+      if (refused !== undefined) {
+        findings.refusals.push({ path: path.join(root, childRel), reason: refused });
+        continue;
+      }
       if (stat.isDirectory()) {
         // Docker only descends into an ignored directory when a negation could re-include something.
-        if (ignored && !mayReinclude) continue;
+        if (ignored && !rules.mayReinclude) continue;
         const hasContent = visit(childRel);
         if (!ignored || hasContent) {
           entries.push({ name: `${prefix}${childRel}/`, type: "dir", mode: DIR_MODE });
@@ -119,27 +138,63 @@ function walk(
       if (!stat.isFile()) {
         throw new Error(`bundle: ${childAbs} is not a regular file or directory; list it in .deployignore.`);
       }
+      if (stat.nlink > 1) {
+        const key = `${stat.dev}:${stat.ino}`;
+        const seen = findings.linked.get(key) ?? { paths: [], nlink: stat.nlink };
+        seen.paths.push(childAbs);
+        findings.linked.set(key, seen);
+      }
       const executable = (stat.mode & 0o111) !== 0;
       entries.push({ name: `${prefix}${childRel}`, type: "file", mode: executable ? EXEC_MODE : FILE_MODE, source: childAbs });
       included = true;
     }
     return included;
   };
-  if (!fs.statSync(root).isDirectory()) {
-    throw new Error(`bundle: ${root} is not a directory`);
+  const rootStat = fs.lstatSync(root);
+  if (rootStat.isSymbolicLink()) {
+    throw new Error(`bundle: ${root} is a symbolic link; pack the directory itself (a link could bring in files from outside the project).`);
   }
+  if (!rootStat.isDirectory()) throw new Error(`bundle: ${root} is not a directory`);
   visit("");
   return entries;
 }
 
+/** The first KEY_SCAN_BYTES of a file. */
+function readHead(file: string): Buffer {
+  const fd = fs.openSync(file, "r");
+  try {
+    const head = Buffer.alloc(KEY_SCAN_BYTES);
+    return head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The never-ship rules of an app directory, minus what `allowFiles` lets through. */
+function neverShip(allowFiles: string[]): TreeRules["refuse"] {
+  const allowed = ignore().add(allowFiles);
+  return (rel, stat, abs) => {
+    if (allowFiles.length > 0 && allowed.ignores(rel)) return undefined;
+    return secretPathReason(rel, stat.isDirectory()) ?? (stat.isFile() ? secretContentReason(readHead(abs)) : undefined);
+  };
+}
+
+/** Refuse a file with a name outside the bundle's trees: a hard link that brings in a file from elsewhere. */
+function checkHardLinks(linked: WalkFindings["linked"]): void {
+  const outside = [...linked.values()].filter((l) => l.paths.length < l.nlink).map((l) => l.paths[0]);
+  if (outside.length === 0) return;
+  const named = outside.length <= 10 ? outside.join(", ") : `${outside.slice(0, 10).join(", ")} and ${outside.length - 10} more`;
+  throw new Error(
+    `bundle: ${named} ${outside.length === 1 ? "is a hard link" : "are hard links"} to a file with other names outside the bundle ` +
+      `(or in an ignored directory): the bundle would ship a file that lives elsewhere. ` +
+      `Give each its own copy (cp FILE FILE.copy && mv FILE.copy FILE), or list it in .deployignore.`,
+  );
+}
+
 /** Every entry of the bundle, sorted by archive path (parents sort before their children). */
-export function listBundleEntries(
-  appDir: string,
-  extraDirs: { dir: string; prefix: string }[] = [],
-  alwaysInclude: string[] = [],
-): BundleEntry[] {
-  const root = path.resolve(appDir);
-  const forced = new Set(alwaysInclude.map((f) => path.posix.normalize(f.split(path.sep).join("/"))));
+export function listBundleEntries(opts: Omit<BundleOptions, "outDir" | "warnBytes">): BundleEntry[] {
+  const root = path.resolve(opts.appDir);
+  const forced = new Set((opts.alwaysInclude ?? []).map((f) => path.posix.normalize(f.split(path.sep).join("/"))));
   for (const f of forced) {
     if (!fs.existsSync(path.join(root, f))) throw new Error(`bundle: ${path.join(root, f)} must exist (it is always packed)`);
   }
@@ -149,19 +204,25 @@ export function listBundleEntries(
     if (fs.existsSync(p)) patterns.push(...parseIgnorePatterns(fs.readFileSync(p, "utf8")));
   }
   // One list, .dockerignore first: a later `!pattern` in .deployignore can re-include a file.
-  const rules = ignore().add(patterns);
-  const mayReinclude = forced.size > 0 || patterns.some((p) => p.startsWith("!"));
-  const entries = walk(root, "", (rel) => !forced.has(rel) && rules.ignores(rel), mayReinclude);
+  const ignores = ignore().add(patterns);
+  const findings: WalkFindings = { refusals: [], linked: new Map() };
+  const entries = walk(root, "", {
+    isIgnored: (rel) => !forced.has(rel) && ignores.ignores(rel),
+    mayReinclude: forced.size > 0 || patterns.some((p) => p.startsWith("!")),
+    refuse: neverShip(opts.allowFiles ?? []),
+  }, findings);
+  if (findings.refusals.length > 0) throw new Error(refusalMessage(opts.appDir, findings.refusals));
 
-  for (const extra of extraDirs) {
+  for (const extra of opts.extraDirs ?? []) {
     const prefix = normalisePrefix(extra.prefix);
     // The prefix's own directories, then the tree, never filtered by the app's ignore files.
     const parts = prefix.slice(0, -1).split("/");
     for (let i = 1; i <= parts.length; i++) {
       entries.push({ name: `${parts.slice(0, i).join("/")}/`, type: "dir", mode: DIR_MODE });
     }
-    entries.push(...walk(path.resolve(extra.dir), prefix, () => false, false));
+    entries.push(...walk(path.resolve(extra.dir), prefix, { isIgnored: () => false, mayReinclude: false }, findings));
   }
+  checkHardLinks(findings.linked);
 
   // Dedupe shared directory entries; a file colliding with anything is an error.
   const byName = new Map<string, BundleEntry>();
@@ -180,104 +241,81 @@ function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
-/** Write `value` as zero-padded octal of `width - 1` digits plus NUL. */
-function writeOctal(header: Buffer, offset: number, width: number, value: number): void {
-  const digits = value.toString(8);
-  if (digits.length > width - 1) throw new Error(`bundle: value ${value} does not fit a ${width}-byte tar field`);
-  header.write(digits.padStart(width - 1, "0"), offset, "ascii");
-  header[offset + width - 1] = 0;
+const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+/** The warning for a bundle above `limit` bytes, naming its largest files; undefined below it. */
+function sizeWarning(appDir: string, entries: BundleEntry[], bytes: number, limit: number): string | undefined {
+  if (bytes <= limit) return undefined;
+  const largest = entries
+    .filter((e) => e.type === "file")
+    .map((e) => ({ name: e.name, size: fs.statSync(e.source as string).size }))
+    .sort((a, b) => b.size - a.size)
+    .slice(0, 3)
+    .map((f) => `${f.name} (${mib(f.size)})`);
+  return (
+    `bundle: ${mib(bytes)} compressed, above the ${mib(limit)} warning size: every change of the app uploads it to the host. ` +
+    `Largest files: ${largest.join(", ")}. Keep what the image does not need out with ${appDir}/.deployignore.`
+  );
 }
 
-/** Split a long name into ustar prefix (≤155 bytes) and name (≤100 bytes) at a "/"; no pax headers. */
-function splitUstarName(name: string): { prefix: string; name: string } {
-  if (Buffer.byteLength(name) <= 100) return { prefix: "", name };
-  for (let i = name.indexOf("/"); i !== -1; i = name.indexOf("/", i + 1)) {
-    const head = name.slice(0, i);
-    const tail = name.slice(i + 1);
-    if (Buffer.byteLength(head) <= 155 && Buffer.byteLength(tail) <= 100 && tail !== "") return { prefix: head, name: tail };
-  }
-  throw new Error(`bundle: path "${name}" is too long for a ustar header (name ≤100 bytes after a ≤155-byte directory prefix)`);
-}
-
-/** The 512-byte ustar header of an entry: uid/gid 0, empty uname/gname, fixed mtime. */
-export function tarHeader(entry: { name: string; type: "file" | "dir"; mode: number }, size: number): Buffer {
-  const header = Buffer.alloc(BLOCK, 0);
-  const { prefix, name } = splitUstarName(entry.name);
-  header.write(name, 0, 100, "utf8");
-  writeOctal(header, 100, 8, entry.mode);
-  writeOctal(header, 108, 8, 0); // uid
-  writeOctal(header, 116, 8, 0); // gid
-  writeOctal(header, 124, 12, entry.type === "file" ? size : 0);
-  writeOctal(header, 136, 12, FIXED_MTIME);
-  header.write("        ", 148, 8, "ascii"); // checksum placeholder: spaces while summing
-  header.write(entry.type === "file" ? "0" : "5", 156, 1, "ascii");
-  header.write("ustar\0", 257, 6, "ascii");
-  header.write("00", 263, 2, "ascii");
-  // uname (265) and gname (297) stay empty; devmajor/devminor are written as octal zeros like GNU tar.
-  writeOctal(header, 329, 8, 0);
-  writeOctal(header, 337, 8, 0);
-  header.write(prefix, 345, 155, "utf8");
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(sum.toString(8).padStart(6, "0"), 148, 6, "ascii");
-  header[154] = 0;
-  header[155] = 0x20;
-  return header;
-}
-
-/** The uncompressed tar of `entries` (in the given order), ending with two zero blocks. */
-export function buildTar(entries: BundleEntry[]): Buffer {
-  const chunks: Buffer[] = [];
-  for (const entry of entries) {
-    const data = entry.type === "file" ? fs.readFileSync(entry.source as string) : Buffer.alloc(0);
-    chunks.push(tarHeader(entry, data.length), data);
-    const padding = (BLOCK - (data.length % BLOCK)) % BLOCK;
-    if (padding > 0) chunks.push(Buffer.alloc(padding, 0));
-  }
-  chunks.push(Buffer.alloc(2 * BLOCK, 0));
-  return Buffer.concat(chunks);
-}
-
-/** gzip with a fixed header: no name, MTIME 0, OS byte pinned to Unix; level 9. */
-export function gzipDeterministic(data: Buffer): Buffer {
-  const gz = zlib.gzipSync(data, { level: 9 });
-  // The OS byte is not covered by any checksum (zlib sets no FHCRC), so pinning it is safe.
-  gz[9] = GZIP_OS_UNIX;
-  return gz;
-}
-
-/** Pack appDir (+ extraDirs) into `<outDir>/<sha256>.tar.gz`; writes atomically, skips an identical existing file. */
+/** Pack appDir (+ extraDirs) into `<outDir>/<sha256>.tar.gz`, streaming; the file appears atomically. */
 export function createBundle(opts: BundleOptions): Bundle {
-  const entries = listBundleEntries(opts.appDir, opts.extraDirs ?? [], opts.alwaysInclude ?? []);
-  const gz = gzipDeterministic(buildTar(entries));
-  const sha256 = crypto.createHash("sha256").update(gz).digest("hex");
+  const entries = listBundleEntries(opts);
   fs.mkdirSync(opts.outDir, { recursive: true });
-  const target = path.join(opts.outDir, `${sha256}.tar.gz`);
-  if (!fs.existsSync(target) || fs.statSync(target).size !== gz.length) {
-    const tmp = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, gz, { mode: 0o644 });
-    fs.renameSync(tmp, target);
+  const partial = path.join(opts.outDir, `.partial-${process.pid}-${crypto.randomBytes(6).toString("hex")}.tar.gz`);
+  let written: { sha256: string; bytes: number };
+  try {
+    written = writeTarGz(entries, partial);
+  } catch (err) {
+    fs.rmSync(partial, { force: true });
+    throw err;
   }
+  const target = path.join(opts.outDir, `${written.sha256}.tar.gz`);
+  fs.renameSync(partial, target);
+  const warning = sizeWarning(opts.appDir, entries, written.bytes, opts.warnBytes ?? BUNDLE_WARN_BYTES);
   return {
     path: target,
-    sha256,
-    bytes: gz.length,
+    sha256: written.sha256,
+    bytes: written.bytes,
     files: entries.filter((e) => e.type === "file").map((e) => e.name),
+    warnings: warning === undefined ? [] : [warning],
   };
 }
 
+/** Options of createAppBundle. */
+export interface AppBundleOptions {
+  /** App-relative patterns (.dockerignore syntax) of files the never-ship rules refuse but that ship on purpose. */
+  allowFiles?: string[];
+  /** Where warnings go (e.g. pulumi.log.warn); default console.warn. */
+  warn?: (message: string) => void;
+}
+
 /**
- * The bundle a deployment ships: `appDir` (with `composeFile` always packed) plus `scripts/host`
+ * The bundle a deployment ships: `appDir` (with `composeFile` always packed) plus the host scripts
  * under `.compose-on-ec2/`, written to `.pulumi-bundles/`. Paths are made relative to the working
  * directory (Pulumi runs the program in the project root), so the FileAsset path recorded in state
- * is the same on every machine.
+ * is the same on every machine. The app directory must really be inside the project: not a symbolic
+ * link, and not reached through one that leads elsewhere.
  */
-export function createAppBundle(projectRoot: string, appDir: string, composeFile: string): Bundle {
+export function createAppBundle(projectRoot: string, appDir: string, composeFile: string, options: AppBundleOptions = {}): Bundle {
   const rel = (p: string) => path.relative(process.cwd(), path.resolve(projectRoot, p)) || ".";
-  return createBundle({
+  const absApp = path.resolve(projectRoot, appDir);
+  if (!fs.existsSync(absApp)) throw new Error(`bundle: appDir "${appDir}" does not exist (looked for ${absApp})`);
+  const realRoot = fs.realpathSync(projectRoot);
+  const realApp = fs.realpathSync(absApp);
+  if (realApp !== realRoot && !realApp.startsWith(realRoot + path.sep)) {
+    throw new Error(
+      `bundle: appDir "${appDir}" leads through a symbolic link to ${realApp}, outside the project ${realRoot}; ` +
+        `move or copy the app into the project and set appDir to it.`,
+    );
+  }
+  const bundle = createBundle({
     appDir: rel(appDir),
     outDir: rel(DEFAULT_BUNDLE_DIR),
-    extraDirs: [{ dir: rel(path.join("scripts", "host")), prefix: HOST_SCRIPTS_PREFIX }],
+    extraDirs: [{ dir: rel(HOST_SCRIPTS_DIR), prefix: HOST_SCRIPTS_PREFIX }],
     alwaysInclude: [composeFile],
+    allowFiles: options.allowFiles,
   });
+  bundle.warnings.forEach(options.warn ?? ((message) => console.warn(message)));
+  return bundle;
 }

@@ -5,31 +5,27 @@
 //   4. teardown    local.Command       no-op create; on destroy it sends `compose down` over ssh from the
 //                                      machine running Pulumi, and succeeds when the host is already gone
 // Every command line comes from components/remote.ts (the same lines tests/host runs for real).
-// Secrets (DATABASE_URL, the Django key) reach the host on stdin only, never on a command line.
+// Secrets (DATABASE_URL, the Django key) reach the host on stdin only, never on a command line; a
+// failing command hands back only a short reason and the path of its full log on the host.
 
 import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AppSettings } from "./config";
-import { appBaseDir } from "./host";
+import type { HostConnection } from "./host";
 import { repositoryOf } from "./images";
 import * as remote from "./remote";
 
 /** Retries while the instance boots: 30 dials × up to 20 s ≈ 10 min before giving up. */
 export const BOOT_DIAL_ERROR_LIMIT = 30;
 export const BOOT_PER_DIAL_TIMEOUT = 20;
+/** Port nginx publishes on the host unless a test asks for another. */
+export const DEFAULT_HTTP_PORT = 80;
+
 export interface ComposeDeploymentArgs {
-  /** Address to SSH to: the host's public (Elastic) IP or DNS name. */
-  host: pulumi.Input<string>;
-  /** EC2 instance id: a new instance re-runs wait-ready, the upload and the deploy. */
-  instanceId: pulumi.Input<string>;
-  /** SSH login of the host OS (ec2-user on AL2023, ubuntu on Ubuntu); root is refused. */
-  sshUser: string;
-  /** Private key of that login (secret). */
-  sshPrivateKey: pulumi.Input<string>;
-  /** SSH port; default 22. */
-  sshPort?: number;
+  /** How to reach the host: Host.connection (address, port, user, key, instance id, base dir). */
+  connection: HostConnection;
   /** The bundle to ship (bundle.ts createAppBundle); its sha256 is the release id. */
   bundle: { path: string; sha256: string; files: string[] };
   /** App settings: compose file, web service, health check, releases kept, deploy mode, extra env. */
@@ -42,8 +38,13 @@ export interface ComposeDeploymentArgs {
   allowedHosts: pulumi.Input<pulumi.Input<string>[]>;
   /** Registry mode only: service → "<repository>@sha256:<digest>" (RegistryImages.imageRefs). */
   imageRefs?: pulumi.Input<Record<string, string>>;
-  /** Host port nginx publishes; default 80 (remote.ts decides how it reaches compose). */
+  /** Host port nginx publishes; default 80. */
   httpPort?: number;
+  /**
+   * What lets SSH reach the host (the firewall and its rules). Every step depends on it, so
+   * `pulumi destroy` removes it only after the teardown has taken the app down.
+   */
+  sshAccess: pulumi.Resource[];
   /** Resources the running app uses (the database): on destroy, `compose down` runs before they go. */
   teardownBefore?: pulumi.Resource[];
 }
@@ -139,25 +140,41 @@ export function imageRefsTrigger(refs: Record<string, string> | undefined): stri
     .join(",");
 }
 
-/** Refuse logins that would deploy as root (the command provider defaults to root). */
-export function checkSshUser(user: string): string {
-  if (user === "root") throw new Error("ComposeDeployment: sshUser must be the OS's login (ec2-user / ubuntu), never root");
-  if (!/^[a-z_][a-z0-9_-]*$/.test(user)) throw new Error(`ComposeDeployment: sshUser "${user}" is not a valid login name`);
-  return user;
+/** The RemoteSpec of a deployment: where the app lives on the host, its deploy settings from the app config. */
+export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings, httpPort = DEFAULT_HTTP_PORT): remote.RemoteSpec {
+  if (!(Number.isInteger(httpPort) && httpPort >= 1 && httpPort <= 65535)) {
+    throw new Error(`ComposeDeployment: httpPort ${httpPort} must be a whole number from 1 to 65535`);
+  }
+  const { composeFile, webService, healthPath, healthTimeoutSeconds, keepReleases, deployMode } = app;
+  return { appName, baseDir, composeFile, webService, healthPath, healthTimeoutSeconds, keepReleases, deployMode, httpPort };
 }
 
-/** The RemoteSpec of a deployment: base dir in the login's home (host.ts), settings from the app config. */
-export function remoteSpecFor(appName: string, sshUser: string, app: AppSettings, httpPort?: number): remote.RemoteSpec {
+/** Refuses a bundle or image refs that do not fit the app settings (values config never sees; remote.ts checks the sha256). */
+export function checkRelease(args: Pick<ComposeDeploymentArgs, "bundle" | "app" | "imageRefs">): void {
+  if (!args.bundle.files.includes(args.app.composeFile)) {
+    throw new Error(
+      `ComposeDeployment: the bundle has no ${args.app.composeFile}; is it matched by .dockerignore/.deployignore? ` +
+        `(createAppBundle always packs the compose file)`,
+    );
+  }
+  if (args.app.deployMode === "registry" && args.imageRefs === undefined) {
+    throw new Error("ComposeDeployment: deployMode registry needs imageRefs (RegistryImages.imageRefs)");
+  }
+  if (args.app.deployMode === "host" && args.imageRefs !== undefined) {
+    throw new Error("ComposeDeployment: deployMode host builds on the instance; do not pass imageRefs");
+  }
+}
+
+/** The SSH connection of the remote commands; tolerates a booting instance (each may be the first to dial it). */
+export function bootConnection(c: HostConnection): command.types.input.remote.ConnectionArgs {
   return {
-    appName,
-    baseDir: appBaseDir(checkSshUser(sshUser)), // the directory the host's user data prepares
-    composeFile: app.composeFile,
-    webService: app.webService,
-    healthPath: app.healthPath,
-    healthTimeoutSeconds: app.healthTimeoutSeconds,
-    keepReleases: app.keepReleases,
-    deployMode: app.deployMode,
-    ...(httpPort === undefined ? {} : { httpPort }),
+    host: c.address,
+    port: c.port,
+    user: c.user,
+    privateKey: pulumi.secret(c.privateKey),
+    ...(c.hostKey === undefined ? {} : { hostKey: c.hostKey }),
+    dialErrorLimit: BOOT_DIAL_ERROR_LIMIT,
+    perDialTimeout: BOOT_PER_DIAL_TIMEOUT,
   };
 }
 
@@ -171,132 +188,131 @@ export class ComposeDeployment extends pulumi.ComponentResource {
 
   constructor(name: string, args: ComposeDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:deployment:ComposeDeployment", name, {}, opts);
+    checkRelease(args);
+    const spec = remoteSpecFor(args.appName, args.connection.baseDir, args.app, args.httpPort);
+    const deployLine = remote.deployCommand(spec, args.bundle.sha256); // refuses a bad sha256 before anything is created
 
-    const spec = remoteSpecFor(args.appName, args.sshUser, args.app, args.httpPort);
-    const sha = args.bundle.sha256;
-    if (!/^[0-9a-f]{64}$/.test(sha)) throw new Error(`ComposeDeployment: bundle.sha256 "${sha}" is not a sha256 hex digest`);
-    if (!args.bundle.files.includes(args.app.composeFile)) {
-      throw new Error(
-        `ComposeDeployment: the bundle has no ${args.app.composeFile}; is it matched by .dockerignore/.deployignore? ` +
-          `(createAppBundle always packs the compose file)`,
-      );
-    }
-    if (args.app.deployMode === "registry" && args.imageRefs === undefined) {
-      throw new Error("ComposeDeployment: deployMode registry needs imageRefs (RegistryImages.imageRefs)");
-    }
-    if (args.app.deployMode === "host" && args.imageRefs !== undefined) {
-      throw new Error("ComposeDeployment: deployMode host builds on the instance; do not pass imageRefs");
-    }
+    const waitReady = this.waitReady(name, args, spec);
+    const upload = this.upload(name, args, spec, waitReady);
+    const teardown = this.teardown(name, args, spec);
+    this.envFile = this.renderEnv(name, args);
+    const deploy = this.deploy(name, args, deployLine, [upload, teardown]);
 
-    // Tolerates a booting instance: every step may be the first to dial a new host.
-    const bootConnection: command.types.input.remote.ConnectionArgs = {
-      host: args.host,
-      port: args.sshPort ?? 22,
-      user: checkSshUser(args.sshUser),
-      privateKey: pulumi.secret(args.sshPrivateKey),
-      dialErrorLimit: BOOT_DIAL_ERROR_LIMIT,
-      perDialTimeout: BOOT_PER_DIAL_TIMEOUT,
-    };
+    this.releaseId = pulumi.output(args.bundle.sha256);
+    this.deployOutput = pulumi.secret(deploy.stdout);
+    this.registerOutputs({ releaseId: this.releaseId, deployOutput: this.deployOutput, envFile: this.envFile });
+  }
 
-    // 1. Re-runs (replacement) only when the instance changes; it creates the upload dir.
-    const waitReady = new command.remote.Command(
+  /** 1. Re-runs (replacement) only when the instance changes; it creates the upload dir. */
+  private waitReady(name: string, args: ComposeDeploymentArgs, spec: remote.RemoteSpec): command.remote.Command {
+    return new command.remote.Command(
       `${name}-wait-ready`,
       {
-        connection: bootConnection,
+        connection: bootConnection(args.connection),
         create: remote.waitReadyCommand(spec),
-        triggers: [args.instanceId],
+        triggers: [args.connection.instanceId],
         // No stdin and no .env yet: its progress is safe to show while the instance boots.
         logging: "stdoutAndStderr",
         addPreviousOutputInEnv: false,
       },
-      { parent: this },
+      { parent: this, dependsOn: args.sshAccess },
     );
+  }
 
-    // 2. The bundle: path and remote name both carry the sha, so it is uploaded once per release
-    // (and again to a new instance). CopyToRemote never deletes remote files; old uploads are pruned on the host.
-    const upload = new command.remote.CopyToRemote(
+  /**
+   * 2. The bundle: path and remote name both carry the sha, so it is uploaded once per release (and
+   * again to a new instance). CopyToRemote never deletes remote files; old uploads are pruned on the host.
+   */
+  private upload(name: string, args: ComposeDeploymentArgs, spec: remote.RemoteSpec, waitReady: pulumi.Resource): command.remote.CopyToRemote {
+    return new command.remote.CopyToRemote(
       `${name}-upload`,
       {
-        connection: bootConnection,
+        connection: bootConnection(args.connection),
         source: new pulumi.asset.FileAsset(args.bundle.path),
-        remotePath: remote.bundleRemotePath(spec, sha),
-        triggers: [args.instanceId],
+        remotePath: remote.bundleRemotePath(spec, args.bundle.sha256),
+        triggers: [args.connection.instanceId],
       },
       { parent: this, dependsOn: [waitReady] },
     );
+  }
 
-    // 4 (created before 3 so the deploy can depend on it). `compose down` lives on its own resource:
-    // the deploy command is REPLACED on every release (the SDK marks `triggers` replaceOnChanges), and
-    // a replacement deletes the old resource after creating the new one, so a delete on the deploy
-    // command would stop the release it had just started. This resource has a no-op create and no
-    // triggers, so its delete runs only when the stack is destroyed (or the deployment removed).
-    // (A no-op rather than no create: a Command without create showed a diff on every `up` in some
-    // provider versions, pulumi/pulumi-command#920; a second `up` must show no changes.)
-    // It is a local.Command that ssh-es to the host (remote.teardownFromRunnerScript) rather than a
-    // remote.Command, because a remote.Command fails when it cannot dial: a host that is already gone
-    // would block `pulumi destroy`. Its inputs name the host and instance, so the engine deletes it
-    // before them; the key and the command travel in the environment, not on a command line.
-    const teardown = new command.local.Command(
+  /**
+   * 4 (created before 3 so the deploy can depend on it). `compose down` lives on its own resource:
+   * the deploy command is REPLACED on every release (the SDK marks `triggers` replaceOnChanges), and
+   * a replacement deletes the old resource after creating the new one, so a delete on the deploy
+   * command would stop the release it had just started. This resource has a no-op create and no
+   * triggers, so its delete runs only when the stack is destroyed (or the deployment removed).
+   * (A no-op rather than no create: a Command without create showed a diff on every `up` in some
+   * provider versions, pulumi/pulumi-command#920; a second `up` must show no changes.)
+   * It is a local.Command that ssh-es to the host (scripts/runner/teardown.sh) rather than a
+   * remote.Command, because a remote.Command fails when it cannot dial: a host that is already gone
+   * would block `pulumi destroy`. It depends on the SSH access and on what the app uses, so the engine
+   * deletes it (takes the app down) before those; its inputs name the host and instance, so also
+   * before them. The key and the command travel in the environment, not on a command line.
+   */
+  private teardown(name: string, args: ComposeDeploymentArgs, spec: remote.RemoteSpec): command.local.Command {
+    const c = args.connection;
+    return new command.local.Command(
       `${name}-teardown`,
       {
         create: "true",
         delete: remote.teardownFromRunnerScript(),
         interpreter: ["/bin/bash", "-c"],
         environment: {
-          TEARDOWN_HOST: args.host,
-          TEARDOWN_PORT: String(args.sshPort ?? 22),
-          TEARDOWN_USER: checkSshUser(args.sshUser),
-          TEARDOWN_KEY: pulumi.secret(args.sshPrivateKey),
-          TEARDOWN_COMMAND: remote.destroyCommand(spec),
-          TEARDOWN_INSTANCE: args.instanceId,
+          ...remote.teardownEnvironment({ host: c.address, port: c.port, user: c.user, privateKey: pulumi.secret(c.privateKey) }, spec),
+          TEARDOWN_INSTANCE: c.instanceId,
         },
-        // compose reads the release's .env, and its errors may quote it: keep the output out of logs.
+        // compose reads the release's .env; the host keeps its output, but keep this out of logs too.
         logging: "none",
         addPreviousOutputInEnv: false,
       },
-      { parent: this, dependsOn: args.teardownBefore ?? [], additionalSecretOutputs: ["stdout", "stderr"] },
+      {
+        parent: this,
+        dependsOn: [...args.sshAccess, ...(args.teardownBefore ?? [])],
+        additionalSecretOutputs: ["stdout", "stderr"],
+      },
     );
+  }
 
+  /** The release's .env (secret): database URL, a generated secret key, release id, hosts, images. */
+  private renderEnv(name: string, args: ComposeDeploymentArgs): pulumi.Output<string> {
     const secretKey = new random.RandomPassword(
       `${name}-secret-key`,
       // Letters and digits only: ~380 bits, and nothing the .env quoting has to refuse.
       { length: 64, special: false },
       { parent: this },
     );
-
-    this.envFile = pulumi.secret(
+    return pulumi.secret(
       pulumi
         .all([args.databaseUrl, secretKey.result, args.allowedHosts, args.imageRefs])
         .apply(([databaseUrl, key, hosts, refs]) =>
           renderEnvFile(
-            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: sha, allowedHosts: hosts, imageRefs: refs }),
+            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs }),
           ),
         ),
     );
-    const imageTrigger = pulumi.output(args.imageRefs).apply(imageRefsTrigger);
+  }
 
-    // 3. Runs exactly when the release, the .env or the images change (or the instance is new).
-    // Triggers hold hashes, never the .env itself.
-    const deploy = new command.remote.Command(
+  /**
+   * 3. Runs exactly when the release, the .env or the images change (or the instance is new).
+   * Triggers hold hashes, never the .env itself.
+   */
+  private deploy(name: string, args: ComposeDeploymentArgs, deployLine: string, after: pulumi.Resource[]): command.remote.Command {
+    const sha = args.bundle.sha256;
+    const imageTrigger = pulumi.output(args.imageRefs).apply(imageRefsTrigger);
+    return new command.remote.Command(
       `${name}-deploy`,
       {
-        connection: bootConnection,
-        create: remote.deployCommand(spec, sha),
+        connection: bootConnection(args.connection),
+        create: deployLine,
         stdin: this.envFile,
-        triggers: [sha, this.envFile.apply(sha256Hex), imageTrigger, args.instanceId],
-        // The .env arrives on stdin and compose may echo configuration: keep all output out of logs.
+        triggers: [sha, this.envFile.apply(sha256Hex), imageTrigger, args.connection.instanceId],
+        // The .env arrives on stdin and compose may echo configuration: keep all output out of logs
+        // (a failure returns only the host script's short reason and its log path).
         logging: "none",
         addPreviousOutputInEnv: false,
       },
-      {
-        parent: this,
-        dependsOn: [upload, teardown],
-        additionalSecretOutputs: ["stdout", "stderr", "stdin"],
-      },
+      { parent: this, dependsOn: after, additionalSecretOutputs: ["stdout", "stderr", "stdin"] },
     );
-
-    this.releaseId = pulumi.output(sha);
-    this.deployOutput = pulumi.secret(deploy.stdout);
-    this.registerOutputs({ releaseId: this.releaseId, deployOutput: this.deployOutput, envFile: this.envFile });
   }
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm run test:host`: the host half of the deployment, for real, on this machine (root, Debian 12).
 # Sets up what the test needs (packages, the shared dockerd, base images, an sshd with a `deploy`
-# user, PostgreSQL as the RDS stand-in), runs the static checks and the end-to-end driver
-# (tests/host/e2e.ts), and tears everything down again, also on failure. The last line printed is the
+# user, PostgreSQL as the RDS stand-in), runs the static checks and the scenarios (tests/host/e2e.ts
+# runs tests/host/scenarios/* in order), and tears everything down again, also on failure. The last line printed is the
 # `host-e2e:` measurement summary.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,8 +13,12 @@ require_root "npm run test:host"
 cd "${repo_root}"
 mkdir -p "${work_root}"
 summary_file="${work_root}/summary.txt"
+e2e_work_dir="${work_root}/e2e"
+registry_pidfile="${e2e_work_dir}/registry/registry.pid"   # tests/host/harness/registry.ts writes it
 rm -f "${summary_file}"
 export HTTP_PORT="${HTTP_PORT:-28080}"
+# The compose project the scenarios deploy; teardown removes whatever it left behind.
+export E2E_PROJECT=e2e
 failed_phases=()
 started_dockerd=0
 run_start=${SECONDS}
@@ -33,16 +37,25 @@ phase() {
   fi
 }
 
-# Remove whatever the e2e compose project left behind (the driver runs destroyCommand itself; this
-# is the safety net for a crashed driver). Only containers labelled with our project name.
+# Remove whatever the e2e compose project left behind (the scenarios run destroyCommand themselves;
+# this is the safety net for a crashed run). Only containers labelled with our project name.
 remove_e2e_containers() {
   local ids
-  ids="$(timeout 30 docker ps -aq --filter label=com.docker.compose.project=e2e 2>/dev/null || true)"
+  ids="$(timeout 30 docker ps -aq --filter "label=com.docker.compose.project=${E2E_PROJECT}" 2>/dev/null || true)"
   if [[ -n "${ids}" ]]; then
-    log "teardown: removing leftover e2e containers"
+    log "teardown: removing leftover ${E2E_PROJECT} containers"
     # shellcheck disable=SC2086 # one id per word
     timeout 60 docker rm -f ${ids} >/dev/null || true
   fi
+}
+
+# The registry the registry scenario started, by its pid, if a killed run left it (and the pid is still it).
+stop_leftover_registry() {
+  local pid
+  [[ -s "${registry_pidfile}" ]] || return 0
+  pid="$(cat "${registry_pidfile}")"
+  if [[ "$(cat "/proc/${pid}/comm" 2>/dev/null)" == docker-registry ]]; then stop_pid "${pid}" docker-registry 5; fi
+  rm -f "${registry_pidfile}"
 }
 
 teardown() {
@@ -50,8 +63,8 @@ teardown() {
   trap - EXIT INT TERM
   log "== teardown"
   if [[ -n "${DOCKER_HOST:-}" ]]; then remove_e2e_containers; fi
-  # The e2e driver stops its registry itself; this catches one left by a killed driver.
-  pkill -f "docker-registry serve ${work_root}/" 2>/dev/null || true
+  # The registry scenario stops its registry itself; this catches one left by a killed run.
+  stop_leftover_registry
   bash "${here}/lib/sshd.sh" stop || true
   bash "${here}/lib/postgres.sh" stop || true
   if (( started_dockerd )) && [[ "${KEEP_DOCKERD:-0}" != 1 ]]; then
@@ -61,7 +74,7 @@ teardown() {
   fi
   (( ${#failed_phases[@]} == 0 )) || rc=1
   log "== total $((SECONDS - run_start))s; failed phases: ${failed_phases[*]:-none}"
-  # The summary comes last, also when the driver crashed before writing it.
+  # The summary comes last, also when the scenarios crashed before writing it.
   if [[ -s "${summary_file}" ]]; then
     cat "${summary_file}"
   else
@@ -87,5 +100,5 @@ eval "$(bash "${here}/lib/sshd.sh" env)"
 phase postgres bash "${here}/lib/postgres.sh" init || exit 1
 eval "$(bash "${here}/lib/postgres.sh" env)"
 
-export SUMMARY_FILE="${summary_file}" E2E_WORK_DIR="${work_root}/e2e"
+export SUMMARY_FILE="${summary_file}" E2E_WORK_DIR="${e2e_work_dir}"
 phase e2e timeout 1800 npx --no-install ts-node --transpile-only "${here}/e2e.ts" || true

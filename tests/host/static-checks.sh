@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Static checks of what runs elsewhere (on the EC2 host, in cloud-init, in containers):
-#   - shellcheck on scripts/host/*.sh and tests/host/**/*.sh
+#   - shellcheck on host/**/*.sh, scripts/runner/*.sh and tests/host/**/*.sh
 #   - `cloud-init schema` on the user data renderUserData() renders (al2023 and ubuntu, both arches)
 #   - nginx -t on the app's nginx config, upstream names resolved to 127.0.0.1 in a private mount ns
 #   - `docker-compose config -q` on every app/docker-compose*.yml
@@ -28,10 +28,10 @@ check() {
 
 check_shellcheck() {
   local files=()
-  mapfile -t files < <(find scripts/host tests/host -name '*.sh' -not -path '*/.work/*' 2>/dev/null | sort)
+  mapfile -t files < <(find host scripts/runner tests/host -name '*.sh' -not -path '*/.work/*' 2>/dev/null | sort)
   (( ${#files[@]} > 0 )) || { echo "no shell scripts found" >&2; return 1; }
   echo "shellcheck: ${#files[@]} files"
-  # -P SCRIPTDIR: `# shellcheck source=lib.sh` in scripts/host resolves beside the script.
+  # -P SCRIPTDIR: `# shellcheck source=lib.sh` in host/release resolves beside the script.
   timeout 120 shellcheck -x -P SCRIPTDIR "${files[@]}"
 }
 
@@ -43,7 +43,7 @@ check_cloud_init() {
     const { renderUserData } = require('./components/host');
     for (const os of ['al2023', 'ubuntu']) {
       for (const arch of ['x86_64', 'arm64']) {
-        fs.writeFileSync('${out_dir}/user-data-' + os + '-' + arch + '.yaml', renderUserData(os, arch, os === 'ubuntu' ? 'ubuntu' : 'ec2-user'));
+        fs.writeFileSync('${out_dir}/user-data-' + os + '-' + arch + '.yaml', renderUserData(os, arch, os === 'ubuntu' ? 'ubuntu' : 'ec2-user', '123456789012.dkr.ecr.us-east-1.amazonaws.com'));
       }
     }
   " || return 1

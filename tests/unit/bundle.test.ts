@@ -4,14 +4,19 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as tar from "tar-stream";
+import * as childProcess from "child_process";
+import * as crypto from "crypto";
 import {
+  BUNDLE_WARN_BYTES,
   createAppBundle,
   createBundle,
+  HOST_SCRIPTS_DIR,
   listBundleEntries,
   normalisePrefix,
   parseIgnorePatterns,
-  tarHeader,
 } from "../../components/bundle";
+import { secretContentReason, secretPathReason } from "../../components/bundleRules";
+import { GZIP_MEMBER_BYTES, tarHeader } from "../../components/tarGz";
 
 /** Write `files` (relative path → content) under a fresh temp dir; returns the dir. */
 function makeTree(files: Record<string, string>, modes: Record<string, number> = {}): string {
@@ -230,7 +235,7 @@ describe("bundle", () => {
   it("keeps empty directories that are not ignored", () => {
     const src = tree(APP, EXEC);
     fs.mkdirSync(path.join(src, "media"));
-    const names = listBundleEntries(src).map((e) => e.name);
+    const names = listBundleEntries({ appDir: src }).map((e) => e.name);
     assert.ok(names.includes("media/"));
   });
 
@@ -255,18 +260,172 @@ describe("bundle", () => {
   });
 
   it("packs this project's app with its compose file and the host scripts under .compose-on-ec2/", () => {
-    // A copy of app/ and scripts/host in a scratch project root, so nothing is written to the repo.
+    // A copy of app/ and host/release in a scratch project root, so nothing is written to the repo.
     const projectRoot = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-project-"));
     temps.push(projectRoot);
     const repo = path.resolve(__dirname, "..", "..");
     fs.cpSync(path.join(repo, "app"), path.join(projectRoot, "app"), { recursive: true });
-    fs.cpSync(path.join(repo, "scripts", "host"), path.join(projectRoot, "scripts", "host"), { recursive: true });
+    fs.cpSync(path.join(repo, HOST_SCRIPTS_DIR), path.join(projectRoot, HOST_SCRIPTS_DIR), { recursive: true });
     const b = createAppBundle(projectRoot, "app", "docker-compose.prod.yml");
     assert.ok(b.files.includes("docker-compose.prod.yml"), "packed although app/.dockerignore may list docker-compose*.yml");
     assert.ok(b.files.includes(".compose-on-ec2/deploy.sh"));
     assert.ok(!b.files.includes(".env"));
     assert.ok(!path.isAbsolute(b.path), "relative path: the same FileAsset path on every machine");
     assert.strictEqual(path.resolve(b.path), path.join(projectRoot, ".pulumi-bundles", `${b.sha256}.tar.gz`));
+  });
+
+  describe("files that must never ship", () => {
+    const OPENSSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+    const refusal = (files: Record<string, string>, opts: { allowFiles?: string[] } = {}): string => {
+      const src = tree({ ...APP, ...files }, EXEC);
+      try {
+        createBundle({ appDir: src, outDir: outDir(), ...opts });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "";
+    };
+
+    it("refuses .env files at any depth, naming each file and both fixes, but ships .env templates", () => {
+      const message = refusal({ "config/.env": "DB=x", "deploy/prod/.env.production": "K=v", ".env.example": "DB=", "config/.env.sample": "" });
+      assert.match(message, /config\/\.env: an environment file/);
+      assert.match(message, /deploy\/prod\/\.env\.production: an environment file/);
+      assert.doesNotMatch(message, /\.env\.example|\.env\.sample/);
+      assert.match(message, /\.deployignore/);
+      assert.match(message, /appAllowFiles/);
+      assert.doesNotMatch(message, /DB=x|K=v/, "never prints a file's content");
+    });
+
+    it("refuses private keys by content whatever their name, SSH keys and key stores by name", () => {
+      const message = refusal({
+        "notes.txt": `see below\n${OPENSSH_KEY}`,
+        "keys/id_ed25519": "anything",
+        "certs/server.pem": "-----BEGIN CERTIFICATE-----\n",
+        "hello/tls.key": "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n",
+      });
+      assert.match(message, /notes\.txt: a private key \(holds a "-----BEGIN OPENSSH PRIVATE KEY-----" block\)/);
+      assert.match(message, /keys\/id_ed25519: an SSH private key/);
+      assert.match(message, /certs\/server\.pem: a PEM file/);
+      assert.match(message, /hello\/tls\.key: a private key/);
+      assert.doesNotMatch(message, /b3BlbnNzaC1rZXktdjEAAAAA|MIIE/, "never prints key material");
+    });
+
+    it("refuses credential files and directories and nested git directories", () => {
+      const message = refusal({ ".aws/credentials": "x", "tools/.ssh/config": "x", "web/.npmrc": "//r/:_authToken=x", "vendor/lib/.git/config": "x" });
+      for (const where of [".aws", "tools/.ssh", "web/.npmrc", "vendor/lib/.git"]) {
+        assert.ok(message.includes(`${where}: `), `${where} not named in:\n${message}`);
+      }
+      assert.doesNotMatch(message, /\.aws\/credentials|\.git\/config/, "a refused directory is named once, not file by file");
+    });
+
+    it("keeps refused files out silently when an ignore file lists them", () => {
+      const b = createBundle({ appDir: tree({ ...APP, "config/.env": "x", ".deployignore": "**/.env\n" }, EXEC), outDir: outDir() });
+      assert.ok(!b.files.includes("config/.env"));
+    });
+
+    it("ships a refused file when allowFiles names it or a pattern for it, and only that file", () => {
+      const files = { "certs/ca.pem": "-----BEGIN CERTIFICATE-----\n", "certs/other.pem": "x" };
+      assert.match(refusal(files, { allowFiles: ["certs/ca.pem"] }), /certs\/other\.pem/);
+      const b = createBundle({ appDir: tree({ ...APP, ...files }, EXEC), outDir: outDir(), allowFiles: ["certs/*.pem"] });
+      assert.ok(b.files.includes("certs/ca.pem") && b.files.includes("certs/other.pem"));
+    });
+
+    it("judges names with pure rules: templates ship, look-alikes ship, keys never", () => {
+      assert.strictEqual(secretPathReason(".env.example", false), undefined);
+      assert.strictEqual(secretPathReason("environment.py", false), undefined);
+      assert.strictEqual(secretPathReason("id_ed25519.pub", false), undefined);
+      assert.strictEqual(secretPathReason("a/.github/workflows/x.yml", false), undefined);
+      assert.ok(secretPathReason("a/.git", true));
+      assert.ok(secretPathReason(".git", false), "a worktree's .git file");
+      assert.ok(secretPathReason("tools/.envrc", false));
+      assert.strictEqual(secretContentReason(Buffer.from("-----BEGIN PUBLIC KEY-----\n")), undefined);
+      assert.ok(secretContentReason(Buffer.from("-----BEGIN ENCRYPTED PRIVATE KEY-----\n")));
+      assert.ok(secretContentReason(Buffer.from("PuTTY-User-Key-File-3: ssh-ed25519\n")));
+    });
+  });
+
+  describe("files from outside the app directory", () => {
+    it("refuses an app directory that is itself a symbolic link", () => {
+      const real = tree(APP, EXEC);
+      const link = path.join(outDir(), "app-link");
+      fs.symlinkSync(real, link);
+      assert.throws(() => createBundle({ appDir: link, outDir: outDir() }), /app-link is a symbolic link; pack the directory itself/);
+    });
+
+    it("refuses an appDir reached through a symbolic link that leads outside the project", () => {
+      const projectRoot = outDir();
+      const elsewhere = tree(APP, EXEC);
+      fs.mkdirSync(path.join(projectRoot, "apps"));
+      fs.symlinkSync(path.dirname(elsewhere), path.join(projectRoot, "apps", "shared"));
+      const appDir = path.join("apps", "shared", path.basename(elsewhere));
+      assert.throws(() => createAppBundle(projectRoot, appDir, "docker-compose.prod.yml"), /leads through a symbolic link to .*outside the project/);
+    });
+
+    it("refuses a hard link to a file outside the app directory, and accepts hard links within it", () => {
+      const secret = path.join(outDir(), "credentials");
+      fs.writeFileSync(secret, "token");
+      const src = tree(APP, EXEC);
+      fs.linkSync(secret, path.join(src, "notes.txt"));
+      assert.throws(() => createBundle({ appDir: src, outDir: outDir() }), /notes\.txt is a hard link to a file with other names outside the bundle.*\.deployignore/);
+      const inside = tree(APP, EXEC);
+      fs.linkSync(path.join(inside, "manage.py"), path.join(inside, "manage-copy.py"));
+      assert.ok(createBundle({ appDir: inside, outDir: outDir() }).files.includes("manage-copy.py"));
+    });
+  });
+
+  describe("size", () => {
+    it("streams a tar larger than one gzip member into an archive gzip -d, GNU tar and Node read back whole", async () => {
+      const big = crypto.randomBytes(2 * GZIP_MEMBER_BYTES + 12345); // incompressible: several members
+      const src = tree(APP, EXEC);
+      fs.writeFileSync(path.join(src, "blob.bin"), big);
+      const a = createBundle({ appDir: src, outDir: outDir() });
+      const b = createBundle({ appDir: src, outDir: outDir() });
+      assert.strictEqual(a.sha256, b.sha256);
+      assert.ok(fs.readFileSync(a.path).equals(fs.readFileSync(b.path)));
+      assert.ok((await readArchive(a.path)).some((h) => h.name === "blob.bin" && h.size === big.length));
+      const unpacked = outDir();
+      childProcess.execFileSync("tar", ["-xzf", path.resolve(a.path), "-C", unpacked]);
+      assert.ok(fs.readFileSync(path.join(unpacked, "blob.bin")).equals(big));
+    });
+
+    it("bundles a 64 MiB file while peak memory grows by less than half its size", function () {
+      this.timeout(60_000);
+      const size = 64 * 1024 * 1024;
+      const dir = outDir();
+      fs.mkdirSync(path.join(dir, "app"));
+      fs.writeFileSync(path.join(dir, "app", "big.bin"), "");
+      fs.truncateSync(path.join(dir, "app", "big.bin"), size); // sparse: no disk used
+      // A fresh process, so its peak RSS is this bundle's alone (Buffers live outside the JS heap).
+      const script = `
+        const { createBundle } = require(${JSON.stringify(path.resolve(__dirname, "..", "..", "components", "bundle"))});
+        const before = process.memoryUsage().rss;
+        createBundle({ appDir: ${JSON.stringify(path.join(dir, "app"))}, outDir: ${JSON.stringify(path.join(dir, "out"))} });
+        process.stdout.write(String(process.resourceUsage().maxRSS * 1024 - before));`;
+      const growth = Number(childProcess.execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+        cwd: path.resolve(__dirname, "..", ".."),
+        encoding: "utf8",
+        timeout: 50_000,
+      }));
+      assert.ok(Number.isFinite(growth) && growth < size / 2, `peak RSS grew by ${(growth / 1048576).toFixed(1)} MiB for a ${size / 1048576} MiB file`);
+    });
+
+    it("warns above the size limit, naming the largest files, and stays quiet below it", () => {
+      const src = tree({ ...APP, "data/dump.sql": "x".repeat(5000) }, EXEC);
+      assert.deepStrictEqual(createBundle({ appDir: src, outDir: outDir() }).warnings, []);
+      assert.ok(BUNDLE_WARN_BYTES >= 50 * 1024 * 1024, "the default limit is for real bundles, not this test tree");
+      const warnings = createBundle({ appDir: src, outDir: outDir(), warnBytes: 100 }).warnings;
+      assert.strictEqual(warnings.length, 1);
+      assert.match(warnings[0], /above the 0\.0 MiB warning size.*Largest files: data\/dump\.sql \(0\.0 MiB\).*\.deployignore/);
+    });
+
+    it("hands createAppBundle's warnings to the caller's warn function", () => {
+      const projectRoot = outDir();
+      fs.cpSync(tree(APP, EXEC), path.join(projectRoot, "app"), { recursive: true });
+      fs.mkdirSync(path.join(projectRoot, HOST_SCRIPTS_DIR), { recursive: true });
+      const heard: string[] = [];
+      const b = createAppBundle(projectRoot, "app", "docker-compose.prod.yml", { warn: (m) => heard.push(m) });
+      assert.deepStrictEqual(heard, b.warnings);
+    });
   });
 
   it("parses ignore files like Docker: trims, drops comments and blank lines", () => {

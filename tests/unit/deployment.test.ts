@@ -1,7 +1,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsMock, MockResource, PROJECT, captureRegistrationOptions, isSecret, valueOf } from "../../lib/engine";
+import { stackRun } from "../support/fixtures";
 import type { AppSettings } from "../../components/config";
+import type { HostConnection } from "../../components/host";
 import {
   ComposeDeployment,
   ComposeDeploymentArgs,
@@ -32,17 +34,27 @@ const APP: AppSettings = {
   env: { FEATURE_FLAG: "on" },
 };
 
+function connection(overrides: Partial<HostConnection> = {}): HostConnection {
+  return {
+    address: "203.0.113.10",
+    port: 22,
+    user: "ec2-user",
+    privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n"),
+    instanceId: "i-0123456789abcdef0",
+    baseDir: "/home/ec2-user/compose-on-ec2",
+    ...overrides,
+  };
+}
+
 function args(overrides: Partial<ComposeDeploymentArgs> = {}): ComposeDeploymentArgs {
   return {
-    host: "203.0.113.10",
-    instanceId: "i-0123456789abcdef0",
-    sshUser: "ec2-user",
-    sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n"),
+    connection: connection(),
     bundle: { path: `.pulumi-bundles/${SHA_A}.tar.gz`, sha256: SHA_A, files: ["docker-compose.prod.yml", "manage.py"] },
     app: APP,
     appName: "compose-on-ec2-dev",
     databaseUrl: pulumi.secret(DATABASE_URL),
     allowedHosts: ["203.0.113.10", "ec2-203-0-113-10.compute-1.amazonaws.com"],
+    sshAccess: [],
     ...overrides,
   };
 }
@@ -96,10 +108,17 @@ async function deploy(a: ComposeDeploymentArgs = args()): Promise<Deployed> {
   };
 }
 
+/** A resource the deployment may depend on (a firewall rule, the database). */
+class StandIn extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("test:index:StandIn", name, {});
+  }
+}
+
 const urnOf = (r: MockResource) => `urn:pulumi:dev::${PROJECT}::compose-on-ec2:deployment:ComposeDeployment$${r.type}::${r.name}`;
 
 describe("ComposeDeployment", () => {
-  const spec = remoteSpecFor("compose-on-ec2-dev", "ec2-user", APP);
+  const spec = remoteSpecFor("compose-on-ec2-dev", "/home/ec2-user/compose-on-ec2", APP);
   // One run with the default args serves every test that only inspects it (mocked runs cost ~0.2 s).
   let d: Deployed;
   before(async () => {
@@ -111,6 +130,7 @@ describe("ComposeDeployment", () => {
     assert.strictEqual(d.deploy.inputs.create, remote.deployCommand(spec, SHA_A));
     assert.strictEqual(d.teardown.inputs.delete, remote.teardownFromRunnerScript());
     assert.strictEqual(d.teardown.inputs.environment.TEARDOWN_COMMAND, remote.destroyCommand(spec));
+    assert.strictEqual(spec.httpPort, 80, "nginx publishes port 80 unless a test asks for another");
     assert.strictEqual(d.upload.inputs.remotePath, remote.bundleRemotePath(spec, SHA_A));
     assert.strictEqual(spec.baseDir, "/home/ec2-user/compose-on-ec2");
     assert.strictEqual(await valueOf(d.deployment.releaseId), SHA_A);
@@ -179,18 +199,32 @@ describe("ComposeDeployment", () => {
   });
 
   it("re-runs wait-ready, upload and deploy for a new instance only", async () => {
-    const b = await deploy(args({ instanceId: "i-0fedcba9876543210" }));
+    const b = await deploy(args({ connection: connection({ instanceId: "i-0fedcba9876543210" }) }));
     assert.deepStrictEqual(d.waitReady.inputs.triggers, ["i-0123456789abcdef0"]);
     assert.deepStrictEqual(b.waitReady.inputs.triggers, ["i-0fedcba9876543210"]);
     assert.deepStrictEqual(b.upload.inputs.triggers, ["i-0fedcba9876543210"]);
     assert.notDeepStrictEqual(b.deploy.inputs.triggers, d.deploy.inputs.triggers);
   });
 
-  it("logs in as the OS user, never root", async () => {
-    for (const r of [d.waitReady, d.upload, d.deploy]) assert.strictEqual(r.inputs.connection.user, "ec2-user");
-    assert.strictEqual(d.teardown.inputs.environment.TEARDOWN_USER, "ec2-user");
-    await startMocks();
-    assert.throws(() => new ComposeDeployment("root", args({ sshUser: "root" })), /never root/);
+  it("logs in with the host's connection: its address, port, user and key", async () => {
+    for (const r of [d.waitReady, d.upload, d.deploy]) {
+      const c = r.inputs.connection;
+      assert.deepStrictEqual([c.host, c.port, c.user], ["203.0.113.10", 22, "ec2-user"]);
+      assert.match(c.privateKey, /BEGIN OPENSSH PRIVATE KEY/);
+      assert.strictEqual(c.hostKey, undefined, "no host key pinned unless the connection has one");
+    }
+    const env = d.teardown.inputs.environment;
+    assert.deepStrictEqual([env.TEARDOWN_USER, env.TEARDOWN_PORT], ["ec2-user", "22"]);
+    const pinned = await deploy(args({ connection: connection({ port: 2222, hostKey: "ssh-ed25519 AAAAC3Nz host" }) }));
+    assert.strictEqual(pinned.deploy.inputs.connection.hostKey, "ssh-ed25519 AAAAC3Nz host");
+    assert.strictEqual(pinned.deploy.inputs.connection.port, 2222);
+    assert.strictEqual(pinned.teardown.inputs.environment.TEARDOWN_PORT, "2222");
+  });
+
+  it("finds the app under the connection's base directory", async () => {
+    const other = await deploy(args({ connection: connection({ user: "ubuntu", baseDir: "/home/ubuntu/compose-on-ec2" }) }));
+    assert.strictEqual(other.upload.inputs.remotePath, `/home/ubuntu/compose-on-ec2/uploads/${SHA_A}.tar.gz`);
+    assert.ok(other.deploy.inputs.create.includes("'--base-dir' '/home/ubuntu/compose-on-ec2'"));
   });
 
   it("tolerates a booting instance with dialErrorLimit and perDialTimeout", async () => {
@@ -225,8 +259,31 @@ describe("ComposeDeployment", () => {
     assert.ok(d.deploy.options.dependencies.includes(urnOf(d.teardown)), "deploy depends on teardown");
   });
 
-  it("never re-runs commands with the previous output in their environment", async () => {
+  it("keeps the SSH access until the teardown is done: wait-ready and the teardown depend on it", async () => {
+    const mock = await startMocks();
+    const rule = new StandIn("fw-web-ssh-x");
+    const db = new StandIn("db-instance");
+    const deployment = new ComposeDeployment("ordered", args({ sshAccess: [rule], teardownBefore: [db] }));
+    await valueOf(deployment.deployOutput);
+    await settle(mock);
+    const ruleUrn = await valueOf(rule.urn);
+    const dbUrn = await valueOf(db.urn);
+    const deps = (n: string) => mock.resources.find((r) => r.name === n)!.options.dependencies;
+    assert.ok(deps("ordered-wait-ready").includes(ruleUrn), "wait-ready waits for the SSH rule");
+    assert.ok(deps("ordered-teardown").includes(ruleUrn), "destroy deletes the SSH rule only after the teardown");
+    assert.ok(deps("ordered-teardown").includes(dbUrn), "destroy deletes the database only after the teardown");
+  });
+
+    it("never re-runs commands with the previous output in their environment", async () => {
     for (const r of [d.waitReady, d.deploy, d.teardown]) assert.strictEqual(r.inputs.addPreviousOutputInEnv, false);
+  });
+
+  it("refuses a bundle whose sha256 is not a digest before registering anything", async () => {
+    const mock = await startMocks();
+    const before = mock.resources.length;
+    assert.throws(() => new ComposeDeployment("badsha", args({ bundle: { path: "x", sha256: "abc; rm -rf /", files: ["docker-compose.prod.yml"] } })), /sha256/);
+    await settle(mock);
+    assert.ok(!mock.resources.slice(before).some((r) => r.name.startsWith("badsha-")), "no child of the deployment registered");
   });
 
   it("refuses a bundle without the compose file", async () => {
@@ -249,6 +306,26 @@ describe("ComposeDeployment", () => {
     assert.throws(() => new ComposeDeployment("noimages", args({ app: registryApp })), /needs imageRefs/);
     assert.throws(() => new ComposeDeployment("hostimages", args({ imageRefs: { web: `${REPO}@${DIGEST}` } })), /do not pass imageRefs/);
   });
+});
+
+describe("the stack's destroy order", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: the teardown and wait-ready depend on every firewall rule, so SSH stays open until compose is down`, async () => {
+      const { mock } = await stackRun(stack);
+      const teardown = mock.resources.find((r) => r.name === "app-teardown")!;
+      const waitReady = mock.resources.find((r) => r.name === "app-wait-ready")!;
+      const sshRules = mock
+        .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        .filter((r) => r.inputs.fromPort === 22);
+      assert.ok(sshRules.length > 0, "the stack opens SSH");
+      for (const rule of sshRules) {
+        assert.ok(teardown.options.dependencies.includes(rule.options.urn!), `teardown depends on ${rule.name}`);
+        assert.ok(waitReady.options.dependencies.includes(rule.options.urn!), `wait-ready depends on ${rule.name}`);
+      }
+      const db = mock.one("aws:rds/instance:Instance");
+      assert.ok(teardown.options.dependencies.includes(db.options.urn!), "teardown runs before the database goes");
+    });
+  }
 });
 
 describe("renderEnvFile", () => {

@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { amiParameterName, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, renderUserData } from "../../components/host";
+import { amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, PROVISION_PATH, renderUserData } from "../../components/host";
 import { Arch, HostOs } from "../../components/config";
 import { isSecret, readYaml, valueOf } from "../../lib/engine";
 import { stackRun, TEST_SSH_PUBLIC_KEY, variantRun } from "../support/fixtures";
@@ -17,11 +17,15 @@ const VARIANTS: [HostOs, Arch, string][] = [
   ["ubuntu", "arm64", "ubuntu"],
 ];
 
-function runcmdOf(userData: string): string[] {
+const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+const PROVISION_SCRIPT = path.resolve(__dirname, "..", "..", "host", "cloud-init", "provision.sh");
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML
+function cloudConfigOf(userData: string): any {
   const tmp = path.join(os.tmpdir(), `ud-${process.pid}.yaml`);
   fs.writeFileSync(tmp, userData);
   try {
-    return readYaml(tmp).runcmd;
+    return readYaml(tmp);
   } finally {
     fs.rmSync(tmp, { force: true });
   }
@@ -40,45 +44,27 @@ describe("host", () => {
   describe("renderUserData", () => {
     for (const [hostOs, arch, user] of VARIANTS) {
       describe(`${hostOs} ${arch}`, () => {
-        const userData = renderUserData(hostOs, arch, user);
-        const script = runcmdOf(userData).join("\n");
-        it("is #cloud-config YAML that stops at the first failing command", () => {
-          assert.ok(userData.startsWith("#cloud-config\n"));
-          assert.strictEqual(runcmdOf(userData)[0], "set -eu");
+        const doc = cloudConfigOf(renderUserData(hostOs, arch, user, REGISTRY));
+        it("writes host/cloud-init/provision.sh as it is in the repository, executable", () => {
+          assert.strictEqual(doc.write_files.length, 1);
+          assert.strictEqual(doc.write_files[0].path, PROVISION_PATH);
+          assert.strictEqual(doc.write_files[0].permissions, "0755");
+          assert.strictEqual(doc.write_files[0].content, fs.readFileSync(PROVISION_SCRIPT, "utf8"));
         });
-        it("installs Docker and the compose v2 plugin the OS way", () => {
-          if (hostOs === "al2023") {
-            assert.match(script, /^dnf install -y docker amazon-ecr-credential-helper$/m);
-            const binary = `docker-compose-linux-${arch === "arm64" ? "aarch64" : "x86_64"}`;
-            assert.ok(script.includes(`-o /usr/local/lib/docker/cli-plugins/docker-compose https://github.com/docker/compose/releases/download/${COMPOSE_VERSION}/${binary}`));
-            assert.match(script, /sha256sum -c -/);
-          } else {
-            assert.match(script, /https:\/\/download\.docker\.com\/linux\/ubuntu\/gpg/);
-            assert.ok(script.includes(`deb [arch=${arch === "arm64" ? "arm64" : "amd64"} signed-by=/etc/apt/keyrings/docker.asc]`));
-            assert.match(script, /apt-get -o DPkg::Lock::Timeout=300 install -y docker-ce docker-ce-cli containerd\.io docker-buildx-plugin docker-compose-plugin/);
-            assert.match(script, /apt-get -o DPkg::Lock::Timeout=300 install -y .*amazon-ecr-credential-helper/);
-          }
-          assert.match(script, /^systemctl enable --now docker$/m);
-          assert.match(script, /^docker compose version$/m);
-        });
-        it(`lets ${user} use docker, pull from ECR with the instance role, and own ~/compose-on-ec2`, () => {
-          assert.ok(script.includes(`usermod -aG docker ${user}`));
-          assert.ok(script.includes(`printf '%s\\n' '{"credsStore":"ecr-login"}' > /home/${user}/.docker/config.json`));
-          assert.ok(script.includes(`mkdir -p /home/${user}/.docker /home/${user}/compose-on-ec2`));
-          assert.ok(script.includes(`chown -R ${user}:${user} /home/${user}/.docker /home/${user}/compose-on-ec2`));
-        });
-        it("is a syntactically valid /bin/sh script", () => {
-          const r = spawnSync("sh", ["-n"], { input: script });
-          assert.strictEqual(r.status, 0, String(r.stderr));
+        it(`runs it once with ${hostOs}, ${arch}, ${user}, the base directory, the ECR registry and the compose version`, () => {
+          assert.deepStrictEqual(doc.runcmd, [
+            ["bash", PROVISION_PATH, hostOs, arch, user, `/home/${user}/compose-on-ec2`, REGISTRY, COMPOSE_VERSION],
+          ]);
         });
       });
     }
+    it("starts with #cloud-config", () => assert.ok(renderUserData("al2023", "x86_64", "ec2-user", REGISTRY).startsWith("#cloud-config\n")));
     it("passes cloud-init's schema validation for every OS and architecture (when cloud-init is installed)", function () {
       // `cloud-init schema -c` costs ~1.5 s per file; its own validator in one process checks all four.
       const which = spawnSync("sh", ["-c", "command -v cloud-init"], { encoding: "utf8" });
       if (which.status !== 0) this.skip();
       const python = fs.readFileSync(which.stdout.trim(), "utf8").split("\n")[0].replace(/^#!\s*/, "").split(" ")[0];
-      const docs = VARIANTS.map(([hostOs, arch, user]) => renderUserData(hostOs, arch, user));
+      const docs = VARIANTS.map(([hostOs, arch, user]) => renderUserData(hostOs, arch, user, REGISTRY));
       const check = [
         "import json, sys, yaml",
         "from cloudinit.config.schema import validate_cloudconfig_schema, get_schema, SchemaValidationError",
@@ -95,7 +81,41 @@ describe("host", () => {
       assert.strictEqual(r.status, 0, r.stderr);
       assert.strictEqual(r.stdout.trim(), "valid");
     });
-    it("is deterministic", () => assert.strictEqual(renderUserData("ubuntu", "arm64", "ubuntu"), renderUserData("ubuntu", "arm64", "ubuntu")));
+    it("is deterministic", () => assert.strictEqual(renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY), renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY)));
+  });
+
+  describe("provision.sh", () => {
+    it("is a syntactically valid bash script", () => {
+      const r = spawnSync("bash", ["-n", PROVISION_SCRIPT], { encoding: "utf8" });
+      assert.strictEqual(r.status, 0, r.stderr);
+    });
+    it("routes only the stack's ECR registry through the credential helper (credHelpers, no credsStore)", () => {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), "provision-home-"));
+      try {
+        const r = spawnSync("bash", ["-c", 'source "$1"; write_docker_config "$2" "$3"', "provision-test", PROVISION_SCRIPT, home, REGISTRY], { encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        const config = JSON.parse(fs.readFileSync(path.join(home, ".docker", "config.json"), "utf8"));
+        assert.deepStrictEqual(config, { credHelpers: { [REGISTRY]: "ecr-login" } });
+      } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("ecrRegistryHost", () => {
+    it("names the account's registry in the region", () => {
+      assert.strictEqual(ecrRegistryHost("123456789012", "eu-west-1"), "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+      assert.strictEqual(ecrRegistryHost("123456789012", "cn-north-1"), "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn");
+    });
+  });
+
+  describe("checkSshUser", () => {
+    it("accepts the OS logins and refuses root and invalid names", () => {
+      assert.strictEqual(checkSshUser("ec2-user"), "ec2-user");
+      assert.strictEqual(checkSshUser("ubuntu"), "ubuntu");
+      assert.throws(() => checkSshUser("root"), /never root/);
+      assert.throws(() => checkSshUser("Bad User"), /not a valid login name/);
+    });
   });
 
   for (const stack of ["dev", "prod"] as const) {
@@ -109,16 +129,21 @@ describe("host", () => {
         assert.match(instance.inputs.ami, /^ami-[0-9a-f]{17}$/);
         assert.deepStrictEqual(instance.options.ignoreChanges, ["ami", "userData"]);
       });
-      it(`is a ${size.instanceType} with IMDSv2 only (hop limit 2) and an encrypted ${size.rootVolumeGb} GiB gp3 root volume`, async () => {
+      it(`is a ${size.instanceType} with IMDSv2 only and an encrypted ${size.rootVolumeGb} GiB gp3 root volume`, async () => {
         const instance = (await stackRun(stack)).mock.one(INSTANCE);
         assert.strictEqual(instance.inputs.instanceType, size.instanceType);
-        assert.deepStrictEqual(instance.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
+        assert.strictEqual(instance.inputs.metadataOptions.httpTokens, "required");
         const root = instance.inputs.rootBlockDevice;
         assert.deepStrictEqual([root.volumeType, root.volumeSize, root.encrypted, root.deleteOnTermination], ["gp3", size.rootVolumeGb, true, true]);
       });
-      it("boots with the rendered cloud-init and never replaces the host for user-data edits", async () => {
+      it("keeps containers away from the instance role: IMDS answers one network hop only", async () => {
         const instance = (await stackRun(stack)).mock.one(INSTANCE);
-        assert.strictEqual(instance.inputs.userData, renderUserData("al2023", "x86_64", "ec2-user"));
+        assert.deepStrictEqual(instance.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+      });
+      it("boots with the rendered cloud-init for the account's ECR registry and never replaces the host for user-data edits", async () => {
+        const { mock } = await stackRun(stack);
+        const instance = mock.one(INSTANCE);
+        assert.strictEqual(instance.inputs.userData, renderUserData("al2023", "x86_64", "ec2-user", ecrRegistryHost(mock.accountId, mock.region)));
         assert.strictEqual(instance.inputs.userDataReplaceOnChange, false);
       });
       it("generates an ED25519 key pair and exports the private key only as a secret", async () => {
@@ -169,7 +194,7 @@ describe("host", () => {
     assert.strictEqual(mock.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")?.args.name, amiParameterName("ubuntu", "arm64"));
     const instance = mock.one(INSTANCE);
     assert.strictEqual(instance.inputs.instanceType, "t4g.small");
-    assert.strictEqual(instance.inputs.userData, renderUserData("ubuntu", "arm64", "ubuntu"));
+    assert.strictEqual(instance.inputs.userData, renderUserData("ubuntu", "arm64", "ubuntu", ecrRegistryHost(mock.accountId, mock.region)));
     assert.strictEqual(mock.ofType("tls:index/privateKey:PrivateKey").length, 0);
     assert.strictEqual(mock.one("aws:ec2/keyPair:KeyPair").inputs.publicKey, TEST_SSH_PUBLIC_KEY);
     assert.strictEqual(outputs.sshUser, "ubuntu");

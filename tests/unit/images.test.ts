@@ -113,16 +113,21 @@ describe("RegistryImages", () => {
     const images = registryImagesFor("images", c, "app-dev", SHA);
     assert.ok(images);
     const deployment = new ComposeDeployment("app", {
-      host: "203.0.113.10",
-      instanceId: "i-0123456789abcdef0",
-      sshUser: "ec2-user",
-      sshPrivateKey: pulumi.secret("key"),
+      connection: {
+        address: "203.0.113.10",
+        port: 22,
+        user: "ec2-user",
+        privateKey: pulumi.secret("key"),
+        instanceId: "i-0123456789abcdef0",
+        baseDir: "/home/ec2-user/compose-on-ec2",
+      },
       bundle: { path: `.pulumi-bundles/${SHA}.tar.gz`, sha256: SHA, files: ["docker-compose.prod.yml"] },
       app: c.app,
       appName: "app-dev",
       databaseUrl: pulumi.secret("postgres://u:p@h:5432/app"),
       allowedHosts: ["203.0.113.10"],
       imageRefs: images.imageRefs,
+      sshAccess: [],
     });
     const envFile = await valueOf(deployment.envFile);
     assert.ok(await isSecret(deployment.envFile));

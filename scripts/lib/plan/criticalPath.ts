@@ -62,7 +62,7 @@ export function creationTime(node: GraphNode): Duration {
         return seconds(2 * 60, 4 * 60, "estimate: cloud-init installs docker + compose plugin on first boot (our user data), SSH dial retries meanwhile");
       }
       if (/deploy|release/.test(role)) {
-        return seconds(60, 3 * 60, "estimate: unpack, `compose build`/pull, `compose up`, health check (scripts/host)");
+        return seconds(60, 3 * 60, "estimate: unpack, `compose build`/pull, `compose up`, health check (host/release)");
       }
       return seconds(5, 60, "estimate: generic remote command");
     case "aws:lb/loadBalancer:LoadBalancer":

@@ -15,7 +15,7 @@ require_root() {
 
 # port_free PORT: true when nothing listens on 127.0.0.1:PORT (or any address) over TCP.
 port_free() {
-  ! ss -Htln "sport = :$1" | grep -q .
+  [[ -z "$(ss -Htln "sport = :$1")" ]]
 }
 
 # stop_pid PID NAME [SECONDS]: TERM, wait (bounded), then KILL. Never a broad kill.

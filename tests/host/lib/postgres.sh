@@ -4,7 +4,7 @@
 #   postgres.sh init    fresh cluster + role + database + random password (password file 0600)
 #   postgres.sh start   start the cluster (init first when there is none), wait until it answers
 #   postgres.sh stop    stop it (bounded)
-#   postgres.sh env     print the exports the e2e driver reads (DB_HOST, DB_PORT, DB_PASSWORD_FILE, ...)
+#   postgres.sh env     print the exports the host test scenarios read (DB_HOST, DB_PORT, DB_PASSWORD_FILE, ...)
 # The password never appears on a command line: it goes to psql on stdin and to clients in a file.
 set -euo pipefail
 # shellcheck source=tests/host/lib/common.sh
@@ -85,7 +85,9 @@ start_server() {
     log "postgres: already running"
     return 0
   fi
-  ip -4 addr show | grep -q "inet ${gateway}/" || die "postgres: ${gateway} is not on this host (start dockerd first)"
+  # Read the whole list first: `ip … | grep -q` fails under pipefail when grep stops reading early
+  # (ip gets SIGPIPE), which happens on hosts with many interfaces.
+  [[ "$(ip -4 addr show)" == *"inet ${gateway}/"* ]] || die "postgres: ${gateway} is not on this host (start dockerd first)"
   log "postgres: starting on 127.0.0.1,${gateway}:${port}"
   as_pg "${bin_dir}/pg_ctl" -D "${data_dir}" -l "${log_file}" -w -t 60 start >/dev/null \
     || { tail -n 20 "${log_file}" >&2; die "postgres: did not start"; }

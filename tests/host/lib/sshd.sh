@@ -2,7 +2,7 @@
 # The test's own sshd on 127.0.0.1 and the non-root `deploy` user it admits.
 #   sshd.sh start   create/refresh the deploy user and keys, start sshd, wait until it accepts the key
 #   sshd.sh stop    stop the sshd we started (bounded)
-#   sshd.sh env     print the exports the e2e driver reads (SSH_PORT, SSH_KEY, SSH_KNOWN_HOSTS, ...)
+#   sshd.sh env     print the exports the host test scenarios read (SSH_PORT, SSH_KEY, SSH_KNOWN_HOSTS, ...)
 # Remote commands reach the test dockerd because sshd sets DOCKER_HOST for every session (SetEnv).
 set -euo pipefail
 # shellcheck source=tests/host/lib/common.sh
@@ -110,7 +110,7 @@ stop() {
     stop_pid "$(cat "${pidfile}")" sshd 15
     rm -f "${pidfile}"
   fi
-  # Sessions outlive the listener: end what the test's deploy user still runs (a killed driver's
+  # Sessions outlive the listener: end what the test's deploy user still runs (a killed run's
   # deploy, say), each by its pid.
   local pid
   for pid in $(ps -u "${deploy_user}" -o pid= 2>/dev/null || true); do

@@ -2,11 +2,93 @@
 # and v1 (`docker-compose`).
 # shellcheck shell=bash
 
+lib_dir="$(dirname "${BASH_SOURCE[0]}")"
+# shellcheck source=layout.sh
+source "${lib_dir}/layout.sh"
+# The script reload_nginx runs inside the proxy container.
+nginx_reload_script="$(< "${lib_dir}/nginx-reload.sh")"
+
 # Every line carries the seconds since the script started, so a slow step shows in the deploy log.
 started_us="${EPOCHREALTIME/./}"
 elapsed() { local us=$(( ${EPOCHREALTIME/./} - started_us )); printf '%d.%d' $(( us / 1000000 )) $(( us / 100000 % 10 )); }
 log() { printf '[%s +%ss] %s\n' "${script_name:-compose-on-ec2}" "$(elapsed)" "$*"; }
 die() { printf '[%s +%ss] ERROR: %s\n' "${script_name:-compose-on-ec2}" "$(elapsed)" "$*" >&2; exit 1; }
+
+# require_flag NAME VALUE: every flag the deployment passes is required; there is no second default here.
+require_flag() {
+  [[ -n "$2" ]] || die "--$1 is required"
+}
+
+# whole_number NAME VALUE: bash arithmetic evaluates whatever it is given (even `a[$(cmd)]`), so a
+# value used in arithmetic must be digits only.
+whole_number() {
+  [[ "$2" =~ ^[0-9]+$ ]] || die "--$1 must be a whole number (got '$2')"
+}
+
+# --- output kept on the host --------------------------------------------------------------------
+# Command output (compose errors, container logs) may quote the .env. The deployment returns a
+# failed command's whole output into Pulumi's diagnostics and the CI log, so a deploy or destroy
+# writes everything to a 0600 log on the host and hands back only a short reason and where the log is.
+
+host_logs_kept=20
+
+# start_host_log NAME: from here on, all output goes to <baseDir>/logs/NAME-<UTC time>.log; the
+# caller's stdout and stderr are kept on fds 3 and 4 for finish_host_log.
+start_host_log() {
+  local dir="${base_dir:?}/${layout_logs}"
+  mkdir -p "${dir}"
+  chmod 700 "${dir}"
+  host_log="${dir}/$1-$(date -u +%Y%m%dT%H%M%SZ)-$$.log"
+  ( umask 077; : > "${host_log}" )
+  exec 3>&1 4>&2 >>"${host_log}" 2>&1
+}
+
+# mask_values FILE…: copy stdin to stdout with every value of the given .env files (KEY=value or
+# KEY='value', 6 characters or more) replaced by ***.
+mask_values() {
+  local files=() f
+  for f in "$@"; do [[ -f "${f}" ]] && files+=("${f}"); done
+  awk '
+    phase != 2 {
+      if (match($0, /^[A-Za-z_][A-Za-z0-9_]*=/)) {
+        v = substr($0, RLENGTH + 1)
+        q = substr(v, 1, 1)
+        if ((q == "\047" || q == "\"") && substr(v, length(v), 1) == q) v = substr(v, 2, length(v) - 2)
+        if (length(v) >= 6) secret[++n] = v
+      }
+      next
+    }
+    {
+      line = $0
+      for (i = 1; i <= n; i++) {
+        out = ""
+        while ((p = index(line, secret[i])) > 0) { out = out substr(line, 1, p - 1) "***"; line = substr(line, p + length(secret[i])) }
+        line = out line
+      }
+      print line
+    }' "${files[@]}" phase=2 -
+}
+
+# finish_host_log STATUS [ENV_FILE…]: on success, the log goes to the caller's stdout. On failure,
+# only the reason (this script's own last ERROR line, values of the .env files masked, cut to 300
+# characters) and the log's path go to the caller's stderr. Keeps the newest logs, removes older ones.
+finish_host_log() {
+  local status="$1" reason
+  shift
+  [[ -n "${host_log:-}" ]] || return 0
+  exec 1>&3 2>&4
+  if (( status == 0 )); then
+    cat "${host_log}"
+  else
+    reason="$(grep -a -E "^\[${script_name} \+[0-9.]+s\] ERROR: " "${host_log}" | tail -n 1 | sed 's/^[^]]*\] ERROR: //' || true)"
+    [[ -n "${reason}" ]] || reason="stopped at an unexpected failure (exit ${status})"
+    reason="$(printf '%s\n' "${reason}" | mask_values "$@" | tr -d '\000-\010\013-\037' | cut -c1-300)"
+    printf '[%s] ERROR: %s\n' "${script_name}" "${reason}" >&2
+    printf '[%s] the full output stays on the host (mode 0600): %s\n' "${script_name}" "${host_log}" >&2
+  fi
+  # shellcheck disable=SC2012 # log names hold no spaces or newlines
+  ls -1t "$(dirname "${host_log}")"/*.log 2>/dev/null | tail -n +$((host_logs_kept + 1)) | xargs -r rm -f
+}
 
 # Sets compose_cmd to the compose CLI present on this host.
 detect_compose() {
@@ -121,37 +203,15 @@ wait_http_ok() {
   done
 }
 
-# Runs inside the proxy container (POSIX sh, only /proc and tr, so any nginx image works): check the
-# config, reload, and with "settle" wait (bounded, 5 s) until every worker that existed before the
-# reload has exited. Old workers keep the upstream addresses they resolved at their start, so only
-# once they are gone does no request still head for a container that is about to stop. They exit
-# as soon as their in-flight requests are done: usually within a few tens of milliseconds, where a
-# fixed pause would have to guess. Exit 2: check or reload failed; 3: old workers still busy.
-# shellcheck disable=SC2016 # expanded in the container
-nginx_reload_script='
-workers() { for d in /proc/[0-9]*; do case "$(tr "\0" " " < "$d/cmdline" 2>/dev/null)" in "nginx: worker process"*) echo "${d#/proc/}" ;; esac; done; }
-old="$(workers)"
-nginx -t -q && nginx -s reload || exit 2
-[ "$1" = settle ] || exit 0
-if [ -z "${old}" ]; then sleep 1; exit 0; fi
-i=0
-while [ "$i" -lt 100 ]; do
-  alive=""
-  for p in ${old}; do if [ -d "/proc/$p" ]; then alive="${alive} $p"; fi; done
-  [ -n "${alive}" ] || exit 0
-  old="${alive}"; i=$((i + 1)); sleep 0.05
-done
-exit 3'
-
 # Make nginx re-read its config, which re-resolves the web service's containers through Docker DNS.
-# With "settle", also wait until the workers that predate the reload are gone (see above).
+# With "settle", also wait until the workers that predate the reload are gone (nginx-reload.sh).
 # Returns non-zero when no proxy container was running or a reload failed: the caller must not
 # retire the old containers then, since nginx would still route to them alone.
 reload_nginx() {
   local settle="${1:-}" id reloaded=0 status
   for id in $(service_containers "${proxy_service:?}"); do
     status=0
-    docker exec "${id}" sh -c "${nginx_reload_script}" reload "${settle:-now}" || status=$?
+    docker exec "${id}" sh -c "${nginx_reload_script}" nginx-reload "${settle:-now}" || status=$?
     case "${status}" in
       0) log "reloaded nginx (${id:0:12})" ;;
       3) log "reloaded nginx (${id:0:12}); its old workers are still finishing long requests after 5s (they complete: the old container stops gracefully)" ;;

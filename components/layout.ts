@@ -1,0 +1,38 @@
+// The host directory layout for the program: every name under the base directory, written once.
+// host/release/layout.sh holds the same names for the host scripts; a unit test keeps them equal.
+
+/** Names under the base directory on the host (see host/release/layout.sh). */
+export const HOST_LAYOUT = {
+  /** Bundles as uploaded: uploads/<sha>.tar.gz. */
+  uploads: "uploads",
+  /** One unpacked bundle per release: releases/<sha>. */
+  releases: "releases",
+  /** Link to the release that serves. */
+  current: "current",
+  /** Link to the release that served before it. */
+  previous: "previous",
+  /** Link compose runs from (the release being switched to). */
+  active: "active",
+  /** Held by the one deploy that may run. */
+  deployLock: "deploy.lock",
+  /** Compose service lists, by compose file hash. */
+  cache: "cache",
+  /** The containers the last deploy left running. */
+  deployedContainers: "deployed-containers",
+  /** Full output of each deploy and destroy (mode 0600). */
+  logs: "logs",
+  /** Where the host scripts sit inside a release (host/release travels there in every bundle). */
+  releaseScripts: ".compose-on-ec2",
+} as const;
+
+export type HostLayoutName = keyof typeof HOST_LAYOUT;
+
+/** The base directory on the host: in the SSH login's home, prepared by the host's first boot. */
+export function hostBaseDir(sshUser: string): string {
+  return `/home/${sshUser}/compose-on-ec2`;
+}
+
+/** An absolute path on the host: baseDir/<layout name>[/more…]. */
+export function hostPath(baseDir: string, name: HostLayoutName, ...more: string[]): string {
+  return [baseDir, HOST_LAYOUT[name], ...more].join("/");
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The host's first boot, run once by cloud-init (components/host.ts writes this file through the user
+# data's write_files and runs it from runcmd): installs Docker and the compose v2 plugin the OS's way,
+# the ECR credential helper (pulls use the instance role, for the stack's ECR registry only), and
+# prepares the SSH user's base directory. Any failure fails cloud-init, so `cloud-init status` (and
+# the deployment's wait-ready) report it instead of a half-installed host.
+#   provision.sh OS ARCH SSH_USER BASE_DIR ECR_REGISTRY COMPOSE_VERSION
+set -euo pipefail
+
+log() { printf '[provision] %s\n' "$*"; }
+
+# Amazon Linux 2023: docker and the credential helper from dnf; the compose plugin (not packaged
+# there) from its GitHub release, checked against its published sha256.
+install_al2023() {
+  local binary plugins=/usr/local/lib/docker/cli-plugins url
+  binary="docker-compose-linux-$([[ "${arch}" == arm64 ]] && echo aarch64 || echo x86_64)"
+  url="https://github.com/docker/compose/releases/download/${compose_version}/${binary}"
+  dnf install -y docker amazon-ecr-credential-helper
+  mkdir -p "${plugins}"
+  curl -fsSL --retry 5 -o "${plugins}/docker-compose" "${url}"
+  curl -fsSL --retry 5 -o /tmp/docker-compose.sha256 "${url}.sha256"
+  echo "$(cut -d' ' -f1 /tmp/docker-compose.sha256)  ${plugins}/docker-compose" | sha256sum -c -
+  chmod 0755 "${plugins}/docker-compose"
+}
+
+# Ubuntu: Docker's own apt repository (docker-ce with the buildx and compose plugins).
+install_ubuntu() {
+  local apt=(apt-get -o DPkg::Lock::Timeout=300) codename
+  export DEBIAN_FRONTEND=noninteractive
+  # First boot races unattended-upgrades for the dpkg lock: wait for it instead of failing.
+  "${apt[@]}" update
+  "${apt[@]}" install -y ca-certificates curl amazon-ecr-credential-helper
+  install -m 0755 -d /etc/apt/keyrings
+  curl -fsSL --retry 5 https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc
+  chmod a+r /etc/apt/keyrings/docker.asc
+  # shellcheck source=/dev/null
+  codename="$(. /etc/os-release && echo "${VERSION_CODENAME}")"
+  echo "deb [arch=$([[ "${arch}" == arm64 ]] && echo arm64 || echo amd64) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu ${codename} stable" \
+    > /etc/apt/sources.list.d/docker.list
+  "${apt[@]}" update
+  "${apt[@]}" install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin
+}
+
+# docker config.json HOME REGISTRY: the ECR credential helper for the stack's registry only
+# (credHelpers), so pulls from any other registry never go through it.
+write_docker_config() {
+  mkdir -p "$1/.docker"
+  printf '{"credHelpers":{"%s":"ecr-login"}}\n' "$2" > "$1/.docker/config.json"
+}
+
+main() {
+  os="$1" arch="$2" user="$3" base_dir="$4" registry="$5" compose_version="$6"
+  local home="/home/${user}"
+  log "installing docker on ${os} ${arch}"
+  case "${os}" in
+    al2023) install_al2023 ;;
+    ubuntu) install_ubuntu ;;
+    *) echo "[provision] ERROR: unknown OS '${os}'" >&2; exit 1 ;;
+  esac
+  systemctl enable --now docker
+  usermod -aG docker "${user}"
+  write_docker_config "${home}" "${registry}"
+  mkdir -p "${base_dir}"
+  chown -R "${user}:${user}" "${home}/.docker" "${base_dir}"
+  docker compose version
+  log "ready for ${user} in ${base_dir}"
+}
+
+# Sourced by the unit tests to check one step; run by cloud-init.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi

@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# Deploy the release this script was unpacked with (<baseDir>/releases/<sha>/.compose-on-ec2/deploy.sh).
+# stdin: the .env file (secret: written 0600, never printed).
+#
+#   build (host mode) or pull (registry mode) → gapless switch (the new container migrates first):
+#   start the new web container beside the old one, wait until it is healthy, reload nginx (routes
+#   to both), retire the old one, reload nginx → other services up → health through nginx →
+#   switch `current`. When the new container does not get healthy, it is removed and the old one
+#   never stopped serving. A redeploy of the current release with the same .env restarts nothing.
+# All output goes to a 0600 log under <baseDir>/logs; a failure hands back only its reason and that path.
+set -euo pipefail
+
+script_name=deploy
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat >&2 <<'USAGE'
+usage: deploy.sh --base-dir DIR --app-name NAME --compose-file F --web-service S --health-path P
+                 --timeout SECONDS --keep-releases N --mode host|registry --http-port PORT
+                 [--proxy-service S] [--lock-timeout SECONDS]  < .env
+USAGE
+  exit 2
+}
+
+parse_args() {
+  base_dir="" app_name="" compose_file="" web_service="" health_path="" timeout="" keep_releases=""
+  mode="" http_port="" proxy_service="nginx" lock_timeout=300
+  while (( $# )); do
+    case "$1" in
+      --base-dir) base_dir="$2" ;;
+      --app-name) app_name="$2" ;;
+      --compose-file) compose_file="$2" ;;
+      --web-service) web_service="$2" ;;
+      --proxy-service) proxy_service="$2" ;;
+      --health-path) health_path="$2" ;;
+      --timeout) timeout="$2" ;;
+      --keep-releases) keep_releases="$2" ;;
+      --mode) mode="$2" ;;
+      --http-port) http_port="$2" ;;
+      --lock-timeout) lock_timeout="$2" ;;
+      *) usage ;;
+    esac
+    shift 2 || usage
+  done
+  require_flag base-dir "${base_dir}"
+  require_flag app-name "${app_name}"
+  require_flag compose-file "${compose_file}"
+  require_flag web-service "${web_service}"
+  require_flag health-path "${health_path}"
+  [[ "${mode}" == host || "${mode}" == registry ]] || die "--mode must be host or registry (got '${mode}')"
+  whole_number timeout "${timeout}"
+  whole_number keep-releases "${keep_releases}"
+  whole_number http-port "${http_port}"
+  whole_number lock-timeout "${lock_timeout}"
+}
+
+# Where this release lives; everything below works inside it.
+locate_release() {
+  release_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+  release="$(basename "${release_dir}")"
+  releases_dir="${base_dir}/${layout_releases}"
+  [[ "$(cd "${releases_dir}" 2>/dev/null && pwd -P)" == "$(dirname "${release_dir}")" ]] \
+    || die "this script must run from ${releases_dir}/<sha>/${layout_release_scripts}/ (it is in ${release_dir})"
+  cd "${release_dir}"
+  [[ -f "${compose_file}" ]] || die "compose file '${compose_file}' not found in release ${release}"
+  # compose reads .env (and env_file: .env) next to the compose file.
+  env_file="${release_dir}/$(dirname "${compose_file}")/.env"
+  incoming_env="${env_file}.incoming.$$"
+  env_backup="${env_file}.before.$$"
+  health_url="http://127.0.0.1:${http_port}${health_path}"
+  project_dir="${base_dir}/${layout_active}"   # compose runs here (see lib.sh: compose)
+  deployed_record="${base_dir}/${layout_deployed_containers}"
+}
+
+# Until the old containers start retiring (stage "prepare"), a failure leaves everything as it was:
+# `active` and this release's .env are put back.
+stage=prepare
+current_target=""
+previous_active=""
+others_build_pid=""
+services_file=""
+on_exit() {
+  local status=$?
+  # A background build of the other services must not outlive a failed deploy (it holds the lock).
+  if [[ -n "${others_build_pid}" ]]; then kill "${others_build_pid}" 2>/dev/null || true; fi
+  finish_host_log "${status}" "${incoming_env}" "${env_file}" "${env_backup}"
+  rm -f "${incoming_env}" "${services_file}"
+  if (( status != 0 )) && [[ "${stage}" == prepare ]]; then
+    if [[ -n "${previous_active}" ]]; then point_link "${project_dir}" "${previous_active}"; fi
+    if [[ -f "${env_backup}" ]]; then mv -f "${env_backup}" "${env_file}"; fi
+  fi
+  rm -f "${env_backup}"
+}
+
+# --- steps ---------------------------------------------------------------------------------------
+
+# The .env from stdin, 0600, never echoed.
+prepare_env() {
+  [[ -t 0 ]] && die "pipe the .env file on stdin"
+  ( umask 077; cat > "${incoming_env}" )
+  if ! grep -q '^RELEASE_ID=' "${incoming_env}"; then
+    # The app shows RELEASE_ID and the web image is tagged with it: default to the bundle's sha.
+    printf 'RELEASE_ID=%s\n' "${release:0:12}" >> "${incoming_env}"
+  fi
+  export HTTP_PORT="${http_port}"
+}
+
+# One deploy at a time.
+take_lock() {
+  local lock="${base_dir}/${layout_deploy_lock}"
+  exec 9>>"${lock}"
+  if ! flock -n 9; then
+    log "another deploy holds ${lock}; waiting up to ${lock_timeout}s"
+    flock -w "${lock_timeout}" 9 || die "another deploy still holds ${lock} after ${lock_timeout}s"
+  fi
+}
+
+# True when the web containers are healthy and the app answers through nginx.
+all_healthy() {
+  local ids id n=0
+  ids="$(service_containers "${web_service}" -a)"
+  for id in ${ids}; do
+    n=$((n + 1))
+    case "$(container_state "${id}")" in
+      "running healthy "* | "running none "*) ;;
+      # Docker's first scheduled check may not have run yet (a deploy right after the last one).
+      "running starting "*) probe_health_now "${id}" || return 1 ;;
+      *) return 1 ;;
+    esac
+  done
+  (( n >= 1 )) && curl -fsS -o /dev/null -m 5 "${health_url}" 2>/dev/null
+}
+
+running_containers() {
+  docker ps -q --no-trunc --filter "label=com.docker.compose.project=${app_name}" \
+    --filter "label=com.docker.compose.oneoff=False" | sort
+}
+
+# Nothing changed? Then touch nothing. True when this release already serves, healthy, with the same
+# .env, and the running containers are exactly the ones the last deploy left (<baseDir>/deployed-containers;
+# someone running compose by hand, or a recreated container, makes it no no-op). `active` too: after
+# a deploy that failed past the switch, `current` may name this release while another one runs.
+is_noop() {
+  [[ "${current_target}" == "${layout_releases}/${release}" && "${previous_active}" == "${layout_releases}/${release}" && -f "${env_file}" ]] \
+    && cmp -s "${incoming_env}" "${env_file}" && [[ "$(running_containers)" == "$(cat "${deployed_record}" 2>/dev/null)" ]] \
+    && all_healthy
+}
+
+# The new .env in place (the old one kept until the switch succeeds, so a failed attempt cannot
+# leave a .env that the running containers do not use), and compose pointed at this release.
+install_env() {
+  if [[ -f "${env_file}" ]]; then cp -p "${env_file}" "${env_backup}"; fi
+  mv -f "${incoming_env}" "${env_file}"
+  log "wrote .env ($(wc -l < "${env_file}") lines, mode 0600)"
+  # From here compose works on this release (on failure, on_exit points `active` back).
+  point_link "${project_dir}" "${layout_releases}/${release}"
+}
+
+# The release's services but web (nginx, workers…) into `others`. A compose call costs about half a
+# second of CPU, so the list is kept per compose file content (<baseDir>/cache) and read anew only
+# when that changed.
+read_services() {
+  local cache_dir="${base_dir}/${layout_cache}" services_cache
+  services_cache="${cache_dir}/services-$(sha256sum < "${compose_file}" | cut -c1-64)"
+  if [[ ! -s "${services_cache}" ]]; then
+    mkdir -p "${cache_dir}"
+    services_file="${services_cache}.$$"
+    compose config --services > "${services_file}" || die "compose could not read ${compose_file}: nothing was switched"
+    mv -f "${services_file}" "${services_cache}"
+  fi
+  mapfile -t others < <(grep -Fvx -e "${web_service}" -e "" "${services_cache}" || true)
+}
+
+# The other services built from the release (nginx with its config) build in the background while
+# web builds and starts; the switch waits for them, so a failed build still switches nothing.
+build() {
+  if (( ${#others[@]} )); then
+    log "building ${others[*]} on the host (in the background)"
+    compose build "${others[@]}" 3>&- 4>&- &
+    others_build_pid=$!
+  fi
+  if [[ "${mode}" == registry ]]; then
+    # The web image must come from the registry, never from a silent build on the host. compose may
+    # only warn when the pull of a buildable service fails; then the `--no-build` start in switch
+    # stops the deploy, still before anything old is touched.
+    log "pulling the ${web_service} image"
+    compose pull "${web_service}" || die "pulling the ${web_service} image failed (registry login? see the instance role): nothing was switched"
+  fi
+}
+
+show_logs() {
+  log "last log lines of ${1:0:12}:"
+  docker logs --tail 40 "$1" 2>&1 | sed 's/^/    /' >&2 || true
+}
+
+new_containers() {
+  local id
+  for id in $(service_containers "${web_service}" -a); do
+    [[ " ${old_ids[*]} " == *" ${id} "* ]] || printf '%s\n' "${id}"
+  done
+}
+
+# Nothing may be left behind that the next reload or deploy would take for a serving container.
+roll_back() {
+  local ids
+  ids="$(new_containers)"
+  log "rolling back: removing the new container(s); the old one(s), if any, kept serving throughout"
+  # shellcheck disable=SC2086 # one hex id per word
+  if [[ -n "${ids}" ]]; then docker stop -t 10 ${ids} >/dev/null 2>&1 || true; docker rm -f ${ids} >/dev/null 2>&1 || true; fi
+  if (( ${#old_ids[@]} )); then die "$1; release $(basename "${current_target:-unknown}") is still serving"; fi
+  die "$1; nothing was serving before, and nothing of this release is left running"
+}
+
+# Migrations run before any traffic moves: the web service's start command migrates before it serves
+# (app/bin/start.sh), and nginx routes to a new container only once it is healthy. So a failed
+# migration (e.g. database unreachable) leaves the old containers serving, untouched, and no separate
+# one-off container (seconds of start-up) is needed on every deploy.
+start_new_web() {
+  local id up_args
+  # shellcheck disable=SC2207 # ids are hex, no globbing or spaces
+  old_ids=($(service_containers "${web_service}" -a))
+  # shellcheck disable=SC2207
+  old_running=($(service_containers "${web_service}"))
+  # Stopped leftovers would be started again by the scale-up (compose starts every container of the
+  # service) and run an old release: remove them first.
+  for id in "${old_ids[@]}"; do
+    [[ " ${old_running[*]} " == *" ${id} "* ]] || docker rm -f "${id}" >/dev/null
+  done
+  old_ids=("${old_running[@]}")
+  # Web alone and without waiting for anything: our own health probe (below) is faster than compose's
+  # `depends_on: service_healthy`, which waits for Docker's next scheduled check.
+  up_args=(-d --no-deps --no-recreate --scale "${web_service}=$(( ${#old_running[@]} + 1 ))")
+  if [[ "${mode}" == registry ]]; then
+    up_args+=(--no-build)   # the pulled image, never a fallback build on the host
+    log "starting the new ${web_service} container beside ${#old_running[@]} running one(s)"
+  else
+    up_args+=(--build)      # one compose call builds web and starts it
+    log "building ${web_service} and starting the new container beside ${#old_running[@]} running one(s)"
+  fi
+  if ! compose up "${up_args[@]}" "${web_service}"; then
+    [[ "${mode}" == registry ]] && roll_back "compose could not start a new ${web_service} container: its image was not pulled from the registry (see the pull above; registry login, image pushed?)"
+    roll_back "compose could not build or start a new ${web_service} container"
+  fi
+  mapfile -t new_ids < <(new_containers)
+  (( ${#new_ids[@]} )) || roll_back "compose did not start a new ${web_service} container"
+  for id in "${new_ids[@]}"; do
+    if ! wait_container_healthy "${id}" "${timeout}"; then
+      show_logs "${id}"
+      roll_back "new ${web_service} container did not become healthy"
+    fi
+  done
+  if [[ -n "${others_build_pid}" ]]; then
+    wait "${others_build_pid}" || { others_build_pid=""; roll_back "building ${others[*]} failed"; }
+    others_build_pid=""
+  fi
+  log "new container(s) healthy: ${new_ids[*]:0:1}…"
+}
+
+# Waits for the old web container(s) retiring in the background, if any (once).
+retire_pid=""
+wait_retired() {
+  [[ -n "${retire_pid}" ]] || return 0
+  local pid="${retire_pid}"
+  retire_pid=""
+  wait "${pid}" || die "retiring the old ${web_service} container(s) failed: ${old_ids[*]}"
+  log "retired ${old_ids[*]}"
+}
+
+# Traffic to the new container, the old one retired gracefully, the other services up.
+switch() {
+  start_new_web
+  if (( ${#old_ids[@]} )); then
+    log "routing to old and new"
+    # settle: old nginx workers know only the old container, so they must be gone before it stops.
+    reload_nginx settle || roll_back "nginx did not reload, so it cannot route to the new container"
+    log "retiring the old container(s): ${old_ids[*]}"
+    stage=switched
+    # In the background, while the other services come up: SIGTERM makes gunicorn stop accepting
+    # (nginx retries those connections on the new container) and finish the requests it has. No
+    # settle after the second reload: workers that still know the stopped container get a refused or
+    # timed-out connection and retry on the new one (proxy_next_upstream).
+    (
+      docker stop -t 30 "${old_ids[@]}" >/dev/null
+      reload_nginx || log "WARNING: nginx did not reload after the old container stopped; it retries on the new one meanwhile"
+      docker rm "${old_ids[@]}" >/dev/null
+    ) 3>&- 4>&- &
+    retire_pid=$!
+    # No `--scale web=1` call afterwards: exactly one web container is left, which is what compose
+    # expects next time, and a compose call costs a second or more.
+  else
+    stage=switched
+    # First start, or web had stopped: a proxy that is already running re-resolves web now.
+    if [[ -n "$(service_containers "${proxy_service}")" ]]; then
+      reload_nginx || log "WARNING: nginx did not reload; the health check through it below decides"
+    fi
+  fi
+  # Other services: created or recreated only when their config or image changed (built above).
+  if (( ${#others[@]} )); then
+    log "bringing up ${others[*]} (recreated only if changed)"
+    if ! compose up -d --no-deps --no-build --remove-orphans "${others[@]}"; then
+      # compose v1 lists the project's containers, then inspects each one: an old web container
+      # removed in the background meanwhile fails it ("No such container"). Once that is done, again.
+      wait_retired
+      log "bringing up ${others[*]} again, now that the old container(s) are gone"
+      compose up -d --no-deps --no-build --remove-orphans "${others[@]}" || die "compose could not bring up ${others[*]}"
+    fi
+  fi
+  wait_retired
+  log "waiting for ${health_url} through nginx (up to ${timeout}s)"
+  wait_http_ok "${health_url}" "${timeout}" || {
+    for id in $(service_containers "${web_service}"); do show_logs "${id}"; done
+    die "${health_url} did not answer 2xx within ${timeout}s"
+  }
+}
+
+# current → this release (atomic); previous → the one before; the running containers recorded.
+promote() {
+  if [[ "${current_target}" != "${layout_releases}/${release}" ]]; then
+    point_link "${base_dir}/${layout_current}" "${layout_releases}/${release}"
+    if [[ -n "${current_target}" ]]; then point_link "${base_dir}/${layout_previous}" "${current_target}"; fi
+  fi
+  touch "${release_dir}"
+  running_containers > "${deployed_record}"
+  log "current → ${layout_releases}/${release}"
+}
+
+# Keep the last N releases (never current or previous) with their uploads and images; prune
+# dangling images.
+prune() {
+  local keep_current keep_previous n=0 old old_release_id
+  keep_current="$(readlink "${base_dir}/${layout_current}" 2>/dev/null || true)"
+  keep_previous="$(readlink "${base_dir}/${layout_previous}" 2>/dev/null || true)"
+  while IFS= read -r old; do
+    [[ -n "${old}" ]] || continue
+    n=$((n + 1))
+    [[ "${layout_releases}/${old}" == "${keep_current}" || "${layout_releases}/${old}" == "${keep_previous}" ]] && continue
+    (( n > keep_releases )) || continue
+    log "removing old release ${old}"
+    # RELEASE_ID=value, possibly quoted ('…' or "…") as compose .env files allow.
+    old_release_id="$(sed -n "s/^RELEASE_ID=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}\$/\1/p" "${releases_dir}/${old}/$(dirname "${compose_file}")/.env" 2>/dev/null | tail -n 1 || true)"
+    rm -rf "${releases_dir:?}/${old}" "${base_dir}/${layout_uploads}/${old}.tar.gz"
+    if [[ -n "${old_release_id}" ]]; then
+      # That release's images (tagged with its RELEASE_ID); in-use images are refused by docker.
+      docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -F ":${old_release_id}" | grep -E ":${old_release_id}\$" \
+        | xargs -r docker image rm >/dev/null 2>&1 || true
+    fi
+  done < <(cd "${releases_dir}" && ls -1t)
+  docker image prune -f >/dev/null 2>&1 || true
+}
+
+main() {
+  parse_args "$@"
+  locate_release
+  start_host_log "deploy-${release:0:12}"
+  trap on_exit EXIT
+  prepare_env
+  take_lock
+  detect_compose
+  log "release ${release} (app ${app_name}, ${compose_cmd[*]}, ${mode} mode)"
+  current_target="$(readlink "${base_dir}/${layout_current}" 2>/dev/null || true)"
+  previous_active="$(readlink "${project_dir}" 2>/dev/null || true)"
+  if is_noop; then
+    log "release ${release} is already current and healthy, .env unchanged: nothing to do (nothing restarted)"
+    return 0
+  fi
+  install_env
+  read_services
+  build
+  switch
+  promote
+  prune
+  log "deployed ${release}"
+}
+
+main "$@"

@@ -1,0 +1,15 @@
+# The host directory layout: every name under the base directory (e.g. /home/ec2-user/compose-on-ec2),
+# written once for the host scripts, which source this file. components/layout.ts holds the same
+# names for the program; a unit test keeps the two equal.
+# shellcheck shell=bash disable=SC2034 # read by the scripts that source this file
+
+layout_uploads=uploads                          # bundles as uploaded: uploads/<sha>.tar.gz
+layout_releases=releases                        # one unpacked bundle per release: releases/<sha>
+layout_current=current                          # link to the release that serves
+layout_previous=previous                        # link to the release that served before it
+layout_active=active                            # link compose runs from (the release being switched to)
+layout_deploy_lock=deploy.lock                  # held by the one deploy that may run
+layout_cache=cache                              # compose service lists, by compose file hash
+layout_deployed_containers=deployed-containers  # the containers the last deploy left running
+layout_logs=logs                                # full output of each deploy and destroy (mode 0600)
+layout_release_scripts=.compose-on-ec2          # where these scripts sit inside a release

@@ -1,0 +1,88 @@
+// The state the scenarios share, passed to each explicitly: settings, the host layout, the secrets,
+// the command runner, the checks, the secret watch, the measurements and the release that serves.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as remote from "../../../components/remote";
+import { Checks } from "./checks";
+import { Commands } from "./commands";
+import { HostTestEnv } from "./env";
+import { HostLayout, hostBaseDir, hostLayout } from "./layout";
+import { DEFAULT_LOOP, LoopOptions } from "./load";
+import { emptyResults, Results } from "./report";
+import { ProcessListWatch } from "./watch";
+
+/** A bundle built from an app directory, identified by its sha256. */
+export interface Release {
+  label: string;
+  sha256: string;
+  localPath: string;
+}
+
+export interface Secrets {
+  DB_PASSWORD: string;
+  SECRET_KEY: string;
+  [name: string]: string;
+}
+
+export interface Context {
+  env: HostTestEnv;
+  /** What the deployment would pass to the host scripts. */
+  spec: remote.RemoteSpec;
+  layout: HostLayout;
+  secrets: Secrets;
+  commands: Commands;
+  checks: Checks;
+  watch: ProcessListWatch;
+  loop: LoopOptions;
+  results: Results;
+  /** Where bundles and app copies are written. */
+  bundlesDir: string;
+  appsDir: string;
+  /** The release that should be serving now; the scenarios that change it set it. */
+  serving?: Release;
+}
+
+export function createContext(env: HostTestEnv): Context {
+  const spec: remote.RemoteSpec = {
+    appName: env.project,
+    baseDir: hostBaseDir(env.sshUser),
+    composeFile: "docker-compose.prod.yml",
+    webService: "web",
+    healthPath: "/healthz",
+    healthTimeoutSeconds: 60,
+    keepReleases: 5,
+    deployMode: "host",
+    httpPort: env.httpPort,
+  };
+  const secrets: Secrets = {
+    DB_PASSWORD: fs.readFileSync(env.dbPasswordFile, "utf8").trim(),
+    SECRET_KEY: crypto.randomBytes(24).toString("hex"),
+  };
+  const bundlesDir = path.join(env.workDir, "bundles");
+  fs.rmSync(bundlesDir, { recursive: true, force: true });
+  return {
+    env,
+    spec,
+    layout: hostLayout(spec),
+    secrets,
+    commands: new Commands(env.workDir, { port: env.sshPort, user: env.sshUser, key: env.sshKey, knownHosts: env.knownHosts }),
+    checks: new Checks(),
+    watch: new ProcessListWatch(secrets),
+    loop: { ...DEFAULT_LOOP, pauseMs: env.loopPauseMs },
+    results: emptyResults(),
+    bundlesDir,
+    appsDir: path.join(env.workDir, "apps"),
+  };
+}
+
+/** The release that should be serving; a scenario that needs one stops here when none does. */
+export function servingRelease(ctx: Context): Release {
+  if (!ctx.serving) throw new Error("no release is serving");
+  return ctx.serving;
+}
+
+/** http://127.0.0.1:<port><path>: the app through nginx, as users reach it. */
+export function appUrl(ctx: Context, urlPath: string): string {
+  return `http://127.0.0.1:${ctx.env.httpPort}${urlPath}`;
+}

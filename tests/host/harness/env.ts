@@ -1,0 +1,55 @@
+// The environment tests/host/run.sh hands the scenarios: what its setup scripts started and where.
+
+export interface HostTestEnv {
+  /** Compose project name of the app under test (run.sh removes its leftovers on teardown). */
+  project: string;
+  /** tests/host/lib/sshd.sh: the test's sshd on 127.0.0.1 and its non-root deploy user. */
+  sshPort: string;
+  sshKey: string;
+  knownHosts: string;
+  sshUser: string;
+  deployHome: string;
+  /** tests/host/lib/postgres.sh: PostgreSQL as the database, as containers reach it. */
+  dbHost: string;
+  dbPort: string;
+  dbName: string;
+  dbUser: string;
+  dbPasswordFile: string;
+  /** tests/host/lib/dockerd.sh: the shared dockerd. */
+  dockerHost: string;
+  /** Host port nginx publishes. */
+  httpPort: number;
+  /** Scratch space of this run (bundles, app copies, the command log). */
+  workDir: string;
+  /** Where the closing lines go; run.sh prints them last. */
+  summaryFile: string;
+  /** Optional pause between one load worker's requests (default none). */
+  loopPauseMs: number;
+}
+
+/** Reads the environment run.sh exports; names the variable that is missing. */
+export function readEnv(vars: NodeJS.ProcessEnv = process.env): HostTestEnv {
+  const need = (name: string): string => {
+    const value = vars[name];
+    if (!value) throw new Error(`host tests: environment variable ${name} is not set (run tests/host/run.sh)`);
+    return value;
+  };
+  return {
+    project: need("E2E_PROJECT"),
+    sshPort: need("SSH_PORT"),
+    sshKey: need("SSH_KEY"),
+    knownHosts: need("SSH_KNOWN_HOSTS"),
+    sshUser: need("SSH_USER"),
+    deployHome: need("DEPLOY_HOME"),
+    dbHost: need("DB_HOST_FOR_CONTAINERS"),
+    dbPort: need("DB_PORT"),
+    dbName: need("DB_NAME"),
+    dbUser: need("DB_USER"),
+    dbPasswordFile: need("DB_PASSWORD_FILE"),
+    dockerHost: need("DOCKER_HOST"),
+    httpPort: Number(need("HTTP_PORT")),
+    workDir: need("E2E_WORK_DIR"),
+    summaryFile: need("SUMMARY_FILE"),
+    loopPauseMs: Number(vars.E2E_LOOP_PAUSE_MS ?? "0"),
+  };
+}

@@ -1,0 +1,118 @@
+// Deploying as the deployment does: bundle (components/bundle.ts) → SFTP to the upload path → the
+// deploy command line of components/remote.ts over SSH, with the .env rendered as ComposeDeployment
+// renders it on stdin. Also: app variants to deploy, and whether a release serves.
+import * as fs from "fs";
+import * as path from "path";
+import { createBundle, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
+import { deploymentEnv, renderEnvFile } from "../../../components/deployment";
+import * as remote from "../../../components/remote";
+import { CommandResult, log, tail } from "./commands";
+import { appUrl, Context, Release } from "./context";
+import { pollUrl } from "./http";
+import { RequestLoop } from "./load";
+import { describeLoop, isReleaseOf, LoopStats, seconds } from "./report";
+
+const repoRoot = path.resolve(__dirname, "../../..");
+/** The example app: the payload every scenario deploys, as is or changed. */
+export const APP_DIR = path.join(repoRoot, "app");
+
+
+/** Registry mode: the image refs (service → repo@sha256:digest) the deployment would pass. */
+export interface RegistryImages {
+  imageRefs: Record<string, string>;
+}
+
+/** A copy of app/ with one text replaced in one file (the text must be there, or the test is wrong). */
+export function appVariant(ctx: Context, label: string, file: string, from: string, to: string): string {
+  const dir = path.join(ctx.appsDir, label);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(APP_DIR, dir, { recursive: true });
+  const target = path.join(dir, file);
+  const text = fs.readFileSync(target, "utf8");
+  if (!text.includes(from)) throw new Error(`app variant ${label}: "${from}" not found in ${file}`);
+  fs.writeFileSync(target, text.replace(from, to));
+  return dir;
+}
+
+/** The bundle of an app directory with the host scripts, as the deployment builds it. */
+export function bundle(ctx: Context, label: string, dir: string): Release {
+  const b = createBundle({ appDir: dir, outDir: ctx.bundlesDir, extraDirs: [{ dir: remote.RELEASE_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
+  log(`  bundle ${label}: ${b.sha256.slice(0, 12)} (${b.bytes} bytes, ${b.files.length} files)`);
+  return { label, sha256: b.sha256, localPath: b.path };
+}
+
+export async function upload(ctx: Context, release: Release): Promise<CommandResult> {
+  const r = await ctx.commands.sftpPut(`upload ${release.label}`, path.resolve(release.localPath), ctx.layout.bundle(release.sha256));
+  if (r.code !== 0) throw new Error(`sftp upload of ${release.label} failed:\n${tail(r)}`);
+  return r;
+}
+
+/** The .env exactly as ComposeDeployment renders it (components/deployment.ts), for this machine. */
+function envFileFor(ctx: Context, sha256: string, imageRefs?: Record<string, string>): string {
+  const { dbUser, dbHost, dbPort, dbName } = ctx.env;
+  return renderEnvFile(
+    deploymentEnv({
+      appEnv: {},
+      databaseUrl: `postgres://${dbUser}:${ctx.secrets.DB_PASSWORD}@${dbHost}:${dbPort}/${dbName}`,
+      secretKey: ctx.secrets.SECRET_KEY,
+      releaseId: sha256,
+      allowedHosts: ["127.0.0.1", "localhost"],
+      imageRefs,
+    }),
+  );
+}
+
+/** The deploy command of an uploaded release over SSH, the process list watched meanwhile. */
+export async function runDeploy(ctx: Context, release: Release, registry?: RegistryImages): Promise<CommandResult> {
+  ctx.watch.start();
+  try {
+    const spec: remote.RemoteSpec = registry ? { ...ctx.spec, deployMode: "registry" } : ctx.spec;
+    const r = await ctx.commands.ssh(
+      `deploy ${release.label}`,
+      remote.deployCommand(spec, release.sha256),
+      envFileFor(ctx, release.sha256, registry?.imageRefs),
+      900_000,
+    );
+    log(`  deploy ${release.label}: exit ${r.code} in ${seconds(r.ms)}s`);
+    return r;
+  } finally {
+    await ctx.watch.stop();
+  }
+}
+
+/** Bundle, upload and deploy an app directory. */
+export async function deploy(ctx: Context, label: string, dir: string): Promise<{ release: Release; result: CommandResult }> {
+  const release = bundle(ctx, label, dir);
+  await upload(ctx, release);
+  return { release, result: await runDeploy(ctx, release) };
+}
+
+/** Upload and deploy a release while the request loop runs; the loop's stats and the deploy's result. */
+export async function deployUnderLoad(
+  ctx: Context,
+  release: Release,
+  registry?: RegistryImages,
+): Promise<{ result: CommandResult; stats: LoopStats }> {
+  await upload(ctx, release);
+  const loop = startLoad(ctx);
+  const result = await runDeploy(ctx, release, registry);
+  const stats = await loop.stop();
+  log(`  load during ${release.label}: ${describeLoop(stats)}`);
+  return { result, stats };
+}
+
+/** The request loop on GET / through nginx. */
+export function startLoad(ctx: Context): RequestLoop {
+  return new RequestLoop(appUrl(ctx, "/"), ctx.loop).start();
+}
+
+/** Whether GET / answers 2xx with this release (polls briefly: nginx may be settling). */
+export async function servesRelease(ctx: Context, sha256: string, limitMs = 10_000): Promise<{ ok: boolean; seen: string }> {
+  const r = await pollUrl(appUrl(ctx, "/"), (a) => a.status === 200 && isReleaseOf(a.releaseId, sha256), limitMs);
+  return { ok: r.ok, seen: `status ${r.answer.status ?? r.answer.error}, release ${r.answer.releaseId ?? "(none)"}` };
+}
+
+/** The deploy's exit and its last lines, for a check's detail. */
+export function why(r: CommandResult, lines = 8): string {
+  return `exit ${r.code}; why:\n${tail(r, lines)}`;
+}

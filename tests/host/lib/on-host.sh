@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs on the host as the deploy user (the host tests send it over SSH): compose, the containers of a
+# service and the nginx reload for the deployed app, through the serving release's own lib.sh, so the
+# tests address the compose project exactly as deploy.sh does (project name, directory, compose file).
+#   on-host.sh LIB_SH PROJECT_DIR APP_NAME COMPOSE_FILE HTTP_PORT compose ARGS...
+#   on-host.sh LIB_SH PROJECT_DIR APP_NAME COMPOSE_FILE HTTP_PORT service-containers SERVICE
+#   on-host.sh LIB_SH PROJECT_DIR APP_NAME COMPOSE_FILE HTTP_PORT reload-nginx PROXY_SERVICE
+set -euo pipefail
+
+main() {
+  local lib="$1" action="$6"
+  # Read by lib.sh's compose, service_containers and reload_nginx.
+  project_dir="$2" app_name="$3" compose_file="$4" script_name=on-host
+  export HTTP_PORT="$5"
+  shift 6
+  [[ -f "${lib}" ]] || { echo "[on-host] ERROR: ${lib} is missing: is a release deployed?" >&2; exit 1; }
+  # shellcheck source=host/release/lib.sh
+  source "${lib}"
+  case "${action}" in
+    compose) detect_compose; compose "$@" ;;
+    service-containers) service_containers "${1:?service}" ;;
+    reload-nginx) proxy_service="${1:?proxy service}"; reload_nginx now ;;
+    *) die "unknown action '${action}' (compose, service-containers, reload-nginx)" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,69 @@
+// Zero downtime (d), registry mode for real: the release's web image is built and pushed as
+// components/images.ts does, removed locally, and the host pulls it by digest under the request loop.
+// Then a release whose image was never pushed must stop at the pull, build nothing on the host, and
+// leave the previous release serving.
+import { tail } from "../harness/commands";
+import { appUrl, Context, Release, servingRelease } from "../harness/context";
+import { stillServes } from "../harness/host";
+import { getUrl } from "../harness/http";
+import { startRegistry } from "../harness/registry";
+import { appVariant, bundle, deployUnderLoad, runDeploy, servesRelease, upload } from "../harness/releases";
+import { describeLoop, failedRequests } from "../harness/report";
+import { scenario } from "../harness/scenario";
+
+export default scenario("registry mode: the host pulls the web image (zero downtime d)", async (ctx) => {
+  servingRelease(ctx);
+  const registry = await startRegistry(ctx);
+  try {
+    const repo = `${registry.addr}/e2e/web`;
+    if (await pulledImageServes(ctx, repo)) await missingImageFailsAtThePull(ctx, repo);
+  } finally {
+    await registry.stop();
+  }
+});
+
+/** Build and push the web image of a release; its repo@sha256:digest, the local copy removed. */
+async function pushWebImage(ctx: Context, repo: string, release: Release, dir: string): Promise<string> {
+  const tag = `${repo}:${release.sha256}`;
+  for (const [what, args] of [["build", ["build", "-q", "-t", tag, dir]], ["push", ["push", tag]]] as const) {
+    const r = await ctx.commands.run(`docker ${what} (registry image)`, "docker", [...args], { timeoutMs: 600_000 });
+    if (r.code !== 0) throw new Error(`docker ${what} failed:\n${tail(r)}`);
+  }
+  const inspect = await ctx.commands.run("docker inspect (registry digest)", "docker", ["image", "inspect", "--format", "{{index .RepoDigests 0}}", tag]);
+  const digestRef = inspect.stdout.trim();
+  if (!/@sha256:[0-9a-f]{64}$/.test(digestRef)) throw new Error(`no registry digest for ${tag}: ${digestRef}`);
+  await ctx.commands.run("docker rmi (force a pull)", "docker", ["rmi", tag]);
+  return digestRef;
+}
+
+/** Deploys a pushed image under load; whether that deploy succeeded. */
+async function pulledImageServes(ctx: Context, repo: string): Promise<boolean> {
+  const dir = appVariant(ctx, "registry", "hello/views.py", "<h1>It works</h1>", "<h1>It works (e2e registry release)</h1>");
+  const release = bundle(ctx, "registry", dir);
+  const digestRef = await pushWebImage(ctx, repo, release, dir);
+  const { result: r, stats } = await deployUnderLoad(ctx, release, { imageRefs: { web: digestRef } });
+  ctx.results.zeroDowntime.registry_pull = failedRequests(stats);
+  if (!ctx.checks.check("registry-mode deploy succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r, 30)}`)) return false;
+  ctx.serving = release;
+  const served = await servesRelease(ctx, release.sha256);
+  ctx.checks.check("the pulled image's release serves",
+    served.ok && (await getUrl(appUrl(ctx, "/"))).body.includes("e2e registry release"), served.seen);
+  const pulled = await ctx.commands.run("docker inspect (pulled)", "docker", ["image", "inspect", "--format", "{{json .RepoDigests}}", `${repo}:${release.sha256}`]);
+  ctx.checks.check("the host pulled the pushed image (same digest)", pulled.code === 0 && pulled.stdout.includes(digestRef), pulled.stdout.trim());
+  ctx.checks.check("no failed requests during the registry-mode redeploy", failedRequests(stats) === 0, describeLoop(stats));
+  return true;
+}
+
+async function missingImageFailsAtThePull(ctx: Context, repo: string): Promise<void> {
+  const previous = servingRelease(ctx);
+  const dir = appVariant(ctx, "registry-missing", "hello/views.py", "<h1>It works</h1>", "<h1>It works (never pushed)</h1>");
+  const missing = bundle(ctx, "registry-missing", dir);
+  await upload(ctx, missing);
+  const r = await runDeploy(ctx, missing, { imageRefs: { web: `${repo}@sha256:${"0".repeat(64)}` } });
+  ctx.checks.check("a registry-mode deploy whose image is missing fails, naming the pull",
+    r.code !== 0 && /pulling the web image failed|image was not pulled from the registry/.test(r.stderr), `exit ${r.code}; why:\n${tail(r, 3)}`);
+  const built = await ctx.commands.run("docker inspect (not built)", "docker", ["image", "inspect", `${repo}:${missing.sha256}`]);
+  ctx.checks.check("the missing image was not built on the host instead", built.code !== 0);
+  const kept = await stillServes(ctx, previous);
+  ctx.checks.check("the previous release still serves after the failed pull", kept.ok, kept.seen);
+}
