@@ -15,7 +15,7 @@ mkdir -p "${work_root}"
 summary_file="${work_root}/summary.txt"
 e2e_work_dir="${work_root}/e2e"
 registry_pidfile="${e2e_work_dir}/registry/registry.pid"   # tests/host/harness/registry.ts writes it
-rm -f "${summary_file}"
+rm -f "${summary_file}" "${work_root}/media-s3.txt"
 export HTTP_PORT="${HTTP_PORT:-28080}"
 # The compose project the scenarios deploy; teardown removes whatever it left behind.
 export E2E_PROJECT=e2e
@@ -75,6 +75,7 @@ teardown() {
   (( ${#failed_phases[@]} == 0 )) || rc=1
   log "== total $((SECONDS - run_start))s; failed phases: ${failed_phases[*]:-none}"
   # The summary comes last, also when the scenarios crashed before writing it.
+  if [[ -s "${work_root}/media-s3.txt" ]]; then grep '^media-s3:' "${work_root}/media-s3.txt" | tail -1 || true; fi
   if [[ -s "${summary_file}" ]]; then
     cat "${summary_file}"
   else
@@ -102,3 +103,8 @@ eval "$(bash "${here}/lib/postgres.sh" env)"
 
 export SUMMARY_FILE="${summary_file}" E2E_WORK_DIR="${e2e_work_dir}"
 phase e2e timeout 1800 npx --no-install ts-node --transpile-only "${here}/e2e.ts" || true
+
+# Media on S3 (the example app with django-storages against a local S3 API); its own summary line
+# goes just above the host-e2e line.
+media_line="${work_root}/media-s3.txt"
+phase media-s3 bash -c "set -o pipefail; timeout 600 bash '${repo_root}/tests/integration/media/run.sh' | tee '${media_line}'" || true
