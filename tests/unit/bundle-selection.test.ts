@@ -1,56 +1,13 @@
-// What goes into a bundle: the app's ignore files, files packed whatever they say, extra directories
-// under a prefix, and this project's own app.
+// What goes into a bundle besides the app's own files: files packed whatever the ignore files say,
+// extra directories under a prefix, and this project's app with its host scripts.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { createAppBundle, createBundle, HOST_SCRIPTS_DIR, listBundleEntries, normalisePrefix, parseIgnorePatterns } from "../../components/bundle";
+import { createAppBundle, createBundle, HOST_SCRIPTS_DIR, normalisePrefix } from "../../components/bundle";
 import { APP, EXEC, readArchive, scratchDirs } from "../support/bundle";
 
 describe("bundle", () => {
   const { tree, outDir, tempDir } = scratchDirs();
-
-  it("keeps the hash when a file ignored by .dockerignore is added", () => {
-    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
-    const b = createBundle({
-      appDir: tree({ ...APP, "debug.log": "noise", "node_modules/x/index.js": "1" }, EXEC),
-      outDir: outDir(),
-    });
-    assert.strictEqual(b.sha256, a.sha256);
-    assert.ok(!b.files.some((f) => f.endsWith(".log") || f.startsWith("node_modules")));
-  });
-
-  it("keeps the hash when a file ignored by .deployignore is added", () => {
-    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
-    const b = createBundle({ appDir: tree({ ...APP, "local-notes.txt": "todo" }, EXEC), outDir: outDir() });
-    assert.strictEqual(b.sha256, a.sha256);
-  });
-
-  it("includes the ignore files themselves unless they are ignored", () => {
-    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
-    assert.ok(a.files.includes(".dockerignore") && a.files.includes(".deployignore"));
-    const b = createBundle({ appDir: tree({ ...APP, ".deployignore": ".deployignore\n.dockerignore\n" }, EXEC), outDir: outDir() });
-    assert.ok(!b.files.includes(".dockerignore") && !b.files.includes(".deployignore"));
-  });
-
-  it("re-includes a file inside an ignored directory when a ! pattern names it", () => {
-    const b = createBundle({
-      appDir: tree({ ...APP, "static/a.css": "a", "static/keep.css": "k", ".deployignore": "static\n!static/keep.css\n" }, EXEC),
-      outDir: outDir(),
-    });
-    assert.ok(b.files.includes("static/keep.css"));
-    assert.ok(!b.files.includes("static/a.css"));
-  });
-
-  it("lets a ! pattern in .deployignore re-include what .dockerignore leaves out", () => {
-    const files = { ...APP, ".dockerignore": "docker-compose*.yml\n" };
-    const without = createBundle({ appDir: tree(files, EXEC), outDir: outDir() });
-    assert.ok(!without.files.includes("docker-compose.prod.yml"));
-    const withNegation = createBundle({
-      appDir: tree({ ...files, ".deployignore": "!docker-compose.prod.yml\n" }, EXEC),
-      outDir: outDir(),
-    });
-    assert.ok(withNegation.files.includes("docker-compose.prod.yml"));
-  });
 
   it("always packs alwaysInclude files (the compose file) even when an ignore file matches them", () => {
     const files = { ...APP, ".dockerignore": "docker-compose*.yml\nhello/\n", "hello/compose.yml": "x" };
@@ -85,21 +42,6 @@ describe("bundle", () => {
     );
   });
 
-  it("rejects a symbolic link with a clear error, unless it is ignored", () => {
-    const src = tree(APP, EXEC);
-    fs.symlinkSync("/etc/passwd", path.join(src, "link"));
-    assert.throws(() => createBundle({ appDir: src, outDir: outDir() }), /link.*symbolic link.*\.deployignore/);
-    fs.writeFileSync(path.join(src, ".deployignore"), "link\n");
-    assert.doesNotThrow(() => createBundle({ appDir: src, outDir: outDir() }));
-  });
-
-  it("keeps empty directories that are not ignored", () => {
-    const src = tree(APP, EXEC);
-    fs.mkdirSync(path.join(src, "media"));
-    const names = listBundleEntries({ appDir: src }).map((e) => e.name);
-    assert.ok(names.includes("media/"));
-  });
-
   it("packs this project's app with its compose file and the host scripts under .compose-on-ec2/", () => {
     // A copy of app/ and host/release in a scratch project root, so nothing is written to the repo.
     const projectRoot = tempDir("bundle-project-");
@@ -112,10 +54,6 @@ describe("bundle", () => {
     assert.ok(!b.files.includes(".env"));
     assert.ok(!path.isAbsolute(b.path), "relative path: the same FileAsset path on every machine");
     assert.strictEqual(path.resolve(b.path), path.join(projectRoot, ".pulumi-bundles", `${b.sha256}.tar.gz`));
-  });
-
-  it("parses ignore files like Docker: trims, drops comments and blank lines", () => {
-    assert.deepStrictEqual(parseIgnorePatterns("# c\n\n  *.log  \r\n!keep.log\n"), ["*.log", "!keep.log"]);
   });
 
   it("normalises prefixes and refuses unsafe ones", () => {
