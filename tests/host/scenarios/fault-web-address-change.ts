@@ -12,7 +12,7 @@ import { RequestLoop } from "../harness/load";
 import { describeLoop, failedRequests, isReleaseOf, seconds } from "../harness/report";
 import { fault } from "../harness/scenario";
 
-/** How long nginx may take to follow the new address: its resolver's `valid=5s` plus slack. */
+/** How long nginx may take to follow the new address: at most its resolver's `valid=5s`, plus slack. */
 const FOLLOW_LIMIT_MS = 20_000;
 /** Requests after recovery, every one of which must succeed. */
 const STEADY_REQUESTS = 400;
