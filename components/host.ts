@@ -1,6 +1,7 @@
 // The EC2 host: latest AL2023/Ubuntu AMI for the instance's architecture (not replaced when a newer one
 // is published), IMDSv2 only, encrypted gp3 root volume, an SSH key pair (given or generated), an
-// instance role for SSM and ECR pulls, an Elastic IP, and cloud-init that installs Docker + compose v2.
+// instance role for SSM and ECR pulls, an Elastic IP, and cloud-init that installs Docker + compose v2
+// (with monitoring: Docker's awslogs config and the disk metric timer).
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as tls from "@pulumi/tls";
 import { Arch, HostOs, HostSettings } from "./config";
 import { hostBaseDir } from "./layout";
+import { HostFile, monitoringHostFiles } from "./monitoring";
 
 export interface HostArgs {
   /** OS, size, AMI, disk and SSH key choices from the stack config. */
@@ -20,6 +22,8 @@ export interface HostArgs {
   region: string;
   /** Tags for every taggable child. */
   tags: Record<string, string>;
+  /** The container log group Docker ships to and the disk metric timer; undefined: neither is installed. */
+  monitoring?: { logGroupName: string };
 }
 
 /**
@@ -47,24 +51,30 @@ export function ecrRegistryHost(accountId: string, region: string): string {
   return `${accountId}.dkr.ecr.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
 }
 
+/** One write_files entry; JSON strings are valid YAML double-quoted scalars: no escaping surprises. */
+function writeFile(f: HostFile): string[] {
+  return [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`, `    content: ${JSON.stringify(f.content)}`];
+}
+
 /**
  * cloud-init user data (#cloud-config): writes host/cloud-init/provision.sh to the instance and runs
  * it once with this host's OS, architecture, SSH user, base directory, ECR registry and compose
- * version. The script installs Docker, the compose v2 plugin and the ECR credential helper.
+ * version. The script installs Docker, the compose v2 plugin and the ECR credential helper. With
+ * monitoring, Docker's daemon.json (awslogs to the stack's log group) and the disk metric's script,
+ * service and timer are written first, and provision.sh enables the timer once the AWS CLI is there.
  * Pure: the same arguments always give the same text, so the instance is never touched needlessly.
  */
-export function renderUserData(os: HostOs, arch: Arch, sshUser: string, ecrRegistry: string): string {
+export function renderUserData(os: HostOs, arch: Arch, sshUser: string, ecrRegistry: string, monitoring?: { logGroupName: string; region: string }): string {
   const script = fs.readFileSync(path.join(__dirname, "..", "host", "cloud-init", "provision.sh"), "utf8");
+  const extra = monitoring ? monitoringHostFiles(monitoring.logGroupName, monitoring.region) : undefined;
   // runcmd's list form runs the command without a shell; the failing script fails cloud-init.
-  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, COMPOSE_VERSION];
-  // JSON strings and arrays are valid YAML double-quoted scalars and flow sequences: no escaping surprises.
+  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, COMPOSE_VERSION, ...(extra ? [extra.timerUnit] : [])];
   return [
     "#cloud-config",
     `# compose-on-ec2 host bootstrap: ${os} ${arch}, user ${sshUser}`,
     "write_files:",
-    `  - path: ${PROVISION_PATH}`,
-    '    permissions: "0755"',
-    `    content: ${JSON.stringify(script)}`,
+    ...writeFile({ path: PROVISION_PATH, permissions: "0755", content: script }),
+    ...(extra?.files ?? []).flatMap(writeFile),
     "runcmd:",
     `  - ${JSON.stringify(provision)}`,
     "",
@@ -124,6 +134,8 @@ export class Host extends pulumi.ComponentResource {
   readonly amiId: pulumi.Output<string>;
   /** How the deployment reaches the host: address, port, user, key, instance, base directory. */
   readonly connection: HostConnection;
+  /** Name of the instance role (monitoring adds its log and metric policy to it). */
+  readonly roleName: pulumi.Output<string>;
 
   constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:host:Host", name, {}, opts);
@@ -136,9 +148,11 @@ export class Host extends pulumi.ComponentResource {
     const key = this.sshKeyPair(name, settings, tags);
     this.sshPrivateKey = key.privateKey;
     const role = this.instanceRole(name, tags);
+    this.roleName = role.roleName;
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const monitoring = args.monitoring ? { ...args.monitoring, region: args.region } : undefined;
     this.userData = accountId.apply((account) =>
-      renderUserData(settings.os, settings.arch, this.sshUser, ecrRegistryHost(account, args.region)),
+      renderUserData(settings.os, settings.arch, this.sshUser, ecrRegistryHost(account, args.region), monitoring),
     );
     const instance = this.instance(name, args, key.keyName, role);
     const address = this.elasticIp(name, instance, tags);
@@ -162,6 +176,7 @@ export class Host extends pulumi.ComponentResource {
       sshUser: this.sshUser,
       sshPrivateKey: this.sshPrivateKey,
       amiId: this.amiId,
+      roleName: this.roleName,
     });
   }
 
@@ -188,7 +203,7 @@ export class Host extends pulumi.ComponentResource {
       ([short, policyArn]) => new aws.iam.RolePolicyAttachment(`${name}-${short}`, { role: role.name, policyArn }, { parent: this }),
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, { parent: this });
-    return { profileName: profile.name, attachments };
+    return { profileName: profile.name, roleName: role.name, attachments };
   }
 
   private instance(name: string, args: HostArgs, keyName: pulumi.Output<string>, role: ReturnType<Host["instanceRole"]>) {

@@ -6,7 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import { amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, PROVISION_PATH, renderUserData } from "../../components/host";
 import { Arch, HostOs } from "../../components/config";
-import { isSecret, readYaml, valueOf } from "../../lib/engine";
+import { containerLogGroupName } from "../../components/monitoring";
+import { isSecret, PROJECT, readYaml, valueOf } from "../../lib/engine";
 import { stackRun, TEST_SSH_PUBLIC_KEY, variantRun } from "../support/fixtures";
 
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -143,7 +144,7 @@ describe("host", () => {
       it("boots with the rendered cloud-init for the account's ECR registry and never replaces the host for user-data edits", async () => {
         const { mock } = await stackRun(stack);
         const instance = mock.one(INSTANCE);
-        assert.strictEqual(instance.inputs.userData, renderUserData("al2023", "x86_64", "ec2-user", ecrRegistryHost(mock.accountId, mock.region)));
+        assert.strictEqual(instance.inputs.userData, renderUserData("al2023", "x86_64", "ec2-user", ecrRegistryHost(mock.accountId, mock.region), { logGroupName: containerLogGroupName(PROJECT, stack), region: mock.region }));
         assert.strictEqual(instance.inputs.userDataReplaceOnChange, false);
       });
       it("generates an ED25519 key pair and exports the private key only as a secret", async () => {
@@ -194,7 +195,7 @@ describe("host", () => {
     assert.strictEqual(mock.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")?.args.name, amiParameterName("ubuntu", "arm64"));
     const instance = mock.one(INSTANCE);
     assert.strictEqual(instance.inputs.instanceType, "t4g.small");
-    assert.strictEqual(instance.inputs.userData, renderUserData("ubuntu", "arm64", "ubuntu", ecrRegistryHost(mock.accountId, mock.region)));
+    assert.strictEqual(instance.inputs.userData, renderUserData("ubuntu", "arm64", "ubuntu", ecrRegistryHost(mock.accountId, mock.region), { logGroupName: containerLogGroupName(PROJECT, "dev"), region: mock.region }));
     assert.strictEqual(mock.ofType("tls:index/privateKey:PrivateKey").length, 0);
     assert.strictEqual(mock.one("aws:ec2/keyPair:KeyPair").inputs.publicKey, TEST_SSH_PUBLIC_KEY);
     assert.strictEqual(outputs.sshUser, "ubuntu");
