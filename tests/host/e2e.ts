@@ -20,6 +20,7 @@ import faultFailingHealth from "./scenarios/fault-failing-health";
 import firstDeploy from "./scenarios/first-deploy";
 import imageChange from "./scenarios/image-change";
 import oldPipelineRestart from "./scenarios/old-pipeline-restart";
+import opsVerbs from "./scenarios/ops-verbs";
 import registryMode from "./scenarios/registry-mode";
 import restartFloor from "./scenarios/restart-floor";
 import secrets from "./scenarios/secrets";
@@ -44,6 +45,7 @@ const SCENARIOS: Scenario[] = [
   faultConcurrentDeploys,
   faultDatabaseDown,
   faultDockerdRestart,
+  opsVerbs,
   secrets,
   teardown,
   failedFirstDeploy,
