@@ -32,10 +32,9 @@ parse_args() {
   done
 }
 
+# (sed, not ${s//…}: bash 5.2 reads & in a replacement as the match.)
 html_escape() {
-  local s="$1"
-  s="${s//&/&amp;}"; s="${s//</&lt;}"; s="${s//>/&gt;}"; s="${s//\"/&quot;}"
-  printf '%s' "${s}"
+  printf '%s' "$1" | sed -e 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g'
 }
 
 # The status the proxy gives for the site's root now.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# ops releases: the releases kept on the host, newest deploy first, with the date each was last
-# deployed, which one serves and which can be rolled back to (its images are kept).
+# ops releases: the releases kept on the host, newest first (by when each was last deployed, or
+# unpacked), which one serves, and which can be rolled back to: those whose deploy finished and kept
+# their images. A release without kept images never served (its deploy failed) or predates them.
 #   releases.sh --base-dir DIR [--json]
 set -euo pipefail
 
@@ -17,9 +18,10 @@ parse_args() {
   done
 }
 
-# "serving", "previous" or "" for a release.
+# "serving", "previous", "" (kept, can be rolled back to) or "not-served" for a release.
 role_of() {
-  if [[ "$1" == "${current}" ]]; then echo serving; elif [[ "$1" == "${previous}" ]]; then echo previous; fi
+  if [[ "$1" == "${current}" ]]; then echo serving; elif [[ "$1" == "${previous}" ]]; then echo previous
+  elif ! images_kept "$1"; then echo not-served; fi
 }
 
 # Whether the release's images are kept (a rollback to it needs no build).

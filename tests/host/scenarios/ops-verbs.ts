@@ -67,10 +67,13 @@ async function readVerbs(ctx: Context, serving: Release): Promise<void> {
   log(`  ops status:\n${human.stdout.trimEnd()}`);
 
   const releases = await ops(ctx, ["releases", "--json"]);
-  const list = (parseJson(releases.stdout) ?? []) as { release: string; deployedAt: string; serving: boolean }[];
+  const list = (parseJson(releases.stdout) ?? []) as { release: string; deployedAt: string; serving: boolean; imagesKept: boolean }[];
   const newestFirst = list.every((r, i) => i === 0 || list[i - 1].deployedAt >= r.deployedAt);
-  ctx.checks.check("ops releases lists the kept releases newest first, the serving one first",
-    releases.code === 0 && list.length >= 2 && newestFirst && list[0].release === serving.sha256 && list[0].serving,
+  // Releases whose deploy failed (the faults') are kept too, without images: the serving one is the newest that served.
+  const served = list.filter((r) => r.imagesKept);
+  ctx.checks.check("ops releases lists the kept releases newest first, the serving one the newest that served",
+    releases.code === 0 && served.length >= 2 && newestFirst && served[0].release === serving.sha256 && served[0].serving &&
+      list.filter((r) => r.serving).length === 1,
     `exit ${releases.code}: ${releases.stdout.slice(0, 400)}`);
   log(`  ops releases:\n${(await ops(ctx, ["releases"])).stdout.trimEnd()}`);
 
