@@ -23,6 +23,14 @@ export const HOST_LAYOUT = {
   logs: "logs",
   /** Where the host scripts sit inside a release (host/release travels there in every bundle). */
   releaseScripts: ".compose-on-ec2",
+  /** Inside a release: per service, the image compose runs and the tag kept for a rollback. */
+  releaseImages: ".release-images",
+  /** The last deploy's settings (key=value), read by the ops verbs. */
+  settings: "deploy-settings",
+  /** The last ops rollback (from, to, when); a deploy of a new release clears it. */
+  rollback: "rollback",
+  /** Mounted into the proxy at /maintenance; maintenance/on is the page it serves while on. */
+  maintenance: "maintenance",
 } as const;
 
 export type HostLayoutName = keyof typeof HOST_LAYOUT;

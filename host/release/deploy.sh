@@ -7,27 +7,33 @@
 #   to both), retire the old one, reload nginx → other services up → health through nginx →
 #   switch `current`. When the new container does not get healthy, it is removed and the old one
 #   never stopped serving. A redeploy of the current release with the same .env restarts nothing.
+# Each deployed release's images stay tagged <app>-<service>:<sha12> (pruned with the release), so
+# `--images-built` (ops/rollback.sh) switches back to a kept release with the same switch, no build.
+# The release an ops rollback moved away from is refused here until it is rolled forward to (ops/rollback.sh).
 # All output goes to a 0600 log under <baseDir>/logs; a failure hands back only its reason and that path.
 set -euo pipefail
 
 script_name=deploy
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=records.sh
+source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
 
 usage() {
   cat >&2 <<'USAGE'
 usage: deploy.sh --base-dir DIR --app-name NAME --compose-file F --web-service S --health-path P
                  --timeout SECONDS --keep-releases N --mode host|registry --http-port PORT
-                 [--proxy-service S] [--lock-timeout SECONDS]  < .env
+                 [--proxy-service S] [--lock-timeout SECONDS] [--images-built]  < .env
 USAGE
   exit 2
 }
 
 parse_args() {
   base_dir="" app_name="" compose_file="" web_service="" health_path="" timeout="" keep_releases=""
-  mode="" http_port="" proxy_service="nginx" lock_timeout=300
+  mode="" http_port="" proxy_service="nginx" lock_timeout=300 images_built=0
   while (( $# )); do
     case "$1" in
+      --images-built) images_built=1; shift; continue ;;
       --base-dir) base_dir="$2" ;;
       --app-name) app_name="$2" ;;
       --compose-file) compose_file="$2" ;;
@@ -104,6 +110,9 @@ prepare_env() {
     printf 'RELEASE_ID=%s\n' "${release:0:12}" >> "${incoming_env}"
   fi
   export HTTP_PORT="${http_port}"
+  # The proxy mounts this directory (ops/maintenance.sh puts its page there).
+  export MAINTENANCE_DIR="${base_dir}/${layout_maintenance}"
+  mkdir -p "${MAINTENANCE_DIR}"
 }
 
 # One deploy at a time.
@@ -175,6 +184,7 @@ read_services() {
 # The other services built from the release (nginx with its config) build in the background while
 # web builds and starts; the switch waits for them, so a failed build still switches nothing.
 build() {
+  if (( images_built )); then restore_release_images; return 0; fi
   if (( ${#others[@]} )); then
     log "building ${others[*]} on the host (in the background)"
     compose build "${others[@]}" 3>&- 4>&- &
@@ -231,8 +241,8 @@ start_new_web() {
   # Web alone and without waiting for anything: our own health probe (below) is faster than compose's
   # `depends_on: service_healthy`, which waits for Docker's next scheduled check.
   up_args=(-d --no-deps --no-recreate --scale "${web_service}=$(( ${#old_running[@]} + 1 ))")
-  if [[ "${mode}" == registry ]]; then
-    up_args+=(--no-build)   # the pulled image, never a fallback build on the host
+  if [[ "${mode}" == registry ]] || (( images_built )); then
+    up_args+=(--no-build)   # the pulled or kept image, never a fallback build on the host
     log "starting the new ${web_service} container beside ${#old_running[@]} running one(s)"
   else
     up_args+=(--build)      # one compose call builds web and starts it
@@ -323,6 +333,10 @@ promote() {
   touch "${release_dir}"
   running_containers > "${deployed_record}"
   log "current → ${layout_releases}/${release}"
+  keep_release_images
+  write_settings
+  # A new release supersedes an ops rollback; a rollback (--images-built) records itself (ops/rollback.sh).
+  if (( ! images_built )); then rm -f "${base_dir}/${layout_rollback}"; fi
 }
 
 # Keep the last N releases (never current or previous) with their uploads and images; prune
@@ -340,6 +354,7 @@ prune() {
     # RELEASE_ID=value, possibly quoted ('…' or "…") as compose .env files allow.
     old_release_id="$(sed -n "s/^RELEASE_ID=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}\$/\1/p" "${releases_dir}/${old}/$(dirname "${compose_file}")/.env" 2>/dev/null | tail -n 1 || true)"
     rm -rf "${releases_dir:?}/${old}" "${base_dir}/${layout_uploads}/${old}.tar.gz"
+    forget_release_images "${old}"
     if [[ -n "${old_release_id}" ]]; then
       # That release's images (tagged with its RELEASE_ID); in-use images are refused by docker.
       docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -F ":${old_release_id}" | grep -E ":${old_release_id}\$" \
@@ -360,6 +375,7 @@ main() {
   log "release ${release} (app ${app_name}, ${compose_cmd[*]}, ${mode} mode)"
   current_target="$(readlink "${base_dir}/${layout_current}" 2>/dev/null || true)"
   previous_active="$(readlink "${project_dir}" 2>/dev/null || true)"
+  (( images_built )) || refuse_over_rollback
   if is_noop; then
     log "release ${release} is already current and healthy, .env unchanged: nothing to do (nothing restarted)"
     return 0

@@ -21,6 +21,7 @@ import faultWebAddressChange from "./scenarios/fault-web-address-change";
 import firstDeploy from "./scenarios/first-deploy";
 import imageChange from "./scenarios/image-change";
 import oldPipelineRestart from "./scenarios/old-pipeline-restart";
+import opsVerbs from "./scenarios/ops-verbs";
 import registryMode from "./scenarios/registry-mode";
 import restartFloor from "./scenarios/restart-floor";
 import secrets from "./scenarios/secrets";
@@ -46,6 +47,7 @@ const SCENARIOS: Scenario[] = [
   faultDatabaseDown,
   faultDockerdRestart,
   faultWebAddressChange,
+  opsVerbs,
   secrets,
   teardown,
   failedFirstDeploy,

@@ -103,7 +103,7 @@ check_compose() {
     local env_file
     env_file="${out_dir}/compose-$(basename "${f}").env"
     grep -oE '\$\{[A-Za-z_][A-Za-z0-9_]*' "${f}" | cut -c3- | sort -u \
-      | sed -E 's/^(.*PORT)$/\1=28080/; t; s/$/=static-check/' >"${env_file}"
+      | sed -E 's/^(.*PORT)$/\1=28080/; t; s|^(.*_DIR)$|\1=/srv/static-check|; t; s/$/=static-check/' >"${env_file}"
     cp "${env_file}" "${copy}/.env"
     echo "docker-compose config -q: ${f} (variables: $(cut -d= -f1 "${env_file}" | tr '\n' ' '))"
     timeout 60 docker-compose --project-directory "${copy}" -f "${copy}/$(basename "${f}")" config -q || rc=1

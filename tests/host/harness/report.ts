@@ -32,6 +32,8 @@ export interface Results {
   zeroDowntime: Partial<Record<ZeroDowntimeDeploy, number>>;
   /** The old pipeline's restart (compose up -d --force-recreate) under the request loop. */
   oldPipelineRestart?: { ms: number; failed: number; total: number };
+  /** Failed requests while `ops rollback` switched back to the previous release (no build). */
+  rollbackFailedRequests?: number;
   /** Names of the faults after which every expectation held. */
   faultsSurvived: string[];
   /**
@@ -84,6 +86,7 @@ export function summaryLine(results: Results, faultCount: number): string {
     `host-e2e: first_deploy_s=${seconds(results.firstDeployMs)} redeploy_s=${seconds(results.redeployMs)} ` +
     `restart_floor_s=${seconds(results.restartFloorMs)} redeploy_ratio=${ratio(results.redeployMs, results.restartFloorMs)} ` +
     `failed_requests=${count(results.failedRequests)} faults_survived=${results.faultsSurvived.length}/${faultCount} ` +
+    `rollback_failed_requests=${count(results.rollbackFailedRequests)} ` +
     `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)}`
   );
 }

@@ -1,0 +1,84 @@
+# Shared by the ops verbs (sourced, not run): the host layout and helpers (../lib.sh), the settings
+# the last deploy recorded (<baseDir>/deploy-settings), and the release names under <baseDir>.
+# Each verb runs as `bash <baseDir>/current/.compose-on-ec2/ops/<verb>.sh --base-dir <baseDir> …`
+# (scripts/ops.ts sends that line over SSH). Exit codes: 0 done, 1 failed (the reason on stderr),
+# 2 bad usage.
+# shellcheck shell=bash disable=SC2034 # sets what the verbs read
+
+ops_dir="$(dirname "${BASH_SOURCE[0]}")"
+# shellcheck source-path=SCRIPTDIR source=../layout.sh
+source "${ops_dir}/../layout.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "${ops_dir}/../lib.sh"
+
+# Human-first output: plain lines, no timestamps (lib.sh's log is for the deploy log).
+say() { printf '%s\n' "$*"; }
+# shellcheck disable=SC2154 # usage_text: each verb's own
+usage_error() { printf '%s: %s\n' "${script_name}" "$*" >&2; printf '%s\n' "${usage_text}" >&2; exit 2; }
+
+# take_base_dir ARGS…: --base-dir DIR must come first; sets base_dir and rest=(the verb's own args).
+take_base_dir() {
+  [[ "${1:-}" == --base-dir && -n "${2:-}" ]] || usage_error "--base-dir DIR must come first"
+  base_dir="$2"
+  rest=("${@:3}")
+  [[ -d "${base_dir}" ]] || die "${base_dir} does not exist: nothing was ever deployed to this host (or --base-dir is wrong)"
+}
+
+# Sets app_name, compose_file, web_service, proxy_service, health_path, timeout, keep_releases,
+# mode, http_port from the last deploy's record, and project_dir (where compose runs).
+read_settings() {
+  local file="${base_dir}/${layout_settings}" key value
+  [[ -f "${file}" ]] || die "${file} is missing: no release deployed by this version of the scripts yet (deploy once with pulumi up)"
+  app_name="" compose_file="" web_service="" proxy_service="" health_path="" timeout="" keep_releases="" mode="" http_port=""
+  while IFS='=' read -r key value; do
+    case "${key}" in
+      app_name) app_name="${value}" ;;
+      compose_file) compose_file="${value}" ;;
+      web_service) web_service="${value}" ;;
+      proxy_service) proxy_service="${value}" ;;
+      health_path) health_path="${value}" ;;
+      timeout) timeout="${value}" ;;
+      keep_releases) keep_releases="${value}" ;;
+      mode) mode="${value}" ;;
+      http_port) http_port="${value}" ;;
+    esac
+  done < "${file}"
+  whole_number http-port "${http_port}"
+  project_dir="${base_dir}/${layout_active}"
+  health_url="http://127.0.0.1:${http_port}${health_path}"
+}
+
+# The release sha a link (current, previous) names, or "" when there is none.
+release_of() {
+  local target
+  target="$(readlink "${base_dir}/$1" 2>/dev/null || true)"
+  printf '%s' "${target##*/}"
+}
+
+# Kept releases, newest deploy first (a deploy or rollback touches its release directory).
+kept_releases() {
+  # shellcheck disable=SC2010 # release names are sha256 hex; anything else there is skipped
+  ls -1t "${base_dir}/${layout_releases}" 2>/dev/null | grep -E '^[0-9a-f]{64}$' || true
+}
+
+# When a release was last deployed (its directory's mtime), UTC ISO 8601.
+deployed_at() {
+  date -u -d "@$(stat -c %Y "${base_dir}/${layout_releases}/$1")" +%Y-%m-%dT%H:%M:%SZ
+}
+
+# A value as a JSON string.
+json_string() {
+  local s="$1"
+  s="${s//\\/\\\\}"; s="${s//\"/\\\"}"; s="${s//$'\n'/\\n}"; s="${s//$'\r'/\\r}"; s="${s//$'\t'/\\t}"
+  printf '"%s"' "${s}"
+}
+
+# The last ops rollback (<baseDir>/rollback): sets rollback_from, rollback_to, rollback_at ("" when none).
+read_rollback_record() {
+  local key value
+  rollback_from="" rollback_to="" rollback_at=""
+  [[ -f "${base_dir}/${layout_rollback}" ]] || return 0
+  while IFS='=' read -r key value; do
+    case "${key}" in from) rollback_from="${value}" ;; to) rollback_to="${value}" ;; at) rollback_at="${value}" ;; esac
+  done < "${base_dir}/${layout_rollback}"
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# ops releases: the releases kept on the host, newest first (by when each was last deployed, or
+# unpacked), which one serves, and which can be rolled back to: those whose deploy finished and kept
+# their images. A release without kept images never served (its deploy failed) or predates them.
+#   releases.sh --base-dir DIR [--json]
+set -euo pipefail
+
+script_name=releases
+usage_text="usage: releases.sh --base-dir DIR [--json]"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+parse_args() {
+  take_base_dir "$@"
+  json=0
+  for arg in "${rest[@]}"; do
+    case "${arg}" in --json) json=1 ;; *) usage_error "unknown argument '${arg}'" ;; esac
+  done
+}
+
+# "serving", "previous", "" (kept, can be rolled back to) or "not-served" for a release.
+role_of() {
+  if [[ "$1" == "${current}" ]]; then echo serving; elif [[ "$1" == "${previous}" ]]; then echo previous
+  elif ! images_kept "$1"; then echo not-served; fi
+}
+
+# Whether the release's images are kept (a rollback to it needs no build).
+images_kept() {
+  [[ -s "${base_dir}/${layout_releases}/$1/${layout_release_images}" ]]
+}
+
+main() {
+  local sha role kept sep=""
+  parse_args "$@"
+  current="$(release_of "${layout_current}")"
+  previous="$(release_of "${layout_previous}")"
+  mapfile -t releases < <(kept_releases)
+  if (( json )); then printf '['; else printf '%-2s %-12s  %-20s  %-8s  %s\n' "" RELEASE DEPLOYED ROLE ROLLBACK; fi
+  for sha in "${releases[@]}"; do
+    role="$(role_of "${sha}")"
+    kept=no
+    if images_kept "${sha}"; then kept=yes; fi
+    if (( json )); then
+      printf '%s{"release":%s,"deployedAt":%s,"serving":%s,"previous":%s,"imagesKept":%s}' "${sep}" "$(json_string "${sha}")" \
+        "$(json_string "$(deployed_at "${sha}")")" "$([[ "${role}" == serving ]] && echo true || echo false)" \
+        "$([[ "${role}" == previous ]] && echo true || echo false)" "$([[ "${kept}" == yes ]] && echo true || echo false)"
+      sep=","
+    else
+      printf '%-2s %-12s  %-20s  %-8s  %s\n' "$([[ "${role}" == serving ]] && echo '*')" "${sha:0:12}" "$(deployed_at "${sha}")" \
+        "${role:--}" "$([[ "${role}" == serving ]] && echo - || echo "${kept}")"
+    fi
+  done
+  if (( json )); then printf ']\n'; fi
+}
+
+main "$@"

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# ops status: the serving release and when it was deployed, each container's state and health, the
+# health path through the proxy, maintenance, the last ops rollback, disk use of the host and of Docker.
+#   status.sh --base-dir DIR [--json]
+# Exit 0 when the health path answers 2xx through the proxy, 1 when it does not (or nothing serves).
+set -euo pipefail
+
+script_name=status
+usage_text="usage: status.sh --base-dir DIR [--json]"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+parse_args() {
+  take_base_dir "$@"
+  json=0
+  for arg in "${rest[@]}"; do
+    case "${arg}" in --json) json=1 ;; *) usage_error "unknown argument '${arg}'" ;; esac
+  done
+}
+
+# Everything status shows, into variables.
+gather() {
+  current="$(release_of "${layout_current}")"
+  previous="$(release_of "${layout_previous}")"
+  current_at=""
+  if [[ -n "${current}" ]]; then current_at="$(deployed_at "${current}")"; fi
+  read_rollback_record
+  maintenance=off
+  if [[ -f "${base_dir}/${layout_maintenance}/on" ]]; then maintenance=on; fi
+  health_code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "${health_url}" 2>/dev/null || true)"
+  [[ "${health_code}" =~ ^[0-9]{3}$ ]] || health_code=000
+  # "name service state health restarts image" per container of the app (one-off ones included).
+  mapfile -t containers < <(docker ps -aq --filter "label=com.docker.compose.project=${app_name}" \
+    | xargs -r docker inspect -f '{{.Name}} {{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.RestartCount}} {{.Config.Image}}' \
+    | sed 's|^/||' | sort)
+  read -r disk_size disk_used disk_avail disk_pct < <(df -P -B1 "${base_dir}" | awk 'NR == 2 { print $2, $3, $4, $5 }')
+  mapfile -t docker_disk < <(docker system df --format '{{.Type}}|{{.Size}}|{{.Reclaimable}}' 2>/dev/null || true)
+}
+
+human() {
+  say "release:     ${current:-none}${current_at:+ (deployed ${current_at})}"
+  say "previous:    ${previous:-none}"
+  if [[ -n "${rollback_from}" ]]; then
+    say "rollback:    at ${rollback_at} from ${rollback_from:0:12} to ${rollback_to:0:12} (a deploy of ${rollback_from:0:12} is refused until rolled forward)"
+  fi
+  say "maintenance: ${maintenance}"
+  say "health:      ${health_url} → ${health_code}"
+  say "containers:"
+  local line name service state health restarts image
+  for line in "${containers[@]}"; do
+    read -r name service state health restarts image <<<"${line}"
+    printf '  %-32s %-10s %-9s %-9s restarts=%-3s %s\n' "${name}" "${service}" "${state}" "${health}" "${restarts}" "${image}"
+  done
+  say "disk:        ${disk_pct} used of $(( disk_size / 1024 / 1024 / 1024 )) GiB on the host ($(( disk_avail / 1024 / 1024 )) MiB free)"
+  for line in "${docker_disk[@]}"; do
+    IFS='|' read -r name service state <<<"${line}"
+    printf '  docker %-14s %-10s (reclaimable %s)\n' "${name}" "${service}" "${state}"
+  done
+}
+
+json_out() {
+  local line name service state health restarts image sep=""
+  printf '{"release":%s,"deployedAt":%s,"previous":%s,' "$(json_string "${current}")" "$(json_string "${current_at}")" "$(json_string "${previous}")"
+  printf '"rollback":'
+  if [[ -n "${rollback_from}" ]]; then
+    printf '{"from":%s,"to":%s,"at":%s},' "$(json_string "${rollback_from}")" "$(json_string "${rollback_to}")" "$(json_string "${rollback_at}")"
+  else
+    printf 'null,'
+  fi
+  printf '"maintenance":%s,"health":{"url":%s,"status":%s},"containers":[' \
+    "$([[ "${maintenance}" == on ]] && echo true || echo false)" "$(json_string "${health_url}")" "$((10#${health_code}))"
+  for line in "${containers[@]}"; do
+    read -r name service state health restarts image <<<"${line}"
+    printf '%s{"name":%s,"service":%s,"state":%s,"health":%s,"restarts":%s,"image":%s}' "${sep}" \
+      "$(json_string "${name}")" "$(json_string "${service}")" "$(json_string "${state}")" "$(json_string "${health}")" \
+      "$((10#${restarts}))" "$(json_string "${image}")"
+    sep=","
+  done
+  printf '],"disk":{"host":{"bytes":%s,"usedBytes":%s,"availableBytes":%s},"docker":[' "${disk_size}" "${disk_used}" "${disk_avail}"
+  sep=""
+  for line in "${docker_disk[@]}"; do
+    IFS='|' read -r name service state <<<"${line}"
+    printf '%s{"type":%s,"size":%s,"reclaimable":%s}' "${sep}" "$(json_string "${name}")" "$(json_string "${service}")" "$(json_string "${state}")"
+    sep=","
+  done
+  printf ']}}\n'
+}
+
+main() {
+  parse_args "$@"
+  read_settings
+  gather
+  if (( json )); then json_out; else human; fi
+  [[ -n "${current}" && "${health_code}" == 2* ]]
+}
+
+main "$@"

@@ -1,0 +1,69 @@
+# What a deploy leaves on the host for the ops verbs (sourced by deploy.sh, not run):
+#   - each release's images, tagged <app>-<service>:<sha12> and listed in releases/<sha>/.release-images
+#     ("<service> <image compose runs> <kept tag>" per line), so a rollback switches without a build;
+#   - the deploy's settings (<baseDir>/deploy-settings, key=value), so the ops verbs need only --base-dir;
+#   - the rollback rule: after `ops rollback` moved away from release X (<baseDir>/rollback names it),
+#     a deploy of X again is refused (it would silently undo the rollback). Rolling forward to X
+#     (`ops rollback X`) clears the record, and so does the deploy of any other, new release.
+# Needs deploy.sh's variables (base_dir, app_name, release, release_dir, releases_dir…).
+# shellcheck shell=bash disable=SC2154 # deploy.sh sets the variables these functions read
+
+# Tag the image of every running container of the app as <app>-<service>:<sha12> and list them.
+keep_release_images() {
+  local id service image_ref image_id kept list="${release_dir}/${layout_release_images}"
+  for id in $(running_containers); do
+    read -r service image_ref image_id < <(docker inspect -f \
+      '{{index .Config.Labels "com.docker.compose.service"}} {{.Config.Image}} {{.Image}}' "${id}")
+    kept="${app_name}-${service}:${release:0:12}"
+    docker tag "${image_id}" "${kept}"
+    printf '%s %s %s\n' "${service}" "${image_ref}" "${kept}"
+  done | sort -u > "${list}.tmp"
+  mv -f "${list}.tmp" "${list}"
+  log "kept this release's images for a rollback: $(cut -d' ' -f3 "${list}" | tr '\n' ' ')"
+}
+
+# Rollback: put each kept image back under the name compose runs (nothing is built or pulled).
+restore_release_images() {
+  local service image_ref kept list="${release_dir}/${layout_release_images}"
+  [[ -s "${list}" ]] || die "release ${release:0:12} has no kept images (${list} is missing): deploy it again instead"
+  while read -r service image_ref kept; do
+    docker image inspect "${kept}" >/dev/null 2>&1 \
+      || die "the kept image of ${service} for release ${release:0:12} (${kept}) is gone: deploy it again instead"
+    docker tag "${kept}" "${image_ref}"
+    log "${service}: ${image_ref} ← ${kept} (kept image, no build)"
+  done < "${list}"
+}
+
+# Prune: the kept tags of a removed release (docker refuses images still in use).
+forget_release_images() {
+  docker image ls --format '{{.Repository}}:{{.Tag}}' --filter "reference=${app_name}-*:${1:0:12}" \
+    | xargs -r docker image rm >/dev/null 2>&1 || true
+}
+
+# The settings of this deploy, for the ops verbs (no secrets: the .env stays in the release).
+write_settings() {
+  local file="${base_dir}/${layout_settings}"
+  {
+    printf 'app_name=%s\n' "${app_name}"
+    printf 'compose_file=%s\n' "${compose_file}"
+    printf 'web_service=%s\n' "${web_service}"
+    printf 'proxy_service=%s\n' "${proxy_service}"
+    printf 'health_path=%s\n' "${health_path}"
+    printf 'timeout=%s\n' "${timeout}"
+    printf 'keep_releases=%s\n' "${keep_releases}"
+    printf 'mode=%s\n' "${mode}"
+    printf 'http_port=%s\n' "${http_port}"
+  } > "${file}.tmp"
+  mv -f "${file}.tmp" "${file}"
+}
+
+# A deploy of the release an ops rollback moved away from stops here, before anything changes.
+refuse_over_rollback() {
+  local key value from="" to="" at=""
+  [[ -f "${base_dir}/${layout_rollback}" ]] || return 0
+  while IFS='=' read -r key value; do
+    case "${key}" in from) from="${value}" ;; to) to="${value}" ;; at) at="${value}" ;; esac
+  done < "${base_dir}/${layout_rollback}"
+  [[ "${from}" == "${release}" ]] || return 0
+  die "release ${release:0:12} was rolled back from at ${at} (to ${to:0:12}, by ops rollback); deploying it again would silently undo that. Fix: roll forward with 'npm run ops -- rollback ${release:0:12}' first, or deploy a changed tree (a new release)"
+}

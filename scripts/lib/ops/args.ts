@@ -1,0 +1,93 @@
+// `npm run ops -- <verb> [verb args…] [--stack NAME | --host H …]`: splitting the command line into
+// the verb, the verb's own arguments (passed to the host script as they are) and where the host is.
+// Pure: tested in tests/unit/ops.test.ts.
+
+/** The verbs; each but `ssh` is host/release/ops/<verb>.sh. */
+export const OPS_VERBS = ["status", "logs", "exec", "releases", "rollback", "maintenance", "ssh"] as const;
+export type OpsVerb = (typeof OPS_VERBS)[number];
+
+/** A refusal with the fix in its message (exit 2: bad usage). */
+export class OpsUsageError extends Error {}
+
+/** Where the host is, from flags (a host without Pulumi state) or the stack's outputs. */
+export interface TargetFlags {
+  stack?: string;
+  host?: string;
+  port?: string;
+  user?: string;
+  /** A private key FILE (its content never travels on a command line). */
+  key?: string;
+  baseDir?: string;
+  knownHosts?: string;
+}
+
+export interface OpsCommand {
+  verb: OpsVerb;
+  /** Passed on to the host script, in order (for exec: the service, `--`, then the command). */
+  verbArgs: string[];
+  target: TargetFlags;
+}
+
+const TARGET_FLAGS: Record<string, keyof TargetFlags> = {
+  "--stack": "stack",
+  "--host": "host",
+  "--port": "port",
+  "--user": "user",
+  "--key": "key",
+  "--base-dir": "baseDir",
+  "--known-hosts": "knownHosts",
+};
+
+export const OPS_USAGE = `usage: npm run ops -- <verb> [args] (--stack NAME | --host ADDRESS [--port 22] [--user U] --key FILE [--base-dir DIR] [--known-hosts FILE])
+
+verbs:
+  status [--json]                          serving release, containers and health, /healthz through the proxy, disk
+  logs [SERVICE] [-f] [--since 10m] [--tail N]
+  exec SERVICE -- COMMAND [ARGS...]        e.g. exec web -- python manage.py createsuperuser (a TTY when stdin is one)
+  releases [--json]                        kept releases, newest first; which serves
+  rollback [RELEASE]                       switch to a kept release (default: the previous one), no build
+  maintenance on [--message TEXT] | off    503 + Retry-After for every path but the health check
+  ssh                                      an interactive shell on the host
+
+The host comes from the stack's outputs (state: .pulumi-state/ or PULUMI_BACKEND_URL), or from the flags.`;
+
+/** Splits argv (what follows `npm run ops --`). Everything after `--` belongs to the verb as it is. */
+export function parseOpsArgs(argv: string[]): OpsCommand {
+  const dashDash = argv.indexOf("--");
+  const own = dashDash < 0 ? argv : argv.slice(0, dashDash);
+  const passThrough = dashDash < 0 ? [] : argv.slice(dashDash);
+  const target: TargetFlags = {};
+  const rest: string[] = [];
+  for (let i = 0; i < own.length; i++) {
+    const name = own[i].split("=")[0];
+    const field = TARGET_FLAGS[name];
+    if (!field) {
+      rest.push(own[i]);
+      continue;
+    }
+    const inline = own[i].includes("=") ? own[i].slice(name.length + 1) : undefined;
+    const value = inline ?? own[++i];
+    if (value === undefined || value === "" || (inline === undefined && value.startsWith("--"))) {
+      throw new OpsUsageError(`${name} needs a value`);
+    }
+    target[field] = value;
+  }
+  const [verb, ...verbArgs] = rest;
+  if (!verb) throw new OpsUsageError(`name a verb\n\n${OPS_USAGE}`);
+  if (!(OPS_VERBS as readonly string[]).includes(verb)) throw new OpsUsageError(`unknown verb '${verb}' (one of ${OPS_VERBS.join(", ")})`);
+  if (verb === "ssh" && verbArgs.length + passThrough.length > 0) throw new OpsUsageError("ssh takes no arguments: it opens a shell on the host");
+  if (verb === "exec" && passThrough.length < 2) {
+    throw new OpsUsageError("exec needs the command after --, e.g. npm run ops -- exec web --stack dev -- python manage.py check");
+  }
+  if (target.stack !== undefined && target.host !== undefined) {
+    throw new OpsUsageError("give --stack (the host from the stack's outputs) or --host (a host without Pulumi state), not both");
+  }
+  if (target.stack === undefined && target.host === undefined) throw new OpsUsageError(`say which host: --stack NAME or --host ADDRESS\n\n${OPS_USAGE}`);
+  return { verb: verb as OpsVerb, verbArgs: [...verbArgs, ...passThrough], target };
+}
+
+/** Whether the verb gets a terminal when the caller has one: a shell, a command, or logs that follow (Ctrl-C stops them on the host). */
+export function wantsTty(command: OpsCommand): boolean {
+  if (command.verb === "ssh" || command.verb === "exec") return true;
+  return command.verb === "logs" && command.verbArgs.some((a) => a === "-f" || a === "--follow");
+}
