@@ -37,7 +37,7 @@ const database = new Database("db", {
 
 // The app: one deterministic bundle (its sha256 is the release id).
 const appName = appNameFor(config.project, config.stack);
-const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile);
+const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile, { allowFiles: config.app.allowFiles, warn: (m) => pulumi.log.warn(m) });
 const media = config.hosting.mediaStorage === "s3" ? new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags }) : undefined;
 
 // ---- hosting: ec2 — one host running the compose file ----
