@@ -9,6 +9,7 @@ import { createContext } from "./harness/context";
 import { readEnv } from "./harness/env";
 import { closingLines } from "./harness/report";
 import { runScenario, Scenario } from "./harness/scenario";
+import byoApp from "./scenarios/byo-app";
 import cleanSlate from "./scenarios/clean-slate";
 import codeChange from "./scenarios/code-change";
 import failedFirstDeploy from "./scenarios/failed-first-deploy";
@@ -45,6 +46,7 @@ const SCENARIOS: Scenario[] = [
   faultDatabaseDown,
   faultDockerdRestart,
   secrets,
+  byoApp,
   teardown,
   failedFirstDeploy,
 ];
