@@ -76,7 +76,7 @@ locate_release() {
   cd "${release_dir}"
   [[ -f "${compose_file}" ]] || die "compose file '${compose_file}' not found in release ${release}"
   # The web service's env_file (relative to the compose file) gets the .env content; compose reads
-  # .env next to the compose file for ${VAR} references, so that name links to it (env_files_in_place).
+  # .env next to the compose file for ${VAR} references, so that name links to it (link_dotenv).
   env_file="${release_dir}/$(dirname "${compose_file}")/${env_file_name}"
   dotenv="${release_dir}/$(dirname "${compose_file}")/.env"
   mkdir -p "$(dirname "${env_file}")"
