@@ -2,14 +2,14 @@
 // deployment) or ecs (Fargate service behind a load balancer, media on S3) → exports.
 // Every decision lives in components/; this file just connects their inputs and outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./components/config";
+import { loadConfig, stackResourceName } from "./components/config";
 import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
 import { Database, dbIdentifier } from "./components/database";
 import { createAppBundle } from "./components/bundle";
 import { RegistryImages, registryImagesFor } from "./components/images";
-import { ComposeDeployment, appNameFor } from "./components/deployment";
+import { ComposeDeployment } from "./components/deployment";
 import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
 import { Monitoring, containerLogGroupName } from "./components/monitoring";
@@ -38,8 +38,8 @@ const database = new Database("db", {
 });
 
 // The app: one deterministic bundle (its sha256 is the release id).
-const appName = appNameFor(config.project, config.stack);
-const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile);
+const appName = stackResourceName(config.project, config.stack);
+const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile, { allowFiles: config.app.allowFiles, warn: (m) => pulumi.log.warn(m) });
 const media = config.hosting.mediaStorage === "s3" ? new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags }) : undefined;
 
 // ---- hosting: ec2 — one host running the compose file ----

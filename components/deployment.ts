@@ -12,7 +12,8 @@ import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { AppSettings } from "./config";
+import { stackResourceName, type AppSettings } from "./config";
+import { envEntryProblem, imageEnvName } from "./config/envfile";
 import type { HostConnection } from "./host";
 import { repositoryOf } from "./images";
 import * as remote from "./remote";
@@ -30,7 +31,7 @@ export interface ComposeDeploymentArgs {
   bundle: { path: string; sha256: string; files: string[] };
   /** App settings: compose file, web service, health check, releases kept, deploy mode, extra env. */
   app: AppSettings;
-  /** Compose project name on the host, [a-z0-9-]: appNameFor(project, stack). */
+  /** Compose project name on the host, [a-z0-9-]: stackResourceName(project, stack). */
   appName: string;
   /** DATABASE_URL for the app (secret). */
   databaseUrl: pulumi.Input<string>;
@@ -49,39 +50,20 @@ export interface ComposeDeploymentArgs {
   teardownBefore?: pulumi.Resource[];
 }
 
-/** Compose project name for a stack: lowercase [a-z0-9-], ≤ 63 chars (long names end in a hash). */
-export function appNameFor(project: string, stack: string): string {
-  const full = `${project}-${stack}`
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  if (!/^[a-z0-9]/.test(full)) throw new Error(`appNameFor: "${project}"/"${stack}" leave no letters or digits for a compose project name`);
-  if (full.length <= 63) return full;
-  const hash = crypto.createHash("sha256").update(full).digest("hex").slice(0, 8);
-  return `${full.slice(0, 54).replace(/-+$/, "")}-${hash}`;
-}
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Compose project name for a stack: the stack's resource name (components/config/naming.ts). */
+export const appNameFor = stackResourceName;
 
 /**
- * A compose `.env` file: sorted keys, one `KEY='value'` per line.
- * Single quotes are read literally by compose v2 (compose-go) and by compose v1 (python-dotenv)
- * as long as the value holds no `'`, no `\` (v1 unescapes `\\` and `\'`, v2 does not) and no `${`
- * (v1 interpolates it even inside single quotes). Those, and line breaks, are refused: the error
- * names the key, never the value, because values are secrets.
+ * A compose `.env` file: sorted keys, one `KEY='value'` per line. Each entry must pass the .env rules
+ * config applied to appEnv (components/config/envfile.ts: no quotes, backslashes, `${` or line breaks);
+ * the error names the key, never the value, because values are secrets.
  */
 export function renderEnvFile(entries: Record<string, string>): string {
   const lines = ["# Written by the deployment (ComposeDeployment) from stdin; do not edit on the host."];
   for (const key of Object.keys(entries).sort()) {
-    const value = entries[key];
-    if (!ENV_NAME.test(key)) throw new Error(`.env: "${key}" is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)`);
-    if (typeof value !== "string") throw new Error(`.env: value of ${key} must be a string`);
-    if (/[\r\n\0]/.test(value)) throw new Error(`.env: value of ${key} contains a line break or NUL`);
-    if (value.includes("'") || value.includes("\\")) {
-      throw new Error(`.env: value of ${key} contains ' or \\, which compose v1 and v2 read differently`);
-    }
-    if (value.includes("${")) throw new Error(`.env: value of ${key} contains "\${", which compose v1 would interpolate`);
-    lines.push(`${key}='${value}'`);
+    const problem = envEntryProblem(key, entries[key]);
+    if (problem) throw new Error(`.env: ${problem}`);
+    lines.push(`${key}='${entries[key]}'`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -98,10 +80,7 @@ export interface DeploymentEnvInput {
   imageRefs?: Record<string, string>;
 }
 
-/** Env name of a service's image, as the compose file reads it: "web" → WEB_IMAGE. */
-export function imageEnvName(service: string): string {
-  return `${service.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_IMAGE`;
-}
+export { imageEnvName };
 
 /** The .env entries of a release. appEnv may not override what the deployment sets. */
 export function deploymentEnv(input: DeploymentEnvInput): Record<string, string> {
@@ -145,8 +124,8 @@ export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings
   if (!(Number.isInteger(httpPort) && httpPort >= 1 && httpPort <= 65535)) {
     throw new Error(`ComposeDeployment: httpPort ${httpPort} must be a whole number from 1 to 65535`);
   }
-  const { composeFile, webService, healthPath, healthTimeoutSeconds, keepReleases, deployMode } = app;
-  return { appName, baseDir, composeFile, webService, healthPath, healthTimeoutSeconds, keepReleases, deployMode, httpPort };
+  const { composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode } = app;
+  return { appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode, httpPort };
 }
 
 /** Refuses a bundle or image refs that do not fit the app settings (values config never sees; remote.ts checks the sha256). */

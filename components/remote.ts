@@ -11,15 +11,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { AppSettings } from "./config";
+import type { HealthSource } from "./compose";
 import { HOST_LAYOUT, hostPath } from "./layout";
 import { HOST_SCRIPTS_DIR } from "./bundle";
 
 /** What the host commands need: the app's deploy settings (validated by config) plus where and how it runs. */
 export type RemoteSpec = Pick<
   AppSettings,
-  "composeFile" | "webService" | "healthPath" | "healthTimeoutSeconds" | "keepReleases" | "deployMode"
+  "composeFile" | "webService" | "proxyService" | "webPort" | "envFile" | "healthSource" | "healthPath" | "healthTimeoutSeconds" | "keepReleases" | "deployMode"
 > & {
-  /** Compose project name, [a-z0-9-], stable across releases (deployment.ts: appNameFor). */
+  /** Compose project name, [a-z0-9-], stable across releases (config/naming.ts: stackResourceName). */
   appName: string;
   /** Absolute base directory on the host (layout.ts: hostBaseDir). */
   baseDir: string;
@@ -75,6 +76,9 @@ function checkSha256(sha256: string): void {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256 hex digest: '${sha256}'`);
 }
 
+/** How deploy.sh names the health source: the compose healthcheck, or its own probe of the new container. */
+export const HEALTH_SOURCE_FLAG: Record<HealthSource, string> = { "compose healthcheck": "compose", "deploy probe": "probe" };
+
 /** Cloud-init done (where it runs), docker and compose answer, uploads/ and releases/ exist. Needs no bundle. */
 export function waitReadyCommand(spec: RemoteSpec): string {
   return bootstrapCommand("wait-ready", [String(WAIT_READY_TIMEOUT_SECONDS), uploadDir(spec), hostPath(spec.baseDir, "releases")]);
@@ -92,6 +96,10 @@ export function deployCommand(spec: RemoteSpec, sha256: string): string {
     "--app-name", spec.appName,
     "--compose-file", spec.composeFile,
     "--web-service", spec.webService,
+    "--proxy-service", spec.proxyService,
+    "--web-port", String(spec.webPort),
+    "--env-file", spec.envFile,
+    "--health-source", HEALTH_SOURCE_FLAG[spec.healthSource],
     "--health-path", spec.healthPath,
     "--timeout", String(spec.healthTimeoutSeconds),
     "--keep-releases", String(spec.keepReleases),

@@ -51,6 +51,7 @@ export function renderText(plan: PlanResult): string {
   const out: string[] = [];
   out.push(`Offline plan for stack "${plan.stack}" in ${plan.region}${plan.sandbox ? " (sandbox: dev settings, stage sandbox)" : ""}`);
   out.push(...renderHosting(plan));
+  if (plan.outputs.hosting !== "ecs") out.push("", "Compose file (what the deploy found in it):", ...plan.composeFindings.map((l) => `  ${l}`));
   out.push("", "Resources (component hierarchy):", plan.tree);
 
   const cp = plan.criticalPath;

@@ -1,35 +1,19 @@
-// Section parser: the compose app (directory, compose file, web service, health check, .env entries).
+// Section parser: the compose app (directory, compose file, web and proxy services, health check,
+// .env entries, files allowed into the bundle). The compose file is judged here, before any resource
+// exists: what would break the gapless switch on the host is refused with the file, line and edit
+// (components/compose/gapless.ts); what it reveals (proxy, web port, env file, health source) is kept.
 import * as path from "path";
+import { analyseForGaplessSwitch, describeFindings, DEFAULT_WEB_PORT, GaplessFindings } from "../compose/gapless";
+import { ComposeError, ComposeModel, parseCompose } from "../compose/model";
 import { hasControlCharacter } from "./checks";
 import { envEntryProblem, reservedEnvReason, turnsOnDebug } from "./envfile";
 import type { Reader } from "./reader";
 import type { AppSettings, DeployMode } from "./types";
 
-// js-yaml ships with @pulumi/pulumi, without type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const yaml = require("js-yaml") as { load(text: string): unknown };
-
 /** How the app section reads files of the project (relative paths). */
 export interface ProjectFiles {
   exists(relativePath: string): boolean;
   read(relativePath: string): string;
-}
-
-/** The services a compose file defines, or why it is not a compose file. Never quotes the file. */
-export function composeServices(text: string): { services: string[] } | { problem: string } {
-  let doc: unknown;
-  try {
-    doc = yaml.load(text);
-  } catch (e) {
-    const reason = (e as { reason?: string }).reason ?? "unreadable";
-    const line = (e as { mark?: { line?: number } }).mark?.line;
-    return { problem: `is not valid YAML (${reason}${line === undefined ? "" : ` at line ${line + 1}`})` };
-  }
-  const services = typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as { services?: unknown }).services : undefined;
-  if (typeof services !== "object" || services === null || Array.isArray(services) || Object.keys(services).length === 0) {
-    return { problem: "is not a compose file: it has no `services:` mapping with at least one service" };
-  }
-  return { services: Object.keys(services) };
 }
 
 /** Why curl would not request the health path as written, or undefined. */
@@ -40,7 +24,11 @@ export function healthPathProblem(healthPath: string): string | undefined {
   return undefined;
 }
 
-function composeFileServices(r: Reader, files: ProjectFiles, dir: string, composeFile: string): string[] | undefined {
+/** A compose service name as compose accepts it. */
+const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** The compose file, parsed with its lines; undefined (a problem recorded) when it cannot be read as one. */
+function readComposeModel(r: Reader, files: ProjectFiles, dir: string, composeFile: string): ComposeModel | undefined {
   const outside = (p: string) => path.isAbsolute(p) || p.split(/[\\/]/).includes("..");
   if (outside(dir)) {
     r.bad("appDir", dir, "must be a path inside the project (relative, no ..)", "e.g. app");
@@ -51,11 +39,51 @@ function composeFileServices(r: Reader, files: ProjectFiles, dir: string, compos
   } else if (!files.exists(path.join(dir, composeFile))) {
     r.bad("composeFile", composeFile, `does not exist in appDir "${dir}"`, `add ${dir}/${composeFile} or set composeFile to the file that exists`);
   } else {
-    const parsed = composeServices(files.read(path.join(dir, composeFile)));
-    if ("services" in parsed) return parsed.services;
-    r.bad("composeFile", composeFile, parsed.problem, "point composeFile at your production compose file (a `services:` mapping)");
+    try {
+      return parseCompose(files.read(path.join(dir, composeFile)), path.posix.join(dir, composeFile));
+    } catch (e) {
+      if (!(e instanceof ComposeError)) throw e;
+      // Each problem names the file, the line and the fix; never quotes a value of the file.
+      for (const p of e.problems) r.problems.push(`${r.ns}:composeFile: ${p}`);
+    }
   }
   return undefined;
+}
+
+/** Patterns of files that ship on purpose: relative to appDir, so they cannot reach outside it. */
+function allowFiles(r: Reader, dir: string): string[] {
+  const patterns = r.list("appAllowFiles") ?? [];
+  for (const p of patterns) {
+    const bare = p.replace(/^!/, "");
+    if (bare === "" || bare.startsWith("/") || bare.split("/").includes("..")) {
+      const name = bare.split("/").filter((part) => part !== ".." && part !== "").pop();
+      r.bad("appAllowFiles", p, `must be a pattern relative to appDir "${dir}" (no leading /, no ..): only files inside it ship`, name ? `copy the file into ${dir} and list it relative to it, e.g. "${name}"` : "remove it");
+    }
+  }
+  return patterns;
+}
+
+/**
+ * The compose file judged for the gapless switch (ec2 only: ecs translates the file itself). Returns
+ * what the deployment needs; every refusal becomes a problem naming the file, service, line and edit.
+ */
+function judgeCompose(r: Reader, model: ComposeModel | undefined, opts: { webService: string; proxyService?: string; webPort?: number; env: Record<string, string> }): GaplessFindings | undefined {
+  const validName = (name: string | undefined) => name === undefined || SERVICE_NAME.test(name);
+  // A missing web service or a malformed name is already a problem of its setting.
+  if (model === undefined || !model.services.some((s) => s.name === opts.webService) || !validName(opts.proxyService)) return undefined;
+  const findings = analyseForGaplessSwitch(model, opts);
+  if (r.string("hosting") !== "ecs") r.problems.push(...findings.refusals);
+  return findings;
+}
+
+function serviceName(r: Reader, key: "webService" | "proxyService", name: string | undefined, model: ComposeModel | undefined): void {
+  if (name === undefined) return;
+  if (!SERVICE_NAME.test(name)) {
+    r.bad(key, name, "is not a compose service name", `use the name of the service under \`services:\` that ${key === "webService" ? "serves HTTP, e.g. web" : "proxies to the web service, e.g. nginx"}`);
+  } else if (key === "webService" && model && !model.services.some((s) => s.name === name)) {
+    const services = model.services.map((s) => s.name);
+    r.bad(key, name, `is not a service of ${model.file} (it defines ${services.join(", ")})`, `set webService to the service that serves HTTP, one of ${services.join(", ")}`);
+  }
 }
 
 function appEnv(r: Reader, app: { webService: string; deployMode: DeployMode }): Record<string, string> {
@@ -83,23 +111,30 @@ export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
   const composeFile = r.text("composeFile");
   const deployMode = r.choice<DeployMode>("deployMode");
   const webService = r.text("webService");
-  const services = composeFileServices(r, files, dir, composeFile);
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(webService)) {
-    r.bad("webService", webService, "is not a compose service name", "use the name of the service under `services:` that serves HTTP, e.g. web");
-  } else if (services && !services.includes(webService)) {
-    r.bad("webService", webService, `is not a service of ${composeFile} (it defines ${services.join(", ")})`, `set webService to the service that serves HTTP, one of ${services.join(", ")}`);
-  }
+  const proxyService = r.string("proxyService");
+  const model = readComposeModel(r, files, dir, composeFile);
+  serviceName(r, "webService", webService, model);
+  serviceName(r, "proxyService", proxyService, model);
   const healthPath = r.text("healthPath");
   const healthProblem = healthPathProblem(healthPath);
   if (healthProblem) r.bad("healthPath", healthPath, healthProblem, `e.g. /${healthPath.replace(/[^A-Za-z0-9/_.~-]+/g, "").replace(/^\/*/, "") || "healthz"}`);
+  const env = appEnv(r, { webService, deployMode });
+  const findings = judgeCompose(r, model, { webService, proxyService, webPort: r.integer("webPort"), env });
   return {
     dir,
     deployMode,
     composeFile,
     webService,
+    // Without a readable compose file a problem is already recorded; these stand-ins are never deployed.
+    proxyService: findings?.proxy ?? proxyService ?? "nginx",
+    webPort: findings?.webPort ?? r.integer("webPort") ?? DEFAULT_WEB_PORT,
+    envFile: findings?.envFileToWrite ?? ".env",
+    healthSource: findings?.health ?? "compose healthcheck",
+    composeFindings: findings ? describeFindings(findings) : [],
+    allowFiles: allowFiles(r, dir),
     healthPath,
     healthTimeoutSeconds: r.count("healthTimeoutSeconds"),
     keepReleases: r.count("keepReleases"),
-    env: appEnv(r, { webService, deployMode }),
+    env,
   };
 }

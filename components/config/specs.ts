@@ -131,7 +131,22 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   composeFile: { section: "app", type: "string", default: "docker-compose.prod.yml", description: "Compose file inside appDir; must define services, webService among them." },
   webService: { section: "app", type: "string", default: "web", description: "Compose service that serves HTTP and runs migrations." },
-  healthPath: { section: "app", type: "string", default: "/healthz", description: "HTTP path checked after each deploy: starts with /, no spaces, no [ ] { } (curl would glob them)." },
+  proxyService: {
+    section: "app", type: "string", unsetMeans: "the one service other than webService that publishes port 80 or 443 in the compose file",
+    description: "Compose service that proxies to webService (nginx): the deploy reloads it during a switch.",
+  },
+  webPort: {
+    section: "app", type: "integer", unset: 0, min: 1, max: 65535,
+    unsetMeans: "gunicorn's --bind port in webService's command or entrypoint, else its first `expose:` entry, else 8000",
+    description: "Port webService listens on inside its container; the deploy probes it when webService has no healthcheck.",
+  },
+  appAllowFiles: {
+    section: "app", type: "array", default: [],
+    description:
+      "Patterns (.dockerignore syntax, relative to appDir) of files the bundle would refuse as secrets but that ship on purpose, " +
+      "e.g. a test certificate; no absolute paths and no ..",
+  },
+  healthPath: { section: "app", type: "string", default: "/healthz", description: "HTTP path that must answer 2xx: probed on each new web container when the compose file gives it no healthcheck, and through the proxy after each deploy. Starts with /, no spaces, no [ ] { } (curl would glob them)." },
   healthTimeoutSeconds: { section: "app", type: "integer", default: 120, min: 10, max: 900, description: "Seconds the health check may take before rolling back." },
   keepReleases: { section: "app", type: "integer", default: 5, min: 2, max: 50, description: "Releases kept on the host for rollback." },
   appEnv: {

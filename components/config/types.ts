@@ -1,6 +1,7 @@
 // The typed settings every component receives (slices of StackConfig, never pulumi.Config).
 // Keep these names and fields stable: components, scripts and tests import them.
 import type { EcsContainerDefinition } from "../compose/ecs";
+import type { HealthSource } from "../compose/gapless";
 
 export type Stage = "dev" | "prod" | "sandbox";
 export type HostOs = "al2023" | "ubuntu";
@@ -75,6 +76,18 @@ export interface AppSettings {
   composeFile: string;
   /** Compose service that serves HTTP through nginx and runs migrations; defined in the compose file. */
   webService: string;
+  /** Compose service that proxies to webService (nginx), reloaded during a switch; set or detected. */
+  proxyService: string;
+  /** Port webService listens on inside its container; set or read from the compose file. */
+  webPort: number;
+  /** The file (relative to the compose file) the deployment writes the .env content to: web's last `env_file:`, else .env. */
+  envFile: string;
+  /** How a new web container is judged ready: its compose healthcheck, or the deploy's own HTTP probe. */
+  healthSource: HealthSource;
+  /** What the compose file holds, for the plan (services, proxied service, health source, notes). */
+  composeFindings: string[];
+  /** App-relative patterns of files that ship although the bundle's never-ship rules would refuse them. */
+  allowFiles: string[];
   healthPath: string;
   healthTimeoutSeconds: number;
   keepReleases: number;

@@ -18,19 +18,22 @@ script_name=deploy
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=records.sh
 source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
+# shellcheck source-path=SCRIPTDIR source=probe.sh
+source "$(dirname "${BASH_SOURCE[0]}")/probe.sh"
 
 usage() {
   cat >&2 <<'USAGE'
-usage: deploy.sh --base-dir DIR --app-name NAME --compose-file F --web-service S --health-path P
+usage: deploy.sh --base-dir DIR --app-name NAME --compose-file F --web-service S --proxy-service S
+                 --web-port PORT --env-file F --health-source compose|probe --health-path P
                  --timeout SECONDS --keep-releases N --mode host|registry --http-port PORT
-                 [--proxy-service S] [--lock-timeout SECONDS] [--images-built]  < .env
+                 [--lock-timeout SECONDS] [--images-built]  < .env
 USAGE
   exit 2
 }
 
 parse_args() {
   base_dir="" app_name="" compose_file="" web_service="" health_path="" timeout="" keep_releases=""
-  mode="" http_port="" proxy_service="nginx" lock_timeout=300 images_built=0
+  mode="" http_port="" proxy_service="" web_port="" env_file_name="" health_source="" lock_timeout=300 images_built=0
   while (( $# )); do
     case "$1" in
       --images-built) images_built=1; shift; continue ;;
@@ -39,6 +42,9 @@ parse_args() {
       --compose-file) compose_file="$2" ;;
       --web-service) web_service="$2" ;;
       --proxy-service) proxy_service="$2" ;;
+      --web-port) web_port="$2" ;;
+      --env-file) env_file_name="$2" ;;
+      --health-source) health_source="$2" ;;
       --health-path) health_path="$2" ;;
       --timeout) timeout="$2" ;;
       --keep-releases) keep_releases="$2" ;;
@@ -53,7 +59,12 @@ parse_args() {
   require_flag app-name "${app_name}"
   require_flag compose-file "${compose_file}"
   require_flag web-service "${web_service}"
+  require_flag proxy-service "${proxy_service}"
+  require_flag env-file "${env_file_name}"
+  [[ "${env_file_name}" != /* && "/${env_file_name}/" != */../* ]] || die "--env-file must be a path inside the release (got '${env_file_name}')"
+  [[ "${health_source}" == compose || "${health_source}" == probe ]] || die "--health-source must be compose or probe (got '${health_source}')"
   require_flag health-path "${health_path}"
+  whole_number web-port "${web_port}"
   [[ "${mode}" == host || "${mode}" == registry ]] || die "--mode must be host or registry (got '${mode}')"
   whole_number timeout "${timeout}"
   whole_number keep-releases "${keep_releases}"
@@ -70,8 +81,11 @@ locate_release() {
     || die "this script must run from ${releases_dir}/<sha>/${layout_release_scripts}/ (it is in ${release_dir})"
   cd "${release_dir}"
   [[ -f "${compose_file}" ]] || die "compose file '${compose_file}' not found in release ${release}"
-  # compose reads .env (and env_file: .env) next to the compose file.
-  env_file="${release_dir}/$(dirname "${compose_file}")/.env"
+  # The web service's env_file (relative to the compose file) gets the .env content; compose reads
+  # .env next to the compose file for ${VAR} references, so that name links to it (link_dotenv).
+  env_file="${release_dir}/$(dirname "${compose_file}")/${env_file_name}"
+  dotenv="${release_dir}/$(dirname "${compose_file}")/.env"
+  mkdir -p "$(dirname "${env_file}")"
   incoming_env="${env_file}.incoming.$$"
   env_backup="${env_file}.before.$$"
   health_url="http://127.0.0.1:${http_port}${health_path}"
@@ -127,14 +141,16 @@ take_lock() {
 
 # True when the web containers are healthy and the app answers through nginx.
 all_healthy() {
-  local ids id n=0
+  local ids id n=0 status health pid
   ids="$(service_containers "${web_service}" -a)"
   for id in ${ids}; do
     n=$((n + 1))
-    case "$(container_state "${id}")" in
-      "running healthy "* | "running none "*) ;;
+    read -r status health _ pid <<<"$(container_state "${id}")"
+    case "${status} ${health}" in
+      "running healthy") ;;
+      "running none") if [[ "${health_source}" == probe ]]; then probe_web_now "${id}" "${pid}" || return 1; fi ;;
       # Docker's first scheduled check may not have run yet (a deploy right after the last one).
-      "running starting "*) probe_health_now "${id}" || return 1 ;;
+      "running starting") probe_health_now "${id}" || return 1 ;;
       *) return 1 ;;
     esac
   done
@@ -161,9 +177,21 @@ is_noop() {
 install_env() {
   if [[ -f "${env_file}" ]]; then cp -p "${env_file}" "${env_backup}"; fi
   mv -f "${incoming_env}" "${env_file}"
-  log "wrote .env ($(wc -l < "${env_file}") lines, mode 0600)"
+  log "wrote ${env_file_name} ($(wc -l < "${env_file}") lines, mode 0600)"
+  link_dotenv
   # From here compose works on this release (on failure, on_exit points `active` back).
   point_link "${project_dir}" "${layout_releases}/${release}"
+}
+
+# compose reads .env next to the compose file for ${VAR} references (RELEASE_ID, WEB_IMAGE): when the
+# web service's env file has another name, .env links to it. A .env the release carries is kept.
+link_dotenv() {
+  [[ "${env_file}" != "${dotenv}" ]] || return 0
+  if [[ -e "${dotenv}" && ! -L "${dotenv}" ]]; then
+    log "keeping the release's own .env for \${VAR} references (the stack's values are in ${env_file_name})"
+    return 0
+  fi
+  point_link "${dotenv}" "${env_file_name}"
 }
 
 # The release's services but web (nginx, workers…) into `others`. A compose call costs about half a
@@ -255,7 +283,7 @@ start_new_web() {
   mapfile -t new_ids < <(new_containers)
   (( ${#new_ids[@]} )) || roll_back "compose did not start a new ${web_service} container"
   for id in "${new_ids[@]}"; do
-    if ! wait_container_healthy "${id}" "${timeout}"; then
+    if ! wait_new_web_ready "${id}" "${timeout}"; then
       show_logs "${id}"
       roll_back "new ${web_service} container did not become healthy"
     fi

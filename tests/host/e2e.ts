@@ -9,6 +9,7 @@ import { createContext } from "./harness/context";
 import { readEnv } from "./harness/env";
 import { closingLines } from "./harness/report";
 import { runScenario, Scenario } from "./harness/scenario";
+import byoApp from "./scenarios/byo-app";
 import cleanSlate from "./scenarios/clean-slate";
 import codeChange from "./scenarios/code-change";
 import failedFirstDeploy from "./scenarios/failed-first-deploy";
@@ -49,6 +50,7 @@ const SCENARIOS: Scenario[] = [
   faultWebAddressChange,
   opsVerbs,
   secrets,
+  byoApp,
   teardown,
   failedFirstDeploy,
 ];

@@ -41,7 +41,9 @@ phase() {
 # this is the safety net for a crashed run). Only containers labelled with our project name.
 remove_e2e_containers() {
   local ids
-  ids="$(timeout 30 docker ps -aq --filter "label=com.docker.compose.project=${E2E_PROJECT}" 2>/dev/null || true)"
+  # The bring-your-own app scenario deploys its own project beside the main one.
+  ids="$( { timeout 30 docker ps -aq --filter "label=com.docker.compose.project=${E2E_PROJECT}"
+            timeout 30 docker ps -aq --filter "label=com.docker.compose.project=${E2E_PROJECT}-byo"; } 2>/dev/null || true)"
   if [[ -n "${ids}" ]]; then
     log "teardown: removing leftover ${E2E_PROJECT} containers"
     # shellcheck disable=SC2086 # one id per word
@@ -79,7 +81,7 @@ teardown() {
   if [[ -s "${summary_file}" ]]; then
     cat "${summary_file}"
   else
-    echo "host-e2e: first_deploy_s=n/a redeploy_s=n/a restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a faults_survived=0/5"
+    echo "host-e2e: first_deploy_s=n/a redeploy_s=n/a restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a byo_failed_requests=n/a faults_survived=0/5"
   fi
   exit "${rc}"
 }

@@ -4,7 +4,7 @@ import { amiArchitectureProblem, ConfigError, parseConfig, ParseContext, StackCo
 import { deploymentEnv, renderEnvFile } from "../../components/deployment";
 import { problemsOfParse } from "./configProblems";
 
-const COMPOSE = "services:\n  web:\n    build: .\n  nginx:\n    build: ./nginx\n";
+const COMPOSE = "services:\n  web:\n    build: .\n  nginx:\n    build: ./nginx\n    ports: [\"80:80\"]\n";
 const PROD_SSH = { sshCidrs: ["203.0.113.0/24"] };
 const PRIV = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
@@ -139,7 +139,7 @@ describe("config refuses an app the host could not deploy", () => {
   it("refuses a compose file that is not a compose file", () => {
     refuses({}, "composeFile", "not valid YAML", "dev", "services: [\n");
     refuses({}, "composeFile", "not a compose file", "dev", "FROM python:3.12\nCOPY . .\n");
-    refuses({}, "composeFile", "not a compose file", "dev", "services: {}\n");
+    refuses({}, "composeFile", "`services:` lists no service", "dev", "services: {}\n");
   });
   it("refuses a webService the compose file does not define, naming those it does", () => {
     refuses({ webService: "app" }, "webService", "it defines web, nginx");

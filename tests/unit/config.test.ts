@@ -157,7 +157,12 @@ describe("config: parseConfig", () => {
         { ...c.database },
         { engine: "postgres", engineVersion: "16", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: undefined, dbName: "app", username: "app_admin", port: 5432, multiAz: false, backupRetentionDays: 1, protectData: false },
       );
-      assert.deepStrictEqual(c.app, { dir: "app", deployMode: "host", composeFile: "docker-compose.prod.yml", webService: "web", healthPath: "/healthz", healthTimeoutSeconds: 120, keepReleases: 5, env: {} });
+      const { composeFindings, ...app } = c.app;
+      assert.deepStrictEqual(app, {
+        dir: "app", deployMode: "host", composeFile: "docker-compose.prod.yml", webService: "web", proxyService: "nginx", webPort: 8000, envFile: ".env",
+        healthSource: "compose healthcheck", allowFiles: [], healthPath: "/healthz", healthTimeoutSeconds: 120, keepReleases: 5, env: {},
+      });
+      assert.deepStrictEqual(composeFindings.slice(0, 3), ["compose file app/docker-compose.prod.yml: services web, nginx", "proxied service: web (port 8000) behind nginx", "health: the compose healthcheck"]);
       assert.deepStrictEqual(c.tags, { project: "compose-on-ec2", stack: "dev", stage: "dev", "managed-by": "pulumi" });
     });
     it("defaults prod to bigger sizes, 7 days of backups, storage autoscaling and protected data", () => {

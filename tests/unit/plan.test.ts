@@ -177,6 +177,18 @@ describe("plan: the real program under the mock engine", function () {
     assert.strictEqual(db?.protect, true);
   });
 
+  it("shows what it found in the compose file: services, the proxied service, the health source", () => {
+    const text = renderText(plans.dev).split("\n");
+    const at = text.indexOf("Compose file (what the deploy found in it):");
+    assert.ok(at > 0, text.slice(0, 12).join("\n"));
+    assert.deepStrictEqual(text.slice(at + 1, at + 5), [
+      "  compose file app/docker-compose.prod.yml: services web, nginx",
+      "  proxied service: web (port 8000) behind nginx",
+      "  health: the compose healthcheck",
+      "  environment written to .env",
+    ]);
+  });
+
   it("ends with the exact summary line", () => {
     const text = renderText(plans.dev).split("\n");
     assert.match(text[text.length - 1], /^plan dev: \d+ resources, critical path ~\d+ min, ~\$\d+\.\d\d\/month known \+ 1 resource of unknown price$/);

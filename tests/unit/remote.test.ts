@@ -24,6 +24,10 @@ function spec(overrides: Partial<RemoteSpec> = {}): RemoteSpec {
     baseDir: "/home/ec2-user/compose-on-ec2",
     composeFile: "docker-compose.prod.yml",
     webService: "web",
+    proxyService: "nginx",
+    webPort: 8000,
+    envFile: ".env",
+    healthSource: "compose healthcheck",
     healthPath: "/healthz",
     healthTimeoutSeconds: 120,
     keepReleases: 5,
@@ -110,9 +114,10 @@ describe("remote", () => {
     });
 
     it("passes every deploy setting as a quoted argument", () => {
-      const command = deployCommand(spec({ httpPort: 18080, deployMode: "registry", healthPath: "/up" }), SHA);
+      const command = deployCommand(spec({ httpPort: 18080, deployMode: "registry", healthPath: "/up", proxyService: "proxy", webPort: 5000, envFile: ".env.prod", healthSource: "deploy probe" }), SHA);
       for (const expected of ["'--app-name' 'shop'", "'--mode' 'registry'", "'--http-port' '18080'", "'--health-path' '/up'",
-        "'--keep-releases' '5'", "'--timeout' '120'", "'--compose-file' 'docker-compose.prod.yml'", "'--web-service' 'web'"]) {
+        "'--keep-releases' '5'", "'--timeout' '120'", "'--compose-file' 'docker-compose.prod.yml'", "'--web-service' 'web'",
+        "'--proxy-service' 'proxy'", "'--web-port' '5000'", "'--env-file' '.env.prod'", "'--health-source' 'probe'"]) {
         assert.ok(command.includes(expected), `missing ${expected}`);
       }
     });

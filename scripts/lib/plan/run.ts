@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { AwsMock, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, readYaml, runProgram, stackConfigOf } from "../../../lib/engine";
 import { PolicyResource, Violation, checkAll, defaultTagsOf } from "../../../policy/rules";
+import { parseConfig } from "../../../components/config";
 import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
 import { CostEstimate, costSummary, estimateCost } from "./cost";
 import { CriticalPath, criticalPath } from "./criticalPath";
@@ -21,6 +22,8 @@ export interface PlanResult {
   cost: CostEstimate;
   tree: string;
   outputs: Record<string, unknown>;
+  /** What the compose file holds, as config read it (services, proxied service, health source, notes). */
+  composeFindings: string[];
 }
 
 /** Shorter "secret" strings (ports, user names, "true") are no evidence of a leak on a command line. */
@@ -79,6 +82,10 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
     type: "pulumi:config:Secure", name: "config", props: {}, protect: false, secretValues: secureKeys.map((k) => config[k]),
   };
   const policyResources = toPolicyResources(resources);
+  // The program has accepted this config, so parsing it again cannot fail; it hands back what config
+  // found in the compose file, which no resource records.
+  const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
+  const { app } = parseConfig(settings, { project: PROJECT, stack, region });
   return {
     stack, region, sandbox, resources, policyResources,
     violations: checkAll([...policyResources, configSecrets]),
@@ -86,6 +93,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
     cost: estimateCost(resources, region),
     tree: renderTree(resources, `pulumi:pulumi:Stack ${PROJECT}-${stack}`),
     outputs,
+    composeFindings: app.composeFindings,
   };
 }
 

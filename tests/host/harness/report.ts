@@ -29,6 +29,8 @@ export interface Results {
   webRecreateMs?: number;
   /** Failed requests during the code-change redeploy. */
   failedRequests?: number;
+  /** Failed requests during the redeploy of the bring-your-own app (app-byo). */
+  byoFailedRequests?: number;
   zeroDowntime: Partial<Record<ZeroDowntimeDeploy, number>>;
   /** The old pipeline's restart (compose up -d --force-recreate) under the request loop. */
   oldPipelineRestart?: { ms: number; failed: number; total: number };
@@ -85,7 +87,8 @@ export function summaryLine(results: Results, faultCount: number): string {
   return (
     `host-e2e: first_deploy_s=${seconds(results.firstDeployMs)} redeploy_s=${seconds(results.redeployMs)} ` +
     `restart_floor_s=${seconds(results.restartFloorMs)} redeploy_ratio=${ratio(results.redeployMs, results.restartFloorMs)} ` +
-    `failed_requests=${count(results.failedRequests)} faults_survived=${results.faultsSurvived.length}/${faultCount} ` +
+    `failed_requests=${count(results.failedRequests)} byo_failed_requests=${count(results.byoFailedRequests)} ` +
+    `faults_survived=${results.faultsSurvived.length}/${faultCount} ` +
     `rollback_failed_requests=${count(results.rollbackFailedRequests)} ` +
     `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)}`
   );

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HelloConfig(AppConfig):
+    name = "hello"
+    default_auto_field = "django.db.models.BigAutoField"

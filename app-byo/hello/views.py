@@ -1,0 +1,60 @@
+from html import escape
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
+
+from .models import Visit
+
+
+def index(request):
+    Visit.objects.create()
+    visits = Visit.objects.count()
+    release = escape(settings.RELEASE_ID)
+    body = (
+        "<!doctype html><html><head><title>compose-on-ec2</title>"
+        '<link rel="stylesheet" href="%shello/style.css"></head>'
+        "<body><h1>It works</h1><p>release <code id=\"release\">%s</code></p>"
+        "<p>%d visits</p></body></html>" % (settings.STATIC_URL, release, visits)
+    )
+    response = HttpResponse(body)
+    response["X-Release-Id"] = settings.RELEASE_ID
+    return response
+
+
+def database_health():
+    """200 only when the database answers SELECT 1; 503 otherwise (the deploy and compose gate on this)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # any database failure means "not ready"
+        connection.close()
+        return HttpResponse("database unavailable: %s\n" % type(error).__name__, status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+def healthz(request):
+    """Normally answered by HealthCheckMiddleware first; same answer when routed here."""
+    return database_health()
+
+
+def upload(request):
+    """POST /uploads (demo, DEMO_UPLOADS=1): stores the `file` field in the media storage (S3 when MEDIA_BUCKET is set)."""
+    if not settings.DEMO_UPLOADS or request.method != "POST" or "file" not in request.FILES:
+        raise Http404()
+    uploaded_file = request.FILES["file"]
+    name = default_storage.save("uploads/" + uploaded_file.name, uploaded_file)
+    return JsonResponse({"name": name, "url": default_storage.url(name), "release": settings.RELEASE_ID})
+
+
+def uploaded(request, name):
+    """GET /uploads/<name> (demo): the stored file, read back through the media storage."""
+    if not settings.DEMO_UPLOADS or not default_storage.exists(name):
+        raise Http404()
+    with default_storage.open(name) as stored:
+        body = stored.read()
+    response = HttpResponse(body, content_type="application/octet-stream")
+    response["X-Release-Id"] = settings.RELEASE_ID
+    return response

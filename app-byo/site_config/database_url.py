@@ -1,0 +1,39 @@
+"""DATABASE_URL -> Django DATABASES entry, without a dj-database-url dependency."""
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+ENGINES = {
+    "postgres": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+    "pgsql": "django.db.backends.postgresql",
+    "mysql": "django.db.backends.mysql",
+    "mariadb": "django.db.backends.mysql",
+    "sqlite": "django.db.backends.sqlite3",
+}
+
+
+def parse_database_url(url, connect_timeout=3):
+    """Parse e.g. postgres://user:p%40ss@host:5432/app?sslmode=require.
+
+    Credentials may be percent-encoded. Query parameters become driver OPTIONS.
+    A short connect timeout keeps /healthz fast when the database is unreachable.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme not in ENGINES:
+        raise ValueError("DATABASE_URL: unsupported scheme %r (use one of %s)" % (scheme, ", ".join(sorted(ENGINES))))
+    if scheme == "sqlite":
+        return {"ENGINE": ENGINES[scheme], "NAME": unquote(parts.path[1:]) or ":memory:"}
+    options = dict(parse_qsl(parts.query))
+    if ENGINES[scheme].endswith("postgresql"):
+        options.setdefault("connect_timeout", str(connect_timeout))
+    else:
+        options.setdefault("connect_timeout", connect_timeout)
+    return {
+        "ENGINE": ENGINES[scheme],
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "OPTIONS": options,
+    }

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from hello import views
+
+urlpatterns = [
+    path("", views.index),
+    path("healthz", views.healthz),
+    path("uploads", views.upload),
+    path("uploads/<path:name>", views.uploaded),
+]
