@@ -19,21 +19,23 @@ export function scenario(name: string, run: (ctx: Context) => Promise<void>): Sc
 /**
  * A fault the deployment must survive. `inject` causes it (and returns what `expect` needs, e.g. the
  * failed deploy's output); `expect` checks the outcome. The fault counts as survived when every
- * check `expect` made passed.
+ * check `expect` made passed. An uncounted fault reports its own figures and stays out of
+ * faults_survived.
  */
 export function fault<T>(
   name: string,
   inject: (ctx: Context) => Promise<T>,
   expect: (ctx: Context, injected: T) => Promise<void>,
+  { counted }: { counted: boolean } = { counted: true },
 ): Scenario {
   return {
     name: `fault: ${name}`,
-    fault: true,
+    fault: counted,
     run: async (ctx) => {
       const failedBefore = ctx.checks.failed.length;
       const injected = await inject(ctx);
       await expect(ctx, injected);
-      if (ctx.checks.failed.length === failedBefore) ctx.results.faultsSurvived.push(name);
+      if (counted && ctx.checks.failed.length === failedBefore) ctx.results.faultsSurvived.push(name);
     },
   };
 }

@@ -44,8 +44,8 @@ async function webNetwork(ctx: Context, id: string): Promise<{ network: string; 
   return { network: names[0], aliases, image };
 }
 
-export default {
-  ...fault<Moved>(
+// Its own summary fields (counted: false): faults_survived keeps counting the deploy faults.
+export default fault<Moved>(
     "web's address changes outside a deploy",
     async (ctx) => {
       const web = await serviceContainers(ctx, ctx.spec.webService);
@@ -69,10 +69,8 @@ export default {
         await ctx.commands.run("remove the filler container", "docker", ["rm", "-f", moved.filler]);
       }
     },
-  ),
-  // Its own summary fields: faults_survived keeps counting the deploy faults.
-  fault: false,
-};
+  { counted: false },
+);
 
 async function expectFollowed(ctx: Context, moved: Moved): Promise<void> {
   const sha256 = servingRelease(ctx).sha256;
