@@ -6,8 +6,9 @@
 #   dockerd.sh stop    stop the daemon we started (bounded)
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
-work_dir="${repo_root}/tests/host/.work/docker"
+# The daemon is one per machine, so its state is too: a restart from any checkout (the dockerd-restart
+# fault) must come back with the same images and containers.
+work_dir="/var/lib/compose-on-ec2-e2e/docker"
 data_root="${work_dir}/data"
 # exec-root holds unix sockets: keep its path short (108-byte sun_path limit).
 run_dir="/run/compose-on-ec2-e2e"
