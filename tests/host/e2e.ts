@@ -22,7 +22,9 @@ import imageChange from "./scenarios/image-change";
 import oldPipelineRestart from "./scenarios/old-pipeline-restart";
 import registryMode from "./scenarios/registry-mode";
 import restartFloor from "./scenarios/restart-floor";
+import hostKeyPinning from "./scenarios/host-key-pinning";
 import secrets from "./scenarios/secrets";
+import ssmTransport from "./scenarios/ssm-transport";
 import teardown from "./scenarios/teardown";
 import unchangedRedeploy from "./scenarios/unchanged-redeploy";
 import waitReady from "./scenarios/wait-ready";
@@ -44,6 +46,8 @@ const SCENARIOS: Scenario[] = [
   faultConcurrentDeploys,
   faultDatabaseDown,
   faultDockerdRestart,
+  hostKeyPinning,
+  ssmTransport,
   secrets,
   teardown,
   failedFirstDeploy,

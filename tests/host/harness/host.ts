@@ -122,7 +122,7 @@ export function teardownFromRunner(
   label: string,
   port: string,
   timeoutMs: number,
-  via: { hostKey?: string; host?: string; proxyCommand?: string; path?: string } = {},
+  via: { hostKey?: string; host?: string; proxyCommand?: string; env?: Record<string, string> } = {},
 ): Promise<CommandResult> {
   const env: Record<string, string> = remote.teardownEnvironment(
     {
@@ -135,7 +135,7 @@ export function teardownFromRunner(
     },
     ctx.spec,
   );
-  return ctx.commands.run(label, "bash", ["-c", remote.teardownFromRunnerScript()], { env: via.path ? { ...env, PATH: via.path } : env, timeoutMs });
+  return ctx.commands.run(label, "bash", ["-c", remote.teardownFromRunnerScript()], { env: { ...env, ...via.env }, timeoutMs });
 }
 
 /** The test sshd's host public key ("ssh-ed25519 AAAA…"): what the runner-side scripts pin. */
