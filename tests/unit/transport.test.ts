@@ -2,6 +2,8 @@
 // Manager from local.Command resources). Same host command lines, same triggers, pinned host key;
 // switching changes only the deployment's steps and port 22; the transport policy rules.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { routeOf } from "../../components/deployment";
 import * as remote from "../../components/remote";
 import { Registration, unwrapSecrets } from "../../lib/engine";
@@ -100,6 +102,22 @@ describe("transport", function () {
     it("is shown by the offline plan, with port 22 closed", async () => {
       assert.match(transportLine(await planFor("prod")), /^Transport: ssm .*inbound port 22: closed$/);
       assert.match(transportLine(ssh), /^Transport: ssh .*port 22 from 0\.0\.0\.0\/0$/);
+    });
+  });
+
+  describe("the deploy role's documented Session Manager policy (docs/transport.md)", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "transport.md"), "utf8");
+    const policy = JSON.parse(/```json\n(\{\n  "Version"[\s\S]*?)\n```/.exec(doc)![1]) as { Statement: { Action: string; Resource: string; Condition?: Record<string, Record<string, string>> }[] };
+    it("allows only starting sessions to the stack's tagged instance through the SSH document, and ending its own", () => {
+      const byAction = (a: string) => policy.Statement.filter((st) => st.Action === a);
+      assert.deepStrictEqual([...new Set(policy.Statement.map((st) => st.Action))].sort(), ["ssm:StartSession", "ssm:TerminateSession"]);
+      const [instance, document] = byAction("ssm:StartSession");
+      assert.match(instance.Resource, /^arn:aws:ec2:REGION:ACCOUNT:instance\/\*$/);
+      assert.deepStrictEqual(instance.Condition?.StringEquals, { "ssm:resourceTag/project": "compose-on-ec2", "ssm:resourceTag/stack": "prod" });
+      assert.deepStrictEqual(instance.Condition?.BoolIfExists, { "ssm:SessionDocumentAccessCheck": "true" }, "no fallback to the shell document");
+      assert.strictEqual(document.Resource, `arn:aws:ssm:REGION::document/${remote.SSM_SSH_DOCUMENT}`);
+      assert.ok(remote.SSM_PROXY_COMMAND.includes(`--document-name ${remote.SSM_SSH_DOCUMENT}`), "the documented document is the one the steps use");
+      assert.strictEqual(byAction("ssm:TerminateSession")[0].Resource, "arn:aws:ssm:*:ACCOUNT:session/${aws:userid}-*");
     });
   });
 
