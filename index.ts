@@ -13,6 +13,7 @@ import { ComposeDeployment, appNameFor } from "./components/deployment";
 import { sshCommandFor } from "./components/transport";
 import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
+import { Monitoring, containerLogGroupName } from "./components/monitoring";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
@@ -28,9 +29,10 @@ const firewall = new Firewall("fw", {
   appPort: config.hosting.ecs?.containerPort,
 });
 
+const dbInstanceIdentifier = dbIdentifier(config.project, config.stack);
 const database = new Database("db", {
   settings: config.database,
-  identifier: dbIdentifier(config.project, config.stack),
+  identifier: dbInstanceIdentifier,
   subnetGroupName: network.dbSubnetGroupName,
   securityGroupId: firewall.dbSecurityGroupId,
   tags: config.tags,
@@ -50,10 +52,23 @@ function ec2Hosting() {
     securityGroupIds: [firewall.webSecurityGroupId],
     region: config.region,
     tags: config.tags,
+    monitoring: { logGroupName: containerLogGroupName(config.project, config.stack) },
+  });
+  // Container logs in CloudWatch (Docker's awslogs driver, set up by the host's cloud-init) and the
+  // alarms on the host and the database.
+  const monitoring = new Monitoring("monitoring", {
+    settings: config.monitoring,
+    logGroupName: containerLogGroupName(config.project, config.stack),
+    instanceId: host.instanceId,
+    instanceRoleName: host.roleName,
+    dbInstanceIdentifier,
+    region: config.region,
+    tags: config.tags,
   });
   // Built images in registry mode, and the compose deployment over SSH. It waits only for what it
-  // reads (host connection, DB URL) and for the firewall that lets SSH in, which `pulumi destroy`
-  // therefore keeps until the app is down.
+  // reads (host connection, DB URL), for the firewall that lets SSH in, and for what the running app
+  // uses: the database and the log group Docker ships to (no container starts before it exists);
+  // `pulumi destroy` keeps them until the app is down.
   const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
   const deployment = new ComposeDeployment("app", {
     connection: host.connection,
@@ -66,9 +81,9 @@ function ec2Hosting() {
     allowedHosts: [host.publicIp, host.publicDns],
     imageRefs: images?.imageRefs,
     sshAccess: [firewall],
-    teardownBefore: [database],
+    teardownBefore: [database, monitoring],
   });
-  return { host, deployment };
+  return { host, deployment, monitoring };
 }
 
 // ---- hosting: ecs — the web service on Fargate behind a load balancer (never run here: see components/ecs.ts) ----
@@ -82,7 +97,7 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
     project: config.project, stack: config.stack, stage: config.stage, region: config.region, appName, plan, webService: config.app.webService,
     webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
     webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),
-    releaseId: bundle.sha256, appEnv: config.app.env, databaseUrl: database.url,
+    releaseId: bundle.sha256, appEnv: config.app.env, databaseUrl: database.url, logRetentionDays: config.monitoring.logRetentionDays,
     healthPath: config.app.healthPath, healthTimeoutSeconds: config.app.healthTimeoutSeconds,
     vpcId: network.vpcId, subnetIds: network.publicSubnetIds,
     loadBalancerSecurityGroupId: firewall.loadBalancerSecurityGroupId!, taskSecurityGroupId: firewall.webSecurityGroupId,
@@ -117,6 +132,9 @@ export const ecsService = ecs?.serviceName;
 export const loadBalancerDnsName = ecs?.loadBalancerDnsName;
 export const dnsRecordsToCreate = ecs?.dnsRecordsToCreate;
 export const mediaBucket = media?.bucketName;
+// CloudWatch: where the containers' logs go (`aws logs tail <group> --follow`) and the alarm topic.
+export const logGroupName = ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName;
+export const alarmTopicArn = ec2?.monitoring.alarmTopicArn;
 // Secrets stay secret in state and in `pulumi stack output` (unless --show-secrets).
 export const dbUrl = pulumi.secret(database.url);
 export const dbPassword = pulumi.secret(database.password);

@@ -22,13 +22,15 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { EcsSecretName, EcsTaskPlan, Stage } from "./config";
 import { WebLoadBalancer, deregistrationDelaySeconds } from "./loadBalancer";
-import { MONITORING_STAGE_DEFAULTS, containerLogGroupName } from "./monitoring";
+import { containerLogGroupName } from "./monitoring";
 
 export interface EcsHostingArgs {
   project: string;
   stack: string;
   stage: Stage;
   region: string;
+  /** Days the tasks' log group keeps their logs (the stack's logRetentionDays, as on ec2). */
+  logRetentionDays: number;
   /** Compose project name ([a-z0-9-]): task family, parameter path, log stream prefix. */
   appName: string;
   /** The web task derived from the compose file (config). */
@@ -158,7 +160,7 @@ export class EcsHosting extends pulumi.ComponentResource {
     const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "disabled" }], tags: args.tags }, parent);
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
-      { name: containerLogGroupName(args.project, args.stack), retentionInDays: MONITORING_STAGE_DEFAULTS[args.stage].logRetentionDays, tags: args.tags },
+      { name: containerLogGroupName(args.project, args.stack), retentionInDays: args.logRetentionDays, tags: args.tags },
       parent,
     );
     const secretArns = this.createSecrets(name, args);

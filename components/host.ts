@@ -1,7 +1,8 @@
 // The EC2 host: latest AL2023/Ubuntu AMI for the instance's architecture (not replaced when a newer one
 // is published), IMDSv2 only, encrypted gp3 root volume, an SSH key pair (given or generated), an
 // instance role for SSM and ECR pulls, an Elastic IP, and cloud-init that installs Docker + compose v2
-// and the host's own SSH host key, generated here so every connection can verify it (pinned).
+// and the host's own SSH host key, generated here so every connection can verify it (pinned)
+// (with monitoring: Docker's awslogs config and the disk metric timer).
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,6 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as tls from "@pulumi/tls";
 import { Arch, HostOs, HostSettings } from "./config";
 import { hostBaseDir } from "./layout";
+import { HostFile, monitoringHostFiles } from "./monitoring";
 
 export interface HostArgs {
   /** OS, size, AMI, disk and SSH key choices from the stack config. */
@@ -21,6 +23,8 @@ export interface HostArgs {
   region: string;
   /** Tags for every taggable child. */
   tags: Record<string, string>;
+  /** The container log group Docker ships to and the disk metric timer; undefined: neither is installed. */
+  monitoring?: { logGroupName: string };
 }
 
 /**
@@ -62,19 +66,28 @@ export const SSHD_HOST_KEY_CONFIG = {
   content: "# Written by cloud-init (compose-on-ec2): offer only the pinned ed25519 host key.\nHostKeyAlgorithms ssh-ed25519\n",
 };
 
+/** One write_files entry; JSON strings are valid YAML double-quoted scalars: no escaping surprises. */
+function writeFile(f: HostFile): string[] {
+  return [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`, `    content: ${JSON.stringify(f.content)}`];
+}
+
 /**
  * cloud-init user data (#cloud-config): installs the pinned SSH host key (ssh_keys; cloud-init
  * deletes the image's keys first), writes host/cloud-init/provision.sh to the instance and runs
  * it once with this host's OS, architecture, SSH user, base directory, ECR registry and compose
- * version. The script installs Docker, the compose v2 plugin and the ECR credential helper.
+ * version. The script installs Docker, the compose v2 plugin and the ECR credential helper. With
+ * monitoring, Docker's daemon.json (awslogs to the stack's log group) and the disk metric's script,
+ * service and timer are written first, and provision.sh enables the timer once the AWS CLI is there.
  * Pure: the same arguments always give the same text, so the instance is never touched needlessly.
  * The text holds the host's private key: Host keeps it a secret Output.
  */
-export function renderUserData(os: HostOs, arch: Arch, sshUser: string, ecrRegistry: string, hostKey: HostKeyPair): string {
+export function renderUserData(
+  os: HostOs, arch: Arch, sshUser: string, ecrRegistry: string, hostKey: HostKeyPair, monitoring?: { logGroupName: string; region: string },
+): string {
   const script = fs.readFileSync(path.join(__dirname, "..", "host", "cloud-init", "provision.sh"), "utf8");
+  const extra = monitoring ? monitoringHostFiles(monitoring.logGroupName, monitoring.region) : undefined;
   // runcmd's list form runs the command without a shell; the failing script fails cloud-init.
-  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, COMPOSE_VERSION];
-  // JSON strings and arrays are valid YAML double-quoted scalars and flow sequences: no escaping surprises.
+  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, COMPOSE_VERSION, ...(extra ? [extra.timerUnit] : [])];
   return [
     "#cloud-config",
     `# compose-on-ec2 host bootstrap: ${os} ${arch}, user ${sshUser}`,
@@ -83,12 +96,9 @@ export function renderUserData(os: HostOs, arch: Arch, sshUser: string, ecrRegis
     `  ed25519_private: ${JSON.stringify(hostKey.privateKey)}`,
     `  ed25519_public: ${JSON.stringify(hostKey.publicKey)}`,
     "write_files:",
-    `  - path: ${SSHD_HOST_KEY_CONFIG.path}`,
-    '    permissions: "0644"',
-    `    content: ${JSON.stringify(SSHD_HOST_KEY_CONFIG.content)}`,
-    `  - path: ${PROVISION_PATH}`,
-    '    permissions: "0755"',
-    `    content: ${JSON.stringify(script)}`,
+    ...writeFile({ path: SSHD_HOST_KEY_CONFIG.path, permissions: "0644", content: SSHD_HOST_KEY_CONFIG.content }),
+    ...writeFile({ path: PROVISION_PATH, permissions: "0755", content: script }),
+    ...(extra?.files ?? []).flatMap(writeFile),
     "runcmd:",
     `  - ${JSON.stringify(provision)}`,
     "",
@@ -150,6 +160,8 @@ export class Host extends pulumi.ComponentResource {
   readonly amiId: pulumi.Output<string>;
   /** How the deployment reaches the host: address, port, user, key, instance, base directory. */
   readonly connection: HostConnection;
+  /** Name of the instance role (monitoring adds its log and metric policy to it). */
+  readonly roleName: pulumi.Output<string>;
 
   constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:host:Host", name, {}, opts);
@@ -162,14 +174,16 @@ export class Host extends pulumi.ComponentResource {
     const key = this.sshKeyPair(name, settings, tags);
     this.sshPrivateKey = key.privateKey;
     const role = this.instanceRole(name, tags);
+    this.roleName = role.roleName;
     const hostKey = this.hostKey(name);
     this.hostPublicKey = hostKey.publicKey;
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const monitoring = args.monitoring ? { ...args.monitoring, region: args.region } : undefined;
     this.userData = pulumi.secret(
       pulumi
         .all([accountId, hostKey.privateKey, hostKey.publicKey])
         .apply(([account, privateKey, publicKey]) =>
-          renderUserData(settings.os, settings.arch, this.sshUser, ecrRegistryHost(account, args.region), { privateKey, publicKey }),
+          renderUserData(settings.os, settings.arch, this.sshUser, ecrRegistryHost(account, args.region), { privateKey, publicKey }, monitoring),
         ),
     );
     const instance = this.instance(name, args, key.keyName, role);
@@ -196,6 +210,7 @@ export class Host extends pulumi.ComponentResource {
       sshPrivateKey: this.sshPrivateKey,
       hostPublicKey: this.hostPublicKey,
       amiId: this.amiId,
+      roleName: this.roleName,
     });
   }
 
@@ -231,7 +246,7 @@ export class Host extends pulumi.ComponentResource {
       ([short, policyArn]) => new aws.iam.RolePolicyAttachment(`${name}-${short}`, { role: role.name, policyArn }, { parent: this }),
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, { parent: this });
-    return { profileName: profile.name, attachments };
+    return { profileName: profile.name, roleName: role.name, attachments };
   }
 
   private instance(name: string, args: HostArgs, keyName: pulumi.Output<string>, role: ReturnType<Host["instanceRole"]>) {

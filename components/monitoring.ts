@@ -9,7 +9,7 @@
 //   each container's stdout/stderr with the instance role; `docker logs` / `docker compose logs` keep
 //   working through Docker's dual-logging cache; mode non-blocking keeps a slow CloudWatch from ever
 //   blocking the app's writes.
-// - A tiny systemd timer (AL2023 has no cron) running monitoring/disk-metric.sh every 5 minutes: one
+// - A tiny systemd timer (AL2023 has no cron) running host/cloud-init/disk-metric.sh every 5 minutes: one
 //   custom metric with exactly the dimensions the alarm watches, nothing resident in memory, and the
 //   script is exercised for real by the unit tests. The CloudWatch agent would add a resident daemon
 //   and per-OS dimensions (device, fstype) the alarm would have to match.
@@ -17,10 +17,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { Stage } from "./config";
+import { LOG_RETENTION_DAYS, monitoringDefaults, monitoringRefusals } from "./config";
+import type { MonitoringSettings, Stage } from "./config";
 
-/** Retention values CloudWatch Logs accepts (PutRetentionPolicy); "never expire" is deliberately not offered. */
-export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export { LOG_RETENTION_DAYS };
+export type { MonitoringSettings };
 
 /** Custom metric namespace the host publishes to; the instance role may publish nowhere else. */
 export const HOST_METRICS_NAMESPACE = "ComposeOnEc2/Host";
@@ -35,46 +36,19 @@ export const HOST_MONITORING_PATHS = {
   diskMetricTimer: "/etc/systemd/system/compose-on-ec2-disk-metric.timer",
 };
 
-/** The monitoring slice of the stack settings. */
-export interface MonitoringSettings {
-  /** Days CloudWatch Logs keeps container logs; one of LOG_RETENTION_DAYS. */
-  logRetentionDays: number;
-  /** Address that receives alarm e-mails (AWS sends a confirmation mail first); undefined: the topic only. */
-  alertEmail?: string;
-  /** Host CPUUtilization (%) above which, for 15 minutes, the host CPU alarm fires (1..100). */
-  cpuHighPercent: number;
-  /** Root filesystem use (%) above which the host disk alarm fires (1..100). */
-  diskHighPercent: number;
-  /** RDS FreeStorageSpace (GiB) below which the database storage alarm fires (≥ 1). */
-  dbFreeStorageLowGb: number;
-  /** RDS CPUUtilization (%) above which, for 15 minutes, the database CPU alarm fires (1..100). */
-  dbCpuHighPercent: number;
-}
-
-/** Stage defaults: short retention where logs are disposable, three months in prod. */
+/** The defaults of each stage, as the spec table (components/config/specs.ts) gives them. */
 export const MONITORING_STAGE_DEFAULTS: Record<Stage, MonitoringSettings> = {
-  dev: { logRetentionDays: 7, cpuHighPercent: 80, diskHighPercent: 85, dbFreeStorageLowGb: 2, dbCpuHighPercent: 80 },
-  prod: { logRetentionDays: 90, cpuHighPercent: 80, diskHighPercent: 80, dbFreeStorageLowGb: 5, dbCpuHighPercent: 80 },
-  sandbox: { logRetentionDays: 3, cpuHighPercent: 80, diskHighPercent: 85, dbFreeStorageLowGb: 2, dbCpuHighPercent: 80 },
+  dev: monitoringDefaults("dev"),
+  prod: monitoringDefaults("prod"),
+  sandbox: monitoringDefaults("sandbox"),
 };
 
-/** What is wrong with the settings, one sentence per problem naming the setting, the value and the fix. */
-export function monitoringSettingsProblems(s: MonitoringSettings): string[] {
-  const problems: string[] = [];
-  if (!LOG_RETENTION_DAYS.includes(s.logRetentionDays)) {
-    problems.push(`logRetentionDays ${s.logRetentionDays} is not a retention CloudWatch Logs accepts; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
-  }
-  if (s.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alertEmail)) {
-    problems.push(`alertEmail "${s.alertEmail}" is not an e-mail address; give one like ops@example.com, or leave it unset`);
-  }
-  const percents: [string, number][] = [["cpuHighPercent", s.cpuHighPercent], ["diskHighPercent", s.diskHighPercent], ["dbCpuHighPercent", s.dbCpuHighPercent]];
-  for (const [key, value] of percents) {
-    if (!Number.isInteger(value) || value < 1 || value > 100) problems.push(`${key} ${value} is not a whole percentage; use 1..100`);
-  }
-  if (!Number.isInteger(s.dbFreeStorageLowGb) || s.dbFreeStorageLowGb < 1) {
-    problems.push(`dbFreeStorageLowGb ${s.dbFreeStorageLowGb} is not a whole number of GiB; use 1 or more (below the allocated storage)`);
-  }
-  return problems;
+/**
+ * What is wrong with the settings, one sentence per problem naming the setting, the value and the fix
+ * (the config's own rules; the database size bounds the free-storage threshold when known).
+ */
+export function monitoringSettingsProblems(s: MonitoringSettings, dbAllocatedStorageGb = Number.POSITIVE_INFINITY): string[] {
+  return monitoringRefusals(s, dbAllocatedStorageGb).map(({ key, value, refusal }) => `${key} ${JSON.stringify(value)} ${refusal.why}; ${refusal.fix}`);
 }
 
 /** The container log group's name: fixed, so the host's Docker config can name it before it exists. */
@@ -109,17 +83,19 @@ export interface HostFile {
 
 /** The script that publishes the disk metric, as shipped in this repository. */
 export function diskMetricScript(): string {
-  return fs.readFileSync(path.join(__dirname, "..", "monitoring", "disk-metric.sh"), "utf8");
+  return fs.readFileSync(path.join(__dirname, "..", "host", "cloud-init", "disk-metric.sh"), "utf8");
 }
+
+/** The PATH the disk metric runs with: systemd's default plus /snap/bin, where Ubuntu's AWS CLI (a snap) lives. */
+const METRIC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin";
 
 /**
  * Every file the host needs for monitoring, for cloud-init's write_files (they are written before
- * Docker is installed, so its first start already logs to CloudWatch), plus the commands that start
- * the disk metric timer (after runcmd installed the AWS CLI where the OS lacks it).
+ * Docker is installed, so its first start already logs to CloudWatch), and the timer unit that
+ * host/cloud-init/provision.sh enables once the AWS CLI is there.
  */
-export function monitoringHostFiles(logGroupName: string, region: string): { files: HostFile[]; commands: string[] } {
+export function monitoringHostFiles(logGroupName: string, region: string): { files: HostFile[]; timerUnit: string } {
   const p = HOST_MONITORING_PATHS;
-  const unit = path.basename(p.diskMetricTimer);
   const service = [
     "[Unit]",
     "Description=Publish the root filesystem's use to CloudWatch (compose-on-ec2 disk alarm)",
@@ -128,6 +104,7 @@ export function monitoringHostFiles(logGroupName: string, region: string): { fil
     "",
     "[Service]",
     "Type=oneshot",
+    `Environment=PATH=${METRIC_PATH}`,
     `ExecStart=${p.diskMetricScript} --namespace ${HOST_METRICS_NAMESPACE} --metric ${DISK_METRIC.name} --region ${region} --path ${DISK_METRIC.path}`,
     "",
   ].join("\n");
@@ -150,7 +127,7 @@ export function monitoringHostFiles(logGroupName: string, region: string): { fil
       { path: p.diskMetricService, permissions: "0644", content: service },
       { path: p.diskMetricTimer, permissions: "0644", content: timer },
     ],
-    commands: ["systemctl daemon-reload", `systemctl enable --now ${unit}`],
+    timerUnit: path.basename(p.diskMetricTimer),
   };
 }
 

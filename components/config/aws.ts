@@ -57,3 +57,6 @@ export const TAG_RULES = {
 
 /** Default quota of inbound rules per security group, counted separately for IPv4 and IPv6. */
 export const SECURITY_GROUP_INBOUND_RULES_PER_FAMILY = 60;
+
+/** Retention values CloudWatch Logs accepts (PutRetentionPolicy); "never expire" is deliberately not offered. */
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];

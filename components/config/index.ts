@@ -1,7 +1,7 @@
 // Every setting of the stack: typed, defaulted and validated in ONE place, before any resource exists.
 //   specs.ts      one spec per key (type, default per stage, range, allowed values, description)
 //   reader.ts     generic readers that apply a spec and collect problems into one ConfigError
-//   network.ts, firewall.ts, host.ts, database.ts, app.ts, hosting.ts, tags.ts   one parser per section
+//   network.ts, firewall.ts, host.ts, database.ts, app.ts, hosting.ts, monitoring.ts, tags.ts   one parser per section
 //   ecsTask.ts    the web task an ecs stack derives from the compose file (refusals before any resource)
 //   stages.ts, aws.ts, engines.ts, envfile.ts, naming.ts, checks.ts  the facts and rules they use
 // Components receive slices of StackConfig, never pulumi.Config.
@@ -15,6 +15,7 @@ import { parseDatabase } from "./database";
 import { parseFirewall } from "./firewall";
 import { parseHost } from "./host";
 import { parseHosting } from "./hosting";
+import { parseMonitoring } from "./monitoring";
 import { stackNameProblem } from "./naming";
 import { parseNetwork } from "./network";
 import { ConfigError, Reader } from "./reader";
@@ -35,6 +36,8 @@ export { resourceName, stackResourceName } from "./naming";
 export { amiArchitectureProblem } from "./host";
 export { hostNameProblem, hostedZoneIdProblem } from "./domain";
 export { planEcsTask, taskServices, WEB_IMAGE_PLACEHOLDER } from "./ecsTask";
+export { LOG_RETENTION_DAYS } from "./aws";
+export { monitoringDefaults, monitoringRefusals } from "./monitoring";
 
 export interface ParseContext {
   project: string;
@@ -106,9 +109,10 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   const files = projectFiles(ctx);
   const app = parseApp(r, files);
   const hosting = parseHosting(r, app, files);
+  const monitoring = parseMonitoring(r, database.allocatedStorageGb);
   const tags = parseTags(r, { project: ctx.project, stack: ctx.stack, stage });
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return { project: ctx.project, stack: ctx.stack, stage, region, tags, network, firewall, host, database, app, hosting };
+  return { project: ctx.project, stack: ctx.stack, stage, region, tags, network, firewall, host, database, app, hosting, monitoring };
 }
 
 /** Reads this project's Pulumi config (and aws:region) and parses it; throws ConfigError on bad input. */

@@ -1,7 +1,7 @@
 // One spec per setting: the only place a setting's type, default, range and meaning are written.
 // Pulumi.yaml's `config:` block and docs/configuration.md are generated from this table
 // (`npm run gen:config`); a unit test fails when they drift.
-import { AWS_REGIONS } from "./aws";
+import { AWS_REGIONS, LOG_RETENTION_DAYS } from "./aws";
 import { ENGINES, RDS_STORAGE_GB } from "./engines";
 import { SANDBOX_INSTANCE_TYPE } from "./stages";
 import { FARGATE_SIZES } from "../compose/fargate";
@@ -12,7 +12,7 @@ import type { DbEngine, Stage } from "./types";
 
 export type ConfigValueType = "string" | "integer" | "boolean" | "array" | "object";
 export type SpecValue = string | number | boolean | string[] | Record<string, string>;
-export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "hosting" | "tags";
+export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "hosting" | "monitoring" | "tags";
 
 /** A default that depends on the stage; undefined for a stage means "unset" there (see unsetMeans). */
 export interface PerStage {
@@ -182,6 +182,30 @@ export const SPECS: Record<string, SettingSpec> = {
   hostedZoneId: {
     section: "hosting", type: "string", unsetMeans: "no DNS records: point the names at the site yourself",
     description: "Route 53 hosted zone (Z…) holding the domain: the stack creates the records and, on ecs, an ACM certificate validated through it.",
+  },
+  logRetentionDays: {
+    section: "monitoring", type: "integer", default: perStage(7, 90, 3), unset: 0, min: 1, max: 3653, allowed: LOG_RETENTION_DAYS.map(String),
+    description: "Days CloudWatch Logs keeps the containers' logs (ec2: Docker's awslogs driver; ecs: the tasks' log group).",
+  },
+  alertEmail: {
+    section: "monitoring", type: "string", unsetMeans: "no e-mail: the alarms notify the SNS topic only",
+    description: "Address subscribed to the alarm topic (AWS mails a confirmation link first; alerts arrive once it is clicked).",
+  },
+  cpuHighPercent: {
+    section: "monitoring", type: "integer", default: 80, min: 1, max: 100,
+    description: "ec2: the host's CPU (%) above which, for 15 minutes, the host CPU alarm fires.",
+  },
+  diskHighPercent: {
+    section: "monitoring", type: "integer", default: perStage(85, 80, 85), unset: 0, min: 1, max: 100,
+    description: "ec2: use (%) of the host's root filesystem (images, releases, logs) above which the disk alarm fires.",
+  },
+  dbFreeStorageLowGb: {
+    section: "monitoring", type: "integer", default: perStage(2, 5, 2), unset: 0, min: 1, max: RDS_STORAGE_GB.max - 1,
+    description: "ec2: free RDS storage (GiB) below which the database storage alarm fires; below dbAllocatedStorageGb.",
+  },
+  dbCpuHighPercent: {
+    section: "monitoring", type: "integer", default: 80, min: 1, max: 100,
+    description: "ec2: the database's CPU (%) above which, for 15 minutes, the database CPU alarm fires.",
   },
   tags: {
     section: "tags", type: "object", default: {},

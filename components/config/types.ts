@@ -125,6 +125,22 @@ export interface HostingSettings {
   ecs?: EcsTaskPlan;
 }
 
+/** CloudWatch: container log retention, who hears about alarms, and the alarm thresholds. */
+export interface MonitoringSettings {
+  /** Days CloudWatch Logs keeps container logs; a retention CloudWatch accepts. */
+  logRetentionDays: number;
+  /** Address that receives alarm e-mails (AWS sends a confirmation mail first); undefined: the topic only. */
+  alertEmail?: string;
+  /** Host CPUUtilization (%) above which, for 15 minutes, the host CPU alarm fires (1..100). */
+  cpuHighPercent: number;
+  /** Root filesystem use (%) above which the host disk alarm fires (1..100). */
+  diskHighPercent: number;
+  /** RDS FreeStorageSpace (GiB) below which the database storage alarm fires (≥ 1, below the allocated storage). */
+  dbFreeStorageLowGb: number;
+  /** RDS CPUUtilization (%) above which, for 15 minutes, the database CPU alarm fires (1..100). */
+  dbCpuHighPercent: number;
+}
+
 export interface StackConfig {
   project: string;
   stack: string;
@@ -138,4 +154,5 @@ export interface StackConfig {
   database: DatabaseSettings;
   app: AppSettings;
   hosting: HostingSettings;
+  monitoring: MonitoringSettings;
 }

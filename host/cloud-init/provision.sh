@@ -2,9 +2,11 @@
 # The host's first boot, run once by cloud-init (components/host.ts writes this file through the user
 # data's write_files and runs it from runcmd): installs Docker and the compose v2 plugin the OS's way,
 # the ECR credential helper (pulls use the instance role, for the stack's ECR registry only), and
-# prepares the SSH user's base directory. Any failure fails cloud-init, so `cloud-init status` (and
+# prepares the SSH user's base directory. With a disk metric timer (monitoring: components/host.ts has
+# written it, Docker's daemon.json and host/cloud-init/disk-metric.sh through write_files), makes sure
+# the AWS CLI is there and enables the timer. Any failure fails cloud-init, so `cloud-init status` (and
 # the deployment's wait-ready) report it instead of a half-installed host.
-#   provision.sh OS ARCH SSH_USER BASE_DIR ECR_REGISTRY COMPOSE_VERSION
+#   provision.sh OS ARCH SSH_USER BASE_DIR ECR_REGISTRY COMPOSE_VERSION [DISK_METRIC_TIMER]
 set -euo pipefail
 
 log() { printf '[provision] %s\n' "$*"; }
@@ -41,6 +43,27 @@ install_ubuntu() {
   "${apt[@]}" install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin
 }
 
+# The disk metric publishes with the AWS CLI. AL2023 ships it; Ubuntu's AMIs do not, and its apt
+# package is gone from noble: AWS documents the snap for Linux ("snap install aws-cli --classic"),
+# which also keeps it updated. The timer's unit adds /snap/bin to its PATH.
+install_aws_cli() {
+  if command -v aws > /dev/null || [[ -x /snap/bin/aws ]]; then return 0; fi
+  case "${os}" in
+    ubuntu) snap install aws-cli --classic ;;
+    *) echo "[provision] ERROR: the AWS CLI is missing on ${os}; the disk metric needs it" >&2; exit 1 ;;
+  esac
+}
+
+# The disk metric's timer (its files were written by cloud-init before this script ran).
+start_disk_metric() {
+  local timer="$1"
+  [[ -f "/etc/systemd/system/${timer}" ]] || { echo "[provision] ERROR: ${timer} was not written by cloud-init" >&2; exit 1; }
+  install_aws_cli
+  systemctl daemon-reload
+  systemctl enable --now "${timer}"
+  log "disk metric timer ${timer} enabled"
+}
+
 # docker config.json HOME REGISTRY: the ECR credential helper for the stack's registry only
 # (credHelpers), so pulls from any other registry never go through it.
 write_docker_config() {
@@ -50,6 +73,7 @@ write_docker_config() {
 
 main() {
   os="$1" arch="$2" user="$3" base_dir="$4" registry="$5" compose_version="$6"
+  local disk_metric_timer="${7:-}"
   local home="/home/${user}"
   log "installing docker on ${os} ${arch}"
   case "${os}" in
@@ -63,6 +87,7 @@ main() {
   mkdir -p "${base_dir}"
   chown -R "${user}:${user}" "${home}/.docker" "${base_dir}"
   docker compose version
+  if [[ -n "${disk_metric_timer}" ]]; then start_disk_metric "${disk_metric_timer}"; fi
   log "ready for ${user} in ${base_dir}"
 }
 

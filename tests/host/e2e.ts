@@ -17,6 +17,7 @@ import faultCutUpload from "./scenarios/fault-cut-upload";
 import faultDatabaseDown from "./scenarios/fault-database-down";
 import faultDockerdRestart from "./scenarios/fault-dockerd-restart";
 import faultFailingHealth from "./scenarios/fault-failing-health";
+import faultWebAddressChange from "./scenarios/fault-web-address-change";
 import firstDeploy from "./scenarios/first-deploy";
 import imageChange from "./scenarios/image-change";
 import oldPipelineRestart from "./scenarios/old-pipeline-restart";
@@ -46,6 +47,7 @@ const SCENARIOS: Scenario[] = [
   faultConcurrentDeploys,
   faultDatabaseDown,
   faultDockerdRestart,
+  faultWebAddressChange,
   hostKeyPinning,
   ssmTransport,
   secrets,

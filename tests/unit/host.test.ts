@@ -8,7 +8,8 @@ import {
   amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, HostKeyPair, PROVISION_PATH, renderUserData, SSHD_HOST_KEY_CONFIG,
 } from "../../components/host";
 import { Arch, HostOs } from "../../components/config";
-import { isSecret, readYaml, unwrapSecrets, valueOf } from "../../lib/engine";
+import { containerLogGroupName } from "../../components/monitoring";
+import { isSecret, PROJECT, readYaml, unwrapSecrets, valueOf } from "../../lib/engine";
 import { stackRun, TEST_SSH_PUBLIC_KEY, variantRun } from "../support/fixtures";
 
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -162,7 +163,10 @@ describe("host", () => {
       it("boots with the rendered cloud-init for the account's ECR registry and never replaces the host for user-data edits", async () => {
         const { mock } = await stackRun(stack);
         const instance = mock.one(INSTANCE);
-        assert.strictEqual(instance.inputs.userData, renderUserData("al2023", "x86_64", "ec2-user", ecrRegistryHost(mock.accountId, mock.region), hostKeyOf(mock)));
+        assert.strictEqual(
+          instance.inputs.userData,
+          renderUserData("al2023", "x86_64", "ec2-user", ecrRegistryHost(mock.accountId, mock.region), hostKeyOf(mock), { logGroupName: containerLogGroupName(PROJECT, stack), region: mock.region }),
+        );
         assert.strictEqual(instance.inputs.userDataReplaceOnChange, false);
       });
       it("generates the host's ED25519 host key, boots with it in secret user data, and pins it on every connection", async () => {
@@ -230,7 +234,10 @@ describe("host", () => {
     assert.strictEqual(mock.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")?.args.name, amiParameterName("ubuntu", "arm64"));
     const instance = mock.one(INSTANCE);
     assert.strictEqual(instance.inputs.instanceType, "t4g.small");
-    assert.strictEqual(instance.inputs.userData, renderUserData("ubuntu", "arm64", "ubuntu", ecrRegistryHost(mock.accountId, mock.region), hostKeyOf(mock)));
+    assert.strictEqual(
+      instance.inputs.userData,
+      renderUserData("ubuntu", "arm64", "ubuntu", ecrRegistryHost(mock.accountId, mock.region), hostKeyOf(mock), { logGroupName: containerLogGroupName(PROJECT, "dev"), region: mock.region }),
+    );
     assert.deepStrictEqual(mock.ofType("tls:index/privateKey:PrivateKey").map((k) => k.name), ["host-host-key"], "only the host key is generated");
     assert.strictEqual(mock.one("aws:ec2/keyPair:KeyPair").inputs.publicKey, TEST_SSH_PUBLIC_KEY);
     assert.strictEqual(outputs.sshUser, "ubuntu");

@@ -9,6 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { AwsMock, MockResource, PROJECT, PROJECT_ROOT, captureRegistrationOptions, valueOf } from "../../lib/engine";
+import { stackRun } from "../support/fixtures";
 import type { Stage } from "../../components/config";
 import {
   alarmSpecs, containerLogGroupName, dockerDaemonLogConfig, HOST_METRICS_NAMESPACE, HOST_MONITORING_PATHS, instanceMonitoringPolicy,
@@ -20,7 +21,7 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
 const INSTANCE_ID = "i-0123456789abcdef0";
 const DB_ID = "compose-on-ec2-dev";
-const SCRIPT = path.join(PROJECT_ROOT, "monitoring", "disk-metric.sh");
+const SCRIPT = path.join(PROJECT_ROOT, "host", "cloud-init", "disk-metric.sh");
 
 async function settle(mock: AwsMock): Promise<void> {
   for (let i = 0, quiet = 0; i < 500 && quiet < 3; i++) {
@@ -105,14 +106,16 @@ describe("monitoring", () => {
     });
 
     it("renders the host files: daemon.json, the disk script as shipped, and a timer that runs it with the alarm's namespace", () => {
-      const { files, commands } = monitoringHostFiles("/compose-on-ec2/dev/containers", "us-east-1");
+      const { files, timerUnit } = monitoringHostFiles("/compose-on-ec2/dev/containers", "us-east-1");
       const byPath = new Map(files.map((f) => [f.path, f]));
       assert.deepStrictEqual(JSON.parse(byPath.get(HOST_MONITORING_PATHS.dockerDaemonConfig)!.content), dockerDaemonLogConfig("/compose-on-ec2/dev/containers", "us-east-1"));
       assert.strictEqual(byPath.get(HOST_MONITORING_PATHS.diskMetricScript)!.content, fs.readFileSync(SCRIPT, "utf8"));
       assert.strictEqual(byPath.get(HOST_MONITORING_PATHS.diskMetricScript)!.permissions, "0755");
       const exec = byPath.get(HOST_MONITORING_PATHS.diskMetricService)!.content.split("\n").find((l) => l.startsWith("ExecStart="))!;
       assert.strictEqual(exec, `ExecStart=${HOST_MONITORING_PATHS.diskMetricScript} --namespace ${HOST_METRICS_NAMESPACE} --metric disk_used_percent --region us-east-1 --path /`);
-      assert.deepStrictEqual(commands, ["systemctl daemon-reload", "systemctl enable --now compose-on-ec2-disk-metric.timer"]);
+      assert.strictEqual(timerUnit, path.basename(HOST_MONITORING_PATHS.diskMetricTimer));
+      const service = byPath.get(HOST_MONITORING_PATHS.diskMetricService)!.content;
+      assert.match(service, /^Environment=PATH=.*:\/snap\/bin$/m, "Ubuntu's AWS CLI snap is on the service's PATH");
     });
   });
 
@@ -208,6 +211,46 @@ describe("monitoring", () => {
       new aws.cloudwatch.LogGroup("direct", { name: "/x/direct", retentionInDays: 45 });
       await settle(mock);
       assert.match(mock.errors.join("\n"), /retentionInDays 45 is not one of/);
+    });
+  });
+
+  describe("wired into the program (ec2 hosting)", () => {
+    for (const [stack, days] of [["dev", 7], ["prod", 90]] as const) {
+      it(`keeps ${stack}'s container logs ${days} days, in the group the host's Docker ships to`, async () => {
+        const { mock } = await stackRun(stack);
+        const group = mock.one(LOG_GROUP);
+        assert.deepStrictEqual([group.inputs.name, group.inputs.retentionInDays], [containerLogGroupName(PROJECT, stack), days]);
+        const userData = String(mock.one("aws:ec2/instance:Instance").inputs.userData);
+        assert.ok(userData.includes(`path: ${HOST_MONITORING_PATHS.dockerDaemonConfig}`), "cloud-init writes daemon.json");
+        const daemon = monitoringHostFiles(group.inputs.name, "us-east-1").files.find((f) => f.path === HOST_MONITORING_PATHS.dockerDaemonConfig)!;
+        assert.ok(userData.includes(JSON.stringify(daemon.content)), "with the stack's log group and region");
+        assert.match(userData, /"compose-on-ec2-disk-metric\.timer"\]/, "provision.sh is told to enable the disk metric timer");
+      });
+    }
+
+    it("alarms on the stack's own host and database, and gives the host's role the log and metric policy", async () => {
+      const { mock } = await stackRun("prod");
+      const instance = mock.one("aws:ec2/instance:Instance");
+      const db = mock.one("aws:rds/instance:Instance");
+      assert.strictEqual(mock.ofType(ALARM).length, 6);
+      for (const a of mock.ofType(ALARM)) {
+        const dims = a.inputs.dimensions as Record<string, string>;
+        assert.ok(dims.InstanceId === instance.id || dims.DBInstanceIdentifier === db.state.identifier, `${a.name}: ${JSON.stringify(dims)}`);
+      }
+      assert.deepStrictEqual(alarm(mock, "db-storage-low").inputs.threshold, MONITORING_STAGE_DEFAULTS.prod.dbFreeStorageLowGb * 1024 ** 3);
+      const policy = mock.one("aws:iam/rolePolicy:RolePolicy");
+      assert.strictEqual(policy.inputs.role, mock.one("aws:iam/role:Role", "host-role").state.name);
+      assert.strictEqual(mock.ofType(SUBSCRIPTION).length, 0, "no alertEmail in the stack file: no subscription");
+    });
+
+    it("starts no container before the log group and the role policy exist (the deploy waits for them)", async () => {
+      const { mock } = await stackRun("dev");
+      const teardown = mock.one("command:local:Command", "app-teardown");
+      const deploy = mock.one("command:remote:Command", "app-deploy");
+      for (const needed of [mock.one(LOG_GROUP), mock.one("aws:iam/rolePolicy:RolePolicy")]) {
+        assert.ok(teardown.options.dependencies.includes(needed.urn!), `teardown (and so the deploy) waits for ${needed.name}`);
+      }
+      assert.ok(deploy.options.dependencies.includes(teardown.urn!), "the deploy waits for the teardown resource");
     });
   });
 

@@ -34,6 +34,11 @@ export interface Results {
   oldPipelineRestart?: { ms: number; failed: number; total: number };
   /** Names of the faults after which every expectation held. */
   faultsSurvived: string[];
+  /**
+   * The web container's address changed outside a deploy: requests through nginx that failed from
+   * web's return until nginx followed, and how long that took (undefined: it did not follow).
+   */
+  addressChange?: { failed: number; recoverMs?: number };
 }
 
 export function emptyResults(): Results {
@@ -78,7 +83,8 @@ export function summaryLine(results: Results, faultCount: number): string {
   return (
     `host-e2e: first_deploy_s=${seconds(results.firstDeployMs)} redeploy_s=${seconds(results.redeployMs)} ` +
     `restart_floor_s=${seconds(results.restartFloorMs)} redeploy_ratio=${ratio(results.redeployMs, results.restartFloorMs)} ` +
-    `failed_requests=${count(results.failedRequests)} faults_survived=${results.faultsSurvived.length}/${faultCount}`
+    `failed_requests=${count(results.failedRequests)} faults_survived=${results.faultsSurvived.length}/${faultCount} ` +
+    `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)}`
   );
 }
 

@@ -1,0 +1,45 @@
+// A bundle's hash: the same for the same content and executable bits, whatever the copy's mtimes,
+// permissions or creation order; different when either changes.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { createBundle } from "../../components/bundle";
+import { APP, EXEC, scratchDirs } from "../support/bundle";
+
+describe("bundle", () => {
+  const { tree, outDir } = scratchDirs();
+
+  it("gives the same bytes and hash for the same tree packed twice", () => {
+    const src = tree(APP, EXEC);
+    const a = createBundle({ appDir: src, outDir: outDir() });
+    const b = createBundle({ appDir: src, outDir: outDir() });
+    assert.strictEqual(a.sha256, b.sha256);
+    assert.ok(fs.readFileSync(a.path).equals(fs.readFileSync(b.path)));
+    assert.strictEqual(path.basename(a.path), `${a.sha256}.tar.gz`);
+    assert.strictEqual(a.bytes, fs.statSync(a.path).size);
+  });
+
+  it("ignores mtimes, permission bits other than x, and creation order of a copied tree", () => {
+    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
+    // Same content, files written in reverse order, 0600 instead of 0644, other mtimes.
+    const reversed = Object.fromEntries(Object.entries(APP).reverse());
+    const modes: Record<string, number> = Object.fromEntries(Object.keys(APP).map((k) => [k, 0o600]));
+    modes["bin/entrypoint.sh"] = 0o700;
+    const copy = tree(reversed, modes);
+    for (const rel of Object.keys(APP)) fs.utimesSync(path.join(copy, rel), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    const b = createBundle({ appDir: copy, outDir: outDir() });
+    assert.strictEqual(b.sha256, a.sha256);
+  });
+
+  it("changes the hash when a file's content changes", () => {
+    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
+    const b = createBundle({ appDir: tree({ ...APP, "manage.py": "print('bye')\n" }, EXEC), outDir: outDir() });
+    assert.notStrictEqual(a.sha256, b.sha256);
+  });
+
+  it("changes the hash when a file becomes executable", () => {
+    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
+    const b = createBundle({ appDir: tree(APP, { ...EXEC, "manage.py": 0o755 }), outDir: outDir() });
+    assert.notStrictEqual(a.sha256, b.sha256);
+  });
+});
