@@ -10,6 +10,7 @@ import { Database, dbIdentifier } from "./components/database";
 import { createAppBundle } from "./components/bundle";
 import { RegistryImages, registryImagesFor } from "./components/images";
 import { ComposeDeployment } from "./components/deployment";
+import { sshCommandFor } from "./components/transport";
 import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
 import { Monitoring, containerLogGroupName } from "./components/monitoring";
@@ -71,6 +72,8 @@ function ec2Hosting() {
   const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
   const deployment = new ComposeDeployment("app", {
     connection: host.connection,
+    transport: config.firewall.transport,
+    region: config.region,
     bundle,
     app: config.app,
     appName,
@@ -110,13 +113,15 @@ const host = ec2?.host;
 export const stage = config.stage;
 export const region = config.region;
 export const hosting = config.hosting.kind;
+/** How the deployment reaches the host (ec2): ssh (port 22) or ssm (Session Manager, no inbound port). */
+export const transport = config.hosting.ecs ? undefined : config.firewall.transport;
 export const url = ecs ? ecs.url : pulumi.interpolate`http://${host?.publicIp}`;
 export const publicIp = host?.publicIp;
 export const publicDns = host?.publicDns;
 export const instanceId = host?.instanceId;
 export const sshUser = host?.sshUser;
 // Save the key first: pulumi stack output --show-secrets sshPrivateKey > <key file> && chmod 600 <key file>
-export const sshCommand = host ? pulumi.interpolate`ssh -i ${config.project}-${config.stack}.pem ${host.sshUser}@${host.publicIp}` : undefined;
+export const sshCommand = host ? sshCommandFor(`${config.project}-${config.stack}.pem`, host.sshUser, config.firewall.transport, host.publicIp, host.instanceId) : undefined;
 export const dbEndpoint = database.endpoint;
 export const releaseId = ec2 ? ec2.deployment.releaseId : bundle.sha256;
 export const dbName = database.dbName;
@@ -134,3 +139,5 @@ export const alarmTopicArn = ec2?.monitoring.alarmTopicArn;
 export const dbUrl = pulumi.secret(database.url);
 export const dbPassword = pulumi.secret(database.password);
 export const sshPrivateKey = host ? pulumi.secret(host.sshPrivateKey) : undefined;
+// The host's SSH host key, pinned by the deployment: `echo "<address> $(pulumi stack output hostPublicKey)" >> ~/.ssh/known_hosts`.
+export const hostPublicKey = host?.hostPublicKey;

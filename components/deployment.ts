@@ -1,9 +1,11 @@
-// ComposeDeployment: puts one release of the compose app on the host over SSH (@pulumi/command).
-//   1. wait-ready  remote.Command      cloud-init done, docker answers, upload dir exists
-//   2. upload      remote.CopyToRemote  the bundle to uploads/<sha>.tar.gz
-//   3. deploy      remote.Command      unpack releases/<sha>, write .env from stdin, compose up, health check
-//   4. teardown    local.Command       no-op create; on destroy it sends `compose down` over ssh from the
-//                                      machine running Pulumi, and succeeds when the host is already gone
+// ComposeDeployment: puts one release of the compose app on the host over SSH, on the stack's
+// transport (components/transport.ts: ssh = pulumi-command remote resources, ssm = OpenSSH through
+// Session Manager from local.Command resources), always verifying the host's pinned host key.
+//   1. wait-ready  cloud-init done, docker answers, upload dir exists
+//   2. upload      the bundle to uploads/<sha>.tar.gz
+//   3. deploy      unpack releases/<sha>, write .env from stdin, compose up, health check
+//   4. teardown    local.Command: no-op create; on destroy it sends `compose down` over ssh from the
+//                  machine running Pulumi, and succeeds when the host is already gone
 // Every command line comes from components/remote.ts (the same lines tests/host runs for real).
 // Secrets (DATABASE_URL, the Django key) reach the host on stdin only, never on a command line; a
 // failing command hands back only a short reason and the path of its full log on the host.
@@ -12,21 +14,24 @@ import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { stackResourceName, type AppSettings } from "./config";
+import { stackResourceName, type AppSettings, type Transport } from "./config";
 import { envEntryProblem, imageEnvName } from "./config/envfile";
 import type { HostConnection } from "./host";
 import { repositoryOf } from "./images";
 import * as remote from "./remote";
+import * as transport from "./transport";
 
-/** Retries while the instance boots: 30 dials × up to 20 s ≈ 10 min before giving up. */
-export const BOOT_DIAL_ERROR_LIMIT = 30;
-export const BOOT_PER_DIAL_TIMEOUT = 20;
+export { BOOT_DIAL_ERROR_LIMIT, BOOT_PER_DIAL_TIMEOUT, bootConnection } from "./transport";
 /** Port nginx publishes on the host unless a test asks for another. */
 export const DEFAULT_HTTP_PORT = 80;
 
 export interface ComposeDeploymentArgs {
-  /** How to reach the host: Host.connection (address, port, user, key, instance id, base dir). */
+  /** How to reach the host: Host.connection (address, port, user, key, pinned host key, instance id, base dir). */
   connection: HostConnection;
+  /** ssh (default): straight to the host's SSH port; ssm: through Session Manager, no inbound port. */
+  transport?: Transport;
+  /** AWS region of the host: where ssm sessions go (needed on ssm). */
+  region?: string;
   /** The bundle to ship (bundle.ts createAppBundle); its sha256 is the release id. */
   bundle: { path: string; sha256: string; files: string[] };
   /** App settings: compose file, web service, health check, releases kept, deploy mode, extra env. */
@@ -144,17 +149,11 @@ export function checkRelease(args: Pick<ComposeDeploymentArgs, "bundle" | "app" 
   }
 }
 
-/** The SSH connection of the remote commands; tolerates a booting instance (each may be the first to dial it). */
-export function bootConnection(c: HostConnection): command.types.input.remote.ConnectionArgs {
-  return {
-    host: c.address,
-    port: c.port,
-    user: c.user,
-    privateKey: pulumi.secret(c.privateKey),
-    ...(c.hostKey === undefined ? {} : { hostKey: c.hostKey }),
-    dialErrorLimit: BOOT_DIAL_ERROR_LIMIT,
-    perDialTimeout: BOOT_PER_DIAL_TIMEOUT,
-  };
+/** The route of the deployment's steps; refuses ssm without a region. */
+export function routeOf(args: Pick<ComposeDeploymentArgs, "connection" | "transport" | "region">): transport.Route {
+  const kind = args.transport ?? "ssh";
+  if (kind === "ssm" && !args.region) throw new Error("ComposeDeployment: transport ssm needs region (where the Session Manager sessions go)");
+  return { connection: args.connection, transport: kind, region: args.region ?? "" };
 }
 
 export class ComposeDeployment extends pulumi.ComponentResource {
@@ -170,12 +169,13 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     checkRelease(args);
     const spec = remoteSpecFor(args.appName, args.connection.baseDir, args.app, args.httpPort);
     const deployLine = remote.deployCommand(spec, args.bundle.sha256); // refuses a bad sha256 before anything is created
+    const route = routeOf(args);
 
-    const waitReady = this.waitReady(name, args, spec);
-    const upload = this.upload(name, args, spec, waitReady);
-    const teardown = this.teardown(name, args, spec);
+    const waitReady = this.waitReady(name, args, route, spec);
+    const upload = this.upload(name, args, route, spec, waitReady);
+    const teardown = this.teardown(name, args, route, spec);
     this.envFile = this.renderEnv(name, args);
-    const deploy = this.deploy(name, args, deployLine, [upload, teardown]);
+    const deploy = this.deploy(name, args, route, deployLine, [upload, teardown]);
 
     this.releaseId = pulumi.output(args.bundle.sha256);
     this.deployOutput = pulumi.secret(deploy.stdout);
@@ -183,34 +183,25 @@ export class ComposeDeployment extends pulumi.ComponentResource {
   }
 
   /** 1. Re-runs (replacement) only when the instance changes; it creates the upload dir. */
-  private waitReady(name: string, args: ComposeDeploymentArgs, spec: remote.RemoteSpec): command.remote.Command {
-    return new command.remote.Command(
+  private waitReady(name: string, args: ComposeDeploymentArgs, route: transport.Route, spec: remote.RemoteSpec): pulumi.Resource {
+    return transport.hostCommand(
       `${name}-wait-ready`,
-      {
-        connection: bootConnection(args.connection),
-        create: remote.waitReadyCommand(spec),
-        triggers: [args.connection.instanceId],
-        // No stdin and no .env yet: its progress is safe to show while the instance boots.
-        logging: "stdoutAndStderr",
-        addPreviousOutputInEnv: false,
-      },
+      route,
+      // No stdin and no .env yet: its progress is safe to show while the instance boots.
+      { create: remote.waitReadyCommand(spec), triggers: [args.connection.instanceId], logging: "stdoutAndStderr", firstContact: true },
       { parent: this, dependsOn: args.sshAccess },
-    );
+    ).resource;
   }
 
   /**
    * 2. The bundle: path and remote name both carry the sha, so it is uploaded once per release (and
    * again to a new instance). CopyToRemote never deletes remote files; old uploads are pruned on the host.
    */
-  private upload(name: string, args: ComposeDeploymentArgs, spec: remote.RemoteSpec, waitReady: pulumi.Resource): command.remote.CopyToRemote {
-    return new command.remote.CopyToRemote(
+  private upload(name: string, args: ComposeDeploymentArgs, route: transport.Route, spec: remote.RemoteSpec, waitReady: pulumi.Resource): pulumi.Resource {
+    return transport.hostUpload(
       `${name}-upload`,
-      {
-        connection: bootConnection(args.connection),
-        source: new pulumi.asset.FileAsset(args.bundle.path),
-        remotePath: remote.bundleRemotePath(spec, args.bundle.sha256),
-        triggers: [args.connection.instanceId],
-      },
+      route,
+      { source: args.bundle.path, remotePath: remote.bundleRemotePath(spec, args.bundle.sha256), triggers: [args.connection.instanceId] },
       { parent: this, dependsOn: [waitReady] },
     );
   }
@@ -227,20 +218,17 @@ export class ComposeDeployment extends pulumi.ComponentResource {
    * remote.Command, because a remote.Command fails when it cannot dial: a host that is already gone
    * would block `pulumi destroy`. It depends on the SSH access and on what the app uses, so the engine
    * deletes it (takes the app down) before those; its inputs name the host and instance, so also
-   * before them. The key and the command travel in the environment, not on a command line.
+   * before them. The keys and the command travel in the environment, not on a command line. It is
+   * the same resource on both transports: a switch only updates its environment (create is a no-op).
    */
-  private teardown(name: string, args: ComposeDeploymentArgs, spec: remote.RemoteSpec): command.local.Command {
-    const c = args.connection;
+  private teardown(name: string, args: ComposeDeploymentArgs, route: transport.Route, spec: remote.RemoteSpec): command.local.Command {
     return new command.local.Command(
       `${name}-teardown`,
       {
         create: "true",
         delete: remote.teardownFromRunnerScript(),
         interpreter: ["/bin/bash", "-c"],
-        environment: {
-          ...remote.teardownEnvironment({ host: c.address, port: c.port, user: c.user, privateKey: pulumi.secret(c.privateKey) }, spec),
-          TEARDOWN_INSTANCE: c.instanceId,
-        },
+        environment: transport.teardownEnvironment(route, spec),
         // compose reads the release's .env; the host keeps its output, but keep this out of logs too.
         logging: "none",
         addPreviousOutputInEnv: false,
@@ -276,22 +264,21 @@ export class ComposeDeployment extends pulumi.ComponentResource {
    * 3. Runs exactly when the release, the .env or the images change (or the instance is new).
    * Triggers hold hashes, never the .env itself.
    */
-  private deploy(name: string, args: ComposeDeploymentArgs, deployLine: string, after: pulumi.Resource[]): command.remote.Command {
+  private deploy(name: string, args: ComposeDeploymentArgs, route: transport.Route, deployLine: string, after: pulumi.Resource[]): transport.Step {
     const sha = args.bundle.sha256;
     const imageTrigger = pulumi.output(args.imageRefs).apply(imageRefsTrigger);
-    return new command.remote.Command(
+    return transport.hostCommand(
       `${name}-deploy`,
+      route,
       {
-        connection: bootConnection(args.connection),
         create: deployLine,
         stdin: this.envFile,
         triggers: [sha, this.envFile.apply(sha256Hex), imageTrigger, args.connection.instanceId],
         // The .env arrives on stdin and compose may echo configuration: keep all output out of logs
         // (a failure returns only the host script's short reason and its log path).
         logging: "none",
-        addPreviousOutputInEnv: false,
       },
-      { parent: this, dependsOn: after, additionalSecretOutputs: ["stdout", "stderr", "stdin"] },
+      { parent: this, dependsOn: after },
     );
   }
 }

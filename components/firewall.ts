@@ -1,4 +1,5 @@
-// Who may reach what. ec2: a web security group (HTTP/HTTPS from httpCidrs, SSH only from sshCidrs).
+// Who may reach what. ec2: a web security group (HTTP/HTTPS from httpCidrs, SSH only from sshCidrs,
+// and on transport ssm no SSH at all: config hands over no sshCidrs then).
 // ecs: a load balancer group (HTTP/HTTPS from httpCidrs, egress only to the tasks) and a tasks group
 // whose only ingress is the app port from the load balancer group. Either way a DB security group
 // whose only ingress is the DB port from the group the web service runs in. Rules are separate
@@ -47,7 +48,7 @@ export function cidrSlug(cidr: string): string {
  * Two different networks can share a slug ("1::2/128" and "1:2::/128"); those keys end in a hash of the
  * CIDR, so every rule has its own resource name while the usual names stay short and readable.
  */
-export function webIngressRules(settings: FirewallSettings): CidrRule[] {
+export function webIngressRules(settings: Pick<FirewallSettings, "httpCidrs" | "sshCidrs">): CidrRule[] {
   const rules: CidrRule[] = [];
   const add = (port: number, what: string, cidr: string) => {
     rules.push({

@@ -133,31 +133,90 @@ export function statusCommand(spec: RemoteSpec): string {
 }
 
 /**
+ * A runner-side script (scripts/runner/NAME.sh) as the text a local.Command runs with bash -c:
+ * scripts/runner/ssh-lib.sh (pinned-key OpenSSH) first, then the script. Text, not a path: the
+ * same on every machine that runs Pulumi, so moving a checkout changes nothing.
+ */
+export function runnerScript(name: "teardown" | "ssm-session"): string {
+  return `${scriptText("scripts", "runner", "ssh-lib.sh")}\n${scriptText("scripts", "runner", `${name}.sh`)}`;
+}
+
+/**
  * The script `pulumi destroy` runs on the machine running Pulumi (a local.Command with
  * interpreter bash -c), not on the host: scripts/runner/teardown.sh. It sends destroyCommand over
  * SSH when the host still answers, and succeeds when the host is already gone.
  */
 export function teardownFromRunnerScript(): string {
-  return scriptText("scripts", "runner", "teardown.sh");
+  return runnerScript("teardown");
 }
+
+/** The Session Manager document that forwards a session to the instance's SSH port. */
+export const SSM_SSH_DOCUMENT = "AWS-StartSSHSession";
+
+/** OpenSSH's ProxyCommand on the ssm transport: %h is the instance id, %p the host's SSH port. */
+export const SSM_PROXY_COMMAND = `aws ssm start-session --target %h --document-name ${SSM_SSH_DOCUMENT} --parameters portNumber=%p`;
 
 /** Where the runner-side teardown logs in. */
 export interface TeardownTarget<T> {
+  /** The address (ssh) or the instance id (ssm). */
   host: T;
   port: number;
   user: string;
   /** The SSH private key (secret): it travels in the environment, never on a command line. */
   privateKey: T;
+  /** The host's pinned public key ("ssh-ed25519 AAAA…"): any other key is refused. */
+  hostKey: T;
+  /** OpenSSH ProxyCommand (SSM_PROXY_COMMAND on the ssm transport); undefined: connect directly. */
+  proxyCommand?: string;
 }
 
-/** The teardown's environment (its only inputs): the target, the key and the host command to send. */
+/** The teardown's environment (its only inputs): the target, the keys and the host command to send. */
 export function teardownEnvironment<T>(target: TeardownTarget<T>, spec: RemoteSpec): Record<string, T | string> {
   return {
     TEARDOWN_HOST: target.host,
     TEARDOWN_PORT: String(target.port),
     TEARDOWN_USER: target.user,
     TEARDOWN_KEY: target.privateKey,
+    TEARDOWN_HOST_KEY: target.hostKey,
+    TEARDOWN_PROXY_COMMAND: target.proxyCommand ?? "",
     TEARDOWN_COMMAND: destroyCommand(spec),
     TEARDOWN_PROBE_SECONDS: String(TEARDOWN_PROBE_SECONDS),
+  };
+}
+
+/** One ssm-session.sh run: send a host command line, or copy one file to the host. */
+export type SessionAction = { action: "run"; command: string } | { action: "upload"; source: string; dest: string };
+
+/** Where ssm-session.sh logs in and how it retries a session that never reaches the host. */
+export interface SessionTarget<T> {
+  /** The instance id (ssh's %h in the ProxyCommand). */
+  instanceId: T;
+  port: number;
+  user: string;
+  /** The SSH private key (secret): in the environment, never on a command line. */
+  privateKey: T;
+  /** The host's pinned public key. */
+  hostKey: T;
+  /** OpenSSH ProxyCommand: SSM_PROXY_COMMAND (tests put a stand-in `aws` first in PATH). */
+  proxyCommand: string;
+  /** Sessions tried again when they never reach the host (0: once), and the pause between. */
+  retries: number;
+  retryPauseSeconds: number;
+}
+
+/** ssm-session.sh's environment (its only inputs besides stdin). */
+export function sessionEnvironment<T>(target: SessionTarget<T>, step: SessionAction): Record<string, T | string> {
+  const what: Record<string, string> = step.action === "run" ? { SESSION_COMMAND: step.command } : { SESSION_SOURCE: step.source, SESSION_DEST: step.dest };
+  return {
+    SESSION_ACTION: step.action,
+    SESSION_TARGET: target.instanceId,
+    SESSION_PORT: String(target.port),
+    SESSION_USER: target.user,
+    SESSION_KEY: target.privateKey,
+    SESSION_HOST_KEY: target.hostKey,
+    SESSION_PROXY_COMMAND: target.proxyCommand,
+    SESSION_RETRIES: String(target.retries),
+    SESSION_RETRY_PAUSE: String(target.retryPauseSeconds),
+    ...what,
   };
 }

@@ -1,7 +1,11 @@
 // The stack's policy rules as plain functions over a plain resource list. The same functions run
 // in CrossGuard (policy/index.ts wraps them) and over the offline plan (scripts/plan.ts, tests).
-import type { Policies, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { ecsRules } from "./ecsRules";
+import { TransportPolicyConfig, transportRules } from "./transportRules";
+
+/** What the policies may be configured with (CrossGuard: the policy pack config; the plan: the stack config). */
+export type PolicyConfig = TransportPolicyConfig;
 
 /** A resource as the rules see it. */
 export interface PolicyResource {
@@ -36,7 +40,9 @@ export interface Rule {
   description: string;
   /** "resource": judged one resource at a time; "stack": needs the other resources too. */
   scope: "resource" | "stack";
-  check(resources: PolicyResource[]): Violation[];
+  check(resources: PolicyResource[], config?: PolicyConfig): Violation[];
+  /** CrossGuard config schema of a rule that reads PolicyConfig. */
+  configSchema?: PolicyConfigSchema;
   /** For resource rules: the messages for one resource. */
   checkResource?(resource: PolicyResource): string[];
 }
@@ -109,7 +115,7 @@ export function resourceRule(name: string, description: string, checkResource: (
   };
 }
 
-export function stackRule(name: string, description: string, check: (resources: PolicyResource[]) => Violation[]): Rule {
+export function stackRule(name: string, description: string, check: (resources: PolicyResource[], config?: PolicyConfig) => Violation[]): Rule {
   return { name, description, scope: "stack", check };
 }
 
@@ -166,13 +172,13 @@ export function ingressRules(sg: PolicyResource, all: PolicyResource[]): Ingress
 }
 
 /** Every ingress rule of the stack, inline or separate. */
-function allIngress(all: PolicyResource[]): Ingress[] {
+export function allIngress(all: PolicyResource[]): Ingress[] {
   const separate = all.map(ruleIngress).filter((x): x is Ingress => x !== undefined);
   return [...all.filter((r) => r.type === SG).flatMap(inlineIngress), ...separate];
 }
 
 const allProtocols = (p: string): boolean => p === "-1" || p === "all";
-const coversPort = (rule: Ingress, port: number): boolean =>
+export const coversPort = (rule: Ingress, port: number): boolean =>
   allProtocols(rule.protocol) ||
   ((rule.protocol === "tcp" || rule.protocol === "6") && (rule.fromPort ?? 0) <= port && port <= (rule.toPort ?? 65535));
 
@@ -358,12 +364,16 @@ export const noSecretOnCommandLine = stackRule(
   },
 );
 
-export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine, ...ecsRules({ stackRule, ingressRules, serviceUsesGroup, knownSecrets, tagsOf })];
+/** The pack config the transport rules read: `{"prod-ssh-within-allowlist": {"sshCidrs": [...]}}`. */
+const SSH_ALLOWLIST_SCHEMA: PolicyConfigSchema = { properties: { sshCidrs: { type: "array", items: { type: "string" } } } };
+
+export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine, ...ecsRules({ stackRule, ingressRules, serviceUsesGroup, knownSecrets, tagsOf }),
+  ...transportRules({ stackRule, allIngress, coversPort, withStages }).map((rule) => ({ ...rule, configSchema: SSH_ALLOWLIST_SCHEMA }))];
 
 /** Runs every rule (stages filled in first). */
-export function checkAll(resources: PolicyResource[], rules: Rule[] = RULES): Violation[] {
+export function checkAll(resources: PolicyResource[], rules: Rule[] = RULES, config?: PolicyConfig): Violation[] {
   const staged = withStages(resources);
-  return rules.flatMap((rule) => rule.check(staged));
+  return rules.flatMap((rule) => rule.check(staged, config));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,9 +422,11 @@ export function crossGuardPolicies(rules: Rule[] = RULES): Policies {
     }
     return {
       ...base,
+      ...(rule.configSchema ? { configSchema: rule.configSchema } : {}),
       validateStack: (args: StackValidationArgs, report: ReportViolation) => {
         const resources = withStages(args.resources.map(fromCrossGuard));
-        for (const v of rule.check(resources)) report(`${v.resource}: ${v.message}`, v.urn);
+        const config = rule.configSchema ? args.getConfig<PolicyConfig>() : undefined;
+        for (const v of rule.check(resources, config)) report(`${v.resource}: ${v.message}`, v.urn);
       },
     };
   });

@@ -81,9 +81,21 @@ function renderHosting(plan: PlanResult): string[] {
   if (o.hosting === "ecs" && url.startsWith("http://")) {
     lines.push("  Plain HTTP: no certificate without a domain and a Route 53 hostedZoneId (set both for HTTPS through ACM).");
   }
+  if (o.transport !== undefined) lines.push(transportLine(plan));
   const manual = Array.isArray(o.dnsRecordsToCreate) ? (o.dnsRecordsToCreate as string[]) : [];
   for (const r of manual) lines.push(`  Create this DNS record yourself: ${r}`);
   return lines;
+}
+
+/** How the deployment reaches the host, and what that opens: port 22 to its CIDRs, or nothing. */
+export function transportLine(plan: PlanResult): string {
+  const ssh = plan.resources
+    .filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.inputs.fromPort === 22)
+    .map((r) => String(r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6));
+  if (plan.outputs.transport === "ssm") {
+    return `Transport: ssm (OpenSSH through Session Manager, AWS-StartSSHSession); inbound port 22: ${ssh.length ? `OPEN to ${ssh.join(", ")}` : "closed"}`;
+  }
+  return `Transport: ssh (pulumi-command straight to the host); inbound port 22 from ${ssh.join(", ") || "nowhere"}`;
 }
 
 function renderCost(plan: PlanResult): string[] {

@@ -3,7 +3,7 @@
 import { SECURITY_GROUP_INBOUND_RULES_PER_FAMILY } from "./aws";
 import { checkCidr, isWorld } from "./checks";
 import type { Reader } from "./reader";
-import type { FirewallSettings } from "./types";
+import type { FirewallSettings, Transport } from "./types";
 
 /** Ports opened per HTTP CIDR (80 and 443) and per SSH CIDR (22). */
 const HTTP_PORTS_PER_CIDR = 2;
@@ -36,11 +36,14 @@ function cidrs(r: Reader, key: string): { list: string[]; versions: (4 | 6)[] } 
 
 export function parseFirewall(r: Reader): FirewallSettings {
   const http = cidrs(r, "httpCidrs");
+  const transport = r.choice<Transport>("transport");
+  // sshCidrs are judged either way, but open port 22 only on the ssh transport.
   const ssh = cidrs(r, "sshCidrs");
-  // ecs opens no SSH (ECS Exec goes through SSM), so prod needs no SSH allowlist there.
-  if (r.stage === "prod" && r.string("hosting") !== "ecs") checkProdSsh(r, ssh.list);
+  const open = transport === "ssh" ? ssh : { list: [], versions: [] };
+  // ecs opens no SSH (ECS Exec goes through SSM), and ssm needs no port 22: prod needs no allowlist there.
+  if (r.stage === "prod" && r.string("hosting") !== "ecs") checkProdSsh(r, ssh.list, transport);
   for (const family of [4, 6] as const) {
-    const rules = http.versions.filter((v) => v === family).length * HTTP_PORTS_PER_CIDR + ssh.versions.filter((v) => v === family).length;
+    const rules = http.versions.filter((v) => v === family).length * HTTP_PORTS_PER_CIDR + open.versions.filter((v) => v === family).length;
     if (rules > SECURITY_GROUP_INBOUND_RULES_PER_FAMILY) {
       r.missing(
         family === 4 ? "httpCidrs/sshCidrs (IPv4)" : "httpCidrs/sshCidrs (IPv6)",
@@ -49,13 +52,17 @@ export function parseFirewall(r: Reader): FirewallSettings {
       );
     }
   }
-  return { httpCidrs: http.list, sshCidrs: ssh.list };
+  return { httpCidrs: http.list, sshCidrs: open.list, transport };
 }
 
-function checkProdSsh(r: Reader, list: string[]): void {
+function checkProdSsh(r: Reader, list: string[], transport: Transport): void {
   // The schema's "unset" ([]) arrives when the stack does not set the key.
-  if (list.length === 0) {
-    r.missing("sshCidrs", "is not set, and prod requires an explicit SSH allowlist", `pulumi config set --path '${r.ns}:sshCidrs[0]' <your office or CI egress CIDR, e.g. 203.0.113.0/24>`);
+  if (list.length === 0 && transport === "ssh") {
+    r.missing(
+      "sshCidrs",
+      "is not set, and prod on transport ssh requires an explicit SSH allowlist",
+      `pulumi config set --path '${r.ns}:sshCidrs[0]' <your office or CI egress CIDR, e.g. 203.0.113.0/24>, or set ${r.ns}:transport ssm (no inbound SSH)`,
+    );
   }
   const fix = "list only the CIDRs of your office/VPN and the CI runners that run `pulumi up`";
   for (const c of list) {

@@ -70,10 +70,17 @@ export const SPECS: Record<string, SettingSpec> = {
     section: "firewall", type: "array", default: ["0.0.0.0/0", "::/0"],
     description: "CIDRs (IPv4 or IPv6) allowed on ports 80 and 443; each network once.",
   },
+  transport: {
+    section: "firewall", type: "string", default: perStage("ssh", "ssm", "ssh"), allowed: ["ssh", "ssm"],
+    description:
+      "How the deployment reaches the host (ec2). ssh: straight to port 22, open to sshCidrs. ssm: OpenSSH through AWS Systems Manager " +
+      "Session Manager (`aws ssm start-session`, AWS-StartSSHSession) with no inbound port 22 at all; the machine running Pulumi needs the " +
+      "AWS CLI and its Session Manager plugin. Either way the host's SSH host key is pinned. Switching replaces only the deployment's step resources.",
+  },
   sshCidrs: {
     section: "firewall", type: "array", default: perStage(["0.0.0.0/0"], undefined, ["0.0.0.0/0"]),
-    unsetMeans: "required; never the world, nor wider than /8 (IPv6 /32)",
-    description: "CIDRs allowed on port 22; must include where `pulumi up` runs; each network once.",
+    unsetMeans: "required on transport ssh; never the world, nor wider than /8 (IPv6 /32)",
+    description: "CIDRs allowed on port 22 on transport ssh (unused on ssm, which opens no port 22); must include where `pulumi up` runs; each network once.",
   },
   hostOs: {
     section: "host", type: "string", default: "al2023", allowed: ["al2023", "ubuntu"],

@@ -8,6 +8,8 @@ export type HostOs = "al2023" | "ubuntu";
 export type Arch = "x86_64" | "arm64";
 export type DbEngine = "postgres" | "mysql" | "mariadb";
 export type DeployMode = "host" | "registry";
+/** How the deployment reaches the host: SSH to port 22, or SSH through Session Manager (no inbound port). */
+export type Transport = "ssh" | "ssm";
 /** Where the app runs: one EC2 host (compose) or ECS on Fargate behind a load balancer. */
 export type Hosting = "ec2" | "ecs";
 /** Where uploaded media lives: a volume on the host, or an S3 bucket (required on ecs). */
@@ -27,8 +29,10 @@ export interface NetworkSettings {
 export interface FirewallSettings {
   /** CIDRs allowed on 80/443 (IPv4 and IPv6 both accepted). */
   httpCidrs: string[];
-  /** CIDRs allowed on 22; never the world in prod; must include wherever `pulumi up` runs. */
+  /** CIDRs allowed on 22 (empty on transport ssm: no inbound 22); never the world in prod; must include wherever `pulumi up` runs. */
   sshCidrs: string[];
+  /** ssh: the deployment dials port 22; ssm: it goes through Session Manager and 22 stays closed. */
+  transport: Transport;
 }
 
 /** The EC2 host. */

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Runs on the machine running Pulumi (the deployment's teardown, a local.Command), not on the host:
-# on `pulumi destroy` it sends the host's destroy command over SSH, but first checks that the host
-# still answers on its SSH port. A host that is gone (terminated, its address released) has nothing
-# left to take down, so that is a success, not a failed destroy; the remote provider alone cannot
-# tell (pulumi-command#104).
-# Inputs come from the environment, the key included, so nothing secret is on a command line:
-#   TEARDOWN_HOST, TEARDOWN_PORT, TEARDOWN_USER, TEARDOWN_KEY, TEARDOWN_COMMAND, TEARDOWN_PROBE_SECONDS
+# on `pulumi destroy` it sends the host's destroy command over SSH (directly, or through Session
+# Manager when TEARDOWN_PROXY_COMMAND is set), verifying the host's pinned key. A host that is gone
+# (terminated, its address released) has nothing left to take down, so that is a success, not a
+# failed destroy; the remote provider alone cannot tell (pulumi-command#104). Direct: the SSH port
+# must answer within the probe time. Through Session Manager: a session that never reaches the
+# instance (ssh's own failure, not a host-key refusal) means it is gone.
+# Inputs come from the environment, the keys included, so nothing secret is on a command line:
+#   TEARDOWN_HOST, TEARDOWN_PORT, TEARDOWN_USER, TEARDOWN_KEY, TEARDOWN_HOST_KEY, TEARDOWN_COMMAND,
+#   TEARDOWN_PROBE_SECONDS, TEARDOWN_PROXY_COMMAND (empty: direct)
 set -euo pipefail
+RUNNER_NAME=teardown
+# shellcheck source=ssh-lib.sh
+[[ "$(type -t session_setup)" == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/ssh-lib.sh"
 
 log() { printf '[teardown] %s\n' "$*"; }
-die() { printf '[teardown] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # True when something accepts a TCP connection on host:port within the probe time. Bounded without
 # GNU timeout (absent on macOS runners): a background connect, polled every quarter second.
@@ -28,29 +33,26 @@ port_answers() {
   return "${answered}"
 }
 
-# The destroy command over SSH with the key from the environment (in a 0600 file removed on exit).
-send_destroy() {
-  local key status=0
-  command -v ssh >/dev/null 2>&1 || die "no ssh client on this machine: install OpenSSH (openssh-client) and run pulumi destroy again"
-  key="$(mktemp)"
-  # shellcheck disable=SC2064 # the path is fixed now
-  trap "rm -f '${key}'" EXIT
-  chmod 600 "${key}"
-  printf '%s\n' "${TEARDOWN_KEY}" > "${key}"
-  ssh -F /dev/null -i "${key}" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no \
-    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=15 -p "${TEARDOWN_PORT}" \
-    "${TEARDOWN_USER}@${TEARDOWN_HOST}" "${TEARDOWN_COMMAND}" || status=$?
-  return "${status}"
+gone() {
+  log "${TEARDOWN_HOST}: $1: the host is gone, nothing left to take down"
 }
 
 main() {
-  : "${TEARDOWN_HOST:?}" "${TEARDOWN_PORT:?}" "${TEARDOWN_USER:?}" "${TEARDOWN_KEY:?}" "${TEARDOWN_COMMAND:?}"
+  : "${TEARDOWN_HOST:?}" "${TEARDOWN_PORT:?}" "${TEARDOWN_USER:?}" "${TEARDOWN_KEY:?}" "${TEARDOWN_HOST_KEY:?}" "${TEARDOWN_COMMAND:?}"
+  local proxy="${TEARDOWN_PROXY_COMMAND:-}" status=0
   [[ "${TEARDOWN_PROBE_SECONDS:?}" =~ ^[0-9]+$ ]] || die "TEARDOWN_PROBE_SECONDS must be a whole number"
-  if ! port_answers "${TEARDOWN_HOST}" "${TEARDOWN_PORT}"; then
-    log "${TEARDOWN_HOST}:${TEARDOWN_PORT} does not answer within ${TEARDOWN_PROBE_SECONDS}s: the host is gone, nothing left to take down"
+  if [[ -z "${proxy}" ]] && ! port_answers "${TEARDOWN_HOST}" "${TEARDOWN_PORT}"; then
+    gone "port ${TEARDOWN_PORT} does not answer within ${TEARDOWN_PROBE_SECONDS}s"
     return 0
   fi
-  send_destroy
+  session_setup "${TEARDOWN_KEY}" "${TEARDOWN_HOST_KEY}" "${proxy}"
+  session_ssh "${TEARDOWN_PORT}" "${TEARDOWN_USER}@${TEARDOWN_HOST}" "${TEARDOWN_COMMAND}" </dev/null || status=$?
+  if [[ -n "${proxy}" ]] && not_reached "${status}"; then
+    gone "no session reaches it"
+    return 0
+  fi
+  host_key_refused && die "${TEARDOWN_HOST} does not present its pinned host key: nothing was sent; check who answers at that address"
+  return "${status}"
 }
 
 main "$@"

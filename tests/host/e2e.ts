@@ -25,7 +25,9 @@ import oldPipelineRestart from "./scenarios/old-pipeline-restart";
 import opsVerbs from "./scenarios/ops-verbs";
 import registryMode from "./scenarios/registry-mode";
 import restartFloor from "./scenarios/restart-floor";
+import hostKeyPinning from "./scenarios/host-key-pinning";
 import secrets from "./scenarios/secrets";
+import ssmTransport from "./scenarios/ssm-transport";
 import teardown from "./scenarios/teardown";
 import unchangedRedeploy from "./scenarios/unchanged-redeploy";
 import waitReady from "./scenarios/wait-ready";
@@ -49,6 +51,8 @@ const SCENARIOS: Scenario[] = [
   faultDockerdRestart,
   faultWebAddressChange,
   opsVerbs,
+  hostKeyPinning,
+  ssmTransport,
   secrets,
   byoApp,
   teardown,

@@ -37,13 +37,20 @@ check_shellcheck() {
 
 check_cloud_init() {
   [[ -f components/host.ts ]] || { echo "components/host.ts is missing" >&2; return 1; }
-  # A tiny ts-node call renders the user data exactly as the Host component does.
+  # A tiny ts-node call renders the user data exactly as the Host component does, with a real
+  # ed25519 host key (the stack generates one with @pulumi/tls).
+  rm -f "${out_dir}/host-key" "${out_dir}/host-key.pub"
+  ssh-keygen -q -t ed25519 -N '' -C static-check -f "${out_dir}/host-key" || return 1
   timeout 120 npx --no-install ts-node --transpile-only -e "
     const fs = require('fs');
     const { renderUserData } = require('./components/host');
+    const hostKey = {
+      privateKey: fs.readFileSync('${out_dir}/host-key', 'utf8'),
+      publicKey: fs.readFileSync('${out_dir}/host-key.pub', 'utf8').trim().split(' ').slice(0, 2).join(' '),
+    };
     for (const os of ['al2023', 'ubuntu']) {
       for (const arch of ['x86_64', 'arm64']) {
-        fs.writeFileSync('${out_dir}/user-data-' + os + '-' + arch + '.yaml', renderUserData(os, arch, os === 'ubuntu' ? 'ubuntu' : 'ec2-user', '123456789012.dkr.ecr.us-east-1.amazonaws.com'));
+        fs.writeFileSync('${out_dir}/user-data-' + os + '-' + arch + '.yaml', renderUserData(os, arch, os === 'ubuntu' ? 'ubuntu' : 'ec2-user', '123456789012.dkr.ecr.us-east-1.amazonaws.com', hostKey));
       }
     }
   " || return 1

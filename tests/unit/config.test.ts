@@ -37,7 +37,8 @@ describe("config: parseConfig", () => {
       ["SSH from 0.0.0.0/0 in prod", { sshCidrs: ["203.0.113.0/24", "0.0.0.0/0"] }, "prod", "sshCidrs", "0.0.0.0/0"],
       ["SSH from ::/0 in prod", { sshCidrs: ["::/0"] }, "prod", "sshCidrs", "whole internet"],
       ["SSH from half the internet in prod", { sshCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }, "prod", "sshCidrs", "wider than /8"],
-      ["no SSH allowlist in prod", {}, "prod", "sshCidrs", "prod requires an explicit SSH allowlist"],
+      ["no SSH allowlist in prod on transport ssh", { transport: "ssh" }, "prod", "sshCidrs", "prod on transport ssh requires an explicit SSH allowlist"],
+      ["an unknown transport", { transport: "ssn" }, "dev", "transport", 'did you mean "ssh"'],
       ["an unknown DB engine", { dbEngine: "postgresql" }, "dev", "dbEngine", 'did you mean "postgres"'],
       ["a postgres version that is not a major", { dbEngineVersion: "16.x" }, "dev", "dbEngineVersion", "PostgreSQL major"],
       ["a mysql version RDS does not offer", { dbEngine: "mysql", dbEngineVersion: "5.7" }, "dev", "dbEngineVersion", "8.0, 8.4"],
@@ -148,7 +149,7 @@ describe("config: parseConfig", () => {
     it("defaults dev to small sizes, SSH from anywhere, 1 day of backups, no data protection", () => {
       const c = parse({});
       assert.strictEqual(c.stage, "dev");
-      assert.deepStrictEqual(c.firewall, { httpCidrs: ["0.0.0.0/0", "::/0"], sshCidrs: ["0.0.0.0/0"] });
+      assert.deepStrictEqual(c.firewall, { httpCidrs: ["0.0.0.0/0", "::/0"], sshCidrs: ["0.0.0.0/0"], transport: "ssh" });
       assert.strictEqual(c.host.instanceType, "t3.small");
       assert.strictEqual(c.host.arch, "x86_64");
       assert.strictEqual(c.host.sshUser, "ec2-user");
@@ -172,6 +173,13 @@ describe("config: parseConfig", () => {
       assert.strictEqual(c.database.backupRetentionDays, 7);
       assert.strictEqual(c.database.maxAllocatedStorageGb, 100);
       assert.strictEqual(c.database.protectData, true);
+    });
+    it("defaults prod to transport ssm: no SSH allowlist needed, and none opened even when one is listed", () => {
+      const bare = parse({}, "prod");
+      assert.deepStrictEqual([bare.firewall.transport, bare.firewall.sshCidrs], ["ssm", []]);
+      assert.deepStrictEqual(parse(PROD_SSH, "prod").firewall.sshCidrs, [], "sshCidrs stay unused on ssm");
+      assert.deepStrictEqual(parse({ ...PROD_SSH, transport: "ssh" }, "prod").firewall, { httpCidrs: ["0.0.0.0/0", "::/0"], sshCidrs: ["203.0.113.0/24"], transport: "ssh" });
+      assert.strictEqual(parse({}, "pr-7").firewall.transport, "ssh", "sandboxes dial SSH like dev");
     });
     it("treats any other stack name as a sandbox and records owner and expiry as tags", () => {
       const c = parse({ sandboxOwner: "octocat", sandboxExpiresAt: "2026-12-01T18:00:00Z", tags: { team: "web" } }, "pr-42");
@@ -266,9 +274,9 @@ describe("config: Pulumi.yaml and the stack files", () => {
       assert.ok(Object.values(raw).every((v) => !/password|BEGIN .*PRIVATE KEY|secure:/i.test(v)));
     });
   }
-  it("prod restricts SSH to a documentation range, keeps backups and makes Multi-AZ a setting", () => {
+  it("prod opens no SSH (transport ssm by default, no sshCidrs), keeps backups and makes Multi-AZ a setting", () => {
     const raw = stackFileConfig("prod").config;
-    assert.deepStrictEqual(JSON.parse(raw["compose-on-ec2:sshCidrs"]), ["203.0.113.0/24"]);
+    assert.ok(!("compose-on-ec2:sshCidrs" in raw) && !("compose-on-ec2:transport" in raw), "prod takes its default transport, ssm");
     assert.ok("compose-on-ec2:dbMultiAz" in raw);
     assert.ok(Number(raw["compose-on-ec2:dbBackupRetentionDays"]) >= 7);
   });

@@ -22,6 +22,7 @@ const DB_PASSWORD = "Sup3r-Secret-Pw!x";
 const DATABASE_URL = `postgres://app_admin:${DB_PASSWORD}@db.example.internal:5432/app`;
 const DIGEST = `sha256:${"c".repeat(64)}`;
 const REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app-dev/web";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKey";
 
 const APP: AppSettings = {
   dir: "app",
@@ -48,6 +49,7 @@ function connection(overrides: Partial<HostConnection> = {}): HostConnection {
     privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n"),
     instanceId: "i-0123456789abcdef0",
     baseDir: "/home/ec2-user/compose-on-ec2",
+    hostKey: HOST_KEY,
     ...overrides,
   };
 }
@@ -217,12 +219,12 @@ describe("ComposeDeployment", () => {
       const c = r.inputs.connection;
       assert.deepStrictEqual([c.host, c.port, c.user], ["203.0.113.10", 22, "ec2-user"]);
       assert.match(c.privateKey, /BEGIN OPENSSH PRIVATE KEY/);
-      assert.strictEqual(c.hostKey, undefined, "no host key pinned unless the connection has one");
+      assert.strictEqual(c.hostKey, HOST_KEY, "every remote connection verifies the pinned host key");
     }
     const env = d.teardown.inputs.environment;
-    assert.deepStrictEqual([env.TEARDOWN_USER, env.TEARDOWN_PORT], ["ec2-user", "22"]);
-    const pinned = await deploy(args({ connection: connection({ port: 2222, hostKey: "ssh-ed25519 AAAAC3Nz host" }) }));
-    assert.strictEqual(pinned.deploy.inputs.connection.hostKey, "ssh-ed25519 AAAAC3Nz host");
+    assert.deepStrictEqual([env.TEARDOWN_USER, env.TEARDOWN_PORT, env.TEARDOWN_HOST_KEY], ["ec2-user", "22", HOST_KEY]);
+    const pinned = await deploy(args({ connection: connection({ port: 2222, hostKey: "ssh-ed25519 AAAAC3Nz other" }) }));
+    assert.strictEqual(pinned.deploy.inputs.connection.hostKey, "ssh-ed25519 AAAAC3Nz other");
     assert.strictEqual(pinned.deploy.inputs.connection.port, 2222);
     assert.strictEqual(pinned.teardown.inputs.environment.TEARDOWN_PORT, "2222");
   });
@@ -316,15 +318,14 @@ describe("ComposeDeployment", () => {
 
 describe("the stack's destroy order", () => {
   for (const stack of ["dev", "prod"] as const) {
-    it(`${stack}: the teardown and wait-ready depend on every firewall rule, so SSH stays open until compose is down`, async () => {
+    it(`${stack}: the teardown and wait-ready depend on every firewall rule, so SSH (when open) stays open until compose is down`, async () => {
       const { mock } = await stackRun(stack);
       const teardown = mock.resources.find((r) => r.name === "app-teardown")!;
       const waitReady = mock.resources.find((r) => r.name === "app-wait-ready")!;
-      const sshRules = mock
-        .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-        .filter((r) => r.inputs.fromPort === 22);
-      assert.ok(sshRules.length > 0, "the stack opens SSH");
-      for (const rule of sshRules) {
+      const rules = mock.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+      const sshRules = rules.filter((r) => r.inputs.fromPort === 22);
+      assert.strictEqual(sshRules.length > 0, stack === "dev", "dev (transport ssh) opens SSH, prod (ssm) does not");
+      for (const rule of rules) {
         assert.ok(teardown.options.dependencies.includes(rule.options.urn!), `teardown depends on ${rule.name}`);
         assert.ok(waitReady.options.dependencies.includes(rule.options.urn!), `wait-ready depends on ${rule.name}`);
       }

@@ -4,10 +4,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, PROVISION_PATH, renderUserData } from "../../components/host";
+import {
+  amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, HostKeyPair, PROVISION_PATH, renderUserData, SSHD_HOST_KEY_CONFIG,
+} from "../../components/host";
 import { Arch, HostOs } from "../../components/config";
 import { containerLogGroupName } from "../../components/monitoring";
-import { isSecret, PROJECT, readYaml, valueOf } from "../../lib/engine";
+import { isSecret, PROJECT, readYaml, unwrapSecrets, valueOf } from "../../lib/engine";
 import { stackRun, TEST_SSH_PUBLIC_KEY, variantRun } from "../support/fixtures";
 
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -19,6 +21,17 @@ const VARIANTS: [HostOs, Arch, string][] = [
 ];
 
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+/** A host key as @pulumi/tls gives it (the private half stands in; cloud-init only copies it). */
+const HOST_KEY: HostKeyPair = {
+  privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+  publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTheUnitTests0000000000000000",
+};
+
+/** The host key the mock's @pulumi/tls gave the Host (resource host-host-key). */
+function hostKeyOf(mock: { resources: { name: string; state: Record<string, string> }[] }): HostKeyPair {
+  const key = mock.resources.find((r) => r.name === "host-host-key")!;
+  return { privateKey: unwrapSecrets(key.state.privateKeyOpenssh), publicKey: unwrapSecrets(key.state.publicKeyOpenssh).trim() };
+}
 const PROVISION_SCRIPT = path.resolve(__dirname, "..", "..", "host", "cloud-init", "provision.sh");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML
@@ -45,12 +58,18 @@ describe("host", () => {
   describe("renderUserData", () => {
     for (const [hostOs, arch, user] of VARIANTS) {
       describe(`${hostOs} ${arch}`, () => {
-        const doc = cloudConfigOf(renderUserData(hostOs, arch, user, REGISTRY));
+        const doc = cloudConfigOf(renderUserData(hostOs, arch, user, REGISTRY, HOST_KEY));
         it("writes host/cloud-init/provision.sh as it is in the repository, executable", () => {
-          assert.strictEqual(doc.write_files.length, 1);
-          assert.strictEqual(doc.write_files[0].path, PROVISION_PATH);
-          assert.strictEqual(doc.write_files[0].permissions, "0755");
-          assert.strictEqual(doc.write_files[0].content, fs.readFileSync(PROVISION_SCRIPT, "utf8"));
+          const provision = doc.write_files.find((f: { path: string }) => f.path === PROVISION_PATH);
+          assert.strictEqual(provision.permissions, "0755");
+          assert.strictEqual(provision.content, fs.readFileSync(PROVISION_SCRIPT, "utf8"));
+        });
+        it("installs the stack's host key in place of the image's, and makes sshd offer only that ed25519 key", () => {
+          assert.deepStrictEqual(doc.ssh_keys, { ed25519_private: HOST_KEY.privateKey, ed25519_public: HOST_KEY.publicKey });
+          assert.strictEqual(doc.ssh_deletekeys, true);
+          const dropIn = doc.write_files.find((f: { path: string }) => f.path === SSHD_HOST_KEY_CONFIG.path);
+          assert.match(dropIn.content, /^HostKeyAlgorithms ssh-ed25519$/m);
+          assert.deepStrictEqual(doc.write_files.map((f: { path: string }) => f.path), [SSHD_HOST_KEY_CONFIG.path, PROVISION_PATH]);
         });
         it(`runs it once with ${hostOs}, ${arch}, ${user}, the base directory, the ECR registry and the compose version`, () => {
           assert.deepStrictEqual(doc.runcmd, [
@@ -59,13 +78,13 @@ describe("host", () => {
         });
       });
     }
-    it("starts with #cloud-config", () => assert.ok(renderUserData("al2023", "x86_64", "ec2-user", REGISTRY).startsWith("#cloud-config\n")));
+    it("starts with #cloud-config", () => assert.ok(renderUserData("al2023", "x86_64", "ec2-user", REGISTRY, HOST_KEY).startsWith("#cloud-config\n")));
     it("passes cloud-init's schema validation for every OS and architecture (when cloud-init is installed)", function () {
       // `cloud-init schema -c` costs ~1.5 s per file; its own validator in one process checks all four.
       const which = spawnSync("sh", ["-c", "command -v cloud-init"], { encoding: "utf8" });
       if (which.status !== 0) this.skip();
       const python = fs.readFileSync(which.stdout.trim(), "utf8").split("\n")[0].replace(/^#!\s*/, "").split(" ")[0];
-      const docs = VARIANTS.map(([hostOs, arch, user]) => renderUserData(hostOs, arch, user, REGISTRY));
+      const docs = VARIANTS.map(([hostOs, arch, user]) => renderUserData(hostOs, arch, user, REGISTRY, HOST_KEY));
       const check = [
         "import json, sys, yaml",
         "from cloudinit.config.schema import validate_cloudconfig_schema, get_schema, SchemaValidationError",
@@ -82,7 +101,7 @@ describe("host", () => {
       assert.strictEqual(r.status, 0, r.stderr);
       assert.strictEqual(r.stdout.trim(), "valid");
     });
-    it("is deterministic", () => assert.strictEqual(renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY), renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY)));
+    it("is deterministic", () => assert.strictEqual(renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY, HOST_KEY), renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY, HOST_KEY)));
   });
 
   describe("provision.sh", () => {
@@ -144,12 +163,32 @@ describe("host", () => {
       it("boots with the rendered cloud-init for the account's ECR registry and never replaces the host for user-data edits", async () => {
         const { mock } = await stackRun(stack);
         const instance = mock.one(INSTANCE);
-        assert.strictEqual(instance.inputs.userData, renderUserData("al2023", "x86_64", "ec2-user", ecrRegistryHost(mock.accountId, mock.region), { logGroupName: containerLogGroupName(PROJECT, stack), region: mock.region }));
+        assert.strictEqual(
+          instance.inputs.userData,
+          renderUserData("al2023", "x86_64", "ec2-user", ecrRegistryHost(mock.accountId, mock.region), hostKeyOf(mock), { logGroupName: containerLogGroupName(PROJECT, stack), region: mock.region }),
+        );
         assert.strictEqual(instance.inputs.userDataReplaceOnChange, false);
+      });
+      it("generates the host's ED25519 host key, boots with it in secret user data, and pins it on every connection", async () => {
+        const { mock, exports } = await stackRun(stack);
+        const hostKey = mock.resources.find((r) => r.name === "host-host-key")!;
+        assert.strictEqual(hostKey.inputs.algorithm, "ED25519");
+        const instance = mock.one(INSTANCE);
+        assert.ok(instance.secretInputs.includes("userData"), "the user data (holding the private host key) is a secret in state");
+        assert.ok(String(instance.inputs.userData).includes(JSON.stringify(hostKeyOf(mock).privateKey)));
+        assert.strictEqual(await valueOf(exports.hostPublicKey as never), hostKeyOf(mock).publicKey);
+        const steps = mock.resources.filter((r) => r.type.startsWith("command:") && r.name.startsWith("app-"));
+        assert.ok(steps.length >= 4);
+        for (const step of steps) {
+          const pinned = step.type === "command:local:Command"
+            ? (step.inputs.environment as Record<string, string>)[step.name === "app-teardown" ? "TEARDOWN_HOST_KEY" : "SESSION_HOST_KEY"]
+            : (step.inputs.connection as Record<string, string>).hostKey;
+          assert.strictEqual(pinned, hostKeyOf(mock).publicKey, `${step.name} pins the host key`);
+        }
       });
       it("generates an ED25519 key pair and exports the private key only as a secret", async () => {
         const { mock, exports } = await stackRun(stack);
-        const key = mock.one("tls:index/privateKey:PrivateKey");
+        const key = mock.resources.find((r) => r.name === "host-ssh")!;
         assert.strictEqual(key.inputs.algorithm, "ED25519");
         const keyPair = mock.one("aws:ec2/keyPair:KeyPair");
         assert.strictEqual(keyPair.inputs.publicKey, key.state.publicKeyOpenssh.trim());
@@ -185,7 +224,7 @@ describe("host", () => {
         const { mock } = await stackRun(stack);
         const host = mock.resources.find((r) => r.type === "compose-on-ec2:host:Host")!;
         const children = mock.resources.filter((r) => r.options.parent.endsWith(`compose-on-ec2:host:Host::${host.name}`));
-        assert.deepStrictEqual(children.map((r) => r.name).sort(), ["host-ecr", "host-eip", "host-eip-assoc", "host-instance", "host-key", "host-profile", "host-role", "host-ssh", "host-ssm"]);
+        assert.deepStrictEqual(children.map((r) => r.name).sort(), ["host-ecr", "host-eip", "host-eip-assoc", "host-host-key", "host-instance", "host-key", "host-profile", "host-role", "host-ssh", "host-ssm"]);
       });
     });
   }
@@ -195,8 +234,11 @@ describe("host", () => {
     assert.strictEqual(mock.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")?.args.name, amiParameterName("ubuntu", "arm64"));
     const instance = mock.one(INSTANCE);
     assert.strictEqual(instance.inputs.instanceType, "t4g.small");
-    assert.strictEqual(instance.inputs.userData, renderUserData("ubuntu", "arm64", "ubuntu", ecrRegistryHost(mock.accountId, mock.region), { logGroupName: containerLogGroupName(PROJECT, "dev"), region: mock.region }));
-    assert.strictEqual(mock.ofType("tls:index/privateKey:PrivateKey").length, 0);
+    assert.strictEqual(
+      instance.inputs.userData,
+      renderUserData("ubuntu", "arm64", "ubuntu", ecrRegistryHost(mock.accountId, mock.region), hostKeyOf(mock), { logGroupName: containerLogGroupName(PROJECT, "dev"), region: mock.region }),
+    );
+    assert.deepStrictEqual(mock.ofType("tls:index/privateKey:PrivateKey").map((k) => k.name), ["host-host-key"], "only the host key is generated");
     assert.strictEqual(mock.one("aws:ec2/keyPair:KeyPair").inputs.publicKey, TEST_SSH_PUBLIC_KEY);
     assert.strictEqual(outputs.sshUser, "ubuntu");
   });

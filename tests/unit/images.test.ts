@@ -126,6 +126,7 @@ describe("RegistryImages", () => {
         privateKey: pulumi.secret("key"),
         instanceId: "i-0123456789abcdef0",
         baseDir: "/home/ec2-user/compose-on-ec2",
+        hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey",
       },
       bundle: { path: `.pulumi-bundles/${SHA}.tar.gz`, sha256: SHA, files: ["docker-compose.prod.yml"] },
       app: c.app,

@@ -288,7 +288,11 @@ describe("the policy pack served by @pulumi/policy (what the Pulumi CLI talks to
     const stackRes = await new Promise<analyzerpb.AnalyzeResponse>((resolve, reject) =>
       client.analyzeStack(stackReq, (err, r) => (err ? reject(err) : resolve(r))));
     const stackDiags = stackRes.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel(), d.getUrn()]);
-    assert.deepStrictEqual(stackDiags, [["no-world-ssh-in-prod", analyzerpb.EnforcementLevel.MANDATORY, "urn:web-sg"]]);
+    // The world on prod's port 22 over ssh breaks both the world rule and the transport's allowlist rule.
+    assert.deepStrictEqual(stackDiags, [
+      ["no-world-ssh-in-prod", analyzerpb.EnforcementLevel.MANDATORY, "urn:web-sg"],
+      ["prod-ssh-within-allowlist", analyzerpb.EnforcementLevel.MANDATORY, "urn:web-sg"],
+    ]);
 
     const db = toAnalyzerResource(bad.find((r) => r.name === "db") as PolicyResource);
     const req = new analyzerpb.AnalyzeRequest();

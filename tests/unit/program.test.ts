@@ -1,6 +1,7 @@
 // index.ts as a whole, under the AWS mock: exports, secrets, parallelism, determinism, fail-fast
 // config, component conventions, tags.
 import * as assert from "assert";
+import { SSM_PROXY_COMMAND } from "../../components/remote";
 import { AwsMock, MockResource, isSecret, runProgram } from "../../lib/engine";
 import { stackRun } from "../support/fixtures";
 
@@ -28,7 +29,13 @@ describe("program (index.ts)", () => {
         const { outputs } = await stackRun(stack);
         assert.match(String(outputs.publicIp), /^\d+\.\d+\.\d+\.\d+$/);
         assert.strictEqual(outputs.url, `http://${outputs.publicIp}`);
-        assert.strictEqual(outputs.sshCommand, `ssh -i compose-on-ec2-${stack}.pem ec2-user@${outputs.publicIp}`);
+        assert.strictEqual(
+          outputs.sshCommand,
+          stack === "prod"
+            ? `ssh -i compose-on-ec2-prod.pem -o ProxyCommand='${SSM_PROXY_COMMAND}' ec2-user@${outputs.instanceId}`
+            : `ssh -i compose-on-ec2-dev.pem ec2-user@${outputs.publicIp}`,
+        );
+        assert.strictEqual(outputs.transport, stack === "prod" ? "ssm" : "ssh");
         assert.ok(!String(outputs.sshCommand).includes("PRIVATE"));
         assert.match(String(outputs.dbEndpoint), new RegExp(`^compose-on-ec2-${stack}\\..+\\.rds\\.amazonaws\\.com:5432$`));
         assert.strictEqual(outputs.stage, stack);

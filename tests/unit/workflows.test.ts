@@ -281,6 +281,16 @@ describe("workflows: what runs when", () => {
     assert.match(prod.if ?? "", /workflow_dispatch/);
   });
 
+  it("install prod's Session Manager plugin, version pinned, before pulumi up (prod's transport is ssm)", () => {
+    const prod = job("deploy.yml", "prod");
+    const install = prod.steps.findIndex((s) => (s.run ?? "").includes("scripts/runner/install-session-manager-plugin.sh"));
+    const up = prod.steps.findIndex((s) => usesAction(s, "pulumi/actions"));
+    assert.ok(install >= 0 && install < up, "the plugin is installed before pulumi up");
+    const env = prod.env ?? {};
+    assert.match(env.SESSION_MANAGER_PLUGIN_VERSION, /^\d+\.\d+\.\d+\.\d+$/, "a pinned version, never latest");
+    assert.ok("SESSION_MANAGER_PLUGIN_SHA256" in env, "a pinned checksum the install verifies");
+  });
+
   it("create the stack on a first run: every pulumi/actions command upserts with the backend's secrets provider", () => {
     const steps = allJobs().flatMap(({ file, id, job }) =>
       job.steps.filter((s) => usesAction(s, "pulumi/actions") && s.with?.command).map((s) => ({ where: `${file} ${id}`, step: s })));

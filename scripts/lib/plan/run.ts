@@ -88,13 +88,25 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
   const { app } = parseConfig(settings, { project: PROJECT, stack, region });
   return {
     stack, region, sandbox, resources, policyResources,
-    violations: checkAll([...policyResources, configSecrets]),
+    // The transport rules judge port 22 against the allowlist the stack is configured with.
+    violations: checkAll([...policyResources, configSecrets], undefined, { sshCidrs: listSetting(config[`${PROJECT}:sshCidrs`]) }),
     criticalPath: criticalPath(resources),
     cost: estimateCost(resources, region),
     tree: renderTree(resources, `pulumi:pulumi:Stack ${PROJECT}-${stack}`),
     outputs,
     composeFindings: app.composeFindings,
   };
+}
+
+/** A list setting as the CLI hands it (a JSON array string); undefined when unset or not a list. */
+export function listSetting(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  try {
+    const v: unknown = JSON.parse(raw);
+    return Array.isArray(v) && v.length > 0 ? v.map(String) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const cache = new Map<string, Promise<PlanResult>>();

@@ -7,6 +7,8 @@ export interface HostTestEnv {
   sshPort: string;
   sshKey: string;
   knownHosts: string;
+  /** The sshd's host public key file (the key the tests pin). */
+  hostPublicKeyFile: string;
   sshUser: string;
   deployHome: string;
   /** tests/host/lib/postgres.sh: PostgreSQL as the database, as containers reach it. */
@@ -39,6 +41,7 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env): HostTestEnv {
     sshPort: need("SSH_PORT"),
     sshKey: need("SSH_KEY"),
     knownHosts: need("SSH_KNOWN_HOSTS"),
+    hostPublicKeyFile: need("SSH_HOST_PUBLIC_KEY_FILE"),
     sshUser: need("SSH_USER"),
     deployHome: need("DEPLOY_HOME"),
     dbHost: need("DB_HOST_FOR_CONTAINERS"),

@@ -117,14 +117,30 @@ export async function standIn(ctx: Context, script: "postgres.sh" | "dockerd.sh"
  * What `pulumi destroy` runs on the machine running Pulumi: remote.teardownFromRunnerScript() with
  * destroyCommand, sent over SSH to host:port (the key on the environment, never a command line).
  */
-export function teardownFromRunner(ctx: Context, label: string, port: string, timeoutMs: number): Promise<CommandResult> {
-  return ctx.commands.run(label, "bash", ["-c", remote.teardownFromRunnerScript()], {
-    env: remote.teardownEnvironment(
-      { host: "127.0.0.1", port: Number(port), user: ctx.env.sshUser, privateKey: fs.readFileSync(ctx.env.sshKey, "utf8").trim() },
-      ctx.spec,
-    ),
-    timeoutMs,
-  });
+export function teardownFromRunner(
+  ctx: Context,
+  label: string,
+  port: string,
+  timeoutMs: number,
+  via: { hostKey?: string; host?: string; proxyCommand?: string; env?: Record<string, string> } = {},
+): Promise<CommandResult> {
+  const env: Record<string, string> = remote.teardownEnvironment(
+    {
+      host: via.host ?? "127.0.0.1",
+      port: Number(port),
+      user: ctx.env.sshUser,
+      privateKey: fs.readFileSync(ctx.env.sshKey, "utf8").trim(),
+      hostKey: via.hostKey ?? hostPublicKey(ctx),
+      proxyCommand: via.proxyCommand,
+    },
+    ctx.spec,
+  );
+  return ctx.commands.run(label, "bash", ["-c", remote.teardownFromRunnerScript()], { env: { ...env, ...via.env }, timeoutMs });
+}
+
+/** The test sshd's host public key ("ssh-ed25519 AAAA…"): what the runner-side scripts pin. */
+export function hostPublicKey(ctx: Context): string {
+  return fs.readFileSync(ctx.env.hostPublicKeyFile, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
 }
 
 /** The host log a failed command names (this machine is the host): its path, mode and text. */

@@ -48,7 +48,7 @@ export async function upload(ctx: Context, release: Release): Promise<CommandRes
 }
 
 /** The .env exactly as ComposeDeployment renders it (components/deployment.ts), for this machine. */
-function envFileFor(ctx: Context, sha256: string, imageRefs?: Record<string, string>): string {
+export function envFileFor(ctx: Context, sha256: string, imageRefs?: Record<string, string>): string {
   const { dbUser, dbHost, dbPort, dbName } = ctx.env;
   return renderEnvFile(
     deploymentEnv({

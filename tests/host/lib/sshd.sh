@@ -2,7 +2,8 @@
 # The test's own sshd on 127.0.0.1 and the non-root `deploy` user it admits.
 #   sshd.sh start   create/refresh the deploy user and keys, start sshd, wait until it accepts the key
 #   sshd.sh stop    stop the sshd we started (bounded)
-#   sshd.sh env     print the exports the host test scenarios read (SSH_PORT, SSH_KEY, SSH_KNOWN_HOSTS, ...)
+#   sshd.sh env     print the exports the host test scenarios read (SSH_PORT, SSH_KEY, SSH_KNOWN_HOSTS,
+#                   SSH_HOST_PUBLIC_KEY_FILE: the host key every runner-side script pins, ...)
 # Remote commands reach the test dockerd because sshd sets DOCKER_HOST for every session (SetEnv).
 set -euo pipefail
 # shellcheck source=tests/host/lib/common.sh
@@ -123,6 +124,7 @@ print_env() {
   echo "export SSH_PORT=$(cat "${port_file}")"
   echo "export SSH_KEY=${client_key}"
   echo "export SSH_KNOWN_HOSTS=${known_hosts}"
+  echo "export SSH_HOST_PUBLIC_KEY_FILE=${host_key}.pub"
   echo "export SSH_USER=${deploy_user}"
   echo "export DEPLOY_HOME=${deploy_home}"
 }

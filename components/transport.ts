@@ -1,0 +1,169 @@
+// How the deployment reaches the host: the transport of its steps (wait-ready, upload, deploy).
+//   ssh  pulumi-command remote.Command / CopyToRemote straight to the host's SSH port.
+//   ssm  local.Command resources running OpenSSH / scp on the machine running Pulumi, through
+//        `aws ssm start-session` (Session Manager's AWS-StartSSHSession document): no inbound port.
+// Both send the same host command lines (components/remote.ts), the same stdin, with the same
+// triggers, and both verify the host's pinned host key. Nothing here names the transport in a
+// trigger, so switching it re-creates these step resources (each a no-op on the host when nothing
+// changed: deploy.sh restarts nothing for the serving release) and never the host.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { Transport } from "./config";
+import type { HostConnection } from "./host";
+import * as remote from "./remote";
+
+/** Retries while the instance boots: 30 dials × up to 20 s ≈ 10 min before giving up. */
+export const BOOT_DIAL_ERROR_LIMIT = 30;
+export const BOOT_PER_DIAL_TIMEOUT = 20;
+
+/** Where the steps go and how. */
+export interface Route {
+  connection: HostConnection;
+  transport: Transport;
+  /** AWS region of the instance: the `aws` CLI of an ssm session reads it from AWS_REGION. */
+  region: string;
+}
+
+/** One host command: its line, stdin, triggers, and whether its output may be logged. */
+export interface CommandStep {
+  create: string;
+  stdin?: pulumi.Input<string>;
+  triggers: pulumi.Input<unknown>[];
+  logging: "none" | "stdoutAndStderr";
+  /** The first step to reach a new instance: tolerate it booting (dial retries). */
+  firstContact?: boolean;
+}
+
+/** A step resource of either transport, and what the deployment reads from it. */
+export interface Step {
+  resource: pulumi.CustomResource;
+  stdout: pulumi.Output<string>;
+}
+
+/** The SSH connection of the remote commands; tolerates a booting instance (each may be the first to dial it). */
+export function bootConnection(c: HostConnection): command.types.input.remote.ConnectionArgs {
+  return {
+    host: c.address,
+    port: c.port,
+    user: c.user,
+    privateKey: pulumi.secret(c.privateKey),
+    hostKey: c.hostKey,
+    dialErrorLimit: BOOT_DIAL_ERROR_LIMIT,
+    perDialTimeout: BOOT_PER_DIAL_TIMEOUT,
+  };
+}
+
+/** ssm-session.sh's target for a route; the first contact retries about as long as the ssh dials do. */
+function sessionTarget(route: Route, firstContact: boolean): remote.SessionTarget<pulumi.Input<string>> {
+  const c = route.connection;
+  return {
+    instanceId: c.instanceId,
+    port: c.port,
+    user: c.user,
+    privateKey: pulumi.secret(c.privateKey),
+    hostKey: c.hostKey,
+    proxyCommand: remote.SSM_PROXY_COMMAND,
+    retries: firstContact ? BOOT_DIAL_ERROR_LIMIT : 0,
+    retryPauseSeconds: firstContact ? BOOT_PER_DIAL_TIMEOUT : 0,
+  };
+}
+
+/** A local.Command running ssm-session.sh with this environment (its only inputs besides stdin). */
+function sessionCommand(
+  name: string,
+  route: Route,
+  environment: Record<string, pulumi.Input<string>>,
+  step: Pick<CommandStep, "stdin" | "triggers" | "logging">,
+  opts: pulumi.CustomResourceOptions,
+): command.local.Command {
+  return new command.local.Command(
+    name,
+    {
+      create: remote.runnerScript("ssm-session"),
+      interpreter: ["/bin/bash", "-c"],
+      environment: { ...environment, AWS_REGION: route.region },
+      stdin: step.stdin,
+      triggers: step.triggers,
+      logging: step.logging,
+      addPreviousOutputInEnv: false,
+    },
+    { ...opts, additionalSecretOutputs: ["stdout", "stderr", "stdin"] },
+  );
+}
+
+/** Runs one host command line over the route's transport. */
+export function hostCommand(name: string, route: Route, step: CommandStep, opts: pulumi.CustomResourceOptions): Step {
+  if (route.transport === "ssm") {
+    const env = remote.sessionEnvironment(sessionTarget(route, step.firstContact ?? false), { action: "run", command: step.create });
+    const cmd = sessionCommand(name, route, env, step, opts);
+    return { resource: cmd, stdout: cmd.stdout };
+  }
+  const cmd = new command.remote.Command(
+    name,
+    {
+      connection: bootConnection(route.connection),
+      create: step.create,
+      stdin: step.stdin,
+      triggers: step.triggers,
+      logging: step.logging,
+      addPreviousOutputInEnv: false,
+    },
+    step.stdin === undefined ? opts : { ...opts, additionalSecretOutputs: ["stdout", "stderr", "stdin"] },
+  );
+  return { resource: cmd, stdout: cmd.stdout };
+}
+
+/** Copies one file to the host over the route's transport (again when the file's path or remote path changes). */
+export function hostUpload(
+  name: string,
+  route: Route,
+  file: { source: string; remotePath: string; triggers: pulumi.Input<unknown>[] },
+  opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource {
+  if (route.transport === "ssm") {
+    const env = remote.sessionEnvironment(sessionTarget(route, false), { action: "upload", source: file.source, dest: file.remotePath });
+    return sessionCommand(name, route, env, { triggers: file.triggers, logging: "stdoutAndStderr" }, opts);
+  }
+  return new command.remote.CopyToRemote(
+    name,
+    {
+      connection: bootConnection(route.connection),
+      source: new pulumi.asset.FileAsset(file.source),
+      remotePath: file.remotePath,
+      triggers: file.triggers,
+    },
+    opts,
+  );
+}
+
+/** The runner-side teardown's environment for the route: direct, or through Session Manager. */
+export function teardownEnvironment(route: Route, spec: remote.RemoteSpec): Record<string, pulumi.Input<string>> {
+  const c = route.connection;
+  const ssm = route.transport === "ssm";
+  return {
+    ...remote.teardownEnvironment<pulumi.Input<string>>(
+      {
+        host: ssm ? c.instanceId : c.address,
+        port: c.port,
+        user: c.user,
+        privateKey: pulumi.secret(c.privateKey),
+        hostKey: c.hostKey,
+        proxyCommand: ssm ? remote.SSM_PROXY_COMMAND : undefined,
+      },
+      spec,
+    ),
+    TEARDOWN_INSTANCE: c.instanceId,
+    ...(ssm ? { AWS_REGION: route.region } : {}),
+  };
+}
+
+/**
+ * The `ssh` line a person runs to reach the host on the stack's transport (an export of the stack).
+ * ssm: through Session Manager, so it works with port 22 closed; pin the host key with the stack's
+ * hostPublicKey export (see the deploy docs) rather than trusting it on first use.
+ */
+export function sshCommandFor(keyFile: string, user: string, kind: Transport, address: pulumi.Input<string>, instanceId: pulumi.Input<string>): pulumi.Output<string> {
+  return kind === "ssm"
+    ? pulumi.interpolate`ssh -i ${keyFile} -o ProxyCommand='${remote.SSM_PROXY_COMMAND}' ${user}@${instanceId}`
+    : pulumi.interpolate`ssh -i ${keyFile} ${user}@${address}`;
+}

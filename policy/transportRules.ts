@@ -1,0 +1,95 @@
+// The policy rules of the deployment's transport. A stack's transport shows in its resources: ssh
+// steps are pulumi-command remote resources; ssm steps are local.Commands whose OpenSSH goes through
+// a ProxyCommand (SESSION_PROXY_COMMAND). On ssm no inbound port 22 may exist at all; on ssh, prod's
+// port 22 may be open only within the configured allowlist (sshCidrs: the stack config in the plan,
+// the policy pack's config under CrossGuard) and never wider than /8 (IPv6 /32) in any case.
+// Built from rules.ts's helpers (handed in, so neither module imports the other at run time).
+import * as net from "net";
+import type { Ingress, PolicyResource, Rule, Violation } from "./rules";
+
+export interface TransportRuleHelpers {
+  stackRule(name: string, description: string, check: (resources: PolicyResource[], config?: TransportPolicyConfig) => Violation[]): Rule;
+  allIngress(all: PolicyResource[]): Ingress[];
+  coversPort(rule: Ingress, port: number): boolean;
+  withStages<T extends PolicyResource>(resources: T[]): T[];
+}
+
+/** The policy's configuration: the allowlist the stack was configured with. */
+export interface TransportPolicyConfig {
+  sshCidrs?: string[];
+}
+
+export type Transport = "ssh" | "ssm";
+
+const SSH_PORT = 22;
+/** The widest SSH prefix prod allows on ssh, per family (config refuses anything wider too). */
+const WIDEST_PROD_PREFIX = { ipv4: 8, ipv6: 32 } as const;
+
+/** The transport a stack's deployment uses, from its step resources; undefined when it has none (ecs). */
+export function transportOf(all: PolicyResource[]): Transport | undefined {
+  if (all.some((r) => r.type === "command:remote:Command" || r.type === "command:remote:CopyToRemote")) return "ssh";
+  const isSession = (r: PolicyResource) => {
+    const env = r.props.environment;
+    return r.type === "command:local:Command" && typeof env === "object" && env !== null && "SESSION_PROXY_COMMAND" in env;
+  };
+  return all.some(isSession) ? "ssm" : undefined;
+}
+
+/** "203.0.113.0/24" → its family, address and prefix; undefined when it is not a CIDR. */
+function parseCidr(cidr: string): { family: "ipv4" | "ipv6"; address: string; prefix: number } | undefined {
+  const [address, bits] = cidr.split("/");
+  const family = net.isIPv4(address) ? "ipv4" : net.isIPv6(address) ? "ipv6" : undefined;
+  const prefix = Number(bits);
+  if (!family || !/^\d+$/.test(bits ?? "") || prefix > (family === "ipv4" ? 32 : 128)) return undefined;
+  return { family, address, prefix };
+}
+
+/** True when every address of `inner` lies within `outer` (both CIDRs). */
+export function cidrWithin(inner: string, outer: string): boolean {
+  const a = parseCidr(inner);
+  const b = parseCidr(outer);
+  if (!a || !b || a.family !== b.family || a.prefix < b.prefix) return false;
+  const list = new net.BlockList();
+  list.addSubnet(b.address, b.prefix, b.family);
+  return list.check(a.address, a.family);
+}
+
+/** Why one CIDR on prod's port 22 is too wide, or undefined. */
+export function sshCidrProblem(cidr: string, allowlist: string[] | undefined): string | undefined {
+  const c = parseCidr(cidr);
+  if (!c) return `port 22 is open to ${cidr}, which is not a CIDR`;
+  if (c.prefix < WIDEST_PROD_PREFIX[c.family]) return `port 22 is open to ${cidr}, wider than /${WIDEST_PROD_PREFIX[c.family]} (too close to the whole internet for prod)`;
+  if (allowlist && !allowlist.some((a) => cidrWithin(cidr, a))) {
+    return `port 22 is open to ${cidr}, outside the configured allowlist (sshCidrs: ${allowlist.join(", ") || "none"})`;
+  }
+  return undefined;
+}
+
+export function transportRules(h: TransportRuleHelpers): Rule[] {
+  const prodSshWithinAllowlist = h.stackRule(
+    "prod-ssh-within-allowlist",
+    "In prod on transport ssh, port 22 is open only within the configured allowlist (sshCidrs), never wider than /8 (IPv6 /32).",
+    (all, config) => {
+      if (transportOf(all) !== "ssh") return [];
+      return h.allIngress(h.withStages(all)).flatMap((rule) => {
+        if (rule.owner.stage !== "prod" || !h.coversPort(rule, SSH_PORT)) return [];
+        return rule.cidrs.flatMap((cidr) => {
+          const problem = sshCidrProblem(cidr, config?.sshCidrs);
+          return problem ? [{ policy: "prod-ssh-within-allowlist", resource: rule.owner.name, urn: rule.owner.urn, message: `${problem}; list only your own ranges in sshCidrs, or use transport ssm` }] : [];
+        });
+      });
+    },
+  );
+  const ssmNoInboundSsh = h.stackRule(
+    "ssm-no-inbound-ssh",
+    "On transport ssm (the deployment reaches the host through Session Manager), no security group rule opens port 22.",
+    (all) => {
+      if (transportOf(all) !== "ssm") return [];
+      return h.allIngress(all).filter((rule) => h.coversPort(rule, SSH_PORT)).map((rule) => ({
+        policy: "ssm-no-inbound-ssh", resource: rule.owner.name, urn: rule.owner.urn,
+        message: `port 22 is open (${[...rule.cidrs, ...rule.sourceGroups].join(", ") || "to a group"}) although the deployment uses transport ssm; remove the rule`,
+      }));
+    },
+  );
+  return [prodSshWithinAllowlist, ssmNoInboundSsh];
+}

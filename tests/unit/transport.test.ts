@@ -1,0 +1,159 @@
+// The deployment's transport: ssh (pulumi-command remote resources) or ssm (OpenSSH through Session
+// Manager from local.Command resources). Same host command lines, same triggers, pinned host key;
+// switching changes only the deployment's steps and port 22; the transport policy rules.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { routeOf } from "../../components/deployment";
+import * as remote from "../../components/remote";
+import { Registration, unwrapSecrets } from "../../lib/engine";
+import { PolicyResource, allIngress, checkAll, coversPort, stackRule, withStages } from "../../policy/rules";
+import { cidrWithin, sshCidrProblem, transportOf, transportRules } from "../../policy/transportRules";
+import { planFor, PlanResult } from "../../scripts/lib/plan/run";
+import { transportLine } from "../../scripts/plan";
+import { stackRun } from "../support/fixtures";
+
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const key = (r: Registration) => `${r.type}::${r.name}`;
+const step = (plan: PlanResult, name: string) => plan.resources.find((r) => r.name === name)!;
+const env = (r: Registration) => r.inputs.environment as Record<string, string>;
+
+describe("transport", function () {
+  this.timeout(120_000);
+  let ssh: PlanResult;
+  let ssm: PlanResult;
+  before(async () => {
+    ssh = await planFor("dev");
+    ssm = await planFor("dev", undefined, { transport: "ssm" });
+  });
+
+  describe("switching a stack from ssh to ssm", () => {
+    it("changes only the deployment's steps and the port-22 rules: not the host, its keys, the database or the app's .env", () => {
+      const before = new Map(ssh.resources.map((r) => [key(r), JSON.stringify(unwrapSecrets(r.inputs))]));
+      const after = new Map(ssm.resources.map((r) => [key(r), JSON.stringify(unwrapSecrets(r.inputs))]));
+      const removed = [...before.keys()].filter((k) => !after.has(k)).sort();
+      const added = [...after.keys()].filter((k) => !before.has(k)).sort();
+      const changed = [...before.keys()].filter((k) => after.has(k) && after.get(k) !== before.get(k)).sort();
+      assert.deepStrictEqual(removed, [
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::fw-web-ssh-0-0-0-0-0",
+        "command:remote:Command::app-deploy",
+        "command:remote:Command::app-wait-ready",
+        "command:remote:CopyToRemote::app-upload",
+      ]);
+      assert.deepStrictEqual(added, ["command:local:Command::app-deploy", "command:local:Command::app-upload", "command:local:Command::app-wait-ready"]);
+      // The teardown stays (a no-op create): only its environment says how to reach the host now.
+      assert.deepStrictEqual(changed, ["command:local:Command::app-teardown"]);
+    });
+    it("keeps every trigger: none names the transport, so only a new release or instance re-runs a step", () => {
+      for (const name of ["app-wait-ready", "app-upload", "app-deploy"]) {
+        assert.deepStrictEqual(unwrapSecrets(step(ssm, name).inputs.triggers), unwrapSecrets(step(ssh, name).inputs.triggers), name);
+      }
+    });
+  });
+
+  describe("the ssm steps", () => {
+    it("send the same host command lines through ssm-session.sh, the command in the environment", () => {
+      assert.strictEqual(env(step(ssm, "app-wait-ready")).SESSION_COMMAND, step(ssh, "app-wait-ready").inputs.create);
+      assert.strictEqual(env(step(ssm, "app-deploy")).SESSION_COMMAND, step(ssh, "app-deploy").inputs.create);
+      assert.strictEqual(env(step(ssm, "app-upload")).SESSION_DEST, step(ssh, "app-upload").inputs.remotePath);
+      for (const name of ["app-wait-ready", "app-upload", "app-deploy"]) {
+        const r = step(ssm, name);
+        assert.strictEqual(r.inputs.create, remote.runnerScript("ssm-session"), `${name} runs the script text, nothing else on its command line`);
+        assert.deepStrictEqual(r.inputs.interpreter, ["/bin/bash", "-c"]);
+        assert.strictEqual(env(r).SESSION_PROXY_COMMAND, remote.SSM_PROXY_COMMAND);
+        assert.strictEqual(env(r).SESSION_TARGET, step(ssm, "host-instance").id, `${name} targets the instance`);
+        assert.strictEqual(env(r).SESSION_PORT, "22");
+        assert.match(env(r).SESSION_HOST_KEY, /^ssh-ed25519 /);
+        assert.strictEqual(env(r).AWS_REGION, ssm.region);
+      }
+    });
+    it("carry the .env on stdin and the keys in the environment as secrets, and log nothing of the deploy", () => {
+      const deploy = step(ssm, "app-deploy");
+      assert.ok(deploy.secretInputs.includes("stdin") && deploy.secretInputs.includes("environment"));
+      assert.match(String(deploy.inputs.stdin), /^DATABASE_URL='/m);
+      assert.strictEqual(deploy.inputs.logging, "none");
+      assert.strictEqual(deploy.inputs.addPreviousOutputInEnv, false);
+    });
+    it("retry only the first contact with a new instance (its agent registers after boot), never the deploy", () => {
+      assert.deepStrictEqual([env(step(ssm, "app-wait-ready")).SESSION_RETRIES, env(step(ssm, "app-wait-ready")).SESSION_RETRY_PAUSE], ["30", "20"]);
+      assert.strictEqual(env(step(ssm, "app-deploy")).SESSION_RETRIES, "0");
+    });
+    it("tear down through Session Manager: the instance id as host, the same ProxyCommand", () => {
+      const e = env(step(ssm, "app-teardown"));
+      assert.deepStrictEqual([e.TEARDOWN_HOST, e.TEARDOWN_PROXY_COMMAND], [step(ssm, "host-instance").id, remote.SSM_PROXY_COMMAND]);
+      assert.strictEqual(env(step(ssh, "app-teardown")).TEARDOWN_PROXY_COMMAND, "", "ssh dials directly");
+    });
+    it("refuse a route to ssm without a region", () => {
+      const connection = { address: "203.0.113.10", port: 22, user: "ec2-user", privateKey: "k", instanceId: "i-1", baseDir: "/b", hostKey: "ssh-ed25519 AAAA" };
+      assert.throws(() => routeOf({ connection, transport: "ssm" }), /transport ssm needs region/);
+      assert.strictEqual(routeOf({ connection }).transport, "ssh");
+    });
+  });
+
+  describe("prod (transport ssm by default)", () => {
+    it("opens no port 22 at all, and its instance role carries AmazonSSMManagedInstanceCore", async () => {
+      const { mock } = await stackRun("prod");
+      assert.deepStrictEqual(mock.ofType(INGRESS).filter((r) => Number(r.inputs.fromPort) <= 22 && 22 <= Number(r.inputs.toPort)).map((r) => r.name), []);
+      const attachments = mock.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
+      assert.ok(attachments.includes("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"));
+      assert.ok(mock.resources.some((r) => r.type === "command:local:Command" && r.name === "app-deploy"), "the deploy runs from the runner");
+      assert.ok(!mock.resources.some((r) => r.type.startsWith("command:remote:")), "no step dials the host directly");
+    });
+    it("is shown by the offline plan, with port 22 closed", async () => {
+      assert.match(transportLine(await planFor("prod")), /^Transport: ssm .*inbound port 22: closed$/);
+      assert.match(transportLine(ssh), /^Transport: ssh .*port 22 from 0\.0\.0\.0\/0$/);
+    });
+  });
+
+  describe("the deploy role's documented Session Manager policy (docs/transport.md)", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "transport.md"), "utf8");
+    const policy = JSON.parse(/```json\n(\{\n  "Version"[\s\S]*?)\n```/.exec(doc)![1]) as { Statement: { Action: string; Resource: string; Condition?: Record<string, Record<string, string>> }[] };
+    it("allows only starting sessions to the stack's tagged instance through the SSH document, and ending its own", () => {
+      const byAction = (a: string) => policy.Statement.filter((st) => st.Action === a);
+      assert.deepStrictEqual([...new Set(policy.Statement.map((st) => st.Action))].sort(), ["ssm:StartSession", "ssm:TerminateSession"]);
+      const [instance, document] = byAction("ssm:StartSession");
+      assert.match(instance.Resource, /^arn:aws:ec2:REGION:ACCOUNT:instance\/\*$/);
+      assert.deepStrictEqual(instance.Condition?.StringEquals, { "ssm:resourceTag/project": "compose-on-ec2", "ssm:resourceTag/stack": "prod" });
+      assert.deepStrictEqual(instance.Condition?.BoolIfExists, { "ssm:SessionDocumentAccessCheck": "true" }, "no fallback to the shell document");
+      assert.strictEqual(document.Resource, `arn:aws:ssm:REGION::document/${remote.SSM_SSH_DOCUMENT}`);
+      assert.ok(remote.SSM_PROXY_COMMAND.includes(`--document-name ${remote.SSM_SSH_DOCUMENT}`), "the documented document is the one the steps use");
+      assert.strictEqual(byAction("ssm:TerminateSession")[0].Resource, "arn:aws:ssm:*:ACCOUNT:session/${aws:userid}-*");
+    });
+  });
+
+  describe("policy", () => {
+    const [prodSshWithinAllowlist, ssmNoInboundSsh] = transportRules({ stackRule, allIngress, coversPort, withStages });
+    const stack = (deploy: string, cidr: string): PolicyResource[] => [
+      { type: deploy, name: "app-deploy", protect: false, props: deploy === "command:local:Command" ? { environment: { SESSION_PROXY_COMMAND: remote.SSM_PROXY_COMMAND } } : {} },
+      { type: INGRESS, name: "fw-web-ssh", protect: false, stage: "prod", props: { fromPort: 22, toPort: 22, ipProtocol: "tcp", cidrIpv4: cidr } },
+    ];
+    it("tells the transport from the step resources", () => {
+      assert.strictEqual(transportOf(stack("command:remote:Command", "203.0.113.0/24")), "ssh");
+      assert.strictEqual(transportOf(stack("command:local:Command", "203.0.113.0/24")), "ssm");
+      assert.strictEqual(transportOf([]), undefined);
+    });
+    it("refuses prod's port 22 on ssh wider than the configured allowlist, and accepts it within", () => {
+      const allowlist = { sshCidrs: ["203.0.113.0/24"] };
+      assert.deepStrictEqual(checkAll(stack("command:remote:Command", "203.0.113.0/24"), [prodSshWithinAllowlist], allowlist), []);
+      assert.deepStrictEqual(checkAll(stack("command:remote:Command", "203.0.113.128/25"), [prodSshWithinAllowlist], allowlist), []);
+      const wider = checkAll(stack("command:remote:Command", "203.0.112.0/23"), [prodSshWithinAllowlist], allowlist);
+      assert.match(wider[0]?.message ?? "", /203\.0\.112\.0\/23, outside the configured allowlist \(sshCidrs: 203\.0\.113\.0\/24\)/);
+      const noConfig = checkAll(stack("command:remote:Command", "10.0.0.0/7"), [prodSshWithinAllowlist]);
+      assert.match(noConfig[0]?.message ?? "", /wider than \/8/, "without the pack's config, the hard limit still holds");
+    });
+    it("refuses any port 22 on ssm", () => {
+      assert.match(checkAll(stack("command:local:Command", "203.0.113.0/24"), [ssmNoInboundSsh])[0]?.message ?? "", /transport ssm; remove the rule/);
+      assert.deepStrictEqual(checkAll(stack("command:remote:Command", "203.0.113.0/24"), [ssmNoInboundSsh]), []);
+    });
+    it("contains CIDRs by family and prefix", () => {
+      assert.ok(cidrWithin("10.1.0.0/16", "10.0.0.0/8"));
+      assert.ok(!cidrWithin("10.0.0.0/8", "10.1.0.0/16"));
+      assert.ok(cidrWithin("2001:db8:1::/48", "2001:db8::/32"));
+      assert.ok(!cidrWithin("2001:db8::/32", "10.0.0.0/8"));
+      assert.strictEqual(sshCidrProblem("2001:db8::/31", undefined), "port 22 is open to 2001:db8::/31, wider than /32 (too close to the whole internet for prod)");
+    });
+    it("passes the ssm plan: no port 22 rule, the deploy policy rules all pass", () => {
+      assert.deepStrictEqual(ssm.violations, []);
+    });
+  });
+});
