@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as tls from "@pulumi/tls";
-import { Arch, HostOs, HostSettings } from "./config";
+import { Arch, HostOs, HostSettings, amiArchitectureProblem } from "./config";
 import { hostBaseDir } from "./layout";
 import { HostFile, monitoringHostFiles } from "./monitoring";
 
@@ -169,7 +169,7 @@ export class Host extends pulumi.ComponentResource {
     this.sshUser = checkSshUser(settings.sshUser);
 
     this.amiId = settings.amiId
-      ? pulumi.output(settings.amiId)
+      ? this.pinnedAmi(settings.amiId, settings)
       : aws.ssm.getParameterOutput({ name: amiParameterName(settings.os, settings.arch) }, { parent: this }).value;
     const key = this.sshKeyPair(name, settings, tags);
     this.sshPrivateKey = key.privateKey;
@@ -224,6 +224,16 @@ export class Host extends pulumi.ComponentResource {
   }
 
   /** The EC2 key pair: from the given public key, or a generated ED25519 pair. */
+  /** A pinned AMI, checked against the instance type's architecture before anything is created. */
+  private pinnedAmi(amiId: string, settings: HostSettings): pulumi.Output<string> {
+    const ami = aws.ec2.getAmiOutput({ filters: [{ name: "image-id", values: [amiId] }], mostRecent: true }, { parent: this });
+    return ami.architecture.apply((architecture) => {
+      const problem = amiArchitectureProblem(amiId, architecture, settings.instanceType, settings.arch);
+      if (problem) throw new Error(problem);
+      return amiId;
+    });
+  }
+
   private sshKeyPair(name: string, settings: HostSettings, tags: Record<string, string>) {
     let publicKey: pulumi.Input<string>;
     let privateKey: pulumi.Output<string>;

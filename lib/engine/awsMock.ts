@@ -46,6 +46,8 @@ export interface AwsMockOptions {
   subnets?: MockSubnet[];
   /** Instance type → AZ names that do NOT offer it (as some zones lack some types); default: every AZ offers every type. */
   instanceTypeMissingIn?: Record<string, string[]>;
+  /** AMI id → its architecture as DescribeImages reports it (x86_64 | arm64); default x86_64. */
+  amiArchitectures?: Record<string, string>;
 }
 
 /** An error AWS (or the provider's validation) would return, recorded on the mock too. */
@@ -187,6 +189,12 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
       case "aws:ec2/getSubnet:getSubnet": {
         const s = this.subnetById(inputs.id);
         return { id: s.id, vpcId: s.vpcId, availabilityZone: s.availabilityZone, defaultForAz: s.defaultForAz, cidrBlock: "172.31.0.0/20", mapPublicIpOnLaunch: true, arn: `arn:aws:ec2:${this.region}:${this.accountId}:subnet/${s.id}` };
+      }
+      case "aws:ec2/getAmi:getAmi": {
+        // DescribeImages by image id: the image's own Architecture (x86_64, arm64, …).
+        const id = (inputs.filters ?? []).find((f: { name: string }) => f.name === "image-id")?.values?.[0];
+        if (!id) throw this.reject(token, "this model answers an image-id filter only");
+        return { id, imageId: id, architecture: this.opts.amiArchitectures?.[id] ?? "x86_64", state: "available", filters: inputs.filters, mostRecent: inputs.mostRecent ?? false };
       }
       case "aws:ssm/getParameter:getParameter":
         return this.amiParameter(token, inputs.name ?? "");

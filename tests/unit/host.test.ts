@@ -9,7 +9,7 @@ import {
 } from "../../components/host";
 import { Arch, HostOs } from "../../components/config";
 import { containerLogGroupName } from "../../components/monitoring";
-import { isSecret, PROJECT, readYaml, unwrapSecrets, valueOf } from "../../lib/engine";
+import { AwsMock, isSecret, PROJECT, readYaml, runProgram, unwrapSecrets, valueOf } from "../../lib/engine";
 import { stackRun, TEST_SSH_PUBLIC_KEY, variantRun } from "../support/fixtures";
 
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -248,5 +248,20 @@ describe("host", () => {
     const instance = mock.one(INSTANCE);
     assert.strictEqual(instance.inputs.ami, "ami-0123456789abcdef0");
     assert.deepStrictEqual(instance.options.ignoreChanges, ["userData"]);
+  });
+
+  describe("a pinned AMI", () => {
+    const AMI = "ami-0123456789abcdef0";
+    it("is launched when its architecture matches the instance type", async () => {
+      const mock = new AwsMock({ amiArchitectures: { [AMI]: "x86_64" } });
+      await runProgram({ stack: "dev", mock, config: { amiId: AMI } });
+      assert.strictEqual(mock.one("aws:ec2/instance:Instance").inputs.ami, AMI);
+    });
+    it("is refused, naming the AMI, both architectures and the fix, before the instance exists", async () => {
+      const mock = new AwsMock({ amiArchitectures: { [AMI]: "arm64" } });
+      await assert.rejects(runProgram({ stack: "dev", mock, config: { amiId: AMI } }),
+        /amiId = "ami-0123456789abcdef0" is built for arm64, but instanceType t3.small is x86_64\. Fix: pin an x86_64 AMI/);
+      assert.strictEqual(mock.ofType("aws:ec2/instance:Instance").length, 0);
+    });
   });
 });
