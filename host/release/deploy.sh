@@ -14,6 +14,10 @@
 set -euo pipefail
 
 script_name=deploy
+usage_text="usage: deploy.sh --base-dir DIR --app-name NAME --compose-file F --web-service S --proxy-service S
+                 --web-port PORT --env-file F --health-source compose|probe --health-path P
+                 --timeout SECONDS --keep-releases N --mode host|registry --http-port PORT
+                 [--lock-timeout SECONDS] [--images-built]  < .env"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=records.sh
@@ -21,46 +25,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
 # shellcheck source-path=SCRIPTDIR source=probe.sh
 source "$(dirname "${BASH_SOURCE[0]}")/probe.sh"
 
-usage() {
-  cat >&2 <<'USAGE'
-usage: deploy.sh --base-dir DIR --app-name NAME --compose-file F --web-service S --proxy-service S
-                 --web-port PORT --env-file F --health-source compose|probe --health-path P
-                 --timeout SECONDS --keep-releases N --mode host|registry --http-port PORT
-                 [--lock-timeout SECONDS] [--images-built]  < .env
-USAGE
-  exit 2
-}
-
 parse_args() {
   base_dir="" app_name="" compose_file="" web_service="" health_path="" timeout="" keep_releases=""
   mode="" http_port="" proxy_service="" web_port="" env_file_name="" health_source="" lock_timeout=300 images_built=0
-  while (( $# )); do
-    case "$1" in
-      --images-built) images_built=1; shift; continue ;;
-      --base-dir) base_dir="$2" ;;
-      --app-name) app_name="$2" ;;
-      --compose-file) compose_file="$2" ;;
-      --web-service) web_service="$2" ;;
-      --proxy-service) proxy_service="$2" ;;
-      --web-port) web_port="$2" ;;
-      --env-file) env_file_name="$2" ;;
-      --health-source) health_source="$2" ;;
-      --health-path) health_path="$2" ;;
-      --timeout) timeout="$2" ;;
-      --keep-releases) keep_releases="$2" ;;
-      --mode) mode="$2" ;;
-      --http-port) http_port="$2" ;;
-      --lock-timeout) lock_timeout="$2" ;;
-      *) usage ;;
-    esac
-    shift 2 || usage
-  done
-  require_flag base-dir "${base_dir}"
-  require_flag app-name "${app_name}"
-  require_flag compose-file "${compose_file}"
-  require_flag web-service "${web_service}"
-  require_flag proxy-service "${proxy_service}"
-  require_flag env-file "${env_file_name}"
+  flag_vars=([base-dir]=base_dir [app-name]=app_name [compose-file]=compose_file [web-service]=web_service
+    [proxy-service]=proxy_service [web-port]=web_port [env-file]=env_file_name [health-source]=health_source
+    [health-path]=health_path [timeout]=timeout [keep-releases]=keep_releases [mode]=mode [http-port]=http_port
+    [lock-timeout]=lock_timeout)
+  flag_switches=([images-built]=images_built)
+  read_flags "$@"
+  require_flags base-dir app-name compose-file web-service proxy-service env-file
   [[ "${env_file_name}" != /* && "/${env_file_name}/" != */../* ]] || die "--env-file must be a path inside the release (got '${env_file_name}')"
   [[ "${health_source}" == compose || "${health_source}" == probe ]] || die "--health-source must be compose or probe (got '${health_source}')"
   require_flag health-path "${health_path}"

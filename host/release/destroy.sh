@@ -7,28 +7,15 @@
 set -euo pipefail
 
 script_name=destroy
+usage_text="usage: destroy.sh --base-dir DIR --app-name NAME --compose-file F"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-  echo "usage: destroy.sh --base-dir DIR --app-name NAME --compose-file F" >&2
-  exit 2
-}
-
 parse_args() {
   base_dir="" app_name="" compose_file=""
-  while (( $# )); do
-    case "$1" in
-      --base-dir) base_dir="$2" ;;
-      --app-name) app_name="$2" ;;
-      --compose-file) compose_file="$2" ;;
-      *) usage ;;
-    esac
-    shift 2 || usage
-  done
-  require_flag base-dir "${base_dir}"
-  require_flag app-name "${app_name}"
-  require_flag compose-file "${compose_file}"
+  flag_vars=([base-dir]=base_dir [app-name]=app_name [compose-file]=compose_file)
+  read_flags "$@"
+  require_flags base-dir app-name compose-file
 }
 
 # Sets project_dir to where compose ran: <baseDir>/active (deploy.sh), else current, else the newest

@@ -14,9 +14,48 @@ elapsed() { local us=$(( ${EPOCHREALTIME/./} - started_us )); printf '%d.%d' $((
 log() { printf '[%s +%ss] %s\n' "${script_name:-compose-on-ec2}" "$(elapsed)" "$*"; }
 die() { printf '[%s +%ss] ERROR: %s\n' "${script_name:-compose-on-ec2}" "$(elapsed)" "$*" >&2; exit 1; }
 
+# --- flags ---------------------------------------------------------------------------------------
+# Each script names its flags after sourcing this file: flag_vars maps a flag that takes a value to
+# the variable it sets, flag_switches a flag without a value to the variable it sets to 1. usage_text
+# is the script's own usage line(s).
+declare -A flag_vars=() flag_switches=()
+
+# The usage text on stderr, exit 2.
+# shellcheck disable=SC2154 # usage_text: each script's own
+usage() {
+  printf '%s\n' "${usage_text}" >&2
+  exit 2
+}
+
+# read_flags ARGS…: sets the variables of `--flag VALUE` and `--switch` (the last one given wins);
+# anything else is a usage error.
+read_flags() {
+  local name
+  while (( $# )); do
+    [[ "$1" == --?* ]] || usage
+    name="${1#--}"
+    if [[ -n "${flag_switches[${name}]+set}" ]]; then
+      printf -v "${flag_switches[${name}]}" 1
+      shift
+      continue
+    fi
+    [[ -n "${flag_vars[${name}]+set}" ]] || usage
+    printf -v "${flag_vars[${name}]}" '%s' "$2"
+    shift 2 || usage
+  done
+}
+
 # require_flag NAME VALUE: every flag the deployment passes is required; there is no second default here.
 require_flag() {
   [[ -n "$2" ]] || die "--$1 is required"
+}
+
+# require_flags NAME…: require_flag for each flag in flag_vars, in the order given.
+require_flags() {
+  local name
+  for name in "$@"; do
+    require_flag "${name}" "${!flag_vars[${name}]}"
+  done
 }
 
 # whole_number NAME VALUE: bash arithmetic evaluates whatever it is given (even `a[$(cmd)]`), so a

@@ -4,29 +4,15 @@
 set -euo pipefail
 
 script_name=status
+usage_text="usage: status.sh --base-dir DIR --app-name NAME --http-port PORT --health-path P"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-  echo "usage: status.sh --base-dir DIR --app-name NAME --http-port PORT --health-path P" >&2
-  exit 2
-}
-
 parse_args() {
   base_dir="" app_name="" http_port="" health_path=""
-  while (( $# )); do
-    case "$1" in
-      --base-dir) base_dir="$2" ;;
-      --app-name) app_name="$2" ;;
-      --http-port) http_port="$2" ;;
-      --health-path) health_path="$2" ;;
-      *) usage ;;
-    esac
-    shift 2 || usage
-  done
-  require_flag base-dir "${base_dir}"
-  require_flag app-name "${app_name}"
-  require_flag health-path "${health_path}"
+  flag_vars=([base-dir]=base_dir [app-name]=app_name [http-port]=http_port [health-path]=health_path)
+  read_flags "$@"
+  require_flags base-dir app-name health-path
   whole_number http-port "${http_port}"
 }
 

@@ -1,5 +1,8 @@
 // Shared runs and values of the unit tests: the program once per stack and per variant, on the
 // engine (lib/engine), so test files share one run instead of paying for their own.
+import type { AppSettings } from "../../components/config";
+import { remoteSpecFor } from "../../components/deployment";
+import type { RemoteSpec } from "../../components/remote";
 import { AwsMock, RunOptions, RunResult, cachedRun } from "../../lib/engine";
 
 /** A test OpenSSH public key (a well-formed ED25519 line; no real key behind it). */
@@ -11,6 +14,32 @@ export const TEST_SUBNETS = [
   { id: "subnet-0bbbbbbbbbbbbbbb2", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1b", defaultForAz: false },
   { id: "subnet-0ccccccccccccccc3", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1b", defaultForAz: false },
 ];
+
+/** The example app's settings as config derives them from app/ (host mode); override what a test varies. */
+export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettings {
+  return {
+    dir: "app",
+    deployMode: "host",
+    composeFile: "docker-compose.prod.yml",
+    webService: "web",
+    proxyService: "nginx",
+    webPort: 8000,
+    envFile: ".env",
+    healthSource: "compose healthcheck",
+    composeFindings: [],
+    allowFiles: [],
+    healthPath: "/healthz",
+    healthTimeoutSeconds: 120,
+    keepReleases: 5,
+    env: {},
+    ...overrides,
+  };
+}
+
+/** The host scripts' settings the deployment builds for the example app (app "shop", port 80); override what a test varies. */
+export function testRemoteSpec(overrides: Partial<RemoteSpec> = {}): RemoteSpec {
+  return { ...remoteSpecFor("shop", "/home/ec2-user/compose-on-ec2", testAppSettings(), 80), ...overrides };
+}
 
 /**
  * The program run once per stack per test process: dev and prod from their stack files. The dev run

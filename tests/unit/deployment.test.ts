@@ -1,8 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsMock, MockResource, PROJECT, captureRegistrationOptions, isSecret, valueOf } from "../../lib/engine";
-import { stackRun } from "../support/fixtures";
-import type { AppSettings } from "../../components/config";
+import { stackRun, testAppSettings } from "../support/fixtures";
 import type { HostConnection } from "../../components/host";
 import {
   ComposeDeployment,
@@ -24,22 +23,7 @@ const DIGEST = `sha256:${"c".repeat(64)}`;
 const REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app-dev/web";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKey";
 
-const APP: AppSettings = {
-  dir: "app",
-  deployMode: "host",
-  composeFile: "docker-compose.prod.yml",
-  webService: "web",
-  proxyService: "nginx",
-  webPort: 8000,
-  envFile: ".env",
-  healthSource: "compose healthcheck",
-  composeFindings: [],
-  allowFiles: [],
-  healthPath: "/healthz",
-  healthTimeoutSeconds: 120,
-  keepReleases: 5,
-  env: { FEATURE_FLAG: "on" },
-};
+const APP = testAppSettings({ env: { FEATURE_FLAG: "on" } });
 
 function connection(overrides: Partial<HostConnection> = {}): HostConnection {
   return {

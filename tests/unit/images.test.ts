@@ -10,6 +10,7 @@ import {
   registryImagesFor,
   repositoryOf,
 } from "../../components/images";
+import { testAppSettings } from "../support/fixtures";
 
 const SHA = "d".repeat(64);
 const DIGEST = `sha256:${"e".repeat(64)}`;
@@ -25,22 +26,7 @@ function cfg(overrides: { deployMode?: "host" | "registry"; stage?: "dev" | "pro
       rootVolumeGb: 20,
       sshUser: "ec2-user",
     },
-    app: {
-      dir: "app",
-      deployMode: overrides.deployMode ?? "registry",
-      composeFile: "docker-compose.prod.yml",
-      webService: "web",
-      proxyService: "nginx",
-      webPort: 8000,
-      envFile: ".env",
-      healthSource: "compose healthcheck",
-      composeFindings: [],
-      allowFiles: [],
-      healthPath: "/healthz",
-      healthTimeoutSeconds: 120,
-      keepReleases: 5,
-      env: {},
-    },
+    app: testAppSettings({ deployMode: overrides.deployMode ?? "registry" }),
   };
   return c;
 }

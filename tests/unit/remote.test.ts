@@ -5,7 +5,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  RemoteSpec,
   bundleRemotePath,
   deployCommand,
   destroyCommand,
@@ -15,27 +14,9 @@ import {
   uploadDir,
   waitReadyCommand,
 } from "../../components/remote";
+import { testRemoteSpec as spec } from "../support/fixtures";
 
 const SHA = "a".repeat(64);
-
-function spec(overrides: Partial<RemoteSpec> = {}): RemoteSpec {
-  return {
-    appName: "shop",
-    baseDir: "/home/ec2-user/compose-on-ec2",
-    composeFile: "docker-compose.prod.yml",
-    webService: "web",
-    proxyService: "nginx",
-    webPort: 8000,
-    envFile: ".env",
-    healthSource: "compose healthcheck",
-    healthPath: "/healthz",
-    healthTimeoutSeconds: 120,
-    keepReleases: 5,
-    deployMode: "host",
-    httpPort: 80,
-    ...overrides,
-  };
-}
 
 /** Run a command line the way the host's login shell would (sh -c), with optional stdin. */
 function runSh(command: string, opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {

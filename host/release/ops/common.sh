@@ -13,8 +13,14 @@ source "${ops_dir}/../lib.sh"
 
 # Human-first output: plain lines, no timestamps (lib.sh's log is for the deploy log).
 say() { printf '%s\n' "$*"; }
-# shellcheck disable=SC2154 # usage_text: each verb's own
 usage_error() { printf '%s: %s\n' "${script_name}" "$*" >&2; printf '%s\n' "${usage_text}" >&2; exit 2; }
+
+# start_verb NAME USAGE ARGS…: names the verb in its messages (NAME; USAGE after a usage error),
+# then takes --base-dir DIR, which must come first; sets base_dir and rest=(the verb's own args).
+start_verb() {
+  script_name="$1" usage_text="$2"
+  take_base_dir "${@:3}"
+}
 
 # take_base_dir ARGS…: --base-dir DIR must come first; sets base_dir and rest=(the verb's own args).
 take_base_dir() {
@@ -22,6 +28,15 @@ take_base_dir() {
   base_dir="$2"
   rest=("${@:3}")
   [[ -d "${base_dir}" ]] || die "${base_dir} does not exist: nothing was ever deployed to this host (or --base-dir is wrong)"
+}
+
+# take_json_flag: for a verb whose only option is --json; sets json (1 with --json, else 0) from rest.
+take_json_flag() {
+  local arg
+  json=0
+  for arg in "${rest[@]}"; do
+    case "${arg}" in --json) json=1 ;; *) usage_error "unknown argument '${arg}'" ;; esac
+  done
 }
 
 # Sets app_name, compose_file, web_service, proxy_service, health_path, timeout, keep_releases,

@@ -5,13 +5,11 @@
 #   exec.sh --base-dir DIR SERVICE [--tty] -- COMMAND [ARGS…]
 set -euo pipefail
 
-script_name="exec"
-usage_text="usage: exec.sh --base-dir DIR SERVICE [--tty] -- COMMAND [ARGS...]"
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 parse_args() {
-  take_base_dir "$@"
+  start_verb exec "usage: exec.sh --base-dir DIR SERVICE [--tty] -- COMMAND [ARGS...]" "$@"
   service="" tty=0
   set -- "${rest[@]}"
   while (( $# )); do

@@ -4,13 +4,11 @@
 # Without SERVICE: every service of the app. --tail defaults to 100 lines per container.
 set -euo pipefail
 
-script_name=logs
-usage_text="usage: logs.sh --base-dir DIR [SERVICE] [-f|--follow] [--since DURATION|TIME] [--tail N|all]"
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 parse_args() {
-  take_base_dir "$@"
+  start_verb logs "usage: logs.sh --base-dir DIR [SERVICE] [-f|--follow] [--since DURATION|TIME] [--tail N|all]" "$@"
   service="" follow=0 since="" tail_lines=100
   set -- "${rest[@]}"
   while (( $# )); do

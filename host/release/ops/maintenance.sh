@@ -10,15 +10,13 @@
 # (leaving maintenance off) when the proxy does not follow the flag.
 set -euo pipefail
 
-script_name=maintenance
-usage_text="usage: maintenance.sh --base-dir DIR on [--message TEXT] | off"
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 default_message="We are doing some maintenance. Please come back in a few minutes."
 
 parse_args() {
-  take_base_dir "$@"
+  start_verb maintenance "usage: maintenance.sh --base-dir DIR on [--message TEXT] | off" "$@"
   set -- "${rest[@]}"
   action="${1:-}" message="${default_message}"
   [[ "${action}" == on || "${action}" == off ]] || usage_error "say on or off (got '${action}')"

@@ -5,18 +5,8 @@
 #   releases.sh --base-dir DIR [--json]
 set -euo pipefail
 
-script_name=releases
-usage_text="usage: releases.sh --base-dir DIR [--json]"
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-
-parse_args() {
-  take_base_dir "$@"
-  json=0
-  for arg in "${rest[@]}"; do
-    case "${arg}" in --json) json=1 ;; *) usage_error "unknown argument '${arg}'" ;; esac
-  done
-}
 
 # "serving", "previous", "" (kept, can be rolled back to) or "not-served" for a release.
 role_of() {
@@ -31,7 +21,8 @@ images_kept() {
 
 main() {
   local sha role kept sep=""
-  parse_args "$@"
+  start_verb releases "usage: releases.sh --base-dir DIR [--json]" "$@"
+  take_json_flag
   current="$(release_of "${layout_current}")"
   previous="$(release_of "${layout_previous}")"
   mapfile -t releases < <(kept_releases)

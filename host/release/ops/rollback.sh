@@ -12,13 +12,11 @@
 # clears it too). `ops status` shows the record while it is in force.
 set -euo pipefail
 
-script_name=rollback
-usage_text="usage: rollback.sh --base-dir DIR [RELEASE]"
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 parse_args() {
-  take_base_dir "$@"
+  start_verb rollback "usage: rollback.sh --base-dir DIR [RELEASE]" "$@"
   wanted=""
   case "${#rest[@]}" in
     0) ;;

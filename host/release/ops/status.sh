@@ -5,18 +5,8 @@
 # Exit 0 when the health path answers 2xx through the proxy, 1 when it does not (or nothing serves).
 set -euo pipefail
 
-script_name=status
-usage_text="usage: status.sh --base-dir DIR [--json]"
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-
-parse_args() {
-  take_base_dir "$@"
-  json=0
-  for arg in "${rest[@]}"; do
-    case "${arg}" in --json) json=1 ;; *) usage_error "unknown argument '${arg}'" ;; esac
-  done
-}
 
 # Everything status shows, into variables.
 gather() {
@@ -87,7 +77,8 @@ json_out() {
 }
 
 main() {
-  parse_args "$@"
+  start_verb status "usage: status.sh --base-dir DIR [--json]" "$@"
+  take_json_flag
   read_settings
   gather
   if (( json )); then json_out; else human; fi

@@ -3,7 +3,9 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { remoteSpecFor } from "../../../components/deployment";
 import * as remote from "../../../components/remote";
+import { testAppSettings } from "../../support/fixtures";
 import { Checks } from "./checks";
 import { Commands } from "./commands";
 import { HostTestEnv } from "./env";
@@ -44,21 +46,9 @@ export interface Context {
 }
 
 export function createContext(env: HostTestEnv): Context {
-  const spec: remote.RemoteSpec = {
-    appName: env.project,
-    baseDir: hostBaseDir(env.sshUser),
-    composeFile: "docker-compose.prod.yml",
-    webService: "web",
-    proxyService: "nginx",
-    webPort: 8000,
-    envFile: ".env",
-    healthSource: "compose healthcheck",
-    healthPath: "/healthz",
-    healthTimeoutSeconds: 60,
-    keepReleases: 5,
-    deployMode: "host",
-    httpPort: env.httpPort,
-  };
+  // The example app as the deployment runs it, with a shorter health timeout than a stack's default:
+  // a container that is not healthy within a minute here has failed.
+  const spec = remoteSpecFor(env.project, hostBaseDir(env.sshUser), testAppSettings({ healthTimeoutSeconds: 60 }), env.httpPort);
   const secrets: Secrets = {
     DB_PASSWORD: fs.readFileSync(env.dbPasswordFile, "utf8").trim(),
     SECRET_KEY: crypto.randomBytes(24).toString("hex"),

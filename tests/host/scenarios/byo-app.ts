@@ -16,16 +16,17 @@ import { bundle } from "../harness/releases";
 import { describeLoop, failedRequests, isReleaseOf, seconds } from "../harness/report";
 import { scenario } from "../harness/scenario";
 
+const APP_SOURCE = path.resolve(__dirname, "../../../app");
 const BYO_DIR = path.resolve(__dirname, "../../../app-byo");
+/** The example app's Django code, which app-byo/ shares and does not repeat. */
+const SHARED_CODE = ["manage.py", "hello", "site_config"];
 /** appDir as a stack would set it; its files are read from the scenario's copy. */
 const APP_DIR = "app-byo";
 /** The port app-byo's proxy publishes, as users write it (`80:80`). */
 const BYO_HTTP_PORT = 80;
 
 export default scenario("bring your own compose app: refused with the edits, then deployed and redeployed gaplessly", async (ctx) => {
-  const dir = path.join(ctx.appsDir, "byo");
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.cpSync(BYO_DIR, dir, { recursive: true });
+  const dir = assembleByoApp(path.join(ctx.appsDir, "byo"));
   const app = applyConfigEdits(ctx, dir);
   if (!app) return;
   const spec = { ...remoteSpecFor(`${ctx.spec.appName}-byo`, `${ctx.spec.baseDir}-byo`, app, BYO_HTTP_PORT), healthTimeoutSeconds: ctx.spec.healthTimeoutSeconds };
@@ -54,6 +55,14 @@ export default scenario("bring your own compose app: refused with the edits, the
     ctx.checks.check("byo: destroy takes it down", down.code === 0, tail(down));
   }
 });
+
+/** The app as users would bring it: app/'s Django code with app-byo/'s files over it. */
+function assembleByoApp(dir: string): string {
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const name of SHARED_CODE) fs.cpSync(path.join(APP_SOURCE, name), path.join(dir, name), { recursive: true });
+  fs.cpSync(BYO_DIR, dir, { recursive: true });
+  return dir;
+}
 
 /**
  * Judges the copy as config does; each refusal must name a line to delete, and after deleting those
