@@ -39,18 +39,22 @@ take_json_flag() {
   done
 }
 
-# Sets app_name, compose_file, web_service, proxy_service, health_path, timeout, keep_releases,
+# Sets app_name, compose_file, web_service, proxy_service, web_port, env_file_name, health_source, health_path, timeout, keep_releases,
 # mode, http_port from the last deploy's record, and project_dir (where compose runs).
 read_settings() {
   local file="${base_dir}/${layout_settings}" key value
   [[ -f "${file}" ]] || die "${file} is missing: no release deployed by this version of the scripts yet (deploy once with pulumi up)"
-  app_name="" compose_file="" web_service="" proxy_service="" health_path="" timeout="" keep_releases="" mode="" http_port=""
+  app_name="" compose_file="" web_service="" proxy_service="" web_port="" env_file_name="" health_source=""
+  health_path="" timeout="" keep_releases="" mode="" http_port=""
   while IFS='=' read -r key value; do
     case "${key}" in
       app_name) app_name="${value}" ;;
       compose_file) compose_file="${value}" ;;
       web_service) web_service="${value}" ;;
       proxy_service) proxy_service="${value}" ;;
+      web_port) web_port="${value}" ;;
+      env_file) env_file_name="${value}" ;;
+      health_source) health_source="${value}" ;;
       health_path) health_path="${value}" ;;
       timeout) timeout="${value}" ;;
       keep_releases) keep_releases="${value}" ;;

@@ -48,12 +48,13 @@ pick_target() {
 # The target's own deploy.sh, its own .env on stdin, the images it ran.
 switch_to_target() {
   local dir="${base_dir}/${layout_releases}/${target}" env_file
-  env_file="${dir}/$(dirname "${compose_file}")/.env"
+  env_file="${dir}/$(dirname "${compose_file}")/${env_file_name}"
   [[ -f "${env_file}" ]] || die "release ${target:0:12} has no .env (${env_file}): deploy it again instead"
   say "rolling back: ${current:0:12} → ${target:0:12} (kept images, no build)"
   bash "${dir}/${layout_release_scripts}/deploy.sh" --images-built \
     --base-dir "${base_dir}" --app-name "${app_name}" --compose-file "${compose_file}" --web-service "${web_service}" \
-    --proxy-service "${proxy_service}" --health-path "${health_path}" --timeout "${timeout}" --keep-releases "${keep_releases}" \
+    --proxy-service "${proxy_service}" --web-port "${web_port}" --env-file "${env_file_name}" --health-source "${health_source}" \
+    --health-path "${health_path}" --timeout "${timeout}" --keep-releases "${keep_releases}" \
     --mode "${mode}" --http-port "${http_port}" < "${env_file}"
 }
 
