@@ -1,6 +1,6 @@
 // The stack's policy rules as plain functions over a plain resource list. The same functions run
-// in CrossGuard (policy/index.ts wraps them) and over the offline plan (scripts/plan.ts, tests).
-import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+// in CrossGuard (policy/crossGuard.ts wraps them) and over the offline plan (scripts/plan.ts, tests).
+import type { PolicyConfigSchema } from "@pulumi/policy";
 import { ecsRules } from "./ecsRules";
 import { TransportPolicyConfig, transportRules } from "./transportRules";
 
@@ -49,7 +49,7 @@ export interface Rule {
 
 type Props = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Props => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Props => typeof v === "object" && v !== null && !Array.isArray(v);
 const strings = (v: unknown): string[] =>
   (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string" && x !== "");
 const objects = (v: unknown): Props[] => (Array.isArray(v) ? v.filter(isObj) : []);
@@ -374,60 +374,4 @@ export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshI
 export function checkAll(resources: PolicyResource[], rules: Rule[] = RULES, config?: PolicyConfig): Violation[] {
   const staged = withStages(resources);
   return rules.flatMap((rule) => rule.check(staged, config));
-}
-
-// ---------------------------------------------------------------------------------------------
-// CrossGuard adapters: the same rules as @pulumi/policy policies (policy/index.ts registers them).
-
-type CrossGuardResource = Pick<ResourceValidationArgs, "type" | "name" | "urn" | "props" | "opts" | "provider">;
-
-/** The `tags` of an aws provider's `defaultTags` input (providers may receive it JSON-encoded). */
-export function defaultTagsOf(defaultTags: unknown): Record<string, string> | undefined {
-  let value = defaultTags;
-  if (typeof value === "string") {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
-  const tags = isObj(value) ? value.tags : undefined;
-  return isObj(tags) ? Object.fromEntries(Object.entries(tags).filter((e): e is [string, string] => typeof e[1] === "string")) : undefined;
-}
-
-/** A CrossGuard resource (validation args or stack resource) as a PolicyResource. */
-export function fromCrossGuard(r: CrossGuardResource & { propertyDependencies?: Record<string, { urn: string }[]> }): PolicyResource {
-  const propertyDependencies: Record<string, string[]> = {};
-  for (const [k, deps] of Object.entries(r.propertyDependencies ?? {})) propertyDependencies[k] = deps.map((d) => d.urn);
-  return {
-    type: r.type, name: r.name, urn: r.urn, props: r.props, protect: r.opts?.protect === true,
-    id: typeof r.props.id === "string" ? r.props.id : undefined,
-    propertyDependencies,
-    providerDefaultTags: defaultTagsOf(r.provider?.props?.defaultTags),
-  };
-}
-
-/** The rules as CrossGuard policies, all mandatory. */
-export function crossGuardPolicies(rules: Rule[] = RULES): Policies {
-  return rules.map((rule) => {
-    const base = { name: rule.name, description: rule.description, enforcementLevel: "mandatory" as const };
-    const checkResource = rule.checkResource;
-    if (rule.scope === "resource" && checkResource) {
-      return {
-        ...base,
-        validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-          for (const message of checkResource(fromCrossGuard(args))) report(message);
-        },
-      };
-    }
-    return {
-      ...base,
-      ...(rule.configSchema ? { configSchema: rule.configSchema } : {}),
-      validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-        const resources = withStages(args.resources.map(fromCrossGuard));
-        const config = rule.configSchema ? args.getConfig<PolicyConfig>() : undefined;
-        for (const v of rule.check(resources, config)) report(`${v.resource}: ${v.message}`, v.urn);
-      },
-    };
-  });
 }

@@ -9,9 +9,10 @@ import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import type { PolicyResource as CgResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import {
-  PolicyResource, RULES, Rule, checkAll, crossGuardPolicies, dbNotPublic, defaultTagsOf, encryptedStorage, imdsV2, knownSecrets,
+  PolicyResource, RULES, Rule, checkAll, dbNotPublic, encryptedStorage, imdsV2, knownSecrets,
   noSecretOnCommandLine, noWorldSshInProd, prodDataProtected, requiredTags, secretOnCommandLine, stackStage,
 } from "../../policy/rules";
+import { crossGuardPolicies, defaultTagsOf } from "../../policy/crossGuard";
 import { planFor, PlanResult } from "../../scripts/lib/plan/run";
 
 const tags = (stage: string) => ({ project: "compose-on-ec2", stack: stage, stage });

@@ -3,7 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { AwsMock, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, readYaml, runProgram, stackConfigOf } from "../../../lib/engine";
-import { PolicyResource, Violation, checkAll, defaultTagsOf } from "../../../policy/rules";
+import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
+import { defaultTagsOf } from "../../../policy/crossGuard";
 import { parseConfig } from "../../../components/config";
 import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
 import { CostEstimate, costSummary, estimateCost } from "./cost";
