@@ -22,8 +22,17 @@ import * as remote from "./remote";
 import * as transport from "./transport";
 
 export { BOOT_DIAL_ERROR_LIMIT, BOOT_PER_DIAL_TIMEOUT, bootConnection } from "./transport";
-/** Port nginx publishes on the host unless a test asks for another. */
-export const DEFAULT_HTTP_PORT = 80;
+/** The host's ports: the edge's public ones, and the loopback ones behind it (tests use others). */
+export interface HostPorts {
+  http: number;
+  https: number;
+  /** The app's proxy, published on 127.0.0.1 only. */
+  proxy: number;
+  /** The ACME client's HTTP-01 answers, on 127.0.0.1 only. */
+  acme: number;
+}
+
+export const DEFAULT_HOST_PORTS: HostPorts = { http: 80, https: 443, proxy: 8080, acme: 8402 };
 
 export interface ComposeDeploymentArgs {
   /** How to reach the host: Host.connection (address, port, user, key, pinned host key, instance id, base dir). */
@@ -44,8 +53,10 @@ export interface ComposeDeploymentArgs {
   allowedHosts: pulumi.Input<pulumi.Input<string>[]>;
   /** Registry mode only: service → "<repository>@sha256:<digest>" (RegistryImages.imageRefs). */
   imageRefs?: pulumi.Input<Record<string, string>>;
-  /** Host port nginx publishes; default 80. */
-  httpPort?: number;
+  /** The host's ports; default DEFAULT_HOST_PORTS (80, 443; 8080 and 8402 on loopback). */
+  ports?: Partial<HostPorts>;
+  /** HTTPS on the edge (a domain); undefined: plain HTTP. */
+  tls?: remote.EdgeTls;
   /**
    * What lets SSH reach the host (the firewall and its rules). Every step depends on it, so
    * `pulumi destroy` removes it only after the teardown has taken the app down.
@@ -125,12 +136,17 @@ export function imageRefsTrigger(refs: Record<string, string> | undefined): stri
 }
 
 /** The RemoteSpec of a deployment: where the app lives on the host, its deploy settings from the app config. */
-export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings, httpPort = DEFAULT_HTTP_PORT): remote.RemoteSpec {
-  if (!(Number.isInteger(httpPort) && httpPort >= 1 && httpPort <= 65535)) {
-    throw new Error(`ComposeDeployment: httpPort ${httpPort} must be a whole number from 1 to 65535`);
+export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings, ports: Partial<HostPorts> = {}, tls?: remote.EdgeTls): remote.RemoteSpec {
+  const p: HostPorts = { ...DEFAULT_HOST_PORTS, ...ports };
+  for (const [name, port] of Object.entries(p)) {
+    if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`ComposeDeployment: port ${name} ${port} must be a whole number from 1 to 65535`);
   }
+  if (new Set(Object.values(p)).size !== 4) throw new Error(`ComposeDeployment: the host's ports must differ (${JSON.stringify(p)})`);
   const { composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode } = app;
-  return { appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode, httpPort };
+  return {
+    appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode,
+    httpPort: p.http, httpsPort: p.https, proxyPort: p.proxy, acmePort: p.acme, tls,
+  };
 }
 
 /** Refuses a bundle or image refs that do not fit the app settings (values config never sees; remote.ts checks the sha256). */
@@ -167,7 +183,7 @@ export class ComposeDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ComposeDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:deployment:ComposeDeployment", name, {}, opts);
     checkRelease(args);
-    const spec = remoteSpecFor(args.appName, args.connection.baseDir, args.app, args.httpPort);
+    const spec = remoteSpecFor(args.appName, args.connection.baseDir, args.app, args.ports, args.tls);
     const deployLine = remote.deployCommand(spec, args.bundle.sha256); // refuses a bad sha256 before anything is created
     const route = routeOf(args);
 

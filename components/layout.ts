@@ -31,6 +31,8 @@ export const HOST_LAYOUT = {
   rollback: "rollback",
   /** Mounted into the proxy at /maintenance; maintenance/on is the page it serves while on. */
   maintenance: "maintenance",
+  /** The edge (HAProxy): its settings, config, certificate, ACME account and status (host/release/edge.sh). */
+  edge: "edge",
 } as const;
 
 export type HostLayoutName = keyof typeof HOST_LAYOUT;

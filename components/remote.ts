@@ -24,9 +24,25 @@ export type RemoteSpec = Pick<
   appName: string;
   /** Absolute base directory on the host (layout.ts: hostBaseDir). */
   baseDir: string;
-  /** Host port nginx publishes (80 on AWS; tests use others). */
+  /** The edge's HTTP port (80 on AWS; tests use others). */
   httpPort: number;
+  /** The edge's HTTPS port (443 on AWS). */
+  httpsPort: number;
+  /** Loopback port the app's proxy publishes on, behind the edge (the compose file's ${HTTP_PORT}). */
+  proxyPort: number;
+  /** Loopback port the ACME client answers HTTP-01 challenges on, behind the edge. */
+  acmePort: number;
+  /** HTTPS on the edge; undefined: plain HTTP (no domain). */
+  tls?: EdgeTls;
 };
+
+/** What the edge needs for HTTPS (config: domain, acmeEmail, acmeServer, hsts). */
+export interface EdgeTls {
+  domains: string[];
+  acmeEmail: string;
+  acmeServer: string;
+  hsts: boolean;
+}
 
 /** How long waitReady waits for cloud-init and docker on a fresh instance. */
 export const WAIT_READY_TIMEOUT_SECONDS = 600;
@@ -105,7 +121,15 @@ export function deployCommand(spec: RemoteSpec, sha256: string): string {
     "--keep-releases", String(spec.keepReleases),
     "--mode", spec.deployMode,
     "--http-port", String(spec.httpPort),
+    ...edgeFlags(spec),
   ]);
+}
+
+/** The edge's flags: its ports, and with a domain the ACME settings (nothing secret). */
+function edgeFlags(spec: RemoteSpec): string[] {
+  const ports = ["--https-port", String(spec.httpsPort), "--proxy-port", String(spec.proxyPort), "--acme-port", String(spec.acmePort)];
+  const tls = spec.tls ? ["--domains", spec.tls.domains.join(" "), "--acme-email", spec.tls.acmeEmail, "--acme-server", spec.tls.acmeServer] : [];
+  return [...ports, "--hsts", spec.tls?.hsts ? "on" : "off", ...tls];
 }
 
 /** compose down (named volumes kept); exit 0 when nothing is there. */

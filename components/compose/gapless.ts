@@ -19,6 +19,9 @@
 //   - an `env_file:` of web outside the app directory (absolute, or with ..) → the deployment
 //     writes that file into the release, so it must be inside it
 //   - the webPort setting contradicts the port gunicorn binds in `command:`
+//   - the proxy publishing a host port other than through ${HTTP_PORT} (e.g. `80:80`, `443:443`)
+//                                                    → publish `"${HTTP_PORT:-80}:80"` only (the
+//     stack's edge owns 80/443; the deploy points HTTP_PORT at a loopback port)
 // Handled as-is (each reported as a note):
 //   - `version:` (obsolete, ignored by compose v2, accepted by v1.27+)
 //   - `container_name:` on services other than web (they are never doubled)
@@ -89,7 +92,7 @@ export function analyseForGaplessSwitch(model: ComposeModel, opts: GaplessOption
     notes.push(`${web.name} publishes container port ${port.target} without a host port (line ${lineAt(model, ["services", web.name, "ports", port.index])}): docker gives each container its own free host port, so it stays`);
   }
   const proxy = findProxy(model, web, opts, env, notes, refusals);
-  if (proxy !== undefined) refusals.push(...reachRefusals(model, web, proxy));
+  if (proxy !== undefined) refusals.push(...reachRefusals(model, web, proxy), ...proxyPortRefusals(model, proxy, env));
   const health = healthSource(model, web, notes);
   if (health === "deploy probe") refusals.push(...dependsOnHealthyRefusals(model, web));
   const { envFiles, envFileToWrite } = readWebEnvFiles(model, web, notes, refusals);
@@ -162,6 +165,30 @@ function findProxy(model: ComposeModel, web: ComposeService, opts: GaplessOption
     refusals.push(problem(model.file, lineAt(model, ["services"]), undefined, `has several services publishing port 80/443 (${candidates.map((s) => s.name).join(", ")}), so the proxy is ambiguous`, `set \`${SETTING_PREFIX}proxyService\` to the one that proxies to ${web.name}`));
   }
   return undefined;
+}
+
+/** The variable the deploy sets to the loopback address and port the proxy publishes on. */
+export const PROXY_PORT_VARIABLE = "HTTP_PORT";
+
+/**
+ * The stack's edge (HAProxy on the host) owns ports 80 and 443 and terminates TLS; the proxy
+ * publishes exactly one port, on the loopback address the deploy puts in ${HTTP_PORT}.
+ */
+function proxyPortRefusals(model: ComposeModel, proxy: ComposeService, env: Env): string[] {
+  const published = readPorts(proxy.spec.ports, env).filter((p) => p.published !== undefined);
+  const at = (index: number) => lineAt(model, ["services", proxy.name, "ports", index]);
+  const viaVariable = (text: string) => new RegExp(`\\$\\{${PROXY_PORT_VARIABLE}(:?-[^}]*)?\\}:`).test(text);
+  const fixed = published.filter((p) => !viaVariable(p.text));
+  const variable = published.filter((p) => viaVariable(p.text));
+  if (fixed.length === 0 && variable.length === 1) return [];
+  if (fixed.length === 0) {
+    return [problem(model.file, lineAt(model, ["services", proxy.name, "ports"]), proxy.name, "publishes no port through ${" + PROXY_PORT_VARIABLE + "}, so the edge cannot reach it", `add \`- "\${${PROXY_PORT_VARIABLE}:-80}:80"\` under ${proxy.name}'s \`ports:\` (80: the port nginx listens on in the container)`)];
+  }
+  return fixed.map((p) => problem(model.file, at(p.index), proxy.name,
+    `publishes host port ${p.published} (\`${p.text}\`): the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port`,
+    variable.length === 0 && p.index === fixed[0].index
+      ? `write line ${at(p.index)} as \`- "\${${PROXY_PORT_VARIABLE}:-80}:${p.target}"\` (the deploy sets ${PROXY_PORT_VARIABLE} to that loopback address)`
+      : `delete line ${at(p.index)} \`- ${p.text}\` (TLS is the edge's job; the proxy publishes one port, through \${${PROXY_PORT_VARIABLE}})`));
 }
 
 /** The proxy must reach web by its service name: a shared network, no host networking on the proxy. */

@@ -17,21 +17,26 @@ script_name=deploy
 usage_text="usage: deploy.sh --base-dir DIR --app-name NAME --compose-file F --web-service S --proxy-service S
                  --web-port PORT --env-file F --health-source compose|probe --health-path P
                  --timeout SECONDS --keep-releases N --mode host|registry --http-port PORT
-                 [--lock-timeout SECONDS] [--images-built]  < .env"
+                 --https-port PORT --proxy-port PORT --acme-port PORT --hsts on|off
+                 [--domains 'NAME…' --acme-email E --acme-server URL] [--lock-timeout SECONDS] [--images-built]  < .env"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=records.sh
 source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
 # shellcheck source-path=SCRIPTDIR source=probe.sh
 source "$(dirname "${BASH_SOURCE[0]}")/probe.sh"
+# shellcheck source-path=SCRIPTDIR source=edge-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/edge-lib.sh"
 
 parse_args() {
   base_dir="" app_name="" compose_file="" web_service="" health_path="" timeout="" keep_releases=""
   mode="" http_port="" proxy_service="" web_port="" env_file_name="" health_source="" lock_timeout=300 images_built=0
+  https_port="" proxy_port="" acme_port="" hsts="" domains="" acme_email="" acme_server=""
   flag_vars=([base-dir]=base_dir [app-name]=app_name [compose-file]=compose_file [web-service]=web_service
     [proxy-service]=proxy_service [web-port]=web_port [env-file]=env_file_name [health-source]=health_source
     [health-path]=health_path [timeout]=timeout [keep-releases]=keep_releases [mode]=mode [http-port]=http_port
-    [lock-timeout]=lock_timeout)
+    [lock-timeout]=lock_timeout [https-port]=https_port [proxy-port]=proxy_port [acme-port]=acme_port [hsts]=hsts
+    [domains]=domains [acme-email]=acme_email [acme-server]=acme_server)
   flag_switches=([images-built]=images_built)
   read_flags "$@"
   require_flags base-dir app-name compose-file web-service proxy-service env-file
@@ -44,6 +49,11 @@ parse_args() {
   whole_number keep-releases "${keep_releases}"
   whole_number http-port "${http_port}"
   whole_number lock-timeout "${lock_timeout}"
+  whole_number https-port "${https_port}"
+  whole_number proxy-port "${proxy_port}"
+  whole_number acme-port "${acme_port}"
+  [[ "${hsts}" == on || "${hsts}" == off ]] || die "--hsts must be on or off (got '${hsts}')"
+  if [[ -n "${domains}" ]]; then require_flags acme-email acme-server; fi
 }
 
 # Where this release lives; everything below works inside it.
@@ -62,7 +72,8 @@ locate_release() {
   mkdir -p "$(dirname "${env_file}")"
   incoming_env="${env_file}.incoming.$$"
   env_backup="${env_file}.before.$$"
-  health_url="http://127.0.0.1:${http_port}${health_path}"
+  # The app's proxy, straight (the edge in front of it may redirect to HTTPS).
+  health_url="http://127.0.0.1:${proxy_port}${health_path}"
   project_dir="${base_dir}/${layout_active}"   # compose runs here (see lib.sh: compose)
   deployed_record="${base_dir}/${layout_deployed_containers}"
 }
@@ -97,7 +108,8 @@ prepare_env() {
     # The app shows RELEASE_ID and the web image is tagged with it: default to the bundle's sha.
     printf 'RELEASE_ID=%s\n' "${release:0:12}" >> "${incoming_env}"
   fi
-  export HTTP_PORT="${http_port}"
+  # The app's proxy publishes on loopback only: the edge (edge.sh) owns the public ports.
+  export HTTP_PORT="127.0.0.1:${proxy_port}"
   # The proxy mounts this directory (ops/maintenance.sh puts its page there).
   export MAINTENANCE_DIR="${base_dir}/${layout_maintenance}"
   mkdir -p "${MAINTENANCE_DIR}"
@@ -326,6 +338,42 @@ switch() {
   }
 }
 
+# The edge in front of the app's proxy: its settings, then started or reloaded when they changed
+# (edge.sh). Then the app through the edge: 2xx, or 301 once HTTP redirects to HTTPS.
+open_edge() {
+  local code
+  edge_paths
+  write_edge_settings "http_port=${http_port}" "https_port=${https_port}" "proxy_port=${proxy_port}" \
+    "acme_port=${acme_port}" "domains=${domains}" "acme_email=${acme_email}" "acme_server=${acme_server}" "hsts=${hsts}"
+  "${release_dir}/${layout_release_scripts}/edge.sh" start --base-dir "${base_dir}" || die "the edge did not start (see above): the app runs, but the edge does not serve it"
+  code="$(curl -sS -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:${http_port}${health_path}" 2>/dev/null || true)"
+  [[ "${code}" == 2* || "${code}" == 301 ]] || die "the edge on port ${http_port} answered ${code:-nothing} for ${health_path}"
+  log "the edge serves the app on port ${http_port} (${code})"
+}
+
+# With a domain and no certificate for it yet: one try now (bounded), then retries with backoff in
+# the background, so a first deploy never fails because DNS is not there yet. A certificate that
+# exists is renewed by the host's daily timer, not by deploys.
+certificates() {
+  local acme_sh="${release_dir}/${layout_release_scripts}/acme.sh" retry_log
+  [[ -n "${domains}" ]] || return 0
+  if [[ -s "${edge_cert}" && "$(cat "${edge_acme_dir}/domains" 2>/dev/null)" == "${domains}" ]]; then
+    log "HTTPS: certificate for ${domains} in place ($(sed 's/^[^ ]* //' "${edge_acme_status}" 2>/dev/null || echo 'no status yet'))"
+    return 0
+  fi
+  stop_background_issuance
+  if "${acme_sh}" --base-dir "${base_dir}" --attempts 1; then
+    log "HTTPS: serving ${domains} with a new certificate"
+    return 0
+  fi
+  retry_log="${base_dir}/${layout_logs}/acme-retries-$(date -u +%Y%m%dT%H%M%SZ).log"
+  ( umask 077; : > "${retry_log}" )
+  setsid "${acme_sh}" --base-dir "${base_dir}" --attempts "${acme_attempts}" --backoff "${acme_backoff}" \
+    < /dev/null >> "${retry_log}" 2>&1 3>&- 4>&- 9>&- &
+  echo "$!" > "${edge_dir}/acme-retries.pid"
+  log "HTTPS: not yet: $(sed 's/^[^ ]* //' "${edge_acme_status}" 2>/dev/null). The site serves plain HTTP meanwhile; retrying ${acme_attempts} times with backoff in the background (log: ${retry_log}), then daily"
+}
+
 # current → this release (atomic); previous → the one before; the running containers recorded.
 promote() {
   if [[ "${current_target}" != "${layout_releases}/${release}" ]]; then
@@ -380,13 +428,17 @@ main() {
   (( images_built )) || refuse_over_rollback
   if is_noop; then
     log "release ${release} is already current and healthy, .env unchanged: nothing to do (nothing restarted)"
+    open_edge
+    certificates
     return 0
   fi
   install_env
   read_services
   build
   switch
+  open_edge
   promote
+  certificates
   prune
   log "deployed ${release}"
 }

@@ -48,6 +48,8 @@ main() {
   detect_compose
   log "compose down (project ${app_name}; volumes kept)"
   compose down --remove-orphans --timeout 30 || die "compose down failed for project ${app_name}"
+  # The edge goes with the app; its certificate and ACME account stay (a re-deploy does not re-issue).
+  if [[ -x "$(dirname "${BASH_SOURCE[0]}")/edge.sh" ]]; then "$(dirname "${BASH_SOURCE[0]}")/edge.sh" stop --base-dir "${base_dir}"; fi
   log "destroyed ${app_name}"
 }
 

@@ -17,3 +17,4 @@ layout_release_images=.release-images           # inside a release: service, ima
 layout_settings=deploy-settings                 # the last deploy's settings, read by the ops verbs
 layout_rollback=rollback                        # the last ops rollback: from, to, when (until a new release)
 layout_maintenance=maintenance                  # mounted into the proxy; maintenance/on is the page it serves
+layout_edge=edge                                # the edge (HAProxy): settings, config, certificate, ACME account, status

@@ -16,7 +16,8 @@ summary_file="${work_root}/summary.txt"
 e2e_work_dir="${work_root}/e2e"
 registry_pidfile="${e2e_work_dir}/registry/registry.pid"   # tests/host/harness/registry.ts writes it
 rm -f "${summary_file}" "${work_root}/media-s3.txt"
-export HTTP_PORT="${HTTP_PORT:-28080}"
+# The edge's ports, and the loopback ones behind it (the app's proxy, the ACME client).
+export HTTP_PORT="${HTTP_PORT:-28080}" HTTPS_PORT="${HTTPS_PORT:-28443}" PROXY_PORT="${PROXY_PORT:-28081}" ACME_PORT="${ACME_PORT:-28402}"
 # The compose project the scenarios deploy; teardown removes whatever it left behind.
 export E2E_PROJECT=e2e
 failed_phases=()

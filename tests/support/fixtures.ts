@@ -36,9 +36,9 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
   };
 }
 
-/** The host scripts' settings the deployment builds for the example app (app "shop", port 80); override what a test varies. */
+/** The host scripts' settings the deployment builds for the example app (app "shop", default ports); override what a test varies. */
 export function testRemoteSpec(overrides: Partial<RemoteSpec> = {}): RemoteSpec {
-  return { ...remoteSpecFor("shop", "/home/ec2-user/compose-on-ec2", testAppSettings(), 80), ...overrides };
+  return { ...remoteSpecFor("shop", "/home/ec2-user/compose-on-ec2", testAppSettings()), ...overrides };
 }
 
 /**

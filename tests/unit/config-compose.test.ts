@@ -26,14 +26,14 @@ const REFUSED: Record<string, { raw: Record<string, unknown>; problems: string[]
     raw: fixture("web-published.yml"),
     problems: [
       "tests/fixtures/compose/web-published.yml:7: service \"web\": publishes host port 8000 (`8000:8000`), which two web containers cannot both bind during a switch. Fix: delete line 7 `- 8000:8000` (and `ports:` if it is left empty); the proxy reaches web over the compose network, and `expose: [\"8000\"]` documents the port.",
-      "tests/fixtures/compose/web-published.yml:2: has no proxy in front of web: no other service publishes port 80 or 443. Fix: set `compose-on-ec2:proxyService` to the service that proxies to web (one of db_backup), or give it `ports: [\"80:80\"]`.",
+      "tests/fixtures/compose/web-published.yml:2: has no proxy in front of web: no other service publishes port 80 or 443. Fix: set `compose-on-ec2:proxyService` to the service that proxies to web (one of db_backup), or give it `ports: [\"${HTTP_PORT:-80}:80\"]`.",
     ],
   },
   "host networking on web and on the proxy": {
     raw: fixture("network-host.yml", { proxyService: "nginx" }),
     problems: [
       "tests/fixtures/compose/network-host.yml:4: service \"web\": `network_mode: host` takes web off the compose network: two containers would share one network stack and the proxy cannot reach them by the name \"web\". Fix: delete line 4 `network_mode: host` and have the proxy reach `web:<port>`.",
-      "tests/fixtures/compose/network-host.yml:9: service \"nginx\": `network_mode: host` takes the proxy off the compose network, so it cannot reach web by name. Fix: delete line 9 and publish the proxy's port with `ports: [\"80:80\"]`.",
+      "tests/fixtures/compose/network-host.yml:9: service \"nginx\": `network_mode: host` takes the proxy off the compose network, so it cannot reach web by name. Fix: delete line 9 and publish the proxy's port with `ports: [\"${HTTP_PORT:-80}:80\"]`.",
     ],
   },
   "a proxy waiting for a healthcheck web does not have": {

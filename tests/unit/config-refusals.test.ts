@@ -4,7 +4,7 @@ import { amiArchitectureProblem, ConfigError, parseConfig, ParseContext, StackCo
 import { deploymentEnv, renderEnvFile } from "../../components/deployment";
 import { problemsOfParse } from "./configProblems";
 
-const COMPOSE = "services:\n  web:\n    build: .\n  nginx:\n    build: ./nginx\n    ports: [\"80:80\"]\n";
+const COMPOSE = "services:\n  web:\n    build: .\n  nginx:\n    build: ./nginx\n    ports: [\"${HTTP_PORT:-80}:80\"]\n";
 const PROD_SSH = { sshCidrs: ["203.0.113.0/24"] };
 const PRIV = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 

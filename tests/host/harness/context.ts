@@ -3,7 +3,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { remoteSpecFor } from "../../../components/deployment";
+import { HostPorts, remoteSpecFor } from "../../../components/deployment";
 import * as remote from "../../../components/remote";
 import { testAppSettings } from "../../support/fixtures";
 import { Checks } from "./checks";
@@ -48,7 +48,7 @@ export interface Context {
 export function createContext(env: HostTestEnv): Context {
   // The example app as the deployment runs it, with a shorter health timeout than a stack's default:
   // a container that is not healthy within a minute here has failed.
-  const spec = remoteSpecFor(env.project, hostBaseDir(env.sshUser), testAppSettings({ healthTimeoutSeconds: 60 }), env.httpPort);
+  const spec = remoteSpecFor(env.project, hostBaseDir(env.sshUser), testAppSettings({ healthTimeoutSeconds: 60 }), hostPorts(env));
   const secrets: Secrets = {
     DB_PASSWORD: fs.readFileSync(env.dbPasswordFile, "utf8").trim(),
     SECRET_KEY: crypto.randomBytes(24).toString("hex"),
@@ -68,6 +68,11 @@ export function createContext(env: HostTestEnv): Context {
     bundlesDir,
     appsDir: path.join(env.workDir, "apps"),
   };
+}
+
+/** The host's ports of this run: the edge's and the loopback ones behind it. */
+export function hostPorts(env: HostTestEnv, offset = 0): HostPorts {
+  return { http: env.httpPort + offset, https: env.httpsPort + offset, proxy: env.proxyPort + offset, acme: env.acmePort + offset };
 }
 
 /** The release that should be serving; a scenario that needs one stops here when none does. */

@@ -19,8 +19,11 @@ export interface HostTestEnv {
   dbPasswordFile: string;
   /** tests/host/lib/dockerd.sh: the shared dockerd. */
   dockerHost: string;
-  /** Host port nginx publishes. */
+  /** The edge's ports, and the loopback ones behind it (the app's proxy, the ACME client). */
   httpPort: number;
+  httpsPort: number;
+  proxyPort: number;
+  acmePort: number;
   /** Scratch space of this run (bundles, app copies, the command log). */
   workDir: string;
   /** Where the closing lines go; run.sh prints them last. */
@@ -51,6 +54,9 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env): HostTestEnv {
     dbPasswordFile: need("DB_PASSWORD_FILE"),
     dockerHost: need("DOCKER_HOST"),
     httpPort: Number(need("HTTP_PORT")),
+    httpsPort: Number(need("HTTPS_PORT")),
+    proxyPort: Number(need("PROXY_PORT")),
+    acmePort: Number(need("ACME_PORT")),
     workDir: need("E2E_WORK_DIR"),
     summaryFile: need("SUMMARY_FILE"),
     loopPauseMs: Number(vars.E2E_LOOP_PAUSE_MS ?? "0"),

@@ -76,7 +76,7 @@ function onHost(ctx: Context, label: string, action: string, args: string[], tim
     ctx.layout.active,
     ctx.spec.appName,
     ctx.spec.composeFile,
-    String(ctx.env.httpPort),
+    `127.0.0.1:${ctx.env.proxyPort}`,
     action,
     ...args,
   ]);

@@ -2,7 +2,7 @@
 # Runs on the host as the deploy user (the host tests send it over SSH): compose, the containers of a
 # service and the nginx reload for the deployed app, through the serving release's own lib.sh, so the
 # tests address the compose project exactly as deploy.sh does (project name, directory, compose file).
-#   on-host.sh LIB_SH PROJECT_DIR APP_NAME COMPOSE_FILE HTTP_PORT compose ARGS...
+#   on-host.sh LIB_SH PROJECT_DIR APP_NAME COMPOSE_FILE HTTP_PORT compose ARGS...   (HTTP_PORT: what deploy.sh gives compose, 127.0.0.1:<proxy port>)
 #   on-host.sh LIB_SH PROJECT_DIR APP_NAME COMPOSE_FILE HTTP_PORT service-containers SERVICE
 #   on-host.sh LIB_SH PROJECT_DIR APP_NAME COMPOSE_FILE HTTP_PORT reload-nginx PROXY_SERVICE
 set -euo pipefail

@@ -9,7 +9,7 @@ import { ConfigError, parseConfig, type AppSettings } from "../../../components/
 import { deploymentEnv, remoteSpecFor, renderEnvFile } from "../../../components/deployment";
 import * as remote from "../../../components/remote";
 import { CommandResult, log, tail } from "../harness/commands";
-import { Context, Release } from "../harness/context";
+import { Context, hostPorts, Release } from "../harness/context";
 import { getUrl, pollUrl } from "../harness/http";
 import { RequestLoop } from "../harness/load";
 import { bundle } from "../harness/releases";
@@ -22,15 +22,15 @@ const BYO_DIR = path.resolve(__dirname, "../../../app-byo");
 const SHARED_CODE = ["manage.py", "hello", "site_config"];
 /** appDir as a stack would set it; its files are read from the scenario's copy. */
 const APP_DIR = "app-byo";
-/** The port app-byo's proxy publishes, as users write it (`80:80`). */
-const BYO_HTTP_PORT = 80;
+/** Its ports: the main app's plus this (its own edge beside the main app's). */
+const BYO_PORT_OFFSET = 100;
 
 export default scenario("bring your own compose app: refused with the edits, then deployed and redeployed gaplessly", async (ctx) => {
   const dir = assembleByoApp(path.join(ctx.appsDir, "byo"));
   const app = applyConfigEdits(ctx, dir);
   if (!app) return;
-  const spec = { ...remoteSpecFor(`${ctx.spec.appName}-byo`, `${ctx.spec.baseDir}-byo`, app, BYO_HTTP_PORT), healthTimeoutSeconds: ctx.spec.healthTimeoutSeconds };
-  const url = `http://127.0.0.1:${BYO_HTTP_PORT}/`;
+  const spec = { ...remoteSpecFor(`${ctx.spec.appName}-byo`, `${ctx.spec.baseDir}-byo`, app, hostPorts(ctx.env, BYO_PORT_OFFSET)), healthTimeoutSeconds: ctx.spec.healthTimeoutSeconds };
+  const url = `http://127.0.0.1:${spec.httpPort}/`;
   try {
     const ready = await ctx.commands.ssh("byo: wait-ready", remote.waitReadyCommand(spec), undefined, 120_000);
     if (!ctx.checks.check("byo: wait-ready prepares its own base directory", ready.code === 0, tail(ready))) return;
@@ -82,11 +82,15 @@ function applyConfigEdits(ctx: Context, dir: string): AppSettings | undefined {
     problems = e.problems;
   }
   log(`  config on app-byo as brought:\n    ${problems.join("\n    ")}`);
-  const edits = problems.map((p) => /^app-byo\/docker-compose\.prod\.yml:\d+: .*Fix: delete line (\d+) /.exec(p));
-  if (!ctx.checks.check("byo: config refuses the file as brought, each time naming a line to delete", problems.length > 0 && edits.every(Boolean), problems.join("\n"))) return undefined;
+  const edits = problems.map((p) => /^app-byo\/docker-compose\.prod\.yml:\d+: .*Fix: (?:delete line (\d+) |write line (\d+) as `([^`]+)`)/.exec(p));
+  if (!ctx.checks.check("byo: config refuses the file as brought, each time naming a line to delete or rewrite", problems.length > 0 && edits.every(Boolean), problems.join("\n"))) return undefined;
   const file = path.join(dir, "docker-compose.prod.yml");
   const lines = fs.readFileSync(file, "utf8").split("\n");
-  const drop = new Set(edits.map((m) => Number((m as RegExpExecArray)[1]) - 1));
+  const drop = new Set<number>();
+  for (const m of edits as RegExpExecArray[]) {
+    if (m[1]) drop.add(Number(m[1]) - 1);
+    else lines[Number(m[2]) - 1] = lines[Number(m[2]) - 1].replace(/^(\s*).*$/, `$1${m[3]}`);
+  }
   fs.writeFileSync(file, lines.filter((_, i) => !drop.has(i)).join("\n"));
   try {
     const app = judge().app;

@@ -1,0 +1,80 @@
+# The edge's files and settings, shared by edge.sh, acme.sh, deploy.sh and the ops verbs (sourced,
+# not run). Needs base_dir and lib.sh (layout names, log, die).
+# shellcheck shell=bash disable=SC2034,SC2154 # variables read by the scripts that source this file; layout names from lib.sh
+
+# Paths under <baseDir>/edge: the config, the master's pid, the runtime API socket, the certificate
+# HAProxy serves (key and chain in one file, 0600), the ACME client's account and certificates, and
+# the status line of the last issuance or renewal.
+edge_paths() {
+  edge_dir="${base_dir:?}/${layout_edge}"
+  edge_settings="${edge_dir}/settings"
+  edge_config="${edge_dir}/haproxy.cfg"
+  edge_pidfile="${edge_dir}/haproxy.pid"
+  edge_socket="${edge_dir}/admin.sock"
+  edge_cert="${edge_dir}/certs/site.pem"
+  edge_acme_dir="${edge_dir}/acme"
+  edge_acme_status="${edge_dir}/acme-status"
+  # An ACME server with a private CA (a staging CA of your own, or a test server) is trusted through
+  # this bundle when it exists.
+  edge_acme_ca="${edge_dir}/acme-ca.pem"
+}
+
+# write_edge_settings NAME=VALUE…: the settings file, atomically.
+write_edge_settings() {
+  local pair
+  mkdir -p "${edge_dir}"
+  chmod 700 "${edge_dir}"
+  for pair in "$@"; do printf '%s\n' "${pair}"; done > "${edge_settings}.tmp"
+  mv -f "${edge_settings}.tmp" "${edge_settings}"
+}
+
+# Sets edge_<name> for every setting; the ports must be whole numbers.
+read_edge_settings() {
+  local key value name
+  [[ -f "${edge_settings}" ]] || die "no edge settings at ${edge_settings}: deploy once first"
+  edge_http_port="" edge_https_port="" edge_proxy_port="" edge_acme_port="" edge_domains="" edge_acme_email=""
+  edge_acme_server="" edge_hsts=""
+  while IFS='=' read -r key value; do
+    case "${key}" in
+      http_port) edge_http_port="${value}" ;;
+      https_port) edge_https_port="${value}" ;;
+      proxy_port) edge_proxy_port="${value}" ;;
+      acme_port) edge_acme_port="${value}" ;;
+      domains) edge_domains="${value}" ;;
+      acme_email) edge_acme_email="${value}" ;;
+      acme_server) edge_acme_server="${value}" ;;
+      hsts) edge_hsts="${value}" ;;
+    esac
+  done < "${edge_settings}"
+  for name in http_port https_port proxy_port acme_port; do
+    value="edge_${name}"
+    [[ "${!value}" =~ ^[0-9]+$ ]] || die "edge setting ${name} must be a whole number (got '${!value}') in ${edge_settings}"
+  done
+  [[ "${edge_hsts}" == on || "${edge_hsts}" == off ]] || die "edge setting hsts must be on or off (got '${edge_hsts}')"
+}
+
+# edge_api COMMAND [PAYLOAD]: one command on HAProxy's runtime API (a payload goes between <<\n and
+# an empty line, as `set ssl cert` wants).
+edge_api() {
+  if (( $# > 1 )); then
+    printf '%s <<\n%s\n\n' "$1" "$2" | socat -t 5 - "UNIX-CONNECT:${edge_socket}"
+  else
+    printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:${edge_socket}"
+  fi
+}
+
+# After a deploy that could not get a certificate: this many tries in the background, the first
+# after this many seconds, each wait doubled (acme.sh caps it); then the daily timer.
+acme_attempts=6
+acme_backoff=30
+
+# Stop the background retries a deploy started (their process group), if they still run.
+stop_background_issuance() {
+  local pid
+  pid="$(cat "${edge_dir}/acme-retries.pid" 2>/dev/null || true)"
+  if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then
+    kill -- "-${pid}" 2>/dev/null || kill "${pid}" 2>/dev/null || true
+    log "stopped the background certificate retries (${pid})"
+  fi
+  rm -f "${edge_dir}/acme-retries.pid"
+}
