@@ -43,6 +43,54 @@ install_ubuntu() {
   "${apt[@]}" install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin
 }
 
+# The edge (host/release/edge.sh, acme.sh): HAProxy and socat from the OS, lego from its GitHub
+# release checked against the release's published sha256 list. HAProxy runs as the SSH user (the
+# deploy starts it), so it gets the one capability to bind 80 and 443; the distro's own haproxy
+# service stays off (ours reads <baseDir>/edge/haproxy.cfg).
+lego_version=4.25.2
+install_edge() {
+  local haproxy_bin archive url
+  case "${os}" in
+    al2023) dnf install -y haproxy socat libcap openssl ;;
+    ubuntu) apt-get -o DPkg::Lock::Timeout=300 install -y haproxy socat libcap2-bin openssl ;;
+  esac
+  systemctl disable --now haproxy || true
+  haproxy_bin="$(command -v haproxy)"
+  setcap cap_net_bind_service=+ep "${haproxy_bin}"
+  archive="lego_v${lego_version}_linux_$([[ "${arch}" == arm64 ]] && echo arm64 || echo amd64).tar.gz"
+  url="https://github.com/go-acme/lego/releases/download/v${lego_version}"
+  curl -fsSL --retry 5 -o "/tmp/${archive}" "${url}/${archive}"
+  curl -fsSL --retry 5 -o /tmp/lego-checksums.txt "${url}/lego_${lego_version}_checksums.txt"
+  (cd /tmp && grep " ${archive}\$" lego-checksums.txt | sha256sum -c -)
+  tar -xzf "/tmp/${archive}" -C /usr/local/bin lego
+  chmod 0755 /usr/local/bin/lego
+  write_edge_units "${haproxy_bin}"
+}
+
+# At boot the edge comes back (the app's containers do through their restart policy); daily, at a
+# random hour, the certificate renewal run (a no-op until 30 days before expiry). Both run the
+# scripts of the release that serves, as the SSH user, once a deploy has written the edge settings.
+write_edge_units() {
+  local release_scripts="${base_dir}/current/.compose-on-ec2" settings="${base_dir}/edge/settings" units=/etc/systemd/system
+  printf '%s\n' "[Unit]" "Description=compose-on-ec2 edge (HAProxy in front of the app)" \
+    "After=network-online.target docker.service" "Wants=network-online.target" "ConditionPathExists=${settings}" "" \
+    "[Service]" "Type=oneshot" "RemainAfterExit=yes" "User=${user}" \
+    "# A package update replaces the binary and drops its capability: give it back before each start." \
+    "ExecStartPre=+/usr/sbin/setcap cap_net_bind_service=+ep $1" \
+    "ExecStart=${release_scripts}/edge.sh start --base-dir ${base_dir}" \
+    "ExecStop=${release_scripts}/edge.sh stop --base-dir ${base_dir}" "" \
+    "[Install]" "WantedBy=multi-user.target" > "${units}/compose-on-ec2-edge.service"
+  printf '%s\n' "[Unit]" "Description=compose-on-ec2 certificate renewal" "ConditionPathExists=${settings}" "" \
+    "[Service]" "Type=oneshot" "User=${user}" \
+    "ExecStart=${release_scripts}/acme.sh --base-dir ${base_dir} --attempts 3 --backoff 300" > "${units}/compose-on-ec2-acme.service"
+  printf '%s\n' "[Unit]" "Description=compose-on-ec2 daily certificate renewal check" "" \
+    "[Timer]" "OnCalendar=daily" "RandomizedDelaySec=4h" "Persistent=true" "" \
+    "[Install]" "WantedBy=timers.target" > "${units}/compose-on-ec2-acme.timer"
+  systemctl daemon-reload
+  systemctl enable compose-on-ec2-edge.service
+  systemctl enable --now compose-on-ec2-acme.timer
+}
+
 # The disk metric publishes with the AWS CLI. AL2023 ships it; Ubuntu's AMIs do not, and its apt
 # package is gone from noble: AWS documents the snap for Linux ("snap install aws-cli --classic"),
 # which also keeps it updated. The timer's unit adds /snap/bin to its PATH.
@@ -83,6 +131,7 @@ main() {
   esac
   systemctl enable --now docker
   usermod -aG docker "${user}"
+  install_edge
   write_docker_config "${home}" "${registry}"
   mkdir -p "${base_dir}"
   chown -R "${user}:${user}" "${home}/.docker" "${base_dir}"

@@ -2,6 +2,9 @@
 # not run). Needs base_dir and lib.sh (layout names, log, die).
 # shellcheck shell=bash disable=SC2034,SC2154 # variables read by the scripts that source this file; layout names from lib.sh
 
+# haproxy lives in /usr/sbin, which a non-root login's PATH may lack.
+PATH="${PATH}:/usr/sbin:/sbin"
+
 # Paths under <baseDir>/edge: the config, the master's pid, the runtime API socket, the certificate
 # HAProxy serves (key and chain in one file, 0600), the ACME client's account and certificates, and
 # the status line of the last issuance or renewal.

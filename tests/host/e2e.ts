@@ -26,6 +26,7 @@ import opsVerbs from "./scenarios/ops-verbs";
 import registryMode from "./scenarios/registry-mode";
 import restartFloor from "./scenarios/restart-floor";
 import hostKeyPinning from "./scenarios/host-key-pinning";
+import https from "./scenarios/https";
 import secrets from "./scenarios/secrets";
 import ssmTransport from "./scenarios/ssm-transport";
 import teardown from "./scenarios/teardown";
@@ -55,6 +56,7 @@ const SCENARIOS: Scenario[] = [
   ssmTransport,
   secrets,
   byoApp,
+  https,
   teardown,
   failedFirstDeploy,
 ];

@@ -61,6 +61,17 @@ stop_leftover_registry() {
   rm -f "${registry_pidfile}"
 }
 
+# The edges (HAProxy) and certificate retries the deploys started as the deploy user, if a crashed
+# run left them (the teardown scenario stops them through destroy.sh).
+stop_leftover_edges() {
+  local pidfile
+  for pidfile in /home/*/compose-on-ec2*/edge/haproxy.pid /home/*/compose-on-ec2*/edge/acme-retries.pid; do
+    [[ -s "${pidfile}" ]] || continue
+    stop_pid "$(cat "${pidfile}")" "$(basename "${pidfile}" .pid)" 5
+    rm -f "${pidfile}"
+  done
+}
+
 teardown() {
   local rc=$?
   trap - EXIT INT TERM
@@ -68,6 +79,8 @@ teardown() {
   if [[ -n "${DOCKER_HOST:-}" ]]; then remove_e2e_containers; fi
   # The registry scenario stops its registry itself; this catches one left by a killed run.
   stop_leftover_registry
+  stop_leftover_edges
+  bash "${here}/lib/acme-server.sh" stop || true
   bash "${here}/lib/sshd.sh" stop || true
   bash "${here}/lib/postgres.sh" stop || true
   if (( started_dockerd )) && [[ "${KEEP_DOCKERD:-0}" != 1 ]]; then

@@ -1,5 +1,7 @@
 // HTTP GETs against the app: one request, or a bounded poll until an answer fits.
 import * as http from "http";
+import * as https from "https";
+import type { TLSSocket } from "tls";
 import { sleep } from "./commands";
 
 export interface HttpAnswer {
@@ -7,19 +9,35 @@ export interface HttpAnswer {
   releaseId?: string;
   body: string;
   error?: string;
+  headers?: http.IncomingHttpHeaders;
+  /** https: the serial number of the certificate the server presented. */
+  certSerial?: string;
 }
 
-/** GET url on a fresh connection (keep-alive off), with a fixed Host the app's ALLOWED_HOSTS accepts. */
-export function getUrl(url: string, timeoutMs = 5000): Promise<HttpAnswer> {
+/** An https:// URL on 127.0.0.1 asked as a site name (SNI and Host), verified against `ca` only. */
+export interface SiteTls {
+  name: string;
+  ca: string;
+}
+
+/**
+ * GET url on a fresh connection (keep-alive off), with a fixed Host the app's ALLOWED_HOSTS accepts
+ * (http) or as the site `tls.name` with its certificate verified against `tls.ca` (https).
+ */
+export function getUrl(url: string, timeoutMs = 5000, tls?: SiteTls): Promise<HttpAnswer> {
   return new Promise((resolve) => {
     // The fixed Host header also holds when a container is asked directly by its address.
-    const req = http.get(url, { agent: false, timeout: timeoutMs, headers: { Host: "127.0.0.1" } }, (res) => {
+    const options = tls
+      ? { agent: false, timeout: timeoutMs, headers: { Host: tls.name }, servername: tls.name, ca: tls.ca }
+      : { agent: false, timeout: timeoutMs, headers: { Host: "127.0.0.1" } };
+    const req = (tls ? https : http).get(url, options, (res) => {
       let body = "";
+      const certSerial = tls ? (res.socket as TLSSocket).getPeerCertificate().serialNumber : undefined;
       res.setEncoding("utf8");
       res.on("data", (d: string) => (body += d));
       res.on("end", () => {
         const header = res.headers["x-release-id"];
-        resolve({ status: res.statusCode, releaseId: typeof header === "string" ? header : undefined, body });
+        resolve({ status: res.statusCode, releaseId: typeof header === "string" ? header : undefined, body, headers: res.headers, certSerial });
       });
       res.on("error", (error) => resolve({ body, error: error.message }));
     });
@@ -33,11 +51,12 @@ export async function pollUrl(
   url: string,
   pred: (a: HttpAnswer) => boolean,
   limitMs: number,
+  tls?: SiteTls,
 ): Promise<{ ok: boolean; answer: HttpAnswer; ms: number }> {
   const started = Date.now();
   let answer: HttpAnswer = { body: "" };
   while (Date.now() - started < limitMs) {
-    answer = await getUrl(url, 3000);
+    answer = await getUrl(url, 3000, tls);
     if (pred(answer)) return { ok: true, answer, ms: Date.now() - started };
     await sleep(100);
   }

@@ -1,7 +1,7 @@
 // The HTTP load loop that runs during deploys: GET / through nginx, keep-alive off, a few requests in
 // flight, counting transport errors and answers outside 2xx.
 import { sleep } from "./commands";
-import { getUrl } from "./http";
+import { getUrl, SiteTls } from "./http";
 import { LoopStats } from "./report";
 
 export interface LoopOptions {
@@ -24,7 +24,7 @@ export class RequestLoop {
   private readonly started = Date.now();
   private readonly workers: Promise<void>[] = [];
 
-  constructor(private readonly url: string, private readonly options: LoopOptions) {}
+  constructor(private readonly url: string, private readonly options: LoopOptions, private readonly tls?: SiteTls) {}
 
   start(): this {
     for (let i = 0; i < this.options.concurrency; i++) this.workers.push(this.worker());
@@ -49,7 +49,7 @@ export class RequestLoop {
 
   private async worker(): Promise<void> {
     while (!this.done()) {
-      const answer = await getUrl(this.url);
+      const answer = await getUrl(this.url, 5000, this.tls);
       this.stats.total++;
       if (answer.error !== undefined) {
         this.stats.errors++;

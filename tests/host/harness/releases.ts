@@ -56,7 +56,7 @@ export function envFileFor(ctx: Context, sha256: string, imageRefs?: Record<stri
       databaseUrl: `postgres://${dbUser}:${ctx.secrets.DB_PASSWORD}@${dbHost}:${dbPort}/${dbName}`,
       secretKey: ctx.secrets.SECRET_KEY,
       releaseId: sha256,
-      allowedHosts: ["127.0.0.1", "localhost"],
+      allowedHosts: ["127.0.0.1", "localhost", ...(ctx.spec.tls?.domains ?? [])],
       imageRefs,
     }),
   );

@@ -43,6 +43,10 @@ export interface Results {
    * web's return until nginx followed, and how long that took (undefined: it did not follow).
    */
   addressChange?: { failed: number; recoverMs?: number };
+  /** Failed requests over HTTPS (through the edge) during a code-change redeploy. */
+  httpsFailedRequests?: number;
+  /** Failed requests over HTTPS while the certificate was renewed (forced). */
+  certRenewalFailedRequests?: number;
 }
 
 export function emptyResults(): Results {
@@ -90,7 +94,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     `failed_requests=${count(results.failedRequests)} byo_failed_requests=${count(results.byoFailedRequests)} ` +
     `faults_survived=${results.faultsSurvived.length}/${faultCount} ` +
     `rollback_failed_requests=${count(results.rollbackFailedRequests)} ` +
-    `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)}`
+    `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)} ` +
+    `https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}`
   );
 }
 
