@@ -44,6 +44,8 @@ export interface ComposeDeploymentArgs {
   allowedHosts: pulumi.Input<pulumi.Input<string>[]>;
   /** Registry mode only: service → "<repository>@sha256:<digest>" (RegistryImages.imageRefs). */
   imageRefs?: pulumi.Input<Record<string, string>>;
+  /** Media on S3: MEDIA_BUCKET and MEDIA_BUCKET_REGION (MediaBucket.appEnv); unset with a media volume. */
+  mediaEnv?: pulumi.Input<Record<string, string>>;
   /** Host port nginx publishes; default 80. */
   httpPort?: number;
   /**
@@ -83,6 +85,8 @@ export interface DeploymentEnvInput {
   allowedHosts: string[];
   /** Registry mode: service → "<repository>@sha256:<digest>". */
   imageRefs?: Record<string, string>;
+  /** Media on S3: the bucket's env (MEDIA_BUCKET, MEDIA_BUCKET_REGION). */
+  mediaEnv?: Record<string, string>;
 }
 
 export { imageEnvName };
@@ -96,6 +100,7 @@ export function deploymentEnv(input: DeploymentEnvInput): Record<string, string>
     DJANGO_SECRET_KEY: input.secretKey,
     RELEASE_ID: input.releaseId,
     ALLOWED_HOSTS: input.allowedHosts.join(","),
+    ...input.mediaEnv,
   };
   for (const service of Object.keys(input.imageRefs ?? {}).sort()) {
     const ref = (input.imageRefs ?? {})[service];
@@ -251,10 +256,10 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     );
     return pulumi.secret(
       pulumi
-        .all([args.databaseUrl, secretKey.result, args.allowedHosts, args.imageRefs])
-        .apply(([databaseUrl, key, hosts, refs]) =>
+        .all([args.databaseUrl, secretKey.result, args.allowedHosts, args.imageRefs, args.mediaEnv])
+        .apply(([databaseUrl, key, hosts, refs, mediaEnv]) =>
           renderEnvFile(
-            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs }),
+            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv }),
           ),
         ),
     );
