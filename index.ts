@@ -43,7 +43,7 @@ const appName = stackResourceName(config.project, config.stack);
 const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile, { allowFiles: config.app.allowFiles, warn: (m) => pulumi.log.warn(m) });
 const media = config.hosting.mediaStorage === "s3" ? new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags }) : undefined;
 
-// ---- hosting: ec2 — one host running the compose file ----
+// ---- hosting: ec2 — one host running the compose file (media on a volume, or in the bucket) ----
 function ec2Hosting() {
   // Host and database depend only on network + firewall, never on each other: AWS builds them in parallel.
   const host = new Host("host", {
@@ -53,6 +53,7 @@ function ec2Hosting() {
     region: config.region,
     tags: config.tags,
     monitoring: { logGroupName: containerLogGroupName(config.project, config.stack) },
+    appPolicy: media?.accessPolicy, // mediaStorage s3: the app reaches its bucket with the instance role
   });
   // Container logs in CloudWatch (Docker's awslogs driver, set up by the host's cloud-init) and the
   // alarms on the host and the database.
@@ -80,6 +81,7 @@ function ec2Hosting() {
     databaseUrl: database.url,
     allowedHosts: [host.publicIp, host.publicDns],
     imageRefs: images?.imageRefs,
+    mediaEnv: media?.appEnv,
     sshAccess: [firewall],
     teardownBefore: [database, monitoring],
   });

@@ -57,6 +57,8 @@ export interface ComposeDeploymentArgs {
   ports?: Partial<HostPorts>;
   /** HTTPS on the edge (a domain); undefined: plain HTTP. */
   tls?: remote.EdgeTls;
+  /** Media on S3: MEDIA_BUCKET and MEDIA_BUCKET_REGION (MediaBucket.appEnv); unset with a media volume. */
+  mediaEnv?: pulumi.Input<Record<string, string>>;
   /**
    * What lets SSH reach the host (the firewall and its rules). Every step depends on it, so
    * `pulumi destroy` removes it only after the teardown has taken the app down.
@@ -94,6 +96,8 @@ export interface DeploymentEnvInput {
   allowedHosts: string[];
   /** Registry mode: service → "<repository>@sha256:<digest>". */
   imageRefs?: Record<string, string>;
+  /** Media on S3: the bucket's env (MEDIA_BUCKET, MEDIA_BUCKET_REGION). */
+  mediaEnv?: Record<string, string>;
 }
 
 export { imageEnvName };
@@ -107,6 +111,7 @@ export function deploymentEnv(input: DeploymentEnvInput): Record<string, string>
     DJANGO_SECRET_KEY: input.secretKey,
     RELEASE_ID: input.releaseId,
     ALLOWED_HOSTS: input.allowedHosts.join(","),
+    ...input.mediaEnv,
   };
   for (const service of Object.keys(input.imageRefs ?? {}).sort()) {
     const ref = (input.imageRefs ?? {})[service];
@@ -267,10 +272,10 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     );
     return pulumi.secret(
       pulumi
-        .all([args.databaseUrl, secretKey.result, args.allowedHosts, args.imageRefs])
-        .apply(([databaseUrl, key, hosts, refs]) =>
+        .all([args.databaseUrl, secretKey.result, args.allowedHosts, args.imageRefs, args.mediaEnv])
+        .apply(([databaseUrl, key, hosts, refs, mediaEnv]) =>
           renderEnvFile(
-            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs }),
+            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv }),
           ),
         ),
     );

@@ -25,6 +25,20 @@ export interface HostArgs {
   tags: Record<string, string>;
   /** The container log group Docker ships to and the disk metric timer; undefined: neither is installed. */
   monitoring?: { logGroupName: string };
+  /**
+   * An IAM policy (JSON) the app's containers use through the instance role (media on S3): attached
+   * to the role, and the metadata hop limit lets containers reach the role (imdsHopLimit).
+   */
+  appPolicy?: pulumi.Input<string>;
+}
+
+/**
+ * IMDSv2 hop limit: 1 keeps containers (one network hop further) away from the instance role; 2 lets
+ * them reach it, which the app needs only when it uses the role itself (media on S3). They then hold
+ * every permission of the role, not only the app's policy.
+ */
+export function imdsHopLimit(appUsesRole: boolean): number {
+  return appUsesRole ? 2 : 1;
 }
 
 /**
@@ -173,7 +187,7 @@ export class Host extends pulumi.ComponentResource {
       : aws.ssm.getParameterOutput({ name: amiParameterName(settings.os, settings.arch) }, { parent: this }).value;
     const key = this.sshKeyPair(name, settings, tags);
     this.sshPrivateKey = key.privateKey;
-    const role = this.instanceRole(name, tags);
+    const role = this.instanceRole(name, tags, args.appPolicy);
     this.roleName = role.roleName;
     const hostKey = this.hostKey(name);
     this.hostPublicKey = hostKey.publicKey;
@@ -249,12 +263,13 @@ export class Host extends pulumi.ComponentResource {
     return { keyName: keyPair.keyName, privateKey };
   }
 
-  /** The instance role (SSM and ECR pulls) and its profile. */
-  private instanceRole(name: string, tags: Record<string, string>) {
+  /** The instance role (SSM and ECR pulls, and the app's own policy when it has one) and its profile. */
+  private instanceRole(name: string, tags: Record<string, string>, appPolicy: pulumi.Input<string> | undefined) {
     const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, tags }, { parent: this });
-    const attachments = Object.entries(INSTANCE_POLICY_ARNS).map(
+    const attachments: pulumi.Resource[] = Object.entries(INSTANCE_POLICY_ARNS).map(
       ([short, policyArn]) => new aws.iam.RolePolicyAttachment(`${name}-${short}`, { role: role.name, policyArn }, { parent: this }),
     );
+    if (appPolicy !== undefined) attachments.push(new aws.iam.RolePolicy(`${name}-app`, { role: role.name, policy: appPolicy }, { parent: this }));
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, { parent: this });
     return { profileName: profile.name, roleName: role.name, attachments };
   }
@@ -274,9 +289,9 @@ export class Host extends pulumi.ComponentResource {
         // Edits to cloud-init must not replace the host, nor stop/start it (what AWS does by default
         // on a userData update: an outage): they apply to new hosts only (ignoreChanges below).
         userDataReplaceOnChange: false,
-        // IMDSv2 only, hop limit 1: a container (one network hop further) cannot reach the instance
-        // role. The host's own docker pulls through the credential helper, which needs no extra hop.
-        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        // IMDSv2 only. The host's own docker pulls through the credential helper, which needs no
+        // extra hop; containers reach the role only when the app uses it (imdsHopLimit).
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: imdsHopLimit(args.appPolicy !== undefined) },
         rootBlockDevice: { volumeType: "gp3", volumeSize: settings.rootVolumeGb, encrypted: true, deleteOnTermination: true, tags },
         tags: { ...tags, Name: name },
       },

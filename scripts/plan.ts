@@ -107,7 +107,8 @@ function renderCost(plan: PlanResult): string[] {
   }
   out.push(`  ${costSummary(cost)}; data transfer and usage-based charges not included`);
   if (!cost.complete) {
-    out.push(`  Missing a price for ${plan.region} in the table (left out of the sum): ${cost.unknownResources.join(", ")}`);
+    out.push(`  Not a total: no price for ${plan.region} in the table for these items (left out of the sum):`);
+    for (const unknown of cost.unknownList) out.push(`    - ${unknown}`);
   }
   out.push("  Prices from:");
   for (const key of cost.sources) {

@@ -90,10 +90,12 @@ describe("cost: estimate over resources", () => {
     const big = { ...host, name: "big", inputs: { ...host.inputs, instanceType: "x9.huge" } };
     const est = estimateCost([host, big, db("db.t4g.micro", false)], "r-1", table);
     assert.deepStrictEqual(est.unknownResources, ["aws:ec2/instance:Instance big"]);
-    assert.strictEqual(costSummary(est), `~$${est.totalMonthly.toFixed(2)}/month known + 1 resource of unknown price`);
+    assert.deepStrictEqual(est.unknownList, ["aws:ec2/instance:Instance big: x9.huge on-demand"]);
+    assert.strictEqual(costSummary(est), `partial ~$${est.totalMonthly.toFixed(2)}/month (1 item of unknown price left out)`);
     const nowhere = estimateCost([host, db("db.t4g.micro", false)], "nowhere-1", table);
     assert.strictEqual(nowhere.totalMonthly, 0);
-    assert.strictEqual(costSummary(nowhere), "~$0.00/month known + 2 resources of unknown price");
+    assert.ok(nowhere.unknownList.includes("aws:rds/instance:Instance db: db.t4g.micro postgres Single-AZ"), nowhere.unknownList.join("\n"));
+    assert.strictEqual(costSummary(nowhere), `partial ~$0.00/month (${nowhere.unknownList.length} items of unknown price left out)`);
     assert.strictEqual(costSummary(estimateCost([host], "r-1", table)), "~$19.85/month");
   });
 

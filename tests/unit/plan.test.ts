@@ -154,22 +154,39 @@ describe("plan: the real program under the mock engine", function () {
     assert.ok(plans.prod.cost.totalMonthly > plans.dev.cost.totalMonthly);
   });
 
-  it("dev planned in ap-northeast-2 has a complete price, from Seoul's own figures", async () => {
-    const seoul = await planFor("dev", "ap-northeast-2");
-    assert.strictEqual(seoul.region, "ap-northeast-2");
-    // Seoul's table has no CloudWatch figures yet: only the monitoring resources lack a price.
-    assert.ok(seoul.cost.unknownResources.every((r) => r.startsWith("aws:cloudwatch/")), seoul.cost.unknownResources.join(", "));
-    assert.ok(seoul.cost.totalMonthly > plans.dev.cost.totalMonthly, `${seoul.cost.totalMonthly} vs ${plans.dev.cost.totalMonthly}`);
-    assert.ok(seoul.cost.sources.every((k) => !k.includes("us-east-1")), seoul.cost.sources.join(", "));
-    assert.match(summaryLine(seoul), /, ~\$\d+\.\d\d\/month known \+ \d+ resources of unknown price$/);
+  it("dev and prod of both hostings in ap-northeast-2 are priced from Seoul's own figures; a total is printed only when complete", async () => {
+    // The Seoul figures the table has no source for: prod's Multi-AZ class and the disk metric's API calls.
+    const unsourced = { multiAz: /: db\.t4g\.small postgres Multi-AZ$/, putMetricData: /: custom metric disk_used_percent and 8760 PutMetricData calls$/ };
+    const cases = [
+      { stack: "dev", set: undefined, missing: [unsourced.putMetricData] },
+      { stack: "dev", set: { hosting: "ecs" }, missing: [] },
+      { stack: "prod", set: undefined, missing: [unsourced.multiAz, unsourced.putMetricData] },
+      { stack: "prod", set: { hosting: "ecs" }, missing: [unsourced.multiAz] },
+    ];
+    for (const c of cases) {
+      const label = `${c.stack} ${c.set?.hosting ?? "ec2"}`;
+      const seoul = await planFor(c.stack, "ap-northeast-2", c.set);
+      assert.strictEqual(seoul.region, "ap-northeast-2");
+      assert.ok(seoul.cost.sources.every((k) => !k.includes("us-east-1")), `${label}: ${seoul.cost.sources.join(", ")}`);
+      assert.strictEqual(seoul.cost.unknownList.length, c.missing.length, `${label}: ${seoul.cost.unknownList.join("; ")}`);
+      c.missing.forEach((re, i) => assert.match(seoul.cost.unknownList[i], re, label));
+      const last = renderText(seoul).split("\n").pop()!;
+      const sum = seoul.cost.lines.reduce((t, l) => t + l.monthly, 0);
+      assert.ok(Math.abs(sum - seoul.cost.totalMonthly) < 0.01, label);
+      if (c.missing.length === 0) assert.match(last, new RegExp(`, ~\\$${seoul.cost.totalMonthly.toFixed(2).replace(".", "\\.")}/month$`), label);
+      else assert.match(last, /, partial ~\$\d+\.\d\d\/month \(\d items? of unknown price left out\)$/, label);
+    }
   });
 
-  it("a region without prices prints the known part and names what it could not price", async () => {
+  it("a region without prices prints the known part as partial and lists every item it could not price", async () => {
     const tokyo = await planFor("dev", "ap-northeast-1");
     assert.strictEqual(tokyo.cost.complete, false);
     const text = renderText(tokyo).split("\n");
-    assert.match(text[text.length - 1], new RegExp(`~\\$0\\.00/month known \\+ ${tokyo.cost.unknownResources.length} resources of unknown price$`));
-    assert.ok(text.some((l) => l.includes(`Missing a price for ap-northeast-1 in the table (left out of the sum): ${tokyo.cost.unknownResources.join(", ")}`)));
+    assert.match(text[text.length - 1], new RegExp(`partial ~\\$0\\.00/month \\(${tokyo.cost.unknownItems} items of unknown price left out\\)$`));
+    const at = text.indexOf("  Not a total: no price for ap-northeast-1 in the table for these items (left out of the sum):");
+    assert.ok(at > 0, "the listing is announced");
+    assert.deepStrictEqual(text.slice(at + 1, at + 1 + tokyo.cost.unknownItems), tokyo.cost.unknownList.map((u) => `    - ${u}`));
+    assert.ok(tokyo.cost.unknownList.some((u) => u.startsWith("aws:ec2/instance:Instance host-instance: t3.small")), tokyo.cost.unknownList.join("\n"));
   });
 
   it("prod: the RDS instance is protected", () => {
@@ -191,7 +208,7 @@ describe("plan: the real program under the mock engine", function () {
 
   it("ends with the exact summary line", () => {
     const text = renderText(plans.dev).split("\n");
-    assert.match(text[text.length - 1], /^plan dev: \d+ resources, critical path ~\d+ min, ~\$\d+\.\d\d\/month known \+ 1 resource of unknown price$/);
+    assert.match(text[text.length - 1], /^plan dev: \d+ resources, critical path ~\d+ min, partial ~\$\d+\.\d\d\/month \(1 item of unknown price left out\)$/);
     assert.strictEqual(text[text.length - 1], summaryLine(plans.dev));
   });
 

@@ -48,6 +48,8 @@ export interface CostEstimate {
   unknownItems: number;
   /** "<type> <name>" of each resource with at least one item of unknown price. */
   unknownResources: string[];
+  /** "<type> <name>: <item>" of each item without a price (what the partial sum leaves out). */
+  unknownList: string[];
   /** Keys of the sources behind the figures used. */
   sources: string[];
 }
@@ -271,13 +273,17 @@ export function estimateCost(nodes: CostNode[], region: string, table: PriceTabl
     complete: unknownItems === 0,
     unknownItems,
     unknownResources: lines.filter((l) => l.hasUnknown).map((l) => `${l.type} ${l.name}`),
+    unknownList: lines.flatMap((l) => l.items.filter((i) => i.monthly === undefined).map((i) => `${l.type} ${l.name}: ${i.what}`)),
     sources: [...new Set(lines.flatMap((l) => l.items.flatMap((i) => i.sources ?? [])))].sort(),
   };
 }
 
-/** "~$34.41/month", or "~$34.41/month known + 2 resources of unknown price" when any price is unknown. */
+/**
+ * "~$34.41/month" when every price is known; otherwise the known part, labelled partial, and how
+ * many items it leaves out: "partial ~$34.41/month (1 item of unknown price left out)".
+ */
 export function costSummary(cost: CostEstimate): string {
   const known = `~$${cost.totalMonthly.toFixed(2)}/month`;
-  const n = cost.unknownResources.length;
-  return cost.complete ? known : `${known} known + ${n} resource${n === 1 ? "" : "s"} of unknown price`;
+  const n = cost.unknownItems;
+  return cost.complete ? known : `partial ${known} (${n} item${n === 1 ? "" : "s"} of unknown price left out)`;
 }
