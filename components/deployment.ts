@@ -14,7 +14,7 @@ import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { stackResourceName, type AppSettings, type Transport } from "./config";
+import { stackResourceName, type AppSettings, type TlsSettings, type Transport } from "./config";
 import { envEntryProblem, imageEnvName } from "./config/envfile";
 import type { HostConnection } from "./host";
 import { repositoryOf } from "./images";
@@ -46,6 +46,8 @@ export interface ComposeDeploymentArgs {
   imageRefs?: pulumi.Input<Record<string, string>>;
   /** Host port nginx publishes; default 80. */
   httpPort?: number;
+  /** HTTPS on the host (a domain on ec2): the names, the ACME account and directory, HSTS; undefined: plain HTTP. */
+  tls?: TlsSettings;
   /**
    * What lets SSH reach the host (the firewall and its rules). Every step depends on it, so
    * `pulumi destroy` removes it only after the teardown has taken the app down.
@@ -83,9 +85,19 @@ export interface DeploymentEnvInput {
   allowedHosts: string[];
   /** Registry mode: service → "<repository>@sha256:<digest>". */
   imageRefs?: Record<string, string>;
+  /** HTTPS on the host: the app learns its names and scheme (SITE_DOMAINS, HTTPS=on); undefined: plain HTTP. */
+  tls?: Pick<TlsSettings, "domains">;
 }
 
 export { imageEnvName };
+
+/**
+ * What an app behind the host's HTTPS needs to know: the names it is served at (for CSRF's trusted
+ * origins and ALLOWED_HOSTS) and that browsers reach it over https (for secure cookies).
+ */
+export function siteEnv(domains: string[]): Record<string, string> {
+  return { SITE_DOMAINS: domains.join(","), HTTPS: "on" };
+}
 
 /** The .env entries of a release. appEnv may not override what the deployment sets. */
 export function deploymentEnv(input: DeploymentEnvInput): Record<string, string> {
@@ -96,6 +108,7 @@ export function deploymentEnv(input: DeploymentEnvInput): Record<string, string>
     DJANGO_SECRET_KEY: input.secretKey,
     RELEASE_ID: input.releaseId,
     ALLOWED_HOSTS: input.allowedHosts.join(","),
+    ...(input.tls ? siteEnv(input.tls.domains) : {}),
   };
   for (const service of Object.keys(input.imageRefs ?? {}).sort()) {
     const ref = (input.imageRefs ?? {})[service];
@@ -125,12 +138,12 @@ export function imageRefsTrigger(refs: Record<string, string> | undefined): stri
 }
 
 /** The RemoteSpec of a deployment: where the app lives on the host, its deploy settings from the app config. */
-export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings, httpPort = DEFAULT_HTTP_PORT): remote.RemoteSpec {
+export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings, httpPort = DEFAULT_HTTP_PORT, tls?: TlsSettings): remote.RemoteSpec {
   if (!(Number.isInteger(httpPort) && httpPort >= 1 && httpPort <= 65535)) {
     throw new Error(`ComposeDeployment: httpPort ${httpPort} must be a whole number from 1 to 65535`);
   }
   const { composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode } = app;
-  return { appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode, httpPort };
+  return { appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode, httpPort, ...(tls ? { tls } : {}) };
 }
 
 /** Refuses a bundle or image refs that do not fit the app settings (values config never sees; remote.ts checks the sha256). */
@@ -167,7 +180,7 @@ export class ComposeDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ComposeDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:deployment:ComposeDeployment", name, {}, opts);
     checkRelease(args);
-    const spec = remoteSpecFor(args.appName, args.connection.baseDir, args.app, args.httpPort);
+    const spec = remoteSpecFor(args.appName, args.connection.baseDir, args.app, args.httpPort, args.tls);
     const deployLine = remote.deployCommand(spec, args.bundle.sha256); // refuses a bad sha256 before anything is created
     const route = routeOf(args);
 
@@ -254,7 +267,7 @@ export class ComposeDeployment extends pulumi.ComponentResource {
         .all([args.databaseUrl, secretKey.result, args.allowedHosts, args.imageRefs])
         .apply(([databaseUrl, key, hosts, refs]) =>
           renderEnvFile(
-            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs }),
+            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, tls: args.tls }),
           ),
         ),
     );

@@ -10,7 +10,7 @@
 // hand over to the scripts every release carries (host/release, packed under .compose-on-ec2/).
 import * as fs from "fs";
 import * as path from "path";
-import type { AppSettings } from "./config";
+import type { AppSettings, TlsSettings } from "./config";
 import type { HealthSource } from "./compose";
 import { HOST_LAYOUT, hostPath } from "./layout";
 import { HOST_SCRIPTS_DIR } from "./bundle";
@@ -26,6 +26,8 @@ export type RemoteSpec = Pick<
   baseDir: string;
   /** Host port nginx publishes (80 on AWS; tests use others). */
   httpPort: number;
+  /** HTTPS on the host (a domain on ec2): names, ACME account and directory, HSTS; undefined: plain HTTP. */
+  tls?: TlsSettings;
 };
 
 /** How long waitReady waits for cloud-init and docker on a fresh instance. */

@@ -36,7 +36,7 @@ export { SANDBOX_INSTANCE_TYPE, SANDBOX_PINNED_KEYS, STAGES, stageOfStack } from
 export { resourceName, stackResourceName } from "./naming";
 export { amiArchitectureProblem } from "./host";
 export { hostNameProblem, hostedZoneIdProblem } from "./domain";
-export { ACME_DIRECTORIES, acmeEmailProblem, acmeServerName, acmeServerProblem, isLetsEncrypt } from "./tls";
+export { ACME_DIRECTORIES, acmeEmailProblem, acmeServerName, acmeServerProblem, certificateSource, isLetsEncrypt } from "./tls";
 export { planEcsTask, taskServices, WEB_IMAGE_PLACEHOLDER } from "./ecsTask";
 export { LOG_RETENTION_DAYS } from "./aws";
 export { monitoringDefaults, monitoringRefusals } from "./monitoring";

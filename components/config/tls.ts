@@ -88,9 +88,15 @@ export function parseTls(r: Reader, hosting: Pick<HostingSettings, "kind" | "dom
   } else {
     tls = hostTls(r, hosting.domain);
   }
+  // allowPlainHttp stays harmless once a domain brings HTTPS: adding the names is all it takes.
   const https = tls !== undefined || (hosting.kind === "ecs" && hosting.domain.length > 0 && hosting.hostedZoneId !== undefined);
-  if (allowPlainHttp && https) {
-    r.bad("allowPlainHttp", true, "is true, but the stack serves HTTPS (a domain is set)", "remove allowPlainHttp");
-  }
   return { tls, allowPlainHttp, https };
+}
+
+/** Where the site's certificate comes from, for the plan and the `certificateSource` output. */
+export function certificateSource(hosting: Pick<HostingSettings, "kind" | "domain">, site: SiteSettings): string {
+  if (site.tls) return `${acmeServerName(site.tls.acmeServer)} via HTTP-01 on the host`;
+  if (site.https) return "ACM, validated through the Route 53 hosted zone";
+  const why = hosting.domain.length === 0 ? "no domain" : "no hostedZoneId, which ACM needs";
+  return `none: plain HTTP (${why}${site.allowPlainHttp ? "; allowPlainHttp" : ""})`;
 }

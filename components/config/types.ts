@@ -156,7 +156,7 @@ export interface SiteSettings {
   tls?: TlsSettings;
   /** true: the site is served over HTTPS (ec2 with a domain; ecs with a domain and a hosted zone). */
   https: boolean;
-  /** Serve prod over plain HTTP on purpose (the policy refuses prod without HTTPS otherwise); false when https. */
+  /** Serve prod over plain HTTP on purpose (the policy refuses prod without HTTPS otherwise); no effect when https. */
   allowPlainHttp: boolean;
 }
 

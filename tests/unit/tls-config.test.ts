@@ -91,10 +91,9 @@ describe("HTTPS settings on ec2", () => {
     ]);
   });
 
-  it("refuses allowPlainHttp on a stack that serves HTTPS", () => {
-    assert.deepStrictEqual(refused({ ...SITE, allowPlainHttp: true }, "prod"), [
-      "compose-on-ec2:allowPlainHttp = true: is true, but the stack serves HTTPS (a domain is set). Fix: remove allowPlainHttp",
-    ]);
+  it("serves HTTPS once a domain is set, even where allowPlainHttp is still true", () => {
+    const site = parse({ ...SITE, allowPlainHttp: true }, "prod").site;
+    assert.deepStrictEqual([site.https, site.tls?.domains], [true, ["app.example.net.test", "www.shop.test"]]);
   });
 });
 
