@@ -2,7 +2,7 @@
 // deployment) or ecs (Fargate service behind a load balancer, media on S3) → exports.
 // Every decision lives in components/; this file just connects their inputs and outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig, stackResourceName } from "./components/config";
+import { certificateSource as describeCertificateSource, loadConfig, stackResourceName } from "./components/config";
 import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
@@ -14,6 +14,7 @@ import { sshCommandFor } from "./components/transport";
 import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
 import { Monitoring, containerLogGroupName } from "./components/monitoring";
+import { SiteDns } from "./components/siteDns";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
@@ -79,13 +80,18 @@ function ec2Hosting() {
     app: config.app,
     appName,
     databaseUrl: database.url,
-    allowedHosts: [host.publicIp, host.publicDns],
+    allowedHosts: [...config.hosting.domain, host.publicIp, host.publicDns],
+    tls: config.site.tls,
     imageRefs: images?.imageRefs,
     mediaEnv: media?.appEnv,
     sshAccess: [firewall],
     teardownBefore: [database, monitoring],
   });
-  return { host, deployment, monitoring };
+  // The names pointed at the host: records in the hosted zone, or the records to create by hand.
+  const dns = config.hosting.domain.length > 0
+    ? new SiteDns("site-dns", { domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId, address: host.publicIp })
+    : undefined;
+  return { host, deployment, monitoring, dns };
 }
 
 // ---- hosting: ecs — the web service on Fargate behind a load balancer (never run here: see components/ecs.ts) ----
@@ -117,7 +123,12 @@ export const region = config.region;
 export const hosting = config.hosting.kind;
 /** How the deployment reaches the host (ec2): ssh (port 22) or ssm (Session Manager, no inbound port). */
 export const transport = config.hosting.ecs ? undefined : config.firewall.transport;
-export const url = ecs ? ecs.url : pulumi.interpolate`http://${host?.publicIp}`;
+export const url = ecs ? ecs.url : config.site.tls ? `https://${config.site.tls.domains[0]}` : pulumi.interpolate`http://${host?.publicIp}`;
+/** Where the site's certificate comes from (e.g. "Let's Encrypt via HTTP-01 on the host", or "none: plain HTTP (no domain)"). */
+export const certificateSource = describeCertificateSource(config.hosting, config.site);
+/** Whether browsers reach the site over HTTPS, and whether prod serves plain HTTP on purpose (the policy reads both). */
+export const https = config.site.https;
+export const allowPlainHttp = config.site.allowPlainHttp;
 export const publicIp = host?.publicIp;
 export const publicDns = host?.publicDns;
 export const instanceId = host?.instanceId;
@@ -132,7 +143,7 @@ export const dbUsername = database.username;
 export const ecsCluster = ecs?.clusterName;
 export const ecsService = ecs?.serviceName;
 export const loadBalancerDnsName = ecs?.loadBalancerDnsName;
-export const dnsRecordsToCreate = ecs?.dnsRecordsToCreate;
+export const dnsRecordsToCreate = ecs ? ecs.dnsRecordsToCreate : ec2?.dns?.dnsRecordsToCreate;
 export const mediaBucket = media?.bucketName;
 // CloudWatch: where the containers' logs go (`aws logs tail <group> --follow`) and the alarm topic.
 export const logGroupName = ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName;

@@ -14,7 +14,7 @@ import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { stackResourceName, type AppSettings, type Transport } from "./config";
+import { stackResourceName, type AppSettings, type TlsSettings, type Transport } from "./config";
 import { envEntryProblem, imageEnvName } from "./config/envfile";
 import type { HostConnection } from "./host";
 import { repositoryOf } from "./images";
@@ -55,8 +55,8 @@ export interface ComposeDeploymentArgs {
   imageRefs?: pulumi.Input<Record<string, string>>;
   /** The host's ports; default DEFAULT_HOST_PORTS (80, 443; 8080 and 8402 on loopback). */
   ports?: Partial<HostPorts>;
-  /** HTTPS on the edge (a domain); undefined: plain HTTP. */
-  tls?: remote.EdgeTls;
+  /** HTTPS on the host (a domain on ec2): the names, the ACME account and directory, HSTS; undefined: plain HTTP. */
+  tls?: TlsSettings;
   /** Media on S3: MEDIA_BUCKET and MEDIA_BUCKET_REGION (MediaBucket.appEnv); unset with a media volume. */
   mediaEnv?: pulumi.Input<Record<string, string>>;
   /**
@@ -98,9 +98,19 @@ export interface DeploymentEnvInput {
   imageRefs?: Record<string, string>;
   /** Media on S3: the bucket's env (MEDIA_BUCKET, MEDIA_BUCKET_REGION). */
   mediaEnv?: Record<string, string>;
+  /** HTTPS on the host: the app learns its names and scheme (SITE_DOMAINS, HTTPS=on); undefined: plain HTTP. */
+  tls?: Pick<TlsSettings, "domains">;
 }
 
 export { imageEnvName };
+
+/**
+ * What an app behind the host's HTTPS needs to know: the names it is served at (for CSRF's trusted
+ * origins and ALLOWED_HOSTS) and that browsers reach it over https (for secure cookies).
+ */
+export function siteEnv(domains: string[]): Record<string, string> {
+  return { SITE_DOMAINS: domains.join(","), HTTPS: "on" };
+}
 
 /** The .env entries of a release. appEnv may not override what the deployment sets. */
 export function deploymentEnv(input: DeploymentEnvInput): Record<string, string> {
@@ -112,6 +122,7 @@ export function deploymentEnv(input: DeploymentEnvInput): Record<string, string>
     RELEASE_ID: input.releaseId,
     ALLOWED_HOSTS: input.allowedHosts.join(","),
     ...input.mediaEnv,
+    ...(input.tls ? siteEnv(input.tls.domains) : {}),
   };
   for (const service of Object.keys(input.imageRefs ?? {}).sort()) {
     const ref = (input.imageRefs ?? {})[service];
@@ -141,7 +152,7 @@ export function imageRefsTrigger(refs: Record<string, string> | undefined): stri
 }
 
 /** The RemoteSpec of a deployment: where the app lives on the host, its deploy settings from the app config. */
-export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings, ports: Partial<HostPorts> = {}, tls?: remote.EdgeTls): remote.RemoteSpec {
+export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings, ports: Partial<HostPorts> = {}, tls?: TlsSettings): remote.RemoteSpec {
   const p: HostPorts = { ...DEFAULT_HOST_PORTS, ...ports };
   for (const [name, port] of Object.entries(p)) {
     if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`ComposeDeployment: port ${name} ${port} must be a whole number from 1 to 65535`);
@@ -150,7 +161,7 @@ export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings
   const { composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode } = app;
   return {
     appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode,
-    httpPort: p.http, httpsPort: p.https, proxyPort: p.proxy, acmePort: p.acme, tls,
+    httpPort: p.http, httpsPort: p.https, proxyPort: p.proxy, acmePort: p.acme, ...(tls ? { tls } : {}),
   };
 }
 
@@ -275,7 +286,7 @@ export class ComposeDeployment extends pulumi.ComponentResource {
         .all([args.databaseUrl, secretKey.result, args.allowedHosts, args.imageRefs, args.mediaEnv])
         .apply(([databaseUrl, key, hosts, refs, mediaEnv]) =>
           renderEnvFile(
-            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv }),
+            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv, tls: args.tls }),
           ),
         ),
     );

@@ -44,9 +44,12 @@ export function validationNames(domain: string[]): string[] {
   return [...new Set(domain.map((d) => d.replace(/^\*\./, "")))];
 }
 
-/** The DNS records a user without a hosted zone creates by hand. */
-export function manualDnsRecords(domain: string[], dnsName: string): string[] {
-  return domain.map((d) => `${d} CNAME ${dnsName}`);
+/**
+ * The DNS records a user without a hosted zone creates by hand, one line per name: `<name> <type>
+ * <value>` (a CNAME to the load balancer's name; an A record to the ec2 host's address).
+ */
+export function manualDnsRecords(domain: string[], value: string, type: "CNAME" | "A" = "CNAME"): string[] {
+  return domain.map((d) => `${d} ${type} ${value}`);
 }
 
 export class WebLoadBalancer extends pulumi.ComponentResource {

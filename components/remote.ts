@@ -10,7 +10,7 @@
 // hand over to the scripts every release carries (host/release, packed under .compose-on-ec2/).
 import * as fs from "fs";
 import * as path from "path";
-import type { AppSettings } from "./config";
+import type { AppSettings, TlsSettings } from "./config";
 import type { HealthSource } from "./compose";
 import { HOST_LAYOUT, hostPath } from "./layout";
 import { HOST_SCRIPTS_DIR } from "./bundle";
@@ -32,17 +32,9 @@ export type RemoteSpec = Pick<
   proxyPort: number;
   /** Loopback port the ACME client answers HTTP-01 challenges on, behind the edge. */
   acmePort: number;
-  /** HTTPS on the edge; undefined: plain HTTP (no domain). */
-  tls?: EdgeTls;
+  /** HTTPS on the host (a domain on ec2): names, ACME account and directory, HSTS; undefined: plain HTTP. */
+  tls?: TlsSettings;
 };
-
-/** What the edge needs for HTTPS (config: domain, acmeEmail, acmeServer, hsts). */
-export interface EdgeTls {
-  domains: string[];
-  acmeEmail: string;
-  acmeServer: string;
-  hsts: boolean;
-}
 
 /** How long waitReady waits for cloud-init and docker on a fresh instance. */
 export const WAIT_READY_TIMEOUT_SECONDS = 600;

@@ -2,6 +2,7 @@
 // in CrossGuard (policy/crossGuard.ts wraps them) and over the offline plan (scripts/plan.ts, tests).
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { ecsRules } from "./ecsRules";
+import { httpsRules } from "./httpsRules";
 import { TransportPolicyConfig, transportRules } from "./transportRules";
 
 /** What the policies may be configured with (CrossGuard: the policy pack config; the plan: the stack config). */
@@ -368,7 +369,8 @@ export const noSecretOnCommandLine = stackRule(
 const SSH_ALLOWLIST_SCHEMA: PolicyConfigSchema = { properties: { sshCidrs: { type: "array", items: { type: "string" } } } };
 
 export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine, ...ecsRules({ stackRule, ingressRules, serviceUsesGroup, knownSecrets, tagsOf }),
-  ...transportRules({ stackRule, allIngress, coversPort, withStages }).map((rule) => ({ ...rule, configSchema: SSH_ALLOWLIST_SCHEMA }))];
+  ...transportRules({ stackRule, allIngress, coversPort, withStages }).map((rule) => ({ ...rule, configSchema: SSH_ALLOWLIST_SCHEMA })),
+  ...httpsRules({ stackRule })];
 
 /** Runs every rule (stages filled in first). */
 export function checkAll(resources: PolicyResource[], rules: Rule[] = RULES, config?: PolicyConfig): Violation[] {

@@ -73,18 +73,25 @@ export function renderText(plan: PlanResult): string {
   return out.join("\n");
 }
 
-/** What the site is served as: the hosting, the URL, and for ecs whether HTTPS is on and why not. */
+/** What the site is served as: the hosting, the URL, where its certificate comes from, and its DNS records. */
 function renderHosting(plan: PlanResult): string[] {
   const o = plan.outputs;
-  const url = String(o.url ?? "");
-  const lines = [`Hosting: ${String(o.hosting ?? "ec2")}, served at ${url}`];
-  if (o.hosting === "ecs" && url.startsWith("http://")) {
-    lines.push("  Plain HTTP: no certificate without a domain and a Route 53 hostedZoneId (set both for HTTPS through ACM).");
-  }
+  const lines = [`Hosting: ${String(o.hosting ?? "ec2")}, served at ${String(o.url ?? "")}`, `  Certificate: ${String(o.certificateSource ?? "unknown")}`];
   if (o.transport !== undefined) lines.push(transportLine(plan));
-  const manual = Array.isArray(o.dnsRecordsToCreate) ? (o.dnsRecordsToCreate as string[]) : [];
-  for (const r of manual) lines.push(`  Create this DNS record yourself: ${r}`);
+  lines.push(...dnsLines(plan));
   return lines;
+}
+
+/** The site's DNS records: those the stack creates in the hosted zone, and those to create by hand. */
+export function dnsLines(plan: PlanResult): string[] {
+  const created = plan.resources
+    .filter((r) => r.type === "aws:route53/record:Record" && Array.isArray(r.inputs.records) && (r.inputs.type === "A" || r.inputs.type === "AAAA"))
+    .map((r) => `  DNS record the stack creates in ${String(r.inputs.zoneId)}: ${String(r.inputs.name)} ${String(r.inputs.type)} ${(r.inputs.records as unknown[]).join(" ")} (TTL ${String(r.inputs.ttl)})`);
+  const aliases = plan.resources
+    .filter((r) => r.type === "aws:route53/record:Record" && Array.isArray(r.inputs.aliases) && r.inputs.aliases.length > 0)
+    .map((r) => `  DNS record the stack creates in ${String(r.inputs.zoneId)}: ${String(r.inputs.name)} ${String(r.inputs.type)} alias to the load balancer`);
+  const manual = Array.isArray(plan.outputs.dnsRecordsToCreate) ? (plan.outputs.dnsRecordsToCreate as string[]) : [];
+  return [...created, ...aliases, ...manual.map((r) => `  Create this DNS record yourself: ${r}`)];
 }
 
 /** How the deployment reaches the host, and what that opens: port 22 to its CIDRs, or nothing. */

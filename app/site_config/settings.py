@@ -13,6 +13,10 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 RELEASE_ID = os.environ.get("RELEASE_ID", "dev")
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()]
+# The names the site is served at over HTTPS (set by the deployment when the stack has a domain).
+SITE_DOMAINS = [d.strip() for d in os.environ.get("SITE_DOMAINS", "").split(",") if d.strip()]
+HTTPS = os.environ.get("HTTPS", "") == "on"
+ALLOWED_HOSTS += [d for d in SITE_DOMAINS if d not in ALLOWED_HOSTS]
 
 # The deployment need not manage one more secret: without DJANGO_SECRET_KEY the key is derived
 # from DATABASE_URL, which holds the database password and is equally secret and stable.
@@ -81,8 +85,13 @@ if MEDIA_BUCKET:
 # anyone store files. The media integration test turns it on.
 DEMO_UPLOADS = os.environ.get("DEMO_UPLOADS", "") == "1"
 
-# Behind nginx: trust its X-Forwarded-Proto for request.is_secure().
+# Behind nginx: trust its X-Forwarded-Proto for request.is_secure() (nginx passes on the edge's
+# value when the host terminates TLS in front of it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Over HTTPS: cookies only over https, and POSTs from the site's own https origins pass CSRF.
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_TRUSTED_ORIGINS = [f"https://{d}" for d in SITE_DOMAINS] if HTTPS else []
 
 LOGGING = {
     "version": 1,

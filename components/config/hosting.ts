@@ -11,12 +11,16 @@ import type { AppSettings, Hosting, HostingSettings, MediaStorage } from "./type
 /** Settings that mean something on ecs only. */
 const ECS_ONLY = ["minTasks", "maxTasks", "taskCpu", "taskMemory"];
 
-function domainNames(r: Reader, wildcard: boolean): string[] {
+/** On ec2 the host's certificate is always validated over HTTP-01: a hosted zone does not help a wildcard there. */
+const EC2_WILDCARD_FIX = "list each name instead (e.g. www.example.com): the host's certificate is validated over HTTP-01, which cannot certify a wildcard";
+
+function domainNames(r: Reader, kind: Hosting, wildcard: boolean): string[] {
   const names = r.list("domain") ?? [];
   const seen = new Set<string>();
   for (const name of names) {
     const problem = hostNameProblem(name, { wildcard });
-    if (problem) r.bad("domain", name, problem.why, problem.fix);
+    const wildcardOnEc2 = kind === "ec2" && problem?.why.startsWith("is a wildcard");
+    if (problem) r.bad("domain", name, problem.why, wildcardOnEc2 ? EC2_WILDCARD_FIX : problem.fix);
     else if (seen.has(name)) r.bad("domain", name, "is listed twice", "list each name once");
     seen.add(name);
   }
@@ -54,7 +58,7 @@ export function parseHosting(r: Reader, app: AppSettings, files: ProjectFiles): 
   const zoneProblem = hostedZoneId === undefined ? undefined : hostedZoneIdProblem(hostedZoneId);
   if (zoneProblem) r.bad("hostedZoneId", hostedZoneId, zoneProblem.why, zoneProblem.fix);
   // A wildcard name is certified only through DNS validation: ACM with the hosted zone on ecs.
-  const domain = domainNames(r, kind === "ecs" && hostedZoneId !== undefined);
+  const domain = domainNames(r, kind, kind === "ecs" && hostedZoneId !== undefined);
   if (hostedZoneId !== undefined && domain.length === 0) r.bad("hostedZoneId", hostedZoneId, "is set without domain", "also set domain to the names in that zone, or remove hostedZoneId");
   const settings: HostingSettings = { kind, mediaStorage: mediaStorage(r, kind), domain, hostedZoneId };
   if (kind === "ec2") {

@@ -1,7 +1,7 @@
 // Every setting of the stack: typed, defaulted and validated in ONE place, before any resource exists.
 //   specs.ts      one spec per key (type, default per stage, range, allowed values, description)
 //   reader.ts     generic readers that apply a spec and collect problems into one ConfigError
-//   network.ts, firewall.ts, host.ts, database.ts, app.ts, hosting.ts, monitoring.ts, tags.ts   one parser per section
+//   network.ts, firewall.ts, host.ts, database.ts, app.ts, hosting.ts, tls.ts, monitoring.ts, tags.ts   one parser per section
 //   ecsTask.ts    the web task an ecs stack derives from the compose file (refusals before any resource)
 //   stages.ts, aws.ts, engines.ts, envfile.ts, naming.ts, checks.ts  the facts and rules they use
 // Components receive slices of StackConfig, never pulumi.Config.
@@ -22,6 +22,7 @@ import { ConfigError, Reader } from "./reader";
 import { SPECS } from "./specs";
 import { stageOfStack } from "./stages";
 import { parseTags } from "./tags";
+import { parseTls } from "./tls";
 import type { Stage, StackConfig } from "./types";
 
 export * from "./types";
@@ -35,6 +36,7 @@ export { SANDBOX_INSTANCE_TYPE, SANDBOX_PINNED_KEYS, STAGES, stageOfStack } from
 export { resourceName, stackResourceName } from "./naming";
 export { amiArchitectureProblem } from "./host";
 export { hostNameProblem, hostedZoneIdProblem } from "./domain";
+export { ACME_DIRECTORIES, acmeEmailProblem, acmeServerName, acmeServerProblem, certificateSource, isLetsEncrypt } from "./tls";
 export { planEcsTask, taskServices, WEB_IMAGE_PLACEHOLDER } from "./ecsTask";
 export { LOG_RETENTION_DAYS } from "./aws";
 export { monitoringDefaults, monitoringRefusals } from "./monitoring";
@@ -109,10 +111,11 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   const files = projectFiles(ctx);
   const app = parseApp(r, files);
   const hosting = parseHosting(r, app, files);
+  const site = parseTls(r, hosting);
   const monitoring = parseMonitoring(r, database.allocatedStorageGb);
   const tags = parseTags(r, { project: ctx.project, stack: ctx.stack, stage });
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return { project: ctx.project, stack: ctx.stack, stage, region, tags, network, firewall, host, database, app, hosting, monitoring };
+  return { project: ctx.project, stack: ctx.stack, stage, region, tags, network, firewall, host, database, app, hosting, site, monitoring };
 }
 
 /** Reads this project's Pulumi config (and aws:region) and parses it; throws ConfigError on bad input. */

@@ -4,6 +4,7 @@
 import { AWS_REGIONS, LOG_RETENTION_DAYS } from "./aws";
 import { ENGINES, RDS_STORAGE_GB } from "./engines";
 import { SANDBOX_INSTANCE_TYPE } from "./stages";
+import { ACME_DIRECTORIES } from "./tls";
 import { FARGATE_SIZES } from "../compose/fargate";
 
 /** Most tasks one web service may run (far below ECS's per-service quota; more is a different app). */
@@ -12,7 +13,7 @@ import type { DbEngine, Stage } from "./types";
 
 export type ConfigValueType = "string" | "integer" | "boolean" | "array" | "object";
 export type SpecValue = string | number | boolean | string[] | Record<string, string>;
-export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "hosting" | "monitoring" | "tags";
+export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "hosting" | "tls" | "monitoring" | "tags";
 
 /** A default that depends on the stage; undefined for a stage means "unset" there (see unsetMeans). */
 export interface PerStage {
@@ -197,6 +198,26 @@ export const SPECS: Record<string, SettingSpec> = {
   hostedZoneId: {
     section: "hosting", type: "string", unsetMeans: "no DNS records: point the names at the site yourself",
     description: "Route 53 hosted zone (Z…) holding the domain: the stack creates the records and, on ecs, an ACM certificate validated through it.",
+  },
+  acmeEmail: {
+    section: "tls", type: "string", unsetMeans: "required on hosting ec2 with a domain",
+    description: "ec2 with a domain: the ACME account's contact address (expiry and problem notices from the certificate authority): one @, a dot in the domain part, no spaces.",
+  },
+  acmeServer: {
+    section: "tls", type: "string", default: perStage(ACME_DIRECTORIES.letsEncryptStaging, ACME_DIRECTORIES.letsEncrypt, ACME_DIRECTORIES.letsEncryptStaging),
+    description:
+      "ec2 with a domain: the https URL of the ACME directory the host's certificate comes from. dev and sandboxes default to Let's Encrypt's " +
+      "staging directory (untrusted certificates, generous rate limits) so throwaway stacks never spend production limits.",
+  },
+  hsts: {
+    // A string, not a boolean: Pulumi.yaml must declare a default, and a declared boolean would pin
+    // every stage to it; "" reads as unset, so the per-stage default applies.
+    section: "tls", type: "string", default: perStage("false", "true", "false"), allowed: ["true", "false"],
+    description: "ec2 with a domain: send Strict-Transport-Security, so browsers use only HTTPS for the names. Off outside prod, where certificates come from a staging directory.",
+  },
+  allowPlainHttp: {
+    section: "tls", type: "boolean", default: false,
+    description: "Serve a prod stack over plain HTTP on purpose (no domain on ec2, or no hosted zone on ecs); without it the policy refuses a prod stack without HTTPS.",
   },
   logRetentionDays: {
     section: "monitoring", type: "integer", default: perStage(7, 90, 3), unset: 0, min: 1, max: 3653, allowed: LOG_RETENTION_DAYS.map(String),

@@ -138,6 +138,28 @@ export interface HostingSettings {
   ecs?: EcsTaskPlan;
 }
 
+/** HTTPS on the ec2 host: the names to certify, the ACME account and directory, and HSTS. */
+export interface TlsSettings {
+  /** The names the certificate covers (the domain setting, first primary); never a wildcard. */
+  domains: string[];
+  /** The ACME account's contact address. */
+  acmeEmail: string;
+  /** The https URL of the ACME directory (Let's Encrypt's production or staging one by default). */
+  acmeServer: string;
+  /** Send Strict-Transport-Security (prod's default). */
+  hsts: boolean;
+}
+
+/** How the site reaches browsers. */
+export interface SiteSettings {
+  /** Set exactly on hosting ec2 with a domain: the host gets its certificate over ACME HTTP-01. */
+  tls?: TlsSettings;
+  /** true: the site is served over HTTPS (ec2 with a domain; ecs with a domain and a hosted zone). */
+  https: boolean;
+  /** Serve prod over plain HTTP on purpose (the policy refuses prod without HTTPS otherwise); no effect when https. */
+  allowPlainHttp: boolean;
+}
+
 /** CloudWatch: container log retention, who hears about alarms, and the alarm thresholds. */
 export interface MonitoringSettings {
   /** Days CloudWatch Logs keeps container logs; a retention CloudWatch accepts. */
@@ -167,5 +189,6 @@ export interface StackConfig {
   database: DatabaseSettings;
   app: AppSettings;
   hosting: HostingSettings;
+  site: SiteSettings;
   monitoring: MonitoringSettings;
 }

@@ -1,10 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- provider inputs are untyped JSON here */
 // The AWS mock's model of what an ecs stack creates: ECS (CreateCluster, RegisterTaskDefinition,
 // CreateService), ELBv2 (CreateLoadBalancer, CreateTargetGroup, CreateListener), ACM
-// (RequestCertificate + the provider's validation waiter), Route 53 (ChangeResourceRecordSets),
+// (RequestCertificate + the provider's validation waiter), Route 53 records (awsRoute53.ts),
 // Application Auto Scaling (RegisterScalableTarget, PutScalingPolicy) and SSM (PutParameter). Each
 // refusal follows the API reference of the call named above it; nothing here asks the program's code.
 import type { Account, Computed, Fail, Model } from "./awsResources";
+import { RECORD, record } from "./awsRoute53";
 import { autoname, sha, uuidOf } from "./ids";
 
 const CLUSTER = "aws:ecs/cluster:Cluster";
@@ -208,7 +209,7 @@ function listener(a: Account, name: string, inputs: Record<string, any>, fail: F
   return { id: listenerArn, computed: { arn: listenerArn } };
 }
 
-// ---- ACM and Route 53 ----
+// ---- ACM (Route 53 records: awsRoute53.ts) ----
 
 /** RequestCertificate, DomainName: 1–253, `^(\*\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$`; at most 10 names per certificate (ACM quota). */
 const ACM_NAME = /^(\*\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$/;
@@ -236,19 +237,6 @@ function certificateValidation(a: Account, name: string, inputs: Record<string, 
     if (!given.includes(o.resourceRecordName.replace(/\.$/, ""))) throw fail(`missing ${o.domainName} DNS validation record: ${o.resourceRecordName}`);
   }
   return { id: `${sha("validation", name).slice(0, 20)}`, computed: { certificateArn: inputs.certificateArn } };
-}
-
-/** ChangeResourceRecordSets: an alias target or records with a TTL, never both. */
-function record(_a: Account, _name: string, inputs: Record<string, any>, fail: Fail): Computed {
-  if (!/^Z[A-Z0-9]{1,31}$/.test(inputs.zoneId ?? "")) throw fail(`InvalidInput: hosted zone id ${inputs.zoneId}`);
-  if (!["A", "AAAA", "CAA", "CNAME", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "TXT", "DS"].includes(inputs.type)) throw fail(`InvalidInput: record type ${inputs.type}`);
-  const aliases = inputs.aliases ?? [];
-  if (aliases.length > 0 && (inputs.records !== undefined || inputs.ttl !== undefined)) throw fail("InvalidInput: an alias record has no records or TTL");
-  if (aliases.length === 0 && ((inputs.records ?? []).length === 0 || inputs.ttl === undefined)) throw fail("InvalidInput: a record needs records and a TTL (or an alias)");
-  for (const al of aliases) if (!al.name || !al.zoneId || al.evaluateTargetHealth === undefined) throw fail("InvalidInput: an alias needs name, zoneId and evaluateTargetHealth");
-  if (inputs.type === "CNAME" && (inputs.records ?? []).length > 1) throw fail("InvalidChangeBatch: a CNAME has one value");
-  const fqdn = String(inputs.name).replace(/\.$/, "").toLowerCase();
-  return { id: `${inputs.zoneId}_${fqdn}_${inputs.type}`, computed: { fqdn } };
 }
 
 // ---- Application Auto Scaling ----
@@ -303,7 +291,7 @@ export const ECS_MODELS: Record<string, Model> = {
   [LISTENER]: listener,
   [CERT]: certificate,
   "aws:acm/certificateValidation:CertificateValidation": certificateValidation,
-  "aws:route53/record:Record": record,
+  [RECORD]: record,
   [TARGET]: scalableTarget,
   "aws:appautoscaling/policy:Policy": scalingPolicy,
   "aws:ssm/parameter:Parameter": parameter,

@@ -48,6 +48,8 @@ export interface AwsMockOptions {
   instanceTypeMissingIn?: Record<string, string[]>;
   /** AMI id → its architecture as DescribeImages reports it (x86_64 | arm64); default x86_64. */
   amiArchitectures?: Record<string, string>;
+  /** Route 53 hosted zone id → its name (e.g. "example.com"), so records outside the zone are refused; unknown zones are not judged. */
+  hostedZones?: Record<string, string>;
 }
 
 /** An error AWS (or the provider's validation) would return, recorded on the mock too. */
@@ -128,6 +130,11 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
 
   created(type: string): MockResource[] {
     return this.resources.filter((r) => r.type === type && r.id !== undefined);
+  }
+
+  hostedZoneName(id: string): string | undefined {
+    const name = this.opts.hostedZones?.[id];
+    return name === undefined ? undefined : name.replace(/\.$/, "").toLowerCase();
   }
 
   subnetById(id: string): MockSubnet {

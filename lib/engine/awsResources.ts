@@ -33,6 +33,8 @@ export interface Account {
   created(type: string): { id?: string; inputs: Record<string, any>; state: Record<string, any> }[];
   subnetById(id: string): MockSubnet;
   anySubnet(): MockSubnet;
+  /** The name of a Route 53 hosted zone (lowercase, no final dot) when the mock was told it; undefined otherwise. */
+  hostedZoneName(id: string): string | undefined;
 }
 
 export type Fail = (message: string) => Error;

@@ -68,12 +68,12 @@ describe("ecs settings", () => {
   });
 
   it("refuse host names with a scheme, path or port, wildcards without DNS validation, and bad zone ids", () => {
-    assert.deepStrictEqual(refused({ domain: '["https://app.example.com","app.example.com:8443","example.com/shop","*.example.com","Shop.Example.com","localhost"]', hostedZoneId: "/hostedzone/Z123" }), [
+    assert.deepStrictEqual(refused({ acmeEmail: "ops@shop.test", domain: '["https://app.example.com","app.example.com:8443","example.com/shop","*.example.com","Shop.Example.com","localhost"]', hostedZoneId: "/hostedzone/Z123" }), [
       "compose-on-ec2:hostedZoneId = \"/hostedzone/Z123\": has the /hostedzone/ prefix of the API's path. Fix: use Z123",
       "compose-on-ec2:domain = \"https://app.example.com\": has a scheme (https://): give the host name only. Fix: use app.example.com",
       "compose-on-ec2:domain = \"app.example.com:8443\": has a port: the site is served on 80/443. Fix: use app.example.com",
       "compose-on-ec2:domain = \"example.com/shop\": has a path: give the host name only. Fix: use example.com",
-      "compose-on-ec2:domain = \"*.example.com\": is a wildcard, which HTTP-01 validation cannot certify. Fix: list each name instead (e.g. www.example.com), or set hostedZoneId so the certificate is validated through DNS",
+      "compose-on-ec2:domain = \"*.example.com\": is a wildcard, which HTTP-01 validation cannot certify. Fix: list each name instead (e.g. www.example.com): the host's certificate is validated over HTTP-01, which cannot certify a wildcard",
       "compose-on-ec2:domain = \"Shop.Example.com\": has uppercase letters (names are stored lowercase). Fix: use shop.example.com",
       "compose-on-ec2:domain = \"localhost\": is not a fully qualified name (it has no dot). Fix: use the full name, e.g. app.example.com",
     ]);

@@ -5,6 +5,7 @@ import * as path from "path";
 import { AwsMock, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, readYaml, runProgram, stackConfigOf } from "../../../lib/engine";
 import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
 import { defaultTagsOf } from "../../../policy/crossGuard";
+import { STACK } from "../../../policy/httpsRules";
 import { parseConfig } from "../../../components/config";
 import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
 import { CostEstimate, costSummary, estimateCost } from "./cost";
@@ -82,7 +83,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
   const configSecrets: PolicyResource = {
     type: "pulumi:config:Secure", name: "config", props: {}, protect: false, secretValues: secureKeys.map((k) => config[k]),
   };
-  const policyResources = toPolicyResources(resources);
+  const policyResources = [...toPolicyResources(resources), stackResource(stack, outputs)];
   // The program has accepted this config, so parsing it again cannot fail; it hands back what config
   // found in the compose file, which no resource records.
   const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
@@ -97,6 +98,15 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
     outputs,
     composeFindings: app.composeFindings,
   };
+}
+
+/**
+ * The stack as CrossGuard shows it to a stack policy: a `pulumi:pulumi:Stack` resource whose props are
+ * the stack's outputs (the mock engine registers none). Only the outputs the rules read, none secret.
+ */
+export function stackResource(stack: string, outputs: Record<string, unknown>): PolicyResource {
+  const props = Object.fromEntries(["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource"].filter((k) => k in outputs).map((k) => [k, outputs[k]]));
+  return { type: STACK, name: `${PROJECT}-${stack}`, props, protect: false };
 }
 
 /** A list setting as the CLI hands it (a JSON array string); undefined when unset or not a list. */
