@@ -49,7 +49,7 @@ export function parseDeployLog(text: string): TimedLine[] {
   const clock = lines.map((m) => CLOCK_LINE.exec(m[2])).find((m) => m !== null);
   if (!clock) return [];
   const startMs = Number(clock[1]) / 1000;
-  return lines.map((m) => ({ atMs: startMs + Number(m[1]) * 1000, text: m[2] }));
+  return lines.map((m) => ({ atMs: startMs + Math.round(Number(m[1]) * 1000), text: m[2] }));
 }
 
 /** `docker events --format '{{json .}}'` output. */
@@ -96,7 +96,7 @@ function lineAt(lines: TimedLine[], pattern: RegExp): number | undefined {
 }
 
 function between(from: number | undefined, to: number | undefined): number | undefined {
-  return from !== undefined && to !== undefined ? to - from : undefined;
+  return from !== undefined && to !== undefined ? Math.round(to - from) : undefined;
 }
 
 /** The moment each step of the deploy began or ended (epoch ms); undefined when not recorded. */
@@ -104,7 +104,7 @@ function milestones(o: SwitchObservation) {
   const log = parseDeployLog(o.deployLog);
   return {
     scriptStart: lineAt(log, CLOCK_LINE),
-    webUp: lineAt(log, /(building \S+ and )?starting the new \S+ container beside/),
+    webUp: lineAt(log, /(building \S+ and starting the new container|starting the new \S+ container) beside/),
     created: firstEvent(o, o.newWebIds, "create"),
     started: firstEvent(o, o.newWebIds, "start"),
     listening: lineAt(o.newWebLog, /Listening at: /),
