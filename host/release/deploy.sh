@@ -419,6 +419,8 @@ main() {
   locate_release
   start_host_log "deploy-${release:0:12}"
   trap on_exit EXIT
+  # Anchors the +seconds of every line to the clock (the host tests' per-step breakdown reads it).
+  log "clock: script started at epoch_us=${started_us}"
   prepare_env
   take_lock
   detect_compose

@@ -25,6 +25,7 @@ import oldPipelineRestart from "./scenarios/old-pipeline-restart";
 import opsVerbs from "./scenarios/ops-verbs";
 import registryMode from "./scenarios/registry-mode";
 import restartFloor from "./scenarios/restart-floor";
+import rsyncPipeline from "./scenarios/rsync-pipeline";
 import hostKeyPinning from "./scenarios/host-key-pinning";
 import https from "./scenarios/https";
 import secrets from "./scenarios/secrets";
@@ -43,6 +44,7 @@ const SCENARIOS: Scenario[] = [
   webRecreateFloor,
   oldPipelineRestart,
   codeChange,
+  rsyncPipeline,
   imageChange,
   faultFailingHealth,
   registryMode,

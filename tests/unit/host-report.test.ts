@@ -8,7 +8,13 @@ import {
   maskSecrets,
   Results,
   summaryLine,
+  summedKeepAliveErrors,
 } from "../../tests/host/harness/report";
+import { KeepAliveStats } from "../../tests/host/harness/keepalive";
+
+function wrk(urlPath: string, read: number, non2xx: number): KeepAliveStats {
+  return { path: urlPath, requests: 1000, non2xx, connect: 0, read, write: 0, timeout: 0, durationMs: 9000, p99Ms: 3.5 };
+}
 
 function measured(): Results {
   return {
@@ -23,6 +29,13 @@ function measured(): Results {
     oldPipelineRestart: { ms: 7500, failed: 825, total: 2003 },
     faultsSurvived: ["a", "b", "c", "d", "e"],
     addressChange: { failed: 37, recoverMs: 4200 },
+    keepAlive: {
+      code_change: [wrk("/static/hello/style.css", 31, 0), wrk("/", 0, 0)],
+      image_change: [wrk("/static/hello/style.css", 29, 1), wrk("/", 0, 0)],
+      rollback: [wrk("/static/hello/style.css", 0, 0), wrk("/", 2, 0)],
+      rsync_pipeline: [wrk("/static/hello/style.css", 400, 17), wrk("/", 9, 120)],
+    },
+    rsyncPipeline: { ms: 21200, failed: 1385, total: 2003 },
   };
 }
 
@@ -30,7 +43,7 @@ describe("host test report", () => {
   it("prints the host-e2e summary with seconds, the redeploy/restart ratio, faults survived of all faults and the address-change figures", () => {
     assert.strictEqual(
       summaryLine(measured(), 5),
-      "host-e2e: first_deploy_s=4.9 redeploy_s=5.3 restart_floor_s=7.1 redeploy_ratio=0.75 failed_requests=0 byo_failed_requests=n/a faults_survived=5/5 rollback_failed_requests=0 address_change_failed_requests=37 address_change_recover_s=4.2 https_failed_requests=n/a cert_renewal_failed_requests=n/a",
+      "host-e2e: first_deploy_s=4.9 redeploy_s=5.3 restart_floor_s=7.1 redeploy_ratio=0.75 failed_requests=0 byo_failed_requests=n/a faults_survived=5/5 rollback_failed_requests=0 address_change_failed_requests=37 address_change_recover_s=4.2 keepalive_errors=63 rsync_pipeline_s=21.2 rsync_pipeline_failed_requests=1385/2003 https_failed_requests=n/a cert_renewal_failed_requests=n/a",
     );
   });
 
@@ -38,18 +51,37 @@ describe("host test report", () => {
     const results = { ...emptyResults(), redeployMs: 5000, faultsSurvived: ["a"] };
     assert.strictEqual(
       summaryLine(results, 5),
-      "host-e2e: first_deploy_s=n/a redeploy_s=5.0 restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a byo_failed_requests=n/a faults_survived=1/5 rollback_failed_requests=n/a address_change_failed_requests=n/a address_change_recover_s=n/a https_failed_requests=n/a cert_renewal_failed_requests=n/a",
+      "host-e2e: first_deploy_s=n/a redeploy_s=5.0 restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a byo_failed_requests=n/a faults_survived=1/5 rollback_failed_requests=n/a address_change_failed_requests=n/a address_change_recover_s=n/a keepalive_errors=n/a rsync_pipeline_s=n/a rsync_pipeline_failed_requests=n/a https_failed_requests=n/a cert_renewal_failed_requests=n/a",
     );
   });
 
-  it("ends with the summary, after the zero-downtime, old-pipeline restart and web-recreate lines", () => {
+  it("ends with the summary, after the zero-downtime, keep-alive, old-pipeline, web-recreate and breakdown lines", () => {
     const lines = closingLines(measured(), 5);
-    assert.deepStrictEqual(lines.slice(0, 3), [
+    assert.deepStrictEqual(lines.slice(0, 8), [
       "zero-downtime: code_change=0 image_change=0 rollback=0 registry_pull=0",
+      "keep-alive code_change: /static/hello/style.css: 31 errors of 1000 requests (socket connect 0 read 31 write 0 timeout 0, non-2xx 0; p99 3.5 ms over 9.0s); /: 0 errors of 1000 requests (socket connect 0 read 0 write 0 timeout 0, non-2xx 0; p99 3.5 ms over 9.0s)",
+      lines[2],
+      lines[3],
+      lines[4],
       "old-pipeline restart: force_recreate_s=7.5 failed_requests=825/2003",
+      "old-pipeline rsync deploy: up_build_s=21.2 failed_requests=1385/2003 redeploy/rsync_pipeline=0.25",
       "web-recreate floor: web_recreate_s=2.0 redeploy_ratio_vs_web_recreate=2.65",
     ]);
-    assert.strictEqual(lines[3], summaryLine(measured(), 5));
+    assert.ok(lines[4].startsWith("keep-alive rsync_pipeline: /static/hello/style.css: 417 errors"));
+    assert.strictEqual(lines[8], "redeploy breakdown: n/a | redeploy_s=5.3 redeploy/restart_floor=0.75 redeploy/web_recreate=2.65");
+    assert.strictEqual(lines[9], "redeploy switch: old_after_stop=n/a upstream_retries=n/a");
+    assert.strictEqual(lines[10], summaryLine(measured(), 5));
+    assert.strictEqual(lines.length, 11);
+  });
+
+  it("adds up keep-alive errors (socket errors and non-2xx) of the code change, the image change and the rollback only", () => {
+    assert.strictEqual(summedKeepAliveErrors(measured()), 31 + 29 + 1 + 2);
+    const missing = measured();
+    delete missing.keepAlive.image_change;
+    assert.strictEqual(summedKeepAliveErrors(missing), undefined);
+    const unread = measured();
+    unread.keepAlive.rollback = [{ ...wrk("/", 0, 0), problem: "no wrk-counts line" }];
+    assert.strictEqual(summedKeepAliveErrors(unread), undefined);
   });
 
   it("names leaked secrets without their values and masks them in a line", () => {

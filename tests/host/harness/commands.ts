@@ -9,6 +9,8 @@ export interface CommandResult {
   stdout: string;
   stderr: string;
   ms: number;
+  /** When the command was started (epoch ms). */
+  startedAt: number;
   timedOut: boolean;
 }
 
@@ -86,7 +88,7 @@ export class Commands {
           `### ${label} (exit ${code}${timedOut ? ", TIMED OUT" : ""}, ${ms} ms)\n$ ${command} ${args.join(" ")}\n` +
             `--- stdout\n${stdout}--- stderr\n${stderr}\n`,
         );
-        resolve({ code, stdout, stderr, ms, timedOut });
+        resolve({ code, stdout, stderr, ms, startedAt: started, timedOut });
       });
     });
   }

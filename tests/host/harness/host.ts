@@ -68,12 +68,12 @@ export function describeModes(ctx: Context, modes: { file: string; mode: string 
   return modes.map((e) => `${e.mode} ${path.relative(ctx.layout.base, e.file)}`).join(", ");
 }
 
-/** on-host.sh over SSH as the deploy user, against the serving release's project. */
-function onHost(ctx: Context, label: string, action: string, args: string[], timeoutMs = 300_000): Promise<CommandResult> {
+/** on-host.sh over SSH as the deploy user, against the serving release's project (or another project directory). */
+function onHost(ctx: Context, label: string, action: string, args: string[], timeoutMs = 300_000, projectDir = ctx.layout.active): Promise<CommandResult> {
   const script = fs.readFileSync(ON_HOST_SCRIPT, "utf8");
   const line = remote.bashScript(script, "on-host", [
     ctx.layout.activeHostLib,
-    ctx.layout.active,
+    projectDir,
     ctx.spec.appName,
     ctx.spec.composeFile,
     `127.0.0.1:${ctx.env.proxyPort}`,
@@ -86,6 +86,11 @@ function onHost(ctx: Context, label: string, action: string, args: string[], tim
 /** compose ARGS on the host, addressing the project exactly as deploy.sh does. */
 export function hostCompose(ctx: Context, label: string, args: string[]): Promise<CommandResult> {
   return onHost(ctx, label, "compose", args);
+}
+
+/** compose ARGS on the host for the app's project, with the compose file of another directory (a copy of a release). */
+export function hostComposeIn(ctx: Context, label: string, projectDir: string, args: string[]): Promise<CommandResult> {
+  return onHost(ctx, label, "compose", args, 600_000, projectDir);
 }
 
 /** nginx re-reads its config (and so re-resolves the web containers). */

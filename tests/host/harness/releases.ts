@@ -9,7 +9,10 @@ import * as remote from "../../../components/remote";
 import { CommandResult, log, tail } from "./commands";
 import { appUrl, Context, Release } from "./context";
 import { pollUrl } from "./http";
+import { KeepAliveLoad, KeepAliveStats } from "./keepalive";
 import { RequestLoop } from "./load";
+import { SwitchWatch } from "./switch-watch";
+import { SwitchObservation } from "./breakdown";
 import { describeLoop, isReleaseOf, LoopStats, seconds } from "./report";
 
 const repoRoot = path.resolve(__dirname, "../../..");
@@ -87,18 +90,39 @@ export async function deploy(ctx: Context, label: string, dir: string): Promise<
   return { release, result: await runDeploy(ctx, release) };
 }
 
-/** Upload and deploy a release while the request loop runs; the loop's stats and the deploy's result. */
-export async function deployUnderLoad(
-  ctx: Context,
-  release: Release,
-  registry?: RegistryImages,
-): Promise<{ result: CommandResult; stats: LoopStats }> {
-  await upload(ctx, release);
-  const loop = startLoad(ctx);
+/** What a deploy under load hands back: its result, the request loop's and the keep-alive clients' figures. */
+export interface DeployUnderLoad {
+  result: CommandResult;
+  stats: LoopStats;
+  keepAlive: KeepAliveStats[];
+  /** What the host recorded during the deploy, when asked for (watchSwitch). */
+  observation?: SwitchObservation;
+}
+
+/**
+ * Upload a release, then deploy it while the request loop and the keep-alive clients run; both stop
+ * when the deploy returned. With watchSwitch, what the host did meanwhile is recorded (switch-watch.ts).
+ */
+export async function deployUnderLoad(ctx: Context, release: Release, registry?: RegistryImages, watchSwitch = false): Promise<DeployUnderLoad> {
+  const uploaded = await upload(ctx, release);
+  const watch = watchSwitch ? await SwitchWatch.start(ctx) : undefined;
+  const loads = startLoads(ctx);
   const result = await runDeploy(ctx, release, registry);
-  const stats = await loop.stop();
+  const { stats, keepAlive } = await loads.stop();
   log(`  load during ${release.label}: ${describeLoop(stats)}`);
-  return { result, stats };
+  return { result, stats, keepAlive, observation: await watch?.finish(result, uploaded.ms) };
+}
+
+/** The request loop and the keep-alive clients together (a deploy or the old pipeline's command runs meanwhile). */
+export function startLoads(ctx: Context): { stop: () => Promise<{ stats: LoopStats; keepAlive: KeepAliveStats[] }> } {
+  const loop = startLoad(ctx);
+  const keepAlive = new KeepAliveLoad(appUrl(ctx, "")).start();
+  return {
+    stop: async () => {
+      const [stats, ka] = await Promise.all([loop.stop(), keepAlive.stop()]);
+      return { stats, keepAlive: ka };
+    },
+  };
 }
 
 /** The request loop on GET / through nginx. */

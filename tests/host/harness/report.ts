@@ -1,5 +1,7 @@
 // What the host tests print: pure formatting of the measurements (no I/O), tested in
 // tests/unit/host-report.test.ts.
+import { BreakdownStep, describeBreakdown } from "./breakdown";
+import { describeKeepAlive, keepAliveErrors, KeepAliveStats } from "./keepalive";
 
 /** What a request loop saw. */
 export interface LoopStats {
@@ -18,6 +20,12 @@ export interface LoopStats {
 /** The deploys whose failed requests the zero-downtime line reports. */
 export type ZeroDowntimeDeploy = "code_change" | "image_change" | "rollback" | "registry_pull";
 
+/** The runs the keep-alive clients watched: the zero-downtime deploys and the rsync pipeline's command. */
+export type KeepAliveRun = ZeroDowntimeDeploy | "rsync_pipeline";
+
+/** The deploys whose keep-alive errors add up to the summary's keepalive_errors. */
+export const KEEPALIVE_SUMMED: KeepAliveRun[] = ["code_change", "image_change", "rollback"];
+
 /** Everything the scenarios measure; the summary is printed from it. */
 export interface Results {
   firstDeployMs?: number;
@@ -34,6 +42,17 @@ export interface Results {
   zeroDowntime: Partial<Record<ZeroDowntimeDeploy, number>>;
   /** The old pipeline's restart (compose up -d --force-recreate) under the request loop. */
   oldPipelineRestart?: { ms: number; failed: number; total: number };
+  /** What the keep-alive clients (wrk, no retries) saw, per URL, during each run they watched. */
+  keepAlive: Partial<Record<KeepAliveRun, KeepAliveStats[]>>;
+  /**
+   * The old rsync pipeline's command (`compose up --build -d` in a copy of the changed tree) under
+   * the same loads, until the new code answers.
+   */
+  rsyncPipeline?: { ms: number; failed: number; total: number };
+  /** The code-change redeploy step by step (breakdown.ts). */
+  redeployBreakdown?: BreakdownStep[];
+  /** During the code-change redeploy: requests the old web container answered after its stop began, nginx's upstream errors. */
+  switchEffect?: { oldAfterStop?: { total: number; health: number }; upstreamRetries: { total: number; kinds: Record<string, number> } };
   /** Failed requests while `ops rollback` switched back to the previous release (no build). */
   rollbackFailedRequests?: number;
   /** Names of the faults after which every expectation held. */
@@ -50,7 +69,7 @@ export interface Results {
 }
 
 export function emptyResults(): Results {
-  return { zeroDowntime: {}, faultsSurvived: [] };
+  return { zeroDowntime: {}, faultsSurvived: [], keepAlive: {} };
 }
 
 /** Failed requests: transport errors plus answers outside 2xx. */
@@ -95,22 +114,68 @@ export function summaryLine(results: Results, faultCount: number): string {
     `faults_survived=${results.faultsSurvived.length}/${faultCount} ` +
     `rollback_failed_requests=${count(results.rollbackFailedRequests)} ` +
     `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)} ` +
-    `https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}`
+    `keepalive_errors=${count(summedKeepAliveErrors(results))} rsync_pipeline_s=${seconds(results.rsyncPipeline?.ms)} ` +
+    `rsync_pipeline_failed_requests=${results.rsyncPipeline ? `${results.rsyncPipeline.failed}/${results.rsyncPipeline.total}` : "n/a"}` +
+    ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}`
   );
 }
 
-/** The four closing lines: zero-downtime deploys, the old pipeline's restart, the web-only floor, the summary. */
+/** Keep-alive errors over the KEEPALIVE_SUMMED deploys; undefined unless every one of them was read. */
+export function summedKeepAliveErrors(results: Results): number | undefined {
+  let sum = 0;
+  for (const run of KEEPALIVE_SUMMED) {
+    const stats = results.keepAlive[run];
+    if (!stats || stats.length === 0) return undefined;
+    for (const s of stats) {
+      const n = keepAliveErrors(s);
+      if (n === undefined) return undefined;
+      sum += n;
+    }
+  }
+  return sum;
+}
+
+/** One line per run the keep-alive clients watched. */
+function keepAliveLines(results: Results): string[] {
+  return Object.entries(results.keepAlive).map(([run, stats]) => `keep-alive ${run}: ${(stats ?? []).map(describeKeepAlive).join("; ")}`);
+}
+
+/** The per-step breakdown of the code-change redeploy with its ratios to both floors, and what its switch did to requests. */
+function breakdownLines(results: Results): string[] {
+  const effect = results.switchEffect;
+  const kinds = Object.entries(effect?.upstreamRetries.kinds ?? {}).map(([k, n]) => `${k}×${n}`).join(", ");
+  return [
+    `redeploy breakdown: ${results.redeployBreakdown ? describeBreakdown(results.redeployBreakdown) : "n/a"} | ` +
+      `redeploy_s=${seconds(results.redeployMs)} redeploy/restart_floor=${ratio(results.redeployMs, results.restartFloorMs)} ` +
+      `redeploy/web_recreate=${ratio(results.redeployMs, results.webRecreateMs)}`,
+    `redeploy switch: old_after_stop=${count(effect?.oldAfterStop?.total)} upstream_retries=${count(effect?.upstreamRetries.total)}` +
+      (effect?.oldAfterStop ? ` (health checks among old_after_stop: ${effect.oldAfterStop.health})` : "") +
+      (kinds ? ` (nginx: ${kinds})` : ""),
+  ];
+}
+
+/**
+ * The closing lines: zero-downtime deploys, the keep-alive clients, the old pipeline's restart and
+ * its rsync command, the web-only floor, the redeploy's breakdown, the summary.
+ */
 export function closingLines(results: Results, faultCount: number): string[] {
   const z = results.zeroDowntime;
   const old = results.oldPipelineRestart;
+  const rsync = results.rsyncPipeline;
   return [
     `zero-downtime: code_change=${count(z.code_change)} image_change=${count(z.image_change)} ` +
       `rollback=${count(z.rollback)} registry_pull=${count(z.registry_pull)}`,
+    ...keepAliveLines(results),
     old
       ? `old-pipeline restart: force_recreate_s=${seconds(old.ms)} failed_requests=${old.failed}/${old.total}`
       : "old-pipeline restart: n/a",
+    rsync
+      ? `old-pipeline rsync deploy: up_build_s=${seconds(rsync.ms)} failed_requests=${rsync.failed}/${rsync.total} ` +
+        `redeploy/rsync_pipeline=${ratio(results.redeployMs, rsync.ms)}`
+      : "old-pipeline rsync deploy: n/a",
     `web-recreate floor: web_recreate_s=${seconds(results.webRecreateMs)} ` +
       `redeploy_ratio_vs_web_recreate=${ratio(results.redeployMs, results.webRecreateMs)}`,
+    ...breakdownLines(results),
     summaryLine(results, faultCount),
   ];
 }

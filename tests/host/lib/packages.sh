@@ -35,6 +35,7 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [cloud-init]=cloud-init
   [curl]=curl
+  [wrk]=wrk
   [ss]=iproute2
   [ip]=iproute2
   [ps]=procps

@@ -1,7 +1,8 @@
 // Zero downtime (c): a release whose /healthz answers 503 is rolled back under the request loop; the
-// previous release keeps serving without a failed request.
+// previous release keeps serving without a failed request (the keep-alive clients run beside the loop).
 import { servingRelease } from "../harness/context";
 import { hostLogOf, stillServes } from "../harness/host";
+import { recordKeepAlive } from "../harness/keepalive";
 import { appVariant, bundle, deployUnderLoad, why } from "../harness/releases";
 import { describeLoop, failedRequests } from "../harness/report";
 import { fault } from "../harness/scenario";
@@ -12,7 +13,8 @@ export default fault(
     servingRelease(ctx);
     const dir = appVariant(ctx, "bad-health", "hello/views.py", 'return HttpResponse("ok\\n", content_type="text/plain")',
       'return HttpResponse("broken on purpose by the e2e test\\n", status=503, content_type="text/plain")');
-    const { result, stats } = await deployUnderLoad(ctx, bundle(ctx, "bad-health", dir));
+    const { result, stats, keepAlive } = await deployUnderLoad(ctx, bundle(ctx, "bad-health", dir));
+    recordKeepAlive(ctx, "rollback", keepAlive);
     ctx.results.zeroDowntime.rollback = failedRequests(stats);
     return { result, stats };
   },
