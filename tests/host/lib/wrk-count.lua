@@ -11,6 +11,12 @@ function init(args)
   non2xx = 0
 end
 
+-- Paced: each connection waits 10 ms between requests (at most ~400 requests/s over 4 connections),
+-- a busy site's steady load rather than a flood that would starve the deploy of CPU on a small host.
+function delay()
+  return 10
+end
+
 function response(status, headers, body)
   if status < 200 or status > 299 then non2xx = non2xx + 1 end
 end
