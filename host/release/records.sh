@@ -56,6 +56,7 @@ write_settings() {
     printf 'keep_releases=%s\n' "${keep_releases}"
     printf 'mode=%s\n' "${mode}"
     printf 'http_port=%s\n' "${http_port}"
+    printf 'proxy_port=%s\n' "${proxy_port}"
   } > "${file}.tmp"
   mv -f "${file}.tmp" "${file}"
 }

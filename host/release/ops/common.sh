@@ -10,6 +10,8 @@ ops_dir="$(dirname "${BASH_SOURCE[0]}")"
 source "${ops_dir}/../layout.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "${ops_dir}/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../edge-lib.sh
+source "${ops_dir}/../edge-lib.sh"
 
 # Human-first output: plain lines, no timestamps (lib.sh's log is for the deploy log).
 say() { printf '%s\n' "$*"; }
@@ -40,12 +42,12 @@ take_json_flag() {
 }
 
 # Sets app_name, compose_file, web_service, proxy_service, web_port, env_file_name, health_source, health_path, timeout, keep_releases,
-# mode, http_port from the last deploy's record, and project_dir (where compose runs).
+# mode, http_port, proxy_port from the last deploy's record, and project_dir (where compose runs).
 read_settings() {
   local file="${base_dir}/${layout_settings}" key value
   [[ -f "${file}" ]] || die "${file} is missing: no release deployed by this version of the scripts yet (deploy once with pulumi up)"
   app_name="" compose_file="" web_service="" proxy_service="" web_port="" env_file_name="" health_source=""
-  health_path="" timeout="" keep_releases="" mode="" http_port=""
+  health_path="" timeout="" keep_releases="" mode="" http_port="" proxy_port=""
   while IFS='=' read -r key value; do
     case "${key}" in
       app_name) app_name="${value}" ;;
@@ -60,11 +62,16 @@ read_settings() {
       keep_releases) keep_releases="${value}" ;;
       mode) mode="${value}" ;;
       http_port) http_port="${value}" ;;
+      proxy_port) proxy_port="${value}" ;;
     esac
   done < "${file}"
   whole_number http-port "${http_port}"
+  # A record from before the edge has no proxy_port: the proxy was the front door then.
+  proxy_port="${proxy_port:-${http_port}}"
+  whole_number proxy-port "${proxy_port}"
   project_dir="${base_dir}/${layout_active}"
-  health_url="http://127.0.0.1:${http_port}${health_path}"
+  # The app through its own proxy (the edge in front may redirect to HTTPS).
+  health_url="http://127.0.0.1:${proxy_port}${health_path}"
 }
 
 # The release sha a link (current, previous) names, or "" when there is none.

@@ -37,7 +37,7 @@ html_escape() {
 
 # The status the proxy gives for the site's root now.
 root_status() {
-  curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:${http_port}/" 2>/dev/null || true
+  curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:${proxy_port}/" 2>/dev/null || true
 }
 
 # Wait (2 s at most) until the proxy's answer for / is (on) or is not (off) 503.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ops status: the serving release and when it was deployed, each container's state and health, the
-# health path through the proxy, maintenance, the last ops rollback, disk use of the host and of Docker.
+# health path through the proxy, the edge and its certificate, maintenance, the last ops rollback, disk
+# use of the host and of Docker.
 #   status.sh --base-dir DIR [--json]
 # Exit 0 when the health path answers 2xx through the proxy, 1 when it does not (or nothing serves).
 set -euo pipefail
@@ -23,8 +24,24 @@ gather() {
   mapfile -t containers < <(docker ps -aq --filter "label=com.docker.compose.project=${app_name}" \
     | xargs -r docker inspect -f '{{.Name}} {{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.RestartCount}} {{.Config.Image}}' \
     | sed 's|^/||' | sort)
+  gather_edge
   read -r disk_size disk_used disk_avail disk_pct < <(df -P -B1 "${base_dir}" | awk 'NR == 2 { print $2, $3, $4, $5 }')
   mapfile -t docker_disk < <(docker system df --format '{{.Type}}|{{.Size}}|{{.Reclaimable}}' 2>/dev/null || true)
+}
+
+# The edge: running or not, what it serves, and the certificate's status line (acme.sh).
+gather_edge() {
+  local pid
+  edge_paths
+  edge_state=stopped edge_serves="" certificate="no domain: plain HTTP"
+  pid="$(cat "${edge_pidfile}" 2>/dev/null || true)"
+  if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then edge_state=running; fi
+  if [[ -f "${edge_settings}" ]]; then
+    read_edge_settings
+    edge_serves="HTTP :${edge_http_port}"
+    if grep -q '^frontend https' "${edge_config}" 2>/dev/null; then edge_serves+=" → HTTPS :${edge_https_port} (${edge_domains})"; fi
+    if [[ -n "${edge_domains}" ]]; then certificate="$(cat "${edge_acme_status}" 2>/dev/null || echo "no certificate run yet for ${edge_domains}")"; fi
+  fi
 }
 
 human() {
@@ -33,6 +50,8 @@ human() {
   if [[ -n "${rollback_from}" ]]; then
     say "rollback:    at ${rollback_at} from ${rollback_from:0:12} to ${rollback_to:0:12} (a deploy of ${rollback_from:0:12} is refused until rolled forward)"
   fi
+  say "edge:        ${edge_state}${edge_serves:+, ${edge_serves}}"
+  say "certificate: ${certificate}"
   say "maintenance: ${maintenance}"
   say "health:      ${health_url} → ${health_code}"
   say "containers:"
@@ -57,6 +76,8 @@ json_out() {
   else
     printf 'null,'
   fi
+  printf '"edge":{"running":%s,"serves":%s,"certificate":%s},' "$([[ "${edge_state}" == running ]] && echo true || echo false)" \
+    "$(json_string "${edge_serves}")" "$(json_string "${certificate}")"
   printf '"maintenance":%s,"health":{"url":%s,"status":%s},"containers":[' \
     "$([[ "${maintenance}" == on ]] && echo true || echo false)" "$(json_string "${health_url}")" "$((10#${health_code}))"
   for line in "${containers[@]}"; do
