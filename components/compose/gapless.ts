@@ -12,7 +12,7 @@
 //   - `network_mode:` on web (any value), or `network_mode: host` on the proxy → delete the line
 //     (off the compose network the proxy cannot reach web by its service name)
 //   - no proxy: proxyService names no service, names web, or (unset) no other service publishes
-//     port 80/443, or several do                     → set proxyService
+//     port 80/443 or through ${HTTP_PORT}, or several do → set proxyService
 //   - web and the proxy share no network             → add web's network to the proxy
 //   - `depends_on: {web: {condition: service_healthy}}` while web has no healthcheck → compose
 //     refuses to start that service: use service_started, or add a healthcheck
@@ -153,7 +153,7 @@ function findProxy(model: ComposeModel, web: ComposeService, opts: GaplessOption
     else return named;
     return undefined;
   }
-  const candidates = model.services.filter((s) => s !== web && readPorts(s.spec.ports, env).some((p) => p.published !== undefined && (PROXY_PORTS.includes(p.published) || PROXY_PORTS.includes(p.target))));
+  const candidates = model.services.filter((s) => s !== web && readPorts(s.spec.ports, env).some((p) => viaVariable(p.text) || (p.published !== undefined && (PROXY_PORTS.includes(p.published) || PROXY_PORTS.includes(p.target)))));
   if (candidates.length === 1) {
     notes.push(`proxy: ${candidates[0].name}, the service that publishes port 80/443 (set \`${SETTING_PREFIX}proxyService\` to choose another)`);
     return candidates[0];
@@ -170,6 +170,11 @@ function findProxy(model: ComposeModel, web: ComposeService, opts: GaplessOption
 /** The variable the deploy sets to the loopback address and port the proxy publishes on. */
 export const PROXY_PORT_VARIABLE = "HTTP_PORT";
 
+/** A `ports:` entry written with ${HTTP_PORT} (with or without a default) as its host part. */
+function viaVariable(text: string): boolean {
+  return new RegExp(`\\$\\{${PROXY_PORT_VARIABLE}(:?-[^}]*)?\\}:`).test(text);
+}
+
 /** What the proxy publishes: one port, through ${HTTP_PORT}. */
 const PROXY_PUBLISH = `"\${${PROXY_PORT_VARIABLE}:-80}:80"`;
 
@@ -178,9 +183,9 @@ const PROXY_PUBLISH = `"\${${PROXY_PORT_VARIABLE}:-80}:80"`;
  * publishes exactly one port, on the loopback address the deploy puts in ${HTTP_PORT}.
  */
 function proxyPortRefusals(model: ComposeModel, proxy: ComposeService, env: Env): string[] {
-  const published = readPorts(proxy.spec.ports, env).filter((p) => p.published !== undefined);
+  // `${HTTP_PORT}:80` publishes nothing until the deploy sets HTTP_PORT: judged by its text.
+  const published = readPorts(proxy.spec.ports, env).filter((p) => p.published !== undefined || viaVariable(p.text));
   const at = (index: number) => lineAt(model, ["services", proxy.name, "ports", index]);
-  const viaVariable = (text: string) => new RegExp(`\\$\\{${PROXY_PORT_VARIABLE}(:?-[^}]*)?\\}:`).test(text);
   if (published.length === 0) {
     // Off the compose network, reachRefusals already asks for the port along with its edit.
     if (proxy.spec.network_mode !== undefined) return [];
