@@ -12,15 +12,15 @@
 //   - `network_mode:` on web (any value), or `network_mode: host` on the proxy → delete the line
 //     (off the compose network the proxy cannot reach web by its service name)
 //   - no proxy: proxyService names no service, names web, or (unset) no other service publishes
-//     port 80/443, or several do                     → set proxyService
+//     port 80/443 or through ${HTTP_PORT}, or several do → set proxyService
 //   - web and the proxy share no network             → add web's network to the proxy
 //   - `depends_on: {web: {condition: service_healthy}}` while web has no healthcheck → compose
 //     refuses to start that service: use service_started, or add a healthcheck
 //   - an `env_file:` of web outside the app directory (absolute, or with ..) → the deployment
 //     writes that file into the release, so it must be inside it
 //   - the webPort setting contradicts the port gunicorn binds in `command:`
-//   - the proxy publishing a host port other than through ${HTTP_PORT} (e.g. `80:80`, `443:443`)
-//                                                    → publish `"${HTTP_PORT:-80}:80"` only (the
+//   - the proxy publishing a host port other than through ${HTTP_PORT} (e.g. `80:80`, `443:443`),
+//     or more than one port through it, or none → publish `"${HTTP_PORT:-80}:80"` only (the
 //     stack's edge owns 80/443; the deploy points HTTP_PORT at a loopback port)
 // Handled as-is (each reported as a note):
 //   - `version:` (obsolete, ignored by compose v2, accepted by v1.27+)
@@ -153,14 +153,14 @@ function findProxy(model: ComposeModel, web: ComposeService, opts: GaplessOption
     else return named;
     return undefined;
   }
-  const candidates = model.services.filter((s) => s !== web && readPorts(s.spec.ports, env).some((p) => p.published !== undefined && (PROXY_PORTS.includes(p.published) || PROXY_PORTS.includes(p.target))));
+  const candidates = model.services.filter((s) => s !== web && readPorts(s.spec.ports, env).some((p) => viaVariable(p.text) || (p.published !== undefined && (PROXY_PORTS.includes(p.published) || PROXY_PORTS.includes(p.target)))));
   if (candidates.length === 1) {
     notes.push(`proxy: ${candidates[0].name}, the service that publishes port 80/443 (set \`${SETTING_PREFIX}proxyService\` to choose another)`);
     return candidates[0];
   }
   const others = model.services.filter((s) => s !== web).map((s) => s.name);
   if (candidates.length === 0) {
-    refusals.push(problem(model.file, lineAt(model, ["services"]), undefined, `has no proxy in front of ${web.name}: no other service publishes port 80 or 443`, others.length > 0 ? `set \`${SETTING_PREFIX}proxyService\` to the service that proxies to ${web.name} (one of ${others.join(", ")}), or give it \`ports: ["80:80"]\`` : `add an nginx service that publishes \`ports: ["80:80"]\` and proxies to ${web.name}`));
+    refusals.push(problem(model.file, lineAt(model, ["services"]), undefined, `has no proxy in front of ${web.name}: no other service publishes port 80 or 443`, others.length > 0 ? `set \`${SETTING_PREFIX}proxyService\` to the service that proxies to ${web.name} (one of ${others.join(", ")}), or give it \`ports: [${PROXY_PUBLISH}]\`` : `add an nginx service that publishes \`ports: [${PROXY_PUBLISH}]\` and proxies to ${web.name}`));
   } else {
     refusals.push(problem(model.file, lineAt(model, ["services"]), undefined, `has several services publishing port 80/443 (${candidates.map((s) => s.name).join(", ")}), so the proxy is ambiguous`, `set \`${SETTING_PREFIX}proxyService\` to the one that proxies to ${web.name}`));
   }
@@ -170,32 +170,45 @@ function findProxy(model: ComposeModel, web: ComposeService, opts: GaplessOption
 /** The variable the deploy sets to the loopback address and port the proxy publishes on. */
 export const PROXY_PORT_VARIABLE = "HTTP_PORT";
 
+/** A `ports:` entry written with ${HTTP_PORT} (with or without a default) as its host part. */
+function viaVariable(text: string): boolean {
+  return new RegExp(`\\$\\{${PROXY_PORT_VARIABLE}(:?-[^}]*)?\\}:`).test(text);
+}
+
+/** What the proxy publishes: one port, through ${HTTP_PORT}. */
+const PROXY_PUBLISH = `"\${${PROXY_PORT_VARIABLE}:-80}:80"`;
+
 /**
  * The stack's edge (HAProxy on the host) owns ports 80 and 443 and terminates TLS; the proxy
  * publishes exactly one port, on the loopback address the deploy puts in ${HTTP_PORT}.
  */
 function proxyPortRefusals(model: ComposeModel, proxy: ComposeService, env: Env): string[] {
-  const published = readPorts(proxy.spec.ports, env).filter((p) => p.published !== undefined);
+  // `${HTTP_PORT}:80` publishes nothing until the deploy sets HTTP_PORT: judged by its text.
+  const published = readPorts(proxy.spec.ports, env).filter((p) => p.published !== undefined || viaVariable(p.text));
   const at = (index: number) => lineAt(model, ["services", proxy.name, "ports", index]);
-  const viaVariable = (text: string) => new RegExp(`\\$\\{${PROXY_PORT_VARIABLE}(:?-[^}]*)?\\}:`).test(text);
-  const fixed = published.filter((p) => !viaVariable(p.text));
-  const variable = published.filter((p) => viaVariable(p.text));
-  if (fixed.length === 0 && variable.length === 1) return [];
-  if (fixed.length === 0) {
-    return [problem(model.file, lineAt(model, ["services", proxy.name, "ports"]), proxy.name, "publishes no port through ${" + PROXY_PORT_VARIABLE + "}, so the edge cannot reach it", `add \`- "\${${PROXY_PORT_VARIABLE}:-80}:80"\` under ${proxy.name}'s \`ports:\` (80: the port nginx listens on in the container)`)];
+  if (published.length === 0) {
+    // Off the compose network, reachRefusals already asks for the port along with its edit.
+    if (proxy.spec.network_mode !== undefined) return [];
+    return [problem(model.file, lineAt(model, ["services", proxy.name, "ports"]), proxy.name, "publishes no port through ${" + PROXY_PORT_VARIABLE + "}, so the edge cannot reach it", `add \`- ${PROXY_PUBLISH}\` under ${proxy.name}'s \`ports:\` (80: the port nginx listens on in the container)`)];
   }
-  return fixed.map((p) => problem(model.file, at(p.index), proxy.name,
-    `publishes host port ${p.published} (\`${p.text}\`): the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port`,
-    variable.length === 0 && p.index === fixed[0].index
+  const kept = published.find((p) => viaVariable(p.text));
+  const rewritten = kept === undefined ? published[0] : undefined;
+  return published.filter((p) => p !== kept).map((p) => {
+    if (viaVariable(p.text)) {
+      return problem(model.file, at(p.index), proxy.name, `publishes a second port through \${${PROXY_PORT_VARIABLE}} (\`${p.text}\`), but ${PROXY_PORT_VARIABLE} is one loopback address, which only one entry can bind`, `delete line ${at(p.index)} \`- ${p.text}\` (the proxy publishes one port; TLS is the edge's job)`);
+    }
+    const what = `publishes host port ${p.published} (\`${p.text}\`): the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port`;
+    return problem(model.file, at(p.index), proxy.name, what, p === rewritten
       ? `write line ${at(p.index)} as \`- "\${${PROXY_PORT_VARIABLE}:-80}:${p.target}"\` (the deploy sets ${PROXY_PORT_VARIABLE} to that loopback address)`
-      : `delete line ${at(p.index)} \`- ${p.text}\` (TLS is the edge's job; the proxy publishes one port, through \${${PROXY_PORT_VARIABLE}})`));
+      : `delete line ${at(p.index)} \`- ${p.text}\` (TLS is the edge's job; the proxy publishes one port, through \${${PROXY_PORT_VARIABLE}})`);
+  });
 }
 
 /** The proxy must reach web by its service name: a shared network, no host networking on the proxy. */
 function reachRefusals(model: ComposeModel, web: ComposeService, proxy: ComposeService): string[] {
   if (proxy.spec.network_mode !== undefined) {
     const line = lineAt(model, ["services", proxy.name, "network_mode"]);
-    return [problem(model.file, line, proxy.name, `\`network_mode: ${String(proxy.spec.network_mode)}\` takes the proxy off the compose network, so it cannot reach ${web.name} by name`, `delete line ${line} and publish the proxy's port with \`ports: ["80:80"]\``)];
+    return [problem(model.file, line, proxy.name, `\`network_mode: ${String(proxy.spec.network_mode)}\` takes the proxy off the compose network, so it cannot reach ${web.name} by name`, `delete line ${line} and publish the proxy's port with \`ports: [${PROXY_PUBLISH}]\``)];
   }
   if (web.spec.network_mode !== undefined) return [];
   const webNets = networksOf(web);

@@ -67,26 +67,33 @@ describe("compose file: not a compose file is refused with the file and line", (
 interface GaplessCase {
   file: string;
   opts?: Partial<GaplessOptions>;
-  /** Accepted: what the deploy needs. */
-  accepted?: { proxy: string; health: "compose healthcheck" | "deploy probe"; envFiles: string[]; envFileToWrite: string; webPort: number; note?: string };
-  /** Refused: the exact messages, and what each cited line shows. */
+  /** What the deploy reads from the file (accepted when nothing is refused). */
+  needs?: { proxy: string; health: "compose healthcheck" | "deploy probe"; envFiles: string[]; envFileToWrite: string; webPort: number; note?: string };
+  /** Refused: the exact messages, and what each cited line shows; none means accepted. */
   refused?: { message: string; lineShows: string }[];
 }
 
 const GAPLESS_CASES: Record<string, GaplessCase> = {
-  "our example app": { file: "ours", accepted: { proxy: "nginx", health: "compose healthcheck", envFiles: [".env"], envFileToWrite: ".env", webPort: 8000, note: "web port 8000 (gunicorn's default)" } },
+  "our example app": { file: "ours", needs: { proxy: "nginx", health: "compose healthcheck", envFiles: [".env"], envFileToWrite: ".env", webPort: 8000, note: "web port 8000 (gunicorn's default)" } },
   "the rsync pipeline's file as-is (version, container_name, entrypoint script, build with dockerfile)": {
     file: "rsync-as-is.yml",
-    refused: [{ message: 'rsync-as-is.yml:9: service "web": `container_name: web` fixes the container\'s name, so the second web container a switch starts cannot be created. Fix: delete line 9 `container_name: web`.', lineShows: "container_name: web" }],
+    refused: [
+      { message: 'rsync-as-is.yml:9: service "web": `container_name: web` fixes the container\'s name, so the second web container a switch starts cannot be created. Fix: delete line 9 `container_name: web`.', lineShows: "container_name: web" },
+      { message: 'rsync-as-is.yml:26: service "nginx": publishes host port 80 (`80:80`): the stack\'s edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 26 as `- "${HTTP_PORT:-80}:80"` (the deploy sets HTTP_PORT to that loopback address).', lineShows: "- 80:80" },
+    ],
   },
   "that file after the edit, with a proxy not named nginx": {
     file: "rsync-edited.yml",
-    accepted: { proxy: "proxy", health: "deploy probe", envFiles: [".env.prod"], envFileToWrite: ".env.prod", webPort: 8000, note: "proxy keeps `container_name: proxy`" },
+    needs: { proxy: "proxy", health: "deploy probe", envFiles: [".env.prod"], envFileToWrite: ".env.prod", webPort: 8000, note: "proxy keeps `container_name: proxy`" },
   },
-  "no version, the port only in expose, two env files, a proxy on 80 and 443": {
+  "no version, the port only in expose, two env files, a proxy publishing 80 and 443 on the host": {
     file: "expose-env-list.yml",
     opts: { webService: "app" },
-    accepted: { proxy: "frontend", health: "deploy probe", envFiles: [".env.common", ".env.prod"], envFileToWrite: ".env.prod", webPort: 5000, note: "web port 5000, from `expose:` (line 6)" },
+    needs: { proxy: "frontend", health: "deploy probe", envFiles: [".env.common", ".env.prod"], envFileToWrite: ".env.prod", webPort: 5000, note: "web port 5000, from `expose:` (line 6)" },
+    refused: [
+      { message: 'expose-env-list.yml:14: service "frontend": publishes host port 80 (`80:80`): the stack\'s edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 14 as `- "${HTTP_PORT:-80}:80"` (the deploy sets HTTP_PORT to that loopback address).', lineShows: '- "80:80"' },
+      { message: 'expose-env-list.yml:15: service "frontend": publishes host port 443 (`443:443`): the stack\'s edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: delete line 15 `- 443:443` (TLS is the edge\'s job; the proxy publishes one port, through ${HTTP_PORT}).', lineShows: '- "443:443"' },
+    ],
   },
   "the web service named differently than the setting": {
     file: "expose-env-list.yml",
@@ -104,7 +111,7 @@ const GAPLESS_CASES: Record<string, GaplessCase> = {
     opts: { proxyService: "nginx" },
     refused: [
       { message: 'network-host.yml:4: service "web": `network_mode: host` takes web off the compose network: two containers would share one network stack and the proxy cannot reach them by the name "web". Fix: delete line 4 `network_mode: host` and have the proxy reach `web:<port>`.', lineShows: "network_mode: host" },
-      { message: 'network-host.yml:9: service "nginx": `network_mode: host` takes the proxy off the compose network, so it cannot reach web by name. Fix: delete line 9 and publish the proxy\'s port with `ports: ["80:80"]`.', lineShows: "network_mode: host" },
+      { message: 'network-host.yml:9: service "nginx": `network_mode: host` takes the proxy off the compose network, so it cannot reach web by name. Fix: delete line 9 and publish the proxy\'s port with `ports: ["${HTTP_PORT:-80}:80"]`.', lineShows: "network_mode: host" },
     ],
   },
   "a disabled healthcheck that nginx still waits on": {
@@ -113,7 +120,7 @@ const GAPLESS_CASES: Record<string, GaplessCase> = {
   },
   "web + redis + nginx + worker with depends_on conditions": {
     file: "web-redis-nginx-worker.yml",
-    accepted: { proxy: "nginx", health: "compose healthcheck", envFiles: [".env.prod"], envFileToWrite: ".env.prod", webPort: 8000, note: "web port 8000, from gunicorn's bind (line 13)" },
+    needs: { proxy: "nginx", health: "compose healthcheck", envFiles: [".env.prod"], envFileToWrite: ".env.prod", webPort: 8000, note: "web port 8000, from gunicorn's bind (line 13)" },
   },
   "shared settings through an extension field and merge keys": {
     file: "anchors.yml",
@@ -142,16 +149,14 @@ const GAPLESS_CASES: Record<string, GaplessCase> = {
 
 describe("compose file: what the gapless switch needs", () => {
   for (const [name, c] of Object.entries(GAPLESS_CASES)) {
-    it(`${c.accepted ? "accepts" : "refuses"} ${name}`, () => {
+    it(`${c.refused ? "refuses" : "accepts"} ${name}`, () => {
       const f = analyseForGaplessSwitch(load(c.file), { webService: "web", ...c.opts });
-      if (c.accepted) {
-        assert.deepStrictEqual(f.refusals, []);
-        const { note, ...expected } = c.accepted;
+      assert.deepStrictEqual(f.refusals, (c.refused ?? []).map((r) => r.message));
+      for (const r of c.refused ?? []) assert.ok(lineOf(r.message).includes(r.lineShows), `line cited by "${r.message}" is "${lineOf(r.message)}"`);
+      if (c.needs) {
+        const { note, ...expected } = c.needs;
         assert.deepStrictEqual({ proxy: f.proxy, health: f.health, envFiles: f.envFiles, envFileToWrite: f.envFileToWrite, webPort: f.webPort }, expected);
         if (note) assert.ok(f.notes.some((n) => n.includes(note)), `no note with "${note}" in ${JSON.stringify(f.notes)}`);
-      } else {
-        assert.deepStrictEqual(f.refusals, c.refused?.map((r) => r.message));
-        for (const r of c.refused ?? []) assert.ok(lineOf(r.message).includes(r.lineShows), `line cited by "${r.message}" is "${lineOf(r.message)}"`);
       }
     });
   }
@@ -167,13 +172,13 @@ describe("compose file: what the gapless switch needs", () => {
   });
 
   it("accepts web ports without a host port and says why", () => {
-    const f = analyseForGaplessSwitch(parseCompose('services:\n  web:\n    build: .\n    ports: ["8000"]\n  nginx:\n    image: nginx\n    ports: ["80:80"]\n', "x.yml"), { webService: "web" });
+    const f = analyseForGaplessSwitch(parseCompose('services:\n  web:\n    build: .\n    ports: ["8000"]\n  nginx:\n    image: nginx\n    ports: ["${HTTP_PORT:-80}:80"]\n', "x.yml"), { webService: "web" });
     assert.deepStrictEqual(f.refusals, []);
     assert.ok(f.notes.includes("web publishes container port 8000 without a host port (line 4): docker gives each container its own free host port, so it stays"), JSON.stringify(f.notes));
   });
 
   it("refuses two services publishing port 80 until the proxy is named", () => {
-    const text = 'services:\n  web:\n    build: .\n  nginx:\n    image: nginx\n    ports: ["80:80"]\n  traefik:\n    image: traefik\n    ports: ["443:443"]\n';
+    const text = 'services:\n  web:\n    build: .\n  nginx:\n    image: nginx\n    ports: ["${HTTP_PORT:-80}:80"]\n  traefik:\n    image: traefik\n    ports: ["${HTTP_PORT:-80}:443"]\n';
     assert.deepStrictEqual(analyseForGaplessSwitch(parseCompose(text, "x.yml"), { webService: "web" }).refusals, [
       "x.yml:1: has several services publishing port 80/443 (nginx, traefik), so the proxy is ambiguous. Fix: set `compose-on-ec2:proxyService` to the one that proxies to web.",
     ]);

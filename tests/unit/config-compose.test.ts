@@ -16,11 +16,17 @@ const fixture = (composeFile: string, more: Record<string, unknown> = {}) => ({ 
 const REFUSED: Record<string, { raw: Record<string, unknown>; problems: string[] }> = {
   "a fixed container_name on web (the rsync pipeline's file as-is)": {
     raw: fixture("rsync-as-is.yml"),
-    problems: ["tests/fixtures/compose/rsync-as-is.yml:9: service \"web\": `container_name: web` fixes the container's name, so the second web container a switch starts cannot be created. Fix: delete line 9 `container_name: web`."],
+    problems: [
+      "tests/fixtures/compose/rsync-as-is.yml:9: service \"web\": `container_name: web` fixes the container's name, so the second web container a switch starts cannot be created. Fix: delete line 9 `container_name: web`.",
+      "tests/fixtures/compose/rsync-as-is.yml:26: service \"nginx\": publishes host port 80 (`80:80`): the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 26 as `- \"${HTTP_PORT:-80}:80\"` (the deploy sets HTTP_PORT to that loopback address).",
+    ],
   },
   "the example app users bring, as it is": {
     raw: { appDir: "app-byo" },
-    problems: ["app-byo/docker-compose.prod.yml:8: service \"web\": `container_name: web` fixes the container's name, so the second web container a switch starts cannot be created. Fix: delete line 8 `container_name: web`."],
+    problems: [
+      "app-byo/docker-compose.prod.yml:8: service \"web\": `container_name: web` fixes the container's name, so the second web container a switch starts cannot be created. Fix: delete line 8 `container_name: web`.",
+      "app-byo/docker-compose.prod.yml:25: service \"proxy\": publishes host port 80 (`80:80`): the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 25 as `- \"${HTTP_PORT:-80}:80\"` (the deploy sets HTTP_PORT to that loopback address).",
+    ],
   },
   "a host port published by web, and no proxy": {
     raw: fixture("web-published.yml"),
