@@ -6,12 +6,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_HOST_PORTS, remoteSpecFor } from "../../components/deployment";
-import { deployCommand, EdgeTls, RemoteSpec, shellQuote } from "../../components/remote";
+import { deployCommand, RemoteSpec, shellQuote } from "../../components/remote";
+import type { TlsSettings } from "../../components/config";
 import { testAppSettings, testRemoteSpec as spec } from "../support/fixtures";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SHA = "b".repeat(64);
-const TLS: EdgeTls = { domains: ["shop.example.com", "www.shop.example.com"], acmeEmail: "ops@example.com", acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory", hsts: false };
+const TLS: TlsSettings = { domains: ["shop.example.com", "www.shop.example.com"], acmeEmail: "ops@example.com", acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory", hsts: false };
 
 /** The arguments host/release/deploy.sh receives: the deploy command run with its script swapped for one that prints them. */
 function deployArgs(s: RemoteSpec): string[] {
@@ -61,7 +62,7 @@ describe("remote: the edge's flags to deploy.sh", () => {
 });
 
 describe("deployment: the host's ports for the edge", () => {
-  const specWith = (ports: Parameters<typeof remoteSpecFor>[3], tls?: EdgeTls) => remoteSpecFor("shop", "/home/ec2-user/compose-on-ec2", testAppSettings(), ports, tls);
+  const specWith = (ports: Parameters<typeof remoteSpecFor>[3], tls?: TlsSettings) => remoteSpecFor("shop", "/home/ec2-user/compose-on-ec2", testAppSettings(), ports, tls);
 
   it("defaults to 80 and 443 for the edge, 8080 and 8402 on loopback behind it", () => {
     const s = specWith({});
