@@ -138,8 +138,9 @@ start() {
     log "edge reloaded (new config: $(config_summary))"
   else
     mv -f "${new}" "${edge_config}"
-    # The daemon must not hold the caller's descriptors (an SSH session would never end).
-    if ! haproxy -W -D -p "${edge_pidfile}" -f "${edge_config}" < /dev/null > /dev/null 2> "${edge_dir}/haproxy-start.log" 3>&- 4>&- 8>&- 9>&-; then
+    # The daemon must not hold the caller's descriptors (an SSH session would never end), nor its
+    # working directory: a reload re-executes the master there, and old releases get pruned.
+    if ! cd / || ! haproxy -W -D -p "${edge_pidfile}" -f "${edge_config}" < /dev/null > /dev/null 2> "${edge_dir}/haproxy-start.log" 3>&- 4>&- 8>&- 9>&-; then
       cat "${edge_dir}/haproxy-start.log" >&2
       die "the edge (haproxy) did not start; is port ${edge_http_port} or ${edge_https_port} taken?"
     fi

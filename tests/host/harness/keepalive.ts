@@ -16,7 +16,7 @@ export const KEEPALIVE_PATHS = ["/static/hello/style.css", "/"];
  * When true, every deploy that runs the keep-alive clients also checks that they saw no error.
  * Off while the switch still resets keep-alive connections: the errors are printed, not asserted.
  */
-export const FAIL_ON_KEEPALIVE_ERRORS = false;
+export const FAIL_ON_KEEPALIVE_ERRORS = true;
 
 const WRK_SCRIPT = path.resolve(__dirname, "../lib/wrk-count.lua");
 /** wrk's own bound; a deploy that runs longer than this is a failure anyway. */
