@@ -119,18 +119,18 @@ main() {
     fi
     exec 8>&-
     cat "${run_log}" >&2
-    reason="$(grep -v '^\s*$' "${run_log}" | tail -n 2 | tr '\n' ' ' | cut -c1-300)"
+    reason="$(grep -v '^\s*$' "${run_log}" | tail -n 1 | cut -c1-300)"
     if [[ -s "${edge_cert}" ]]; then
       alarm "FAILING: renewal for ${edge_domains} failed (attempt ${i} of ${attempts}): ${reason}; still serving the certificate valid until $(valid_until "${edge_cert}")"
     else
-      status "waiting: no certificate for ${edge_domains} yet (attempt ${i} of ${attempts}; is DNS pointing here and port 80 open?): ${reason}"
+      status "waiting: no certificate for ${edge_domains} yet (attempt ${i} of ${attempts}): ${reason}"
     fi
     (( i < attempts )) || break
     wait_s=$(( backoff << (i - 1) ))
     (( wait_s <= max_backoff )) || wait_s=${max_backoff}
     sleep "${wait_s}"
   done
-  [[ -s "${edge_cert}" ]] || alarm "no certificate for ${edge_domains} after ${attempts} attempt(s): serving plain HTTP; the daily renewal run tries again"
+  [[ -s "${edge_cert}" ]] || alarm "no certificate for ${edge_domains} after ${attempts} attempt(s) (is DNS pointing here and port 80 open?): ${reason}"
   return 1
 }
 

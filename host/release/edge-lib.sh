@@ -33,22 +33,10 @@ write_edge_settings() {
 
 # Sets edge_<name> for every setting; the ports must be whole numbers.
 read_edge_settings() {
-  local key value name
+  local name value
   [[ -f "${edge_settings}" ]] || die "no edge settings at ${edge_settings}: deploy once first"
-  edge_http_port="" edge_https_port="" edge_proxy_port="" edge_acme_port="" edge_domains="" edge_acme_email=""
-  edge_acme_server="" edge_hsts=""
-  while IFS='=' read -r key value; do
-    case "${key}" in
-      http_port) edge_http_port="${value}" ;;
-      https_port) edge_https_port="${value}" ;;
-      proxy_port) edge_proxy_port="${value}" ;;
-      acme_port) edge_acme_port="${value}" ;;
-      domains) edge_domains="${value}" ;;
-      acme_email) edge_acme_email="${value}" ;;
-      acme_server) edge_acme_server="${value}" ;;
-      hsts) edge_hsts="${value}" ;;
-    esac
-  done < "${edge_settings}"
+  edge_http_port="" edge_https_port="" edge_proxy_port="" edge_acme_port="" edge_domains="" edge_acme_email="" edge_acme_server="" edge_hsts=""
+  read_key_values "${edge_settings}" edge_ http_port https_port proxy_port acme_port domains acme_email acme_server hsts
   for name in http_port https_port proxy_port acme_port; do
     value="edge_${name}"
     [[ "${!value}" =~ ^[0-9]+$ ]] || die "edge setting ${name} must be a whole number (got '${!value}') in ${edge_settings}"

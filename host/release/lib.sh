@@ -58,6 +58,17 @@ require_flags() {
   done
 }
 
+# read_key_values FILE PREFIX KEY…: sets PREFIX<KEY> to the value of each listed KEY=value line of
+# FILE ("" when the file has none); other lines are ignored.
+read_key_values() {
+  local file="$1" prefix="$2" key value
+  shift 2
+  for key in "$@"; do printf -v "${prefix}${key}" '%s' ""; done
+  while IFS='=' read -r key value; do
+    if [[ " $* " == *" ${key} "* ]]; then printf -v "${prefix}${key}" '%s' "${value}"; fi
+  done < "${file}"
+}
+
 # whole_number NAME VALUE: bash arithmetic evaluates whatever it is given (even `a[$(cmd)]`), so a
 # value used in arithmetic must be digits only.
 whole_number() {
