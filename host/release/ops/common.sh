@@ -44,27 +44,13 @@ take_json_flag() {
 # Sets app_name, compose_file, web_service, proxy_service, web_port, env_file_name, health_source, health_path, timeout, keep_releases,
 # mode, http_port, proxy_port from the last deploy's record, and project_dir (where compose runs).
 read_settings() {
-  local file="${base_dir}/${layout_settings}" key value
+  local file="${base_dir}/${layout_settings}" env_file
   [[ -f "${file}" ]] || die "${file} is missing: no release deployed by this version of the scripts yet (deploy once with pulumi up)"
-  app_name="" compose_file="" web_service="" proxy_service="" web_port="" env_file_name="" health_source=""
+  app_name="" compose_file="" web_service="" proxy_service="" web_port="" env_file="" health_source=""
   health_path="" timeout="" keep_releases="" mode="" http_port="" proxy_port=""
-  while IFS='=' read -r key value; do
-    case "${key}" in
-      app_name) app_name="${value}" ;;
-      compose_file) compose_file="${value}" ;;
-      web_service) web_service="${value}" ;;
-      proxy_service) proxy_service="${value}" ;;
-      web_port) web_port="${value}" ;;
-      env_file) env_file_name="${value}" ;;
-      health_source) health_source="${value}" ;;
-      health_path) health_path="${value}" ;;
-      timeout) timeout="${value}" ;;
-      keep_releases) keep_releases="${value}" ;;
-      mode) mode="${value}" ;;
-      http_port) http_port="${value}" ;;
-      proxy_port) proxy_port="${value}" ;;
-    esac
-  done < "${file}"
+  read_key_values "${file}" "" app_name compose_file web_service proxy_service web_port env_file health_source \
+    health_path timeout keep_releases mode http_port proxy_port
+  env_file_name="${env_file}"
   whole_number http-port "${http_port}"
   # A record from before the edge has no proxy_port: the proxy was the front door then.
   proxy_port="${proxy_port:-${http_port}}"
