@@ -3,7 +3,8 @@
 // that first sets the domain; a code change redeploys over HTTPS without a failed request and
 // without a new certificate; a forced renewal swaps the certificate under load without a failed
 // request; with the ACME server unreachable, a deploy on a host without a certificate succeeds over
-// plain HTTP, says why, and a later renewal run (what the host's daily timer runs) gets it.
+// plain HTTP, says why, and a later renewal run (what the host's daily timer runs) gets it; a renewal
+// with the ACME server down fails loudly and the old certificate keeps serving.
 // Its failed requests are the summary's https_failed_requests and cert_renewal_failed_requests.
 import { execFileSync } from "child_process";
 import * as path from "path";
@@ -34,6 +35,7 @@ export default scenario("HTTPS: issued on deploy, gapless over HTTPS, renewed un
     await codeChangeOverHttps(ctx, site);
     await forcedRenewal(ctx, site);
     await unreachableThenLater(ctx, site);
+    await failedRenewal(ctx, site);
   } finally {
     acmeServer("stop");
   }
@@ -132,6 +134,17 @@ async function unreachableThenLater(ctx: Context, site: SiteTls): Promise<void> 
   ctx.checks.check("https: a later renewal run obtains the certificate", later.code === 0, tail(later, 20));
   const served = await servesOverHttps(ctx, site, release);
   ctx.checks.check("https: then HTTPS serves, verified", served.ok, String(served.answer.status ?? served.answer.error));
+}
+
+/** The ACME server down at renewal time: the run fails loudly and the old certificate keeps serving. */
+async function failedRenewal(ctx: Context, site: SiteTls): Promise<void> {
+  const before = (await getUrl(httpsUrl(ctx, "/"), 5000, site)).certSerial;
+  acmeServer("stop");
+  const renew = await renewalRun(ctx, "https: a renewal with the ACME server unreachable", ["--force"]);
+  const output = renew.stdout + renew.stderr;
+  ctx.checks.check("https: a failed renewal exits non-zero and says FAILING", renew.code !== 0 && /WARNING: FAILING: renewal for app\.test www\.app\.test failed .*still serving the certificate valid until/.test(output), tail(renew, 10));
+  const after = await getUrl(httpsUrl(ctx, "/"), 5000, site);
+  ctx.checks.check("https: the old certificate keeps serving after a failed renewal", after.status === 200 && after.certSerial === before, `${before} → ${after.certSerial} (status ${after.status ?? after.error})`);
 }
 
 /** acme.sh of the serving release, as the host's daily timer runs it. */
