@@ -1,9 +1,9 @@
 #!/bin/sh
-# Container start: migrate (idempotent; the deploy already ran it before moving traffic),
-# collect static files into the shared volume, then serve with gunicorn.
+# Container start: migrate (idempotent; the deploy already ran it before moving traffic) and collect
+# the static files into the shared volume unless they came from the same sources, both in one Python
+# process (bin/prepare.py), then serve with gunicorn.
 set -eu
-python3 manage.py migrate --noinput
-python3 manage.py collectstatic --noinput --verbosity 0
+python3 bin/prepare.py
 exec python3 -m gunicorn site_config.wsgi:application \
   --bind 0.0.0.0:8000 \
   --workers "${GUNICORN_WORKERS:-2}" \
