@@ -1,10 +1,9 @@
 #!/bin/sh
-# Container start: migrate (idempotent; the deploy already ran it before moving traffic) and collect
-# the static files into the shared volume unless they came from the same sources, both in one Python
-# process (bin/prepare.py), then serve with gunicorn.
+# Container start: migrate (idempotent; the deploy already ran it before moving traffic), collect
+# the static files into the shared volume unless they came from the same sources, then serve with
+# gunicorn: all in one Python process (bin/prepare.py), so Django loads once.
 set -eu
-python3 bin/prepare.py
-exec python3 -m gunicorn site_config.wsgi:application \
+exec python3 bin/prepare.py gunicorn site_config.wsgi:application \
   --bind 0.0.0.0:8000 \
   --workers "${GUNICORN_WORKERS:-2}" \
   --timeout 30 \
