@@ -86,6 +86,7 @@ current_target=""
 previous_active=""
 others_build_pid=""
 services_file=""
+others_hashes=""
 on_exit() {
   local status=$?
   # A background build of the other services must not outlive a failed deploy (it holds the lock).
@@ -93,7 +94,7 @@ on_exit() {
   # A retirement under way finishes before the deploy hands back (and lets go of the lock).
   if [[ -n "${retire_pid}" ]]; then wait "${retire_pid}" || true; fi
   finish_host_log "${status}" "${incoming_env}" "${env_file}" "${env_backup}"
-  rm -f "${incoming_env}" "${services_file}"
+  rm -f "${incoming_env}" "${services_file}" "${others_hashes}"
   if (( status != 0 )) && [[ "${stage}" == prepare ]]; then
     if [[ -n "${previous_active}" ]]; then point_link "${project_dir}" "${previous_active}"; fi
     if [[ -f "${env_backup}" ]]; then mv -f "${env_backup}" "${env_file}"; fi
@@ -199,14 +200,23 @@ read_services() {
 }
 
 # The other services built from the release (nginx with its config) build in the background while
-# web builds and starts; the switch waits for them, so a failed build still switches nothing.
+# web builds and starts; the switch waits for them, so a failed build still switches nothing. Then,
+# still in the background, the config hashes compose would give them now (others_up decides with
+# them whether their compose up would change anything; compose v1's hash covers the built image).
 build() {
-  if (( images_built )); then restore_release_images; return 0; fi
+  if (( images_built )); then restore_release_images; fi
   if (( ${#others[@]} )); then
-    log "building ${others[*]} on the host (in the background)"
-    compose build "${others[@]}" 3>&- 4>&- &
+    others_hashes="${base_dir}/${layout_cache}/others-hashes.$$"
+    mkdir -p "${base_dir}/${layout_cache}"
+    if (( images_built )); then
+      others_config_hashes 3>&- 4>&- &
+    else
+      log "building ${others[*]} on the host (in the background)"
+      { compose build "${others[@]}" && others_config_hashes; } 3>&- 4>&- &
+    fi
     others_build_pid=$!
   fi
+  (( ! images_built )) || return 0
   if [[ "${mode}" == registry ]]; then
     # The web image must come from the registry, never from a silent build on the host. compose may
     # only warn when the pull of a buildable service fails; then the `--no-build` start in switch
@@ -214,6 +224,11 @@ build() {
     log "pulling the ${web_service} image"
     compose pull "${web_service}" || die "pulling the ${web_service} image failed (registry login? see the instance role): nothing was switched"
   fi
+}
+
+# `compose config --hash` of the other services into others_hashes (empty when compose cannot tell).
+others_config_hashes() {
+  compose config --hash="$(IFS=,; printf '%s' "${others[*]}")" > "${others_hashes}" 2>/dev/null || : > "${others_hashes}"
 }
 
 show_logs() {
@@ -336,7 +351,7 @@ switch() {
 # change something (services_unchanged, lib.sh).
 others_up() {
   (( ${#others[@]} )) || return 0
-  if services_unchanged "${others[@]}" && ! has_orphans "${web_service}" "${others[@]}"; then
+  if services_unchanged "${others_hashes}" "${others[@]}" && ! has_orphans "${web_service}" "${others[@]}"; then
     log "${others[*]} unchanged (same config hash and image, running): not recreated"
     return 0
   fi

@@ -167,17 +167,19 @@ service_containers() {
     --filter "label=com.docker.compose.oneoff=False"
 }
 
-# services_unchanged SERVICE…: true when `compose up -d --no-deps` of these services would change
-# nothing, as compose (v1 and v2) decides it: each has exactly one container, running, whose
-# com.docker.compose.config-hash label is the hash compose computes from the config now (`config
-# --hash`; v1's covers the image too) and whose image is the one its image name points at now.
-# Any difference, or anything unreadable, is false: then compose up decides.
+# services_unchanged HASHES_FILE SERVICE…: true when `compose up -d --no-deps` of these services
+# would change nothing, as compose (v1 and v2) decides it: each has exactly one container, running,
+# whose com.docker.compose.config-hash label is the hash compose computes from the config now
+# (HASHES_FILE: `compose config --hash` output, "service hash" per line; v1's covers the image too)
+# and whose image is the one its image name points at now. Any difference, or anything unreadable,
+# is false: then compose up decides.
 services_unchanged() {
-  local service hash ids status label image_name image
+  local file="$1" service hash ids status label image_name image
   local -A hashes=()
+  shift
   while read -r service hash; do
     [[ -n "${service}" ]] && hashes["${service}"]="${hash}"
-  done < <(compose config --hash="$(IFS=,; printf '%s' "$*")" 2>/dev/null || true)
+  done < <(cat "${file}" 2>/dev/null || true)
   for service in "$@"; do
     [[ -n "${hashes[${service}]:-}" ]] || return 1
     ids="$(service_containers "${service}" -a)"

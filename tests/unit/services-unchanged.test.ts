@@ -1,6 +1,6 @@
 // host/release/lib.sh: when the deploy may skip `compose up` of the other services because compose
-// would change nothing. Run for real with bash; compose and docker are shell functions that answer
-// as a host with one nginx container would (no docker here).
+// would change nothing. Run for real with bash; docker is a shell function that answers as a host
+// with one nginx container would (no docker here), and the hashes file is what compose printed.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as path from "path";
@@ -8,7 +8,7 @@ import * as path from "path";
 const LIB = path.resolve(__dirname, "..", "..", "host", "release", "lib.sh");
 
 interface Host {
-  /** What `compose config --hash` prints per service. */
+  /** What `compose config --hash` printed for nginx (the hashes file). */
   hash: string;
   /** nginx's containers: "status config-hash-label image-id" each. */
   containers: string[];
@@ -25,7 +25,7 @@ function run(body: string, host: Host): number {
     "set -euo pipefail",
     `source ${JSON.stringify(LIB)}`,
     "app_name=e2e",
-    `compose() { [[ "$*" == "config --hash=nginx" ]] && echo "nginx ${host.hash}"; }`,
+    `hashes="$(mktemp)"; trap 'rm -f "$hashes"' EXIT; echo "nginx ${host.hash}" > "$hashes"`,
     `containers=(${containers.map((c) => JSON.stringify(c)).join(" ")})`,
     "docker() {",
     '  case "$1" in',
@@ -48,25 +48,26 @@ const same: Host = { hash: "h1", containers: ["running h1 sha256:a"], imageNow: 
 
 describe("deploy: other services left alone only when compose would change nothing", () => {
   it("calls a running container with the config hash and image compose would use unchanged", () => {
-    assert.strictEqual(run("services_unchanged nginx", same), 0);
+    assert.strictEqual(run('services_unchanged "$hashes" nginx', same), 0);
   });
 
   it("calls it changed when compose's config hash differs from the container's label", () => {
-    assert.strictEqual(run("services_unchanged nginx", { ...same, hash: "h2" }), 1);
+    assert.strictEqual(run('services_unchanged "$hashes" nginx', { ...same, hash: "h2" }), 1);
   });
 
   it("calls it changed when the image name now points at another image (a rebuilt nginx)", () => {
-    assert.strictEqual(run("services_unchanged nginx", { ...same, imageNow: "sha256:b" }), 1);
+    assert.strictEqual(run('services_unchanged "$hashes" nginx', { ...same, imageNow: "sha256:b" }), 1);
   });
 
   it("calls it changed when the container is not running, missing, or not alone", () => {
-    assert.strictEqual(run("services_unchanged nginx", { ...same, containers: ["exited h1 sha256:a"] }), 1);
-    assert.strictEqual(run("services_unchanged nginx", { ...same, containers: [] }), 1);
-    assert.strictEqual(run("services_unchanged nginx", { ...same, containers: ["running h1 sha256:a", "running h1 sha256:a"] }), 1);
+    assert.strictEqual(run('services_unchanged "$hashes" nginx', { ...same, containers: ["exited h1 sha256:a"] }), 1);
+    assert.strictEqual(run('services_unchanged "$hashes" nginx', { ...same, containers: [] }), 1);
+    assert.strictEqual(run('services_unchanged "$hashes" nginx', { ...same, containers: ["running h1 sha256:a", "running h1 sha256:a"] }), 1);
   });
 
-  it("calls it changed when compose cannot give a hash", () => {
-    assert.strictEqual(run("services_unchanged nginx", { ...same, hash: "" }), 1);
+  it("calls it changed when compose gave no hash", () => {
+    assert.strictEqual(run('services_unchanged "$hashes" nginx', { ...same, hash: "" }), 1);
+    assert.strictEqual(run("services_unchanged /nonexistent nginx", same), 1);
   });
 
   it("finds a container of a service the compose file no longer defines (an orphan)", () => {
