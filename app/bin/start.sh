@@ -1,10 +1,9 @@
 #!/bin/sh
-# Container start: migrate (idempotent; the deploy already ran it before moving traffic),
-# collect static files into the shared volume, then serve with gunicorn.
+# Container start: migrate (idempotent; the deploy already ran it before moving traffic), collect
+# the static files into the shared volume unless they came from the same sources, then serve with
+# gunicorn: all in one Python process (bin/prepare.py), so Django loads once.
 set -eu
-python3 manage.py migrate --noinput
-python3 manage.py collectstatic --noinput --verbosity 0
-exec python3 -m gunicorn site_config.wsgi:application \
+exec python3 bin/prepare.py gunicorn site_config.wsgi:application \
   --bind 0.0.0.0:8000 \
   --workers "${GUNICORN_WORKERS:-2}" \
   --timeout 30 \

@@ -4,8 +4,9 @@
 #
 #   build (host mode) or pull (registry mode) → gapless switch (the new container migrates first):
 #   start the new web container beside the old one, wait until it is healthy, reload nginx (routes
-#   to both), retire the old one, reload nginx → other services up → health through nginx →
-#   switch `current`. When the new container does not get healthy, it is removed and the old one
+#   to both), retire the old one (stop, reload nginx) in the background while the other services
+#   come up (only when changed), the health check goes through nginx and the edge starts → once
+#   retired, switch `current`. When the new container does not get healthy, it is removed and the old one
 #   never stopped serving. A redeploy of the current release with the same .env restarts nothing.
 # Each deployed release's images stay tagged <app>-<service>:<sha12> (pruned with the release), so
 # `--images-built` (ops/rollback.sh) switches back to a kept release with the same switch, no build.
@@ -85,12 +86,15 @@ current_target=""
 previous_active=""
 others_build_pid=""
 services_file=""
+others_hashes=""
 on_exit() {
   local status=$?
   # A background build of the other services must not outlive a failed deploy (it holds the lock).
   if [[ -n "${others_build_pid}" ]]; then kill "${others_build_pid}" 2>/dev/null || true; fi
+  # A retirement under way finishes before the deploy hands back (and lets go of the lock).
+  if [[ -n "${retire_pid}" ]]; then wait "${retire_pid}" || true; fi
   finish_host_log "${status}" "${incoming_env}" "${env_file}" "${env_backup}"
-  rm -f "${incoming_env}" "${services_file}"
+  rm -f "${incoming_env}" "${services_file}" "${others_hashes}"
   if (( status != 0 )) && [[ "${stage}" == prepare ]]; then
     if [[ -n "${previous_active}" ]]; then point_link "${project_dir}" "${previous_active}"; fi
     if [[ -f "${env_backup}" ]]; then mv -f "${env_backup}" "${env_file}"; fi
@@ -196,14 +200,23 @@ read_services() {
 }
 
 # The other services built from the release (nginx with its config) build in the background while
-# web builds and starts; the switch waits for them, so a failed build still switches nothing.
+# web builds and starts; the switch waits for them, so a failed build still switches nothing. Then,
+# still in the background, the config hashes compose would give them now (others_up decides with
+# them whether their compose up would change anything; compose v1's hash covers the built image).
 build() {
-  if (( images_built )); then restore_release_images; return 0; fi
+  if (( images_built )); then restore_release_images; fi
   if (( ${#others[@]} )); then
-    log "building ${others[*]} on the host (in the background)"
-    compose build "${others[@]}" 3>&- 4>&- &
+    others_hashes="${base_dir}/${layout_cache}/others-hashes.$$"
+    mkdir -p "${base_dir}/${layout_cache}"
+    if (( images_built )); then
+      others_config_hashes 3>&- 4>&- &
+    else
+      log "building ${others[*]} on the host (in the background)"
+      { compose build "${others[@]}" && others_config_hashes; } 3>&- 4>&- &
+    fi
     others_build_pid=$!
   fi
+  (( ! images_built )) || return 0
   if [[ "${mode}" == registry ]]; then
     # The web image must come from the registry, never from a silent build on the host. compose may
     # only warn when the pull of a buildable service fails; then the `--no-build` start in switch
@@ -211,6 +224,11 @@ build() {
     log "pulling the ${web_service} image"
     compose pull "${web_service}" || die "pulling the ${web_service} image failed (registry login? see the instance role): nothing was switched"
   fi
+}
+
+# `compose config --hash` of the other services into others_hashes (empty when compose cannot tell).
+others_config_hashes() {
+  compose config --hash="$(IFS=,; printf '%s' "${others[*]}")" > "${others_hashes}" 2>/dev/null || : > "${others_hashes}"
 }
 
 show_logs() {
@@ -319,23 +337,32 @@ switch() {
       reload_nginx || log "WARNING: nginx did not reload; the health check through it below decides"
     fi
   fi
-  # Other services: created or recreated only when their config or image changed (built above).
-  if (( ${#others[@]} )); then
-    log "bringing up ${others[*]} (recreated only if changed)"
-    if ! compose up -d --no-deps --no-build --remove-orphans "${others[@]}"; then
-      # compose v1 lists the project's containers, then inspects each one: an old web container
-      # removed in the background meanwhile fails it ("No such container"). Once that is done, again.
-      wait_retired
-      log "bringing up ${others[*]} again, now that the old container(s) are gone"
-      compose up -d --no-deps --no-build --remove-orphans "${others[@]}" || die "compose could not bring up ${others[*]}"
-    fi
-  fi
-  wait_retired
+  others_up
+  # Through nginx while the old container retires (main awaits that before promoting).
   log "waiting for ${health_url} through nginx (up to ${timeout}s)"
   wait_http_ok "${health_url}" "${timeout}" || {
     for id in $(service_containers "${web_service}"); do show_logs "${id}"; done
     die "${health_url} did not answer 2xx within ${timeout}s"
   }
+}
+
+# Other services: created or recreated only when their config or image changed (built above). A
+# compose up costs seconds of CPU even when it changes nothing, so it runs only when it would
+# change something (services_unchanged, lib.sh).
+others_up() {
+  (( ${#others[@]} )) || return 0
+  if services_unchanged "${others_hashes}" "${others[@]}" && ! has_orphans "${web_service}" "${others[@]}"; then
+    log "${others[*]} unchanged (same config hash and image, running): not recreated"
+    return 0
+  fi
+  log "bringing up ${others[*]} (recreated only if changed)"
+  if ! compose up -d --no-deps --no-build --remove-orphans "${others[@]}"; then
+    # compose v1 lists the project's containers, then inspects each one: an old web container
+    # removed in the background meanwhile fails it ("No such container"). Once that is done, again.
+    wait_retired
+    log "bringing up ${others[*]} again, now that the old container(s) are gone"
+    compose up -d --no-deps --no-build --remove-orphans "${others[@]}" || die "compose could not bring up ${others[*]}"
+  fi
 }
 
 # The edge in front of the app's proxy: its settings, then started or reloaded when they changed
@@ -439,6 +466,7 @@ main() {
   build
   switch
   open_edge
+  wait_retired
   promote
   certificates
   prune

@@ -178,6 +178,41 @@ service_containers() {
     --filter "label=com.docker.compose.oneoff=False"
 }
 
+# services_unchanged HASHES_FILE SERVICE…: true when `compose up -d --no-deps` of these services
+# would change nothing, as compose (v1 and v2) decides it: each has exactly one container, running,
+# whose com.docker.compose.config-hash label is the hash compose computes from the config now
+# (HASHES_FILE: `compose config --hash` output, "service hash" per line; v1's covers the image too)
+# and whose image is the one its image name points at now. Any difference, or anything unreadable,
+# is false: then compose up decides.
+services_unchanged() {
+  local file="$1" service hash ids status label image_name image
+  local -A hashes=()
+  shift
+  while read -r service hash; do
+    [[ -n "${service}" ]] && hashes["${service}"]="${hash}"
+  done < <(cat "${file}" 2>/dev/null || true)
+  for service in "$@"; do
+    [[ -n "${hashes[${service}]:-}" ]] || return 1
+    ids="$(service_containers "${service}" -a)"
+    [[ -n "${ids}" && "${ids}" != *$'\n'* ]] || return 1
+    read -r status label image_name image <<<"$(docker inspect -f \
+      '{{.State.Status}} {{index .Config.Labels "com.docker.compose.config-hash"}} {{.Config.Image}} {{.Image}}' "${ids}" 2>/dev/null || true)"
+    [[ "${status}" == running && "${label}" == "${hashes[${service}]}" && -n "${image}" ]] || return 1
+    [[ "$(docker image inspect -f '{{.Id}}' "${image_name}" 2>/dev/null || true)" == "${image}" ]] || return 1
+  done
+}
+
+# has_orphans SERVICE…: true when the project has a container of a service not among these (one
+# that `compose up --remove-orphans` would remove).
+has_orphans() {
+  local service known=" $* "
+  while read -r service; do
+    [[ "${known}" == *" ${service} "* ]] || return 0
+  done < <(docker ps -a --filter "label=com.docker.compose.project=${app_name:?}" \
+    --filter "label=com.docker.compose.oneoff=False" --format '{{.Label "com.docker.compose.service"}}')
+  return 1
+}
+
 # "status health restarts pid" of a container, health "none" without a healthcheck.
 container_state() {
   docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.RestartCount}} {{.State.Pid}}' "$1" 2>/dev/null || echo "gone none 0 0"

@@ -30,9 +30,10 @@ const DEPLOY_LOG = [
   "[deploy +6.0s] new container(s) healthy: bbbb…",
   "[deploy +6.1s] routing to old and new",
   "[deploy +6.6s] retiring the old container(s): aaaa",
-  "[deploy +6.7s] bringing up nginx (recreated only if changed)",
+  "[deploy +6.7s] nginx unchanged (same config hash and image, running): not recreated",
+  "[deploy +6.9s] waiting for http://127.0.0.1:28080/healthz through nginx (up to 60s)",
+  "[deploy +7.4s] the edge serves the app on port 28080 (200)",
   "[deploy +8.0s] retired aaaa",
-  "[deploy +8.1s] waiting for http://127.0.0.1:28080/healthz through nginx (up to 60s)",
   "[deploy +8.2s] current → releases/0123",
   "[deploy +9.0s] deployed 0123",
 ].join("\n");
@@ -67,7 +68,7 @@ function observed(): SwitchObservation {
 describe("host test redeploy breakdown", () => {
   it("anchors the deploy log's +seconds to the clock line, and reads nothing without it", () => {
     const lines = parseDeployLog(DEPLOY_LOG);
-    assert.strictEqual(lines.length, 12);
+    assert.strictEqual(lines.length, 13);
     assert.deepStrictEqual(lines[3], { atMs: T0 + 300, text: "building web and starting the new container beside 1 running one(s)" });
     assert.deepStrictEqual(parseDeployLog(DEPLOY_LOG.replace(/^.*clock:.*$/m, "")), []);
   });
@@ -77,8 +78,8 @@ describe("host test redeploy breakdown", () => {
     const ms = Object.fromEntries(steps.map((s) => [s.name, s.ms]));
     assert.deepStrictEqual(ms, {
       upload: 250, connect_verify_unpack: 400, lock_env_prepare: 300, build: 2700, create_to_start: 200,
-      start_to_listening: 1300, listening_to_healthy: 1500, switch: 600, others_up_and_retire: 1500,
-      final_check: 100, promote_prune: 800, hand_back: 100, old_stop: 900, old_retire: 1400,
+      start_to_listening: 1300, listening_to_healthy: 1500, switch: 600, others_up: 300,
+      final_check_edge: 500, retire_wait: 800, promote_prune: 800, hand_back: 100, old_stop: 900, old_retire: 1400,
     });
     const criticalPath = steps.filter((s) => !s.parallel).reduce((sum, s) => sum + (s.ms ?? 0), 0);
     assert.strictEqual(criticalPath, observed().sshEndMs - observed().sshStartMs);

@@ -114,6 +114,7 @@ function milestones(o: SwitchObservation) {
     oldDie: lastEvent(o, o.oldWebIds, "die"),
     retired: lineAt(log, /^retired /),
     finalCheck: lineAt(log, /^waiting for \S+ through/),
+    edgeServes: lineAt(log, /^the edge serves the app/),
     promoted: lineAt(log, /^current → /),
     deployed: lineAt(log, /^deployed /),
   };
@@ -121,7 +122,8 @@ function milestones(o: SwitchObservation) {
 
 /**
  * The critical path of a redeploy, step by step (they add up to the deploy command's time), then
- * the old container's retirement, which runs beside the other services coming up.
+ * the old container's retirement, which runs beside the other services coming up, the check
+ * through nginx and the edge's start (retire_wait: what is left of it after those).
  */
 export function redeployBreakdown(o: SwitchObservation): BreakdownStep[] {
   const m = milestones(o);
@@ -134,8 +136,9 @@ export function redeployBreakdown(o: SwitchObservation): BreakdownStep[] {
     { name: "start_to_listening", ms: between(m.started, m.listening) },
     { name: "listening_to_healthy", ms: between(m.listening, m.healthy) },
     { name: "switch", ms: between(m.healthy, m.retiring) },
-    { name: "others_up_and_retire", ms: between(m.retiring, m.finalCheck) },
-    { name: "final_check", ms: between(m.finalCheck, m.promoted) },
+    { name: "others_up", ms: between(m.retiring, m.finalCheck) },
+    { name: "final_check_edge", ms: between(m.finalCheck, m.edgeServes) },
+    { name: "retire_wait", ms: between(m.edgeServes, m.promoted) },
     { name: "promote_prune", ms: between(m.promoted, m.deployed) },
     { name: "hand_back", ms: between(m.deployed, o.sshEndMs) },
     { name: "old_stop", ms: between(m.oldKill, m.oldDie), parallel: true },
