@@ -59,6 +59,15 @@ describe("cost: the price table", () => {
       assert.ok(p.rdsStorageGbMonth?.gp3?.singleAz && p.ebsGp3GbMonth && p.publicIpv4Hourly, region);
     }
   });
+
+  it("prices the ecs hosting's x86 tasks, the media bucket and the database's default class in every listed region from that region's own figures", () => {
+    for (const region of REGIONS) {
+      const p = PRICES.regions[region];
+      const figures = [p.fargate?.x86?.vcpuHour, p.fargate?.x86?.gbHour, p.s3StandardGbMonth, p.rdsHourly?.postgres?.["db.t4g.micro"]?.singleAz];
+      figures.forEach((f, i) => assert.ok(f, `${region}: figure ${i}`));
+      for (const f of figures) assert.ok(!/us-east-1/.test(f!.source) || region === "us-east-1", `${region}: ${f!.source}`);
+    }
+  });
 });
 
 describe("cost: estimate over resources", () => {
