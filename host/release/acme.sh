@@ -87,7 +87,7 @@ install() {
   pem="$(lego_pem)"
   ( umask 077; cp "${pem}" "${edge_cert}.tmp" )
   mv -f "${edge_cert}.tmp" "${edge_cert}"
-  if grep -q '^frontend https' "${edge_config}" 2>/dev/null; then
+  if edge_https_open; then
     out="$(edge_api "set ssl cert ${edge_cert}" "$(cat "${edge_cert}")")"
     [[ "${out}" == *Transaction\ created* || "${out}" == *Transaction\ updated* ]] || { edge_api "abort ssl cert ${edge_cert}" >/dev/null || true; die "the edge refused the new certificate: ${out}"; }
     out="$(edge_api "commit ssl cert ${edge_cert}")"

@@ -8,9 +8,8 @@
 #   come up (only when changed), the health check goes through nginx and the edge starts → once
 #   retired, switch `current`. When the new container does not get healthy, it is removed and the old one
 #   never stopped serving. A redeploy of the current release with the same .env restarts nothing.
-# Each deployed release's images stay tagged <app>-<service>:<sha12> (pruned with the release), so
-# `--images-built` (ops/rollback.sh) switches back to a kept release with the same switch, no build.
-# The release an ops rollback moved away from is refused here until it is rolled forward to (ops/rollback.sh).
+# What it records and removes (current/previous, kept images for `--images-built` rollbacks, the rollback
+# rule, old releases): records.sh. The edge and certificates: deploy-edge.sh.
 # All output goes to a 0600 log under <baseDir>/logs; a failure hands back only its reason and that path.
 set -euo pipefail
 
@@ -28,6 +27,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/probe.sh"
 # shellcheck source-path=SCRIPTDIR source=edge-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/edge-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=deploy-edge.sh
+source "$(dirname "${BASH_SOURCE[0]}")/deploy-edge.sh"
 
 parse_args() {
   base_dir="" app_name="" compose_file="" web_service="" health_path="" timeout="" keep_releases=""
@@ -231,11 +232,6 @@ others_config_hashes() {
   compose config --hash="$(IFS=,; printf '%s' "${others[*]}")" > "${others_hashes}" 2>/dev/null || : > "${others_hashes}"
 }
 
-show_logs() {
-  log "last log lines of ${1:0:12}:"
-  docker logs --tail 40 "$1" 2>&1 | sed 's/^/    /' >&2 || true
-}
-
 new_containers() {
   local id
   for id in $(service_containers "${web_service}" -a); do
@@ -363,82 +359,6 @@ others_up() {
     log "bringing up ${others[*]} again, now that the old container(s) are gone"
     compose up -d --no-deps --no-build --remove-orphans "${others[@]}" || die "compose could not bring up ${others[*]}"
   fi
-}
-
-# The edge in front of the app's proxy: its settings, then started or reloaded when they changed
-# (edge.sh). Then the app through the edge: 2xx, or 301 once HTTP redirects to HTTPS.
-open_edge() {
-  local code
-  edge_paths
-  write_edge_settings "http_port=${http_port}" "https_port=${https_port}" "proxy_port=${proxy_port}" \
-    "acme_port=${acme_port}" "domains=${domains}" "acme_email=${acme_email}" "acme_server=${acme_server}" "hsts=${hsts}"
-  "${release_dir}/${layout_release_scripts}/edge.sh" start --base-dir "${base_dir}" || die "the edge did not start (see above): the app runs, but the edge does not serve it"
-  code="$(curl -sS -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:${http_port}${health_path}" 2>/dev/null || true)"
-  [[ "${code}" == 2* || "${code}" == 301 ]] || die "the edge on port ${http_port} answered ${code:-nothing} for ${health_path}"
-  log "the edge serves the app on port ${http_port} (${code})"
-}
-
-# With a domain and no certificate for it yet: one try now (bounded), then retries with backoff in
-# the background, so a first deploy never fails because DNS is not there yet. A certificate that
-# exists is renewed by the host's daily timer, not by deploys.
-certificates() {
-  local acme_sh="${release_dir}/${layout_release_scripts}/acme.sh" retry_log
-  [[ -n "${domains}" ]] || return 0
-  if [[ -s "${edge_cert}" && "$(cat "${edge_acme_dir}/domains" 2>/dev/null)" == "${domains}" ]]; then
-    log "HTTPS: certificate for ${domains} in place ($(sed 's/^[^ ]* //' "${edge_acme_status}" 2>/dev/null || echo 'no status yet'))"
-    return 0
-  fi
-  stop_background_issuance
-  if "${acme_sh}" --base-dir "${base_dir}" --attempts 1; then
-    log "HTTPS: serving ${domains} with a new certificate"
-    return 0
-  fi
-  retry_log="${base_dir}/${layout_logs}/acme-retries-$(date -u +%Y%m%dT%H%M%SZ).log"
-  ( umask 077; : > "${retry_log}" )
-  setsid "${acme_sh}" --base-dir "${base_dir}" --attempts "${acme_attempts}" --backoff "${acme_backoff}" \
-    < /dev/null >> "${retry_log}" 2>&1 3>&- 4>&- 9>&- &
-  echo "$!" > "${edge_dir}/acme-retries.pid"
-  log "HTTPS: not yet: $(sed 's/^[^ ]* //' "${edge_acme_status}" 2>/dev/null). The site serves plain HTTP meanwhile; retrying ${acme_attempts} times with backoff in the background (log: ${retry_log}), then daily"
-}
-
-# current → this release (atomic); previous → the one before; the running containers recorded.
-promote() {
-  if [[ "${current_target}" != "${layout_releases}/${release}" ]]; then
-    point_link "${base_dir}/${layout_current}" "${layout_releases}/${release}"
-    if [[ -n "${current_target}" ]]; then point_link "${base_dir}/${layout_previous}" "${current_target}"; fi
-  fi
-  touch "${release_dir}"
-  running_containers > "${deployed_record}"
-  log "current → ${layout_releases}/${release}"
-  keep_release_images
-  write_settings
-  # A new release supersedes an ops rollback; a rollback (--images-built) records itself (ops/rollback.sh).
-  if (( ! images_built )); then rm -f "${base_dir}/${layout_rollback}"; fi
-}
-
-# Keep the last N releases (never current or previous) with their uploads and images; prune
-# dangling images.
-prune() {
-  local keep_current keep_previous n=0 old old_release_id
-  keep_current="$(readlink "${base_dir}/${layout_current}" 2>/dev/null || true)"
-  keep_previous="$(readlink "${base_dir}/${layout_previous}" 2>/dev/null || true)"
-  while IFS= read -r old; do
-    [[ -n "${old}" ]] || continue
-    n=$((n + 1))
-    [[ "${layout_releases}/${old}" == "${keep_current}" || "${layout_releases}/${old}" == "${keep_previous}" ]] && continue
-    (( n > keep_releases )) || continue
-    log "removing old release ${old}"
-    # RELEASE_ID=value, possibly quoted ('…' or "…") as compose .env files allow.
-    old_release_id="$(sed -n "s/^RELEASE_ID=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}\$/\1/p" "${releases_dir}/${old}/$(dirname "${compose_file}")/.env" 2>/dev/null | tail -n 1 || true)"
-    rm -rf "${releases_dir:?}/${old}" "${base_dir}/${layout_uploads}/${old}.tar.gz"
-    forget_release_images "${old}"
-    if [[ -n "${old_release_id}" ]]; then
-      # That release's images (tagged with its RELEASE_ID); in-use images are refused by docker.
-      docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -F ":${old_release_id}" | grep -E ":${old_release_id}\$" \
-        | xargs -r docker image rm >/dev/null 2>&1 || true
-    fi
-  done < <(cd "${releases_dir}" && ls -1t)
-  docker image prune -f >/dev/null 2>&1 || true
 }
 
 main() {

@@ -44,6 +44,16 @@ read_edge_settings() {
   [[ "${edge_hsts}" == on || "${edge_hsts}" == off ]] || die "edge setting hsts must be on or off (got '${edge_hsts}')"
 }
 
+# True when the rendered config serves HTTPS (a certificate exists for its domains).
+edge_https_open() {
+  grep -q '^frontend https' "${edge_config}" 2>/dev/null
+}
+
+# The last certificate run's status line without its timestamp, or "no status yet".
+acme_status_text() {
+  sed 's/^[^ ]* //' "${edge_acme_status}" 2>/dev/null || echo "no status yet"
+}
+
 # edge_api COMMAND [PAYLOAD]: one command on HAProxy's runtime API (a payload goes between <<\n and
 # an empty line, as `set ssl cert` wants).
 edge_api() {

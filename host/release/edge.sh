@@ -150,7 +150,7 @@ start() {
 }
 
 config_summary() {
-  if grep -q '^frontend https' "${edge_config}"; then
+  if edge_https_open; then
     printf 'HTTP :%s → HTTPS :%s for %s' "${edge_http_port}" "${edge_https_port}" "${edge_domains}"
   else
     printf 'HTTP :%s' "${edge_http_port}"

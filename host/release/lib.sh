@@ -213,6 +213,12 @@ has_orphans() {
   return 1
 }
 
+# The last 40 log lines of container $1, indented, on stderr (a failed deploy shows why).
+show_logs() {
+  log "last log lines of ${1:0:12}:"
+  docker logs --tail 40 "$1" 2>&1 | sed 's/^/    /' >&2 || true
+}
+
 # "status health restarts pid" of a container, health "none" without a healthcheck.
 container_state() {
   docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.RestartCount}} {{.State.Pid}}' "$1" 2>/dev/null || echo "gone none 0 0"

@@ -1,4 +1,5 @@
-# What a deploy leaves on the host for the ops verbs (sourced by deploy.sh, not run):
+# What a deploy leaves on the host, and what it removes (sourced by deploy.sh, not run):
+#   - `current` and `previous`, the running containers, and the last N releases (promote, prune);
 #   - each release's images, tagged <app>-<service>:<sha12> and listed in releases/<sha>/.release-images
 #     ("<service> <image compose runs> <kept tag>" per line), so a rollback switches without a build;
 #   - the deploy's settings (<baseDir>/deploy-settings, key=value), so the ops verbs need only --base-dir;
@@ -70,4 +71,44 @@ refuse_over_rollback() {
   done < "${base_dir}/${layout_rollback}"
   [[ "${from}" == "${release}" ]] || return 0
   die "release ${release:0:12} was rolled back from at ${at} (to ${to:0:12}, by ops rollback); deploying it again would silently undo that. Fix: roll forward with 'npm run ops -- rollback ${release:0:12}' first, or deploy a changed tree (a new release)"
+}
+
+# current → this release (atomic); previous → the one before; the running containers recorded.
+promote() {
+  if [[ "${current_target}" != "${layout_releases}/${release}" ]]; then
+    point_link "${base_dir}/${layout_current}" "${layout_releases}/${release}"
+    if [[ -n "${current_target}" ]]; then point_link "${base_dir}/${layout_previous}" "${current_target}"; fi
+  fi
+  touch "${release_dir}"
+  running_containers > "${deployed_record}"
+  log "current → ${layout_releases}/${release}"
+  keep_release_images
+  write_settings
+  # A new release supersedes an ops rollback; a rollback (--images-built) records itself (ops/rollback.sh).
+  if (( ! images_built )); then rm -f "${base_dir}/${layout_rollback}"; fi
+}
+
+# Keep the last N releases (never current or previous) with their uploads and images; prune
+# dangling images.
+prune() {
+  local keep_current keep_previous n=0 old old_release_id
+  keep_current="$(readlink "${base_dir}/${layout_current}" 2>/dev/null || true)"
+  keep_previous="$(readlink "${base_dir}/${layout_previous}" 2>/dev/null || true)"
+  while IFS= read -r old; do
+    [[ -n "${old}" ]] || continue
+    n=$((n + 1))
+    [[ "${layout_releases}/${old}" == "${keep_current}" || "${layout_releases}/${old}" == "${keep_previous}" ]] && continue
+    (( n > keep_releases )) || continue
+    log "removing old release ${old}"
+    # RELEASE_ID=value, possibly quoted ('…' or "…") as compose .env files allow.
+    old_release_id="$(sed -n "s/^RELEASE_ID=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}\$/\1/p" "${releases_dir}/${old}/$(dirname "${compose_file}")/.env" 2>/dev/null | tail -n 1 || true)"
+    rm -rf "${releases_dir:?}/${old}" "${base_dir}/${layout_uploads}/${old}.tar.gz"
+    forget_release_images "${old}"
+    if [[ -n "${old_release_id}" ]]; then
+      # That release's images (tagged with its RELEASE_ID); in-use images are refused by docker.
+      docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -F ":${old_release_id}" | grep -E ":${old_release_id}\$" \
+        | xargs -r docker image rm >/dev/null 2>&1 || true
+    fi
+  done < <(cd "${releases_dir}" && ls -1t)
+  docker image prune -f >/dev/null 2>&1 || true
 }

@@ -39,7 +39,7 @@ gather_edge() {
   if [[ -f "${edge_settings}" ]]; then
     read_edge_settings
     edge_serves="HTTP :${edge_http_port}"
-    if grep -q '^frontend https' "${edge_config}" 2>/dev/null; then edge_serves+=" → HTTPS :${edge_https_port} (${edge_domains})"; fi
+    if edge_https_open; then edge_serves+=" → HTTPS :${edge_https_port} (${edge_domains})"; fi
     if [[ -n "${edge_domains}" ]]; then certificate="$(cat "${edge_acme_status}" 2>/dev/null || echo "no certificate run yet for ${edge_domains}")"; fi
   fi
 }
