@@ -42,7 +42,7 @@ import { ComposeModel, ComposeService, findService, isMapping, lineAt, problem, 
 export interface GaplessOptions {
   /** The compose service that serves HTTP (the webService setting). */
   webService: string;
-  /** The proxy service (the proxyService setting); undefined: the service publishing port 80 or 443. */
+  /** The proxy service (the proxyService setting); undefined: the service publishing through ${HTTP_PORT} or port 80 or 443. */
   proxyService?: string;
   /** The webPort setting; undefined: read from the compose file, else 8000. */
   webPort?: number;
@@ -160,7 +160,7 @@ function findProxy(model: ComposeModel, web: ComposeService, opts: GaplessOption
   }
   const others = model.services.filter((s) => s !== web).map((s) => s.name);
   if (candidates.length === 0) {
-    refusals.push(problem(model.file, lineAt(model, ["services"]), undefined, `has no proxy in front of ${web.name}: no other service publishes port 80 or 443`, others.length > 0 ? `set \`${SETTING_PREFIX}proxyService\` to the service that proxies to ${web.name} (one of ${others.join(", ")}), or give it \`ports: [${PROXY_PUBLISH}]\`` : `add an nginx service that publishes \`ports: [${PROXY_PUBLISH}]\` and proxies to ${web.name}`));
+    refusals.push(problem(model.file, lineAt(model, ["services"]), undefined, `has no proxy in front of ${web.name}: no other service publishes through \${HTTP_PORT} or port 80 or 443`, others.length > 0 ? `set \`${SETTING_PREFIX}proxyService\` to the service that proxies to ${web.name} (one of ${others.join(", ")}), or give it \`ports: [${PROXY_PUBLISH}]\`` : `add an nginx service that publishes \`ports: [${PROXY_PUBLISH}]\` and proxies to ${web.name}`));
   } else {
     refusals.push(problem(model.file, lineAt(model, ["services"]), undefined, `has several services publishing port 80/443 (${candidates.map((s) => s.name).join(", ")}), so the proxy is ambiguous`, `set \`${SETTING_PREFIX}proxyService\` to the one that proxies to ${web.name}`));
   }

@@ -140,7 +140,7 @@ export const SPECS: Record<string, SettingSpec> = {
   composeFile: { section: "app", type: "string", default: "docker-compose.prod.yml", description: "Compose file inside appDir; must define services, webService among them." },
   webService: { section: "app", type: "string", default: "web", description: "Compose service that serves HTTP and runs migrations." },
   proxyService: {
-    section: "app", type: "string", unsetMeans: "the one service other than webService that publishes port 80 or 443 in the compose file",
+    section: "app", type: "string", unsetMeans: "the one service other than webService that publishes through ${HTTP_PORT} (or port 80 or 443) in the compose file",
     description: "Compose service that proxies to webService (nginx): the deploy reloads it during a switch.",
   },
   webPort: {

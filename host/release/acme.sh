@@ -82,7 +82,7 @@ obtain() {
 
 # The new certificate into the edge: through the runtime API when HTTPS is already open, else by
 # re-rendering the edge's config (the first certificate opens HTTPS).
-install() {
+install_certificate() {
   local pem out
   pem="$(lego_pem)"
   ( umask 077; cp "${pem}" "${edge_cert}.tmp" )
@@ -113,7 +113,7 @@ main() {
     flock -w 600 8 || die "another certificate run held ${edge_dir}/acme.lock for 10 minutes"
     if obtain 2> "${run_log}"; then
       cat "${run_log}" >&2
-      if (( changed )); then install; fi
+      if (( changed )); then install_certificate; fi
       status "ok: certificate for ${edge_domains} valid until $(valid_until "${edge_cert}") (${edge_acme_server})"
       return 0
     fi

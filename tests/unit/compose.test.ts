@@ -103,7 +103,7 @@ const GAPLESS_CASES: Record<string, GaplessCase> = {
     file: "web-published.yml",
     refused: [
       { message: 'web-published.yml:7: service "web": publishes host port 8000 (`8000:8000`), which two web containers cannot both bind during a switch. Fix: delete line 7 `- 8000:8000` (and `ports:` if it is left empty); the proxy reaches web over the compose network, and `expose: ["8000"]` documents the port.', lineShows: '- "8000:8000"' },
-      { message: "web-published.yml:2: has no proxy in front of web: no other service publishes port 80 or 443. Fix: set `compose-on-ec2:proxyService` to the service that proxies to web (one of db_backup), or give it `ports: [\"${HTTP_PORT:-80}:80\"]`.", lineShows: "services:" },
+      { message: "web-published.yml:2: has no proxy in front of web: no other service publishes through ${HTTP_PORT} or port 80 or 443. Fix: set `compose-on-ec2:proxyService` to the service that proxies to web (one of db_backup), or give it `ports: [\"${HTTP_PORT:-80}:80\"]`.", lineShows: "services:" },
     ],
   },
   "host networking": {

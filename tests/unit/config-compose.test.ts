@@ -32,7 +32,7 @@ const REFUSED: Record<string, { raw: Record<string, unknown>; problems: string[]
     raw: fixture("web-published.yml"),
     problems: [
       "tests/fixtures/compose/web-published.yml:7: service \"web\": publishes host port 8000 (`8000:8000`), which two web containers cannot both bind during a switch. Fix: delete line 7 `- 8000:8000` (and `ports:` if it is left empty); the proxy reaches web over the compose network, and `expose: [\"8000\"]` documents the port.",
-      "tests/fixtures/compose/web-published.yml:2: has no proxy in front of web: no other service publishes port 80 or 443. Fix: set `compose-on-ec2:proxyService` to the service that proxies to web (one of db_backup), or give it `ports: [\"${HTTP_PORT:-80}:80\"]`.",
+      "tests/fixtures/compose/web-published.yml:2: has no proxy in front of web: no other service publishes through ${HTTP_PORT} or port 80 or 443. Fix: set `compose-on-ec2:proxyService` to the service that proxies to web (one of db_backup), or give it `ports: [\"${HTTP_PORT:-80}:80\"]`.",
     ],
   },
   "host networking on web and on the proxy": {
