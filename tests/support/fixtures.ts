@@ -88,3 +88,6 @@ export function variantRun(variant: "A" | "B"): Promise<RunResult> {
         },
   );
 }
+
+/** The regions where our users deploy: the price table must cover each of them completely. */
+export const USER_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"];

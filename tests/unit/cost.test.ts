@@ -3,9 +3,9 @@
 import * as assert from "assert";
 import { ASSUMPTIONS, CostNode, PriceTable, costItems, costSummary, estimateCost } from "../../scripts/lib/plan/cost";
 import { PRICES, figuresOf } from "../../scripts/lib/plan/prices";
+import { USER_REGIONS } from "../support/fixtures";
 import { alarmSpecs, DISK_METRIC, HOST_METRICS_NAMESPACE, MONITORING_STAGE_DEFAULTS } from "../../components/monitoring";
 
-const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"];
 const fig = (usd: number) => ({ usd, source: "s1" });
 const near = (a: number | undefined, b: number) => assert.ok(a !== undefined && Math.abs(a - b) < 1e-9, `${a} ≈ ${b}`);
 
@@ -46,9 +46,16 @@ describe("cost: the price table", () => {
   });
 
   it("lists every region where our users deploy, and uses every source it lists", () => {
-    for (const r of REGIONS) assert.ok(PRICES.regions[r], r);
+    for (const r of USER_REGIONS) assert.ok(PRICES.regions[r], r);
     const used = new Set(Object.values(PRICES.regions).flatMap((p) => figuresOf(p).map((f) => f.figure.source)));
     assert.deepStrictEqual(Object.keys(PRICES.sources).filter((k) => !used.has(k)), []);
+  });
+
+  it("has, in each region where our users deploy, a figure for every dimension it prices in any region", () => {
+    const paths = (region: string) => new Set(figuresOf(PRICES.regions[region]).map((f) => f.path));
+    const everywhere = new Set(Object.keys(PRICES.regions).flatMap((r) => [...paths(r)]));
+    for (const r of USER_REGIONS) assert.deepStrictEqual([...everywhere].filter((p) => !paths(r).has(p)), [], r);
+    assert.ok(everywhere.has("rdsHourly.mysql.db.t4g.small.multiAz") && everywhere.has("alb.lcuHour") && everywhere.has("cloudwatch.apiRequestsPer1000"));
   });
 
   it("prices the stack's default sizes in us-east-1 and ap-northeast-2", () => {
@@ -61,7 +68,7 @@ describe("cost: the price table", () => {
   });
 
   it("prices the ecs hosting's x86 tasks, the media bucket and the database's default class in every listed region from that region's own figures", () => {
-    for (const region of REGIONS) {
+    for (const region of USER_REGIONS) {
       const p = PRICES.regions[region];
       const figures = [p.fargate?.x86?.vcpuHour, p.fargate?.x86?.gbHour, p.s3StandardGbMonth, p.rdsHourly?.postgres?.["db.t4g.micro"]?.singleAz];
       figures.forEach((f, i) => assert.ok(f, `${region}: figure ${i}`));

@@ -8,8 +8,9 @@ import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/cr
 import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
 import { SeenStrings, secretValue, stackConfigOf, unwrapSecrets } from "../../lib/engine";
 import { planConfig, planFor, runPlan, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
-import { TEST_SSH_PRIVATE_KEY, TEST_SSH_PUBLIC_KEY } from "../support/fixtures";
+import { TEST_SSH_PRIVATE_KEY, TEST_SSH_PUBLIC_KEY, USER_REGIONS } from "../support/fixtures";
 import { parseArgs, renderJson, renderText } from "../../scripts/plan";
+import { estimateCost, PRICES } from "../../scripts/lib/plan/cost";
 
 const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>
   ({ urn, type, name: urn, custom: !type.startsWith("compose-on-ec2:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
@@ -144,37 +145,47 @@ describe("plan: the real program under the mock engine", function () {
     assert.ok(depTypes.includes("aws:ec2/securityGroup:SecurityGroup"), depTypes.join(", "));
   });
 
-  it("dev and prod (us-east-1) have a price for every item but the disk metric's PutMetricData calls (no source yet), and prod costs more", () => {
+  it("dev and prod (us-east-1) have a price for every item, and prod costs more", () => {
     for (const stack of ["dev", "prod"]) {
       const unknown = plans[stack].cost.lines.flatMap((l) => l.items.filter((i) => i.monthly === undefined).map((i) => `${l.name}: ${i.what}`));
-      assert.deepStrictEqual(unknown, [`monitoring-host-disk-high: custom metric disk_used_percent and 8760 PutMetricData calls`], stack);
+      assert.deepStrictEqual(unknown, [], stack);
+      assert.strictEqual(plans[stack].cost.complete, true, stack);
       const priced = plans[stack].cost.lines.filter((l) => l.name.startsWith("monitoring-")).flatMap((l) => l.items).filter((i) => i.monthly !== undefined);
       assert.ok(priced.some((i) => /log ingestion/.test(i.what)) && priced.filter((i) => i.what === "standard-resolution alarm").length === 6, stack);
+      assert.ok(priced.some((i) => /PutMetricData calls/.test(i.what)), stack);
     }
     assert.ok(plans.prod.cost.totalMonthly > plans.dev.cost.totalMonthly);
   });
 
-  it("dev and prod of both hostings in ap-northeast-2 are priced from Seoul's own figures; a total is printed only when complete", async () => {
-    // The Seoul figures the table has no source for: prod's Multi-AZ class and the disk metric's API calls.
-    const unsourced = { multiAz: /: db\.t4g\.small postgres Multi-AZ$/, putMetricData: /: custom metric disk_used_percent and 8760 PutMetricData calls$/ };
-    const cases = [
-      { stack: "dev", set: undefined, missing: [unsourced.putMetricData] },
-      { stack: "dev", set: { hosting: "ecs" }, missing: [] },
-      { stack: "prod", set: undefined, missing: [unsourced.multiAz, unsourced.putMetricData] },
-      { stack: "prod", set: { hosting: "ecs" }, missing: [unsourced.multiAz] },
-    ];
-    for (const c of cases) {
+  it("dev and prod of both hostings in ap-northeast-2 are priced from Seoul's own figures and print a complete total", async () => {
+    for (const c of [{ stack: "dev" }, { stack: "dev", set: { hosting: "ecs" } }, { stack: "prod" }, { stack: "prod", set: { hosting: "ecs" } }]) {
       const label = `${c.stack} ${c.set?.hosting ?? "ec2"}`;
       const seoul = await planFor(c.stack, "ap-northeast-2", c.set);
       assert.strictEqual(seoul.region, "ap-northeast-2");
       assert.ok(seoul.cost.sources.every((k) => !k.includes("us-east-1")), `${label}: ${seoul.cost.sources.join(", ")}`);
-      assert.strictEqual(seoul.cost.unknownList.length, c.missing.length, `${label}: ${seoul.cost.unknownList.join("; ")}`);
-      c.missing.forEach((re, i) => assert.match(seoul.cost.unknownList[i], re, label));
-      const last = renderText(seoul).split("\n").pop()!;
+      assert.deepStrictEqual(seoul.cost.unknownList, [], label);
       const sum = seoul.cost.lines.reduce((t, l) => t + l.monthly, 0);
       assert.ok(Math.abs(sum - seoul.cost.totalMonthly) < 0.01, label);
-      if (c.missing.length === 0) assert.match(last, new RegExp(`, ~\\$${seoul.cost.totalMonthly.toFixed(2).replace(".", "\\.")}/month$`), label);
-      else assert.match(last, /, partial ~\$\d+\.\d\d\/month \(\d items? of unknown price left out\)$/, label);
+      const last = renderText(seoul).split("\n").pop()!;
+      assert.match(last, new RegExp(`, ~\\$${seoul.cost.totalMonthly.toFixed(2).replace(".", "\\.")}/month$`), label);
+    }
+  });
+
+  it("prices every item of both hostings' dev and prod in each region where our users are, from that region's own figures", async () => {
+    // The program's priced inputs (instance type, DB class, Multi-AZ, storage, retention, task sizes)
+    // do not depend on the region, so the us-east-1 plans are re-priced with each region's figures.
+    // The last case adds the optional priced resources: alert e-mails and, on ec2, the media bucket.
+    const optional = { alertEmail: "ops@example.com", mediaStorage: "s3" };
+    for (const c of [{ stack: "dev" }, { stack: "dev", set: { hosting: "ecs" } }, { stack: "prod" }, { stack: "prod", set: { hosting: "ecs" } }, { stack: "prod", set: optional }]) {
+      const plan = await planFor(c.stack, undefined, c.set);
+      for (const region of USER_REGIONS) {
+        const cost = estimateCost(plan.resources, region);
+        const label = `${c.stack} ${JSON.stringify(c.set ?? {})} ${region}`;
+        assert.deepStrictEqual(cost.unknownList, [], label);
+        if (c.set === optional) assert.ok(cost.lines.some((l) => l.type === "aws:sns/topicSubscription:TopicSubscription") && cost.lines.some((l) => /S3 Standard/.test(l.items[0]?.what ?? "")), label);
+        assert.ok(cost.totalMonthly > 0 && cost.complete, label);
+        for (const key of cost.sources) assert.match(PRICES.sources[key].date, /^\d{4}-\d{2}-\d{2}$/, `${label}: ${key}`);
+      }
     }
   });
 
@@ -208,7 +219,7 @@ describe("plan: the real program under the mock engine", function () {
 
   it("ends with the exact summary line", () => {
     const text = renderText(plans.dev).split("\n");
-    assert.match(text[text.length - 1], /^plan dev: \d+ resources, critical path ~\d+ min, partial ~\$\d+\.\d\d\/month \(1 item of unknown price left out\)$/);
+    assert.match(text[text.length - 1], /^plan dev: \d+ resources, critical path ~\d+ min, ~\$\d+\.\d\d\/month$/);
     assert.strictEqual(text[text.length - 1], summaryLine(plans.dev));
   });
 
