@@ -1,7 +1,8 @@
 // What the gapless switch needs from a compose file, judged before any resource exists. Pure.
 //
 // The switch starts a second web container beside the running one, waits until it is healthy,
-// points the proxy at both, then retires the old one. The rules below follow from that:
+// points the proxy at the new one alone, lets the old one drain, then retires it. The rules below
+// follow from that:
 //
 // Refused (each message names the file, line, service and the exact edit):
 //   - the web service does not exist                → set webService to the nearest name, or rename

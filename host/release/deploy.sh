@@ -4,10 +4,11 @@
 #
 #   build (host mode) or pull (registry mode) → gapless switch (the new container migrates first):
 #   start the new web container beside the old one, wait until it is healthy, reload nginx (routes
-#   to both), retire the old one (stop, reload nginx) in the background while the other services
-#   come up (only when changed), the health check goes through nginx and the edge starts → once
-#   retired, switch `current`. When the new container does not get healthy, it is removed and the old one
-#   never stopped serving. A redeploy of the current release with the same .env restarts nothing.
+#   to the new one alone: the old one drains), retire the old one (stop, reload nginx) in the
+#   background while the other services come up (only when changed), the health check goes through
+#   nginx and the edge starts → once retired, switch `current`. When the new container does not get
+#   healthy, it is removed and the old one never stopped serving. A redeploy of the current release
+#   with the same .env restarts nothing.
 # What it records and removes (current/previous, kept images for `--images-built` rollbacks, the rollback
 # rule, old releases): records.sh. The edge and certificates: deploy-edge.sh.
 # All output goes to a 0600 log under <baseDir>/logs; a failure hands back only its reason and that path.
@@ -305,22 +306,40 @@ wait_retired() {
   log "retired ${old_ids[*]}"
 }
 
+# nginx's new workers to the new container(s) alone; its old workers (which know only the old
+# container) finish their requests and exit (settle). That drains the old container: once this
+# returns, no request of nginx heads for it. The drain pins the web service's name to the new
+# addresses in the proxy's /etc/hosts (nginx-reload.sh); a proxy that shares no network with them
+# gets the undrained switch (old and new side by side until the old one stops).
+route_to_new() {
+  local proxy id addresses=()
+  proxy="$(service_containers "${proxy_service}" | head -n 1)"
+  if [[ -n "${proxy}" ]]; then
+    for id in "${new_ids[@]}"; do mapfile -t -O "${#addresses[@]}" addresses < <(addresses_seen_by "${id}" "${proxy}"); done
+  fi
+  if (( ${#addresses[@]} )); then
+    log "routing to the new container only (${addresses[*]}); the old one finishes what it has"
+    reload_nginx settle pin "${web_service}" "${addresses[@]}" || roll_back "nginx did not reload, so it cannot route to the new container"
+  else
+    log "routing to old and new (the proxy shares no network with the new container's addresses)"
+    reload_nginx settle || roll_back "nginx did not reload, so it cannot route to the new container"
+  fi
+}
+
 # Traffic to the new container, the old one retired gracefully, the other services up.
 switch() {
   start_new_web
   if (( ${#old_ids[@]} )); then
-    log "routing to old and new"
-    # settle: old nginx workers know only the old container, so they must be gone before it stops.
-    reload_nginx settle || roll_back "nginx did not reload, so it cannot route to the new container"
+    route_to_new
     log "retiring the old container(s): ${old_ids[*]}"
     stage=switched
-    # In the background, while the other services come up: SIGTERM makes gunicorn stop accepting
-    # (nginx retries those connections on the new container) and finish the requests it has. No
-    # settle after the second reload: workers that still know the stopped container get a refused or
-    # timed-out connection and retry on the new one (proxy_next_upstream).
+    # In the background, while the other services come up: SIGTERM makes gunicorn stop accepting and
+    # finish the requests it has. Drained (pinned), nothing new reaches it, so no connection waits in
+    # its queue to be reset; undrained, nginx retries such connections on the new container (GET).
+    # Then nginx resolves web through Docker's DNS again (unpin), which now names the new one only.
     (
       docker stop -t 30 "${old_ids[@]}" >/dev/null
-      reload_nginx || log "WARNING: nginx did not reload after the old container stopped; it retries on the new one meanwhile"
+      reload_nginx now unpin || log "WARNING: nginx did not reload after the old container stopped; it retries on the new one meanwhile"
       docker rm "${old_ids[@]}" >/dev/null
     ) 3>&- 4>&- &
     retire_pid=$!

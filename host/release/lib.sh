@@ -294,15 +294,29 @@ wait_http_ok() {
   done
 }
 
+# The addresses of container $1 on the networks container $2 is on too: where $2 reaches $1.
+addresses_seen_by() {
+  local peer_networks name ip
+  peer_networks=" $(docker inspect -f '{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{end}}' "$2") " || return 1
+  docker inspect -f '{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{$n.IPAddress}}{{"\n"}}{{end}}' "$1" |
+    while read -r name ip; do
+      if [[ -n "${ip}" && "${peer_networks}" == *" ${name} "* ]]; then echo "${ip}"; fi
+    done
+}
+
 # Make nginx re-read its config, which re-resolves the web service's containers through Docker DNS.
+#   reload_nginx [now|settle] [pin NAME IP… | unpin]
 # With "settle", also wait until the workers that predate the reload are gone (nginx-reload.sh).
-# Returns non-zero when no proxy container was running or a reload failed: the caller must not
-# retire the old containers then, since nginx would still route to them alone.
+# "pin" makes NAME resolve to exactly those addresses for nginx first (the switch's drain), "unpin"
+# lets Docker's DNS answer again. Runs as root in the container: /etc/hosts is root's whatever the
+# image's USER. Returns non-zero when no proxy container was running or a reload failed: the caller
+# must not retire the old containers then, since nginx would still route to them alone.
 reload_nginx() {
-  local settle="${1:-}" id reloaded=0 status
+  local settle="${1:-now}" id reloaded=0 status
+  shift || true
   for id in $(service_containers "${proxy_service:?}"); do
     status=0
-    docker exec "${id}" sh -c "${nginx_reload_script}" nginx-reload "${settle:-now}" || status=$?
+    docker exec -u 0 "${id}" sh -c "${nginx_reload_script}" nginx-reload "${settle}" "$@" || status=$?
     case "${status}" in
       0) log "reloaded nginx (${id:0:12})" ;;
       3) log "reloaded nginx (${id:0:12}); its old workers are still finishing long requests after 5s (they complete: the old container stops gracefully)" ;;

@@ -23,6 +23,7 @@ import firstDeploy from "./scenarios/first-deploy";
 import imageChange from "./scenarios/image-change";
 import oldPipelineRestart from "./scenarios/old-pipeline-restart";
 import opsVerbs from "./scenarios/ops-verbs";
+import proxyResend from "./scenarios/proxy-resend";
 import registryMode from "./scenarios/registry-mode";
 import restartFloor from "./scenarios/restart-floor";
 import rsyncPipeline from "./scenarios/rsync-pipeline";
@@ -53,6 +54,7 @@ const SCENARIOS: Scenario[] = [
   faultDatabaseDown,
   faultDockerdRestart,
   faultWebAddressChange,
+  proxyResend,
   opsVerbs,
   hostKeyPinning,
   ssmTransport,

@@ -1,4 +1,5 @@
-// HTTP GETs against the app: one request, or a bounded poll until an answer fits.
+// HTTP requests against the app (GET, or POST with a small body): one request, or a bounded poll
+// until an answer fits.
 import * as http from "http";
 import * as https from "https";
 import type { TLSSocket } from "tls";
@@ -20,17 +21,28 @@ export interface SiteTls {
   ca: string;
 }
 
+/** The methods the tests send: GET, and POST with a small form body. */
+export type Method = "GET" | "POST";
+const POST_BODY = "n=1";
+
 /**
  * GET url on a fresh connection (keep-alive off), with a fixed Host the app's ALLOWED_HOSTS accepts
  * (http) or as the site `tls.name` with its certificate verified against `tls.ca` (https).
  */
 export function getUrl(url: string, timeoutMs = 5000, tls?: SiteTls): Promise<HttpAnswer> {
+  return requestUrl(url, "GET", timeoutMs, tls);
+}
+
+/** One request as getUrl sends it, by `method` (a POST carries a small form body). */
+export function requestUrl(url: string, method: Method, timeoutMs = 5000, tls?: SiteTls): Promise<HttpAnswer> {
   return new Promise((resolve) => {
     // The fixed Host header also holds when a container is asked directly by its address.
+    const headers: http.OutgoingHttpHeaders = { Host: tls ? tls.name : "127.0.0.1" };
+    if (method === "POST") Object.assign(headers, { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": POST_BODY.length });
     const options = tls
-      ? { agent: false, timeout: timeoutMs, headers: { Host: tls.name }, servername: tls.name, ca: tls.ca }
-      : { agent: false, timeout: timeoutMs, headers: { Host: "127.0.0.1" } };
-    const req = (tls ? https : http).get(url, options, (res) => {
+      ? { method, agent: false, timeout: timeoutMs, headers, servername: tls.name, ca: tls.ca }
+      : { method, agent: false, timeout: timeoutMs, headers };
+    const req = (tls ? https : http).request(url, options, (res) => {
       let body = "";
       const certSerial = tls ? (res.socket as TLSSocket).getPeerCertificate().serialNumber : undefined;
       res.setEncoding("utf8");
@@ -43,6 +55,7 @@ export function getUrl(url: string, timeoutMs = 5000, tls?: SiteTls): Promise<Ht
     });
     req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
     req.on("error", (error) => resolve({ body: "", error: error.message }));
+    req.end(method === "POST" ? POST_BODY : undefined);
   });
 }
 

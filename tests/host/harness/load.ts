@@ -1,7 +1,7 @@
-// The HTTP load loop that runs during deploys: GET / through nginx, keep-alive off, a few requests in
-// flight, counting transport errors and answers outside 2xx.
+// The HTTP load loop that runs during deploys: GET / (or POST) through nginx, keep-alive off, a few
+// requests in flight, counting transport errors and answers outside 2xx.
 import { sleep } from "./commands";
-import { getUrl, SiteTls } from "./http";
+import { Method, requestUrl, SiteTls } from "./http";
 import { LoopStats } from "./report";
 
 export interface LoopOptions {
@@ -11,11 +11,13 @@ export interface LoopOptions {
   concurrency: number;
   /** Pause between one worker's requests. */
   pauseMs: number;
+  /** GET unless set. */
+  method?: Method;
 }
 
 export const DEFAULT_LOOP: LoopOptions = { minRequests: 2000, concurrency: 4, pauseMs: 0 };
 
-/** GET url with `concurrency` workers until stopped AND at least `minRequests` were made (bounded). */
+/** Requests url with `concurrency` workers until stopped AND at least `minRequests` were made (bounded). */
 export class RequestLoop {
   private static readonly MAX_MS = 15 * 60_000;
   private static readonly MAX_REQUESTS = 500_000;
@@ -49,7 +51,7 @@ export class RequestLoop {
 
   private async worker(): Promise<void> {
     while (!this.done()) {
-      const answer = await getUrl(this.url, 5000, this.tls);
+      const answer = await requestUrl(this.url, this.options.method ?? "GET", 5000, this.tls);
       this.stats.total++;
       if (answer.error !== undefined) {
         this.stats.errors++;

@@ -37,6 +37,8 @@ export interface Results {
   webRecreateMs?: number;
   /** Failed requests during the code-change redeploy. */
   failedRequests?: number;
+  /** POSTs that failed during the code-change redeploy, of those sent (a loop beside the GET loop). */
+  postFailed?: { failed: number; total: number };
   /** Failed requests during the redeploy of the bring-your-own app (app-byo). */
   byoFailedRequests?: number;
   zeroDowntime: Partial<Record<ZeroDowntimeDeploy, number>>;
@@ -110,7 +112,8 @@ export function summaryLine(results: Results, faultCount: number): string {
   return (
     `host-e2e: first_deploy_s=${seconds(results.firstDeployMs)} redeploy_s=${seconds(results.redeployMs)} ` +
     `restart_floor_s=${seconds(results.restartFloorMs)} redeploy_ratio=${ratio(results.redeployMs, results.restartFloorMs)} ` +
-    `failed_requests=${count(results.failedRequests)} byo_failed_requests=${count(results.byoFailedRequests)} ` +
+    `failed_requests=${count(results.failedRequests)} post_failed_requests=${results.postFailed ? `${results.postFailed.failed}/${results.postFailed.total}` : "n/a"} ` +
+    `byo_failed_requests=${count(results.byoFailedRequests)} ` +
     `faults_survived=${results.faultsSurvived.length}/${faultCount} ` +
     `rollback_failed_requests=${count(results.rollbackFailedRequests)} ` +
     `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)} ` +
