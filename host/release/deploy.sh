@@ -247,6 +247,8 @@ roll_back() {
   log "rolling back: removing the new container(s); the old one(s), if any, kept serving throughout"
   # shellcheck disable=SC2086 # one hex id per word
   if [[ -n "${ids}" ]]; then docker stop -t 10 ${ids} >/dev/null 2>&1 || true; docker rm -f ${ids} >/dev/null 2>&1 || true; fi
+  # nginx may have been pinned to the new container before its reload failed: back to Docker's DNS.
+  if (( pinned )); then reload_nginx now unpin >/dev/null 2>&1 || log "WARNING: nginx did not reload after the rollback; it reaches the old container through Docker's DNS"; fi
   if (( ${#old_ids[@]} )); then die "$1; release $(basename "${current_target:-unknown}") is still serving"; fi
   die "$1; nothing was serving before, and nothing of this release is left running"
 }
@@ -298,6 +300,8 @@ start_new_web() {
 
 # Waits for the old web container(s) retiring in the background, if any (once).
 retire_pid=""
+# 1 once route_to_new has pinned (or tried to pin) the proxy to the new container(s).
+pinned=0
 wait_retired() {
   [[ -n "${retire_pid}" ]] || return 0
   local pid="${retire_pid}"
@@ -312,18 +316,25 @@ wait_retired() {
 # addresses in the proxy's /etc/hosts (nginx-reload.sh); a proxy that shares no network with them
 # gets the undrained switch (old and new side by side until the old one stops).
 route_to_new() {
-  local proxy id addresses=()
+  local proxy id addresses=() status=0
   proxy="$(service_containers "${proxy_service}" | head -n 1)"
   if [[ -n "${proxy}" ]]; then
     for id in "${new_ids[@]}"; do mapfile -t -O "${#addresses[@]}" addresses < <(addresses_seen_by "${id}" "${proxy}"); done
   fi
   if (( ${#addresses[@]} )); then
     log "routing to the new container only (${addresses[*]}); the old one finishes what it has"
-    reload_nginx settle pin "${web_service}" "${addresses[@]}" || roll_back "nginx did not reload, so it cannot route to the new container"
-  else
-    log "routing to old and new (the proxy shares no network with the new container's addresses)"
-    reload_nginx settle || roll_back "nginx did not reload, so it cannot route to the new container"
+    pinned=1
+    reload_nginx settle pin "${web_service}" "${addresses[@]}" || status=$?
+    case "${status}" in
+      0) return 0 ;;
+      4) log "WARNING: the proxy's /etc/hosts cannot take the pin (read_only?): the old container is not drained"
+         reload_nginx now unpin >/dev/null 2>&1 || true
+         pinned=0 ;;
+      *) roll_back "nginx did not reload, so it cannot route to the new container" ;;
+    esac
   fi
+  log "routing to old and new"
+  reload_nginx settle || roll_back "nginx did not reload, so it cannot route to the new container"
 }
 
 # Traffic to the new container, the old one retired gracefully, the other services up.
@@ -338,8 +349,10 @@ switch() {
     # its queue to be reset; undrained, nginx retries such connections on the new container (GET).
     # Then nginx resolves web through Docker's DNS again (unpin), which now names the new one only.
     (
-      docker stop -t 30 "${old_ids[@]}" >/dev/null
+      stopped=0
+      docker stop -t 30 "${old_ids[@]}" >/dev/null || stopped=$?
       reload_nginx now unpin || log "WARNING: nginx did not reload after the old container stopped; it retries on the new one meanwhile"
+      (( stopped == 0 )) || exit "${stopped}"
       docker rm "${old_ids[@]}" >/dev/null
     ) 3>&- 4>&- &
     retire_pid=$!
@@ -349,7 +362,8 @@ switch() {
     stage=switched
     # First start, or web had stopped: a proxy that is already running re-resolves web now.
     if [[ -n "$(service_containers "${proxy_service}")" ]]; then
-      reload_nginx || log "WARNING: nginx did not reload; the health check through it below decides"
+      # unpin: a pin an interrupted deploy left behind must not outlive the containers it names.
+      reload_nginx now unpin || log "WARNING: nginx did not reload; the health check through it below decides"
     fi
   fi
   others_up
