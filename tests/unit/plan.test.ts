@@ -12,6 +12,9 @@ import { TEST_SSH_PRIVATE_KEY, TEST_SSH_PUBLIC_KEY, USER_REGIONS } from "../supp
 import { parseArgs, renderJson, renderText } from "../../scripts/plan";
 import { estimateCost, PRICES } from "../../scripts/lib/plan/cost";
 
+/** dev and prod of each hosting, as planFor takes them. */
+const BOTH_HOSTINGS: { stack: string; set?: Record<string, string> }[] = [{ stack: "dev" }, { stack: "dev", set: { hosting: "ecs" } }, { stack: "prod" }, { stack: "prod", set: { hosting: "ecs" } }];
+
 const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>
   ({ urn, type, name: urn, custom: !type.startsWith("compose-on-ec2:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
 
@@ -158,7 +161,7 @@ describe("plan: the real program under the mock engine", function () {
   });
 
   it("dev and prod of both hostings in ap-northeast-2 are priced from Seoul's own figures and print a complete total", async () => {
-    for (const c of [{ stack: "dev" }, { stack: "dev", set: { hosting: "ecs" } }, { stack: "prod" }, { stack: "prod", set: { hosting: "ecs" } }]) {
+    for (const c of BOTH_HOSTINGS) {
       const label = `${c.stack} ${c.set?.hosting ?? "ec2"}`;
       const seoul = await planFor(c.stack, "ap-northeast-2", c.set);
       assert.strictEqual(seoul.region, "ap-northeast-2");
@@ -176,7 +179,7 @@ describe("plan: the real program under the mock engine", function () {
     // do not depend on the region, so the us-east-1 plans are re-priced with each region's figures.
     // The last case adds the optional priced resources: alert e-mails and, on ec2, the media bucket.
     const optional = { alertEmail: "ops@example.com", mediaStorage: "s3" };
-    for (const c of [{ stack: "dev" }, { stack: "dev", set: { hosting: "ecs" } }, { stack: "prod" }, { stack: "prod", set: { hosting: "ecs" } }, { stack: "prod", set: optional }]) {
+    for (const c of [...BOTH_HOSTINGS, { stack: "prod", set: optional }]) {
       const plan = await planFor(c.stack, undefined, c.set);
       for (const region of USER_REGIONS) {
         const cost = estimateCost(plan.resources, region);

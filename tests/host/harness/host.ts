@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as remote from "../../../components/remote";
-import { CommandResult, log } from "./commands";
+import { CommandResult, log, tail } from "./commands";
 import { Context, Release } from "./context";
 import { seconds } from "./report";
 import { servesRelease } from "./releases";
@@ -96,6 +96,13 @@ export function hostComposeIn(ctx: Context, label: string, projectDir: string, a
 /** nginx re-reads its config (and so re-resolves the web containers). */
 export function reloadNginx(ctx: Context): Promise<CommandResult> {
   return onHost(ctx, "nginx reload", "reload-nginx", ["nginx"]);
+}
+
+/** `docker ARGS` on this host: its trimmed stdout, or an error with the output's tail. */
+export async function docker(ctx: Context, label: string, args: string[]): Promise<string> {
+  const r = await ctx.commands.run(label, "docker", args);
+  if (r.code !== 0) throw new Error(`${label} failed:\n${tail(r)}`);
+  return r.stdout.trim();
 }
 
 /** The running containers of one service with their address on the compose network. */

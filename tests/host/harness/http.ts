@@ -39,9 +39,7 @@ export function requestUrl(url: string, method: Method, timeoutMs = 5000, tls?: 
     // The fixed Host header also holds when a container is asked directly by its address.
     const headers: http.OutgoingHttpHeaders = { Host: tls ? tls.name : "127.0.0.1" };
     if (method === "POST") Object.assign(headers, { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": POST_BODY.length });
-    const options = tls
-      ? { method, agent: false, timeout: timeoutMs, headers, servername: tls.name, ca: tls.ca }
-      : { method, agent: false, timeout: timeoutMs, headers };
+    const options = { method, agent: false, timeout: timeoutMs, headers, ...(tls ? { servername: tls.name, ca: tls.ca } : {}) };
     const req = (tls ? https : http).request(url, options, (res) => {
       let body = "";
       const certSerial = tls ? (res.socket as TLSSocket).getPeerCertificate().serialNumber : undefined;

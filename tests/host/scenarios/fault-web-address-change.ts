@@ -4,9 +4,8 @@
 // follow: nginx must find the new address through Docker's DNS by itself, within a bounded time, and
 // keep serving. Counted on its own in the summary (address_change_failed_requests, recover seconds),
 // not in faults_survived.
-import { tail } from "../harness/commands";
 import { appUrl, Context, servingRelease } from "../harness/context";
-import { serviceContainers } from "../harness/host";
+import { docker, serviceContainers } from "../harness/host";
 import { getUrl, HttpAnswer, pollUrl } from "../harness/http";
 import { RequestLoop } from "../harness/load";
 import { describeLoop, failedRequests, isReleaseOf, seconds } from "../harness/report";
@@ -30,12 +29,6 @@ interface Moved {
   reconnectedAt: number;
   /** The filler container, removed once the checks ran. */
   filler: string;
-}
-
-async function docker(ctx: Context, label: string, args: string[]): Promise<string> {
-  const r = await ctx.commands.run(label, "docker", args);
-  if (r.code !== 0) throw new Error(`${label} failed:\n${tail(r)}`);
-  return r.stdout.trim();
 }
 
 /** The compose network web is on and its aliases there (compose's service name among them). */

@@ -7,21 +7,14 @@
 //   - web's address moved (the stand-in nginx knows is gone, another answers under `web`) → a POST
 //     reaches the new one once and answers 200.
 import * as path from "path";
-import { tail } from "../harness/commands";
 import { Context } from "../harness/context";
-import { serviceContainers } from "../harness/host";
-import { pollUrl } from "../harness/http";
+import { docker, serviceContainers } from "../harness/host";
+import { Method, pollUrl, requestUrl } from "../harness/http";
 import { scenario } from "../harness/scenario";
 
 const PROBE = path.resolve(__dirname, "../lib/upstream-probe.py");
 /** How long a stand-in serves before it stops by itself (the scenario removes it sooner). */
 const PROBE_SECONDS = 300;
-
-async function docker(ctx: Context, label: string, args: string[]): Promise<string> {
-  const r = await ctx.commands.run(label, "docker", args);
-  if (r.code !== 0) throw new Error(`${label} failed:\n${tail(r)}`);
-  return r.stdout.trim();
-}
 
 /** The image of a running service of the deployed app. */
 async function imageOf(ctx: Context, service: string): Promise<string> {
@@ -46,10 +39,8 @@ async function seen(ctx: Context, name: string, requestLine: string): Promise<nu
 }
 
 /** One request through the stand-in proxy: its HTTP status, or 0 when none came. */
-async function send(ctx: Context, method: string, url: string): Promise<number> {
-  const r = await ctx.commands.run(`${method} ${url}`, "curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20", "-X", method,
-    ...(method === "POST" ? ["--data", "amount=1"] : []), "-H", "Host: 127.0.0.1", url]);
-  return Number(r.stdout.trim()) || 0;
+async function send(method: Method, url: string): Promise<number> {
+  return (await requestUrl(url, method, 20_000)).status ?? 0;
 }
 
 export default scenario("the proxy resends only what cannot run twice", async (ctx) => {
@@ -68,17 +59,17 @@ export default scenario("the proxy resends only what cannot run twice", async (c
     const up = await pollUrl(`${base}/static/none`, (a) => a.status !== undefined, 20_000);
     if (!up.ok) throw new Error(`the proxy did not answer on ${base}: ${up.answer.error ?? up.answer.status}`);
 
-    const post = await send(ctx, "POST", `${base}/charge`);
+    const post = await send("POST", `${base}/charge`);
     const posts = await seen(ctx, names.failing, "POST /charge");
     ctx.checks.check("a POST the app read and failed on is not sent again: 502, read once", post === 502 && posts === 1, `status ${post}, web read it ${posts}×`);
 
-    const get = await send(ctx, "GET", `${base}/page`);
+    const get = await send("GET", `${base}/page`);
     const gets = await seen(ctx, names.failing, "GET /page");
     ctx.checks.check("a GET that failed is tried again through Docker's DNS", get === 502 && gets === 2, `status ${get}, web read it ${gets}×`);
 
     await startProbe(ctx, names.answering, network, images.web, "answer");
     await docker(ctx, "web's old address goes away", ["network", "disconnect", network, names.failing]);
-    const moved = await send(ctx, "POST", `${base}/order`);
+    const moved = await send("POST", `${base}/order`);
     const delivered = await seen(ctx, names.answering, "POST /order");
     ctx.checks.check("a POST that reached no app goes to web's new address once", moved === 200 && delivered === 1, `status ${moved}, new web read it ${delivered}×`);
   } finally {
