@@ -109,7 +109,7 @@ function appEnv(r: Reader, app: { webService: string; deployMode: DeployMode }):
 export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
   const dir = r.text("appDir");
   const composeFile = r.text("composeFile");
-  const deployMode = r.choice<DeployMode>("deployMode");
+  const deployMode = r.choice<DeployMode>("deployMode", "host");
   const webService = r.text("webService");
   const proxyService = r.string("proxyService");
   const model = readComposeModel(r, files, dir, composeFile);

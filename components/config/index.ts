@@ -101,6 +101,7 @@ function checkSecretsEncrypted(r: Reader, ctx: ParseContext): void {
 export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): StackConfig {
   const r = new Reader(raw, ctx.project, stageOfStack(ctx.stack));
   r.checkKnownKeys();
+  r.checkBlankValues();
   const stage = parseStage(r, ctx.stack);
   const region = parseRegion(r, ctx.region);
   const network = parseNetwork(r);

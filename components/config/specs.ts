@@ -134,7 +134,8 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   appDir: { section: "app", type: "string", default: "app", description: "App directory relative to the project root; must contain composeFile." },
   deployMode: {
-    section: "app", type: "string", default: "host", allowed: ["host", "registry"],
+    // No one default: ecs always pushes to a registry, so a declared "host" would be refused there.
+    section: "app", type: "string", allowed: ["host", "registry"], unsetMeans: "host on ec2; ecs always builds and pushes to ECR",
     description: "host (build on the instance) or registry (build, push to ECR, host pulls).",
   },
   composeFile: { section: "app", type: "string", default: "docker-compose.prod.yml", description: "Compose file inside appDir; must define services, webService among them." },

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CONFIG_SCHEMA, ConfigError, checkCidr, parseConfig, ParseContext, schemaDefault, StackConfig, suggest } from "../../components/config";
 import { renderPulumiYaml, renderSettingsDoc } from "../../components/config/generate";
-import { readYaml, stackFileConfig } from "../../lib/engine";
+import { readYaml, stackFileConfig, stackFileEntries, toConfigValues } from "../../lib/engine";
 import { problemsOfParse } from "./configProblems";
 
 const files = new Set(["app", "app/docker-compose.prod.yml"]);
@@ -264,7 +264,8 @@ describe("config: Pulumi.yaml and the stack files", () => {
   });
 
   for (const stack of ["dev", "prod"]) {
-    const raw = stackFileConfig(stack).config;
+    // What the file itself sets (the CLI adds Pulumi.yaml's defaults on top).
+    const raw = toConfigValues(stackFileEntries(stack)).config;
     const own = Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith("compose-on-ec2:")).map(([k, v]) => [k.slice("compose-on-ec2:".length), v]));
     it(`Pulumi.${stack}.yaml parses cleanly and holds no secrets`, () => {
       const c = parseConfig(own, { project: "compose-on-ec2", stack, region: raw["aws:region"] });
@@ -275,7 +276,8 @@ describe("config: Pulumi.yaml and the stack files", () => {
     });
   }
   it("prod opens no SSH (transport ssm by default, no sshCidrs), keeps backups and makes Multi-AZ a setting", () => {
-    const raw = stackFileConfig("prod").config;
+    const raw = toConfigValues(stackFileEntries("prod")).config;
+    assert.strictEqual(stackFileConfig("prod").config["compose-on-ec2:transport"], "", "the CLI hands prod the declared unset transport");
     assert.ok(!("compose-on-ec2:sshCidrs" in raw) && !("compose-on-ec2:transport" in raw), "prod takes its default transport, ssm");
     assert.ok("compose-on-ec2:dbMultiAz" in raw);
     assert.ok(Number(raw["compose-on-ec2:dbBackupRetentionDays"]) >= 7);

@@ -2,7 +2,10 @@
 // saw into a plan: tree, critical path, cost, policy violations. No credentials, no Pulumi CLI.
 import * as fs from "fs";
 import * as path from "path";
-import { AwsMock, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, readYaml, runProgram, stackConfigOf } from "../../../lib/engine";
+import {
+  AwsMock, ConfigEntry, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, configFor, namespacedKey, projectConfigTypes, readYaml, runProgram, setEntry,
+  stackEntriesOf, toConfigValues,
+} from "../../../lib/engine";
 import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
 import { defaultTagsOf } from "../../../policy/crossGuard";
 import { STACK } from "../../../policy/httpsRules";
@@ -36,17 +39,21 @@ const MIN_SECRET_LENGTH = 12;
  * sandbox `npm run sandbox` would create (dev's settings + the sandbox overrides of
  * scripts/lib/sandbox/rules.ts).
  */
-export function planConfig(stack: string, stackFile = `Pulumi.${stack}.yaml`): StackConfigValues & { sandbox: boolean } {
+export function planConfig(stack: string, stackFile = `Pulumi.${stack}.yaml`): StackConfigValues & { sandbox: boolean; entries: Map<string, ConfigEntry> } {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) throw new Error(`invalid stack name "${stack}" (letters, digits, _ . -)`);
   const read = (file: string) => (fs.existsSync(path.resolve(PROJECT_ROOT, file)) ? readYaml(file) : undefined) as
     { config?: Record<string, unknown> } | undefined;
   const own = read(stackFile);
-  if (own) return { ...stackConfigOf(own), sandbox: false };
+  if (own) {
+    const entries = stackEntriesOf(own);
+    return { ...toConfigValues(entries), sandbox: false, entries };
+  }
   const dev = read("Pulumi.dev.yaml")?.config ?? { "aws:region": "us-east-1" };
   const { config } = sandboxConfig(dev, {
     project: PROJECT, owner: "offline-plan", expiresAt: expiresAt(new Date(), parseTtl(DEFAULT_TTL)),
   });
-  return { ...stackConfigOf({ config }), sandbox: true };
+  const entries = stackEntriesOf({ config });
+  return { ...toConfigValues(entries), sandbox: true, entries };
 }
 
 /** The plan's resources as the policy rules see them (inputs, protect, dependencies, secrets). */
@@ -70,15 +77,18 @@ export function toPolicyResources(resources: Registration[]): PolicyResource[] {
  * file stores it `secure:`. `stackFile` (default Pulumi.<stack>.yaml) is relative to the project root;
  * `region`, when given, replaces the stack's aws:region (as `pulumi config set aws:region` would).
  */
-export async function runPlan(opts: { stack: string; stackFile?: string; region?: string; set?: Record<string, string> }): Promise<PlanResult> {
+export async function runPlan(opts: { stack: string; stackFile?: string; region?: string; set?: Record<string, string>; projectDefaults?: boolean }): Promise<PlanResult> {
   const { stack } = opts;
-  const { config, secureKeys, sandbox } = planConfig(stack, opts.stackFile);
-  if (opts.region !== undefined) config["aws:region"] = opts.region;
-  for (const [key, value] of Object.entries(opts.set ?? {})) config[`${PROJECT}:${key}`] = value;
+  const { entries, sandbox } = planConfig(stack, opts.stackFile);
+  const declared = projectConfigTypes();
+  // --region and --set as `pulumi config set` would store them in the stack file.
+  if (opts.region !== undefined) entries.set("aws:region", setEntry("aws:region", opts.region, false, declared));
+  for (const [key, value] of Object.entries(opts.set ?? {})) entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, false, declared));
+  const run = { stack, entries, projectDefaults: opts.projectDefaults };
+  // What the program gets: the stack's entries, then Pulumi.yaml's defaults, as the CLI applies them.
+  const { config, secretKeys: secureKeys } = configFor(run);
   const region = config["aws:region"] ?? "us-east-1";
-  const secrets = Object.fromEntries(secureKeys.map((k) => [k, config[k]]));
-  const plain = Object.fromEntries(Object.entries(config).filter(([k]) => !secureKeys.includes(k)));
-  const { outputs, registrations: resources } = await runProgram({ stack, config: plain, secrets, replaceConfig: true, mock: new AwsMock({ region }) });
+  const { outputs, registrations: resources } = await runProgram({ ...run, mock: new AwsMock({ region }) });
   // The values behind `secure:` config are secrets too, whether or not the program marks them.
   const configSecrets: PolicyResource = {
     type: "pulumi:config:Secure", name: "config", props: {}, protect: false, secretValues: secureKeys.map((k) => config[k]),
