@@ -15,6 +15,7 @@ import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
 import { Monitoring, containerLogGroupName } from "./components/monitoring";
 import { SiteDns } from "./components/siteDns";
+import type { StackOutputs } from "./components/outputs";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
@@ -118,39 +119,39 @@ const ec2 = config.hosting.ecs ? undefined : ec2Hosting();
 const ecs = config.hosting.ecs && media ? ecsHosting(config.hosting.ecs, media) : undefined;
 const host = ec2?.host;
 
-export const stage = config.stage;
-export const region = config.region;
-export const hosting = config.hosting.kind;
-/** How the deployment reaches the host (ec2): ssh (port 22) or ssm (Session Manager, no inbound port). */
-export const transport = config.hosting.ecs ? undefined : config.firewall.transport;
-export const url = ecs ? ecs.url : config.site.tls ? `https://${config.site.tls.domains[0]}` : pulumi.interpolate`http://${host?.publicIp}`;
-/** Where the site's certificate comes from (e.g. "Let's Encrypt via HTTP-01 on the host", or "none: plain HTTP (no domain)"). */
-export const certificateSource = describeCertificateSource(config.hosting, config.site);
-/** Whether browsers reach the site over HTTPS, and whether prod serves plain HTTP on purpose (the policy reads both). */
-export const https = config.site.https;
-export const allowPlainHttp = config.site.allowPlainHttp;
-export const publicIp = host?.publicIp;
-export const publicDns = host?.publicDns;
-export const instanceId = host?.instanceId;
-export const sshUser = host?.sshUser;
-// Save the key first: pulumi stack output --show-secrets sshPrivateKey > <key file> && chmod 600 <key file>
-export const sshCommand = host ? sshCommandFor(`${config.project}-${config.stack}.pem`, host.sshUser, config.firewall.transport, host.publicIp, host.instanceId) : undefined;
-export const dbEndpoint = database.endpoint;
-export const releaseId = ec2 ? ec2.deployment.releaseId : bundle.sha256;
-export const dbName = database.dbName;
-export const dbUsername = database.username;
-// ecs: the cluster and service `ops exec` / `aws ecs execute-command` address, and DNS to set by hand.
-export const ecsCluster = ecs?.clusterName;
-export const ecsService = ecs?.serviceName;
-export const loadBalancerDnsName = ecs?.loadBalancerDnsName;
-export const dnsRecordsToCreate = ecs ? ecs.dnsRecordsToCreate : ec2?.dns?.dnsRecordsToCreate;
-export const mediaBucket = media?.bucketName;
-// CloudWatch: where the containers' logs go (`aws logs tail <group> --follow`) and the alarm topic.
-export const logGroupName = ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName;
-export const alarmTopicArn = ec2?.monitoring.alarmTopicArn;
-// Secrets stay secret in state and in `pulumi stack output` (unless --show-secrets).
-export const dbUrl = pulumi.secret(database.url);
-export const dbPassword = pulumi.secret(database.password);
-export const sshPrivateKey = host ? pulumi.secret(host.sshPrivateKey) : undefined;
-// The host's SSH host key, pinned by the deployment: `echo "<address> $(pulumi stack output hostPublicKey)" >> ~/.ssh/known_hosts`.
-export const hostPublicKey = host?.hostPublicKey;
+// The stack's outputs, typed by their contract (components/outputs.ts), which ops, the sandbox CLI,
+// the plan and the workflows read by the same names. Secrets stay secret in state and in
+// `pulumi stack output` (unless --show-secrets).
+const outputs: StackOutputs = {
+  stage: config.stage,
+  region: config.region,
+  hosting: config.hosting.kind,
+  transport: config.hosting.ecs ? undefined : config.firewall.transport,
+  url: ecs ? ecs.url : config.site.tls ? `https://${config.site.tls.domains[0]}` : pulumi.interpolate`http://${host?.publicIp}`,
+  certificateSource: describeCertificateSource(config.hosting, config.site),
+  https: config.site.https,
+  allowPlainHttp: config.site.allowPlainHttp,
+  publicIp: host?.publicIp,
+  publicDns: host?.publicDns,
+  instanceId: host?.instanceId,
+  sshUser: host?.sshUser,
+  sshCommand: host ? sshCommandFor(`${config.project}-${config.stack}.pem`, host.sshUser, config.firewall.transport, host.publicIp, host.instanceId) : undefined,
+  dbEndpoint: database.endpoint,
+  releaseId: ec2 ? ec2.deployment.releaseId : bundle.sha256,
+  dbName: database.dbName,
+  dbUsername: database.username,
+  ecsCluster: ecs?.clusterName,
+  ecsService: ecs?.serviceName,
+  loadBalancerDnsName: ecs?.loadBalancerDnsName,
+  dnsRecordsToCreate: ecs ? ecs.dnsRecordsToCreate : ec2?.dns?.dnsRecordsToCreate,
+  mediaBucket: media?.bucketName,
+  logGroupName: ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName,
+  alarmTopicArn: ec2?.monitoring.alarmTopicArn,
+  dbUrl: pulumi.secret(database.url),
+  dbPassword: pulumi.secret(database.password),
+  sshPrivateKey: host ? pulumi.secret(host.sshPrivateKey) : undefined,
+  hostPublicKey: host?.hostPublicKey,
+};
+
+// The module's exports are the stack's outputs (the Node.js runtime takes what `require` returns).
+export = outputs;

@@ -19,6 +19,8 @@ export interface TargetFlags {
   key?: string;
   baseDir?: string;
   knownHosts?: string;
+  /** Trust the host key shown on first contact (no pinned key, no known_hosts file): only when asked. */
+  acceptNewHostKey?: boolean;
 }
 
 export interface OpsCommand {
@@ -28,7 +30,7 @@ export interface OpsCommand {
   target: TargetFlags;
 }
 
-const TARGET_FLAGS: Record<string, keyof TargetFlags> = {
+const TARGET_FLAGS: Record<string, Exclude<keyof TargetFlags, "acceptNewHostKey">> = {
   "--stack": "stack",
   "--host": "host",
   "--port": "port",
@@ -38,7 +40,10 @@ const TARGET_FLAGS: Record<string, keyof TargetFlags> = {
   "--known-hosts": "knownHosts",
 };
 
-export const OPS_USAGE = `usage: npm run ops -- <verb> [args] (--stack NAME | --host ADDRESS [--port 22] [--user U] --key FILE [--base-dir DIR] [--known-hosts FILE])
+/** The one way to skip host-key verification, spelled out. */
+const ACCEPT_NEW_HOST_KEY = "--accept-new-host-key";
+
+export const OPS_USAGE = `usage: npm run ops -- <verb> [args] (--stack NAME | --host ADDRESS [--port 22] [--user U] --key FILE [--base-dir DIR]) [--known-hosts FILE | ${ACCEPT_NEW_HOST_KEY}]
 
 verbs:
   status [--json]                          serving release, containers and health, /healthz through the proxy, disk
@@ -49,7 +54,9 @@ verbs:
   maintenance on [--message TEXT] | off    503 + Retry-After for every path but the health check
   ssh                                      an interactive shell on the host
 
-The host comes from the stack's outputs (state: .pulumi-state/ or PULUMI_BACKEND_URL), or from the flags.`;
+The host comes from the stack's outputs (state: .pulumi-state/ or PULUMI_BACKEND_URL), or from the flags.
+Its SSH host key is verified against the stack's pinned hostPublicKey or --known-hosts; ${ACCEPT_NEW_HOST_KEY}
+trusts the key the host shows on first contact instead (only when you have no other way).`;
 
 /** Splits argv (what follows `npm run ops --`). Everything after `--` belongs to the verb as it is. */
 export function parseOpsArgs(argv: string[]): OpsCommand {
@@ -59,6 +66,10 @@ export function parseOpsArgs(argv: string[]): OpsCommand {
   const target: TargetFlags = {};
   const rest: string[] = [];
   for (let i = 0; i < own.length; i++) {
+    if (own[i] === ACCEPT_NEW_HOST_KEY) {
+      target.acceptNewHostKey = true;
+      continue;
+    }
     const name = own[i].split("=")[0];
     const field = TARGET_FLAGS[name];
     if (!field) {

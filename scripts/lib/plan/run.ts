@@ -10,6 +10,7 @@ import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
 import { defaultTagsOf } from "../../../policy/crossGuard";
 import { STACK } from "../../../policy/httpsRules";
 import { parseConfig } from "../../../components/config";
+import type { StackOutputName } from "../../../components/outputs";
 import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
 import { CostEstimate, costSummary, estimateCost } from "./cost";
 import { CriticalPath, criticalPath } from "./criticalPath";
@@ -115,7 +116,8 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
  * the stack's outputs (the mock engine registers none). Only the outputs the rules read, none secret.
  */
 export function stackResource(stack: string, outputs: Record<string, unknown>): PolicyResource {
-  const props = Object.fromEntries(["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource"].filter((k) => k in outputs).map((k) => [k, outputs[k]]));
+  const read: StackOutputName[] = ["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource"];
+  const props = Object.fromEntries(read.filter((k) => k in outputs).map((k) => [k, outputs[k]]));
   return { type: STACK, name: `${PROJECT}-${stack}`, props, protect: false };
 }
 

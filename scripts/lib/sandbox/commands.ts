@@ -1,6 +1,7 @@
 // The sandbox commands (up, destroy, list, reap) written against a small workspace interface, so
 // tests drive them with a fake that records calls; workspace.ts adapts the real LocalWorkspace.
 
+import { outputText, ResolvedOutputs } from "../../../components/outputs";
 import {
   assertSandboxName,
   ConfigMap,
@@ -29,7 +30,7 @@ export interface SandboxStack {
   /** `pulumi destroy`; progress goes to onOutput. */
   destroy(onOutput: (text: string) => void): Promise<void>;
   /** Stack outputs as plain values (secrets included as their values). */
-  outputs(): Promise<Record<string, unknown>>;
+  outputs(): Promise<ResolvedOutputs>;
   /**
    * Update history, newest first: when each ran and the config it ran with. Read from the backend, so
    * it works on a fresh CI checkout where no Pulumi.<stack>.yaml exists.
@@ -111,7 +112,7 @@ export async function upSandbox(ctx: CommandContext, name: string, opts: { ttlMs
   ctx.log(`${existing ? "updating" : "creating"} sandbox ${name} (owner ${opts.owner}, expires ${expires})\n`);
   await stack.up(ctx.log);
   const outputs = await stack.outputs();
-  const url = typeof outputs.url === "string" ? outputs.url : undefined;
+  const url = outputText(outputs, "url");
   return { name, url, owner: opts.owner, expiresAt: expires, created: !existing };
 }
 
@@ -164,7 +165,7 @@ export async function listSandboxes(ctx: CommandContext): Promise<SandboxInfo[]>
       ageMs: first ? now - first.startTime.getTime() : undefined,
       ttlLeftMs: record.expiresAt ? record.expiresAt.getTime() - now : undefined,
       expiresAt: record.expiresAt?.toISOString(),
-      url: typeof outputs.url === "string" ? outputs.url : undefined,
+      url: outputText(outputs, "url"),
     });
   }
   return rows;
