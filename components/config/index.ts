@@ -50,6 +50,8 @@ export interface ParseContext {
   fileExists?: (relativePath: string) => boolean;
   /** Reads a file (relative to the project root); default: the real filesystem. */
   readFile?: (relativePath: string) => string;
+  /** Whether a path is a directory; default: the real filesystem when fileExists is not given, else unknown. */
+  isDirectory?: (relativePath: string) => boolean | undefined;
   /** Whether a key (without namespace) was stored encrypted; when given, secret keys must be. */
   isSecret?: (key: string) => boolean;
 }
@@ -60,6 +62,7 @@ function projectFiles(ctx: ParseContext): ProjectFiles {
   return {
     exists: ctx.fileExists ?? ((p) => fs.existsSync(path.resolve(PROJECT_ROOT, p))),
     read: ctx.readFile ?? ((p) => fs.readFileSync(path.resolve(PROJECT_ROOT, p), "utf8")),
+    isDirectory: ctx.isDirectory ?? (ctx.fileExists ? () => undefined : (p) => fs.statSync(path.resolve(PROJECT_ROOT, p)).isDirectory()),
   };
 }
 
