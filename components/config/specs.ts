@@ -4,7 +4,7 @@
 import { AWS_REGIONS, LOG_RETENTION_DAYS } from "./aws";
 import { ENGINES, RDS_STORAGE_GB } from "./engines";
 import { SANDBOX_INSTANCE_TYPE } from "./stages";
-import { ACME_DIRECTORIES } from "./tls";
+import { ACME_DIRECTORIES } from "./acme";
 import { FARGATE_SIZES } from "../compose/fargate";
 
 /** Most tasks one web service may run (far below ECS's per-service quota; more is a different app). */
