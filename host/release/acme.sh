@@ -193,4 +193,5 @@ main() {
   return 1
 }
 
-main "$@"
+# Sourced by the unit tests to check one step; run by the timer and deploy.sh.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi
