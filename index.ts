@@ -73,6 +73,10 @@ function ec2Hosting() {
   // uses: the database and the log group Docker ships to (no container starts before it exists);
   // `pulumi destroy` keeps them until the app is down.
   const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
+  // The names pointed at the host: records in the hosted zone, or the records to create by hand.
+  const dns = config.hosting.domain.length > 0
+    ? new SiteDns("site-dns", { domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId, address: host.publicIp })
+    : undefined;
   const deployment = new ComposeDeployment("app", {
     connection: host.connection,
     transport: config.firewall.transport,
@@ -87,11 +91,8 @@ function ec2Hosting() {
     mediaEnv: media?.appEnv,
     sshAccess: [firewall],
     teardownBefore: [database, monitoring],
+    siteRecords: dns ? [dns] : undefined,
   });
-  // The names pointed at the host: records in the hosted zone, or the records to create by hand.
-  const dns = config.hosting.domain.length > 0
-    ? new SiteDns("site-dns", { domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId, address: host.publicIp })
-    : undefined;
   return { host, deployment, monitoring, dns };
 }
 

@@ -66,6 +66,11 @@ export interface ComposeDeploymentArgs {
   sshAccess: pulumi.Resource[];
   /** Resources the running app uses (the database): on destroy, `compose down` runs before they go. */
   teardownBefore?: pulumi.Resource[];
+  /**
+   * The site's DNS records when the stack creates them (SiteDns): the deploy, which asks for the
+   * certificate (ACME HTTP-01), runs only once they exist.
+   */
+  siteRecords?: pulumi.Resource[];
 }
 
 /** Compose project name for a stack: the stack's resource name (components/config/naming.ts). */
@@ -207,7 +212,7 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     const upload = this.upload(name, args, route, spec, waitReady);
     const teardown = this.teardown(name, args, route, spec);
     this.envFile = this.renderEnv(name, args);
-    const deploy = this.deploy(name, args, route, deployLine, [upload, teardown]);
+    const deploy = this.deploy(name, args, route, deployLine, [upload, teardown, ...(args.siteRecords ?? [])]);
 
     this.releaseId = pulumi.output(args.bundle.sha256);
     this.deployOutput = pulumi.secret(deploy.stdout);

@@ -107,6 +107,14 @@ describe("HTTPS on an ec2 stack under the AWS mock", function () {
     assert.deepStrictEqual([outputs.url, outputs.dnsRecordsToCreate, outputs.https, outputs.certificateSource], [`https://${NAMES[0]}`, [], true, "Let's Encrypt staging via HTTP-01 on the host"]);
   });
 
+  it("runs the deploy (which asks for the certificate through HTTP-01) only once every name's record exists", async () => {
+    const { mock } = await zoneRun();
+    const deploy = of(mock.resources, "command:remote:Command").find((r) => r.name === "app-deploy")!;
+    const records = of(mock.resources, "aws:route53/record:Record");
+    assert.strictEqual(records.length, NAMES.length);
+    for (const r of records) assert.ok(deploy.options.dependencies.includes(r.urn!), `app-deploy waits for ${r.name}:\n${deploy.options.dependencies.join("\n")}`);
+  });
+
   it("hands the deploy the names as allowed hosts and the app HTTPS in the .env it writes", async () => {
     const { mock } = await zoneRun();
     const deploy = of(mock.resources, "command:remote:Command").find((r) => r.name === "app-deploy");

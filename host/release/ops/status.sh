@@ -29,17 +29,21 @@ gather() {
   mapfile -t docker_disk < <(docker system df --format '{{.Type}}|{{.Size}}|{{.Reclaimable}}' 2>/dev/null || true)
 }
 
-# The edge: running or not, what it serves, and the certificate's status line (acme.sh).
+# The edge: running or not, what it serves, the certificate it serves now (its runtime API, not the
+# file on disk) and the last certificate run's status line (acme.sh).
 gather_edge() {
   local pid
   edge_paths
-  edge_state=stopped edge_serves="" certificate="no domain: plain HTTP"
+  edge_state=stopped edge_serves="" certificate="no domain: plain HTTP" served=""
   pid="$(cat "${edge_pidfile}" 2>/dev/null || true)"
   if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then edge_state=running; fi
   if [[ -f "${edge_settings}" ]]; then
     read_edge_settings
     edge_serves="HTTP :${edge_http_port}"
-    if edge_https_open; then edge_serves+=" → HTTPS :${edge_https_port} (${edge_domains})"; fi
+    if edge_https_open; then
+      edge_serves+=" → HTTPS :${edge_https_port} (${edge_domains})"
+      served="$(served_certificate || echo "unknown: the edge does not answer on ${edge_socket}")"
+    fi
     if [[ -n "${edge_domains}" ]]; then certificate="$(cat "${edge_acme_status}" 2>/dev/null || echo "no certificate run yet for ${edge_domains}")"; fi
   fi
 }
@@ -52,6 +56,7 @@ human() {
   fi
   say "edge:        ${edge_state}${edge_serves:+, ${edge_serves}}"
   say "certificate: ${certificate}"
+  if [[ -n "${served}" ]]; then say "  served now: ${served}"; fi
   say "maintenance: ${maintenance}"
   say "health:      ${health_url} → ${health_code}"
   say "containers:"
@@ -76,8 +81,8 @@ json_out() {
   else
     printf 'null,'
   fi
-  printf '"edge":{"running":%s,"serves":%s,"certificate":%s},' "$([[ "${edge_state}" == running ]] && echo true || echo false)" \
-    "$(json_string "${edge_serves}")" "$(json_string "${certificate}")"
+  printf '"edge":{"running":%s,"serves":%s,"certificate":%s,"certificateServed":%s},' "$([[ "${edge_state}" == running ]] && echo true || echo false)" \
+    "$(json_string "${edge_serves}")" "$(json_string "${certificate}")" "$(json_string "${served}")"
   printf '"maintenance":%s,"health":{"url":%s,"status":%s},"containers":[' \
     "$([[ "${maintenance}" == on ]] && echo true || echo false)" "$(json_string "${health_url}")" "$((10#${health_code}))"
   for line in "${containers[@]}"; do

@@ -68,6 +68,8 @@ export interface Results {
   httpsFailedRequests?: number;
   /** Failed requests over HTTPS while the certificate was renewed (forced). */
   certRenewalFailedRequests?: number;
+  /** Failed requests over HTTPS while a renewal installed a chain in Let's Encrypt's byte layout (blank line before each chain certificate). */
+  leChainRenewalFailedRequests?: number;
 }
 
 export function emptyResults(): Results {
@@ -119,7 +121,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)} ` +
     `keepalive_errors=${count(summedKeepAliveErrors(results))} rsync_pipeline_s=${seconds(results.rsyncPipeline?.ms)} ` +
     `rsync_pipeline_failed_requests=${results.rsyncPipeline ? `${results.rsyncPipeline.failed}/${results.rsyncPipeline.total}` : "n/a"}` +
-    ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}`
+    ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}` +
+    ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}`
   );
 }
 
