@@ -3,7 +3,7 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { ecsRules } from "./ecsRules";
 import { httpsRules } from "./httpsRules";
-import { TransportPolicyConfig, transportRules } from "./transportRules";
+import { TransportPolicyConfig, transportOf, transportRules } from "./transportRules";
 
 /** What the policies may be configured with (CrossGuard: the policy pack config; the plan: the stack config). */
 export type PolicyConfig = TransportPolicyConfig;
@@ -46,6 +46,11 @@ export interface Rule {
   configSchema?: PolicyConfigSchema;
   /** For resource rules: the messages for one resource. */
   checkResource?(resource: PolicyResource): string[];
+  /**
+   * False when the stack has nothing the rule judges (the ECS rules on an ec2 stack, the prod rules
+   * on dev): the plan shows the rule as `n/a` rather than `pass`. Called with stages filled in.
+   */
+  appliesTo?(resources: PolicyResource[]): boolean;
 }
 
 type Props = Record<string, unknown>;
@@ -368,9 +373,39 @@ export const noSecretOnCommandLine = stackRule(
 /** The pack config the transport rules read: `{"prod-ssh-within-allowlist": {"sshCidrs": [...]}}`. */
 const SSH_ALLOWLIST_SCHEMA: PolicyConfigSchema = { properties: { sshCidrs: { type: "array", items: { type: "string" } } } };
 
+const has = (...types: string[]) => (all: PolicyResource[]): boolean => all.some((r) => types.includes(r.type));
+const inProd = (all: PolicyResource[]): boolean => all.some((r) => r.stage === "prod") || all.some((r) => r.type === "pulumi:pulumi:Stack" && r.props.stage === "prod");
+const COMMANDS = ["command:remote:Command", "command:local:Command"];
+/** What each rule judges: without it in the stack, the rule does not apply (shown `n/a`). */
+const APPLIES_TO: Record<string, (all: PolicyResource[]) => boolean> = {
+  "db-not-public": has(RDS),
+  "encrypted-storage": has(RDS, EC2, "aws:ebs/volume:Volume"),
+  "imdsv2-required": has(EC2, "aws:ec2/launchTemplate:LaunchTemplate"),
+  "no-world-ssh-in-prod": inProd,
+  "prod-data-protected": (all) => inProd(all) && has(RDS)(all),
+  "required-tags": (all) => all.some((r) => TAGGABLE_TYPES.has(r.type)),
+  "no-secret-on-command-line": has(...COMMANDS),
+  "tasks-only-through-load-balancer": has("aws:ecs/service:Service"),
+  "no-secret-in-container-env": has("aws:ecs/taskDefinition:TaskDefinition"),
+  "media-bucket-private": has("aws:s3/bucket:Bucket"),
+  "prod-ssh-within-allowlist": (all) => inProd(all) && transportOf(all) === "ssh",
+  "ssm-no-inbound-ssh": (all) => transportOf(all) === "ssm",
+  "prod-serves-https": inProd,
+};
+
 export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine, ...ecsRules({ stackRule, ingressRules, serviceUsesGroup, knownSecrets, tagsOf }),
   ...transportRules({ stackRule, allIngress, coversPort, withStages }).map((rule) => ({ ...rule, configSchema: SSH_ALLOWLIST_SCHEMA })),
-  ...httpsRules({ stackRule })];
+  ...httpsRules({ stackRule })].map((rule) => ({ ...rule, appliesTo: APPLIES_TO[rule.name] }));
+
+/** Each rule's verdict on a stack: `fail` with its violations, `pass`, or `n/a` when the stack has nothing it judges. */
+export function verdicts(resources: PolicyResource[], violations: Violation[], rules: Rule[] = RULES): { rule: string; status: "pass" | "fail" | "n/a"; violations: Violation[] }[] {
+  const staged = withStages(resources);
+  return rules.map((rule) => {
+    const mine = violations.filter((v) => v.policy === rule.name);
+    const status = mine.length > 0 ? "fail" : rule.appliesTo && !rule.appliesTo(staged) ? "n/a" : "pass";
+    return { rule: rule.name, status, violations: mine };
+  });
+}
 
 /** Runs every rule (stages filled in first). */
 export function checkAll(resources: PolicyResource[], rules: Rule[] = RULES, config?: PolicyConfig): Violation[] {

@@ -89,7 +89,7 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   instanceType: {
     section: "host", type: "string", default: perStage("t3.small", "t3.medium", SANDBOX_INSTANCE_TYPE.x86_64),
-    description: "EC2 instance type, family.size (Graviton families such as t4g → arm64).",
+    description: "EC2 instance type, family.size: any family of AWS's list of instance types (components/config/ec2InstanceTypes.json) but mac*; Graviton families (a g after the generation: t4g, m7g, c7gn) → arm64.",
   },
   amiId: {
     section: "host", type: "string", unsetMeans: "the OS's latest image from the SSM public parameter; later images do not replace the host",

@@ -56,6 +56,8 @@ export interface AwsMockOptions {
 export class AwsRejection extends Error {}
 
 const AZ_LETTERS = "abcdef";
+/** Computed fields that hold AWS's fixed values (the same in every account), not made-up ids. */
+const FIXED_FIELDS = new Set(["hostedZoneId", "status", "instanceState", "engineVersionActual", "storageType", "domain", "availabilityZone"]);
 
 export class AwsMock implements pulumi.runtime.Mocks, Account {
   /** Region the mock answers for; runProgram sets it from aws:region. */
@@ -67,6 +69,12 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   errors: string[] = [];
   /** Function tokens the mock has no model for (answered with their inputs). */
   unmockedCalls: string[] = [];
+  /**
+   * Every value the mock made up in AWS's place (ids, ARNs, addresses, DNS names, looked-up AMIs) → what
+   * it stands for. Deterministic stand-ins that tests can assert on, but no fact about a real
+   * account: the plan shows each as unknown until `up` (scripts/lib/plan/unknowns.ts).
+   */
+  invented = new Map<string, string>();
   /** Parallelism probe: when set, these resource types are held until all of them are registered. */
   gate?: { types: string[]; timeoutMs: number; outcome?: "all-in-flight" | "timed-out" };
 
@@ -87,6 +95,7 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
     this.calls = [];
     this.errors = [];
     this.unmockedCalls = [];
+    this.invented = new Map();
     this.subnets = new Map();
     this.pendingOptions = new Map();
     this.gateWaiters = [];
@@ -203,8 +212,11 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
         if (!id) throw this.reject(token, "this model answers an image-id filter only");
         return { id, imageId: id, architecture: this.opts.amiArchitectures?.[id] ?? "x86_64", state: "available", filters: inputs.filters, mostRecent: inputs.mostRecent ?? false };
       }
-      case "aws:ssm/getParameter:getParameter":
-        return this.amiParameter(token, inputs.name ?? "");
+      case "aws:ssm/getParameter:getParameter": {
+        const answer = this.amiParameter(token, inputs.name ?? "");
+        this.invented.set(answer.value, "AMI, looked up at up");
+        return answer;
+      }
       case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
         return { authorizationToken: Buffer.from("AWS:mock-token").toString("base64"), userName: "AWS", password: "mock-token", proxyEndpoint: `https://${this.accountId}.dkr.ecr.${this.region}.amazonaws.com`, expiresAt: "2030-01-01T00:00:00Z", id: this.region };
       case "aws:iam/getPolicyDocument:getPolicyDocument": {
@@ -247,6 +259,7 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
       this.resources.push(record);
       await this.holdAtGate(args.type);
       const { id, computed } = this.compute(args.type, args.name, inputs, args.custom !== false);
+      if (args.type.startsWith("aws:")) this.recordInvented(args.name, inputs, { id, ...computed });
       // Outputs echo the inputs (secrets stay wrapped) plus what AWS computes; the engine marks
       // additionalSecretOutputs secret, so the mock does too.
       const state: Record<string, any> = { ...raw, ...computed };
@@ -263,6 +276,15 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
     if (!custom) return { id: undefined, computed: {} };
     const fail = (message: string) => this.reject(`${type} "${name}"`, message);
     return computeAws(this, type, name, inputs, fail) ?? computeOther(type, name, inputs);
+  }
+
+  /** Marks the made-up identifiers among what the model computed (not echoed inputs, not fixed words like "available"). */
+  private recordInvented(name: string, inputs: Record<string, any>, computed: Record<string, any>): void {
+    const given = new Set(Object.values(inputs).filter((v) => typeof v === "string"));
+    for (const [field, value] of Object.entries(computed)) {
+      if (typeof value !== "string" || given.has(value) || this.invented.has(value) || FIXED_FIELDS.has(field)) continue;
+      if (value.length >= 7 && /\d/.test(value)) this.invented.set(value, `${name} ${field}, known after up`);
+    }
   }
 
   private async holdAtGate(type: string): Promise<void> {

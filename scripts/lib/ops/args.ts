@@ -1,13 +1,14 @@
 // `npm run ops -- <verb> [verb args…] [--stack NAME | --host H …]`: splitting the command line into
 // the verb, the verb's own arguments (passed to the host script as they are) and where the host is.
 // Pure: tested in tests/unit/ops.test.ts.
+import { EXIT_CODES_HELP, UsageError } from "../cli";
 
 /** The verbs; each but `ssh` is host/release/ops/<verb>.sh. */
 export const OPS_VERBS = ["status", "logs", "exec", "releases", "rollback", "maintenance", "ssh"] as const;
 export type OpsVerb = (typeof OPS_VERBS)[number];
 
 /** A refusal with the fix in its message (exit 2: bad usage). */
-export class OpsUsageError extends Error {}
+export class OpsUsageError extends UsageError {}
 
 /** Where the host is, from flags (a host without Pulumi state) or the stack's outputs. */
 export interface TargetFlags {
@@ -56,7 +57,9 @@ verbs:
 
 The host comes from the stack's outputs (state: .pulumi-state/ or PULUMI_BACKEND_URL), or from the flags.
 Its SSH host key is verified against the stack's pinned hostPublicKey or --known-hosts; ${ACCEPT_NEW_HOST_KEY}
-trusts the key the host shows on first contact instead (only when you have no other way).`;
+trusts the key the host shows on first contact instead (only when you have no other way).
+
+${EXIT_CODES_HELP}; exec passes the command's own code on, and an ssh that cannot connect or log in is 1`;
 
 /** Splits argv (what follows `npm run ops --`). Everything after `--` belongs to the verb as it is. */
 export function parseOpsArgs(argv: string[]): OpsCommand {

@@ -15,6 +15,8 @@ import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rule
 import { CostEstimate, costSummary, estimateCost } from "./cost";
 import { CriticalPath, criticalPath } from "./criticalPath";
 import { renderTree } from "./tree";
+import { Unknowns } from "./unknowns";
+import { Warning, planWarnings } from "./warnings";
 
 export interface PlanResult {
   stack: string;
@@ -30,6 +32,23 @@ export interface PlanResult {
   outputs: Record<string, unknown>;
   /** What the compose file holds, as config read it (services, proxied service, health source, notes). */
   composeFindings: string[];
+  /** Values the mock made up in AWS's place → what they stand for; the output marks them (unknowns.ts). */
+  unknowns: Unknowns;
+  /** Choices that cost or hurt (not refusals): outsized sizes, Multi-AZ outside prod, alarms that notify nobody. */
+  warnings: Warning[];
+}
+
+/** A configuration the program refuses or cannot read: a stack file that is not YAML, a bad setting, a bad compose file. */
+export class PlanConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanConfigError";
+  }
+}
+
+/** True for the errors that are the configuration's fault (the program's ConfigError and ComposeError, and ours). */
+export function isConfigError(e: unknown): boolean {
+  return e instanceof Error && ["PlanConfigError", "ConfigError", "ComposeError"].includes(e.name);
 }
 
 /** Shorter "secret" strings (ports, user names, "true") are no evidence of a leak on a command line. */
@@ -42,8 +61,15 @@ const MIN_SECRET_LENGTH = 12;
  */
 export function planConfig(stack: string, stackFile = `Pulumi.${stack}.yaml`): StackConfigValues & { sandbox: boolean; entries: Map<string, ConfigEntry> } {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) throw new Error(`invalid stack name "${stack}" (letters, digits, _ . -)`);
-  const read = (file: string) => (fs.existsSync(path.resolve(PROJECT_ROOT, file)) ? readYaml(file) : undefined) as
-    { config?: Record<string, unknown> } | undefined;
+  const read = (file: string): { config?: Record<string, unknown> } | undefined => {
+    if (!fs.existsSync(path.resolve(PROJECT_ROOT, file))) return undefined;
+    try {
+      return readYaml(file) as { config?: Record<string, unknown> } | undefined;
+    } catch (e) {
+      // js-yaml names the line and column but not the file.
+      throw new PlanConfigError(`${file} is not valid YAML: ${(e as Error).message}`);
+    }
+  };
   const own = read(stackFile);
   if (own) {
     const entries = stackEntriesOf(own);
@@ -89,7 +115,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
   // What the program gets: the stack's entries, then Pulumi.yaml's defaults, as the CLI applies them.
   const { config, secretKeys: secureKeys } = configFor(run);
   const region = config["aws:region"] ?? "us-east-1";
-  const { outputs, registrations: resources } = await runProgram({ ...run, mock: new AwsMock({ region }) });
+  const { outputs, registrations: resources, mock } = await runProgram({ ...run, mock: new AwsMock({ region }) });
   // The values behind `secure:` config are secrets too, whether or not the program marks them.
   const configSecrets: PolicyResource = {
     type: "pulumi:config:Secure", name: "config", props: {}, protect: false, secretValues: secureKeys.map((k) => config[k]),
@@ -98,16 +124,21 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
   // The program has accepted this config, so parsing it again cannot fail; it hands back what config
   // found in the compose file, which no resource records.
   const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
-  const { app } = parseConfig(settings, { project: PROJECT, stack, region });
+  const { app, ...parsed } = parseConfig(settings, { project: PROJECT, stack, region });
+  const cost = estimateCost(resources, region);
+  // A value the config gives is a fact, even if the mock would have made up the same string.
+  const unknowns = new Map([...mock.invented].filter(([value]) => !Object.values(config).some((c) => c === value)));
   return {
     stack, region, sandbox, resources, policyResources,
     // The transport rules judge port 22 against the allowlist the stack is configured with.
     violations: checkAll([...policyResources, configSecrets], undefined, { sshCidrs: listSetting(config[`${PROJECT}:sshCidrs`]) }),
     criticalPath: criticalPath(resources),
-    cost: estimateCost(resources, region),
+    cost,
     tree: renderTree(resources, `pulumi:pulumi:Stack ${PROJECT}-${stack}`),
     outputs,
     composeFindings: app.composeFindings,
+    unknowns,
+    warnings: planWarnings(parsed, cost),
   };
 }
 
