@@ -35,6 +35,14 @@ export interface StackConfigValues {
   secureKeys: string[];
 }
 
+/** What the Pulumi CLI itself refuses in a stack's config, before the program runs (its own message). */
+export class CliConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CliConfigError";
+  }
+}
+
 /** Placeholder for a `secure:` string (the plan cannot decrypt and needs no real secret). */
 export function securePlaceholder(key: string): string {
   if (key.endsWith(":sshPrivateKey")) {
@@ -104,7 +112,7 @@ export function namespacedKey(key: string, project = PROJECT): string {
   // `<ns>:config:<name>`, an older spelling (config.ParseKey via tokens.ParseModuleMember).
   const [ns, module, name] = key.split(":");
   if (colons === 2 && module === "config" && ns !== "" && name !== "") return `${ns}:${name}`;
-  throw new Error(`could not parse ${key} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`);
+  throw new CliConfigError(`could not parse ${key} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`);
 }
 
 /** The `config:` block of a stack document, keys and values as the CLI loads them (no project defaults yet). */
@@ -176,18 +184,18 @@ export function applyProjectConfig(
     merged.set(key, configEntry(fallback, key));
   }
   if (missing.length > 0) {
-    throw new Error(`Stack '${stack}' is missing configuration value${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m}'`).join(", ")}`);
+    throw new CliConfigError(`Stack '${stack}' is missing configuration value${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m}'`).join(", ")}`);
   }
   for (const name of Object.keys(declared).sort()) {
     const type = declared[name];
     const key = name.includes(":") ? namespacedKey(name, project) : `${project}:${name}`;
     const entry = merged.get(key);
     if (!entry) continue;
-    if (type.secret && !entry.secret) throw new Error(`Stack '${stack}' with configuration key '${name}' must be encrypted as it's secret`);
+    if (type.secret && !entry.secret) throw new CliConfigError(`Stack '${stack}' with configuration key '${name}' must be encrypted as it's secret`);
     if (type.type === undefined) continue;
     const content = entry.object ? JSON.parse(entry.value) : entry.value;
     if (!fitsType(type.type, type.items, content)) {
-      throw new Error(`Stack '${stack}' with configuration key '${name}' must be of type '${fullTypeName(type.type, type.items)}'`);
+      throw new CliConfigError(`Stack '${stack}' with configuration key '${name}' must be of type '${fullTypeName(type.type, type.items)}'`);
     }
   }
   return merged;

@@ -48,7 +48,7 @@ export class PlanConfigError extends Error {
 
 /** True for the errors that are the configuration's fault (the program's ConfigError and ComposeError, and ours). */
 export function isConfigError(e: unknown): boolean {
-  return e instanceof Error && ["PlanConfigError", "ConfigError", "ComposeError"].includes(e.name);
+  return e instanceof Error && ["PlanConfigError", "ConfigError", "ComposeError", "CliConfigError"].includes(e.name);
 }
 
 /** Shorter "secret" strings (ports, user names, "true") are no evidence of a leak on a command line. */
