@@ -139,6 +139,8 @@ export const dbEndpoint = database.endpoint;
 export const releaseId = ec2 ? ec2.deployment.releaseId : bundle.sha256;
 export const dbName = database.dbName;
 export const dbUsername = database.username;
+/** Where the database's data comes from: empty, an RDS snapshot, or an adopted instance. */
+export const databaseSource = database.source;
 // ecs: the cluster and service `ops exec` / `aws ecs execute-command` address, and DNS to set by hand.
 export const ecsCluster = ecs?.clusterName;
 export const ecsService = ecs?.serviceName;
