@@ -174,9 +174,10 @@ export class Database extends pulumi.ComponentResource {
       {
         parent: this, protect, deleteBeforeReplace: !protect,
         // Adopting: the `import` option reads the instance and fails unless these inputs match it
-        // (https://www.pulumi.com/docs/iac/concepts/options/import/); RDS never reports a password,
-        // so the state has none to compare: the password is taken as given (dbPassword).
-        ...(source.kind === "import" ? { import: source.identifier, ignoreChanges: ["password"] } : {}),
+        // (https://www.pulumi.com/docs/iac/concepts/options/import/). RDS never reports a password, so
+        // the state has none to compare: it is taken as given (dbPassword). The instance stays in its own
+        // subnet group (in the stack's VPC, vpcId); moving it would be an outage, not an import.
+        ...(source.kind === "import" ? { import: source.identifier, ignoreChanges: ["password", "dbSubnetGroupName"] } : {}),
       },
     );
 

@@ -2,11 +2,12 @@
 // saw into a plan: tree, critical path, cost, policy violations. No credentials, no Pulumi CLI.
 import * as fs from "fs";
 import * as path from "path";
-import { AwsMock, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, readYaml, runProgram, stackConfigOf } from "../../../lib/engine";
+import { AwsDbSnapshot, AwsMock, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, readYaml, runProgram, stackConfigOf } from "../../../lib/engine";
 import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
 import { defaultTagsOf } from "../../../policy/crossGuard";
 import { STACK } from "../../../policy/httpsRules";
-import { parseConfig } from "../../../components/config";
+import { DbEngine, ENGINES, defaultFor, parseConfig } from "../../../components/config";
+import { RDS_STORAGE_GB } from "../../../components/config/engines";
 import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
 import { CostEstimate, costSummary, estimateCost } from "./cost";
 import { CriticalPath, criticalPath } from "./criticalPath";
@@ -49,6 +50,23 @@ export function planConfig(stack: string, stackFile = `Pulumi.${stack}.yaml`): S
   return { ...stackConfigOf({ config }), sandbox: true };
 }
 
+/**
+ * Offline there is no DescribeDBSnapshots: a stack that starts from a snapshot is planned as if the
+ * snapshot fitted its settings (the plan says so; the real lookup runs at pulumi preview).
+ */
+export function assumedSnapshots(config: Record<string, string>, region: string): AwsDbSnapshot[] {
+  const id = config[`${PROJECT}:dbSnapshotIdentifier`]?.trim();
+  if (!id) return [];
+  const setting = (key: string): string | undefined => config[`${PROJECT}:${key}`]?.trim() || undefined;
+  const engine = (setting("dbEngine") ?? String(defaultFor("dbEngine", "dev"))) as DbEngine;
+  const arn = id.startsWith("arn:") ? id : `arn:aws:rds:${region}:${new AwsMock().accountId}:snapshot:${id}`;
+  return [{
+    DBSnapshotIdentifier: arn.split(":").slice(6).join(":"), DBSnapshotArn: arn, DBInstanceIdentifier: "offline-plan", SnapshotCreateTime: "1970-01-01T00:00:00Z",
+    Engine: engine, EngineVersion: setting("dbEngineVersion") ?? String(defaultFor("dbEngineVersion", "dev", engine)), AllocatedStorage: RDS_STORAGE_GB.min,
+    Status: "available", Port: ENGINES[engine].port, SnapshotType: "manual", StorageType: "gp3", Encrypted: true,
+  }];
+}
+
 /** The plan's resources as the policy rules see them (inputs, protect, dependencies, secrets). */
 export function toPolicyResources(resources: Registration[]): PolicyResource[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -78,7 +96,9 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
   const region = config["aws:region"] ?? "us-east-1";
   const secrets = Object.fromEntries(secureKeys.map((k) => [k, config[k]]));
   const plain = Object.fromEntries(Object.entries(config).filter(([k]) => !secureKeys.includes(k)));
-  const { outputs, registrations: resources } = await runProgram({ stack, config: plain, secrets, replaceConfig: true, mock: new AwsMock({ region }) });
+  const rdsSnapshots = assumedSnapshots(config, region);
+  const { outputs, registrations: resources } = await runProgram({ stack, config: plain, secrets, replaceConfig: true, mock: new AwsMock({ region, rdsSnapshots }) });
+  if (rdsSnapshots.length > 0) outputs.databaseSource = `${String(outputs.databaseSource)}; offline, the snapshot is assumed to fit: pulumi preview checks its engine, version, storage and encryption`;
   // The values behind `secure:` config are secrets too, whether or not the program marks them.
   const configSecrets: PolicyResource = {
     type: "pulumi:config:Secure", name: "config", props: {}, protect: false, secretValues: secureKeys.map((k) => config[k]),
