@@ -13,6 +13,7 @@ import * as path from "path";
 import { checkPulumiCli, Runner } from "./lib/sandbox/environment";
 import { OPS_USAGE, OpsUsageError, parseOpsArgs, wantsTty } from "./lib/ops/args";
 import { knownHostsLine, remoteLine, sshArgs, SshFiles } from "./lib/ops/ssh";
+import { runDataVerb } from "./lib/ops/dataRun";
 import { stackOutputs } from "./lib/ops/stack";
 import { OpsTarget, targetFromFlags, targetFromOutputs } from "./lib/ops/target";
 
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
   const tty = wantsTty(command) && process.stdin.isTTY === true;
   const { files, cleanup } = prepareFiles(target);
   try {
+    if (command.verb === "db" || command.verb === "media") return await runDataVerb(command, target, files);
     return await runSsh(sshArgs(target, files, tty, remoteLine(command, target.baseDir, tty)));
   } finally {
     cleanup();
