@@ -141,6 +141,7 @@ const outputs: StackOutputs = {
   releaseId: ec2 ? ec2.deployment.releaseId : bundle.sha256,
   dbName: database.dbName,
   dbUsername: database.username,
+  databaseSource: database.source,
   ecsCluster: ecs?.clusterName,
   ecsService: ecs?.serviceName,
   loadBalancerDnsName: ecs?.loadBalancerDnsName,

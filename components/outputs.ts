@@ -28,6 +28,8 @@ export interface StackOutputValues {
   releaseId: string;
   dbName: string;
   dbUsername: string;
+  /** Where the database's data comes from: empty, an RDS snapshot, or an adopted instance. */
+  databaseSource: string;
   /** ecs: the cluster and service `aws ecs execute-command` addresses. */
   ecsCluster?: string;
   ecsService?: string;
@@ -60,7 +62,7 @@ export type ResolvedOutputs = Partial<Record<StackOutputName, unknown>>;
 const NAMES: Record<StackOutputName, true> = {
   stage: true, region: true, hosting: true, transport: true, url: true, certificateSource: true, https: true, allowPlainHttp: true,
   publicIp: true, publicDns: true, instanceId: true, sshUser: true, sshCommand: true, dbEndpoint: true, releaseId: true, dbName: true,
-  dbUsername: true, ecsCluster: true, ecsService: true, loadBalancerDnsName: true, dnsRecordsToCreate: true, mediaBucket: true,
+  dbUsername: true, databaseSource: true, ecsCluster: true, ecsService: true, loadBalancerDnsName: true, dnsRecordsToCreate: true, mediaBucket: true,
   logGroupName: true, alarmTopicArn: true, dbUrl: true, dbPassword: true, sshPrivateKey: true, hostPublicKey: true,
 };
 

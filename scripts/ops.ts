@@ -14,6 +14,7 @@ import { EXIT, runCli } from "./lib/cli";
 import { checkPulumiCli, Runner } from "./lib/sandbox/environment";
 import { OPS_USAGE, OpsUsageError, parseOpsArgs, wantsTty } from "./lib/ops/args";
 import { knownHostsLine, remoteLine, sshArgs, SshFiles } from "./lib/ops/ssh";
+import { runDataVerb } from "./lib/ops/dataRun";
 import { stackOutputs } from "./lib/ops/stack";
 import { OpsTarget, targetFromFlags, targetFromOutputs } from "./lib/ops/target";
 
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
   const tty = wantsTty(command) && process.stdin.isTTY === true;
   const { files, cleanup } = prepareFiles(target);
   try {
+    if (command.verb === "db" || command.verb === "media") return await runDataVerb(command, target, files);
     const code = await runSsh(sshArgs(target, files, tty, remoteLine(command, target.baseDir, tty)));
     if (code !== SSH_ERROR || command.verb === "exec") return code;
     process.stderr.write(`ops: ssh could not connect to ${target.host} or log in (its reason above)\n`);

@@ -107,6 +107,7 @@ function renderHosting(plan: PlanResult): string[] {
   const o = plan.outputs;
   const lines = [`Hosting: ${String(o.hosting ?? "ec2")}, served at ${String(o.url ?? "")}`, `  Certificate: ${String(o.certificateSource ?? "unknown")}`];
   if (o.transport !== undefined) lines.push(transportLine(plan));
+  lines.push(`  Database: ${String(o.databaseSource ?? "unknown")}`);
   lines.push(...dnsLines(plan));
   return lines;
 }

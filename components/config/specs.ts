@@ -9,6 +9,8 @@ import { FARGATE_SIZES } from "../compose/fargate";
 
 /** Most tasks one web service may run (far below ECS's per-service quota; more is a different app). */
 const MAX_TASKS = 100;
+/** The fewest days of automated backups prod keeps (its default is twice that). */
+export const PROD_MIN_BACKUP_DAYS = 7;
 import type { DbEngine, Stage } from "./types";
 
 export type ConfigValueType = "string" | "integer" | "boolean" | "array" | "object";
@@ -129,8 +131,25 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   dbMultiAz: { section: "database", type: "boolean", default: false, description: "Run RDS Multi-AZ (a standby in a second AZ)." },
   dbBackupRetentionDays: {
-    section: "database", type: "integer", default: perStage(1, 7, 1), unset: -1, min: 0, max: 35,
-    description: "Automated backup retention in days; prod keeps at least 1.",
+    section: "database", type: "integer", default: perStage(1, PROD_MIN_BACKUP_DAYS * 2, 1), unset: -1, min: 0, max: 35,
+    description: `Automated backup retention in days; prod keeps at least ${PROD_MIN_BACKUP_DAYS} (a week of restore points for the restore drill).`,
+  },
+  dbSnapshotIdentifier: {
+    section: "database", type: "string", unsetMeans: "an empty database",
+    description:
+      "Create the database from this RDS DB snapshot: its identifier (own manual snapshots, `rds:…` automated ones) or, for a snapshot " +
+      "another account shared, its ARN. The snapshot's engine and major version must be dbEngine and dbEngineVersion, its storage at most " +
+      "dbAllocatedStorageGb, and it must be encrypted (copy an unencrypted one with a KMS key first). Changing it later replaces the database.",
+  },
+  dbImportIdentifier: {
+    section: "database", type: "string", unsetMeans: "the stack creates its own instance",
+    description:
+      "Adopt this existing RDS instance (its identifier) instead of creating one: the first `pulumi up` imports it, and every database " +
+      "setting must match it (see docs/moving-in.md). Needs dbPassword. Not with dbSnapshotIdentifier.",
+  },
+  dbPassword: {
+    section: "database", type: "string", secret: true, unsetMeans: "generated",
+    description: "The master password of the instance named by dbImportIdentifier (an adopted instance keeps its password). Only with dbImportIdentifier.",
   },
   appDir: { section: "app", type: "string", default: "app", description: "App directory relative to the project root; must contain composeFile." },
   deployMode: {

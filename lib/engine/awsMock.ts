@@ -7,9 +7,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Account, MockSubnet, computeAws, sha } from "./awsResources";
 import { computeOther } from "./otherProviders";
+import { AwsDbInstance, AwsDbSnapshot, importDbInstance, lookUpSnapshot, restorableSnapshot } from "./awsRds";
 import { isSecretValue, secretValue, unwrapSecrets } from "./secrets";
 
 export type { MockSubnet } from "./awsResources";
+export type { AwsDbInstance, AwsDbSnapshot } from "./awsRds";
 
 /** One resource the program registered, as the mock saw it. */
 export interface MockResource {
@@ -50,6 +52,10 @@ export interface AwsMockOptions {
   amiArchitectures?: Record<string, string>;
   /** Route 53 hosted zone id → its name (e.g. "example.com"), so records outside the zone are refused; unknown zones are not judged. */
   hostedZones?: Record<string, string>;
+  /** DB snapshots that exist (DescribeDBSnapshots's shape); one whose ARN names another account is shared with this one. */
+  rdsSnapshots?: AwsDbSnapshot[];
+  /** DB instances that exist before the stack (DescribeDBInstances's shape), to adopt with the `import` option. */
+  rdsInstances?: AwsDbInstance[];
 }
 
 /** An error AWS (or the provider's validation) would return, recorded on the mock too. */
@@ -58,6 +64,7 @@ export class AwsRejection extends Error {}
 const AZ_LETTERS = "abcdef";
 /** Computed fields that hold AWS's fixed values (the same in every account), not made-up ids. */
 const FIXED_FIELDS = new Set(["hostedZoneId", "status", "instanceState", "engineVersionActual", "storageType", "domain", "availabilityZone"]);
+const RDS_INSTANCE = "aws:rds/instance:Instance";
 
 export class AwsMock implements pulumi.runtime.Mocks, Account {
   /** Region the mock answers for; runProgram sets it from aws:region. */
@@ -212,6 +219,11 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
         if (!id) throw this.reject(token, "this model answers an image-id filter only");
         return { id, imageId: id, architecture: this.opts.amiArchitectures?.[id] ?? "x86_64", state: "available", filters: inputs.filters, mostRecent: inputs.mostRecent ?? false };
       }
+      case "aws:rds/getSnapshot:getSnapshot": {
+        const found = lookUpSnapshot(this.opts.rdsSnapshots ?? [], this.accountId, inputs);
+        if (typeof found === "string") throw this.reject(token, found);
+        return found;
+      }
       case "aws:ssm/getParameter:getParameter": {
         const answer = this.amiParameter(token, inputs.name ?? "");
         this.invented.set(answer.value, "AMI, looked up at up");
@@ -258,7 +270,7 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
       };
       this.resources.push(record);
       await this.holdAtGate(args.type);
-      const { id, computed } = this.compute(args.type, args.name, inputs, args.custom !== false);
+      const { id, computed } = args.type === RDS_INSTANCE && args.id ? this.importDb(args.name, args.id, inputs, options) : this.compute(args.type, args.name, inputs, args.custom !== false);
       if (args.type.startsWith("aws:")) this.recordInvented(args.name, inputs, { id, ...computed });
       // Outputs echo the inputs (secrets stay wrapped) plus what AWS computes; the engine marks
       // additionalSecretOutputs secret, so the mock does too.
@@ -272,9 +284,32 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
     }
   }
 
+  /**
+   * The `import` option on an RDS instance: the SDK's mock monitor hands the import id to newResource as
+   * `id` (pulumi/pulumi sdk/nodejs/runtime/mocks.ts, registerResource: `id: req.getImportid()`), and the
+   * engine reads the existing instance instead of creating one (awsRds.ts).
+   */
+  private importDb(name: string, id: string, inputs: Record<string, any>, options: RegistrationOptions): { id: string; computed: Record<string, any> } {
+    const result = importDbInstance(this.opts.rdsInstances ?? [], id, inputs, options.ignoreChanges);
+    if ("problem" in result) throw this.reject(`${RDS_INSTANCE} "${name}" (import ${id})`, result.problem);
+    const i = result.instance;
+    return {
+      id: i.DbiResourceId,
+      computed: {
+        identifier: i.DBInstanceIdentifier, address: i.Endpoint.Address, port: i.Endpoint.Port, endpoint: `${i.Endpoint.Address}:${i.Endpoint.Port}`,
+        arn: i.DBInstanceArn, resourceId: i.DbiResourceId, hostedZoneId: i.Endpoint.HostedZoneId, status: i.DBInstanceStatus,
+        engineVersionActual: i.EngineVersion, storageType: i.StorageType,
+      },
+    };
+  }
+
   private compute(type: string, name: string, inputs: Record<string, any>, custom: boolean): { id: string | undefined; computed: Record<string, any> } {
     if (!custom) return { id: undefined, computed: {} };
     const fail = (message: string) => this.reject(`${type} "${name}"`, message);
+    // RestoreDBInstanceFromDBSnapshot: the snapshot must exist and be visible to this account.
+    if (type === RDS_INSTANCE && inputs.snapshotIdentifier && !restorableSnapshot(this.opts.rdsSnapshots ?? [], this.accountId, inputs.snapshotIdentifier)) {
+      throw fail(`DBSnapshotNotFound: DBSnapshot ${inputs.snapshotIdentifier} not found`);
+    }
     return computeAws(this, type, name, inputs, fail) ?? computeOther(type, name, inputs);
   }
 

@@ -85,7 +85,14 @@ describe("config: parseConfig", () => {
       ["an appEnv name with a hyphen", { appEnv: { "MY-VAR": "x" } }, "dev", "appEnv", "MY_VAR"],
       ["an appEnv that is a list", { appEnv: '["A=1"]' }, "dev", "appEnv", "object of string values"],
       ["backup retention above 35 days", { dbBackupRetentionDays: 36 }, "dev", "dbBackupRetentionDays", "0..35"],
-      ["backup retention 0 in prod", { ...PROD_SSH, dbBackupRetentionDays: 0 }, "prod", "dbBackupRetentionDays", "prod forbids"],
+      ["backup retention 0 in prod", { ...PROD_SSH, dbBackupRetentionDays: 0 }, "prod", "dbBackupRetentionDays", "no automated backups; prod keeps at least 7"],
+      ["backup retention of 3 days in prod", { ...PROD_SSH, dbBackupRetentionDays: 3 }, "prod", "dbBackupRetentionDays", "3 day(s) of automated backups; prod keeps at least 7"],
+      ["a DB cluster snapshot as the database's source", { dbSnapshotIdentifier: "arn:aws:rds:us-east-1:210987654321:cluster-snapshot:old-aurora" }, "dev", "dbSnapshotIdentifier", "restores only from a DB snapshot"],
+      ["a snapshot identifier with a double hyphen", { dbSnapshotIdentifier: "before--move" }, "dev", "dbSnapshotIdentifier", "not an RDS DB snapshot identifier"],
+      ["a snapshot and an instance to adopt together", { dbSnapshotIdentifier: "before-move", dbImportIdentifier: "old-db", dbPassword: "x" }, "dev", "dbImportIdentifier", "either from a snapshot"],
+      ["an instance to adopt without its password", { dbImportIdentifier: "old-db" }, "dev", "dbPassword", "keeps its master password"],
+      ["an instance identifier with capitals to adopt", { dbImportIdentifier: "Old_DB", dbPassword: "x" }, "dev", "dbImportIdentifier", "not an RDS DB instance identifier"],
+      ["a database password without an instance to adopt", { dbPassword: "x" }, "dev", "dbPassword", "only for an adopted instance"],
       ["an unknown stage", { stage: "production" }, "dev", "stage", 'did you mean "prod"'],
       ["a sandbox expiry that is not ISO-8601", { sandboxExpiresAt: "tomorrow" }, "pr-12", "sandboxExpiresAt", "ISO-8601"],
       ["a sandbox expiry with month 13", { sandboxExpiresAt: "2026-13-45" }, "pr-12", "sandboxExpiresAt", "ISO-8601"],
@@ -125,7 +132,7 @@ describe("config: parseConfig", () => {
     it("reads the schema's 'unset' defaults ([] / 0 / -1) as the stage defaults", () => {
       const prod = (extra: Record<string, unknown>): StackConfig => parse({ ...PROD_SSH, ...extra }, "prod");
       assert.deepStrictEqual(prod({ dbMaxAllocatedStorageGb: 0, dbBackupRetentionDays: -1 }), prod({}));
-      assert.strictEqual(prod({}).database.backupRetentionDays, 7);
+      assert.strictEqual(prod({}).database.backupRetentionDays, 14);
       assert.deepStrictEqual(parse({ sshCidrs: [], subnetIds: [] }), parse({}));
     });
     it("never echoes a private key, even a malformed one", () => {
@@ -156,7 +163,7 @@ describe("config: parseConfig", () => {
       assert.strictEqual(c.host.rootVolumeGb, 20);
       assert.deepStrictEqual(
         { ...c.database },
-        { engine: "postgres", engineVersion: "16", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: undefined, dbName: "app", username: "app_admin", port: 5432, multiAz: false, backupRetentionDays: 1, protectData: false },
+        { engine: "postgres", engineVersion: "16", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: undefined, dbName: "app", username: "app_admin", port: 5432, multiAz: false, backupRetentionDays: 1, source: { kind: "empty" }, protectData: false },
       );
       const { composeFindings, ...app } = c.app;
       assert.deepStrictEqual(app, {
@@ -166,11 +173,11 @@ describe("config: parseConfig", () => {
       assert.deepStrictEqual(composeFindings.slice(0, 3), ["compose file app/docker-compose.prod.yml: services web, nginx", "proxied service: web (port 8000) behind nginx", "health: the compose healthcheck"]);
       assert.deepStrictEqual(c.tags, { project: "compose-on-ec2", stack: "dev", stage: "dev", "managed-by": "pulumi" });
     });
-    it("defaults prod to bigger sizes, 7 days of backups, storage autoscaling and protected data", () => {
+    it("defaults prod to bigger sizes, 14 days of backups, storage autoscaling and protected data", () => {
       const c = parse(PROD_SSH, "prod");
       assert.strictEqual(c.host.instanceType, "t3.medium");
       assert.strictEqual(c.database.instanceClass, "db.t4g.small");
-      assert.strictEqual(c.database.backupRetentionDays, 7);
+      assert.strictEqual(c.database.backupRetentionDays, 14);
       assert.strictEqual(c.database.maxAllocatedStorageGb, 100);
       assert.strictEqual(c.database.protectData, true);
     });

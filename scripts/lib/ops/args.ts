@@ -4,7 +4,7 @@
 import { EXIT_CODES_HELP, UsageError } from "../cli";
 
 /** The verbs; each but `ssh` is host/release/ops/<verb>.sh. */
-export const OPS_VERBS = ["status", "logs", "exec", "releases", "rollback", "maintenance", "ssh"] as const;
+export const OPS_VERBS = ["status", "logs", "exec", "releases", "rollback", "maintenance", "db", "media", "ssh"] as const;
 export type OpsVerb = (typeof OPS_VERBS)[number];
 
 /** A refusal with the fix in its message (exit 2: bad usage). */
@@ -53,6 +53,11 @@ verbs:
   releases [--json]                        kept releases, newest first; which serves
   rollback [RELEASE]                       switch to a kept release (default: the previous one), no build
   maintenance on [--message TEXT] | off    503 + Retry-After for every path but the health check
+  db dump [--out FILE]                     the stack's database, streamed from the host (stdout without --out)
+  db restore [--in FILE] [--force]         a dump (stdin without --in) into it; --force over existing tables
+  db copy --from SOURCE [--force]          another database straight into it (SOURCE: env:NAME or file:PATH holding its URL)
+  db verify --from SOURCE                  row counts and checksums of every table, here and there
+  media sync --from DIR|HOST:PATH          uploaded media into the stack's volume: missing or changed files only, then compared
   ssh                                      an interactive shell on the host
 
 The host comes from the stack's outputs (state: .pulumi-state/ or PULUMI_BACKEND_URL), or from the flags.

@@ -3,13 +3,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-  AwsMock, ConfigEntry, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, configFor, namespacedKey, projectConfigTypes, readYaml, runProgram, setEntry,
+  AwsDbSnapshot, AwsMock, ConfigEntry, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, configFor, namespacedKey, projectConfigTypes, readYaml, runProgram, setEntry,
   stackEntriesOf, toConfigValues,
 } from "../../../lib/engine";
 import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
 import { defaultTagsOf } from "../../../policy/crossGuard";
 import { STACK } from "../../../policy/httpsRules";
-import { parseConfig } from "../../../components/config";
+import { DbEngine, ENGINES, defaultFor, parseConfig } from "../../../components/config";
+import { RDS_STORAGE_GB } from "../../../components/config/engines";
 import type { StackOutputName } from "../../../components/outputs";
 import { DEFAULT_TTL, expiresAt, parseTtl, sandboxConfig } from "../sandbox/rules";
 import { CostEstimate, costSummary, estimateCost } from "./cost";
@@ -83,6 +84,23 @@ export function planConfig(stack: string, stackFile = `Pulumi.${stack}.yaml`): S
   return { ...toConfigValues(entries), sandbox: true, entries };
 }
 
+/**
+ * Offline there is no DescribeDBSnapshots: a stack that starts from a snapshot is planned as if the
+ * snapshot fitted its settings (the plan says so; the real lookup runs at pulumi preview).
+ */
+export function assumedSnapshots(config: Record<string, string>, region: string): AwsDbSnapshot[] {
+  const id = config[`${PROJECT}:dbSnapshotIdentifier`]?.trim();
+  if (!id) return [];
+  const setting = (key: string): string | undefined => config[`${PROJECT}:${key}`]?.trim() || undefined;
+  const engine = (setting("dbEngine") ?? String(defaultFor("dbEngine", "dev"))) as DbEngine;
+  const arn = id.startsWith("arn:") ? id : `arn:aws:rds:${region}:${new AwsMock().accountId}:snapshot:${id}`;
+  return [{
+    DBSnapshotIdentifier: arn.split(":").slice(6).join(":"), DBSnapshotArn: arn, DBInstanceIdentifier: "offline-plan", SnapshotCreateTime: "1970-01-01T00:00:00Z",
+    Engine: engine, EngineVersion: setting("dbEngineVersion") ?? String(defaultFor("dbEngineVersion", "dev", engine)), AllocatedStorage: RDS_STORAGE_GB.min,
+    Status: "available", Port: ENGINES[engine].port, SnapshotType: "manual", StorageType: "gp3", Encrypted: true,
+  }];
+}
+
 /** The plan's resources as the policy rules see them (inputs, protect, dependencies, secrets). */
 export function toPolicyResources(resources: Registration[]): PolicyResource[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -115,7 +133,9 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
   // What the program gets: the stack's entries, then Pulumi.yaml's defaults, as the CLI applies them.
   const { config, secretKeys: secureKeys } = configFor(run);
   const region = config["aws:region"] ?? "us-east-1";
-  const { outputs, registrations: resources, mock } = await runProgram({ ...run, mock: new AwsMock({ region }) });
+  const rdsSnapshots = assumedSnapshots(config, region);
+  const { outputs, registrations: resources, mock } = await runProgram({ ...run, mock: new AwsMock({ region, rdsSnapshots }) });
+  if (rdsSnapshots.length > 0) outputs.databaseSource = `${String(outputs.databaseSource)}; offline, the snapshot is assumed to fit: pulumi preview checks its engine, version, storage and encryption`;
   // The values behind `secure:` config are secrets too, whether or not the program marks them.
   const configSecrets: PolicyResource = {
     type: "pulumi:config:Secure", name: "config", props: {}, protect: false, secretValues: secureKeys.map((k) => config[k]),
