@@ -18,6 +18,7 @@ new_containers() {
 # Nothing may be left behind that the next reload or deploy would take for a serving container.
 roll_back() {
   local ids
+  stage=prepare
   ids="$(new_containers)"
   log "rolling back: removing the new container(s); the old one(s), if any, kept serving throughout"
   # shellcheck disable=SC2086 # one hex id per word
@@ -116,9 +117,11 @@ route_to_new() {
 switch() {
   start_new_web
   if (( ${#old_ids[@]} )); then
+    # From the reload on, traffic may have moved: a failure or a signal from here settles
+    # (settle_after_switch); roll_back, which undoes a switch that did not happen, sets it back.
+    stage=switched
     route_to_new
     log "retiring the old container(s): ${old_ids[*]}"
-    stage=switched
     # In the background, while the other services come up: SIGTERM makes gunicorn stop accepting and
     # finish the requests it has. Drained (pinned), nothing new reaches it, so no connection waits in
     # its queue to be reset; undrained, nginx retries such connections on the new container (GET).
