@@ -80,6 +80,7 @@ check_through() {
     check_once "${url}" "${limit}"
     if [[ "${check_code}" =~ ${accept} ]]; then
       if same_release "${expected}" "${check_release}"; then
+        check_why=""
         if (( slow )); then
           log "busy, not broken: ${url} answered ${check_code} after ${check_seconds}s, ${slow} of ${tries} tries timed out first ($(( SECONDS - started ))s in all), while the ${web_service} container(s) answered their own health check"
         fi
