@@ -181,11 +181,13 @@ settle_after_switch() {
     promote
     settled_how="release ${release:0:12} serves and answers through nginx: it is recorded as current"
   elif switch_back; then
-    settled_how="switched back to ${current_target##*/} (release ${release:0:12} did not answer after the switch: ${check_why}); it serves and is current"
+    serving="${current_target##*/}"
+    settled_how="switched back to ${serving:0:12} (release ${release:0:12} did not answer after the switch: ${check_why}); it serves and is current"
   else
     serving="$(readlink "${project_dir}" 2>/dev/null || true)"
     if [[ "${serving}" == "${layout_releases}/${release}" ]]; then promote; fi
-    settled_how="release ${release:0:12} does not answer (${check_why}) and could not be switched back (${switch_back_why}); ${serving##*/} runs and is recorded as current"
+    serving="${serving##*/}"
+    settled_how="release ${release:0:12} does not answer (${check_why}) and could not be switched back (${switch_back_why}); ${serving:0:12} runs and is recorded as current"
   fi
   log "${settled_how}"
   printf '[%s +%ss] ERROR: %s; the deploy failed at %s: %s\n' "${script_name}" "$(elapsed)" "${settled_how}" "${step}" "${reason}" >&2
