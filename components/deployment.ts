@@ -163,9 +163,9 @@ export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings
     if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`ComposeDeployment: port ${name} ${port} must be a whole number from 1 to 65535`);
   }
   if (new Set(Object.values(p)).size !== 4) throw new Error(`ComposeDeployment: the host's ports must differ (${JSON.stringify(p)})`);
-  const { composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode } = app;
+  const { composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode } = app;
   return {
-    appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode,
+    appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode,
     httpPort: p.http, httpsPort: p.https, proxyPort: p.proxy, acmePort: p.acme, ...(tls ? { tls } : {}),
   };
 }
@@ -194,7 +194,7 @@ export function routeOf(args: Pick<ComposeDeploymentArgs, "connection" | "transp
 }
 
 export class ComposeDeployment extends pulumi.ComponentResource {
-  /** The release now deployed: the bundle's sha256. */
+  /** The release now deployed: the bundle's sha256, once its deploy succeeded. */
   public readonly releaseId: pulumi.Output<string>;
   /** Output of the last deploy run (secret: it may echo configuration). */
   public readonly deployOutput: pulumi.Output<string>;
@@ -214,7 +214,10 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     this.envFile = this.renderEnv(name, args);
     const deploy = this.deploy(name, args, route, deployLine, [upload, teardown, ...(args.siteRecords ?? [])]);
 
-    this.releaseId = pulumi.output(args.bundle.sha256);
+    // Known only once the deploy succeeded: after a failed one the stack keeps the output it had,
+    // which names the release still serving (the host script switches back or records what serves).
+    // The engine keeps a stack output that this run did not update (pulumi/pulumi#15754).
+    this.releaseId = deploy.stdout.apply(() => args.bundle.sha256);
     this.deployOutput = pulumi.secret(deploy.stdout);
     this.registerOutputs({ releaseId: this.releaseId, deployOutput: this.deployOutput, envFile: this.envFile });
   }

@@ -143,6 +143,7 @@ export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
     allowFiles: allowFiles(r, dir),
     healthPath,
     healthTimeoutSeconds: r.count("healthTimeoutSeconds"),
+    healthBusySeconds: r.count("healthBusySeconds"),
     keepReleases: r.count("keepReleases"),
     env,
   };

@@ -176,6 +176,12 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   healthPath: { section: "app", type: "string", default: "/healthz", description: "HTTP path that must answer 2xx: probed on each new web container when the compose file gives it no healthcheck, and through the proxy after each deploy. Starts with /, no spaces, no [ ] { } (curl would glob them)." },
   healthTimeoutSeconds: { section: "app", type: "integer", default: 120, min: 10, max: 900, description: "Seconds the health check may take before rolling back." },
+  healthBusySeconds: {
+    section: "app", type: "integer", default: 60, min: 0, max: 900,
+    description:
+      "ec2: seconds a check through the proxy or the edge keeps waiting while the app is busy (no answer in time, while the new web container " +
+      "answers its own health check directly); past them the deploy goes on with a warning, never fails. Refusals, 5xx and a wrong release fail.",
+  },
   keepReleases: { section: "app", type: "integer", default: 5, min: 2, max: 50, description: "Releases kept on the host for rollback." },
   appEnv: {
     section: "app", type: "object", default: {},

@@ -103,6 +103,8 @@ export interface AppSettings {
   allowFiles: string[];
   healthPath: string;
   healthTimeoutSeconds: number;
+  /** Seconds a check through the proxy waits on a busy app before a warning (never a failure). */
+  healthBusySeconds: number;
   keepReleases: number;
   /** Extra non-secret .env entries, already checked against the .env rules. */
   env: Record<string, string>;

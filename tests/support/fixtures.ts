@@ -30,6 +30,7 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
     allowFiles: [],
     healthPath: "/healthz",
     healthTimeoutSeconds: 120,
+    healthBusySeconds: 60,
     keepReleases: 5,
     env: {},
     ...overrides,
