@@ -2,7 +2,7 @@
 // deployment) or ecs (Fargate service behind a load balancer, media on S3) → exports.
 // Every decision lives in components/; this file just connects their inputs and outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { certificateSource as describeCertificateSource, loadConfig, stackResourceName } from "./components/config";
+import { certificateSource as describeCertificateSource, loadConfig, stackResourceName, stackRolePath } from "./components/config";
 import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
@@ -42,6 +42,7 @@ const database = new Database("db", {
 
 // The app: one deterministic bundle (its sha256 is the release id).
 const appName = stackResourceName(config.project, config.stack);
+const rolePath = stackRolePath(config.project, config.stage, config.stack);
 const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile, { allowFiles: config.app.allowFiles, warn: (m) => pulumi.log.warn(m) });
 // Names both hostings use have one owner each, created here whatever the hosting, so a switch between
 // ec2 and ecs updates them in place: the containers' log group, and (siteDns below) the site's records.
@@ -68,6 +69,7 @@ const media = config.hosting.mediaStorage === "s3" ? new MediaBucket("media", { 
 function ec2Hosting() {
   // Host and database depend only on network + firewall, never on each other: AWS builds them in parallel.
   const host = new Host("host", {
+    rolePath,
     settings: config.host,
     subnetId: network.hostSubnetId,
     securityGroupIds: [firewall.webSecurityGroupId],
@@ -120,6 +122,7 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
     tag: bundle.sha256, keepReleases: config.app.keepReleases, tags: config.tags,
   });
   const ecs = new EcsHosting("app", {
+    rolePath,
     project: config.project, stack: config.stack, stage: config.stage, region: config.region, appName, plan, webService: config.app.webService,
     webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
     webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),
