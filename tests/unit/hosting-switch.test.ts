@@ -2,16 +2,14 @@
 // resources before it deletes the old one's, so a name both hostings create must belong to ONE resource
 // (same URN in both plans: updated in place), never to two resources that AWS would both have to hold
 // at once (CloudWatch: ResourceAlreadyExistsException; Route 53: a second record set of the same name
-// and type). Checked over the offline plans of both hostings, with a domain in a hosted zone (the
-// variant with the most fixed names: log group, records, certificate).
+// and type). Checked over the offline plans of both hostings with every optional feature on (a domain in
+// a hosted zone, registry mode, media on S3, an alert e-mail: the most fixed names), the plans the CI
+// roles' IAM policies are generated from.
 import * as assert from "assert";
 import { Registration } from "../../lib/engine";
 import { planFor } from "../../scripts/lib/plan/run";
+import { FEATURES } from "../../scripts/lib/iam/policy";
 
-/** A domain in a Route 53 zone, with an ACME contact for the ec2 host's certificate. */
-const SITE = { domain: '["shop.your-company.com","www.shop.your-company.com"]', hostedZoneId: "Z0123456789ABCDEFGHIJ" };
-/** The ec2 host's certificate needs an ACME contact; ecs refuses one (ACM issues its certificate). */
-const EC2_SITE = { ...SITE, acmeEmail: "ops@your-company.com", hosting: "ec2" };
 
 /** Input fields that hold the name AWS knows a resource by, when the program sets one. */
 const NAME_FIELDS = ["name", "identifier", "bucket", "alarmName", "keyName", "roleName"];
@@ -51,8 +49,8 @@ describe("hosting switch: every fixed name has one owner in both hostings", () =
   for (const stack of ["dev", "prod"]) {
     it(`${stack}: ec2 → ecs (and back) creates no name a second time`, async function () {
       this.timeout(180000);
-      const ec2 = await planFor(stack, undefined, EC2_SITE);
-      const ecs = await planFor(stack, undefined, { ...SITE, hosting: "ecs" });
+      const ec2 = await planFor(stack, undefined, FEATURES.ec2);
+      const ecs = await planFor(stack, undefined, FEATURES.ecs);
       // Each plan on its own, then both together (the old hosting's resources still exist while the
       // new one's are created).
       assert.deepStrictEqual(collisions(ec2.resources), []);

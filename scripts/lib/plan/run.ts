@@ -26,6 +26,8 @@ export interface PlanResult {
   outputs: Record<string, unknown>;
   /** What the compose file holds, as config read it (services, proxied service, health source, notes). */
   composeFindings: string[];
+  /** The data sources (function tokens) the program invoked, sorted. */
+  calls: string[];
 }
 
 /** Shorter "secret" strings (ports, user names, "true") are no evidence of a leak on a command line. */
@@ -78,7 +80,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
   const region = config["aws:region"] ?? "us-east-1";
   const secrets = Object.fromEntries(secureKeys.map((k) => [k, config[k]]));
   const plain = Object.fromEntries(Object.entries(config).filter(([k]) => !secureKeys.includes(k)));
-  const { outputs, registrations: resources } = await runProgram({ stack, config: plain, secrets, replaceConfig: true, mock: new AwsMock({ region }) });
+  const { outputs, registrations: resources, mock } = await runProgram({ stack, config: plain, secrets, replaceConfig: true, mock: new AwsMock({ region }) });
   // The values behind `secure:` config are secrets too, whether or not the program marks them.
   const configSecrets: PolicyResource = {
     type: "pulumi:config:Secure", name: "config", props: {}, protect: false, secretValues: secureKeys.map((k) => config[k]),
@@ -97,6 +99,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
     tree: renderTree(resources, `pulumi:pulumi:Stack ${PROJECT}-${stack}`),
     outputs,
     composeFindings: app.composeFindings,
+    calls: [...new Set(mock.calls.map((c) => c.token))].sort(),
   };
 }
 
