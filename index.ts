@@ -2,7 +2,7 @@
 // deployment) or ecs (Fargate service behind a load balancer, media on S3) → exports.
 // Every decision lives in components/; this file just connects their inputs and outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { certificateSource as describeCertificateSource, loadConfig, stackResourceName } from "./components/config";
+import { certificateSource as describeCertificateSource, loadConfig, stackResourceName, stackRolePath } from "./components/config";
 import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
@@ -13,8 +13,9 @@ import { ComposeDeployment } from "./components/deployment";
 import { sshCommandFor } from "./components/transport";
 import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
-import { Monitoring, containerLogGroupName } from "./components/monitoring";
-import { SiteDns } from "./components/siteDns";
+import { Monitoring } from "./components/monitoring";
+import { ContainerLogs, containerLogGroupName } from "./components/containerLogs";
+import { SiteDns, SiteTarget } from "./components/siteDns";
 import type { StackOutputs } from "./components/outputs";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
@@ -42,13 +43,34 @@ const database = new Database("db", {
 
 // The app: one deterministic bundle (its sha256 is the release id).
 const appName = stackResourceName(config.project, config.stack);
+const rolePath = stackRolePath(config.project, config.stage, config.stack);
 const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile, { allowFiles: config.app.allowFiles, warn: (m) => pulumi.log.warn(m) });
+// Names both hostings use have one owner each, created here whatever the hosting, so a switch between
+// ec2 and ecs updates them in place: the containers' log group, and (siteDns below) the site's records.
+// The aliases adopt them from where earlier versions created them (Monitoring on ec2, EcsHosting on ecs).
+const logs = new ContainerLogs("logs", {
+  project: config.project, stack: config.stack, retentionDays: config.monitoring.logRetentionDays, tags: config.tags,
+  formerOwners: [
+    { name: "monitoring-containers", parent: pulumi.createUrn("monitoring", "compose-on-ec2:monitoring:Monitoring") },
+    { name: "app-logs", parent: pulumi.createUrn("app", "compose-on-ec2:ecs:EcsHosting") },
+  ],
+});
+/** The site's records in the hosted zone (or the ones to create by hand), pointed at the hosting's front. */
+function siteDns(target: SiteTarget): SiteDns | undefined {
+  if (config.hosting.domain.length === 0) return undefined;
+  return new SiteDns("site-dns", {
+    domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId, target,
+    // ecs stacks of earlier versions: the load balancer component's alias records.
+    formerOwners: (_d, i) => [{ name: `app-lb-alias-${i}`, parent: pulumi.createUrn("app-lb", "compose-on-ec2:loadBalancer:WebLoadBalancer", pulumi.createUrn("app", "compose-on-ec2:ecs:EcsHosting")) }],
+  });
+}
 const media = config.hosting.mediaStorage === "s3" ? new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags }) : undefined;
 
 // ---- hosting: ec2 — one host running the compose file (media on a volume, or in the bucket) ----
 function ec2Hosting() {
   // Host and database depend only on network + firewall, never on each other: AWS builds them in parallel.
   const host = new Host("host", {
+    rolePath,
     settings: config.host,
     subnetId: network.hostSubnetId,
     securityGroupIds: [firewall.webSecurityGroupId],
@@ -61,7 +83,7 @@ function ec2Hosting() {
   // alarms on the host and the database.
   const monitoring = new Monitoring("monitoring", {
     settings: config.monitoring,
-    logGroupName: containerLogGroupName(config.project, config.stack),
+    logGroup: { name: logs.groupName, arn: logs.groupArn },
     instanceId: host.instanceId,
     instanceRoleName: host.roleName,
     dbInstanceIdentifier,
@@ -73,10 +95,9 @@ function ec2Hosting() {
   // uses: the database and the log group Docker ships to (no container starts before it exists);
   // `pulumi destroy` keeps them until the app is down.
   const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
-  // The names pointed at the host: records in the hosted zone, or the records to create by hand.
-  const dns = config.hosting.domain.length > 0
-    ? new SiteDns("site-dns", { domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId, address: host.publicIp })
-    : undefined;
+  // The names pointed at the host: records in the hosted zone, or the records to create by hand. The
+  // deploy waits for them, so the first certificate is asked for once the names exist.
+  const dns = siteDns({ address: host.publicIp });
   const deployment = new ComposeDeployment("app", {
     connection: host.connection,
     transport: config.firewall.transport,
@@ -90,7 +111,7 @@ function ec2Hosting() {
     imageRefs: images?.imageRefs,
     mediaEnv: media?.appEnv,
     sshAccess: [firewall],
-    teardownBefore: [database, monitoring],
+    teardownBefore: [database, monitoring, logs],
     siteRecords: dns ? [dns] : undefined,
   });
   return { host, deployment, monitoring, dns };
@@ -103,17 +124,20 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
     appName, stage: config.stage, arch: "x86_64", builds: [{ service: config.app.webService, context: config.app.dir }],
     tag: bundle.sha256, keepReleases: config.app.keepReleases, tags: config.tags,
   });
-  return new EcsHosting("app", {
+  const ecs = new EcsHosting("app", {
+    rolePath,
     project: config.project, stack: config.stack, stage: config.stage, region: config.region, appName, plan, webService: config.app.webService,
     webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
     webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),
-    releaseId: bundle.sha256, appEnv: config.app.env, databaseUrl: database.url, logRetentionDays: config.monitoring.logRetentionDays,
+    releaseId: bundle.sha256, appEnv: config.app.env, databaseUrl: database.url, logGroup: { name: logs.groupName, arn: logs.groupArn },
     healthPath: config.app.healthPath, healthTimeoutSeconds: config.app.healthTimeoutSeconds,
     vpcId: network.vpcId, subnetIds: network.publicSubnetIds,
     loadBalancerSecurityGroupId: firewall.loadBalancerSecurityGroupId!, taskSecurityGroupId: firewall.webSecurityGroupId,
     domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId,
     media: { accessPolicy: bucket.accessPolicy, appEnv: bucket.appEnv }, tags: config.tags,
   });
+  siteDns({ loadBalancer: { dnsName: ecs.loadBalancerDnsName, zoneId: ecs.loadBalancerZoneId } });
+  return ecs;
 }
 
 const ec2 = config.hosting.ecs ? undefined : ec2Hosting();

@@ -13,6 +13,8 @@ import { hostBaseDir } from "./layout";
 import { HostFile, monitoringHostFiles } from "./monitoring";
 
 export interface HostArgs {
+  /** IAM path of the instance role and profile (stackRolePath): what the CI role may pass. */
+  rolePath: string;
   /** OS, size, AMI, disk and SSH key choices from the stack config. */
   settings: HostSettings;
   /** Public subnet to launch into. */
@@ -187,7 +189,7 @@ export class Host extends pulumi.ComponentResource {
       : aws.ssm.getParameterOutput({ name: amiParameterName(settings.os, settings.arch) }, { parent: this }).value;
     const key = this.sshKeyPair(name, settings, tags);
     this.sshPrivateKey = key.privateKey;
-    const role = this.instanceRole(name, tags, args.appPolicy);
+    const role = this.instanceRole(name, args.rolePath, tags, args.appPolicy);
     this.roleName = role.roleName;
     const hostKey = this.hostKey(name);
     this.hostPublicKey = hostKey.publicKey;
@@ -264,13 +266,13 @@ export class Host extends pulumi.ComponentResource {
   }
 
   /** The instance role (SSM and ECR pulls, and the app's own policy when it has one) and its profile. */
-  private instanceRole(name: string, tags: Record<string, string>, appPolicy: pulumi.Input<string> | undefined) {
-    const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, tags }, { parent: this });
+  private instanceRole(name: string, path: string, tags: Record<string, string>, appPolicy: pulumi.Input<string> | undefined) {
+    const role = new aws.iam.Role(`${name}-role`, { path, assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, tags }, { parent: this });
     const attachments: pulumi.Resource[] = Object.entries(INSTANCE_POLICY_ARNS).map(
       ([short, policyArn]) => new aws.iam.RolePolicyAttachment(`${name}-${short}`, { role: role.name, policyArn }, { parent: this }),
     );
     if (appPolicy !== undefined) attachments.push(new aws.iam.RolePolicy(`${name}-app`, { role: role.name, policy: appPolicy }, { parent: this }));
-    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, { parent: this });
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { path, role: role.name, tags }, { parent: this });
     return { profileName: profile.name, roleName: role.name, attachments };
   }
 

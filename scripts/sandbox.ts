@@ -4,6 +4,7 @@
 //   npm run sandbox -- destroy <name>
 //   npm run sandbox -- list [--json]
 //   npm run sandbox -- reap [--dry-run]
+//   npm run sandbox -- unlock <name>
 //
 // Zero configuration: state in .pulumi-state/ (git-ignored) with a generated passphrase, unless
 // PULUMI_BACKEND_URL is set (CI). Results go to stdout, Pulumi's progress to stderr.
@@ -19,11 +20,13 @@ import {
   formatSandboxTable,
   listSandboxes,
   reapSandboxes,
+  unlockSandbox,
   upSandbox,
 } from "./lib/sandbox/commands";
 import {
   Backend,
   checkAwsCredentials,
+  checkDockerDaemon,
   checkPulumiCli,
   prepareLocalBackend,
   resolveBackend,
@@ -42,6 +45,7 @@ commands:
   destroy <name>   destroy sandbox <name> and remove its stack (succeeds when it does not exist)
   list             show every sandbox: name, owner, age, TTL left, URL
   reap             destroy every sandbox past its TTL
+  unlock <name>    release the lock an interrupted up left (pulumi cancel); destroy and reap do it first
 
 options:
   --ttl <30m|72h|7d>  lifetime from now (up; default ${DEFAULT_TTL}; 1h..30d); every up renews it
@@ -89,7 +93,7 @@ function parseCommandLine(argv: string[]) {
   const { values, positionals } = parsed;
   const [command, ...args] = positionals;
   if (!command) throw new UsageError(`name a command\n\n${USAGE}`);
-  const takesName = command === "up" || command === "destroy";
+  const takesName = command === "up" || command === "destroy" || command === "unlock";
   if (!takesName && command !== "list" && command !== "reap") throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
   if (takesName && args.length === 0) throw new UsageError(`'${command}' needs a sandbox name, e.g. pr-42`);
   const unexpected = takesName ? args.slice(1) : args;
@@ -121,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
     print: (line) => process.stdout.write(line + "\n"),
     log: (text) => process.stderr.write(text),
     checkAwsCredentials: () => checkAwsCredentials(process.env, os.homedir(), fs.existsSync),
+    checkDocker: () => checkDockerDaemon(runProcess),
   };
 
   switch (command) {
@@ -133,6 +138,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case "destroy":
       await destroySandbox(ctx, name);
+      return 0;
+    case "unlock":
+      await unlockSandbox(ctx, name);
       return 0;
     case "list": {
       const rows = await listSandboxes(ctx);

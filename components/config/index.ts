@@ -33,7 +33,7 @@ export { AWS_REGIONS, DB_FAMILIES, EC2_FAMILIES, archOf } from "./aws";
 export { ENGINES, RESERVED_DB_USERNAMES } from "./engines";
 export { checkCidr, checkSshPublicKey, editDistance, isWorld, sshUserOf, suggest } from "./checks";
 export { SANDBOX_INSTANCE_TYPE, SANDBOX_PINNED_KEYS, STAGES, stageOfStack } from "./stages";
-export { resourceName, stackResourceName } from "./naming";
+export { resourceName, stackResourceName, stackRolePath } from "./naming";
 export { amiArchitectureProblem } from "./host";
 export { hostNameProblem, hostedZoneIdProblem } from "./domain";
 export { ACME_DIRECTORIES, acmeEmailProblem, acmeServerName, acmeServerProblem, certificateSource, isLetsEncrypt } from "./tls";

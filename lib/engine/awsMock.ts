@@ -56,6 +56,8 @@ export interface AwsMockOptions {
   rdsSnapshots?: AwsDbSnapshot[];
   /** DB instances that exist before the stack (DescribeDBInstances's shape), to adopt with the `import` option. */
   rdsInstances?: AwsDbInstance[];
+  /** ECR repository name → the images already pushed to it (tag, push time in epoch seconds); default: none. */
+  ecrImages?: Record<string, { tag: string; pushedAt: number }[]>;
 }
 
 /** An error AWS (or the provider's validation) would return, recorded on the mock too. */
@@ -231,6 +233,20 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
       }
       case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
         return { authorizationToken: Buffer.from("AWS:mock-token").toString("base64"), userName: "AWS", password: "mock-token", proxyEndpoint: `https://${this.accountId}.dkr.ecr.${this.region}.amazonaws.com`, expiresAt: "2030-01-01T00:00:00Z", id: this.region };
+      // ListImages: one entry per tag; an empty (or new) repository lists nothing.
+      case "aws:ecr/getImages:getImages": {
+        const images = this.opts.ecrImages?.[inputs.repositoryName] ?? [];
+        return { repositoryName: inputs.repositoryName, registryId: this.accountId, region: this.region, id: inputs.repositoryName, imageIds: images.map((i) => ({ imageTag: i.tag, imageDigest: `sha256:${sha("ecr", inputs.repositoryName, i.tag)}` })) };
+      }
+      // DescribeImages of one tag: ImageNotFoundException when the repository has no such tag.
+      case "aws:ecr/getImage:getImage": {
+        const found = (this.opts.ecrImages?.[inputs.repositoryName] ?? []).find((i) => i.tag === inputs.imageTag);
+        if (!found) throw this.reject(token, `ImageNotFoundException: the image with imageId {imageTag:'${String(inputs.imageTag)}'} does not exist within the repository with name '${String(inputs.repositoryName)}'`);
+        return {
+          repositoryName: inputs.repositoryName, registryId: this.accountId, imageTag: found.tag, imageTags: [found.tag], imagePushedAt: found.pushedAt,
+          imageDigest: `sha256:${sha("ecr", inputs.repositoryName, found.tag)}`, imageSizeInBytes: 1, imageUri: `${this.accountId}.dkr.ecr.${this.region}.amazonaws.com/${String(inputs.repositoryName)}:${found.tag}`, id: found.tag,
+        };
+      }
       case "aws:iam/getPolicyDocument:getPolicyDocument": {
         const statements = (inputs.statements ?? []).map((s: Record<string, any>) => ({
           Effect: s.effect ?? "Allow",

@@ -25,7 +25,7 @@ const parse = (raw: Record<string, unknown>, stack = "dev") => parseConfig(raw, 
 
 describe("site DNS and certificate source (pure)", () => {
   it("points each name at the address with one A record of a five-minute TTL", () => {
-    assert.deepStrictEqual(siteRecord("shop.your-company.test", ZONE, "203.0.113.10"), { zoneId: ZONE, name: "shop.your-company.test", type: "A", ttl: 300, records: ["203.0.113.10"] });
+    assert.deepStrictEqual(siteRecord("shop.your-company.test", ZONE, { address: "203.0.113.10" }), { zoneId: ZONE, name: "shop.your-company.test", type: "A", ttl: 300, records: ["203.0.113.10"] });
     assert.strictEqual(SITE_RECORD_TTL_SECONDS, 300);
   });
 

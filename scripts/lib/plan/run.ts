@@ -37,6 +37,8 @@ export interface PlanResult {
   unknowns: Unknowns;
   /** Choices that cost or hurt (not refusals): outsized sizes, Multi-AZ outside prod, alarms that notify nobody. */
   warnings: Warning[];
+  /** The data sources (function tokens) the program invoked, sorted. */
+  calls: string[];
 }
 
 /** A configuration the program refuses or cannot read: a stack file that is not YAML, a bad setting, a bad compose file. */
@@ -159,6 +161,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
     composeFindings: app.composeFindings,
     unknowns,
     warnings: planWarnings(parsed, cost),
+    calls: [...new Set(mock.calls.map((c) => c.token))].sort(),
   };
 }
 
