@@ -84,7 +84,19 @@ export const SSHD_HOST_KEY_CONFIG = {
 
 /** One write_files entry; JSON strings are valid YAML double-quoted scalars: no escaping surprises. */
 function writeFile(f: HostFile): string[] {
-  return [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`, `    content: ${JSON.stringify(f.content)}`];
+  const content = f.content.startsWith("#!") ? withoutCommentLines(f.content, f.path) : f.content;
+  return [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`, `    content: ${JSON.stringify(content)}`];
+}
+
+/**
+ * A script as user data carries it: its comment-only lines left out (the repository keeps them), so
+ * the rendered user data stays well inside EC2's 16 KB. Only safe without here-documents, whose
+ * `#` lines would be content: a script with one is refused rather than changed.
+ */
+export function withoutCommentLines(script: string, where: string): string {
+  if (/<<-?\s*['"]?\w/.test(script)) throw new Error(`${where}: a here-document would lose its # lines in user data; write the file another way`);
+  const [shebang, ...rest] = script.split("\n");
+  return [shebang, ...rest.filter((line) => !/^\s*#/.test(line))].join("\n");
 }
 
 /**

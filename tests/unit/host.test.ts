@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, HostKeyPair, PROVISION_PATH, renderUserData, SSHD_HOST_KEY_CONFIG,
+  amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, HostKeyPair, PROVISION_PATH, renderUserData, SSHD_HOST_KEY_CONFIG, withoutCommentLines,
 } from "../../components/host";
 import { Arch, HostOs } from "../../components/config";
 import { containerLogGroupName } from "../../components/monitoring";
@@ -59,10 +59,14 @@ describe("host", () => {
     for (const [hostOs, arch, user] of VARIANTS) {
       describe(`${hostOs} ${arch}`, () => {
         const doc = cloudConfigOf(renderUserData(hostOs, arch, user, REGISTRY, HOST_KEY));
-        it("writes host/cloud-init/provision.sh as it is in the repository, executable", () => {
+        it("writes host/cloud-init/provision.sh as it is in the repository but for its comment lines, executable", () => {
           const provision = doc.write_files.find((f: { path: string }) => f.path === PROVISION_PATH);
           assert.strictEqual(provision.permissions, "0755");
-          assert.strictEqual(provision.content, fs.readFileSync(PROVISION_SCRIPT, "utf8"));
+          const repository = fs.readFileSync(PROVISION_SCRIPT, "utf8");
+          assert.strictEqual(provision.content, withoutCommentLines(repository, PROVISION_PATH));
+          const code = (text: string) => text.split("\n").filter((l) => !/^\s*#/.test(l));
+          assert.deepStrictEqual(code(provision.content), code(repository), "every line of code ships, in order");
+          assert.ok(provision.content.startsWith("#!"), "the shebang stays");
         });
         it("installs the stack's host key in place of the image's, and makes sshd offer only that ed25519 key", () => {
           assert.deepStrictEqual(doc.ssh_keys, { ed25519_private: HOST_KEY.privateKey, ed25519_public: HOST_KEY.publicKey });
