@@ -136,18 +136,6 @@ export function destroyCommand(spec: RemoteSpec): string {
   ]);
 }
 
-/** Current/previous release, containers, health through nginx (exit 1 when failing). */
-export function statusCommand(spec: RemoteSpec): string {
-  return bootstrapCommand("status", [
-    hostPath(spec.baseDir, "current"),
-    HOST_LAYOUT.releaseScripts,
-    "--base-dir", spec.baseDir,
-    "--app-name", spec.appName,
-    "--http-port", String(spec.httpPort),
-    "--health-path", spec.healthPath,
-  ]);
-}
-
 /**
  * A runner-side script (scripts/runner/NAME.sh) as the text a local.Command runs with bash -c:
  * scripts/runner/ssh-lib.sh (pinned-key OpenSSH) first, then the script. Text, not a path: the

@@ -4,10 +4,11 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, hostNameProblem, parseConfig, planEcsTask, StackConfig } from "../../components/config";
+import { ConfigError, defaultFor, hostNameProblem, parseConfig, planEcsTask, StackConfig } from "../../components/config";
 import { containerDefinitions, ecrRepositoryArn, executionRolePolicy } from "../../components/ecs";
 import { deregistrationDelaySeconds, manualDnsRecords, validationNames } from "../../components/loadBalancer";
 import { bucketPrefix, mediaAccessPolicy } from "../../components/media";
+import { MONITORING_STAGE_DEFAULTS } from "../../components/monitoring";
 import { onePerAz } from "../../components/network";
 import { AwsMock, MockResource, cachedRun } from "../../lib/engine";
 import { computeAws } from "../../lib/engine/awsResources";
@@ -197,9 +198,9 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
       it("scales on CPU between minTasks and maxTasks and logs to the stage's retention", async () => {
         const { mock } = await ecsRun(stack);
         const target = mock.one("aws:appautoscaling/target:Target").inputs;
-        assert.deepStrictEqual([target.minCapacity, target.maxCapacity], stack === "prod" ? [2, 4] : [1, 2]);
+        assert.deepStrictEqual([target.minCapacity, target.maxCapacity], [defaultFor("minTasks", stack), defaultFor("maxTasks", stack)]);
         assert.strictEqual(mock.one("aws:appautoscaling/policy:Policy").inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
-        assert.strictEqual(mock.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, stack === "prod" ? 90 : 7);
+        assert.strictEqual(mock.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, MONITORING_STAGE_DEFAULTS[stack].logRetentionDays);
         assert.deepStrictEqual(mock.one("aws:ecs/cluster:Cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
       });
 
