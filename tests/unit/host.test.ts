@@ -32,6 +32,21 @@ function hostKeyOf(mock: { resources: { name: string; state: Record<string, stri
   const key = mock.resources.find((r) => r.name === "host-host-key")!;
   return { privateKey: unwrapSecrets(key.state.privateKeyOpenssh), publicKey: unwrapSecrets(key.state.publicKeyOpenssh).trim() };
 }
+/**
+ * The interpreter (command and leading arguments) that runs the installed cloud-init, when its schema
+ * validator (cloudinit.config.schema, what `cloud-init schema` runs) imports there; otherwise why not.
+ */
+function cloudInitValidator(): string[] | string {
+  const which = spawnSync("sh", ["-c", "command -v cloud-init"], { encoding: "utf8" });
+  if (which.status !== 0) return "cloud-init is not installed (apt-get install cloud-init)";
+  const shebang = fs.readFileSync(which.stdout.trim(), "utf8").split("\n")[0];
+  if (!shebang.startsWith("#!")) return `${which.stdout.trim()} has no #! line naming its Python`;
+  const python = shebang.slice(2).trim().split(/\s+/); // "/usr/bin/python3" or "/usr/bin/env python3"
+  const probe = spawnSync(python[0], [...python.slice(1), "-c", "import cloudinit.config.schema"], { encoding: "utf8", timeout: 20000 });
+  if (probe.status !== 0) return `cloud-init's validator does not import under ${python.join(" ")}: ${(probe.stderr || String(probe.error)).trim().split("\n").pop()}`;
+  return python;
+}
+
 const PROVISION_SCRIPT = path.resolve(__dirname, "..", "..", "host", "cloud-init", "provision.sh");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML
@@ -81,9 +96,13 @@ describe("host", () => {
     it("starts with #cloud-config", () => assert.ok(renderUserData("al2023", "x86_64", "ec2-user", REGISTRY, HOST_KEY).startsWith("#cloud-config\n")));
     it("passes cloud-init's schema validation for every OS and architecture (when cloud-init is installed)", function () {
       // `cloud-init schema -c` costs ~1.5 s per file; its own validator in one process checks all four.
-      const which = spawnSync("sh", ["-c", "command -v cloud-init"], { encoding: "utf8" });
-      if (which.status !== 0) this.skip();
-      const python = fs.readFileSync(which.stdout.trim(), "utf8").split("\n")[0].replace(/^#!\s*/, "").split(" ")[0];
+      const validator = cloudInitValidator();
+      if (typeof validator === "string") {
+        // Mocha's skip takes no reason: the title carries it into the report.
+        this.test!.title += ` (skipped: ${validator})`;
+        this.skip();
+      }
+      const python = validator;
       const docs = VARIANTS.map(([hostOs, arch, user]) => renderUserData(hostOs, arch, user, REGISTRY, HOST_KEY));
       const check = [
         "import json, sys, yaml",
@@ -97,7 +116,7 @@ describe("host", () => {
         "except SchemaValidationError:",
         "    print('valid')",
       ].join("\n");
-      const r = spawnSync(python, ["-c", check], { input: JSON.stringify(docs), encoding: "utf8" });
+      const r = spawnSync(python[0], [...python.slice(1), "-c", check], { input: JSON.stringify(docs), encoding: "utf8" });
       assert.strictEqual(r.status, 0, r.stderr);
       assert.strictEqual(r.stdout.trim(), "valid");
     });
