@@ -4,7 +4,8 @@ import { defaultFor, type AppSettings } from "../../components/config";
 import { remoteSpecFor } from "../../components/deployment";
 import type { RemoteSpec } from "../../components/remote";
 import { hostBaseDir } from "../../components/layout";
-import { AwsMock, RunOptions, RunResult, cachedRun } from "../../lib/engine";
+import { AwsMock, RunOptions, RunResult, runProgram } from "../../lib/engine";
+import { PlanResult, runPlan } from "../../scripts/lib/plan/run";
 
 /** A test OpenSSH public key (a well-formed ED25519 line; no real key behind it). */
 export const TEST_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVkMjU1MTktdGVzdC1rZXktbm90LWEtcmVhbC1vbmUh test@ci";
@@ -44,6 +45,31 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
 /** The host scripts' settings the deployment builds for the example app (app "shop", default ports); override what a test varies. */
 export function testRemoteSpec(overrides: Partial<RemoteSpec> = {}): RemoteSpec {
   return { ...remoteSpecFor("shop", hostBaseDir("ec2-user"), testAppSettings()), ...overrides };
+}
+
+const cachedRuns = new Map<string, Promise<RunResult>>();
+
+/** Runs the program once per key per process and shares the result (keeps `npm test` fast). */
+export function cachedRun(key: string, opts: () => RunOptions): Promise<RunResult> {
+  let run = cachedRuns.get(key);
+  if (!run) {
+    run = runProgram(opts());
+    cachedRuns.set(key, run);
+  }
+  return run;
+}
+
+const cachedPlans = new Map<string, Promise<PlanResult>>();
+
+/** runPlan once per stack (and region override and settings) per process (tests share it across files). */
+export function planFor(stack: string, region?: string, set?: Record<string, string>): Promise<PlanResult> {
+  const key = `${stack}@${region ?? ""}@${JSON.stringify(set ?? {})}`;
+  let plan = cachedPlans.get(key);
+  if (!plan) {
+    plan = runPlan({ stack, region, set });
+    cachedPlans.set(key, plan);
+  }
+  return plan;
 }
 
 /**

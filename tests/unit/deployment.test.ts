@@ -9,7 +9,6 @@ import {
   ComposeDeployment,
   ComposeDeploymentArgs,
   DEFAULT_HOST_PORTS,
-  appNameFor,
   deploymentEnv,
   imageRefsTrigger,
   remoteSpecFor,
@@ -18,6 +17,7 @@ import {
 } from "../../components/deployment";
 import * as remote from "../../components/remote";
 import { hostBaseDir } from "../../components/layout";
+import { stackResourceName } from "../../components/config";
 
 const SHA_A = "a".repeat(64);
 const SHA_B = "b".repeat(64);
@@ -393,15 +393,15 @@ describe("deploymentEnv", () => {
   });
 });
 
-describe("appNameFor", () => {
+describe("stackResourceName (the compose project name)", () => {
   it("lowercases and replaces what compose project names do not allow", () => {
-    assert.strictEqual(appNameFor("compose-on-ec2", "dev"), "compose-on-ec2-dev");
-    assert.strictEqual(appNameFor("Compose_On_EC2", "PR-42.sandbox"), "compose-on-ec2-pr-42-sandbox");
+    assert.strictEqual(stackResourceName("compose-on-ec2", "dev"), "compose-on-ec2-dev");
+    assert.strictEqual(stackResourceName("Compose_On_EC2", "PR-42.sandbox"), "compose-on-ec2-pr-42-sandbox");
   });
 
   it("stays within 63 characters and distinct for long names", () => {
-    const a = appNameFor("p", "x".repeat(80));
-    const b = appNameFor("p", `${"x".repeat(79)}y`);
+    const a = stackResourceName("p", "x".repeat(80));
+    const b = stackResourceName("p", `${"x".repeat(79)}y`);
     assert.ok(a.length <= 63 && b.length <= 63);
     assert.notStrictEqual(a, b);
     assert.match(a, /^[a-z0-9][a-z0-9-]*$/);

@@ -4,19 +4,18 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, defaultFor, hostNameProblem, parseConfig, planEcsTask, StackConfig } from "../../components/config";
+import { ConfigError, defaultFor, hostNameProblem, monitoringDefaults, parseConfig, planEcsTask, StackConfig } from "../../components/config";
 import { containerDefinitions, ecrRepositoryArn, executionRolePolicy } from "../../components/ecs";
 import { deregistrationDelaySeconds, manualDnsRecords, validationNames } from "../../components/loadBalancer";
 import { bucketPrefix, mediaAccessPolicy } from "../../components/media";
-import { MONITORING_STAGE_DEFAULTS } from "../../components/monitoring";
 import { onePerAz } from "../../components/network";
-import { AwsMock, MockResource, cachedRun } from "../../lib/engine";
+import { AwsMock, MockResource } from "../../lib/engine";
 import { computeAws } from "../../lib/engine/awsResources";
 import { bucketNameProblem } from "../../lib/engine/awsS3";
 import { checkAll, PolicyResource, RULES } from "../../policy/rules";
 import { secretInEnvironment } from "../../policy/ecsRules";
-import { planFor } from "../../scripts/lib/plan/run";
 import { problemsOfParse } from "./configProblems";
+import { cachedRun, planFor } from "../support/fixtures";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ctx = { project: "compose-on-ec2", stack: "dev", region: "us-east-1" };
@@ -200,7 +199,7 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
         const target = mock.one("aws:appautoscaling/target:Target").inputs;
         assert.deepStrictEqual([target.minCapacity, target.maxCapacity], [defaultFor("minTasks", stack), defaultFor("maxTasks", stack)]);
         assert.strictEqual(mock.one("aws:appautoscaling/policy:Policy").inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
-        assert.strictEqual(mock.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, MONITORING_STAGE_DEFAULTS[stack].logRetentionDays);
+        assert.strictEqual(mock.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, monitoringDefaults(stack).logRetentionDays);
         assert.deepStrictEqual(mock.one("aws:ecs/cluster:Cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
       });
 

@@ -8,7 +8,7 @@ import { knownHostsLine, remoteLine, sshArgs } from "../../scripts/lib/ops/ssh";
 import { targetFromFlags, targetFromOutputs } from "../../scripts/lib/ops/target";
 import type { ResolvedOutputs } from "../../components/outputs";
 import { hostBaseDir } from "../../components/layout";
-import { cachedRun } from "../../lib/engine";
+import { cachedRun } from "../support/fixtures";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheTestHost";
 const OUTPUTS: ResolvedOutputs = {
