@@ -6,8 +6,6 @@
 # written it, Docker's daemon.json and host/cloud-init/disk-metric.sh through write_files), makes sure
 # the AWS CLI is there and enables the timer. Any failure fails cloud-init, so `cloud-init status` (and
 # the deployment's wait-ready) report it instead of a half-installed host.
-# The host directory layout's names come from layout.sh beside this file (components/host.ts writes
-# host/release/layout.sh's assignments there).
 #   provision.sh OS ARCH SSH_USER BASE_DIR ECR_REGISTRY COMPOSE_VERSION [DISK_METRIC_TIMER]
 set -euo pipefail
 
@@ -144,6 +142,7 @@ main() {
   os="$1" arch="$2" user="$3" base_dir="$4" registry="$5" compose_version="$6"
   local disk_metric_timer="${7:-}"
   local home="/home/${user}"
+  # The host layout's names: host/release/layout.sh's, written beside this file (components/host.ts).
   # shellcheck source=../release/layout.sh
   source "$(dirname "${BASH_SOURCE[0]}")/layout.sh"
   log "installing docker on ${os} ${arch}"
