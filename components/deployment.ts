@@ -14,7 +14,7 @@ import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { stackResourceName, type AppSettings, type TlsSettings, type Transport } from "./config";
+import { type AppSettings, type TlsSettings, type Transport } from "./config";
 import { envEntryProblem, imageEnvName } from "./config/envfile";
 import type { HostConnection } from "./host";
 import { repositoryOf } from "./images";
@@ -72,9 +72,6 @@ export interface ComposeDeploymentArgs {
    */
   siteRecords?: pulumi.Resource[];
 }
-
-/** Compose project name for a stack: the stack's resource name (components/config/naming.ts). */
-export const appNameFor = stackResourceName;
 
 /**
  * A compose `.env` file: sorted keys, one `KEY='value'` per line. Each entry must pass the .env rules

@@ -60,6 +60,19 @@ export function amiParameterName(os: HostOs, arch: Arch): string {
 /** Where cloud-init writes host/cloud-init/provision.sh on the instance before running it. */
 export const PROVISION_PATH = "/usr/local/lib/compose-on-ec2/provision.sh";
 
+/** Beside it, the host layout's names provision.sh sources (provisionLayout). */
+export const PROVISION_LAYOUT_PATH = path.posix.join(path.posix.dirname(PROVISION_PATH), "layout.sh");
+
+/**
+ * The host directory layout for provision.sh: host/release/layout.sh's assignments, its comments
+ * left out (user data is limited to 16 KB). No release exists at first boot to source it from.
+ */
+export function provisionLayout(): string {
+  const text = fs.readFileSync(path.join(__dirname, "..", "host", "release", "layout.sh"), "utf8");
+  const assignments = text.split("\n").filter((line) => line.startsWith("layout_")).map((line) => line.replace(/\s+#.*$/, ""));
+  return ["# host/release/layout.sh's names, written by cloud-init for provision.sh", ...assignments, ""].join("\n");
+}
+
 /** The SSH port the deployment logs in on (the firewall opens it to sshCidrs). */
 export const SSH_PORT = 22;
 
@@ -126,6 +139,7 @@ export function renderUserData(
     "write_files:",
     ...writeFile({ path: SSHD_HOST_KEY_CONFIG.path, permissions: "0644", content: SSHD_HOST_KEY_CONFIG.content }),
     ...writeFile({ path: PROVISION_PATH, permissions: "0755", content: script }),
+    ...writeFile({ path: PROVISION_LAYOUT_PATH, permissions: "0644", content: provisionLayout() }),
     ...(extra?.files ?? []).flatMap(writeFile),
     "runcmd:",
     `  - ${JSON.stringify(provision)}`,

@@ -1,7 +1,7 @@
 // One spec per setting: the only place a setting's type, default, range and meaning are written.
 // Pulumi.yaml's `config:` block and docs/configuration.md are generated from this table
 // (`npm run gen:config`); a unit test fails when they drift.
-import { AWS_REGIONS, LOG_RETENTION_DAYS } from "./aws";
+import { LOG_RETENTION_DAYS } from "./aws";
 import { ENGINES, RDS_STORAGE_GB } from "./engines";
 import { SANDBOX_INSTANCE_TYPE } from "./stages";
 import { ACME_DIRECTORIES } from "./acme";
@@ -282,9 +282,6 @@ export const SPECS: Record<string, SettingSpec> = {
 
 /** The schema of every `compose-on-ec2:<key>` (kept under its former name for importers). */
 export const CONFIG_SCHEMA = SPECS;
-
-/** Regions, for the docs. */
-export const REGION_NOTE = `aws:region must be one of ${AWS_REGIONS.length} commercial regions, e.g. us-east-1.`;
 
 /** The default of a setting for a stage and engine; undefined when it is unset there. */
 export function defaultFor(key: string, stage: Stage, engine?: DbEngine): SpecValue | undefined {

@@ -12,6 +12,7 @@ import {
   repositoryOf,
 } from "../../components/images";
 import { testAppSettings } from "../support/fixtures";
+import { hostBaseDir } from "../../components/layout";
 
 const SHA = "d".repeat(64);
 const DIGEST = `sha256:${"e".repeat(64)}`;
@@ -147,7 +148,7 @@ describe("RegistryImages", () => {
         user: "ec2-user",
         privateKey: pulumi.secret("key"),
         instanceId: "i-0123456789abcdef0",
-        baseDir: "/home/ec2-user/compose-on-ec2",
+        baseDir: hostBaseDir("ec2-user"),
         hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey",
       },
       bundle: { path: `.pulumi-bundles/${SHA}.tar.gz`, sha256: SHA, files: ["docker-compose.prod.yml"] },
