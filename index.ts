@@ -15,6 +15,7 @@ import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
 import { Monitoring, containerLogGroupName } from "./components/monitoring";
 import { SiteDns } from "./components/siteDns";
+import { appEnvironment as appEnvironmentOf } from "./components/config/envfile";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
@@ -105,7 +106,7 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
     project: config.project, stack: config.stack, stage: config.stage, region: config.region, appName, plan, webService: config.app.webService,
     webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
     webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),
-    releaseId: bundle.sha256, appEnv: config.app.env, databaseUrl: database.url, logRetentionDays: config.monitoring.logRetentionDays,
+    releaseId: bundle.sha256, appEnv: config.app.env, appSecrets: config.app.secrets, secretKey: config.app.secretKey, databaseUrl: database.url, logRetentionDays: config.monitoring.logRetentionDays,
     healthPath: config.app.healthPath, healthTimeoutSeconds: config.app.healthTimeoutSeconds,
     vpcId: network.vpcId, subnetIds: network.publicSubnetIds,
     loadBalancerSecurityGroupId: firewall.loadBalancerSecurityGroupId!, taskSecurityGroupId: firewall.webSecurityGroupId,
@@ -154,3 +155,8 @@ export const dbPassword = pulumi.secret(database.password);
 export const sshPrivateKey = host ? pulumi.secret(host.sshPrivateKey) : undefined;
 // The host's SSH host key, pinned by the deployment: `echo "<address> $(pulumi stack output hostPublicKey)" >> ~/.ssh/known_hosts`.
 export const hostPublicKey = host?.hostPublicKey;
+// Every variable the app receives and its source (deployment, appEnv, appSecrets), never a value: the plan lists it, the policy reads it.
+export const appEnvironment = appEnvironmentOf({
+  hosting: config.hosting.kind, deployMode: config.app.deployMode, webService: config.app.webService, mediaOnS3: media !== undefined,
+  httpsOnHost: config.site.tls !== undefined, appEnv: config.app.env, appSecrets: config.app.secrets,
+});

@@ -9,7 +9,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
-import { KEY_SCAN_BYTES, Refusal, refusalMessage, secretContentReason, secretPathReason } from "./bundleRules";
+import { Refusal, refusalMessage, secretStreamReason, secretPathReason } from "./bundleRules";
 import { TarEntry, writeTarGz } from "./tarGz";
 import { HOST_LAYOUT } from "./layout";
 
@@ -159,12 +159,12 @@ function walk(root: string, prefix: string, rules: TreeRules, findings: WalkFind
   return entries;
 }
 
-/** The first KEY_SCAN_BYTES of a file. */
-function readHead(file: string): Buffer {
+/** Why a file's content must never ship (a private key anywhere in it), read as a stream. */
+function contentReason(file: string): string | undefined {
   const fd = fs.openSync(file, "r");
   try {
-    const head = Buffer.alloc(KEY_SCAN_BYTES);
-    return head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+    // Sequential reads from the current position: each call continues where the last one stopped.
+    return secretStreamReason((buf) => fs.readSync(fd, buf, 0, buf.length, null));
   } finally {
     fs.closeSync(fd);
   }
@@ -175,7 +175,7 @@ function neverShip(allowFiles: string[]): TreeRules["refuse"] {
   const allowed = ignore().add(allowFiles);
   return (rel, stat, abs) => {
     if (allowFiles.length > 0 && allowed.ignores(rel)) return undefined;
-    return secretPathReason(rel, stat.isDirectory()) ?? (stat.isFile() ? secretContentReason(readHead(abs)) : undefined);
+    return secretPathReason(rel, stat.isDirectory()) ?? (stat.isFile() ? contentReason(abs) : undefined);
   };
 }
 

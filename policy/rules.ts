@@ -1,6 +1,7 @@
 // The stack's policy rules as plain functions over a plain resource list. The same functions run
 // in CrossGuard (policy/crossGuard.ts wraps them) and over the offline plan (scripts/plan.ts, tests).
 import type { PolicyConfigSchema } from "@pulumi/policy";
+import { appEnvRules } from "./appEnvRules";
 import { ecsRules } from "./ecsRules";
 import { httpsRules } from "./httpsRules";
 import { TransportPolicyConfig, transportRules } from "./transportRules";
@@ -370,7 +371,7 @@ const SSH_ALLOWLIST_SCHEMA: PolicyConfigSchema = { properties: { sshCidrs: { typ
 
 export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine, ...ecsRules({ stackRule, ingressRules, serviceUsesGroup, knownSecrets, tagsOf }),
   ...transportRules({ stackRule, allIngress, coversPort, withStages }).map((rule) => ({ ...rule, configSchema: SSH_ALLOWLIST_SCHEMA })),
-  ...httpsRules({ stackRule })];
+  ...httpsRules({ stackRule }), ...appEnvRules({ stackRule })];
 
 /** Runs every rule (stages filled in first). */
 export function checkAll(resources: PolicyResource[], rules: Rule[] = RULES, config?: PolicyConfig): Violation[] {

@@ -160,8 +160,23 @@ export const SPECS: Record<string, SettingSpec> = {
   appEnv: {
     section: "app", type: "object", default: {},
     description:
-      "JSON object of extra non-secret .env entries, e.g. {\"DJANGO_LOG_LEVEL\":\"INFO\"}. Names the deployment sets are refused; " +
+      "JSON object of extra non-secret .env entries, e.g. {\"DJANGO_LOG_LEVEL\":\"INFO\"}: stored in plain text in the stack file, so secrets go in appSecrets " +
+      "(the policy fails a prod stack whose appEnv holds a name that looks secret). Names the deployment sets are refused; " +
       "values may not hold quotes, backslashes, ${ or line breaks; prod refuses debug switches such as DJANGO_DEBUG=1.",
+  },
+  appSecrets: {
+    section: "app", type: "object", default: {}, secret: true,
+    description:
+      "The app's own secrets (SMTP password, payment and API keys), one entry each: `pulumi config set --secret --path 'appSecrets.NAME' value` " +
+      "(or `npm run env:import` from an old .env file). Kept encrypted in the stack file and in state; on ec2 written into the release's .env " +
+      "(stdin, 0600), on ecs SSM SecureString parameters handed to the task as `secrets`. The appEnv rules apply to names and values; " +
+      "a name may not also be in appEnv nor be one the deployment sets. Values are never shown.",
+  },
+  secretKey: {
+    section: "app", type: "string", secret: true, unsetMeans: "generated (64 letters and digits) and kept in state",
+    description:
+      "The app's Django SECRET_KEY (written as SECRET_KEY and DJANGO_SECRET_KEY), to keep the key of an app moving in: sessions and " +
+      "password-reset links signed with it stay valid. `pulumi config set --secret secretKey < key-file`. The .env rules apply to the value.",
   },
   hosting: {
     section: "hosting", type: "string", default: "ec2", allowed: ["ec2", "ecs"],

@@ -32,6 +32,7 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
     healthTimeoutSeconds: 120,
     keepReleases: 5,
     env: {},
+    secrets: {},
     ...overrides,
   };
 }

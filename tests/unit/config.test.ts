@@ -161,7 +161,7 @@ describe("config: parseConfig", () => {
       const { composeFindings, ...app } = c.app;
       assert.deepStrictEqual(app, {
         dir: "app", deployMode: "host", composeFile: "docker-compose.prod.yml", webService: "web", proxyService: "nginx", webPort: 8000, envFile: ".env",
-        healthSource: "compose healthcheck", allowFiles: [], healthPath: "/healthz", healthTimeoutSeconds: 120, keepReleases: 5, env: {},
+        healthSource: "compose healthcheck", allowFiles: [], healthPath: "/healthz", healthTimeoutSeconds: 120, keepReleases: 5, env: {}, secrets: {},
       });
       assert.deepStrictEqual(composeFindings.slice(0, 3), ["compose file app/docker-compose.prod.yml: services web, nginx", "proxied service: web (port 8000) behind nginx", "health: the compose healthcheck"]);
       assert.deepStrictEqual(c.tags, { project: "compose-on-ec2", stack: "dev", stage: "dev", "managed-by": "pulumi" });

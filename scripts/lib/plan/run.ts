@@ -105,7 +105,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
  * the stack's outputs (the mock engine registers none). Only the outputs the rules read, none secret.
  */
 export function stackResource(stack: string, outputs: Record<string, unknown>): PolicyResource {
-  const props = Object.fromEntries(["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource"].filter((k) => k in outputs).map((k) => [k, outputs[k]]));
+  const props = Object.fromEntries(["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource", "appEnvironment"].filter((k) => k in outputs).map((k) => [k, outputs[k]]));
   return { type: STACK, name: `${PROJECT}-${stack}`, props, protect: false };
 }
 
