@@ -7,7 +7,7 @@ import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
 import { Database, dbIdentifier } from "./components/database";
-import { createAppBundle } from "./components/bundle";
+import { buildContext, createAppBundle } from "./components/bundle";
 import { RegistryImages, registryImagesFor } from "./components/images";
 import { ComposeDeployment } from "./components/deployment";
 import { sshCommandFor } from "./components/transport";
@@ -72,7 +72,7 @@ function ec2Hosting() {
   // reads (host connection, DB URL), for the firewall that lets SSH in, and for what the running app
   // uses: the database and the log group Docker ships to (no container starts before it exists);
   // `pulumi destroy` keeps them until the app is down.
-  const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
+  const images = registryImagesFor("images", config, appName, bundle.sha256, () => buildContext(bundle)); // undefined in host mode
   const deployment = new ComposeDeployment("app", {
     connection: host.connection,
     transport: config.firewall.transport,
@@ -97,9 +97,10 @@ function ec2Hosting() {
 
 // ---- hosting: ecs — the web service on Fargate behind a load balancer (never run here: see components/ecs.ts) ----
 function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaBucket) {
-  // Fargate pulls from a registry: the web image is always built and pushed to ECR (x86_64 tasks).
+  // Fargate pulls from a registry: the web image is always built and pushed to ECR (x86_64 tasks),
+  // from the bundle's files (what an ec2 host would get), never the raw app directory.
   const images = new RegistryImages("images", {
-    appName, stage: config.stage, arch: "x86_64", builds: [{ service: config.app.webService, context: config.app.dir }],
+    appName, stage: config.stage, arch: "x86_64", builds: [{ service: config.app.webService, context: buildContext(bundle) }],
     tag: bundle.sha256, keepReleases: config.app.keepReleases, tags: config.tags,
   });
   return new EcsHosting("app", {

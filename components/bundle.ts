@@ -41,6 +41,8 @@ export interface Bundle {
   files: string[];
   /** Things the user should hear about (a bundle above the size limit); empty when all is well. */
   warnings: string[];
+  /** Every entry packed, with its source file: what buildContext copies for the images. */
+  entries: BundleEntry[];
 }
 
 /** One archive entry before encoding. */
@@ -279,7 +281,41 @@ export function createBundle(opts: BundleOptions): Bundle {
     bytes: written.bytes,
     files: entries.filter((e) => e.type === "file").map((e) => e.name),
     warnings: warning === undefined ? [] : [warning],
+    entries,
   };
+}
+
+/**
+ * The directory images are built from (registry mode, ecs): the bundle's app files, exactly what the
+ * host gets, so `.deployignore`, `.dockerignore` and the never-ship rules hold for images too (a raw
+ * app directory would hand `docker build` a `.env` listed only in `.deployignore`). The host scripts
+ * under HOST_SCRIPTS_PREFIX stay out. Written once per release next to the archive, as
+ * `<sha256>.context/`, and appears atomically; an existing one is reused.
+ */
+export function buildContext(bundle: Pick<Bundle, "path" | "sha256" | "entries">): string {
+  const target = path.join(path.dirname(bundle.path), `${bundle.sha256}.context`);
+  if (fs.existsSync(target)) return target;
+  const partial = path.join(path.dirname(bundle.path), `.partial-${process.pid}-${crypto.randomBytes(6).toString("hex")}.context`);
+  try {
+    fs.mkdirSync(partial);
+    for (const entry of bundle.entries) {
+      if (entry.name.startsWith(HOST_SCRIPTS_PREFIX) || entry.name === HOST_SCRIPTS_PREFIX) continue;
+      const dest = path.join(partial, ...entry.name.split("/").filter((p) => p !== ""));
+      if (entry.type === "dir") {
+        fs.mkdirSync(dest, { recursive: true, mode: entry.mode });
+        continue;
+      }
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.copyFileSync(entry.source as string, dest);
+      fs.chmodSync(dest, entry.mode);
+    }
+    fs.renameSync(partial, target);
+  } catch (err) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    if (fs.existsSync(target)) return target; // another process wrote the same release first
+    throw err;
+  }
+  return target;
 }
 
 /** Options of createAppBundle. */

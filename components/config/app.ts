@@ -135,8 +135,8 @@ function secretKey(r: Reader): string | undefined {
   const key = r.string("secretKey");
   if (key === undefined) return undefined;
   const problem = envEntryProblem("secretKey", key);
-  if (problem) r.bad("secretKey", key, `cannot be written to the .env file: ${problem}`, "set a key without quotes, backslashes, ${ or line breaks: pulumi config set --secret secretKey < key-file");
-  else if (key.trim() !== key) r.bad("secretKey", key, "has leading or trailing whitespace (a pasted newline?)", "set it again without it: pulumi config set --secret secretKey < key-file (a file without a trailing newline)");
+  if (problem) r.bad("secretKey", key, `cannot be written to the .env file: ${problem}`, "set a key without quotes, backslashes, ${ or line breaks: printf '%s' \"$KEY\" | pulumi config set --secret secretKey");
+  else if (key.trim() !== key) r.bad("secretKey", key, "has leading or trailing whitespace (a pasted newline?)", "set it again without it: printf '%s' \"$KEY\" | pulumi config set --secret secretKey");
   return key;
 }
 

@@ -176,7 +176,7 @@ export const SPECS: Record<string, SettingSpec> = {
     section: "app", type: "string", secret: true, unsetMeans: "generated (64 letters and digits) and kept in state",
     description:
       "The app's Django SECRET_KEY (written as SECRET_KEY and DJANGO_SECRET_KEY), to keep the key of an app moving in: sessions and " +
-      "password-reset links signed with it stay valid. `pulumi config set --secret secretKey < key-file`. The .env rules apply to the value.",
+      "password-reset links signed with it stay valid. `printf '%s' \"$KEY\" | pulumi config set --secret secretKey`. The .env rules apply to the value.",
   },
   hosting: {
     section: "hosting", type: "string", default: "ec2", allowed: ["ec2", "ecs"],
