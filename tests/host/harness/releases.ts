@@ -7,7 +7,7 @@ import { createBundle, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
 import { deploymentEnv, renderEnvFile } from "../../../components/deployment";
 import * as remote from "../../../components/remote";
 import { CommandResult, log, tail } from "./commands";
-import { appUrl, Context, Release } from "./context";
+import { appSecretsOf, appUrl, Context, Release } from "./context";
 import { pollUrl } from "./http";
 import { KeepAliveLoad, KeepAliveStats } from "./keepalive";
 import { RequestLoop } from "./load";
@@ -56,6 +56,7 @@ export function envFileFor(ctx: Context, sha256: string, imageRefs?: Record<stri
   return renderEnvFile(
     deploymentEnv({
       appEnv: {},
+      appSecrets: appSecretsOf(ctx.secrets),
       databaseUrl: `postgres://${dbUser}:${ctx.secrets.DB_PASSWORD}@${dbHost}:${dbPort}/${dbName}`,
       secretKey: ctx.secrets.SECRET_KEY,
       releaseId: sha256,

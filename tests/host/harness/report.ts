@@ -66,6 +66,8 @@ export interface Results {
   addressChange?: { failed: number; recoverMs?: number };
   /** Failed requests over HTTPS (through the edge) during a code-change redeploy. */
   httpsFailedRequests?: number;
+  /** 1 when the app received every appSecrets entry and no value showed in argv, output, failure log or ops status; 0 when not; unset when not run. */
+  appSecretsOk?: 0 | 1;
   /** Failed requests over HTTPS while the certificate was renewed (forced). */
   certRenewalFailedRequests?: number;
 }
@@ -119,7 +121,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)} ` +
     `keepalive_errors=${count(summedKeepAliveErrors(results))} rsync_pipeline_s=${seconds(results.rsyncPipeline?.ms)} ` +
     `rsync_pipeline_failed_requests=${results.rsyncPipeline ? `${results.rsyncPipeline.failed}/${results.rsyncPipeline.total}` : "n/a"}` +
-    ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}`
+    ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}` +
+    ` app_secrets_ok=${count(results.appSecretsOk)}`
   );
 }
 
