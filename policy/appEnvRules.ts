@@ -29,7 +29,7 @@ export function appEnvRules(h: AppEnvRuleHelpers): Rule[] {
       return secretLookingAppEnv(outputs.appEnvironment).map((name) => ({
         policy: "prod-secrets-not-in-app-env", resource: stack?.name ?? "stack", urn: stack?.urn,
         message: `appEnv holds ${name}, which looks like a secret, in plain text in the stack file. Move it: ` +
-          `pulumi config rm --path 'appEnv.${name}' && pulumi config set --secret --path 'appSecrets.${name}' <value> (or npm run env:import)`,
+          `remove it from appEnv and add it to appSecrets (npm run env:import -- <old .env> --stack <stack> --secret ${name} does both for a file's entries)`,
       }));
     },
   );

@@ -1,8 +1,9 @@
 // `npm run env:import -- <path to .env.prod> --stack <name> [--secret NAME]... [--plain NAME]... [--dry-run]`
 // Moves an old .env file into the stack: reads it as compose read it (scripts/lib/env/dotenv.ts),
 // sorts each entry (scripts/lib/env/sort.ts) into dropped (the deployment writes it), secretKey,
-// appSecrets or appEnv, and sets them with the Pulumi CLI, each value on stdin (never on a command
-// line), or prints the exact `pulumi config set` lines when the CLI is not installed. A secret's value
+// appSecrets or appEnv, and sets them with the Pulumi CLI (appEnv and appSecrets as JSON objects
+// merged with the stack's, each value on stdin, never on a command line), or prints the exact
+// `pulumi config set` lines when the CLI is not installed (values read from 0600 files). A secret's value
 // is never printed. --dry-run shows the sorting only. Nothing is set when any entry has a problem.
 // Exit codes: 0 done, 1 failed (an entry cannot be imported, or the CLI failed), 2 bad usage.
 import { spawnSync } from "child_process";
@@ -13,7 +14,8 @@ import { stageOfStack } from "../components/config/stages";
 import type { DeployMode } from "../components/config/types";
 import { PROJECT_ROOT, readYaml } from "../lib/engine/stackConfig";
 import { parseDotenv } from "./lib/env/dotenv";
-import { configSetArgs, printedLine, SortOptions, sortEntries, Sorted } from "./lib/env/sort";
+import { configSetArgs, settingsToSet, SortOptions, sortEntries, Sorted } from "./lib/env/sort";
+import * as os from "os";
 
 export const USAGE = [
   "usage: npm run env:import -- <path to .env file> --stack <name> [--secret NAME]... [--plain NAME]... [--dry-run]",
@@ -25,8 +27,9 @@ export const USAGE = [
   "  --secret NAME   put NAME in appSecrets whatever it looks like",
   "  --plain NAME    put NAME in appEnv (plain text in the stack file) whatever it looks like",
   "  --dry-run       show the sorting only; set nothing",
-  "With the Pulumi CLI on PATH each entry is set with `pulumi config set` (values on stdin); without it the",
-  "exact commands are printed. Values of secrets are never printed.",
+  "With the Pulumi CLI on PATH, appEnv and appSecrets are set as JSON objects merged with the stack's current",
+  "ones (`pulumi config set`, values on stdin); without it the exact commands are printed, reading the values",
+  "from files written at mode 0600. Values of secrets are never printed.",
   "Exit codes: 0 done, 1 failed, 2 bad usage.",
 ].join("\n");
 
@@ -124,21 +127,41 @@ export function main(argv: string[], io: { out: (s: string) => void; err: (s: st
     return 1;
   }
   if (args.dryRun) return 0;
-  const toSet = sorted.filter((s) => s.to !== "dropped");
   if (!hasCli()) {
-    io.out(["", `The Pulumi CLI is not installed here: run these where it is (secrets prompt for their value, without echo):`, ...toSet.map((s) => `  ${printedLine(args.stack, s)}`)].join("\n"));
+    // Each value into a file only this user reads, and the lines that hand it to the CLI on stdin.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "env-import-"));
+    const lines = settingsToSet(sorted).map((setting) => {
+      const file = path.join(dir, `${setting.key}.value`);
+      fs.writeFileSync(file, setting.value, { mode: 0o600 });
+      return `  pulumi ${configSetArgs(args.stack, setting).join(" ")} < ${file}`;
+    });
+    io.out(["", "The Pulumi CLI is not installed here. Where it is, run (each file holds one value, mode 0600; they replace the",
+      "stack's appEnv/appSecrets, so add any entries the stack already has), then delete the directory:", ...lines, `  rm -r ${dir}`].join("\n"));
     return 0;
   }
-  for (const s of toSet) {
+  const current = { appEnv: currentObject(args.stack, "appEnv"), appSecrets: currentObject(args.stack, "appSecrets") };
+  for (const setting of settingsToSet(sorted, current)) {
     // The value goes on stdin: `pulumi config set KEY` reads it there when no value is given.
-    const r = spawnSync("pulumi", configSetArgs(args.stack, s) as string[], { input: s.value, stdio: ["pipe", "ignore", "pipe"], encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync("pulumi", configSetArgs(args.stack, setting), { input: setting.value, stdio: ["pipe", "ignore", "pipe"], encoding: "utf8", timeout: 120_000 });
     if (r.status !== 0) {
-      io.err(`env:import: pulumi config set for ${s.name} failed (exit ${r.status ?? "none"}); entries before it are set, it and those after are not`);
+      io.err(`env:import: pulumi config set ${setting.key} failed (exit ${r.status ?? "none"}); ${setting.names.join(", ")} not set`);
       return 1;
     }
-    io.out(`  set ${s.to === "secretKey" ? "secretKey" : `${s.to}.${s.name}`}${s.to === "appEnv" ? "" : " (secret)"}`);
+    io.out(`  set ${setting.key}${setting.secret ? " (secret)" : ""}: ${setting.names.join(", ")}`);
   }
   return 0;
+}
+
+/** The stack's current appEnv/appSecrets (a JSON object), read through the CLI; {} when unset. The value stays in this process. */
+function currentObject(stack: string, key: string): Record<string, string> {
+  const r = spawnSync("pulumi", ["config", "get", "--stack", stack, key], { stdio: ["ignore", "pipe", "ignore"], encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0 || r.stdout.trim() === "") return {};
+  try {
+    const v: unknown = JSON.parse(r.stdout);
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -117,14 +117,14 @@ function appSecrets(r: Reader, app: { webService: string; deployMode: DeployMode
     const entry = envEntryProblem(name, value);
     if (entry) {
       const fix = /is not a valid variable name/.test(entry)
-        ? `pulumi config rm --path 'appSecrets.${name}', then set it under a valid name, e.g. ${name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").replace(/^(\d)/, "_$1")}`
-        : `set it again without quotes, backslashes, \${ or line breaks (base64-encode a multi-line value): pulumi config set --secret --path 'appSecrets.${name}' <value>`;
+        ? `rename it in appSecrets (npm run env:import, or pulumi config set --secret appSecrets < secrets.json), e.g. ${name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").replace(/^(\d)/, "_$1")}`
+        : "set it again without quotes, backslashes, ${ or line breaks (base64-encode a multi-line value)";
       refuse(name, `cannot be written to the .env file: ${entry}`, fix);
       continue;
     }
     const reserved = reservedEnvReason(name, app);
-    if (reserved) refuse(name, reserved, `pulumi config rm --path 'appSecrets.${name}'; the app reads the deployment's value${/SECRET_KEY$/.test(name) ? " (to keep your own Django key, set secretKey)" : ""}`);
-    if (Object.hasOwn(env, name)) refuse(name, "is also set in appEnv; the app would get only one of them", `keep it in one place: pulumi config rm --path 'appEnv.${name}' (a secret belongs in appSecrets)`);
+    if (reserved) refuse(name, reserved, `remove ${name} from appSecrets; the app reads the deployment's value${/SECRET_KEY$/.test(name) ? " (to keep your own Django key, set secretKey)" : ""}`);
+    if (Object.hasOwn(env, name)) refuse(name, "is also set in appEnv; the app would get only one of them", `keep it in one place: remove it from appEnv (a secret belongs in appSecrets)`);
     if (r.stage === "prod" && turnsOnDebug(name, value)) refuse(name, "turns on the framework's debug mode in prod", `set it to 0/false (or remove it) for prod`);
   }
   return secrets;

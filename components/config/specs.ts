@@ -167,8 +167,8 @@ export const SPECS: Record<string, SettingSpec> = {
   appSecrets: {
     section: "app", type: "object", default: {}, secret: true,
     description:
-      "The app's own secrets (SMTP password, payment and API keys), one entry each: `pulumi config set --secret --path 'appSecrets.NAME' value` " +
-      "(or `npm run env:import` from an old .env file). Kept encrypted in the stack file and in state; on ec2 written into the release's .env " +
+      "The app's own secrets (SMTP password, payment and API keys): a JSON object of NAME → value, set with `npm run env:import` from an old " +
+      ".env file, or `pulumi config set --secret appSecrets < secrets.json` (a string holding the object, like appEnv: Pulumi.yaml has no object type). Kept encrypted in the stack file and in state; on ec2 written into the release's .env " +
       "(stdin, 0600), on ecs SSM SecureString parameters handed to the task as `secrets`. The appEnv rules apply to names and values; " +
       "a name may not also be in appEnv nor be one the deployment sets. Values are never shown.",
   },

@@ -95,23 +95,29 @@ export function sortEntries(parsed: DotenvResult, o: SortOptions): SortResult {
   return { sorted, problems, notes };
 }
 
-/** The `pulumi config set` arguments of a sorted entry (its value goes on stdin), or undefined when dropped. */
-export function configSetArgs(stack: string, s: Sorted): string[] | undefined {
-  if (s.to === "dropped") return undefined;
-  if (s.to === "secretKey") return ["config", "set", "--stack", stack, "--secret", "secretKey"];
-  return ["config", "set", "--stack", stack, ...(s.to === "appSecrets" ? ["--secret"] : []), "--path", `${s.to}.${s.name}`];
+/**
+ * The settings to set: secretKey, and appEnv and appSecrets each as ONE JSON object (the stack's
+ * current entries merged with the file's). Pulumi.yaml declares both as strings (a project's config
+ * schema has no object type, and the CLI refuses a stack value of another type than the declared one,
+ * pulumi/pulumi sdk/go/common/workspace `DefaultStackConfigValidator`), so `--path 'appSecrets.NAME'`
+ * would store an object `pulumi up` refuses; a JSON string is what config reads.
+ */
+export function settingsToSet(sorted: Sorted[], current: { appEnv?: Record<string, string>; appSecrets?: Record<string, string> } = {}): { key: "secretKey" | "appEnv" | "appSecrets"; secret: boolean; value: string; names: string[] }[] {
+  const out: { key: "secretKey" | "appEnv" | "appSecrets"; secret: boolean; value: string; names: string[] }[] = [];
+  const key = sorted.find((s) => s.to === "secretKey");
+  if (key) out.push({ key: "secretKey", secret: true, value: key.value ?? "", names: [key.name] });
+  for (const to of ["appEnv", "appSecrets"] as const) {
+    const mine = sorted.filter((s) => s.to === to);
+    if (mine.length === 0) continue;
+    const merged: Record<string, string> = { ...(current[to] ?? {}) };
+    for (const s of mine) merged[s.name] = s.value ?? "";
+    const sortedKeys = Object.keys(merged).sort();
+    out.push({ key: to, secret: to === "appSecrets", value: JSON.stringify(Object.fromEntries(sortedKeys.map((k) => [k, merged[k]]))), names: mine.map((s) => s.name) });
+  }
+  return out;
 }
 
-const shellQuote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
-
-/**
- * The line a user runs without the importer: a plain value is written out; a secret's line has no
- * value (the CLI prompts for it, without echo). Undefined for dropped entries.
- */
-export function printedLine(stack: string, s: Sorted): string | undefined {
-  const args = configSetArgs(stack, s);
-  if (!args) return undefined;
-  const quoted = args.map((a) => (a.includes(".") ? shellQuote(a) : a));
-  const line = `pulumi ${quoted.join(" ")}`;
-  return s.to === "appEnv" ? `${line} ${shellQuote(s.value ?? "")}` : `${line}   # prompts for ${s.name}'s value`;
+/** The `pulumi config set` arguments of one setting; its value goes on stdin (never on the command line). */
+export function configSetArgs(stack: string, setting: { key: string; secret: boolean }): string[] {
+  return ["config", "set", "--stack", stack, ...(setting.secret ? ["--secret"] : []), setting.key];
 }
