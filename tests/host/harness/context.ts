@@ -19,6 +19,8 @@ export interface Release {
   label: string;
   sha256: string;
   localPath: string;
+  /** The directory an image of this release is built from: the bundle's app files (components/bundle.ts buildContext). */
+  buildContext?: () => string;
 }
 
 export interface Secrets {

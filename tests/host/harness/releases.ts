@@ -3,7 +3,7 @@
 // renders it on stdin. Also: app variants to deploy, and whether a release serves.
 import * as fs from "fs";
 import * as path from "path";
-import { createBundle, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
+import { createBundle, HOST_SCRIPTS_PREFIX, buildContext } from "../../../components/bundle";
 import { deploymentEnv, renderEnvFile } from "../../../components/deployment";
 import * as remote from "../../../components/remote";
 import { CommandResult, log, tail } from "./commands";
@@ -41,7 +41,7 @@ export function appVariant(ctx: Context, label: string, file: string, from: stri
 export function bundle(ctx: Context, label: string, dir: string): Release {
   const b = createBundle({ appDir: dir, outDir: ctx.bundlesDir, extraDirs: [{ dir: remote.RELEASE_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
   log(`  bundle ${label}: ${b.sha256.slice(0, 12)} (${b.bytes} bytes, ${b.files.length} files)`);
-  return { label, sha256: b.sha256, localPath: b.path };
+  return { label, sha256: b.sha256, localPath: b.path, buildContext: () => buildContext(b) };
 }
 
 export async function upload(ctx: Context, release: Release): Promise<CommandResult> {
