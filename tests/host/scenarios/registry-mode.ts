@@ -51,8 +51,6 @@ async function pulledImageServes(ctx: Context, repo: string): Promise<boolean> {
   fs.appendFileSync(path.join(dir, ".deployignore"), `\n${DEPLOY_ONLY_PROBE}\n`);
   const release = bundle(ctx, "registry", dir);
   const digestRef = await pushWebImage(ctx, repo, release);
-  const probe = await ctx.commands.run("docker run (probe file in the image?)", "docker", ["run", "--rm", "--entrypoint", "sh", digestRef, "-c", `test ! -e /app/${DEPLOY_ONLY_PROBE}`]);
-  ctx.checks.check("the pushed image lacks a file only .deployignore keeps out (built from the bundle's files)", probe.code === 0, `exit ${probe.code} ${tail(probe, 3)}`);
   const { result: r, stats } = await deployUnderLoad(ctx, release, { imageRefs: { web: digestRef } });
   ctx.results.zeroDowntime.registry_pull = failedRequests(stats);
   if (!ctx.checks.check("registry-mode deploy succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r, 30)}`)) return false;
@@ -63,6 +61,9 @@ async function pulledImageServes(ctx: Context, repo: string): Promise<boolean> {
   const pulled = await ctx.commands.run("docker inspect (pulled)", "docker", ["image", "inspect", "--format", "{{json .RepoDigests}}", `${repo}:${release.sha256}`]);
   ctx.checks.check("the host pulled the pushed image (same digest)", pulled.code === 0 && pulled.stdout.includes(digestRef), pulled.stdout.trim());
   ctx.checks.check("no failed requests during the registry-mode redeploy", failedRequests(stats) === 0, describeLoop(stats));
+  // After the deploy, so the host's own pull is what brought the image (checked above).
+  const probe = await ctx.commands.run("docker run (probe file in the image?)", "docker", ["run", "--rm", "--entrypoint", "sh", digestRef, "-c", `test ! -e /app/${DEPLOY_ONLY_PROBE}`]);
+  ctx.checks.check("the pushed image lacks a file only .deployignore keeps out (built from the bundle's files)", probe.code === 0, `exit ${probe.code} ${tail(probe, 3)}`);
   return true;
 }
 
