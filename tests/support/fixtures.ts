@@ -38,6 +38,7 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
     healthBusySeconds: defaultFor("healthBusySeconds", "dev") as number,
     keepReleases: defaultFor("keepReleases", "dev") as number,
     env: {},
+    secrets: {},
     ...overrides,
   };
 }
