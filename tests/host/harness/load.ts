@@ -13,6 +13,8 @@ export interface LoopOptions {
   pauseMs: number;
   /** GET unless set. */
   method?: Method;
+  /** Headers added to each request (e.g. the Host the app answers to). */
+  headers?: Record<string, string>;
 }
 
 export const DEFAULT_LOOP: LoopOptions = { minRequests: 2000, concurrency: 4, pauseMs: 0 };
@@ -51,7 +53,7 @@ export class RequestLoop {
 
   private async worker(): Promise<void> {
     while (!this.done()) {
-      const answer = await requestUrl(this.url, this.options.method ?? "GET", 5000, this.tls);
+      const answer = await requestUrl(this.url, this.options.method ?? "GET", 5000, this.tls, this.options.headers);
       this.stats.total++;
       if (answer.error !== undefined) {
         this.stats.errors++;
