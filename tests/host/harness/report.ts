@@ -41,6 +41,8 @@ export interface Results {
   postFailed?: { failed: number; total: number };
   /** Failed requests during the redeploy of the bring-your-own app (app-byo). */
   byoFailedRequests?: number;
+  /** The rehearsal of the defect-planted app: its time, and how many of the planted defects it named. */
+  rehearsal?: { ms: number; found: number; planted: number };
   zeroDowntime: Partial<Record<ZeroDowntimeDeploy, number>>;
   /** The old pipeline's restart (compose up -d --force-recreate) under the request loop. */
   oldPipelineRestart?: { ms: number; failed: number; total: number };
@@ -122,7 +124,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     `keepalive_errors=${count(summedKeepAliveErrors(results))} rsync_pipeline_s=${seconds(results.rsyncPipeline?.ms)} ` +
     `rsync_pipeline_failed_requests=${results.rsyncPipeline ? `${results.rsyncPipeline.failed}/${results.rsyncPipeline.total}` : "n/a"}` +
     ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}` +
-    ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}`
+    ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}` +
+    ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"}`
   );
 }
 
