@@ -5,6 +5,7 @@
 import * as path from "path";
 import { analyseForGaplessSwitch, describeFindings, DEFAULT_WEB_PORT, GaplessFindings } from "../compose/gapless";
 import { ComposeError, ComposeModel, parseCompose } from "../compose/model";
+import { analyseMounts, PathKind } from "../compose/mounts";
 import { hasControlCharacter } from "./checks";
 import { envEntryProblem, reservedEnvReason, turnsOnDebug } from "./envfile";
 import type { Reader } from "./reader";
@@ -76,13 +77,27 @@ function allowFiles(r: Reader, dir: string): string[] {
  * The compose file judged for the gapless switch (ec2 only: ecs translates the file itself). Returns
  * what the deployment needs; every refusal becomes a problem naming the file, service, line and edit.
  */
-function judgeCompose(r: Reader, model: ComposeModel | undefined, opts: { webService: string; proxyService?: string; webPort?: number; env: Record<string, string> }): GaplessFindings | undefined {
+function judgeCompose(r: Reader, model: ComposeModel | undefined, opts: { webService: string; proxyService?: string; webPort?: number; env: Record<string, string>; kindOf: (p: string) => PathKind }): GaplessFindings | undefined {
   const validName = (name: string | undefined) => name === undefined || SERVICE_NAME.test(name);
   // A missing web service or a malformed name is already a problem of its setting.
   if (model === undefined || !model.services.some((s) => s.name === opts.webService) || !validName(opts.proxyService)) return undefined;
   const findings = analyseForGaplessSwitch(model, opts);
-  if (r.string("hosting") !== "ecs") r.problems.push(...findings.refusals);
+  // What the mounts do across releases (components/compose/mounts.ts); ecs refuses host paths itself.
+  const mounts = analyseMounts(model, { env: opts.env, kindOf: opts.kindOf });
+  findings.notes.push(...mounts.notes);
+  if (r.string("hosting") !== "ecs") r.problems.push(...findings.refusals, ...mounts.refusals);
   return findings;
+}
+
+/** What a path relative to the compose file's directory is in the app directory. */
+function pathKinds(files: ProjectFiles, dir: string, composeFile: string): (relative: string) => PathKind {
+  const base = path.posix.join(dir, path.posix.dirname(composeFile));
+  return (relative) => {
+    const p = path.posix.join(base, relative);
+    if (!files.exists(p)) return "missing";
+    const isDir = files.isDirectory(p);
+    return isDir === undefined ? "unknown" : isDir ? "directory" : "file";
+  };
 }
 
 function serviceName(r: Reader, key: "webService" | "proxyService", name: string | undefined, model: ComposeModel | undefined): void {
@@ -164,7 +179,7 @@ export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
   const healthProblem = healthPathProblem(healthPath);
   if (healthProblem) r.bad("healthPath", healthPath, healthProblem, `e.g. /${healthPath.replace(/[^A-Za-z0-9/_.~-]+/g, "").replace(/^\/*/, "") || "healthz"}`);
   const env = appEnv(r, { webService, deployMode });
-  const findings = judgeCompose(r, model, { webService, proxyService, webPort: r.integer("webPort"), env });
+  const findings = judgeCompose(r, model, { webService, proxyService, webPort: r.integer("webPort"), env, kindOf: pathKinds(files, dir, composeFile) });
   return {
     dir,
     deployMode,

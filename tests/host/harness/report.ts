@@ -41,6 +41,8 @@ export interface Results {
   postFailed?: { failed: number; total: number };
   /** Failed requests during the redeploy of the bring-your-own app (app-byo). */
   byoFailedRequests?: number;
+  /** The rehearsal of the defect-planted app: its time, and how many of the planted defects it named. */
+  rehearsal?: { ms: number; found: number; planted: number };
   zeroDowntime: Partial<Record<ZeroDowntimeDeploy, number>>;
   /** The old pipeline's restart (compose up -d --force-recreate) under the request loop. */
   oldPipelineRestart?: { ms: number; failed: number; total: number };
@@ -128,7 +130,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}` +
     ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}` +
     ` busy_deploy_ok=${count(results.busyDeploy?.ok)} slow_requests_failed=${count(results.busyDeploy?.slowFailed)}` +
-    ` app_secrets_ok=${count(results.appSecretsOk)}`
+    ` app_secrets_ok=${count(results.appSecretsOk)}` +
+    ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"}`
   );
 }
 
