@@ -82,7 +82,7 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   sshCidrs: {
     section: "firewall", type: "array", default: perStage(["0.0.0.0/0"], undefined, ["0.0.0.0/0"]),
-    unsetMeans: "required on transport ssh; never the world, nor wider than /8 (IPv6 /32)",
+    unsetMeans: "required on transport ssh; never the world, nor in prod wider than /16 (IPv6 /48)",
     description: "CIDRs allowed on port 22 on transport ssh (unused on ssm, which opens no port 22); must include where `pulumi up` runs; each network once.",
   },
   hostOs: {
