@@ -158,6 +158,8 @@ const outputs: StackOutputs = {
   certificateSource: describeCertificateSource(config.hosting, config.site),
   https: config.site.https,
   allowPlainHttp: config.site.allowPlainHttp,
+  acmeServer: ecs ? undefined : config.site.tls?.acmeServer,
+  hsts: ecs ? undefined : (config.site.tls?.hsts ?? false),
   publicIp: host?.publicIp,
   publicDns: host?.publicDns,
   instanceId: host?.instanceId,

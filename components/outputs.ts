@@ -18,6 +18,10 @@ export interface StackOutputValues {
   /** Whether browsers reach the site over HTTPS, and whether prod serves plain HTTP on purpose (the policy reads both). */
   https: boolean;
   allowPlainHttp: boolean;
+  /** ec2 with a domain: the ACME directory the host's certificate comes from (the policy refuses staging in prod). */
+  acmeServer?: string;
+  /** ec2: whether the edge sends Strict-Transport-Security (the policy requires it in prod over HTTPS). */
+  hsts?: boolean;
   publicIp?: string;
   publicDns?: string;
   instanceId?: string;
@@ -63,7 +67,7 @@ export type ResolvedOutputs = Partial<Record<StackOutputName, unknown>>;
 
 // Every name once more, as a value: the record's type makes a missing or extra name a compile error.
 const NAMES: Record<StackOutputName, true> = {
-  stage: true, region: true, hosting: true, transport: true, url: true, certificateSource: true, https: true, allowPlainHttp: true,
+  stage: true, region: true, hosting: true, transport: true, url: true, certificateSource: true, https: true, allowPlainHttp: true, acmeServer: true, hsts: true,
   publicIp: true, publicDns: true, instanceId: true, sshUser: true, sshCommand: true, dbEndpoint: true, releaseId: true, dbName: true,
   dbUsername: true, databaseSource: true, ecsCluster: true, ecsService: true, loadBalancerDnsName: true, dnsRecordsToCreate: true, mediaBucket: true,
   logGroupName: true, alarmTopicArn: true, dbUrl: true, dbPassword: true, sshPrivateKey: true, hostPublicKey: true, appEnvironment: true,

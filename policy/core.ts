@@ -68,6 +68,23 @@ export const SG = "aws:ec2/securityGroup:SecurityGroup";
 export const VPC_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 export const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 export const WORLD = ["0.0.0.0/0", "::/0"];
+/** The stack itself: CrossGuard hands a stack policy the stack's outputs as this resource's props. */
+export const STACK = "pulumi:pulumi:Stack";
+
+/**
+ * The stack outputs a rule needs, or a violation per missing one: a rule that cannot read what it
+ * judges fails (closed) rather than passes. An output is missing when the stack resource is absent or
+ * its value is undefined or null (an unknown value during a preview counts as missing too).
+ */
+export function stackOutputs(all: PolicyResource[], policy: string, needed: readonly string[]): { outputs: Props; missing: Violation[] } {
+  const stack = all.find((r) => r.type === STACK);
+  const outputs = stack?.props ?? {};
+  const missing = needed.filter((k) => outputs[k] === undefined || outputs[k] === null).map((k) => ({
+    policy, resource: stack?.name ?? "stack", urn: stack?.urn,
+    message: `the stack output \`${k}\` is missing${stack ? "" : " (no stack resource with outputs was given to the policy)"}, so this rule cannot judge the stack and fails closed; export \`${k}\` from index.ts (components/outputs.ts)`,
+  }));
+  return { outputs, missing };
+}
 
 /** The AWS resource types in this stack that accept `tags`. */
 export const TAGGABLE_TYPES = new Set([

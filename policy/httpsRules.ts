@@ -4,9 +4,9 @@
 // `certificateSource`), which CrossGuard hands a stack policy as the props of the
 // `pulumi:pulumi:Stack` resource and the offline plan adds the same way; an ecs load balancer without
 // an HTTPS listener counts as plain HTTP whatever the outputs say.
-import { Rule, stackRule } from "./core";
+import { Rule, STACK, stackOutputs, stackRule } from "./core";
 
-export const STACK = "pulumi:pulumi:Stack";
+export { STACK } from "./core";
 const LISTENER = "aws:lb/listener:Listener";
 
 /** Why a stack with these outputs and listeners serves plain HTTP, or undefined when it serves HTTPS (or cannot tell). */
@@ -23,10 +23,11 @@ function httpsRulesOf(): Rule[] {
     "prod-serves-https",
     "A prod stack serves HTTPS (a domain on ec2; a domain and a hosted zone on ecs) unless allowPlainHttp is true.",
     (all) => {
+      // Fails closed: without the outputs it reads, the rule cannot tell prod from dev, nor HTTPS from HTTP.
+      const { outputs, missing } = stackOutputs(all, "prod-serves-https", ["stage", "https"]);
+      if (missing.length > 0) return missing;
       const stack = all.find((r) => r.type === STACK);
-      const outputs = stack?.props ?? {};
-      const stage = outputs.stage ?? stack?.stage;
-      if (stage !== "prod" || outputs.allowPlainHttp === true) return [];
+      if (outputs.stage !== "prod" || outputs.allowPlainHttp === true) return [];
       const reason = plainHttpReason(outputs, all.filter((r) => r.type === LISTENER).map((r) => r.props));
       if (!reason) return [];
       return [{

@@ -8,6 +8,7 @@ import {
 import { appEnvRules } from "./appEnvRules";
 import { ecsRules } from "./ecsRules";
 import { httpsRules } from "./httpsRules";
+import { prodRules } from "./prodRules";
 import { transportOf, transportRules } from "./transportRules";
 
 export * from "./core";
@@ -177,11 +178,14 @@ const APPLIES_TO: Record<string, (all: PolicyResource[]) => boolean> = {
   "prod-ssh-within-allowlist": (all) => inProd(all) && transportOf(all) === "ssh",
   "ssm-no-inbound-ssh": (all) => transportOf(all) === "ssm",
   "prod-serves-https": inProd,
+  "prod-imds-hop-limit-1": (all) => inProd(all) && has(EC2, "aws:ec2/launchTemplate:LaunchTemplate")(all),
+  "prod-no-acme-staging": inProd,
+  "prod-hsts-on": inProd,
 };
 
 export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine, ...ecsRules,
   ...transportRules.map((rule) => ({ ...rule, configSchema: SSH_ALLOWLIST_SCHEMA })),
-  ...httpsRules, ...appEnvRules].map((rule) => ({ ...rule, appliesTo: APPLIES_TO[rule.name] }));
+  ...httpsRules, ...appEnvRules, ...prodRules].map((rule) => ({ ...rule, appliesTo: APPLIES_TO[rule.name] }));
 
 /** Each rule's verdict on a stack: `fail` with its violations, `pass`, or `n/a` when the stack has nothing it judges. */
 export function verdicts(resources: PolicyResource[], violations: Violation[], rules: Rule[] = RULES): { rule: string; status: "pass" | "fail" | "n/a"; violations: Violation[] }[] {

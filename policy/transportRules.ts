@@ -2,7 +2,7 @@
 // steps are pulumi-command remote resources; ssm steps are local.Commands whose OpenSSH goes through
 // a ProxyCommand (SESSION_PROXY_COMMAND). On ssm no inbound port 22 may exist at all; on ssh, prod's
 // port 22 may be open only within the configured allowlist (sshCidrs: the stack config in the plan,
-// the policy pack's config under CrossGuard) and never wider than /8 (IPv6 /32) in any case.
+// the policy pack's config under CrossGuard) and never wider than /16 (IPv6 /48) in any case.
 // Built from rules.ts's helpers (handed in, so neither module imports the other at run time).
 import * as net from "net";
 import { PolicyConfig, PolicyResource, Rule, allIngress, coversPort, stackRule, withStages } from "./core";
@@ -13,8 +13,8 @@ export type TransportPolicyConfig = PolicyConfig;
 export type Transport = "ssh" | "ssm";
 
 const SSH_PORT = 22;
-/** The widest SSH prefix prod allows on ssh, per family (config refuses anything wider too). */
-const WIDEST_PROD_PREFIX = { ipv4: 8, ipv6: 32 } as const;
+/** The widest SSH prefix prod allows on ssh, per family: one organisation's network (config refuses anything wider too). */
+const WIDEST_PROD_PREFIX = { ipv4: 16, ipv6: 48 } as const;
 
 /** The transport a stack's deployment uses, from its step resources; undefined when it has none (ecs). */
 export function transportOf(all: PolicyResource[]): Transport | undefined {
@@ -59,7 +59,7 @@ export function sshCidrProblem(cidr: string, allowlist: string[] | undefined): s
 function transportRulesOf(): Rule[] {
   const prodSshWithinAllowlist = stackRule(
     "prod-ssh-within-allowlist",
-    "In prod on transport ssh, port 22 is open only within the configured allowlist (sshCidrs), never wider than /8 (IPv6 /32).",
+    "In prod on transport ssh, port 22 is open only within the configured allowlist (sshCidrs), never wider than /16 (IPv6 /48).",
     (all, config) => {
       if (transportOf(all) !== "ssh") return [];
       return allIngress(withStages(all)).flatMap((rule) => {

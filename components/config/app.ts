@@ -4,7 +4,8 @@
 // (components/compose/gapless.ts); what it reveals (proxy, web port, env file, health source) is kept.
 import * as path from "path";
 import { analyseForGaplessSwitch, describeFindings, DEFAULT_WEB_PORT, GaplessFindings } from "../compose/gapless";
-import { ComposeError, ComposeModel, parseCompose } from "../compose/model";
+import { ALLOW_ESCAPE_SHAPE, findEscapes } from "../compose/escapes";
+import { ComposeError, ComposeModel, parseCompose, problem, SETTING_PREFIX } from "../compose/model";
 import { analyseMounts, PathKind } from "../compose/mounts";
 import { hasControlCharacter } from "./checks";
 import { envEntryProblem, reservedEnvReason, turnsOnDebug } from "./envfile";
@@ -85,7 +86,10 @@ function judgeCompose(r: Reader, model: ComposeModel | undefined, opts: { webSer
   // What the mounts do across releases (components/compose/mounts.ts); ecs refuses host paths itself.
   const mounts = analyseMounts(model, { env: opts.env, kindOf: opts.kindOf });
   findings.notes.push(...mounts.notes);
-  if (r.string("hosting") !== "ecs") r.problems.push(...findings.refusals, ...mounts.refusals);
+  if (r.string("hosting") !== "ecs") {
+    r.problems.push(...findings.refusals, ...mounts.refusals);
+    judgeEscapes(r, model, findings, opts.env);
+  }
   return findings;
 }
 
@@ -98,6 +102,35 @@ function pathKinds(files: ProjectFiles, dir: string, composeFile: string): (rela
     const isDir = files.isDirectory(p);
     return isDir === undefined ? "unknown" : isDir ? "directory" : "file";
   };
+}
+
+/**
+ * Escape hatches in every service (components/compose/escapes.ts): prod refuses each one that
+ * composeAllowEscapes does not list; other stages keep it with a warning in the plan. An entry that is
+ * malformed or names no hatch of the file is refused, so the list never allows more than it says.
+ */
+function judgeEscapes(r: Reader, model: ComposeModel, findings: GaplessFindings, env: Record<string, string>): void {
+  const allowed = r.list("composeAllowEscapes") ?? [];
+  // network_mode on web, and host networking on the proxy, are refused by the switch's own rules already.
+  const escapes = findEscapes(model, env).filter((e) => !(e.token.endsWith(":network_mode:host") && (e.service === findings.web || e.service === findings.proxy)));
+  const setting = `\`${SETTING_PREFIX}composeAllowEscapes\``;
+  for (const e of escapes) {
+    if (allowed.includes(e.token)) {
+      findings.notes.push(`${e.service} keeps an escape hatch on purpose (line ${e.line}, "${e.token}" in composeAllowEscapes): ${e.what}`);
+    } else if (r.stage === "prod") {
+      r.problems.push(problem(model.file, e.line, e.service, `${e.what}; prod refuses it`, `${e.fix}; or, if ${e.service} truly needs it, list "${e.token}" in ${setting}`));
+    } else {
+      findings.notes.push(`warning: ${model.file}:${e.line}: service "${e.service}": ${e.what}; prod refuses it unless ${setting} lists "${e.token}"`);
+    }
+  }
+  for (const entry of allowed) {
+    if (!ALLOW_ESCAPE_SHAPE.test(entry)) {
+      r.bad("composeAllowEscapes", entry, "is not `<service>:<hatch>` (hatch: privileged, network_mode:host, pid:host, ipc:host, cap_add:<CAPABILITY>, volume:<host path>)", 'copy the token the refusal names, e.g. "worker:privileged"');
+    } else if (!escapes.some((e) => e.token === entry)) {
+      const found = escapes.map((e) => `"${e.token}"`);
+      r.bad("composeAllowEscapes", entry, `names no escape hatch of ${model.file}${found.length > 0 ? ` (it has ${found.join(", ")})` : " (it has none)"}`, "remove it, so the list allows only what the file does");
+    }
+  }
 }
 
 function serviceName(r: Reader, key: "webService" | "proxyService", name: string | undefined, model: ComposeModel | undefined): void {

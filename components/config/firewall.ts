@@ -7,8 +7,12 @@ import type { FirewallSettings, Transport } from "./types";
 
 /** Ports opened per HTTP CIDR (80 and 443) and per SSH CIDR (22). */
 const HTTP_PORTS_PER_CIDR = 2;
-/** prod's widest SSH prefix per family: halves of the internet (0.0.0.0/1 + 128.0.0.0/1) are the world too. */
-const PROD_WIDEST_SSH_PREFIX = { 4: 8, 6: 32 } as const;
+/**
+ * prod's widest SSH prefix per family: an organisation's network (IPv4 /16, IPv6 /48, a site), never a
+ * provider's block; halves of the internet (0.0.0.0/1 + 128.0.0.0/1) are the world too. The policy pack
+ * holds the same limit (policy/transportRules.ts).
+ */
+const PROD_WIDEST_SSH_PREFIX = { 4: 16, 6: 48 } as const;
 
 /** A list of CIDRs: each valid and each network once (two spellings of one network are one rule to AWS). */
 function cidrs(r: Reader, key: string): { list: string[]; versions: (4 | 6)[] } {

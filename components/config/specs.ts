@@ -82,7 +82,7 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   sshCidrs: {
     section: "firewall", type: "array", default: perStage(["0.0.0.0/0"], undefined, ["0.0.0.0/0"]),
-    unsetMeans: "required on transport ssh; never the world, nor wider than /8 (IPv6 /32)",
+    unsetMeans: "required on transport ssh; never the world, nor in prod wider than /16 (IPv6 /48)",
     description: "CIDRs allowed on port 22 on transport ssh (unused on ssm, which opens no port 22); must include where `pulumi up` runs; each network once.",
   },
   hostOs: {
@@ -173,6 +173,14 @@ export const SPECS: Record<string, SettingSpec> = {
     description:
       "Patterns (.dockerignore syntax, relative to appDir) of files the bundle would refuse as secrets but that ship on purpose, " +
       "e.g. a test certificate; no absolute paths and no ..",
+  },
+  composeAllowEscapes: {
+    section: "app", type: "array", default: [],
+    description:
+      "Escape hatches of the compose file kept on purpose, one `<service>:<hatch>` each: `privileged`, `network_mode:host`, `pid:host`, " +
+      "`ipc:host`, `cap_add:<CAPABILITY>` (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, DAC_READ_SEARCH, ALL) or `volume:<absolute host path>` " +
+      "(the Docker socket included), e.g. `[\"worker:privileged\"]`. Prod refuses every hatch not listed; other stages warn in the plan. " +
+      "An entry the file does not have is refused.",
   },
   healthPath: { section: "app", type: "string", default: "/healthz", description: "HTTP path that must answer 2xx: probed on each new web container when the compose file gives it no healthcheck, and through the proxy after each deploy. Starts with /, no spaces, no [ ] { } (curl would glob them)." },
   healthTimeoutSeconds: { section: "app", type: "integer", default: 120, min: 10, max: 900, description: "Seconds the health check may take before rolling back." },

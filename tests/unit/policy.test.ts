@@ -31,13 +31,16 @@ function goodStack(stage = "prod"): PolicyResource[] {
     { type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "db-from-web", urn: "urn:db-from-web", id: "sgr-1", protect: false,
       props: { tags: tags(stage), securityGroupId: "sg-db", referencedSecurityGroupId: "sg-web", ipProtocol: "tcp", fromPort: 5432, toPort: 5432 } },
     { type: "aws:ec2/instance:Instance", name: "host", urn: "urn:host", id: "i-1", protect: false,
-      props: { tags: tags(stage), vpcSecurityGroupIds: ["sg-web"], rootBlockDevice: { encrypted: true, volumeSize: 20 }, metadataOptions: { httpTokens: "required" } } },
+      props: { tags: tags(stage), vpcSecurityGroupIds: ["sg-web"], rootBlockDevice: { encrypted: true, volumeSize: 20 }, metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } } },
     { type: "aws:rds/instance:Instance", name: "db", urn: "urn:db", id: "db-1", protect: stage === "prod",
       props: { tags: tags(stage), vpcSecurityGroupIds: ["sg-db"], publiclyAccessible: false, storageEncrypted: true,
         deletionProtection: stage === "prod", skipFinalSnapshot: stage !== "prod", finalSnapshotIdentifier: stage === "prod" ? "db-final-1" : undefined,
         password: "s3cr3t-Passw0rd-xyz" } },
     { type: "command:remote:Command", name: "deploy", urn: "urn:deploy", protect: false,
       props: { create: "set -e; cat > .env; ./deploy.sh", stdin: "DB_PASSWORD=s3cr3t-Passw0rd-xyz" } },
+    // The outputs the stack rules read, as CrossGuard hands them: a prod site over HTTPS from Let's Encrypt.
+    { type: "pulumi:pulumi:Stack", name: `compose-on-ec2-${stage}`, urn: "urn:stack", protect: false,
+      props: { stage, hosting: "ec2", https: true, allowPlainHttp: false, acmeServer: "https://acme-v02.api.letsencrypt.org/directory", hsts: true } },
   ];
 }
 

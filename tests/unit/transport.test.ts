@@ -138,8 +138,9 @@ describe("transport", function () {
       assert.deepStrictEqual(checkAll(stack("command:remote:Command", "203.0.113.128/25"), [prodSshWithinAllowlist], allowlist), []);
       const wider = checkAll(stack("command:remote:Command", "203.0.112.0/23"), [prodSshWithinAllowlist], allowlist);
       assert.match(wider[0]?.message ?? "", /203\.0\.112\.0\/23, outside the configured allowlist \(sshCidrs: 203\.0\.113\.0\/24\)/);
-      const noConfig = checkAll(stack("command:remote:Command", "10.0.0.0/7"), [prodSshWithinAllowlist]);
-      assert.match(noConfig[0]?.message ?? "", /wider than \/8/, "without the pack's config, the hard limit still holds");
+      const noConfig = checkAll(stack("command:remote:Command", "10.0.0.0/15"), [prodSshWithinAllowlist]);
+      assert.match(noConfig[0]?.message ?? "", /10\.0\.0\.0\/15, wider than \/16/, "without the pack's config, the hard limit still holds");
+      assert.deepStrictEqual(checkAll(stack("command:remote:Command", "10.20.0.0/16"), [prodSshWithinAllowlist]), [], "a /16 is one organisation's network");
     });
     it("refuses any port 22 on ssm", () => {
       assert.match(checkAll(stack("command:local:Command", "203.0.113.0/24"), [ssmNoInboundSsh])[0]?.message ?? "", /transport ssm; remove the rule/);
@@ -150,7 +151,7 @@ describe("transport", function () {
       assert.ok(!cidrWithin("10.0.0.0/8", "10.1.0.0/16"));
       assert.ok(cidrWithin("2001:db8:1::/48", "2001:db8::/32"));
       assert.ok(!cidrWithin("2001:db8::/32", "10.0.0.0/8"));
-      assert.strictEqual(sshCidrProblem("2001:db8::/31", undefined), "port 22 is open to 2001:db8::/31, wider than /32 (too close to the whole internet for prod)");
+      assert.strictEqual(sshCidrProblem("2001:db8::/47", undefined), "port 22 is open to 2001:db8::/47, wider than /48 (too close to the whole internet for prod)");
     });
     it("passes the ssm plan: no port 22 rule, the deploy policy rules all pass", () => {
       assert.deepStrictEqual(ssm.violations, []);

@@ -51,6 +51,10 @@ for (const wf of workflows.values()) for (const j of Object.values(wf.jobs)) j.s
 function allJobs(): { file: string; id: string; job: Job }[] {
   return [...workflows].flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
 }
+/** The release tag each pinned commit's comment names (`uses: owner/repo@<sha> # v1.2.3`), by `owner/repo@<sha>`. */
+const releaseTags = new Map<string, string>([...texts.values()].flatMap((text) => [...text.matchAll(/uses:\s+(\S+@[0-9a-f]{40}) # (v[\d.]+)/g)].map((m): [string, string] => [m[1], m[2]])));
+/** `owner/repo@<release tag>` of a step pinned by commit, e.g. "pulumi/actions@v6.6.1". */
+const releaseOf = (step: Step | undefined): string => `${(step?.uses ?? "").split("@")[0]}@${releaseTags.get(step?.uses ?? "") ?? "(no release comment)"}`;
 const usesAction = (step: Step, action: string): boolean => (step.uses ?? "").split("@")[0] === action;
 const usesAws = (job: Job): boolean => job.steps.some((step) => usesAction(step, "aws-actions/configure-aws-credentials"));
 const pulumiCommand = (job: Job): string | undefined =>
@@ -130,7 +134,7 @@ describe("workflows: permissions and credentials", () => {
     }
     for (const { file, id, job } of allJobs().filter(({ job }) => usesAws(job))) {
       const step = job.steps.find((s) => usesAction(s, "aws-actions/configure-aws-credentials"));
-      assert.strictEqual(step?.uses, "aws-actions/configure-aws-credentials@v4", `${file} ${id}`);
+      assert.match(releaseOf(step), /^aws-actions\/configure-aws-credentials@v4\./, `${file} ${id}`);
       assert.match(String(step?.with?.["role-to-assume"]), /^\$\{\{ secrets\.AWS_(PROD_)?ROLE_ARN \}\}$/, `${file} ${id}`);
     }
   });
@@ -216,7 +220,7 @@ describe("workflows: tool versions", () => {
     const versions = new Set<string>();
     for (const { file, id, job } of allJobs()) {
       for (const step of job.steps.filter((s) => usesAction(s, "pulumi/actions"))) {
-        assert.strictEqual(step.uses, "pulumi/actions@v6", `${file} ${id}`);
+        assert.match(releaseOf(step), /^pulumi\/actions@v6\./, `${file} ${id}`);
         assert.strictEqual(step.with?.["pulumi-version"], "${{ env.PULUMI_VERSION }}", `${file} ${id}`);
         versions.add(String(workflows.get(file)?.env?.PULUMI_VERSION));
       }
@@ -224,17 +228,34 @@ describe("workflows: tool versions", () => {
     assert.deepStrictEqual([...versions], [PINNED_PULUMI_VERSION]);
   });
 
-  it("pin every action to a major version tag, not a branch", () => {
-    for (const { file, id, job } of allJobs()) {
-      for (const step of job.steps.filter((s) => s.uses)) assert.match(step.uses ?? "", /@v\d+$/, `${file} ${id}`);
+  it("pin every third-party action to a full commit SHA, with its release tag in a comment", () => {
+    // A tag can be moved to other code by whoever controls the action's repository; a commit cannot.
+    // YAML drops comments, so the lines are read as text; local actions and workflows (./…) are ours.
+    const uses = [...texts].flatMap(([file, text]) => text.split("\n").map((line, i) => ({ where: `${file}:${i + 1}`, line })).filter(({ line }) => /^\s*(-\s+)?uses:/.test(line)));
+    assert.ok(uses.length >= 20, `found only ${uses.length} uses: lines`);
+    const unpinned = uses.filter(({ line }) => !/uses:\s+\.\//.test(line) && !/uses:\s+[\w.-]+\/[\w.\/-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+\s*$/.test(line));
+    assert.deepStrictEqual(unpinned.map(({ where, line }) => `${where}: ${line.trim()}`), []);
+    // Every step the YAML holds is one of the lines checked above.
+    const parsed = allJobs().flatMap(({ job }) => [job.uses, ...job.steps.map((st) => st.uses)].filter(Boolean));
+    assert.strictEqual(parsed.length, uses.length);
+  });
+
+  it("pin each action to one commit everywhere it is used", () => {
+    const shas = new Map<string, Set<string>>();
+    for (const { job } of allJobs()) {
+      for (const step of job.steps.filter((st) => st.uses && !st.uses.startsWith("./"))) {
+        const [action, sha] = (step.uses ?? "").split("@");
+        shas.set(action, (shas.get(action) ?? new Set()).add(sha));
+      }
     }
+    assert.deepStrictEqual([...shas].filter(([, set]) => set.size > 1).map(([action]) => action), []);
   });
 
   it("set up Node 20 with the npm cache and install with npm ci wherever npm runs", () => {
     for (const { file, id, job } of allJobs()) {
       if (!job.steps.some((s) => /\bnpm\b/.test(s.run ?? ""))) continue;
       const node = job.steps.find((s) => usesAction(s, "actions/setup-node"));
-      assert.deepStrictEqual([node?.uses, node?.with?.["node-version"], node?.with?.cache], ["actions/setup-node@v4", 20, "npm"], `${file} ${id}`);
+      assert.deepStrictEqual([releaseOf(node).replace(/\.[\d.]+$/, ""), node?.with?.["node-version"], node?.with?.cache], ["actions/setup-node@v4", 20, "npm"], `${file} ${id}`);
       assert.ok(job.steps.some((s) => s.run === "npm ci"), `${file} ${id}: npm ci`);
     }
   });
@@ -281,6 +302,15 @@ describe("workflows: what runs when", () => {
     assert.match(prod.if ?? "", /workflow_dispatch/);
   });
 
+  it("refuse, in prod, a commit that is not on main, with full history, before any credential", () => {
+    const prod = job("deploy.yml", "prod");
+    const checkout = prod.steps.findIndex((st) => usesAction(st, "actions/checkout"));
+    const onMain = prod.steps.findIndex((st) => /^bash scripts\/runner\/require-on-main\.sh$/.test(st.run ?? ""));
+    const credentials = prod.steps.findIndex((st) => usesAction(st, "aws-actions/configure-aws-credentials"));
+    assert.ok(checkout >= 0 && checkout < onMain && onMain < credentials, `checkout ${checkout}, on-main check ${onMain}, credentials ${credentials}`);
+    assert.strictEqual(prod.steps[checkout].with?.["fetch-depth"], 0);
+  });
+
   it("install prod's Session Manager plugin, version pinned, before pulumi up (prod's transport is ssm)", () => {
     const prod = job("deploy.yml", "prod");
     const install = prod.steps.findIndex((s) => (s.run ?? "").includes("scripts/runner/install-session-manager-plugin.sh"));
@@ -320,6 +350,8 @@ describe("workflows: what runs when", () => {
       const build = job.steps.findIndex((s) => usesAction(s, "pulumi/actions") && s.with?.command || sandboxCommand({ steps: [s] }) === "up");
       const qemu = job.steps[at("docker/setup-qemu-action")];
       assert.match(String(qemu?.with?.platforms ?? ""), /arm64/, `${file} ${id}`);
+      // Its binfmt image at a release tag, never the action's default `latest`.
+      assert.match(String(qemu?.with?.image ?? ""), /^docker\.io\/tonistiigi\/binfmt:qemu-v\d+\.\d+\.\d+-\d+$/, `${file} ${id}`);
       assert.ok(at("docker/setup-qemu-action") < build && at("docker/setup-buildx-action") >= 0 && at("docker/setup-buildx-action") < build, `${file} ${id}`);
     }
   });

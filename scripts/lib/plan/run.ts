@@ -170,7 +170,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
  * the stack's outputs (the mock engine registers none). Only the outputs the rules read, none secret.
  */
 export function stackResource(stack: string, outputs: Record<string, unknown>): PolicyResource {
-  const read: StackOutputName[] = ["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource", "appEnvironment"];
+  const read: StackOutputName[] = ["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource", "appEnvironment", "acmeServer", "hsts"];
   const props = Object.fromEntries(read.filter((k) => k in outputs).map((k) => [k, outputs[k]]));
   return { type: STACK, name: `${PROJECT}-${stack}`, props, protect: false };
 }

@@ -1,0 +1,56 @@
+// Prod rules of the host's exposure: the instance metadata hop limit, the certificate authority and
+// HSTS. The last two read the stack's outputs (`stage`, `hosting`, `https`, `acmeServer`, `hsts`) and
+// fail closed when one they need is missing (core.ts stackOutputs).
+import { EC2, PolicyResource, Rule, isObj, resourceRule, stackOutputs, stackRule, tagsOf } from "./core";
+
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+/** Let's Encrypt's staging directory host (letsencrypt.org/docs/staging-environment/): untrusted certificates. */
+const STAGING_ACME = /^https:\/\/acme-staging(-v\d+)?\.api\.letsencrypt\.org\//;
+
+/** IMDSv2's PUT response hop limit a prod instance may have: 1 keeps containers (one hop further) away from the role. */
+export const PROD_IMDS_HOP_LIMIT = 1;
+
+function prodRulesOf(): Rule[] {
+  const imdsHopLimit = resourceRule(
+    "prod-imds-hop-limit-1",
+    "In prod, EC2 instances and launch templates set the IMDS hop limit to 1, so containers cannot reach the instance role.",
+    (r: PolicyResource) => {
+      if ((r.type !== EC2 && r.type !== LAUNCH_TEMPLATE) || (r.stage ?? tagsOf(r).stage) !== "prod") return [];
+      const md = isObj(r.props.metadataOptions) ? r.props.metadataOptions : {};
+      const limit = md.httpPutResponseHopLimit;
+      if (limit === PROD_IMDS_HOP_LIMIT) return [];
+      // Unset is not 1: an AMI registered with IMDSv2 defaults (Amazon Linux 2023) starts instances with 2.
+      return [`metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(limit ?? "unset")}: in prod it must be ${PROD_IMDS_HOP_LIMIT}, or every container reaches the instance role; keep media on the host volume (mediaStorage volume) rather than giving the app the role`];
+    },
+  );
+  const noStagingAcme = stackRule(
+    "prod-no-acme-staging",
+    "A prod stack on ec2 that serves HTTPS takes its certificate from a production ACME directory, never Let's Encrypt's staging one.",
+    (all) => {
+      const first = stackOutputs(all, "prod-no-acme-staging", ["stage", "hosting", "https"]);
+      if (first.missing.length > 0) return first.missing;
+      if (first.outputs.stage !== "prod" || first.outputs.hosting !== "ec2" || first.outputs.https !== true) return [];
+      const { outputs, missing } = stackOutputs(all, "prod-no-acme-staging", ["acmeServer"]);
+      if (missing.length > 0) return missing;
+      if (!STAGING_ACME.test(String(outputs.acmeServer))) return [];
+      return [{ policy: "prod-no-acme-staging", resource: all.find((r) => r.type === "pulumi:pulumi:Stack")?.name ?? "stack", message: `prod takes its certificate from ${String(outputs.acmeServer)}, Let's Encrypt's staging directory, whose certificates browsers do not trust; remove acmeServer (prod's default is Let's Encrypt) or set it to a production directory` }];
+    },
+  );
+  const hstsOn = stackRule(
+    "prod-hsts-on",
+    "A prod stack on ec2 that serves HTTPS sends Strict-Transport-Security (hsts true).",
+    (all) => {
+      const first = stackOutputs(all, "prod-hsts-on", ["stage", "hosting", "https"]);
+      if (first.missing.length > 0) return first.missing;
+      if (first.outputs.stage !== "prod" || first.outputs.hosting !== "ec2" || first.outputs.https !== true) return [];
+      const { outputs, missing } = stackOutputs(all, "prod-hsts-on", ["hsts"]);
+      if (missing.length > 0) return missing;
+      if (outputs.hsts === true) return [];
+      return [{ policy: "prod-hsts-on", resource: all.find((r) => r.type === "pulumi:pulumi:Stack")?.name ?? "stack", message: "prod serves HTTPS without Strict-Transport-Security, so a first visit over http:// can be intercepted; remove hsts from the stack settings (prod's default is true) or set it to true" }];
+    },
+  );
+  return [imdsHopLimit, noStagingAcme, hstsOn];
+}
+
+/** The rules of this family. */
+export const prodRules: Rule[] = prodRulesOf();
