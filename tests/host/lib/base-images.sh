@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stand-ins for the public base images the app's Dockerfiles use (there is no registry here).
-# One Debian bookworm rootfs (mmdebstrap) holds python3 + Django + gunicorn + psycopg2 + nginx;
+# One Debian bookworm rootfs (mmdebstrap) holds python3 + Django + gunicorn + psycopg2 + nginx,
+# and PostgreSQL 15's clients (pg_dump, pg_restore, psql) for `ops db --image postgres:15`;
 # it is imported once and tagged through a small stand-in layer with EXACTLY the names the
 # Dockerfiles use, so `FROM` resolves locally. Needs DOCKER_HOST pointing at the test daemon.
 # Skips work when the images exist; caches the rootfs tar under tests/host/.work/ between runs.
@@ -9,13 +10,16 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "${here}/../../.." && pwd)"
 cache_dir="${repo_root}/tests/host/.work/base-images"
-rootfs_tar="${cache_dir}/bookworm-app-rootfs.tar"
-base_image="compose-on-ec2-standin/bookworm-app:1"
-packages="python3-django,gunicorn,python3-psycopg2,nginx-light,curl,ca-certificates"
+# The version names the package list: a new list builds a new rootfs and image beside the old ones.
+rootfs_version=2
+rootfs_tar="${cache_dir}/bookworm-app-rootfs-${rootfs_version}.tar"
+base_image="compose-on-ec2-standin/bookworm-app:${rootfs_version}"
+packages="python3-django,gunicorn,python3-psycopg2,nginx-light,curl,ca-certificates,postgresql-client"
 # image name -> stand-in Dockerfile
 declare -A standins=(
   ["python:3.12-slim"]="${here}/standins/python.Dockerfile"
   ["nginx:1.27-alpine"]="${here}/standins/nginx.Dockerfile"
+  ["postgres:15"]="${here}/standins/postgres.Dockerfile"
 )
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
