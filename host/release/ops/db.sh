@@ -62,7 +62,9 @@ read_stack_url() {
   while IFS= read -r line; do
     [[ "${line}" == DATABASE_URL=* ]] && stack_url="${line#DATABASE_URL=}"
   done < "${env_path}"
-  stack_url="${stack_url#\"}" stack_url="${stack_url%\"}"
+  # The deployment writes KEY='value' (components/config/envfile.ts: single quotes, read literally).
+  if [[ "${stack_url}" == \'*\' ]]; then stack_url="${stack_url:1:${#stack_url}-2}"; fi
+  if [[ "${stack_url}" == \"*\" ]]; then stack_url="${stack_url:1:${#stack_url}-2}"; fi
   [[ -n "${stack_url}" ]] || die "${env_path} has no DATABASE_URL"
   parse_url stack "${stack_url}"
 }
