@@ -24,6 +24,8 @@ export interface ComposeModel {
   version?: string;
   /** In file order. */
   services: ComposeService[];
+  /** Top-level `volumes:` as written (named volumes), when present. */
+  volumes?: unknown;
   /** 1-based line of every located key and list item, keyed by pathKey(path). */
   lines: ReadonlyMap<string, number>;
 }
@@ -95,7 +97,7 @@ export function parseCompose(text: string, file: string): ComposeModel {
   if (list.length === 0 && problems.length === 0) problems.push(problem(file, at(["services"]), undefined, "`services:` lists no service", "add the services, e.g. `  web:` with `build: .`"));
   if (problems.length > 0) throw new ComposeError(problems);
   const version = doc.version === undefined || doc.version === null ? undefined : String(doc.version);
-  return { file, version, services: list, lines };
+  return { file, version, services: list, volumes: doc.volumes ?? undefined, lines };
 }
 
 /** Missing `services:`: says so, and recognises the legacy version-1 layout (services at the top). */

@@ -5,6 +5,7 @@
 import * as path from "path";
 import { analyseForGaplessSwitch, describeFindings, DEFAULT_WEB_PORT, GaplessFindings } from "../compose/gapless";
 import { ComposeError, ComposeModel, parseCompose } from "../compose/model";
+import { analyseMounts, PathKind } from "../compose/mounts";
 import { hasControlCharacter } from "./checks";
 import { envEntryProblem, reservedEnvReason, turnsOnDebug } from "./envfile";
 import type { Reader } from "./reader";
@@ -76,13 +77,27 @@ function allowFiles(r: Reader, dir: string): string[] {
  * The compose file judged for the gapless switch (ec2 only: ecs translates the file itself). Returns
  * what the deployment needs; every refusal becomes a problem naming the file, service, line and edit.
  */
-function judgeCompose(r: Reader, model: ComposeModel | undefined, opts: { webService: string; proxyService?: string; webPort?: number; env: Record<string, string> }): GaplessFindings | undefined {
+function judgeCompose(r: Reader, model: ComposeModel | undefined, opts: { webService: string; proxyService?: string; webPort?: number; env: Record<string, string>; kindOf: (p: string) => PathKind }): GaplessFindings | undefined {
   const validName = (name: string | undefined) => name === undefined || SERVICE_NAME.test(name);
   // A missing web service or a malformed name is already a problem of its setting.
   if (model === undefined || !model.services.some((s) => s.name === opts.webService) || !validName(opts.proxyService)) return undefined;
   const findings = analyseForGaplessSwitch(model, opts);
-  if (r.string("hosting") !== "ecs") r.problems.push(...findings.refusals);
+  // What the mounts do across releases (components/compose/mounts.ts); ecs refuses host paths itself.
+  const mounts = analyseMounts(model, { env: opts.env, kindOf: opts.kindOf });
+  findings.notes.push(...mounts.notes);
+  if (r.string("hosting") !== "ecs") r.problems.push(...findings.refusals, ...mounts.refusals);
   return findings;
+}
+
+/** What a path relative to the compose file's directory is in the app directory. */
+function pathKinds(files: ProjectFiles, dir: string, composeFile: string): (relative: string) => PathKind {
+  const base = path.posix.join(dir, path.posix.dirname(composeFile));
+  return (relative) => {
+    const p = path.posix.join(base, relative);
+    if (!files.exists(p)) return "missing";
+    const isDir = files.isDirectory(p);
+    return isDir === undefined ? "unknown" : isDir ? "directory" : "file";
+  };
 }
 
 function serviceName(r: Reader, key: "webService" | "proxyService", name: string | undefined, model: ComposeModel | undefined): void {
@@ -102,7 +117,7 @@ function appEnv(r: Reader, app: { webService: string; deployMode: DeployMode }):
     if (entry) {
       const fix = /is not a valid variable name/.test(entry)
         ? `rename it, e.g. ${name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").replace(/^(\d)/, "_$1")}`
-        : "write the value without quotes, backslashes, ${ or line breaks (a secret belongs in a secret store, not appEnv)";
+        : "write the value without quotes, backslashes, ${ or line breaks (a secret belongs in appSecrets, not appEnv)";
       r.bad("appEnv", name, `cannot be written to the .env file: ${entry}`, fix);
       continue;
     }
@@ -114,6 +129,42 @@ function appEnv(r: Reader, app: { webService: string; deployMode: DeployMode }):
   }
   return env;
 }
+
+/**
+ * The app's own secrets: the appEnv rules for names and values, no name the deployment sets nor one
+ * appEnv also sets. Problems name the entry, never its value.
+ */
+function appSecrets(r: Reader, app: { webService: string; deployMode: DeployMode }, env: Record<string, string>): Record<string, string> {
+  const secrets = r.map("appSecrets");
+  const refuse = (name: string, why: string, fix: string) => r.problems.push(`${r.ns}:appSecrets.${name} (value not shown): ${why}. Fix: ${fix}`);
+  for (const [name, value] of Object.entries(secrets)) {
+    const entry = envEntryProblem(name, value);
+    if (entry) {
+      const fix = /is not a valid variable name/.test(entry)
+        ? `rename it in appSecrets (npm run env:import, or pulumi config set --secret appSecrets < secrets.json), e.g. ${name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").replace(/^(\d)/, "_$1")}`
+        : "set it again without quotes, backslashes, ${ or line breaks (base64-encode a multi-line value)";
+      refuse(name, `cannot be written to the .env file: ${entry}`, fix);
+      continue;
+    }
+    const reserved = reservedEnvReason(name, app);
+    if (reserved) refuse(name, reserved, `remove ${name} from appSecrets; the app reads the deployment's value${/SECRET_KEY$/.test(name) ? " (to keep your own Django key, set secretKey)" : ""}`);
+    if (Object.hasOwn(env, name)) refuse(name, "is also set in appEnv; the app would get only one of them", `keep it in one place: remove it from appEnv (a secret belongs in appSecrets)`);
+    if (r.stage === "prod" && turnsOnDebug(name, value)) refuse(name, "turns on the framework's debug mode in prod", `set it to 0/false (or remove it) for prod`);
+  }
+  return secrets;
+}
+
+/** The Django key to keep, if set: the .env rules apply (its value is never shown). */
+function secretKey(r: Reader): string | undefined {
+  const key = r.string("secretKey");
+  if (key === undefined) return undefined;
+  const problem = envEntryProblem("secretKey", key);
+  if (problem) r.bad("secretKey", key, `cannot be written to the .env file: ${problem}`, "set a key without quotes, backslashes, ${ or line breaks: printf '%s' \"$KEY\" | pulumi config set --secret secretKey");
+  else if (key.trim() !== key) r.bad("secretKey", key, "has leading or trailing whitespace (a pasted newline?)", "set it again without it: printf '%s' \"$KEY\" | pulumi config set --secret secretKey");
+  return key;
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } => (value === undefined ? {} : { [key]: value } as { [k in K]: V });
 
 export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
   const dir = r.text("appDir");
@@ -128,7 +179,7 @@ export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
   const healthProblem = healthPathProblem(healthPath);
   if (healthProblem) r.bad("healthPath", healthPath, healthProblem, `e.g. /${healthPath.replace(/[^A-Za-z0-9/_.~-]+/g, "").replace(/^\/*/, "") || "healthz"}`);
   const env = appEnv(r, { webService, deployMode });
-  const findings = judgeCompose(r, model, { webService, proxyService, webPort: r.integer("webPort"), env });
+  const findings = judgeCompose(r, model, { webService, proxyService, webPort: r.integer("webPort"), env, kindOf: pathKinds(files, dir, composeFile) });
   return {
     dir,
     deployMode,
@@ -146,5 +197,7 @@ export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
     healthBusySeconds: r.count("healthBusySeconds"),
     keepReleases: r.count("keepReleases"),
     env,
+    secrets: appSecrets(r, { webService, deployMode }, env),
+    ...optional("secretKey", secretKey(r)),
   };
 }

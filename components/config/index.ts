@@ -118,8 +118,9 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   const site = parseTls(r, hosting);
   const monitoring = parseMonitoring(r, database.allocatedStorageGb);
   const tags = parseTags(r, { project: ctx.project, stack: ctx.stack, stage });
-  if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return { project: ctx.project, stack: ctx.stack, stage, region, tags, network, firewall, host, database, app, hosting, site, monitoring };
+  const parsed: StackConfig = { project: ctx.project, stack: ctx.stack, stage, region, tags, network, firewall, host, database, app, hosting, site, monitoring };
+  if (r.problems.length > 0) throw new ConfigError(r.problems, parsed);
+  return parsed;
 }
 
 /** Reads this project's Pulumi config (and aws:region) and parses it; throws ConfigError on bad input. */

@@ -2,11 +2,15 @@
 // records a problem naming the key, the value (never a secret's) and the fix.
 import { hasControlCharacter, suggest } from "./checks";
 import { defaultFor, SPECS } from "./specs";
-import type { DbEngine, Stage } from "./types";
+import type { DbEngine, StackConfig, Stage } from "./types";
 
 /** Every problem found in the stack settings, reported together so one run shows them all. */
 export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
+  /**
+   * `parsed`: the settings as read despite the problems (their stand-ins where a value was refused);
+   * never deployed, but a local rehearsal can run with them when only the compose file was refused.
+   */
+  constructor(public readonly problems: string[], public readonly parsed?: StackConfig) {
     super(
       `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${p}`).join("\n"),

@@ -27,6 +27,7 @@ import oldPipelineRestart from "./scenarios/old-pipeline-restart";
 import opsVerbs from "./scenarios/ops-verbs";
 import proxyResend from "./scenarios/proxy-resend";
 import registryMode from "./scenarios/registry-mode";
+import rehearse from "./scenarios/rehearse";
 import restartFloor from "./scenarios/restart-floor";
 import rsyncPipeline from "./scenarios/rsync-pipeline";
 import hostKeyPinning from "./scenarios/host-key-pinning";
@@ -66,6 +67,7 @@ const SCENARIOS: Scenario[] = [
   ssmTransport,
   secrets,
   byoApp,
+  rehearse,
   https,
   teardown,
   failedFirstDeploy,

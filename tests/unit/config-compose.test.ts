@@ -52,7 +52,11 @@ const REFUSED: Record<string, { raw: Record<string, unknown>; problems: string[]
   },
   "an env_file outside the app directory": {
     raw: fixture("host-only.yml"),
-    problems: ["tests/fixtures/compose/host-only.yml:15: service \"web\": `env_file: ../shared/.env` is outside the app directory, where the deployment writes the environment. Fix: change line 15 to `env_file: .env` (a path inside the app directory, relative to the compose file)."],
+    problems: [
+      "tests/fixtures/compose/host-only.yml:15: service \"web\": `env_file: ../shared/.env` is outside the app directory, where the deployment writes the environment. Fix: change line 15 to `env_file: .env` (a path inside the app directory, relative to the compose file).",
+      "tests/fixtures/compose/host-only.yml:8: service \"web\": `./src:/app/src` binds ./src, which the release does not ship: Docker creates it as an empty directory inside that release (the `active` link is resolved when the container is created), so whatever web writes there is deleted when the release is pruned (keepReleases). Fix: write line 8 as `- src:/app/src` and add `src:` under the top-level `volumes:`: a named volume outlives every release.",
+      "tests/fixtures/compose/host-only.yml:10: service \"web\": `{\"type\":\"bind\",\"source\":\"./uploads\",\"target\":\"/app/media\"}` binds ./uploads, which the release does not ship: Docker creates it as an empty directory inside that release (the `active` link is resolved when the container is created), so whatever web writes there is deleted when the release is pruned (keepReleases). Fix: make the entry at line 10 `type: volume` with `source: uploads` and add `uploads:` under the top-level `volumes:`: a named volume outlives every release.",
+    ],
   },
   "a proxyService the file does not define": {
     raw: { proxyService: "ngnix" },

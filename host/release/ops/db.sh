@@ -56,7 +56,7 @@ parse_url() {
 # The stack's DATABASE_URL from the serving release's env file.
 read_stack_url() {
   local env_path line
-  env_path="${base_dir}/current/$(dirname "${compose_file}")/${env_file_name}"
+  env_path="${base_dir}/${layout_current}/$(dirname "${compose_file}")/${env_file_name}"
   [[ -f "${env_path}" ]] || die "${env_path} is missing: deploy once (pulumi up) so the release has its .env"
   stack_url=""
   while IFS= read -r line; do

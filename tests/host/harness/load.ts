@@ -15,6 +15,8 @@ export interface LoopOptions {
   method?: Method;
   /** One request's limit (default 5 s). */
   timeoutMs?: number;
+  /** Headers added to each request (e.g. the Host the app answers to). */
+  headers?: Record<string, string>;
 }
 
 export const DEFAULT_LOOP: LoopOptions = { minRequests: 2000, concurrency: 4, pauseMs: 0 };
@@ -53,7 +55,7 @@ export class RequestLoop {
 
   private async worker(): Promise<void> {
     while (!this.done()) {
-      const answer = await requestUrl(this.url, this.options.method ?? "GET", this.options.timeoutMs ?? 5000, this.tls);
+      const answer = await requestUrl(this.url, this.options.method ?? "GET", this.options.timeoutMs ?? 5000, this.tls, this.options.headers);
       this.stats.total++;
       if (answer.error !== undefined) {
         this.stats.errors++;

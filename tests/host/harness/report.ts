@@ -41,6 +41,8 @@ export interface Results {
   postFailed?: { failed: number; total: number };
   /** Failed requests during the redeploy of the bring-your-own app (app-byo). */
   byoFailedRequests?: number;
+  /** The rehearsal of the defect-planted app: its time, and how many of the planted defects it named. */
+  rehearsal?: { ms: number; found: number; planted: number };
   zeroDowntime: Partial<Record<ZeroDowntimeDeploy, number>>;
   /** The old pipeline's restart (compose up -d --force-recreate) under the request loop. */
   oldPipelineRestart?: { ms: number; failed: number; total: number };
@@ -68,6 +70,8 @@ export interface Results {
   httpsFailedRequests?: number;
   /** A code change deployed while as many clients as workers asked the slow view: exit 0 (1), slow requests that failed. */
   busyDeploy?: { ok: 0 | 1; slowFailed: number; slowTotal: number };
+  /** 1 when the app received every appSecrets entry and no value showed in argv, output, failure log or ops status; 0 when not; unset when not run. */
+  appSecretsOk?: 0 | 1;
   /** Failed requests over HTTPS while the certificate was renewed (forced). */
   certRenewalFailedRequests?: number;
   /** Failed requests over HTTPS while a renewal installed a chain in Let's Encrypt's byte layout (blank line before each chain certificate). */
@@ -132,6 +136,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}` +
     ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}` +
     ` busy_deploy_ok=${count(results.busyDeploy?.ok)} slow_requests_failed=${count(results.busyDeploy?.slowFailed)}` +
+    ` app_secrets_ok=${count(results.appSecretsOk)}` +
+    ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"}` +
     ` db_copy_tables_equal=${results.dbCopyTables ? `${results.dbCopyTables.equal}/${results.dbCopyTables.total}` : "n/a"}` +
     ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}`
   );

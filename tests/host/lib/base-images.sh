@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# Stand-ins for the public base images the app's Dockerfiles use (there is no registry here).
-# One Debian bookworm rootfs (mmdebstrap) holds python3 + Django + gunicorn + psycopg2 + nginx,
-# and PostgreSQL 15's clients (pg_dump, pg_restore, psql) for `ops db --image postgres:15`;
-# it is imported once and tagged through a small stand-in layer with EXACTLY the names the
-# Dockerfiles use, so `FROM` resolves locally. Needs DOCKER_HOST pointing at the test daemon.
-# Skips work when the images exist; caches the rootfs tar under tests/host/.work/ between runs.
+# Stand-ins for the public base images the app's Dockerfiles and the rehearsal use (there is no
+# registry here). One Debian bookworm rootfs (mmdebstrap) holds python3 + Django + gunicorn + psycopg2
+# + nginx, another PostgreSQL (the rehearsal's database); each is imported once and tagged through a
+# small stand-in layer with EXACTLY the names the Dockerfiles and the rehearsal use, so `FROM` and
+# `docker run` resolve locally. Needs DOCKER_HOST pointing at the test daemon. Skips work when the
+# images exist; caches the rootfs tars under tests/host/.work/ between runs.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "${here}/../../.." && pwd)"
 cache_dir="${repo_root}/tests/host/.work/base-images"
-# The version names the package list: a new list builds a new rootfs and image beside the old ones.
-rootfs_version=2
-rootfs_tar="${cache_dir}/bookworm-app-rootfs-${rootfs_version}.tar"
-base_image="compose-on-ec2-standin/bookworm-app:${rootfs_version}"
-packages="python3-django,gunicorn,python3-psycopg2,nginx-light,curl,ca-certificates,postgresql-client"
-# image name -> stand-in Dockerfile
+# base image -> the Debian packages of its rootfs
+declare -A base_packages=(
+  ["compose-on-ec2-standin/bookworm-app:1"]="python3-django,gunicorn,python3-psycopg2,nginx-light,curl,ca-certificates"
+  ["compose-on-ec2-standin/bookworm-postgres:1"]="postgresql-15"
+)
+# image name -> stand-in Dockerfile, and the base it builds on
 declare -A standins=(
   ["python:3.12-slim"]="${here}/standins/python.Dockerfile"
   ["nginx:1.27-alpine"]="${here}/standins/nginx.Dockerfile"
-  ["postgres:15"]="${here}/standins/postgres.Dockerfile"
+  ["postgres:16"]="${here}/standins/postgres.Dockerfile"
+)
+declare -A standin_base=(
+  ["python:3.12-slim"]="compose-on-ec2-standin/bookworm-app:1"
+  ["nginx:1.27-alpine"]="compose-on-ec2-standin/bookworm-app:1"
+  ["postgres:16"]="compose-on-ec2-standin/bookworm-postgres:1"
 )
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -38,15 +43,19 @@ if (( ${#missing[@]} == 0 )); then
   exit 0
 fi
 
-if ! have_image "${base_image}"; then
+# ensure_base IMAGE: import the base image from its rootfs, building the rootfs first when not cached.
+ensure_base() {
+  local base_image="$1" rootfs_tar tmp_tar
+  have_image "${base_image}" && return 0
+  rootfs_tar="${cache_dir}/$(basename "${base_image%%:*}")-rootfs.tar"
   if [[ ! -s "${rootfs_tar}" ]]; then
     command -v mmdebstrap >/dev/null || { echo "base-images: mmdebstrap is not installed" >&2; exit 1; }
     mkdir -p "${cache_dir}"
-    echo "base-images: building bookworm rootfs with ${packages} (about a minute)"
+    echo "base-images: building bookworm rootfs with ${base_packages[${base_image}]} (about a minute)"
     # mmdebstrap picks its output format from the extension: keep ".tar" last.
     tmp_tar="${cache_dir}/.partial-$$.tar"
     trap 'rm -f "${tmp_tar}"' EXIT
-    timeout 600 mmdebstrap --quiet --variant=minbase --include="${packages}" \
+    timeout 600 mmdebstrap --quiet --variant=minbase --include="${base_packages[${base_image}]}" \
       --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
       --dpkgopt='path-exclude=/usr/share/locale/*' \
       bookworm "${tmp_tar}"
@@ -57,11 +66,12 @@ if ! have_image "${base_image}"; then
   fi
   echo "base-images: importing ${base_image}"
   docker import "${rootfs_tar}" "${base_image}" >/dev/null
-fi
+}
 
 for image in "${missing[@]}"; do
+  ensure_base "${standin_base[${image}]}"
   echo "base-images: building stand-in ${image}"
-  docker build --quiet --pull=false --build-arg "BASE=${base_image}" \
+  docker build --quiet --pull=false --build-arg "BASE=${standin_base[${image}]}" \
     -t "${image}" -f "${standins[${image}]}" "${here}/standins" >/dev/null
 done
 echo "base-images: ready: ${!standins[*]}"

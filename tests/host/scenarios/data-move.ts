@@ -20,8 +20,11 @@ import { describeLoop, failedRequests, leakedSecrets } from "../harness/report";
 import { scenario } from "../harness/scenario";
 
 const LIB_DIR = path.resolve(__dirname, "../lib");
-/** The tools image for PostgreSQL 15 (tests/host/lib/base-images.sh builds its stand-in). */
-const TOOLS = ["--image", "postgres:15"];
+/**
+ * The tools image, named as an operator would (it is also db.sh's default): tests/host/lib/base-images.sh
+ * builds its stand-in from Debian's PostgreSQL 15, whose clients match the test's server.
+ */
+const TOOLS = ["--image", "postgres:16"];
 const OLD_DB = "old_shop";
 const RESTORED_DB = "restored";
 

@@ -1,0 +1,300 @@
+// The rehearsal: a stack's release run on the local Docker exactly as a host runs it (the bundle of
+// components/bundle.ts, the command lines of components/remote.ts running host/bootstrap and
+// host/release, the .env of components/deployment.ts on stdin), with a throwaway database container
+// for RDS and the stack's edge in front; then the deploy's own checks and the app's contract
+// (contract.ts). Everything it started is removed unless `keep`.
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { createAppBundle, createBundle, HOST_SCRIPTS_DIR, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
+import { ConfigError, parseConfig, stackResourceName, type StackConfig } from "../../../components/config";
+import { databaseUrl } from "../../../components/database";
+import { deploymentEnv, remoteSpecFor, renderEnvFile } from "../../../components/deployment";
+import * as remote from "../../../components/remote";
+import { configFor, namespacedKey, PROJECT, PROJECT_ROOT, projectConfigTypes, setEntry } from "../../../lib/engine";
+import { requestUrl } from "../../../tests/host/harness/http";
+import { RequestLoop } from "../../../tests/host/harness/load";
+import { planConfig } from "../plan/run";
+import * as contract from "./contract";
+
+export interface RehearseOptions {
+  stack: string;
+  /** Settings over the stack file, as `npm run plan -- --set` takes them. */
+  set?: Record<string, string>;
+  /** Leave everything running (and say where). */
+  keep?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RehearseResult {
+  findings: contract.Finding[];
+  /** Tools the rehearsal needs that this machine lacks (nothing ran). */
+  missing: string[];
+  ms: number;
+}
+
+/** Names the app is served as on AWS besides the domain: stand-ins for the host's public IP and DNS name (TEST-NET-3). */
+export const PUBLIC_IP_STANDIN = "203.0.113.10";
+export const PUBLIC_DNS_STANDIN = "ec2-203-0-113-10.compute-1.amazonaws.com";
+
+/** Images of the database stand-in per engine (the official images; tests/host/lib/base-images.sh builds postgres:16 offline). */
+function dbImage(engine: string, version: string): string {
+  return `${engine === "postgres" ? "postgres" : engine}:${engine === "postgres" ? version.split(".")[0] : version}`;
+}
+
+interface Run {
+  code: number | null;
+  out: string;
+}
+
+/** A command on this machine, bounded, its input on stdin. */
+function run(command: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...opts.env }, cwd: opts.cwd });
+    let out = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 600_000);
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(opts.input ?? "");
+    child.on("error", (e) => (out += `${command}: ${e.message}\n`));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+/** A host command line of components/remote.ts, run here as a login shell on the host would run it. */
+const hostLine = (line: string, input?: string, timeoutMs?: number) => run("sh", ["-c", line], { input, timeoutMs });
+
+/** What the rehearsal needs on this machine; the missing ones, each with what it is for. */
+export async function missingTools(): Promise<string[]> {
+  const missing: string[] = [];
+  const has = async (cmd: string, args: string[]) => (await run(cmd, args, { timeoutMs: 20_000 })).code === 0;
+  if (!(await has("docker", ["version"]))) missing.push(`docker: no Docker daemon answers${process.env.DOCKER_HOST ? ` at DOCKER_HOST=${process.env.DOCKER_HOST}` : ""} (install Docker and start it, or set DOCKER_HOST)`);
+  else if (!(await has("docker", ["compose", "version"])) && !(await has("docker-compose", ["version"]))) missing.push("docker compose: neither `docker compose` nor `docker-compose` is installed");
+  for (const [tool, why] of [["haproxy", "the stack's edge"], ["curl", "the deploy's health checks"], ["flock", "the deploy lock"], ["sha256sum", "the bundle check"], ["tar", "unpacking the bundle"]]) {
+    if (!(await has("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]))) missing.push(`${tool}: not installed (${why})`);
+  }
+  return missing;
+}
+
+/** The stack's settings as `pulumi up` would read them, with --set applied; compose-only refusals are findings. */
+export function loadStack(stack: string, set: Record<string, string> = {}): { config: StackConfig; problems: string[] } {
+  const { entries } = planConfig(stack);
+  const declared = projectConfigTypes();
+  for (const [key, value] of Object.entries(set)) entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, false, declared));
+  const { config } = configFor({ stack, entries });
+  const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
+  try {
+    return { config: parseConfig(settings, { project: PROJECT, stack, region: config["aws:region"] }), problems: [] };
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !e.parsed) throw e;
+    const composePath = `${e.parsed.app.dir}/${e.parsed.app.composeFile}`;
+    // Only the compose file refused: the host runs it anyway, so the rehearsal shows what it does.
+    if (e.problems.every((p) => p.startsWith(`${composePath}:`))) return { config: e.parsed, problems: e.problems };
+    throw e;
+  }
+}
+
+/**
+ * HOOK (appSecrets): the app's own secrets as the .env carries them. The stack file's encrypted
+ * values cannot be read here, so each name listed under appSecrets gets a local stand-in value.
+ * When deploymentEnv takes appSecrets, pass these there instead of merging them into appEnv.
+ */
+export function appSecretsStandIns(stack: string): Record<string, string> {
+  const { config } = planConfig(stack);
+  const raw = config[`${PROJECT}:appSecrets`];
+  if (!raw) return {};
+  const names = Object.keys(JSON.parse(raw) as Record<string, unknown>);
+  return Object.fromEntries(names.map((n) => [n, `rehearsal-${crypto.randomBytes(12).toString("hex")}`]));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The address containers reach this machine at: the default bridge's gateway. */
+async function bridgeGateway(): Promise<string> {
+  const r = await run("docker", ["network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"], { timeoutMs: 20_000 });
+  const ip = r.out.trim();
+  if (r.code !== 0 || !/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`cannot read the docker bridge's gateway address: ${r.out.trim()}`);
+  return ip;
+}
+
+/** The throwaway database: the engine's image on the host network, listening on the bridge gateway only. */
+async function startDatabase(c: StackConfig, name: string, gateway: string, port: number, password: string): Promise<{ url: string; tables: () => Promise<{ tables?: string[]; error?: string }> }> {
+  const { engine, engineVersion, dbName, username } = c.database;
+  const image = dbImage(engine, engineVersion);
+  const pg = engine === "postgres";
+  const env = pg
+    ? ["-e", `POSTGRES_USER=${username}`, "-e", "POSTGRES_PASSWORD", "-e", `POSTGRES_DB=${dbName}`]
+    : ["-e", "MYSQL_ROOT_PASSWORD", "-e", `MYSQL_DATABASE=${dbName}`, "-e", `MYSQL_USER=${username}`, "-e", "MYSQL_PASSWORD"];
+  const cmd = pg ? ["postgres", "-c", `listen_addresses=${gateway}`, "-c", `port=${port}`] : [`--bind-address=${gateway}`, `--port=${port}`];
+  // The password reaches docker through the environment, never its command line.
+  const secretEnv = { POSTGRES_PASSWORD: password, MYSQL_ROOT_PASSWORD: password, MYSQL_PASSWORD: password };
+  const started = await run("docker", ["run", "-d", "--name", name, "--network", "host", "--label", "compose-on-ec2.rehearsal=1", ...env, image, ...cmd], { env: secretEnv, timeoutMs: 120_000 });
+  if (started.code !== 0) throw new Error(`the database stand-in (${image}) did not start: ${started.out.trim().split("\n").slice(-3).join(" ")}`);
+  const ready = pg ? ["pg_isready", "-h", gateway, "-p", String(port), "-U", username] : ["mysqladmin", "ping", `-h${gateway}`, `-P${port}`, "--silent"];
+  for (let i = 0; i < 120; i++) {
+    if ((await run("docker", ["exec", name, ...ready], { timeoutMs: 10_000 })).code === 0) break;
+    if (i === 119) throw new Error(`the database stand-in (${image}) is not ready after 60 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const tables = async () => {
+    const r = pg
+      ? await run("docker", ["exec", "-e", "PGPASSWORD", name, "psql", "-h", gateway, "-p", String(port), "-U", username, "-d", dbName, "-Atc",
+        "select table_name from information_schema.tables where table_schema = current_schema() order by 1"], { env: { PGPASSWORD: password }, timeoutMs: 30_000 })
+      : await run("docker", ["exec", "-e", "MYSQL_PWD", name, "mysql", `-h${gateway}`, `-P${port}`, `-u${username}`, "-N", "-e", "show tables", dbName], { env: { MYSQL_PWD: password }, timeoutMs: 30_000 });
+    return r.code === 0 ? { tables: r.out.split("\n").map((l) => l.trim()).filter(Boolean) } : { error: r.out.trim().slice(-200) };
+  };
+  return { url: databaseUrl(engine, username, password, gateway, port, dbName), tables };
+}
+
+const POST_BODY_HEADERS = (host: string, extra: Record<string, string>) => ({ Host: host, ...extra });
+
+/** Runs the rehearsal. */
+export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
+  const started = Date.now();
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const findings: contract.Finding[] = [];
+  const missing = await missingTools();
+  if (missing.length > 0) return { findings, missing, ms: Date.now() - started };
+
+  const { config: c, problems } = loadStack(opts.stack, opts.set);
+  if (c.hosting.ecs) throw new Error("the rehearsal runs the ec2 hosting (one host with compose); this stack sets hosting: ecs");
+  for (const p of problems) {
+    const m = /^(\S+:\d+): (.*)\. Fix: (.*)$/.exec(p);
+    findings.push({ check: `plan: ${m?.[1] ?? "compose file"}`, ok: false, detail: "config refuses the compose file (the deploy below runs it anyway)", cause: m?.[2] ?? p, fix: m?.[3] ?? "" });
+  }
+  const appDir = path.resolve(PROJECT_ROOT, c.app.dir);
+  const appName = `${stackResourceName(c.project, c.stack)}-rehearsal`;
+  const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `${appName}-`));
+  const ports = { http: await freePort(), https: await freePort(), proxy: await freePort(), acme: await freePort() };
+  const spec = remoteSpecFor(appName, baseDir, c.app, ports);
+  const dbName = `${appName}-db`;
+  const hosts = [...c.hosting.domain, PUBLIC_IP_STANDIN, PUBLIC_DNS_STANDIN];
+  const secretKey = crypto.randomBytes(32).toString("hex");
+  const dbPassword = crypto.randomBytes(16).toString("hex");
+  log(`rehearse ${c.stack}: app ${c.app.dir} (${c.app.composeFile}), project ${appName}, base ${baseDir}`);
+  log(`  edge http://127.0.0.1:${ports.http}, app's proxy 127.0.0.1:${ports.proxy}, host names ${hosts.join(", ")}`);
+  const cleanup = async () => {
+    if (opts.keep) {
+      log(`--keep: left running: project ${appName} (docker ps --filter label=com.docker.compose.project=${appName}), database ${dbName}, base ${baseDir}`);
+      return;
+    }
+    await hostLine(remote.destroyCommand(spec), undefined, 180_000);
+    const vols = await run("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${appName}`]);
+    const names = vols.out.split(/\s+/).filter(Boolean);
+    if (names.length > 0) await run("docker", ["volume", "rm", "-f", ...names]);
+    await run("docker", ["rm", "-f", "-v", dbName]);
+    fs.rmSync(baseDir, { recursive: true, force: true });
+    log(`removed: project ${appName} and its volumes, the database ${dbName}, ${baseDir}`);
+  };
+  try {
+    await run("docker", ["rm", "-f", "-v", dbName]);
+    const gateway = await bridgeGateway();
+    const db = await startDatabase(c, dbName, gateway, await freePort(), dbPassword);
+    log(`  database stand-in ${dbImage(c.database.engine, c.database.engineVersion)} on ${gateway} (container ${dbName})`);
+    const envFor = (sha: string) => renderEnvFile(deploymentEnv({
+      appEnv: { ...c.app.env, ...appSecretsStandIns(opts.stack) },
+      databaseUrl: db.url, secretKey, releaseId: sha, allowedHosts: hosts, tls: c.site.tls,
+    }));
+    const deploy = async (bundle: { path: string; sha256: string }) => {
+      fs.mkdirSync(remote.uploadDir(spec), { recursive: true });
+      fs.copyFileSync(bundle.path, remote.bundleRemotePath(spec, bundle.sha256));
+      const r = await hostLine(remote.deployCommand(spec, bundle.sha256), envFor(bundle.sha256), 900_000);
+      const reason = r.out.split("\n").filter((l) => /ERROR|not ready|last probe/.test(l)).slice(-3).join(" | ");
+      return { ok: r.code === 0, reason, out: r.out };
+    };
+
+    const ready = await hostLine(remote.waitReadyCommand(spec), undefined, 120_000);
+    if (ready.code !== 0) throw new Error(`wait-ready failed: ${ready.out.trim().split("\n").slice(-3).join(" ")}`);
+    const first = createAppBundle(PROJECT_ROOT, c.app.dir, c.app.composeFile, { allowFiles: c.app.allowFiles, warn: (m) => log(`  bundle: ${m}`) });
+    log(`  deploying release ${first.sha256.slice(0, 12)} (${first.files.length} files)…`);
+    const deployed = await deploy(first);
+    findings.push(deployed.ok
+      ? { check: "deploy: the release deploys as on the host (build, migrate, health gate, edge)", ok: true, detail: `release ${first.sha256.slice(0, 12)}` }
+      : { check: "deploy: the release deploys as on the host (build, migrate, health gate, edge)", ok: false, detail: deployed.reason || deployed.out.trim().split("\n").slice(-3).join(" | "), cause: "the deploy failed (the checks below name why)", fix: "fix what the checks below name; the deploy's whole log is under the base directory's logs/ (--keep)" });
+    if (!deployed.ok) {
+      // Nothing serves after a failed first deploy: start the release without the health gate, so
+      // the checks below can still name every problem in one rehearsal.
+      log("  the deploy failed: starting the release without the health gate to diagnose it");
+      const up = await run("bash", [path.join(PROJECT_ROOT, "tests/host/lib/on-host.sh"), path.join(baseDir, "active", HOST_SCRIPTS_PREFIX, "lib.sh"),
+        path.join(baseDir, "active"), appName, c.app.composeFile, `127.0.0.1:${ports.proxy}`, "compose", "up", "-d"], { env: { MAINTENANCE_DIR: path.join(baseDir, "maintenance") }, timeoutMs: 600_000 });
+      if (up.code !== 0) log(`  could not start it: ${up.out.trim().split("\n").slice(-3).join(" | ")}`);
+      await new Promise((r) => setTimeout(r, 8000));
+    }
+    const edge = deployed.ok ? `http://127.0.0.1:${ports.http}` : `http://127.0.0.1:${ports.proxy}`;
+    const proxy = `http://127.0.0.1:${ports.proxy}`;
+    const ask = (url: string, method: "GET" | "POST", headers: Record<string, string>) => requestUrl(url, method, 10_000, undefined, headers);
+
+    findings.push(contract.judgeHealth(c.app.healthPath, await ask(`${proxy}${c.app.healthPath}`, "GET", { Host: "127.0.0.1" }), appDir, deployed.ok ? undefined : deployed.reason));
+    const pages = await Promise.all(hosts.map(async (host) => ({ host, answer: await ask(`${edge}/`, "GET", { Host: host }) })));
+    findings.push(contract.judgeHostNames(pages, appDir));
+
+    const site = hosts[0];
+    const origin = `https://${site}`;
+    const token = crypto.randomBytes(16).toString("hex");
+    const xfp = { "X-Forwarded-Proto": "https" };
+    const withToken = { Cookie: `csrftoken=${token}`, "X-CSRFToken": token };
+    findings.push(...contract.judgeCsrf({
+      noToken: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, {})),
+      secureNoReferer: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken })),
+      fullPost: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken, Origin: origin, Referer: `${origin}/` })),
+    }, origin, appDir));
+
+    const ids = async (service: string) => (await run("bash", [path.join(PROJECT_ROOT, "tests/host/lib/on-host.sh"), path.join(baseDir, "active", HOST_SCRIPTS_PREFIX, "lib.sh"),
+      path.join(baseDir, "active"), appName, c.app.composeFile, `127.0.0.1:${ports.proxy}`, "service-containers", service])).out.split(/\s+/).filter(Boolean);
+    const proxyIds = await ids(c.app.proxyService);
+    const nginxT = proxyIds.length > 0 ? await run("docker", ["exec", proxyIds[0], "nginx", "-T"], { timeoutMs: 30_000 }) : undefined;
+    findings.push(contract.judgeProxyForwardsProto(nginxT && nginxT.code === 0 ? nginxT.out : undefined, appDir));
+
+    const page = pages[0].answer.body;
+    const staticPath = /(?:href|src)="(\/static\/[^"?#]+)/.exec(page)?.[1];
+    findings.push(contract.judgeStatic(staticPath, staticPath ? await ask(`${edge}${staticPath}`, "GET", { Host: site }) : undefined, appDir));
+
+    const t = await db.tables();
+    findings.push(contract.judgeMigrations(t.tables, t.error, appDir));
+
+    const all = (await run("docker", ["ps", "-q", "--filter", `label=com.docker.compose.project=${appName}`])).out.split(/\s+/).filter(Boolean);
+    const mounts = all.length === 0 ? [] : (await run("docker", ["inspect", "--format",
+      `{{index .Config.Labels "com.docker.compose.service"}}{{range .Mounts}}{{if eq .Type "bind"}} {{.Source}}={{.Destination}}{{end}}{{end}}`, ...all])).out
+      .split("\n").filter(Boolean).flatMap((line) => {
+        const [service, ...binds] = line.split(" ");
+        return binds.map((b) => ({ service, source: b.split("=")[0], destination: b.split("=").slice(1).join("=") }));
+      });
+    findings.push(contract.judgeMounts(mounts, fs.realpathSync(path.join(baseDir, "releases")), `${c.app.dir}/${c.app.composeFile}`));
+
+    if (deployed.ok) {
+      // A second release (the same app and one marker file) through the gapless switch under a small load loop.
+      const markerDir = fs.mkdtempSync(path.join(os.tmpdir(), `${appName}-marker-`));
+      fs.writeFileSync(path.join(markerDir, "redeploy"), `${Date.now()}\n`);
+      const second = createBundle({
+        appDir: path.relative(process.cwd(), appDir) || ".", outDir: path.relative(process.cwd(), path.join(PROJECT_ROOT, ".pulumi-bundles")),
+        extraDirs: [{ dir: path.relative(process.cwd(), path.join(PROJECT_ROOT, HOST_SCRIPTS_DIR)), prefix: HOST_SCRIPTS_PREFIX }, { dir: markerDir, prefix: ".rehearsal/" }],
+        alwaysInclude: [c.app.composeFile], allowFiles: c.app.allowFiles,
+      });
+      fs.rmSync(markerDir, { recursive: true, force: true });
+      const loop = new RequestLoop(`${edge}/`, { minRequests: 50, concurrency: 2, pauseMs: 20, headers: { Host: site } }).start();
+      log(`  redeploying release ${second.sha256.slice(0, 12)} under load…`);
+      const again = await deploy(second);
+      const stats = await loop.stop();
+      findings.push(contract.judgeRedeploy(again.ok, again.reason, stats.total, stats.errors + stats.non2xx, stats.samples));
+    }
+  } finally {
+    await cleanup();
+  }
+  return { findings, missing, ms: Date.now() - started };
+}

@@ -1,0 +1,96 @@
+// The rehearsal (npm run rehearse) on this machine's Docker: app-byo/ after the edits the plan asks
+// for rehearses clean (exit 0, every check passed); a copy with four planted defects (no health route,
+// settings that ignore DATABASE_URL, a proxy that replaces X-Forwarded-Proto, a relative static bind)
+// fails, and the rehearsal names each. Its time and how many it named are the summary's rehearse_s
+// and rehearse_found. The clean rehearsal's time is printed as the benchmark (base images present).
+import * as fs from "fs";
+import * as path from "path";
+import { stackResourceName } from "../../../components/config";
+import { log, tail } from "../harness/commands";
+import { Context } from "../harness/context";
+import { scenario } from "../harness/scenario";
+
+const REPO = path.resolve(__dirname, "../../..");
+const APP_SOURCE = path.join(REPO, "app");
+const BYO_DIR = path.join(REPO, "app-byo");
+/** The example app's Django code, which app-byo/ shares. */
+const SHARED_CODE = ["manage.py", "hello", "site_config"];
+
+/** Each planted defect: the edit that plants it, and how the rehearsal's output names it. */
+const DEFECTS: { name: string; file: string; from: string | RegExp; to: string; named: RegExp }[] = [
+  { name: "no health route", file: "site_config/settings.py", from: '    "hello.health.HealthCheckMiddleware",\n', to: "", named: /^FAIL health: .*\n\s+cause: the app has no route for \/healthz/m },
+  { name: "no health route (url)", file: "site_config/urls.py", from: '    path("healthz", views.healthz),\n', to: "", named: /^FAIL health: /m },
+  {
+    name: "settings that ignore DATABASE_URL",
+    file: "site_config/settings.py",
+    from: 'DATABASES = {"default": parse_database_url(DATABASE_URL)} if DATABASE_URL else {}',
+    to: 'DATABASES = {"default": {"ENGINE": os.environ.get("SQL_ENGINE", "django.db.backends.sqlite3"), "NAME": os.environ.get("SQL_DATABASE", "/tmp/db.sqlite3"), "HOST": os.environ.get("SQL_HOST", ""), "PORT": os.environ.get("SQL_PORT", "")}}',
+    named: /^FAIL database: .*\n\s+cause: the app's migrations ran against another database/m,
+  },
+  {
+    name: "a proxy that replaces X-Forwarded-Proto",
+    file: "nginx/nginx.conf",
+    from: "        proxy_set_header Host $host;\n",
+    to: "        proxy_set_header Host $host;\n        proxy_set_header X-Forwarded-Proto $scheme;\n",
+    named: /^FAIL proxy: .*\n\s+cause: the proxy replaces X-Forwarded-Proto[^\n]*\n\s+fix: at \S*nginx\.conf:\d+/m,
+  },
+  {
+    name: "a relative static bind",
+    file: "docker-compose.prod.yml",
+    from: /(proxy:[\s\S]*?)- static_volume:\/home\/app\/web\/staticfiles/,
+    to: "$1- ./staticfiles/:/home/app/web/staticfiles/",
+    named: /^FAIL (plan: \S+docker-compose\.prod\.yml:\d+|mounts: )/m,
+  },
+];
+/** Defects counted in rehearse_found (the health route is one defect planted in two files). */
+const PLANTED = ["no health route", "settings that ignore DATABASE_URL", "a proxy that replaces X-Forwarded-Proto", "a relative static bind"];
+
+export default scenario("rehearse: app-byo rehearses clean; planted defects are each named with cause and fix", async (ctx) => {
+  const clean = assemble(ctx, "rehearse-clean");
+  const cleanRun = await rehearseApp(ctx, "clean", clean);
+  log(`  benchmark: a rehearsal of app-byo (base images present) took ${(cleanRun.ms / 1000).toFixed(1)}s`);
+  ctx.checks.check("rehearse: app-byo after the plan's edits rehearses clean (exit 0)", cleanRun.code === 0, tail({ code: cleanRun.code, stdout: cleanRun.out, stderr: "", ms: 0, startedAt: 0, timedOut: false }, 30));
+  ctx.checks.check("rehearse: it removed what it started", await nothingLeft(ctx), "containers labelled with the rehearsal's project or database");
+
+  const broken = assemble(ctx, "rehearse-defects");
+  for (const d of DEFECTS) plant(broken, d);
+  const brokenRun = await rehearseApp(ctx, "planted defects", broken);
+  ctx.checks.check("rehearse: the app with planted defects fails (exit 1)", brokenRun.code === 1, `exit ${brokenRun.code}`);
+  const found = PLANTED.filter((name) => DEFECTS.filter((d) => d.name.startsWith(name)).every((d) => d.named.test(brokenRun.out)));
+  for (const name of PLANTED) ctx.checks.check(`rehearse: names the planted defect "${name}" with its cause and fix`, found.includes(name), brokenRun.out.split("\n").filter((l) => /^FAIL|cause:|fix:/.test(l.trim())).join("\n"));
+  ctx.results.rehearsal = { ms: brokenRun.ms, found: found.length, planted: PLANTED.length };
+  ctx.checks.check("rehearse: it removed what it started (after a failed rehearsal too)", await nothingLeft(ctx), "");
+});
+
+/** app/'s Django code with app-byo/ over it, after the two edits the plan asks for. */
+function assemble(ctx: Context, label: string): string {
+  const dir = path.join(ctx.appsDir, label);
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const name of SHARED_CODE) fs.cpSync(path.join(APP_SOURCE, name), path.join(dir, name), { recursive: true });
+  fs.cpSync(BYO_DIR, dir, { recursive: true });
+  plant(dir, { name: "plan edit: container_name", file: "docker-compose.prod.yml", from: "    container_name: web\n", to: "" });
+  plant(dir, { name: "plan edit: proxy port", file: "docker-compose.prod.yml", from: "      - 80:80", to: '      - "${HTTP_PORT:-80}:80"' });
+  return dir;
+}
+
+function plant(dir: string, d: { name: string; file: string; from: string | RegExp; to: string }): void {
+  const file = path.join(dir, d.file);
+  const text = fs.readFileSync(file, "utf8");
+  const changed = text.replace(d.from, d.to);
+  if (changed === text) throw new Error(`${d.name}: the text to replace is not in ${d.file}`);
+  fs.writeFileSync(file, changed);
+}
+
+async function rehearseApp(ctx: Context, label: string, dir: string): Promise<{ code: number | null; out: string; ms: number }> {
+  const r = await ctx.commands.run(`rehearse ${label}`, "npx", ["--no-install", "ts-node", "--transpile-only", path.join(REPO, "scripts/rehearse.ts"),
+    "--stack", "dev", "--set", `appDir=${path.relative(REPO, dir)}`, "--set", "healthTimeoutSeconds=45"], { timeoutMs: 1_200_000, env: { DOCKER_HOST: ctx.env.dockerHost } });
+  const out = `${r.stdout}${r.stderr}`;
+  log(`  rehearse ${label}: exit ${r.code} in ${(r.ms / 1000).toFixed(1)}s\n${out.split("\n").filter((l) => /^(PASS|FAIL|rehearse)|cause:|fix:/.test(l.trim())).map((l) => `    ${l}`).join("\n")}`);
+  return { code: r.code, out, ms: r.ms };
+}
+
+async function nothingLeft(ctx: Context): Promise<boolean> {
+  const r = await ctx.commands.run("rehearsal leftovers", "docker", ["ps", "-aq", "--filter", "label=compose-on-ec2.rehearsal=1"]);
+  const p = await ctx.commands.run("rehearsal project leftovers", "docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${stackResourceName("compose-on-ec2", "dev")}-rehearsal`]);
+  return r.stdout.trim() === "" && p.stdout.trim() === "";
+}
