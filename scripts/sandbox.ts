@@ -1,6 +1,6 @@
 // Sandboxes: short-lived copies of the dev stack, one per person or per pull request.
 //
-//   npm run sandbox -- up <name> [--ttl 72h] [--owner alice] [--json]
+//   npm run sandbox -- up <name> [--ttl 72h] [--owner alice] [--from-snapshot prod|<snapshot id>] [--json]
 //   npm run sandbox -- destroy <name>
 //   npm run sandbox -- list [--json]
 //   npm run sandbox -- reap [--dry-run]
@@ -28,6 +28,7 @@ import {
   checkAwsCredentials,
   checkDockerDaemon,
   checkPulumiCli,
+  latestAutomatedSnapshot,
   prepareLocalBackend,
   resolveBackend,
   Runner,
@@ -50,6 +51,9 @@ commands:
 options:
   --ttl <30m|72h|7d>  lifetime from now (up; default ${DEFAULT_TTL}; 1h..30d); every up renews it
   --owner <who>       recorded owner (up; default $GITHUB_ACTOR, git user.email, $USER)
+  --from-snapshot <prod|id>  restore drill (up): the sandbox's database from prod's newest automated
+                      snapshot (aws rds describe-db-snapshots), or from the snapshot id/ARN given;
+                      later ups keep it (changing it replaces the database)
   --json              machine-readable result on stdout (up, list)
   --dry-run           show what reap would destroy
 
@@ -82,6 +86,7 @@ function parseCommandLine(argv: string[]) {
       options: {
         ttl: { type: "string" },
         owner: { type: "string" },
+        "from-snapshot": { type: "string" },
         json: { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -99,6 +104,8 @@ function parseCommandLine(argv: string[]) {
   const unexpected = takesName ? args.slice(1) : args;
   if (unexpected.length > 0) throw new UsageError(`unexpected argument(s): ${unexpected.join(" ")}`);
   const name = takesName ? args[0] : "";
+  if (values["from-snapshot"] !== undefined && command !== "up") throw new UsageError("--from-snapshot is for up");
+  if (values["from-snapshot"] === "") throw new UsageError("--from-snapshot needs prod or a snapshot id");
   try {
     const ttlMs = parseTtl(values.ttl ?? DEFAULT_TTL);
     if (name) assertSandboxName(name);
@@ -126,12 +133,13 @@ async function main(argv: string[]): Promise<number> {
     log: (text) => process.stderr.write(text),
     checkAwsCredentials: () => checkAwsCredentials(process.env, os.homedir(), fs.existsSync),
     checkDocker: () => checkDockerDaemon(runProcess),
+    latestAutomatedSnapshot: (instance, region) => latestAutomatedSnapshot(runProcess, instance, region),
   };
 
   switch (command) {
     case "up": {
       const owner = resolveOwner({ flag: values.owner, githubActor: process.env.GITHUB_ACTOR, gitEmail: gitEmail(), user: process.env.USER });
-      const result = await upSandbox(ctx, name, { ttlMs, owner });
+      const result = await upSandbox(ctx, name, { ttlMs, owner, fromSnapshot: values["from-snapshot"] });
       ctx.print(values.json ? JSON.stringify(result) :
         `sandbox ${result.name}: ${result.url ?? "(no url output)"} (owner ${result.owner}, expires ${result.expiresAt})`);
       return 0;

@@ -13,6 +13,7 @@ import byoApp from "./scenarios/byo-app";
 import { brokenAfterSwitch, busyDeploy, stoppedAfterSwitch } from "./scenarios/busy-deploy";
 import cleanSlate from "./scenarios/clean-slate";
 import codeChange from "./scenarios/code-change";
+import dataMove from "./scenarios/data-move";
 import failedFirstDeploy from "./scenarios/failed-first-deploy";
 import faultConcurrentDeploys from "./scenarios/fault-concurrent-deploys";
 import faultCutUpload from "./scenarios/fault-cut-upload";
@@ -61,6 +62,7 @@ const SCENARIOS: Scenario[] = [
   faultWebAddressChange,
   proxyResend,
   opsVerbs,
+  dataMove,
   hostKeyPinning,
   ssmTransport,
   secrets,

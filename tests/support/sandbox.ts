@@ -2,6 +2,7 @@
 // records every call the commands make instead of reaching a Pulumi backend.
 
 import { CommandContext, SandboxStack, SandboxWorkspace } from "../../scripts/lib/sandbox/commands";
+import { SnapshotFacts } from "../../scripts/lib/sandbox/environment";
 import { ConfigMap, SandboxError } from "../../scripts/lib/sandbox/rules";
 
 // js-yaml ships with @pulumi/pulumi (it reads stack settings with it) but without type declarations.
@@ -117,7 +118,10 @@ export function sandboxRecordConfig(expires: string, owner = "alice", stage = "s
   };
 }
 
-export function context(workspace: FakeWorkspace, opts: { credentials?: boolean; docker?: boolean } = {}): CommandContext & { printed: string[]; logged: string[] } {
+export function context(
+  workspace: FakeWorkspace,
+  opts: { credentials?: boolean; docker?: boolean; snapshots?: (instance: string, region: string | undefined) => SnapshotFacts } = {},
+): CommandContext & { printed: string[]; logged: string[] } {
   const printed: string[] = [];
   const logged: string[] = [];
   return {
@@ -132,6 +136,11 @@ export function context(workspace: FakeWorkspace, opts: { credentials?: boolean;
     checkDocker: () => {
       workspace.calls.push("checkDocker");
       if (opts.docker === false) throw new SandboxError("this stack builds images on this machine, which needs a running Docker daemon");
+    },
+    latestAutomatedSnapshot: (instance, region) => {
+      workspace.calls.push(`latestAutomatedSnapshot ${instance} ${region}`);
+      if (!opts.snapshots) throw new Error("fake: no snapshot lookup expected");
+      return opts.snapshots(instance, region);
     },
     printed,
     logged,

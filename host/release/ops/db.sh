@@ -7,7 +7,7 @@
 #   db.sh --base-dir DIR dump [--image IMG]                 the dump (pg_dump custom format / SQL) to stdout
 #   db.sh --base-dir DIR restore [--force] [--image IMG]    a dump from stdin into the stack's database
 #   db.sh --base-dir DIR copy [--force] [--image IMG]       stdin: the source URL; its dump streams straight in
-#   db.sh --base-dir DIR verify [--image IMG]               stdin: the other URL; rows and checksums per table
+#   db.sh --base-dir DIR verify [--image IMG]               stdin: the other URL; rows and checksums of its tables here
 # Progress (the tools' verbose lines) goes to stderr. Restore and copy refuse a database that has
 # tables unless --force. Exit: 0 done (verify: every table equal), 1 failed or differ, 2 bad usage.
 set -euo pipefail
@@ -62,7 +62,9 @@ read_stack_url() {
   while IFS= read -r line; do
     [[ "${line}" == DATABASE_URL=* ]] && stack_url="${line#DATABASE_URL=}"
   done < "${env_path}"
-  stack_url="${stack_url#\"}" stack_url="${stack_url%\"}"
+  # The deployment writes KEY='value' (components/config/envfile.ts: single quotes, read literally).
+  if [[ "${stack_url}" == \'*\' ]]; then stack_url="${stack_url:1:${#stack_url}-2}"; fi
+  if [[ "${stack_url}" == \"*\" ]]; then stack_url="${stack_url:1:${#stack_url}-2}"; fi
   [[ -n "${stack_url}" ]] || die "${env_path} has no DATABASE_URL"
   parse_url stack "${stack_url}"
 }
@@ -109,26 +111,28 @@ run_tool() {
   docker "${args[@]}" "$(tools_image)" /usr/local/bin/db-tool.sh "${stack_engine}" "$@"
 }
 
+# Every table of the other database must be here with its row count and checksum; tables only here
+# (the app's own, made by its migrations before the move) are listed but do not count against it.
 verify() {
-  local mine theirs table rows sum other_rows other_sum equal=0 total=0 only_there
+  local mine theirs table rows sum here_rows here_sum equal=0 total=0 only_here
   theirs="$(run_tool - census --source)" || die "could not read the other database's tables"
   mine="$(run_tool - census)" || die "could not read the stack's database's tables"
   while IFS=$'\t' read -r table rows sum; do
     [[ -n "${table}" ]] || continue
     total=$((total + 1))
-    other_rows="" other_sum=""
-    IFS=$'\t' read -r _ other_rows other_sum < <(grep -F -- "${table}"$'\t' <<< "${theirs}" | head -n 1) || true
-    if [[ -z "${other_rows}" ]]; then
-      say "table ${table}: rows ${rows} here, missing there"
-    elif [[ "${rows}" == "${other_rows}" && "${sum}" == "${other_sum}" ]]; then
+    here_rows="" here_sum=""
+    IFS=$'\t' read -r _ here_rows here_sum < <(awk -F'\t' -v t="${table}" '$1 == t' <<< "${mine}" | head -n 1) || true
+    if [[ -z "${here_rows}" ]]; then
+      say "table ${table}: rows ${rows} there, MISSING here"
+    elif [[ "${rows}" == "${here_rows}" && "${sum}" == "${here_sum}" ]]; then
       equal=$((equal + 1))
-      say "table ${table}: rows ${rows} = ${other_rows}, checksum $([[ "${sum}" == - ]] && echo "skipped (large table)" || echo equal)"
+      say "table ${table}: rows ${here_rows} = ${rows}, checksum $([[ "${sum}" == - ]] && echo "skipped (large table)" || echo equal)"
     else
-      say "table ${table}: rows ${rows} vs ${other_rows}, checksum $([[ "${sum}" == "${other_sum}" ]] && echo equal || echo DIFFERS)"
+      say "table ${table}: rows ${here_rows} here vs ${rows} there, checksum $([[ "${sum}" == "${here_sum}" ]] && echo equal || echo DIFFERS)"
     fi
-  done <<< "${mine}"
-  only_there="$(comm -13 <(cut -f1 <<< "${mine}" | sort) <(cut -f1 <<< "${theirs}" | sort) | grep -c . || true)"
-  (( only_there == 0 )) || { say "tables only in the other database: ${only_there}"; total=$((total + only_there)); }
+  done <<< "${theirs}"
+  only_here="$(comm -23 <(cut -f1 <<< "${mine}" | LC_ALL=C sort) <(cut -f1 <<< "${theirs}" | LC_ALL=C sort) | grep -c . || true)"
+  (( only_here == 0 )) || say "tables only here (not compared): ${only_here}"
   say "verify: tables_equal=${equal}/${total}"
   (( equal == total && total > 0 ))
 }

@@ -56,7 +56,8 @@ verbs:
   db dump [--out FILE]                     the stack's database, streamed from the host (stdout without --out)
   db restore [--in FILE] [--force]         a dump (stdin without --in) into it; --force over existing tables
   db copy --from SOURCE [--force]          another database straight into it (SOURCE: env:NAME or file:PATH holding its URL)
-  db verify --from SOURCE                  row counts and checksums of every table, here and there
+  db verify --from SOURCE                  row counts and checksums of every table of SOURCE, here and there
+                                           (db: --image IMAGE for the clients, default postgres:16 / mysql:8.0)
   media sync --from DIR|HOST:PATH          uploaded media into the stack's volume: missing or changed files only, then compared
   ssh                                      an interactive shell on the host
 

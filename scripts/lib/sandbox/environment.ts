@@ -149,3 +149,45 @@ export function checkDockerDaemon(run: Runner): void {
       "Fix: start Docker (Docker Desktop, or `sudo systemctl start docker`), or point DOCKER_HOST at a daemon, then run the command again.",
   );
 }
+
+/** The facts of a DB snapshot the restore drill uses (fields of DescribeDBSnapshots' DBSnapshot). */
+export interface SnapshotFacts {
+  id: string;
+  createdAt: string;
+  allocatedStorageGb: number;
+  masterUsername?: string;
+}
+
+/**
+ * The newest available automated snapshot of an RDS instance: `aws rds describe-db-snapshots
+ * --db-instance-identifier ID --snapshot-type automated --region R --output json` (the CLI pages through
+ * every result itself; https://docs.aws.amazon.com/cli/latest/reference/rds/describe-db-snapshots.html),
+ * whose answer is `{"DBSnapshots": [{DBSnapshotIdentifier, SnapshotCreateTime, Status, AllocatedStorage,
+ * MasterUsername, …}]}` (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html).
+ * Snapshots still being taken (Status creating) cannot be restored and are skipped.
+ */
+export function latestAutomatedSnapshot(run: Runner, instance: string, region: string | undefined): SnapshotFacts {
+  const args = ["rds", "describe-db-snapshots", "--db-instance-identifier", instance, "--snapshot-type", "automated", "--output", "json"];
+  if (region) args.push("--region", region);
+  const result = run("aws", args);
+  if (result.error) {
+    throw new SandboxError(`--from-snapshot prod needs the AWS CLI to find prod's latest automated snapshot: ${result.error.message}. ` +
+      "Fix: install the AWS CLI v2, or give the snapshot's id (--from-snapshot rds:…)");
+  }
+  if (result.status !== 0) {
+    throw new SandboxError(`aws rds describe-db-snapshots --db-instance-identifier ${instance} failed: ${result.stderr.trim().split("\n").slice(-1)[0] ?? ""}`);
+  }
+  let answer: { DBSnapshots?: { DBSnapshotIdentifier?: string; SnapshotCreateTime?: string; Status?: string; AllocatedStorage?: number; MasterUsername?: string }[] };
+  try {
+    answer = JSON.parse(result.stdout);
+  } catch {
+    throw new SandboxError(`aws rds describe-db-snapshots answered something that is not JSON: ${result.stdout.slice(0, 200)}`);
+  }
+  const available = (answer.DBSnapshots ?? []).filter((s) => s.Status === "available" && s.DBSnapshotIdentifier && s.SnapshotCreateTime);
+  if (available.length === 0) {
+    throw new SandboxError(`RDS instance ${instance} has no available automated snapshot (backups off, or the first one is still being taken). ` +
+      "Fix: dbBackupRetentionDays ≥ 1 on prod and wait for its backup window, or take one (aws rds create-db-snapshot) and give its id");
+  }
+  const newest = available.reduce((a, b) => (Date.parse(b.SnapshotCreateTime!) > Date.parse(a.SnapshotCreateTime!) ? b : a));
+  return { id: newest.DBSnapshotIdentifier!, createdAt: newest.SnapshotCreateTime!, allocatedStorageGb: newest.AllocatedStorage ?? 0, masterUsername: newest.MasterUsername };
+}

@@ -13,7 +13,8 @@ export function opsArgv(ctx: Context, verb: string[], after: string[] = []): str
     "--known-hosts", ctx.env.knownHosts, "--base-dir", ctx.spec.baseDir, ...after];
 }
 
-export function ops(ctx: Context, verb: string[], after: string[] = []): Promise<CommandResult> {
-  return ctx.commands.run(`ops ${verb.join(" ")}`, process.execPath, opsArgv(ctx, verb, after), { timeoutMs: 300_000 });
+/** One ops command; env adds variables to its environment (a database URL for --from env:NAME, never an argument). */
+export function ops(ctx: Context, verb: string[], after: string[] = [], env?: Record<string, string>): Promise<CommandResult> {
+  return ctx.commands.run(`ops ${verb.join(" ")}`, process.execPath, opsArgv(ctx, verb, after), { timeoutMs: 300_000, env });
 }
 

@@ -76,6 +76,12 @@ export interface Results {
   certRenewalFailedRequests?: number;
   /** Failed requests over HTTPS while a renewal installed a chain in Let's Encrypt's byte layout (blank line before each chain certificate). */
   leChainRenewalFailedRequests?: number;
+  /** `ops db verify` after `ops db copy`: tables of the old database found equal (rows and checksum) in the stack's, of all. */
+  dbCopyTables?: { equal: number; total: number };
+  /** A dump of the stack's database restored into a fresh one verified equal, table by table (1) or not (0). */
+  dbRestoreEqual?: 0 | 1;
+  /** `ops media sync` from a directory: the volume then holds every file with its size and content (1) or not (0). */
+  mediaSyncEqual?: 0 | 1;
 }
 
 export function emptyResults(): Results {
@@ -131,7 +137,9 @@ export function summaryLine(results: Results, faultCount: number): string {
     ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}` +
     ` busy_deploy_ok=${count(results.busyDeploy?.ok)} slow_requests_failed=${count(results.busyDeploy?.slowFailed)}` +
     ` app_secrets_ok=${count(results.appSecretsOk)}` +
-    ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"}`
+    ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"}` +
+    ` db_copy_tables_equal=${results.dbCopyTables ? `${results.dbCopyTables.equal}/${results.dbCopyTables.total}` : "n/a"}` +
+    ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}`
   );
 }
 

@@ -4,6 +4,7 @@
 #   postgres.sh init    fresh cluster + role + database + random password (password file 0600)
 #   postgres.sh start   start the cluster (init first when there is none), wait until it answers
 #   postgres.sh stop    stop it (bounded)
+#   postgres.sh createdb NAME   a fresh, empty database NAME owned by the role (dropped first if it exists)
 #   postgres.sh env     print the exports the host test scenarios read (DB_HOST, DB_PORT, DB_PASSWORD_FILE, ...)
 # The password never appears on a command line: it goes to psql on stdin and to clients in a file.
 set -euo pipefail
@@ -113,6 +114,16 @@ stop() {
   fi
 }
 
+# A second database beside the app's (the data scenarios' "old" database and restore target).
+createdb() {
+  local name="$1"
+  [[ "${name}" =~ ^[a-z][a-z0-9_]*$ && "${name}" != "${db_name}" ]] || die "postgres: createdb needs a lower-case name other than ${db_name}"
+  printf 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nCREATE DATABASE %s OWNER %s;\n' "${name}" "${name}" "${db_role}" |
+    as_pg "${bin_dir}/psql" -X -q -v ON_ERROR_STOP=1 -h "${socket_dir}" -p "${port}" -d postgres -f - \
+    || die "postgres: could not create database ${name}"
+  log "postgres: database ${name} created (owner ${db_role})"
+}
+
 print_env() {
   echo "export DB_HOST_FOR_CONTAINERS=${gateway}"
   echo "export DB_PORT=${port}"
@@ -125,6 +136,7 @@ case "${1:-}" in
   init) init ;;
   start) start ;;
   stop) stop ;;
+  createdb) createdb "${2:-}" ;;
   env) print_env ;;
-  *) echo "usage: $0 init|start|stop|env" >&2; exit 2 ;;
+  *) echo "usage: $0 init|start|stop|createdb NAME|env" >&2; exit 2 ;;
 esac
