@@ -48,10 +48,11 @@ const SCENARIOS: Scenario[] = [
   webRecreateFloor,
   oldPipelineRestart,
   codeChange,
+  // The old pipeline's rsync deploy copies the code-change release: it runs while that one serves.
+  rsyncPipeline,
   busyDeploy,
   brokenAfterSwitch,
   stoppedAfterSwitch,
-  rsyncPipeline,
   imageChange,
   faultFailingHealth,
   registryMode,

@@ -39,7 +39,7 @@ check_shellcheck() {
   (( ${#files[@]} > 0 )) || { echo "no shell scripts found" >&2; return 1; }
   echo "shellcheck: ${#files[@]} files"
   # -P SCRIPTDIR: `# shellcheck source=lib.sh` in host/release resolves beside the script.
-  timeout 120 shellcheck -x -P SCRIPTDIR "${files[@]}"
+  timeout 600 shellcheck -x -P SCRIPTDIR "${files[@]}"
 }
 
 check_cloud_init() {
