@@ -41,13 +41,6 @@ export function imdsHopLimit(appUsesRole: boolean): number {
   return appUsesRole ? 2 : 1;
 }
 
-/**
- * Docker Compose v2 plugin release installed on AL2023 (not packaged there). Pinned: recent compose
- * releases refuse to build with buildx < 0.17, and AL2023's docker package ships buildx 0.12
- * (amazonlinux/amazon-linux-2023#1032).
- */
-export const COMPOSE_VERSION = "v2.29.7";
-
 /** The SSM public parameter holding the latest AMI id for an OS and architecture. */
 export function amiParameterName(os: HostOs, arch: Arch): string {
   return os === "ubuntu"
@@ -101,7 +94,7 @@ export function renderUserData(
   const script = fs.readFileSync(path.join(__dirname, "..", "host", "cloud-init", "provision.sh"), "utf8");
   const extra = monitoring ? monitoringHostFiles(monitoring.logGroupName, monitoring.region) : undefined;
   // runcmd's list form runs the command without a shell; the failing script fails cloud-init.
-  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, COMPOSE_VERSION, ...(extra ? [extra.timerUnit] : [])];
+  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, ...(extra ? [extra.timerUnit] : [])];
   return [
     "#cloud-config",
     `# compose-on-ec2 host bootstrap: ${os} ${arch}, user ${sshUser}`,

@@ -2,30 +2,84 @@
 # The host's first boot, run once by cloud-init (components/host.ts writes this file through the user
 # data's write_files and runs it from runcmd): installs Docker and the compose v2 plugin the OS's way,
 # the ECR credential helper (pulls use the instance role, for the stack's ECR registry only), and
-# prepares the SSH user's base directory. With a disk metric timer (monitoring: components/host.ts has
+# prepares the SSH user's base directory. The compose plugin and lego come from their GitHub
+# releases, each checked against the sha256 pinned below (never against a sum fetched beside it). With a disk metric timer (monitoring: components/host.ts has
 # written it, Docker's daemon.json and host/cloud-init/disk-metric.sh through write_files), makes sure
 # the AWS CLI is there and enables the timer. Any failure fails cloud-init, so `cloud-init status` (and
 # the deployment's wait-ready) report it instead of a half-installed host.
-#   provision.sh OS ARCH SSH_USER BASE_DIR ECR_REGISTRY COMPOSE_VERSION [DISK_METRIC_TIMER]
+#   provision.sh OS ARCH SSH_USER BASE_DIR ECR_REGISTRY [DISK_METRIC_TIMER]
 set -euo pipefail
 
-log() { printf '[provision] %s\n' "$*"; }
+# --- Pinned downloads: the one place their versions and sha256 sums are written --------------------
+# The docker compose v2 plugin, the same release on both OSes (AL2023 does not package it; Ubuntu's
+# Docker apt repository would install whatever is newest). v2.29.7: later releases refuse to build
+# with buildx < 0.17, and AL2023's docker package ships buildx 0.12 (amazonlinux/amazon-linux-2023#1032).
+# Its `config --hash` leaves env_file out (docker/compose cmd/compose/config.go: runHash loads the
+# project WithoutEnvironmentResolution and WithDiscardEnvFile), which host/release/lib.sh makes up
+# for. The sums are those of the release's checksums.txt, as recorded by the official docker image's
+# build (docker-library/docker versions.json, "Update 27 to compose 2.29.7").
+compose_version=v2.29.7
+compose_sha256_x86_64=383ce6698cd5d5bbf958d2c8489ed75094e34a77d340404d9f32c4ae9e12baf0
+compose_sha256_arm64=6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c
+# lego (the edge's ACME client). Its sums are not pinned yet: take them from
+# lego_4.25.2_checksums.txt of go-acme/lego's v4.25.2 release (lines lego_v4.25.2_linux_amd64.tar.gz
+# and …_arm64.tar.gz) and write them here. Until then provisioning refuses to start.
+lego_version=4.25.2
+lego_sha256_x86_64=UNPINNED-fill-in-lego-sha256-linux-amd64
+lego_sha256_arm64=UNPINNED-fill-in-lego-sha256-linux-arm64
 
-# Amazon Linux 2023: docker and the credential helper from dnf; the compose plugin (not packaged
-# there) from its GitHub release, checked against its published sha256.
-install_al2023() {
-  local binary plugins=/usr/local/lib/docker/cli-plugins url
+log() { printf '[provision] %s\n' "$*"; }
+die() { printf '[provision] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# pinned_sha256 NAME: the pinned sum of NAME (compose or lego) for this host's architecture.
+pinned_sha256() {
+  case "$1 ${arch}" in
+    "compose arm64") printf '%s' "${compose_sha256_arm64}" ;;
+    "compose "*) printf '%s' "${compose_sha256_x86_64}" ;;
+    "lego arm64") printf '%s' "${lego_sha256_arm64}" ;;
+    "lego "*) printf '%s' "${lego_sha256_x86_64}" ;;
+    *) die "no pinned download named '$1'" ;;
+  esac
+}
+
+# Refuses to provision anything while a download's sum is not pinned (before any package is installed).
+check_pins() {
+  local name sum
+  for name in compose lego; do
+    sum="$(pinned_sha256 "${name}")"
+    [[ "${sum}" =~ ^[0-9a-f]{64}$ ]] \
+      || die "no sha256 pinned for ${name} on ${arch} (${name}_sha256_$([[ "${arch}" == arm64 ]] && echo arm64 || echo x86_64)=${sum} in host/cloud-init/provision.sh): pin it from the release's published checksums; nothing is installed unverified"
+  done
+}
+
+# fetch_verified URL DEST SHA256: downloads URL to DEST and keeps it only when its sha256 is SHA256.
+fetch_verified() {
+  curl -fsSL --retry 5 -o "$2.part" "$1"
+  if ! printf '%s  %s\n' "$3" "$2.part" | sha256sum -c --status -; then
+    rm -f "$2.part"
+    die "$1 does not match its pinned sha256 $3: not installed"
+  fi
+  mv -f "$2.part" "$2"
+}
+
+# The compose plugin (both OSes): where the Docker CLI looks for system plugins first
+# (/usr/local/lib/docker/cli-plugins), so it is the one `docker compose` runs.
+compose_plugin_dir=/usr/local/lib/docker/cli-plugins
+install_compose_plugin() {
+  local binary plugins="${compose_plugin_dir}"
   binary="docker-compose-linux-$([[ "${arch}" == arm64 ]] && echo aarch64 || echo x86_64)"
-  url="https://github.com/docker/compose/releases/download/${compose_version}/${binary}"
-  dnf install -y docker amazon-ecr-credential-helper
   mkdir -p "${plugins}"
-  curl -fsSL --retry 5 -o "${plugins}/docker-compose" "${url}"
-  curl -fsSL --retry 5 -o /tmp/docker-compose.sha256 "${url}.sha256"
-  echo "$(cut -d' ' -f1 /tmp/docker-compose.sha256)  ${plugins}/docker-compose" | sha256sum -c -
+  fetch_verified "https://github.com/docker/compose/releases/download/${compose_version}/${binary}" \
+    "${plugins}/docker-compose" "$(pinned_sha256 compose)"
   chmod 0755 "${plugins}/docker-compose"
 }
 
-# Ubuntu: Docker's own apt repository (docker-ce with the buildx and compose plugins).
+# Amazon Linux 2023: docker and the credential helper from dnf.
+install_al2023() {
+  dnf install -y docker amazon-ecr-credential-helper
+}
+
+# Ubuntu: Docker's own apt repository (docker-ce with the buildx plugin; compose is the pinned one).
 install_ubuntu() {
   local apt=(apt-get -o DPkg::Lock::Timeout=300) codename
   export DEBIAN_FRONTEND=noninteractive
@@ -40,16 +94,15 @@ install_ubuntu() {
   echo "deb [arch=$([[ "${arch}" == arm64 ]] && echo arm64 || echo amd64) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu ${codename} stable" \
     > /etc/apt/sources.list.d/docker.list
   "${apt[@]}" update
-  "${apt[@]}" install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin
+  "${apt[@]}" install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin
 }
 
 # The edge (host/release/edge.sh, acme.sh): HAProxy and socat from the OS, lego from its GitHub
-# release checked against the release's published sha256 list. HAProxy runs as the SSH user (the
+# release checked against its pinned sha256. HAProxy runs as the SSH user (the
 # deploy starts it), so it gets the one capability to bind 80 and 443; the distro's own haproxy
 # service stays off (ours reads <baseDir>/edge/haproxy.cfg).
-lego_version=4.25.2
 install_edge() {
-  local haproxy_bin archive url
+  local haproxy_bin archive
   case "${os}" in
     al2023) dnf install -y haproxy socat libcap openssl ;;
     ubuntu) apt-get -o DPkg::Lock::Timeout=300 install -y haproxy socat libcap2-bin openssl ;;
@@ -58,10 +111,7 @@ install_edge() {
   haproxy_bin="$(command -v haproxy)"
   setcap cap_net_bind_service=+ep "${haproxy_bin}"
   archive="lego_v${lego_version}_linux_$([[ "${arch}" == arm64 ]] && echo arm64 || echo amd64).tar.gz"
-  url="https://github.com/go-acme/lego/releases/download/v${lego_version}"
-  curl -fsSL --retry 5 -o "/tmp/${archive}" "${url}/${archive}"
-  curl -fsSL --retry 5 -o /tmp/lego-checksums.txt "${url}/lego_${lego_version}_checksums.txt"
-  (cd /tmp && grep " ${archive}\$" lego-checksums.txt | sha256sum -c -)
+  fetch_verified "https://github.com/go-acme/lego/releases/download/v${lego_version}/${archive}" "/tmp/${archive}" "$(pinned_sha256 lego)"
   tar -xzf "/tmp/${archive}" -C /usr/local/bin lego
   chmod 0755 /usr/local/bin/lego
   write_edge_units "${haproxy_bin}"
@@ -120,22 +170,25 @@ write_docker_config() {
 }
 
 main() {
-  os="$1" arch="$2" user="$3" base_dir="$4" registry="$5" compose_version="$6"
-  local disk_metric_timer="${7:-}"
+  os="$1" arch="$2" user="$3" base_dir="$4" registry="$5"
+  local disk_metric_timer="${6:-}"
   local home="/home/${user}"
+  check_pins
   log "installing docker on ${os} ${arch}"
   case "${os}" in
     al2023) install_al2023 ;;
     ubuntu) install_ubuntu ;;
-    *) echo "[provision] ERROR: unknown OS '${os}'" >&2; exit 1 ;;
+    *) die "unknown OS '${os}'" ;;
   esac
+  install_compose_plugin
   systemctl enable --now docker
   usermod -aG docker "${user}"
   install_edge
   write_docker_config "${home}" "${registry}"
   mkdir -p "${base_dir}"
   chown -R "${user}:${user}" "${home}/.docker" "${base_dir}"
-  docker compose version
+  [[ "$(docker compose version --short)" == "${compose_version#v}" ]] \
+    || die "docker compose runs $(docker compose version --short), not the pinned ${compose_version}"
   if [[ -n "${disk_metric_timer}" ]]; then start_disk_metric "${disk_metric_timer}"; fi
   log "ready for ${user} in ${base_dir}"
 }
