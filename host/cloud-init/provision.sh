@@ -2,28 +2,20 @@
 # The host's first boot, run once by cloud-init (components/host.ts writes this file through the user
 # data's write_files and runs it from runcmd): installs Docker and the compose v2 plugin the OS's way,
 # the ECR credential helper (pulls use the instance role, for the stack's ECR registry only), and
-# prepares the SSH user's base directory. The compose plugin and lego come from their GitHub
-# releases, each checked against the sha256 pinned below (never against a sum fetched beside it). With a disk metric timer (monitoring: components/host.ts has
+# prepares the SSH user's base directory. With a disk metric timer (monitoring: components/host.ts has
 # written it, Docker's daemon.json and host/cloud-init/disk-metric.sh through write_files), makes sure
 # the AWS CLI is there and enables the timer. Any failure fails cloud-init, so `cloud-init status` (and
 # the deployment's wait-ready) report it instead of a half-installed host.
 #   provision.sh OS ARCH SSH_USER BASE_DIR ECR_REGISTRY [DISK_METRIC_TIMER]
 set -euo pipefail
 
-# --- Pinned downloads: the one place their versions and sha256 sums are written --------------------
-# The docker compose v2 plugin, the same release on both OSes (AL2023 does not package it; Ubuntu's
-# Docker apt repository would install whatever is newest). v2.29.7: later releases refuse to build
-# with buildx < 0.17, and AL2023's docker package ships buildx 0.12 (amazonlinux/amazon-linux-2023#1032).
-# Its `config --hash` leaves env_file out (docker/compose cmd/compose/config.go: runHash loads the
-# project WithoutEnvironmentResolution and WithDiscardEnvFile), which host/release/lib.sh makes up
-# for. The sums are those of the release's checksums.txt, as recorded by the official docker image's
-# build (docker-library/docker versions.json, "Update 27 to compose 2.29.7").
+# Pinned downloads, the one place their versions and sha256 sums are written. compose: the same
+# plugin on both OSes; v2.29.7 as later ones refuse to build with AL2023's buildx 0.12. Sums: the
+# release's checksums.txt as docker-library/docker's versions.json records it. lego: not pinned
+# yet (take them from lego_4.25.2_checksums.txt of its GitHub release); until then this refuses to run.
 compose_version=v2.29.7
 compose_sha256_x86_64=383ce6698cd5d5bbf958d2c8489ed75094e34a77d340404d9f32c4ae9e12baf0
 compose_sha256_arm64=6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c
-# lego (the edge's ACME client). Its sums are not pinned yet: take them from
-# lego_4.25.2_checksums.txt of go-acme/lego's v4.25.2 release (lines lego_v4.25.2_linux_amd64.tar.gz
-# and …_arm64.tar.gz) and write them here. Until then provisioning refuses to start.
 lego_version=4.25.2
 lego_sha256_x86_64=UNPINNED-fill-in-lego-sha256-linux-amd64
 lego_sha256_arm64=UNPINNED-fill-in-lego-sha256-linux-arm64
@@ -31,7 +23,7 @@ lego_sha256_arm64=UNPINNED-fill-in-lego-sha256-linux-arm64
 log() { printf '[provision] %s\n' "$*"; }
 die() { printf '[provision] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# pinned_sha256 NAME: the pinned sum of NAME (compose or lego) for this host's architecture.
+# pinned_sha256 compose|lego: its sum for this host's architecture.
 pinned_sha256() {
   case "$1 ${arch}" in
     "compose arm64") printf '%s' "${compose_sha256_arm64}" ;;
@@ -42,17 +34,17 @@ pinned_sha256() {
   esac
 }
 
-# Refuses to provision anything while a download's sum is not pinned (before any package is installed).
+# Nothing is installed while a sum is not pinned.
 check_pins() {
   local name sum
   for name in compose lego; do
     sum="$(pinned_sha256 "${name}")"
     [[ "${sum}" =~ ^[0-9a-f]{64}$ ]] \
-      || die "no sha256 pinned for ${name} on ${arch} (${name}_sha256_$([[ "${arch}" == arm64 ]] && echo arm64 || echo x86_64)=${sum} in host/cloud-init/provision.sh): pin it from the release's published checksums; nothing is installed unverified"
+      || die "no sha256 pinned for ${name} on ${arch} (${name}_sha256_$([[ "${arch}" == arm64 ]] && echo arm64 || echo x86_64)=${sum} in host/cloud-init/provision.sh): pin it from the release's checksums"
   done
 }
 
-# fetch_verified URL DEST SHA256: downloads URL to DEST and keeps it only when its sha256 is SHA256.
+# fetch_verified URL DEST SHA256: DEST only when its sha256 is SHA256.
 fetch_verified() {
   curl -fsSL --retry 5 -o "$2.part" "$1"
   if ! printf '%s  %s\n' "$3" "$2.part" | sha256sum -c --status -; then
@@ -62,8 +54,7 @@ fetch_verified() {
   mv -f "$2.part" "$2"
 }
 
-# The compose plugin (both OSes): where the Docker CLI looks for system plugins first
-# (/usr/local/lib/docker/cli-plugins), so it is the one `docker compose` runs.
+# The compose plugin, where the Docker CLI looks first (main checks it is the one that runs).
 compose_plugin_dir=/usr/local/lib/docker/cli-plugins
 install_compose_plugin() {
   local binary plugins="${compose_plugin_dir}"
