@@ -54,7 +54,8 @@ fetch_verified() {
   mv -f "$2.part" "$2"
 }
 
-# The compose plugin, where the Docker CLI looks first (main checks it is the one that runs).
+# The compose plugin, in the first system plugin directory the Docker CLI reads (docker/cli
+# cli-plugins/manager/manager_unix.go); main checks it is the one that runs.
 compose_plugin_dir=/usr/local/lib/docker/cli-plugins
 install_compose_plugin() {
   local binary plugins="${compose_plugin_dir}"
