@@ -185,40 +185,48 @@ service_containers() {
 # not merged into environment, while `up` hashes it with them (docker/compose cmd/compose/config.go,
 # runHash: WithoutEnvironmentResolution and WithDiscardEnvFile; pkg/compose/hash.go, ServiceHash;
 # fixed in v5.5.0). So the deploy fingerprints each service itself: "service config-hash env-digest",
-# the env digest covering the content of every env file, and records the fingerprint of each
+# the env digest covering the content of the env files it reads, and records the fingerprint of each
 # container it leaves running (record_fingerprints, at promote). A container counts as unchanged
 # when it is the one recorded with the fingerprint the config has now: an env file's change is never
 # missed, whatever compose's hash covers, and an unchanged one never forces a compose up.
 
-# env_file_names COMPOSE_FILE: each name its `env_file:` entries give (string, flow list, block
-# list, long syntax's path:), one a line, as written (relative to the compose file's directory).
+# env_file_names COMPOSE_FILE: "service<TAB>name" for each name an `env_file:` entry gives (string,
+# flow list, block list, long syntax's path:), as written (relative to the compose file's
+# directory). An entry outside `services:` (an extension field shared through an anchor) may be
+# any service's: its service is "*". A compose file that pulls in others (extends:, include:)
+# ends with a "?" line: its env files cannot all be read from this one.
 env_file_names() {
   awk '
     function take(v) { gsub(/^[[:space:]]*(-[[:space:]]*)?(path:[[:space:]]*)?/, "", v); gsub(/[[:space:]]+#.*$/, "", v)
-                       gsub(/^["\047]|["\047][[:space:]]*$/, "", v); sub(/[[:space:]]+$/, "", v); if (v != "" && v !~ /^[*&]/) print v }
-    /^[[:space:]]*#/ { next }
-    inlist && /^[[:space:]]*$/ { next }
-    inlist { match($0, /^[[:space:]]*/); if (RLENGTH > indent || $0 ~ /^[[:space:]]*- /) {
+                       gsub(/^["\047]|["\047][[:space:]]*$/, "", v); sub(/[[:space:]]+$/, "", v)
+                       if (v != "" && v !~ /^[*&]/) print ((top == "services" && service != "") ? service : "*") "\t" v }
+    /^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
+    /^[[:space:]]*(-[[:space:]]+)?(extends|include)[[:space:]]*:/ { print "?"; exit }
+    { match($0, /^[[:space:]]*/); here = RLENGTH }
+    here == 0 { top = $0; sub(/[[:space:]]*:.*$/, "", top); service = ""; sindent = -1; inlist = 0; next }
+    top == "services" && (sindent < 0 || here <= sindent) && /^[[:space:]]*[^-[:space:]][^:]*:/ {
+      sindent = here; service = $0; sub(/^[[:space:]]*/, "", service); sub(/[[:space:]]*:.*$/, "", service)
+      gsub(/^["\047]|["\047]$/, "", service); inlist = 0; next }
+    inlist { if (here > indent || $0 ~ /^[[:space:]]*- /) {
                if ($0 ~ /^[[:space:]]*(- )?(path:|[^:]*$)/) take($0); next } inlist = 0 }
     /^[[:space:]]*(-[[:space:]]+)?env_file[[:space:]]*:/ {
-      match($0, /^[[:space:]]*/); indent = RLENGTH
+      indent = here
       v = $0; sub(/^[^:]*:[[:space:]]*/, "", v); sub(/[[:space:]]+#.*$/, "", v)
       if (v == "" || v ~ /^&[^[:space:]]+$/) { inlist = 1; next }
       gsub(/[][]/, "", v); n = split(v, parts, ","); for (i = 1; i <= n; i++) take(parts[i])
     }' "$1"
 }
 
-# env_files_digest: sha256 over the name and content of every env file the compose file names (each
-# `env_file:` entry, in any of its forms, anchors included) and of the deploy's own env file. A
-# name matched too generously costs at most one needless compose up; a file that does not exist
-# counts as absent. Needs: project_dir, compose_file, env_file (the deploy's .env, absolute).
+# env_files_digest SERVICE: sha256 over the name and content of every env file SERVICE may read
+# (env_file_names: its own and those of shared extension fields). A name matched too generously
+# costs at most a needless compose up; a file that does not exist counts as absent. Fails when the
+# compose file's env files cannot be told (extends:, include:). Needs: project_dir, compose_file.
 env_files_digest() {
-  local dir name
+  local dir names name
   dir="$(dirname "${project_dir:?}/${compose_file:?}")"
-  {
-    env_file_names "${project_dir}/${compose_file}"
-    printf '%s\n' "${env_file:?}"
-  } | sort -u | while IFS= read -r name; do
+  names="$(env_file_names "${project_dir}/${compose_file}")" || return 1
+  if grep -qx '?' <<<"${names}"; then return 1; fi
+  awk -F '\t' -v s="$1" '$1 == s || $1 == "*" { print $2 }' <<<"${names}" | sort -u | while IFS= read -r name; do
     [[ "${name}" == /* ]] || name="${dir}/${name}"
     printf '%s\0' "${name}"
     if [[ -f "${name}" ]]; then sha256sum < "${name}"; else echo absent; fi
@@ -228,17 +236,18 @@ env_files_digest() {
 # service_fingerprints OUT SERVICE…: "service config-hash env-digest" per service into OUT; OUT is
 # empty when compose cannot tell (then every compose up runs).
 service_fingerprints() {
-  local out="$1" digest service hash
+  local out="$1" digest service hash known=0
   shift
-  if digest="$(env_files_digest)" && [[ "${digest}" =~ ^[0-9a-f]{64}$ ]] \
-    && compose config --hash="$(IFS=,; printf '%s' "$*")" > "${out}.hashes" 2>/dev/null; then
+  if compose config --hash="$(IFS=,; printf '%s' "$*")" > "${out}.hashes" 2>/dev/null; then
+    known=1
     while read -r service hash; do
-      [[ -n "${service}" && -n "${hash}" ]] && printf '%s %s %s\n' "${service}" "${hash}" "${digest}"
-    done < "${out}.hashes" > "${out}"
-  else
-    : > "${out}"
+      [[ -n "${service}" && -n "${hash}" ]] || continue
+      if ! digest="$(env_files_digest "${service}")" || [[ ! "${digest}" =~ ^[0-9a-f]{64}$ ]]; then known=0; break; fi
+      printf '%s %s %s\n' "${service}" "${hash}" "${digest}"
+    done < "${out}.hashes" > "${out}.lines"
   fi
-  rm -f "${out}.hashes"
+  if (( known )); then mv -f "${out}.lines" "${out}"; else : > "${out}"; fi
+  rm -f "${out}.hashes" "${out}.lines"
 }
 
 # record_fingerprints FINGERPRINTS_FILE RECORD SERVICE…: "service container-id config-hash env-digest"

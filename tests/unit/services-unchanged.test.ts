@@ -19,6 +19,7 @@ const COMPOSE = [
   "  nginx:",
   "    image: e2e_nginx",
   "    env_file:",
+  "      - ./shared.env",
   "      - ./nginx.env",
   "      - path: ./optional.env",
   "        required: false",
@@ -38,10 +39,11 @@ interface Host {
 
 const same: Host = { hash: "h1", containers: ["c1 running sha256:a"], imageNow: "sha256:a" };
 
-/** A release directory with the compose file and its env files; the deploy's .env holds `env`. */
-function release(env = "SECRET_KEY=one\n", nginxEnv = "WORKERS=2\n"): string {
+/** A release directory with a compose file and its env files; the deploy's .env (web's) holds `env`. */
+function release(env = "SECRET_KEY=one\nRELEASE_ID=aaaa\n", nginxEnv = "WORKERS=2\n", compose = COMPOSE): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "services-unchanged-"));
-  fs.writeFileSync(path.join(dir, "docker-compose.yml"), COMPOSE);
+  fs.writeFileSync(path.join(dir, "docker-compose.yml"), compose);
+  fs.writeFileSync(path.join(dir, "shared.env"), "TZ=UTC\n");
   fs.writeFileSync(path.join(dir, ".env"), env);
   fs.writeFileSync(path.join(dir, "nginx.env"), nginxEnv);
   return dir;
@@ -85,16 +87,23 @@ function unchanged(dir: string, host: Host = same): number {
 
 describe("deploy: other services left alone only when compose would change nothing", () => {
   const dirs: string[] = [];
-  const fresh = (env?: string, nginxEnv?: string): string => {
-    const dir = release(env, nginxEnv);
+  const fresh = (env?: string, nginxEnv?: string, compose?: string): string => {
+    const dir = release(env, nginxEnv, compose);
     dirs.push(dir);
     return dir;
   };
   after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-  it("reads every env_file form: string, block list, long syntax's path", () => {
+  it("reads every env_file form, per service: string, block list, long syntax's path", () => {
     const dir = fresh();
-    assert.deepStrictEqual(run(dir, 'env_file_names "$project_dir/docker-compose.yml"', same).stdout.trim().split("\n"), [".env", "./nginx.env", "./optional.env"]);
+    assert.deepStrictEqual(run(dir, 'env_file_names "$project_dir/docker-compose.yml"', same).stdout.trim().split("\n"),
+      ["web\t.env", "nginx\t./shared.env", "nginx\t./nginx.env", "nginx\t./optional.env"]);
+  });
+
+  it("gives env files of a shared extension field (merged through an anchor) to every service", () => {
+    const dir = fresh(undefined, undefined, fs.readFileSync(path.join(__dirname, "..", "fixtures", "compose", "anchors.yml"), "utf8"));
+    assert.deepStrictEqual(run(dir, 'env_file_names "$project_dir/docker-compose.yml"', same).stdout.trim().split("\n"),
+      ["*\t./.envs/.production/.django", "*\t./.envs/.production/.postgres"]);
   });
 
   it("calls the container the last deploy recorded, with the same config hash and env files, unchanged", () => {
@@ -103,8 +112,15 @@ describe("deploy: other services left alone only when compose would change nothi
     assert.strictEqual(unchanged(dir), 0);
   });
 
+  it("calls it unchanged when only an env file it does not read changes (web's .env, a new RELEASE_ID each release)", () => {
+    const dir = fresh();
+    deployed(dir);
+    fs.writeFileSync(path.join(dir, ".env"), "SECRET_KEY=one\nRELEASE_ID=bbbb\n");
+    assert.strictEqual(unchanged(dir), 0);
+  });
+
   for (const [what, edit] of [
-    ["the deploy's .env", (dir: string) => fs.writeFileSync(path.join(dir, ".env"), "SECRET_KEY=two\n")],
+    ["an env file it shares with other services", (dir: string) => fs.writeFileSync(path.join(dir, "shared.env"), "TZ=Europe/Paris\n")],
     ["an env file only nginx names", (dir: string) => fs.writeFileSync(path.join(dir, "nginx.env"), "WORKERS=4\n")],
     ["an optional env file that appears", (dir: string) => fs.writeFileSync(path.join(dir, "optional.env"), "DEBUG=0\n")],
   ] as const) {
@@ -119,7 +135,7 @@ describe("deploy: other services left alone only when compose would change nothi
   it("calls it unchanged again once a deploy has recorded the new env (no compose up forced twice)", () => {
     const dir = fresh();
     deployed(dir);
-    fs.writeFileSync(path.join(dir, ".env"), "SECRET_KEY=two\n");
+    fs.writeFileSync(path.join(dir, "nginx.env"), "WORKERS=4\n");
     assert.strictEqual(unchanged(dir), 1);
     deployed(dir);
     assert.strictEqual(unchanged(dir), 0);
@@ -135,6 +151,13 @@ describe("deploy: other services left alone only when compose would change nothi
     const dir = fresh();
     deployed(dir);
     assert.strictEqual(unchanged(dir, { ...same, containers: ["c2 running sha256:a"] }), 1);
+  });
+
+  it("calls it changed when the compose file pulls in others (extends:), whose env files it cannot read", () => {
+    const dir = fresh(undefined, undefined, COMPOSE.replace("    image: e2e_nginx\n", "    image: e2e_nginx\n    extends:\n      file: base.yml\n      service: proxy\n"));
+    deployed(dir);
+    assert.strictEqual(run(dir, 'service_fingerprints "$project_dir/fp" nginx && cat "$project_dir/fp"', same).stdout, "");
+    assert.strictEqual(unchanged(dir), 1);
   });
 
   it("calls it changed when nothing was recorded (the first deploy, or a deploy that failed)", () => {
