@@ -2,7 +2,7 @@
 // deployment) or ecs (Fargate service behind a load balancer, media on S3) → exports.
 // Every decision lives in components/; this file just connects their inputs and outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { certificateSource as describeCertificateSource, loadConfig, stackResourceName } from "./components/config";
+import { certificateSource as describeCertificateSource, loadConfig, stackResourceName, stackRolePath } from "./components/config";
 import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
@@ -13,8 +13,10 @@ import { ComposeDeployment } from "./components/deployment";
 import { sshCommandFor } from "./components/transport";
 import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
-import { Monitoring, containerLogGroupName } from "./components/monitoring";
-import { SiteDns } from "./components/siteDns";
+import { Monitoring } from "./components/monitoring";
+import { ContainerLogs, containerLogGroupName } from "./components/containerLogs";
+import { SiteDns, SiteTarget } from "./components/siteDns";
+import type { StackOutputs } from "./components/outputs";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
@@ -41,13 +43,34 @@ const database = new Database("db", {
 
 // The app: one deterministic bundle (its sha256 is the release id).
 const appName = stackResourceName(config.project, config.stack);
+const rolePath = stackRolePath(config.project, config.stage, config.stack);
 const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile, { allowFiles: config.app.allowFiles, warn: (m) => pulumi.log.warn(m) });
+// Names both hostings use have one owner each, created here whatever the hosting, so a switch between
+// ec2 and ecs updates them in place: the containers' log group, and (siteDns below) the site's records.
+// The aliases adopt them from where earlier versions created them (Monitoring on ec2, EcsHosting on ecs).
+const logs = new ContainerLogs("logs", {
+  project: config.project, stack: config.stack, retentionDays: config.monitoring.logRetentionDays, tags: config.tags,
+  formerOwners: [
+    { name: "monitoring-containers", parent: pulumi.createUrn("monitoring", "compose-on-ec2:monitoring:Monitoring") },
+    { name: "app-logs", parent: pulumi.createUrn("app", "compose-on-ec2:ecs:EcsHosting") },
+  ],
+});
+/** The site's records in the hosted zone (or the ones to create by hand), pointed at the hosting's front. */
+function siteDns(target: SiteTarget): SiteDns | undefined {
+  if (config.hosting.domain.length === 0) return undefined;
+  return new SiteDns("site-dns", {
+    domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId, target,
+    // ecs stacks of earlier versions: the load balancer component's alias records.
+    formerOwners: (_d, i) => [{ name: `app-lb-alias-${i}`, parent: pulumi.createUrn("app-lb", "compose-on-ec2:loadBalancer:WebLoadBalancer", pulumi.createUrn("app", "compose-on-ec2:ecs:EcsHosting")) }],
+  });
+}
 const media = config.hosting.mediaStorage === "s3" ? new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags }) : undefined;
 
 // ---- hosting: ec2 — one host running the compose file (media on a volume, or in the bucket) ----
 function ec2Hosting() {
   // Host and database depend only on network + firewall, never on each other: AWS builds them in parallel.
   const host = new Host("host", {
+    rolePath,
     settings: config.host,
     subnetId: network.hostSubnetId,
     securityGroupIds: [firewall.webSecurityGroupId],
@@ -60,7 +83,7 @@ function ec2Hosting() {
   // alarms on the host and the database.
   const monitoring = new Monitoring("monitoring", {
     settings: config.monitoring,
-    logGroupName: containerLogGroupName(config.project, config.stack),
+    logGroup: { name: logs.groupName, arn: logs.groupArn },
     instanceId: host.instanceId,
     instanceRoleName: host.roleName,
     dbInstanceIdentifier,
@@ -72,6 +95,9 @@ function ec2Hosting() {
   // uses: the database and the log group Docker ships to (no container starts before it exists);
   // `pulumi destroy` keeps them until the app is down.
   const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
+  // The names pointed at the host: records in the hosted zone, or the records to create by hand. The
+  // deploy waits for them, so the first certificate is asked for once the names exist.
+  const dns = siteDns({ address: host.publicIp });
   const deployment = new ComposeDeployment("app", {
     connection: host.connection,
     transport: config.firewall.transport,
@@ -85,12 +111,9 @@ function ec2Hosting() {
     imageRefs: images?.imageRefs,
     mediaEnv: media?.appEnv,
     sshAccess: [firewall],
-    teardownBefore: [database, monitoring],
+    teardownBefore: [database, monitoring, logs],
+    siteRecords: dns ? [dns] : undefined,
   });
-  // The names pointed at the host: records in the hosted zone, or the records to create by hand.
-  const dns = config.hosting.domain.length > 0
-    ? new SiteDns("site-dns", { domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId, address: host.publicIp })
-    : undefined;
   return { host, deployment, monitoring, dns };
 }
 
@@ -101,56 +124,60 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
     appName, stage: config.stage, arch: "x86_64", builds: [{ service: config.app.webService, context: config.app.dir }],
     tag: bundle.sha256, keepReleases: config.app.keepReleases, tags: config.tags,
   });
-  return new EcsHosting("app", {
+  const ecs = new EcsHosting("app", {
+    rolePath,
     project: config.project, stack: config.stack, stage: config.stage, region: config.region, appName, plan, webService: config.app.webService,
     webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
     webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),
-    releaseId: bundle.sha256, appEnv: config.app.env, databaseUrl: database.url, logRetentionDays: config.monitoring.logRetentionDays,
+    releaseId: bundle.sha256, appEnv: config.app.env, databaseUrl: database.url, logGroup: { name: logs.groupName, arn: logs.groupArn },
     healthPath: config.app.healthPath, healthTimeoutSeconds: config.app.healthTimeoutSeconds,
     vpcId: network.vpcId, subnetIds: network.publicSubnetIds,
     loadBalancerSecurityGroupId: firewall.loadBalancerSecurityGroupId!, taskSecurityGroupId: firewall.webSecurityGroupId,
     domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId,
     media: { accessPolicy: bucket.accessPolicy, appEnv: bucket.appEnv }, tags: config.tags,
   });
+  siteDns({ loadBalancer: { dnsName: ecs.loadBalancerDnsName, zoneId: ecs.loadBalancerZoneId } });
+  return ecs;
 }
 
 const ec2 = config.hosting.ecs ? undefined : ec2Hosting();
 const ecs = config.hosting.ecs && media ? ecsHosting(config.hosting.ecs, media) : undefined;
 const host = ec2?.host;
 
-export const stage = config.stage;
-export const region = config.region;
-export const hosting = config.hosting.kind;
-/** How the deployment reaches the host (ec2): ssh (port 22) or ssm (Session Manager, no inbound port). */
-export const transport = config.hosting.ecs ? undefined : config.firewall.transport;
-export const url = ecs ? ecs.url : config.site.tls ? `https://${config.site.tls.domains[0]}` : pulumi.interpolate`http://${host?.publicIp}`;
-/** Where the site's certificate comes from (e.g. "Let's Encrypt via HTTP-01 on the host", or "none: plain HTTP (no domain)"). */
-export const certificateSource = describeCertificateSource(config.hosting, config.site);
-/** Whether browsers reach the site over HTTPS, and whether prod serves plain HTTP on purpose (the policy reads both). */
-export const https = config.site.https;
-export const allowPlainHttp = config.site.allowPlainHttp;
-export const publicIp = host?.publicIp;
-export const publicDns = host?.publicDns;
-export const instanceId = host?.instanceId;
-export const sshUser = host?.sshUser;
-// Save the key first: pulumi stack output --show-secrets sshPrivateKey > <key file> && chmod 600 <key file>
-export const sshCommand = host ? sshCommandFor(`${config.project}-${config.stack}.pem`, host.sshUser, config.firewall.transport, host.publicIp, host.instanceId) : undefined;
-export const dbEndpoint = database.endpoint;
-export const releaseId = ec2 ? ec2.deployment.releaseId : bundle.sha256;
-export const dbName = database.dbName;
-export const dbUsername = database.username;
-// ecs: the cluster and service `ops exec` / `aws ecs execute-command` address, and DNS to set by hand.
-export const ecsCluster = ecs?.clusterName;
-export const ecsService = ecs?.serviceName;
-export const loadBalancerDnsName = ecs?.loadBalancerDnsName;
-export const dnsRecordsToCreate = ecs ? ecs.dnsRecordsToCreate : ec2?.dns?.dnsRecordsToCreate;
-export const mediaBucket = media?.bucketName;
-// CloudWatch: where the containers' logs go (`aws logs tail <group> --follow`) and the alarm topic.
-export const logGroupName = ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName;
-export const alarmTopicArn = ec2?.monitoring.alarmTopicArn;
-// Secrets stay secret in state and in `pulumi stack output` (unless --show-secrets).
-export const dbUrl = pulumi.secret(database.url);
-export const dbPassword = pulumi.secret(database.password);
-export const sshPrivateKey = host ? pulumi.secret(host.sshPrivateKey) : undefined;
-// The host's SSH host key, pinned by the deployment: `echo "<address> $(pulumi stack output hostPublicKey)" >> ~/.ssh/known_hosts`.
-export const hostPublicKey = host?.hostPublicKey;
+// The stack's outputs, typed by their contract (components/outputs.ts), which ops, the sandbox CLI,
+// the plan and the workflows read by the same names. Secrets stay secret in state and in
+// `pulumi stack output` (unless --show-secrets).
+const outputs: StackOutputs = {
+  stage: config.stage,
+  region: config.region,
+  hosting: config.hosting.kind,
+  transport: config.hosting.ecs ? undefined : config.firewall.transport,
+  url: ecs ? ecs.url : config.site.tls ? `https://${config.site.tls.domains[0]}` : pulumi.interpolate`http://${host?.publicIp}`,
+  certificateSource: describeCertificateSource(config.hosting, config.site),
+  https: config.site.https,
+  allowPlainHttp: config.site.allowPlainHttp,
+  publicIp: host?.publicIp,
+  publicDns: host?.publicDns,
+  instanceId: host?.instanceId,
+  sshUser: host?.sshUser,
+  sshCommand: host ? sshCommandFor(`${config.project}-${config.stack}.pem`, host.sshUser, config.firewall.transport, host.publicIp, host.instanceId) : undefined,
+  dbEndpoint: database.endpoint,
+  releaseId: ec2 ? ec2.deployment.releaseId : bundle.sha256,
+  dbName: database.dbName,
+  dbUsername: database.username,
+  databaseSource: database.source,
+  ecsCluster: ecs?.clusterName,
+  ecsService: ecs?.serviceName,
+  loadBalancerDnsName: ecs?.loadBalancerDnsName,
+  dnsRecordsToCreate: ecs ? ecs.dnsRecordsToCreate : ec2?.dns?.dnsRecordsToCreate,
+  mediaBucket: media?.bucketName,
+  logGroupName: ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName,
+  alarmTopicArn: ec2?.monitoring.alarmTopicArn,
+  dbUrl: pulumi.secret(database.url),
+  dbPassword: pulumi.secret(database.password),
+  sshPrivateKey: host ? pulumi.secret(host.sshPrivateKey) : undefined,
+  hostPublicKey: host?.hostPublicKey,
+};
+
+// The module's exports are the stack's outputs (the Node.js runtime takes what `require` returns).
+export = outputs;

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { DatabaseSettings, DbEngine, resourceName } from "./config";
+import { DatabaseSettings, DatabaseSource, DbEngine, ENGINES, resourceName } from "./config";
 
 export interface DatabaseArgs {
   /** Engine, size, credentials and protection choices from the stack config. */
@@ -47,6 +47,56 @@ export function databaseUrl(engine: DbEngine, user: string, password: string, ad
   return `${urlScheme(engine)}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${address}:${port}/${dbName}`;
 }
 
+/** What a DB snapshot says about itself (aws.rds.getSnapshot, from DescribeDBSnapshots), the part the checks read. */
+export interface SnapshotFacts {
+  engine: string;
+  engineVersion: string;
+  allocatedStorage: number;
+  encrypted: boolean;
+  status: string;
+}
+
+/** The major of a full engine version as the settings write it: "16.4" → "16", "8.0.39" → "8.0", "10.11.9" → "10.11". */
+export function majorOf(engine: DbEngine, version: string): string {
+  return ENGINES[engine].majors.find((m) => version === m || version.startsWith(`${m}.`)) ?? version;
+}
+
+/**
+ * Why this snapshot cannot become the stack's database as configured (empty: it can). RDS restores a
+ * snapshot with its own engine and version (upgrade the snapshot first, never on restore), at least its
+ * storage, and encrypted only when the snapshot is (RestoreDBInstanceFromDBSnapshot takes no
+ * StorageEncrypted: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html;
+ * "You can't restore an unencrypted snapshot to an encrypted DB instance", copy it with a KMS key:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html#Overview.Encryption.Limitations).
+ */
+export function snapshotMismatches(s: DatabaseSettings, snapshot: string, facts: SnapshotFacts): string[] {
+  const problems: string[] = [];
+  const at = `dbSnapshotIdentifier ${snapshot}`;
+  if (facts.engine !== s.engine) {
+    problems.push(`${at} holds a ${facts.engine} database but dbEngine is ${s.engine}. Fix: pulumi config set dbEngine ${facts.engine}`);
+  } else if (majorOf(s.engine, facts.engineVersion) !== s.engineVersion) {
+    problems.push(
+      `${at} is ${facts.engine} ${facts.engineVersion} but dbEngineVersion is ${s.engineVersion}. Fix: pulumi config set dbEngineVersion ${majorOf(s.engine, facts.engineVersion)} ` +
+        `(upgrade after the move), or upgrade the snapshot first (aws rds modify-db-snapshot --engine-version)`,
+    );
+  }
+  if (facts.allocatedStorage > s.allocatedStorageGb) {
+    problems.push(`${at} needs ${facts.allocatedStorage} GiB of storage but dbAllocatedStorageGb is ${s.allocatedStorageGb}. Fix: pulumi config set dbAllocatedStorageGb ${facts.allocatedStorage}`);
+  }
+  if (!facts.encrypted) {
+    problems.push(`${at} is not encrypted and the stack's database is. Fix: copy it encrypted (aws rds copy-db-snapshot --kms-key-id alias/aws/rds …) and name the copy`);
+  }
+  if (facts.status !== "available") problems.push(`${at} is ${facts.status}, not available. Fix: wait until aws rds describe-db-snapshots shows it available`);
+  return problems;
+}
+
+/** One line for the plan and the stack's outputs: where the database's data comes from. */
+export function describeSource(source: DatabaseSource): string {
+  if (source.kind === "snapshot") return `restored from RDS snapshot ${source.snapshot} (then kept by the stack)`;
+  if (source.kind === "import") return `existing RDS instance ${source.identifier}, adopted with pulumi import (its data stays)`;
+  return "a new empty database (fill it with npm run ops -- db copy|restore)";
+}
+
 export class Database extends pulumi.ComponentResource {
   readonly address: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
@@ -58,6 +108,8 @@ export class Database extends pulumi.ComponentResource {
   readonly password: pulumi.Output<string>;
   /** DATABASE_URL (secret). */
   readonly url: pulumi.Output<string>;
+  /** Where the data comes from, in words (describeSource). */
+  readonly source: string;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:database:Database", name, {}, opts);
@@ -83,10 +135,16 @@ export class Database extends pulumi.ComponentResource {
       finalSnapshotIdentifier = pulumi.interpolate`${args.identifier}-final-${suffix.hex}`;
     }
 
+    const source = s.source;
+    // An adopted instance keeps its name and master password: the stack's password is the one it has.
+    const identifier = source.kind === "import" ? source.identifier : args.identifier;
+    const masterPassword = source.kind === "import" ? pulumi.secret(source.password) : password;
+
     const db = new aws.rds.Instance(
       `${name}-instance`,
       {
-        identifier: args.identifier,
+        identifier,
+        snapshotIdentifier: source.kind === "snapshot" ? checkedSnapshot(s, source.snapshot, this) : undefined,
         engine: s.engine,
         engineVersion: s.engineVersion,
         instanceClass: s.instanceClass,
@@ -96,7 +154,7 @@ export class Database extends pulumi.ComponentResource {
         storageEncrypted: true,
         dbName: s.dbName,
         username: s.username,
-        password,
+        password: masterPassword,
         port: s.port,
         dbSubnetGroupName: args.subnetGroupName,
         vpcSecurityGroupIds: [args.securityGroupId],
@@ -113,7 +171,14 @@ export class Database extends pulumi.ComponentResource {
         tags: args.tags,
       },
       // dev: a replacement (same identifier) must delete first; prod: protect blocks both.
-      { parent: this, protect, deleteBeforeReplace: !protect },
+      {
+        parent: this, protect, deleteBeforeReplace: !protect,
+        // Adopting: the `import` option reads the instance and fails unless these inputs match it
+        // (https://www.pulumi.com/docs/iac/concepts/options/import/). RDS never reports a password, so
+        // the state has none to compare: it is taken as given (dbPassword). The instance stays in its own
+        // subnet group (in the stack's VPC, vpcId); moving it would be an outage, not an import.
+        ...(source.kind === "import" ? { import: source.identifier, ignoreChanges: ["password", "dbSubnetGroupName"] } : {}),
+      },
     );
 
     this.address = db.address;
@@ -121,9 +186,10 @@ export class Database extends pulumi.ComponentResource {
     this.endpoint = db.endpoint;
     this.dbName = s.dbName;
     this.username = s.username;
-    this.password = pulumi.secret(password);
+    this.password = pulumi.secret(masterPassword);
+    this.source = describeSource(source);
     this.url = pulumi.secret(
-      pulumi.all([db.address, db.port, password]).apply(([address, port, pw]) => databaseUrl(s.engine, s.username, pw, address, port, s.dbName)),
+      pulumi.all([db.address, db.port, masterPassword]).apply(([address, port, pw]) => databaseUrl(s.engine, s.username, pw, address, port, s.dbName)),
     );
 
     this.registerOutputs({
@@ -136,4 +202,18 @@ export class Database extends pulumi.ComponentResource {
       url: this.url,
     });
   }
+}
+
+/**
+ * The snapshot's identifier once DescribeDBSnapshots (aws.rds.getSnapshot) has shown it fits the
+ * settings; the instance waits for it, so a mismatch fails the preview before anything is created. A
+ * shared snapshot (an ARN) is found only with includeShared.
+ */
+function checkedSnapshot(s: DatabaseSettings, snapshot: string, parent: pulumi.Resource): pulumi.Output<string> {
+  const facts = aws.rds.getSnapshotOutput({ dbSnapshotIdentifier: snapshot, includeShared: snapshot.startsWith("arn:") || undefined }, { parent });
+  return facts.apply((f) => {
+    const problems = snapshotMismatches(s, snapshot, f);
+    if (problems.length > 0) throw new Error(`The database cannot start from this snapshot:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    return snapshot;
+  });
 }

@@ -66,6 +66,11 @@ export interface ComposeDeploymentArgs {
   sshAccess: pulumi.Resource[];
   /** Resources the running app uses (the database): on destroy, `compose down` runs before they go. */
   teardownBefore?: pulumi.Resource[];
+  /**
+   * The site's DNS records when the stack creates them (SiteDns): the deploy, which asks for the
+   * certificate (ACME HTTP-01), runs only once they exist.
+   */
+  siteRecords?: pulumi.Resource[];
 }
 
 /** Compose project name for a stack: the stack's resource name (components/config/naming.ts). */
@@ -158,9 +163,9 @@ export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings
     if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`ComposeDeployment: port ${name} ${port} must be a whole number from 1 to 65535`);
   }
   if (new Set(Object.values(p)).size !== 4) throw new Error(`ComposeDeployment: the host's ports must differ (${JSON.stringify(p)})`);
-  const { composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode } = app;
+  const { composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode } = app;
   return {
-    appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, keepReleases, deployMode,
+    appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode,
     httpPort: p.http, httpsPort: p.https, proxyPort: p.proxy, acmePort: p.acme, ...(tls ? { tls } : {}),
   };
 }
@@ -189,7 +194,7 @@ export function routeOf(args: Pick<ComposeDeploymentArgs, "connection" | "transp
 }
 
 export class ComposeDeployment extends pulumi.ComponentResource {
-  /** The release now deployed: the bundle's sha256. */
+  /** The release now deployed: the bundle's sha256, once its deploy succeeded. */
   public readonly releaseId: pulumi.Output<string>;
   /** Output of the last deploy run (secret: it may echo configuration). */
   public readonly deployOutput: pulumi.Output<string>;
@@ -207,9 +212,12 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     const upload = this.upload(name, args, route, spec, waitReady);
     const teardown = this.teardown(name, args, route, spec);
     this.envFile = this.renderEnv(name, args);
-    const deploy = this.deploy(name, args, route, deployLine, [upload, teardown]);
+    const deploy = this.deploy(name, args, route, deployLine, [upload, teardown, ...(args.siteRecords ?? [])]);
 
-    this.releaseId = pulumi.output(args.bundle.sha256);
+    // Known only once the deploy succeeded: after a failed one the stack keeps the output it had,
+    // which names the release still serving (the host script switches back or records what serves).
+    // The engine keeps a stack output that this run did not update (pulumi/pulumi#15754).
+    this.releaseId = deploy.stdout.apply(() => args.bundle.sha256);
     this.deployOutput = pulumi.secret(deploy.stdout);
     this.registerOutputs({ releaseId: this.releaseId, deployOutput: this.deployOutput, envFile: this.envFile });
   }

@@ -22,15 +22,16 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { EcsSecretName, EcsTaskPlan, Stage } from "./config";
 import { WebLoadBalancer, deregistrationDelaySeconds } from "./loadBalancer";
-import { containerLogGroupName } from "./monitoring";
 
 export interface EcsHostingArgs {
   project: string;
   stack: string;
   stage: Stage;
   region: string;
-  /** Days the tasks' log group keeps their logs (the stack's logRetentionDays, as on ec2). */
-  logRetentionDays: number;
+  /** IAM path of the task roles (stackRolePath): what the CI role may pass. */
+  rolePath: string;
+  /** The containers' log group (ContainerLogs, its one owner: the same group as on ec2). */
+  logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
   /** Compose project name ([a-z0-9-]): task family, parameter path, log stream prefix. */
   appName: string;
   /** The web task derived from the compose file (config). */
@@ -146,6 +147,8 @@ export class EcsHosting extends pulumi.ComponentResource {
   readonly serviceName: pulumi.Output<string>;
   readonly url: pulumi.Output<string>;
   readonly loadBalancerDnsName: pulumi.Output<string>;
+  /** The load balancer's Route 53 zone, for the site's alias records (SiteDns). */
+  readonly loadBalancerZoneId: pulumi.Output<string>;
   readonly dnsRecordsToCreate: pulumi.Output<string[]>;
   readonly logGroupName: pulumi.Output<string>;
   /** true when the site is served over HTTPS (a domain with a hosted zone). */
@@ -158,11 +161,7 @@ export class EcsHosting extends pulumi.ComponentResource {
     // its performance events as log ingestion; the free AWS/ECS CPU and memory metrics per service
     // are enough for the autoscaler and an alarm. Turn it on in the console when debugging.
     const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "disabled" }], tags: args.tags }, parent);
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: containerLogGroupName(args.project, args.stack), retentionInDays: args.logRetentionDays, tags: args.tags },
-      parent,
-    );
+    const logGroup = { name: pulumi.output(args.logGroup.name), arn: pulumi.output(args.logGroup.arn) };
     const secretArns = this.createSecrets(name, args);
     const roles = this.createRoles(name, args, logGroup, secretArns);
     const web = args.plan.containers.find((c) => c.name === args.webService);
@@ -182,6 +181,7 @@ export class EcsHosting extends pulumi.ComponentResource {
     this.serviceName = service.name;
     this.url = lb.url;
     this.loadBalancerDnsName = lb.dnsName;
+    this.loadBalancerZoneId = lb.zoneId;
     this.dnsRecordsToCreate = lb.dnsRecordsToCreate;
     this.logGroupName = logGroup.name;
     this.https = lb.https;
@@ -204,9 +204,9 @@ export class EcsHosting extends pulumi.ComponentResource {
     return arns;
   }
 
-  private createRoles(name: string, args: EcsHostingArgs, logGroup: aws.cloudwatch.LogGroup, secretArns: Record<EcsSecretName, pulumi.Output<string>>) {
+  private createRoles(name: string, args: EcsHostingArgs, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> }, secretArns: Record<EcsSecretName, pulumi.Output<string>>) {
     const parent = { parent: this };
-    const execution = new aws.iam.Role(`${name}-execution-role`, { assumeRolePolicy: TRUST_ECS_TASKS, description: "ECS agent: pull the web image, write logs, read the app's secrets", tags: args.tags }, parent);
+    const execution = new aws.iam.Role(`${name}-execution-role`, { path: args.rolePath, assumeRolePolicy: TRUST_ECS_TASKS, description: "ECS agent: pull the web image, write logs, read the app's secrets", tags: args.tags }, parent);
     const executionPolicy = new aws.iam.RolePolicy(
       `${name}-execution-policy`,
       {
@@ -215,14 +215,14 @@ export class EcsHosting extends pulumi.ComponentResource {
       },
       parent,
     );
-    const task = new aws.iam.Role(`${name}-task-role`, { assumeRolePolicy: TRUST_ECS_TASKS, description: "The app in the web tasks: ECS Exec and the media bucket", tags: args.tags }, parent);
+    const task = new aws.iam.Role(`${name}-task-role`, { path: args.rolePath, assumeRolePolicy: TRUST_ECS_TASKS, description: "The app in the web tasks: ECS Exec and the media bucket", tags: args.tags }, parent);
     const exec = new aws.iam.RolePolicy(`${name}-task-exec`, { role: task.name, policy: JSON.stringify(execPolicy()) }, parent);
     const media = new aws.iam.RolePolicy(`${name}-task-media`, { role: task.name, policy: args.media.accessPolicy }, parent);
     return { execution, task, policies: [executionPolicy, exec, media] };
   }
 
   private createTaskDefinition(
-    name: string, args: EcsHostingArgs, roles: ReturnType<EcsHosting["createRoles"]>, logGroup: aws.cloudwatch.LogGroup,
+    name: string, args: EcsHostingArgs, roles: ReturnType<EcsHosting["createRoles"]>, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> },
     secretArns: Record<EcsSecretName, pulumi.Output<string>>, lb: WebLoadBalancer,
   ): aws.ecs.TaskDefinition {
     const hosts = pulumi.output(lb.dnsName).apply((dns) => [...args.domain, dns].join(","));

@@ -13,6 +13,8 @@ import { hostBaseDir } from "./layout";
 import { HostFile, monitoringHostFiles } from "./monitoring";
 
 export interface HostArgs {
+  /** IAM path of the instance role and profile (stackRolePath): what the CI role may pass. */
+  rolePath: string;
   /** OS, size, AMI, disk and SSH key choices from the stack config. */
   settings: HostSettings;
   /** Public subnet to launch into. */
@@ -81,8 +83,8 @@ function writeFile(f: HostFile): string[] {
 /**
  * cloud-init user data (#cloud-config): installs the pinned SSH host key (ssh_keys; cloud-init
  * deletes the image's keys first), writes host/cloud-init/provision.sh to the instance and runs
- * it once with this host's OS, architecture, SSH user, base directory, ECR registry and compose
- * version. The script installs Docker, the compose v2 plugin and the ECR credential helper. With
+ * it once with this host's OS, architecture, SSH user, base directory and ECR registry. The script
+ * installs Docker, the pinned compose v2 plugin and the ECR credential helper. With
  * monitoring, Docker's daemon.json (awslogs to the stack's log group) and the disk metric's script,
  * service and timer are written first, and provision.sh enables the timer once the AWS CLI is there.
  * Pure: the same arguments always give the same text, so the instance is never touched needlessly.
@@ -91,7 +93,7 @@ function writeFile(f: HostFile): string[] {
 export function renderUserData(
   os: HostOs, arch: Arch, sshUser: string, ecrRegistry: string, hostKey: HostKeyPair, monitoring?: { logGroupName: string; region: string },
 ): string {
-  const script = fs.readFileSync(path.join(__dirname, "..", "host", "cloud-init", "provision.sh"), "utf8");
+  const script = provisionScript();
   const extra = monitoring ? monitoringHostFiles(monitoring.logGroupName, monitoring.region) : undefined;
   // runcmd's list form runs the command without a shell; the failing script fails cloud-init.
   const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, ...(extra ? [extra.timerUnit] : [])];
@@ -110,6 +112,15 @@ export function renderUserData(
     `  - ${JSON.stringify(provision)}`,
     "",
   ].join("\n");
+}
+
+/**
+ * host/cloud-init/provision.sh as the instance gets it: without its comment lines (the shebang
+ * stays). They are for readers of the repository, and EC2 takes at most 16 KB of user data.
+ */
+export function provisionScript(): string {
+  const text = fs.readFileSync(path.join(__dirname, "..", "host", "cloud-init", "provision.sh"), "utf8");
+  return text.split("\n").filter((line, i) => i === 0 || !/^\s*#/.test(line)).join("\n");
 }
 
 /** Refuse logins that would deploy as root (the command provider defaults to root). */
@@ -180,7 +191,7 @@ export class Host extends pulumi.ComponentResource {
       : aws.ssm.getParameterOutput({ name: amiParameterName(settings.os, settings.arch) }, { parent: this }).value;
     const key = this.sshKeyPair(name, settings, tags);
     this.sshPrivateKey = key.privateKey;
-    const role = this.instanceRole(name, tags, args.appPolicy);
+    const role = this.instanceRole(name, args.rolePath, tags, args.appPolicy);
     this.roleName = role.roleName;
     const hostKey = this.hostKey(name);
     this.hostPublicKey = hostKey.publicKey;
@@ -257,13 +268,13 @@ export class Host extends pulumi.ComponentResource {
   }
 
   /** The instance role (SSM and ECR pulls, and the app's own policy when it has one) and its profile. */
-  private instanceRole(name: string, tags: Record<string, string>, appPolicy: pulumi.Input<string> | undefined) {
-    const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, tags }, { parent: this });
+  private instanceRole(name: string, path: string, tags: Record<string, string>, appPolicy: pulumi.Input<string> | undefined) {
+    const role = new aws.iam.Role(`${name}-role`, { path, assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, tags }, { parent: this });
     const attachments: pulumi.Resource[] = Object.entries(INSTANCE_POLICY_ARNS).map(
       ([short, policyArn]) => new aws.iam.RolePolicyAttachment(`${name}-${short}`, { role: role.name, policyArn }, { parent: this }),
     );
     if (appPolicy !== undefined) attachments.push(new aws.iam.RolePolicy(`${name}-app`, { role: role.name, policy: appPolicy }, { parent: this }));
-    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, { parent: this });
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { path, role: role.name, tags }, { parent: this });
     return { profileName: profile.name, roleName: role.name, attachments };
   }
 

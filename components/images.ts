@@ -70,6 +70,43 @@ export function repositoryOf(ref: string): string {
   return colon === -1 ? named : named.slice(0, colon);
 }
 
+/** One image in a repository as ECR describes it (DescribeImages): its tags and when it was pushed. */
+export interface PushedImage {
+  tags: string[];
+  /** Push time, seconds since the epoch (imagePushedAt). */
+  pushedAt: number;
+}
+
+/** At most this many tagged images are described per build; the lifecycle policy keeps fewer. */
+export const MAX_CACHE_CANDIDATES = 50;
+
+/**
+ * The tag of the previous image to build from (docker build --cache-from): the most recently pushed
+ * image that is not this release's. Excluding this release's own tag keeps the choice the same on a
+ * second `up` of an unchanged release (after the push it is the newest), so the Image's inputs do not
+ * change and nothing is rebuilt; the docker provider updates an Image on any changed input
+ * (pulumi/pulumi-docker provider/provider.go, Diff). Ties go to the lexically first tag.
+ */
+export function previousImageTag(images: PushedImage[], currentTag: string): string | undefined {
+  const candidates = images
+    .filter((i) => i.tags.length > 0 && !i.tags.includes(currentTag))
+    .map((i) => ({ tag: [...i.tags].sort()[0], pushedAt: i.pushedAt }))
+    .sort((a, b) => b.pushedAt - a.pushedAt || a.tag.localeCompare(b.tag));
+  return candidates[0]?.tag;
+}
+
+/**
+ * What ECR holds in a repository, for previousImageTag: ListImages (untagged images have no tag to name), then
+ * DescribeImages of each tag for its push time (bounded by MAX_CACHE_CANDIDATES). An empty
+ * repository (a first `up`) gives [].
+ */
+function pushedImages(repositoryName: string, registryId: string, currentTag: string, opts: pulumi.InvokeOptions): Promise<PushedImage[]> {
+  return aws.ecr.getImages({ repositoryName, registryId }, opts).then((listed) => {
+    const tags = [...new Set(listed.imageIds.map((i) => i.imageTag).filter((t): t is string => !!t && t !== currentTag))].sort().slice(0, MAX_CACHE_CANDIDATES);
+    return Promise.all(tags.map((imageTag) => aws.ecr.getImage({ repositoryName, registryId, imageTag }, opts).then((d) => ({ tags: d.imageTags, pushedAt: d.imagePushedAt }))));
+  });
+}
+
 export class RegistryImages extends pulumi.ComponentResource {
   /** Service → "<repositoryUrl>@sha256:<digest>" of the pushed image. */
   public readonly imageRefs: pulumi.Output<Record<string, string>>;
@@ -105,6 +142,16 @@ export class RegistryImages extends pulumi.ComponentResource {
       );
       // Short-lived push credentials for this machine only; the host never sees them.
       const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
+      // Build on the previous release's layers: the provider pulls each cacheFrom image before the
+      // build, a missing one only logs (pulumi/pulumi-docker provider/image.go, "cacheFrom image …
+      // not available"), and BUILDKIT_INLINE_CACHE=1 stores the cache metadata in the pushed image so
+      // BuildKit can use it next time (the ECR caching example of @pulumi/docker's Image docs).
+      const cacheFrom = pulumi
+        .all([repo.name, repo.registryId, repo.repositoryUrl])
+        .apply(async ([repoName, registryId, url]) => {
+          const previous = previousImageTag(await pushedImages(repoName, registryId, args.tag, { parent: this }), args.tag);
+          return { images: previous === undefined ? [] : [`${url}:${previous}`] };
+        });
       const image = new docker.Image(
         `${name}-${build.service}-image`,
         {
@@ -113,6 +160,8 @@ export class RegistryImages extends pulumi.ComponentResource {
             context: build.context,
             dockerfile: build.dockerfile,
             platform: platformFor(args.arch),
+            args: { BUILDKIT_INLINE_CACHE: "1" },
+            cacheFrom,
           },
           registry: {
             server: repo.repositoryUrl,

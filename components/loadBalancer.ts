@@ -1,7 +1,7 @@
 // The front door of an ecs stack: an internet-facing Application Load Balancer, the web tasks' target
 // group (health-checked on the app's health path, drained for as long as the app finishes requests),
 // and the listeners. With a domain and a Route 53 hosted zone: an ACM certificate validated through
-// DNS, HTTPS on 443, HTTP redirected to HTTPS, and alias records to the load balancer. Without one:
+// DNS, HTTPS on 443, HTTP redirected to HTTPS (the site's alias records to it: siteDns.ts). Without one:
 // plain HTTP on 80 (the plan and the `url` output say so).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -54,6 +54,8 @@ export function manualDnsRecords(domain: string[], value: string, type: "CNAME" 
 
 export class WebLoadBalancer extends pulumi.ComponentResource {
   readonly dnsName: pulumi.Output<string>;
+  /** The load balancer's Route 53 zone (what an alias record to it names). */
+  readonly zoneId: pulumi.Output<string>;
   readonly arnSuffix: pulumi.Output<string>;
   readonly targetGroupArn: pulumi.Output<string>;
   /** The listener the service must wait for (a target group serves only once a listener uses it). */
@@ -96,11 +98,11 @@ export class WebLoadBalancer extends pulumi.ComponentResource {
         { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }], tags: args.tags },
         parent,
       );
-      this.aliasRecords(name, args, alb);
     } else {
       this.listener = new aws.lb.Listener(`${name}-http`, { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: forward, tags: args.tags }, parent);
     }
     this.dnsName = alb.dnsName;
+    this.zoneId = alb.zoneId;
     this.arnSuffix = alb.arnSuffix;
     this.targetGroupArn = targets.arn;
     this.url = this.https ? pulumi.output(`https://${args.domain[0]}`) : pulumi.interpolate`http://${alb.dnsName}`;
@@ -137,13 +139,4 @@ export class WebLoadBalancer extends pulumi.ComponentResource {
     return validation.certificateArn;
   }
 
-  private aliasRecords(name: string, args: WebLoadBalancerArgs, alb: aws.lb.LoadBalancer): void {
-    args.domain.forEach((host, i) => {
-      new aws.route53.Record(
-        `${name}-alias-${i}`,
-        { zoneId: args.hostedZoneId!, name: host, type: "A", aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }] },
-        { parent: this },
-      );
-    });
-  }
 }

@@ -1,4 +1,4 @@
-// CloudWatch for the stack: the containers' logs in one log group with a retention per stage, an SNS
+// CloudWatch for the stack: the containers' logs in one log group (ContainerLogs owns it), an SNS
 // topic (plus an optional e-mail subscription) that every alarm notifies, and the alarms: EC2 system
 // status check → automatic recovery, instance status check → reboot, host CPU and disk high, RDS free
 // storage low and CPU high. The instance role gets only what shipping logs and the disk metric need.
@@ -51,10 +51,8 @@ export function monitoringSettingsProblems(s: MonitoringSettings, dbAllocatedSto
   return monitoringRefusals(s, dbAllocatedStorageGb).map(({ key, value, refusal }) => `${key} ${JSON.stringify(value)} ${refusal.why}; ${refusal.fix}`);
 }
 
-/** The container log group's name: fixed, so the host's Docker config can name it before it exists. */
-export function containerLogGroupName(project: string, stack: string): string {
-  return `/${project}/${stack}/containers`;
-}
+// The log group itself (name and resource) has one owner, components/containerLogs.ts.
+export { containerLogGroupName } from "./containerLogs";
 
 /**
  * /etc/docker/daemon.json: every container logs to CloudWatch, one stream per container
@@ -213,8 +211,8 @@ export function instanceMonitoringPolicy(logGroupArn: string): Record<string, un
 export interface MonitoringArgs {
   /** Retention, alert address and alarm thresholds from the stack config. */
   settings: MonitoringSettings;
-  /** Name of the container log group; the host's Docker config names the same group (containerLogGroupName). */
-  logGroupName: string;
+  /** The container log group (ContainerLogs, its one owner); the host's Docker config names the same group. */
+  logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
   /** The EC2 host the status, CPU and disk alarms watch. */
   instanceId: pulumi.Input<string>;
   /** Name of the host's instance role, which gets the log-shipping and metric policy. */
@@ -241,30 +239,22 @@ export class Monitoring extends pulumi.ComponentResource {
     if (problems.length > 0) throw new Error(`Invalid monitoring settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     super("compose-on-ec2:monitoring:Monitoring", name, {}, opts);
 
-    const logGroup = this.createLogGroup(name, args);
-    this.grantInstanceRole(name, args, logGroup);
+    this.grantInstanceRole(name, args);
     const topic = this.createAlertTopic(name, args);
     const alarms = this.createAlarms(name, args, topic);
 
-    this.logGroupName = logGroup.name;
-    this.logGroupArn = logGroup.arn;
+    this.logGroupName = pulumi.output(args.logGroup.name);
+    this.logGroupArn = pulumi.output(args.logGroup.arn);
     this.alarmTopicArn = topic.arn;
     this.alarmNames = pulumi.all(alarms.map((a) => a.name));
     this.registerOutputs({ logGroupName: this.logGroupName, logGroupArn: this.logGroupArn, alarmTopicArn: this.alarmTopicArn, alarmNames: this.alarmNames });
   }
 
-  private createLogGroup(name: string, args: MonitoringArgs): aws.cloudwatch.LogGroup {
-    return new aws.cloudwatch.LogGroup(
-      `${name}-containers`,
-      { name: args.logGroupName, retentionInDays: args.settings.logRetentionDays, tags: args.tags },
-      { parent: this },
-    );
-  }
 
-  private grantInstanceRole(name: string, args: MonitoringArgs, logGroup: aws.cloudwatch.LogGroup): aws.iam.RolePolicy {
+  private grantInstanceRole(name: string, args: MonitoringArgs): aws.iam.RolePolicy {
     return new aws.iam.RolePolicy(
       `${name}-instance-policy`,
-      { role: args.instanceRoleName, policy: logGroup.arn.apply((arn) => JSON.stringify(instanceMonitoringPolicy(arn))) },
+      { role: args.instanceRoleName, policy: pulumi.output(args.logGroup.arn).apply((arn) => JSON.stringify(instanceMonitoringPolicy(arn))) },
       { parent: this },
     );
   }

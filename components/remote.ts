@@ -18,7 +18,7 @@ import { HOST_SCRIPTS_DIR } from "./bundle";
 /** What the host commands need: the app's deploy settings (validated by config) plus where and how it runs. */
 export type RemoteSpec = Pick<
   AppSettings,
-  "composeFile" | "webService" | "proxyService" | "webPort" | "envFile" | "healthSource" | "healthPath" | "healthTimeoutSeconds" | "keepReleases" | "deployMode"
+  "composeFile" | "webService" | "proxyService" | "webPort" | "envFile" | "healthSource" | "healthPath" | "healthTimeoutSeconds" | "healthBusySeconds" | "keepReleases" | "deployMode"
 > & {
   /** Compose project name, [a-z0-9-], stable across releases (config/naming.ts: stackResourceName). */
   appName: string;
@@ -110,6 +110,7 @@ export function deployCommand(spec: RemoteSpec, sha256: string): string {
     "--health-source", HEALTH_SOURCE_FLAG[spec.healthSource],
     "--health-path", spec.healthPath,
     "--timeout", String(spec.healthTimeoutSeconds),
+    "--busy-timeout", String(spec.healthBusySeconds),
     "--keep-releases", String(spec.keepReleases),
     "--mode", spec.deployMode,
     "--http-port", String(spec.httpPort),

@@ -40,17 +40,30 @@ export interface Step {
   stdout: pulumi.Output<string>;
 }
 
-/** The SSH connection of the remote commands; tolerates a booting instance (each may be the first to dial it). */
-export function bootConnection(c: HostConnection): command.types.input.remote.ConnectionArgs {
-  return {
-    host: c.address,
-    port: c.port,
-    user: c.user,
-    privateKey: pulumi.secret(c.privateKey),
-    hostKey: c.hostKey,
-    dialErrorLimit: BOOT_DIAL_ERROR_LIMIT,
-    perDialTimeout: BOOT_PER_DIAL_TIMEOUT,
-  };
+/** The fields of every remote connection, in this order, always all present. */
+export const CONNECTION_FIELDS = ["host", "port", "user", "privateKey", "hostKey", "dialErrorLimit", "perDialTimeout"] as const;
+
+/**
+ * The SSH connection of the remote commands; tolerates a booting instance (each may be the first to
+ * dial it). Stable by construction, because pulumi-command re-runs `create` when any non-trigger
+ * input changes: every field is always present (no optional field that comes and goes), each value is
+ * a constant or a value of the host that only changes with the host (address, user, keys), and the
+ * whole object is ONE secret. The provider stores `connection` as a secret as a whole; an input where
+ * only privateKey is secret compares unequal to that state and shows a spurious `connection` diff
+ * that re-runs the command (pulumi/pulumi-command#447). The private key stays secret with it.
+ */
+export function bootConnection(c: HostConnection): pulumi.Output<command.types.input.remote.ConnectionArgs> {
+  return pulumi.secret(
+    pulumi.all([c.address, c.privateKey, c.hostKey]).apply(([host, privateKey, hostKey]) => ({
+      host,
+      port: c.port,
+      user: c.user,
+      privateKey,
+      hostKey,
+      dialErrorLimit: BOOT_DIAL_ERROR_LIMIT,
+      perDialTimeout: BOOT_PER_DIAL_TIMEOUT,
+    })),
+  );
 }
 
 /** ssm-session.sh's target for a route; the first contact retries about as long as the ssh dials do. */

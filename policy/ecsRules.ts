@@ -1,15 +1,7 @@
 // The policy rules an ecs stack adds: tasks reachable only through the load balancer, secrets only
 // through the task definition's `secrets`, and the media bucket private and encrypted (protected in
 // prod). Built from rules.ts's helpers (handed in, so neither module imports the other at run time).
-import type { Ingress, PolicyResource, Rule, Violation } from "./rules";
-
-export interface RuleHelpers {
-  stackRule(name: string, description: string, check: (resources: PolicyResource[]) => Violation[]): Rule;
-  ingressRules(sg: PolicyResource, all: PolicyResource[]): Ingress[];
-  serviceUsesGroup(service: PolicyResource, sg: PolicyResource): boolean;
-  knownSecrets(all: PolicyResource[]): string[];
-  tagsOf(r: Pick<PolicyResource, "props" | "providerDefaultTags">): Record<string, string>;
-}
+import { Ingress, PolicyResource, Rule, Violation, ingressRules, knownSecrets, serviceUsesGroup, stackRule, tagsOf } from "./core";
 
 type Props = Record<string, unknown>;
 const isObj = (v: unknown): v is Props => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -47,29 +39,29 @@ function configOf(bucket: PolicyResource, type: string, all: PolicyResource[]): 
   return all.find((r) => r.type === type && ((bucket.urn !== undefined && (r.propertyDependencies?.bucket ?? []).includes(bucket.urn)) || (bucket.id !== undefined && r.props.bucket === bucket.id)));
 }
 
-export function ecsRules(h: RuleHelpers): Rule[] {
-  const tasksOnlyThroughLoadBalancer = h.stackRule(
+function ecsRulesOf(): Rule[] {
+  const tasksOnlyThroughLoadBalancer = stackRule(
     "tasks-only-through-load-balancer",
     "The ECS tasks' security groups admit traffic only from a load balancer's security group (no CIDR, no other group).",
     (all) => {
-      const tasksGroups = all.filter((sg) => sg.type === SG && all.some((r) => r.type === "aws:ecs/service:Service" && h.serviceUsesGroup(r, sg)));
+      const tasksGroups = all.filter((sg) => sg.type === SG && all.some((r) => r.type === "aws:ecs/service:Service" && serviceUsesGroup(r, sg)));
       const lbGroups = all.filter((sg) => sg.type === SG && all.some((lb) => lb.type === LB && (list(lb.props.securityGroups).includes(sg.id) || (lb.propertyDependencies?.securityGroups ?? []).includes(sg.urn ?? "\u0000"))));
       const fromLb = (rule: Ingress): boolean => {
         const sources = rule.sourceGroupUrns.length > 0 ? rule.sourceGroupUrns.map((u) => lbGroups.some((g) => g.urn === u)) : rule.sourceGroups.map((id) => lbGroups.some((g) => g.id === id));
         return rule.cidrs.length === 0 && rule.prefixLists.length === 0 && !rule.self && sources.length > 0 && sources.every(Boolean);
       };
-      return tasksGroups.flatMap((sg) => h.ingressRules(sg, all).filter((rule) => !fromLb(rule)).map((rule) => ({
+      return tasksGroups.flatMap((sg) => ingressRules(sg, all).filter((rule) => !fromLb(rule)).map((rule) => ({
         policy: "tasks-only-through-load-balancer", resource: rule.owner.name, urn: rule.owner.urn,
         message: `${sg.name} admits ${rule.cidrs.length > 0 ? `CIDRs ${rule.cidrs.join(", ")}` : "a source that is not the load balancer's security group"}; the tasks must be reachable only through the load balancer`,
       })));
     },
   );
 
-  const noSecretInContainerEnv = h.stackRule(
+  const noSecretInContainerEnv = stackRule(
     "no-secret-in-container-env",
     "ECS container definitions carry no secret in `environment`; secrets come through `secrets` (valueFrom SSM or Secrets Manager).",
     (all) => {
-      const secrets = h.knownSecrets(all);
+      const secrets = knownSecrets(all);
       const violations: Violation[] = [];
       for (const task of all.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition")) {
         for (const c of containersOf(task)) {
@@ -83,7 +75,7 @@ export function ecsRules(h: RuleHelpers): Rule[] {
     },
   );
 
-  const mediaBucketPrivate = h.stackRule(
+  const mediaBucketPrivate = stackRule(
     "media-bucket-private",
     "S3 buckets block all public access, are encrypted at rest, and in prod are versioned and protected.",
     (all) => {
@@ -94,7 +86,7 @@ export function ecsRules(h: RuleHelpers): Rule[] {
         const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
         if (!block || flags.some((f) => block.props[f] !== true)) v(`public access is not fully blocked (${flags.join(", ")} must all be true)`);
         if (!configOf(bucket, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", all)) v("no server-side encryption configuration");
-        if ((bucket.stage ?? h.tagsOf(bucket).stage) === "prod") {
+        if ((bucket.stage ?? tagsOf(bucket).stage) === "prod") {
           const versioning = configOf(bucket, "aws:s3/bucketVersioning:BucketVersioning", all);
           if (!versioning || (isObj(versioning.props.versioningConfiguration) ? versioning.props.versioningConfiguration.status : undefined) !== "Enabled") v("versioning is not enabled in prod");
           if (!bucket.protect) v("the resource option protect is not set in prod");
@@ -107,3 +99,6 @@ export function ecsRules(h: RuleHelpers): Rule[] {
 
   return [tasksOnlyThroughLoadBalancer, noSecretInContainerEnv, mediaBucketPrivate];
 }
+
+/** The rules of this family. */
+export const ecsRules: Rule[] = ecsRulesOf();

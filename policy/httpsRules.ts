@@ -4,11 +4,7 @@
 // `certificateSource`), which CrossGuard hands a stack policy as the props of the
 // `pulumi:pulumi:Stack` resource and the offline plan adds the same way; an ecs load balancer without
 // an HTTPS listener counts as plain HTTP whatever the outputs say.
-import type { PolicyResource, Rule, Violation } from "./rules";
-
-export interface HttpsRuleHelpers {
-  stackRule(name: string, description: string, check: (resources: PolicyResource[]) => Violation[]): Rule;
-}
+import { Rule, stackRule } from "./core";
 
 export const STACK = "pulumi:pulumi:Stack";
 const LISTENER = "aws:lb/listener:Listener";
@@ -22,8 +18,8 @@ export function plainHttpReason(outputs: Record<string, unknown>, listeners: Rec
   return source ? `no certificate: ${source}` : "no certificate";
 }
 
-export function httpsRules(h: HttpsRuleHelpers): Rule[] {
-  const prodServesHttps = h.stackRule(
+function httpsRulesOf(): Rule[] {
+  const prodServesHttps = stackRule(
     "prod-serves-https",
     "A prod stack serves HTTPS (a domain on ec2; a domain and a hosted zone on ecs) unless allowPlainHttp is true.",
     (all) => {
@@ -41,3 +37,6 @@ export function httpsRules(h: HttpsRuleHelpers): Rule[] {
   );
   return [prodServesHttps];
 }
+
+/** The rules of this family. */
+export const httpsRules: Rule[] = httpsRulesOf();

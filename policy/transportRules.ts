@@ -5,19 +5,10 @@
 // the policy pack's config under CrossGuard) and never wider than /8 (IPv6 /32) in any case.
 // Built from rules.ts's helpers (handed in, so neither module imports the other at run time).
 import * as net from "net";
-import type { Ingress, PolicyResource, Rule, Violation } from "./rules";
-
-export interface TransportRuleHelpers {
-  stackRule(name: string, description: string, check: (resources: PolicyResource[], config?: TransportPolicyConfig) => Violation[]): Rule;
-  allIngress(all: PolicyResource[]): Ingress[];
-  coversPort(rule: Ingress, port: number): boolean;
-  withStages<T extends PolicyResource>(resources: T[]): T[];
-}
+import { PolicyConfig, PolicyResource, Rule, allIngress, coversPort, stackRule, withStages } from "./core";
 
 /** The policy's configuration: the allowlist the stack was configured with. */
-export interface TransportPolicyConfig {
-  sshCidrs?: string[];
-}
+export type TransportPolicyConfig = PolicyConfig;
 
 export type Transport = "ssh" | "ssm";
 
@@ -65,14 +56,14 @@ export function sshCidrProblem(cidr: string, allowlist: string[] | undefined): s
   return undefined;
 }
 
-export function transportRules(h: TransportRuleHelpers): Rule[] {
-  const prodSshWithinAllowlist = h.stackRule(
+function transportRulesOf(): Rule[] {
+  const prodSshWithinAllowlist = stackRule(
     "prod-ssh-within-allowlist",
     "In prod on transport ssh, port 22 is open only within the configured allowlist (sshCidrs), never wider than /8 (IPv6 /32).",
     (all, config) => {
       if (transportOf(all) !== "ssh") return [];
-      return h.allIngress(h.withStages(all)).flatMap((rule) => {
-        if (rule.owner.stage !== "prod" || !h.coversPort(rule, SSH_PORT)) return [];
+      return allIngress(withStages(all)).flatMap((rule) => {
+        if (rule.owner.stage !== "prod" || !coversPort(rule, SSH_PORT)) return [];
         return rule.cidrs.flatMap((cidr) => {
           const problem = sshCidrProblem(cidr, config?.sshCidrs);
           return problem ? [{ policy: "prod-ssh-within-allowlist", resource: rule.owner.name, urn: rule.owner.urn, message: `${problem}; list only your own ranges in sshCidrs, or use transport ssm` }] : [];
@@ -80,12 +71,12 @@ export function transportRules(h: TransportRuleHelpers): Rule[] {
       });
     },
   );
-  const ssmNoInboundSsh = h.stackRule(
+  const ssmNoInboundSsh = stackRule(
     "ssm-no-inbound-ssh",
     "On transport ssm (the deployment reaches the host through Session Manager), no security group rule opens port 22.",
     (all) => {
       if (transportOf(all) !== "ssm") return [];
-      return h.allIngress(all).filter((rule) => h.coversPort(rule, SSH_PORT)).map((rule) => ({
+      return allIngress(all).filter((rule) => coversPort(rule, SSH_PORT)).map((rule) => ({
         policy: "ssm-no-inbound-ssh", resource: rule.owner.name, urn: rule.owner.urn,
         message: `port 22 is open (${[...rule.cidrs, ...rule.sourceGroups].join(", ") || "to a group"}) although the deployment uses transport ssm; remove the rule`,
       }));
@@ -93,3 +84,6 @@ export function transportRules(h: TransportRuleHelpers): Rule[] {
   );
   return [prodSshWithinAllowlist, ssmNoInboundSsh];
 }
+
+/** The rules of this family. */
+export const transportRules: Rule[] = transportRulesOf();

@@ -10,9 +10,11 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { EXIT, runCli } from "./lib/cli";
 import { checkPulumiCli, Runner } from "./lib/sandbox/environment";
 import { OPS_USAGE, OpsUsageError, parseOpsArgs, wantsTty } from "./lib/ops/args";
 import { knownHostsLine, remoteLine, sshArgs, SshFiles } from "./lib/ops/ssh";
+import { runDataVerb } from "./lib/ops/dataRun";
 import { stackOutputs } from "./lib/ops/stack";
 import { OpsTarget, targetFromFlags, targetFromOutputs } from "./lib/ops/target";
 
@@ -51,12 +53,16 @@ function runSsh(args: string[]): Promise<number> {
   });
 }
 
+/** ssh(1): "ssh exits with the exit status of the remote command or with 255 if an error occurred." */
+const SSH_ERROR = 255;
+
 async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h") {
-    process.stdout.write(`${OPS_USAGE}\n`);
-    return argv.length === 0 ? 2 : 0;
-  }
+  if (argv.length === 0) throw new OpsUsageError(`name a verb\n\n${OPS_USAGE}`);
   const command = parseOpsArgs(argv);
+  // A key file named on the command line must exist: say so here rather than hand over ssh's own refusal.
+  if (command.target.key !== undefined && !fs.existsSync(command.target.key)) {
+    throw new OpsUsageError(`--key ${command.target.key}: no such file (give the private key file of the host's key pair)`);
+  }
   let target: OpsTarget;
   if (command.target.stack) {
     checkPulumiCli(runProcess, (m) => process.stderr.write(`warning: ${m}\n`));
@@ -67,21 +73,16 @@ async function main(argv: string[]): Promise<number> {
   const tty = wantsTty(command) && process.stdin.isTTY === true;
   const { files, cleanup } = prepareFiles(target);
   try {
-    return await runSsh(sshArgs(target, files, tty, remoteLine(command, target.baseDir, tty)));
+    if (command.verb === "db" || command.verb === "media") return await runDataVerb(command, target, files);
+    const code = await runSsh(sshArgs(target, files, tty, remoteLine(command, target.baseDir, tty)));
+    if (code !== SSH_ERROR || command.verb === "exec") return code;
+    process.stderr.write(`ops: ssh could not connect to ${target.host} or log in (its reason above)\n`);
+    return EXIT.failed;
   } finally {
     cleanup();
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const usage = err instanceof OpsUsageError;
-      process.stderr.write(`ops: ${usage || err instanceof Error ? (err as Error).message : String(err)}\n`);
-      process.exit(usage ? 2 : 1);
-    },
-  );
-}
+if (require.main === module) runCli({ name: "ops", help: OPS_USAGE, main });
 
 export { main };

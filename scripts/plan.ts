@@ -1,14 +1,34 @@
 // `npm run plan -- --stack <dev|prod|NAME> [--region REGION] [--set KEY=VALUE]... [--json]`
 // The offline plan: runs the real program under the mock engine (no AWS credentials, no Pulumi CLI)
-// and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate
-// and the policy pack's verdict. --region plans the stack as if its aws:region were REGION; --set
-// plans it with a setting changed, as `pulumi config set KEY VALUE` would (e.g. --set hosting=ecs). Exits 1 when a (mandatory) policy fails, 2 on a usage/program error.
-import { RULES } from "../policy/rules";
+// and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate,
+// warnings and the policy pack's verdict. Exit codes: scripts/lib/cli.ts (0 ok, 1 a rule failed or
+// the config/program failed, 2 bad usage).
+import { RULES, verdicts } from "../policy/rules";
+import { EXIT, EXIT_CODES_HELP, UsageError, runCli } from "./lib/cli";
 import { PRICES, costSummary } from "./lib/plan/cost";
-import { PlanResult, runPlan, summaryLine } from "./lib/plan/run";
+import { PLAN_JSON_VERSION, PlanJson } from "./lib/plan/json";
+import { PlanResult, isConfigError, runPlan, summaryLine } from "./lib/plan/run";
 import { keySettings } from "./lib/plan/tree";
+import { markUnknowns } from "./lib/plan/unknowns";
 
 const USAGE = "usage: npm run plan -- --stack <dev|prod|NAME> [--region REGION] [--set KEY=VALUE]... [--json]";
+
+export const HELP = `${USAGE}
+
+The offline plan: runs the program (index.ts) for a stack under a mock of AWS. No AWS account, no
+Pulumi CLI, no state. Prints how the site is served, the resource tree, the critical path of a
+first \`pulumi up\`, the monthly cost, warnings about costly choices, and the policy verdict.
+Values only AWS can give (addresses, ids, AMIs) are shown as <what, known after up>.
+
+options:
+  --stack, -s NAME     dev, prod, or any NAME (no Pulumi.NAME.yaml: the sandbox npm run sandbox would create)
+  --region REGION      plan as if aws:region were REGION (e.g. ap-northeast-2)
+  --set KEY=VALUE      plan with a setting changed, as \`pulumi config set KEY VALUE\` would (repeatable)
+  --json               one JSON document on stdout instead of the text (shape: PlanJson in
+                       scripts/lib/plan/json.ts, described in docs/plan-and-policy.md)
+  --help, -h           this text
+
+${EXIT_CODES_HELP}; 1 also when a policy rule fails or the configuration is refused`;
 
 export interface PlanArgs {
   stack: string;
@@ -30,24 +50,29 @@ export function parseArgs(argv: string[]): PlanArgs {
     else if (arg === "--set" || arg.startsWith("--set=")) {
       const pair = arg === "--set" ? argv[++i] ?? "" : arg.slice("--set=".length);
       const m = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/s.exec(pair);
-      if (!m) throw new Error(`--set "${pair}" is not KEY=VALUE (e.g. --set hosting=ecs)\n${USAGE}`);
+      if (!m) throw new UsageError(`--set "${pair}" is not KEY=VALUE (e.g. --set hosting=ecs)\n${USAGE}`);
       set[m[1]] = m[2];
     }
     else if (arg === "--stack" || arg === "-s") stack = argv[++i];
     else if (arg.startsWith("--stack=")) stack = arg.slice("--stack=".length);
     else if (arg === "--region") region = argv[++i];
     else if (arg.startsWith("--region=")) region = arg.slice("--region=".length);
-    else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+    else throw new UsageError(`unknown argument "${arg}"\n${USAGE}`);
   }
-  if (!stack) throw new Error(`--stack is required\n${USAGE}`);
-  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new Error(`--region "${region}" is not an AWS region name (e.g. ap-northeast-2)\n${USAGE}`);
+  if (!stack) throw new UsageError(`--stack is required\n${USAGE}`);
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region "${region}" is not an AWS region name (e.g. ap-northeast-2)\n${USAGE}`);
   return { stack, json, ...(region === undefined ? {} : { region }), ...(Object.keys(set).length > 0 ? { set } : {}) };
 }
 
 const mmss = (s: number): string => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
 const money = (x: number | undefined): string => (x === undefined ? "unknown price" : `$${x.toFixed(2)}`);
 
+/** The plan as text; every value the mock made up is shown as unknown (unknowns.ts). */
 export function renderText(plan: PlanResult): string {
+  return markUnknowns(renderFacts(plan), plan.unknowns);
+}
+
+function renderFacts(plan: PlanResult): string {
   const out: string[] = [];
   out.push(`Offline plan for stack "${plan.stack}" in ${plan.region}${plan.sandbox ? " (sandbox: dev settings, stage sandbox)" : ""}`);
   out.push(...renderHosting(plan));
@@ -62,11 +87,15 @@ export function renderText(plan: PlanResult): string {
 
   out.push("", ...renderCost(plan));
 
-  out.push("", "Policy (policy/rules.ts, all mandatory):");
-  for (const rule of RULES) {
-    const failed = plan.violations.filter((v) => v.policy === rule.name);
-    if (failed.length === 0) out.push(`  pass ${rule.name}`);
-    for (const v of failed) out.push(`  FAIL ${rule.name}: ${v.resource}: ${v.message}`);
+  if (plan.warnings.length > 0) {
+    out.push("", "Warnings (choices that cost or hurt; the plan still passes):");
+    for (const w of plan.warnings) out.push(`  - ${w.setting}: ${w.message}`);
+  }
+
+  out.push("", "Policy (policy/rules.ts, all mandatory; n/a: nothing in this stack that the rule judges):");
+  for (const v of verdicts(plan.policyResources, plan.violations, RULES)) {
+    if (v.status !== "fail") out.push(`  ${v.status === "pass" ? "pass" : "n/a "} ${v.rule}`);
+    for (const f of v.violations) out.push(`  FAIL ${v.rule}: ${f.resource}: ${f.message}`);
   }
 
   out.push("", summaryLine(plan));
@@ -78,6 +107,7 @@ function renderHosting(plan: PlanResult): string[] {
   const o = plan.outputs;
   const lines = [`Hosting: ${String(o.hosting ?? "ec2")}, served at ${String(o.url ?? "")}`, `  Certificate: ${String(o.certificateSource ?? "unknown")}`];
   if (o.transport !== undefined) lines.push(transportLine(plan));
+  lines.push(`  Database: ${String(o.databaseSource ?? "unknown")}`);
   lines.push(...dnsLines(plan));
   return lines;
 }
@@ -125,52 +155,52 @@ function renderCost(plan: PlanResult): string[] {
   return out;
 }
 
+/** The plan as one JSON document (PlanJson), with the same unknown markers as the text. */
 export function renderJson(plan: PlanResult): string {
-  return JSON.stringify({
+  const doc: PlanJson = {
+    version: PLAN_JSON_VERSION,
     stack: plan.stack,
     region: plan.region,
     sandbox: plan.sandbox,
+    ...(typeof plan.outputs.url === "string" ? { url: plan.outputs.url } : {}),
+    dnsRecordsToCreate: Array.isArray(plan.outputs.dnsRecordsToCreate) ? (plan.outputs.dnsRecordsToCreate as unknown[]).map(String) : [],
     resources: plan.resources.map((r) => ({
-      urn: r.urn, type: r.type, name: r.name, parent: r.parent, protect: r.protect, dependencies: r.dependencies, settings: keySettings(r),
+      urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}), protect: r.protect, dependencies: r.dependencies, settings: keySettings(r),
     })),
     criticalPath: plan.criticalPath,
     cost: plan.cost,
+    warnings: plan.warnings,
+    policy: verdicts(plan.policyResources, plan.violations, RULES),
     violations: plan.violations,
     summary: summaryLine(plan),
-  }, null, 2);
+  };
+  // Markers hold no quote or backslash, so marking the serialised text keeps it valid JSON.
+  return markUnknowns(JSON.stringify(doc, null, 2), plan.unknowns);
 }
 
-/** Writes `text` and exits once stdout has flushed (process.exit alone can cut a piped output). */
-function finish(text: string, code: number): void {
-  process.stdout.write(`${text}\n`, () => process.exit(code));
+/** How a failed run is titled: the configuration's fault, or the program's under the mock. */
+export function failureText(stack: string, e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return isConfigError(e)
+    ? `plan ${stack}: configuration error (nothing was planned):\n${message}`
+    : `plan ${stack}: the program failed under the mock engine:\n${message}`;
 }
 
-async function main(): Promise<void> {
-  let args: PlanArgs;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error((e as Error).message);
-    return process.exit(2);
-  }
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
   // A resource the mock rejects fails inside the Pulumi runtime, outside any await of ours.
   process.on("unhandledRejection", (e) => {
-    console.error(`plan ${args.stack}: the program failed under the mock engine:\n${e instanceof Error ? e.message : String(e)}`);
-    process.exit(2);
+    process.stderr.write(`${failureText(args.stack, e)}\n`, () => process.exit(EXIT.failed));
   });
   let plan: PlanResult;
   try {
     plan = await runPlan({ stack: args.stack, region: args.region, set: args.set });
   } catch (e) {
-    console.error(`plan ${args.stack}: the program failed under the mock engine:\n${(e as Error).message}`);
-    return process.exit(2);
+    process.stderr.write(`${failureText(args.stack, e)}\n`);
+    return EXIT.failed;
   }
-  finish(args.json ? renderJson(plan) : renderText(plan), plan.violations.length > 0 ? 1 : 0);
+  process.stdout.write(`${args.json ? renderJson(plan) : renderText(plan)}\n`);
+  return plan.violations.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(2);
-  });
-}
+if (require.main === module) runCli({ name: "plan", help: HELP, main });

@@ -4,6 +4,7 @@
 //   npm run sandbox -- destroy <name>
 //   npm run sandbox -- list [--json]
 //   npm run sandbox -- reap [--dry-run]
+//   npm run sandbox -- unlock <name>
 //
 // Zero configuration: state in .pulumi-state/ (git-ignored) with a generated passphrase, unless
 // PULUMI_BACKEND_URL is set (CI). Results go to stdout, Pulumi's progress to stderr.
@@ -19,11 +20,13 @@ import {
   formatSandboxTable,
   listSandboxes,
   reapSandboxes,
+  unlockSandbox,
   upSandbox,
 } from "./lib/sandbox/commands";
 import {
   Backend,
   checkAwsCredentials,
+  checkDockerDaemon,
   checkPulumiCli,
   prepareLocalBackend,
   resolveBackend,
@@ -31,6 +34,7 @@ import {
 } from "./lib/sandbox/environment";
 import { assertSandboxName, DEFAULT_TTL, parseTtl, resolveOwner, SandboxError } from "./lib/sandbox/rules";
 import { openWorkspace } from "./lib/sandbox/workspace";
+import { EXIT, EXIT_CODES_HELP, UsageError, runCli } from "./lib/cli";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -41,6 +45,7 @@ commands:
   destroy <name>   destroy sandbox <name> and remove its stack (succeeds when it does not exist)
   list             show every sandbox: name, owner, age, TTL left, URL
   reap             destroy every sandbox past its TTL
+  unlock <name>    release the lock an interrupted up left (pulumi cancel); destroy and reap do it first
 
 options:
   --ttl <30m|72h|7d>  lifetime from now (up; default ${DEFAULT_TTL}; 1h..30d); every up renews it
@@ -49,7 +54,9 @@ options:
   --dry-run           show what reap would destroy
 
 names: lowercase letters, digits and '-', start with a letter, at most 40 characters, not dev/prod.
-state: .pulumi-state/ in the project unless PULUMI_BACKEND_URL is set.`;
+state: .pulumi-state/ in the project unless PULUMI_BACKEND_URL is set.
+
+${EXIT_CODES_HELP}; reap is 1 when any sandbox failed to go`;
 
 const runProcess: Runner = (command, args) => {
   const result = spawnSync(command, args, { encoding: "utf8", timeout: 30_000 });
@@ -65,32 +72,44 @@ function warn(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ttl: { type: "string" },
-      owner: { type: "string" },
-      json: { type: "boolean", default: false },
-      "dry-run": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  const [command, ...args] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(USAGE + "\n");
-    return values.help ? 0 : 2;
+/** The command line, checked before anything slow; every refusal here is bad usage (exit 2). */
+function parseCommandLine(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ttl: { type: "string" },
+        owner: { type: "string" },
+        json: { type: "boolean", default: false },
+        "dry-run": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  const takesName = command === "up" || command === "destroy";
-  if (!takesName && command !== "list" && command !== "reap") throw new SandboxError(`unknown command '${command}'\n\n${USAGE}`);
-  if (takesName && args.length === 0) throw new SandboxError(`'${command}' needs a sandbox name, e.g. pr-42`);
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (!command) throw new UsageError(`name a command\n\n${USAGE}`);
+  const takesName = command === "up" || command === "destroy" || command === "unlock";
+  if (!takesName && command !== "list" && command !== "reap") throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  if (takesName && args.length === 0) throw new UsageError(`'${command}' needs a sandbox name, e.g. pr-42`);
   const unexpected = takesName ? args.slice(1) : args;
-  if (unexpected.length > 0) throw new SandboxError(`unexpected argument(s): ${unexpected.join(" ")}`);
+  if (unexpected.length > 0) throw new UsageError(`unexpected argument(s): ${unexpected.join(" ")}`);
   const name = takesName ? args[0] : "";
-  // Validate cheap inputs before anything slow.
-  const ttlMs = parseTtl(values.ttl ?? DEFAULT_TTL);
-  if (name) assertSandboxName(name);
+  try {
+    const ttlMs = parseTtl(values.ttl ?? DEFAULT_TTL);
+    if (name) assertSandboxName(name);
+    return { command, name, values, ttlMs };
+  } catch (e) {
+    throw e instanceof SandboxError ? new UsageError(e.message) : e;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { command, name, values, ttlMs } = parseCommandLine(argv);
 
   checkPulumiCli(runProcess, warn);
   const backend: Backend = resolveBackend(process.env, PROJECT_DIR);
@@ -106,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
     print: (line) => process.stdout.write(line + "\n"),
     log: (text) => process.stderr.write(text),
     checkAwsCredentials: () => checkAwsCredentials(process.env, os.homedir(), fs.existsSync),
+    checkDocker: () => checkDockerDaemon(runProcess),
   };
 
   switch (command) {
@@ -119,6 +139,9 @@ async function main(argv: string[]): Promise<number> {
     case "destroy":
       await destroySandbox(ctx, name);
       return 0;
+    case "unlock":
+      await unlockSandbox(ctx, name);
+      return 0;
     case "list": {
       const rows = await listSandboxes(ctx);
       ctx.print(values.json ? JSON.stringify(rows) : formatSandboxTable(rows));
@@ -128,21 +151,11 @@ async function main(argv: string[]): Promise<number> {
       const result = await reapSandboxes(ctx, { dryRun: values["dry-run"] ?? false });
       ctx.print(`reap: ${result.destroyed.length} ${values["dry-run"] ? "to destroy" : "destroyed"}, ` +
         `${result.kept.length} still within TTL, ${result.failed.length} failed`);
-      return result.failed.length > 0 ? 1 : 0;
+      return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
     }
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      // Known failures print just the reason and the fix; anything else keeps its stack trace.
-      const known = err instanceof SandboxError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"));
-      process.stderr.write(`sandbox: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCli({ name: "sandbox", help: USAGE, main });
 
 export { main };

@@ -1,3 +1,4 @@
+import time
 from html import escape
 
 from django.conf import settings
@@ -31,13 +32,33 @@ def database_health():
             cursor.fetchone()
     except Exception as error:  # any database failure means "not ready"
         connection.close()
-        return HttpResponse("database unavailable: %s\n" % type(error).__name__, status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+        response = HttpResponse("database unavailable: %s\n" % type(error).__name__, status=503, content_type="text/plain")
+    else:
+        response = HttpResponse("ok\n", content_type="text/plain")
+    # Which release answered: the deploy's checks through the proxy compare it with the one deployed.
+    response["X-Release-Id"] = settings.RELEASE_ID
+    return response
 
 
 def healthz(request):
     """Normally answered by HealthCheckMiddleware first; same answer when routed here."""
     return database_health()
+
+
+SLOW_MAX_SECONDS = 25
+
+
+def slow(request):
+    """GET /slow?seconds=N: answers after N seconds (default 8, at most 25, below gunicorn's 30 s
+    --timeout), like an export or a report does. It holds one worker meanwhile."""
+    try:
+        seconds = min(max(float(request.GET.get("seconds", "8")), 0.0), SLOW_MAX_SECONDS)
+    except ValueError:
+        seconds = 8.0
+    time.sleep(seconds)
+    response = HttpResponse("slow answer after %.1f s\n" % seconds, content_type="text/plain")
+    response["X-Release-Id"] = settings.RELEASE_ID
+    return response
 
 
 def upload(request):

@@ -5,6 +5,7 @@ from hello import views
 urlpatterns = [
     path("", views.index),
     path("healthz", views.healthz),
+    path("slow", views.slow),
     path("uploads", views.upload),
     path("uploads/<path:name>", views.uploaded),
 ]

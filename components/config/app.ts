@@ -14,6 +14,8 @@ import type { AppSettings, DeployMode } from "./types";
 export interface ProjectFiles {
   exists(relativePath: string): boolean;
   read(relativePath: string): string;
+  /** Whether an existing path is a directory; undefined when it cannot tell. */
+  isDirectory(relativePath: string): boolean | undefined;
 }
 
 /** Why curl would not request the health path as written, or undefined. */
@@ -30,14 +32,21 @@ const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** The compose file, parsed with its lines; undefined (a problem recorded) when it cannot be read as one. */
 function readComposeModel(r: Reader, files: ProjectFiles, dir: string, composeFile: string): ComposeModel | undefined {
   const outside = (p: string) => path.isAbsolute(p) || p.split(/[\\/]/).includes("..");
+  const file = path.join(dir, composeFile);
   if (outside(dir)) {
     r.bad("appDir", dir, "must be a path inside the project (relative, no ..)", "e.g. app");
+  } else if (path.posix.resolve("/project", dir) === "/project") {
+    r.bad("appDir", dir, "is the project root: the bundle would ship this project itself (node_modules, Pulumi files, tests)", "move your app into a directory of its own, e.g. myapp/, and set appDir to it");
   } else if (!files.exists(dir)) {
     r.bad("appDir", dir, "does not exist (relative to the project root)", "create it or point appDir at the directory holding your compose file");
+  } else if (files.isDirectory(dir) === false) {
+    r.bad("appDir", dir, "is a file, not a directory", `point appDir at the directory that holds it (${path.dirname(dir) === "." ? "a directory of its own" : path.dirname(dir)}) and composeFile at the file`);
   } else if (outside(composeFile)) {
     r.bad("composeFile", composeFile, "must be a file name inside appDir (relative, no ..)", "e.g. docker-compose.prod.yml");
-  } else if (!files.exists(path.join(dir, composeFile))) {
+  } else if (!files.exists(file)) {
     r.bad("composeFile", composeFile, `does not exist in appDir "${dir}"`, `add ${dir}/${composeFile} or set composeFile to the file that exists`);
+  } else if (files.isDirectory(file) === true) {
+    r.bad("composeFile", composeFile, `is a directory in appDir "${dir}", not a file`, `name the compose file itself, e.g. ${path.posix.join(composeFile, "docker-compose.prod.yml")} (or move it into appDir)`);
   } else {
     try {
       return parseCompose(files.read(path.join(dir, composeFile)), path.posix.join(dir, composeFile));
@@ -109,7 +118,7 @@ function appEnv(r: Reader, app: { webService: string; deployMode: DeployMode }):
 export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
   const dir = r.text("appDir");
   const composeFile = r.text("composeFile");
-  const deployMode = r.choice<DeployMode>("deployMode");
+  const deployMode = r.choice<DeployMode>("deployMode", "host");
   const webService = r.text("webService");
   const proxyService = r.string("proxyService");
   const model = readComposeModel(r, files, dir, composeFile);
@@ -134,6 +143,7 @@ export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
     allowFiles: allowFiles(r, dir),
     healthPath,
     healthTimeoutSeconds: r.count("healthTimeoutSeconds"),
+    healthBusySeconds: r.count("healthBusySeconds"),
     keepReleases: r.count("keepReleases"),
     env,
   };

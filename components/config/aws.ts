@@ -11,25 +11,33 @@ export const AWS_REGIONS: readonly string[] = [
   "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
 ];
 
-const BURSTABLE_SIZES = ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge"];
-const STANDARD_SIZES = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge", "48xlarge", "metal"];
-const GRAVITON_SIZES = ["medium", ...STANDARD_SIZES];
+import ec2InstanceTypes from "./ec2InstanceTypes.json";
 
-/** EC2 families we accept, with their sizes and architecture. */
-export const EC2_FAMILIES: Record<string, { arch: Arch; sizes: string[] }> = {
-  t2: { arch: "x86_64", sizes: BURSTABLE_SIZES },
-  t3: { arch: "x86_64", sizes: BURSTABLE_SIZES },
-  t3a: { arch: "x86_64", sizes: BURSTABLE_SIZES },
-  t4g: { arch: "arm64", sizes: BURSTABLE_SIZES },
-  ...Object.fromEntries(
-    ["m5", "m5a", "m6i", "m6a", "m7i", "m7a", "c5", "c5a", "c6i", "c6a", "c7i", "c7a", "r5", "r5a", "r6i", "r6a", "r7i", "r7a"].map(
-      (f) => [f, { arch: "x86_64" as Arch, sizes: STANDARD_SIZES }],
-    ),
-  ),
-  ...Object.fromEntries(
-    ["m6g", "m7g", "m8g", "c6g", "c7g", "c8g", "r6g", "r7g", "r8g"].map((f) => [f, { arch: "arm64" as Arch, sizes: GRAVITON_SIZES }]),
-  ),
-};
+const STANDARD_SIZES = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge", "48xlarge", "metal"];
+
+/**
+ * An instance family's architecture, from AWS's naming convention: a `g` among the attributes after the
+ * generation digit means AWS Graviton (arm64): c7g, c7gn, x2gd, im4gn, is4gen, g5g, t4g; a1 is the
+ * first Graviton. Everything else is x86_64. (Amazon EC2 instance type naming conventions,
+ * https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html; the Graviton
+ * families as listed by aws/aws-graviton-getting-started README.)
+ */
+export function familyArch(family: string): Arch {
+  if (family === "a1") return "arm64";
+  const m = /^[a-z]+\d+(.*)$/.exec(family);
+  return m && m[1].includes("g") ? "arm64" : "x86_64";
+}
+
+/**
+ * EC2 families we accept, with their sizes and architecture: every family in AWS's published list of
+ * instance types (ec2InstanceTypes.json names the source and date), except mac*, which run macOS on
+ * dedicated hosts only.
+ */
+export const EC2_FAMILIES: Record<string, { arch: Arch; sizes: string[] }> = Object.fromEntries(
+  Object.entries(ec2InstanceTypes.families as Record<string, string[]>)
+    .filter(([family]) => !family.startsWith("mac"))
+    .map(([family, sizes]) => [family, { arch: familyArch(family), sizes }]),
+);
 
 /** RDS instance families we accept (db.<family>.<size>). */
 export const DB_FAMILIES: Record<string, string[]> = {

@@ -3,9 +3,9 @@ import { DB_FAMILIES } from "./aws";
 import { suggest } from "./checks";
 import { ENGINES, RDS_STORAGE_GB, reservedDbNameReason, reservedUsernameReason } from "./engines";
 import type { Reader } from "./reader";
-import { defaultFor } from "./specs";
+import { defaultFor, PROD_MIN_BACKUP_DAYS } from "./specs";
 import { protectsData } from "./stages";
-import type { DatabaseSettings, DbEngine } from "./types";
+import type { DatabaseSettings, DatabaseSource, DbEngine } from "./types";
 
 /** The username rules of RDS for all three engines. */
 const MAX_USERNAME_LENGTH = 16;
@@ -72,6 +72,59 @@ function checkNames(r: Reader, engine: DbEngine, dbName: string, username: strin
   }
 }
 
+/**
+ * A DB snapshot RestoreDBInstanceFromDBSnapshot accepts: an identifier (1-255 letters, digits, hyphens, a letter
+ * first, no `--`, no trailing `-`; automated snapshots carry the `rds:` prefix), or the ARN of a snapshot another
+ * account shared ("If you are restoring from a shared manual DB snapshot, the DBSnapshotIdentifier must be the ARN
+ * of the shared DB snapshot": https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html).
+ * A DB cluster snapshot (Aurora, Multi-AZ DB clusters) restores a cluster, never a DB instance.
+ */
+export function snapshotProblem(value: string): { why: string; fix: string } | undefined {
+  const arn = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(snapshot|cluster-snapshot):(.+)$/.exec(value);
+  if (arn?.[1] === "cluster-snapshot") {
+    return {
+      why: "is a DB cluster snapshot (Aurora or a Multi-AZ DB cluster); the stack runs a DB instance, which restores only from a DB snapshot",
+      fix: "restore the cluster snapshot into a cluster of its own and move the data with `npm run ops -- db copy --from env:OLD_DATABASE_URL` (docs/moving-in.md)",
+    };
+  }
+  const id = arn ? arn[2] : value;
+  if (!/^(rds:)?[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}$/.test(id) || id.endsWith("-")) {
+    return {
+      why: "is not an RDS DB snapshot identifier (letters, digits and hyphens, a letter first, no `--` or trailing `-`; `rds:` for automated snapshots) nor a DB snapshot ARN",
+      fix: "copy the identifier from `aws rds describe-db-snapshots --query 'DBSnapshots[].DBSnapshotIdentifier'`, or the DBSnapshotArn for a snapshot shared with you",
+    };
+  }
+  return undefined;
+}
+
+/** Where the data comes from: an empty database, a snapshot, or an existing instance to import (not both). */
+function databaseSource(r: Reader): DatabaseSource {
+  const snapshot = r.string("dbSnapshotIdentifier");
+  const importId = r.string("dbImportIdentifier");
+  const password = r.string("dbPassword");
+  if (snapshot !== undefined && importId !== undefined) {
+    r.bad("dbImportIdentifier", importId, "is set together with dbSnapshotIdentifier; the data comes either from a snapshot (a new instance) or from the adopted instance", "pulumi config rm dbSnapshotIdentifier (adopt) or pulumi config rm dbImportIdentifier (restore the snapshot)");
+  }
+  if (password !== undefined && importId === undefined) {
+    r.bad("dbPassword", password, "is only for an adopted instance (dbImportIdentifier); the stack generates the password of the instances it creates", "pulumi config rm dbPassword");
+  }
+  if (importId !== undefined) {
+    if (!/^[a-z](?!.*--)[a-z0-9-]{0,62}$/.test(importId) || importId.endsWith("-")) {
+      r.bad("dbImportIdentifier", importId, "is not an RDS DB instance identifier (1-63 lowercase letters, digits and hyphens, a letter first, no `--` or trailing `-`)", "copy it from `aws rds describe-db-instances --query 'DBInstances[].DBInstanceIdentifier'`");
+    }
+    if (password === undefined) {
+      r.missing("dbPassword", "is required with dbImportIdentifier: an adopted instance keeps its master password, and the app's DATABASE_URL needs it", "pulumi config set --secret dbPassword (its current master password)");
+    }
+    return { kind: "import", identifier: importId, password: password ?? "" };
+  }
+  if (snapshot !== undefined) {
+    const problem = snapshotProblem(snapshot);
+    if (problem) r.bad("dbSnapshotIdentifier", snapshot, problem.why, problem.fix);
+    return { kind: "snapshot", snapshot };
+  }
+  return { kind: "empty" };
+}
+
 export function parseDatabase(r: Reader): DatabaseSettings {
   const engine = r.choice<DbEngine>("dbEngine");
   r.engine = engine;
@@ -84,8 +137,12 @@ export function parseDatabase(r: Reader): DatabaseSettings {
   const username = r.text("dbUsername");
   checkNames(r, engine, dbName, username);
   const backupRetentionDays = r.count("dbBackupRetentionDays");
-  if (protectsData(r.stage) && backupRetentionDays === 0) {
-    r.bad("dbBackupRetentionDays", 0, "disables automated backups, which prod forbids", "pulumi config set dbBackupRetentionDays 7");
+  if (protectsData(r.stage) && backupRetentionDays < PROD_MIN_BACKUP_DAYS) {
+    r.bad(
+      "dbBackupRetentionDays", backupRetentionDays,
+      `keeps ${backupRetentionDays === 0 ? "no automated backups" : `${backupRetentionDays} day(s) of automated backups`}; prod keeps at least ${PROD_MIN_BACKUP_DAYS}`,
+      `pulumi config set dbBackupRetentionDays ${PROD_MIN_BACKUP_DAYS} (or unset it for ${defaultFor("dbBackupRetentionDays", r.stage)})`,
+    );
   }
   return {
     engine,
@@ -98,6 +155,7 @@ export function parseDatabase(r: Reader): DatabaseSettings {
     port: ENGINES[engine].port,
     multiAz: r.flag("dbMultiAz"),
     backupRetentionDays,
+    source: databaseSource(r),
     protectData: protectsData(r.stage),
   };
 }

@@ -11,8 +11,8 @@ function instanceArch(r: Reader, instanceType: string): Arch {
   if (extra !== undefined || size === undefined) {
     r.bad("instanceType", instanceType, "is not of the form family.size", "e.g. t3.small, t4g.medium, m7g.large");
   } else if (!spec) {
-    const guess = suggest(family, Object.keys(EC2_FAMILIES));
-    r.bad("instanceType", instanceType, `has an unknown instance family "${family}"`, guess ? `did you mean "${guess}.${size}"?` : `use one of ${Object.keys(EC2_FAMILIES).join(", ")}`);
+    const guess = suggest(family, Object.keys(EC2_FAMILIES).filter((f) => EC2_FAMILIES[f].sizes.includes(size)));
+    r.bad("instanceType", instanceType, `has an unknown instance family "${family}"`, guess ? `did you mean "${guess}.${size}"?` : "use a family from AWS's list of instance types (components/config/ec2InstanceTypes.json), e.g. t3, t4g, m7i, m7g");
   } else if (!spec.sizes.includes(size)) {
     const guess = suggest(size, spec.sizes);
     r.bad("instanceType", instanceType, `has a size "${size}" that family ${family} does not offer`, guess ? `did you mean "${family}.${guess}"?` : `use one of ${spec.sizes.map((s) => `${family}.${s}`).join(", ")}`);

@@ -33,7 +33,7 @@ export { AWS_REGIONS, DB_FAMILIES, EC2_FAMILIES, archOf } from "./aws";
 export { ENGINES, RESERVED_DB_USERNAMES } from "./engines";
 export { checkCidr, checkSshPublicKey, editDistance, isWorld, sshUserOf, suggest } from "./checks";
 export { SANDBOX_INSTANCE_TYPE, SANDBOX_PINNED_KEYS, STAGES, stageOfStack } from "./stages";
-export { resourceName, stackResourceName } from "./naming";
+export { resourceName, stackResourceName, stackRolePath } from "./naming";
 export { amiArchitectureProblem } from "./host";
 export { hostNameProblem, hostedZoneIdProblem } from "./domain";
 export { ACME_DIRECTORIES, acmeEmailProblem, acmeServerName, acmeServerProblem, certificateSource, isLetsEncrypt } from "./tls";
@@ -50,6 +50,8 @@ export interface ParseContext {
   fileExists?: (relativePath: string) => boolean;
   /** Reads a file (relative to the project root); default: the real filesystem. */
   readFile?: (relativePath: string) => string;
+  /** Whether a path is a directory; default: the real filesystem when fileExists is not given, else unknown. */
+  isDirectory?: (relativePath: string) => boolean | undefined;
   /** Whether a key (without namespace) was stored encrypted; when given, secret keys must be. */
   isSecret?: (key: string) => boolean;
 }
@@ -60,6 +62,7 @@ function projectFiles(ctx: ParseContext): ProjectFiles {
   return {
     exists: ctx.fileExists ?? ((p) => fs.existsSync(path.resolve(PROJECT_ROOT, p))),
     read: ctx.readFile ?? ((p) => fs.readFileSync(path.resolve(PROJECT_ROOT, p), "utf8")),
+    isDirectory: ctx.isDirectory ?? (ctx.fileExists ? () => undefined : (p) => fs.statSync(path.resolve(PROJECT_ROOT, p)).isDirectory()),
   };
 }
 
@@ -101,6 +104,7 @@ function checkSecretsEncrypted(r: Reader, ctx: ParseContext): void {
 export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): StackConfig {
   const r = new Reader(raw, ctx.project, stageOfStack(ctx.stack));
   r.checkKnownKeys();
+  r.checkBlankValues();
   const stage = parseStage(r, ctx.stack);
   const region = parseRegion(r, ctx.region);
   const network = parseNetwork(r);

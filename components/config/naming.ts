@@ -36,6 +36,15 @@ export function stackResourceName(project: string, stack: string): string {
 }
 
 /**
+ * The IAM path of a stack's roles and instance profiles: `/<project>/<stage>/<stack>/`. The CI roles'
+ * policies (scripts/lib/iam) scope iam:PassRole and role management to `role/<project>/<stage>/*`,
+ * so a role may pass and change only roles of its own stages' stacks.
+ */
+export function stackRolePath(project: string, stage: string, stack: string): string {
+  return `/${project}/${stage}/${stack}/`;
+}
+
+/**
  * Why a stack name cannot be used, or undefined. Resource names are made from the stack name, so it must
  * already be in their spelling: otherwise `Prod`, `prod_` or `dev.` would take prod's or dev's names.
  */

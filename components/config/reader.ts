@@ -61,14 +61,28 @@ export class Reader {
     return this.given(key) !== undefined;
   }
 
-  /** The raw value, or undefined when unset ("", [], {}, null or the spec's unset integer). */
+  /**
+   * The raw value, or undefined when unset. Unset is what Pulumi.yaml declares as a key's "unset"
+   * default, in the form the CLI hands it over (it JSON-encodes a list or map default, so `[]`
+   * arrives as the text "[]"): "", "[]", "{}", an empty list or object, null, or the spec's unset integer.
+   */
   private given(key: string): unknown {
     const v = this.raw[key];
-    if (v === undefined || v === null || (typeof v === "string" && v.trim() === "")) return undefined;
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "string" && ["", "[]", "{}"].includes(v.trim())) return undefined;
     if (Array.isArray(v) && v.length === 0) return undefined;
+    if (typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) return undefined;
     const unset = SPECS[key].unset;
     if (unset !== undefined && String(v).trim() === String(unset)) return undefined;
     return v;
+  }
+
+  /** Refuses a value of only spaces or line breaks: it is not the unset "", and no setting means it. */
+  checkBlankValues(): void {
+    for (const [key, v] of Object.entries(this.raw)) {
+      if (!(key in SPECS) || typeof v !== "string" || v === "" || v.trim() !== "") continue;
+      this.bad(key, v, "is only whitespace", `remove it (\`pulumi config rm ${key}\`) to use the default, or set a real value`);
+    }
   }
 
   private fallback<T>(key: string): T | undefined {

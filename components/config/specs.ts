@@ -4,11 +4,13 @@
 import { AWS_REGIONS, LOG_RETENTION_DAYS } from "./aws";
 import { ENGINES, RDS_STORAGE_GB } from "./engines";
 import { SANDBOX_INSTANCE_TYPE } from "./stages";
-import { ACME_DIRECTORIES } from "./tls";
+import { ACME_DIRECTORIES } from "./acme";
 import { FARGATE_SIZES } from "../compose/fargate";
 
 /** Most tasks one web service may run (far below ECS's per-service quota; more is a different app). */
 const MAX_TASKS = 100;
+/** The fewest days of automated backups prod keeps (its default is twice that). */
+export const PROD_MIN_BACKUP_DAYS = 7;
 import type { DbEngine, Stage } from "./types";
 
 export type ConfigValueType = "string" | "integer" | "boolean" | "array" | "object";
@@ -89,7 +91,7 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   instanceType: {
     section: "host", type: "string", default: perStage("t3.small", "t3.medium", SANDBOX_INSTANCE_TYPE.x86_64),
-    description: "EC2 instance type, family.size (Graviton families such as t4g → arm64).",
+    description: "EC2 instance type, family.size: any family of AWS's list of instance types (components/config/ec2InstanceTypes.json) but mac*; Graviton families (a g after the generation: t4g, m7g, c7gn) → arm64.",
   },
   amiId: {
     section: "host", type: "string", unsetMeans: "the OS's latest image from the SSM public parameter; later images do not replace the host",
@@ -129,12 +131,30 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   dbMultiAz: { section: "database", type: "boolean", default: false, description: "Run RDS Multi-AZ (a standby in a second AZ)." },
   dbBackupRetentionDays: {
-    section: "database", type: "integer", default: perStage(1, 7, 1), unset: -1, min: 0, max: 35,
-    description: "Automated backup retention in days; prod keeps at least 1.",
+    section: "database", type: "integer", default: perStage(1, PROD_MIN_BACKUP_DAYS * 2, 1), unset: -1, min: 0, max: 35,
+    description: `Automated backup retention in days; prod keeps at least ${PROD_MIN_BACKUP_DAYS} (a week of restore points for the restore drill).`,
+  },
+  dbSnapshotIdentifier: {
+    section: "database", type: "string", unsetMeans: "an empty database",
+    description:
+      "Create the database from this RDS DB snapshot: its identifier (own manual snapshots, `rds:…` automated ones) or, for a snapshot " +
+      "another account shared, its ARN. The snapshot's engine and major version must be dbEngine and dbEngineVersion, its storage at most " +
+      "dbAllocatedStorageGb, and it must be encrypted (copy an unencrypted one with a KMS key first). Changing it later replaces the database.",
+  },
+  dbImportIdentifier: {
+    section: "database", type: "string", unsetMeans: "the stack creates its own instance",
+    description:
+      "Adopt this existing RDS instance (its identifier) instead of creating one: the first `pulumi up` imports it, and every database " +
+      "setting must match it (see docs/moving-in.md). Needs dbPassword. Not with dbSnapshotIdentifier.",
+  },
+  dbPassword: {
+    section: "database", type: "string", secret: true, unsetMeans: "generated",
+    description: "The master password of the instance named by dbImportIdentifier (an adopted instance keeps its password). Only with dbImportIdentifier.",
   },
   appDir: { section: "app", type: "string", default: "app", description: "App directory relative to the project root; must contain composeFile." },
   deployMode: {
-    section: "app", type: "string", default: "host", allowed: ["host", "registry"],
+    // No one default: ecs always pushes to a registry, so a declared "host" would be refused there.
+    section: "app", type: "string", allowed: ["host", "registry"], unsetMeans: "host on ec2; ecs always builds and pushes to ECR",
     description: "host (build on the instance) or registry (build, push to ECR, host pulls).",
   },
   composeFile: { section: "app", type: "string", default: "docker-compose.prod.yml", description: "Compose file inside appDir; must define services, webService among them." },
@@ -156,6 +176,12 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   healthPath: { section: "app", type: "string", default: "/healthz", description: "HTTP path that must answer 2xx: probed on each new web container when the compose file gives it no healthcheck, and through the proxy after each deploy. Starts with /, no spaces, no [ ] { } (curl would glob them)." },
   healthTimeoutSeconds: { section: "app", type: "integer", default: 120, min: 10, max: 900, description: "Seconds the health check may take before rolling back." },
+  healthBusySeconds: {
+    section: "app", type: "integer", default: 60, min: 0, max: 900,
+    description:
+      "ec2: seconds a check through the proxy or the edge keeps waiting while the app is busy (no answer in time, while the new web container " +
+      "answers its own health check directly); past them the deploy goes on with a warning, never fails. Refusals, 5xx and a wrong release fail.",
+  },
   keepReleases: { section: "app", type: "integer", default: 5, min: 2, max: 50, description: "Releases kept on the host for rollback." },
   appEnv: {
     section: "app", type: "object", default: {},

@@ -16,6 +16,13 @@ export function tagProblem(key: string, value: string): string | undefined {
   return undefined;
 }
 
+/** Whether the date (and time) of an ISO-8601 text exist: no 30 February, no hour 24, no minute 60. */
+export function onTheCalendar(iso: string): boolean {
+  const [y, mo, d, h = 0, mi = 0, s = 0] = (iso.match(/\d+/g) ?? []).slice(0, 6).map(Number);
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h <= 23 && mi <= 59 && s <= 59;
+}
+
 function sandboxTags(r: Reader): Record<string, string> {
   const owner = r.string("sandboxOwner");
   if (owner !== undefined) {
@@ -27,6 +34,8 @@ function sandboxTags(r: Reader): Record<string, string> {
     const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
     if (!iso.test(expiresAt) || Number.isNaN(Date.parse(expiresAt))) {
       r.bad("sandboxExpiresAt", expiresAt, "is not an ISO-8601 date/time", "e.g. 2026-12-01T18:00:00Z");
+    } else if (!onTheCalendar(expiresAt)) {
+      r.bad("sandboxExpiresAt", expiresAt, "names a day or time that does not exist (Date.parse would roll it over into the next month or day)", "e.g. 2026-12-01T18:00:00Z");
     }
   }
   return { ...(owner ? { owner } : {}), ...(expiresAt ? { "expires-at": expiresAt } : {}) };

@@ -1,15 +1,13 @@
 // Section parser: how the site reaches browsers. On ec2 a domain means HTTPS from the host, with a
 // certificate from an ACME server (HTTP-01); on ecs the load balancer's ACM certificate needs a hosted
 // zone (hosting.ts). allowPlainHttp is the explicit opt-out the policy asks of a prod stack without TLS.
+import { ACME_DIRECTORIES } from "./acme";
 import { hasControlCharacter } from "./checks";
+
+export { ACME_DIRECTORIES } from "./acme";
 import type { Reader } from "./reader";
 import type { HostingSettings, SiteSettings, TlsSettings } from "./types";
 
-/** The ACME directories the defaults name. */
-export const ACME_DIRECTORIES = {
-  letsEncrypt: "https://acme-v02.api.letsencrypt.org/directory",
-  letsEncryptStaging: "https://acme-staging-v02.api.letsencrypt.org/directory",
-} as const;
 
 /**
  * Contact domains Let's Encrypt refuses for an account (its policy forbids the reserved example

@@ -53,6 +53,13 @@ export interface HostSettings {
 }
 
 /** The RDS database (outside compose). */
+export type DatabaseSource =
+  | { kind: "empty" }
+  /** snapshot: an identifier (own or `rds:` automated) or the ARN of a shared snapshot. */
+  | { kind: "snapshot"; snapshot: string }
+  /** import: the existing instance's identifier and its master password (secret). */
+  | { kind: "import"; identifier: string; password: string };
+
 export interface DatabaseSettings {
   engine: DbEngine;
   /** A major version only ("16", "8.0", "10.11"): RDS applies minor upgrades itself. */
@@ -67,6 +74,8 @@ export interface DatabaseSettings {
   port: number;
   multiAz: boolean;
   backupRetentionDays: number;
+  /** Where the data comes from: nothing (a new empty database), an RDS snapshot, or an existing instance adopted by import. */
+  source: DatabaseSource;
   /** Derived from stage (prod true): Pulumi `protect`, RDS deletionProtection and a final snapshot. */
   protectData: boolean;
 }
@@ -94,6 +103,8 @@ export interface AppSettings {
   allowFiles: string[];
   healthPath: string;
   healthTimeoutSeconds: number;
+  /** Seconds a check through the proxy waits on a busy app before a warning (never a failure). */
+  healthBusySeconds: number;
   keepReleases: number;
   /** Extra non-secret .env entries, already checked against the .env rules. */
   env: Record<string, string>;

@@ -92,7 +92,9 @@ install_ubuntu() {
 # The edge (host/release/edge.sh, acme.sh): HAProxy and socat from the OS, lego from its GitHub
 # release checked against its pinned sha256. HAProxy runs as the SSH user (the
 # deploy starts it), so it gets the one capability to bind 80 and 443; the distro's own haproxy
-# service stays off (ours reads <baseDir>/edge/haproxy.cfg).
+# service stays off (ours reads <baseDir>/edge/haproxy.cfg). A package upgrade replaces the binary and
+# drops the capability: edge.sh gives it back before every start or reload, through a sudoers rule
+# that allows the SSH user exactly that one setcap command.
 install_edge() {
   local haproxy_bin archive
   case "${os}" in
@@ -102,11 +104,22 @@ install_edge() {
   systemctl disable --now haproxy || true
   haproxy_bin="$(command -v haproxy)"
   setcap cap_net_bind_service=+ep "${haproxy_bin}"
+  write_setcap_rule "${haproxy_bin}"
   archive="lego_v${lego_version}_linux_$([[ "${arch}" == arm64 ]] && echo arm64 || echo amd64).tar.gz"
   fetch_verified "https://github.com/go-acme/lego/releases/download/v${lego_version}/${archive}" "/tmp/${archive}" "$(pinned_sha256 lego)"
   tar -xzf "/tmp/${archive}" -C /usr/local/bin lego
   chmod 0755 /usr/local/bin/lego
-  write_edge_units "${haproxy_bin}"
+  write_edge_units
+}
+
+# sudoers: the SSH user may run exactly "setcap cap_net_bind_service=+ep <haproxy>" as root, nothing
+# else (sudoers(5): a command with arguments matches only those arguments). Checked by visudo first.
+write_setcap_rule() {
+  local rule=/etc/sudoers.d/compose-on-ec2-edge
+  printf '%s ALL=(root) NOPASSWD: /usr/sbin/setcap cap_net_bind_service=+ep %s\n' "${user}" "$1" > "${rule}.tmp"
+  chmod 0440 "${rule}.tmp"
+  visudo -cf "${rule}.tmp" > /dev/null
+  mv -f "${rule}.tmp" "${rule}"
 }
 
 # At boot the edge comes back (the app's containers do through their restart policy); daily, at a
@@ -117,8 +130,6 @@ write_edge_units() {
   printf '%s\n' "[Unit]" "Description=compose-on-ec2 edge (HAProxy in front of the app)" \
     "After=network-online.target docker.service" "Wants=network-online.target" "ConditionPathExists=${settings}" "" \
     "[Service]" "Type=oneshot" "RemainAfterExit=yes" "User=${user}" \
-    "# A package update replaces the binary and drops its capability: give it back before each start." \
-    "ExecStartPre=+/usr/sbin/setcap cap_net_bind_service=+ep $1" \
     "ExecStart=${release_scripts}/edge.sh start --base-dir ${base_dir}" \
     "ExecStop=${release_scripts}/edge.sh stop --base-dir ${base_dir}" "" \
     "[Install]" "WantedBy=multi-user.target" > "${units}/compose-on-ec2-edge.service"

@@ -5,11 +5,16 @@
 # <baseDir>/edge/acme, outside the releases: a redeploy never re-issues.
 #   - no certificate yet, or the domains changed: issue one;
 #   - otherwise renew when it expires within 30 days (--force: now);
+#   - before the first issuance on EC2: only once every domain resolves to this host's public address
+#     (instance metadata), else it waits (a failed attempt saying what DNS answers);
 #   - a new certificate goes into the running edge through HAProxy's runtime API (no reload, no
-#     dropped request); the first one reloads the edge once, to open HTTPS and redirect HTTP.
+#     dropped request), and only once HAProxy committed it does it replace the file HAProxy reads
+#     (<baseDir>/edge/certs/site.pem): the file never claims a certificate the edge does not serve.
+#     The first one reloads the edge once, to open HTTPS and redirect HTTP.
 # It retries with backoff (--attempts), writes one status line to <baseDir>/edge/acme-status (shown
-# by `ops status`), and when a renewal fails it keeps serving the old certificate and says so on
-# stderr and in syslog. The host runs it daily (a systemd timer) and deploy.sh after a deploy.
+# by `ops status`) with what the edge SERVES (its runtime API), and when a renewal fails it keeps
+# serving the old certificate, exits non-zero and says FAILING on stderr, in syslog and in the status.
+# The host runs it daily (a systemd timer) and deploy.sh after a deploy.
 #   acme.sh --base-dir DIR [--attempts N] [--backoff SECONDS] [--force]
 set -euo pipefail
 
@@ -48,7 +53,32 @@ alarm() {
 
 lego_pem() { printf '%s/certificates/%s.pem' "${edge_acme_dir}" "${domains[0]}"; }
 
-valid_until() { openssl x509 -noout -enddate -in "$1" 2>/dev/null | sed 's/^notAfter=//'; }
+# What the edge serves, for the status line (runtime API; "not answering" when it does not).
+serving() { served_certificate || printf 'the edge does not answer on %s' "${edge_socket}"; }
+
+# This host's public IPv4 address from EC2's instance metadata (IMDSv2), "" when not on EC2 (no
+# lookup is tried off EC2: DMI says "Amazon EC2" on Nitro, /sys/hypervisor/uuid starts "ec2" on Xen).
+host_public_address() {
+  local token
+  [[ "$(cat /sys/class/dmi/id/sys_vendor 2>/dev/null)" == "Amazon EC2" || "$(cat /sys/hypervisor/uuid 2>/dev/null)" == ec2* ]] || return 0
+  token="$(curl -fsS -m 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token 2>/dev/null)" || return 0
+  curl -fsS -m 2 -H "X-aws-ec2-metadata-token: ${token}" http://169.254.169.254/latest/meta-data/public-ipv4 2>/dev/null || true
+}
+
+# dns_points_here ADDRESS DOMAIN…: true when every domain resolves (IPv4) to ADDRESS; otherwise says
+# on stderr what the first one that does not resolves to. HTTP-01 fails (and counts against the
+# ACME server's rate limits) while a name points elsewhere.
+dns_points_here() {
+  local address="$1" d got
+  shift
+  for d in "$@"; do
+    got="$(getent ahostsv4 "${d}" 2>/dev/null | awk '{ print $1 }' | sort -u | paste -sd' ' || true)"
+    if [[ " ${got} " != *" ${address} "* ]]; then
+      printf 'waiting for DNS: %s resolves to %s, not to this host (%s)\n' "${d}" "${got:-nothing}" "${address}" >&2
+      return 1
+    fi
+  done
+}
 
 lego_cmd() {
   local args=(lego --accept-tos --email "${edge_acme_email}" --server "${edge_acme_server}" --path "${edge_acme_dir}"
@@ -61,13 +91,15 @@ lego_cmd() {
   fi
 }
 
-# One issuance or renewal. Sets changed=1 when a new certificate was written.
+# One issuance or renewal (lego writes its own copy under <baseDir>/edge/acme).
 obtain() {
-  local pem before=""
+  local pem address
   pem="$(lego_pem)"
-  changed=0
-  [[ -f "${pem}" ]] && before="$(sha256sum < "${pem}")"
   if [[ ! -f "${pem}" || "$(cat "${edge_acme_dir}/domains" 2>/dev/null)" != "${edge_domains}" ]]; then
+    address="$(host_public_address)"
+    if [[ -n "${address}" ]]; then
+      dns_points_here "${address}" "${domains[@]}" || return 1
+    fi
     log "issuing a certificate for ${edge_domains} from ${edge_acme_server}"
     lego_cmd run >&2 || return 1
     printf '%s' "${edge_domains}" > "${edge_acme_dir}/domains"
@@ -76,27 +108,51 @@ obtain() {
     # The daily timer already starts at a random time (systemd RandomizedDelaySec).
     lego_cmd renew --no-random-sleep --days "$(( force ? 100000 : renew_within_days ))" >&2 || return 1
   fi
-  [[ "$(sha256sum < "${pem}")" != "${before}" ]] && changed=1
   return 0
 }
 
-# The new certificate into the edge: through the runtime API when HTTPS is already open, else by
-# re-rendering the edge's config (the first certificate opens HTTPS).
+# True when lego holds a certificate the edge's file does not (a new one, or one whose install
+# failed before: the next run installs it even when lego has nothing to renew).
+not_installed() {
+  [[ "$(pem_payload "$(lego_pem)" | sha256sum)" != "$(sha256sum < "${edge_cert}" 2>/dev/null)" ]]
+}
+
+# The new certificate into the edge, as one payload without empty lines (pem_payload). With HTTPS
+# open, through the runtime API's transaction (haproxy/haproxy doc/management.txt): "set ssl cert
+# <file>" answers "Transaction created/updated", "commit ssl cert <file>" answers "Success!"; on any
+# other answer "abort ssl cert <file>" drops the transaction and the edge keeps the old one. The file
+# HAProxy reads at a start or reload is replaced only after the commit: writing it first and restoring
+# it on failure would leave it wrong whenever the run dies in between (a timeout, a kill). Without
+# HTTPS yet, the file is written and the edge re-rendered (the first certificate opens HTTPS).
 install_certificate() {
-  local pem out
-  pem="$(lego_pem)"
-  ( umask 077; cp "${pem}" "${edge_cert}.tmp" )
-  mv -f "${edge_cert}.tmp" "${edge_cert}"
+  local new="${edge_cert}.new" out
+  mkdir -p "$(dirname "${edge_cert}")"
+  ( umask 077; pem_payload "$(lego_pem)" > "${new}" )
   if edge_https_open; then
-    out="$(edge_api "set ssl cert ${edge_cert}" "$(cat "${edge_cert}")")"
-    [[ "${out}" == *Transaction\ created* || "${out}" == *Transaction\ updated* ]] || { edge_api "abort ssl cert ${edge_cert}" >/dev/null || true; die "the edge refused the new certificate: ${out}"; }
-    out="$(edge_api "commit ssl cert ${edge_cert}")"
-    [[ "${out}" == *Success* ]] || die "the edge did not commit the new certificate: ${out}"
+    out="$(edge_api "set ssl cert ${edge_cert}" "$(cat "${new}")" 2>&1)" || true
+    if [[ "${out}" != *"Transaction created"* && "${out}" != *"Transaction updated"* ]]; then
+      abort_transaction; rm -f "${new}"
+      install_error="the edge refused the new certificate (set ssl cert): $(one_line "${out}")"; return 1
+    fi
+    out="$(edge_api "commit ssl cert ${edge_cert}" 2>&1)" || true
+    if [[ "${out}" != *Success* ]]; then
+      abort_transaction; rm -f "${new}"
+      install_error="the edge did not commit the new certificate (commit ssl cert): $(one_line "${out}")"; return 1
+    fi
+    mv -f "${new}" "${edge_cert}"
     log "the edge serves the new certificate (runtime API, no reload)"
   else
-    "$(dirname "${BASH_SOURCE[0]}")/edge.sh" start --base-dir "${base_dir}"
+    mv -f "${new}" "${edge_cert}"
+    if ! "$(dirname "${BASH_SOURCE[0]}")/edge.sh" start --base-dir "${base_dir}"; then
+      rm -f "${edge_cert}"   # not served: the next run tries again
+      install_error="the edge did not start with the first certificate (see above)"; return 1
+    fi
   fi
 }
+
+abort_transaction() { edge_api "abort ssl cert ${edge_cert}" > /dev/null 2>&1 || true; }
+
+one_line() { tr '\n' ' ' <<<"$1" | cut -c1-300; }
 
 main() {
   local i wait_s reason run_log
@@ -113,15 +169,18 @@ main() {
     flock -w 600 8 || die "another certificate run held ${edge_dir}/acme.lock for 10 minutes"
     if obtain 2> "${run_log}"; then
       cat "${run_log}" >&2
-      if (( changed )); then install_certificate; fi
-      status "ok: certificate for ${edge_domains} valid until $(valid_until "${edge_cert}") (${edge_acme_server})"
+      if not_installed && ! install_certificate; then
+        alarm "FAILING: the new certificate for ${edge_domains} is not served: ${install_error}; the edge keeps serving $(serving)"
+        return 1
+      fi
+      status "ok: certificate for ${edge_domains}: the edge serves $(serving) (${edge_acme_server})"
       return 0
     fi
     exec 8>&-
     cat "${run_log}" >&2
     reason="$(grep -v '^\s*$' "${run_log}" | tail -n 1 | cut -c1-300)"
     if [[ -s "${edge_cert}" ]]; then
-      alarm "FAILING: renewal for ${edge_domains} failed (attempt ${i} of ${attempts}): ${reason}; still serving the certificate valid until $(valid_until "${edge_cert}")"
+      alarm "FAILING: renewal for ${edge_domains} failed (attempt ${i} of ${attempts}): ${reason}; still serving the certificate $(serving)"
     else
       status "waiting: no certificate for ${edge_domains} yet (attempt ${i} of ${attempts}): ${reason}"
     fi
@@ -134,4 +193,5 @@ main() {
   return 1
 }
 
-main "$@"
+# Sourced by the unit tests to check one step; run by the timer and deploy.sh.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi

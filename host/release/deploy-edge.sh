@@ -4,17 +4,24 @@
 # Needs deploy.sh's variables (base_dir, release_dir, the ports, domains, acme_email, acme_server, hsts…).
 # shellcheck shell=bash disable=SC2154 # deploy.sh sets the variables these functions read
 
+# Seconds the check through the edge retries a broken answer (refused while HAProxy starts…).
+edge_check_seconds=10
+
 # The edge in front of the app's proxy: its settings, then started or reloaded when they changed
-# (edge.sh). Then the app through the edge: 2xx, or 301 once HTTP redirects to HTTPS.
+# (edge.sh). Then the app through the edge: 2xx, or 301 once HTTP redirects to HTTPS; busy or
+# broken by the same rule as the check through nginx (verdict.sh).
 open_edge() {
-  local code
+  local verdict=0 url="http://127.0.0.1:${http_port}${health_path}"
   edge_paths
   write_edge_settings "http_port=${http_port}" "https_port=${https_port}" "proxy_port=${proxy_port}" \
     "acme_port=${acme_port}" "domains=${domains}" "acme_email=${acme_email}" "acme_server=${acme_server}" "hsts=${hsts}"
   "${release_dir}/${layout_release_scripts}/edge.sh" start --base-dir "${base_dir}" || die "the edge did not start (see above): the app runs, but the edge does not serve it"
-  code="$(curl -sS -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:${http_port}${health_path}" 2>/dev/null || true)"
-  [[ "${code}" == 2* || "${code}" == 301 ]] || die "the edge on port ${http_port} answered ${code:-nothing} for ${health_path}"
-  log "the edge serves the app on port ${http_port} (${code})"
+  check_through "${url}" "${expected_release}" "${edge_check_seconds}" "${busy_timeout}" '^(2[0-9][0-9]|301)$' || verdict=$?
+  case "${verdict}" in
+    0) log "the edge serves the app on port ${http_port} (${check_code})" ;;
+    3) log "WARNING: ${check_why}: the edge is up, the app busy (not broken)" ;;
+    *) die "the edge on port ${http_port}: ${check_why}" ;;
+  esac
 }
 
 # With a domain and no certificate for it yet: one try now (bounded), then retries with backoff in

@@ -9,6 +9,12 @@
 #   nginx and the edge starts → once retired, switch `current`. When the new container does not get
 #   healthy, it is removed and the old one never stopped serving. A redeploy of the current release
 #   with the same .env restarts nothing.
+# Checks through nginx and the edge tell busy from broken (verdict.sh): a slow answer while the new
+# container answers its own health check is "busy", a warning after --busy-timeout seconds, never a
+# failure. A failure once traffic has moved (any step, or the deploy being stopped by a signal) ends
+# in one consistent state (settle_after_switch, switch.sh): the new release recorded as current when
+# it answers, else the previous one switched back the same gapless way; `current` always names the
+# release that serves.
 # What it records and removes (current/previous, kept images for `--images-built` rollbacks, the rollback
 # rule, old releases): records.sh. The switch and its rollback: switch.sh. The edge and certificates:
 # deploy-edge.sh.
@@ -18,7 +24,7 @@ set -euo pipefail
 script_name=deploy
 usage_text="usage: deploy.sh --base-dir DIR --app-name NAME --compose-file F --web-service S --proxy-service S
                  --web-port PORT --env-file F --health-source compose|probe --health-path P
-                 --timeout SECONDS --keep-releases N --mode host|registry --http-port PORT
+                 --timeout SECONDS --busy-timeout SECONDS --keep-releases N --mode host|registry --http-port PORT
                  --https-port PORT --proxy-port PORT --acme-port PORT --hsts on|off
                  [--domains 'NAME…' --acme-email E --acme-server URL] [--lock-timeout SECONDS] [--images-built]  < .env"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -27,6 +33,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
 # shellcheck source-path=SCRIPTDIR source=probe.sh
 source "$(dirname "${BASH_SOURCE[0]}")/probe.sh"
+# shellcheck source-path=SCRIPTDIR source=verdict.sh
+source "$(dirname "${BASH_SOURCE[0]}")/verdict.sh"
 # shellcheck source-path=SCRIPTDIR source=edge-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/edge-lib.sh"
 # shellcheck source-path=SCRIPTDIR source=deploy-edge.sh
@@ -35,12 +43,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/deploy-edge.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/switch.sh"
 
 parse_args() {
-  base_dir="" app_name="" compose_file="" web_service="" health_path="" timeout="" keep_releases=""
+  base_dir="" app_name="" compose_file="" web_service="" health_path="" timeout="" busy_timeout="" keep_releases=""
   mode="" http_port="" proxy_service="" web_port="" env_file_name="" health_source="" lock_timeout=300 images_built=0
   https_port="" proxy_port="" acme_port="" hsts="" domains="" acme_email="" acme_server=""
   flag_vars=([base-dir]=base_dir [app-name]=app_name [compose-file]=compose_file [web-service]=web_service
     [proxy-service]=proxy_service [web-port]=web_port [env-file]=env_file_name [health-source]=health_source
-    [health-path]=health_path [timeout]=timeout [keep-releases]=keep_releases [mode]=mode [http-port]=http_port
+    [health-path]=health_path [timeout]=timeout [busy-timeout]=busy_timeout [keep-releases]=keep_releases [mode]=mode [http-port]=http_port
     [lock-timeout]=lock_timeout [https-port]=https_port [proxy-port]=proxy_port [acme-port]=acme_port [hsts]=hsts
     [domains]=domains [acme-email]=acme_email [acme-server]=acme_server)
   flag_switches=([images-built]=images_built)
@@ -52,6 +60,7 @@ parse_args() {
   whole_number web-port "${web_port}"
   [[ "${mode}" == host || "${mode}" == registry ]] || die "--mode must be host or registry (got '${mode}')"
   whole_number timeout "${timeout}"
+  whole_number busy-timeout "${busy_timeout}"
   whole_number keep-releases "${keep_releases}"
   whole_number http-port "${http_port}"
   whole_number lock-timeout "${lock_timeout}"
@@ -80,6 +89,8 @@ locate_release() {
   env_backup="${env_file}.before.$$"
   # The app's proxy, straight (the edge in front of it may redirect to HTTPS).
   health_url="http://127.0.0.1:${proxy_port}${health_path}"
+  # The release the checks through nginx and the edge expect (X-Release-Id, when the app sends it).
+  expected_release=""
   project_dir="${base_dir}/${layout_active}"   # compose runs here (see lib.sh: compose)
   deployed_record="${base_dir}/${layout_deployed_containers}"
   fingerprints_record="${base_dir}/${layout_others_fingerprints}"   # read by services_unchanged (lib.sh)
@@ -88,6 +99,8 @@ locate_release() {
 # Until the old containers start retiring (stage "prepare"), a failure leaves everything as it was:
 # `active` and this release's .env are put back.
 stage=prepare
+# The step under way, for the message of a failure after the switch.
+step=prepare
 current_target=""
 previous_active=""
 others_build_pid=""
@@ -95,6 +108,12 @@ services_file=""
 others_hashes=""
 on_exit() {
   local status=$?
+  # Stopped by a signal once traffic has moved: settle first (the records must name what serves).
+  trap '' HUP INT TERM PIPE
+  if (( status != 0 )) && [[ "${stage}" == switched ]]; then
+    if [[ -n "${retire_pid}" ]]; then wait "${retire_pid}" || log "WARNING: retiring ${old_ids[*]} failed"; retire_pid=""; fi
+    ( settle_after_switch ) || log "WARNING: settling after the failed switch stopped early (see above)"
+  fi
   # A background build of the other services must not outlive a failed deploy (it holds the lock).
   if [[ -n "${others_build_pid}" ]]; then kill "${others_build_pid}" 2>/dev/null || true; fi
   # A retirement under way finishes before the deploy hands back (and lets go of the lock).
@@ -125,9 +144,15 @@ prepare_env() {
   mkdir -p "${MAINTENANCE_DIR}"
 }
 
-# One deploy at a time.
+# One deploy at a time. A deploy that switches back to the previous release after a failed switch
+# runs that release's deploy.sh while it holds the lock (settle_after_switch): that one says so
+# with COMPOSE_ON_EC2_LOCK_HELD=<the lock's path>, and its lock is the caller's.
 take_lock() {
   local lock="${base_dir}/${layout_deploy_lock}"
+  if [[ "${COMPOSE_ON_EC2_LOCK_HELD:-}" == "${lock}" ]]; then
+    log "switching back for the deploy that holds ${lock}"
+    return 0
+  fi
   exec 9>>"${lock}"
   if ! flock -n 9; then
     log "another deploy holds ${lock}; waiting up to ${lock_timeout}s"
@@ -135,7 +160,7 @@ take_lock() {
   fi
 }
 
-# True when the web containers are healthy and the app answers through nginx.
+# True when the web containers are healthy and the app answers through nginx (ok or busy).
 all_healthy() {
   local ids id n=0 status health pid
   ids="$(service_containers "${web_service}" -a)"
@@ -150,7 +175,8 @@ all_healthy() {
       *) return 1 ;;
     esac
   done
-  (( n >= 1 )) && curl -fsS -o /dev/null -m 5 "${health_url}" 2>/dev/null
+  (( n >= 1 )) || return 1
+  check_through "${health_url}" "${expected_release}" 0 0 || [[ $? == 3 ]]
 }
 
 running_containers() {
@@ -173,6 +199,7 @@ is_noop() {
 install_env() {
   if [[ -f "${env_file}" ]]; then cp -p "${env_file}" "${env_backup}"; fi
   mv -f "${incoming_env}" "${env_file}"
+  expected_release="$(release_id_of "${env_file}")"
   log "wrote ${env_file_name} ($(wc -l < "${env_file}") lines, mode 0600)"
   link_dotenv
   # From here compose works on this release (on failure, on_exit points `active` back).
@@ -243,6 +270,9 @@ main() {
   locate_release
   start_host_log "deploy-${release:0:12}"
   trap on_exit EXIT
+  # A stop (Pulumi cancelled, the SSH session gone) exits through on_exit with a failure status.
+  trap 'exit 143' TERM INT
+  trap 'exit 129' HUP
   # Anchors the +seconds of every line to the clock (the host tests' per-step breakdown reads it).
   log "clock: script started at epoch_us=${started_us}"
   prepare_env
@@ -252,6 +282,7 @@ main() {
   current_target="$(readlink "${base_dir}/${layout_current}" 2>/dev/null || true)"
   previous_active="$(readlink "${project_dir}" 2>/dev/null || true)"
   (( images_built )) || refuse_over_rollback
+  expected_release="$(release_id_of "${incoming_env}")"
   if is_noop; then
     log "release ${release} is already current and healthy, .env unchanged: nothing to do (nothing restarted)"
     open_edge
@@ -262,10 +293,16 @@ main() {
   read_services
   build
   switch
+  step="starting the edge"
   open_edge
+  step="retiring the old container"
   wait_retired
+  step="recording the release"
   promote
+  stage=promoted
+  step="certificates"
   certificates
+  step="pruning old releases"
   prune
   log "deployed ${release}"
 }

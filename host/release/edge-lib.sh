@@ -54,14 +54,40 @@ acme_status_text() {
   sed 's/^[^ ]* //' "${edge_acme_status}" 2>/dev/null || echo "no status yet"
 }
 
-# edge_api COMMAND [PAYLOAD]: one command on HAProxy's runtime API (a payload goes between <<\n and
-# an empty line, as `set ssl cert` wants).
+# edge_api COMMAND [PAYLOAD]: one command on HAProxy's runtime API. A payload goes between "<<\n" and
+# the first empty line, which ends it (haproxy/haproxy doc/management.txt, "Some commands may take an
+# optional payload"); the "<<PATTERN" terminators that allow empty lines exist only from HAProxy 2.9,
+# and Debian/Ubuntu ship 2.6–2.8. So a payload with an empty line is refused here: pass it through
+# pem_payload first.
 edge_api() {
   if (( $# > 1 )); then
+    [[ $'\n'"$2"$'\n' != *$'\n\n'* ]] || { printf 'edge_api: the payload for "%s" has an empty line (it would end the payload early)\n' "$1" >&2; return 1; }
     printf '%s <<\n%s\n\n' "$1" "$2" | socat -t 5 - "UNIX-CONNECT:${edge_socket}"
   else
     printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:${edge_socket}"
   fi
+}
+
+# pem_payload FILE: the PEM without its empty (or blank) lines, as the runtime API takes a payload
+# ("remove every empty line", doc/management.txt "set ssl cert"). Let's Encrypt's chain has one
+# between the leaf and the intermediate: Boulder writes "\n" before each chain certificate
+# (letsencrypt/boulder cmd/boulder-wfe2/main.go loadChain; wfe2/wfe.go Certificate appends the chain
+# to the leaf), and lego keeps the bytes as served and appends the key (go-acme/lego
+# acme/api/certificate.go getCertificateChain, cmd/certs_storage.go: certificate + private key).
+pem_payload() {
+  grep -v '^[[:space:]]*$' "$1"
+}
+
+# served_certificate: what the edge serves for its certificate file, from the runtime API
+# ("show ssl cert <filename>": "Serial: <hex>", "notAfter: <date>", doc/management.txt), as
+# "serial <hex>, valid until <date>". Fails when the edge does not answer or does not hold the file.
+served_certificate() {
+  local out serial not_after
+  out="$(edge_api "show ssl cert ${edge_cert}" 2>/dev/null)" || return 1
+  serial="$(sed -n 's/^Serial: //p' <<<"${out}")"
+  not_after="$(sed -n 's/^notAfter: //p' <<<"${out}")"
+  [[ -n "${serial}" && -n "${not_after}" ]] || return 1
+  printf 'serial %s, valid until %s' "${serial}" "${not_after}"
 }
 
 # After a deploy that could not get a certificate: this many tries in the background, the first

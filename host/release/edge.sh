@@ -121,12 +121,30 @@ wait_worker() {
   return 1
 }
 
+# HAProxy runs as the SSH user and binds ports below 1024 through the file capability
+# cap_net_bind_service that provision.sh sets on its binary. A package upgrade replaces the binary and
+# the capability with it, and a start or a reload (the master re-executes the binary from disk) then
+# cannot bind. So before either: when a port needs it and the binary lacks it, give it back through
+# the one command provision.sh's sudoers rule allows.
+ensure_bind_capability() {
+  local haproxy_bin unprivileged_from
+  haproxy_bin="$(command -v haproxy)"
+  unprivileged_from="$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)"
+  (( EUID != 0 )) || return 0
+  (( edge_http_port < unprivileged_from || edge_https_port < unprivileged_from )) || return 0
+  getcap "${haproxy_bin}" 2>/dev/null | grep -q cap_net_bind_service && return 0
+  log "${haproxy_bin} lacks cap_net_bind_service (a package upgrade replaced it): setting it again"
+  sudo -n /usr/sbin/setcap cap_net_bind_service=+ep "${haproxy_bin}" \
+    || die "${haproxy_bin} cannot bind port ${edge_http_port}/${edge_https_port}: run 'sudo setcap cap_net_bind_service=+ep ${haproxy_bin}' (provision.sh allows this user exactly that command)"
+}
+
 start() {
   local new="${edge_config}.new" before
   mkdir -p "${edge_dir}" "$(dirname "${edge_cert}")"
   chmod 700 "${edge_dir}"
   render_config > "${new}"
   haproxy -c -q -f "${new}" || die "the edge config does not check (${new}); the running edge is unchanged"
+  ensure_bind_capability
   if running; then
     if cmp -s "${new}" "${edge_config}"; then rm -f "${new}"; log "edge running, config unchanged"; return 0; fi
     before="$(worker_pid)"

@@ -119,6 +119,11 @@ mask_values() {
     }' "${files[@]}" phase=2 -
 }
 
+# last_error LOG: this script's own last ERROR line in a host log, without its prefix ("" when none).
+last_error() {
+  grep -a -E "^\[${script_name} \+[0-9.]+s\] ERROR: " "$1" | tail -n 1 | sed 's/^[^]]*\] ERROR: //' || true
+}
+
 # finish_host_log STATUS [ENV_FILE…]: on success, the log goes to the caller's stdout. On failure,
 # only the reason (this script's own last ERROR line, values of the .env files masked, cut to 300
 # characters) and the log's path go to the caller's stderr. Keeps the newest logs, removes older ones.
@@ -130,7 +135,7 @@ finish_host_log() {
   if (( status == 0 )); then
     cat "${host_log}"
   else
-    reason="$(grep -a -E "^\[${script_name} \+[0-9.]+s\] ERROR: " "${host_log}" | tail -n 1 | sed 's/^[^]]*\] ERROR: //' || true)"
+    reason="$(last_error "${host_log}")"
     [[ -n "${reason}" ]] || reason="stopped at an unexpected failure (exit ${status})"
     reason="$(printf '%s\n' "${reason}" | mask_values "$@" | tr -d '\000-\010\013-\037' | cut -c1-300)"
     printf '[%s] ERROR: %s\n' "${script_name}" "${reason}" >&2

@@ -1,9 +1,11 @@
 # The gapless switch (sourced by deploy.sh, not run): start the new web container beside the old one,
 # route nginx to it alone once it is healthy (the old one drains), retire the old one in the
-# background while the other services come up, then check health through nginx. roll_back undoes a
-# switch that failed before anything old was touched.
-# Needs deploy.sh's variables (web_service, proxy_service, mode, images_built, timeout, health_url,
-# others, others_build_pid, others_hashes, current_target, stage) and lib.sh's helpers.
+# background while the other services come up, then check health through nginx (busy or broken:
+# verdict.sh). roll_back undoes a switch that failed before anything old was touched;
+# settle_after_switch ends a failure after it.
+# Needs deploy.sh's variables (web_service, proxy_service, mode, images_built, timeout, busy_timeout,
+# health_url, expected_release, others, others_build_pid, others_hashes, current_target, stage, step)
+# and lib.sh's helpers.
 # shellcheck shell=bash disable=SC2154,SC2034 # deploy.sh sets the variables these functions read, and reads stage
 
 new_containers() {
@@ -16,6 +18,7 @@ new_containers() {
 # Nothing may be left behind that the next reload or deploy would take for a serving container.
 roll_back() {
   local ids
+  stage=prepare
   ids="$(new_containers)"
   log "rolling back: removing the new container(s); the old one(s), if any, kept serving throughout"
   # shellcheck disable=SC2086 # one hex id per word
@@ -114,9 +117,11 @@ route_to_new() {
 switch() {
   start_new_web
   if (( ${#old_ids[@]} )); then
+    # From the reload on, traffic may have moved: a failure or a signal from here settles
+    # (settle_after_switch); roll_back, which undoes a switch that did not happen, sets it back.
+    stage=switched
     route_to_new
     log "retiring the old container(s): ${old_ids[*]}"
-    stage=switched
     # In the background, while the other services come up: SIGTERM makes gunicorn stop accepting and
     # finish the requests it has. Drained (pinned), nothing new reaches it, so no connection waits in
     # its queue to be reset; undrained, nginx retries such connections on the new container (GET).
@@ -139,13 +144,73 @@ switch() {
       reload_nginx now unpin || log "WARNING: nginx did not reload; the health check through it below decides"
     fi
   fi
+  step="bringing up the other services"
   others_up
   # Through nginx while the old container retires (main awaits that before promoting).
-  log "waiting for ${health_url} through nginx (up to ${timeout}s)"
-  wait_http_ok "${health_url}" "${timeout}" || {
-    for id in $(service_containers "${web_service}"); do show_logs "${id}"; done
-    die "${health_url} did not answer 2xx within ${timeout}s"
-  }
+  step="checking the app through nginx"
+  log "waiting for ${health_url} through nginx (up to ${timeout}s; busy up to ${busy_timeout}s)"
+  local verdict=0
+  check_through "${health_url}" "${expected_release}" "${timeout}" "${busy_timeout}" || verdict=$?
+  case "${verdict}" in
+    0) ;;
+    3) log "WARNING: ${check_why}: the deploy goes on (the app is busy, not broken)" ;;
+    *) for id in $(service_containers "${web_service}"); do show_logs "${id}"; done
+       die "${check_why} (checked for ${timeout}s)" ;;
+  esac
+}
+
+# --- after the switch ---------------------------------------------------------------------------
+# Once traffic has moved (stage=switched), a failure of any step, or a signal, ends here (on_exit),
+# in one consistent state:
+#   1. the new release answers through nginx (ok, or busy: verdict.sh) → it is recorded as current
+#      (promote): it serves and is healthy, whatever step failed;
+#   2. it does not → the release that served before is switched back with the same gapless switch:
+#      its own deploy.sh with --images-built (its kept images, its .env; ops rollback does the same),
+#      which drains and retires the new container; `current` never stopped naming it;
+#   3. that cannot be done (no release before, its images gone, or the switch back failed) → whatever
+#      serves now (the `active` link names the release compose runs) is recorded.
+# Runs in a subshell of on_exit (a `die` in it must not skip the rest of on_exit), after the
+# retirement finished. Its last line is an ERROR that says how it ended, then why the deploy failed.
+settle_after_switch() {
+  local verdict=0 serving reason settled_how
+  reason="$(last_error "${host_log}")"
+  reason="${reason:-stopped (a signal, or the SSH session closed)}"
+  log "the deploy failed after traffic moved (at: ${step}); settling so the records name the release that serves"
+  check_through "${health_url}" "${expected_release}" 10 "${busy_timeout}" || verdict=$?
+  if (( verdict != 1 )); then
+    promote
+    settled_how="release ${release:0:12} serves and answers through nginx: it is recorded as current"
+  elif switch_back; then
+    serving="${current_target##*/}"
+    settled_how="switched back to ${serving:0:12} (release ${release:0:12} did not answer after the switch: ${check_why}); it serves and is current"
+  else
+    serving="$(readlink "${project_dir}" 2>/dev/null || true)"
+    if [[ "${serving}" == "${layout_releases}/${release}" ]]; then promote; fi
+    serving="${serving##*/}"
+    settled_how="release ${release:0:12} does not answer (${check_why}) and could not be switched back (${switch_back_why}); ${serving:0:12} runs and is recorded as current"
+  fi
+  log "${settled_how}"
+  printf '[%s +%ss] ERROR: %s; the deploy failed at %s: %s\n' "${script_name}" "$(elapsed)" "${settled_how}" "${step}" "${reason}" >&2
+}
+
+# The release that served before this deploy, back by its own deploy.sh --images-built, with the
+# settings it was deployed with (<baseDir>/deploy-settings), under this deploy's lock.
+switch_back() {
+  local target="${current_target##*/}"
+  switch_back_why=""
+  if [[ -n "${COMPOSE_ON_EC2_LOCK_HELD:-}" ]]; then switch_back_why="this deploy is itself a switch back"; return 1; fi
+  if [[ -z "${current_target}" || "${current_target}" == "${layout_releases}/${release}" ]]; then
+    switch_back_why="no other release served before"; return 1
+  fi
+  if [[ ! -s "${base_dir}/${current_target}/${layout_release_images}" ]]; then
+    switch_back_why="release ${target:0:12} has no kept images"; return 1
+  fi
+  log "switching back to ${target:0:12} (kept images, no build)"
+  if ( read_settings; COMPOSE_ON_EC2_LOCK_HELD="${base_dir}/${layout_deploy_lock}" deploy_kept_release "${target}" ); then
+    return 0
+  fi
+  switch_back_why="the switch back to ${target:0:12} failed (see above)"
+  return 1
 }
 
 # Other services: created or recreated only when their config or image changed (built above). A

@@ -4,7 +4,7 @@
 // (RequestCertificate + the provider's validation waiter), Route 53 records (awsRoute53.ts),
 // Application Auto Scaling (RegisterScalableTarget, PutScalingPolicy) and SSM (PutParameter). Each
 // refusal follows the API reference of the call named above it; nothing here asks the program's code.
-import type { Account, Computed, Fail, Model } from "./awsResources";
+import type { Account, Computed, Fail, Model } from "./awsModel";
 import { RECORD, record } from "./awsRoute53";
 import { autoname, sha, uuidOf } from "./ids";
 

@@ -7,9 +7,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Account, MockSubnet, computeAws, sha } from "./awsResources";
 import { computeOther } from "./otherProviders";
+import { AwsDbInstance, AwsDbSnapshot, importDbInstance, lookUpSnapshot, restorableSnapshot } from "./awsRds";
 import { isSecretValue, secretValue, unwrapSecrets } from "./secrets";
 
 export type { MockSubnet } from "./awsResources";
+export type { AwsDbInstance, AwsDbSnapshot } from "./awsRds";
 
 /** One resource the program registered, as the mock saw it. */
 export interface MockResource {
@@ -50,12 +52,21 @@ export interface AwsMockOptions {
   amiArchitectures?: Record<string, string>;
   /** Route 53 hosted zone id → its name (e.g. "example.com"), so records outside the zone are refused; unknown zones are not judged. */
   hostedZones?: Record<string, string>;
+  /** DB snapshots that exist (DescribeDBSnapshots's shape); one whose ARN names another account is shared with this one. */
+  rdsSnapshots?: AwsDbSnapshot[];
+  /** DB instances that exist before the stack (DescribeDBInstances's shape), to adopt with the `import` option. */
+  rdsInstances?: AwsDbInstance[];
+  /** ECR repository name → the images already pushed to it (tag, push time in epoch seconds); default: none. */
+  ecrImages?: Record<string, { tag: string; pushedAt: number }[]>;
 }
 
 /** An error AWS (or the provider's validation) would return, recorded on the mock too. */
 export class AwsRejection extends Error {}
 
 const AZ_LETTERS = "abcdef";
+/** Computed fields that hold AWS's fixed values (the same in every account), not made-up ids. */
+const FIXED_FIELDS = new Set(["hostedZoneId", "status", "instanceState", "engineVersionActual", "storageType", "domain", "availabilityZone"]);
+const RDS_INSTANCE = "aws:rds/instance:Instance";
 
 export class AwsMock implements pulumi.runtime.Mocks, Account {
   /** Region the mock answers for; runProgram sets it from aws:region. */
@@ -67,6 +78,12 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   errors: string[] = [];
   /** Function tokens the mock has no model for (answered with their inputs). */
   unmockedCalls: string[] = [];
+  /**
+   * Every value the mock made up in AWS's place (ids, ARNs, addresses, DNS names, looked-up AMIs) → what
+   * it stands for. Deterministic stand-ins that tests can assert on, but no fact about a real
+   * account: the plan shows each as unknown until `up` (scripts/lib/plan/unknowns.ts).
+   */
+  invented = new Map<string, string>();
   /** Parallelism probe: when set, these resource types are held until all of them are registered. */
   gate?: { types: string[]; timeoutMs: number; outcome?: "all-in-flight" | "timed-out" };
 
@@ -87,6 +104,7 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
     this.calls = [];
     this.errors = [];
     this.unmockedCalls = [];
+    this.invented = new Map();
     this.subnets = new Map();
     this.pendingOptions = new Map();
     this.gateWaiters = [];
@@ -203,10 +221,32 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
         if (!id) throw this.reject(token, "this model answers an image-id filter only");
         return { id, imageId: id, architecture: this.opts.amiArchitectures?.[id] ?? "x86_64", state: "available", filters: inputs.filters, mostRecent: inputs.mostRecent ?? false };
       }
-      case "aws:ssm/getParameter:getParameter":
-        return this.amiParameter(token, inputs.name ?? "");
+      case "aws:rds/getSnapshot:getSnapshot": {
+        const found = lookUpSnapshot(this.opts.rdsSnapshots ?? [], this.accountId, inputs);
+        if (typeof found === "string") throw this.reject(token, found);
+        return found;
+      }
+      case "aws:ssm/getParameter:getParameter": {
+        const answer = this.amiParameter(token, inputs.name ?? "");
+        this.invented.set(answer.value, "AMI, looked up at up");
+        return answer;
+      }
       case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
         return { authorizationToken: Buffer.from("AWS:mock-token").toString("base64"), userName: "AWS", password: "mock-token", proxyEndpoint: `https://${this.accountId}.dkr.ecr.${this.region}.amazonaws.com`, expiresAt: "2030-01-01T00:00:00Z", id: this.region };
+      // ListImages: one entry per tag; an empty (or new) repository lists nothing.
+      case "aws:ecr/getImages:getImages": {
+        const images = this.opts.ecrImages?.[inputs.repositoryName] ?? [];
+        return { repositoryName: inputs.repositoryName, registryId: this.accountId, region: this.region, id: inputs.repositoryName, imageIds: images.map((i) => ({ imageTag: i.tag, imageDigest: `sha256:${sha("ecr", inputs.repositoryName, i.tag)}` })) };
+      }
+      // DescribeImages of one tag: ImageNotFoundException when the repository has no such tag.
+      case "aws:ecr/getImage:getImage": {
+        const found = (this.opts.ecrImages?.[inputs.repositoryName] ?? []).find((i) => i.tag === inputs.imageTag);
+        if (!found) throw this.reject(token, `ImageNotFoundException: the image with imageId {imageTag:'${String(inputs.imageTag)}'} does not exist within the repository with name '${String(inputs.repositoryName)}'`);
+        return {
+          repositoryName: inputs.repositoryName, registryId: this.accountId, imageTag: found.tag, imageTags: [found.tag], imagePushedAt: found.pushedAt,
+          imageDigest: `sha256:${sha("ecr", inputs.repositoryName, found.tag)}`, imageSizeInBytes: 1, imageUri: `${this.accountId}.dkr.ecr.${this.region}.amazonaws.com/${String(inputs.repositoryName)}:${found.tag}`, id: found.tag,
+        };
+      }
       case "aws:iam/getPolicyDocument:getPolicyDocument": {
         const statements = (inputs.statements ?? []).map((s: Record<string, any>) => ({
           Effect: s.effect ?? "Allow",
@@ -246,7 +286,8 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
       };
       this.resources.push(record);
       await this.holdAtGate(args.type);
-      const { id, computed } = this.compute(args.type, args.name, inputs, args.custom !== false);
+      const { id, computed } = args.type === RDS_INSTANCE && args.id ? this.importDb(args.name, args.id, inputs, options) : this.compute(args.type, args.name, inputs, args.custom !== false);
+      if (args.type.startsWith("aws:")) this.recordInvented(args.name, inputs, { id, ...computed });
       // Outputs echo the inputs (secrets stay wrapped) plus what AWS computes; the engine marks
       // additionalSecretOutputs secret, so the mock does too.
       const state: Record<string, any> = { ...raw, ...computed };
@@ -259,10 +300,42 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
     }
   }
 
+  /**
+   * The `import` option on an RDS instance: the SDK's mock monitor hands the import id to newResource as
+   * `id` (pulumi/pulumi sdk/nodejs/runtime/mocks.ts, registerResource: `id: req.getImportid()`), and the
+   * engine reads the existing instance instead of creating one (awsRds.ts).
+   */
+  private importDb(name: string, id: string, inputs: Record<string, any>, options: RegistrationOptions): { id: string; computed: Record<string, any> } {
+    const result = importDbInstance(this.opts.rdsInstances ?? [], id, inputs, options.ignoreChanges);
+    if ("problem" in result) throw this.reject(`${RDS_INSTANCE} "${name}" (import ${id})`, result.problem);
+    const i = result.instance;
+    return {
+      id: i.DbiResourceId,
+      computed: {
+        identifier: i.DBInstanceIdentifier, address: i.Endpoint.Address, port: i.Endpoint.Port, endpoint: `${i.Endpoint.Address}:${i.Endpoint.Port}`,
+        arn: i.DBInstanceArn, resourceId: i.DbiResourceId, hostedZoneId: i.Endpoint.HostedZoneId, status: i.DBInstanceStatus,
+        engineVersionActual: i.EngineVersion, storageType: i.StorageType,
+      },
+    };
+  }
+
   private compute(type: string, name: string, inputs: Record<string, any>, custom: boolean): { id: string | undefined; computed: Record<string, any> } {
     if (!custom) return { id: undefined, computed: {} };
     const fail = (message: string) => this.reject(`${type} "${name}"`, message);
+    // RestoreDBInstanceFromDBSnapshot: the snapshot must exist and be visible to this account.
+    if (type === RDS_INSTANCE && inputs.snapshotIdentifier && !restorableSnapshot(this.opts.rdsSnapshots ?? [], this.accountId, inputs.snapshotIdentifier)) {
+      throw fail(`DBSnapshotNotFound: DBSnapshot ${inputs.snapshotIdentifier} not found`);
+    }
     return computeAws(this, type, name, inputs, fail) ?? computeOther(type, name, inputs);
+  }
+
+  /** Marks the made-up identifiers among what the model computed (not echoed inputs, not fixed words like "available"). */
+  private recordInvented(name: string, inputs: Record<string, any>, computed: Record<string, any>): void {
+    const given = new Set(Object.values(inputs).filter((v) => typeof v === "string"));
+    for (const [field, value] of Object.entries(computed)) {
+      if (typeof value !== "string" || given.has(value) || this.invented.has(value) || FIXED_FIELDS.has(field)) continue;
+      if (value.length >= 7 && /\d/.test(value)) this.invented.set(value, `${name} ${field}, known after up`);
+    }
   }
 
   private async holdAtGate(type: string): Promise<void> {

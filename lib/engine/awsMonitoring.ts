@@ -2,7 +2,7 @@
 // The AWS mock's model of CloudWatch Logs, CloudWatch alarms, SNS and inline IAM role policies: the
 // outputs AWS computes and the requests AWS rejects, written from the API references
 // (CreateLogGroup, PutRetentionPolicy, PutMetricAlarm, CreateTopic, Subscribe, PutRolePolicy).
-import type { Account, Computed, Fail, Model } from "./awsResources";
+import type { Account, Computed, Fail, Model } from "./awsModel";
 import { autoname, uuidOf } from "./ids";
 
 /** PutRetentionPolicy's accepted values (0 = the provider's "never expire", no policy set). */

@@ -11,34 +11,10 @@ import { ECS_MODELS } from "./awsEcs";
 import { MONITORING_MODELS } from "./awsMonitoring";
 import { S3_MODELS } from "./awsS3";
 import { autoname, idOf, sha } from "./ids";
+import type { Account, Computed, Fail, MockSubnet, Model } from "./awsModel";
 
 export { sha } from "./ids";
-
-/** A subnet the mock knows about. */
-export interface MockSubnet {
-  id: string;
-  vpcId: string;
-  availabilityZone: string;
-  defaultForAz: boolean;
-}
-
-/** What a resource model may ask of the account it is created in. */
-export interface Account {
-  region: string;
-  accountId: string;
-  defaultVpcId(): string;
-  /** The first resource of `type` whose id (field "id") or output `field` equals `value`. */
-  existing(type: string, field: string, value: unknown): { id?: string; inputs: Record<string, any>; state: Record<string, any> } | undefined;
-  /** Resources of a type AWS has answered so far. */
-  created(type: string): { id?: string; inputs: Record<string, any>; state: Record<string, any> }[];
-  subnetById(id: string): MockSubnet;
-  anySubnet(): MockSubnet;
-  /** The name of a Route 53 hosted zone (lowercase, no final dot) when the mock was told it; undefined otherwise. */
-  hostedZoneName(id: string): string | undefined;
-}
-
-export type Fail = (message: string) => Error;
-export type Computed = { id: string; computed: Record<string, any> };
+export type { Account, Computed, Fail, MockSubnet, Model } from "./awsModel";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 /** Characters EC2 accepts in a security group (rule) description (CreateSecurityGroup, GroupDescription). */
@@ -71,7 +47,6 @@ export function computeAws(a: Account, type: string, name: string, inputs: Recor
   return model ? model(a, name, inputs, fail, type) : undefined;
 }
 
-export type Model = (a: Account, name: string, inputs: Record<string, any>, fail: Fail, type: string) => Computed;
 
 const MODELS: Record<string, Model> = {
   "aws:ec2/instance:Instance": (a, name, inputs, fail, type) => {

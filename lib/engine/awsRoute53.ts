@@ -6,7 +6,7 @@
 // zone is refused). The hosted zone itself lives outside the stack: its name is known only when the
 // mock is told it (AwsMockOptions.hostedZones), and only then is "inside the zone" checked.
 import * as net from "net";
-import type { Account, Computed, Fail } from "./awsResources";
+import type { Account, Computed, Fail } from "./awsModel";
 
 export const RECORD = "aws:route53/record:Record";
 

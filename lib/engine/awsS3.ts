@@ -2,7 +2,7 @@
 // The AWS mock's model of an S3 bucket and its configuration resources (CreateBucket,
 // PutPublicAccessBlock, PutBucketOwnershipControls, PutBucketEncryption, PutBucketVersioning,
 // PutBucketPolicy), written from the S3 User Guide and API reference.
-import type { Account, Computed, Fail, Model } from "./awsResources";
+import type { Account, Computed, Fail, Model } from "./awsModel";
 import { sha } from "./ids";
 
 const BUCKET = "aws:s3/bucket:Bucket";

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsMock } from "./awsMock";
 import { Registration, RegisterRequest, captureRegistrationOptions } from "./registrations";
-import { PROJECT, PROJECT_ROOT, stackFileConfig } from "./stackConfig";
+import { ConfigEntry, PROJECT, PROJECT_ROOT, ProjectConfigType, applyProjectConfig, configEntry, goJson, namespacedKey, projectConfigTypes, stackFileEntries, toConfigValues } from "./stackConfig";
 
 export interface RunOptions {
   stack: string;
@@ -14,6 +14,10 @@ export interface RunOptions {
   secrets?: Record<string, string>;
   /** Ignore Pulumi.<stack>.yaml and use only `config`/`secrets` (plus aws:region us-east-1 unless given). */
   replaceConfig?: boolean;
+  /** The stack file's entries as the CLI loaded them (stackEntriesOf), instead of Pulumi.<stack>.yaml. */
+  entries?: Map<string, ConfigEntry>;
+  /** false: hand the program only what the stack sets, without Pulumi.yaml's defaults (to compare; the CLI always applies them). */
+  projectDefaults?: boolean;
   /** The mock to use (e.g. with extra subnets or a parallelism gate); a fresh AwsMock by default. */
   mock?: AwsMock;
   /** Sees each raw register request (for fields nobody records). */
@@ -54,22 +58,31 @@ function forgetProjectModules(): void {
   }
 }
 
-const qualified = (key: string): string => (key.includes(":") ? key : `${PROJECT}:${key}`);
+/**
+ * A value given as `pulumi config set` would store it. A JSON array for a key Pulumi.yaml declares as
+ * an array is stored as that list (what `pulumi config set --path 'key[0]' …` writes); anything else is text.
+ */
+export function setEntry(key: string, value: string, secret: boolean, declared: Record<string, ProjectConfigType>): ConfigEntry {
+  const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
+  if (declared[name]?.type === "array" && value.trim().startsWith("[")) {
+    try {
+      const list: unknown = JSON.parse(value);
+      if (Array.isArray(list)) return { value: goJson(list), object: true, secret };
+    } catch {
+      // not JSON: stored as the text it is (the CLI's type check then names the key)
+    }
+  }
+  return { value, object: false, secret };
+}
 
-/** The config and secret keys the CLI would hand the program for these options. */
+/** The config and secret keys the CLI would hand the program for these options (Pulumi.yaml's defaults applied). */
 export function configFor(opts: RunOptions): { config: Record<string, string>; secretKeys: string[] } {
-  const base = opts.replaceConfig ? { config: { "aws:region": "us-east-1" }, secureKeys: [] } : stackFileConfig(opts.stack);
-  const config = { ...base.config };
-  const secret = new Set(base.secureKeys);
-  for (const [key, value] of Object.entries(opts.config ?? {})) {
-    config[qualified(key)] = value;
-    secret.delete(qualified(key));
-  }
-  for (const [key, value] of Object.entries(opts.secrets ?? {})) {
-    config[qualified(key)] = value;
-    secret.add(qualified(key));
-  }
-  return { config, secretKeys: [...secret].sort() };
+  const declared = projectConfigTypes();
+  const entries = new Map(opts.entries ?? (opts.replaceConfig ? [["aws:region", configEntry("us-east-1", "aws:region")]] : stackFileEntries(opts.stack)));
+  for (const [key, value] of Object.entries(opts.config ?? {})) entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, false, declared));
+  for (const [key, value] of Object.entries(opts.secrets ?? {})) entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, true, declared));
+  const { config, secureKeys } = toConfigValues(opts.projectDefaults === false ? entries : applyProjectConfig(opts.stack, entries, declared));
+  return { config, secretKeys: secureKeys };
 }
 
 /** Runs index.ts for a stack under the mock and resolves its exports. Rejects on any error AWS would raise. */

@@ -10,6 +10,7 @@ import { readEnv } from "./harness/env";
 import { closingLines } from "./harness/report";
 import { runScenario, Scenario } from "./harness/scenario";
 import byoApp from "./scenarios/byo-app";
+import { brokenAfterSwitch, busyDeploy, stoppedAfterSwitch } from "./scenarios/busy-deploy";
 import cleanSlate from "./scenarios/clean-slate";
 import codeChange from "./scenarios/code-change";
 import failedFirstDeploy from "./scenarios/failed-first-deploy";
@@ -45,6 +46,9 @@ const SCENARIOS: Scenario[] = [
   webRecreateFloor,
   oldPipelineRestart,
   codeChange,
+  busyDeploy,
+  brokenAfterSwitch,
+  stoppedAfterSwitch,
   rsyncPipeline,
   imageChange,
   faultFailingHealth,

@@ -30,6 +30,7 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
     allowFiles: [],
     healthPath: "/healthz",
     healthTimeoutSeconds: 120,
+    healthBusySeconds: 60,
     keepReleases: 5,
     env: {},
     ...overrides,
@@ -91,3 +92,6 @@ export function variantRun(variant: "A" | "B"): Promise<RunResult> {
 
 /** The regions where our users deploy: the price table must cover each of them completely. */
 export const USER_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"];
+
+/** dev with outsized choices (a 4xlarge host, 65,536 GB of Multi-AZ storage): one plan for every warning and for the cost delta. */
+export const OUTSIZED_DEV = { instanceType: "m7i.4xlarge", dbAllocatedStorageGb: "65536", dbMultiAz: "true" };

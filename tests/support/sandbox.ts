@@ -100,6 +100,9 @@ export class FakeWorkspace implements SandboxWorkspace {
         if (state().failDestroy) throw new Error(state().failDestroy);
         onOutput(`Destroying (${name})\n`);
       },
+      cancel: async () => {
+        this.calls.push(`cancel ${name}`);
+      },
       outputs: async () => state().outputs,
       history: async () => state().history,
     };
@@ -114,7 +117,7 @@ export function sandboxRecordConfig(expires: string, owner = "alice", stage = "s
   };
 }
 
-export function context(workspace: FakeWorkspace, opts: { credentials?: boolean } = {}): CommandContext & { printed: string[]; logged: string[] } {
+export function context(workspace: FakeWorkspace, opts: { credentials?: boolean; docker?: boolean } = {}): CommandContext & { printed: string[]; logged: string[] } {
   const printed: string[] = [];
   const logged: string[] = [];
   return {
@@ -125,6 +128,10 @@ export function context(workspace: FakeWorkspace, opts: { credentials?: boolean 
     checkAwsCredentials: () => {
       workspace.calls.push("checkAwsCredentials");
       if (opts.credentials === false) throw new SandboxError("no AWS credentials found");
+    },
+    checkDocker: () => {
+      workspace.calls.push("checkDocker");
+      if (opts.docker === false) throw new SandboxError("this stack builds images on this machine, which needs a running Docker daemon");
     },
     printed,
     logged,

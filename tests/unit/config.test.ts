@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CONFIG_SCHEMA, ConfigError, checkCidr, parseConfig, ParseContext, schemaDefault, StackConfig, suggest } from "../../components/config";
 import { renderPulumiYaml, renderSettingsDoc } from "../../components/config/generate";
-import { readYaml, stackFileConfig } from "../../lib/engine";
+import { readYaml, stackFileConfig, stackFileEntries, toConfigValues } from "../../lib/engine";
 import { problemsOfParse } from "./configProblems";
 
 const files = new Set(["app", "app/docker-compose.prod.yml"]);
@@ -85,7 +85,14 @@ describe("config: parseConfig", () => {
       ["an appEnv name with a hyphen", { appEnv: { "MY-VAR": "x" } }, "dev", "appEnv", "MY_VAR"],
       ["an appEnv that is a list", { appEnv: '["A=1"]' }, "dev", "appEnv", "object of string values"],
       ["backup retention above 35 days", { dbBackupRetentionDays: 36 }, "dev", "dbBackupRetentionDays", "0..35"],
-      ["backup retention 0 in prod", { ...PROD_SSH, dbBackupRetentionDays: 0 }, "prod", "dbBackupRetentionDays", "prod forbids"],
+      ["backup retention 0 in prod", { ...PROD_SSH, dbBackupRetentionDays: 0 }, "prod", "dbBackupRetentionDays", "no automated backups; prod keeps at least 7"],
+      ["backup retention of 3 days in prod", { ...PROD_SSH, dbBackupRetentionDays: 3 }, "prod", "dbBackupRetentionDays", "3 day(s) of automated backups; prod keeps at least 7"],
+      ["a DB cluster snapshot as the database's source", { dbSnapshotIdentifier: "arn:aws:rds:us-east-1:210987654321:cluster-snapshot:old-aurora" }, "dev", "dbSnapshotIdentifier", "restores only from a DB snapshot"],
+      ["a snapshot identifier with a double hyphen", { dbSnapshotIdentifier: "before--move" }, "dev", "dbSnapshotIdentifier", "not an RDS DB snapshot identifier"],
+      ["a snapshot and an instance to adopt together", { dbSnapshotIdentifier: "before-move", dbImportIdentifier: "old-db", dbPassword: "x" }, "dev", "dbImportIdentifier", "either from a snapshot"],
+      ["an instance to adopt without its password", { dbImportIdentifier: "old-db" }, "dev", "dbPassword", "keeps its master password"],
+      ["an instance identifier with capitals to adopt", { dbImportIdentifier: "Old_DB", dbPassword: "x" }, "dev", "dbImportIdentifier", "not an RDS DB instance identifier"],
+      ["a database password without an instance to adopt", { dbPassword: "x" }, "dev", "dbPassword", "only for an adopted instance"],
       ["an unknown stage", { stage: "production" }, "dev", "stage", 'did you mean "prod"'],
       ["a sandbox expiry that is not ISO-8601", { sandboxExpiresAt: "tomorrow" }, "pr-12", "sandboxExpiresAt", "ISO-8601"],
       ["a sandbox expiry with month 13", { sandboxExpiresAt: "2026-13-45" }, "pr-12", "sandboxExpiresAt", "ISO-8601"],
@@ -125,7 +132,7 @@ describe("config: parseConfig", () => {
     it("reads the schema's 'unset' defaults ([] / 0 / -1) as the stage defaults", () => {
       const prod = (extra: Record<string, unknown>): StackConfig => parse({ ...PROD_SSH, ...extra }, "prod");
       assert.deepStrictEqual(prod({ dbMaxAllocatedStorageGb: 0, dbBackupRetentionDays: -1 }), prod({}));
-      assert.strictEqual(prod({}).database.backupRetentionDays, 7);
+      assert.strictEqual(prod({}).database.backupRetentionDays, 14);
       assert.deepStrictEqual(parse({ sshCidrs: [], subnetIds: [] }), parse({}));
     });
     it("never echoes a private key, even a malformed one", () => {
@@ -156,21 +163,21 @@ describe("config: parseConfig", () => {
       assert.strictEqual(c.host.rootVolumeGb, 20);
       assert.deepStrictEqual(
         { ...c.database },
-        { engine: "postgres", engineVersion: "16", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: undefined, dbName: "app", username: "app_admin", port: 5432, multiAz: false, backupRetentionDays: 1, protectData: false },
+        { engine: "postgres", engineVersion: "16", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: undefined, dbName: "app", username: "app_admin", port: 5432, multiAz: false, backupRetentionDays: 1, source: { kind: "empty" }, protectData: false },
       );
       const { composeFindings, ...app } = c.app;
       assert.deepStrictEqual(app, {
         dir: "app", deployMode: "host", composeFile: "docker-compose.prod.yml", webService: "web", proxyService: "nginx", webPort: 8000, envFile: ".env",
-        healthSource: "compose healthcheck", allowFiles: [], healthPath: "/healthz", healthTimeoutSeconds: 120, keepReleases: 5, env: {},
+        healthSource: "compose healthcheck", allowFiles: [], healthPath: "/healthz", healthTimeoutSeconds: 120, healthBusySeconds: 60, keepReleases: 5, env: {},
       });
       assert.deepStrictEqual(composeFindings.slice(0, 3), ["compose file app/docker-compose.prod.yml: services web, nginx", "proxied service: web (port 8000) behind nginx", "health: the compose healthcheck"]);
       assert.deepStrictEqual(c.tags, { project: "compose-on-ec2", stack: "dev", stage: "dev", "managed-by": "pulumi" });
     });
-    it("defaults prod to bigger sizes, 7 days of backups, storage autoscaling and protected data", () => {
+    it("defaults prod to bigger sizes, 14 days of backups, storage autoscaling and protected data", () => {
       const c = parse(PROD_SSH, "prod");
       assert.strictEqual(c.host.instanceType, "t3.medium");
       assert.strictEqual(c.database.instanceClass, "db.t4g.small");
-      assert.strictEqual(c.database.backupRetentionDays, 7);
+      assert.strictEqual(c.database.backupRetentionDays, 14);
       assert.strictEqual(c.database.maxAllocatedStorageGb, 100);
       assert.strictEqual(c.database.protectData, true);
     });
@@ -264,7 +271,8 @@ describe("config: Pulumi.yaml and the stack files", () => {
   });
 
   for (const stack of ["dev", "prod"]) {
-    const raw = stackFileConfig(stack).config;
+    // What the file itself sets (the CLI adds Pulumi.yaml's defaults on top).
+    const raw = toConfigValues(stackFileEntries(stack)).config;
     const own = Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith("compose-on-ec2:")).map(([k, v]) => [k.slice("compose-on-ec2:".length), v]));
     it(`Pulumi.${stack}.yaml parses cleanly and holds no secrets`, () => {
       const c = parseConfig(own, { project: "compose-on-ec2", stack, region: raw["aws:region"] });
@@ -275,7 +283,8 @@ describe("config: Pulumi.yaml and the stack files", () => {
     });
   }
   it("prod opens no SSH (transport ssm by default, no sshCidrs), keeps backups and makes Multi-AZ a setting", () => {
-    const raw = stackFileConfig("prod").config;
+    const raw = toConfigValues(stackFileEntries("prod")).config;
+    assert.strictEqual(stackFileConfig("prod").config["compose-on-ec2:transport"], "", "the CLI hands prod the declared unset transport");
     assert.ok(!("compose-on-ec2:sshCidrs" in raw) && !("compose-on-ec2:transport" in raw), "prod takes its default transport, ssm");
     assert.ok("compose-on-ec2:dbMultiAz" in raw);
     assert.ok(Number(raw["compose-on-ec2:dbBackupRetentionDays"]) >= 7);

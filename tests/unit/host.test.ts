@@ -60,10 +60,14 @@ describe("host", () => {
     for (const [hostOs, arch, user] of VARIANTS) {
       describe(`${hostOs} ${arch}`, () => {
         const doc = cloudConfigOf(renderUserData(hostOs, arch, user, REGISTRY, HOST_KEY));
-        it("writes host/cloud-init/provision.sh as it is in the repository, executable", () => {
+        it("writes host/cloud-init/provision.sh as it is in the repository less its comment lines, executable", () => {
           const provision = doc.write_files.find((f: { path: string }) => f.path === PROVISION_PATH);
           assert.strictEqual(provision.permissions, "0755");
-          assert.strictEqual(provision.content, fs.readFileSync(PROVISION_SCRIPT, "utf8"));
+          const repo = fs.readFileSync(PROVISION_SCRIPT, "utf8").split("\n");
+          assert.deepStrictEqual(provision.content.split("\n"), repo.filter((line, i) => i === 0 || !/^\s*#/.test(line)));
+          assert.ok(provision.content.startsWith("#!/usr/bin/env bash\n"));
+          const check = spawnSync("bash", ["-n"], { input: provision.content, encoding: "utf8" });
+          assert.strictEqual(check.status, 0, check.stderr);
         });
         it("installs the stack's host key in place of the image's, and makes sshd offer only that ed25519 key", () => {
           assert.deepStrictEqual(doc.ssh_keys, { ed25519_private: HOST_KEY.privateKey, ed25519_public: HOST_KEY.publicKey });

@@ -7,6 +7,7 @@ import {
   imagesToKeep,
   lifecyclePolicyJson,
   platformFor,
+  previousImageTag,
   registryImagesFor,
   repositoryOf,
 } from "../../components/images";
@@ -31,8 +32,8 @@ function cfg(overrides: { deployMode?: "host" | "registry"; stage?: "dev" | "pro
   return c;
 }
 
-async function startMocks(): Promise<AwsMock> {
-  const mock = new AwsMock();
+async function startMocks(ecrImages?: Record<string, { tag: string; pushedAt: number }[]>): Promise<AwsMock> {
+  const mock = new AwsMock({ ecrImages });
   await pulumi.runtime.setMocks(mock, PROJECT, "dev", false);
   return mock;
 }
@@ -81,6 +82,41 @@ describe("RegistryImages", () => {
     assert.deepStrictEqual(Object.keys(refs), ["web"]);
     assert.strictEqual(refs.web, image.state.repoDigest);
     assert.strictEqual(repositoryOf(refs.web), url);
+  });
+
+  it("builds a new release from the previous image: cacheFrom the newest pushed image that is not this release's, with inline cache", async () => {
+    const older = "a".repeat(64);
+    const previous = "b".repeat(64);
+    // This release (SHA) already pushed and newest, as on a second `up` of the same release.
+    const mock = await startMocks({ "app-dev/web": [{ tag: older, pushedAt: 1000 }, { tag: previous, pushedAt: 2000 }, { tag: SHA, pushedAt: 3000 }] });
+    const images = registryImagesFor("images", cfg(), "app-dev", SHA);
+    await valueOf(images?.imageRefs);
+    await settle(mock);
+    const url = mock.one("aws:ecr/repository:Repository").state.repositoryUrl as string;
+    const image = mock.one("docker:index/image:Image");
+    assert.deepStrictEqual(image.inputs.build.cacheFrom, { images: [`${url}:${previous}`] });
+    assert.deepStrictEqual(image.inputs.build.args, { BUILDKIT_INLINE_CACHE: "1" });
+    assert.ok(mock.calls.some((c) => c.token === "aws:ecr/getImages:getImages" && c.args.repositoryName === "app-dev/web"));
+  });
+
+  it("builds the first release without a cache image (an empty repository) and asks ECR nothing it would refuse", async () => {
+    const mock = await startMocks();
+    const images = registryImagesFor("images", cfg(), "app-dev", SHA);
+    await valueOf(images?.imageRefs);
+    await settle(mock);
+    assert.deepStrictEqual(mock.one("docker:index/image:Image").inputs.build.cacheFrom, { images: [] });
+    assert.deepStrictEqual(mock.errors, []);
+  });
+
+  it("chooses the same cache image before and after this release's push (a second up changes no input)", () => {
+    const before = [{ tags: ["v1"], pushedAt: 10 }, { tags: ["v2"], pushedAt: 20 }];
+    const after = [...before, { tags: ["v3"], pushedAt: 30 }];
+    assert.strictEqual(previousImageTag(before, "v3"), "v2");
+    assert.strictEqual(previousImageTag(after, "v3"), "v2");
+    assert.strictEqual(previousImageTag([], "v3"), undefined);
+    assert.strictEqual(previousImageTag([{ tags: ["v3"], pushedAt: 30 }], "v3"), undefined);
+    // Equal push times: the lexically first tag, whatever order ECR lists them in.
+    assert.strictEqual(previousImageTag([{ tags: ["z"], pushedAt: 5 }, { tags: ["b"], pushedAt: 5 }], "v3"), "b");
   });
 
   it("keeps prod repositories (and their images) on destroy", async () => {

@@ -1,6 +1,7 @@
 // components/monitoring.ts: container logs in CloudWatch with a per-stage retention, alarms that notify
 // one SNS topic (and recover or reboot the host), and an instance role allowed only what that needs.
 import * as assert from "assert";
+import { ContainerLogs } from "../../components/containerLogs";
 import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
@@ -36,9 +37,11 @@ async function runMonitoring(stage: Stage, overrides: Partial<MonitoringSettings
   await pulumi.runtime.setMocks(mock, PROJECT, stage, false);
   captureRegistrationOptions(mock);
   const role = new aws.iam.Role("host-role", { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) });
+  const settings = { ...MONITORING_STAGE_DEFAULTS[stage], ...overrides };
+  const logs = new ContainerLogs("logs", { project: PROJECT, stack: stage, retentionDays: settings.logRetentionDays, tags: { project: PROJECT, stage } });
   const monitoring = new Monitoring("monitoring", {
-    settings: { ...MONITORING_STAGE_DEFAULTS[stage], ...overrides },
-    logGroupName: containerLogGroupName(PROJECT, stage),
+    settings,
+    logGroup: { name: logs.groupName, arn: logs.groupArn },
     instanceId: INSTANCE_ID,
     instanceRoleName: role.name,
     dbInstanceIdentifier: DB_ID,
@@ -191,7 +194,8 @@ describe("monitoring", () => {
     it("makes every child a child of the component, named after it", async () => {
       const { mock } = await runMonitoring("dev", { alertEmail: "ops@example.com" });
       const children = mock.resources.filter((r) => r.name.startsWith("monitoring-"));
-      assert.strictEqual(children.length, 10);
+      // 6 alarms, the topic, its e-mail subscription, the role policy; the log group belongs to ContainerLogs.
+      assert.strictEqual(children.length, 9);
       for (const c of children) assert.match(c.options.parent, /compose-on-ec2:monitoring:Monitoring::monitoring$/, c.name);
     });
 
@@ -199,7 +203,7 @@ describe("monitoring", () => {
       const mock = new AwsMock();
       await pulumi.runtime.setMocks(mock, PROJECT, "dev", false);
       const settings = { ...MONITORING_STAGE_DEFAULTS.dev, logRetentionDays: 10 };
-      const common = { logGroupName: "/x/dev/containers", instanceId: INSTANCE_ID, instanceRoleName: "r", dbInstanceIdentifier: DB_ID, region: "us-east-1", tags: {} };
+      const common = { logGroup: { name: "/x/dev/containers", arn: "arn:aws:logs:us-east-1:123456789012:log-group:/x/dev/containers" }, instanceId: INSTANCE_ID, instanceRoleName: "r", dbInstanceIdentifier: DB_ID, region: "us-east-1", tags: {} };
       assert.throws(() => new Monitoring("monitoring", { ...common, settings }), /logRetentionDays 10 is not a retention CloudWatch Logs accepts/);
       await settle(mock);
       assert.deepStrictEqual(mock.resources.map((r) => r.type), []);

@@ -6,9 +6,13 @@ import * as path from "path";
 import { OpsUsageError, parseOpsArgs, wantsTty } from "../../scripts/lib/ops/args";
 import { knownHostsLine, remoteLine, sshArgs } from "../../scripts/lib/ops/ssh";
 import { targetFromFlags, targetFromOutputs } from "../../scripts/lib/ops/target";
+import type { ResolvedOutputs } from "../../components/outputs";
+import { cachedRun } from "../../lib/engine";
 
-const OUTPUTS = {
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheTestHost";
+const OUTPUTS: ResolvedOutputs = {
   hosting: "ec2",
+  hostPublicKey: HOST_KEY,
   publicIp: "203.0.113.7",
   sshUser: "ec2-user",
   sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n-----END OPENSSH PRIVATE KEY-----",
@@ -68,10 +72,32 @@ describe("ops target", () => {
   });
 
   it("goes through SSM to the instance id when the stack's transport is ssm, and pins its host key", () => {
-    const t = targetFromOutputs("prod", { ...OUTPUTS, transport: "ssm", sshHostKey: "ssh-ed25519 AAAAC3Nz host" });
+    const t = targetFromOutputs("prod", { ...OUTPUTS, transport: "ssm" });
     assert.strictEqual(t.host, "i-0123456789abcdef0");
     assert.strictEqual(t.transport, "ssm");
-    assert.strictEqual(knownHostsLine(t, t.hostPublicKey ?? ""), "i-0123456789abcdef0 ssh-ed25519 AAAAC3Nz\n");
+    assert.strictEqual(knownHostsLine(t, t.hostPublicKey ?? ""), `i-0123456789abcdef0 ${HOST_KEY}\n`);
+  });
+
+  it("pins the host key the program really exports, on both transports", async function () {
+    this.timeout(60000);
+    for (const transport of ["ssh", "ssm"] as const) {
+      const { outputs } = await cachedRun(`ops-target-${transport}`, () => ({ stack: "dev", config: { transport } }));
+      const t = targetFromOutputs("dev", outputs as ResolvedOutputs);
+      assert.ok(typeof outputs.hostPublicKey === "string" && outputs.hostPublicKey.startsWith("ssh-"), "the program exports the host key");
+      assert.strictEqual(t.hostPublicKey, outputs.hostPublicKey);
+      assert.strictEqual(t.acceptNewHostKey, false);
+      assert.ok(sshArgs(t, { keyFile: "/k", knownHostsFile: "/kh" }, false, "true").includes("StrictHostKeyChecking=yes"));
+    }
+  });
+
+  it("refuses a stack without a pinned host key unless asked to accept a new one", () => {
+    const { hostPublicKey, ...unpinned } = OUTPUTS;
+    assert.ok(hostPublicKey);
+    assert.throws(() => targetFromOutputs("dev", unpinned), /no hostPublicKey output.*--known-hosts FILE.*--accept-new-host-key/);
+    const accepted = targetFromOutputs("dev", unpinned, { acceptNewHostKey: true });
+    assert.ok(sshArgs(accepted, { keyFile: "/k" }, false, "true").includes("StrictHostKeyChecking=accept-new"));
+    assert.deepStrictEqual(targetFromOutputs("dev", unpinned, { knownHosts: "/kh" }).knownHostsFile, "/kh");
+    assert.strictEqual(parseOpsArgs(["status", "--stack", "dev", "--accept-new-host-key"]).target.acceptNewHostKey, true);
   });
 
   it("names the missing outputs, and refuses an ecs stack with what to use instead", () => {
@@ -82,14 +108,16 @@ describe("ops target", () => {
   it("takes a host without state from flags: key file required, user ec2-user, port checked", () => {
     const t = targetFromFlags({ host: "127.0.0.1", port: "2222", key: "/k", user: "deploy", knownHosts: "/kh" });
     assert.deepStrictEqual([t.host, t.port, t.user, t.baseDir, t.keyFile, t.knownHostsFile], ["127.0.0.1", 2222, "deploy", "/home/deploy/compose-on-ec2", "/k", "/kh"]);
-    assert.strictEqual(targetFromFlags({ host: "h", key: "/k" }).user, "ec2-user");
+    assert.strictEqual(targetFromFlags({ host: "h", key: "/k", knownHosts: "/kh" }).user, "ec2-user");
+    assert.throws(() => targetFromFlags({ host: "h", key: "/k" }), /--host h: nothing to verify its SSH host key against/);
+    assert.strictEqual(targetFromFlags({ host: "h", key: "/k", acceptNewHostKey: true }).acceptNewHostKey, true);
     assert.throws(() => targetFromFlags({ host: "h" }), /--key FILE/);
-    assert.throws(() => targetFromFlags({ host: "h", key: "/k", port: "70000" }), /--port must be a whole number from 1 to 65535 \(got '70000'\)/);
+    assert.throws(() => targetFromFlags({ host: "h", key: "/k", port: "70000", knownHosts: "/kh" }), /--port must be a whole number from 1 to 65535 \(got '70000'\)/);
   });
 });
 
 describe("ops ssh command", () => {
-  const target = targetFromFlags({ host: "127.0.0.1", port: "2222", key: "/tmp/k", user: "deploy", baseDir: "/srv/app" });
+  const target = targetFromFlags({ host: "127.0.0.1", port: "2222", key: "/tmp/k", user: "deploy", baseDir: "/srv/app", acceptNewHostKey: true });
 
   it("runs the verb's script from the serving release, every argument one word on the host", () => {
     const line = remoteLine(parseOpsArgs(["maintenance", "on", "--message", "back at 5 o'clock; $(rm -rf /)", "--host", "h"]), target.baseDir, false);
@@ -118,13 +146,13 @@ describe("ops ssh command", () => {
     assert.deepStrictEqual(pinned.slice(pinned.indexOf("-i"), pinned.indexOf("-i") + 2), ["-i", "/tmp/k"]);
     assert.deepStrictEqual(pinned.slice(-3), ["-T", "deploy@127.0.0.1", "true"]);
     const stack = targetFromOutputs("dev", OUTPUTS);
-    assert.ok(!sshArgs(stack, { keyFile: "/tmp/k" }, false, "true").join(" ").includes("secret"));
-    assert.ok(sshArgs(stack, { keyFile: "/tmp/k" }, false, "true").includes("StrictHostKeyChecking=accept-new"));
+    assert.ok(!sshArgs(stack, { keyFile: "/tmp/k", knownHostsFile: "/tmp/kh" }, false, "true").join(" ").includes("secret"));
+    assert.throws(() => sshArgs(stack, { keyFile: "/tmp/k" }, false, "true"), /no host key to verify against/);
   });
 
   it("reaches an ssm host through aws ssm start-session in its region", () => {
     const t = targetFromOutputs("prod", { ...OUTPUTS, transport: "ssm" });
-    const args = sshArgs(t, { keyFile: "/k" }, false, "true");
+    const args = sshArgs(t, { keyFile: "/k", knownHostsFile: "/kh" }, false, "true");
     assert.ok(args.includes("ProxyCommand=aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p --region eu-west-1"));
     assert.ok(args.includes("ec2-user@i-0123456789abcdef0"));
   });

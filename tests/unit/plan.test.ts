@@ -153,7 +153,7 @@ describe("plan: the real program under the mock engine", function () {
       const unknown = plans[stack].cost.lines.flatMap((l) => l.items.filter((i) => i.monthly === undefined).map((i) => `${l.name}: ${i.what}`));
       assert.deepStrictEqual(unknown, [], stack);
       assert.strictEqual(plans[stack].cost.complete, true, stack);
-      const priced = plans[stack].cost.lines.filter((l) => l.name.startsWith("monitoring-")).flatMap((l) => l.items).filter((i) => i.monthly !== undefined);
+      const priced = plans[stack].cost.lines.filter((l) => l.name.startsWith("monitoring-") || l.name === "logs-containers").flatMap((l) => l.items).filter((i) => i.monthly !== undefined);
       assert.ok(priced.some((i) => /log ingestion/.test(i.what)) && priced.filter((i) => i.what === "standard-resolution alarm").length === 6, stack);
       assert.ok(priced.some((i) => /PutMetricData calls/.test(i.what)), stack);
     }

@@ -69,7 +69,7 @@ describe("program (index.ts)", () => {
       it("follows the component conventions: compose-on-ec2:<module>:<Name> tokens, children named <parent>-<role>", async () => {
         const { mock } = await stackRun(stack);
         const components = mock.resources.filter((r) => !r.options.custom);
-        assert.deepStrictEqual(components.map((c) => c.type).sort(), ["compose-on-ec2:database:Database", "compose-on-ec2:deployment:ComposeDeployment", "compose-on-ec2:firewall:Firewall", "compose-on-ec2:host:Host", "compose-on-ec2:monitoring:Monitoring", "compose-on-ec2:network:Network"]);
+        assert.deepStrictEqual(components.map((c) => c.type).sort(), ["compose-on-ec2:database:Database", "compose-on-ec2:deployment:ComposeDeployment", "compose-on-ec2:firewall:Firewall", "compose-on-ec2:host:Host", "compose-on-ec2:logs:ContainerLogs", "compose-on-ec2:monitoring:Monitoring", "compose-on-ec2:network:Network"]);
         for (const r of mock.resources.filter((x) => x.options.custom)) {
           const parent = components.find((c) => r.options.parent.endsWith(`${c.type}::${c.name}`));
           assert.ok(parent, `${r.name} has a component parent`);

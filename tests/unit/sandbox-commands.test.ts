@@ -5,10 +5,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { destroySandbox, formatSandboxTable, listSandboxes, reapSandboxes, upSandbox } from "../../scripts/lib/sandbox/commands";
-import { PINNED_PULUMI_VERSION } from "../../scripts/lib/sandbox/environment";
+import { buildsImages, destroySandbox, formatSandboxTable, listSandboxes, reapSandboxes, unlockSandbox, upSandbox } from "../../scripts/lib/sandbox/commands";
+import { checkDockerDaemon, PINNED_PULUMI_VERSION } from "../../scripts/lib/sandbox/environment";
 import { main } from "../../scripts/sandbox";
-import { context, FakeWorkspace, HOUR, PROJECT, sandboxRecordConfig } from "../support/sandbox";
+import { context, DEV_SETTINGS, FakeWorkspace, HOUR, PROJECT, sandboxRecordConfig } from "../support/sandbox";
 
 describe("sandbox up", () => {
   it("creates a new sandbox from dev's settings, checks credentials first, deploys and returns its URL", async () => {
@@ -66,7 +66,8 @@ describe("sandbox destroy", () => {
     ws.addStack("pr-7", sandboxRecordConfig("2026-11-26T12:00:00Z"));
     const ctx = context(ws);
     assert.strictEqual(await destroySandbox(ctx, "pr-7"), true);
-    assert.deepStrictEqual(ws.calls, ["select pr-7", "checkAwsCredentials", "destroy pr-7", "removeStack pr-7"]);
+    // An interrupted up may have left the stack locked: released first, or the destroy would fail.
+    assert.deepStrictEqual(ws.calls, ["select pr-7", "checkAwsCredentials", "cancel pr-7", "destroy pr-7", "removeStack pr-7"]);
     assert.ok(!ws.stacks.has("pr-7"));
     assert.match(ctx.printed.join(), /destroyed and its stack removed/);
   });
@@ -158,6 +159,61 @@ describe("sandbox reap", () => {
     const ws = world();
     await assert.rejects(reapSandboxes(context(ws, { credentials: false }), { dryRun: false }), /no AWS credentials/);
     assert.ok(!ws.calls.some((call) => call.startsWith("destroy")));
+  });
+});
+
+describe("sandbox lock recovery and the Docker daemon", () => {
+  const registry = (expires: string) => ({ ...sandboxRecordConfig(expires), [`${PROJECT}:deployMode`]: { value: "registry" } });
+
+  it("unlock releases the lock an interrupted up left, and only on a sandbox", async () => {
+    const ws = new FakeWorkspace();
+    ws.addStack("pr-7", sandboxRecordConfig("2026-11-26T12:00:00Z"));
+    ws.addStack("staging", sandboxRecordConfig("2026-11-26T12:00:00Z", "ops", "prod"));
+    const ctx = context(ws);
+    assert.strictEqual(await unlockSandbox(ctx, "pr-7"), true);
+    assert.deepStrictEqual(ws.calls, ["select pr-7", "cancel pr-7"]);
+    assert.match(ctx.printed.join(), /sandbox pr-7 unlocked/);
+    await assert.rejects(unlockSandbox(ctx, "staging"), /not a sandbox/);
+    assert.ok(!ws.calls.includes("cancel staging"));
+    assert.strictEqual(await unlockSandbox(ctx, "pr-404"), false);
+  });
+
+  it("reap releases each expired sandbox's lock before destroying it, never a live one's", async () => {
+    const ws = new FakeWorkspace();
+    ws.addStack("pr-1", sandboxRecordConfig("2026-11-23T11:00:00Z"));
+    ws.addStack("pr-2", sandboxRecordConfig("2026-11-23T13:00:00Z"));
+    await reapSandboxes(context(ws), { dryRun: false });
+    assert.deepStrictEqual(ws.calls.filter((c) => /^(cancel|destroy) /.test(c)), ["cancel pr-1", "destroy pr-1"]);
+  });
+
+  it("checks for a Docker daemon up front when the sandbox builds images (registry mode), and stops before touching the stack without one", async () => {
+    const ws = new FakeWorkspace();
+    ws.devSettings = { ...DEV_SETTINGS, [`${PROJECT}:deployMode`]: "registry" };
+    await assert.rejects(upSandbox(context(ws, { docker: false }), "pr-7", { ttlMs: 24 * HOUR, owner: "alice" }), /needs a running Docker daemon/);
+    assert.ok(ws.calls.includes("checkDocker"));
+    assert.ok(!ws.calls.some((c) => /^(createOrSelect|writeConfig|up) /.test(c)));
+
+    const destroyWs = new FakeWorkspace();
+    destroyWs.addStack("pr-8", registry("2026-11-26T12:00:00Z"));
+    await assert.rejects(destroySandbox(context(destroyWs, { docker: false }), "pr-8"), /Docker daemon/);
+    assert.ok(!destroyWs.calls.some((c) => /^(cancel|destroy) /.test(c)));
+  });
+
+  it("says which daemon check failed and how to fix it: no docker binary, or no daemon answering", () => {
+    assert.throws(() => checkDockerDaemon(() => ({ error: new Error("spawnSync docker ENOENT"), status: null, stdout: "", stderr: "" })), /docker is not installed or not on PATH.*Fix: start Docker/s);
+    assert.throws(
+      () => checkDockerDaemon(() => ({ status: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n" })),
+      /no Docker daemon answered `docker info`: Cannot connect to the Docker daemon/,
+    );
+    assert.doesNotThrow(() => checkDockerDaemon(() => ({ status: 0, stdout: "24.0.7\n", stderr: "" })));
+  });
+
+  it("does not ask for Docker when nothing is built here (host mode on ec2)", async () => {
+    const ws = new FakeWorkspace();
+    await upSandbox(context(ws, { docker: false }), "pr-7", { ttlMs: 24 * HOUR, owner: "alice" });
+    assert.ok(!ws.calls.includes("checkDocker"));
+    assert.strictEqual(buildsImages({ [`${PROJECT}:hosting`]: { value: "ecs" } }, PROJECT), true);
+    assert.strictEqual(buildsImages({ [`${PROJECT}:deployMode`]: "host" }, PROJECT), false);
   });
 });
 

@@ -25,7 +25,7 @@ const parse = (raw: Record<string, unknown>, stack = "dev") => parseConfig(raw, 
 
 describe("site DNS and certificate source (pure)", () => {
   it("points each name at the address with one A record of a five-minute TTL", () => {
-    assert.deepStrictEqual(siteRecord("shop.your-company.test", ZONE, "203.0.113.10"), { zoneId: ZONE, name: "shop.your-company.test", type: "A", ttl: 300, records: ["203.0.113.10"] });
+    assert.deepStrictEqual(siteRecord("shop.your-company.test", ZONE, { address: "203.0.113.10" }), { zoneId: ZONE, name: "shop.your-company.test", type: "A", ttl: 300, records: ["203.0.113.10"] });
     assert.strictEqual(SITE_RECORD_TTL_SECONDS, 300);
   });
 
@@ -105,6 +105,14 @@ describe("HTTPS on an ec2 stack under the AWS mock", function () {
     const eip = mock.one("aws:ec2/eip:Eip").state.publicIp;
     assert.deepStrictEqual(records.map((r) => [r.name, r.type, r.records, r.ttl, r.zoneId]), NAMES.map((n) => [n, "A", [eip], 300, ZONE]));
     assert.deepStrictEqual([outputs.url, outputs.dnsRecordsToCreate, outputs.https, outputs.certificateSource], [`https://${NAMES[0]}`, [], true, "Let's Encrypt staging via HTTP-01 on the host"]);
+  });
+
+  it("runs the deploy (which asks for the certificate through HTTP-01) only once every name's record exists", async () => {
+    const { mock } = await zoneRun();
+    const deploy = of(mock.resources, "command:remote:Command").find((r) => r.name === "app-deploy")!;
+    const records = of(mock.resources, "aws:route53/record:Record");
+    assert.strictEqual(records.length, NAMES.length);
+    for (const r of records) assert.ok(deploy.options.dependencies.includes(r.urn!), `app-deploy waits for ${r.name}:\n${deploy.options.dependencies.join("\n")}`);
   });
 
   it("hands the deploy the names as allowed hosts and the app HTTPS in the .env it writes", async () => {

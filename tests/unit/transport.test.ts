@@ -7,7 +7,7 @@ import * as path from "path";
 import { routeOf } from "../../components/deployment";
 import * as remote from "../../components/remote";
 import { Registration, unwrapSecrets } from "../../lib/engine";
-import { PolicyResource, allIngress, checkAll, coversPort, stackRule, withStages } from "../../policy/rules";
+import { PolicyResource, checkAll } from "../../policy/rules";
 import { cidrWithin, sshCidrProblem, transportOf, transportRules } from "../../policy/transportRules";
 import { planFor, PlanResult } from "../../scripts/lib/plan/run";
 import { transportLine } from "../../scripts/plan";
@@ -122,7 +122,7 @@ describe("transport", function () {
   });
 
   describe("policy", () => {
-    const [prodSshWithinAllowlist, ssmNoInboundSsh] = transportRules({ stackRule, allIngress, coversPort, withStages });
+    const [prodSshWithinAllowlist, ssmNoInboundSsh] = transportRules;
     const stack = (deploy: string, cidr: string): PolicyResource[] => [
       { type: deploy, name: "app-deploy", protect: false, props: deploy === "command:local:Command" ? { environment: { SESSION_PROXY_COMMAND: remote.SSM_PROXY_COMMAND } } : {} },
       { type: INGRESS, name: "fw-web-ssh", protect: false, stage: "prod", props: { fromPort: 22, toPort: 22, ipProtocol: "tcp", cidrIpv4: cidr } },

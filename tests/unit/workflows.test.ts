@@ -365,6 +365,14 @@ describe("workflows: what runs when", () => {
     for (const j of [up, destroy]) assert.match(j.if ?? "", /head\.repo\.full_name == github\.repository/);
   });
 
+  it("release the sandbox's lock when its up is cancelled or times out, right after the up step", () => {
+    const steps = job("sandbox.yml", "up").steps;
+    const upAt = steps.findIndex((s) => /sandbox -- up "pr-\$PR_NUMBER"/.test(s.run ?? ""));
+    const unlock = steps[upAt + 1];
+    assert.match(unlock?.run ?? "", /sandbox -- unlock "pr-\$PR_NUMBER"/);
+    assert.strictEqual((unlock as { if?: string }).if, "cancelled()");
+  });
+
   it("reap expired sandboxes on a schedule", () => {
     const schedule = triggers("reaper.yml").schedule as { cron: string }[];
     assert.strictEqual(schedule.length, 1);

@@ -1,5 +1,6 @@
 # Shared by the ops verbs (sourced, not run): the host layout and helpers (../lib.sh), the settings
-# the last deploy recorded (<baseDir>/deploy-settings), and the release names under <baseDir>.
+# the last deploy recorded (<baseDir>/deploy-settings, read by records.sh: read_settings), the busy
+# or broken rule of checks through the proxy (verdict.sh), and the release names under <baseDir>.
 # Each verb runs as `bash <baseDir>/current/.compose-on-ec2/ops/<verb>.sh --base-dir <baseDir> …`
 # (scripts/ops.ts sends that line over SSH). Exit codes: 0 done, 1 failed (the reason on stderr),
 # 2 bad usage.
@@ -12,6 +13,12 @@ source "${ops_dir}/../layout.sh"
 source "${ops_dir}/../lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../edge-lib.sh
 source "${ops_dir}/../edge-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../records.sh
+source "${ops_dir}/../records.sh"
+# shellcheck source-path=SCRIPTDIR source=../probe.sh
+source "${ops_dir}/../probe.sh"
+# shellcheck source-path=SCRIPTDIR source=../verdict.sh
+source "${ops_dir}/../verdict.sh"
 
 # Human-first output: plain lines, no timestamps (lib.sh's log is for the deploy log).
 say() { printf '%s\n' "$*"; }
@@ -39,25 +46,6 @@ take_json_flag() {
   for arg in "${rest[@]}"; do
     case "${arg}" in --json) json=1 ;; *) usage_error "unknown argument '${arg}'" ;; esac
   done
-}
-
-# Sets app_name, compose_file, web_service, proxy_service, web_port, env_file_name, health_source, health_path, timeout, keep_releases,
-# mode, http_port, proxy_port from the last deploy's record, and project_dir (where compose runs).
-read_settings() {
-  local file="${base_dir}/${layout_settings}" env_file
-  [[ -f "${file}" ]] || die "${file} is missing: no release deployed by this version of the scripts yet (deploy once with pulumi up)"
-  app_name="" compose_file="" web_service="" proxy_service="" web_port="" env_file="" health_source=""
-  health_path="" timeout="" keep_releases="" mode="" http_port="" proxy_port=""
-  read_key_values "${file}" "" app_name compose_file web_service proxy_service web_port env_file health_source \
-    health_path timeout keep_releases mode http_port proxy_port
-  env_file_name="${env_file}"
-  whole_number http-port "${http_port}"
-  # A record from before the edge has no proxy_port: the proxy was the front door then.
-  proxy_port="${proxy_port:-${http_port}}"
-  whole_number proxy-port "${proxy_port}"
-  project_dir="${base_dir}/${layout_active}"
-  # The app through its own proxy (the edge in front may redirect to HTTPS).
-  health_url="http://127.0.0.1:${proxy_port}${health_path}"
 }
 
 # The release sha a link (current, previous) names, or "" when there is none.

@@ -45,23 +45,10 @@ pick_target() {
     || die "release ${target:0:12} has no kept images (deployed before releases kept them): deploy it again instead"
 }
 
-# The target's own deploy.sh, its own .env on stdin, the images it ran; the edge as it is.
+# The target's own deploy.sh, its own .env on stdin, the images it ran; the edge as it is (records.sh).
 switch_to_target() {
-  local dir="${base_dir}/${layout_releases}/${target}" env_file edge_flags=()
-  edge_paths
-  read_edge_settings
-  edge_flags=(--https-port "${edge_https_port}" --proxy-port "${edge_proxy_port}" --acme-port "${edge_acme_port}" --hsts "${edge_hsts}")
-  if [[ -n "${edge_domains}" ]]; then
-    edge_flags+=(--domains "${edge_domains}" --acme-email "${edge_acme_email}" --acme-server "${edge_acme_server}")
-  fi
-  env_file="${dir}/$(dirname "${compose_file}")/${env_file_name}"
-  [[ -f "${env_file}" ]] || die "release ${target:0:12} has no .env (${env_file}): deploy it again instead"
   say "rolling back: ${current:0:12} → ${target:0:12} (kept images, no build)"
-  bash "${dir}/${layout_release_scripts}/deploy.sh" --images-built \
-    --base-dir "${base_dir}" --app-name "${app_name}" --compose-file "${compose_file}" --web-service "${web_service}" \
-    --proxy-service "${proxy_service}" --web-port "${web_port}" --env-file "${env_file_name}" --health-source "${health_source}" \
-    --health-path "${health_path}" --timeout "${timeout}" --keep-releases "${keep_releases}" \
-    --mode "${mode}" --http-port "${http_port}" "${edge_flags[@]}" < "${env_file}"
+  deploy_kept_release "${target}"
 }
 
 # from = the release the last real deploy left (kept across several rollbacks); rolling forward to it clears the record.

@@ -3,7 +3,9 @@
 # health path through the proxy, the edge and its certificate, maintenance, the last ops rollback, disk
 # use of the host and of Docker.
 #   status.sh --base-dir DIR [--json]
-# Exit 0 when the health path answers 2xx through the proxy, 1 when it does not (or nothing serves).
+# Exit 0 when the health path answers 2xx through the proxy, or is busy (verdict.sh: no answer in 5 s
+# while every web container answers its own health check; one look, no retries), 1 when it is
+# broken (or nothing serves).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -18,7 +20,12 @@ gather() {
   read_rollback_record
   maintenance=off
   if [[ -f "${base_dir}/${layout_maintenance}/on" ]]; then maintenance=on; fi
-  health_code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "${health_url}" 2>/dev/null || true)"
+  health_verdict=ok health_note=""
+  local rc=0 expected=""
+  if [[ -n "${current}" ]]; then expected="$(release_id_of "${base_dir}/${layout_releases}/${current}/$(dirname "${compose_file}")/${env_file_name}")"; fi
+  check_through "${health_url}" "${expected}" 0 0 >/dev/null || rc=$?
+  case "${rc}" in 0) ;; 3) health_verdict=busy health_note="${check_why}" ;; *) health_verdict=broken health_note="${check_why}" ;; esac
+  health_code="${check_code}"
   [[ "${health_code}" =~ ^[0-9]{3}$ ]] || health_code=000
   # "name service state health restarts image" per container of the app (one-off ones included).
   mapfile -t containers < <(docker ps -aq --filter "label=com.docker.compose.project=${app_name}" \
@@ -29,17 +36,21 @@ gather() {
   mapfile -t docker_disk < <(docker system df --format '{{.Type}}|{{.Size}}|{{.Reclaimable}}' 2>/dev/null || true)
 }
 
-# The edge: running or not, what it serves, and the certificate's status line (acme.sh).
+# The edge: running or not, what it serves, the certificate it serves now (its runtime API, not the
+# file on disk) and the last certificate run's status line (acme.sh).
 gather_edge() {
   local pid
   edge_paths
-  edge_state=stopped edge_serves="" certificate="no domain: plain HTTP"
+  edge_state=stopped edge_serves="" certificate="no domain: plain HTTP" served=""
   pid="$(cat "${edge_pidfile}" 2>/dev/null || true)"
   if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then edge_state=running; fi
   if [[ -f "${edge_settings}" ]]; then
     read_edge_settings
     edge_serves="HTTP :${edge_http_port}"
-    if edge_https_open; then edge_serves+=" → HTTPS :${edge_https_port} (${edge_domains})"; fi
+    if edge_https_open; then
+      edge_serves+=" → HTTPS :${edge_https_port} (${edge_domains})"
+      served="$(served_certificate || echo "unknown: the edge does not answer on ${edge_socket}")"
+    fi
     if [[ -n "${edge_domains}" ]]; then certificate="$(cat "${edge_acme_status}" 2>/dev/null || echo "no certificate run yet for ${edge_domains}")"; fi
   fi
 }
@@ -52,8 +63,9 @@ human() {
   fi
   say "edge:        ${edge_state}${edge_serves:+, ${edge_serves}}"
   say "certificate: ${certificate}"
+  if [[ -n "${served}" ]]; then say "  served now: ${served}"; fi
   say "maintenance: ${maintenance}"
-  say "health:      ${health_url} → ${health_code}"
+  say "health:      ${health_url} → ${health_code} (${health_verdict}${health_note:+: ${health_note}})"
   say "containers:"
   local line name service state health restarts image
   for line in "${containers[@]}"; do
@@ -76,10 +88,11 @@ json_out() {
   else
     printf 'null,'
   fi
-  printf '"edge":{"running":%s,"serves":%s,"certificate":%s},' "$([[ "${edge_state}" == running ]] && echo true || echo false)" \
-    "$(json_string "${edge_serves}")" "$(json_string "${certificate}")"
-  printf '"maintenance":%s,"health":{"url":%s,"status":%s},"containers":[' \
-    "$([[ "${maintenance}" == on ]] && echo true || echo false)" "$(json_string "${health_url}")" "$((10#${health_code}))"
+  printf '"edge":{"running":%s,"serves":%s,"certificate":%s,"certificateServed":%s},' "$([[ "${edge_state}" == running ]] && echo true || echo false)" \
+    "$(json_string "${edge_serves}")" "$(json_string "${certificate}")" "$(json_string "${served}")"
+  printf '"maintenance":%s,"health":{"url":%s,"status":%s,"verdict":%s,"note":%s},"containers":[' \
+    "$([[ "${maintenance}" == on ]] && echo true || echo false)" "$(json_string "${health_url}")" "$((10#${health_code}))" \
+    "$(json_string "${health_verdict}")" "$(json_string "${health_note}")"
   for line in "${containers[@]}"; do
     read -r name service state health restarts image <<<"${line}"
     printf '%s{"name":%s,"service":%s,"state":%s,"health":%s,"restarts":%s,"image":%s}' "${sep}" \
@@ -103,7 +116,7 @@ main() {
   read_settings
   gather
   if (( json )); then json_out; else human; fi
-  [[ -n "${current}" && "${health_code}" == 2* ]]
+  [[ -n "${current}" && "${health_verdict}" != broken ]]
 }
 
 main "$@"

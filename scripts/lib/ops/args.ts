@@ -1,13 +1,14 @@
 // `npm run ops -- <verb> [verb args…] [--stack NAME | --host H …]`: splitting the command line into
 // the verb, the verb's own arguments (passed to the host script as they are) and where the host is.
 // Pure: tested in tests/unit/ops.test.ts.
+import { EXIT_CODES_HELP, UsageError } from "../cli";
 
 /** The verbs; each but `ssh` is host/release/ops/<verb>.sh. */
-export const OPS_VERBS = ["status", "logs", "exec", "releases", "rollback", "maintenance", "ssh"] as const;
+export const OPS_VERBS = ["status", "logs", "exec", "releases", "rollback", "maintenance", "db", "media", "ssh"] as const;
 export type OpsVerb = (typeof OPS_VERBS)[number];
 
 /** A refusal with the fix in its message (exit 2: bad usage). */
-export class OpsUsageError extends Error {}
+export class OpsUsageError extends UsageError {}
 
 /** Where the host is, from flags (a host without Pulumi state) or the stack's outputs. */
 export interface TargetFlags {
@@ -19,6 +20,8 @@ export interface TargetFlags {
   key?: string;
   baseDir?: string;
   knownHosts?: string;
+  /** Trust the host key shown on first contact (no pinned key, no known_hosts file): only when asked. */
+  acceptNewHostKey?: boolean;
 }
 
 export interface OpsCommand {
@@ -28,7 +31,7 @@ export interface OpsCommand {
   target: TargetFlags;
 }
 
-const TARGET_FLAGS: Record<string, keyof TargetFlags> = {
+const TARGET_FLAGS: Record<string, Exclude<keyof TargetFlags, "acceptNewHostKey">> = {
   "--stack": "stack",
   "--host": "host",
   "--port": "port",
@@ -38,7 +41,10 @@ const TARGET_FLAGS: Record<string, keyof TargetFlags> = {
   "--known-hosts": "knownHosts",
 };
 
-export const OPS_USAGE = `usage: npm run ops -- <verb> [args] (--stack NAME | --host ADDRESS [--port 22] [--user U] --key FILE [--base-dir DIR] [--known-hosts FILE])
+/** The one way to skip host-key verification, spelled out. */
+const ACCEPT_NEW_HOST_KEY = "--accept-new-host-key";
+
+export const OPS_USAGE = `usage: npm run ops -- <verb> [args] (--stack NAME | --host ADDRESS [--port 22] [--user U] --key FILE [--base-dir DIR]) [--known-hosts FILE | ${ACCEPT_NEW_HOST_KEY}]
 
 verbs:
   status [--json]                          serving release, containers and health, /healthz through the proxy, disk
@@ -47,9 +53,18 @@ verbs:
   releases [--json]                        kept releases, newest first; which serves
   rollback [RELEASE]                       switch to a kept release (default: the previous one), no build
   maintenance on [--message TEXT] | off    503 + Retry-After for every path but the health check
+  db dump [--out FILE]                     the stack's database, streamed from the host (stdout without --out)
+  db restore [--in FILE] [--force]         a dump (stdin without --in) into it; --force over existing tables
+  db copy --from SOURCE [--force]          another database straight into it (SOURCE: env:NAME or file:PATH holding its URL)
+  db verify --from SOURCE                  row counts and checksums of every table, here and there
+  media sync --from DIR|HOST:PATH          uploaded media into the stack's volume: missing or changed files only, then compared
   ssh                                      an interactive shell on the host
 
-The host comes from the stack's outputs (state: .pulumi-state/ or PULUMI_BACKEND_URL), or from the flags.`;
+The host comes from the stack's outputs (state: .pulumi-state/ or PULUMI_BACKEND_URL), or from the flags.
+Its SSH host key is verified against the stack's pinned hostPublicKey or --known-hosts; ${ACCEPT_NEW_HOST_KEY}
+trusts the key the host shows on first contact instead (only when you have no other way).
+
+${EXIT_CODES_HELP}; exec passes the command's own code on, and an ssh that cannot connect or log in is 1`;
 
 /** Splits argv (what follows `npm run ops --`). Everything after `--` belongs to the verb as it is. */
 export function parseOpsArgs(argv: string[]): OpsCommand {
@@ -59,6 +74,10 @@ export function parseOpsArgs(argv: string[]): OpsCommand {
   const target: TargetFlags = {};
   const rest: string[] = [];
   for (let i = 0; i < own.length; i++) {
+    if (own[i] === ACCEPT_NEW_HOST_KEY) {
+      target.acceptNewHostKey = true;
+      continue;
+    }
     const name = own[i].split("=")[0];
     const field = TARGET_FLAGS[name];
     if (!field) {

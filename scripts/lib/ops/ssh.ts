@@ -24,7 +24,7 @@ export function remoteLine(command: OpsCommand, baseDir: string, tty: boolean): 
 /** Files the caller prepared: the key (0600) and the known_hosts to trust. */
 export interface SshFiles {
   keyFile: string;
-  /** undefined: the user's own known_hosts, new hosts accepted once (accept-new). */
+  /** undefined only with --accept-new-host-key: the user's own known_hosts, a new host accepted once. */
   knownHostsFile?: string;
 }
 
@@ -39,7 +39,8 @@ export function sshArgs(target: OpsTarget, files: SshFiles, tty: boolean, line: 
     "-p", String(target.port),
   ];
   if (files.knownHostsFile) args.push("-o", `UserKnownHostsFile=${files.knownHostsFile}`, "-o", "StrictHostKeyChecking=yes");
-  else args.push("-o", "StrictHostKeyChecking=accept-new");
+  else if (target.acceptNewHostKey) args.push("-o", "StrictHostKeyChecking=accept-new");
+  else throw new Error("ops: no host key to verify against (a pinned key, --known-hosts, or --accept-new-host-key)");
   if (target.transport === "ssm") {
     const region = target.region ? ` --region ${target.region}` : "";
     args.push("-o", `ProxyCommand=aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p${region}`);

@@ -1,11 +1,12 @@
 // A stack's outputs through the Automation API, on the same backend the sandbox CLI uses
 // (.pulumi-state/ in the project, or PULUMI_BACKEND_URL). Needs the Pulumi CLI.
+import type { ResolvedOutputs } from "../../../components/outputs";
 import { LocalWorkspace, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { resolveBackend } from "../sandbox/environment";
 import { OpsUsageError } from "./args";
 
 /** The outputs of `stack` (secrets decrypted: the SSH key is among them; the caller keeps it off command lines). */
-export async function stackOutputs(projectDir: string, stack: string, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+export async function stackOutputs(projectDir: string, stack: string, env: NodeJS.ProcessEnv): Promise<ResolvedOutputs> {
   const backend = resolveBackend(env, projectDir);
   const ws = await LocalWorkspace.create({
     workDir: projectDir,

@@ -1,7 +1,9 @@
-// Where the host is and how to reach it: from explicit flags, or from a stack's outputs (index.ts
-// exports publicIp, sshUser, sshPrivateKey, instanceId, region, hosting; transport and sshHostKey
-// when the stack has them). Pure: tested in tests/unit/ops.test.ts.
+// Where the host is and how to reach it: from explicit flags, or from a stack's outputs (read by
+// the names of their contract, components/outputs.ts). The host's key is always verified: the
+// stack's pinned hostPublicKey, a --known-hosts file, or, only when asked with --accept-new-host-key,
+// whatever key the host shows on first contact. Pure: tested in tests/unit/ops.test.ts.
 import { hostBaseDir } from "../../../components/layout";
+import { outputText as text, ResolvedOutputs } from "../../../components/outputs";
 import { OpsUsageError, TargetFlags } from "./args";
 
 /** The host's SSH port unless --port says otherwise. */
@@ -23,7 +25,12 @@ export interface OpsTarget {
   /** A known_hosts file (--known-hosts), or the stack's pinned host public key. */
   knownHostsFile?: string;
   hostPublicKey?: string;
+  /** Neither: trust the key the host shows on first contact (--accept-new-host-key, said on purpose). */
+  acceptNewHostKey?: boolean;
 }
+
+/** The fix for a host whose key cannot be verified. */
+const HOST_KEY_FIX = "give --known-hosts FILE (a line `<address> <type> <key>`), or --accept-new-host-key to trust the key the host shows on first contact";
 
 function port(value: string | undefined): number {
   if (value === undefined) return DEFAULT_SSH_PORT;
@@ -37,6 +44,7 @@ export function targetFromFlags(flags: TargetFlags): OpsTarget {
   if (!flags.host) throw new OpsUsageError("--host ADDRESS is required without --stack");
   if (!flags.key) throw new OpsUsageError("--key FILE (the SSH private key) is required with --host");
   const user = flags.user ?? "ec2-user";
+  if (!flags.knownHosts && !flags.acceptNewHostKey) throw new OpsUsageError(`--host ${flags.host}: nothing to verify its SSH host key against: ${HOST_KEY_FIX}`);
   return {
     host: flags.host,
     port: port(flags.port),
@@ -45,16 +53,12 @@ export function targetFromFlags(flags: TargetFlags): OpsTarget {
     transport: "ssh",
     keyFile: flags.key,
     knownHostsFile: flags.knownHosts,
+    acceptNewHostKey: !flags.knownHosts,
   };
 }
 
-function text(outputs: Record<string, unknown>, name: string): string | undefined {
-  const value = outputs[name];
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
 /** The target a stack's outputs describe; flags (--port, --user, --key, --base-dir, --known-hosts) override. */
-export function targetFromOutputs(stack: string, outputs: Record<string, unknown>, flags: TargetFlags = {}): OpsTarget {
+export function targetFromOutputs(stack: string, outputs: ResolvedOutputs, flags: TargetFlags = {}): OpsTarget {
   if (text(outputs, "hosting") === "ecs") {
     throw new OpsUsageError(`stack ${stack} runs on ECS (hosting: ecs): use aws ecs execute-command with its ecsCluster and ecsService outputs`);
   }
@@ -71,6 +75,10 @@ export function targetFromOutputs(stack: string, outputs: Record<string, unknown
   if (missing.length > 0) {
     throw new OpsUsageError(`stack ${stack} has no ${missing.join(", ")} output(s): has it been deployed (pulumi up)? Or give --host/--user/--key`);
   }
+  const hostPublicKey = flags.knownHosts ? undefined : text(outputs, "hostPublicKey");
+  if (!flags.knownHosts && !hostPublicKey && !flags.acceptNewHostKey) {
+    throw new OpsUsageError(`stack ${stack} has no hostPublicKey output to pin the host's SSH key (run pulumi up with this version first), or ${HOST_KEY_FIX}`);
+  }
   return {
     host: address as string,
     port: port(flags.port),
@@ -82,6 +90,7 @@ export function targetFromOutputs(stack: string, outputs: Record<string, unknown
     keyFile: flags.key,
     privateKey: flags.key ? undefined : text(outputs, "sshPrivateKey"),
     knownHostsFile: flags.knownHosts,
-    hostPublicKey: flags.knownHosts ? undefined : text(outputs, "sshHostKey"),
+    hostPublicKey,
+    acceptNewHostKey: !flags.knownHosts && !hostPublicKey,
   };
 }

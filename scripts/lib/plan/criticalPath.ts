@@ -24,6 +24,11 @@ const RDS_BASIS =
   "(hashicorp/terraform#1097, govuk-paas/paas-cf#445 '<10 mins once creation starts'); " +
   "Multi-AZ provisions and syncs a standby (hashicorp/terraform#5831), so longer; provider create timeout 40 min";
 
+/** The deployment's steps on the host, whichever transport carries them (ssh: remote commands; ssm: local commands through Session Manager). */
+const WAIT_READY = seconds(2 * 60, 4 * 60, "estimate: cloud-init installs docker + compose plugin on first boot (our user data), SSH dial retries meanwhile");
+const DEPLOY = seconds(60, 3 * 60, "estimate: unpack, `compose build`/pull, `compose up`, health check (host/release)");
+const UPLOAD = seconds(5, 60, "estimate: upload of one bundle (tens of MB at most)");
+
 /** Estimated creation time of one resource on a first `up`. */
 export function creationTime(node: GraphNode): Duration {
   if (!node.custom || node.type.startsWith("pulumi:")) return seconds(0, 0, "component/provider: no cloud call");
@@ -51,20 +56,18 @@ export function creationTime(node: GraphNode): Duration {
       return seconds(2 * 60, 6 * 60, "estimate: build the app image and push it to ECR");
     case "command:remote:CopyToRemote":
     case "command:remote:CopyFile":
-      return seconds(5, 60, "estimate: SFTP upload of one bundle (tens of MB at most)");
+      return UPLOAD;
     case "command:remote:Command":
     case "command:local:Command":
+      // Priced by what the step does on the host, not by the transport that carries it: on ssm the
+      // same steps run as local commands that reach the host through Session Manager.
       if (typeof node.inputs.create !== "string" || ["", "true", ":"].includes(node.inputs.create.trim())) {
         return seconds(0, 0, "no (or a no-op) create command: runs only on update/delete");
       }
-      if (node.type === "command:local:Command") return seconds(1, 30, "estimate: generic local command");
-      if (/wait|ready/.test(role)) {
-        return seconds(2 * 60, 4 * 60, "estimate: cloud-init installs docker + compose plugin on first boot (our user data), SSH dial retries meanwhile");
-      }
-      if (/deploy|release/.test(role)) {
-        return seconds(60, 3 * 60, "estimate: unpack, `compose build`/pull, `compose up`, health check (host/release)");
-      }
-      return seconds(5, 60, "estimate: generic remote command");
+      if (/wait|ready/.test(role)) return WAIT_READY;
+      if (/deploy|release/.test(role)) return DEPLOY;
+      if (/upload/.test(role)) return UPLOAD;
+      return node.type === "command:local:Command" ? seconds(1, 30, "estimate: generic local command") : seconds(5, 60, "estimate: generic remote command");
     case "aws:lb/loadBalancer:LoadBalancer":
       return seconds(2 * 60, 5 * 60, "estimate: the provider waits until the load balancer is 'active' (provisioning in each AZ takes minutes, terraform-provider-aws lb create timeout 10 min)");
     case "aws:ecs/service:Service":

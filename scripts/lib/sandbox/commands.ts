@@ -1,6 +1,7 @@
 // The sandbox commands (up, destroy, list, reap) written against a small workspace interface, so
 // tests drive them with a fake that records calls; workspace.ts adapts the real LocalWorkspace.
 
+import { outputText, ResolvedOutputs } from "../../../components/outputs";
 import {
   assertSandboxName,
   ConfigMap,
@@ -28,8 +29,15 @@ export interface SandboxStack {
   up(onOutput: (text: string) => void): Promise<void>;
   /** `pulumi destroy`; progress goes to onOutput. */
   destroy(onOutput: (text: string) => void): Promise<void>;
+  /**
+   * `pulumi cancel --yes`: releases the lock an interrupted update left (a timed-out or cancelled job,
+   * a killed runner). Pulumi Cloud cancels the stack's current update; a self-managed (DIY) backend
+   * deletes every lock file under `.pulumi/locks/<org>/<project>/<stack>/` (pulumi/pulumi
+   * pkg/backend/diy/backend.go CancelCurrentUpdate, lock.go stackLockDir). A stack with no lock is fine.
+   */
+  cancel(): Promise<void>;
   /** Stack outputs as plain values (secrets included as their values). */
-  outputs(): Promise<Record<string, unknown>>;
+  outputs(): Promise<ResolvedOutputs>;
   /**
    * Update history, newest first: when each ran and the config it ran with. Read from the backend, so
    * it works on a fresh CI checkout where no Pulumi.<stack>.yaml exists.
@@ -62,6 +70,32 @@ export interface CommandContext {
   log: (text: string) => void;
   /** Throws with the fix when AWS credentials are missing; called only right before AWS is touched. */
   checkAwsCredentials: () => void;
+  /**
+   * Throws with the fix when no Docker daemon answers. Called before any operation on a stack whose
+   * config builds images (registry mode, ecs): the docker provider connects to the daemon whenever it
+   * is configured, for a destroy too (pulumi/pulumi-docker: "failed to connect to any docker daemon").
+   */
+  checkDocker: () => void;
+}
+
+/** Whether a stack with this config builds images on the runner (deployMode registry, or hosting ecs). */
+export function buildsImages(config: Record<string, unknown>, project: string): boolean {
+  const text = (key: string): string | undefined => {
+    const v = config[`${project}:${key}`];
+    const raw = v !== null && typeof v === "object" && "value" in v ? (v as { value?: unknown }).value : v;
+    return typeof raw === "string" ? raw : undefined;
+  };
+  return text("deployMode") === "registry" || text("hosting") === "ecs";
+}
+
+/**
+ * Releases a lock an interrupted update left, before the stack is destroyed (the lock would make the
+ * destroy fail). Only for stacks no live update can hold: a PR's destroy shares the concurrency group
+ * of its up, and the reaper destroys only expired sandboxes (every up renews the expiry first).
+ */
+async function releaseLock(ctx: CommandContext, stack: SandboxStack): Promise<void> {
+  ctx.log(`releasing any lock an interrupted update left on ${stack.name} (pulumi cancel)\n`);
+  await stack.cancel();
 }
 
 /** The stack the sandbox settings are copied from. */
@@ -77,9 +111,27 @@ export interface UpResult {
 }
 
 /** The newest recorded config of a stack: the config its last update ran with. */
-async function lastRecord(stack: SandboxStack, project: string): Promise<{ record: SandboxRecord; history: { startTime: Date }[] }> {
+async function lastRecord(stack: SandboxStack, project: string): Promise<{ record: SandboxRecord; history: { startTime: Date }[]; config: ConfigMap }> {
   const history = await stack.history();
-  return { record: readRecord(history[0]?.config, project), history };
+  return { record: readRecord(history[0]?.config, project), history, config: history[0]?.config ?? {} };
+}
+
+/**
+ * `unlock <name>`: releases the lock an interrupted `up` left on sandbox `name` (a job that timed out
+ * or was cancelled mid-update), so the next up or destroy can run. Returns false when it does not exist.
+ */
+export async function unlockSandbox(ctx: CommandContext, name: string): Promise<boolean> {
+  assertSandboxName(name);
+  const project = await ctx.workspace.projectName();
+  const stack = await ctx.workspace.selectStack(name);
+  if (!stack) {
+    ctx.print(`sandbox ${name} does not exist; nothing to unlock`);
+    return false;
+  }
+  refuseNonSandbox(name, (await lastRecord(stack, project)).record);
+  await stack.cancel();
+  ctx.print(`sandbox ${name} unlocked (run up or destroy again; resources an interrupted update left pending show in its output)`);
+  return true;
 }
 
 function refuseNonSandbox(name: string, record: SandboxRecord): void {
@@ -106,12 +158,13 @@ export async function upSandbox(ctx: CommandContext, name: string, opts: { ttlMs
   if (skippedSecrets.length > 0) {
     ctx.log(`note: not copied from Pulumi.${TEMPLATE_STACK}.yaml (secrets encrypted for dev): ${skippedSecrets.join(", ")}\n`);
   }
+  if (buildsImages(config, project)) ctx.checkDocker();
   const stack = existing ?? (await ctx.workspace.createOrSelectStack(name));
   await stack.writeConfig(config);
   ctx.log(`${existing ? "updating" : "creating"} sandbox ${name} (owner ${opts.owner}, expires ${expires})\n`);
   await stack.up(ctx.log);
   const outputs = await stack.outputs();
-  const url = typeof outputs.url === "string" ? outputs.url : undefined;
+  const url = outputText(outputs, "url");
   return { name, url, owner: opts.owner, expiresAt: expires, created: !existing };
 }
 
@@ -124,8 +177,11 @@ export async function destroySandbox(ctx: CommandContext, name: string): Promise
     ctx.print(`sandbox ${name} does not exist; nothing to destroy`);
     return false;
   }
-  refuseNonSandbox(name, (await lastRecord(stack, project)).record);
+  const { record, config } = await lastRecord(stack, project);
+  refuseNonSandbox(name, record);
   ctx.checkAwsCredentials();
+  if (buildsImages(config, project)) ctx.checkDocker();
+  await releaseLock(ctx, stack);
   ctx.log(`destroying sandbox ${name}\n`);
   await stack.destroy(ctx.log);
   await ctx.workspace.removeStack(name);
@@ -164,7 +220,7 @@ export async function listSandboxes(ctx: CommandContext): Promise<SandboxInfo[]>
       ageMs: first ? now - first.startTime.getTime() : undefined,
       ttlLeftMs: record.expiresAt ? record.expiresAt.getTime() - now : undefined,
       expiresAt: record.expiresAt?.toISOString(),
-      url: typeof outputs.url === "string" ? outputs.url : undefined,
+      url: outputText(outputs, "url"),
     });
   }
   return rows;
@@ -207,7 +263,7 @@ export async function reapSandboxes(ctx: CommandContext, opts: { dryRun: boolean
     if (isProtectedStack(name)) continue;
     const stack = await ctx.workspace.selectStack(name);
     if (!stack) continue;
-    const { record } = await lastRecord(stack, project);
+    const { record, config } = await lastRecord(stack, project);
     if (!isSandbox(name, record)) continue;
     if (!isExpired(record, now)) {
       result.kept.push(name);
@@ -223,7 +279,9 @@ export async function reapSandboxes(ctx: CommandContext, opts: { dryRun: boolean
       credentialsChecked = true;
     }
     try {
+      if (buildsImages(config, project)) ctx.checkDocker();
       ctx.log(`reaping ${name} (expired ${record.expiresAt?.toISOString()}, owner ${record.owner ?? "unknown"})\n`);
+      await releaseLock(ctx, stack);
       await stack.destroy(ctx.log);
       await ctx.workspace.removeStack(name);
       ctx.print(`destroyed ${name}`);

@@ -133,3 +133,19 @@ export function prepareLocalBackend(backend: Backend): boolean {
   fs.writeFileSync(file, crypto.randomBytes(32).toString("base64url"), { mode: 0o600, flag: "wx" });
   return true;
 }
+
+/**
+ * Fails with the fix when no Docker daemon answers `docker info`. Registry mode and ecs build images
+ * on this machine, and the docker provider connects to the daemon whenever it is configured, for any
+ * operation (pulumi/pulumi-docker: "failed to connect to any docker daemon"): better said up front
+ * than from the middle of an update.
+ */
+export function checkDockerDaemon(run: Runner): void {
+  const result = run("docker", ["info", "--format", "{{.ServerVersion}}"]);
+  if (result.error === undefined && result.status === 0 && result.stdout.trim() !== "") return;
+  const why = result.error ? `docker is not installed or not on PATH (${result.error.message})` : `no Docker daemon answered \`docker info\`: ${result.stderr.trim().split("\n")[0] ?? ""}`;
+  throw new SandboxError(
+    `this stack builds images on this machine (deployMode registry or hosting ecs), which needs a running Docker daemon: ${why}. ` +
+      "Fix: start Docker (Docker Desktop, or `sudo systemctl start docker`), or point DOCKER_HOST at a daemon, then run the command again.",
+  );
+}

@@ -20,6 +20,9 @@ function adaptStack(ws: LocalWorkspace, stack: Stack): SandboxStack {
     destroy: async (onOutput) => {
       await stack.destroy({ onOutput, color: "never" });
     },
+    cancel: async () => {
+      await stack.cancel();
+    },
     outputs: async () => {
       const outputs = await stack.outputs();
       return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));

@@ -13,6 +13,8 @@ export interface LoopOptions {
   pauseMs: number;
   /** GET unless set. */
   method?: Method;
+  /** One request's limit (default 5 s). */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_LOOP: LoopOptions = { minRequests: 2000, concurrency: 4, pauseMs: 0 };
@@ -51,7 +53,7 @@ export class RequestLoop {
 
   private async worker(): Promise<void> {
     while (!this.done()) {
-      const answer = await requestUrl(this.url, this.options.method ?? "GET", 5000, this.tls);
+      const answer = await requestUrl(this.url, this.options.method ?? "GET", this.options.timeoutMs ?? 5000, this.tls);
       this.stats.total++;
       if (answer.error !== undefined) {
         this.stats.errors++;

@@ -66,8 +66,12 @@ export interface Results {
   addressChange?: { failed: number; recoverMs?: number };
   /** Failed requests over HTTPS (through the edge) during a code-change redeploy. */
   httpsFailedRequests?: number;
+  /** A code change deployed while as many clients as workers asked the slow view: exit 0 (1), slow requests that failed. */
+  busyDeploy?: { ok: 0 | 1; slowFailed: number; slowTotal: number };
   /** Failed requests over HTTPS while the certificate was renewed (forced). */
   certRenewalFailedRequests?: number;
+  /** Failed requests over HTTPS while a renewal installed a chain in Let's Encrypt's byte layout (blank line before each chain certificate). */
+  leChainRenewalFailedRequests?: number;
 }
 
 export function emptyResults(): Results {
@@ -119,7 +123,9 @@ export function summaryLine(results: Results, faultCount: number): string {
     `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)} ` +
     `keepalive_errors=${count(summedKeepAliveErrors(results))} rsync_pipeline_s=${seconds(results.rsyncPipeline?.ms)} ` +
     `rsync_pipeline_failed_requests=${results.rsyncPipeline ? `${results.rsyncPipeline.failed}/${results.rsyncPipeline.total}` : "n/a"}` +
-    ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}`
+    ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}` +
+    ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}` +
+    ` busy_deploy_ok=${count(results.busyDeploy?.ok)} slow_requests_failed=${count(results.busyDeploy?.slowFailed)}`
   );
 }
 

@@ -11,8 +11,8 @@ export default fault(
   "a release whose /healthz fails is rolled back (zero downtime c)",
   async (ctx) => {
     servingRelease(ctx);
-    const dir = appVariant(ctx, "bad-health", "hello/views.py", 'return HttpResponse("ok\\n", content_type="text/plain")',
-      'return HttpResponse("broken on purpose by the e2e test\\n", status=503, content_type="text/plain")');
+    const dir = appVariant(ctx, "bad-health", "hello/views.py", 'response = HttpResponse("ok\\n", content_type="text/plain")',
+      'response = HttpResponse("broken on purpose by the e2e test\\n", status=503, content_type="text/plain")');
     const { result, stats, keepAlive } = await deployUnderLoad(ctx, bundle(ctx, "bad-health", dir));
     recordKeepAlive(ctx, "rollback", keepAlive);
     ctx.results.zeroDowntime.rollback = failedRequests(stats);

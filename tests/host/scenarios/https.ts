@@ -4,8 +4,12 @@
 // without a new certificate; a forced renewal swaps the certificate under load without a failed
 // request; with the ACME server unreachable, a deploy on a host without a certificate succeeds over
 // plain HTTP, says why, and a later renewal run (what the host's daily timer runs) gets it; a renewal
-// with the ACME server down fails loudly and the old certificate keeps serving.
-// Its failed requests are the summary's https_failed_requests and cert_renewal_failed_requests.
+// with the ACME server down fails loudly and the old certificate keeps serving. A renewal whose chain
+// is in Let's Encrypt's byte layout (a blank line before the intermediate, which ends a runtime-API
+// payload) swaps the certificate under load; one HAProxy refuses is aborted, fails loudly, and leaves
+// the served certificate and the file on disk as they were. The status reports what HAProxy serves.
+// Its failed requests are the summary's https_failed_requests, cert_renewal_failed_requests and
+// le_chain_renewal_failed_requests.
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { HOST_LAYOUT } from "../../../components/layout";
@@ -19,6 +23,7 @@ import { describeLoop, failedRequests, isReleaseOf } from "../harness/report";
 import { scenario } from "../harness/scenario";
 
 const ACME_SERVER_SCRIPT = path.resolve(__dirname, "../lib/acme-server.sh");
+const LEGO_STANDIN_SCRIPT = path.resolve(__dirname, "../lib/lego-as-letsencrypt.sh");
 const DOMAINS = ["app.test", "www.app.test"];
 
 interface AcmeServer {
@@ -34,6 +39,8 @@ export default scenario("HTTPS: issued on deploy, gapless over HTTPS, renewed un
     if (!(await firstIssuance(ctx, site))) return;
     await codeChangeOverHttps(ctx, site);
     await forcedRenewal(ctx, site);
+    await letsEncryptChainRenewal(ctx, site);
+    await refusedCertificate(ctx, site);
     await unreachableThenLater(ctx, site);
     await failedRenewal(ctx, site);
   } finally {
@@ -122,6 +129,92 @@ async function forcedRenewal(ctx: Context, site: SiteTls): Promise<void> {
   ctx.checks.check("https: no failed requests during the renewal", failedRequests(stats) === 0, describeLoop(stats));
 }
 
+/** The lego stand-in (tests/host/lib/lego-as-letsencrypt.sh) on the host, in a directory of its own; that directory. */
+async function installLegoStandIn(ctx: Context): Promise<string> {
+  const dir = path.posix.join(ctx.spec.baseDir, "test-lego-standin");
+  const put = await ctx.commands.ssh("https: the lego stand-in that stores Let's Encrypt's layout", argv("install", "-D", "-m", "0755", "/dev/stdin", `${dir}/lego`),
+    execFileSync("cat", [LEGO_STANDIN_SCRIPT], { encoding: "utf8" }));
+  if (put.code !== 0) throw new Error(`could not install the lego stand-in on the host:\n${tail(put)}`);
+  return dir;
+}
+
+/** The serial the edge serves for the site's name, as openssl s_client sees it (uppercase hex, no leading zeros). */
+function servedSerial(ctx: Context): string {
+  const out = execFileSync("bash", ["-c", 'openssl s_client -connect "127.0.0.1:$1" -servername "$2" < /dev/null 2> /dev/null | openssl x509 -noout -serial', "served-serial", String(ctx.env.httpsPort), DOMAINS[0]],
+    { encoding: "utf8", timeout: 15_000 });
+  return normalSerial(out.replace(/^serial=/, ""));
+}
+
+function normalSerial(hex: string): string {
+  return hex.trim().toUpperCase().replace(/^0+/, "");
+}
+
+/** A file on the host (the SSH user's view); "" when it cannot be read. */
+async function hostFile(ctx: Context, label: string, file: string): Promise<string> {
+  const r = await ctx.commands.ssh(label, argv("cat", file));
+  return r.code === 0 ? r.stdout : "";
+}
+
+function edgeFile(ctx: Context, name: string): string {
+  return path.posix.join(ctx.spec.baseDir, HOST_LAYOUT.edge, name);
+}
+
+/** The serial of the first certificate in a PEM (openssl, normalised as servedSerial). */
+function pemSerial(pem: string): string {
+  try {
+    return normalSerial(execFileSync("openssl", ["x509", "-noout", "-serial"], { input: pem, encoding: "utf8" }).replace(/^serial=/, ""));
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * A forced renewal whose new chain lego stores in Let's Encrypt's layout (leaf, blank line,
+ * intermediate, key): the edge serves the new certificate, under load without a failed request, and
+ * the status line names the serial HAProxy serves.
+ */
+async function letsEncryptChainRenewal(ctx: Context, site: SiteTls): Promise<void> {
+  const standIn = await installLegoStandIn(ctx);
+  const before = servedSerial(ctx);
+  const loop = new RequestLoop(httpsUrl(ctx, "/"), ctx.loop, site).start();
+  const renew = await renewalRun(ctx, "https: forced renewal, the chain in Let's Encrypt's layout", ["--force"], standIn, "letsencrypt");
+  const stats = await loop.stop();
+  log(`  load over HTTPS during the renewal with Let's Encrypt's chain layout: ${describeLoop(stats)}`);
+  ctx.results.leChainRenewalFailedRequests = failedRequests(stats);
+  const legoPem = await hostFile(ctx, "https: lego's stored certificate", path.posix.join(edgeFile(ctx, "acme"), "certificates", `${DOMAINS[0]}.pem`));
+  ctx.checks.check("https: lego stored the new chain in Let's Encrypt's layout (a blank line before the intermediate)", /-----END CERTIFICATE-----\n\n-----BEGIN CERTIFICATE-----/.test(legoPem), legoPem.slice(0, 80));
+  ctx.checks.check("https: the renewal with Let's Encrypt's chain layout succeeds through the runtime API", renew.code === 0 && /no reload/.test(renew.stdout + renew.stderr), tail(renew, 20));
+  const after = servedSerial(ctx);
+  const issued = pemSerial(legoPem);
+  ctx.checks.check("https: the edge serves the NEW certificate (openssl s_client)", after !== before && after === issued, `served ${before} → ${after}, issued ${issued}`);
+  ctx.checks.check("https: no failed requests during the renewal with Let's Encrypt's chain layout", failedRequests(stats) === 0, describeLoop(stats));
+  const onDisk = await hostFile(ctx, "https: the certificate file HAProxy reads", edgeFile(ctx, "certs/site.pem"));
+  ctx.checks.check("https: the file HAProxy reads holds the served certificate", pemSerial(onDisk) === after, `${pemSerial(onDisk)} on disk, ${after} served`);
+  const status = await hostFile(ctx, "https: the certificate status line", edgeFile(ctx, "acme-status"));
+  const statusSerial = normalSerial(/the edge serves serial ([0-9A-F]+),/.exec(status)?.[1] ?? "");
+  ctx.checks.check("https: the status line reports the serial HAProxy serves", statusSerial === after, status.trim());
+}
+
+/**
+ * A renewal whose new PEM HAProxy refuses (its key does not match): the transaction is aborted, the
+ * run exits non-zero saying FAILING, the old certificate keeps serving and the file on disk still
+ * holds it.
+ */
+async function refusedCertificate(ctx: Context, site: SiteTls): Promise<void> {
+  const standIn = await installLegoStandIn(ctx);
+  const before = servedSerial(ctx);
+  const fileBefore = await hostFile(ctx, "https: the certificate file before", edgeFile(ctx, "certs/site.pem"));
+  const renew = await renewalRun(ctx, "https: a renewal whose certificate the edge refuses", ["--force"], standIn, "mismatched-key");
+  const output = renew.stdout + renew.stderr;
+  ctx.checks.check("https: a certificate the edge refuses fails the run, saying FAILING", renew.code !== 0 && /WARNING: FAILING: the new certificate for app\.test www\.app\.test is not served: the edge (refused|did not commit)/.test(output), tail(renew, 10));
+  const after = await getUrl(httpsUrl(ctx, "/"), 5000, site);
+  ctx.checks.check("https: the old certificate keeps serving after a refused one", after.status === 200 && servedSerial(ctx) === before, `${before} → ${servedSerial(ctx)} (status ${after.status ?? after.error})`);
+  const fileAfter = await hostFile(ctx, "https: the certificate file after", edgeFile(ctx, "certs/site.pem"));
+  ctx.checks.check("https: the file HAProxy reads is unchanged after a refused certificate", fileAfter !== "" && fileAfter === fileBefore, `${pemSerial(fileBefore)} → ${pemSerial(fileAfter)}`);
+  const pending = await ctx.commands.ssh("https: transactions left on the runtime API", `printf 'show ssl cert\n' | socat -t 5 - ${shellQuote(`UNIX-CONNECT:${edgeFile(ctx, "admin.sock")}`)}`);
+  ctx.checks.check("https: the refused transaction was aborted (none left open)", pending.code === 0 && !/^\*/m.test(pending.stdout.replace(/^# transaction\n/m, "")), pending.stdout);
+}
+
 /** The ACME server down and no certificate on the host (as on a new host): HTTP first, HTTPS later. */
 async function unreachableThenLater(ctx: Context, site: SiteTls): Promise<void> {
   acmeServer("stop");
@@ -147,15 +240,16 @@ async function failedRenewal(ctx: Context, site: SiteTls): Promise<void> {
   acmeServer("stop");
   const renew = await renewalRun(ctx, "https: a renewal with the ACME server unreachable", ["--force"]);
   const output = renew.stdout + renew.stderr;
-  ctx.checks.check("https: a failed renewal exits non-zero and says FAILING", renew.code !== 0 && /WARNING: FAILING: renewal for app\.test www\.app\.test failed .*still serving the certificate valid until/.test(output), tail(renew, 10));
+  ctx.checks.check("https: a failed renewal exits non-zero and says FAILING", renew.code !== 0 && /WARNING: FAILING: renewal for app\.test www\.app\.test failed .*still serving the certificate serial [0-9A-F]+, valid until/.test(output), tail(renew, 10));
   const after = await getUrl(httpsUrl(ctx, "/"), 5000, site);
   ctx.checks.check("https: the old certificate keeps serving after a failed renewal", after.status === 200 && after.certSerial === before, `${before} → ${after.certSerial} (status ${after.status ?? after.error})`);
 }
 
-/** acme.sh of the serving release, as the host's daily timer runs it. */
-function renewalRun(ctx: Context, label: string, extra: string[]): Promise<CommandResult> {
+/** acme.sh of the serving release, as the host's daily timer runs it; with a lego stand-in directory first on its PATH. */
+function renewalRun(ctx: Context, label: string, extra: string[], legoStandIn?: string, standInMode?: string): Promise<CommandResult> {
   const script = path.posix.join(ctx.spec.baseDir, HOST_LAYOUT.current, HOST_LAYOUT.releaseScripts, "acme.sh");
-  return ctx.commands.ssh(label, argv(script, "--base-dir", ctx.spec.baseDir, ...extra), undefined, 600_000);
+  const env = legoStandIn ? `PATH=${shellQuote(legoStandIn)}:"$PATH" LEGO_STANDIN_MODE=${shellQuote(standInMode ?? "letsencrypt")} ` : "";
+  return ctx.commands.ssh(label, env + argv(script, "--base-dir", ctx.spec.baseDir, ...extra), undefined, 600_000);
 }
 
 /** A command line of plain arguments, each quoted. */

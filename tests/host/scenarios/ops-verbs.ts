@@ -12,20 +12,8 @@ import { appUrl, Context, Release, servingRelease } from "../harness/context";
 import { currentLink, stillServes } from "../harness/host";
 import { runDeploy, startLoad } from "../harness/releases";
 import { describeLoop, failedRequests } from "../harness/report";
+import { ops, opsArgv } from "../harness/ops";
 import { scenario } from "../harness/scenario";
-
-const OPS_SCRIPT = path.resolve(__dirname, "../../../scripts/ops.ts");
-
-/** The ops command line with the test host's flags. */
-function opsArgv(ctx: Context, verb: string[], after: string[] = []): string[] {
-  return ["-r", "ts-node/register/transpile-only", OPS_SCRIPT, ...verb,
-    "--host", "127.0.0.1", "--port", ctx.env.sshPort, "--user", ctx.env.sshUser, "--key", ctx.env.sshKey,
-    "--known-hosts", ctx.env.knownHosts, "--base-dir", ctx.spec.baseDir, ...after];
-}
-
-function ops(ctx: Context, verb: string[], after: string[] = []): Promise<CommandResult> {
-  return ctx.commands.run(`ops ${verb.join(" ")}`, process.execPath, opsArgv(ctx, verb, after), { timeoutMs: 300_000 });
-}
 
 /** The same command inside a pseudo-terminal (util-linux `script`): stdin is a TTY for ops. */
 function opsInTerminal(ctx: Context, verb: string[], after: string[]): Promise<CommandResult> {

@@ -1,0 +1,52 @@
+"""gunicorn settings file (bin/start.sh passes it with --config): a health listener in every worker.
+
+A sync worker serves one request at a time, so while every worker is busy with a slow view (an
+export, a report, an upload) a health check through port 8000 waits in the same queue as everyone
+else, and a check with a 4-5 s timeout fails although nothing is wrong. So each worker also runs a
+small thread that answers GET /healthz on HEALTH_PORT (8001) only, with the same answer as the app's
+health path (hello.health.health_response: 200 when the database answers, 503 when not). Both
+workers bind the port with SO_REUSEPORT, so the kernel hands a check to either one. The container's
+own healthcheck (bin/healthcheck.py) asks this port; the proxy still sends /healthz to port 8000,
+where a slow answer means "busy" (the deploy tells that from broken by asking the container directly).
+A thread started after the fork is safe: workers never fork again.
+"""
+import http.server
+import os
+import socket
+import threading
+
+HEALTH_PORT = int(os.environ.get("HEALTH_PORT", "8001"))
+
+
+class HealthServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().server_bind()
+
+
+class HealthHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        from hello.health import HEALTH_PATH, health_response
+
+        if self.path.split("?", 1)[0] != HEALTH_PATH:
+            self.send_error(404)
+            return
+        status, headers, body = health_response()
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name); checks every few seconds stay out of the log
+        pass
+
+
+def post_worker_init(worker):
+    server = HealthServer(("0.0.0.0", HEALTH_PORT), HealthHandler)
+    threading.Thread(target=server.serve_forever, name="health-listener", daemon=True).start()
+    worker.log.info("health listener on port %d", HEALTH_PORT)
