@@ -43,13 +43,6 @@ export function imdsHopLimit(appUsesRole: boolean): number {
   return appUsesRole ? 2 : 1;
 }
 
-/**
- * Docker Compose v2 plugin release installed on AL2023 (not packaged there). Pinned: recent compose
- * releases refuse to build with buildx < 0.17, and AL2023's docker package ships buildx 0.12
- * (amazonlinux/amazon-linux-2023#1032).
- */
-export const COMPOSE_VERSION = "v2.29.7";
-
 /** The SSM public parameter holding the latest AMI id for an OS and architecture. */
 export function amiParameterName(os: HostOs, arch: Arch): string {
   return os === "ubuntu"
@@ -115,8 +108,8 @@ export function withoutCommentLines(script: string, where: string): string {
 /**
  * cloud-init user data (#cloud-config): installs the pinned SSH host key (ssh_keys; cloud-init
  * deletes the image's keys first), writes host/cloud-init/provision.sh to the instance and runs
- * it once with this host's OS, architecture, SSH user, base directory, ECR registry and compose
- * version. The script installs Docker, the compose v2 plugin and the ECR credential helper. With
+ * it once with this host's OS, architecture, SSH user, base directory and ECR registry. The script
+ * installs Docker, the pinned compose v2 plugin and the ECR credential helper. With
  * monitoring, Docker's daemon.json (awslogs to the stack's log group) and the disk metric's script,
  * service and timer are written first, and provision.sh enables the timer once the AWS CLI is there.
  * Pure: the same arguments always give the same text, so the instance is never touched needlessly.
@@ -125,10 +118,10 @@ export function withoutCommentLines(script: string, where: string): string {
 export function renderUserData(
   os: HostOs, arch: Arch, sshUser: string, ecrRegistry: string, hostKey: HostKeyPair, monitoring?: { logGroupName: string; region: string },
 ): string {
-  const script = fs.readFileSync(path.join(__dirname, "..", "host", "cloud-init", "provision.sh"), "utf8");
+  const script = provisionScript();
   const extra = monitoring ? monitoringHostFiles(monitoring.logGroupName, monitoring.region) : undefined;
   // runcmd's list form runs the command without a shell; the failing script fails cloud-init.
-  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, COMPOSE_VERSION, ...(extra ? [extra.timerUnit] : [])];
+  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, ...(extra ? [extra.timerUnit] : [])];
   return [
     "#cloud-config",
     `# compose-on-ec2 host bootstrap: ${os} ${arch}, user ${sshUser}`,
@@ -145,6 +138,15 @@ export function renderUserData(
     `  - ${JSON.stringify(provision)}`,
     "",
   ].join("\n");
+}
+
+/**
+ * host/cloud-init/provision.sh as the instance gets it: without its comment lines (the shebang
+ * stays). They are for readers of the repository, and EC2 takes at most 16 KB of user data.
+ */
+export function provisionScript(): string {
+  const text = fs.readFileSync(path.join(__dirname, "..", "host", "cloud-init", "provision.sh"), "utf8");
+  return text.split("\n").filter((line, i) => i === 0 || !/^\s*#/.test(line)).join("\n");
 }
 
 /** Refuse logins that would deploy as root (the command provider defaults to root). */

@@ -19,6 +19,8 @@ export const HOST_LAYOUT = {
   cache: "cache",
   /** The containers the last deploy left running. */
   deployedContainers: "deployed-containers",
+  /** The other services' containers the last deploy left, with the config hash and env digest each runs. */
+  othersFingerprints: "others-fingerprints",
   /** Full output of each deploy and destroy (mode 0600). */
   logs: "logs",
   /** Where the host scripts sit inside a release (host/release travels there in every bundle). */

@@ -6,26 +6,71 @@
 # written it, Docker's daemon.json and host/cloud-init/disk-metric.sh through write_files), makes sure
 # the AWS CLI is there and enables the timer. Any failure fails cloud-init, so `cloud-init status` (and
 # the deployment's wait-ready) report it instead of a half-installed host.
-#   provision.sh OS ARCH SSH_USER BASE_DIR ECR_REGISTRY COMPOSE_VERSION [DISK_METRIC_TIMER]
+#   provision.sh OS ARCH SSH_USER BASE_DIR ECR_REGISTRY [DISK_METRIC_TIMER]
 set -euo pipefail
 
-log() { printf '[provision] %s\n' "$*"; }
+# Pinned downloads, the one place their versions and sha256 sums are written. compose: the same
+# plugin on both OSes; v2.29.7 as later ones refuse to build with AL2023's buildx 0.12. Sums: the
+# release's checksums.txt as docker-library/docker's versions.json records it. lego: v4.35.2's
+# linux_amd64 sum as two public Dockerfiles pin it (its release's lego_4.35.2_checksums.txt); its
+# arm64 sum is not pinned yet, so an arm64 host checks lego against that checksums file instead.
+compose_version=v2.29.7
+compose_sha256_x86_64=383ce6698cd5d5bbf958d2c8489ed75094e34a77d340404d9f32c4ae9e12baf0
+compose_sha256_arm64=6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c
+lego_version=4.35.2
+lego_sha256_x86_64=ee5be4bf457de8e3efa86a51651c75c87f0ee0e4e9f3ae14f6034d68365770f3
+lego_sha256_arm64=
 
-# Amazon Linux 2023: docker and the credential helper from dnf; the compose plugin (not packaged
-# there) from its GitHub release, checked against its published sha256.
-install_al2023() {
-  local binary plugins=/usr/local/lib/docker/cli-plugins url
+log() { printf '[provision] %s\n' "$*"; }
+die() { printf '[provision] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# pinned_sha256 compose|lego: its sum for this host's architecture.
+pinned_sha256() {
+  case "$1 ${arch}" in
+    "compose arm64") printf '%s' "${compose_sha256_arm64}" ;;
+    "compose "*) printf '%s' "${compose_sha256_x86_64}" ;;
+    "lego arm64") printf '%s' "${lego_sha256_arm64}" ;;
+    "lego "*) printf '%s' "${lego_sha256_x86_64}" ;;
+    *) die "no pinned download named '$1'" ;;
+  esac
+}
+
+# Nothing is installed while a sum is not pinned.
+check_pins() {
+  local sum
+  sum="$(pinned_sha256 compose)"
+  [[ "${sum}" =~ ^[0-9a-f]{64}$ ]] \
+    || die "no sha256 pinned for compose on ${arch} (compose_sha256_$([[ "${arch}" == arm64 ]] && echo arm64 || echo x86_64)=${sum} in host/cloud-init/provision.sh): pin it from the release's checksums"
+}
+
+# fetch_verified URL DEST SHA256: DEST only when its sha256 is SHA256.
+fetch_verified() {
+  curl -fsSL --retry 5 -o "$2.part" "$1"
+  if ! printf '%s  %s\n' "$3" "$2.part" | sha256sum -c --status -; then
+    rm -f "$2.part"
+    die "$1 does not match its pinned sha256 $3: not installed"
+  fi
+  mv -f "$2.part" "$2"
+}
+
+# The compose plugin, in the first system plugin directory the Docker CLI reads (docker/cli
+# cli-plugins/manager/manager_unix.go); main checks it is the one that runs.
+compose_plugin_dir=/usr/local/lib/docker/cli-plugins
+install_compose_plugin() {
+  local binary plugins="${compose_plugin_dir}"
   binary="docker-compose-linux-$([[ "${arch}" == arm64 ]] && echo aarch64 || echo x86_64)"
-  url="https://github.com/docker/compose/releases/download/${compose_version}/${binary}"
-  dnf install -y docker amazon-ecr-credential-helper
   mkdir -p "${plugins}"
-  curl -fsSL --retry 5 -o "${plugins}/docker-compose" "${url}"
-  curl -fsSL --retry 5 -o /tmp/docker-compose.sha256 "${url}.sha256"
-  echo "$(cut -d' ' -f1 /tmp/docker-compose.sha256)  ${plugins}/docker-compose" | sha256sum -c -
+  fetch_verified "https://github.com/docker/compose/releases/download/${compose_version}/${binary}" \
+    "${plugins}/docker-compose" "$(pinned_sha256 compose)"
   chmod 0755 "${plugins}/docker-compose"
 }
 
-# Ubuntu: Docker's own apt repository (docker-ce with the buildx and compose plugins).
+# Amazon Linux 2023: docker and the credential helper from dnf.
+install_al2023() {
+  dnf install -y docker amazon-ecr-credential-helper
+}
+
+# Ubuntu: Docker's own apt repository (docker-ce with the buildx plugin; compose is the pinned one).
 install_ubuntu() {
   local apt=(apt-get -o DPkg::Lock::Timeout=300) codename
   export DEBIAN_FRONTEND=noninteractive
@@ -40,18 +85,17 @@ install_ubuntu() {
   echo "deb [arch=$([[ "${arch}" == arm64 ]] && echo arm64 || echo amd64) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu ${codename} stable" \
     > /etc/apt/sources.list.d/docker.list
   "${apt[@]}" update
-  "${apt[@]}" install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin
+  "${apt[@]}" install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin
 }
 
 # The edge (host/release/edge.sh, acme.sh): HAProxy and socat from the OS, lego from its GitHub
-# release checked against the release's published sha256 list. HAProxy runs as the SSH user (the
+# release checked against its pinned sha256. HAProxy runs as the SSH user (the
 # deploy starts it), so it gets the one capability to bind 80 and 443; the distro's own haproxy
 # service stays off (ours reads <baseDir>/edge/haproxy.cfg). A package upgrade replaces the binary and
 # drops the capability: edge.sh gives it back before every start or reload, through a sudoers rule
 # that allows the SSH user exactly that one setcap command.
-lego_version=4.25.2
 install_edge() {
-  local haproxy_bin archive url
+  local haproxy_bin archive
   case "${os}" in
     al2023) dnf install -y haproxy socat libcap openssl ;;
     ubuntu) apt-get -o DPkg::Lock::Timeout=300 install -y haproxy socat libcap2-bin openssl ;;
@@ -61,10 +105,14 @@ install_edge() {
   setcap cap_net_bind_service=+ep "${haproxy_bin}"
   write_setcap_rule "${haproxy_bin}"
   archive="lego_v${lego_version}_linux_$([[ "${arch}" == arm64 ]] && echo arm64 || echo amd64).tar.gz"
-  url="https://github.com/go-acme/lego/releases/download/v${lego_version}"
-  curl -fsSL --retry 5 -o "/tmp/${archive}" "${url}/${archive}"
-  curl -fsSL --retry 5 -o /tmp/lego-checksums.txt "${url}/lego_${lego_version}_checksums.txt"
-  (cd /tmp && grep " ${archive}\$" lego-checksums.txt | sha256sum -c -)
+  local url="https://github.com/go-acme/lego/releases/download/v${lego_version}" sum
+  sum="$(pinned_sha256 lego)"
+  if [[ ! "${sum}" =~ ^[0-9a-f]{64}$ ]]; then
+    log "WARNING: lego's sha256 for ${arch} is not pinned in provision.sh: checking it against its release's checksums file"
+    curl -fsSL --retry 5 -o /tmp/lego-checksums.txt "${url}/lego_${lego_version}_checksums.txt"
+    sum="$(awk -v f="${archive}" '$2 == f { print $1 }' /tmp/lego-checksums.txt)"
+  fi
+  fetch_verified "${url}/${archive}" "/tmp/${archive}" "${sum}"
   tar -xzf "/tmp/${archive}" -C /usr/local/bin lego
   chmod 0755 /usr/local/bin/lego
   write_edge_units
@@ -139,25 +187,28 @@ write_docker_config() {
 }
 
 main() {
-  os="$1" arch="$2" user="$3" base_dir="$4" registry="$5" compose_version="$6"
-  local disk_metric_timer="${7:-}"
+  os="$1" arch="$2" user="$3" base_dir="$4" registry="$5"
+  local disk_metric_timer="${6:-}"
   local home="/home/${user}"
   # The host layout's names: host/release/layout.sh's, written beside this file (components/host.ts).
   # shellcheck source=../release/layout.sh
   source "$(dirname "${BASH_SOURCE[0]}")/layout.sh"
+  check_pins
   log "installing docker on ${os} ${arch}"
   case "${os}" in
     al2023) install_al2023 ;;
     ubuntu) install_ubuntu ;;
-    *) echo "[provision] ERROR: unknown OS '${os}'" >&2; exit 1 ;;
+    *) die "unknown OS '${os}'" ;;
   esac
+  install_compose_plugin
   systemctl enable --now docker
   usermod -aG docker "${user}"
   install_edge
   write_docker_config "${home}" "${registry}"
   mkdir -p "${base_dir}"
   chown -R "${user}:${user}" "${home}/.docker" "${base_dir}"
-  docker compose version
+  [[ "$(docker compose version --short)" == "${compose_version#v}" ]] \
+    || die "docker compose runs $(docker compose version --short), not the pinned ${compose_version}"
   if [[ -n "${disk_metric_timer}" ]]; then start_disk_metric "${disk_metric_timer}"; fi
   log "ready for ${user} in ${base_dir}"
 }

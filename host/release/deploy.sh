@@ -93,6 +93,7 @@ locate_release() {
   expected_release=""
   project_dir="${base_dir}/${layout_active}"   # compose runs here (see lib.sh: compose)
   deployed_record="${base_dir}/${layout_deployed_containers}"
+  fingerprints_record="${base_dir}/${layout_others_fingerprints}"   # read by services_unchanged (lib.sh)
 }
 
 # Until the old containers start retiring (stage "prepare"), a failure leaves everything as it was:
@@ -233,7 +234,7 @@ read_services() {
 
 # The other services built from the release (nginx with its config) build in the background while
 # web builds and starts; the switch waits for them, so a failed build still switches nothing. Then,
-# still in the background, the config hashes compose would give them now (others_up decides with
+# still in the background, their fingerprints now (config hash and env digest: others_up decides with
 # them whether their compose up would change anything; compose v1's hash covers the built image).
 build() {
   if (( images_built )); then restore_release_images; fi
@@ -258,9 +259,10 @@ build() {
   fi
 }
 
-# `compose config --hash` of the other services into others_hashes (empty when compose cannot tell).
+# The other services' fingerprints into others_hashes (lib.sh: service_fingerprints; empty when
+# compose cannot tell).
 others_config_hashes() {
-  compose config --hash="$(IFS=,; printf '%s' "${others[*]}")" > "${others_hashes}" 2>/dev/null || : > "${others_hashes}"
+  service_fingerprints "${others_hashes}" "${others[@]}"
 }
 
 main() {

@@ -11,6 +11,7 @@ layout_active=active                            # link compose runs from (the re
 layout_deploy_lock=deploy.lock                  # held by the one deploy that may run
 layout_cache=cache                              # compose service lists, by compose file hash
 layout_deployed_containers=deployed-containers  # the containers the last deploy left running
+layout_others_fingerprints=others-fingerprints  # the other services' containers with the config and env they run
 layout_logs=logs                                # full output of each deploy and destroy (mode 0600)
 layout_release_scripts=.compose-on-ec2          # where these scripts sit inside a release
 layout_release_images=.release-images           # inside a release: service, image compose runs, kept tag

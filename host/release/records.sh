@@ -117,7 +117,8 @@ refuse_over_rollback() {
   die "release ${release:0:12} was rolled back from at ${at} (to ${to:0:12}, by ops rollback); deploying it again would silently undo that. Fix: roll forward with 'npm run ops -- rollback ${release:0:12}' first, or deploy a changed tree (a new release)"
 }
 
-# current → this release (atomic); previous → the one before; the running containers recorded.
+# current → this release (atomic); previous → the one before; the running containers recorded, and
+# the other services' containers with the fingerprint each now runs (lib.sh: services_unchanged).
 promote() {
   if [[ "${current_target}" != "${layout_releases}/${release}" ]]; then
     point_link "${base_dir}/${layout_current}" "${layout_releases}/${release}"
@@ -125,6 +126,7 @@ promote() {
   fi
   touch "${release_dir}"
   running_containers > "${deployed_record}"
+  record_fingerprints "${others_hashes}" "${fingerprints_record}" "${others[@]}"
   log "current → ${layout_releases}/${release}"
   keep_release_images
   write_settings

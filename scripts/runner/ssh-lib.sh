@@ -37,10 +37,15 @@ session_setup() {
 }
 
 # session_ssh PORT USER@HOST LINE: sends LINE (stdin passes through); its stderr is kept in
-# ${session_dir}/stderr and shown afterwards. Returns ssh's exit code.
+# ${session_dir}/stderr and shown afterwards. Returns ssh's exit code: the host command's own, or
+# 255 when ssh itself failed, and a host command may exit 255 too. So ssh leaves a mark once it has
+# logged in (LocalCommand: "a command to execute on the local machine after successfully
+# connecting to the server", ssh_config(5)), and not_reached reads that mark.
 session_ssh() {
   local status=0
-  ssh "${ssh_opts[@]}" -p "$1" "$2" "$3" 2>"${session_dir}/stderr" || status=$?
+  rm -f "${session_dir}/reached"
+  ssh "${ssh_opts[@]}" -o PermitLocalCommand=yes -o "LocalCommand=touch ${session_dir}/reached" \
+    -p "$1" "$2" "$3" 2>"${session_dir}/stderr" || status=$?
   cat "${session_dir}/stderr" >&2
   return "${status}"
 }
@@ -56,6 +61,21 @@ session_scp() {
 # True when the last session failed because the pinned key did not match: never worth a retry.
 host_key_refused() { grep -q 'Host key verification failed' "${session_dir}/stderr" 2>/dev/null; }
 
-# True when the last session never reached the host (ssh's own failure, exit 255) for a reason other
-# than the host key: the address does not answer, or Session Manager does not reach the instance.
-not_reached() { [[ "$1" == 255 ]] && ! host_key_refused; }
+# True when the last session never reached the host (ssh's own failure, exit 255, before it logged
+# in) for a reason other than the host key: the address does not answer, or Session Manager does
+# not reach the instance. A host command that exits 255 after the login is not this.
+not_reached() { [[ "$1" == 255 && ! -e "${session_dir}/reached" ]] && ! host_key_refused; }
+
+# Why Session Manager refused the last session on this machine's side, or nothing: the plugin is
+# missing, or this AWS identity may not start sessions. Worth no retry, and no proof that the host
+# is gone. The AWS CLI's words: "SessionManagerPlugin is not found" (aws/aws-cli,
+# awscli/customizations/sessionmanager.py) and botocore's "An error occurred (AccessDeniedException)
+# when calling the StartSession operation: … is not authorized to perform: ssm:StartSession …".
+ssm_refusal() {
+  local err="${session_dir}/stderr"
+  if grep -q 'SessionManagerPlugin is not found' "${err}" 2>/dev/null; then
+    echo "the Session Manager plugin is not installed on this machine (aws ssm start-session hands every session to it): install it (scripts/runner/install-session-manager-plugin.sh on Ubuntu) and run again"
+  elif grep -Eq 'An error occurred \((AccessDenied|AccessDeniedException|UnauthorizedOperation)\) when calling the StartSession operation' "${err}" 2>/dev/null; then
+    echo "this machine's AWS identity may not start Session Manager sessions (ssm:StartSession on the instance and on the AWS-StartSSHSession document was denied): grant it and run again"
+  fi
+}

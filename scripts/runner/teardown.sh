@@ -4,11 +4,14 @@
 # Manager when TEARDOWN_PROXY_COMMAND is set), verifying the host's pinned key. A host that is gone
 # (terminated, its address released) has nothing left to take down, so that is a success, not a
 # failed destroy; the remote provider alone cannot tell (pulumi-command#104). Direct: the SSH port
-# must answer within the probe time. Through Session Manager: a session that never reaches the
-# instance (ssh's own failure, not a host-key refusal) means it is gone.
+# must answer within the probe time. Through Session Manager: when no session reaches the instance,
+# EC2 says whether it is gone (terminated, shutting down, or no longer known); a missing Session
+# Manager plugin, a denied ssm:StartSession, or an instance that still exists fails the teardown,
+# saying which, since then nothing was taken down on a host that may still run.
 # Inputs come from the environment, the keys included, so nothing secret is on a command line:
 #   TEARDOWN_HOST, TEARDOWN_PORT, TEARDOWN_USER, TEARDOWN_KEY, TEARDOWN_HOST_KEY, TEARDOWN_COMMAND,
-#   TEARDOWN_PROBE_SECONDS, TEARDOWN_PROXY_COMMAND (empty: direct)
+#   TEARDOWN_PROBE_SECONDS, TEARDOWN_PROXY_COMMAND (empty: direct; else TEARDOWN_HOST is the
+#   instance id, and AWS_REGION its region)
 set -euo pipefail
 RUNNER_NAME=teardown
 # shellcheck source=ssh-lib.sh
@@ -37,6 +40,34 @@ gone() {
   log "${TEARDOWN_HOST}: $1: the host is gone, nothing left to take down"
 }
 
+# instance_state ID: the instance's EC2 state name (running, stopped, shutting-down, terminated…),
+# "not-found" once EC2 no longer knows it (InvalidInstanceID.NotFound: terminated instances stay
+# listed about an hour), or "unknown: <why>" when EC2 cannot be asked.
+instance_state() {
+  local state err
+  err="$(mktemp)"
+  if state="$(aws ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].State.Name' --output text 2>"${err}")"; then
+    echo "${state}"
+  elif grep -q 'InvalidInstanceID.NotFound' "${err}"; then
+    echo not-found
+  else
+    echo "unknown: aws ec2 describe-instances failed: $(grep -m1 . "${err}" || echo "exit status without a message")"
+  fi
+  rm -f "${err}"
+}
+
+# No Session Manager session reached the instance: gone, or a failure that names what is missing.
+ssm_not_reached() {
+  local refusal state
+  refusal="$(ssm_refusal)"
+  [[ -z "${refusal}" ]] || die "${TEARDOWN_HOST} not reached, so nothing was taken down: ${refusal}"
+  state="$(instance_state "${TEARDOWN_HOST}")"
+  case "${state}" in
+    terminated | shutting-down | not-found) gone "no session reaches it and EC2 reports the instance ${state}" ;;
+    *) die "${TEARDOWN_HOST} not reached through Session Manager, so nothing was taken down, yet the instance is ${state} (is its SSM agent online? a stopped instance must be started first)" ;;
+  esac
+}
+
 main() {
   : "${TEARDOWN_HOST:?}" "${TEARDOWN_PORT:?}" "${TEARDOWN_USER:?}" "${TEARDOWN_KEY:?}" "${TEARDOWN_HOST_KEY:?}" "${TEARDOWN_COMMAND:?}"
   local proxy="${TEARDOWN_PROXY_COMMAND:-}" status=0
@@ -48,7 +79,7 @@ main() {
   session_setup "${TEARDOWN_KEY}" "${TEARDOWN_HOST_KEY}" "${proxy}"
   session_ssh "${TEARDOWN_PORT}" "${TEARDOWN_USER}@${TEARDOWN_HOST}" "${TEARDOWN_COMMAND}" </dev/null || status=$?
   if [[ -n "${proxy}" ]] && not_reached "${status}"; then
-    gone "no session reaches it"
+    ssm_not_reached
     return 0
   fi
   host_key_refused && die "${TEARDOWN_HOST} does not present its pinned host key: nothing was sent; check who answers at that address"

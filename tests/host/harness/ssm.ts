@@ -37,6 +37,8 @@ export interface SessionOptions {
   instanceId?: string;
   retries?: number;
   timeoutMs?: number;
+  /** More of the stand-in's environment (SSM_STANDIN_FAULT…). */
+  env?: Record<string, string>;
 }
 
 /** One ssm-session.sh run, exactly as a deployment step runs it (text via bash -c, inputs in the environment). */
@@ -55,7 +57,7 @@ export function ssmSession(ctx: Context, label: string, step: remote.SessionActi
     step,
   );
   return ctx.commands.run(label, "bash", ["-c", remote.runnerScript("ssm-session")], {
-    env: { ...env, ...standInEnv(ctx) },
+    env: { ...env, ...standInEnv(ctx), ...opts.env },
     input: opts.input,
     timeoutMs: opts.timeoutMs ?? 900_000,
   });

@@ -3,8 +3,9 @@
 // stand-in `aws` relaying to the test sshd (Session Manager itself cannot run here). The same
 // host command lines as the ssh transport: wait-ready, the bundle by scp, a deploy with the .env
 // on stdin that serves a new release; the deploy step re-created by a transport switch restarts
-// nothing; exit codes pass through; an instance no session reaches fails clearly (and the
-// teardown takes it for gone).
+// nothing; exit codes pass through, a host command's own 255 too; an instance no session reaches
+// fails clearly; the teardown takes an instance for gone only when EC2 says it is (terminated, or
+// unknown), and fails, naming what is missing, without the plugin or ssm:StartSession.
 import * as fs from "fs";
 import * as remote from "../../../components/remote";
 import { tail } from "../harness/commands";
@@ -45,6 +46,9 @@ export default scenario("ssm transport: OpenSSH through the Session Manager Prox
 
   const failing = await ssmSession(ctx, "ssm exit code", { action: "run", command: remote.bashScript("exit 7", "exit-7", []) });
   ctx.checks.check("ssm: the host command's exit code passes through", failing.code === 7, `exit ${failing.code}`);
+  const own255 = await ssmSession(ctx, "ssm exit code 255", { action: "run", command: remote.bashScript("exit 255", "exit-255", []) }, { retries: 2 });
+  ctx.checks.check("ssm: a host command's own exit 255 passes through, not taken for an unreached host (no retry)",
+    own255.code === 255 && !/not reached/.test(own255.stderr), `exit ${own255.code}; ${tail(own255, 2)}`);
 
   const relayed = fs.existsSync(sessions) ? fs.readFileSync(sessions, "utf8").trim().split("\n") : [];
   const expected = `target=${STANDIN_INSTANCE} document=AWS-StartSSHSession port=${ctx.env.sshPort} region=us-east-1`;
@@ -54,8 +58,28 @@ export default scenario("ssm transport: OpenSSH through the Session Manager Prox
   const lost = await ssmSession(ctx, "ssm to an instance not connected", { action: "run", command: line }, { instanceId: "i-0000000000000dead", retries: 1, input: envFileFor(ctx, release.sha256) });
   ctx.checks.check("ssm: an instance no session reaches fails after its retries, saying why",
     lost.code !== 0 && /not reached through Session Manager after 2 attempts/.test(lost.stderr), tail(lost, 2));
-  const gone = await teardownFromRunner(ctx, "teardown through ssm (instance gone)", ctx.env.sshPort, 60_000, {
-    host: "i-0000000000000dead", proxyCommand: remote.SSM_PROXY_COMMAND, env: standInEnv(ctx),
-  });
-  ctx.checks.check("ssm: the teardown takes an instance no session reaches for gone, saying so", gone.code === 0 && /the host is gone/.test(gone.stdout), tail(gone, 2));
+  const noPlugin = await ssmSession(ctx, "ssm without the plugin", { action: "run", command: remote.waitReadyCommand(ctx.spec) }, { retries: 3, env: { SSM_STANDIN_FAULT: "no-plugin" } });
+  ctx.checks.check("ssm: a session without the Session Manager plugin fails at once, naming the plugin",
+    noPlugin.code !== 0 && /not reached: the Session Manager plugin is not installed/.test(noPlugin.stderr) && !/attempt 1 of/.test(noPlugin.stderr), tail(noPlugin, 2));
+
+  // The teardown through ssm: one verdict per way a session can fail to reach the instance.
+  const teardown = (label: string, host: string, env: Record<string, string> = {}) =>
+    teardownFromRunner(ctx, `teardown through ssm (${label})`, ctx.env.sshPort, 60_000, {
+      host, proxyCommand: remote.SSM_PROXY_COMMAND, env: { ...standInEnv(ctx), SSM_STANDIN_STATES: "i-0000000000000dead=terminated i-00000000000000off=stopped", ...env },
+    });
+  const terminated = await teardown("instance terminated", "i-0000000000000dead");
+  ctx.checks.check("ssm: the teardown takes a terminated instance no session reaches for gone, saying so",
+    terminated.code === 0 && /the host is gone/.test(terminated.stdout) && /instance terminated/.test(terminated.stdout), tail(terminated, 2));
+  const unknown = await teardown("instance unknown to EC2", "i-000000000000f00d");
+  ctx.checks.check("ssm: the teardown takes an instance EC2 no longer knows for gone",
+    unknown.code === 0 && /the host is gone/.test(unknown.stdout) && /not-found/.test(unknown.stdout), tail(unknown, 2));
+  const stopped = await teardown("instance stopped", "i-00000000000000off");
+  ctx.checks.check("ssm: the teardown fails for an instance that exists but no session reaches, naming its state",
+    stopped.code !== 0 && /nothing was taken down, yet the instance is stopped/.test(stopped.stderr), tail(stopped, 2));
+  const noPluginDown = await teardown("no plugin", STANDIN_INSTANCE, { SSM_STANDIN_FAULT: "no-plugin" });
+  ctx.checks.check("ssm: the teardown fails without the Session Manager plugin, naming it, and never calls the host gone",
+    noPluginDown.code !== 0 && /the Session Manager plugin is not installed/.test(noPluginDown.stderr) && !/gone/.test(noPluginDown.stdout), tail(noPluginDown, 2));
+  const denied = await teardown("ssm:StartSession denied", STANDIN_INSTANCE, { SSM_STANDIN_FAULT: "access-denied" });
+  ctx.checks.check("ssm: the teardown fails when ssm:StartSession is denied, naming the permission, and never calls the host gone",
+    denied.code !== 0 && /ssm:StartSession/.test(denied.stderr) && /nothing was taken down/.test(denied.stderr) && !/gone/.test(denied.stdout), tail(denied, 2));
 });
