@@ -76,6 +76,8 @@ function ec2Hosting() {
     subnetId: network.hostSubnetId,
     securityGroupIds: [firewall.webSecurityGroupId],
     region: config.region,
+    transport: config.firewall.transport,
+    ecrRepositoryPrefix: appName, // images.ts names the stack's repositories `${appName}/<service>`
     tags: config.tags,
     monitoring: { logGroupName: containerLogGroupName(config.project, config.stack) },
     appPolicy: media?.accessPolicy, // mediaStorage s3: the app reaches its bucket with the instance role

@@ -1,6 +1,7 @@
 // The EC2 host: latest AL2023/Ubuntu AMI for the instance's architecture (not replaced when a newer one
 // is published), IMDSv2 only, encrypted gp3 root volume, an SSH key pair (given or generated), an
-// instance role for SSM and ECR pulls, an Elastic IP, and cloud-init that installs Docker + compose v2
+// instance role (pulls from the stack's own ECR repositories; Session Manager's agent on transport ssm
+// only), an Elastic IP, and cloud-init that installs Docker + compose v2
 // and the host's own SSH host key, generated here so every connection can verify it (pinned)
 // (with monitoring: Docker's awslogs config and the disk metric timer).
 import * as fs from "fs";
@@ -8,7 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as tls from "@pulumi/tls";
-import { Arch, HostOs, HostSettings, amiArchitectureProblem } from "./config";
+import { Arch, HostOs, HostSettings, Transport, amiArchitectureProblem } from "./config";
 import { hostBaseDir } from "./layout";
 import { HostFile, monitoringHostFiles } from "./monitoring";
 
@@ -23,6 +24,10 @@ export interface HostArgs {
   securityGroupIds: pulumi.Input<string>[];
   /** AWS region: names the ECR registry the host pulls from. */
   region: string;
+  /** How the deployment reaches the host: only ssm gives the instance role Session Manager's permissions. */
+  transport: Transport;
+  /** The stack's ECR repositories are named `<prefix>/<service>`: the only ones the role may pull from. */
+  ecrRepositoryPrefix: string;
   /** Tags for every taggable child. */
   tags: Record<string, string>;
   /** The container log group Docker ships to and the disk metric timer; undefined: neither is installed. */
@@ -180,11 +185,48 @@ export const EC2_ASSUME_ROLE_POLICY = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 
-/** Managed policies of the instance role: Session Manager access and ECR pulls. */
-export const INSTANCE_POLICY_ARNS: Record<string, string> = {
-  ssm: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-  ecr: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-};
+/**
+ * What the SSM agent needs for Session Manager, and nothing else (transport ssm only). AWS's own
+ * minimal Session Manager profile is ssmmessages' four channel actions plus ssm:UpdateInstanceInformation
+ * (docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCloud9SSMInstanceProfile.html); the agent's
+ * ec2messages channel is the one AmazonSSMManagedInstanceCore grants
+ * (docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonSSMManagedInstanceCore.html), whose
+ * ssm:GetParameter*, documents, associations, inventory and patching the host does not get.
+ */
+export const SESSION_MANAGER_POLICY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{
+    Sid: "SessionManagerAgent",
+    Effect: "Allow",
+    Action: [
+      "ssm:UpdateInstanceInformation",
+      "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+      "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+    ],
+    Resource: "*",
+  }],
+});
+
+/**
+ * Image pulls from the stack's own repositories only (in place of AmazonEC2ContainerRegistryReadOnly,
+ * which reads every repository of the account). The pull actions are those of AWS's own pull-only policy
+ * (docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonEC2ContainerRegistryPullOnly.html),
+ * with BatchCheckLayerAvailability, which docker's pull also calls; ecr:GetAuthorizationToken has no
+ * resource type, so it takes "*" (docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html).
+ */
+export function ecrPullPolicy(region: string, accountId: string, repositoryPrefix: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "RegistryLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+      {
+        Sid: "PullOwnRepositories", Effect: "Allow",
+        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+        Resource: `arn:aws:ecr:${region}:${accountId}:repository/${repositoryPrefix}/*`,
+      },
+    ],
+  });
+}
 
 export class Host extends pulumi.ComponentResource {
   /** Elastic IP of the host (available once associated). */
@@ -217,11 +259,11 @@ export class Host extends pulumi.ComponentResource {
       : aws.ssm.getParameterOutput({ name: amiParameterName(settings.os, settings.arch) }, { parent: this }).value;
     const key = this.sshKeyPair(name, settings, tags);
     this.sshPrivateKey = key.privateKey;
-    const role = this.instanceRole(name, args.rolePath, tags, args.appPolicy);
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const role = this.instanceRole(name, args, accountId);
     this.roleName = role.roleName;
     const hostKey = this.hostKey(name);
     this.hostPublicKey = hostKey.publicKey;
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const monitoring = args.monitoring ? { ...args.monitoring, region: args.region } : undefined;
     this.userData = pulumi.secret(
       pulumi
@@ -293,12 +335,16 @@ export class Host extends pulumi.ComponentResource {
     return { keyName: keyPair.keyName, privateKey };
   }
 
-  /** The instance role (SSM and ECR pulls, and the app's own policy when it has one) and its profile. */
-  private instanceRole(name: string, path: string, tags: Record<string, string>, appPolicy: pulumi.Input<string> | undefined) {
+  /**
+   * The instance role and its profile: pulls from the stack's own ECR repositories, Session Manager's
+   * agent only on transport ssm, and the app's own policy when it has one.
+   */
+  private instanceRole(name: string, args: HostArgs, accountId: pulumi.Output<string>) {
+    const { rolePath: path, tags, appPolicy } = args;
     const role = new aws.iam.Role(`${name}-role`, { path, assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, tags }, { parent: this });
-    const attachments: pulumi.Resource[] = Object.entries(INSTANCE_POLICY_ARNS).map(
-      ([short, policyArn]) => new aws.iam.RolePolicyAttachment(`${name}-${short}`, { role: role.name, policyArn }, { parent: this }),
-    );
+    const ecrPolicy = accountId.apply((account) => ecrPullPolicy(args.region, account, args.ecrRepositoryPrefix));
+    const attachments: pulumi.Resource[] = [new aws.iam.RolePolicy(`${name}-ecr`, { role: role.name, policy: ecrPolicy }, { parent: this })];
+    if (args.transport === "ssm") attachments.push(new aws.iam.RolePolicy(`${name}-ssm`, { role: role.name, policy: SESSION_MANAGER_POLICY }, { parent: this }));
     if (appPolicy !== undefined) attachments.push(new aws.iam.RolePolicy(`${name}-app`, { role: role.name, policy: appPolicy }, { parent: this }));
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { path, role: role.name, tags }, { parent: this });
     return { profileName: profile.name, roleName: role.name, attachments };

@@ -329,15 +329,20 @@ describe("host", () => {
         assert.strictEqual(await isSecret(exports.sshPrivateKey), true);
         assert.match(await valueOf(exports.sshPrivateKey as never), /BEGIN OPENSSH PRIVATE KEY/);
       });
-      it("gives the instance a role that SSM and ECR pulls can use, attached before boot", async () => {
+      it("gives the instance a role of its own policies, no managed one, attached before boot", async () => {
         const { mock } = await stackRun(stack);
         const role = mock.one("aws:iam/role:Role");
         assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy), JSON.parse(EC2_ASSUME_ROLE_POLICY));
-        const attachments = mock.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
-        assert.deepStrictEqual(attachments.map((a) => a.inputs.policyArn).sort(), [
-          "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-          "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        assert.deepStrictEqual(mock.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn), []);
+        const attachments = mock.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => /-(ecr|ssm)$/.test(p.name));
+        // ECR pulls from the stack's own repositories only (images.ts names them <project>-<stack>/<service>).
+        const ecr = JSON.parse(attachments.find((p) => p.name.endsWith("-ecr"))?.inputs.policy ?? "{}") as { Statement: { Action: string[]; Resource: string }[] };
+        assert.deepStrictEqual(ecr.Statement.map((s) => [s.Action.join(" "), s.Resource.replace(/:\d{12}:/, ":<account>:")]), [
+          ["ecr:GetAuthorizationToken", "*"],
+          ["ecr:BatchGetImage ecr:GetDownloadUrlForLayer ecr:BatchCheckLayerAvailability", `arn:aws:ecr:us-east-1:<account>:repository/compose-on-ec2-${stack}/*`],
         ]);
+        // Session Manager's agent only where the deployment goes through it (prod's default transport).
+        assert.strictEqual(attachments.some((p) => p.name.endsWith("-ssm")), stack === "prod");
         assert.ok(attachments.every((a) => a.inputs.role === role.state.name));
         const profile = mock.one("aws:iam/instanceProfile:InstanceProfile");
         const instance = mock.one(INSTANCE);
@@ -357,7 +362,8 @@ describe("host", () => {
         const { mock } = await stackRun(stack);
         const host = mock.resources.find((r) => r.type === "compose-on-ec2:host:Host")!;
         const children = mock.resources.filter((r) => r.options.parent.endsWith(`compose-on-ec2:host:Host::${host.name}`));
-        assert.deepStrictEqual(children.map((r) => r.name).sort(), ["host-ecr", "host-eip", "host-eip-assoc", "host-host-key", "host-instance", "host-key", "host-profile", "host-role", "host-ssh", "host-ssm"]);
+        // host-ssm, Session Manager's agent policy, only on prod's transport ssm.
+        assert.deepStrictEqual(children.map((r) => r.name).sort(), ["host-ecr", "host-eip", "host-eip-assoc", "host-host-key", "host-instance", "host-key", "host-profile", "host-role", "host-ssh", ...(stack === "prod" ? ["host-ssm"] : [])]);
       });
     });
   }

@@ -176,7 +176,7 @@ describe("monitoring", () => {
 
     it("gives the instance role log writing on its own log group only (no '*' resource) and metrics in one namespace", async () => {
       const { mock, monitoring } = await runMonitoring("prod");
-      const policy = mock.one("aws:iam/rolePolicy:RolePolicy");
+      const policy = mock.one("aws:iam/rolePolicy:RolePolicy", "monitoring-instance-policy");
       assert.strictEqual(policy.inputs.role, mock.one("aws:iam/role:Role").state.name);
       const groupArn = await valueOf(monitoring.logGroupArn);
       const statements = JSON.parse(policy.inputs.policy).Statement as { Action: string[]; Resource: string | string[]; Condition?: Record<string, unknown> }[];
@@ -243,7 +243,7 @@ describe("monitoring", () => {
         assert.ok(dims.InstanceId === instance.id || dims.DBInstanceIdentifier === db.state.identifier, `${a.name}: ${JSON.stringify(dims)}`);
       }
       assert.deepStrictEqual(alarm(mock, "db-storage-low").inputs.threshold, monitoringDefaults("prod").dbFreeStorageLowGb * 1024 ** 3);
-      const policy = mock.one("aws:iam/rolePolicy:RolePolicy");
+      const policy = mock.one("aws:iam/rolePolicy:RolePolicy", "monitoring-instance-policy");
       assert.strictEqual(policy.inputs.role, mock.one("aws:iam/role:Role", "host-role").state.name);
       assert.strictEqual(mock.ofType(SUBSCRIPTION).length, 0, "no alertEmail in the stack file: no subscription");
     });
@@ -252,7 +252,7 @@ describe("monitoring", () => {
       const { mock } = await stackRun("dev");
       const teardown = mock.one("command:local:Command", "app-teardown");
       const deploy = mock.one("command:remote:Command", "app-deploy");
-      for (const needed of [mock.one(LOG_GROUP), mock.one("aws:iam/rolePolicy:RolePolicy")]) {
+      for (const needed of [mock.one(LOG_GROUP), mock.one("aws:iam/rolePolicy:RolePolicy", "monitoring-instance-policy")]) {
         assert.ok(teardown.options.dependencies.includes(needed.urn!), `teardown (and so the deploy) waits for ${needed.name}`);
       }
       assert.ok(deploy.options.dependencies.includes(teardown.urn!), "the deploy waits for the teardown resource");

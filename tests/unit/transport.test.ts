@@ -28,7 +28,7 @@ describe("transport", function () {
   });
 
   describe("switching a stack from ssh to ssm", () => {
-    it("changes only the deployment's steps and the port-22 rules: not the host, its keys, the database or the app's .env", () => {
+    it("changes only the deployment's steps, the port-22 rules and Session Manager's policy on the role: not the host, its keys, the database or the app's .env", () => {
       const before = new Map(ssh.resources.map((r) => [key(r), JSON.stringify(unwrapSecrets(r.inputs))]));
       const after = new Map(ssm.resources.map((r) => [key(r), JSON.stringify(unwrapSecrets(r.inputs))]));
       const removed = [...before.keys()].filter((k) => !after.has(k)).sort();
@@ -40,7 +40,7 @@ describe("transport", function () {
         "command:remote:Command::app-wait-ready",
         "command:remote:CopyToRemote::app-upload",
       ]);
-      assert.deepStrictEqual(added, ["command:local:Command::app-deploy", "command:local:Command::app-upload", "command:local:Command::app-wait-ready"]);
+      assert.deepStrictEqual(added, ["aws:iam/rolePolicy:RolePolicy::host-ssm", "command:local:Command::app-deploy", "command:local:Command::app-upload", "command:local:Command::app-wait-ready"]);
       // The teardown stays (a no-op create): only its environment says how to reach the host now.
       assert.deepStrictEqual(changed, ["command:local:Command::app-teardown"]);
     });
@@ -91,11 +91,13 @@ describe("transport", function () {
   });
 
   describe("prod (transport ssm by default)", () => {
-    it("opens no port 22 at all, and its instance role carries AmazonSSMManagedInstanceCore", async () => {
+    it("opens no port 22 at all, and its instance role may run Session Manager's agent and no more", async () => {
       const { mock } = await stackRun("prod");
       assert.deepStrictEqual(mock.ofType(INGRESS).filter((r) => Number(r.inputs.fromPort) <= 22 && 22 <= Number(r.inputs.toPort)).map((r) => r.name), []);
-      const attachments = mock.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
-      assert.ok(attachments.includes("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"));
+      const ssm = mock.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "host-ssm");
+      const actions = (JSON.parse(ssm?.inputs.policy ?? "{}") as { Statement: { Action: string[] }[] }).Statement.flatMap((s) => s.Action);
+      assert.ok(actions.includes("ssm:UpdateInstanceInformation") && actions.includes("ssmmessages:OpenDataChannel") && actions.includes("ec2messages:GetMessages"), actions.join(" "));
+      assert.deepStrictEqual(actions.filter((a) => !/^(ssmmessages|ec2messages):|^ssm:UpdateInstanceInformation$/.test(a)), [], "nothing but the agent's channels: no ssm:GetParameter*");
       assert.ok(mock.resources.some((r) => r.type === "command:local:Command" && r.name === "app-deploy"), "the deploy runs from the runner");
       assert.ok(!mock.resources.some((r) => r.type.startsWith("command:remote:")), "no step dials the host directly");
     });
