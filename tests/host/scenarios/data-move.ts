@@ -172,11 +172,14 @@ async function mediaSync(ctx: Context): Promise<void> {
   const there = parseListing(listed);
   const compared = compareTrees(source, there);
   const sums = await docker(ctx, "hash the media volume", ["run", "--rm", "-v", `${volume}:/m:ro`, "-w", "/m", "--entrypoint", "sh", "python:3.12-slim", "-c", "find . -type f -print0 | xargs -0 sha256sum | sed 's#  \\./#  #' | LC_ALL=C sort"]);
-  const contentEqual = sums.split("\n").sort().join("\n") === hashesHere(dir, source);
+  const inVolume = sums.split("\n").filter(Boolean).sort();
+  const here = hashesHere(dir, source).split("\n");
+  const contentEqual = inVolume.join("\n") === here.join("\n");
+  const firstDiff = inVolume.find((line) => !here.includes(line)) ?? here.find((line) => !inVolume.includes(line));
   const equal = sync.code === 0 && /; equal$/m.test(sync.stdout) && compared.equal && there.length === source.length && contentEqual;
   ctx.results.mediaSyncEqual = equal ? 1 : 0;
   ctx.checks.check("ops media sync puts every file into the media volume: counts, sizes and content match", equal,
-    `exit ${sync.code}; ${compared.line}; content ${contentEqual ? "equal" : "DIFFERS"}; ${tail(sync, 4)}`);
+    `exit ${sync.code}; ${compared.line}; content ${contentEqual ? "equal" : `DIFFERS (first: ${JSON.stringify(firstDiff)})`}; ${tail(sync, 4)}`);
   const again = await ops(ctx, ["media", "sync", "--from", dir]);
   ctx.checks.check("a second media sync sends nothing and still finds both sides equal",
     again.code === 0 && /0 to send/.test(again.stderr) && /; equal$/m.test(again.stdout), tail(again, 4));
