@@ -59,6 +59,10 @@ describe("ops data verbs", () => {
       assert.deepStrictEqual(filesToSend(source, target).map((f) => f.path), ["c.txt", "photos/2019/a.jpg"]);
       assert.deepStrictEqual(compareTrees(source, target), { equal: false, line: "source 3 files 1025 bytes; target 2 files 420 bytes; missing or different 2" });
       assert.strictEqual(compareTrees(source, parseListing("20\tb.pdf\n5\tc.txt\n1000\tphotos/2019/a.jpg\n")).equal, true);
+      // media.sh lists the time too: a file changed in place at the same size is sent again.
+      const t = (f: string) => source.find((s) => s.path === f)?.mtime ?? 0;
+      const timed = parseListing(`20\t${t("b.pdf")}.25\tb.pdf\n5\t${t("c.txt") - 60}\tc.txt\n1000\t${t("photos/2019/a.jpg")}\tphotos/2019/a.jpg\n`);
+      assert.deepStrictEqual(filesToSend(source, timed).map((f) => f.path), ["c.txt"]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@
 # read and written through a throwaway container of the web service's image with the volume mounted,
 # so no file needs root on the host. The runner (npm run ops -- media sync) lists both sides, sends
 # only what is missing or of another size, and lists again to compare.
-#   media.sh --base-dir DIR list [--volume NAME]      every file: <size>\t<path> (relative), sorted
+#   media.sh --base-dir DIR list [--volume NAME]      every file: <size>\t<mtime>\t<path> (relative), sorted
 #   media.sh --base-dir DIR receive [--volume NAME]   a tar stream on stdin, unpacked into the volume
 set -euo pipefail
 
@@ -41,7 +41,8 @@ main() {
   read_settings
   find_target
   case "${action}" in
-    list) docker run --rm --user 0 --entrypoint find -v "${volume}:/media" "${image}" /media -type f -printf '%s\t%P\n' | LC_ALL=C sort -t$'\t' -k2 ;;
+    # <size>\t<mtime, seconds>\t<path>: a file changed in place at the same size still differs by its time.
+    list) docker run --rm --user 0 --entrypoint find -v "${volume}:/media" "${image}" /media -type f -printf '%s\t%T@\t%P\n' | LC_ALL=C sort -t$'\t' -k3 ;;
     receive)
       [[ -t 0 ]] && die "pipe a tar stream on stdin"
       # Files arrive as the uid/gid the runner's tar names (the web service's user, when it gave one).

@@ -70,17 +70,19 @@ export function dbSession(verbArgs: string[], env: NodeJS.ProcessEnv, readFile?:
   return session;
 }
 
-/** One file of a media tree: its path relative to the root (forward slashes) and size. */
+/** One file of a media tree: its path relative to the root (forward slashes), size and, when known, mtime (whole seconds). */
 export interface MediaFile {
   path: string;
   size: number;
+  mtime?: number;
 }
 
-/** `<size>\t<path>` lines (media.sh list) → files. */
+/** `<size>\t<mtime>\t<path>` (media.sh list) or `<size>\t<path>` lines → files. */
 export function parseListing(text: string): MediaFile[] {
   return text.split("\n").filter((l) => l.includes("\t")).map((l) => {
-    const tab = l.indexOf("\t");
-    return { size: Number(l.slice(0, tab)), path: l.slice(tab + 1) };
+    const [size, second, ...rest] = l.split("\t");
+    if (rest.length > 0 && /^\d+(\.\d+)?$/.test(second)) return { size: Number(size), mtime: Math.floor(Number(second)), path: rest.join("\t") };
+    return { size: Number(size), path: [second, ...rest].join("\t") };
   });
 }
 
@@ -91,17 +93,26 @@ export function listDirectory(dir: string): MediaFile[] {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const child = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(child);
-      else if (entry.isFile()) files.push({ path: child, size: fs.statSync(path.join(dir, child)).size });
+      else if (entry.isFile()) {
+        const stat = fs.statSync(path.join(dir, child));
+        files.push({ path: child, size: stat.size, mtime: Math.floor(stat.mtimeMs / 1000) });
+      }
     }
   };
   walk("");
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** What a sync still has to send: files missing on the target or of another size there (a cut transfer leaves a short file). */
+/**
+ * What a sync still has to send: files missing on the target, of another size there (a cut transfer
+ * leaves a short file), or, where both sides know it, of another mtime (changed in place, same size).
+ */
 export function filesToSend(source: MediaFile[], target: MediaFile[]): MediaFile[] {
-  const there = new Map(target.map((f) => [f.path, f.size]));
-  return source.filter((f) => there.get(f.path) !== f.size);
+  const there = new Map(target.map((f) => [f.path, f]));
+  return source.filter((f) => {
+    const t = there.get(f.path);
+    return t === undefined || t.size !== f.size || (f.mtime !== undefined && t.mtime !== undefined && f.mtime !== t.mtime);
+  });
 }
 
 /** Source and target compared: counts and bytes, and whether every source file is there with its size. */

@@ -94,7 +94,7 @@ function packFiles(dir: string, send: MediaFile[]): (stdin: NodeJS.WritableStrea
     const done = streamWithProgress(pack as unknown as NodeJS.ReadableStream, "media")(stdin);
     for (const f of send) {
       await new Promise<void>((resolve, reject) => {
-        const entry = pack.entry({ name: f.path, size: f.size, mode: 0o644 }, (err) => (err ? reject(err) : resolve()));
+        const entry = pack.entry({ name: f.path, size: f.size, mode: 0o644, ...(f.mtime !== undefined ? { mtime: new Date(f.mtime * 1000) } : {}) }, (err) => (err ? reject(err) : resolve()));
         fs.createReadStream(path.join(dir, f.path)).on("error", reject).pipe(entry);
       });
     }
