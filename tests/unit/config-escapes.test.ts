@@ -22,7 +22,7 @@ const composeWith = (worker: string) => [
   "",
 ].join("\n");
 const parse = (stack: string, compose: string, raw: Record<string, unknown> = {}): StackConfig =>
-  parseConfig({ appDir: DIR, ...raw }, { project: "compose-on-ec2", stack, region: "us-east-1", fileExists: (p) => p === DIR || p === FILE, readFile: () => compose });
+  parseConfig({ appDir: DIR, ...raw }, { project: "compose-on-ec2", stack, region: "us-east-1", fileExists: (p) => [DIR, FILE, `${DIR}/app.ini`].includes(p), isDirectory: (p) => p === DIR, readFile: () => compose });
 const allowFix = (token: string) => `; or, if worker truly needs it, list "${token}" in \`compose-on-ec2:composeAllowEscapes\`.`;
 
 /** One refused hatch each: the worker's lines, the line refused, the token that allows it, the start of the message. */
@@ -31,7 +31,7 @@ const REFUSED: Record<string, { worker: string; line: number; token: string; say
   "a privileged container": { worker: "privileged: true", line: 10, token: "worker:privileged", says: "`privileged: true` gives the container every capability and every host device" },
   "the host's process namespace": { worker: "pid: host", line: 10, token: "worker:pid:host", says: "`pid: host` shares the host's process namespace" },
   "the host's IPC namespace": { worker: "ipc: host", line: 10, token: "worker:ipc:host", says: "`ipc: host` shares the host's IPC namespace" },
-  "the Docker socket mounted": { worker: "volumes:\n  - ./conf:/conf:ro\n  - /var/run/docker.sock:/var/run/docker.sock", line: 12, token: "worker:volume:/var/run/docker.sock", says: "mounts the Docker socket (`/var/run/docker.sock:/var/run/docker.sock`)" },
+  "the Docker socket mounted": { worker: "volumes:\n  - ./app.ini:/etc/app.ini:ro\n  - /var/run/docker.sock:/var/run/docker.sock", line: 12, token: "worker:volume:/var/run/docker.sock", says: "mounts the Docker socket (`/var/run/docker.sock:/var/run/docker.sock`)" },
   "a host path outside the release (long syntax)": { worker: "volumes:\n  - type: bind\n    source: /etc/ssl/private\n    target: /certs", line: 11, token: "worker:volume:/etc/ssl/private", says: "mounts host path /etc/ssl/private" },
   "a host path from the home directory": { worker: "volumes: [\"~/data:/data\"]", line: 10, token: "worker:volume:~/data", says: "mounts host path ~/data" },
   "SYS_ADMIN": { worker: "cap_add:\n  - CHOWN\n  - SYS_ADMIN", line: 12, token: "worker:cap_add:SYS_ADMIN", says: "`cap_add: SYS_ADMIN` grants SYS_ADMIN" },
@@ -70,7 +70,7 @@ describe("config judges every compose service for escape hatches", () => {
   });
 
   it("leaves capabilities that stay inside the container alone, and paths inside the release", () => {
-    const app = parse("prod", composeWith("cap_add: [NET_BIND_SERVICE, CHOWN]\nvolumes: [\"./static:/static\", \"media:/media\"]\nnetwork_mode: bridge")).app;
+    const app = parse("prod", composeWith("cap_add: [NET_BIND_SERVICE, CHOWN]\nvolumes: [\"./app.ini:/etc/app.ini:ro\", \"media:/media\"]\nnetwork_mode: bridge")).app;
     assert.ok(!app.composeFindings.some((l) => /escape|warning/.test(l)), app.composeFindings.join("\n"));
   });
 
