@@ -315,9 +315,11 @@ export function defaultFor(key: string, stage: Stage, engine?: DbEngine): SpecVa
 }
 
 /** The value Pulumi.yaml declares: the one default, or the "unset" value of its type. */
-export function schemaDefault(spec: SettingSpec): string | number | boolean | string[] | Record<string, string> {
+export function schemaDefault(spec: SettingSpec): string | number | boolean | string[] {
   const d = spec.default;
-  if (d !== undefined && !isDependent(d)) return d as string | number | boolean | string[] | Record<string, string>;
+  // An object's default is declared as its JSON text: the CLI hands a string default over as it is,
+  // so the program reads the same "{}" however a tool renders defaults (no map-to-text step).
+  if (d !== undefined && !isDependent(d)) return spec.type === "object" ? JSON.stringify(d) : (d as string | number | boolean | string[]);
   if (spec.type === "integer") {
     if (spec.unset === undefined) throw new Error("an integer setting without one default needs `unset`");
     return spec.unset;

@@ -104,6 +104,8 @@ export interface ConfigEntry {
 export function configEntry(value: unknown, key: string, declaredDefault?: unknown): ConfigEntry {
   const secret = containsSecureLeaf(value);
   if (isSecureLeaf(value)) {
+    // A default declared as JSON text ("{}", "[]") gives the shape as well as a parsed one.
+    if (typeof declaredDefault === "string" && /^\s*[[{]/.test(declaredDefault)) declaredDefault = JSON.parse(declaredDefault);
     if (Array.isArray(declaredDefault)) return { value: "[]", object: false, secret };
     if (declaredDefault !== null && typeof declaredDefault === "object") return { value: "{}", object: false, secret };
     return { value: securePlaceholder(key), object: false, secret };
