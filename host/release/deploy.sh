@@ -26,8 +26,12 @@ script_name=deploy
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=records.sh
 source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
-# shellcheck source-path=SCRIPTDIR source=probe.sh
-source "$(dirname "${BASH_SOURCE[0]}")/probe.sh"
+# shellcheck source-path=SCRIPTDIR source=containers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/containers.sh"
+# shellcheck source-path=SCRIPTDIR source=health.sh
+source "$(dirname "${BASH_SOURCE[0]}")/health.sh"
+# shellcheck source-path=SCRIPTDIR source=proxy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/proxy.sh"
 # shellcheck source-path=SCRIPTDIR source=verdict.sh
 source "$(dirname "${BASH_SOURCE[0]}")/verdict.sh"
 # shellcheck source-path=SCRIPTDIR source=edge-lib.sh
@@ -66,7 +70,7 @@ locate_release() {
   health_url="http://127.0.0.1:${proxy_port}${health_path}"
   # The release the checks through nginx and the edge expect (X-Release-Id, when the app sends it).
   expected_release=""
-  project_dir="${base_dir}/${layout_active}"   # compose runs here (see lib.sh: compose)
+  project_dir="${base_dir}/${layout_active}"   # compose runs here (see containers.sh: compose)
   deployed_record="${base_dir}/${layout_deployed_containers}"
 }
 
@@ -152,11 +156,6 @@ all_healthy() {
   done
   (( n >= 1 )) || return 1
   check_through "${health_url}" "${expected_release}" 0 0 || [[ $? == 3 ]]
-}
-
-running_containers() {
-  docker ps -q --no-trunc --filter "label=com.docker.compose.project=${app_name}" \
-    --filter "label=com.docker.compose.oneoff=False" | sort
 }
 
 # Nothing changed? Then touch nothing. True when this release already serves, healthy, with the same

@@ -1,12 +1,16 @@
-# Shared helpers for the host scripts (sourced, not run). Works with compose v2 (`docker compose`)
-# and v1 (`docker-compose`).
+# The host scripts' base (sourced, not run): logging, flags, the log kept on the host, and the host
+# layout (layout.sh). The other libraries source it themselves: containers.sh (compose and the app's
+# containers), health.sh (is a container ready), proxy.sh (the nginx reload), params.sh (the deploy's
+# parameters), records.sh (what a deploy leaves on the host), verdict.sh, switch.sh, edge-lib.sh and
+# deploy-edge.sh. Each is read once however many others source it.
 # shellcheck shell=bash
+
+[[ -z "${lib_sh_loaded:-}" ]] || return 0
+lib_sh_loaded=1
 
 lib_dir="$(dirname "${BASH_SOURCE[0]}")"
 # shellcheck source=layout.sh
 source "${lib_dir}/layout.sh"
-# The script reload_nginx runs inside the proxy container.
-nginx_reload_script="$(< "${lib_dir}/nginx-reload.sh")"
 
 # Every line carries the seconds since the script started, so a slow step shows in the deploy log.
 started_us="${EPOCHREALTIME/./}"
@@ -145,199 +149,8 @@ finish_host_log() {
   ls -1t "$(dirname "${host_log}")"/*.log 2>/dev/null | tail -n +$((host_logs_kept + 1)) | xargs -r rm -f
 }
 
-# Sets compose_cmd to the compose CLI present on this host.
-detect_compose() {
-  if docker compose version >/dev/null 2>&1; then
-    compose_cmd=(docker compose)
-  elif command -v docker-compose >/dev/null 2>&1; then
-    compose_cmd=(docker-compose)
-  else
-    die "neither 'docker compose' (v2 plugin) nor 'docker-compose' (v1) is installed"
-  fi
-}
-
-# compose ARGS...: run compose for this app. The project name is fixed, so releases share
-# containers, and the project directory lies under the stable link <baseDir>/active rather than
-# releases/<sha>: compose v1 hashes the absolute build path into each service's config, and a path
-# that changed with every release would recreate nginx (a gap) on every deploy.
-# Needs: compose_cmd, app_name, compose_file (relative to the release), project_dir (the link).
-compose() {
-  "${compose_cmd[@]}" -p "${app_name:?}" --project-directory "$(dirname "${project_dir:?}/${compose_file:?}")" \
-    -f "${project_dir:?}/${compose_file:?}" "$@"
-}
-
 # point_link LINK TARGET: atomically (re)point the symlink LINK at TARGET (relative to LINK's dir).
 point_link() {
   ln -sfn "$2" "$1.tmp.$$"
   mv -T "$1.tmp.$$" "$1"
-}
-
-# Container ids of one service of this app; pass -a to include stopped ones. One-off containers
-# (`compose run`, e.g. an operator's `manage.py shell`) are not the service's: compose does not
-# count them either.
-service_containers() {
-  local service="$1"; shift
-  docker ps -q "$@" \
-    --filter "label=com.docker.compose.project=${app_name:?}" \
-    --filter "label=com.docker.compose.service=${service}" \
-    --filter "label=com.docker.compose.oneoff=False"
-}
-
-# services_unchanged HASHES_FILE SERVICE…: true when `compose up -d --no-deps` of these services
-# would change nothing, as compose (v1 and v2) decides it: each has exactly one container, running,
-# whose com.docker.compose.config-hash label is the hash compose computes from the config now
-# (HASHES_FILE: `compose config --hash` output, "service hash" per line; v1's covers the image too)
-# and whose image is the one its image name points at now. Any difference, or anything unreadable,
-# is false: then compose up decides.
-services_unchanged() {
-  local file="$1" service hash ids status label image_name image
-  local -A hashes=()
-  shift
-  while read -r service hash; do
-    [[ -n "${service}" ]] && hashes["${service}"]="${hash}"
-  done < <(cat "${file}" 2>/dev/null || true)
-  for service in "$@"; do
-    [[ -n "${hashes[${service}]:-}" ]] || return 1
-    ids="$(service_containers "${service}" -a)"
-    [[ -n "${ids}" && "${ids}" != *$'\n'* ]] || return 1
-    read -r status label image_name image <<<"$(docker inspect -f \
-      '{{.State.Status}} {{index .Config.Labels "com.docker.compose.config-hash"}} {{.Config.Image}} {{.Image}}' "${ids}" 2>/dev/null || true)"
-    [[ "${status}" == running && "${label}" == "${hashes[${service}]}" && -n "${image}" ]] || return 1
-    [[ "$(docker image inspect -f '{{.Id}}' "${image_name}" 2>/dev/null || true)" == "${image}" ]] || return 1
-  done
-}
-
-# has_orphans SERVICE…: true when the project has a container of a service not among these (one
-# that `compose up --remove-orphans` would remove).
-has_orphans() {
-  local service known=" $* "
-  while read -r service; do
-    [[ "${known}" == *" ${service} "* ]] || return 0
-  done < <(docker ps -a --filter "label=com.docker.compose.project=${app_name:?}" \
-    --filter "label=com.docker.compose.oneoff=False" --format '{{.Label "com.docker.compose.service"}}')
-  return 1
-}
-
-# The last 40 log lines of container $1, indented, on stderr (a failed deploy shows why).
-show_logs() {
-  log "last log lines of ${1:0:12}:"
-  docker logs --tail 40 "$1" 2>&1 | sed 's/^/    /' >&2 || true
-}
-
-# "status health restarts pid" of a container, health "none" without a healthcheck.
-container_state() {
-  docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.RestartCount}} {{.State.Pid}}' "$1" 2>/dev/null || echo "gone none 0 0"
-}
-
-# True once the container whose main process is $1 listens on TCP (Docker's own DNS listener on
-# 127.0.0.11 aside). Reading its /proc costs nothing, while each health probe is a `docker exec`
-# (about 0.2 s of CPU that a starting app on a small host misses), so probes wait for this. Where
-# /proc cannot be read (rootless docker…) it is true at once: then probing starts right away.
-app_listens() {
-  local file addr st
-  for file in "/proc/$1/net/tcp" "/proc/$1/net/tcp6"; do
-    [[ -r "${file}" ]] || return 0
-    while read -r _ addr _ st _; do
-      [[ "${st}" == 0A && "${addr}" != 0B00007F:* ]] && return 0
-    done < "${file}"
-  done
-  return 1
-}
-
-# Run container $1's own HEALTHCHECK test once, now. Docker itself probes only every `interval`
-# (5 s here), which would add up to that much to every deploy; probing ourselves as soon as the app
-# listens (app_listens) lets traffic move as soon as the new container answers. The test is read once per container.
-probe_health_id="" probe_health_args=()
-probe_health_now() {
-  local id="$1" kind args=()
-  if [[ "${probe_health_id}" != "${id}" ]]; then
-    mapfile -t probe_health_args < <(docker inspect -f '{{if .Config.Healthcheck}}{{range .Config.Healthcheck.Test}}{{println .}}{{end}}{{end}}' "${id}" 2>/dev/null)
-    probe_health_id="${id}"
-  fi
-  args=("${probe_health_args[@]}")
-  (( ${#args[@]} >= 2 )) || return 1
-  kind="${args[0]}"
-  args=("${args[@]:1}")
-  [[ -n "${args[-1]}" ]] || unset 'args[-1]'
-  case "${kind}" in
-    CMD) timeout 10 docker exec "${id}" "${args[@]}" >/dev/null 2>&1 ;;
-    CMD-SHELL) timeout 10 docker exec "${id}" sh -c "${args[*]}" >/dev/null 2>&1 ;;
-    *) return 1 ;;
-  esac
-}
-
-# Wait (bounded) until container $1 is healthy (or running, when it has no healthcheck).
-# Returns non-zero as soon as it is unhealthy, gone, or crash-looping.
-wait_container_healthy() {
-  local id="$1" timeout="$2" deadline status health restarts pid i
-  deadline=$((SECONDS + timeout))
-  while :; do
-    read -r status health restarts pid <<<"$(container_state "${id}")"
-    case "${status}/${health}" in
-      running/healthy) return 0 ;;
-      running/none) return 0 ;;
-      */unhealthy) log "container ${id:0:12} is unhealthy"; return 1 ;;
-      gone/*|dead/*) log "container ${id:0:12} is ${status}"; return 1 ;;
-      running/starting)
-        # Up to a second of cheap checks for the app to listen, then its own health test.
-        for (( i = 0; i < 20; i++ )); do app_listens "${pid}" && break; sleep 0.05; done
-        if (( i < 20 )) && probe_health_now "${id}"; then return 0; fi ;;
-    esac
-    if (( restarts >= 3 )); then log "container ${id:0:12} restarted ${restarts} times"; return 1; fi
-    if (( SECONDS >= deadline )); then log "container ${id:0:12} not healthy after ${timeout}s (${status}/${health})"; return 1; fi
-    sleep 0.2
-  done
-}
-
-# GET http://127.0.0.1:<port><path> until it answers 2xx (bounded).
-wait_http_ok() {
-  local url="$1" timeout="$2" deadline
-  deadline=$((SECONDS + timeout))
-  until curl -fsS -o /dev/null -m 5 "${url}" 2>/dev/null; do
-    if (( SECONDS >= deadline )); then return 1; fi
-    sleep 1
-  done
-}
-
-# The addresses of container $1 on the networks container $2 is on too: where $2 reaches $1.
-addresses_seen_by() {
-  local peer_networks name ip
-  peer_networks=" $(docker inspect -f '{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{end}}' "$2") " || return 1
-  docker inspect -f '{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{$n.IPAddress}}{{"\n"}}{{end}}' "$1" |
-    while read -r name ip; do
-      if [[ -n "${ip}" && "${peer_networks}" == *" ${name} "* ]]; then echo "${ip}"; fi
-    done
-}
-
-# Make nginx re-read its config, which re-resolves the web service's containers through Docker DNS.
-#   reload_nginx [now|settle] [pin NAME IP… | unpin]
-# With "settle", also wait until the workers that predate the reload are gone (nginx-reload.sh).
-# "pin" first makes NAME resolve to exactly those addresses for nginx (the switch's drain), "unpin"
-# lets Docker's DNS answer again: that step alone runs as root in the container (/etc/hosts is
-# root's whatever the image's USER); nginx is checked and reloaded as the image's user. Returns 4
-# when the pin could not be written (e.g. a read-only proxy), non-zero when no proxy container was
-# running or a reload failed: the caller must not retire the old containers then, since nginx would
-# still route to them alone.
-reload_nginx() {
-  local settle="${1:-now}" id reloaded=0 status
-  shift || true
-  for id in $(service_containers "${proxy_service:?}"); do
-    # A failed unpin is only logged: where no pin can be written (read-only), none was left.
-    if (( $# )) && ! docker exec -u 0 "${id}" sh -c "${nginx_reload_script}" nginx-reload "$@"; then
-      log "could not ${1} the web service's address in ${id:0:12}'s /etc/hosts"
-      [[ "$1" == unpin ]] || return 4
-    fi
-    status=0
-    docker exec "${id}" sh -c "${nginx_reload_script}" nginx-reload "${settle}" || status=$?
-    case "${status}" in
-      0) log "reloaded nginx (${id:0:12})" ;;
-      3) log "reloaded nginx (${id:0:12}); its old workers are still finishing long requests after 5s (they complete: the old container stops gracefully)" ;;
-      *) log "nginx reload failed in ${id:0:12}"; return 1 ;;
-    esac
-    reloaded=$((reloaded + 1))
-  done
-  if (( reloaded == 0 )); then
-    log "no running '${proxy_service}' container to reload (is the proxy service named ${proxy_service}? see --proxy-service)"
-    return 1
-  fi
 }

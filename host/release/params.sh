@@ -3,6 +3,11 @@
 # release (deploy_kept_release in records.sh) all come from this table; components/remote.ts
 # (deployCommand) passes the same flags, and a unit test keeps the two sides equal.
 # shellcheck shell=bash disable=SC2034 # the variables are read by the scripts that source this file
+
+[[ -z "${params_sh_loaded:-}" ]] || return 0
+params_sh_loaded=1
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
 # Columns:
 #   flag      what deploy.sh takes

@@ -6,11 +6,18 @@
 #   - the rollback rule: after `ops rollback` moved away from release X (<baseDir>/rollback names it),
 #     a deploy of X again is refused (it would silently undo the rollback). Rolling forward to X
 #     (`ops rollback X`) clears the record, and so does the deploy of any other, new release.
-# Needs deploy.sh's variables (base_dir, app_name, release, release_dir, releases_dir…).
+# Reads the deploy's parameters (params.sh) and where deploy.sh put this release (release, release_dir,
+# releases_dir).
 # shellcheck shell=bash disable=SC2154,SC2034 # deploy.sh sets the variables these functions read; read_settings sets what its callers read
 
+[[ -z "${records_sh_loaded:-}" ]] || return 0
+records_sh_loaded=1
+# shellcheck source-path=SCRIPTDIR source=containers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/containers.sh"
 # shellcheck source-path=SCRIPTDIR source=params.sh
 source "$(dirname "${BASH_SOURCE[0]}")/params.sh"
+# shellcheck source-path=SCRIPTDIR source=edge-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/edge-lib.sh"
 
 # Tag the image of every running container of the app as <app>-<service>:<sha12> and list them.
 keep_release_images() {

@@ -5,8 +5,8 @@ set -euo pipefail
 
 script_name=status
 usage_text="usage: status.sh --base-dir DIR --app-name NAME --http-port PORT --health-path P"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=containers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/containers.sh"
 
 parse_args() {
   base_dir="" app_name="" http_port="" health_path=""
@@ -22,8 +22,7 @@ main() {
   url="http://127.0.0.1:${http_port}${health_path}"
   log "current:  $(readlink "${base_dir}/${layout_current}" 2>/dev/null || echo none)"
   log "previous: $(readlink "${base_dir}/${layout_previous}" 2>/dev/null || echo none)"
-  docker ps -a --filter "label=com.docker.compose.project=${app_name}" \
-    --format 'table {{.Names}}\t{{.Image}}\t{{.Status}}'
+  project_containers --with-oneoff -a --format 'table {{.Names}}\t{{.Image}}\t{{.Status}}'
   if curl -fsS -o /dev/null -m 5 "${url}"; then
     log "health: ${url} OK"
   else

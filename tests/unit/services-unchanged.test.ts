@@ -1,11 +1,11 @@
-// host/release/lib.sh: when the deploy may skip `compose up` of the other services because compose
+// host/release/containers.sh: when the deploy may skip `compose up` of the other services because compose
 // would change nothing. Run for real with bash; docker is a shell function that answers as a host
 // with one nginx container would (no docker here), and the hashes file is what compose printed.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as path from "path";
 
-const LIB = path.resolve(__dirname, "..", "..", "host", "release", "lib.sh");
+const LIB = path.resolve(__dirname, "..", "..", "host", "release", "containers.sh");
 
 interface Host {
   /** What `compose config --hash` printed for nginx (the hashes file). */
@@ -18,7 +18,7 @@ interface Host {
   projectServices?: string[];
 }
 
-/** Exit status of `body` with lib.sh sourced and compose/docker answering as `host` describes. */
+/** Exit status of `body` with containers.sh sourced and compose/docker answering as `host` describes. */
 function run(body: string, host: Host): number {
   const containers = host.containers.map((c, i) => `c${i} ${c}`);
   const script = [
