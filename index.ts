@@ -7,7 +7,7 @@ import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
 import { Database, dbIdentifier } from "./components/database";
-import { createAppBundle } from "./components/bundle";
+import { buildContext, createAppBundle } from "./components/bundle";
 import { RegistryImages, registryImagesFor } from "./components/images";
 import { ComposeDeployment } from "./components/deployment";
 import { sshCommandFor } from "./components/transport";
@@ -17,6 +17,7 @@ import { Monitoring } from "./components/monitoring";
 import { ContainerLogs, containerLogGroupName } from "./components/containerLogs";
 import { SiteDns, SiteTarget } from "./components/siteDns";
 import type { StackOutputs } from "./components/outputs";
+import { appEnvironment as appEnvironmentOf } from "./components/config/envfile";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
@@ -94,7 +95,7 @@ function ec2Hosting() {
   // reads (host connection, DB URL), for the firewall that lets SSH in, and for what the running app
   // uses: the database and the log group Docker ships to (no container starts before it exists);
   // `pulumi destroy` keeps them until the app is down.
-  const images = registryImagesFor("images", config, appName, bundle.sha256); // undefined in host mode
+  const images = registryImagesFor("images", config, appName, bundle.sha256, () => buildContext(bundle)); // undefined in host mode
   // The names pointed at the host: records in the hosted zone, or the records to create by hand. The
   // deploy waits for them, so the first certificate is asked for once the names exist.
   const dns = siteDns({ address: host.publicIp });
@@ -119,9 +120,10 @@ function ec2Hosting() {
 
 // ---- hosting: ecs — the web service on Fargate behind a load balancer (never run here: see components/ecs.ts) ----
 function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaBucket) {
-  // Fargate pulls from a registry: the web image is always built and pushed to ECR (x86_64 tasks).
+  // Fargate pulls from a registry: the web image is always built and pushed to ECR (x86_64 tasks),
+  // from the bundle's files (what an ec2 host would get), never the raw app directory.
   const images = new RegistryImages("images", {
-    appName, stage: config.stage, arch: "x86_64", builds: [{ service: config.app.webService, context: config.app.dir }],
+    appName, stage: config.stage, arch: "x86_64", builds: [{ service: config.app.webService, context: buildContext(bundle) }],
     tag: bundle.sha256, keepReleases: config.app.keepReleases, tags: config.tags,
   });
   const ecs = new EcsHosting("app", {
@@ -129,7 +131,7 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
     project: config.project, stack: config.stack, stage: config.stage, region: config.region, appName, plan, webService: config.app.webService,
     webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
     webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),
-    releaseId: bundle.sha256, appEnv: config.app.env, databaseUrl: database.url, logGroup: { name: logs.groupName, arn: logs.groupArn },
+    releaseId: bundle.sha256, appEnv: config.app.env, appSecrets: config.app.secrets, secretKey: config.app.secretKey, databaseUrl: database.url, logGroup: { name: logs.groupName, arn: logs.groupArn },
     healthPath: config.app.healthPath, healthTimeoutSeconds: config.app.healthTimeoutSeconds,
     vpcId: network.vpcId, subnetIds: network.publicSubnetIds,
     loadBalancerSecurityGroupId: firewall.loadBalancerSecurityGroupId!, taskSecurityGroupId: firewall.webSecurityGroupId,
@@ -177,6 +179,10 @@ const outputs: StackOutputs = {
   dbPassword: pulumi.secret(database.password),
   sshPrivateKey: host ? pulumi.secret(host.sshPrivateKey) : undefined,
   hostPublicKey: host?.hostPublicKey,
+  appEnvironment: appEnvironmentOf({
+    hosting: config.hosting.kind, deployMode: config.app.deployMode, webService: config.app.webService, mediaOnS3: media !== undefined,
+    httpsOnHost: config.site.tls !== undefined, appEnv: config.app.env, appSecrets: config.app.secrets,
+  }),
 };
 
 // The module's exports are the stack's outputs (the Node.js runtime takes what `require` returns).

@@ -9,7 +9,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
-import { KEY_SCAN_BYTES, Refusal, refusalMessage, secretContentReason, secretPathReason } from "./bundleRules";
+import { Refusal, refusalMessage, secretStreamReason, secretPathReason } from "./bundleRules";
 import { TarEntry, writeTarGz } from "./tarGz";
 import { HOST_LAYOUT } from "./layout";
 
@@ -41,6 +41,8 @@ export interface Bundle {
   files: string[];
   /** Things the user should hear about (a bundle above the size limit); empty when all is well. */
   warnings: string[];
+  /** Every entry packed, with its source file: what buildContext copies for the images. */
+  entries: BundleEntry[];
 }
 
 /** One archive entry before encoding. */
@@ -159,12 +161,12 @@ function walk(root: string, prefix: string, rules: TreeRules, findings: WalkFind
   return entries;
 }
 
-/** The first KEY_SCAN_BYTES of a file. */
-function readHead(file: string): Buffer {
+/** Why a file's content must never ship (a private key anywhere in it), read as a stream. */
+function contentReason(file: string): string | undefined {
   const fd = fs.openSync(file, "r");
   try {
-    const head = Buffer.alloc(KEY_SCAN_BYTES);
-    return head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+    // Sequential reads from the current position: each call continues where the last one stopped.
+    return secretStreamReason((buf) => fs.readSync(fd, buf, 0, buf.length, null));
   } finally {
     fs.closeSync(fd);
   }
@@ -175,7 +177,7 @@ function neverShip(allowFiles: string[]): TreeRules["refuse"] {
   const allowed = ignore().add(allowFiles);
   return (rel, stat, abs) => {
     if (allowFiles.length > 0 && allowed.ignores(rel)) return undefined;
-    return secretPathReason(rel, stat.isDirectory()) ?? (stat.isFile() ? secretContentReason(readHead(abs)) : undefined);
+    return secretPathReason(rel, stat.isDirectory()) ?? (stat.isFile() ? contentReason(abs) : undefined);
   };
 }
 
@@ -279,7 +281,41 @@ export function createBundle(opts: BundleOptions): Bundle {
     bytes: written.bytes,
     files: entries.filter((e) => e.type === "file").map((e) => e.name),
     warnings: warning === undefined ? [] : [warning],
+    entries,
   };
+}
+
+/**
+ * The directory images are built from (registry mode, ecs): the bundle's app files, exactly what the
+ * host gets, so `.deployignore`, `.dockerignore` and the never-ship rules hold for images too (a raw
+ * app directory would hand `docker build` a `.env` listed only in `.deployignore`). The host scripts
+ * under HOST_SCRIPTS_PREFIX stay out. Written once per release next to the archive, as
+ * `<sha256>.context/`, and appears atomically; an existing one is reused.
+ */
+export function buildContext(bundle: Pick<Bundle, "path" | "sha256" | "entries">): string {
+  const target = path.join(path.dirname(bundle.path), `${bundle.sha256}.context`);
+  if (fs.existsSync(target)) return target;
+  const partial = path.join(path.dirname(bundle.path), `.partial-${process.pid}-${crypto.randomBytes(6).toString("hex")}.context`);
+  try {
+    fs.mkdirSync(partial);
+    for (const entry of bundle.entries) {
+      if (entry.name.startsWith(HOST_SCRIPTS_PREFIX) || entry.name === HOST_SCRIPTS_PREFIX) continue;
+      const dest = path.join(partial, ...entry.name.split("/").filter((p) => p !== ""));
+      if (entry.type === "dir") {
+        fs.mkdirSync(dest, { recursive: true, mode: entry.mode });
+        continue;
+      }
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.copyFileSync(entry.source as string, dest);
+      fs.chmodSync(dest, entry.mode);
+    }
+    fs.renameSync(partial, target);
+  } catch (err) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    if (fs.existsSync(target)) return target; // another process wrote the same release first
+    throw err;
+  }
+  return target;
 }
 
 /** Options of createAppBundle. */

@@ -8,6 +8,17 @@ const SECRET_DIRS: Record<string, string> = {
   ".git": "a git directory (history, remotes, maybe credentials)",
   ".aws": "AWS credentials and config",
   ".ssh": "SSH keys and config",
+  ".docker": "Docker client config (registry credentials in config.json)",
+  ".kube": "Kubernetes client config (cluster credentials)",
+  ".gnupg": "GnuPG keys",
+  ".azure": "Azure CLI credentials",
+  ".terraform": "Terraform's working directory (provider settings, maybe state)",
+};
+
+/** Paths (app-relative, "/"-separated, lower case) of tool credentials that live in a shared directory, matched at any depth. */
+const SECRET_PATHS: Record<string, string> = {
+  ".config/gcloud": "Google Cloud CLI credentials",
+  ".config/gh": "GitHub CLI credentials",
 };
 
 /** File names that are never packed, at any depth. */
@@ -17,6 +28,12 @@ const SECRET_FILES: Record<string, string> = {
   ".netrc": "netrc (passwords)",
   ".git-credentials": "git credentials",
   ".envrc": "a direnv file (exported environment, often secrets)",
+  ".pgpass": "a PostgreSQL password file",
+  ".my.cnf": "a MySQL client config (passwords)",
+  ".mylogin.cnf": "a MySQL login path file (passwords)",
+  ".boto": "boto credentials",
+  ".s3cfg": "s3cmd config (access keys)",
+  ".htpasswd": "an htpasswd file (password hashes)",
   id_rsa: "an SSH private key (by its name)",
   id_dsa: "an SSH private key (by its name)",
   id_ecdsa: "an SSH private key (by its name)",
@@ -25,18 +42,31 @@ const SECRET_FILES: Record<string, string> = {
   id_ed25519_sk: "an SSH private key (by its name)",
 };
 
-/** Extensions of key and certificate stores. */
+/** Extensions (lower case; names are compared in lower case) of key stores, keys and tool state. */
 const SECRET_EXTENSIONS: Record<string, string> = {
   ".pem": "a PEM file (keys or certificates)",
+  ".key": "a private key file (by its extension)",
   ".p12": "a PKCS#12 key store",
   ".pfx": "a PKCS#12 key store",
+  ".jks": "a Java key store",
+  ".keystore": "a key store",
+  ".ppk": "a PuTTY private key (by its extension)",
+  ".tfstate": "Terraform state (holds every secret of its resources in plain text)",
+  ".tfstate.backup": "Terraform state (holds every secret of its resources in plain text)",
+  ".tfvars": "Terraform variables (often credentials)",
 };
 
-/** `.env.<suffix>` names that are templates by convention and ship (their content is still checked). */
-export const ENV_TEMPLATES = [".env.example", ".env.sample", ".env.template"] as const;
+/** Words that mark an env file as a template that ships (`.env.example`, `sample.env`, `.env-template`); its content is still checked. */
+export const ENV_TEMPLATE_WORDS = ["example", "sample", "template", "dist"] as const;
 
-/** How much of each file the content check reads: private keys are small and start near the top. */
-export const KEY_SCAN_BYTES = 64 * 1024;
+/** True for an environment file's name: `.env`, `.env.prod`, `.env-prod`, `.env_prod`, `prod.env`, `env.prod` (any case). */
+export function isEnvFileName(name: string): boolean {
+  const n = name.toLowerCase();
+  return n === ".env" || /^\.env[._-]./.test(n) || /.\.env$/.test(n) || /^env\.[a-z0-9_-]+$/.test(n) && !/^env\.(py|js|ts|rb|go|sh|json|ya?ml|toml|cfg|ini|txt|md)$/.test(n);
+}
+
+/** The size of each read of the content check; a key marker across two reads is still found. */
+export const KEY_SCAN_CHUNK_BYTES = 64 * 1024;
 
 /** PEM private keys of every kind (PKCS#1, PKCS#8, EC, DSA, OpenSSH, encrypted) and PuTTY keys. */
 const PRIVATE_KEY = /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----|PuTTY-User-Key-File-\d+:/;
@@ -46,22 +76,49 @@ export function secretPathReason(rel: string, isDir: boolean): string | undefine
   const parts = rel.split("/");
   const dirs = isDir ? parts : parts.slice(0, -1);
   for (const dir of dirs) if (Object.hasOwn(SECRET_DIRS, dir)) return SECRET_DIRS[dir];
+  const lower = `/${rel.toLowerCase()}`;
+  const toolPath = Object.keys(SECRET_PATHS).find((p) => lower.endsWith(`/${p}`) || lower.includes(`/${p}/`));
+  if (toolPath !== undefined) return SECRET_PATHS[toolPath];
   if (isDir) return undefined;
   const name = parts[parts.length - 1];
   if (Object.hasOwn(SECRET_DIRS, name)) return SECRET_DIRS[name]; // e.g. a worktree's `.git` file
   if (Object.hasOwn(SECRET_FILES, name)) return SECRET_FILES[name];
-  if (name === ".env" || (name.startsWith(".env.") && !(ENV_TEMPLATES as readonly string[]).includes(name))) {
-    return "an environment file (app settings belong in the stack's appEnv, which the deploy writes to the host's .env)";
+  const lowerName = name.toLowerCase();
+  if (isEnvFileName(name) && !ENV_TEMPLATE_WORDS.some((w) => lowerName.includes(w))) {
+    return "an environment file (move its entries into the stack with `npm run env:import`: appEnv, or appSecrets for secrets; the deploy writes the host's .env)";
   }
-  const ext = Object.keys(SECRET_EXTENSIONS).find((e) => name.endsWith(e));
+  const ext = Object.keys(SECRET_EXTENSIONS).find((e) => lowerName.endsWith(e));
   return ext === undefined ? undefined : SECRET_EXTENSIONS[ext];
 }
 
-/** Why a file whose first bytes are `head` must never ship, or undefined. Names the key type only. */
-export function secretContentReason(head: Buffer): string | undefined {
-  const match = PRIVATE_KEY.exec(head.toString("latin1"));
+/** Why a file holding `bytes` must never ship, or undefined. Names the key type only. */
+export function secretContentReason(bytes: Buffer): string | undefined {
+  const match = PRIVATE_KEY.exec(bytes.toString("latin1"));
   if (!match) return undefined;
   return match[0].startsWith("PuTTY") ? "a PuTTY private key (by its content)" : `a private key (holds a "-----BEGIN ${match[1]}PRIVATE KEY-----" block)`;
+}
+
+/** Longest text PRIVATE_KEY can match across a read boundary (a marker with a long key type). */
+const MARKER_OVERLAP = 256;
+
+/**
+ * Why a file must never ship, judged by its whole content read as a stream (`readChunk` fills a buffer, 0 at the end): chunks of
+ * KEY_SCAN_CHUNK_BYTES, each searched with the tail of the one before, so memory stays flat and a
+ * key that starts anywhere (after a long preamble, at the end of a bundle of certificates) is found.
+ */
+export function secretStreamReason(readChunk: (buf: Buffer) => number): string | undefined {
+  // One buffer for the whole file: the tail of the last read, then the next read after it.
+  const window = Buffer.alloc(MARKER_OVERLAP + KEY_SCAN_CHUNK_BYTES);
+  let carried = 0;
+  for (;;) {
+    const n = readChunk(window.subarray(carried));
+    if (n <= 0) return undefined;
+    const filled = carried + n;
+    const reason = secretContentReason(window.subarray(0, filled));
+    if (reason) return reason;
+    carried = Math.min(MARKER_OVERLAP, filled);
+    window.copy(window, 0, filled - carried, filled);
+  }
 }
 
 /** A file the rules refuse, for the error message. */

@@ -7,14 +7,14 @@
 //   4. teardown    local.Command: no-op create; on destroy it sends `compose down` over ssh from the
 //                  machine running Pulumi, and succeeds when the host is already gone
 // Every command line comes from components/remote.ts (the same lines tests/host runs for real).
-// Secrets (DATABASE_URL, the Django key) reach the host on stdin only, never on a command line; a
+// Secrets (DATABASE_URL, the Django key, appSecrets) reach the host on stdin only, never on a command line; a
 // failing command hands back only a short reason and the path of its full log on the host.
 
 import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { stackResourceName, type AppSettings, type TlsSettings, type Transport } from "./config";
+import { type AppSettings, type TlsSettings, type Transport } from "./config";
 import { envEntryProblem, imageEnvName } from "./config/envfile";
 import type { HostConnection } from "./host";
 import { repositoryOf } from "./images";
@@ -73,9 +73,6 @@ export interface ComposeDeploymentArgs {
   siteRecords?: pulumi.Resource[];
 }
 
-/** Compose project name for a stack: the stack's resource name (components/config/naming.ts). */
-export const appNameFor = stackResourceName;
-
 /**
  * A compose `.env` file: sorted keys, one `KEY='value'` per line. Each entry must pass the .env rules
  * config applied to appEnv (components/config/envfile.ts: no quotes, backslashes, `${` or line breaks);
@@ -95,6 +92,8 @@ export function renderEnvFile(entries: Record<string, string>): string {
 export interface DeploymentEnvInput {
   /** Extra non-secret entries from config (appEnv); may not redefine the keys below. */
   appEnv: Record<string, string>;
+  /** The app's own secrets (appSecrets); may not redefine appEnv's keys nor the keys below. */
+  appSecrets?: Record<string, string>;
   databaseUrl: string;
   secretKey: string;
   releaseId: string;
@@ -136,11 +135,13 @@ export function deploymentEnv(input: DeploymentEnvInput): Record<string, string>
     own[imageEnvName(service)] = repositoryOf(ref);
     own[`${imageEnvName(service)}_REF`] = ref;
   }
-  const clashes = Object.keys(input.appEnv).filter((k) => k in own);
-  if (clashes.length > 0) {
-    throw new Error(`appEnv may not set ${clashes.join(", ")}: the deployment writes these itself`);
+  for (const [setting, entries] of [["appEnv", input.appEnv], ["appSecrets", input.appSecrets ?? {}]] as const) {
+    const clashes = Object.keys(entries).filter((k) => k in own);
+    if (clashes.length > 0) throw new Error(`${setting} may not set ${clashes.join(", ")}: the deployment writes these itself`);
   }
-  return { ...input.appEnv, ...own };
+  const both = Object.keys(input.appSecrets ?? {}).filter((k) => k in input.appEnv);
+  if (both.length > 0) throw new Error(`appEnv and appSecrets both set ${both.join(", ")}: keep each name in one of them`);
+  return { ...input.appEnv, ...input.appSecrets, ...own };
 }
 
 /** sha256 hex of a string: what triggers hold instead of secret content. */
@@ -281,20 +282,22 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     );
   }
 
-  /** The release's .env (secret): database URL, a generated secret key, release id, hosts, images. */
+  /** The release's .env (secret): database URL, the Django key (kept or generated), release id, hosts, images, the app's own secrets. */
   private renderEnv(name: string, args: ComposeDeploymentArgs): pulumi.Output<string> {
-    const secretKey = new random.RandomPassword(
-      `${name}-secret-key`,
-      // Letters and digits only: ~380 bits, and nothing the .env quoting has to refuse.
-      { length: 64, special: false },
-      { parent: this },
-    );
+    const secretKey = args.app.secretKey !== undefined
+      ? pulumi.secret(args.app.secretKey)
+      : new random.RandomPassword(
+        `${name}-secret-key`,
+        // Letters and digits only: ~380 bits, and nothing the .env quoting has to refuse.
+        { length: 64, special: false },
+        { parent: this },
+      ).result;
     return pulumi.secret(
       pulumi
-        .all([args.databaseUrl, secretKey.result, args.allowedHosts, args.imageRefs, args.mediaEnv])
-        .apply(([databaseUrl, key, hosts, refs, mediaEnv]) =>
+        .all([args.databaseUrl, secretKey, args.allowedHosts, args.imageRefs, args.mediaEnv, pulumi.secret(args.app.secrets)])
+        .apply(([databaseUrl, key, hosts, refs, mediaEnv, appSecrets]) =>
           renderEnvFile(
-            deploymentEnv({ appEnv: args.app.env, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv, tls: args.tls }),
+            deploymentEnv({ appEnv: args.app.env, appSecrets, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv, tls: args.tls }),
           ),
         ),
     );

@@ -2,7 +2,8 @@
 // Written from AWS's documentation and checked under the offline engine only: ECS itself has never
 // run from this code here (no AWS account in this workplace); treat a first `pulumi up` as a trial.
 //
-// What it creates, in order: the cluster; the log group; the app's secrets as SSM SecureString
+// What it creates, in order: the cluster; the log group; the app's secrets (DATABASE_URL, the Django
+// key, each appSecrets entry) as SSM SecureString
 // parameters; the execution role (pulls this stack's image, writes its log group, reads only its own
 // parameters) and the task role (ECS Exec, the media bucket); the load balancer (loadBalancer.ts);
 // the task definition derived from the compose file at config time (components/config/ecsTask.ts);
@@ -21,6 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { EcsSecretName, EcsTaskPlan, Stage } from "./config";
+import { appSecretName } from "./config/ecsTask";
 import { WebLoadBalancer, deregistrationDelaySeconds } from "./loadBalancer";
 
 export interface EcsHostingArgs {
@@ -47,6 +49,10 @@ export interface EcsHostingArgs {
   appEnv: Record<string, string>;
   /** DATABASE_URL (secret). */
   databaseUrl: pulumi.Input<string>;
+  /** The app's own secrets (appSecrets): each an SSM SecureString parameter, handed to the task as `secrets`. */
+  appSecrets?: Record<string, string>;
+  /** The Django key to keep (secretKey); undefined: generated. */
+  secretKey?: string;
   healthPath: string;
   /** Seconds a new task may take before failing health checks counts against it. */
   healthTimeoutSeconds: number;
@@ -64,8 +70,13 @@ export interface EcsHostingArgs {
 
 /** Average CPU the autoscaler keeps the web tasks at (room for a burst while a new task starts). */
 export const TARGET_CPU_PERCENT = 60;
-/** The stack's secrets, as SSM parameter name suffixes. */
+/** The stack's own secrets, as SSM parameter name suffixes (each appSecrets entry adds `app/<NAME>`). */
 export const SECRET_NAMES: readonly EcsSecretName[] = ["DATABASE_URL", "SECRET_KEY"];
+
+/** Every secret of a stack: its own, then one per appSecrets entry (sorted). */
+export function secretNamesOf(appSecrets: Record<string, string> | undefined): EcsSecretName[] {
+  return [...SECRET_NAMES, ...Object.keys(appSecrets ?? {}).sort().map(appSecretName)];
+}
 
 const TRUST_ECS_TASKS = JSON.stringify({
   Version: "2012-10-17",
@@ -114,7 +125,7 @@ export interface ContainerInputs {
   /** Non-secret entries every container with the stack's secrets gets (as the .env held them on ec2). */
   env: Record<string, string>;
   /** Secret → SSM parameter ARN. */
-  secretArns: Record<EcsSecretName, string>;
+  secretArns: Record<string, string>;
   logGroupName: string;
   region: string;
   streamPrefix: string;
@@ -188,14 +199,17 @@ export class EcsHosting extends pulumi.ComponentResource {
     this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName, url: this.url, loadBalancerDnsName: this.loadBalancerDnsName, logGroupName: this.logGroupName });
   }
 
-  /** DATABASE_URL and a generated app secret key, as SecureString parameters. */
-  private createSecrets(name: string, args: EcsHostingArgs): Record<EcsSecretName, pulumi.Output<string>> {
-    const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent: this }).result;
-    const values: Record<EcsSecretName, pulumi.Input<string>> = { DATABASE_URL: args.databaseUrl, SECRET_KEY: secretKey };
-    const arns = {} as Record<EcsSecretName, pulumi.Output<string>>;
-    for (const secret of SECRET_NAMES) {
+  /** DATABASE_URL, the Django key (kept or generated) and the app's own secrets, as SecureString parameters. */
+  private createSecrets(name: string, args: EcsHostingArgs): Record<string, pulumi.Output<string>> {
+    const secretKey = args.secretKey !== undefined ? args.secretKey : new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent: this }).result;
+    const values: Record<string, pulumi.Input<string>> = { DATABASE_URL: args.databaseUrl, SECRET_KEY: secretKey };
+    for (const [key, value] of Object.entries(args.appSecrets ?? {})) values[appSecretName(key)] = value;
+    const arns: Record<string, pulumi.Output<string>> = {};
+    for (const secret of secretNamesOf(args.appSecrets)) {
+      // Resource names keep the variable's case: FOO and foo are two variables.
+      const resourceName = secret.startsWith("app/") ? `${name}-app-secret-${secret.slice(4)}` : `${name}-${secret.toLowerCase().replace(/_/g, "-")}`;
       const parameter = new aws.ssm.Parameter(
-        `${name}-${secret.toLowerCase().replace(/_/g, "-")}`,
+        resourceName,
         { name: parameterName(args.appName, secret), type: "SecureString", value: pulumi.secret(values[secret]), description: `${secret} of ${args.appName} (read by ECS for the web tasks)`, tags: args.tags },
         { parent: this },
       );
@@ -204,14 +218,14 @@ export class EcsHosting extends pulumi.ComponentResource {
     return arns;
   }
 
-  private createRoles(name: string, args: EcsHostingArgs, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> }, secretArns: Record<EcsSecretName, pulumi.Output<string>>) {
+  private createRoles(name: string, args: EcsHostingArgs, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> }, secretArns: Record<string, pulumi.Output<string>>) {
     const parent = { parent: this };
     const execution = new aws.iam.Role(`${name}-execution-role`, { path: args.rolePath, assumeRolePolicy: TRUST_ECS_TASKS, description: "ECS agent: pull the web image, write logs, read the app's secrets", tags: args.tags }, parent);
     const executionPolicy = new aws.iam.RolePolicy(
       `${name}-execution-policy`,
       {
         role: execution.name,
-        policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, ...SECRET_NAMES.map((s) => secretArns[s])]).apply(([url, logArn, ...params]) => JSON.stringify(executionRolePolicy(ecrRepositoryArn(url), logArn, params))),
+        policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, ...secretNamesOf(args.appSecrets).map((s) => secretArns[s])]).apply(([url, logArn, ...params]) => JSON.stringify(executionRolePolicy(ecrRepositoryArn(url), logArn, params))),
       },
       parent,
     );
@@ -223,16 +237,16 @@ export class EcsHosting extends pulumi.ComponentResource {
 
   private createTaskDefinition(
     name: string, args: EcsHostingArgs, roles: ReturnType<EcsHosting["createRoles"]>, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> },
-    secretArns: Record<EcsSecretName, pulumi.Output<string>>, lb: WebLoadBalancer,
+    secretArns: Record<string, pulumi.Output<string>>, lb: WebLoadBalancer,
   ): aws.ecs.TaskDefinition {
     const hosts = pulumi.output(lb.dnsName).apply((dns) => [...args.domain, dns].join(","));
     const definitions = pulumi
-      .all([args.webImage, hosts, args.media.appEnv, logGroup.name, secretArns.DATABASE_URL, secretArns.SECRET_KEY])
-      .apply(([image, allowedHosts, mediaEnv, logGroupName, databaseUrlArn, secretKeyArn]) =>
+      .all([args.webImage, hosts, args.media.appEnv, logGroup.name, pulumi.all(secretArns)])
+      .apply(([image, allowedHosts, mediaEnv, logGroupName, arns]) =>
         JSON.stringify(containerDefinitions(args.plan, {
           webService: args.webService, webImage: image, region: args.region, logGroupName, streamPrefix: args.appName,
           env: { ...args.appEnv, ...mediaEnv, RELEASE_ID: args.releaseId, ALLOWED_HOSTS: allowedHosts },
-          secretArns: { DATABASE_URL: databaseUrlArn, SECRET_KEY: secretKeyArn },
+          secretArns: arns,
         })));
     return new aws.ecs.TaskDefinition(
       `${name}-task`,

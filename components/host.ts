@@ -60,6 +60,19 @@ export function amiParameterName(os: HostOs, arch: Arch): string {
 /** Where cloud-init writes host/cloud-init/provision.sh on the instance before running it. */
 export const PROVISION_PATH = "/usr/local/lib/compose-on-ec2/provision.sh";
 
+/** Beside it, the host layout's names provision.sh sources (provisionLayout). */
+export const PROVISION_LAYOUT_PATH = path.posix.join(path.posix.dirname(PROVISION_PATH), "layout.sh");
+
+/**
+ * The host directory layout for provision.sh: host/release/layout.sh's assignments, its comments
+ * left out (user data is limited to 16 KB). No release exists at first boot to source it from.
+ */
+export function provisionLayout(): string {
+  const text = fs.readFileSync(path.join(__dirname, "..", "host", "release", "layout.sh"), "utf8");
+  const assignments = text.split("\n").filter((line) => line.startsWith("layout_")).map((line) => line.replace(/\s+#.*$/, ""));
+  return ["# host/release/layout.sh's names, written by cloud-init for provision.sh", ...assignments, ""].join("\n");
+}
+
 /** The SSH port the deployment logs in on (the firewall opens it to sshCidrs). */
 export const SSH_PORT = 22;
 
@@ -84,7 +97,19 @@ export const SSHD_HOST_KEY_CONFIG = {
 
 /** One write_files entry; JSON strings are valid YAML double-quoted scalars: no escaping surprises. */
 function writeFile(f: HostFile): string[] {
-  return [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`, `    content: ${JSON.stringify(f.content)}`];
+  const content = f.content.startsWith("#!") ? withoutCommentLines(f.content, f.path) : f.content;
+  return [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`, `    content: ${JSON.stringify(content)}`];
+}
+
+/**
+ * A script as user data carries it: its comment-only lines left out (the repository keeps them), so
+ * the rendered user data stays well inside EC2's 16 KB. Only safe without here-documents, whose
+ * `#` lines would be content: a script with one is refused rather than changed.
+ */
+export function withoutCommentLines(script: string, where: string): string {
+  if (/<<-?\s*['"]?\w/.test(script)) throw new Error(`${where}: a here-document would lose its # lines in user data; write the file another way`);
+  const [shebang, ...rest] = script.split("\n");
+  return [shebang, ...rest.filter((line) => !/^\s*#/.test(line))].join("\n");
 }
 
 /**
@@ -114,6 +139,7 @@ export function renderUserData(
     "write_files:",
     ...writeFile({ path: SSHD_HOST_KEY_CONFIG.path, permissions: "0644", content: SSHD_HOST_KEY_CONFIG.content }),
     ...writeFile({ path: PROVISION_PATH, permissions: "0755", content: script }),
+    ...writeFile({ path: PROVISION_LAYOUT_PATH, permissions: "0644", content: provisionLayout() }),
     ...(extra?.files ?? []).flatMap(writeFile),
     "runcmd:",
     `  - ${JSON.stringify(provision)}`,

@@ -11,7 +11,7 @@ import type { Arch, StackConfig, Stage } from "./config";
 export interface ImageBuild {
   /** Compose service name, e.g. "web"; also the last part of the ECR repository name. */
   service: string;
-  /** Build context directory (the app dir for web); `docker build` applies its .dockerignore. */
+  /** Build context directory: the bundle's app files (bundle.ts buildContext), never the raw app directory; `docker build` applies its .dockerignore. */
   context: string;
   /** Dockerfile path relative to the context; default "Dockerfile". */
   dockerfile?: string;
@@ -184,13 +184,15 @@ export class RegistryImages extends pulumi.ComponentResource {
 /**
  * The registry images of a stack, or undefined in host mode (the default: the instance builds, as
  * our users' pipelines do), so index.ts creates ECR and image resources only in registry mode.
- * Registry mode builds the web service from the app dir, tagged with the release id (bundle sha).
+ * Registry mode builds the web service from `context` (the bundle's app files: bundle.ts buildContext,
+ * called only in registry mode), tagged with the release id (bundle sha).
  */
 export function registryImagesFor(
   name: string,
   cfg: Pick<StackConfig, "app" | "host" | "stage" | "tags">,
   appName: string,
   releaseId: string,
+  context: () => string,
   opts?: pulumi.ComponentResourceOptions,
 ): RegistryImages | undefined {
   if (cfg.app.deployMode !== "registry") return undefined;
@@ -200,7 +202,7 @@ export function registryImagesFor(
       appName,
       stage: cfg.stage,
       arch: cfg.host.arch,
-      builds: [{ service: cfg.app.webService, context: cfg.app.dir }],
+      builds: [{ service: cfg.app.webService, context: context() }],
       tag: releaseId,
       keepReleases: cfg.app.keepReleases,
       tags: cfg.tags,

@@ -17,8 +17,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { LOG_RETENTION_DAYS, monitoringDefaults, monitoringRefusals } from "./config";
-import type { MonitoringSettings, Stage } from "./config";
+import { LOG_RETENTION_DAYS, monitoringRefusals } from "./config";
+import type { MonitoringSettings } from "./config";
 
 export { LOG_RETENTION_DAYS };
 export type { MonitoringSettings };
@@ -34,13 +34,6 @@ export const HOST_MONITORING_PATHS = {
   diskMetricScript: "/usr/local/libexec/compose-on-ec2/disk-metric.sh",
   diskMetricService: "/etc/systemd/system/compose-on-ec2-disk-metric.service",
   diskMetricTimer: "/etc/systemd/system/compose-on-ec2-disk-metric.timer",
-};
-
-/** The defaults of each stage, as the spec table (components/config/specs.ts) gives them. */
-export const MONITORING_STAGE_DEFAULTS: Record<Stage, MonitoringSettings> = {
-  dev: monitoringDefaults("dev"),
-  prod: monitoringDefaults("prod"),
-  sandbox: monitoringDefaults("sandbox"),
 };
 
 /**

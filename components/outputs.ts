@@ -2,6 +2,7 @@
 // them (ops, the sandbox CLI, the plan and its policy, the workflows through pulumi/actions). A name
 // is written here once; renaming or dropping one fails to compile on both sides.
 import type * as pulumi from "@pulumi/pulumi";
+import type { EnvSource } from "./config/envfile";
 import type { Hosting, Stage, Transport } from "./config/types";
 
 /** Each output's value once resolved (what `pulumi stack output --json` prints); optional: only some stacks have it. */
@@ -48,6 +49,8 @@ export interface StackOutputValues {
   sshPrivateKey?: string;
   /** The host's SSH host public key ("type base64"), pinned by the deployment and by `ops`. */
   hostPublicKey?: string;
+  /** Every variable the app receives and its source (deployment, appEnv, appSecrets), never a value. */
+  appEnvironment: Record<string, EnvSource>;
 }
 
 export type StackOutputName = keyof StackOutputValues;
@@ -63,7 +66,7 @@ const NAMES: Record<StackOutputName, true> = {
   stage: true, region: true, hosting: true, transport: true, url: true, certificateSource: true, https: true, allowPlainHttp: true,
   publicIp: true, publicDns: true, instanceId: true, sshUser: true, sshCommand: true, dbEndpoint: true, releaseId: true, dbName: true,
   dbUsername: true, databaseSource: true, ecsCluster: true, ecsService: true, loadBalancerDnsName: true, dnsRecordsToCreate: true, mediaBucket: true,
-  logGroupName: true, alarmTopicArn: true, dbUrl: true, dbPassword: true, sshPrivateKey: true, hostPublicKey: true,
+  logGroupName: true, alarmTopicArn: true, dbUrl: true, dbPassword: true, sshPrivateKey: true, hostPublicKey: true, appEnvironment: true,
 };
 
 /** Every output name, in the order above. */

@@ -13,7 +13,6 @@ import * as path from "path";
 import type { AppSettings, TlsSettings } from "./config";
 import type { HealthSource } from "./compose";
 import { HOST_LAYOUT, hostPath } from "./layout";
-import { HOST_SCRIPTS_DIR } from "./bundle";
 
 /** What the host commands need: the app's deploy settings (validated by config) plus where and how it runs. */
 export type RemoteSpec = Pick<
@@ -41,10 +40,6 @@ export const WAIT_READY_TIMEOUT_SECONDS = 600;
 
 /** Seconds the runner-side teardown waits for the host's SSH port before calling the host gone. */
 export const TEARDOWN_PROBE_SECONDS = 20;
-
-
-/** The host scripts every release carries: bundle.ts packs this directory under `.compose-on-ec2/`. */
-export const RELEASE_SCRIPTS_DIR = path.join(__dirname, "..", HOST_SCRIPTS_DIR);
 
 /** The shell text of one of the project's script files. */
 function scriptText(...parts: string[]): string {
@@ -134,18 +129,6 @@ export function destroyCommand(spec: RemoteSpec): string {
     "--base-dir", spec.baseDir,
     "--app-name", spec.appName,
     "--compose-file", spec.composeFile,
-  ]);
-}
-
-/** Current/previous release, containers, health through nginx (exit 1 when failing). */
-export function statusCommand(spec: RemoteSpec): string {
-  return bootstrapCommand("status", [
-    hostPath(spec.baseDir, "current"),
-    HOST_LAYOUT.releaseScripts,
-    "--base-dir", spec.baseDir,
-    "--app-name", spec.appName,
-    "--http-port", String(spec.httpPort),
-    "--health-path", spec.healthPath,
   ]);
 }
 

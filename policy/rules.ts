@@ -5,6 +5,7 @@ import {
   EC2, PolicyConfig, PolicyResource, RDS, REQUIRED_TAGS, Rule, SG, TAGGABLE_TYPES, Violation, WORLD, allIngress, coversPort, ingressRules, isObj,
   knownSecrets, objects, refersTo, resourceRule, stackRule, tagsOf, webGroupsOf, withStages,
 } from "./core";
+import { appEnvRules } from "./appEnvRules";
 import { ecsRules } from "./ecsRules";
 import { httpsRules } from "./httpsRules";
 import { transportOf, transportRules } from "./transportRules";
@@ -180,7 +181,7 @@ const APPLIES_TO: Record<string, (all: PolicyResource[]) => boolean> = {
 
 export const RULES: Rule[] = [dbNotPublic, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine, ...ecsRules,
   ...transportRules.map((rule) => ({ ...rule, configSchema: SSH_ALLOWLIST_SCHEMA })),
-  ...httpsRules].map((rule) => ({ ...rule, appliesTo: APPLIES_TO[rule.name] }));
+  ...httpsRules, ...appEnvRules].map((rule) => ({ ...rule, appliesTo: APPLIES_TO[rule.name] }));
 
 /** Each rule's verdict on a stack: `fail` with its violations, `pass`, or `n/a` when the stack has nothing it judges. */
 export function verdicts(resources: PolicyResource[], violations: Violation[], rules: Rule[] = RULES): { rule: string; status: "pass" | "fail" | "n/a"; violations: Violation[] }[] {

@@ -77,6 +77,7 @@ function renderFacts(plan: PlanResult): string {
   out.push(`Offline plan for stack "${plan.stack}" in ${plan.region}${plan.sandbox ? " (sandbox: dev settings, stage sandbox)" : ""}`);
   out.push(...renderHosting(plan));
   if (plan.outputs.hosting !== "ecs") out.push("", "Compose file (what the deploy found in it):", ...plan.composeFindings.map((l) => `  ${l}`));
+  out.push("", ...environmentLines(plan));
   out.push("", "Resources (component hierarchy):", plan.tree);
 
   const cp = plan.criticalPath;
@@ -100,6 +101,14 @@ function renderFacts(plan: PlanResult): string {
 
   out.push("", summaryLine(plan));
   return out.join("\n");
+}
+
+/** Every variable the app receives and its source (the stack output appEnvironment); never a value. */
+export function environmentLines(plan: PlanResult): string[] {
+  const env = (plan.outputs.appEnvironment ?? {}) as Record<string, string>;
+  const names = Object.keys(env);
+  const width = Math.max(0, ...names.map((n) => n.length));
+  return [`App environment (${names.length} variables; values never shown):`, ...names.map((n) => `  ${n.padEnd(width)}  ${env[n]}`)];
 }
 
 /** What the site is served as: the hosting, the URL, where its certificate comes from, and its DNS records. */

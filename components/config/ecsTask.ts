@@ -23,6 +23,11 @@ export const DEPLOYMENT_ENV_FILE = ".env";
 /** Compose variables the stack fills from its secrets on ecs. */
 const STACK_SECRETS: Record<string, EcsSecretName> = { DATABASE_URL: "DATABASE_URL", SECRET_KEY: "SECRET_KEY", DJANGO_SECRET_KEY: "SECRET_KEY" };
 
+/** The ecs secret of one appSecrets entry (its SSM parameter is /<app>/app/<NAME>). */
+export function appSecretName(name: string): EcsSecretName {
+  return `app/${name}`;
+}
+
 export interface EcsTaskInput {
   /** The compose file as the user knows it (starts every message) and its text. */
   file: string;
@@ -30,6 +35,8 @@ export interface EcsTaskInput {
   webService: string;
   /** appEnv: non-secret values for `${VAR}` references. */
   appEnv: Record<string, string>;
+  /** appSecrets' names: handed to the task as `secrets` (values never reach the plan). */
+  appSecrets?: string[];
   minTasks: number;
   maxTasks: number;
   /** Set to override the size derived from the compose file's limits. */
@@ -91,13 +98,14 @@ function shapeContainers(t: EcsTranslation, input: EcsTaskInput, services: strin
     for (const m of d.mountPoints.filter((x) => !own.includes(x))) dropped.push(m.sourceVolume);
     for (const m of d.mountPoints.filter((x) => !own.includes(x))) notes.push(`${d.name}: ${m.containerPath} stays in the container's own filesystem (volume ${m.sourceVolume} is shared with no container of the task)`);
     const secrets: { name: string; secret: EcsSecretName }[] = [];
+    const stackSecrets: Record<string, EcsSecretName> = { ...STACK_SECRETS, ...Object.fromEntries((input.appSecrets ?? []).map((n) => [n, appSecretName(n)])) };
     for (const v of c.secretVariables) {
-      const secret = STACK_SECRETS[v.variable];
+      const secret = stackSecrets[v.variable];
       if (secret) secrets.push({ name: v.name, secret });
-      else problems.push(`${t.file}: service "${d.name}": environment ${v.name} takes \${${v.variable}}, which an ecs stack does not pass. Fix: set ${v.variable} in compose-on-ec2:appEnv if it is not a secret, or drop it from the compose file`);
+      else problems.push(`${t.file}: service "${d.name}": environment ${v.name} takes \${${v.variable}}, which an ecs stack does not pass. Fix: set ${v.variable} in compose-on-ec2:appSecrets (a secret) or appEnv (not a secret), or drop it from the compose file`);
     }
-    if (c.envFiles.includes(DEPLOYMENT_ENV_FILE)) for (const name of Object.keys(STACK_SECRETS)) if (!secrets.some((s) => s.name === name)) secrets.push({ name, secret: STACK_SECRETS[name] });
-    for (const f of c.envFiles.filter((x) => x !== DEPLOYMENT_ENV_FILE)) notes.push(`${d.name}: env_file ${f} is not read on ecs; put non-secret entries in appEnv`);
+    if (c.envFiles.includes(DEPLOYMENT_ENV_FILE)) for (const name of Object.keys(stackSecrets)) if (!secrets.some((s) => s.name === name)) secrets.push({ name, secret: stackSecrets[name] });
+    for (const f of c.envFiles.filter((x) => x !== DEPLOYMENT_ENV_FILE)) notes.push(`${d.name}: env_file ${f} is not read on ecs; put non-secret entries in appEnv, secrets in appSecrets`);
     if (secrets.length > 0) secretEnv[d.name] = secrets;
     const portMappings = d.name === input.webService && !d.portMappings.some((p) => p.containerPort === port) ? [...d.portMappings, { containerPort: port, protocol: "tcp" as const }] : d.portMappings;
     return { ...d, portMappings, mountPoints: own };

@@ -42,12 +42,15 @@ export function renderConfigBlock(): string {
     "# (pulumi/pulumi#21797); a setting whose default depends on the stage or engine declares its \"unset\"",
     "# value (\"\" / [] / 0 / -1), which config reads as that default. Secret keys are not marked `secret:`",
     "# (a secret key with a default fails validation, pulumi/pulumi#21865); config refuses them unless",
-    "# stored encrypted. Pulumi's schema has no object type: appEnv and tags are JSON strings.",
+    "# stored encrypted. Pulumi's schema has no object type: object settings (appEnv, appSecrets, tags) are",
+    "# declared without one, so a map set with `--path` and a JSON string both pass the CLI's type check.",
     "config:",
   ];
   for (const [key, spec] of Object.entries(SPECS)) {
     lines.push(`  ${key}:`);
-    lines.push(`    type: ${spec.type === "object" ? "string" : spec.type}`);
+    // Pulumi.yaml's schema has no object type: an object setting is declared untyped, so the CLI
+    // accepts a map (`pulumi config set --path 'appEnv.NAME' …`) or a JSON string, and hands it over as JSON.
+    if (spec.type !== "object") lines.push(`    type: ${spec.type}`);
     if (spec.type === "array") lines.push("    items:", "      type: string");
     lines.push(`    default: ${JSON.stringify(schemaDefault(spec))}`);
     lines.push(`    description: ${JSON.stringify(schemaDescription(spec))}`);

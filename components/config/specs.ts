@@ -1,7 +1,7 @@
 // One spec per setting: the only place a setting's type, default, range and meaning are written.
 // Pulumi.yaml's `config:` block and docs/configuration.md are generated from this table
 // (`npm run gen:config`); a unit test fails when they drift.
-import { AWS_REGIONS, LOG_RETENTION_DAYS } from "./aws";
+import { LOG_RETENTION_DAYS } from "./aws";
 import { ENGINES, RDS_STORAGE_GB } from "./engines";
 import { SANDBOX_INSTANCE_TYPE } from "./stages";
 import { ACME_DIRECTORIES } from "./acme";
@@ -186,8 +186,23 @@ export const SPECS: Record<string, SettingSpec> = {
   appEnv: {
     section: "app", type: "object", default: {},
     description:
-      "JSON object of extra non-secret .env entries, e.g. {\"DJANGO_LOG_LEVEL\":\"INFO\"}. Names the deployment sets are refused; " +
+      "JSON object of extra non-secret .env entries, e.g. {\"DJANGO_LOG_LEVEL\":\"INFO\"}: stored in plain text in the stack file, so secrets go in appSecrets " +
+      "(the policy fails a prod stack whose appEnv holds a name that looks secret). Names the deployment sets are refused; " +
       "values may not hold quotes, backslashes, ${ or line breaks; prod refuses debug switches such as DJANGO_DEBUG=1.",
+  },
+  appSecrets: {
+    section: "app", type: "object", default: {}, secret: true,
+    description:
+      "The app's own secrets (SMTP password, payment and API keys): a JSON object of NAME → value, set with `npm run env:import` from an old " +
+      ".env file, or one by one with `pulumi config set --secret --path 'appSecrets.NAME' value` (or the whole object as a JSON string on stdin). Kept encrypted in the stack file and in state; on ec2 written into the release's .env " +
+      "(stdin, 0600), on ecs SSM SecureString parameters handed to the task as `secrets`. The appEnv rules apply to names and values; " +
+      "a name may not also be in appEnv nor be one the deployment sets. Values are never shown.",
+  },
+  secretKey: {
+    section: "app", type: "string", secret: true, unsetMeans: "generated (64 letters and digits) and kept in state",
+    description:
+      "The app's Django SECRET_KEY (written as SECRET_KEY and DJANGO_SECRET_KEY), to keep the key of an app moving in: sessions and " +
+      "password-reset links signed with it stay valid. `printf '%s' \"$KEY\" | pulumi config set --secret secretKey`. The .env rules apply to the value.",
   },
   hosting: {
     section: "hosting", type: "string", default: "ec2", allowed: ["ec2", "ecs"],
@@ -283,9 +298,6 @@ export const SPECS: Record<string, SettingSpec> = {
 /** The schema of every `compose-on-ec2:<key>` (kept under its former name for importers). */
 export const CONFIG_SCHEMA = SPECS;
 
-/** Regions, for the docs. */
-export const REGION_NOTE = `aws:region must be one of ${AWS_REGIONS.length} commercial regions, e.g. us-east-1.`;
-
 /** The default of a setting for a stage and engine; undefined when it is unset there. */
 export function defaultFor(key: string, stage: Stage, engine?: DbEngine): SpecValue | undefined {
   const d = SPECS[key].default;
@@ -295,9 +307,9 @@ export function defaultFor(key: string, stage: Stage, engine?: DbEngine): SpecVa
 }
 
 /** The value Pulumi.yaml declares: the one default, or the "unset" value of its type. */
-export function schemaDefault(spec: SettingSpec): string | number | boolean | string[] {
+export function schemaDefault(spec: SettingSpec): string | number | boolean | string[] | Record<string, string> {
   const d = spec.default;
-  if (d !== undefined && !isDependent(d)) return spec.type === "object" ? JSON.stringify(d) : (d as string | number | boolean | string[]);
+  if (d !== undefined && !isDependent(d)) return d as string | number | boolean | string[] | Record<string, string>;
   if (spec.type === "integer") {
     if (spec.unset === undefined) throw new Error("an integer setting without one default needs `unset`");
     return spec.unset;

@@ -108,6 +108,10 @@ export interface AppSettings {
   keepReleases: number;
   /** Extra non-secret .env entries, already checked against the .env rules. */
   env: Record<string, string>;
+  /** The app's own secrets (appSecrets), checked against the same rules; never shown, secret wherever they go. */
+  secrets: Record<string, string>;
+  /** The Django key to keep (secretKey); undefined: the deployment generates one. */
+  secretKey?: string;
 }
 
 /** The web service's Fargate task, derived from the compose file at config time (ecs only). */
@@ -133,8 +137,8 @@ export interface EcsTaskPlan {
   notes: string[];
 }
 
-/** The secrets the stack hands the app on ecs (through the container definition's `secrets`). */
-export type EcsSecretName = "DATABASE_URL" | "SECRET_KEY";
+/** The secrets the stack hands the app on ecs (through the container definition's `secrets`): its own, and `app/<NAME>` for each appSecrets entry. */
+export type EcsSecretName = "DATABASE_URL" | "SECRET_KEY" | `app/${string}`;
 
 /** Where and how the app is hosted, and the names it answers to. */
 export interface HostingSettings {

@@ -80,11 +80,19 @@ write_setcap_rule() {
   mv -f "${rule}.tmp" "${rule}"
 }
 
+# The units' paths under the base directory: the serving release's scripts, and the edge's settings
+# file (host/release/edge-lib.sh's edge_settings; a unit test holds the two equal).
+edge_unit_paths() {
+  release_scripts="${base_dir}/${layout_current}/${layout_release_scripts}"
+  settings="${base_dir}/${layout_edge}/settings"
+}
+
 # At boot the edge comes back (the app's containers do through their restart policy); daily, at a
 # random hour, the certificate renewal run (a no-op until 30 days before expiry). Both run the
 # scripts of the release that serves, as the SSH user, once a deploy has written the edge settings.
 write_edge_units() {
-  local release_scripts="${base_dir}/current/.compose-on-ec2" settings="${base_dir}/edge/settings" units=/etc/systemd/system
+  local release_scripts settings units=/etc/systemd/system
+  edge_unit_paths
   printf '%s\n' "[Unit]" "Description=compose-on-ec2 edge (HAProxy in front of the app)" \
     "After=network-online.target docker.service" "Wants=network-online.target" "ConditionPathExists=${settings}" "" \
     "[Service]" "Type=oneshot" "RemainAfterExit=yes" "User=${user}" \
@@ -134,6 +142,9 @@ main() {
   os="$1" arch="$2" user="$3" base_dir="$4" registry="$5" compose_version="$6"
   local disk_metric_timer="${7:-}"
   local home="/home/${user}"
+  # The host layout's names: host/release/layout.sh's, written beside this file (components/host.ts).
+  # shellcheck source=../release/layout.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/layout.sh"
   log "installing docker on ${os} ${arch}"
   case "${os}" in
     al2023) install_al2023 ;;

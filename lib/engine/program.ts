@@ -127,15 +127,3 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     process.off("unhandledRejection", onUnhandled);
   }
 }
-
-const cachedRuns = new Map<string, Promise<RunResult>>();
-
-/** Runs the program once per key per process and shares the result (keeps `npm test` fast). */
-export function cachedRun(key: string, opts: () => RunOptions): Promise<RunResult> {
-  let run = cachedRuns.get(key);
-  if (!run) {
-    run = runProgram(opts());
-    cachedRuns.set(key, run);
-  }
-  return run;
-}

@@ -96,10 +96,18 @@ export interface ConfigEntry {
   secret: boolean;
 }
 
-/** A stack-file value as the CLI loads it (config.Value). */
-export function configEntry(value: unknown, key: string): ConfigEntry {
+/**
+ * A stack-file value as the CLI loads it (config.Value). `declaredDefault` is Pulumi.yaml's default for
+ * the key: a whole `secure:` value of a key whose default is a map or a list (e.g. appSecrets stored as
+ * one encrypted JSON string) gets an empty placeholder of that shape, since its names are unknown offline.
+ */
+export function configEntry(value: unknown, key: string, declaredDefault?: unknown): ConfigEntry {
   const secret = containsSecureLeaf(value);
-  if (isSecureLeaf(value)) return { value: securePlaceholder(key), object: false, secret };
+  if (isSecureLeaf(value)) {
+    if (Array.isArray(declaredDefault)) return { value: "[]", object: false, secret };
+    if (declaredDefault !== null && typeof declaredDefault === "object") return { value: "{}", object: false, secret };
+    return { value: securePlaceholder(key), object: false, secret };
+  }
   if (value !== null && typeof value === "object") return { value: goJson(withPlaceholders(value, key)), object: true, secret };
   return { value: goText(value as string | number | boolean | null), object: false, secret };
 }
@@ -116,11 +124,12 @@ export function namespacedKey(key: string, project = PROJECT): string {
 }
 
 /** The `config:` block of a stack document, keys and values as the CLI loads them (no project defaults yet). */
-export function stackEntriesOf(doc: { config?: Record<string, unknown> } | undefined): Map<string, ConfigEntry> {
+export function stackEntriesOf(doc: { config?: Record<string, unknown> } | undefined, declared = projectConfigTypes()): Map<string, ConfigEntry> {
   const entries = new Map<string, ConfigEntry>();
   for (const [rawKey, value] of Object.entries(doc?.config ?? {})) {
     const key = namespacedKey(rawKey);
-    entries.set(key, configEntry(value, key));
+    const own = key.startsWith(`${PROJECT}:`) ? declared[key.slice(PROJECT.length + 1)] : undefined;
+    entries.set(key, configEntry(value, key, own?.default));
   }
   return entries;
 }

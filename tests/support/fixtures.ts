@@ -1,9 +1,10 @@
 // Shared runs and values of the unit tests: the program once per stack and per variant, on the
 // engine (lib/engine), so test files share one run instead of paying for their own.
-import type { AppSettings } from "../../components/config";
+import { defaultFor, type AppSettings } from "../../components/config";
 import { remoteSpecFor } from "../../components/deployment";
 import type { RemoteSpec } from "../../components/remote";
-import { AwsMock, RunOptions, RunResult, cachedRun } from "../../lib/engine";
+import { hostBaseDir } from "../../components/layout";
+import { AwsMock, RunOptions, RunResult, runProgram } from "../../lib/engine";
 
 /** A test OpenSSH public key (a well-formed ED25519 line; no real key behind it). */
 export const TEST_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVkMjU1MTktdGVzdC1rZXktbm90LWEtcmVhbC1vbmUh test@ci";
@@ -15,32 +16,53 @@ export const TEST_SUBNETS = [
   { id: "subnet-0ccccccccccccccc3", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1b", defaultForAz: false },
 ];
 
-/** The example app's settings as config derives them from app/ (host mode); override what a test varies. */
+/**
+ * The example app's settings as config derives them from app/ (host mode); override what a test varies.
+ * The settings app/ leaves unset are the spec table's defaults (components/config/specs.ts); the rest
+ * is what config reads from app/'s compose file (config.test.ts holds the two equal).
+ */
 export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettings {
   return {
-    dir: "app",
+    dir: defaultFor("appDir", "dev") as string,
     deployMode: "host",
-    composeFile: "docker-compose.prod.yml",
-    webService: "web",
+    composeFile: defaultFor("composeFile", "dev") as string,
+    webService: defaultFor("webService", "dev") as string,
     proxyService: "nginx",
     webPort: 8000,
     envFile: ".env",
     healthSource: "compose healthcheck",
     composeFindings: [],
     allowFiles: [],
-    healthPath: "/healthz",
-    healthTimeoutSeconds: 120,
-    healthBusySeconds: 60,
-    keepReleases: 5,
+    healthPath: defaultFor("healthPath", "dev") as string,
+    healthTimeoutSeconds: defaultFor("healthTimeoutSeconds", "dev") as number,
+    healthBusySeconds: defaultFor("healthBusySeconds", "dev") as number,
+    keepReleases: defaultFor("keepReleases", "dev") as number,
     env: {},
+    secrets: {},
     ...overrides,
   };
 }
 
 /** The host scripts' settings the deployment builds for the example app (app "shop", default ports); override what a test varies. */
 export function testRemoteSpec(overrides: Partial<RemoteSpec> = {}): RemoteSpec {
-  return { ...remoteSpecFor("shop", "/home/ec2-user/compose-on-ec2", testAppSettings()), ...overrides };
+  return { ...remoteSpecFor("shop", hostBaseDir("ec2-user"), testAppSettings()), ...overrides };
 }
+
+const cachedRuns = new Map<string, Promise<RunResult>>();
+
+/** Runs the program once per key per process and shares the result (keeps `npm test` fast). */
+export function cachedRun(key: string, opts: () => RunOptions): Promise<RunResult> {
+  let run = cachedRuns.get(key);
+  if (!run) {
+    run = runProgram(opts());
+    cachedRuns.set(key, run);
+  }
+  return run;
+}
+
+/** runPlan once per stack, region and settings per process, shared by the plan's own tools (iam-policy) and the tests. */
+export { planFor } from "../../scripts/lib/plan/run";
+
 
 /**
  * The program run once per stack per test process: dev and prod from their stack files. The dev run

@@ -1,7 +1,9 @@
 // What a bundle refuses to carry: secrets by name or by content, unless an ignore file leaves them
 // out or allowFiles names them.
 import * as assert from "assert";
-import { createBundle } from "../../components/bundle";
+import * as fs from "fs";
+import * as path from "path";
+import { buildContext, createBundle } from "../../components/bundle";
 import { secretContentReason, secretPathReason } from "../../components/bundleRules";
 import { APP, EXEC, scratchDirs } from "../support/bundle";
 
@@ -75,6 +77,58 @@ describe("bundle", () => {
       assert.strictEqual(secretContentReason(Buffer.from("-----BEGIN PUBLIC KEY-----\n")), undefined);
       assert.ok(secretContentReason(Buffer.from("-----BEGIN ENCRYPTED PRIVATE KEY-----\n")));
       assert.ok(secretContentReason(Buffer.from("PuTTY-User-Key-File-3: ssh-ed25519\n")));
+    });
+  });
+
+  describe("every never-ship class, in any case, and keys anywhere in a file", () => {
+    const PROBE: Record<string, string> = {
+      "prod.env": "A=1", ".env-prod": "A=1", ".env_prod": "A=1", "config/.ENV.PROD": "A=1", "env.production": "A=1",
+      ".docker/config.json": "{}", ".kube/config": "x", ".pgpass": "x", ".my.cnf": "x", "infra/terraform.tfstate": "{}", "infra/terraform.tfstate.backup": "{}",
+      "infra/prod.tfvars": "x", ".terraform/x": "x", "certs/SERVER.PEM": "x", "keys/store.JKS": "x", "keys/app.keystore": "x", "keys/server.key": "x", "keys/putty.PPK": "x",
+      ".config/gcloud/credentials.db": "x", "notes/bundle.crt": "x".repeat(70 * 1024) + "\n-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n",
+    };
+    it("refuses a probe app holding each class, naming every file", () => {
+      let message = "";
+      try {
+        createBundle({ appDir: tree({ ...APP, ...PROBE }, EXEC), outDir: outDir() });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      for (const file of Object.keys(PROBE)) {
+        const shown = file.startsWith(".docker/") || file.startsWith(".kube/") || file.startsWith(".terraform/") || file.startsWith(".config/gcloud/") ? file.split("/").slice(0, -1).join("/") : file;
+        assert.ok(message.includes(shown), `${file} not refused:\n${message}`);
+      }
+      assert.match(message, /notes\/bundle\.crt: a private key/, "a key after the first 64 KiB is found");
+    });
+    it("ships templates and look-alikes of the new names", () => {
+      for (const name of ["env.example", "example.env", ".env-template", ".env.dist", "env.py", "environment.ts", "keyboard.json", "docs/kube.md", "monkey.jsx"]) {
+        assert.strictEqual(secretPathReason(name, false), undefined, name);
+      }
+    });
+    it("finds a key whose marker straddles two reads", () => {
+      const file = tree({ ...APP, "big.txt": "y".repeat(64 * 1024 - 10) + "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n" }, EXEC);
+      assert.throws(() => createBundle({ appDir: file, outDir: outDir() }), /big\.txt: a private key/);
+    });
+  });
+
+  describe("images are built from the bundle's files", () => {
+    it("the build context holds what the host gets: no file .deployignore leaves out, no host scripts", () => {
+      const src = tree({ ...APP, ".deployignore": ".env\n", ".env": "STRIPE_SECRET_KEY=x\n" }, EXEC);
+      const scripts = tree({ "deploy.sh": "#!/bin/sh\n" }, EXEC);
+      const bundle = createBundle({ appDir: src, outDir: outDir(), extraDirs: [{ dir: scripts, prefix: ".compose-on-ec2/" }] });
+      const context = buildContext(bundle);
+      const files: string[] = [];
+      const walk = (dir: string, rel = ""): void => {
+        for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+          if (d.isDirectory()) walk(path.join(dir, d.name), `${rel}${d.name}/`);
+          else files.push(`${rel}${d.name}`);
+        }
+      };
+      walk(context);
+      assert.ok(fs.existsSync(path.join(src, ".env")), "the app directory holds the .env");
+      assert.deepStrictEqual(files.sort(), bundle.files.filter((f) => !f.startsWith(".compose-on-ec2/")).sort());
+      assert.ok(!files.includes(".env"));
+      assert.strictEqual(buildContext(bundle), context, "reused for the same release");
     });
   });
 });

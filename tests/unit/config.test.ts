@@ -6,6 +6,7 @@ import { CONFIG_SCHEMA, ConfigError, checkCidr, parseConfig, ParseContext, schem
 import { renderPulumiYaml, renderSettingsDoc } from "../../components/config/generate";
 import { readYaml, stackFileConfig, stackFileEntries, toConfigValues } from "../../lib/engine";
 import { problemsOfParse } from "./configProblems";
+import { testAppSettings } from "../support/fixtures";
 
 const files = new Set(["app", "app/docker-compose.prod.yml"]);
 const ctx = (stack = "dev", region: string | null = "us-east-1"): ParseContext => ({
@@ -165,11 +166,9 @@ describe("config: parseConfig", () => {
         { ...c.database },
         { engine: "postgres", engineVersion: "16", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: undefined, dbName: "app", username: "app_admin", port: 5432, multiAz: false, backupRetentionDays: 1, source: { kind: "empty" }, protectData: false },
       );
+      // The example app's settings the unit tests share: the spec table's defaults plus what app/'s compose file gives.
       const { composeFindings, ...app } = c.app;
-      assert.deepStrictEqual(app, {
-        dir: "app", deployMode: "host", composeFile: "docker-compose.prod.yml", webService: "web", proxyService: "nginx", webPort: 8000, envFile: ".env",
-        healthSource: "compose healthcheck", allowFiles: [], healthPath: "/healthz", healthTimeoutSeconds: 120, healthBusySeconds: 60, keepReleases: 5, env: {},
-      });
+      assert.deepStrictEqual({ ...app, composeFindings: [] }, testAppSettings());
       assert.deepStrictEqual(composeFindings.slice(0, 3), ["compose file app/docker-compose.prod.yml: services web, nginx", "proxied service: web (port 8000) behind nginx", "health: the compose healthcheck"]);
       assert.deepStrictEqual(c.tags, { project: "compose-on-ec2", stack: "dev", stage: "dev", "managed-by": "pulumi" });
     });
@@ -246,7 +245,8 @@ describe("config: Pulumi.yaml and the stack files", () => {
     assert.deepStrictEqual(Object.keys(project.config).sort(), Object.keys(CONFIG_SCHEMA).sort());
     for (const [key, spec] of Object.entries(CONFIG_SCHEMA)) {
       const declared = project.config[key];
-      assert.strictEqual(declared.type, spec.type === "object" ? "string" : spec.type, key);
+      // No object type in Pulumi.yaml's schema: object settings are declared untyped (a map or a JSON string passes).
+      assert.strictEqual(declared.type, spec.type === "object" ? undefined : spec.type, key);
       assert.ok(declared.description.length > 10, `${key} needs a description`);
       // A declared key without a default is REQUIRED in every stack by the Pulumi CLI (pulumi/pulumi#21797),
       // and a secret key with a default fails validation (pulumi/pulumi#21865): every key has a default, none is `secret:`.

@@ -4,7 +4,8 @@ import * as assert from "assert";
 import { ASSUMPTIONS, CostNode, PriceTable, costItems, costSummary, estimateCost } from "../../scripts/lib/plan/cost";
 import { PRICES, figuresOf } from "../../scripts/lib/plan/prices";
 import { USER_REGIONS } from "../support/fixtures";
-import { alarmSpecs, DISK_METRIC, HOST_METRICS_NAMESPACE, MONITORING_STAGE_DEFAULTS } from "../../components/monitoring";
+import { alarmSpecs, DISK_METRIC, HOST_METRICS_NAMESPACE } from "../../components/monitoring";
+import { monitoringDefaults } from "../../components/config";
 
 const fig = (usd: number) => ({ usd, source: "s1" });
 const near = (a: number | undefined, b: number) => assert.ok(a !== undefined && Math.abs(a - b) < 1e-9, `${a} ≈ ${b}`);
@@ -125,7 +126,7 @@ describe("cost: estimate over resources", () => {
 describe("cost: monitoring resources", () => {
   /** The monitoring resources as the Monitoring component registers them for a stage. */
   const monitoringNodes = (stage: "dev" | "prod", email?: string): CostNode[] => {
-    const settings = MONITORING_STAGE_DEFAULTS[stage];
+    const settings = monitoringDefaults(stage);
     return [
       node("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: settings.logRetentionDays }, "logs"),
       node("aws:sns/topic:Topic", {}, "alerts"),
@@ -138,16 +139,16 @@ describe("cost: monitoring resources", () => {
     const est = estimateCost(monitoringNodes("prod"), "r-1", table);
     const items = est.lines.flatMap((l) => l.items);
     const sum = (re: RegExp) => items.filter((i) => re.test(i.what)).reduce((s, i) => s + i.monthly!, 0);
-    assert.strictEqual(items.filter((i) => i.what === "standard-resolution alarm").length, alarmSpecs(MONITORING_STAGE_DEFAULTS.prod).length);
-    near(sum(/^standard-resolution alarm$/), alarmSpecs(MONITORING_STAGE_DEFAULTS.prod).length * 0.1);
+    assert.strictEqual(items.filter((i) => i.what === "standard-resolution alarm").length, alarmSpecs(monitoringDefaults("prod")).length);
+    near(sum(/^standard-resolution alarm$/), alarmSpecs(monitoringDefaults("prod")).length * 0.1);
     near(sum(/^log ingestion/), ASSUMPTIONS.logGbPerMonth * 0.5);
-    const days = MONITORING_STAGE_DEFAULTS.prod.logRetentionDays;
+    const days = monitoringDefaults("prod").logRetentionDays;
     near(sum(new RegExp(`^log storage, ${days} d`)), ASSUMPTIONS.logGbPerMonth * (days / 30.4) * 0.03);
     assert.ok(est.complete);
   });
 
   it("charges the host's own disk metric and one PutMetricData call per alarm period", () => {
-    const disk = alarmSpecs(MONITORING_STAGE_DEFAULTS.dev).find((a) => a.namespace === HOST_METRICS_NAMESPACE)!;
+    const disk = alarmSpecs(monitoringDefaults("dev")).find((a) => a.namespace === HOST_METRICS_NAMESPACE)!;
     const items = costItems(node("aws:cloudwatch/metricAlarm:MetricAlarm", { namespace: disk.namespace, metricName: disk.metricName, period: disk.periodSeconds }), [], "r-1", table);
     const puts = (730 * 60) / DISK_METRIC.everyMinutes;
     assert.strictEqual(items[1].what, `custom metric ${DISK_METRIC.name} and ${puts} PutMetricData calls`);

@@ -4,9 +4,11 @@ import { AwsMock, MockResource, PROJECT, captureRegistrationOptions, isSecret, v
 import { stackRun, testAppSettings } from "../support/fixtures";
 import type { HostConnection } from "../../components/host";
 import {
+  BOOT_DIAL_ERROR_LIMIT,
+  BOOT_PER_DIAL_TIMEOUT,
   ComposeDeployment,
   ComposeDeploymentArgs,
-  appNameFor,
+  DEFAULT_HOST_PORTS,
   deploymentEnv,
   imageRefsTrigger,
   remoteSpecFor,
@@ -14,6 +16,8 @@ import {
   sha256Hex,
 } from "../../components/deployment";
 import * as remote from "../../components/remote";
+import { hostBaseDir } from "../../components/layout";
+import { stackResourceName } from "../../components/config";
 
 const SHA_A = "a".repeat(64);
 const SHA_B = "b".repeat(64);
@@ -22,6 +26,7 @@ const DATABASE_URL = `postgres://app_admin:${DB_PASSWORD}@db.example.internal:54
 const DIGEST = `sha256:${"c".repeat(64)}`;
 const REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app-dev/web";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKey";
+const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n";
 
 const APP = testAppSettings({ env: { FEATURE_FLAG: "on" } });
 
@@ -30,9 +35,9 @@ function connection(overrides: Partial<HostConnection> = {}): HostConnection {
     address: "203.0.113.10",
     port: 22,
     user: "ec2-user",
-    privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n"),
+    privateKey: pulumi.secret(PRIVATE_KEY),
     instanceId: "i-0123456789abcdef0",
-    baseDir: "/home/ec2-user/compose-on-ec2",
+    baseDir: hostBaseDir("ec2-user"),
     hostKey: HOST_KEY,
     ...overrides,
   };
@@ -110,7 +115,8 @@ class StandIn extends pulumi.CustomResource {
 const urnOf = (r: MockResource) => `urn:pulumi:dev::${PROJECT}::compose-on-ec2:deployment:ComposeDeployment$${r.type}::${r.name}`;
 
 describe("ComposeDeployment", () => {
-  const spec = remoteSpecFor("compose-on-ec2-dev", "/home/ec2-user/compose-on-ec2", APP);
+  // The spec the deployment builds from its args (remoteSpecFor is its one source; remote.test.ts covers the lines).
+  const spec = remoteSpecFor(args().appName, args().connection.baseDir, APP);
   // One run with the default args serves every test that only inspects it (mocked runs cost ~0.2 s).
   let d: Deployed;
   before(async () => {
@@ -122,9 +128,11 @@ describe("ComposeDeployment", () => {
     assert.strictEqual(d.deploy.inputs.create, remote.deployCommand(spec, SHA_A));
     assert.strictEqual(d.teardown.inputs.delete, remote.teardownFromRunnerScript());
     assert.strictEqual(d.teardown.inputs.environment.TEARDOWN_COMMAND, remote.destroyCommand(spec));
-    assert.strictEqual(spec.httpPort, 80, "nginx publishes port 80 unless a test asks for another");
+    const c = connection();
+    const teardownTarget = { host: c.address, port: c.port, user: c.user, privateKey: PRIVATE_KEY, hostKey: HOST_KEY };
+    assert.deepStrictEqual({ ...d.teardown.inputs.environment }, { ...remote.teardownEnvironment(teardownTarget, spec), TEARDOWN_INSTANCE: c.instanceId });
+    assert.strictEqual(spec.httpPort, DEFAULT_HOST_PORTS.http, "the edge listens on the default HTTP port unless a test asks for another");
     assert.strictEqual(d.upload.inputs.remotePath, remote.bundleRemotePath(spec, SHA_A));
-    assert.strictEqual(spec.baseDir, "/home/ec2-user/compose-on-ec2");
     assert.strictEqual(await valueOf(d.deployment.releaseId), SHA_A);
   });
 
@@ -214,15 +222,19 @@ describe("ComposeDeployment", () => {
   });
 
   it("finds the app under the connection's base directory", async () => {
-    const other = await deploy(args({ connection: connection({ user: "ubuntu", baseDir: "/home/ubuntu/compose-on-ec2" }) }));
-    assert.strictEqual(other.upload.inputs.remotePath, `/home/ubuntu/compose-on-ec2/uploads/${SHA_A}.tar.gz`);
-    assert.ok(other.deploy.inputs.create.includes("'--base-dir' '/home/ubuntu/compose-on-ec2'"));
+    const baseDir = hostBaseDir("ubuntu");
+    const other = await deploy(args({ connection: connection({ user: "ubuntu", baseDir }) }));
+    const otherSpec = remoteSpecFor(args().appName, baseDir, APP);
+    assert.strictEqual(other.upload.inputs.remotePath, remote.bundleRemotePath(otherSpec, SHA_A));
+    assert.ok(other.upload.inputs.remotePath.startsWith(`${baseDir}/`));
+    assert.strictEqual(other.deploy.inputs.create, remote.deployCommand(otherSpec, SHA_A));
+    assert.ok(other.deploy.inputs.create.includes(`'--base-dir' ${remote.shellQuote(baseDir)}`));
   });
 
   it("tolerates a booting instance with dialErrorLimit and perDialTimeout", async () => {
     for (const r of [d.waitReady, d.upload, d.deploy]) {
-      assert.strictEqual(r.inputs.connection.dialErrorLimit, 30);
-      assert.strictEqual(r.inputs.connection.perDialTimeout, 20);
+      assert.strictEqual(r.inputs.connection.dialErrorLimit, BOOT_DIAL_ERROR_LIMIT);
+      assert.strictEqual(r.inputs.connection.perDialTimeout, BOOT_PER_DIAL_TIMEOUT);
     }
   });
 
@@ -381,15 +393,15 @@ describe("deploymentEnv", () => {
   });
 });
 
-describe("appNameFor", () => {
+describe("stackResourceName (the compose project name)", () => {
   it("lowercases and replaces what compose project names do not allow", () => {
-    assert.strictEqual(appNameFor("compose-on-ec2", "dev"), "compose-on-ec2-dev");
-    assert.strictEqual(appNameFor("Compose_On_EC2", "PR-42.sandbox"), "compose-on-ec2-pr-42-sandbox");
+    assert.strictEqual(stackResourceName("compose-on-ec2", "dev"), "compose-on-ec2-dev");
+    assert.strictEqual(stackResourceName("Compose_On_EC2", "PR-42.sandbox"), "compose-on-ec2-pr-42-sandbox");
   });
 
   it("stays within 63 characters and distinct for long names", () => {
-    const a = appNameFor("p", "x".repeat(80));
-    const b = appNameFor("p", `${"x".repeat(79)}y`);
+    const a = stackResourceName("p", "x".repeat(80));
+    const b = stackResourceName("p", `${"x".repeat(79)}y`);
     assert.ok(a.length <= 63 && b.length <= 63);
     assert.notStrictEqual(a, b);
     assert.match(a, /^[a-z0-9][a-z0-9-]*$/);

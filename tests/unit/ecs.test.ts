@@ -4,18 +4,18 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, hostNameProblem, parseConfig, planEcsTask, StackConfig } from "../../components/config";
+import { ConfigError, defaultFor, hostNameProblem, monitoringDefaults, parseConfig, planEcsTask, StackConfig } from "../../components/config";
 import { containerDefinitions, ecrRepositoryArn, executionRolePolicy } from "../../components/ecs";
 import { deregistrationDelaySeconds, manualDnsRecords, validationNames } from "../../components/loadBalancer";
 import { bucketPrefix, mediaAccessPolicy } from "../../components/media";
 import { onePerAz } from "../../components/network";
-import { AwsMock, MockResource, cachedRun } from "../../lib/engine";
+import { AwsMock, MockResource } from "../../lib/engine";
 import { computeAws } from "../../lib/engine/awsResources";
 import { bucketNameProblem } from "../../lib/engine/awsS3";
 import { checkAll, PolicyResource, RULES } from "../../policy/rules";
 import { secretInEnvironment } from "../../policy/ecsRules";
-import { planFor } from "../../scripts/lib/plan/run";
 import { problemsOfParse } from "./configProblems";
+import { cachedRun, planFor } from "../support/fixtures";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ctx = { project: "compose-on-ec2", stack: "dev", region: "us-east-1" };
@@ -197,9 +197,9 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
       it("scales on CPU between minTasks and maxTasks and logs to the stage's retention", async () => {
         const { mock } = await ecsRun(stack);
         const target = mock.one("aws:appautoscaling/target:Target").inputs;
-        assert.deepStrictEqual([target.minCapacity, target.maxCapacity], stack === "prod" ? [2, 4] : [1, 2]);
+        assert.deepStrictEqual([target.minCapacity, target.maxCapacity], [defaultFor("minTasks", stack), defaultFor("maxTasks", stack)]);
         assert.strictEqual(mock.one("aws:appautoscaling/policy:Policy").inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
-        assert.strictEqual(mock.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, stack === "prod" ? 90 : 7);
+        assert.strictEqual(mock.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, monitoringDefaults(stack).logRetentionDays);
         assert.deepStrictEqual(mock.one("aws:ecs/cluster:Cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
       });
 

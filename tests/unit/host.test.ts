@@ -5,8 +5,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, HostKeyPair, PROVISION_PATH, renderUserData, SSHD_HOST_KEY_CONFIG,
+  amiParameterName, checkSshUser, COMPOSE_VERSION, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, HostKeyPair, PROVISION_LAYOUT_PATH, PROVISION_PATH, provisionLayout,
+  renderUserData, SSHD_HOST_KEY_CONFIG, withoutCommentLines,
 } from "../../components/host";
+import { HOST_LAYOUT, hostBaseDir, hostPath } from "../../components/layout";
 import { Arch, HostOs } from "../../components/config";
 import { containerLogGroupName } from "../../components/monitoring";
 import { AwsMock, isSecret, PROJECT, readYaml, runProgram, unwrapSecrets, valueOf } from "../../lib/engine";
@@ -32,6 +34,21 @@ function hostKeyOf(mock: { resources: { name: string; state: Record<string, stri
   const key = mock.resources.find((r) => r.name === "host-host-key")!;
   return { privateKey: unwrapSecrets(key.state.privateKeyOpenssh), publicKey: unwrapSecrets(key.state.publicKeyOpenssh).trim() };
 }
+/**
+ * The interpreter (command and leading arguments) that runs the installed cloud-init, when its schema
+ * validator (cloudinit.config.schema, what `cloud-init schema` runs) imports there; otherwise why not.
+ */
+function cloudInitValidator(): string[] | string {
+  const which = spawnSync("sh", ["-c", "command -v cloud-init"], { encoding: "utf8" });
+  if (which.status !== 0) return "cloud-init is not installed (apt-get install cloud-init)";
+  const shebang = fs.readFileSync(which.stdout.trim(), "utf8").split("\n")[0];
+  if (!shebang.startsWith("#!")) return `${which.stdout.trim()} has no #! line naming its Python`;
+  const python = shebang.slice(2).trim().split(/\s+/); // "/usr/bin/python3" or "/usr/bin/env python3"
+  const probe = spawnSync(python[0], [...python.slice(1), "-c", "import cloudinit.config.schema"], { encoding: "utf8", timeout: 20000 });
+  if (probe.status !== 0) return `cloud-init's validator does not import under ${python.join(" ")}: ${(probe.stderr || String(probe.error)).trim().split("\n").pop()}`;
+  return python;
+}
+
 const PROVISION_SCRIPT = path.resolve(__dirname, "..", "..", "host", "cloud-init", "provision.sh");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML
@@ -59,21 +76,25 @@ describe("host", () => {
     for (const [hostOs, arch, user] of VARIANTS) {
       describe(`${hostOs} ${arch}`, () => {
         const doc = cloudConfigOf(renderUserData(hostOs, arch, user, REGISTRY, HOST_KEY));
-        it("writes host/cloud-init/provision.sh as it is in the repository, executable", () => {
+        it("writes host/cloud-init/provision.sh as it is in the repository but for its comment lines, executable", () => {
           const provision = doc.write_files.find((f: { path: string }) => f.path === PROVISION_PATH);
           assert.strictEqual(provision.permissions, "0755");
-          assert.strictEqual(provision.content, fs.readFileSync(PROVISION_SCRIPT, "utf8"));
+          const repository = fs.readFileSync(PROVISION_SCRIPT, "utf8");
+          assert.strictEqual(provision.content, withoutCommentLines(repository, PROVISION_PATH));
+          const code = (text: string) => text.split("\n").filter((l) => !/^\s*#/.test(l));
+          assert.deepStrictEqual(code(provision.content), code(repository), "every line of code ships, in order");
+          assert.ok(provision.content.startsWith("#!"), "the shebang stays");
         });
         it("installs the stack's host key in place of the image's, and makes sshd offer only that ed25519 key", () => {
           assert.deepStrictEqual(doc.ssh_keys, { ed25519_private: HOST_KEY.privateKey, ed25519_public: HOST_KEY.publicKey });
           assert.strictEqual(doc.ssh_deletekeys, true);
           const dropIn = doc.write_files.find((f: { path: string }) => f.path === SSHD_HOST_KEY_CONFIG.path);
           assert.match(dropIn.content, /^HostKeyAlgorithms ssh-ed25519$/m);
-          assert.deepStrictEqual(doc.write_files.map((f: { path: string }) => f.path), [SSHD_HOST_KEY_CONFIG.path, PROVISION_PATH]);
+          assert.deepStrictEqual(doc.write_files.map((f: { path: string }) => f.path), [SSHD_HOST_KEY_CONFIG.path, PROVISION_PATH, PROVISION_LAYOUT_PATH]);
         });
         it(`runs it once with ${hostOs}, ${arch}, ${user}, the base directory, the ECR registry and the compose version`, () => {
           assert.deepStrictEqual(doc.runcmd, [
-            ["bash", PROVISION_PATH, hostOs, arch, user, `/home/${user}/compose-on-ec2`, REGISTRY, COMPOSE_VERSION],
+            ["bash", PROVISION_PATH, hostOs, arch, user, hostBaseDir(user), REGISTRY, COMPOSE_VERSION],
           ]);
         });
       });
@@ -81,9 +102,13 @@ describe("host", () => {
     it("starts with #cloud-config", () => assert.ok(renderUserData("al2023", "x86_64", "ec2-user", REGISTRY, HOST_KEY).startsWith("#cloud-config\n")));
     it("passes cloud-init's schema validation for every OS and architecture (when cloud-init is installed)", function () {
       // `cloud-init schema -c` costs ~1.5 s per file; its own validator in one process checks all four.
-      const which = spawnSync("sh", ["-c", "command -v cloud-init"], { encoding: "utf8" });
-      if (which.status !== 0) this.skip();
-      const python = fs.readFileSync(which.stdout.trim(), "utf8").split("\n")[0].replace(/^#!\s*/, "").split(" ")[0];
+      const validator = cloudInitValidator();
+      if (typeof validator === "string") {
+        // Mocha's skip takes no reason: the title carries it into the report.
+        this.test!.title += ` (skipped: ${validator})`;
+        this.skip();
+      }
+      const python = validator;
       const docs = VARIANTS.map(([hostOs, arch, user]) => renderUserData(hostOs, arch, user, REGISTRY, HOST_KEY));
       const check = [
         "import json, sys, yaml",
@@ -97,7 +122,7 @@ describe("host", () => {
         "except SchemaValidationError:",
         "    print('valid')",
       ].join("\n");
-      const r = spawnSync(python, ["-c", check], { input: JSON.stringify(docs), encoding: "utf8" });
+      const r = spawnSync(python[0], [...python.slice(1), "-c", check], { input: JSON.stringify(docs), encoding: "utf8" });
       assert.strictEqual(r.status, 0, r.stderr);
       assert.strictEqual(r.stdout.trim(), "valid");
     });
@@ -105,6 +130,40 @@ describe("host", () => {
   });
 
   describe("provision.sh", () => {
+    /** provision.sh and the layout.sh cloud-init writes beside it, as on the instance, in a scratch directory. */
+    function provisionAsOnHost(): { dir: string; script: string } {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provision-"));
+      fs.copyFileSync(PROVISION_SCRIPT, path.join(dir, path.basename(PROVISION_PATH)));
+      fs.writeFileSync(path.join(dir, path.basename(PROVISION_LAYOUT_PATH)), provisionLayout());
+      return { dir, script: path.join(dir, path.basename(PROVISION_PATH)) };
+    }
+
+    it("gets the host layout's names from host/release/layout.sh, written beside it", () => {
+      const { dir } = provisionAsOnHost();
+      try {
+        const names = Object.keys(HOST_LAYOUT).map((k) => `layout_${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`);
+        const r = spawnSync("bash", ["-c", `set -u; source "$1"; printf '%s\\n' ${names.map((n) => `"\${${n}}"`).join(" ")}`, "layout-test", path.join(dir, "layout.sh")], { encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.deepStrictEqual(r.stdout.split("\n").slice(0, -1), Object.values(HOST_LAYOUT));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("points the edge's boot and renewal units at the serving release's scripts and at edge-lib.sh's settings file", () => {
+      const { dir, script } = provisionAsOnHost();
+      const release = path.join(__dirname, "..", "..", "host", "release");
+      try {
+        const units = spawnSync("bash", ["-c", 'source "$1"; source "$(dirname "$1")/layout.sh"; base_dir=/b; edge_unit_paths; printf "%s\\n" "${release_scripts}" "${settings}"', "provision-test", script], { encoding: "utf8" });
+        assert.strictEqual(units.status, 0, units.stderr);
+        const edge = spawnSync("bash", ["-c", 'source "$1/layout.sh"; source "$1/edge-lib.sh"; base_dir=/b; edge_paths; printf "%s\\n" "${edge_settings}"', "edge-test", release], { encoding: "utf8" });
+        assert.strictEqual(edge.status, 0, edge.stderr);
+        assert.deepStrictEqual(units.stdout.split("\n").slice(0, -1), [hostPath("/b", "current", HOST_LAYOUT.releaseScripts), edge.stdout.trim()]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it("is a syntactically valid bash script", () => {
       const r = spawnSync("bash", ["-n", PROVISION_SCRIPT], { encoding: "utf8" });
       assert.strictEqual(r.status, 0, r.stderr);

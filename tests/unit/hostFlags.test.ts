@@ -1,4 +1,4 @@
-// host/release: how deploy.sh, destroy.sh and status.sh read their flags (lib.sh's read_flags), run
+// host/release: how deploy.sh and destroy.sh read their flags (lib.sh's read_flags), run
 // for real with bash: anything they do not know is a usage error (exit 2, the script's own usage).
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -16,8 +16,8 @@ describe("host script flags", () => {
     ["deploy.sh", ["stray"]],
     ["destroy.sh", ["--images-built"]],
     ["destroy.sh", ["--base-dir", "/tmp/x", ""]],
-    ["status.sh", ["--"]],
-    ["status.sh", ["--@", "x"]],
+    ["destroy.sh", ["--"]],
+    ["destroy.sh", ["--@", "x"]],
   ];
   for (const [script, args] of misuses) {
     it(`${script} ${JSON.stringify(args)} is a usage error: exit 2 with ${script}'s usage`, () => {

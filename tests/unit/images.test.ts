@@ -12,6 +12,7 @@ import {
   repositoryOf,
 } from "../../components/images";
 import { testAppSettings } from "../support/fixtures";
+import { hostBaseDir } from "../../components/layout";
 
 const SHA = "d".repeat(64);
 const DIGEST = `sha256:${"e".repeat(64)}`;
@@ -45,17 +46,20 @@ async function settle(mock: AwsMock): Promise<void> {
   }
 }
 
+/** The build context the program hands over: bundle.ts buildContext's directory of a release. */
+const CONTEXT = `.pulumi-bundles/${SHA}.context`;
+
 describe("RegistryImages", () => {
   it("creates nothing in host mode (the default)", async () => {
     const mock = await startMocks();
-    assert.strictEqual(registryImagesFor("images", cfg({ deployMode: "host" }), "app-dev", SHA), undefined);
+    assert.strictEqual(registryImagesFor("images", cfg({ deployMode: "host" }), "app-dev", SHA, () => CONTEXT), undefined);
     await settle(mock);
     assert.deepStrictEqual(mock.resources, []);
   });
 
   it("creates an immutable, scanned ECR repository with a lifecycle policy and a pushed image", async () => {
     const mock = await startMocks();
-    const images = registryImagesFor("images", cfg(), "app-dev", SHA);
+    const images = registryImagesFor("images", cfg(), "app-dev", SHA, () => CONTEXT);
     assert.ok(images);
     const refs = await valueOf(images.imageRefs);
     await settle(mock);
@@ -72,7 +76,7 @@ describe("RegistryImages", () => {
     const image = mock.one("docker:index/image:Image");
     const url = repo.state.repositoryUrl as string;
     assert.strictEqual(image.inputs.imageName, `${url}:${SHA}`, "tagged with the release id");
-    assert.strictEqual(image.inputs.build.context, "app");
+    assert.strictEqual(image.inputs.build.context, CONTEXT, "built from the bundle's files, not the app directory");
     assert.strictEqual(image.inputs.build.platform, "linux/amd64");
     assert.strictEqual(image.inputs.registry.server, url);
     assert.strictEqual(image.inputs.registry.username, "AWS");
@@ -89,7 +93,7 @@ describe("RegistryImages", () => {
     const previous = "b".repeat(64);
     // This release (SHA) already pushed and newest, as on a second `up` of the same release.
     const mock = await startMocks({ "app-dev/web": [{ tag: older, pushedAt: 1000 }, { tag: previous, pushedAt: 2000 }, { tag: SHA, pushedAt: 3000 }] });
-    const images = registryImagesFor("images", cfg(), "app-dev", SHA);
+    const images = registryImagesFor("images", cfg(), "app-dev", SHA, () => CONTEXT);
     await valueOf(images?.imageRefs);
     await settle(mock);
     const url = mock.one("aws:ecr/repository:Repository").state.repositoryUrl as string;
@@ -101,7 +105,7 @@ describe("RegistryImages", () => {
 
   it("builds the first release without a cache image (an empty repository) and asks ECR nothing it would refuse", async () => {
     const mock = await startMocks();
-    const images = registryImagesFor("images", cfg(), "app-dev", SHA);
+    const images = registryImagesFor("images", cfg(), "app-dev", SHA, () => CONTEXT);
     await valueOf(images?.imageRefs);
     await settle(mock);
     assert.deepStrictEqual(mock.one("docker:index/image:Image").inputs.build.cacheFrom, { images: [] });
@@ -121,7 +125,7 @@ describe("RegistryImages", () => {
 
   it("keeps prod repositories (and their images) on destroy", async () => {
     const mock = await startMocks();
-    const images = registryImagesFor("images", cfg({ stage: "prod" }), "app-prod", SHA);
+    const images = registryImagesFor("images", cfg({ stage: "prod" }), "app-prod", SHA, () => CONTEXT);
     await valueOf(images?.imageRefs);
     await settle(mock);
     assert.strictEqual(mock.one("aws:ecr/repository:Repository").inputs.forceDelete, false);
@@ -129,7 +133,7 @@ describe("RegistryImages", () => {
 
   it("builds for arm64 on Graviton hosts", async () => {
     const mock = await startMocks();
-    const images = registryImagesFor("images", cfg({ arch: "arm64" }), "app-dev", SHA);
+    const images = registryImagesFor("images", cfg({ arch: "arm64" }), "app-dev", SHA, () => CONTEXT);
     await valueOf(images?.imageRefs);
     await settle(mock);
     assert.strictEqual(mock.one("docker:index/image:Image").inputs.build.platform, "linux/arm64");
@@ -138,7 +142,7 @@ describe("RegistryImages", () => {
   it("hands the digest refs to the deployment, which writes them into the host's .env", async () => {
     const mock = await startMocks();
     const c = cfg();
-    const images = registryImagesFor("images", c, "app-dev", SHA);
+    const images = registryImagesFor("images", c, "app-dev", SHA, () => CONTEXT);
     assert.ok(images);
     const deployment = new ComposeDeployment("app", {
       connection: {
@@ -147,7 +151,7 @@ describe("RegistryImages", () => {
         user: "ec2-user",
         privateKey: pulumi.secret("key"),
         instanceId: "i-0123456789abcdef0",
-        baseDir: "/home/ec2-user/compose-on-ec2",
+        baseDir: hostBaseDir("ec2-user"),
         hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey",
       },
       bundle: { path: `.pulumi-bundles/${SHA}.tar.gz`, sha256: SHA, files: ["docker-compose.prod.yml"] },

@@ -7,6 +7,8 @@ import { HOST_LAYOUT, hostBaseDir, hostPath } from "../../components/layout";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const RELEASE_DIR = path.join(ROOT, "host", "release");
+/** Every directory of host scripts: the release's (and its ops verbs), the bootstrap's and cloud-init's. */
+const HOST_SCRIPT_DIRS = [RELEASE_DIR, path.join(RELEASE_DIR, "ops"), path.join(ROOT, "host", "bootstrap"), path.join(ROOT, "host", "cloud-init")];
 
 /** layout_<snake_name>=<value> lines of layout.sh, as { camelName: value }. */
 function shellLayout(): Record<string, string> {
@@ -36,16 +38,28 @@ describe("host layout", () => {
     assert.strictEqual(HOST_SCRIPTS_PREFIX, `${HOST_LAYOUT.releaseScripts}/`);
   });
 
-  it("is spelled out nowhere else in the host scripts' code", () => {
-    const scripts = fs.readdirSync(RELEASE_DIR).filter((f) => f.endsWith(".sh") && f !== "layout.sh");
-    assert.ok(scripts.includes("deploy.sh"));
+  /** The shell files of every host script directory but layout.sh itself, relative to the root. */
+  const hostScripts = () =>
+    HOST_SCRIPT_DIRS.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".sh")).map((f) => path.relative(ROOT, path.join(dir, f)))).filter(
+      (f) => f !== path.join("host", "release", "layout.sh"),
+    );
+
+  /** The layout names a shell text spells out after a path's `}/` or `"/` (as `${base_dir}/current`). */
+  const spelledOut = (code: string) =>
+    Object.values(HOST_LAYOUT).filter((name) => new RegExp(`[}"]/${name.replace(/\./g, "\\.")}(?![\\w.-])`).test(code));
+
+  it("is spelled out nowhere else in the host scripts' code (release, ops verbs, bootstrap, cloud-init)", () => {
+    const scripts = hostScripts();
+    for (const expected of ["deploy.sh", "ops/status.sh", "wait-ready.sh", "provision.sh"]) assert.ok(scripts.some((f) => f.endsWith(`/${expected}`)), expected);
     for (const file of scripts) {
-      const code = shellCode(path.join(RELEASE_DIR, file));
-      for (const name of Object.values(HOST_LAYOUT)) {
-        const literal = new RegExp(`[}"]/${name.replace(/\./g, "\\.")}(?![\\w.-])`);
-        assert.doesNotMatch(code, literal, `${file} spells out "${name}": use its layout_ variable`);
-      }
+      assert.deepStrictEqual(spelledOut(shellCode(path.join(ROOT, file))), [], `${file} spells out a layout name: use its layout_ variable`);
     }
+  });
+
+  it("catches a hand-spelled layout path in any of those directories", () => {
+    assert.deepStrictEqual(spelledOut('release_scripts="${base_dir}/current/.compose-on-ec2"'), ["current"]);
+    assert.deepStrictEqual(spelledOut('settings="${base_dir}/edge/settings"'), ["edge"]);
+    assert.deepStrictEqual(spelledOut('x="${base_dir}/${layout_edge}/settings"'), []);
   });
 
   it("puts the base directory in the login's home and paths under it", () => {

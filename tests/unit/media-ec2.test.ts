@@ -3,7 +3,8 @@
 import * as assert from "assert";
 import { imdsHopLimit } from "../../components/host";
 import { deploymentEnv } from "../../components/deployment";
-import { AwsMock, MockResource, cachedRun } from "../../lib/engine";
+import { AwsMock, MockResource } from "../../lib/engine";
+import { cachedRun } from "../support/fixtures";
 
 const ec2S3Run = (stack: "dev" | "prod") =>
   cachedRun(`ec2-media-s3-${stack}`, () => ({ stack, mock: new AwsMock(), config: { mediaStorage: "s3" } }));

@@ -11,10 +11,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { AwsMock, MockResource, PROJECT, PROJECT_ROOT, captureRegistrationOptions, valueOf } from "../../lib/engine";
 import { stackRun } from "../support/fixtures";
-import type { Stage } from "../../components/config";
+import { monitoringDefaults, STAGES, type Stage } from "../../components/config";
 import {
   alarmSpecs, containerLogGroupName, dockerDaemonLogConfig, HOST_METRICS_NAMESPACE, HOST_MONITORING_PATHS, instanceMonitoringPolicy,
-  LOG_RETENTION_DAYS, Monitoring, MONITORING_STAGE_DEFAULTS, monitoringHostFiles, MonitoringSettings, monitoringSettingsProblems,
+  LOG_RETENTION_DAYS, Monitoring, monitoringHostFiles, MonitoringSettings, monitoringSettingsProblems,
 } from "../../components/monitoring";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
@@ -37,7 +37,7 @@ async function runMonitoring(stage: Stage, overrides: Partial<MonitoringSettings
   await pulumi.runtime.setMocks(mock, PROJECT, stage, false);
   captureRegistrationOptions(mock);
   const role = new aws.iam.Role("host-role", { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) });
-  const settings = { ...MONITORING_STAGE_DEFAULTS[stage], ...overrides };
+  const settings = { ...monitoringDefaults(stage), ...overrides };
   const logs = new ContainerLogs("logs", { project: PROJECT, stack: stage, retentionDays: settings.logRetentionDays, tags: { project: PROJECT, stage } });
   const monitoring = new Monitoring("monitoring", {
     settings,
@@ -59,13 +59,13 @@ const alarm = (mock: AwsMock, role: string): MockResource => mock.one(ALARM, `mo
 describe("monitoring", () => {
   describe("pure rules", () => {
     it("defaults every stage to a retention CloudWatch Logs accepts, shortest for sandboxes and longest in prod", () => {
-      for (const s of Object.values(MONITORING_STAGE_DEFAULTS)) assert.deepStrictEqual(monitoringSettingsProblems(s), []);
-      const days = (stage: Stage) => MONITORING_STAGE_DEFAULTS[stage].logRetentionDays;
+      for (const s of STAGES.map((stage) => monitoringDefaults(stage))) assert.deepStrictEqual(monitoringSettingsProblems(s), []);
+      const days = (stage: Stage) => monitoringDefaults(stage).logRetentionDays;
       assert.ok(days("sandbox") < days("dev") && days("dev") < days("prod"), `${days("sandbox")} < ${days("dev")} < ${days("prod")}`);
     });
 
     it("refuses bad settings with the setting, the value and the fix", () => {
-      const base = MONITORING_STAGE_DEFAULTS.dev;
+      const base = monitoringDefaults("dev");
       for (const bad of [0, 2, 4000]) {
         const [problem] = monitoringSettingsProblems({ ...base, logRetentionDays: bad });
         assert.match(problem, new RegExp(`^logRetentionDays ${bad} .*use one of 1, 3, 5, 7, 14`));
@@ -77,7 +77,7 @@ describe("monitoring", () => {
     });
 
     it("recovers on a failed system check, reboots on a failed instance check, and takes no EC2 action otherwise", () => {
-      const specs = alarmSpecs(MONITORING_STAGE_DEFAULTS.prod);
+      const specs = alarmSpecs(monitoringDefaults("prod"));
       assert.deepStrictEqual(
         specs.map((s) => [s.metricName, s.ec2Action ?? "-"]),
         [["StatusCheckFailed_System", "recover"], ["StatusCheckFailed_Instance", "reboot"], ["CPUUtilization", "-"], ["disk_used_percent", "-"], ["FreeStorageSpace", "-"], ["CPUUtilization", "-"]],
@@ -85,7 +85,7 @@ describe("monitoring", () => {
     });
 
     it("compares RDS free storage in bytes, as CloudWatch reports it", () => {
-      const storage = alarmSpecs({ ...MONITORING_STAGE_DEFAULTS.dev, dbFreeStorageLowGb: 3 }).find((s) => s.metricName === "FreeStorageSpace")!;
+      const storage = alarmSpecs({ ...monitoringDefaults("dev"), dbFreeStorageLowGb: 3 }).find((s) => s.metricName === "FreeStorageSpace")!;
       assert.deepStrictEqual([storage.comparisonOperator, storage.threshold], ["LessThanThreshold", 3 * 1024 ** 3]);
     });
 
@@ -124,10 +124,10 @@ describe("monitoring", () => {
 
   describe("under the AWS mock", () => {
     for (const stage of ["dev", "prod", "sandbox"] as const) {
-      it(`keeps ${stage} container logs for ${MONITORING_STAGE_DEFAULTS[stage].logRetentionDays} days in the stack's own log group`, async () => {
+      it(`keeps ${stage} container logs for ${monitoringDefaults(stage).logRetentionDays} days in the stack's own log group`, async () => {
         const { mock, monitoring } = await runMonitoring(stage);
         const group = mock.one(LOG_GROUP);
-        assert.deepStrictEqual([group.inputs.name, group.inputs.retentionInDays], [`/${PROJECT}/${stage}/containers`, MONITORING_STAGE_DEFAULTS[stage].logRetentionDays]);
+        assert.deepStrictEqual([group.inputs.name, group.inputs.retentionInDays], [`/${PROJECT}/${stage}/containers`, monitoringDefaults(stage).logRetentionDays]);
         assert.strictEqual(await valueOf(monitoring.logGroupArn), `arn:aws:logs:us-east-1:123456789012:log-group:/${PROJECT}/${stage}/containers`);
       });
     }
@@ -202,7 +202,7 @@ describe("monitoring", () => {
     it("refuses bad settings before creating anything", async () => {
       const mock = new AwsMock();
       await pulumi.runtime.setMocks(mock, PROJECT, "dev", false);
-      const settings = { ...MONITORING_STAGE_DEFAULTS.dev, logRetentionDays: 10 };
+      const settings = { ...monitoringDefaults("dev"), logRetentionDays: 10 };
       const common = { logGroup: { name: "/x/dev/containers", arn: "arn:aws:logs:us-east-1:123456789012:log-group:/x/dev/containers" }, instanceId: INSTANCE_ID, instanceRoleName: "r", dbInstanceIdentifier: DB_ID, region: "us-east-1", tags: {} };
       assert.throws(() => new Monitoring("monitoring", { ...common, settings }), /logRetentionDays 10 is not a retention CloudWatch Logs accepts/);
       await settle(mock);
@@ -219,8 +219,9 @@ describe("monitoring", () => {
   });
 
   describe("wired into the program (ec2 hosting)", () => {
-    for (const [stack, days] of [["dev", 7], ["prod", 90]] as const) {
-      it(`keeps ${stack}'s container logs ${days} days, in the group the host's Docker ships to`, async () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const days = monitoringDefaults(stack).logRetentionDays;
+      it(`keeps ${stack}'s container logs ${days} days (the stage default), in the group the host's Docker ships to`, async () => {
         const { mock } = await stackRun(stack);
         const group = mock.one(LOG_GROUP);
         assert.deepStrictEqual([group.inputs.name, group.inputs.retentionInDays], [containerLogGroupName(PROJECT, stack), days]);
@@ -241,7 +242,7 @@ describe("monitoring", () => {
         const dims = a.inputs.dimensions as Record<string, string>;
         assert.ok(dims.InstanceId === instance.id || dims.DBInstanceIdentifier === db.state.identifier, `${a.name}: ${JSON.stringify(dims)}`);
       }
-      assert.deepStrictEqual(alarm(mock, "db-storage-low").inputs.threshold, MONITORING_STAGE_DEFAULTS.prod.dbFreeStorageLowGb * 1024 ** 3);
+      assert.deepStrictEqual(alarm(mock, "db-storage-low").inputs.threshold, monitoringDefaults("prod").dbFreeStorageLowGb * 1024 ** 3);
       const policy = mock.one("aws:iam/rolePolicy:RolePolicy");
       assert.strictEqual(policy.inputs.role, mock.one("aws:iam/role:Role", "host-role").state.name);
       assert.strictEqual(mock.ofType(SUBSCRIPTION).length, 0, "no alertEmail in the stack file: no subscription");

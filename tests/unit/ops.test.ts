@@ -7,7 +7,8 @@ import { OpsUsageError, parseOpsArgs, wantsTty } from "../../scripts/lib/ops/arg
 import { knownHostsLine, remoteLine, sshArgs } from "../../scripts/lib/ops/ssh";
 import { targetFromFlags, targetFromOutputs } from "../../scripts/lib/ops/target";
 import type { ResolvedOutputs } from "../../components/outputs";
-import { cachedRun } from "../../lib/engine";
+import { hostBaseDir } from "../../components/layout";
+import { cachedRun } from "../support/fixtures";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheTestHost";
 const OUTPUTS: ResolvedOutputs = {
@@ -67,7 +68,7 @@ describe("ops target", () => {
     assert.strictEqual(t.user, "ec2-user");
     assert.strictEqual(t.port, 22);
     assert.strictEqual(t.transport, "ssh");
-    assert.strictEqual(t.baseDir, "/home/ec2-user/compose-on-ec2");
+    assert.strictEqual(t.baseDir, hostBaseDir(t.user));
     assert.strictEqual(t.privateKey, OUTPUTS.sshPrivateKey);
   });
 

@@ -4,7 +4,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { SECRET_OUTPUTS, STACK_OUTPUT_NAMES } from "../../components/outputs";
-import { cachedRun, isSecret } from "../../lib/engine";
+import { isSecret } from "../../lib/engine";
+import { cachedRun } from "../support/fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml: { load(text: string): unknown } = require("js-yaml");

@@ -7,8 +7,8 @@ import * as path from "path";
 import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/criticalPath";
 import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
 import { SeenStrings, secretValue, stackConfigOf, unwrapSecrets } from "../../lib/engine";
-import { planConfig, planFor, runPlan, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
-import { TEST_SSH_PRIVATE_KEY, TEST_SSH_PUBLIC_KEY, USER_REGIONS } from "../support/fixtures";
+import { planConfig, runPlan, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
+import { TEST_SSH_PRIVATE_KEY, TEST_SSH_PUBLIC_KEY, USER_REGIONS, planFor } from "../support/fixtures";
 import { parseArgs, renderJson, renderText } from "../../scripts/plan";
 import { estimateCost, PRICES } from "../../scripts/lib/plan/cost";
 

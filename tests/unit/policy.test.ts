@@ -13,7 +13,8 @@ import {
   noSecretOnCommandLine, noWorldSshInProd, prodDataProtected, requiredTags, secretOnCommandLine, stackStage,
 } from "../../policy/rules";
 import { crossGuardPolicies, defaultTagsOf } from "../../policy/crossGuard";
-import { planFor, PlanResult } from "../../scripts/lib/plan/run";
+import { PlanResult } from "../../scripts/lib/plan/run";
+import { planFor } from "../support/fixtures";
 
 const tags = (stage: string) => ({ project: "compose-on-ec2", stack: stage, stage });
 

@@ -9,6 +9,7 @@ import { DEFAULT_HOST_PORTS, remoteSpecFor } from "../../components/deployment";
 import { deployCommand, RemoteSpec, shellQuote } from "../../components/remote";
 import type { TlsSettings } from "../../components/config";
 import { testAppSettings, testRemoteSpec as spec } from "../support/fixtures";
+import { hostBaseDir } from "../../components/layout";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SHA = "b".repeat(64);
@@ -33,8 +34,9 @@ function flag(args: string[], name: string): string | undefined {
 
 describe("remote: the edge's flags to deploy.sh", () => {
   it("passes the edge's ports, and hsts off, without a domain", () => {
-    const args = deployArgs(spec());
-    assert.deepStrictEqual(["--http-port", "--https-port", "--proxy-port", "--acme-port", "--hsts"].map((f) => flag(args, f)), ["80", "443", "8080", "8402", "off"]);
+    const s = spec();
+    const args = deployArgs(s);
+    assert.deepStrictEqual(["--http-port", "--https-port", "--proxy-port", "--acme-port", "--hsts"].map((f) => flag(args, f)), [...[s.httpPort, s.httpsPort, s.proxyPort, s.acmePort].map(String), "off"]);
   });
 
   it("passes no --domains, --acme-email or --acme-server without tls", () => {
@@ -85,7 +87,7 @@ describe("the deploy's flags: remote.ts and host/release/params.sh name the same
 });
 
 describe("deployment: the host's ports for the edge", () => {
-  const specWith = (ports: Parameters<typeof remoteSpecFor>[3], tls?: TlsSettings) => remoteSpecFor("shop", "/home/ec2-user/compose-on-ec2", testAppSettings(), ports, tls);
+  const specWith = (ports: Parameters<typeof remoteSpecFor>[3], tls?: TlsSettings) => remoteSpecFor("shop", hostBaseDir("ec2-user"), testAppSettings(), ports, tls);
 
   it("defaults to 80 and 443 for the edge, 8080 and 8402 on loopback behind it", () => {
     const s = specWith({});

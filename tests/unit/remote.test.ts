@@ -10,11 +10,11 @@ import {
   destroyCommand,
   releaseDir,
   shellQuote,
-  statusCommand,
   uploadDir,
   waitReadyCommand,
 } from "../../components/remote";
 import { testRemoteSpec as spec } from "../support/fixtures";
+import { HOST_LAYOUT } from "../../components/layout";
 
 const SHA = "a".repeat(64);
 
@@ -72,10 +72,10 @@ describe("remote", () => {
 
   describe("paths", () => {
     it("puts uploads, bundles and releases under baseDir", () => {
-      const s = spec();
-      assert.strictEqual(uploadDir(s), "/home/ec2-user/compose-on-ec2/uploads");
-      assert.strictEqual(bundleRemotePath(s, SHA), `/home/ec2-user/compose-on-ec2/uploads/${SHA}.tar.gz`);
-      assert.strictEqual(releaseDir(s, SHA), `/home/ec2-user/compose-on-ec2/releases/${SHA}`);
+      const s = spec({ baseDir: "/srv/base" });
+      assert.strictEqual(uploadDir(s), `/srv/base/${HOST_LAYOUT.uploads}`);
+      assert.strictEqual(bundleRemotePath(s, SHA), `/srv/base/${HOST_LAYOUT.uploads}/${SHA}.tar.gz`);
+      assert.strictEqual(releaseDir(s, SHA), `/srv/base/${HOST_LAYOUT.releases}/${SHA}`);
     });
   });
 
@@ -86,7 +86,7 @@ describe("remote", () => {
   });
 
   describe("command contents", () => {
-    const commands = () => [waitReadyCommand(spec()), deployCommand(spec(), SHA), destroyCommand(spec()), statusCommand(spec())];
+    const commands = () => [waitReadyCommand(spec()), deployCommand(spec(), SHA), destroyCommand(spec())];
 
     it("contains nothing secret-looking: the .env travels on stdin only", () => {
       for (const command of commands()) {
@@ -95,16 +95,19 @@ describe("remote", () => {
     });
 
     it("passes every deploy setting as a quoted argument", () => {
-      const command = deployCommand(spec({ httpPort: 18080, deployMode: "registry", healthPath: "/up", proxyService: "proxy", webPort: 5000, envFile: ".env.prod", healthSource: "deploy probe" }), SHA);
-      for (const expected of ["'--app-name' 'shop'", "'--mode' 'registry'", "'--http-port' '18080'", "'--health-path' '/up'",
-        "'--keep-releases' '5'", "'--timeout' '120'", "'--compose-file' 'docker-compose.prod.yml'", "'--web-service' 'web'",
-        "'--proxy-service' 'proxy'", "'--web-port' '5000'", "'--env-file' '.env.prod'", "'--health-source' 'probe'"]) {
+      const s = spec({ httpPort: 18080, deployMode: "registry", healthPath: "/up", proxyService: "proxy", webPort: 5000, envFile: ".env.prod", healthSource: "deploy probe", keepReleases: 7, healthTimeoutSeconds: 45 });
+      const command = deployCommand(s, SHA);
+      const flags: [string, string][] = [["--app-name", s.appName], ["--mode", "registry"], ["--http-port", "18080"], ["--health-path", "/up"],
+        ["--keep-releases", "7"], ["--timeout", "45"], ["--compose-file", s.composeFile], ["--web-service", s.webService],
+        ["--proxy-service", "proxy"], ["--web-port", "5000"], ["--env-file", ".env.prod"], ["--health-source", "probe"]];
+      for (const [flag, value] of flags) {
+        const expected = `${shellQuote(flag)} ${shellQuote(value)}`;
         assert.ok(command.includes(expected), `missing ${expected}`);
       }
     });
 
     it("is built from the shell files under host/bootstrap, passed whole", () => {
-      const names = ["wait-ready", "deploy", "destroy", "status"];
+      const names = ["wait-ready", "deploy", "destroy"];
       commands().forEach((command, i) => {
         const script = fs.readFileSync(path.join(__dirname, "..", "..", "host", "bootstrap", `${names[i]}.sh`), "utf8");
         assert.ok(command.startsWith(`bash -c ${shellQuote(script)} compose-on-ec2-${names[i]} `), names[i]);

@@ -8,14 +8,13 @@ import { ACME_DIRECTORIES, certificateSource, parseConfig } from "../../componen
 import { deploymentEnv, remoteSpecFor } from "../../components/deployment";
 import { manualDnsRecords } from "../../components/loadBalancer";
 import { SITE_RECORD_TTL_SECONDS, siteRecord } from "../../components/siteDns";
-import { AwsMock, MockResource, cachedRun } from "../../lib/engine";
+import { AwsMock, MockResource } from "../../lib/engine";
 import { computeAws } from "../../lib/engine/awsResources";
 import { crossGuardPolicies } from "../../policy/crossGuard";
 import { plainHttpReason } from "../../policy/httpsRules";
 import { checkAll, PolicyResource, RULES } from "../../policy/rules";
 import { dnsLines, renderText } from "../../scripts/plan";
-import { planFor } from "../../scripts/lib/plan/run";
-import { testAppSettings } from "../support/fixtures";
+import { testAppSettings, cachedRun, planFor } from "../support/fixtures";
 
 const ZONE = "Z0123456789ABCDEFGHIJ";
 const NAMES = ["shop.your-company.test", "www.shop.your-company.test"];

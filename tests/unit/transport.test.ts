@@ -9,9 +9,9 @@ import * as remote from "../../components/remote";
 import { Registration, unwrapSecrets } from "../../lib/engine";
 import { PolicyResource, checkAll } from "../../policy/rules";
 import { cidrWithin, sshCidrProblem, transportOf, transportRules } from "../../policy/transportRules";
-import { planFor, PlanResult } from "../../scripts/lib/plan/run";
+import { PlanResult } from "../../scripts/lib/plan/run";
 import { transportLine } from "../../scripts/plan";
-import { stackRun } from "../support/fixtures";
+import { stackRun, planFor } from "../support/fixtures";
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const key = (r: Registration) => `${r.type}::${r.name}`;

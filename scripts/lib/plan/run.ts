@@ -170,7 +170,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
  * the stack's outputs (the mock engine registers none). Only the outputs the rules read, none secret.
  */
 export function stackResource(stack: string, outputs: Record<string, unknown>): PolicyResource {
-  const read: StackOutputName[] = ["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource"];
+  const read: StackOutputName[] = ["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource", "appEnvironment"];
   const props = Object.fromEntries(read.filter((k) => k in outputs).map((k) => [k, outputs[k]]));
   return { type: STACK, name: `${PROJECT}-${stack}`, props, protect: false };
 }
@@ -186,21 +186,21 @@ export function listSetting(raw: string | undefined): string[] | undefined {
   }
 }
 
-const cache = new Map<string, Promise<PlanResult>>();
-
-/** runPlan once per stack (and region override and settings) per process (tests share it across files). */
-export function planFor(stack: string, region?: string, set?: Record<string, string>): Promise<PlanResult> {
-  const key = `${stack}@${region ?? ""}@${JSON.stringify(set ?? {})}`;
-  let plan = cache.get(key);
-  if (!plan) {
-    plan = runPlan({ stack, region, set });
-    cache.set(key, plan);
-  }
-  return plan;
-}
-
 /** The last line of `npm run plan`, exactly; the cost names what it could not price (see costSummary). */
 export function summaryLine(plan: PlanResult): string {
   const minutes = Math.round(plan.criticalPath.typicalSeconds / 60);
   return `plan ${plan.stack}: ${plan.resources.length} resources, critical path ~${minutes} min, ${costSummary(plan.cost)}`;
+}
+
+const cachedPlans = new Map<string, Promise<PlanResult>>();
+
+/** runPlan once per stack (and region override and settings) per process (tests share it across files). */
+export function planFor(stack: string, region?: string, set?: Record<string, string>): Promise<PlanResult> {
+  const key = `${stack}@${region ?? ""}@${JSON.stringify(set ?? {})}`;
+  let plan = cachedPlans.get(key);
+  if (!plan) {
+    plan = runPlan({ stack, region, set });
+    cachedPlans.set(key, plan);
+  }
+  return plan;
 }

@@ -19,12 +19,22 @@ export interface Release {
   label: string;
   sha256: string;
   localPath: string;
+  /** The directory an image of this release is built from: the bundle's app files (components/bundle.ts buildContext). */
+  buildContext?: () => string;
 }
 
 export interface Secrets {
   DB_PASSWORD: string;
   SECRET_KEY: string;
   [name: string]: string;
+}
+
+/** The appSecrets entries every deploy of the host tests carries (values are random per run). */
+export const APP_SECRET_NAMES = ["EMAIL_HOST_PASSWORD", "STRIPE_SECRET_KEY"] as const;
+
+/** The appSecrets of this run: name → value. */
+export function appSecretsOf(secrets: Secrets): Record<string, string> {
+  return Object.fromEntries(APP_SECRET_NAMES.map((name) => [name, secrets[name]]));
 }
 
 export interface Context {
@@ -52,6 +62,8 @@ export function createContext(env: HostTestEnv): Context {
   const secrets: Secrets = {
     DB_PASSWORD: fs.readFileSync(env.dbPasswordFile, "utf8").trim(),
     SECRET_KEY: crypto.randomBytes(24).toString("hex"),
+    // The app's own secrets (appSecrets), in every release's .env as a stack with them would write it.
+    ...Object.fromEntries(APP_SECRET_NAMES.map((name) => [name, `${name.toLowerCase()}-${crypto.randomBytes(16).toString("hex")}`])),
   };
   const bundlesDir = path.join(env.workDir, "bundles");
   fs.rmSync(bundlesDir, { recursive: true, force: true });

@@ -3,11 +3,11 @@
 // renders it on stdin. Also: app variants to deploy, and whether a release serves.
 import * as fs from "fs";
 import * as path from "path";
-import { createBundle, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
+import { buildContext, createBundle, HOST_SCRIPTS_DIR, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
 import { deploymentEnv, renderEnvFile } from "../../../components/deployment";
 import * as remote from "../../../components/remote";
 import { CommandResult, log, tail } from "./commands";
-import { appUrl, Context, Release } from "./context";
+import { appSecretsOf, appUrl, Context, Release } from "./context";
 import { pollUrl } from "./http";
 import { KeepAliveLoad, KeepAliveStats } from "./keepalive";
 import { RequestLoop } from "./load";
@@ -16,6 +16,8 @@ import { SwitchObservation } from "./breakdown";
 import { describeLoop, isReleaseOf, LoopStats, seconds } from "./report";
 
 const repoRoot = path.resolve(__dirname, "../../..");
+/** The host scripts every release carries: bundle.ts packs this directory under `.compose-on-ec2/`. */
+const RELEASE_SCRIPTS_DIR = path.join(repoRoot, HOST_SCRIPTS_DIR);
 /** The example app: the payload every scenario deploys, as is or changed. */
 export const APP_DIR = path.join(repoRoot, "app");
 
@@ -39,9 +41,9 @@ export function appVariant(ctx: Context, label: string, file: string, from: stri
 
 /** The bundle of an app directory with the host scripts, as the deployment builds it. */
 export function bundle(ctx: Context, label: string, dir: string): Release {
-  const b = createBundle({ appDir: dir, outDir: ctx.bundlesDir, extraDirs: [{ dir: remote.RELEASE_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
+  const b = createBundle({ appDir: dir, outDir: ctx.bundlesDir, extraDirs: [{ dir: RELEASE_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
   log(`  bundle ${label}: ${b.sha256.slice(0, 12)} (${b.bytes} bytes, ${b.files.length} files)`);
-  return { label, sha256: b.sha256, localPath: b.path };
+  return { label, sha256: b.sha256, localPath: b.path, buildContext: () => buildContext(b) };
 }
 
 export async function upload(ctx: Context, release: Release): Promise<CommandResult> {
@@ -56,6 +58,7 @@ export function envFileFor(ctx: Context, sha256: string, imageRefs?: Record<stri
   return renderEnvFile(
     deploymentEnv({
       appEnv: {},
+      appSecrets: appSecretsOf(ctx.secrets),
       databaseUrl: `postgres://${dbUser}:${ctx.secrets.DB_PASSWORD}@${dbHost}:${dbPort}/${dbName}`,
       secretKey: ctx.secrets.SECRET_KEY,
       releaseId: sha256,

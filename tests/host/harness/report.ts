@@ -68,6 +68,8 @@ export interface Results {
   httpsFailedRequests?: number;
   /** A code change deployed while as many clients as workers asked the slow view: exit 0 (1), slow requests that failed. */
   busyDeploy?: { ok: 0 | 1; slowFailed: number; slowTotal: number };
+  /** 1 when the app received every appSecrets entry and no value showed in argv, output, failure log or ops status; 0 when not; unset when not run. */
+  appSecretsOk?: 0 | 1;
   /** Failed requests over HTTPS while the certificate was renewed (forced). */
   certRenewalFailedRequests?: number;
   /** Failed requests over HTTPS while a renewal installed a chain in Let's Encrypt's byte layout (blank line before each chain certificate). */
@@ -125,7 +127,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     `rsync_pipeline_failed_requests=${results.rsyncPipeline ? `${results.rsyncPipeline.failed}/${results.rsyncPipeline.total}` : "n/a"}` +
     ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}` +
     ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}` +
-    ` busy_deploy_ok=${count(results.busyDeploy?.ok)} slow_requests_failed=${count(results.busyDeploy?.slowFailed)}`
+    ` busy_deploy_ok=${count(results.busyDeploy?.ok)} slow_requests_failed=${count(results.busyDeploy?.slowFailed)}` +
+    ` app_secrets_ok=${count(results.appSecretsOk)}`
   );
 }
 

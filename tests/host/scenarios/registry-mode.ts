@@ -2,6 +2,8 @@
 // components/images.ts does, removed locally, and the host pulls it by digest under the request loop.
 // Then a release whose image was never pushed must stop at the pull, build nothing on the host, and
 // leave the previous release serving.
+import * as fs from "fs";
+import * as path from "path";
 import { tail } from "../harness/commands";
 import { appUrl, Context, Release, servingRelease } from "../harness/context";
 import { stillServes } from "../harness/host";
@@ -22,10 +24,15 @@ export default scenario("registry mode: the host pulls the web image (zero downt
   }
 });
 
+/** A file name .deployignore lists and .dockerignore does not. */
+const DEPLOY_ONLY_PROBE = "deployignore-only-probe.txt";
+
 /** Build and push the web image of a release; its repo@sha256:digest, the local copy removed. */
-async function pushWebImage(ctx: Context, repo: string, release: Release, dir: string): Promise<string> {
+async function pushWebImage(ctx: Context, repo: string, release: Release): Promise<string> {
   const tag = `${repo}:${release.sha256}`;
-  for (const [what, args] of [["build", ["build", "-q", "-t", tag, dir]], ["push", ["push", tag]]] as const) {
+  // As the stack builds it (components/images.ts): from the bundle's files, never the raw app directory.
+  const context = release.buildContext!();
+  for (const [what, args] of [["build", ["build", "-q", "-t", tag, context]], ["push", ["push", tag]]] as const) {
     const r = await ctx.commands.run(`docker ${what} (registry image)`, "docker", [...args], { timeoutMs: 600_000 });
     if (r.code !== 0) throw new Error(`docker ${what} failed:\n${tail(r)}`);
   }
@@ -39,8 +46,11 @@ async function pushWebImage(ctx: Context, repo: string, release: Release, dir: s
 /** Deploys a pushed image under load; whether that deploy succeeded. */
 async function pulledImageServes(ctx: Context, repo: string): Promise<boolean> {
   const dir = appVariant(ctx, "registry", "hello/views.py", "<h1>It works</h1>", "<h1>It works (e2e registry release)</h1>");
+  // A file only .deployignore keeps out (.dockerignore does not list it): the host never gets it, so neither may the image.
+  fs.writeFileSync(path.join(dir, DEPLOY_ONLY_PROBE), "kept out by .deployignore\n");
+  fs.appendFileSync(path.join(dir, ".deployignore"), `\n${DEPLOY_ONLY_PROBE}\n`);
   const release = bundle(ctx, "registry", dir);
-  const digestRef = await pushWebImage(ctx, repo, release, dir);
+  const digestRef = await pushWebImage(ctx, repo, release);
   const { result: r, stats } = await deployUnderLoad(ctx, release, { imageRefs: { web: digestRef } });
   ctx.results.zeroDowntime.registry_pull = failedRequests(stats);
   if (!ctx.checks.check("registry-mode deploy succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r, 30)}`)) return false;
@@ -51,6 +61,9 @@ async function pulledImageServes(ctx: Context, repo: string): Promise<boolean> {
   const pulled = await ctx.commands.run("docker inspect (pulled)", "docker", ["image", "inspect", "--format", "{{json .RepoDigests}}", `${repo}:${release.sha256}`]);
   ctx.checks.check("the host pulled the pushed image (same digest)", pulled.code === 0 && pulled.stdout.includes(digestRef), pulled.stdout.trim());
   ctx.checks.check("no failed requests during the registry-mode redeploy", failedRequests(stats) === 0, describeLoop(stats));
+  // After the deploy, so the host's own pull is what brought the image (checked above).
+  const probe = await ctx.commands.run("docker run (probe file in the image?)", "docker", ["run", "--rm", "--entrypoint", "sh", digestRef, "-c", `test ! -e /app/${DEPLOY_ONLY_PROBE}`]);
+  ctx.checks.check("the pushed image lacks a file only .deployignore keeps out (built from the bundle's files)", probe.code === 0, `exit ${probe.code} ${tail(probe, 3)}`);
   return true;
 }
 
