@@ -1,7 +1,8 @@
 # The deploy's steps for the edge (sourced by deploy.sh, not run): open it in front of the app's
 # proxy, and ask for a certificate when a domain has none yet. edge.sh and acme.sh do the work;
 # edge-lib.sh holds the edge's files and settings.
-# Needs deploy.sh's variables (base_dir, release_dir, the ports, domains, acme_email, acme_server, hsts…).
+# Reads the deploy's parameters (params.sh: base_dir, the ports, domains, acme_email, acme_server,
+# hsts…) and release_dir.
 # shellcheck shell=bash disable=SC2154 # deploy.sh sets the variables these functions read
 
 # Seconds the check through the edge retries a broken answer (refused while HAProxy starts…).

@@ -22,17 +22,18 @@
 set -euo pipefail
 
 script_name=deploy
-usage_text="usage: deploy.sh --base-dir DIR --app-name NAME --compose-file F --web-service S --proxy-service S
-                 --web-port PORT --env-file F --health-source compose|probe --health-path P
-                 --timeout SECONDS --busy-timeout SECONDS --keep-releases N --mode host|registry --http-port PORT
-                 --https-port PORT --proxy-port PORT --acme-port PORT --hsts on|off
-                 [--domains 'NAME…' --acme-email E --acme-server URL] [--lock-timeout SECONDS] [--images-built]  < .env"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=records.sh
 source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
-# shellcheck source-path=SCRIPTDIR source=probe.sh
-source "$(dirname "${BASH_SOURCE[0]}")/probe.sh"
+# shellcheck source-path=SCRIPTDIR source=containers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/containers.sh"
+# shellcheck source-path=SCRIPTDIR source=fingerprints.sh
+source "$(dirname "${BASH_SOURCE[0]}")/fingerprints.sh"
+# shellcheck source-path=SCRIPTDIR source=health.sh
+source "$(dirname "${BASH_SOURCE[0]}")/health.sh"
+# shellcheck source-path=SCRIPTDIR source=proxy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/proxy.sh"
 # shellcheck source-path=SCRIPTDIR source=verdict.sh
 source "$(dirname "${BASH_SOURCE[0]}")/verdict.sh"
 # shellcheck source-path=SCRIPTDIR source=edge-lib.sh
@@ -42,32 +43,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/deploy-edge.sh"
 # shellcheck source-path=SCRIPTDIR source=switch.sh
 source "$(dirname "${BASH_SOURCE[0]}")/switch.sh"
 
+# The flags, their defaults and checks: params.sh's table (sourced by records.sh).
+usage_text="$(deploy_usage)"
 parse_args() {
-  base_dir="" app_name="" compose_file="" web_service="" health_path="" timeout="" busy_timeout="" keep_releases=""
-  mode="" http_port="" proxy_service="" web_port="" env_file_name="" health_source="" lock_timeout=300 images_built=0
-  https_port="" proxy_port="" acme_port="" hsts="" domains="" acme_email="" acme_server=""
-  flag_vars=([base-dir]=base_dir [app-name]=app_name [compose-file]=compose_file [web-service]=web_service
-    [proxy-service]=proxy_service [web-port]=web_port [env-file]=env_file_name [health-source]=health_source
-    [health-path]=health_path [timeout]=timeout [busy-timeout]=busy_timeout [keep-releases]=keep_releases [mode]=mode [http-port]=http_port
-    [lock-timeout]=lock_timeout [https-port]=https_port [proxy-port]=proxy_port [acme-port]=acme_port [hsts]=hsts
-    [domains]=domains [acme-email]=acme_email [acme-server]=acme_server)
-  flag_switches=([images-built]=images_built)
+  param_defaults
   read_flags "$@"
-  require_flags base-dir app-name compose-file web-service proxy-service env-file
-  [[ "${env_file_name}" != /* && "/${env_file_name}/" != */../* ]] || die "--env-file must be a path inside the release (got '${env_file_name}')"
-  [[ "${health_source}" == compose || "${health_source}" == probe ]] || die "--health-source must be compose or probe (got '${health_source}')"
-  require_flag health-path "${health_path}"
-  whole_number web-port "${web_port}"
-  [[ "${mode}" == host || "${mode}" == registry ]] || die "--mode must be host or registry (got '${mode}')"
-  whole_number timeout "${timeout}"
-  whole_number busy-timeout "${busy_timeout}"
-  whole_number keep-releases "${keep_releases}"
-  whole_number http-port "${http_port}"
-  whole_number lock-timeout "${lock_timeout}"
-  whole_number https-port "${https_port}"
-  whole_number proxy-port "${proxy_port}"
-  whole_number acme-port "${acme_port}"
-  [[ "${hsts}" == on || "${hsts}" == off ]] || die "--hsts must be on or off (got '${hsts}')"
+  param_checks
   if [[ -n "${domains}" ]]; then require_flags acme-email acme-server; fi
 }
 
@@ -91,9 +72,9 @@ locate_release() {
   health_url="http://127.0.0.1:${proxy_port}${health_path}"
   # The release the checks through nginx and the edge expect (X-Release-Id, when the app sends it).
   expected_release=""
-  project_dir="${base_dir}/${layout_active}"   # compose runs here (see lib.sh: compose)
+  project_dir="${base_dir}/${layout_active}"   # compose runs here (see containers.sh: compose)
   deployed_record="${base_dir}/${layout_deployed_containers}"
-  fingerprints_record="${base_dir}/${layout_others_fingerprints}"   # read by services_unchanged (lib.sh)
+  fingerprints_record="${base_dir}/${layout_others_fingerprints}"   # read by services_unchanged (fingerprints.sh)
 }
 
 # Until the old containers start retiring (stage "prepare"), a failure leaves everything as it was:
@@ -147,6 +128,7 @@ prepare_env() {
 # One deploy at a time. A deploy that switches back to the previous release after a failed switch
 # runs that release's deploy.sh while it holds the lock (settle_after_switch): that one says so
 # with COMPOSE_ON_EC2_LOCK_HELD=<the lock's path>, and its lock is the caller's.
+# shellcheck disable=SC2154 # lock_timeout: params.sh's table
 take_lock() {
   local lock="${base_dir}/${layout_deploy_lock}"
   if [[ "${COMPOSE_ON_EC2_LOCK_HELD:-}" == "${lock}" ]]; then
@@ -177,11 +159,6 @@ all_healthy() {
   done
   (( n >= 1 )) || return 1
   check_through "${health_url}" "${expected_release}" 0 0 || [[ $? == 3 ]]
-}
-
-running_containers() {
-  docker ps -q --no-trunc --filter "label=com.docker.compose.project=${app_name}" \
-    --filter "label=com.docker.compose.oneoff=False" | sort
 }
 
 # Nothing changed? Then touch nothing. True when this release already serves, healthy, with the same
@@ -259,7 +236,7 @@ build() {
   fi
 }
 
-# The other services' fingerprints into others_hashes (lib.sh: service_fingerprints; empty when
+# The other services' fingerprints into others_hashes (fingerprints.sh: service_fingerprints; empty when
 # compose cannot tell).
 others_config_hashes() {
   service_fingerprints "${others_hashes}" "${others[@]}"

@@ -8,8 +8,8 @@ set -euo pipefail
 
 script_name=destroy
 usage_text="usage: destroy.sh --base-dir DIR --app-name NAME --compose-file F"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=containers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/containers.sh"
 
 parse_args() {
   base_dir="" app_name="" compose_file=""

@@ -1,6 +1,11 @@
 # The edge's files and settings, shared by edge.sh, acme.sh, deploy.sh and the ops verbs (sourced,
-# not run). Needs base_dir and lib.sh (layout names, log, die).
+# not run). Reads base_dir.
 # shellcheck shell=bash disable=SC2034,SC2154 # variables read by the scripts that source this file; layout names from lib.sh
+
+[[ -z "${edge_lib_sh_loaded:-}" ]] || return 0
+edge_lib_sh_loaded=1
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # haproxy lives in /usr/sbin, which a non-root login's PATH may lack.
 PATH="${PATH}:/usr/sbin:/sbin"

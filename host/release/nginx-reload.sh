@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs INSIDE the proxy container (lib.sh: reload_nginx passes it to `docker exec … sh -c`), so it is
+# Runs INSIDE the proxy container (proxy.sh: reload_nginx passes it to `docker exec … sh -c`), so it is
 # POSIX sh using only /proc, tr, grep and printf: any nginx image works.
 #   nginx-reload.sh now|settle      (as the image's own user)
 #   nginx-reload.sh pin NAME IP…    (as root: edits /etc/hosts only)

@@ -6,8 +6,20 @@
 #   - the rollback rule: after `ops rollback` moved away from release X (<baseDir>/rollback names it),
 #     a deploy of X again is refused (it would silently undo the rollback). Rolling forward to X
 #     (`ops rollback X`) clears the record, and so does the deploy of any other, new release.
-# Needs deploy.sh's variables (base_dir, app_name, release, release_dir, releases_dir…).
+# Reads the deploy's parameters (params.sh) and where deploy.sh put this release (release, release_dir,
+# releases_dir).
 # shellcheck shell=bash disable=SC2154,SC2034 # deploy.sh sets the variables these functions read; read_settings sets what its callers read
+
+[[ -z "${records_sh_loaded:-}" ]] || return 0
+records_sh_loaded=1
+# shellcheck source-path=SCRIPTDIR source=containers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/containers.sh"
+# shellcheck source-path=SCRIPTDIR source=fingerprints.sh
+source "$(dirname "${BASH_SOURCE[0]}")/fingerprints.sh"
+# shellcheck source-path=SCRIPTDIR source=params.sh
+source "$(dirname "${BASH_SOURCE[0]}")/params.sh"
+# shellcheck source-path=SCRIPTDIR source=edge-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/edge-lib.sh"
 
 # Tag the image of every running container of the app as <app>-<service>:<sha12> and list them.
 keep_release_images() {
@@ -41,39 +53,21 @@ forget_release_images() {
     | xargs -r docker image rm >/dev/null 2>&1 || true
 }
 
-# The settings of this deploy, for the ops verbs (no secrets: the .env stays in the release).
+# The settings of this deploy, for the ops verbs (no secrets: the .env stays in the release): the
+# parameters params.sh's table records.
 write_settings() {
   local file="${base_dir}/${layout_settings}"
-  {
-    printf 'app_name=%s\n' "${app_name}"
-    printf 'compose_file=%s\n' "${compose_file}"
-    printf 'web_service=%s\n' "${web_service}"
-    printf 'proxy_service=%s\n' "${proxy_service}"
-    printf 'web_port=%s\n' "${web_port}"
-    printf 'env_file=%s\n' "${env_file_name}"
-    printf 'health_source=%s\n' "${health_source}"
-    printf 'health_path=%s\n' "${health_path}"
-    printf 'timeout=%s\n' "${timeout}"
-    printf 'busy_timeout=%s\n' "${busy_timeout}"
-    printf 'keep_releases=%s\n' "${keep_releases}"
-    printf 'mode=%s\n' "${mode}"
-    printf 'http_port=%s\n' "${http_port}"
-    printf 'proxy_port=%s\n' "${proxy_port}"
-  } > "${file}.tmp"
+  param_record_lines > "${file}.tmp"
   mv -f "${file}.tmp" "${file}"
 }
 
-# Sets app_name, compose_file, web_service, proxy_service, web_port, env_file_name, health_source, health_path, timeout,
-# busy_timeout ("" in a record from before it), keep_releases, mode, http_port, proxy_port from the last deploy's record (what
-# write_settings wrote), and project_dir (where compose runs). For the ops verbs and the deploy's switch back.
+# Sets the variable of every parameter params.sh's table records from the last deploy's record (what
+# write_settings wrote; "" for a key a record from before it lacks), and project_dir (where compose
+# runs). For the ops verbs and the deploy's switch back.
 read_settings() {
-  local file="${base_dir}/${layout_settings}" env_file
+  local file="${base_dir}/${layout_settings}"
   [[ -f "${file}" ]] || die "${file} is missing: no release deployed by this version of the scripts yet (deploy once with pulumi up)"
-  app_name="" compose_file="" web_service="" proxy_service="" web_port="" env_file="" health_source=""
-  health_path="" timeout="" busy_timeout="" keep_releases="" mode="" http_port="" proxy_port=""
-  read_key_values "${file}" "" app_name compose_file web_service proxy_service web_port env_file health_source \
-    health_path timeout busy_timeout keep_releases mode http_port proxy_port
-  env_file_name="${env_file}"
+  param_read_record "${file}"
   whole_number http-port "${http_port}"
   # A record from before the edge has no proxy_port: the proxy was the front door then.
   proxy_port="${proxy_port:-${http_port}}"
@@ -85,25 +79,16 @@ read_settings() {
 
 # deploy_kept_release SHA: that kept release's own deploy.sh with --images-built (its kept images,
 # its own .env on stdin; nothing built or pulled), with the recorded settings (read_settings) and
-# the edge as it is: the gapless switch to it. ops rollback and the deploy's switch back use it.
+# the edge as it is, as params.sh's table replays them: the gapless switch to it. ops rollback and
+# the deploy's switch back use it.
 deploy_kept_release() {
-  local dir="${base_dir}/${layout_releases}/$1" script env_file edge_flags=() busy_flags=()
-  script="${dir}/${layout_release_scripts}/deploy.sh"
+  local dir="${base_dir}/${layout_releases}/$1" env_file
   edge_paths
   read_edge_settings
-  edge_flags=(--https-port "${edge_https_port}" --proxy-port "${edge_proxy_port}" --acme-port "${edge_acme_port}" --hsts "${edge_hsts}")
-  if [[ -n "${edge_domains}" ]]; then
-    edge_flags+=(--domains "${edge_domains}" --acme-email "${edge_acme_email}" --acme-server "${edge_acme_server}")
-  fi
-  # A release deployed by scripts from before the busy bound does not know its flag.
-  if [[ -n "${busy_timeout}" ]] && grep -q -e '--busy-timeout' "${script}"; then busy_flags=(--busy-timeout "${busy_timeout}"); fi
   env_file="${dir}/$(dirname "${compose_file}")/${env_file_name}"
   [[ -f "${env_file}" ]] || die "release ${1:0:12} has no .env (${env_file}): deploy it again instead"
-  bash "${script}" --images-built \
-    --base-dir "${base_dir}" --app-name "${app_name}" --compose-file "${compose_file}" --web-service "${web_service}" \
-    --proxy-service "${proxy_service}" --web-port "${web_port}" --env-file "${env_file_name}" --health-source "${health_source}" \
-    --health-path "${health_path}" --timeout "${timeout}" "${busy_flags[@]}" --keep-releases "${keep_releases}" \
-    --mode "${mode}" --http-port "${http_port}" "${edge_flags[@]}" < "${env_file}"
+  param_replay_args "${dir}/${layout_release_scripts}"
+  bash "${dir}/${layout_release_scripts}/deploy.sh" --images-built "${replay_args[@]}" < "${env_file}"
 }
 
 # A deploy of the release an ops rollback moved away from stops here, before anything changes.
@@ -118,7 +103,7 @@ refuse_over_rollback() {
 }
 
 # current → this release (atomic); previous → the one before; the running containers recorded, and
-# the other services' containers with the fingerprint each now runs (lib.sh: services_unchanged).
+# the other services' containers with the fingerprint each now runs (fingerprints.sh: services_unchanged).
 promote() {
   if [[ "${current_target}" != "${layout_releases}/${release}" ]]; then
     point_link "${base_dir}/${layout_current}" "${layout_releases}/${release}"

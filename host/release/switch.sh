@@ -3,10 +3,23 @@
 # background while the other services come up, then check health through nginx (busy or broken:
 # verdict.sh). roll_back undoes a switch that failed before anything old was touched;
 # settle_after_switch ends a failure after it.
-# Needs deploy.sh's variables (web_service, proxy_service, mode, images_built, timeout, busy_timeout,
-# health_url, expected_release, others, others_build_pid, others_hashes, current_target, stage, step)
-# and lib.sh's helpers.
+# Reads the deploy's parameters (params.sh: web_service, proxy_service, mode, images_built, timeout,
+# busy_timeout…) and deploy.sh's state (health_url, expected_release, others, others_build_pid,
+# others_hashes, current_target, stage, step).
 # shellcheck shell=bash disable=SC2154,SC2034 # deploy.sh sets the variables these functions read, and reads stage
+
+[[ -z "${switch_sh_loaded:-}" ]] || return 0
+switch_sh_loaded=1
+# shellcheck source-path=SCRIPTDIR source=containers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/containers.sh"
+# shellcheck source-path=SCRIPTDIR source=health.sh
+source "$(dirname "${BASH_SOURCE[0]}")/health.sh"
+# shellcheck source-path=SCRIPTDIR source=proxy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/proxy.sh"
+# shellcheck source-path=SCRIPTDIR source=verdict.sh
+source "$(dirname "${BASH_SOURCE[0]}")/verdict.sh"
+# shellcheck source-path=SCRIPTDIR source=records.sh
+source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
 
 new_containers() {
   local id
@@ -215,7 +228,7 @@ switch_back() {
 
 # Other services: created or recreated only when their config or image changed (built above). A
 # compose up costs seconds of CPU even when it changes nothing, so it runs only when it would
-# change something (services_unchanged, lib.sh).
+# change something (services_unchanged, fingerprints.sh).
 others_up() {
   (( ${#others[@]} )) || return 0
   if services_unchanged "${others_hashes}" "${others[@]}" && ! has_orphans "${web_service}" "${others[@]}"; then

@@ -1,6 +1,5 @@
 # Busy or broken: the one rule for every check that goes through the app's proxy or the edge (the
-# deploy's checks after the switch and through the edge, its no-op test, ops status). Sourced after
-# lib.sh and probe.sh.
+# deploy's checks after the switch and through the edge, its no-op test, ops status). Sourced, not run.
 #   - 2xx (or an answer the caller accepts, e.g. the edge's 301 to HTTPS) from the release expected
 #     (X-Release-Id, when the app sends it): ok.
 #   - refused or reset, an empty reply, 5xx (from the proxy, the edge or the app), another status, or
@@ -10,8 +9,13 @@
 #     (the queue ahead of the check may be a few slow requests long) within the busy bound
 #     (--busy-timeout, the healthBusySeconds setting); past it, a warning with the figures, never a
 #     failure. Without that direct answer, a timeout is broken.
-# Needs: web_service, health_source, web_port, health_path (probe.sh), log and container_state (lib.sh).
+# Reads web_service, health_source, web_port, health_path (the deploy's parameters, params.sh).
 # shellcheck shell=bash disable=SC2154,SC2034 # the caller sets web_service, health_source; check_* are for the caller
+
+[[ -z "${verdict_sh_loaded:-}" ]] || return 0
+verdict_sh_loaded=1
+# shellcheck source-path=SCRIPTDIR source=health.sh
+source "$(dirname "${BASH_SOURCE[0]}")/health.sh"
 
 # The first try's limit, and the longest single wait: below nginx's proxy_read_timeout (60 s) and the
 # edge's timeout server (65 s, edge.sh), so a busy check never turns into the proxy's own 504.

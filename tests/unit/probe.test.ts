@@ -1,4 +1,4 @@
-// host/release/probe.sh: how the deploy asks a new web container without a compose healthcheck
+// host/release/health.sh: how the deploy asks a new web container without a compose healthcheck
 // whether it serves, run for real with bash and curl against a server on 127.0.0.1 (no docker).
 import * as assert from "assert";
 import { execFile } from "child_process";
@@ -8,12 +8,12 @@ import * as path from "path";
 
 const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
 
-/** Runs `body` with lib.sh and probe.sh sourced; async, so this process's server can answer meanwhile. */
+/** Runs `body` with lib.sh and health.sh sourced; async, so this process's server can answer meanwhile. */
 function probeScript(body: string, vars: Record<string, string>): Promise<{ status: number; stdout: string }> {
   const script = [
     "set -euo pipefail",
     `source ${JSON.stringify(path.join(RELEASE_DIR, "lib.sh"))}`,
-    `source ${JSON.stringify(path.join(RELEASE_DIR, "probe.sh"))}`,
+    `source ${JSON.stringify(path.join(RELEASE_DIR, "health.sh"))}`,
     ...Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
     body,
   ].join("\n");
@@ -56,5 +56,10 @@ describe("deploy probe (no compose healthcheck)", () => {
   it("reads from a process's /proc whether its network namespace listens on the web port", async () => {
     const r = await probeScript(`rc=0; port_listening ${process.pid} ${port} || rc=$?; echo "$rc"; rc=0; port_listening ${process.pid} 1 || rc=$?; echo "$rc"`, {});
     assert.deepStrictEqual(r.stdout.trim().split("\n"), ["0", "1"]);
+  });
+
+  it("without a port, counts any listener of the namespace (the compose healthcheck's wait to probe)", async () => {
+    const r = await probeScript(`rc=0; port_listening ${process.pid} || rc=$?; echo "$rc"; rc=0; port_listening 999999999 || rc=$?; echo "$rc"`, {});
+    assert.deepStrictEqual(r.stdout.trim().split("\n"), ["0", "2"]);
   });
 });

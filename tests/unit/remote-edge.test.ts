@@ -53,13 +53,36 @@ describe("remote: the edge's flags to deploy.sh", () => {
     assert.strictEqual(flag(deployArgs(spec({ tls: TLS })), "--hsts"), "off");
     assert.strictEqual(flag(deployArgs(spec({ tls: { ...TLS, hsts: true } })), "--hsts"), "on");
   });
+});
 
-  it("passes only flags host/release/deploy.sh reads", () => {
-    const deploy = fs.readFileSync(path.join(ROOT, "host", "release", "deploy.sh"), "utf8");
-    const known = new Set([...deploy.matchAll(/\[([a-z-]+)\]=[a-z_]+/g)].map((m) => `--${m[1]}`));
-    const passed = deployArgs(spec({ tls: { ...TLS, hsts: true } })).filter((a) => a.startsWith("--"));
-    assert.ok(passed.length >= 20, `only ${passed.length} flags passed`);
-    for (const f of passed) assert.ok(known.has(f), `${f} is not a deploy.sh flag`);
+/** host/release/params.sh's table: each row's flag and its default ("-": none). */
+function hostParams(): Map<string, string> {
+  const text = fs.readFileSync(path.join(ROOT, "host", "release", "params.sh"), "utf8");
+  const table = /^deploy_params_table='\n([\s\S]*?)^'$/m.exec(text);
+  assert.ok(table, "params.sh has no deploy_params_table");
+  const rows = table[1].split("\n").filter((l) => l.trim() !== "").map((l) => l.trim().split(/\s+/));
+  for (const row of rows) assert.strictEqual(row.length, 7, `params.sh row with ${row.length} columns: ${row.join(" ")}`);
+  return new Map(rows.map((r) => [r[0], r[4]]));
+}
+
+describe("the deploy's flags: remote.ts and host/release/params.sh name the same ones", () => {
+  const table = hostParams();
+  const passed = deployArgs(spec({ tls: { ...TLS, hsts: true } })).filter((a) => a.startsWith("--"));
+
+  it("the table lists the flags deploy.sh takes, each once", () => {
+    assert.ok(table.size >= 20, `only ${table.size} rows`);
+    assert.ok(table.has("--keep-releases") && table.has("--base-dir"));
+  });
+
+  it("remote.ts passes each flag once, and only flags the table lists", () => {
+    assert.strictEqual(new Set(passed).size, passed.length, `a flag passed twice: ${passed.join(" ")}`);
+    for (const f of passed) assert.ok(table.has(f), `remote.ts passes ${f}, which host/release/params.sh does not list`);
+  });
+
+  it("remote.ts passes every flag the table gives no default", () => {
+    for (const [f, fallback] of table) {
+      if (fallback === "-") assert.ok(passed.includes(f), `host/release/params.sh lists ${f} without a default, and remote.ts does not pass it`);
+    }
   });
 });
 

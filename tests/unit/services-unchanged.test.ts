@@ -1,4 +1,4 @@
-// host/release/lib.sh: when the deploy may skip `compose up` of the other services because compose
+// host/release/fingerprints.sh: when the deploy may skip `compose up` of the other services because compose
 // would change nothing. Run for real with bash on a real release directory (compose file, env
 // files); docker and compose are shell functions that answer as a host with one nginx container
 // would (no docker here). compose's `config --hash` answers as the pinned plugin's does: the same
@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-const LIB = path.resolve(__dirname, "..", "..", "host", "release", "lib.sh");
+const LIB = path.resolve(__dirname, "..", "..", "host", "release", "fingerprints.sh");
 
 const COMPOSE = [
   "services:",
@@ -49,7 +49,7 @@ function release(env = "SECRET_KEY=one\nRELEASE_ID=aaaa\n", nginxEnv = "WORKERS=
   return dir;
 }
 
-/** stdout of `body` with lib.sh sourced in release `dir`, compose/docker answering as `host` describes; exit status too. */
+/** stdout of `body` with fingerprints.sh sourced in release `dir`, compose/docker answering as `host` describes; exit status too. */
 function run(dir: string, body: string, host: Host): { status: number; stdout: string } {
   const script = [
     "set -euo pipefail",

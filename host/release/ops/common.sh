@@ -15,8 +15,12 @@ source "${ops_dir}/../lib.sh"
 source "${ops_dir}/../edge-lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../records.sh
 source "${ops_dir}/../records.sh"
-# shellcheck source-path=SCRIPTDIR source=../probe.sh
-source "${ops_dir}/../probe.sh"
+# shellcheck source-path=SCRIPTDIR source=../containers.sh
+source "${ops_dir}/../containers.sh"
+# shellcheck source-path=SCRIPTDIR source=../health.sh
+source "${ops_dir}/../health.sh"
+# shellcheck source-path=SCRIPTDIR source=../proxy.sh
+source "${ops_dir}/../proxy.sh"
 # shellcheck source-path=SCRIPTDIR source=../verdict.sh
 source "${ops_dir}/../verdict.sh"
 

@@ -30,8 +30,7 @@ main() {
   local id args=(-i)
   parse_args "$@"
   read_settings
-  id="$(docker ps --filter "label=com.docker.compose.project=${app_name}" --filter "label=com.docker.compose.service=${service}" \
-    --filter "label=com.docker.compose.oneoff=False" --format '{{.Names}} {{.ID}}' | sort | head -n 1 | cut -d' ' -f2)"
+  id="$(project_containers --filter "label=com.docker.compose.service=${service}" --format '{{.Names}} {{.ID}}' | sort | head -n 1 | cut -d' ' -f2)"
   [[ -n "${id}" ]] || die "no running container of service '${service}' (app ${app_name}): see ops status"
   (( ! tty )) || args+=(-t)
   exec docker exec "${args[@]}" "${id}" "${cmd[@]}"

@@ -28,7 +28,7 @@ containers() {
   if [[ -n "${service}" ]]; then
     service_containers "${service}" -a
   else
-    docker ps -aq --filter "label=com.docker.compose.project=${app_name}" --filter "label=com.docker.compose.oneoff=False"
+    project_containers -aq
   fi
 }
 

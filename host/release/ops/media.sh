@@ -28,8 +28,7 @@ parse_args() {
 # The web service's image (from its running container) and the project's volume.
 find_target() {
   local id
-  id="$(docker ps --filter "label=com.docker.compose.project=${app_name}" --filter "label=com.docker.compose.service=${web_service}" \
-    --filter "label=com.docker.compose.oneoff=False" --format '{{.ID}}' | head -n 1)"
+  id="$(project_containers --filter "label=com.docker.compose.service=${web_service}" --format '{{.ID}}' | head -n 1)"
   [[ -n "${id}" ]] || die "no running container of ${web_service} (app ${app_name}): deploy first, the volume is made with it"
   image="$(docker inspect --format '{{.Image}}' "${id}")"
   volume="${app_name}_${volume_name}"

@@ -28,7 +28,7 @@ gather() {
   health_code="${check_code}"
   [[ "${health_code}" =~ ^[0-9]{3}$ ]] || health_code=000
   # "name service state health restarts image" per container of the app (one-off ones included).
-  mapfile -t containers < <(docker ps -aq --filter "label=com.docker.compose.project=${app_name}" \
+  mapfile -t containers < <(project_containers --with-oneoff -aq \
     | xargs -r docker inspect -f '{{.Name}} {{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.RestartCount}} {{.Config.Image}}' \
     | sed 's|^/||' | sort)
   gather_edge
