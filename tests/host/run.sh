@@ -118,7 +118,7 @@ phase postgres bash "${here}/lib/postgres.sh" init || exit 1
 eval "$(bash "${here}/lib/postgres.sh" env)"
 
 export SUMMARY_FILE="${summary_file}" E2E_WORK_DIR="${e2e_work_dir}"
-phase e2e timeout 1800 npx --no-install ts-node --transpile-only "${here}/e2e.ts" || true
+phase e2e timeout 3600 npx --no-install ts-node --transpile-only "${here}/e2e.ts" || true
 
 # Media on S3 (the example app with django-storages against a local S3 API); its own summary line
 # goes just above the host-e2e line.
