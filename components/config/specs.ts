@@ -145,7 +145,7 @@ export const SPECS: Record<string, SettingSpec> = {
     section: "database", type: "string", unsetMeans: "the stack creates its own instance",
     description:
       "Adopt this existing RDS instance (its identifier) instead of creating one: the first `pulumi up` imports it, and every database " +
-      "setting must match it (see docs/moving-in.md). Needs dbPassword. Not with dbSnapshotIdentifier.",
+      "setting must match it (see docs/guides/moving-in.md). Needs dbPassword. Not with dbSnapshotIdentifier.",
   },
   dbPassword: {
     section: "database", type: "string", secret: true, unsetMeans: "generated",
