@@ -1,5 +1,5 @@
 // One spec per setting: the only place a setting's type, default, range and meaning are written.
-// Pulumi.yaml's `config:` block and docs/configuration.md are generated from this table
+// Pulumi.yaml's `config:` block and docs/reference/configuration.md are generated from this table
 // (`npm run gen:config`); a unit test fails when they drift.
 import { LOG_RETENTION_DAYS } from "./aws";
 import { ENGINES, RDS_STORAGE_GB } from "./engines";
