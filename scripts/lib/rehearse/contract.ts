@@ -163,7 +163,7 @@ export function judgeRedeploy(deployOk: boolean, reason: string, total: number, 
   if (!deployOk) return fail(check, reason, "the second release did not deploy", "read the deploy's reason above; its full log is under the rehearsal's base directory (--keep)");
   if (failed === 0) return pass(check, `${total} requests, 0 failed`);
   return fail(check, `${failed} of ${total} requests failed (${samples.join("; ")})`, "requests failed while the release switched",
-    "see the switch's notes in docs/deploy-and-operate.md (a proxy that caches web's address, a web that ignores SIGTERM)");
+    "see the switch's notes in docs/explanation/deploy-on-host.md (a proxy that caches web's address, a web that ignores SIGTERM)");
 }
 
 /** Every failed check, one block each: what, cause, fix. */
