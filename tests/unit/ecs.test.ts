@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, defaultFor, hostNameProblem, monitoringDefaults, parseConfig, planEcsTask, StackConfig } from "../../components/config";
 import { containerDefinitions, ecrRepositoryArn, executionRolePolicy } from "../../components/ecs";
+import { ECS_STACK_SECRETS } from "../../components/config/appEnv";
 import { deregistrationDelaySeconds, manualDnsRecords, validationNames } from "../../components/loadBalancer";
 import { bucketPrefix, mediaAccessPolicy } from "../../components/media";
 import { onePerAz } from "../../components/network";
@@ -201,6 +202,17 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
         assert.strictEqual(mock.one("aws:appautoscaling/policy:Policy").inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
         assert.strictEqual(mock.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, monitoringDefaults(stack).logRetentionDays);
         assert.deepStrictEqual(mock.one("aws:ecs/cluster:Cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
+      });
+
+      it("gives the web task the app's environment the stack lists: clear entries in `environment`, secret ones in `secrets`, SITE_DOMAINS and HTTPS only with HTTPS", async () => {
+        const { mock, outputs } = await ecsRun(stack);
+        const [web] = JSON.parse(mock.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions) as { environment: { name: string; value: string }[]; secrets: { name: string }[] }[];
+        const listed = outputs.appEnvironment as Record<string, string>;
+        const secretNames = Object.keys(listed).filter((n) => ECS_STACK_SECRETS[n] !== undefined || listed[n] === "appSecrets");
+        assert.deepStrictEqual(secretNames.filter((n) => !web.secrets.some((s) => s.name === n)), [], "every secret the stack lists reaches the task through `secrets`");
+        assert.deepStrictEqual(Object.keys(listed).filter((n) => !secretNames.includes(n) && !web.environment.some((e) => e.name === n)), [], "every clear entry the stack lists is in `environment`");
+        const site = Object.fromEntries(web.environment.filter((e) => ["SITE_DOMAINS", "HTTPS"].includes(e.name)).map((e) => [e.name, e.value]));
+        assert.deepStrictEqual(site, stack === "prod" ? { HTTPS: "on", SITE_DOMAINS: "app.example.com,www.example.com" } : {});
       });
 
       it("keeps media in a private, encrypted bucket: versioned, protected and retained in prod only", async () => {
