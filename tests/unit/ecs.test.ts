@@ -16,7 +16,7 @@ import { bucketNameProblem } from "../../lib/engine/awsS3";
 import { checkAll, PolicyResource, RULES } from "../../policy/rules";
 import { secretInEnvironment } from "../../policy/ecsRules";
 import { problemsOfParse } from "./configProblems";
-import { cachedRun, planFor } from "../support/fixtures";
+import { assertMediaBucketSafety, cachedRun, planFor } from "../support/fixtures";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ctx = { project: "compose-on-ec2", stack: "dev", region: "us-east-1" };
@@ -217,11 +217,7 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
 
       it("keeps media in a private, encrypted bucket: versioned, protected and retained in prod only", async () => {
         const { mock } = await ecsRun(stack);
-        const bucket = mock.one("aws:s3/bucket:Bucket");
-        const prod = stack === "prod";
-        assert.deepStrictEqual([bucket.options.protect, bucket.options.retainOnDelete, bucket.inputs.forceDestroy], [prod, prod, !prod]);
-        assert.strictEqual(of(mock.resources, "aws:s3/bucketVersioning:BucketVersioning").length, prod ? 1 : 0);
-        assert.deepStrictEqual(Object.values(mock.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).filter((v) => v === true).length, 4);
+        const bucket = assertMediaBucketSafety(mock, stack);
         const env = JSON.parse(mock.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions)[0].environment as { name: string; value: string }[];
         assert.strictEqual(env.find((e) => e.name === "MEDIA_BUCKET")?.value, bucket.state.bucket);
       });

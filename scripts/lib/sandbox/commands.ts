@@ -120,19 +120,30 @@ async function lastRecord(stack: SandboxStack, project: string): Promise<{ recor
 }
 
 /**
- * `unlock <name>`: releases the lock an interrupted `up` left on sandbox `name` (a job that timed out
- * or was cancelled mid-update), so the next up or destroy can run. Returns false when it does not exist.
+ * Sandbox `name`'s stack and its last recorded config, refusing a stack that is not a sandbox; undefined
+ * (saying so) when it does not exist, so there is nothing to `verb`.
  */
-export async function unlockSandbox(ctx: CommandContext, name: string): Promise<boolean> {
+async function existingSandbox(ctx: CommandContext, name: string, verb: string): Promise<{ stack: SandboxStack; project: string; config: ConfigMap } | undefined> {
   assertSandboxName(name);
   const project = await ctx.workspace.projectName();
   const stack = await ctx.workspace.selectStack(name);
   if (!stack) {
-    ctx.print(`sandbox ${name} does not exist; nothing to unlock`);
-    return false;
+    ctx.print(`sandbox ${name} does not exist; nothing to ${verb}`);
+    return undefined;
   }
-  refuseNonSandbox(name, (await lastRecord(stack, project)).record);
-  await stack.cancel();
+  const { record, config } = await lastRecord(stack, project);
+  refuseNonSandbox(name, record);
+  return { stack, project, config };
+}
+
+/**
+ * `unlock <name>`: releases the lock an interrupted `up` left on sandbox `name` (a job that timed out
+ * or was cancelled mid-update), so the next up or destroy can run. Returns false when it does not exist.
+ */
+export async function unlockSandbox(ctx: CommandContext, name: string): Promise<boolean> {
+  const found = await existingSandbox(ctx, name, "unlock");
+  if (!found) return false;
+  await found.stack.cancel();
   ctx.print(`sandbox ${name} unlocked (run up or destroy again; resources an interrupted update left pending show in its output)`);
   return true;
 }
@@ -243,15 +254,9 @@ export async function upSandbox(ctx: CommandContext, name: string, opts: { ttlMs
 
 /** Destroys sandbox `name` and removes its stack. Returns false (and succeeds) when it never existed. */
 export async function destroySandbox(ctx: CommandContext, name: string): Promise<boolean> {
-  assertSandboxName(name);
-  const project = await ctx.workspace.projectName();
-  const stack = await ctx.workspace.selectStack(name);
-  if (!stack) {
-    ctx.print(`sandbox ${name} does not exist; nothing to destroy`);
-    return false;
-  }
-  const { record, config } = await lastRecord(stack, project);
-  refuseNonSandbox(name, record);
+  const found = await existingSandbox(ctx, name, "destroy");
+  if (!found) return false;
+  const { stack, project, config } = found;
   ctx.checkAwsCredentials();
   if (buildsImages(config, project)) ctx.checkDocker();
   await releaseLock(ctx, stack);
