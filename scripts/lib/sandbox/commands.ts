@@ -279,17 +279,23 @@ export interface SandboxInfo {
   url?: string;
 }
 
+/** Each stack of the project that is a sandbox (never dev/prod), by name, with its last record. */
+async function* eachSandbox(ctx: CommandContext, project: string): AsyncGenerator<{ name: string; stack: SandboxStack } & Awaited<ReturnType<typeof lastRecord>>> {
+  for (const name of (await ctx.workspace.listStacks()).sort()) {
+    if (isProtectedStack(name)) continue;
+    const stack = await ctx.workspace.selectStack(name);
+    if (!stack) continue;
+    const last = await lastRecord(stack, project);
+    if (isSandbox(name, last.record)) yield { name, stack, ...last };
+  }
+}
+
 /** Every sandbox of the project (stage sandbox, never dev/prod), with owner, age, TTL left and URL. */
 export async function listSandboxes(ctx: CommandContext): Promise<SandboxInfo[]> {
   const project = await ctx.workspace.projectName();
   const now = ctx.now().getTime();
   const rows: SandboxInfo[] = [];
-  for (const name of (await ctx.workspace.listStacks()).sort()) {
-    if (isProtectedStack(name)) continue;
-    const stack = await ctx.workspace.selectStack(name);
-    if (!stack) continue;
-    const { record, history } = await lastRecord(stack, project);
-    if (!isSandbox(name, record)) continue;
+  for await (const { name, stack, record, history } of eachSandbox(ctx, project)) {
     const first = history[history.length - 1];
     const outputs = await stack.outputs();
     rows.push({
@@ -337,12 +343,7 @@ export async function reapSandboxes(ctx: CommandContext, opts: { dryRun: boolean
   const now = ctx.now();
   const result: ReapResult = { destroyed: [], failed: [], kept: [] };
   let credentialsChecked = false;
-  for (const name of (await ctx.workspace.listStacks()).sort()) {
-    if (isProtectedStack(name)) continue;
-    const stack = await ctx.workspace.selectStack(name);
-    if (!stack) continue;
-    const { record, config } = await lastRecord(stack, project);
-    if (!isSandbox(name, record)) continue;
+  for await (const { name, stack, record, config } of eachSandbox(ctx, project)) {
     if (!isExpired(record, now)) {
       result.kept.push(name);
       continue;
