@@ -6,6 +6,7 @@ import { remoteSpecFor } from "../../components/deployment";
 import type { RemoteSpec } from "../../components/remote";
 import { hostBaseDir } from "../../components/layout";
 import { AwsMock, MockResource, RunOptions, RunResult, runProgram } from "../../lib/engine";
+import type { PlanResult } from "../../scripts/lib/plan/run";
 
 /** A test OpenSSH public key (a well-formed ED25519 line; no real key behind it). */
 export const TEST_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVkMjU1MTktdGVzdC1rZXktbm90LWEtcmVhbC1vbmUh test@ci";
@@ -63,6 +64,15 @@ export function cachedRun(key: string, opts: () => RunOptions): Promise<RunResul
 
 /** runPlan once per stack, region and settings per process, shared by the plan's own tools (iam-policy) and the tests. */
 export { planFor } from "../../scripts/lib/plan/run";
+
+/** Plans a describe block's tests read, made in a before() hook: name → how to plan it (planFor). */
+export function plansBefore<K extends string>(make: Record<K, () => Promise<PlanResult>>): Record<K, PlanResult> {
+  const plans = {} as Record<K, PlanResult>;
+  before(async () => {
+    for (const name of Object.keys(make) as K[]) plans[name] = await make[name]();
+  });
+  return plans;
+}
 
 
 /**
