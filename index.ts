@@ -2,7 +2,7 @@
 // deployment) or ecs (Fargate service behind a load balancer, media on S3) → exports.
 // Every decision lives in components/; this file just connects their inputs and outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { certificateSource as describeCertificateSource, loadConfig, stackResourceName, stackRolePath } from "./components/config";
+import { certificateSource as describeCertificateSource, type EcsTaskPlan, loadConfig, stackResourceName, stackRolePath } from "./components/config";
 import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
@@ -17,7 +17,7 @@ import { Monitoring } from "./components/monitoring";
 import { ContainerLogs, containerLogGroupName } from "./components/containerLogs";
 import { SiteDns, SiteTarget } from "./components/siteDns";
 import type { StackOutputs } from "./components/outputs";
-import { appEnvironment as appEnvironmentOf } from "./components/config/envfile";
+import { appEnvironmentNames } from "./components/config/appEnv";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
@@ -65,10 +65,14 @@ function siteDns(target: SiteTarget): SiteDns | undefined {
     formerOwners: (_d, i) => [{ name: `app-lb-alias-${i}`, parent: pulumi.createUrn("app-lb", "compose-on-ec2:loadBalancer:WebLoadBalancer", pulumi.createUrn("app", "compose-on-ec2:ecs:EcsHosting")) }],
   });
 }
-const media = config.hosting.mediaStorage === "s3" ? new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags }) : undefined;
+/** The media bucket (mediaStorage s3): one name on both hostings, so a switch keeps it. */
+function mediaBucket(): MediaBucket {
+  return new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags });
+}
 
 // ---- hosting: ec2 — one host running the compose file (media on a volume, or in the bucket) ----
 function ec2Hosting() {
+  const media = config.hosting.mediaStorage === "s3" ? mediaBucket() : undefined;
   // Host and database depend only on network + firewall, never on each other: AWS builds them in parallel.
   const host = new Host("host", {
     rolePath,
@@ -117,11 +121,12 @@ function ec2Hosting() {
     teardownBefore: [database, monitoring, logs],
     siteRecords: dns ? [dns] : undefined,
   });
-  return { host, deployment, monitoring, dns };
+  return { host, deployment, monitoring, dns, media };
 }
 
 // ---- hosting: ecs — the web service on Fargate behind a load balancer (never run here: see components/ecs.ts) ----
-function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaBucket) {
+function ecsHosting(plan: EcsTaskPlan) {
+  const media = mediaBucket(); // always on ecs: tasks have no volume that outlives them
   // Fargate pulls from a registry: the web image is always built and pushed to ECR (x86_64 tasks),
   // from the bundle's files (what an ec2 host would get), never the raw app directory.
   const images = new RegistryImages("images", {
@@ -130,22 +135,30 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
   });
   const ecs = new EcsHosting("app", {
     rolePath,
-    project: config.project, stack: config.stack, stage: config.stage, region: config.region, appName, plan, webService: config.app.webService,
+    region: config.region,
+    appName,
+    plan,
+    app: config.app,
     webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
     webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),
-    releaseId: bundle.sha256, appEnv: config.app.env, appSecrets: config.app.secrets, secretKey: config.app.secretKey, databaseUrl: database.url, logGroup: { name: logs.groupName, arn: logs.groupArn },
-    healthPath: config.app.healthPath, healthTimeoutSeconds: config.app.healthTimeoutSeconds,
-    vpcId: network.vpcId, subnetIds: network.publicSubnetIds,
-    loadBalancerSecurityGroupId: firewall.loadBalancerSecurityGroupId!, taskSecurityGroupId: firewall.webSecurityGroupId,
-    domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId,
-    media: { accessPolicy: bucket.accessPolicy, appEnv: bucket.appEnv }, tags: config.tags,
+    releaseId: bundle.sha256,
+    databaseUrl: database.url,
+    logGroup: { name: logs.groupName, arn: logs.groupArn },
+    vpcId: network.vpcId,
+    subnetIds: network.publicSubnetIds,
+    securityGroups: firewall.ecsGroups(),
+    site: config.hosting,
+    media: { accessPolicy: media.accessPolicy, appEnv: media.appEnv },
+    tags: config.tags,
   });
   siteDns({ loadBalancer: { dnsName: ecs.loadBalancerDnsName, zoneId: ecs.loadBalancerZoneId } });
-  return ecs;
+  return { ecs, media };
 }
 
 const ec2 = config.hosting.ecs ? undefined : ec2Hosting();
-const ecs = config.hosting.ecs && media ? ecsHosting(config.hosting.ecs, media) : undefined;
+const ecsStack = config.hosting.ecs ? ecsHosting(config.hosting.ecs) : undefined;
+const ecs = ecsStack?.ecs;
+const media = ec2 ? ec2.media : ecsStack?.media;
 const host = ec2?.host;
 
 // The stack's outputs, typed by their contract (components/outputs.ts), which ops, the sandbox CLI,
@@ -183,9 +196,9 @@ const outputs: StackOutputs = {
   dbPassword: pulumi.secret(database.password),
   sshPrivateKey: host ? pulumi.secret(host.sshPrivateKey) : undefined,
   hostPublicKey: host?.hostPublicKey,
-  appEnvironment: appEnvironmentOf({
+  appEnvironment: appEnvironmentNames({
     hosting: config.hosting.kind, deployMode: config.app.deployMode, webService: config.app.webService, mediaOnS3: media !== undefined,
-    httpsOnHost: config.site.tls !== undefined, appEnv: config.app.env, appSecrets: config.app.secrets,
+    https: config.site.https, appEnv: config.app.env, appSecrets: config.app.secrets,
   }),
 };
 

@@ -114,36 +114,67 @@ export class Database extends pulumi.ComponentResource {
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:database:Database", name, {}, opts);
     const s = args.settings;
-    const protect = s.protectData;
+    const password = this.masterPassword(name, s);
+    const finalSnapshotIdentifier = this.finalSnapshotName(name, args);
+    const db = this.createInstance(name, args, password, finalSnapshotIdentifier);
 
-    const password = new random.RandomPassword(
+    this.address = db.address;
+    this.port = db.port;
+    this.endpoint = db.endpoint;
+    this.dbName = s.dbName;
+    this.username = s.username;
+    this.password = pulumi.secret(password);
+    this.source = describeSource(s.source);
+    this.url = pulumi.secret(
+      pulumi.all([db.address, db.port, password]).apply(([address, port, pw]) => databaseUrl(s.engine, s.username, pw, address, port, s.dbName)),
+    );
+    this.registerOutputs({
+      address: this.address,
+      port: this.port,
+      endpoint: this.endpoint,
+      dbName: this.dbName,
+      username: this.username,
+      password: this.password,
+      url: this.url,
+    });
+  }
+
+  /** The master password: generated within RDS's characters, or, for an adopted instance, the one it has. */
+  private masterPassword(name: string, s: DatabaseSettings): pulumi.Output<string> {
+    const generated = new random.RandomPassword(
       `${name}-password`,
       { length: passwordLength(s.engine), special: true, overrideSpecial: PASSWORD_SPECIALS, minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1 },
       { parent: this },
     ).result;
+    return s.source.kind === "import" ? pulumi.secret(s.source.password) : generated;
+  }
 
-    // Final snapshot name: random but stable. RandomId keeps its value in state, so updates never
-    // change it; it is created anew (new name) with each new DB, because its keepers are exactly the
-    // inputs whose change replaces the DB. So every destroy/replace snapshots under a fresh name.
-    let finalSnapshotIdentifier: pulumi.Output<string> | undefined;
-    if (protect) {
-      const suffix = new random.RandomId(
-        `${name}-final-snapshot`,
-        { byteLength: 4, keepers: { identifier: args.identifier, engine: s.engine, dbName: s.dbName, username: s.username } },
-        { parent: this },
-      );
-      finalSnapshotIdentifier = pulumi.interpolate`${args.identifier}-final-${suffix.hex}`;
-    }
+  /**
+   * prod only: the final snapshot's name, random but stable. RandomId keeps its value in state, so
+   * updates never change it; it is created anew (new name) with each new DB, because its keepers are
+   * exactly the inputs whose change replaces the DB. So every destroy/replace snapshots under a fresh name.
+   */
+  private finalSnapshotName(name: string, args: DatabaseArgs): pulumi.Output<string> | undefined {
+    const s = args.settings;
+    if (!s.protectData) return undefined;
+    const suffix = new random.RandomId(
+      `${name}-final-snapshot`,
+      { byteLength: 4, keepers: { identifier: args.identifier, engine: s.engine, dbName: s.dbName, username: s.username } },
+      { parent: this },
+    );
+    return pulumi.interpolate`${args.identifier}-final-${suffix.hex}`;
+  }
 
+  /** The RDS instance: private, encrypted, gp3; new, restored from a checked snapshot, or adopted by import. */
+  private createInstance(name: string, args: DatabaseArgs, password: pulumi.Output<string>, finalSnapshotIdentifier: pulumi.Output<string> | undefined): aws.rds.Instance {
+    const s = args.settings;
+    const protect = s.protectData;
     const source = s.source;
-    // An adopted instance keeps its name and master password: the stack's password is the one it has.
-    const identifier = source.kind === "import" ? source.identifier : args.identifier;
-    const masterPassword = source.kind === "import" ? pulumi.secret(source.password) : password;
-
-    const db = new aws.rds.Instance(
+    return new aws.rds.Instance(
       `${name}-instance`,
       {
-        identifier,
+        // An adopted instance keeps its name (and its master password: masterPassword).
+        identifier: source.kind === "import" ? source.identifier : args.identifier,
         snapshotIdentifier: source.kind === "snapshot" ? checkedSnapshot(s, source.snapshot, this) : undefined,
         engine: s.engine,
         engineVersion: s.engineVersion,
@@ -154,7 +185,7 @@ export class Database extends pulumi.ComponentResource {
         storageEncrypted: true,
         dbName: s.dbName,
         username: s.username,
-        password: masterPassword,
+        password,
         port: s.port,
         dbSubnetGroupName: args.subnetGroupName,
         vpcSecurityGroupIds: [args.securityGroupId],
@@ -180,27 +211,6 @@ export class Database extends pulumi.ComponentResource {
         ...(source.kind === "import" ? { import: source.identifier, ignoreChanges: ["password", "dbSubnetGroupName"] } : {}),
       },
     );
-
-    this.address = db.address;
-    this.port = db.port;
-    this.endpoint = db.endpoint;
-    this.dbName = s.dbName;
-    this.username = s.username;
-    this.password = pulumi.secret(masterPassword);
-    this.source = describeSource(source);
-    this.url = pulumi.secret(
-      pulumi.all([db.address, db.port, masterPassword]).apply(([address, port, pw]) => databaseUrl(s.engine, s.username, pw, address, port, s.dbName)),
-    );
-
-    this.registerOutputs({
-      address: this.address,
-      port: this.port,
-      endpoint: this.endpoint,
-      dbName: this.dbName,
-      username: this.username,
-      password: this.password,
-      url: this.url,
-    });
   }
 }
 

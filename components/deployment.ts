@@ -15,9 +15,9 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type AppSettings, type TlsSettings, type Transport } from "./config";
-import { envEntryProblem, imageEnvName } from "./config/envfile";
+import { appEnvironment, imageEnvName } from "./config/appEnv";
+import { envEntryProblem } from "./config/envfile";
 import type { HostConnection } from "./host";
-import { repositoryOf } from "./images";
 import * as remote from "./remote";
 import * as transport from "./transport";
 
@@ -108,40 +108,11 @@ export interface DeploymentEnvInput {
 
 export { imageEnvName };
 
-/**
- * What an app behind the host's HTTPS needs to know: the names it is served at (for CSRF's trusted
- * origins and ALLOWED_HOSTS) and that browsers reach it over https (for secure cookies).
- */
-export function siteEnv(domains: string[]): Record<string, string> {
-  return { SITE_DOMAINS: domains.join(","), HTTPS: "on" };
-}
-
-/** The .env entries of a release. appEnv may not override what the deployment sets. */
+/** The .env entries of a release on ec2: the app's environment (components/config/appEnv.ts), both halves. */
 export function deploymentEnv(input: DeploymentEnvInput): Record<string, string> {
-  const own: Record<string, string> = {
-    DATABASE_URL: input.databaseUrl,
-    // SECRET_KEY for apps that follow the common name; DJANGO_SECRET_KEY is what the example app reads.
-    SECRET_KEY: input.secretKey,
-    DJANGO_SECRET_KEY: input.secretKey,
-    RELEASE_ID: input.releaseId,
-    ALLOWED_HOSTS: input.allowedHosts.join(","),
-    ...input.mediaEnv,
-    ...(input.tls ? siteEnv(input.tls.domains) : {}),
-  };
-  for (const service of Object.keys(input.imageRefs ?? {}).sort()) {
-    const ref = (input.imageRefs ?? {})[service];
-    // The compose file tags `${WEB_IMAGE}:${RELEASE_ID}` (one tag per release); the digest ref
-    // is recorded next to it so the host can verify what it pulled.
-    own[imageEnvName(service)] = repositoryOf(ref);
-    own[`${imageEnvName(service)}_REF`] = ref;
-  }
-  for (const [setting, entries] of [["appEnv", input.appEnv], ["appSecrets", input.appSecrets ?? {}]] as const) {
-    const clashes = Object.keys(entries).filter((k) => k in own);
-    if (clashes.length > 0) throw new Error(`${setting} may not set ${clashes.join(", ")}: the deployment writes these itself`);
-  }
-  const both = Object.keys(input.appSecrets ?? {}).filter((k) => k in input.appEnv);
-  if (both.length > 0) throw new Error(`appEnv and appSecrets both set ${both.join(", ")}: keep each name in one of them`);
-  return { ...input.appEnv, ...input.appSecrets, ...own };
+  const facts = { hosting: "ec2", deployMode: input.imageRefs ? "registry" : "host", mediaOnS3: input.mediaEnv !== undefined, https: input.tls !== undefined } as const;
+  const { clear, secret } = appEnvironment({ facts, appEnv: input.appEnv, appSecrets: input.appSecrets }, { ...input, siteDomains: input.tls?.domains });
+  return { ...clear, ...secret };
 }
 
 /** sha256 hex of a string: what triggers hold instead of secret content. */

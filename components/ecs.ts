@@ -21,14 +21,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import type { EcsSecretName, EcsTaskPlan, Stage } from "./config";
+import type { AppSettings, EcsSecretName, EcsTaskPlan, HostingSettings } from "./config";
+import { type AppEntries, checkAppEntries, clearEnvironment, ECS_STACK_SECRETS, secretEnvironment } from "./config/appEnv";
 import { appSecretName } from "./config/ecsTask";
 import { WebLoadBalancer, deregistrationDelaySeconds } from "./loadBalancer";
 
 export interface EcsHostingArgs {
-  project: string;
-  stack: string;
-  stage: Stage;
   region: string;
   /** IAM path of the task roles (stackRolePath): what the CI role may pass. */
   rolePath: string;
@@ -36,46 +34,46 @@ export interface EcsHostingArgs {
   logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
   /** Compose project name ([a-z0-9-]): task family, parameter path, log stream prefix. */
   appName: string;
-  /** The web task derived from the compose file (config). */
+  /** The web task derived from the compose file (config: hosting.ecs). */
   plan: EcsTaskPlan;
-  webService: string;
+  /** App settings: web service, health check, appEnv, appSecrets, the Django key to keep. */
+  app: AppSettings;
   /** The web image pushed to ECR for this release: "<repository>@sha256:<digest>". */
   webImage: pulumi.Input<string>;
   /** The ECR repository URL the image lives in (the execution role may pull from it only). */
   webRepositoryUrl: pulumi.Input<string>;
   /** This release's id (the bundle's sha256). */
   releaseId: string;
-  /** appEnv: non-secret environment entries. */
-  appEnv: Record<string, string>;
   /** DATABASE_URL (secret). */
   databaseUrl: pulumi.Input<string>;
-  /** The app's own secrets (appSecrets): each an SSM SecureString parameter, handed to the task as `secrets`. */
-  appSecrets?: Record<string, string>;
-  /** The Django key to keep (secretKey); undefined: generated. */
-  secretKey?: string;
-  healthPath: string;
-  /** Seconds a new task may take before failing health checks counts against it. */
-  healthTimeoutSeconds: number;
   vpcId: pulumi.Input<string>;
   /** Public subnets, one per AZ, ≥ 2 AZs. */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  loadBalancerSecurityGroupId: pulumi.Input<string>;
-  taskSecurityGroupId: pulumi.Input<string>;
-  domain: string[];
-  hostedZoneId?: string;
-  /** The media bucket: its access policy (for the task role) and the app's env (MEDIA_BUCKET…). */
+  /** The firewall's groups for ecs: the load balancer's and the tasks'. */
+  securityGroups: { loadBalancer: pulumi.Input<string>; tasks: pulumi.Input<string> };
+  /** The site's names and their hosted zone (HostingSettings): with both, the load balancer serves HTTPS. */
+  site: Pick<HostingSettings, "domain" | "hostedZoneId">;
+  /** The media bucket (always on ecs): its access policy (for the task role) and the app's env (MEDIA_BUCKET…). */
   media: { accessPolicy: pulumi.Input<string>; appEnv: pulumi.Input<Record<string, string>> };
   tags: Record<string, string>;
 }
 
 /** Average CPU the autoscaler keeps the web tasks at (room for a burst while a new task starts). */
 export const TARGET_CPU_PERCENT = 60;
-/** The stack's own secrets, as SSM parameter name suffixes (each appSecrets entry adds `app/<NAME>`). */
-export const SECRET_NAMES: readonly EcsSecretName[] = ["DATABASE_URL", "SECRET_KEY"];
 
-/** Every secret of a stack: its own, then one per appSecrets entry (sorted). */
+/**
+ * Each SSM parameter of a stack and the environment entry it holds: the stack's own (from the app's
+ * environment table, where both Django key names read one parameter), then one per appSecrets entry (sorted).
+ */
+export function secretParameters(appSecrets: Record<string, string> | undefined): { parameter: EcsSecretName; entry: string }[] {
+  const own = new Map<EcsSecretName, string>();
+  for (const [entry, parameter] of Object.entries(ECS_STACK_SECRETS)) if (!own.has(parameter)) own.set(parameter, entry);
+  return [...[...own].map(([parameter, entry]) => ({ parameter, entry })), ...Object.keys(appSecrets ?? {}).sort().map((n) => ({ parameter: appSecretName(n), entry: n }))];
+}
+
+/** Every secret of a stack as SSM parameter name suffixes: its own, then `app/<NAME>` per appSecrets entry (sorted). */
 export function secretNamesOf(appSecrets: Record<string, string> | undefined): EcsSecretName[] {
-  return [...SECRET_NAMES, ...Object.keys(appSecrets ?? {}).sort().map(appSecretName)];
+  return secretParameters(appSecrets).map((p) => p.parameter);
 }
 
 const TRUST_ECS_TASKS = JSON.stringify({
@@ -173,18 +171,19 @@ export class EcsHosting extends pulumi.ComponentResource {
     // are enough for the autoscaler and an alarm. Turn it on in the console when debugging.
     const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "disabled" }], tags: args.tags }, parent);
     const logGroup = { name: pulumi.output(args.logGroup.name), arn: pulumi.output(args.logGroup.arn) };
-    const secretArns = this.createSecrets(name, args);
-    const roles = this.createRoles(name, args, logGroup, secretArns);
-    const web = args.plan.containers.find((c) => c.name === args.webService);
+    const web = args.plan.containers.find((c) => c.name === args.app.webService);
     const lb = new WebLoadBalancer(
       `${name}-lb`,
       {
-        vpcId: args.vpcId, subnetIds: args.subnetIds, securityGroupId: args.loadBalancerSecurityGroupId, targetPort: args.plan.containerPort,
-        healthPath: args.healthPath, deregistrationDelaySeconds: deregistrationDelaySeconds(web?.stopTimeout), domain: args.domain, hostedZoneId: args.hostedZoneId, tags: args.tags,
+        vpcId: args.vpcId, subnetIds: args.subnetIds, securityGroupId: args.securityGroups.loadBalancer, targetPort: args.plan.containerPort,
+        healthPath: args.app.healthPath, deregistrationDelaySeconds: deregistrationDelaySeconds(web?.stopTimeout), domain: args.site.domain, hostedZoneId: args.site.hostedZoneId, tags: args.tags,
       },
       parent,
     );
-    const task = this.createTaskDefinition(name, args, roles, logGroup, secretArns, lb);
+    const entries = this.appEntries(args, lb.https);
+    const secretArns = this.createSecrets(name, args, entries);
+    const roles = this.createRoles(name, args, logGroup, secretArns);
+    const task = this.createTaskDefinition(name, args, entries, roles, logGroup, secretArns, lb);
     const service = this.createService(name, args, cluster, task, lb);
     this.createAutoscaling(name, args, cluster, service);
 
@@ -199,21 +198,30 @@ export class EcsHosting extends pulumi.ComponentResource {
     this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName, url: this.url, loadBalancerDnsName: this.loadBalancerDnsName, logGroupName: this.logGroupName });
   }
 
-  /** DATABASE_URL, the Django key (kept or generated) and the app's own secrets, as SecureString parameters. */
-  private createSecrets(name: string, args: EcsHostingArgs): Record<string, pulumi.Output<string>> {
-    const secretKey = args.secretKey !== undefined ? args.secretKey : new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent: this }).result;
-    const values: Record<string, pulumi.Input<string>> = { DATABASE_URL: args.databaseUrl, SECRET_KEY: secretKey };
-    for (const [key, value] of Object.entries(args.appSecrets ?? {})) values[appSecretName(key)] = value;
+  /**
+   * The app's entries on ecs (components/config/appEnv.ts): the same variables as on ec2 but the
+   * image names; SITE_DOMAINS and HTTPS when the load balancer serves HTTPS. Checked here, once.
+   */
+  private appEntries(args: EcsHostingArgs, https: boolean): AppEntries {
+    const entries: AppEntries = { facts: { hosting: "ecs", deployMode: args.app.deployMode, mediaOnS3: true, https }, appEnv: args.app.env, appSecrets: args.app.secrets };
+    checkAppEntries(entries, []);
+    return entries;
+  }
+
+  /** The secret half of the app's environment (DATABASE_URL, the Django key, appSecrets), one SecureString parameter each. */
+  private createSecrets(name: string, args: EcsHostingArgs, entries: AppEntries): Record<string, pulumi.Output<string>> {
+    const secretKey = args.app.secretKey !== undefined ? args.app.secretKey : new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent: this }).result;
+    const secret = pulumi.all([args.databaseUrl, secretKey]).apply(([databaseUrl, key]) => secretEnvironment(entries, { databaseUrl, secretKey: key }));
     const arns: Record<string, pulumi.Output<string>> = {};
-    for (const secret of secretNamesOf(args.appSecrets)) {
+    for (const { parameter, entry } of secretParameters(args.app.secrets)) {
       // Resource names keep the variable's case: FOO and foo are two variables.
-      const resourceName = secret.startsWith("app/") ? `${name}-app-secret-${secret.slice(4)}` : `${name}-${secret.toLowerCase().replace(/_/g, "-")}`;
-      const parameter = new aws.ssm.Parameter(
+      const resourceName = parameter.startsWith("app/") ? `${name}-app-secret-${parameter.slice(4)}` : `${name}-${parameter.toLowerCase().replace(/_/g, "-")}`;
+      const created = new aws.ssm.Parameter(
         resourceName,
-        { name: parameterName(args.appName, secret), type: "SecureString", value: pulumi.secret(values[secret]), description: `${secret} of ${args.appName} (read by ECS for the web tasks)`, tags: args.tags },
+        { name: parameterName(args.appName, parameter), type: "SecureString", value: pulumi.secret(secret.apply((s) => s[entry])), description: `${parameter} of ${args.appName} (read by ECS for the web tasks)`, tags: args.tags },
         { parent: this },
       );
-      arns[secret] = parameter.arn;
+      arns[parameter] = created.arn;
     }
     return arns;
   }
@@ -225,7 +233,7 @@ export class EcsHosting extends pulumi.ComponentResource {
       `${name}-execution-policy`,
       {
         role: execution.name,
-        policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, ...secretNamesOf(args.appSecrets).map((s) => secretArns[s])]).apply(([url, logArn, ...params]) => JSON.stringify(executionRolePolicy(ecrRepositoryArn(url), logArn, params))),
+        policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, ...secretNamesOf(args.app.secrets).map((s) => secretArns[s])]).apply(([url, logArn, ...params]) => JSON.stringify(executionRolePolicy(ecrRepositoryArn(url), logArn, params))),
       },
       parent,
     );
@@ -236,16 +244,15 @@ export class EcsHosting extends pulumi.ComponentResource {
   }
 
   private createTaskDefinition(
-    name: string, args: EcsHostingArgs, roles: ReturnType<EcsHosting["createRoles"]>, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> },
+    name: string, args: EcsHostingArgs, entries: AppEntries, roles: ReturnType<EcsHosting["createRoles"]>, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> },
     secretArns: Record<string, pulumi.Output<string>>, lb: WebLoadBalancer,
   ): aws.ecs.TaskDefinition {
-    const hosts = pulumi.output(lb.dnsName).apply((dns) => [...args.domain, dns].join(","));
     const definitions = pulumi
-      .all([args.webImage, hosts, args.media.appEnv, logGroup.name, pulumi.all(secretArns)])
-      .apply(([image, allowedHosts, mediaEnv, logGroupName, arns]) =>
+      .all([args.webImage, lb.dnsName, args.media.appEnv, logGroup.name, pulumi.all(secretArns)])
+      .apply(([image, dnsName, mediaEnv, logGroupName, arns]) =>
         JSON.stringify(containerDefinitions(args.plan, {
-          webService: args.webService, webImage: image, region: args.region, logGroupName, streamPrefix: args.appName,
-          env: { ...args.appEnv, ...mediaEnv, RELEASE_ID: args.releaseId, ALLOWED_HOSTS: allowedHosts },
+          webService: args.app.webService, webImage: image, region: args.region, logGroupName, streamPrefix: args.appName,
+          env: clearEnvironment(entries, { releaseId: args.releaseId, allowedHosts: [...args.site.domain, dnsName], mediaEnv, siteDomains: lb.https ? args.site.domain : undefined }),
           secretArns: arns,
         })));
     return new aws.ecs.TaskDefinition(
@@ -267,9 +274,9 @@ export class EcsHosting extends pulumi.ComponentResource {
       `${name}-service`,
       {
         cluster: cluster.arn, taskDefinition: task.arn, desiredCount: args.plan.minTasks, launchType: "FARGATE", platformVersion: "LATEST",
-        networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.taskSecurityGroupId], assignPublicIp: true },
-        loadBalancers: [{ targetGroupArn: lb.targetGroupArn, containerName: args.webService, containerPort: args.plan.containerPort }],
-        healthCheckGracePeriodSeconds: args.healthTimeoutSeconds,
+        networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroups.tasks], assignPublicIp: true },
+        loadBalancers: [{ targetGroupArn: lb.targetGroupArn, containerName: args.app.webService, containerPort: args.plan.containerPort }],
+        healthCheckGracePeriodSeconds: args.app.healthTimeoutSeconds,
         // Rolling: new tasks start beside the old (max 200 %), old ones stop only once the new are
         // healthy (min 100 %); a deployment whose tasks keep failing is stopped and rolled back.
         deploymentController: { type: "ECS" },

@@ -96,6 +96,12 @@ export class Firewall extends pulumi.ComponentResource {
     this.registerOutputs({ webSecurityGroupId: this.webSecurityGroupId, loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId, dbSecurityGroupId: this.dbSecurityGroupId });
   }
 
+  /** ecs: the groups of the load balancer and of the tasks; refuses a firewall made for ec2. */
+  ecsGroups(): { loadBalancer: pulumi.Output<string>; tasks: pulumi.Output<string> } {
+    if (this.loadBalancerSecurityGroupId === undefined) throw new Error("Firewall: made for hosting ec2, it has no load balancer group (pass hosting: \"ecs\")");
+    return { loadBalancer: this.loadBalancerSecurityGroupId, tasks: this.webSecurityGroupId };
+  }
+
   private createWebHostGroup(name: string, args: FirewallArgs): aws.ec2.SecurityGroup {
     const rules = webIngressRules(args.settings);
     const web = new aws.ec2.SecurityGroup(

@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Arch, StackConfig, Stage } from "./config";
+import { repositoryOf } from "./config/appEnv";
 
 /** One image to build: a compose service and its build context. */
 export interface ImageBuild {
@@ -58,17 +59,7 @@ export function lifecyclePolicyJson(count: number): string {
   });
 }
 
-/** The repository part of a digest ref: "repo@sha256:…" (or "repo:tag@sha256:…") → "repo". */
-export function repositoryOf(ref: string): string {
-  const at = ref.indexOf("@");
-  if (at <= 0 || !/^sha256:[0-9a-f]{64}$/.test(ref.slice(at + 1))) {
-    throw new Error(`image ref "${ref}" is not of the form <repository>@sha256:<digest>`);
-  }
-  const named = ref.slice(0, at);
-  // A tag, if present, follows the last "/" (a registry port comes before it).
-  const colon = named.indexOf(":", named.lastIndexOf("/") + 1);
-  return colon === -1 ? named : named.slice(0, colon);
-}
+export { repositoryOf };
 
 /** One image in a repository as ECR describes it (DescribeImages): its tags and when it was pushed. */
 export interface PushedImage {

@@ -2,7 +2,7 @@
 // them (ops, the sandbox CLI, the plan and its policy, the workflows through pulumi/actions). A name
 // is written here once; renaming or dropping one fails to compile on both sides.
 import type * as pulumi from "@pulumi/pulumi";
-import type { EnvSource } from "./config/envfile";
+import type { EnvSource } from "./config/appEnv";
 import type { Hosting, Stage, Transport } from "./config/types";
 
 /** Each output's value once resolved (what `pulumi stack output --json` prints); optional: only some stacks have it. */

@@ -10,6 +10,22 @@ const STAGING_ACME = /^https:\/\/acme-staging(-v\d+)?\.api\.letsencrypt\.org\//;
 /** IMDSv2's PUT response hop limit a prod instance may have: 1 keeps containers (one hop further) away from the role. */
 export const PROD_IMDS_HOP_LIMIT = 1;
 
+/**
+ * A rule on one stack output of a prod stack on ec2 that serves HTTPS: `judge` returns the violation's
+ * message, or undefined. Fails closed when an output it needs is missing.
+ */
+function prodHttpsOnEc2Rule(policy: string, description: string, output: string, judge: (value: unknown) => string | undefined): Rule {
+  return stackRule(policy, description, (all) => {
+    const first = stackOutputs(all, policy, ["stage", "hosting", "https"]);
+    if (first.missing.length > 0) return first.missing;
+    if (first.outputs.stage !== "prod" || first.outputs.hosting !== "ec2" || first.outputs.https !== true) return [];
+    const { outputs, missing } = stackOutputs(all, policy, [output]);
+    if (missing.length > 0) return missing;
+    const message = judge(outputs[output]);
+    return message === undefined ? [] : [{ policy, resource: all.find((r) => r.type === "pulumi:pulumi:Stack")?.name ?? "stack", message }];
+  });
+}
+
 function prodRulesOf(): Rule[] {
   const imdsHopLimit = resourceRule(
     "prod-imds-hop-limit-1",
@@ -23,31 +39,20 @@ function prodRulesOf(): Rule[] {
       return [`metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(limit ?? "unset")}: in prod it must be ${PROD_IMDS_HOP_LIMIT}, or every container reaches the instance role; keep media on the host volume (mediaStorage volume) rather than giving the app the role`];
     },
   );
-  const noStagingAcme = stackRule(
+  const noStagingAcme = prodHttpsOnEc2Rule(
     "prod-no-acme-staging",
     "A prod stack on ec2 that serves HTTPS takes its certificate from a production ACME directory, never Let's Encrypt's staging one.",
-    (all) => {
-      const first = stackOutputs(all, "prod-no-acme-staging", ["stage", "hosting", "https"]);
-      if (first.missing.length > 0) return first.missing;
-      if (first.outputs.stage !== "prod" || first.outputs.hosting !== "ec2" || first.outputs.https !== true) return [];
-      const { outputs, missing } = stackOutputs(all, "prod-no-acme-staging", ["acmeServer"]);
-      if (missing.length > 0) return missing;
-      if (!STAGING_ACME.test(String(outputs.acmeServer))) return [];
-      return [{ policy: "prod-no-acme-staging", resource: all.find((r) => r.type === "pulumi:pulumi:Stack")?.name ?? "stack", message: `prod takes its certificate from ${String(outputs.acmeServer)}, Let's Encrypt's staging directory, whose certificates browsers do not trust; remove acmeServer (prod's default is Let's Encrypt) or set it to a production directory` }];
-    },
+    "acmeServer",
+    (acmeServer) => STAGING_ACME.test(String(acmeServer))
+      ? `prod takes its certificate from ${String(acmeServer)}, Let's Encrypt's staging directory, whose certificates browsers do not trust; remove acmeServer (prod's default is Let's Encrypt) or set it to a production directory`
+      : undefined,
   );
-  const hstsOn = stackRule(
+  const hstsOn = prodHttpsOnEc2Rule(
     "prod-hsts-on",
     "A prod stack on ec2 that serves HTTPS sends Strict-Transport-Security (hsts true).",
-    (all) => {
-      const first = stackOutputs(all, "prod-hsts-on", ["stage", "hosting", "https"]);
-      if (first.missing.length > 0) return first.missing;
-      if (first.outputs.stage !== "prod" || first.outputs.hosting !== "ec2" || first.outputs.https !== true) return [];
-      const { outputs, missing } = stackOutputs(all, "prod-hsts-on", ["hsts"]);
-      if (missing.length > 0) return missing;
-      if (outputs.hsts === true) return [];
-      return [{ policy: "prod-hsts-on", resource: all.find((r) => r.type === "pulumi:pulumi:Stack")?.name ?? "stack", message: "prod serves HTTPS without Strict-Transport-Security, so a first visit over http:// can be intercepted; remove hsts from the stack settings (prod's default is true) or set it to true" }];
-    },
+    "hsts",
+    (hsts) => hsts === true ? undefined
+      : "prod serves HTTPS without Strict-Transport-Security, so a first visit over http:// can be intercepted; remove hsts from the stack settings (prod's default is true) or set it to true",
   );
   return [imdsHopLimit, noStagingAcme, hstsOn];
 }

@@ -8,7 +8,8 @@ import { ALLOW_ESCAPE_SHAPE, findEscapes } from "../compose/escapes";
 import { ComposeError, ComposeModel, parseCompose, problem, SETTING_PREFIX } from "../compose/model";
 import { analyseMounts, PathKind } from "../compose/mounts";
 import { hasControlCharacter } from "./checks";
-import { envEntryProblem, reservedEnvReason, turnsOnDebug } from "./envfile";
+import { reservedEnvReason } from "./appEnv";
+import { envEntryProblem, turnsOnDebug } from "./envfile";
 import type { Reader } from "./reader";
 import type { AppSettings, DeployMode } from "./types";
 

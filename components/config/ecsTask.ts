@@ -12,6 +12,7 @@ import { fargateSize, FARGATE_SIZES } from "../compose/fargate";
 import { readDependsOn } from "../compose/fields";
 import { DEFAULT_WEB_PORT } from "../compose/gapless";
 import { ComposeError, ComposeModel, parseCompose } from "../compose/model";
+import { ECS_STACK_SECRETS } from "./appEnv";
 import type { EcsSecretName, EcsTaskPlan } from "./types";
 
 /** The web container's image until the stack has pushed this release's image to ECR. */
@@ -20,8 +21,6 @@ export const WEB_IMAGE_PLACEHOLDER = "ecr.placeholder.invalid/web:release";
 /** The env file the deployment writes on ec2 (compose's `env_file: .env`); on ecs its entries come from the stack. */
 export const DEPLOYMENT_ENV_FILE = ".env";
 
-/** Compose variables the stack fills from its secrets on ecs. */
-const STACK_SECRETS: Record<string, EcsSecretName> = { DATABASE_URL: "DATABASE_URL", SECRET_KEY: "SECRET_KEY", DJANGO_SECRET_KEY: "SECRET_KEY" };
 
 /** The ecs secret of one appSecrets entry (its SSM parameter is /<app>/app/<NAME>). */
 export function appSecretName(name: string): EcsSecretName {
@@ -98,7 +97,7 @@ function shapeContainers(t: EcsTranslation, input: EcsTaskInput, services: strin
     for (const m of d.mountPoints.filter((x) => !own.includes(x))) dropped.push(m.sourceVolume);
     for (const m of d.mountPoints.filter((x) => !own.includes(x))) notes.push(`${d.name}: ${m.containerPath} stays in the container's own filesystem (volume ${m.sourceVolume} is shared with no container of the task)`);
     const secrets: { name: string; secret: EcsSecretName }[] = [];
-    const stackSecrets: Record<string, EcsSecretName> = { ...STACK_SECRETS, ...Object.fromEntries((input.appSecrets ?? []).map((n) => [n, appSecretName(n)])) };
+    const stackSecrets: Record<string, EcsSecretName> = { ...ECS_STACK_SECRETS, ...Object.fromEntries((input.appSecrets ?? []).map((n) => [n, appSecretName(n)])) };
     for (const v of c.secretVariables) {
       const secret = stackSecrets[v.variable];
       if (secret) secrets.push({ name: v.name, secret });

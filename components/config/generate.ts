@@ -1,5 +1,6 @@
 // Renders Pulumi.yaml's `config:` block and docs/reference/configuration.md from the spec table, so the specs
 // stay the only place a setting is described. scripts/gen-config.ts writes them; a test compares.
+import { environmentTable } from "./appEnv";
 import { AWS_REGIONS } from "./aws";
 import { isDependent, schemaDefault, SettingSpec, SPECS, SpecValue } from "./specs";
 import { STAGES } from "./stages";
@@ -99,4 +100,15 @@ export function renderSettingsDoc(): string {
     out.push("");
   }
   return out.join("\n");
+}
+
+const ENV_TABLE_BEGIN = "<!-- app-environment table: written by npm run gen:config from components/config/appEnv.ts -->";
+const ENV_TABLE_END = "<!-- end of app-environment table -->";
+
+/** A doc with its app-environment table (between the two markers) written from the table in appEnv.ts. */
+export function renderEnvironmentDoc(current: string): string {
+  const begin = current.indexOf(ENV_TABLE_BEGIN);
+  const end = current.indexOf(ENV_TABLE_END);
+  if (begin === -1 || end < begin) throw new Error(`the doc has no app-environment markers (${ENV_TABLE_BEGIN} … ${ENV_TABLE_END})`);
+  return `${current.slice(0, begin)}${ENV_TABLE_BEGIN}\n${environmentTable()}\n${current.slice(end)}`;
 }

@@ -1,10 +1,12 @@
 // Shared runs and values of the unit tests: the program once per stack and per variant, on the
 // engine (lib/engine), so test files share one run instead of paying for their own.
+import * as assert from "assert";
 import { defaultFor, type AppSettings } from "../../components/config";
 import { remoteSpecFor } from "../../components/deployment";
 import type { RemoteSpec } from "../../components/remote";
 import { hostBaseDir } from "../../components/layout";
-import { AwsMock, RunOptions, RunResult, runProgram } from "../../lib/engine";
+import { AwsMock, MockResource, RunOptions, RunResult, runProgram } from "../../lib/engine";
+import type { PlanResult } from "../../scripts/lib/plan/run";
 
 /** A test OpenSSH public key (a well-formed ED25519 line; no real key behind it). */
 export const TEST_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVkMjU1MTktdGVzdC1rZXktbm90LWEtcmVhbC1vbmUh test@ci";
@@ -63,6 +65,15 @@ export function cachedRun(key: string, opts: () => RunOptions): Promise<RunResul
 /** runPlan once per stack, region and settings per process, shared by the plan's own tools (iam-policy) and the tests. */
 export { planFor } from "../../scripts/lib/plan/run";
 
+/** Plans a describe block's tests read, made in a before() hook: name → how to plan it (planFor). */
+export function plansBefore<K extends string>(make: Record<K, () => Promise<PlanResult>>): Record<K, PlanResult> {
+  const plans = {} as Record<K, PlanResult>;
+  before(async () => {
+    for (const name of Object.keys(make) as K[]) plans[name] = await make[name]();
+  });
+  return plans;
+}
+
 
 /**
  * The program run once per stack per test process: dev and prod from their stack files. The dev run
@@ -117,3 +128,18 @@ export const USER_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-
 
 /** dev with outsized choices (a 4xlarge host, 65,536 GB of Multi-AZ storage): one plan for every warning and for the cost delta. */
 export const OUTSIZED_DEV = { instanceType: "m7i.4xlarge", dbAllocatedStorageGb: "65536", dbMultiAz: "true" };
+
+/**
+ * The media bucket's safety, the same on both hostings: private (all four public-access blocks on)
+ * and encrypted; versioned, protected and retained on destroy in prod only. Returns the bucket.
+ */
+export function assertMediaBucketSafety(mock: AwsMock, stage: "dev" | "prod"): MockResource {
+  const bucket = mock.one("aws:s3/bucket:Bucket");
+  const prod = stage === "prod";
+  assert.deepStrictEqual([bucket.options.protect, bucket.options.retainOnDelete, bucket.inputs.forceDestroy], [prod, prod, !prod]);
+  assert.strictEqual(mock.resources.filter((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning").length, prod ? 1 : 0);
+  assert.strictEqual(Object.values(mock.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).filter((v) => v === true).length, 4);
+  const sse = mock.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
+  assert.strictEqual(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
+  return bucket;
+}

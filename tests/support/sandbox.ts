@@ -1,6 +1,8 @@
 // Shared pieces of the sandbox tests: the fixed clock, dev's settings, and a fake workspace that
 // records every call the commands make instead of reaching a Pulumi backend.
-
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { CommandContext, SandboxStack, SandboxWorkspace } from "../../scripts/lib/sandbox/commands";
 import { SnapshotFacts } from "../../scripts/lib/sandbox/environment";
 import { ConfigMap, SandboxError } from "../../scripts/lib/sandbox/rules";
@@ -144,5 +146,27 @@ export function context(
     },
     printed,
     logged,
+  };
+}
+
+/**
+ * Stand-in command-line tools for a test: each script in a fresh temporary directory's bin/, put first
+ * on PATH, with STAND_IN_DIR naming the directory (where the stand-ins keep their state and call logs).
+ * `remove` puts PATH back and deletes the directory.
+ */
+export function installStandIns(prefix: string, tools: Record<string, string>): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(path.join(dir, "bin"));
+  for (const [name, script] of Object.entries(tools)) fs.writeFileSync(path.join(dir, "bin", name), script, { mode: 0o755 });
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${savedPath}`;
+  process.env.STAND_IN_DIR = dir;
+  return {
+    dir,
+    remove: () => {
+      process.env.PATH = savedPath;
+      delete process.env.STAND_IN_DIR;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, defaultFor, hostNameProblem, monitoringDefaults, parseConfig, planEcsTask, StackConfig } from "../../components/config";
 import { containerDefinitions, ecrRepositoryArn, executionRolePolicy } from "../../components/ecs";
+import { ECS_STACK_SECRETS } from "../../components/config/appEnv";
 import { deregistrationDelaySeconds, manualDnsRecords, validationNames } from "../../components/loadBalancer";
 import { bucketPrefix, mediaAccessPolicy } from "../../components/media";
 import { onePerAz } from "../../components/network";
@@ -15,7 +16,7 @@ import { bucketNameProblem } from "../../lib/engine/awsS3";
 import { checkAll, PolicyResource, RULES } from "../../policy/rules";
 import { secretInEnvironment } from "../../policy/ecsRules";
 import { problemsOfParse } from "./configProblems";
-import { cachedRun, planFor } from "../support/fixtures";
+import { assertMediaBucketSafety, cachedRun, planFor } from "../support/fixtures";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ctx = { project: "compose-on-ec2", stack: "dev", region: "us-east-1" };
@@ -203,13 +204,20 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
         assert.deepStrictEqual(mock.one("aws:ecs/cluster:Cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
       });
 
+      it("gives the web task the app's environment the stack lists: clear entries in `environment`, secret ones in `secrets`, SITE_DOMAINS and HTTPS only with HTTPS", async () => {
+        const { mock, outputs } = await ecsRun(stack);
+        const [web] = JSON.parse(mock.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions) as { environment: { name: string; value: string }[]; secrets: { name: string }[] }[];
+        const listed = outputs.appEnvironment as Record<string, string>;
+        const secretNames = Object.keys(listed).filter((n) => ECS_STACK_SECRETS[n] !== undefined || listed[n] === "appSecrets");
+        assert.deepStrictEqual(secretNames.filter((n) => !web.secrets.some((s) => s.name === n)), [], "every secret the stack lists reaches the task through `secrets`");
+        assert.deepStrictEqual(Object.keys(listed).filter((n) => !secretNames.includes(n) && !web.environment.some((e) => e.name === n)), [], "every clear entry the stack lists is in `environment`");
+        const site = Object.fromEntries(web.environment.filter((e) => ["SITE_DOMAINS", "HTTPS"].includes(e.name)).map((e) => [e.name, e.value]));
+        assert.deepStrictEqual(site, stack === "prod" ? { HTTPS: "on", SITE_DOMAINS: "app.example.com,www.example.com" } : {});
+      });
+
       it("keeps media in a private, encrypted bucket: versioned, protected and retained in prod only", async () => {
         const { mock } = await ecsRun(stack);
-        const bucket = mock.one("aws:s3/bucket:Bucket");
-        const prod = stack === "prod";
-        assert.deepStrictEqual([bucket.options.protect, bucket.options.retainOnDelete, bucket.inputs.forceDestroy], [prod, prod, !prod]);
-        assert.strictEqual(of(mock.resources, "aws:s3/bucketVersioning:BucketVersioning").length, prod ? 1 : 0);
-        assert.deepStrictEqual(Object.values(mock.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).filter((v) => v === true).length, 4);
+        const bucket = assertMediaBucketSafety(mock, stack);
         const env = JSON.parse(mock.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions)[0].environment as { name: string; value: string }[];
         assert.strictEqual(env.find((e) => e.name === "MEDIA_BUCKET")?.value, bucket.state.bucket);
       });

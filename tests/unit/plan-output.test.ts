@@ -14,7 +14,7 @@ import { PLAN_JSON_VERSION, parsePlanJson } from "../../scripts/lib/plan/json";
 import { PlanResult, planConfig, planFor, runPlan } from "../../scripts/lib/plan/run";
 import { markUnknowns } from "../../scripts/lib/plan/unknowns";
 import { sizeRank } from "../../scripts/lib/plan/warnings";
-import { OUTSIZED_DEV } from "../support/fixtures";
+import { OUTSIZED_DEV, plansBefore } from "../support/fixtures";
 import { failureText, parseArgs, renderJson, renderText } from "../../scripts/plan";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -25,30 +25,25 @@ const SHOP = { domain: JSON.stringify(NAMES), acmeEmail: "ops@your-company.test"
 
 describe("plan output: values only AWS can give are marked unknown", function () {
   this.timeout(120000);
-  let dev: PlanResult;
-  let shop: PlanResult;
-  before(async () => {
-    dev = await planFor("dev");
-    shop = await planFor("prod", undefined, SHOP);
-  });
+  const plans = plansBefore({ dev: () => planFor("dev"), shop: () => planFor("prod", undefined, SHOP) });
 
   it("marks the address, the AMI and every other made-up value, and prints none of them as a fact", () => {
-    const text = renderText(dev);
+    const text = renderText(plans.dev);
     assert.match(text, /^Hosting: ec2, served at http:\/\/<host-eip publicIp, known after up>$/m);
     assert.match(text, /host-instance {2}\[instanceType=t3\.small ami=<AMI, looked up at up> /);
-    assert.ok(dev.unknowns.size > 10, `only ${dev.unknowns.size} made-up values recorded`);
-    for (const value of dev.unknowns.keys()) assert.ok(!new RegExp(`(^|[^A-Za-z0-9.-])${value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}([^A-Za-z0-9-]|$)`).test(text), value);
+    assert.ok(plans.dev.unknowns.size > 10, `only ${plans.dev.unknowns.size} made-up values recorded`);
+    for (const value of plans.dev.unknowns.keys()) assert.ok(!new RegExp(`(^|[^A-Za-z0-9.-])${value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}([^A-Za-z0-9-]|$)`).test(text), value);
   });
 
   it("keeps the mock's outputs realistic for the tests: the url output holds an IPv4 address", () => {
-    assert.match(String(dev.outputs.url), /^http:\/\/\d+\.\d+\.\d+\.\d+$/);
-    assert.ok(dev.unknowns.has(String(dev.outputs.url).slice("http://".length)));
+    assert.match(String(plans.dev.outputs.url), /^http:\/\/\d+\.\d+\.\d+\.\d+$/);
+    assert.ok(plans.dev.unknowns.has(String(plans.dev.outputs.url).slice("http://".length)));
   });
 
   it("shows a DNS record to create by hand with the marker, never with the stand-in address", () => {
-    const ip = String(shop.outputs.publicIp);
-    assert.deepStrictEqual(shop.outputs.dnsRecordsToCreate, NAMES.map((n) => `${n} A ${ip}`));
-    const text = renderText(shop);
+    const ip = String(plans.shop.outputs.publicIp);
+    assert.deepStrictEqual(plans.shop.outputs.dnsRecordsToCreate, NAMES.map((n) => `${n} A ${ip}`));
+    const text = renderText(plans.shop);
     assert.match(text, /^ {2}Create this DNS record yourself: shop\.your-company\.test A <host-eip publicIp, known after up>$/m);
     assert.ok(!text.includes(ip), "the stand-in address is not printed");
   });
@@ -60,13 +55,13 @@ describe("plan output: values only AWS can give are marked unknown", function ()
   });
 
   it("--json parses as the documented PlanJson, with the same markers and each rule's verdict", () => {
-    const doc = parsePlanJson(renderJson(dev));
+    const doc = parsePlanJson(renderJson(plans.dev));
     assert.strictEqual(doc.version, PLAN_JSON_VERSION);
     assert.strictEqual(doc.stack, "dev");
     assert.strictEqual(doc.url, "http://<host-eip publicIp, known after up>");
-    assert.strictEqual(doc.resources.length, dev.resources.length);
+    assert.strictEqual(doc.resources.length, plans.dev.resources.length);
     assert.ok(doc.resources.some((r) => r.settings.includes("ami=<AMI, looked up at up>")));
-    assert.strictEqual(doc.cost.totalMonthly, dev.cost.totalMonthly);
+    assert.strictEqual(doc.cost.totalMonthly, plans.dev.cost.totalMonthly);
     assert.deepStrictEqual(doc.warnings, []);
     assert.deepStrictEqual(doc.violations, []);
     assert.strictEqual(doc.policy.find((p) => p.rule === "tasks-only-through-load-balancer")?.status, "n/a");

@@ -7,8 +7,8 @@ import * as path from "path";
 import { criticalPath, creationTime, GraphNode } from "../../scripts/lib/plan/criticalPath";
 import { renderTree, keySettings } from "../../scripts/lib/plan/tree";
 import { SeenStrings, secretValue, stackConfigOf, unwrapSecrets } from "../../lib/engine";
-import { planConfig, runPlan, summaryLine, PlanResult } from "../../scripts/lib/plan/run";
-import { TEST_SSH_PRIVATE_KEY, TEST_SSH_PUBLIC_KEY, USER_REGIONS, planFor } from "../support/fixtures";
+import { planConfig, runPlan, summaryLine } from "../../scripts/lib/plan/run";
+import { TEST_SSH_PRIVATE_KEY, TEST_SSH_PUBLIC_KEY, USER_REGIONS, planFor, plansBefore } from "../support/fixtures";
 import { parseArgs, renderJson, renderText } from "../../scripts/plan";
 import { estimateCost, PRICES } from "../../scripts/lib/plan/cost";
 
@@ -120,11 +120,7 @@ describe("plan: stack settings", () => {
 
 describe("plan: the real program under the mock engine", function () {
   this.timeout(60000);
-  const plans: Record<string, PlanResult> = {};
-  before(async () => {
-    plans.dev = await planFor("dev");
-    plans.prod = await planFor("prod");
-  });
+  const plans = plansBefore({ dev: () => planFor("dev"), prod: () => planFor("prod") });
 
   it("dev: records a tree rooted at the stack with the host and the database", () => {
     const text = plans.dev.tree;
@@ -149,7 +145,7 @@ describe("plan: the real program under the mock engine", function () {
   });
 
   it("dev and prod (us-east-1) have a price for every item, and prod costs more", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of ["dev", "prod"] as const) {
       const unknown = plans[stack].cost.lines.flatMap((l) => l.items.filter((i) => i.monthly === undefined).map((i) => `${l.name}: ${i.what}`));
       assert.deepStrictEqual(unknown, [], stack);
       assert.strictEqual(plans[stack].cost.complete, true, stack);

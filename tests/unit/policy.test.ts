@@ -13,8 +13,7 @@ import {
   noSecretOnCommandLine, noWorldSshInProd, prodDataProtected, requiredTags, secretOnCommandLine, stackStage,
 } from "../../policy/rules";
 import { crossGuardPolicies, defaultTagsOf } from "../../policy/crossGuard";
-import { PlanResult } from "../../scripts/lib/plan/run";
-import { planFor } from "../support/fixtures";
+import { planFor, plansBefore } from "../support/fixtures";
 
 const tags = (stage: string) => ({ project: "compose-on-ec2", stack: stage, stage });
 
@@ -317,13 +316,9 @@ describe("the policy pack served by @pulumi/policy (what the Pulumi CLI talks to
 
 describe("the offline plans pass every rule", function () {
   this.timeout(60000);
-  const plans: Record<string, PlanResult> = {};
-  before(async () => {
-    plans.dev = await planFor("dev");
-    plans.prod = await planFor("prod");
-  });
+  const plans = plansBefore({ dev: () => planFor("dev"), prod: () => planFor("prod") });
 
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of ["dev", "prod"] as const) {
     it(`${stack}: no violations`, () => {
       assert.deepStrictEqual(plans[stack].violations, []);
     });

@@ -5,12 +5,11 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { rdsInstanceOf, upSandbox } from "../../scripts/lib/sandbox/commands";
 import { latestAutomatedSnapshot, Runner } from "../../scripts/lib/sandbox/environment";
 import { main } from "../../scripts/sandbox";
-import { context, DEV_SETTINGS, FakeWorkspace, HOUR, PROJECT, sandboxRecordConfig } from "../support/sandbox";
+import { context, DEV_SETTINGS, FakeWorkspace, HOUR, installStandIns, PROJECT, sandboxRecordConfig } from "../support/sandbox";
 
 /**
  * A stand-in `aws` (a Node script first on PATH) that logs its arguments and answers
@@ -63,30 +62,20 @@ const run: Runner = (command, args) => {
 };
 
 describe("sandbox restore drill (--from-snapshot)", () => {
-  let dir: string;
-  let savedPath: string | undefined;
+  let standIns: { dir: string; remove: () => void };
   const awsCalls = (): string[][] => {
-    const log = path.join(dir, "aws-calls.log");
+    const log = path.join(standIns.dir, "aws-calls.log");
     return fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
   };
 
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "stand-in-aws-"));
-    fs.mkdirSync(path.join(dir, "bin"));
-    fs.writeFileSync(path.join(dir, "bin", "aws"), STAND_IN_AWS, { mode: 0o755 });
-    fs.writeFileSync(path.join(dir, "snapshots.json"), JSON.stringify(SNAPSHOTS));
-    savedPath = process.env.PATH;
-    process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${savedPath}`;
-    process.env.STAND_IN_DIR = dir;
+    standIns = installStandIns("stand-in-aws-", { aws: STAND_IN_AWS });
+    fs.writeFileSync(path.join(standIns.dir, "snapshots.json"), JSON.stringify(SNAPSHOTS));
   });
 
-  after(() => {
-    process.env.PATH = savedPath;
-    delete process.env.STAND_IN_DIR;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => standIns.remove());
 
-  beforeEach(() => fs.rmSync(path.join(dir, "aws-calls.log"), { force: true }));
+  beforeEach(() => fs.rmSync(path.join(standIns.dir, "aws-calls.log"), { force: true }));
 
   /** A workspace with prod deployed (its database endpoint as an output) in prodRegion. */
   function withProd(prodRegion = "eu-central-1"): FakeWorkspace {

@@ -3,11 +3,10 @@
 
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { resolveBackend } from "../../scripts/lib/sandbox/environment";
 import { openWorkspace } from "../../scripts/lib/sandbox/workspace";
-import { yaml } from "../support/sandbox";
+import { installStandIns, yaml } from "../support/sandbox";
 
 /**
  * A stand-in `pulumi` (a Node script first on PATH) that keeps stacks in a JSON file and logs every
@@ -46,16 +45,15 @@ console.error("stand-in pulumi: unhandled " + args.join(" ")); process.exit(1);
 describe("sandbox LocalWorkspace adapter (stand-in pulumi CLI)", () => {
   let dir: string;
   let projectDir: string;
-  let savedPath: string | undefined;
+  let standIns: { dir: string; remove: () => void };
   const calls = (): { args: string[]; backend?: string; passphraseFile?: string }[] =>
     fs.readFileSync(path.join(dir, "calls.log"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
 
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "stand-in-pulumi-"));
+    standIns = installStandIns("stand-in-pulumi-", { pulumi: STAND_IN_PULUMI });
+    dir = standIns.dir;
     projectDir = path.join(dir, "project");
-    fs.mkdirSync(path.join(dir, "bin"));
     fs.mkdirSync(projectDir);
-    fs.writeFileSync(path.join(dir, "bin", "pulumi"), STAND_IN_PULUMI, { mode: 0o755 });
     fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), "name: compose-on-ec2\nruntime: nodejs\n");
     fs.writeFileSync(path.join(projectDir, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n  compose-on-ec2:sshCidrs:\n    - 203.0.113.0/24\n");
     fs.writeFileSync(
@@ -67,16 +65,9 @@ describe("sandbox LocalWorkspace adapter (stand-in pulumi CLI)", () => {
         },
       }),
     );
-    savedPath = process.env.PATH;
-    process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${savedPath}`;
-    process.env.STAND_IN_DIR = dir;
   });
 
-  after(() => {
-    process.env.PATH = savedPath;
-    delete process.env.STAND_IN_DIR;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => standIns.remove());
 
   it("reads settings, selects, creates, writes typed config, reads history and outputs, removes; backend env reaches every CLI call", async function () {
     this.timeout(20_000);

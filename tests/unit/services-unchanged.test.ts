@@ -92,6 +92,12 @@ describe("deploy: other services left alone only when compose would change nothi
     dirs.push(dir);
     return dir;
   };
+  /** A release whose services' fingerprints a deploy has recorded. */
+  const deployedRelease = (compose?: string): string => {
+    const dir = fresh(undefined, undefined, compose);
+    deployed(dir);
+    return dir;
+  };
   after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   it("reads every env_file form, per service: string, block list, long syntax's path", () => {
@@ -107,14 +113,12 @@ describe("deploy: other services left alone only when compose would change nothi
   });
 
   it("calls the container the last deploy recorded, with the same config hash and env files, unchanged", () => {
-    const dir = fresh();
-    deployed(dir);
+    const dir = deployedRelease();
     assert.strictEqual(unchanged(dir), 0);
   });
 
   it("calls it unchanged when only an env file it does not read changes (web's .env, a new RELEASE_ID each release)", () => {
-    const dir = fresh();
-    deployed(dir);
+    const dir = deployedRelease();
     fs.writeFileSync(path.join(dir, ".env"), "SECRET_KEY=one\nRELEASE_ID=bbbb\n");
     assert.strictEqual(unchanged(dir), 0);
   });
@@ -125,37 +129,34 @@ describe("deploy: other services left alone only when compose would change nothi
     ["an optional env file that appears", (dir: string) => fs.writeFileSync(path.join(dir, "optional.env"), "DEBUG=0\n")],
   ] as const) {
     it(`calls it changed when ${what} changes, though compose's config hash stays the same`, () => {
-      const dir = fresh();
-      deployed(dir);
+      const dir = deployedRelease();
       edit(dir);
       assert.strictEqual(unchanged(dir), 1);
     });
   }
 
   it("calls it unchanged again once a deploy has recorded the new env (no compose up forced twice)", () => {
-    const dir = fresh();
-    deployed(dir);
+    const dir = deployedRelease();
     fs.writeFileSync(path.join(dir, "nginx.env"), "WORKERS=4\n");
     assert.strictEqual(unchanged(dir), 1);
     deployed(dir);
     assert.strictEqual(unchanged(dir), 0);
   });
 
-  it("calls it changed when compose's config hash differs from the recorded one", () => {
-    const dir = fresh();
-    deployed(dir);
-    assert.strictEqual(unchanged(dir, { ...same, hash: "h2" }), 1);
-  });
-
-  it("calls it changed when the running container is not the one recorded (recreated by hand)", () => {
-    const dir = fresh();
-    deployed(dir);
-    assert.strictEqual(unchanged(dir, { ...same, containers: ["c2 running sha256:a"] }), 1);
-  });
+  const differences: [string, Partial<Host>][] = [
+    ["compose's config hash differs from the recorded one", { hash: "h2" }],
+    ["the running container is not the one recorded (recreated by hand)", { containers: ["c2 running sha256:a"] }],
+    ["the image name now points at another image (a rebuilt nginx)", { imageNow: "sha256:b" }],
+    ["the container is not running", { containers: ["c1 exited sha256:a"] }],
+    ["the container is missing", { containers: [] }],
+    ["the container is not alone", { containers: ["c1 running sha256:a", "c1 running sha256:a"] }],
+  ];
+  for (const [what, host] of differences) {
+    it(`calls it changed when ${what}`, () => assert.strictEqual(unchanged(deployedRelease(), { ...same, ...host }), 1));
+  }
 
   it("calls it changed when the compose file pulls in others (extends:), whose env files it cannot read", () => {
-    const dir = fresh(undefined, undefined, COMPOSE.replace("    image: e2e_nginx\n", "    image: e2e_nginx\n    extends:\n      file: base.yml\n      service: proxy\n"));
-    deployed(dir);
+    const dir = deployedRelease(COMPOSE.replace("    image: e2e_nginx\n", "    image: e2e_nginx\n    extends:\n      file: base.yml\n      service: proxy\n"));
     assert.strictEqual(run(dir, 'service_fingerprints "$project_dir/fp" nginx && cat "$project_dir/fp"', same).stdout, "");
     assert.strictEqual(unchanged(dir), 1);
   });
@@ -164,23 +165,8 @@ describe("deploy: other services left alone only when compose would change nothi
     assert.strictEqual(unchanged(fresh()), 1);
   });
 
-  it("calls it changed when the image name now points at another image (a rebuilt nginx)", () => {
-    const dir = fresh();
-    deployed(dir);
-    assert.strictEqual(unchanged(dir, { ...same, imageNow: "sha256:b" }), 1);
-  });
-
-  it("calls it changed when the container is not running, missing, or not alone", () => {
-    const dir = fresh();
-    deployed(dir);
-    assert.strictEqual(unchanged(dir, { ...same, containers: ["c1 exited sha256:a"] }), 1);
-    assert.strictEqual(unchanged(dir, { ...same, containers: [] }), 1);
-    assert.strictEqual(unchanged(dir, { ...same, containers: ["c1 running sha256:a", "c1 running sha256:a"] }), 1);
-  });
-
   it("calls it changed when compose gave no hash", () => {
-    const dir = fresh();
-    deployed(dir);
+    const dir = deployedRelease();
     assert.strictEqual(unchanged(dir, { ...same, hash: "" }), 1);
     assert.strictEqual(run(dir, "services_unchanged /nonexistent nginx", same).status, 1);
   });

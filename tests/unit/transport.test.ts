@@ -11,7 +11,7 @@ import { PolicyResource, checkAll } from "../../policy/rules";
 import { cidrWithin, sshCidrProblem, transportOf, transportRules } from "../../policy/transportRules";
 import { PlanResult } from "../../scripts/lib/plan/run";
 import { transportLine } from "../../scripts/plan";
-import { stackRun, planFor } from "../support/fixtures";
+import { stackRun, planFor, plansBefore } from "../support/fixtures";
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const key = (r: Registration) => `${r.type}::${r.name}`;
@@ -20,17 +20,12 @@ const env = (r: Registration) => r.inputs.environment as Record<string, string>;
 
 describe("transport", function () {
   this.timeout(120_000);
-  let ssh: PlanResult;
-  let ssm: PlanResult;
-  before(async () => {
-    ssh = await planFor("dev");
-    ssm = await planFor("dev", undefined, { transport: "ssm" });
-  });
+  const plans = plansBefore({ ssh: () => planFor("dev"), ssm: () => planFor("dev", undefined, { transport: "ssm" }) });
 
   describe("switching a stack from ssh to ssm", () => {
     it("changes only the deployment's steps, the port-22 rules and Session Manager's policy on the role: not the host, its keys, the database or the app's .env", () => {
-      const before = new Map(ssh.resources.map((r) => [key(r), JSON.stringify(unwrapSecrets(r.inputs))]));
-      const after = new Map(ssm.resources.map((r) => [key(r), JSON.stringify(unwrapSecrets(r.inputs))]));
+      const before = new Map(plans.ssh.resources.map((r) => [key(r), JSON.stringify(unwrapSecrets(r.inputs))]));
+      const after = new Map(plans.ssm.resources.map((r) => [key(r), JSON.stringify(unwrapSecrets(r.inputs))]));
       const removed = [...before.keys()].filter((k) => !after.has(k)).sort();
       const added = [...after.keys()].filter((k) => !before.has(k)).sort();
       const changed = [...before.keys()].filter((k) => after.has(k) && after.get(k) !== before.get(k)).sort();
@@ -46,42 +41,42 @@ describe("transport", function () {
     });
     it("keeps every trigger: none names the transport, so only a new release or instance re-runs a step", () => {
       for (const name of ["app-wait-ready", "app-upload", "app-deploy"]) {
-        assert.deepStrictEqual(unwrapSecrets(step(ssm, name).inputs.triggers), unwrapSecrets(step(ssh, name).inputs.triggers), name);
+        assert.deepStrictEqual(unwrapSecrets(step(plans.ssm, name).inputs.triggers), unwrapSecrets(step(plans.ssh, name).inputs.triggers), name);
       }
     });
   });
 
   describe("the ssm steps", () => {
     it("send the same host command lines through ssm-session.sh, the command in the environment", () => {
-      assert.strictEqual(env(step(ssm, "app-wait-ready")).SESSION_COMMAND, step(ssh, "app-wait-ready").inputs.create);
-      assert.strictEqual(env(step(ssm, "app-deploy")).SESSION_COMMAND, step(ssh, "app-deploy").inputs.create);
-      assert.strictEqual(env(step(ssm, "app-upload")).SESSION_DEST, step(ssh, "app-upload").inputs.remotePath);
+      assert.strictEqual(env(step(plans.ssm, "app-wait-ready")).SESSION_COMMAND, step(plans.ssh, "app-wait-ready").inputs.create);
+      assert.strictEqual(env(step(plans.ssm, "app-deploy")).SESSION_COMMAND, step(plans.ssh, "app-deploy").inputs.create);
+      assert.strictEqual(env(step(plans.ssm, "app-upload")).SESSION_DEST, step(plans.ssh, "app-upload").inputs.remotePath);
       for (const name of ["app-wait-ready", "app-upload", "app-deploy"]) {
-        const r = step(ssm, name);
+        const r = step(plans.ssm, name);
         assert.strictEqual(r.inputs.create, remote.runnerScript("ssm-session"), `${name} runs the script text, nothing else on its command line`);
         assert.deepStrictEqual(r.inputs.interpreter, ["/bin/bash", "-c"]);
         assert.strictEqual(env(r).SESSION_PROXY_COMMAND, remote.SSM_PROXY_COMMAND);
-        assert.strictEqual(env(r).SESSION_TARGET, step(ssm, "host-instance").id, `${name} targets the instance`);
+        assert.strictEqual(env(r).SESSION_TARGET, step(plans.ssm, "host-instance").id, `${name} targets the instance`);
         assert.strictEqual(env(r).SESSION_PORT, "22");
         assert.match(env(r).SESSION_HOST_KEY, /^ssh-ed25519 /);
-        assert.strictEqual(env(r).AWS_REGION, ssm.region);
+        assert.strictEqual(env(r).AWS_REGION, plans.ssm.region);
       }
     });
     it("carry the .env on stdin and the keys in the environment as secrets, and log nothing of the deploy", () => {
-      const deploy = step(ssm, "app-deploy");
+      const deploy = step(plans.ssm, "app-deploy");
       assert.ok(deploy.secretInputs.includes("stdin") && deploy.secretInputs.includes("environment"));
       assert.match(String(deploy.inputs.stdin), /^DATABASE_URL='/m);
       assert.strictEqual(deploy.inputs.logging, "none");
       assert.strictEqual(deploy.inputs.addPreviousOutputInEnv, false);
     });
     it("retry only the first contact with a new instance (its agent registers after boot), never the deploy", () => {
-      assert.deepStrictEqual([env(step(ssm, "app-wait-ready")).SESSION_RETRIES, env(step(ssm, "app-wait-ready")).SESSION_RETRY_PAUSE], ["30", "20"]);
-      assert.strictEqual(env(step(ssm, "app-deploy")).SESSION_RETRIES, "0");
+      assert.deepStrictEqual([env(step(plans.ssm, "app-wait-ready")).SESSION_RETRIES, env(step(plans.ssm, "app-wait-ready")).SESSION_RETRY_PAUSE], ["30", "20"]);
+      assert.strictEqual(env(step(plans.ssm, "app-deploy")).SESSION_RETRIES, "0");
     });
     it("tear down through Session Manager: the instance id as host, the same ProxyCommand", () => {
-      const e = env(step(ssm, "app-teardown"));
-      assert.deepStrictEqual([e.TEARDOWN_HOST, e.TEARDOWN_PROXY_COMMAND], [step(ssm, "host-instance").id, remote.SSM_PROXY_COMMAND]);
-      assert.strictEqual(env(step(ssh, "app-teardown")).TEARDOWN_PROXY_COMMAND, "", "ssh dials directly");
+      const e = env(step(plans.ssm, "app-teardown"));
+      assert.deepStrictEqual([e.TEARDOWN_HOST, e.TEARDOWN_PROXY_COMMAND], [step(plans.ssm, "host-instance").id, remote.SSM_PROXY_COMMAND]);
+      assert.strictEqual(env(step(plans.ssh, "app-teardown")).TEARDOWN_PROXY_COMMAND, "", "ssh dials directly");
     });
     it("refuse a route to ssm without a region", () => {
       const connection = { address: "203.0.113.10", port: 22, user: "ec2-user", privateKey: "k", instanceId: "i-1", baseDir: "/b", hostKey: "ssh-ed25519 AAAA" };
@@ -103,7 +98,7 @@ describe("transport", function () {
     });
     it("is shown by the offline plan, with port 22 closed", async () => {
       assert.match(transportLine(await planFor("prod")), /^Transport: ssm .*inbound port 22: closed$/);
-      assert.match(transportLine(ssh), /^Transport: ssh .*port 22 from 0\.0\.0\.0\/0$/);
+      assert.match(transportLine(plans.ssh), /^Transport: ssh .*port 22 from 0\.0\.0\.0\/0$/);
     });
   });
 
@@ -156,7 +151,7 @@ describe("transport", function () {
       assert.strictEqual(sshCidrProblem("2001:db8::/47", undefined), "port 22 is open to 2001:db8::/47, wider than /48 (too close to the whole internet for prod)");
     });
     it("passes the ssm plan: no port 22 rule, the deploy policy rules all pass", () => {
-      assert.deepStrictEqual(ssm.violations, []);
+      assert.deepStrictEqual(plans.ssm.violations, []);
     });
   });
 });

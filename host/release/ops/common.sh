@@ -43,6 +43,20 @@ take_base_dir() {
   [[ -d "${base_dir}" ]] || die "${base_dir} does not exist: nothing was ever deployed to this host (or --base-dir is wrong)"
 }
 
+# take_action ACTION…: the verb's first argument must be one of these (at least two); sets action and
+# leaves the verb's other arguments in rest.
+take_action() {
+  local known others="${*:1:$#-1}"
+  action="${rest[0]:-}"
+  for known in "$@"; do
+    if [[ "${action}" == "${known}" ]]; then
+      rest=("${rest[@]:1}")
+      return 0
+    fi
+  done
+  usage_error "name an action: ${others// /, } or ${!#}"
+}
+
 # take_json_flag: for a verb whose only option is --json; sets json (1 with --json, else 0) from rest.
 take_json_flag() {
   local arg

@@ -17,9 +17,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 parse_args() {
   start_verb db "usage: db.sh --base-dir DIR dump|restore|copy|verify [--force] [--image IMAGE]" "$@"
+  take_action dump restore copy verify
   set -- "${rest[@]}"
-  action="${1:-}"
-  case "${action}" in dump | restore | copy | verify) shift ;; *) usage_error "name an action: dump, restore, copy or verify" ;; esac
   force=0 image=""
   while (( $# )); do
     case "$1" in

@@ -12,9 +12,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 parse_args() {
   start_verb media "usage: media.sh --base-dir DIR list|receive [--volume NAME]" "$@"
+  take_action list receive
   set -- "${rest[@]}"
-  action="${1:-}"
-  case "${action}" in list | receive) shift ;; *) usage_error "name an action: list or receive" ;; esac
   volume_name=media
   while (( $# )); do
     case "$1" in

@@ -2,7 +2,8 @@
 // them, saying where their value comes from), secretKey (the Django key, kept so users stay logged
 // in), appSecrets (names that look secret, or chosen) or appEnv; and the exact `pulumi config set`
 // each needs. Values are never printed: a secret's line reads it from stdin or prompts for it.
-import { DEPLOY_SCRIPT_ENV_NAMES, DEPLOYMENT_CONDITIONAL_ENV_NAMES, DEPLOYMENT_ENV_NAMES, DEPLOYMENT_ENV_SOURCES, envEntryProblem, imageEnvName, looksSecret, turnsOnDebug } from "../../../components/config/envfile";
+import { reservedEnvReason } from "../../../components/config/appEnv";
+import { envEntryProblem, looksSecret, turnsOnDebug } from "../../../components/config/envfile";
 import type { DeployMode, Stage } from "../../../components/config/types";
 import type { DotenvResult } from "./dotenv";
 
@@ -39,12 +40,7 @@ const KEY_NAMES = ["SECRET_KEY", "DJANGO_SECRET_KEY"];
 
 /** Why the deployment owns this name (where its value comes from), or undefined. */
 export function deploymentOwned(name: string, o: Pick<SortOptions, "webService" | "deployMode">): string | undefined {
-  if ((DEPLOYMENT_ENV_NAMES as readonly string[]).includes(name) && !KEY_NAMES.includes(name)) return DEPLOYMENT_ENV_SOURCES[name as (typeof DEPLOYMENT_ENV_NAMES)[number]];
-  if (Object.hasOwn(DEPLOYMENT_CONDITIONAL_ENV_NAMES, name)) return DEPLOYMENT_CONDITIONAL_ENV_NAMES[name];
-  if ((DEPLOY_SCRIPT_ENV_NAMES as readonly string[]).includes(name)) return "is set by the deploy script (the proxy's loopback port)";
-  if (/^COMPOSE_/.test(name)) return "steers compose itself, which the deploy script decides";
-  if (o.deployMode === "registry" && [imageEnvName(o.webService), `${imageEnvName(o.webService)}_REF`].includes(name)) return "names the pushed image, which the deployment writes in registry mode";
-  return undefined;
+  return KEY_NAMES.includes(name) ? undefined : reservedEnvReason(name, o);
 }
 
 export function sortEntries(parsed: DotenvResult, o: SortOptions): SortResult {

@@ -102,9 +102,8 @@ export function loadStack(stack: string, set: Record<string, string> = {}): { co
 }
 
 /**
- * HOOK (appSecrets): the app's own secrets as the .env carries them. The stack file's encrypted
- * values cannot be read here, so each name listed under appSecrets gets a local stand-in value.
- * When deploymentEnv takes appSecrets, pass these there instead of merging them into appEnv.
+ * The app's own secrets as the .env carries them. The stack file's encrypted values cannot be read
+ * here, so each name listed under appSecrets gets a local stand-in value.
  */
 export function appSecretsStandIns(stack: string): Record<string, string> {
   const { config } = planConfig(stack);
@@ -164,137 +163,180 @@ async function startDatabase(c: StackConfig, name: string, gateway: string, port
 
 const POST_BODY_HEADERS = (host: string, extra: Record<string, string>) => ({ Host: host, ...extra });
 
-/** Runs the rehearsal. */
-export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
-  const started = Date.now();
-  const log = opts.log ?? ((l: string) => console.log(l));
-  const findings: contract.Finding[] = [];
-  const missing = await missingTools();
-  if (missing.length > 0) return { findings, missing, ms: Date.now() - started };
+/** One rehearsal's names and places: the stack's settings, the app's project on this machine, its ports and secrets. */
+interface Rehearsal {
+  opts: RehearseOptions;
+  log: (line: string) => void;
+  c: StackConfig;
+  appDir: string;
+  appName: string;
+  baseDir: string;
+  ports: { http: number; https: number; proxy: number; acme: number };
+  spec: remote.RemoteSpec;
+  dbName: string;
+  hosts: string[];
+  secretKey: string;
+  dbPassword: string;
+}
 
+/** The deploy of one bundle, as ComposeDeployment runs it: upload, then the deploy line with the .env on stdin. */
+type Deploy = (bundle: { path: string; sha256: string }) => Promise<{ ok: boolean; reason: string; out: string }>;
+
+/** Step 1: the stack's settings and where the rehearsal runs; config's compose refusals become findings. */
+async function prepare(opts: RehearseOptions, findings: contract.Finding[]): Promise<Rehearsal> {
+  const log = opts.log ?? ((l: string) => console.log(l));
   const { config: c, problems } = loadStack(opts.stack, opts.set);
   if (c.hosting.ecs) throw new Error("the rehearsal runs the ec2 hosting (one host with compose); this stack sets hosting: ecs");
   for (const p of problems) {
     const m = /^(\S+:\d+): (.*)\. Fix: (.*)$/.exec(p);
     findings.push({ check: `plan: ${m?.[1] ?? "compose file"}`, ok: false, detail: "config refuses the compose file (the deploy below runs it anyway)", cause: m?.[2] ?? p, fix: m?.[3] ?? "" });
   }
-  const appDir = path.resolve(PROJECT_ROOT, c.app.dir);
   const appName = `${stackResourceName(c.project, c.stack)}-rehearsal`;
   const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `${appName}-`));
   const ports = { http: await freePort(), https: await freePort(), proxy: await freePort(), acme: await freePort() };
-  const spec = remoteSpecFor(appName, baseDir, c.app, ports);
-  const dbName = `${appName}-db`;
-  const hosts = [...c.hosting.domain, PUBLIC_IP_STANDIN, PUBLIC_DNS_STANDIN];
-  const secretKey = crypto.randomBytes(32).toString("hex");
-  const dbPassword = crypto.randomBytes(16).toString("hex");
-  log(`rehearse ${c.stack}: app ${c.app.dir} (${c.app.composeFile}), project ${appName}, base ${baseDir}`);
-  log(`  edge http://127.0.0.1:${ports.http}, app's proxy 127.0.0.1:${ports.proxy}, host names ${hosts.join(", ")}`);
-  const cleanup = async () => {
-    if (opts.keep) {
-      log(`--keep: left running: project ${appName} (docker ps --filter label=com.docker.compose.project=${appName}), database ${dbName}, base ${baseDir}`);
-      return;
-    }
-    await hostLine(remote.destroyCommand(spec), undefined, 180_000);
-    const vols = await run("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${appName}`]);
-    const names = vols.out.split(/\s+/).filter(Boolean);
-    if (names.length > 0) await run("docker", ["volume", "rm", "-f", ...names]);
-    await run("docker", ["rm", "-f", "-v", dbName]);
-    fs.rmSync(baseDir, { recursive: true, force: true });
-    log(`removed: project ${appName} and its volumes, the database ${dbName}, ${baseDir}`);
+  const r: Rehearsal = {
+    opts, log, c, appDir: path.resolve(PROJECT_ROOT, c.app.dir), appName, baseDir, ports, spec: remoteSpecFor(appName, baseDir, c.app, ports), dbName: `${appName}-db`,
+    hosts: [...c.hosting.domain, PUBLIC_IP_STANDIN, PUBLIC_DNS_STANDIN], secretKey: crypto.randomBytes(32).toString("hex"), dbPassword: crypto.randomBytes(16).toString("hex"),
   };
+  log(`rehearse ${c.stack}: app ${c.app.dir} (${c.app.composeFile}), project ${appName}, base ${baseDir}`);
+  log(`  edge http://127.0.0.1:${ports.http}, app's proxy 127.0.0.1:${ports.proxy}, host names ${r.hosts.join(", ")}`);
+  return r;
+}
+
+/** Last step: removes what the rehearsal started (or, with keep, says where it is). */
+async function cleanup(r: Rehearsal): Promise<void> {
+  if (r.opts.keep) {
+    r.log(`--keep: left running: project ${r.appName} (docker ps --filter label=com.docker.compose.project=${r.appName}), database ${r.dbName}, base ${r.baseDir}`);
+    return;
+  }
+  await hostLine(remote.destroyCommand(r.spec), undefined, 180_000);
+  const vols = await run("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${r.appName}`]);
+  const names = vols.out.split(/\s+/).filter(Boolean);
+  if (names.length > 0) await run("docker", ["volume", "rm", "-f", ...names]);
+  await run("docker", ["rm", "-f", "-v", r.dbName]);
+  fs.rmSync(r.baseDir, { recursive: true, force: true });
+  r.log(`removed: project ${r.appName} and its volumes, the database ${r.dbName}, ${r.baseDir}`);
+}
+
+/** A verb of the host's scripts (tests/host/lib/on-host.sh) against the rehearsal's active release. */
+function onHost(r: Rehearsal, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+  const active = path.join(r.baseDir, "active");
+  return run("bash", [path.join(PROJECT_ROOT, "tests/host/lib/on-host.sh"), path.join(active, HOST_SCRIPTS_PREFIX, "lib.sh"),
+    active, r.appName, r.c.app.composeFile, `127.0.0.1:${r.ports.proxy}`, ...args], opts);
+}
+
+/** Step 2: the first release, deployed as on the host; after a failure it is started without the health gate to diagnose it. */
+async function deployFirst(r: Rehearsal, deploy: Deploy, findings: contract.Finding[]): Promise<{ ok: boolean; reason: string }> {
+  const ready = await hostLine(remote.waitReadyCommand(r.spec), undefined, 120_000);
+  if (ready.code !== 0) throw new Error(`wait-ready failed: ${ready.out.trim().split("\n").slice(-3).join(" ")}`);
+  const first = createAppBundle(PROJECT_ROOT, r.c.app.dir, r.c.app.composeFile, { allowFiles: r.c.app.allowFiles, warn: (m) => r.log(`  bundle: ${m}`) });
+  r.log(`  deploying release ${first.sha256.slice(0, 12)} (${first.files.length} files)…`);
+  const deployed = await deploy(first);
+  const check = "deploy: the release deploys as on the host (build, migrate, health gate, edge)";
+  findings.push(deployed.ok
+    ? { check, ok: true, detail: `release ${first.sha256.slice(0, 12)}` }
+    : { check, ok: false, detail: deployed.reason || deployed.out.trim().split("\n").slice(-3).join(" | "), cause: "the deploy failed (the checks below name why)", fix: "fix what the checks below name; the deploy's whole log is under the base directory's logs/ (--keep)" });
+  if (!deployed.ok) {
+    // Nothing serves after a failed first deploy: start the release without the health gate, so
+    // the checks below can still name every problem in one rehearsal.
+    r.log("  the deploy failed: starting the release without the health gate to diagnose it");
+    const up = await onHost(r, ["compose", "up", "-d"], { env: { MAINTENANCE_DIR: path.join(r.baseDir, "maintenance") }, timeoutMs: 600_000 });
+    if (up.code !== 0) r.log(`  could not start it: ${up.out.trim().split("\n").slice(-3).join(" | ")}`);
+    await new Promise((done) => setTimeout(done, 8000));
+  }
+  return deployed;
+}
+
+/** Step 3: the app's contract, judged on what serves: health, host names, CSRF behind TLS, the proxy, static files, migrations, mounts. */
+async function judgeServing(r: Rehearsal, edge: string, db: { tables: () => Promise<{ tables?: string[]; error?: string }> }, deployed: { ok: boolean; reason: string }): Promise<contract.Finding[]> {
+  const { c, appDir } = r;
+  const proxy = `http://127.0.0.1:${r.ports.proxy}`;
+  const ask = (url: string, method: "GET" | "POST", headers: Record<string, string>) => requestUrl(url, method, 10_000, undefined, headers);
+  const findings = [contract.judgeHealth(c.app.healthPath, await ask(`${proxy}${c.app.healthPath}`, "GET", { Host: "127.0.0.1" }), appDir, deployed.ok ? undefined : deployed.reason)];
+  const pages = await Promise.all(r.hosts.map(async (host) => ({ host, answer: await ask(`${edge}/`, "GET", { Host: host }) })));
+  findings.push(contract.judgeHostNames(pages, appDir));
+
+  const site = r.hosts[0];
+  const origin = `https://${site}`;
+  const token = crypto.randomBytes(16).toString("hex");
+  const xfp = { "X-Forwarded-Proto": "https" };
+  const withToken = { Cookie: `csrftoken=${token}`, "X-CSRFToken": token };
+  findings.push(...contract.judgeCsrf({
+    noToken: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, {})),
+    secureNoReferer: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken })),
+    fullPost: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken, Origin: origin, Referer: `${origin}/` })),
+  }, origin, appDir));
+
+  const proxyIds = (await onHost(r, ["service-containers", c.app.proxyService])).out.split(/\s+/).filter(Boolean);
+  const nginxT = proxyIds.length > 0 ? await run("docker", ["exec", proxyIds[0], "nginx", "-T"], { timeoutMs: 30_000 }) : undefined;
+  findings.push(contract.judgeProxyForwardsProto(nginxT && nginxT.code === 0 ? nginxT.out : undefined, appDir));
+
+  const staticPath = /(?:href|src)="(\/static\/[^"?#]+)/.exec(pages[0].answer.body)?.[1];
+  findings.push(contract.judgeStatic(staticPath, staticPath ? await ask(`${edge}${staticPath}`, "GET", { Host: site }) : undefined, appDir));
+  const t = await db.tables();
+  findings.push(contract.judgeMigrations(t.tables, t.error, appDir));
+  findings.push(contract.judgeMounts(await bindMounts(r.appName), fs.realpathSync(path.join(r.baseDir, "releases")), `${c.app.dir}/${c.app.composeFile}`));
+  return findings;
+}
+
+/** The bind mounts of the project's running containers, per service. */
+async function bindMounts(appName: string): Promise<{ service: string; source: string; destination: string }[]> {
+  const all = (await run("docker", ["ps", "-q", "--filter", `label=com.docker.compose.project=${appName}`])).out.split(/\s+/).filter(Boolean);
+  if (all.length === 0) return [];
+  const lines = (await run("docker", ["inspect", "--format",
+    `{{index .Config.Labels "com.docker.compose.service"}}{{range .Mounts}}{{if eq .Type "bind"}} {{.Source}}={{.Destination}}{{end}}{{end}}`, ...all])).out;
+  return lines.split("\n").filter(Boolean).flatMap((line) => {
+    const [service, ...binds] = line.split(" ");
+    return binds.map((b) => ({ service, source: b.split("=")[0], destination: b.split("=").slice(1).join("=") }));
+  });
+}
+
+/** Step 4: a second release (the same app and one marker file) through the gapless switch under a small load loop. */
+async function redeployUnderLoad(r: Rehearsal, deploy: Deploy, edge: string): Promise<contract.Finding> {
+  const markerDir = fs.mkdtempSync(path.join(os.tmpdir(), `${r.appName}-marker-`));
+  fs.writeFileSync(path.join(markerDir, "redeploy"), `${Date.now()}\n`);
+  const second = createBundle({
+    appDir: path.relative(process.cwd(), r.appDir) || ".", outDir: path.relative(process.cwd(), path.join(PROJECT_ROOT, ".pulumi-bundles")),
+    extraDirs: [{ dir: path.relative(process.cwd(), path.join(PROJECT_ROOT, HOST_SCRIPTS_DIR)), prefix: HOST_SCRIPTS_PREFIX }, { dir: markerDir, prefix: ".rehearsal/" }],
+    alwaysInclude: [r.c.app.composeFile], allowFiles: r.c.app.allowFiles,
+  });
+  fs.rmSync(markerDir, { recursive: true, force: true });
+  const loop = new RequestLoop(`${edge}/`, { minRequests: 50, concurrency: 2, pauseMs: 20, headers: { Host: r.hosts[0] } }).start();
+  r.log(`  redeploying release ${second.sha256.slice(0, 12)} under load…`);
+  const again = await deploy(second);
+  const stats = await loop.stop();
+  return contract.judgeRedeploy(again.ok, again.reason, stats.total, stats.errors + stats.non2xx, stats.samples);
+}
+
+/** Runs the rehearsal: prepare, a database stand-in, the first deploy, the contract's checks, a redeploy under load; then cleans up. */
+export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
+  const started = Date.now();
+  const findings: contract.Finding[] = [];
+  const missing = await missingTools();
+  if (missing.length > 0) return { findings, missing, ms: Date.now() - started };
+  const r = await prepare(opts, findings);
   try {
-    await run("docker", ["rm", "-f", "-v", dbName]);
+    await run("docker", ["rm", "-f", "-v", r.dbName]);
     const gateway = await bridgeGateway();
-    const db = await startDatabase(c, dbName, gateway, await freePort(), dbPassword);
-    log(`  database stand-in ${dbImage(c.database.engine, c.database.engineVersion)} on ${gateway} (container ${dbName})`);
+    const db = await startDatabase(r.c, r.dbName, gateway, await freePort(), r.dbPassword);
+    r.log(`  database stand-in ${dbImage(r.c.database.engine, r.c.database.engineVersion)} on ${gateway} (container ${r.dbName})`);
     const envFor = (sha: string) => renderEnvFile(deploymentEnv({
-      appEnv: { ...c.app.env, ...appSecretsStandIns(opts.stack) },
-      databaseUrl: db.url, secretKey, releaseId: sha, allowedHosts: hosts, tls: c.site.tls,
+      appEnv: r.c.app.env, appSecrets: appSecretsStandIns(opts.stack),
+      databaseUrl: db.url, secretKey: r.secretKey, releaseId: sha, allowedHosts: r.hosts, tls: r.c.site.tls,
     }));
-    const deploy = async (bundle: { path: string; sha256: string }) => {
-      fs.mkdirSync(remote.uploadDir(spec), { recursive: true });
-      fs.copyFileSync(bundle.path, remote.bundleRemotePath(spec, bundle.sha256));
-      const r = await hostLine(remote.deployCommand(spec, bundle.sha256), envFor(bundle.sha256), 900_000);
-      const reason = r.out.split("\n").filter((l) => /ERROR|not ready|last probe/.test(l)).slice(-3).join(" | ");
-      return { ok: r.code === 0, reason, out: r.out };
+    const deploy: Deploy = async (bundle) => {
+      fs.mkdirSync(remote.uploadDir(r.spec), { recursive: true });
+      fs.copyFileSync(bundle.path, remote.bundleRemotePath(r.spec, bundle.sha256));
+      const out = await hostLine(remote.deployCommand(r.spec, bundle.sha256), envFor(bundle.sha256), 900_000);
+      const reason = out.out.split("\n").filter((l) => /ERROR|not ready|last probe/.test(l)).slice(-3).join(" | ");
+      return { ok: out.code === 0, reason, out: out.out };
     };
-
-    const ready = await hostLine(remote.waitReadyCommand(spec), undefined, 120_000);
-    if (ready.code !== 0) throw new Error(`wait-ready failed: ${ready.out.trim().split("\n").slice(-3).join(" ")}`);
-    const first = createAppBundle(PROJECT_ROOT, c.app.dir, c.app.composeFile, { allowFiles: c.app.allowFiles, warn: (m) => log(`  bundle: ${m}`) });
-    log(`  deploying release ${first.sha256.slice(0, 12)} (${first.files.length} files)…`);
-    const deployed = await deploy(first);
-    findings.push(deployed.ok
-      ? { check: "deploy: the release deploys as on the host (build, migrate, health gate, edge)", ok: true, detail: `release ${first.sha256.slice(0, 12)}` }
-      : { check: "deploy: the release deploys as on the host (build, migrate, health gate, edge)", ok: false, detail: deployed.reason || deployed.out.trim().split("\n").slice(-3).join(" | "), cause: "the deploy failed (the checks below name why)", fix: "fix what the checks below name; the deploy's whole log is under the base directory's logs/ (--keep)" });
-    if (!deployed.ok) {
-      // Nothing serves after a failed first deploy: start the release without the health gate, so
-      // the checks below can still name every problem in one rehearsal.
-      log("  the deploy failed: starting the release without the health gate to diagnose it");
-      const up = await run("bash", [path.join(PROJECT_ROOT, "tests/host/lib/on-host.sh"), path.join(baseDir, "active", HOST_SCRIPTS_PREFIX, "lib.sh"),
-        path.join(baseDir, "active"), appName, c.app.composeFile, `127.0.0.1:${ports.proxy}`, "compose", "up", "-d"], { env: { MAINTENANCE_DIR: path.join(baseDir, "maintenance") }, timeoutMs: 600_000 });
-      if (up.code !== 0) log(`  could not start it: ${up.out.trim().split("\n").slice(-3).join(" | ")}`);
-      await new Promise((r) => setTimeout(r, 8000));
-    }
-    const edge = deployed.ok ? `http://127.0.0.1:${ports.http}` : `http://127.0.0.1:${ports.proxy}`;
-    const proxy = `http://127.0.0.1:${ports.proxy}`;
-    const ask = (url: string, method: "GET" | "POST", headers: Record<string, string>) => requestUrl(url, method, 10_000, undefined, headers);
-
-    findings.push(contract.judgeHealth(c.app.healthPath, await ask(`${proxy}${c.app.healthPath}`, "GET", { Host: "127.0.0.1" }), appDir, deployed.ok ? undefined : deployed.reason));
-    const pages = await Promise.all(hosts.map(async (host) => ({ host, answer: await ask(`${edge}/`, "GET", { Host: host }) })));
-    findings.push(contract.judgeHostNames(pages, appDir));
-
-    const site = hosts[0];
-    const origin = `https://${site}`;
-    const token = crypto.randomBytes(16).toString("hex");
-    const xfp = { "X-Forwarded-Proto": "https" };
-    const withToken = { Cookie: `csrftoken=${token}`, "X-CSRFToken": token };
-    findings.push(...contract.judgeCsrf({
-      noToken: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, {})),
-      secureNoReferer: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken })),
-      fullPost: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken, Origin: origin, Referer: `${origin}/` })),
-    }, origin, appDir));
-
-    const ids = async (service: string) => (await run("bash", [path.join(PROJECT_ROOT, "tests/host/lib/on-host.sh"), path.join(baseDir, "active", HOST_SCRIPTS_PREFIX, "lib.sh"),
-      path.join(baseDir, "active"), appName, c.app.composeFile, `127.0.0.1:${ports.proxy}`, "service-containers", service])).out.split(/\s+/).filter(Boolean);
-    const proxyIds = await ids(c.app.proxyService);
-    const nginxT = proxyIds.length > 0 ? await run("docker", ["exec", proxyIds[0], "nginx", "-T"], { timeoutMs: 30_000 }) : undefined;
-    findings.push(contract.judgeProxyForwardsProto(nginxT && nginxT.code === 0 ? nginxT.out : undefined, appDir));
-
-    const page = pages[0].answer.body;
-    const staticPath = /(?:href|src)="(\/static\/[^"?#]+)/.exec(page)?.[1];
-    findings.push(contract.judgeStatic(staticPath, staticPath ? await ask(`${edge}${staticPath}`, "GET", { Host: site }) : undefined, appDir));
-
-    const t = await db.tables();
-    findings.push(contract.judgeMigrations(t.tables, t.error, appDir));
-
-    const all = (await run("docker", ["ps", "-q", "--filter", `label=com.docker.compose.project=${appName}`])).out.split(/\s+/).filter(Boolean);
-    const mounts = all.length === 0 ? [] : (await run("docker", ["inspect", "--format",
-      `{{index .Config.Labels "com.docker.compose.service"}}{{range .Mounts}}{{if eq .Type "bind"}} {{.Source}}={{.Destination}}{{end}}{{end}}`, ...all])).out
-      .split("\n").filter(Boolean).flatMap((line) => {
-        const [service, ...binds] = line.split(" ");
-        return binds.map((b) => ({ service, source: b.split("=")[0], destination: b.split("=").slice(1).join("=") }));
-      });
-    findings.push(contract.judgeMounts(mounts, fs.realpathSync(path.join(baseDir, "releases")), `${c.app.dir}/${c.app.composeFile}`));
-
-    if (deployed.ok) {
-      // A second release (the same app and one marker file) through the gapless switch under a small load loop.
-      const markerDir = fs.mkdtempSync(path.join(os.tmpdir(), `${appName}-marker-`));
-      fs.writeFileSync(path.join(markerDir, "redeploy"), `${Date.now()}\n`);
-      const second = createBundle({
-        appDir: path.relative(process.cwd(), appDir) || ".", outDir: path.relative(process.cwd(), path.join(PROJECT_ROOT, ".pulumi-bundles")),
-        extraDirs: [{ dir: path.relative(process.cwd(), path.join(PROJECT_ROOT, HOST_SCRIPTS_DIR)), prefix: HOST_SCRIPTS_PREFIX }, { dir: markerDir, prefix: ".rehearsal/" }],
-        alwaysInclude: [c.app.composeFile], allowFiles: c.app.allowFiles,
-      });
-      fs.rmSync(markerDir, { recursive: true, force: true });
-      const loop = new RequestLoop(`${edge}/`, { minRequests: 50, concurrency: 2, pauseMs: 20, headers: { Host: site } }).start();
-      log(`  redeploying release ${second.sha256.slice(0, 12)} under load…`);
-      const again = await deploy(second);
-      const stats = await loop.stop();
-      findings.push(contract.judgeRedeploy(again.ok, again.reason, stats.total, stats.errors + stats.non2xx, stats.samples));
-    }
+    const deployed = await deployFirst(r, deploy, findings);
+    const edge = deployed.ok ? `http://127.0.0.1:${r.ports.http}` : `http://127.0.0.1:${r.ports.proxy}`;
+    findings.push(...await judgeServing(r, edge, db, deployed));
+    if (deployed.ok) findings.push(await redeployUnderLoad(r, deploy, edge));
   } finally {
-    await cleanup();
+    await cleanup(r);
   }
   return { findings, missing, ms: Date.now() - started };
 }

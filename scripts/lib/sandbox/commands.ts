@@ -120,19 +120,30 @@ async function lastRecord(stack: SandboxStack, project: string): Promise<{ recor
 }
 
 /**
- * `unlock <name>`: releases the lock an interrupted `up` left on sandbox `name` (a job that timed out
- * or was cancelled mid-update), so the next up or destroy can run. Returns false when it does not exist.
+ * Sandbox `name`'s stack and its last recorded config, refusing a stack that is not a sandbox; undefined
+ * (saying so) when it does not exist, so there is nothing to `verb`.
  */
-export async function unlockSandbox(ctx: CommandContext, name: string): Promise<boolean> {
+async function existingSandbox(ctx: CommandContext, name: string, verb: string): Promise<{ stack: SandboxStack; project: string; config: ConfigMap } | undefined> {
   assertSandboxName(name);
   const project = await ctx.workspace.projectName();
   const stack = await ctx.workspace.selectStack(name);
   if (!stack) {
-    ctx.print(`sandbox ${name} does not exist; nothing to unlock`);
-    return false;
+    ctx.print(`sandbox ${name} does not exist; nothing to ${verb}`);
+    return undefined;
   }
-  refuseNonSandbox(name, (await lastRecord(stack, project)).record);
-  await stack.cancel();
+  const { record, config } = await lastRecord(stack, project);
+  refuseNonSandbox(name, record);
+  return { stack, project, config };
+}
+
+/**
+ * `unlock <name>`: releases the lock an interrupted `up` left on sandbox `name` (a job that timed out
+ * or was cancelled mid-update), so the next up or destroy can run. Returns false when it does not exist.
+ */
+export async function unlockSandbox(ctx: CommandContext, name: string): Promise<boolean> {
+  const found = await existingSandbox(ctx, name, "unlock");
+  if (!found) return false;
+  await found.stack.cancel();
   ctx.print(`sandbox ${name} unlocked (run up or destroy again; resources an interrupted update left pending show in its output)`);
   return true;
 }
@@ -243,15 +254,9 @@ export async function upSandbox(ctx: CommandContext, name: string, opts: { ttlMs
 
 /** Destroys sandbox `name` and removes its stack. Returns false (and succeeds) when it never existed. */
 export async function destroySandbox(ctx: CommandContext, name: string): Promise<boolean> {
-  assertSandboxName(name);
-  const project = await ctx.workspace.projectName();
-  const stack = await ctx.workspace.selectStack(name);
-  if (!stack) {
-    ctx.print(`sandbox ${name} does not exist; nothing to destroy`);
-    return false;
-  }
-  const { record, config } = await lastRecord(stack, project);
-  refuseNonSandbox(name, record);
+  const found = await existingSandbox(ctx, name, "destroy");
+  if (!found) return false;
+  const { stack, project, config } = found;
   ctx.checkAwsCredentials();
   if (buildsImages(config, project)) ctx.checkDocker();
   await releaseLock(ctx, stack);
@@ -274,17 +279,23 @@ export interface SandboxInfo {
   url?: string;
 }
 
+/** Each stack of the project that is a sandbox (never dev/prod), by name, with its last record. */
+async function* eachSandbox(ctx: CommandContext, project: string): AsyncGenerator<{ name: string; stack: SandboxStack } & Awaited<ReturnType<typeof lastRecord>>> {
+  for (const name of (await ctx.workspace.listStacks()).sort()) {
+    if (isProtectedStack(name)) continue;
+    const stack = await ctx.workspace.selectStack(name);
+    if (!stack) continue;
+    const last = await lastRecord(stack, project);
+    if (isSandbox(name, last.record)) yield { name, stack, ...last };
+  }
+}
+
 /** Every sandbox of the project (stage sandbox, never dev/prod), with owner, age, TTL left and URL. */
 export async function listSandboxes(ctx: CommandContext): Promise<SandboxInfo[]> {
   const project = await ctx.workspace.projectName();
   const now = ctx.now().getTime();
   const rows: SandboxInfo[] = [];
-  for (const name of (await ctx.workspace.listStacks()).sort()) {
-    if (isProtectedStack(name)) continue;
-    const stack = await ctx.workspace.selectStack(name);
-    if (!stack) continue;
-    const { record, history } = await lastRecord(stack, project);
-    if (!isSandbox(name, record)) continue;
+  for await (const { name, stack, record, history } of eachSandbox(ctx, project)) {
     const first = history[history.length - 1];
     const outputs = await stack.outputs();
     rows.push({
@@ -332,12 +343,7 @@ export async function reapSandboxes(ctx: CommandContext, opts: { dryRun: boolean
   const now = ctx.now();
   const result: ReapResult = { destroyed: [], failed: [], kept: [] };
   let credentialsChecked = false;
-  for (const name of (await ctx.workspace.listStacks()).sort()) {
-    if (isProtectedStack(name)) continue;
-    const stack = await ctx.workspace.selectStack(name);
-    if (!stack) continue;
-    const { record, config } = await lastRecord(stack, project);
-    if (!isSandbox(name, record)) continue;
+  for await (const { name, stack, record, config } of eachSandbox(ctx, project)) {
     if (!isExpired(record, now)) {
       result.kept.push(name);
       continue;
