@@ -72,6 +72,7 @@ function ec2Hosting() {
   // Host and database depend only on network + firewall, never on each other: AWS builds them in parallel.
   const host = new Host("host", {
     rolePath,
+    permissionsBoundary: config.iamPermissionsBoundary,
     settings: config.host,
     subnetId: network.hostSubnetId,
     securityGroupIds: [firewall.webSecurityGroupId],
@@ -130,6 +131,7 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
   });
   const ecs = new EcsHosting("app", {
     rolePath,
+    permissionsBoundary: config.iamPermissionsBoundary,
     project: config.project, stack: config.stack, stage: config.stage, region: config.region, appName, plan, webService: config.app.webService,
     webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
     webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),

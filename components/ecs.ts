@@ -32,6 +32,8 @@ export interface EcsHostingArgs {
   region: string;
   /** IAM path of the task roles (stackRolePath): what the CI role may pass. */
   rolePath: string;
+  /** ARN of the managed policy both task roles carry as their permissions boundary (iamPermissionsBoundary); undefined: none. */
+  permissionsBoundary?: string;
   /** The containers' log group (ContainerLogs, its one owner: the same group as on ec2). */
   logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
   /** Compose project name ([a-z0-9-]): task family, parameter path, log stream prefix. */
@@ -220,7 +222,7 @@ export class EcsHosting extends pulumi.ComponentResource {
 
   private createRoles(name: string, args: EcsHostingArgs, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> }, secretArns: Record<string, pulumi.Output<string>>) {
     const parent = { parent: this };
-    const execution = new aws.iam.Role(`${name}-execution-role`, { path: args.rolePath, assumeRolePolicy: TRUST_ECS_TASKS, description: "ECS agent: pull the web image, write logs, read the app's secrets", tags: args.tags }, parent);
+    const execution = new aws.iam.Role(`${name}-execution-role`, { path: args.rolePath, permissionsBoundary: args.permissionsBoundary, assumeRolePolicy: TRUST_ECS_TASKS, description: "ECS agent: pull the web image, write logs, read the app's secrets", tags: args.tags }, parent);
     const executionPolicy = new aws.iam.RolePolicy(
       `${name}-execution-policy`,
       {
@@ -229,7 +231,7 @@ export class EcsHosting extends pulumi.ComponentResource {
       },
       parent,
     );
-    const task = new aws.iam.Role(`${name}-task-role`, { path: args.rolePath, assumeRolePolicy: TRUST_ECS_TASKS, description: "The app in the web tasks: ECS Exec and the media bucket", tags: args.tags }, parent);
+    const task = new aws.iam.Role(`${name}-task-role`, { path: args.rolePath, permissionsBoundary: args.permissionsBoundary, assumeRolePolicy: TRUST_ECS_TASKS, description: "The app in the web tasks: ECS Exec and the media bucket", tags: args.tags }, parent);
     const exec = new aws.iam.RolePolicy(`${name}-task-exec`, { role: task.name, policy: JSON.stringify(execPolicy()) }, parent);
     const media = new aws.iam.RolePolicy(`${name}-task-media`, { role: task.name, policy: args.media.accessPolicy }, parent);
     return { execution, task, policies: [executionPolicy, exec, media] };

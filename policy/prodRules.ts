@@ -1,7 +1,7 @@
 // Prod rules of the host's exposure: the instance metadata hop limit, the certificate authority and
 // HSTS. The last two read the stack's outputs (`stage`, `hosting`, `https`, `acmeServer`, `hsts`) and
 // fail closed when one they need is missing (core.ts stackOutputs).
-import { EC2, PolicyResource, Rule, isObj, resourceRule, stackOutputs, stackRule, tagsOf } from "./core";
+import { EC2, PolicyConfig, PolicyResource, Rule, isObj, resourceRule, stackOutputs, stackRule, stageOf } from "./core";
 
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 /** Let's Encrypt's staging directory host (letsencrypt.org/docs/staging-environment/): untrusted certificates. */
@@ -14,14 +14,15 @@ function prodRulesOf(): Rule[] {
   const imdsHopLimit = resourceRule(
     "prod-imds-hop-limit-1",
     "In prod, EC2 instances and launch templates set the IMDS hop limit to 1, so containers cannot reach the instance role.",
-    (r: PolicyResource) => {
-      if ((r.type !== EC2 && r.type !== LAUNCH_TEMPLATE) || (r.stage ?? tagsOf(r).stage) !== "prod") return [];
+    (r: PolicyResource, config?: PolicyConfig) => {
+      if ((r.type !== EC2 && r.type !== LAUNCH_TEMPLATE) || stageOf(r, config) !== "prod") return [];
       const md = isObj(r.props.metadataOptions) ? r.props.metadataOptions : {};
       const limit = md.httpPutResponseHopLimit;
       if (limit === PROD_IMDS_HOP_LIMIT) return [];
       // Unset is not 1: an AMI registered with IMDSv2 defaults (Amazon Linux 2023) starts instances with 2.
       return [`metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(limit ?? "unset")}: in prod it must be ${PROD_IMDS_HOP_LIMIT}, or every container reaches the instance role; keep media on the host volume (mediaStorage volume) rather than giving the app the role`];
     },
+    true,
   );
   const noStagingAcme = stackRule(
     "prod-no-acme-staging",
