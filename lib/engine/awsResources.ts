@@ -132,6 +132,12 @@ const MODELS: Record<string, Model> = {
     // CreateRole, RoleName: length 1 to 64.
     const roleName = inputs.name ?? autoname(name, type);
     if (roleName.length > 64) throw fail("role name longer than 64 characters");
+    // CreateRole, PermissionsBoundary: "The ARN of the managed policy that is used to set the permissions
+    // boundary for the role", length 20 to 2048 (docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+    const boundary = inputs.permissionsBoundary;
+    if (boundary !== undefined && (typeof boundary !== "string" || boundary.length < 20 || boundary.length > 2048 || !/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/./.test(boundary))) {
+      throw fail(`InvalidInput: PermissionsBoundary ${String(boundary)} is not the ARN of a managed policy`);
+    }
     return { id: roleName, computed: { name: roleName, arn: arnOf(a, "iam", `role/${roleName}`, true), uniqueId: `AROA${sha("role", name).slice(0, 17).toUpperCase()}` } };
   },
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (a, _name, inputs, fail) => {

@@ -317,7 +317,7 @@ describe("the policy pack served by @pulumi/policy (what the Pulumi CLI talks to
     // Both broken rules are resource rules now: the stack analysis, which runs after every step, has nothing to add.
     assert.deepStrictEqual(stackRes.getDiagnosticsList().map((d) => d.getPolicyname()), []);
 
-    const analyze = async (r: PolicyResource): Promise<analyzerpb.Diagnostic[]> => {
+    const analyze = async (r: PolicyResource): Promise<analyzerpb.AnalyzeDiagnostic[]> => {
       const one = toAnalyzerResource(r);
       const req = new analyzerpb.AnalyzeRequest();
       req.setType(one.getType());
