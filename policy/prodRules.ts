@@ -4,6 +4,7 @@
 import { EC2, PolicyConfig, PolicyResource, Rule, isObj, resourceRule, stackOutputs, stackRule, stageOf } from "./core";
 
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const SSM_PARAMETER = "aws:ssm/parameter:Parameter";
 /** Let's Encrypt's staging directory host (letsencrypt.org/docs/staging-environment/): untrusted certificates. */
 const STAGING_ACME = /^https:\/\/acme-staging(-v\d+)?\.api\.letsencrypt\.org\//;
 
@@ -21,6 +22,19 @@ function prodRulesOf(): Rule[] {
       if (limit === PROD_IMDS_HOP_LIMIT) return [];
       // Unset is not 1: an AMI registered with IMDSv2 defaults (Amazon Linux 2023) starts instances with 2.
       return [`metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(limit ?? "unset")}: in prod it must be ${PROD_IMDS_HOP_LIMIT}, or every container reaches the instance role; keep media on the host volume (mediaStorage volume) rather than giving the app the role`];
+    },
+    true,
+  );
+  // Judged on each parameter before it is written: the AWS-managed key aws/ssm lets every IAM principal
+  // of the account that may read a parameter decrypt it (Systems Manager User Guide, ps-restrict-decryption.html).
+  const secretsOwnKey = resourceRule(
+    "prod-secrets-own-key",
+    "In prod, SecureString SSM parameters (the ecs tasks' secrets) are encrypted under a customer-managed KMS key, not the account's aws/ssm key.",
+    (r: PolicyResource, config?: PolicyConfig) => {
+      if (r.type !== SSM_PARAMETER || r.props.type !== "SecureString" || stageOf(r, config) !== "prod") return [];
+      const keyId = r.props.keyId;
+      if (typeof keyId === "string" && keyId !== "" && !/^(alias\/aws\/ssm|arn:aws[a-z-]*:kms:[^:]*:\d{12}:alias\/aws\/ssm)$/.test(keyId)) return [];
+      return [`keyId is ${JSON.stringify(keyId ?? "unset")}: prod's secrets under the account's aws/ssm key can be decrypted by any role of the account that may read parameters; encrypt them under the stack's own key (components/ecs.ts creates it in prod)`];
     },
     true,
   );
@@ -50,7 +64,7 @@ function prodRulesOf(): Rule[] {
       return [{ policy: "prod-hsts-on", resource: all.find((r) => r.type === "pulumi:pulumi:Stack")?.name ?? "stack", message: "prod serves HTTPS without Strict-Transport-Security, so a first visit over http:// can be intercepted; remove hsts from the stack settings (prod's default is true) or set it to true" }];
     },
   );
-  return [imdsHopLimit, noStagingAcme, hstsOn];
+  return [imdsHopLimit, secretsOwnKey, noStagingAcme, hstsOn];
 }
 
 /** The rules of this family. */

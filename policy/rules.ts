@@ -230,6 +230,7 @@ const APPLIES_TO: Record<string, (all: PolicyResource[]) => boolean> = {
   "prod-serves-https": inProd,
   "prod-imds-hop-limit-1": (all) => inProd(all) && has(EC2, "aws:ec2/launchTemplate:LaunchTemplate")(all),
   "prod-no-acme-staging": inProd,
+  "prod-secrets-own-key": (all) => inProd(all) && has("aws:ssm/parameter:Parameter")(all),
   "prod-hsts-on": inProd,
 };
 

@@ -76,7 +76,9 @@ const uniq = (xs: string[]): string[] => [...new Set(xs)].sort();
 export function ciPolicy(stage: CiStage, use: PlanUse, project = PROJECT): PolicyDocument {
   const missing = missingTokens(use);
   if (missing.length > 0) throw new Error(`no IAM actions known for ${missing.join(", ")}: add them to scripts/lib/iam/actions.ts`);
-  const all = uniq([...use.resourceTypes.flatMap((t) => RESOURCE_ACTIONS[t].actions), ...use.calls.flatMap((t) => CALL_ACTIONS[t].actions)]);
+  // getSessionContext reads the deploying role itself, which lies outside the stack's role paths.
+  const readsOwnRole = use.calls.includes("aws:iam/getSessionContext:getSessionContext");
+  const all = uniq([...use.resourceTypes.flatMap((t) => RESOURCE_ACTIONS[t].actions), ...use.calls.filter((t) => t !== "aws:iam/getSessionContext:getSessionContext").flatMap((t) => CALL_ACTIONS[t].actions)]);
   // The stack's roles and instance profiles live under /<project>/<stage>/<stack>/ (stackRolePath).
   const paths = STAGES_OF_ROLE[stage].map((s) => stackRolePath(project, s, "*").replace(/\*\/$/, "*"));
   const roles = paths.map((p) => `arn:aws:iam::*:role${p}`);
@@ -92,6 +94,7 @@ export function ciPolicy(stage: CiStage, use: PlanUse, project = PROJECT): Polic
   } else {
     statements.push(...boundaryStatements(iam, ownResources, roles, boundary));
   }
+  if (readsOwnRole) statements.push({ Sid: "ReadDeployingRole", Effect: "Allow", Action: ["iam:GetRole"], Resource: "arn:aws:iam::*:role/*" });
   const passedTo = uniq(use.resourceTypes.filter((t) => t in PASSED_TO_SERVICE).map((t) => PASSED_TO_SERVICE[t]));
   if (passedTo.length > 0) {
     statements.push({ Sid: "PassOwnRoles", Effect: "Allow", Action: ["iam:PassRole"], Resource: roles, Condition: { StringEquals: { "iam:PassedToService": passedTo } } });
