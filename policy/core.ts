@@ -21,7 +21,7 @@ export interface PolicyConfig {
 /**
  * The config schema of every rule that reads PolicyConfig. The Pulumi CLI validates each policy's
  * section of --policy-pack-config against its schema, an empty section when the file has none
- * (pulumi/pulumi ValidatePolicyPackConfig, pkg/resource/analyzer), so `stage` being required makes a
+ * (pulumi/pulumi, `ValidatePolicyPackConfig` of its analyzer config), so `stage` being required makes a
  * run without the reviewed config file fail before anything is planned, rather than judge prod as dev.
  */
 export const POLICY_CONFIG_SCHEMA: PolicyConfigSchema = {
