@@ -76,6 +76,7 @@ function ec2Hosting() {
   // Host and database depend only on network + firewall, never on each other: AWS builds them in parallel.
   const host = new Host("host", {
     rolePath,
+    permissionsBoundary: config.iamPermissionsBoundary,
     settings: config.host,
     subnetId: network.hostSubnetId,
     securityGroupIds: [firewall.webSecurityGroupId],
@@ -135,6 +136,8 @@ function ecsHosting(plan: EcsTaskPlan) {
   });
   const ecs = new EcsHosting("app", {
     rolePath,
+    permissionsBoundary: config.iamPermissionsBoundary,
+    stage: config.stage,
     region: config.region,
     appName,
     plan,

@@ -21,15 +21,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import type { AppSettings, EcsSecretName, EcsTaskPlan, HostingSettings } from "./config";
+import type { AppSettings, EcsSecretName, EcsTaskPlan, HostingSettings, Stage } from "./config";
 import { type AppEntries, checkAppEntries, clearEnvironment, ECS_STACK_SECRETS, secretEnvironment } from "./config/appEnv";
 import { appSecretName } from "./config/ecsTask";
 import { WebLoadBalancer, deregistrationDelaySeconds } from "./loadBalancer";
 
 export interface EcsHostingArgs {
   region: string;
+  /** dev | prod | sandbox: prod's parameters are encrypted under a key of the stack's own (usesOwnSecretsKey). */
+  stage: Stage;
   /** IAM path of the task roles (stackRolePath): what the CI role may pass. */
   rolePath: string;
+  /** ARN of the managed policy both task roles carry as their permissions boundary (iamPermissionsBoundary); undefined: none. */
+  permissionsBoundary?: string;
   /** The containers' log group (ContainerLogs, its one owner: the same group as on ec2). */
   logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
   /** Compose project name ([a-z0-9-]): task family, parameter path, log stream prefix. */
@@ -93,8 +97,13 @@ export function parameterName(appName: string, secret: EcsSecretName): string {
   return `/${appName}/${secret}`;
 }
 
-/** Execution role: pull this image, write this log group, read these parameters; nothing else. */
-export function executionRolePolicy(repositoryArn: string, logGroupArn: string, parameterArns: string[]): Record<string, unknown> {
+/**
+ * Execution role: pull this image, write this log group, read these parameters; nothing else. With the
+ * stack's own secrets key (prod), also kms:Decrypt on that key through SSM: "kms:Decrypt — Required only
+ * if your secret uses a custom KMS key and not the default key" (Amazon ECS Developer Guide, "Required
+ * IAM permissions for Amazon ECS secrets", docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html).
+ */
+export function executionRolePolicy(repositoryArn: string, logGroupArn: string, parameterArns: string[], secretsKey?: { arn: string; region: string }): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -102,8 +111,53 @@ export function executionRolePolicy(repositoryArn: string, logGroupArn: string, 
       { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
       { Sid: "PullWebImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: [repositoryArn] },
       { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroupArn}:log-stream:*`] },
-      // SecureString under the AWS-managed key aws/ssm: no kms:Decrypt grant needed.
       { Sid: "ReadAppSecrets", Effect: "Allow", Action: ["ssm:GetParameters"], Resource: parameterArns },
+      ...(secretsKey ? [{ Sid: "DecryptAppSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [secretsKey.arn], Condition: { StringEquals: { "kms:ViaService": ssmService(secretsKey.region) } } }] : []),
+    ],
+  };
+}
+
+/** The stages whose SSM parameters are encrypted under a key of the stack's own (prod: $1 a month). */
+export function usesOwnSecretsKey(stage: Stage): boolean {
+  return stage === "prod";
+}
+
+/** The SSM endpoint a KMS request comes through when Parameter Store makes it (condition key kms:ViaService). */
+export function ssmService(region: string): string {
+  return `ssm.${region}.amazonaws.com`;
+}
+
+/**
+ * What the key's administrators may do: AWS's default key policy statement for key administrators
+ * ("Allows key administrators to administer the KMS key", AWS KMS Developer Guide, key-policy-default.html),
+ * no cryptographic operation among them.
+ */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*",
+  "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+];
+
+/**
+ * The key policy of the stack's secrets key. The AWS-managed key aws/ssm "grants Decrypt permission to
+ * all IAM principals in the AWS account" (Systems Manager User Guide, ps-restrict-decryption.html), so
+ * any role of the account that may read parameters reads prod's secrets. Under this key only the
+ * principals named here may use it, each only through Parameter Store (kms:ViaService):
+ * - the task execution role decrypts (ECS reads the `secrets` for the containers);
+ * - the deploying identity encrypts and decrypts (PutParameter encrypts a standard SecureString with
+ *   kms:Encrypt; the provider reads the value back after writing it);
+ * - the account (its administrators, through their IAM policies) and the deploying identity
+ *   administer it, without any cryptographic operation: without them a lost deploying role would
+ *   leave the key unmanageable, and CreateKey refuses a policy that does not let the caller
+ *   PutKeyPolicy again (the lockout safety check, KMS API Reference, API_CreateKey.html).
+ */
+export function secretsKeyPolicy(p: { accountId: string; region: string; deployerArn: string; executionRoleArn: string }): Record<string, unknown> {
+  const viaSsm = { StringEquals: { "kms:ViaService": ssmService(p.region) } };
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "AdministerKey", Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${p.accountId}:root`, p.deployerArn] }, Action: KEY_ADMIN_ACTIONS, Resource: "*" },
+      { Sid: "DeployerWritesParameters", Effect: "Allow", Principal: { AWS: p.deployerArn }, Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: viaSsm },
+      { Sid: "EcsReadsParameters", Effect: "Allow", Principal: { AWS: p.executionRoleArn }, Action: ["kms:Decrypt"], Resource: "*", Condition: viaSsm },
     ],
   };
 }
@@ -181,8 +235,10 @@ export class EcsHosting extends pulumi.ComponentResource {
       parent,
     );
     const entries = this.appEntries(args, lb.https);
-    const secretArns = this.createSecrets(name, args, entries);
-    const roles = this.createRoles(name, args, logGroup, secretArns);
+    const execution = this.createExecutionRole(name, args);
+    const secretsKey = usesOwnSecretsKey(args.stage) ? this.createSecretsKey(name, args, execution) : undefined;
+    const secretArns = this.createSecrets(name, args, entries, secretsKey);
+    const roles = this.createRoles(name, args, execution, logGroup, secretArns, secretsKey);
     const task = this.createTaskDefinition(name, args, entries, roles, logGroup, secretArns, lb);
     const service = this.createService(name, args, cluster, task, lb);
     this.createAutoscaling(name, args, cluster, service);
@@ -208,8 +264,31 @@ export class EcsHosting extends pulumi.ComponentResource {
     return entries;
   }
 
-  /** The secret half of the app's environment (DATABASE_URL, the Django key, appSecrets), one SecureString parameter each. */
-  private createSecrets(name: string, args: EcsHostingArgs, entries: AppEntries): Record<string, pulumi.Output<string>> {
+  /** The role ECS's agent uses for the web tasks (its policy comes once the parameters exist). */
+  private createExecutionRole(name: string, args: EcsHostingArgs): aws.iam.Role {
+    return new aws.iam.Role(`${name}-execution-role`, { path: args.rolePath, permissionsBoundary: args.permissionsBoundary, assumeRolePolicy: TRUST_ECS_TASKS, description: "ECS agent: pull the web image, write logs, read the app's secrets", tags: args.tags }, { parent: this });
+  }
+
+  /**
+   * The customer-managed key prod's parameters are encrypted under (secretsKeyPolicy). Its policy names
+   * the execution role, so the role exists first (KMS refuses a policy whose principals do not exist).
+   * The deploying identity is the caller's IAM role (getSessionContext turns an assumed-role session
+   * into its role's ARN, which a key policy accepts as a principal).
+   */
+  private createSecretsKey(name: string, args: EcsHostingArgs, execution: aws.iam.Role): aws.kms.Key {
+    const caller = aws.getCallerIdentityOutput({}, { parent: this });
+    const deployer = aws.iam.getSessionContextOutput({ arn: caller.arn }, { parent: this });
+    const policy = pulumi.all([caller.accountId, deployer.issuerArn, execution.arn]).apply(([accountId, deployerArn, executionRoleArn]) =>
+      JSON.stringify(secretsKeyPolicy({ accountId, region: args.region, deployerArn, executionRoleArn })));
+    return new aws.kms.Key(
+      `${name}-secrets-key`,
+      { description: `${args.appName}: the SSM parameters (secrets) of the web tasks`, enableKeyRotation: true, deletionWindowInDays: 30, policy, tags: args.tags },
+      { parent: this },
+    );
+  }
+
+  /** The secret half of the app's environment (DATABASE_URL, the Django key, appSecrets), one SecureString parameter each (under the stack's key when it has one). */
+  private createSecrets(name: string, args: EcsHostingArgs, entries: AppEntries, secretsKey: aws.kms.Key | undefined): Record<string, pulumi.Output<string>> {
     const secretKey = args.app.secretKey !== undefined ? args.app.secretKey : new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent: this }).result;
     const secret = pulumi.all([args.databaseUrl, secretKey]).apply(([databaseUrl, key]) => secretEnvironment(entries, { databaseUrl, secretKey: key }));
     const arns: Record<string, pulumi.Output<string>> = {};
@@ -218,7 +297,7 @@ export class EcsHosting extends pulumi.ComponentResource {
       const resourceName = parameter.startsWith("app/") ? `${name}-app-secret-${parameter.slice(4)}` : `${name}-${parameter.toLowerCase().replace(/_/g, "-")}`;
       const created = new aws.ssm.Parameter(
         resourceName,
-        { name: parameterName(args.appName, parameter), type: "SecureString", value: pulumi.secret(secret.apply((s) => s[entry])), description: `${parameter} of ${args.appName} (read by ECS for the web tasks)`, tags: args.tags },
+        { name: parameterName(args.appName, parameter), type: "SecureString", keyId: secretsKey?.arn, value: pulumi.secret(secret.apply((s) => s[entry])), description: `${parameter} of ${args.appName} (read by ECS for the web tasks)`, tags: args.tags },
         { parent: this },
       );
       arns[parameter] = created.arn;
@@ -226,18 +305,22 @@ export class EcsHosting extends pulumi.ComponentResource {
     return arns;
   }
 
-  private createRoles(name: string, args: EcsHostingArgs, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> }, secretArns: Record<string, pulumi.Output<string>>) {
+  private createRoles(
+    name: string, args: EcsHostingArgs, execution: aws.iam.Role, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> },
+    secretArns: Record<string, pulumi.Output<string>>, secretsKey: aws.kms.Key | undefined,
+  ) {
     const parent = { parent: this };
-    const execution = new aws.iam.Role(`${name}-execution-role`, { path: args.rolePath, assumeRolePolicy: TRUST_ECS_TASKS, description: "ECS agent: pull the web image, write logs, read the app's secrets", tags: args.tags }, parent);
+    const keyArn: pulumi.Output<string> = secretsKey ? secretsKey.arn : pulumi.output("");
     const executionPolicy = new aws.iam.RolePolicy(
       `${name}-execution-policy`,
       {
         role: execution.name,
-        policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, ...secretNamesOf(args.app.secrets).map((s) => secretArns[s])]).apply(([url, logArn, ...params]) => JSON.stringify(executionRolePolicy(ecrRepositoryArn(url), logArn, params))),
+        policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, keyArn, pulumi.all(secretNamesOf(args.app.secrets).map((s) => secretArns[s]))]).apply(([url, logArn, key, params]) =>
+          JSON.stringify(executionRolePolicy(ecrRepositoryArn(url), logArn, params, key ? { arn: key, region: args.region } : undefined))),
       },
       parent,
     );
-    const task = new aws.iam.Role(`${name}-task-role`, { path: args.rolePath, assumeRolePolicy: TRUST_ECS_TASKS, description: "The app in the web tasks: ECS Exec and the media bucket", tags: args.tags }, parent);
+    const task = new aws.iam.Role(`${name}-task-role`, { path: args.rolePath, permissionsBoundary: args.permissionsBoundary, assumeRolePolicy: TRUST_ECS_TASKS, description: "The app in the web tasks: ECS Exec and the media bucket", tags: args.tags }, parent);
     const exec = new aws.iam.RolePolicy(`${name}-task-exec`, { role: task.name, policy: JSON.stringify(execPolicy()) }, parent);
     const media = new aws.iam.RolePolicy(`${name}-task-media`, { role: task.name, policy: args.media.accessPolicy }, parent);
     return { execution, task, policies: [executionPolicy, exec, media] };

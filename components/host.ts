@@ -16,6 +16,8 @@ import { HostFile, monitoringHostFiles } from "./monitoring";
 export interface HostArgs {
   /** IAM path of the instance role and profile (stackRolePath): what the CI role may pass. */
   rolePath: string;
+  /** ARN of the managed policy the instance role carries as its permissions boundary (iamPermissionsBoundary); undefined: none. */
+  permissionsBoundary?: string;
   /** OS, size, AMI, disk and SSH key choices from the stack config. */
   settings: HostSettings;
   /** Public subnet to launch into. */
@@ -340,8 +342,8 @@ export class Host extends pulumi.ComponentResource {
    * agent only on transport ssm, and the app's own policy when it has one.
    */
   private instanceRole(name: string, args: HostArgs, accountId: pulumi.Output<string>) {
-    const { rolePath: path, tags, appPolicy } = args;
-    const role = new aws.iam.Role(`${name}-role`, { path, assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, tags }, { parent: this });
+    const { rolePath: path, tags, appPolicy, permissionsBoundary } = args;
+    const role = new aws.iam.Role(`${name}-role`, { path, assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, permissionsBoundary, tags }, { parent: this });
     const ecrPolicy = accountId.apply((account) => ecrPullPolicy(args.region, account, args.ecrRepositoryPrefix));
     const attachments: pulumi.Resource[] = [new aws.iam.RolePolicy(`${name}-ecr`, { role: role.name, policy: ecrPolicy }, { parent: this })];
     if (args.transport === "ssm") attachments.push(new aws.iam.RolePolicy(`${name}-ssm`, { role: role.name, policy: SESSION_MANAGER_POLICY }, { parent: this }));

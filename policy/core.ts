@@ -4,11 +4,34 @@
 // transportRules) import it; it imports none of them.
 import type { PolicyConfigSchema } from "@pulumi/policy";
 
-/** What the policies may be configured with (CrossGuard: the policy pack config; the plan: the stack config). */
+/**
+ * What the policies may be configured with: under CrossGuard, the reviewed policy/config.<stage>.json
+ * handed to the CLI with --policy-pack-config (one section per rule that reads it, the same values in
+ * each); in the offline plan, that same file (scripts/lib/plan/run.ts reads it).
+ */
 export interface PolicyConfig {
+  /** The stage the stack is deployed as: prod rules judge every resource of a prod stack, tagged or not. */
+  stage?: string;
   /** The SSH allowlist the stack was configured with (prod-ssh-within-allowlist). */
   sshCidrs?: string[];
+  /** The permissions boundary every role must carry (roles-carry-permissions-boundary); unset: not required. */
+  iamPermissionsBoundary?: string;
 }
+
+/**
+ * The config schema of every rule that reads PolicyConfig. The Pulumi CLI validates each policy's
+ * section of --policy-pack-config against its schema, an empty section when the file has none
+ * (pulumi/pulumi, `ValidatePolicyPackConfig` of its analyzer config), so `stage` being required makes a
+ * run without the reviewed config file fail before anything is planned, rather than judge prod as dev.
+ */
+export const POLICY_CONFIG_SCHEMA: PolicyConfigSchema = {
+  properties: {
+    stage: { type: "string", enum: ["dev", "prod", "sandbox"] },
+    sshCidrs: { type: "array", items: { type: "string" } },
+    iamPermissionsBoundary: { type: "string" },
+  },
+  required: ["stage"],
+};
 
 /** A resource as the rules see it. */
 export interface PolicyResource {
@@ -46,8 +69,8 @@ export interface Rule {
   check(resources: PolicyResource[], config?: PolicyConfig): Violation[];
   /** CrossGuard config schema of a rule that reads PolicyConfig. */
   configSchema?: PolicyConfigSchema;
-  /** For resource rules: the messages for one resource. */
-  checkResource?(resource: PolicyResource): string[];
+  /** For resource rules: the messages for one resource (given alone, as CrossGuard's Analyze does). */
+  checkResource?(resource: PolicyResource, config?: PolicyConfig): string[];
   /**
    * False when the stack has nothing the rule judges (the ECS rules on an ec2 stack, the prod rules
    * on dev): the plan shows the rule as `n/a` rather than `pass`. Called with stages filled in.
@@ -126,17 +149,37 @@ export function withStages<T extends PolicyResource>(resources: T[]): T[] {
   return resources.map((r) => ({ ...r, stage: r.stage ?? tagsOf(r).stage ?? fallback }));
 }
 
+/**
+ * The stage a resource rule judges one resource by, from what that resource alone shows (its `stage`,
+ * its tags, its provider's default tags) and the pack's config: prod when any says prod, so a prod
+ * stack's untagged resource (a command, an aws.ec2 SecurityGroupRule) is judged as prod.
+ */
+export function stageOf(r: Pick<PolicyResource, "stage" | "props" | "providerDefaultTags">, config?: PolicyConfig): string | undefined {
+  const said = [r.stage, tagsOf(r).stage, config?.stage].filter((s): s is string => typeof s === "string" && s !== "");
+  return said.includes("prod") ? "prod" : said[0];
+}
+
 /** True when `from` refers to `target` through `prop`: by property dependency or by id. */
 export function refersTo(from: PolicyResource, prop: string, target: PolicyResource): boolean {
   if (target.urn && from.propertyDependencies?.[prop]?.includes(target.urn)) return true;
   return target.id !== undefined && strings(from.props[prop]).includes(target.id);
 }
 
-export function resourceRule(name: string, description: string, checkResource: (r: PolicyResource) => string[]): Rule {
+/**
+ * A rule judged one resource at a time: under CrossGuard a `validateResource`, which the engine runs on
+ * each resource's inputs before its step (create, update, replace) and, on a mandatory violation outside
+ * a preview, refuses that step: "resource … is invalid" (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+ * analyzer.Analyze). So a violating resource is never created or changed, where a stack rule
+ * (`validateStack`) runs only after every step has executed (pkg/resource/deploy/deployment_executor.go;
+ * @pulumi/policy server.js: "at the end of a successful preview or update"). `withConfig` rules read the
+ * pack's config (POLICY_CONFIG_SCHEMA).
+ */
+export function resourceRule(name: string, description: string, checkResource: (r: PolicyResource, config?: PolicyConfig) => string[], withConfig = false): Rule {
   return {
     name, description, scope: "resource", checkResource,
-    check: (resources) => resources.flatMap((r) =>
-      checkResource(r).map((message) => ({ policy: name, resource: r.name, urn: r.urn, message }))),
+    ...(withConfig ? { configSchema: POLICY_CONFIG_SCHEMA } : {}),
+    check: (resources, config) => resources.flatMap((r) =>
+      checkResource(r, config).map((message) => ({ policy: name, resource: r.name, urn: r.urn, message }))),
   };
 }
 
@@ -188,6 +231,13 @@ function ruleIngress(r: PolicyResource): Ingress | undefined {
     };
   }
   return undefined;
+}
+
+/** The ingress one resource declares itself: a security group's inline rules, or a separate rule's one. */
+export function ownIngress(r: PolicyResource): Ingress[] {
+  if (r.type === SG) return inlineIngress(r);
+  const rule = ruleIngress(r);
+  return rule ? [rule] : [];
 }
 
 /** Every ingress rule that applies to one security group. */

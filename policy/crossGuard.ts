@@ -31,22 +31,31 @@ export function fromCrossGuard(r: CrossGuardResource & { propertyDependencies?: 
   };
 }
 
-/** The rules as CrossGuard policies, all mandatory. */
+/**
+ * The rules as CrossGuard policies, all mandatory. A resource rule becomes a `validateResource`, which
+ * the engine runs before each resource's step and which refuses that step on a violation (core.ts
+ * resourceRule); a stack rule a `validateStack`, run once every step has executed. During a preview,
+ * a rule that reads a value not known yet (an id another resource will get) throws @pulumi/policy's
+ * UnknownValueError and is reported as an advisory "can't run policy … during preview" (server.js,
+ * proxy.js unknownCheckingProxy), not as a pass or a failure; at `up` a resource's inputs are all known
+ * when it is analysed. That is why the deploy jobs gate on the offline plan's verdict, which knows
+ * every value, before `up` (.github/workflows/deploy.yml).
+ */
 export function crossGuardPolicies(rules: Rule[] = RULES): Policies {
   return rules.map((rule) => {
-    const base = { name: rule.name, description: rule.description, enforcementLevel: "mandatory" as const };
+    const base = { name: rule.name, description: rule.description, enforcementLevel: "mandatory" as const, ...(rule.configSchema ? { configSchema: rule.configSchema } : {}) };
     const checkResource = rule.checkResource;
     if (rule.scope === "resource" && checkResource) {
       return {
         ...base,
         validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-          for (const message of checkResource(fromCrossGuard(args))) report(message);
+          const config = rule.configSchema ? args.getConfig<PolicyConfig>() : undefined;
+          for (const message of checkResource(fromCrossGuard(args), config)) report(message);
         },
       };
     }
     return {
       ...base,
-      ...(rule.configSchema ? { configSchema: rule.configSchema } : {}),
       validateStack: (args: StackValidationArgs, report: ReportViolation) => {
         const resources = withStages(args.resources.map(fromCrossGuard));
         const config = rule.configSchema ? args.getConfig<PolicyConfig>() : undefined;

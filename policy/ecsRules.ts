@@ -1,7 +1,7 @@
 // The policy rules an ecs stack adds: tasks reachable only through the load balancer, secrets only
 // through the task definition's `secrets`, and the media bucket private and encrypted (protected in
 // prod). Built from rules.ts's helpers (handed in, so neither module imports the other at run time).
-import { Ingress, PolicyResource, Rule, Violation, ingressRules, knownSecrets, serviceUsesGroup, stackRule, tagsOf } from "./core";
+import { Ingress, PolicyResource, Rule, Violation, ingressRules, knownSecrets, resourceRule, serviceUsesGroup, stackRule, tagsOf } from "./core";
 
 type Props = Record<string, unknown>;
 const isObj = (v: unknown): v is Props => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -57,21 +57,31 @@ function ecsRulesOf(): Rule[] {
     },
   );
 
-  const noSecretInContainerEnv = stackRule(
+  const TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition";
+  /** Every `environment` entry of a task definition's containers. */
+  const environmentOf = (task: PolicyResource): { container: string; name: string; value: string }[] =>
+    task.type !== TASK_DEF ? [] : containersOf(task).flatMap((c) => list(c.environment).filter(isObj).map((e) => ({ container: String(c.name), name: String(e.name), value: String(e.value ?? "") })));
+
+  // Judged on the task definition alone, before it is registered: names and values that look secret.
+  const noSecretInContainerEnv = resourceRule(
     "no-secret-in-container-env",
-    "ECS container definitions carry no secret in `environment`; secrets come through `secrets` (valueFrom SSM or Secrets Manager).",
+    "ECS container definitions carry nothing that looks secret in `environment` (a secret-looking name, a URL with a password); secrets come through `secrets` (valueFrom SSM or Secrets Manager).",
+    (task) => environmentOf(task).flatMap((e) => {
+      const why = secretInEnvironment(e.name, e.value, []);
+      return why ? [`container ${e.container}: environment ${why}; pass it through \`secrets\``] : [];
+    }),
+  );
+
+  // Another resource's secret value (the database password) in `environment`: needs the other resources.
+  const noStackSecretInContainerEnv = stackRule(
+    "no-stack-secret-in-container-env",
+    "ECS container definitions carry no secret value of another resource of the stack in `environment`.",
     (all) => {
       const secrets = knownSecrets(all);
-      const violations: Violation[] = [];
-      for (const task of all.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition")) {
-        for (const c of containersOf(task)) {
-          for (const e of list(c.environment).filter(isObj)) {
-            const why = secretInEnvironment(String(e.name), String(e.value ?? ""), secrets);
-            if (why) violations.push({ policy: "no-secret-in-container-env", resource: task.name, urn: task.urn, message: `container ${String(c.name)}: environment ${why}; pass it through \`secrets\`` });
-          }
-        }
-      }
-      return violations;
+      return all.flatMap((task) => environmentOf(task).filter((e) => secrets.some((s) => e.value.includes(s))).map((e) => ({
+        policy: "no-stack-secret-in-container-env", resource: task.name, urn: task.urn,
+        message: `container ${e.container}: environment ${e.name} holds a secret value of this stack; pass it through \`secrets\``,
+      })));
     },
   );
 
@@ -97,7 +107,7 @@ function ecsRulesOf(): Rule[] {
     },
   );
 
-  return [tasksOnlyThroughLoadBalancer, noSecretInContainerEnv, mediaBucketPrivate];
+  return [tasksOnlyThroughLoadBalancer, noSecretInContainerEnv, noStackSecretInContainerEnv, mediaBucketPrivate];
 }
 
 /** The rules of this family. */

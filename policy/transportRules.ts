@@ -5,7 +5,7 @@
 // the policy pack's config under CrossGuard) and never wider than /16 (IPv6 /48) in any case.
 // Built from rules.ts's helpers (handed in, so neither module imports the other at run time).
 import * as net from "net";
-import { PolicyConfig, PolicyResource, Rule, allIngress, coversPort, stackRule, withStages } from "./core";
+import { PolicyConfig, PolicyResource, Rule, allIngress, coversPort, ownIngress, resourceRule, stackRule, stageOf } from "./core";
 
 /** The policy's configuration: the allowlist the stack was configured with. */
 export type TransportPolicyConfig = PolicyConfig;
@@ -57,19 +57,19 @@ export function sshCidrProblem(cidr: string, allowlist: string[] | undefined): s
 }
 
 function transportRulesOf(): Rule[] {
-  const prodSshWithinAllowlist = stackRule(
+  // Judged per security group and rule, before it is created: on transport ssm any port-22 rule is
+  // refused anyway (ssm-no-inbound-ssh), so this needs no knowledge of the stack's transport.
+  const prodSshWithinAllowlist = resourceRule(
     "prod-ssh-within-allowlist",
-    "In prod on transport ssh, port 22 is open only within the configured allowlist (sshCidrs), never wider than /16 (IPv6 /48).",
-    (all, config) => {
-      if (transportOf(all) !== "ssh") return [];
-      return allIngress(withStages(all)).flatMap((rule) => {
-        if (rule.owner.stage !== "prod" || !coversPort(rule, SSH_PORT)) return [];
-        return rule.cidrs.flatMap((cidr) => {
-          const problem = sshCidrProblem(cidr, config?.sshCidrs);
-          return problem ? [{ policy: "prod-ssh-within-allowlist", resource: rule.owner.name, urn: rule.owner.urn, message: `${problem}; list only your own ranges in sshCidrs, or use transport ssm` }] : [];
-        });
-      });
+    "In prod, port 22 is open only within the configured allowlist (sshCidrs), never wider than /16 (IPv6 /48).",
+    (r, config) => {
+      if (stageOf(r, config) !== "prod") return [];
+      return ownIngress(r).filter((rule) => coversPort(rule, SSH_PORT)).flatMap((rule) => rule.cidrs.flatMap((cidr) => {
+        const problem = sshCidrProblem(cidr, config?.sshCidrs);
+        return problem ? [`${problem}; list only your own ranges in sshCidrs, or use transport ssm`] : [];
+      }));
     },
+    true,
   );
   const ssmNoInboundSsh = stackRule(
     "ssm-no-inbound-ssh",

@@ -16,7 +16,7 @@ import { parseFirewall } from "./firewall";
 import { parseHost } from "./host";
 import { parseHosting } from "./hosting";
 import { parseMonitoring } from "./monitoring";
-import { stackNameProblem } from "./naming";
+import { permissionsBoundaryProblem, stackNameProblem } from "./naming";
 import { parseNetwork } from "./network";
 import { ConfigError, Reader } from "./reader";
 import { SPECS } from "./specs";
@@ -78,6 +78,14 @@ function parseStage(r: Reader, stack: string): Stage {
   return implied;
 }
 
+/** The permissions boundary every role of the stack carries, when one account holds several stages. */
+function parseBoundary(r: Reader): string | undefined {
+  const arn = r.string("iamPermissionsBoundary");
+  const problem = arn === undefined ? undefined : permissionsBoundaryProblem(arn);
+  if (problem) r.bad("iamPermissionsBoundary", arn, problem.why, problem.fix);
+  return arn;
+}
+
 function parseRegion(r: Reader, region: string | undefined): string {
   if (!region) {
     r.problems.push("aws:region is not set. Fix: pulumi config set aws:region us-east-1");
@@ -107,6 +115,7 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   r.checkBlankValues();
   const stage = parseStage(r, ctx.stack);
   const region = parseRegion(r, ctx.region);
+  const iamPermissionsBoundary = parseBoundary(r);
   const network = parseNetwork(r);
   const firewall = parseFirewall(r);
   const host = parseHost(r);
@@ -118,7 +127,7 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   const site = parseTls(r, hosting);
   const monitoring = parseMonitoring(r, database.allocatedStorageGb);
   const tags = parseTags(r, { project: ctx.project, stack: ctx.stack, stage });
-  const parsed: StackConfig = { project: ctx.project, stack: ctx.stack, stage, region, tags, network, firewall, host, database, app, hosting, site, monitoring };
+  const parsed: StackConfig = { project: ctx.project, stack: ctx.stack, stage, region, iamPermissionsBoundary, tags, network, firewall, host, database, app, hosting, site, monitoring };
   if (r.problems.length > 0) throw new ConfigError(r.problems, parsed);
   return parsed;
 }

@@ -45,6 +45,18 @@ export function stackRolePath(project: string, stage: string, stack: string): st
 }
 
 /**
+ * Why a permissions boundary is not an IAM managed policy's ARN, or undefined. IAM takes a boundary as
+ * "The ARN of the managed policy that is used to set the permissions boundary for the role"
+ * (CreateRole, PermissionsBoundary: docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html),
+ * a customer managed policy `arn:aws:iam::<account>:policy/<path><name>` or an AWS managed one
+ * (`arn:aws:iam::aws:policy/…`); path and name of [\w+=,.@-] (API_CreatePolicy.html).
+ */
+export function permissionsBoundaryProblem(arn: string): { why: string; fix: string } | undefined {
+  if (/^arn:aws(-[a-z]+)*:iam::(\d{12}|aws):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/.test(arn)) return undefined;
+  return { why: "is not the ARN of an IAM managed policy", fix: "give one like arn:aws:iam::123456789012:policy/compose-on-ec2-boundary, or leave it unset" };
+}
+
+/**
  * Why a stack name cannot be used, or undefined. Resource names are made from the stack name, so it must
  * already be in their spelling: otherwise `Prod`, `prod_` or `dev.` would take prod's or dev's names.
  */

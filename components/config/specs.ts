@@ -66,6 +66,10 @@ export const SPECS: Record<string, SettingSpec> = {
     unsetMeans: "from the stack name: the stack `dev` is dev, the stack `prod` is prod, every other stack is a sandbox",
     description: "The stack's stage. Only the stack named dev may be dev and only the stack named prod may be prod.",
   },
+  iamPermissionsBoundary: {
+    section: "stack", type: "string", unsetMeans: "no boundary (separate AWS accounts per stage: the recommended shape)",
+    description: "ARN of an IAM managed policy set as the permissions boundary of every role the stack creates. Needed where one AWS account holds several stages: the CI role may then create only roles that carry it (npm run iam-policy -- --permissions-boundary <arn>).",
+  },
   vpcId: { section: "network", type: "string", unsetMeans: "the region's default VPC", description: "Existing VPC id (vpc-…)." },
   subnetIds: { section: "network", type: "array", unsetMeans: "the VPC's default-for-AZ subnets", description: "Public subnet ids for the host (subnet-…); needs vpcId." },
   dbSubnetIds: { section: "network", type: "array", unsetMeans: "subnetIds, else the VPC's subnets", description: "Subnet ids for the DB subnet group, in at least 2 AZs; needs vpcId." },

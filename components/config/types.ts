@@ -196,6 +196,8 @@ export interface StackConfig {
   stack: string;
   stage: Stage;
   region: string;
+  /** ARN of the managed policy every role of the stack carries as its permissions boundary; undefined: none. */
+  iamPermissionsBoundary?: string;
   /** Applied to every taggable resource: at least project, stack, stage, managed-by. */
   tags: Record<string, string>;
   network: NetworkSettings;

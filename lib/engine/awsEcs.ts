@@ -269,7 +269,7 @@ function scalingPolicy(a: Account, name: string, inputs: Record<string, any>, fa
 // ---- SSM Parameter Store ----
 
 /**
- * PutParameter: names of a-zA-Z0-9_.-/ (a hierarchy starts with /, at most 15 levels), not starting
+ * PutParameter (docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html): names of a-zA-Z0-9_.-/ (a hierarchy starts with /, at most 15 levels), not starting
  * with aws or ssm; type String, StringList or SecureString; a standard parameter's value ≤ 4 KB.
  */
 function parameter(a: Account, _name: string, inputs: Record<string, any>, fail: Fail): Computed {
@@ -278,6 +278,13 @@ function parameter(a: Account, _name: string, inputs: Record<string, any>, fail:
   if (!["String", "StringList", "SecureString"].includes(inputs.type)) throw fail(`ValidationException: parameter type ${inputs.type}`);
   if (typeof inputs.value !== "string" || Buffer.byteLength(inputs.value) > ((inputs.tier ?? "Standard") === "Standard" ? 4096 : 8192)) throw fail("ValidationException: parameter value too long for its tier");
   if (a.existing("aws:ssm/parameter:Parameter", "name", n)) throw fail(`ParameterAlreadyExists: ${n}`);
+  // KeyId: a KMS key of the account by id or ARN, or an alias (alias/aws/ssm is the AWS-managed key);
+  // one that does not exist is InvalidKeyId (PutParameter, Errors).
+  const keyId = inputs.keyId;
+  if (keyId !== undefined && keyId !== "") {
+    const known = String(keyId).startsWith("alias/") || a.existing("aws:kms/key:Key", "arn", keyId) || a.existing("aws:kms/key:Key", "id", keyId);
+    if (!known) throw fail(`InvalidKeyId: ${keyId}`);
+  }
   return { id: n, computed: { name: n, arn: arn(a, "ssm", `parameter/${n.replace(/^\//, "")}`), version: 1, tier: inputs.tier ?? "Standard" } };
 }
 

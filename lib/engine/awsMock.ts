@@ -5,6 +5,7 @@
 // Resource types it does not model (random, tls, command, docker, components) get their inputs back
 // plus plausible computed fields (otherProviders.ts). The same program gives the same outputs each run.
 import * as pulumi from "@pulumi/pulumi";
+import { sessionContext } from "./awsKms";
 import { Account, MockSubnet, computeAws, sha } from "./awsResources";
 import { computeOther } from "./otherProviders";
 import { AwsDbInstance, AwsDbSnapshot, importDbInstance, lookUpSnapshot, restorableSnapshot } from "./awsRds";
@@ -44,6 +45,8 @@ export interface RegistrationOptions {
 export interface AwsMockOptions {
   region?: string;
   accountId?: string;
+  /** The deploying identity's ARN as GetCallerIdentity returns it; default the IAM user `ci` of the account. */
+  callerArn?: string;
   /** Extra subnets (e.g. the ids a test config names), so their AZs are known. */
   subnets?: MockSubnet[];
   /** Instance type → AZ names that do NOT offer it (as some zones lack some types); default: every AZ offers every type. */
@@ -72,6 +75,7 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   /** Region the mock answers for; runProgram sets it from aws:region. */
   region: string;
   readonly accountId: string;
+  readonly callerArn: string;
   resources: MockResource[] = [];
   calls: { token: string; args: Record<string, any> }[] = [];
   /** Every rejection thrown, so a run can fail even when nobody awaited the rejected resource. */
@@ -95,6 +99,7 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   constructor(private readonly opts: AwsMockOptions = {}) {
     this.region = opts.region ?? "us-east-1";
     this.accountId = opts.accountId ?? "123456789012";
+    this.callerArn = opts.callerArn ?? `arn:aws:iam::${this.accountId}:user/ci`;
     this.reset();
   }
 
@@ -184,7 +189,9 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
     const azs = [0, 1, 2].map((i) => `${this.region}${AZ_LETTERS[i]}`);
     switch (token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: this.accountId, arn: `arn:aws:iam::${this.accountId}:user/ci`, userId: "AIDAMOCKUSER", id: this.accountId };
+        return { accountId: this.accountId, arn: this.callerArn, userId: "AIDAMOCKUSER", id: this.accountId };
+      case "aws:iam/getSessionContext:getSessionContext":
+        return sessionContext(inputs.arn);
       case "aws:index/getRegion:getRegion":
         return { name: this.region, region: this.region, id: this.region, endpoint: `ec2.${this.region}.amazonaws.com`, description: this.region };
       case "aws:index/getPartition:getPartition":

@@ -15,6 +15,8 @@ export interface MockSubnet {
 export interface Account {
   region: string;
   accountId: string;
+  /** The deploying identity (GetCallerIdentity's Arn): the principal of every request the stack makes. */
+  callerArn: string;
   defaultVpcId(): string;
   /** The first resource of `type` whose id (field "id") or output `field` equals `value`. */
   existing(type: string, field: string, value: unknown): { id?: string; inputs: Record<string, any>; state: Record<string, any> } | undefined;

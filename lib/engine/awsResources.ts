@@ -8,6 +8,7 @@ import {
   subnetGroupNameProblem, tagsProblem,
 } from "./awsRules";
 import { ECS_MODELS } from "./awsEcs";
+import { KMS_MODELS } from "./awsKms";
 import { MONITORING_MODELS } from "./awsMonitoring";
 import { S3_MODELS } from "./awsS3";
 import { autoname, idOf, sha } from "./ids";
@@ -43,7 +44,7 @@ export function computeAws(a: Account, type: string, name: string, inputs: Recor
   if (!service) return undefined;
   const tagProblem = tagsProblem(service, inputs.tags);
   if (tagProblem) throw fail(tagProblem);
-  const model = MODELS[type] ?? MONITORING_MODELS[type] ?? ECS_MODELS[type] ?? S3_MODELS[type];
+  const model = MODELS[type] ?? MONITORING_MODELS[type] ?? ECS_MODELS[type] ?? S3_MODELS[type] ?? KMS_MODELS[type];
   return model ? model(a, name, inputs, fail, type) : undefined;
 }
 
@@ -132,6 +133,12 @@ const MODELS: Record<string, Model> = {
     // CreateRole, RoleName: length 1 to 64.
     const roleName = inputs.name ?? autoname(name, type);
     if (roleName.length > 64) throw fail("role name longer than 64 characters");
+    // CreateRole, PermissionsBoundary: "The ARN of the managed policy that is used to set the permissions
+    // boundary for the role", length 20 to 2048 (docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+    const boundary = inputs.permissionsBoundary;
+    if (boundary !== undefined && (typeof boundary !== "string" || boundary.length < 20 || boundary.length > 2048 || !/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/./.test(boundary))) {
+      throw fail(`InvalidInput: PermissionsBoundary ${String(boundary)} is not the ARN of a managed policy`);
+    }
     return { id: roleName, computed: { name: roleName, arn: arnOf(a, "iam", `role/${roleName}`, true), uniqueId: `AROA${sha("role", name).slice(0, 17).toUpperCase()}` } };
   },
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (a, _name, inputs, fail) => {

@@ -170,3 +170,15 @@ describe("config never prints what a mistyped key holds", () => {
     assert.ok(problems.every((p) => !p.includes("b3BlbnNzaC1rZXktdjEAAAAA") && !p.includes("BEGIN")), problems.join("\n"));
   });
 });
+
+describe("config: iamPermissionsBoundary", () => {
+  it("accepts a customer or AWS managed policy's ARN and hands it on", () => {
+    assert.strictEqual(parse({ iamPermissionsBoundary: "arn:aws:iam::123456789012:policy/boundaries/compose-on-ec2" }).iamPermissionsBoundary, "arn:aws:iam::123456789012:policy/boundaries/compose-on-ec2");
+    assert.strictEqual(parse({}).iamPermissionsBoundary, undefined);
+  });
+  it("refuses anything else (a role's ARN, a bare name), naming the setting and the fix", () => {
+    for (const bad of ["arn:aws:iam::123456789012:role/boundary", "compose-on-ec2-boundary"]) {
+      assert.match(refuses({ iamPermissionsBoundary: bad }, "iamPermissionsBoundary", "is not the ARN of an IAM managed policy"), new RegExp(bad.replace(/[/.]/g, "\\$&")));
+    }
+  });
+});

@@ -32,7 +32,7 @@ describe("CI role IAM policies, generated from the plans", function () {
       assert.deepStrictEqual(pass.Resource, STAGES_OF_ROLE[stage].map((s) => `arn:aws:iam::*:role/${PROJECT}/${s}/*`));
       assert.deepStrictEqual(pass.Condition, { StringEquals: { "iam:PassedToService": [hosting === "ec2" ? "ec2.amazonaws.com" : "ecs-tasks.amazonaws.com"] } });
       assert.ok(!policy.Statement.some((s) => s.Sid !== "PassOwnRoles" && s.Action.includes("iam:PassRole")), "PassRole nowhere else");
-      assert.ok(!policy.Statement.some((s) => s.Resource === "*" && s.Action.some((a) => a.startsWith("iam:"))), "no IAM action on *");
+      assert.ok(!policy.Statement.some((s) => s.Effect === "Allow" && s.Resource === "*" && s.Action.some((a) => a.startsWith("iam:"))), "no IAM action allowed on *");
       // The roles the plan creates are where the statement points.
       const plan = await planFor(stage, undefined, FEATURES[hosting]);
       const roles = plan.resources.filter((r) => r.type === "aws:iam/role:Role");
@@ -60,6 +60,36 @@ describe("CI role IAM policies, generated from the plans", function () {
       if (stage === "prod" && hosting === "ec2") assert.deepStrictEqual(session?.Condition, { StringEquals: { "ssm:resourceTag/stage": ["prod"] } });
       else assert.strictEqual(session, undefined, `${stage}/${hosting}`);
     }
+  });
+
+  describe("one account for several stages: the permissions boundary", () => {
+    const BOUNDARY = "arn:aws:iam::123456789012:policy/compose-on-ec2-boundary";
+    for (const { stage, hosting } of CI_ROLES) {
+      it(`${stage}/${hosting}: every role carries it, the CI role may create and change roles only with it, never remove or swap it`, async () => {
+        const use = await planUse(stage, hosting, BOUNDARY);
+        assert.strictEqual(use.permissionsBoundary, BOUNDARY, "every role of the plan carries the boundary");
+        const plan = await planFor(stage, undefined, { ...FEATURES[hosting], iamPermissionsBoundary: BOUNDARY });
+        for (const r of plan.resources.filter((x) => x.type === "aws:iam/role:Role")) assert.strictEqual(r.inputs.permissionsBoundary, BOUNDARY, r.name);
+
+        const policy = ciPolicy(stage, use);
+        const allowed = statement(policy, "OwnRolesOnlyWithBoundary");
+        assert.deepStrictEqual(allowed?.Condition, { StringEquals: { "iam:PermissionsBoundary": BOUNDARY } });
+        for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"]) assert.ok(allowed?.Action.includes(action), action);
+        // No other statement allows them, so the condition cannot be sidestepped.
+        const unconditioned = policy.Statement.filter((s) => s.Effect === "Allow" && s.Sid !== "OwnRolesOnlyWithBoundary" && s.Action.some((a) => ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"].includes(a)));
+        assert.deepStrictEqual(unconditioned, []);
+        const deny = statement(policy, "NoRoleWithoutTheBoundary");
+        assert.strictEqual(deny?.Effect, "Deny");
+        assert.deepStrictEqual(deny?.Condition, { StringNotEquals: { "iam:PermissionsBoundary": BOUNDARY } });
+        assert.ok(deny?.Action.includes("iam:CreateRole") && deny.Action.includes("iam:PutRolePermissionsBoundary"));
+        assert.deepStrictEqual(statement(policy, "NoBoundaryRemoval"), { Sid: "NoBoundaryRemoval", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: "*" });
+        assert.strictEqual(statement(policy, "NoBoundaryPolicyEdit")?.Resource, BOUNDARY);
+      });
+    }
+    it("without a boundary (separate accounts), the policy neither requires nor mentions one", async () => {
+      const policy = ciPolicy("prod", await planUse("prod", "ec2"));
+      assert.ok(!JSON.stringify(policy).includes("PermissionsBoundary"));
+    });
   });
 
   it("is shown whole in its reference page, exactly as generated (npm run iam-policy -- --write-docs)", async () => {

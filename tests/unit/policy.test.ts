@@ -9,8 +9,8 @@ import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import type { PolicyResource as CgResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import {
-  PolicyResource, RULES, Rule, checkAll, dbNotPublic, encryptedStorage, imdsV2, knownSecrets,
-  noSecretOnCommandLine, noWorldSshInProd, prodDataProtected, requiredTags, secretOnCommandLine, stackStage,
+  PolicyResource, RULES, Rule, checkAll, dbAdmitsOnlyWeb, dbNotPublic, encryptedStorage, imdsV2, knownSecrets,
+  noSecretOnCommandLine, noStackSecretOnCommandLine, noWorldSshInProd, prodDataProtected, requiredTags, secretOnCommandLine, stackStage,
 } from "../../policy/rules";
 import { crossGuardPolicies, defaultTagsOf } from "../../policy/crossGuard";
 import { planFor, plansBefore } from "../support/fixtures";
@@ -58,29 +58,43 @@ describe("policy rules over plain resources", () => {
     assert.deepStrictEqual(checkAll(goodStack("prod")), []);
   });
 
-  describe("db-not-public", () => {
-    it("passes when the DB SG admits only the web host's SG", () => {
+  describe("db-not-public (per resource)", () => {
+    it("passes a private DB in security groups of its own", () => {
       assert.deepStrictEqual(violationsOf(dbNotPublic, goodStack()), []);
     });
     it("fails when the DB is publicly accessible", () => {
       const bad = change(goodStack(), "db", (r) => { r.props.publiclyAccessible = true; });
       assert.match(violationsOf(dbNotPublic, bad).join("\n"), /publiclyAccessible/);
     });
+    it("fails when the DB has no security group (the VPC default group would apply)", () => {
+      const bad = change(goodStack(), "db", (r) => { r.props.vpcSecurityGroupIds = []; });
+      assert.deepStrictEqual(violationsOf(dbNotPublic, bad), ["db: vpcSecurityGroupIds is empty: the VPC default group would apply"]);
+    });
+    it("judges the DB alone, as CrossGuard's Analyze hands it over", () => {
+      const db = goodStack().find((r) => r.name === "db") as PolicyResource;
+      assert.deepStrictEqual(dbNotPublic.checkResource?.({ ...db, props: { ...db.props, publiclyAccessible: true } }), ["publiclyAccessible is true: the database gets a public address"]);
+    });
+  });
+
+  describe("db-admits-only-web (over the stack)", () => {
+    it("passes when the DB SG admits only the web host's SG", () => {
+      assert.deepStrictEqual(violationsOf(dbAdmitsOnlyWeb, goodStack()), []);
+    });
     it("fails when the DB SG admits a CIDR", () => {
       const bad = change(goodStack(), "db-from-web", (r) => { delete r.props.referencedSecurityGroupId; r.props.cidrIpv4 = "10.0.0.0/8"; });
-      assert.match(violationsOf(dbNotPublic, bad).join("\n"), /admits CIDRs 10\.0\.0\.0\/8/);
+      assert.match(violationsOf(dbAdmitsOnlyWeb, bad).join("\n"), /admits CIDRs 10\.0\.0\.0\/8/);
     });
     it("fails when the DB SG admits a group other than the web host's", () => {
       const bad = change(goodStack(), "db-from-web", (r) => { r.props.referencedSecurityGroupId = "sg-other"; });
-      assert.match(violationsOf(dbNotPublic, bad).join("\n"), /not the web host's/);
+      assert.match(violationsOf(dbAdmitsOnlyWeb, bad).join("\n"), /not the web host's/);
     });
     it("fails when an inline ingress on the DB SG is open to the world", () => {
       const bad = change(goodStack(), "db-sg", (r) => { r.props.ingress = [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] }]; });
-      assert.match(violationsOf(dbNotPublic, bad).join("\n"), /db-sg admits CIDRs 0\.0\.0\.0\/0/);
+      assert.match(violationsOf(dbAdmitsOnlyWeb, bad).join("\n"), /db-sg admits CIDRs 0\.0\.0\.0\/0/);
     });
-    it("fails when the DB has no security group of the stack", () => {
-      const bad = change(goodStack(), "db", (r) => { r.props.vpcSecurityGroupIds = []; });
-      assert.match(violationsOf(dbNotPublic, bad).join("\n"), /default group/);
+    it("fails when the DB's groups are none of the stack's, so whom they admit is unknown", () => {
+      const bad = change(goodStack(), "db", (r) => { r.props.vpcSecurityGroupIds = ["sg-elsewhere"]; });
+      assert.match(violationsOf(dbAdmitsOnlyWeb, bad).join("\n"), /none of its vpcSecurityGroupIds is a security group of this stack/);
     });
     it("resolves groups by property dependency when ids are not known", () => {
       const byDeps = goodStack().map((r) => ({ ...r, id: undefined }));
@@ -90,7 +104,7 @@ describe("policy rules over plain resources", () => {
       rule.propertyDependencies = { securityGroupId: ["urn:db-sg"], referencedSecurityGroupId: ["urn:web-sg"] };
       const host = byDeps.find((r) => r.name === "host") as PolicyResource;
       host.propertyDependencies = { vpcSecurityGroupIds: ["urn:web-sg"] };
-      assert.deepStrictEqual(violationsOf(dbNotPublic, byDeps), []);
+      assert.deepStrictEqual(violationsOf(dbAdmitsOnlyWeb, byDeps), []);
     });
   });
 
@@ -175,9 +189,17 @@ describe("policy rules over plain resources", () => {
     it("passes when the secret goes via stdin", () => {
       assert.deepStrictEqual(violationsOf(noSecretOnCommandLine, goodStack()), []);
     });
-    it("fails when a known secret value is in create", () => {
+    it("fails, on the command alone, when its create holds its own connection's password", () => {
+      const bad = change(goodStack(), "deploy", (r) => { r.props.connection = { host: "h", password: "conn-pass-1234" }; r.props.create = "sshpass -p conn-pass-1234 ssh h"; });
+      const deploy = bad.find((r) => r.name === "deploy") as PolicyResource;
+      assert.deepStrictEqual(noSecretOnCommandLine.checkResource?.(deploy), ["create contains a secret value of this stack; pass it on stdin"]);
+    });
+    it("no-stack-secret-on-command-line: passes with the secret on stdin, fails when another resource's secret is in create", () => {
+      assert.deepStrictEqual(violationsOf(noStackSecretOnCommandLine, goodStack()), []);
       const bad = change(goodStack(), "deploy", (r) => { r.props.create = "DB=s3cr3t-Passw0rd-xyz ./deploy.sh"; });
-      assert.match(violationsOf(noSecretOnCommandLine, bad).join("\n"), /deploy: create contains a secret value/);
+      assert.deepStrictEqual(violationsOf(noStackSecretOnCommandLine, bad), ["deploy: create contains a secret value of this stack; pass it on stdin"]);
+      // The resource rule alone cannot know the database's password: that is why this one is a stack rule.
+      assert.deepStrictEqual(violationsOf(noSecretOnCommandLine, bad), []);
     });
     it("fails on password-looking literals in update or delete", () => {
       const bad = change(goodStack(), "deploy", (r) => { r.props.delete = "PGPASSWORD=hunter22 psql -c 'drop'"; });
@@ -220,14 +242,14 @@ describe("CrossGuard adapters", () => {
     const validate = byName("prod-data-protected").validateResource as (a: ResourceValidationArgs, r: ReportViolation) => void;
     const reports: string[] = [];
     const db = goodStack("prod").find((r) => r.name === "db") as PolicyResource;
-    const args = { type: db.type, name: db.name, urn: "urn:db", props: { ...db.props, deletionProtection: false },
+    const args = { type: db.type, name: db.name, urn: "urn:db", props: { ...db.props, deletionProtection: false }, getConfig: () => ({}),
       opts: { protect: true, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] } };
     await validate(args as unknown as ResourceValidationArgs, (m) => { reports.push(m); });
     assert.deepStrictEqual(reports, ["deletionProtection is not true"]);
   });
 
   it("a stack policy reads opts.protect, dependencies and reports with the resource's urn", async () => {
-    const validate = byName("db-not-public").validateStack as (a: StackValidationArgs, r: ReportViolation) => void;
+    const validate = byName("db-admits-only-web").validateStack as (a: StackValidationArgs, r: ReportViolation) => void;
     const resources = goodStack("prod").map((r) => ({ type: r.type, name: r.name, urn: r.urn ?? r.name, props: { ...r.props, id: r.id },
       opts: { protect: r.protect }, dependencies: [], propertyDependencies: {} }) as unknown as CgResource);
     const dbRule = resources.find((r) => r.name === "db-from-web") as CgResource;
@@ -291,24 +313,29 @@ describe("the policy pack served by @pulumi/policy (what the Pulumi CLI talks to
     stackReq.setResourcesList(bad.map(toAnalyzerResource));
     const stackRes = await new Promise<analyzerpb.AnalyzeResponse>((resolve, reject) =>
       client.analyzeStack(stackReq, (err, r) => (err ? reject(err) : resolve(r))));
-    const stackDiags = stackRes.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel(), d.getUrn()]);
-    // The world on prod's port 22 over ssh breaks both the world rule and the transport's allowlist rule.
-    assert.deepStrictEqual(stackDiags, [
-      ["no-world-ssh-in-prod", analyzerpb.EnforcementLevel.MANDATORY, "urn:web-sg"],
-      ["prod-ssh-within-allowlist", analyzerpb.EnforcementLevel.MANDATORY, "urn:web-sg"],
-    ]);
+    // Both broken rules are resource rules now: the stack analysis, which runs after every step, has nothing to add.
+    assert.deepStrictEqual(stackRes.getDiagnosticsList().map((d) => d.getPolicyname()), []);
 
-    const db = toAnalyzerResource(bad.find((r) => r.name === "db") as PolicyResource);
-    const req = new analyzerpb.AnalyzeRequest();
-    req.setType(db.getType());
-    req.setName(db.getName());
-    req.setUrn(db.getUrn());
-    req.setProperties(db.getProperties());
-    req.setOptions(db.getOptions());
-    const res = await new Promise<analyzerpb.AnalyzeResponse>((resolve, reject) =>
-      client.analyze(req, (err, r) => (err ? reject(err) : resolve(r))));
+    const analyze = async (r: PolicyResource): Promise<analyzerpb.AnalyzeDiagnostic[]> => {
+      const one = toAnalyzerResource(r);
+      const req = new analyzerpb.AnalyzeRequest();
+      req.setType(one.getType());
+      req.setName(one.getName());
+      req.setUrn(one.getUrn());
+      req.setProperties(one.getProperties());
+      req.setOptions(one.getOptions());
+      const res = await new Promise<analyzerpb.AnalyzeResponse>((resolve, reject) =>
+        client.analyze(req, (err, out) => (err ? reject(err) : resolve(out))));
+      return res.getDiagnosticsList();
+    };
+    // The world on prod's port 22 breaks the world rule and the allowlist rule, judged on the group alone,
+    // before it is created (no pack config here: the group's own stage tag says prod).
+    const sgDiags = await analyze(bad.find((r) => r.name === "web-sg") as PolicyResource);
+    assert.deepStrictEqual(sgDiags.map((d) => [d.getPolicyname(), d.getEnforcementlevel()]), [
+      ["no-world-ssh-in-prod", analyzerpb.EnforcementLevel.MANDATORY], ["prod-ssh-within-allowlist", analyzerpb.EnforcementLevel.MANDATORY],
+    ]);
     // The server prefixes each message with the policy's description.
-    const diags = res.getDiagnosticsList();
+    const diags = await analyze(bad.find((r) => r.name === "db") as PolicyResource);
     assert.deepStrictEqual(diags.map((d) => [d.getPolicyname(), d.getEnforcementlevel()]), [["prod-data-protected", analyzerpb.EnforcementLevel.MANDATORY]]);
     assert.match(diags[0].getMessage(), /\nthe resource option protect is not set$/);
   });

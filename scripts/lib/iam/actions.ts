@@ -70,6 +70,9 @@ export const RESOURCE_ACTIONS: Record<string, TokenActions> = {
   "aws:s3/bucketPolicy:BucketPolicy": { actions: ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"] },
   // SSM Parameter Store (ecs secrets)
   "aws:ssm/parameter:Parameter": { actions: ["ssm:PutParameter", "ssm:GetParameter", "ssm:GetParameters", "ssm:DeleteParameter", "ssm:DescribeParameters", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource"], note: "SecureString with the AWS managed key aws/ssm needs no kms grant in the same account" },
+  // KMS: prod's own key for the SSM parameters (components/ecs.ts secretsKeyPolicy). The key policy names
+  // the deploying role, so its crypto calls through SSM need no IAM grant; CreateKey has no key yet.
+  "aws:kms/key:Key": { actions: ["kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion"], note: "encrypting and decrypting the parameters: allowed to the deploying role by the key policy itself" },
   // Load balancer
   "aws:lb/loadBalancer:LoadBalancer": { actions: ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets", "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags", "elasticloadbalancing:DescribeTags"] },
   "aws:lb/targetGroup:TargetGroup": { actions: ["elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags", "elasticloadbalancing:DescribeTags"] },
@@ -97,6 +100,7 @@ export const RESOURCE_ACTIONS: Record<string, TokenActions> = {
 /** Data sources (function tokens) → actions. */
 export const CALL_ACTIONS: Record<string, TokenActions> = {
   "aws:index/getCallerIdentity:getCallerIdentity": { actions: [], note: "sts:GetCallerIdentity needs no permission" },
+  "aws:iam/getSessionContext:getSessionContext": { actions: ["iam:GetRole"], note: "reads the deploying role itself (its path) for the secrets key's policy: statement ReadDeployingRole" },
   "aws:index/getRegion:getRegion": { actions: [], note: "answered by the provider from its configuration" },
   "aws:index/getPartition:getPartition": { actions: [], note: "answered by the provider from its configuration" },
   "aws:index/getAvailabilityZones:getAvailabilityZones": { actions: ["ec2:DescribeAvailabilityZones"] },

@@ -28,20 +28,28 @@ export const FEATURES: Record<Hosting, Record<string, string>> = {
   ecs: { hosting: "ecs", domain: '["shop.your-company.com","www.shop.your-company.com"]', hostedZoneId: "Z0123456789ABCDEFGHIJ", alertEmail: "ops@your-company.com" },
 };
 
-/** What a plan used: custom resource types, data sources, and the transport. */
+/** What a plan used: custom resource types, data sources, the transport, and its roles' permissions boundary. */
 export interface PlanUse {
   resourceTypes: string[];
   calls: string[];
   transport?: string;
+  /** The boundary every role of the plan carries (iamPermissionsBoundary); undefined: none. */
+  permissionsBoundary?: string;
 }
 
-/** The plan of a CI role's stage and hosting with every feature on. */
-export async function planUse(stage: CiStage, hosting: Hosting): Promise<PlanUse> {
-  const plan = await planFor(stage, undefined, FEATURES[hosting]);
+/**
+ * The plan of a CI role's stage and hosting with every feature on; with `permissionsBoundary`, as the
+ * stack setting iamPermissionsBoundary would give it (one account for several stages).
+ */
+export async function planUse(stage: CiStage, hosting: Hosting, permissionsBoundary?: string): Promise<PlanUse> {
+  const plan = await planFor(stage, undefined, { ...FEATURES[hosting], ...(permissionsBoundary ? { iamPermissionsBoundary: permissionsBoundary } : {}) });
+  const boundaries = [...new Set(plan.resources.filter((r) => r.type === "aws:iam/role:Role").map((r) => r.inputs.permissionsBoundary))];
+  if (boundaries.length > 1) throw new Error(`the plan's roles carry different permissions boundaries (${boundaries.map(String).join(", ")}): every role must carry the one iamPermissionsBoundary`);
   return {
     resourceTypes: [...new Set(plan.resources.filter((r) => r.custom).map((r) => r.type))].sort(),
     calls: plan.calls,
     transport: typeof plan.outputs.transport === "string" ? plan.outputs.transport : undefined,
+    permissionsBoundary: typeof boundaries[0] === "string" ? boundaries[0] : undefined,
   };
 }
 
@@ -52,7 +60,7 @@ export function missingTokens(use: PlanUse): string[] {
 
 interface Statement {
   Sid: string;
-  Effect: "Allow";
+  Effect: "Allow" | "Deny";
   Action: string[];
   Resource: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
@@ -68,7 +76,9 @@ const uniq = (xs: string[]): string[] => [...new Set(xs)].sort();
 export function ciPolicy(stage: CiStage, use: PlanUse, project = PROJECT): PolicyDocument {
   const missing = missingTokens(use);
   if (missing.length > 0) throw new Error(`no IAM actions known for ${missing.join(", ")}: add them to scripts/lib/iam/actions.ts`);
-  const all = uniq([...use.resourceTypes.flatMap((t) => RESOURCE_ACTIONS[t].actions), ...use.calls.flatMap((t) => CALL_ACTIONS[t].actions)]);
+  // getSessionContext reads the deploying role itself, which lies outside the stack's role paths.
+  const readsOwnRole = use.calls.includes("aws:iam/getSessionContext:getSessionContext");
+  const all = uniq([...use.resourceTypes.flatMap((t) => RESOURCE_ACTIONS[t].actions), ...use.calls.filter((t) => t !== "aws:iam/getSessionContext:getSessionContext").flatMap((t) => CALL_ACTIONS[t].actions)]);
   // The stack's roles and instance profiles live under /<project>/<stage>/<stack>/ (stackRolePath).
   const paths = STAGES_OF_ROLE[stage].map((s) => stackRolePath(project, s, "*").replace(/\*\/$/, "*"));
   const roles = paths.map((p) => `arn:aws:iam::*:role${p}`);
@@ -77,7 +87,14 @@ export function ciPolicy(stage: CiStage, use: PlanUse, project = PROJECT): Polic
     { Sid: "StackResources", Effect: "Allow", Action: all.filter((a) => !a.startsWith("iam:")), Resource: "*" },
   ];
   const iam = all.filter((a) => a.startsWith("iam:"));
-  if (iam.length > 0) statements.push({ Sid: "OwnRolesAndProfiles", Effect: "Allow", Action: iam, Resource: [...roles, ...(iam.some((a) => a.includes("InstanceProfile")) ? profiles : [])] });
+  const boundary = use.permissionsBoundary;
+  const ownResources = [...roles, ...(iam.some((a) => a.includes("InstanceProfile")) ? profiles : [])];
+  if (boundary === undefined) {
+    if (iam.length > 0) statements.push({ Sid: "OwnRolesAndProfiles", Effect: "Allow", Action: iam, Resource: ownResources });
+  } else {
+    statements.push(...boundaryStatements(iam, ownResources, roles, boundary));
+  }
+  if (readsOwnRole) statements.push({ Sid: "ReadDeployingRole", Effect: "Allow", Action: ["iam:GetRole"], Resource: "arn:aws:iam::*:role/*" });
   const passedTo = uniq(use.resourceTypes.filter((t) => t in PASSED_TO_SERVICE).map((t) => PASSED_TO_SERVICE[t]));
   if (passedTo.length > 0) {
     statements.push({ Sid: "PassOwnRoles", Effect: "Allow", Action: ["iam:PassRole"], Resource: roles, Condition: { StringEquals: { "iam:PassedToService": passedTo } } });
@@ -96,6 +113,32 @@ export function ciPolicy(stage: CiStage, use: PlanUse, project = PROJECT): Polic
     statements.push({ Sid: "OwnSessions", Effect: "Allow", Action: ["ssm:TerminateSession", "ssm:ResumeSession"], Resource: "arn:aws:ssm:*:*:session/${aws:userid}-*" });
   }
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/** The role actions whose request carries the role's boundary as the condition key iam:PermissionsBoundary. */
+export const BOUNDARY_CONDITIONED = ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary"];
+
+/**
+ * One account for several stages: the CI role may create and change roles only when they carry the
+ * boundary, may not take it off or swap it, and may not edit the boundary policy itself. Modelled on
+ * AWS's delegation example (statements CreateOrChangeOnlyWithBoundary, NoBoundaryPolicyEdit,
+ * NoBoundaryUserDelete: docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html),
+ * for roles; the key iam:PermissionsBoundary is defined for CreateRole, PutRolePolicy,
+ * AttachRolePolicy, DeleteRolePolicy, DetachRolePolicy and PutRolePermissionsBoundary (Service
+ * Authorization Reference, list_awsidentityandaccessmanagementiam.html). A negated operator is true
+ * when the key is absent (IAM User Guide, reference_policies_elements_condition_operators.html), so
+ * the Deny also refuses a CreateRole without any boundary, whatever else allows it.
+ */
+function boundaryStatements(iam: string[], ownResources: string[], roles: string[], boundary: string): Statement[] {
+  const conditioned = uniq([...iam.filter((a) => BOUNDARY_CONDITIONED.includes(a)), "iam:PutRolePermissionsBoundary"]);
+  const free = iam.filter((a) => !conditioned.includes(a));
+  const statements: Statement[] = [];
+  if (free.length > 0) statements.push({ Sid: "OwnRolesAndProfiles", Effect: "Allow", Action: free, Resource: ownResources });
+  statements.push({ Sid: "OwnRolesOnlyWithBoundary", Effect: "Allow", Action: conditioned, Resource: roles, Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } } });
+  statements.push({ Sid: "NoRoleWithoutTheBoundary", Effect: "Deny", Action: conditioned, Resource: "*", Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } } });
+  statements.push({ Sid: "NoBoundaryRemoval", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: "*" });
+  statements.push({ Sid: "NoBoundaryPolicyEdit", Effect: "Deny", Action: ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"], Resource: boundary });
+  return statements;
 }
 
 /** Every CI role's policy, generated from the plans. */

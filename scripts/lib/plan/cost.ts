@@ -230,6 +230,8 @@ export function costItems(node: CostNode, all: CostNode[], region: string, table
       return [item(`image storage (assumed ${ASSUMPTIONS.ecrGb} GB)`, [[p?.ecrGbMonth, ASSUMPTIONS.ecrGb]], `assumption: ~${ASSUMPTIONS.ecrGb} GB of images kept`)];
     case "aws:secretsmanager/secret:Secret":
       return [item("secret", [[p?.secretMonth, 1]])];
+    case "aws:kms/key:Key":
+      return [item("customer-managed key", [[p?.kmsKeyMonth, 1]], "each yearly rotation adds $1/month; requests beyond the free 20,000 a month not included")];
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       return alarmItems(node, p, hours);
     case "aws:cloudwatch/logGroup:LogGroup":

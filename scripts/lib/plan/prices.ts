@@ -38,6 +38,8 @@ export interface RegionPrices {
   /** S3 Standard storage, per GB-month (first tier). */
   s3StandardGbMonth?: Figure;
   secretMonth?: Figure;
+  /** A customer-managed KMS key, per month (before rotations and requests). */
+  kmsKeyMonth?: Figure;
   cloudwatch?: {
     alarmStandardMonth?: Figure;
     alarmHighResolutionMonth?: Figure;

@@ -8,6 +8,7 @@ import {
 } from "../../../lib/engine";
 import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
 import { defaultTagsOf } from "../../../policy/crossGuard";
+import { readPolicyConfig } from "../../../policy/config";
 import { STACK } from "../../../policy/httpsRules";
 import { DbEngine, ENGINES, defaultFor, parseConfig } from "../../../components/config";
 import { RDS_STORAGE_GB } from "../../../components/config/engines";
@@ -152,8 +153,9 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
   const unknowns = new Map([...mock.invented].filter(([value]) => !Object.values(config).some((c) => c === value)));
   return {
     stack, region, sandbox, resources, policyResources,
-    // The transport rules judge port 22 against the allowlist the stack is configured with.
-    violations: checkAll([...policyResources, configSecrets], undefined, { sshCidrs: listSetting(config[`${PROJECT}:sshCidrs`]) }),
+    // Judged with the reviewed config CI hands CrossGuard (policy/config.<stage>.json): its stage and
+    // SSH allowlist, not the stack's own settings, so both verdicts read the same values.
+    violations: checkAll([...policyResources, configSecrets], undefined, readPolicyConfig(PROJECT_ROOT, parsed.stage)),
     criticalPath: criticalPath(resources),
     cost,
     tree: renderTree(resources, `pulumi:pulumi:Stack ${PROJECT}-${stack}`),

@@ -1,12 +1,22 @@
 // The real SandboxWorkspace: a thin adapter over the Automation API's LocalWorkspace (project root as
 // workDir, so the program, Pulumi.yaml and Pulumi.dev.yaml are the committed ones).
 
+import * as path from "path";
 import { LocalWorkspace, Stack, StackNotFoundError, StackSettings } from "@pulumi/pulumi/automation";
+import { policyConfigPath } from "../../../policy/config";
 import { Backend } from "./environment";
 import { SettingsValue } from "./rules";
 import { SandboxStack, SandboxWorkspace } from "./commands";
 
-function adaptStack(ws: LocalWorkspace, stack: Stack): SandboxStack {
+/**
+ * The policy pack every sandbox up runs, with the sandbox stage's reviewed config: the Automation API
+ * passes them as `--policy-pack` / `--policy-pack-config` (@pulumi/pulumi automation/stack.js, up).
+ */
+export function sandboxPolicyOptions(projectDir: string): { policyPacks: string[]; policyPackConfigs: string[] } {
+  return { policyPacks: [path.join(projectDir, "policy")], policyPackConfigs: [path.join(projectDir, policyConfigPath("sandbox"))] };
+}
+
+function adaptStack(ws: LocalWorkspace, stack: Stack, projectDir: string): SandboxStack {
   return {
     name: stack.name,
     writeConfig: async (config) => {
@@ -15,7 +25,7 @@ function adaptStack(ws: LocalWorkspace, stack: Stack): SandboxStack {
       await ws.saveStackSettings(stack.name, { ...settings, config });
     },
     up: async (onOutput) => {
-      await stack.up({ onOutput, color: "never" });
+      await stack.up({ onOutput, color: "never", ...sandboxPolicyOptions(projectDir) });
     },
     destroy: async (onOutput) => {
       await stack.destroy({ onOutput, color: "never" });
@@ -46,13 +56,13 @@ export async function openWorkspace(projectDir: string, backend: Backend): Promi
     listStacks: async () => (await ws.listStacks()).map((summary) => summary.name),
     selectStack: async (name) => {
       try {
-        return adaptStack(ws, await Stack.select(name, ws));
+        return adaptStack(ws, await Stack.select(name, ws), projectDir);
       } catch (err) {
         if (err instanceof StackNotFoundError) return undefined;
         throw err;
       }
     },
-    createOrSelectStack: async (name) => adaptStack(ws, await Stack.createOrSelect(name, ws)),
+    createOrSelectStack: async (name) => adaptStack(ws, await Stack.createOrSelect(name, ws), projectDir),
     removeStack: (name) => ws.removeStack(name),
   };
 }
