@@ -1,8 +1,9 @@
 // The rehearsal (npm run rehearse) on this machine's Docker: app-byo/ after the edits the plan asks
 // for rehearses clean (exit 0, every check passed); a copy with four planted defects (no health route,
 // settings that ignore DATABASE_URL, a proxy that replaces X-Forwarded-Proto, a relative static bind)
-// fails, and the rehearsal names each. Its time and how many it named are the summary's rehearse_s
-// and rehearse_found. The clean rehearsal's time is printed as the benchmark (base images present).
+// fails, and the rehearsal names each. The clean rehearsal's time (every check, the redeploy under
+// load among them) is the summary's rehearse_s, how many defects it named rehearse_found; the
+// benchmark of the example app's rehearsal is bench/rehearse/run.sh.
 import * as fs from "fs";
 import * as path from "path";
 import { stackResourceName } from "../../../components/config";
@@ -48,7 +49,6 @@ const PLANTED = ["no health route", "settings that ignore DATABASE_URL", "a prox
 export default scenario("rehearse: app-byo rehearses clean; planted defects are each named with cause and fix", async (ctx) => {
   const clean = assemble(ctx, "rehearse-clean");
   const cleanRun = await rehearseApp(ctx, "clean", clean);
-  log(`  benchmark: a rehearsal of app-byo (base images present) took ${(cleanRun.ms / 1000).toFixed(1)}s`);
   ctx.checks.check("rehearse: app-byo after the plan's edits rehearses clean (exit 0)", cleanRun.code === 0, tail({ code: cleanRun.code, stdout: cleanRun.out, stderr: "", ms: 0, startedAt: 0, timedOut: false }, 30));
   ctx.checks.check("rehearse: it removed what it started", await nothingLeft(ctx), "containers labelled with the rehearsal's project or database");
 
@@ -58,7 +58,7 @@ export default scenario("rehearse: app-byo rehearses clean; planted defects are 
   ctx.checks.check("rehearse: the app with planted defects fails (exit 1)", brokenRun.code === 1, `exit ${brokenRun.code}`);
   const found = PLANTED.filter((name) => DEFECTS.filter((d) => d.name.startsWith(name)).every((d) => d.named.test(brokenRun.out)));
   for (const name of PLANTED) ctx.checks.check(`rehearse: names the planted defect "${name}" with its cause and fix`, found.includes(name), brokenRun.out.split("\n").filter((l) => /^FAIL|cause:|fix:/.test(l.trim())).join("\n"));
-  ctx.results.rehearsal = { ms: brokenRun.ms, found: found.length, planted: PLANTED.length };
+  ctx.results.rehearsal = { ms: cleanRun.ms, found: found.length, planted: PLANTED.length };
   ctx.checks.check("rehearse: it removed what it started (after a failed rehearsal too)", await nothingLeft(ctx), "");
 });
 
