@@ -63,10 +63,30 @@ describe("the rehearsal's contract checks", () => {
     assert.strictEqual(judgeMigrations(["django_migrations", "hello_visit"], undefined, dir).ok, true);
   });
 
-  it("fails a container binding a release directory", () => {
-    const f = judgeMounts([{ service: "proxy", source: "/b/releases/abc/static", destination: "/static" }], "/b/releases", "app/docker-compose.prod.yml");
+  it("fails a container binding a release directory, by its path or through the active link", () => {
+    const roots = ["/b/releases", "/b/active"];
+    const f = judgeMounts([{ service: "proxy", source: "/b/releases/abc/static", destination: "/static" }], roots, "app/docker-compose.prod.yml");
     assert.strictEqual(f.ok, false);
-    assert.strictEqual(judgeMounts([{ service: "nginx", source: "/b/maintenance", destination: "/maintenance" }], "/b/releases", "c.yml").ok, true);
+    assert.strictEqual(judgeMounts([{ service: "proxy", source: "/b/active/staticfiles", destination: "/static" }], roots, "c.yml").ok, false);
+    assert.strictEqual(judgeMounts([{ service: "nginx", source: "/b/maintenance", destination: "/maintenance" }], roots, "c.yml").ok, true);
+  });
+
+  it("tells a missing health route from a host check that stops a route: the same path asked with the stack's own name", () => {
+    const disallowed = { status: 400, body: "Bad Request (400)" };
+    const missing = judgeHealth("/healthz", disallowed, dir, undefined, { status: 404, body: "Not Found" });
+    assert.match(missing.cause ?? "", /^the app has no route for \/healthz \(and Host: 127\.0\.0\.1 is refused by ALLOWED_HOSTS before any view runs\)/);
+    assert.match(missing.fix ?? "", new RegExp(`middleware first in MIDDLEWARE.*${rel("proj/settings.py")}:3`));
+    const stopped = judgeHealth("/healthz", disallowed, dir, undefined, { status: 200, body: "ok" });
+    assert.match(stopped.cause ?? "", /^ALLOWED_HOSTS refuses Host: 127\.0\.0\.1 before the health view runs/);
+  });
+
+  it("blames the proxy, not the settings, for an app that does not see HTTPS when the proxy replaces X-Forwarded-Proto", () => {
+    const csrf403 = { status: 403, body: "CSRF verification failed. Request aborted." };
+    const proxy = judgeProxyForwardsProto("proxy_set_header X-Forwarded-Proto $scheme;\n", dir);
+    const [https] = judgeCsrf({ noToken: csrf403, secureNoReferer: { status: 200, body: "ok" }, fullPost: { status: 200, body: "ok" } }, "https://shop.example.com", dir, proxy);
+    assert.strictEqual(https.ok, false);
+    assert.match(https.cause ?? "", /^the proxy replaces X-Forwarded-Proto/);
+    assert.strictEqual(https.fix, proxy.fix);
   });
 });
 

@@ -143,7 +143,7 @@ export function appSecretsStandIns(stack: string): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, `rehearsal-${crypto.randomBytes(12).toString("hex")}`]));
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
@@ -155,7 +155,7 @@ function freePort(): Promise<number> {
 }
 
 /** The address containers reach this machine at: the default bridge's gateway. */
-async function bridgeGateway(): Promise<string> {
+export async function bridgeGateway(): Promise<string> {
   const r = await run("docker", ["network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"], { timeoutMs: 20_000 });
   const ip = r.out.trim();
   if (r.code !== 0 || !/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`cannot read the docker bridge's gateway address: ${r.out.trim()}`);
@@ -165,9 +165,9 @@ async function bridgeGateway(): Promise<string> {
 /** How long the database stand-in may take to accept connections (a first run initialises its data). */
 const DB_READY_TIMEOUT_MS = 90_000;
 
-/** The throwaway database: the engine's image on the host network, listening on the bridge gateway only. */
-async function startDatabase(c: StackConfig, name: string, gateway: string, port: number, password: string): Promise<{ image: string; url: string; tables: () => Promise<{ tables?: string[]; error?: string }> }> {
-  const { engine, engineVersion, dbName, username } = c.database;
+/** The throwaway database: the engine's image on the host network, listening on the bridge gateway only; ready when it returns. */
+export async function startDatabase(settings: Pick<StackConfig["database"], "engine" | "engineVersion" | "dbName" | "username">, name: string, gateway: string, port: number, password: string): Promise<{ image: string; url: string; tables: () => Promise<{ tables?: string[]; error?: string }> }> {
+  const { engine, engineVersion, dbName, username } = settings;
   const db = dbStandIn(engine, engineVersion, { username, dbName, host: gateway, port });
   // The password reaches docker through the environment, never its command line.
   const secretEnv = { POSTGRES_PASSWORD: password, MYSQL_ROOT_PASSWORD: password, MYSQL_PASSWORD: password, MARIADB_ROOT_PASSWORD: password, MARIADB_PASSWORD: password };
@@ -238,7 +238,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
   try {
     await run("docker", ["rm", "-f", "-v", dbName]);
     const gateway = await bridgeGateway();
-    const db = await startDatabase(c, dbName, gateway, await freePort(), dbPassword);
+    const db = await startDatabase(c.database, dbName, gateway, await freePort(), dbPassword);
     log(`  database stand-in ${db.image} on ${gateway} (container ${dbName})`);
     const envFor = (sha: string) => renderEnvFile(deploymentEnv({
       appEnv: { ...c.app.env, ...appSecretsStandIns(opts.stack) },
@@ -273,9 +273,17 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
     const proxy = `http://127.0.0.1:${ports.proxy}`;
     const ask = (url: string, method: "GET" | "POST", headers: Record<string, string>) => requestUrl(url, method, 10_000, undefined, headers);
 
-    findings.push(contract.judgeHealth(c.app.healthPath, await ask(`${proxy}${c.app.healthPath}`, "GET", { Host: "127.0.0.1" }), appDir, deployed.ok ? undefined : deployed.reason));
+    const health = await ask(`${proxy}${c.app.healthPath}`, "GET", { Host: "127.0.0.1" });
+    const healthWithSiteHost = health.status === 400 ? await ask(`${proxy}${c.app.healthPath}`, "GET", { Host: hosts[0] }) : undefined;
+    findings.push(contract.judgeHealth(c.app.healthPath, health, appDir, deployed.ok ? undefined : deployed.reason, healthWithSiteHost));
     const pages = await Promise.all(hosts.map(async (host) => ({ host, answer: await ask(`${edge}/`, "GET", { Host: host }) })));
     findings.push(contract.judgeHostNames(pages, appDir));
+
+    const ids = async (service: string) => (await run("bash", [path.join(PROJECT_ROOT, "tests/host/lib/on-host.sh"), path.join(baseDir, "active", HOST_SCRIPTS_PREFIX, "lib.sh"),
+      path.join(baseDir, "active"), appName, c.app.composeFile, `127.0.0.1:${ports.proxy}`, "service-containers", service])).out.split(/\s+/).filter(Boolean);
+    const proxyIds = await ids(c.app.proxyService);
+    const nginxT = proxyIds.length > 0 ? await run("docker", ["exec", proxyIds[0], "nginx", "-T"], { timeoutMs: 30_000 }) : undefined;
+    const proxyProto = contract.judgeProxyForwardsProto(nginxT && nginxT.code === 0 ? nginxT.out : undefined, appDir);
 
     const site = hosts[0];
     const origin = `https://${site}`;
@@ -286,13 +294,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
       noToken: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, {})),
       secureNoReferer: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken })),
       fullPost: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken, Origin: origin, Referer: `${origin}/` })),
-    }, origin, appDir));
-
-    const ids = async (service: string) => (await run("bash", [path.join(PROJECT_ROOT, "tests/host/lib/on-host.sh"), path.join(baseDir, "active", HOST_SCRIPTS_PREFIX, "lib.sh"),
-      path.join(baseDir, "active"), appName, c.app.composeFile, `127.0.0.1:${ports.proxy}`, "service-containers", service])).out.split(/\s+/).filter(Boolean);
-    const proxyIds = await ids(c.app.proxyService);
-    const nginxT = proxyIds.length > 0 ? await run("docker", ["exec", proxyIds[0], "nginx", "-T"], { timeoutMs: 30_000 }) : undefined;
-    findings.push(contract.judgeProxyForwardsProto(nginxT && nginxT.code === 0 ? nginxT.out : undefined, appDir));
+    }, origin, appDir, proxyProto));
+    findings.push(proxyProto);
 
     const page = pages[0].answer.body;
     const staticPath = /(?:href|src)="(\/static\/[^"?#]+)/.exec(page)?.[1];
@@ -308,7 +311,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
         const [service, ...binds] = line.split(" ");
         return binds.map((b) => ({ service, source: b.split("=")[0], destination: b.split("=").slice(1).join("=") }));
       });
-    findings.push(contract.judgeMounts(mounts, fs.realpathSync(path.join(baseDir, "releases")), `${c.app.dir}/${c.app.composeFile}`));
+    const releaseRoots = [...new Set([path.join(baseDir, "releases"), fs.realpathSync(path.join(baseDir, "releases")), path.join(baseDir, "active"), path.join(fs.realpathSync(baseDir), "active")])];
+    findings.push(contract.judgeMounts(mounts, releaseRoots, `${c.app.dir}/${c.app.composeFile}`));
 
     if (deployed.ok) {
       // A second release (the same app and one marker file) through the gapless switch under a small load loop.
