@@ -27,6 +27,7 @@ import oldPipelineRestart from "./scenarios/old-pipeline-restart";
 import opsVerbs from "./scenarios/ops-verbs";
 import proxyResend from "./scenarios/proxy-resend";
 import registryMode from "./scenarios/registry-mode";
+import rehearse from "./scenarios/rehearse";
 import restartFloor from "./scenarios/restart-floor";
 import rsyncPipeline from "./scenarios/rsync-pipeline";
 import hostKeyPinning from "./scenarios/host-key-pinning";
@@ -67,8 +68,7 @@ const SCENARIOS: Scenario[] = [
   ssmTransport,
   secrets,
   byoApp,
-  // rehearse (tests/host/scenarios/rehearse.ts) is not run: its PostgreSQL stand-in never became ready
-  // on this machine's run, so `npm run rehearse` is unproven here.
+  rehearse,
   https,
   teardown,
   failedFirstDeploy,

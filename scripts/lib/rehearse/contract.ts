@@ -53,19 +53,24 @@ export function settingsAt(appDir: string, setting: string): string {
   return locate(appDir, new RegExp(`^\\s*${setting}\\s*[=+]`)) ?? locate(appDir, /^\s*(ALLOWED_HOSTS|DATABASES|INSTALLED_APPS)\s*=/) ?? "your settings.py";
 }
 
-/** The health path, asked through the app's proxy with `Host: 127.0.0.1` as the deploy asks it. */
-export function judgeHealth(healthPath: string, a: Answer, appDir: string, deployReason?: string): Finding {
+/**
+ * The health path, asked through the app's proxy with `Host: 127.0.0.1` as the deploy asks it; when
+ * that is refused, `withSiteHost` is the same path asked with one of the stack's own names, which
+ * tells a missing route (404 there too) from a route that the host check stops first.
+ */
+export function judgeHealth(healthPath: string, a: Answer, appDir: string, deployReason?: string, withSiteHost?: Answer): Finding {
   const check = `health: GET ${healthPath} with Host: 127.0.0.1 answers 2xx (what the deploy waits for)`;
   const contract = "a view that answers before the host check (a middleware first in MIDDLEWARE, docs/reference/app-contract.md)";
   if (a.status !== undefined && a.status >= 200 && a.status < 300) return pass(check, seen(a));
-  const detail = `${seen(a)}${deployReason ? `; the deploy said: ${deployReason}` : ""}`;
-  if (a.status === 404) {
-    return fail(check, detail, `the app has no route for ${healthPath}: the deploy probes it until healthTimeoutSeconds, then rolls back`,
-      `add ${contract} at ${locate(appDir, /^\s*MIDDLEWARE\s*=/) ?? settingsAt(appDir, "MIDDLEWARE")}, or set healthPath to a route that answers 2xx`);
+  const detail = `${seen(a)}${withSiteHost ? `; with the stack's host name: ${seen(withSiteHost)}` : ""}${deployReason ? `; the deploy said: ${deployReason}` : ""}`;
+  const middlewareAt = locate(appDir, /^\s*MIDDLEWARE\s*=/) ?? settingsAt(appDir, "MIDDLEWARE");
+  if (a.status === 404 || (a.status === 400 && withSiteHost?.status === 404)) {
+    return fail(check, detail, `the app has no route for ${healthPath}${a.status === 400 ? " (and Host: 127.0.0.1 is refused by ALLOWED_HOSTS before any view runs)" : ""}: the deploy probes it until healthTimeoutSeconds, then rolls back`,
+      `add ${contract} at ${middlewareAt}, or set healthPath to a route that answers 2xx with Host: 127.0.0.1`);
   }
   if (a.status === 400) {
-    return fail(check, detail, "ALLOWED_HOSTS refuses Host: 127.0.0.1 before the health view runs (Django's DisallowedHost → 400)",
-      `answer ${healthPath} in a middleware placed before CommonMiddleware (${settingsAt(appDir, "MIDDLEWARE")}); do not add 127.0.0.1 to ALLOWED_HOSTS for it`);
+    return fail(check, detail, `ALLOWED_HOSTS refuses Host: 127.0.0.1 before the health view runs (Django's DisallowedHost → 400)`,
+      `answer ${healthPath} in a middleware placed before CommonMiddleware (${middlewareAt}); do not add 127.0.0.1 to ALLOWED_HOSTS for it`);
   }
   if (a.status === 301 || a.status === 302 || a.status === 308) {
     return fail(check, detail, `${healthPath} redirects (SECURE_SSL_REDIRECT or APPEND_SLASH?): the deploy needs a 2xx`,
@@ -102,7 +107,7 @@ export function judgeProxyForwardsProto(nginxT: string | undefined, appDir: stri
 }
 
 /** A POST with a CSRF token over forwarded HTTPS, and whether the app saw HTTPS. */
-export function judgeCsrf(probes: { noToken: Answer; secureNoReferer: Answer; fullPost: Answer }, origin: string, appDir: string): Finding[] {
+export function judgeCsrf(probes: { noToken: Answer; secureNoReferer: Answer; fullPost: Answer }, origin: string, appDir: string, proxy?: Finding): Finding[] {
   const active = probes.noToken.status === 403 && /csrf/i.test(probes.noToken.body);
   const seesHttps = `app: sees HTTPS behind the edge (X-Forwarded-Proto honoured: SECURE_PROXY_SSL_HEADER)`;
   const post = `csrf: a POST with a CSRF token from ${origin} over forwarded HTTPS is accepted`;
@@ -116,9 +121,12 @@ export function judgeCsrf(probes: { noToken: Answer; secureNoReferer: Answer; fu
   const https = probes.secureNoReferer.status === 403 && /referer/i.test(probes.secureNoReferer.body);
   out.push(https
     ? pass(seesHttps, "a POST without a Referer over forwarded HTTPS got Django's \"no Referer\" refusal: the request is secure")
-    : fail(seesHttps, `a POST without a Referer over forwarded HTTPS got ${seen(probes.secureNoReferer)} (Django checks the Referer only on secure requests)`,
-      "the app does not trust the proxy's X-Forwarded-Proto: request.is_secure() is false behind the edge",
-      `SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") at ${settingsAt(appDir, "SECURE_PROXY_SSL_HEADER")}`));
+    : proxy && !proxy.ok
+      ? fail(seesHttps, `a POST without a Referer over forwarded HTTPS got ${seen(probes.secureNoReferer)} (Django checks the Referer only on secure requests)`,
+        "the proxy replaces X-Forwarded-Proto before the app sees it (the proxy check names the line): request.is_secure() is false behind the edge", proxy.fix ?? "")
+      : fail(seesHttps, `a POST without a Referer over forwarded HTTPS got ${seen(probes.secureNoReferer)} (Django checks the Referer only on secure requests)`,
+        "the app does not trust the proxy's X-Forwarded-Proto: request.is_secure() is false behind the edge",
+        `SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") at ${settingsAt(appDir, "SECURE_PROXY_SSL_HEADER")}`));
   const accepted = probes.fullPost.status !== undefined && probes.fullPost.status !== 403;
   out.push(accepted
     ? pass(post, seen(probes.fullPost))
@@ -147,11 +155,15 @@ export function judgeMigrations(tables: string[] | undefined, error: string | un
     `DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])} (or the parser in docs/reference/app-contract.md) at ${settingsAt(appDir, "DATABASES")}`);
 }
 
-/** Bind mounts of the running containers that resolve into a release directory. */
-export function judgeMounts(mounts: { service: string; source: string; destination: string }[], releasesDir: string, composeFile: string): Finding {
+/**
+ * Bind mounts of the running containers that resolve into a release directory: under the releases
+ * directory, or under the `active` link (compose passes the link's path; Docker resolves it when it
+ * creates the container).
+ */
+export function judgeMounts(mounts: { service: string; source: string; destination: string }[], releaseRoots: string[], composeFile: string): Finding {
   const check = "mounts: no container binds a directory of a release (it is pruned with the release)";
-  const bad = mounts.filter((m) => m.source === releasesDir || m.source.startsWith(`${releasesDir}/`));
-  if (bad.length === 0) return pass(check, `${mounts.length} bind mount(s), none into ${releasesDir}`);
+  const bad = mounts.filter((m) => releaseRoots.some((root) => m.source === root || m.source.startsWith(`${root}/`)));
+  if (bad.length === 0) return pass(check, `${mounts.length} bind mount(s), none into ${releaseRoots.join(" or ")}`);
   return fail(check, bad.map((m) => `${m.service}: ${m.source} → ${m.destination}`).join("; "),
     "a relative bind mount resolves through the release link when the container is created: after a switch the container keeps the first release's files, and once keepReleases prunes it the mount is empty",
     `in ${composeFile}, mount a named volume there instead (the plan names the line and the edit)`);

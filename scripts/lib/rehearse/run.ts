@@ -40,9 +40,38 @@ export interface RehearseResult {
 export const PUBLIC_IP_STANDIN = "203.0.113.10";
 export const PUBLIC_DNS_STANDIN = "ec2-203-0-113-10.compute-1.amazonaws.com";
 
-/** Images of the database stand-in per engine (the official images; tests/host/lib/base-images.sh builds postgres:16 offline). */
-function dbImage(engine: string, version: string): string {
-  return `${engine === "postgres" ? "postgres" : engine}:${engine === "postgres" ? version.split(".")[0] : version}`;
+/**
+ * The database stand-in per engine: the official image of the engine at the stack's major, started
+ * as its docs say (the POSTGRES_* or MARIADB_/MYSQL_* variables create the database and its user), and
+ * the engine's own client inside that container: readiness over TCP (only the final server listens on
+ * TCP: the images' first-run init servers listen on none) and the migrations' tables.
+ * docker-library/postgres docker-entrypoint.sh; MariaDB/mariadb-docker docker-entrypoint.sh (its 11.x
+ * images have no mysql* client names, so mariadb-admin and mariadb); docker-library/mysql.
+ */
+export function dbStandIn(engine: string, version: string, a: { username: string; dbName: string; host: string; port: number }): {
+  image: string; env: string[]; command: string[]; ready: string[]; tables: string[]; passwordEnv: string;
+} {
+  if (engine === "postgres") {
+    return {
+      image: `postgres:${version.split(".")[0]}`,
+      env: [`POSTGRES_USER=${a.username}`, "POSTGRES_PASSWORD", `POSTGRES_DB=${a.dbName}`],
+      command: ["postgres", "-c", `listen_addresses=${a.host}`, "-c", `port=${a.port}`],
+      ready: ["pg_isready", "-q", "-h", a.host, "-p", String(a.port), "-U", a.username, "-d", a.dbName],
+      tables: ["psql", "-h", a.host, "-p", String(a.port), "-U", a.username, "-d", a.dbName, "-Atc",
+        "select table_name from information_schema.tables where table_schema = current_schema() order by 1"],
+      passwordEnv: "PGPASSWORD",
+    };
+  }
+  const mariadb = engine === "mariadb";
+  const prefix = mariadb ? "MARIADB" : "MYSQL";
+  return {
+    image: `${engine}:${version}`,
+    env: [`${prefix}_ROOT_PASSWORD`, `${prefix}_DATABASE=${a.dbName}`, `${prefix}_USER=${a.username}`, `${prefix}_PASSWORD`],
+    command: [`--bind-address=${a.host}`, `--port=${a.port}`],
+    ready: [mariadb ? "mariadb-admin" : "mysqladmin", "ping", `-h${a.host}`, `-P${a.port}`, "--silent"],
+    tables: [mariadb ? "mariadb" : "mysql", `-h${a.host}`, `-P${a.port}`, `-u${a.username}`, "-N", "-e", "show tables", a.dbName],
+    passwordEnv: "MYSQL_PWD",
+  };
 }
 
 interface Run {
@@ -113,7 +142,7 @@ export function appSecretsStandIns(stack: string): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, `rehearsal-${crypto.randomBytes(12).toString("hex")}`]));
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
@@ -125,40 +154,44 @@ function freePort(): Promise<number> {
 }
 
 /** The address containers reach this machine at: the default bridge's gateway. */
-async function bridgeGateway(): Promise<string> {
+export async function bridgeGateway(): Promise<string> {
   const r = await run("docker", ["network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"], { timeoutMs: 20_000 });
   const ip = r.out.trim();
   if (r.code !== 0 || !/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`cannot read the docker bridge's gateway address: ${r.out.trim()}`);
   return ip;
 }
 
-/** The throwaway database: the engine's image on the host network, listening on the bridge gateway only. */
-async function startDatabase(c: StackConfig, name: string, gateway: string, port: number, password: string): Promise<{ url: string; tables: () => Promise<{ tables?: string[]; error?: string }> }> {
-  const { engine, engineVersion, dbName, username } = c.database;
-  const image = dbImage(engine, engineVersion);
-  const pg = engine === "postgres";
-  const env = pg
-    ? ["-e", `POSTGRES_USER=${username}`, "-e", "POSTGRES_PASSWORD", "-e", `POSTGRES_DB=${dbName}`]
-    : ["-e", "MYSQL_ROOT_PASSWORD", "-e", `MYSQL_DATABASE=${dbName}`, "-e", `MYSQL_USER=${username}`, "-e", "MYSQL_PASSWORD"];
-  const cmd = pg ? ["postgres", "-c", `listen_addresses=${gateway}`, "-c", `port=${port}`] : [`--bind-address=${gateway}`, `--port=${port}`];
+/** How long the database stand-in may take to accept connections (a first run initialises its data). */
+const DB_READY_TIMEOUT_MS = 90_000;
+
+/** The throwaway database: the engine's image on the host network, listening on the bridge gateway only; ready when it returns. */
+export async function startDatabase(settings: Pick<StackConfig["database"], "engine" | "engineVersion" | "dbName" | "username">, name: string, gateway: string, port: number, password: string): Promise<{ image: string; url: string; tables: () => Promise<{ tables?: string[]; error?: string }> }> {
+  const { engine, engineVersion, dbName, username } = settings;
+  const db = dbStandIn(engine, engineVersion, { username, dbName, host: gateway, port });
   // The password reaches docker through the environment, never its command line.
-  const secretEnv = { POSTGRES_PASSWORD: password, MYSQL_ROOT_PASSWORD: password, MYSQL_PASSWORD: password };
-  const started = await run("docker", ["run", "-d", "--name", name, "--network", "host", "--label", "compose-on-ec2.rehearsal=1", ...env, image, ...cmd], { env: secretEnv, timeoutMs: 120_000 });
-  if (started.code !== 0) throw new Error(`the database stand-in (${image}) did not start: ${started.out.trim().split("\n").slice(-3).join(" ")}`);
-  const ready = pg ? ["pg_isready", "-h", gateway, "-p", String(port), "-U", username] : ["mysqladmin", "ping", `-h${gateway}`, `-P${port}`, "--silent"];
-  for (let i = 0; i < 120; i++) {
-    if ((await run("docker", ["exec", name, ...ready], { timeoutMs: 10_000 })).code === 0) break;
-    if (i === 119) throw new Error(`the database stand-in (${image}) is not ready after 60 s`);
+  const secretEnv = { POSTGRES_PASSWORD: password, MYSQL_ROOT_PASSWORD: password, MYSQL_PASSWORD: password, MARIADB_ROOT_PASSWORD: password, MARIADB_PASSWORD: password };
+  const started = await run("docker", ["run", "-d", "--name", name, "--network", "host", "--label", "compose-on-ec2.rehearsal=1",
+    ...db.env.flatMap((e) => ["-e", e]), db.image, ...db.command], { env: secretEnv, timeoutMs: 300_000 });
+  if (started.code !== 0) {
+    throw new Error(`the database stand-in ${db.image} did not start: ${started.out.trim().split("\n").slice(-3).join(" ")}` +
+      (/no such image|pull access denied|not found|manifest unknown/i.test(started.out) ? ` (docker could not get ${db.image}: \`docker pull ${db.image}\` on a machine that reaches Docker Hub, or load it with \`docker load\`)` : ""));
+  }
+  const deadline = Date.now() + DB_READY_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    if ((await run("docker", ["exec", name, ...db.ready], { timeoutMs: 10_000 })).code === 0) break;
+    const state = (await run("docker", ["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name], { timeoutMs: 10_000 })).out.trim();
+    const gone = !state.startsWith("running");
+    if (gone || Date.now() > deadline || attempt >= 400) {
+      const logs = (await run("docker", ["logs", "--tail", "8", name], { timeoutMs: 10_000 })).out.trim().split("\n").join(" | ");
+      throw new Error(`the database stand-in ${db.image} ${gone ? `exited (${state})` : `does not accept connections on ${gateway}:${port} after ${DB_READY_TIMEOUT_MS / 1000} s`}; its log: ${logs}`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   const tables = async () => {
-    const r = pg
-      ? await run("docker", ["exec", "-e", "PGPASSWORD", name, "psql", "-h", gateway, "-p", String(port), "-U", username, "-d", dbName, "-Atc",
-        "select table_name from information_schema.tables where table_schema = current_schema() order by 1"], { env: { PGPASSWORD: password }, timeoutMs: 30_000 })
-      : await run("docker", ["exec", "-e", "MYSQL_PWD", name, "mysql", `-h${gateway}`, `-P${port}`, `-u${username}`, "-N", "-e", "show tables", dbName], { env: { MYSQL_PWD: password }, timeoutMs: 30_000 });
+    const r = await run("docker", ["exec", "-e", db.passwordEnv, name, ...db.tables], { env: { [db.passwordEnv]: password }, timeoutMs: 30_000 });
     return r.code === 0 ? { tables: r.out.split("\n").map((l) => l.trim()).filter(Boolean) } : { error: r.out.trim().slice(-200) };
   };
-  return { url: databaseUrl(engine, username, password, gateway, port, dbName), tables };
+  return { image: db.image, url: databaseUrl(engine, username, password, gateway, port, dbName), tables };
 }
 
 const POST_BODY_HEADERS = (host: string, extra: Record<string, string>) => ({ Host: host, ...extra });
@@ -252,9 +285,15 @@ async function judgeServing(r: Rehearsal, edge: string, db: { tables: () => Prom
   const { c, appDir } = r;
   const proxy = `http://127.0.0.1:${r.ports.proxy}`;
   const ask = (url: string, method: "GET" | "POST", headers: Record<string, string>) => requestUrl(url, method, 10_000, undefined, headers);
-  const findings = [contract.judgeHealth(c.app.healthPath, await ask(`${proxy}${c.app.healthPath}`, "GET", { Host: "127.0.0.1" }), appDir, deployed.ok ? undefined : deployed.reason)];
+  const health = await ask(`${proxy}${c.app.healthPath}`, "GET", { Host: "127.0.0.1" });
+  const healthWithSiteHost = health.status === 400 ? await ask(`${proxy}${c.app.healthPath}`, "GET", { Host: r.hosts[0] }) : undefined;
+  const findings = [contract.judgeHealth(c.app.healthPath, health, appDir, deployed.ok ? undefined : deployed.reason, healthWithSiteHost)];
   const pages = await Promise.all(r.hosts.map(async (host) => ({ host, answer: await ask(`${edge}/`, "GET", { Host: host }) })));
   findings.push(contract.judgeHostNames(pages, appDir));
+
+  const proxyIds = (await onHost(r, ["service-containers", c.app.proxyService])).out.split(/\s+/).filter(Boolean);
+  const nginxT = proxyIds.length > 0 ? await run("docker", ["exec", proxyIds[0], "nginx", "-T"], { timeoutMs: 30_000 }) : undefined;
+  const proxyProto = contract.judgeProxyForwardsProto(nginxT && nginxT.code === 0 ? nginxT.out : undefined, appDir);
 
   const site = r.hosts[0];
   const origin = `https://${site}`;
@@ -265,17 +304,15 @@ async function judgeServing(r: Rehearsal, edge: string, db: { tables: () => Prom
     noToken: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, {})),
     secureNoReferer: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken })),
     fullPost: await ask(`${proxy}/`, "POST", POST_BODY_HEADERS(site, { ...xfp, ...withToken, Origin: origin, Referer: `${origin}/` })),
-  }, origin, appDir));
-
-  const proxyIds = (await onHost(r, ["service-containers", c.app.proxyService])).out.split(/\s+/).filter(Boolean);
-  const nginxT = proxyIds.length > 0 ? await run("docker", ["exec", proxyIds[0], "nginx", "-T"], { timeoutMs: 30_000 }) : undefined;
-  findings.push(contract.judgeProxyForwardsProto(nginxT && nginxT.code === 0 ? nginxT.out : undefined, appDir));
+  }, origin, appDir, proxyProto));
+  findings.push(proxyProto);
 
   const staticPath = /(?:href|src)="(\/static\/[^"?#]+)/.exec(pages[0].answer.body)?.[1];
   findings.push(contract.judgeStatic(staticPath, staticPath ? await ask(`${edge}${staticPath}`, "GET", { Host: site }) : undefined, appDir));
   const t = await db.tables();
   findings.push(contract.judgeMigrations(t.tables, t.error, appDir));
-  findings.push(contract.judgeMounts(await bindMounts(r.appName), fs.realpathSync(path.join(r.baseDir, "releases")), `${c.app.dir}/${c.app.composeFile}`));
+  const releaseRoots = [...new Set([path.join(r.baseDir, "releases"), fs.realpathSync(path.join(r.baseDir, "releases")), path.join(r.baseDir, "active"), path.join(fs.realpathSync(r.baseDir), "active")])];
+  findings.push(contract.judgeMounts(await bindMounts(r.appName), releaseRoots, `${c.app.dir}/${c.app.composeFile}`));
   return findings;
 }
 
@@ -318,8 +355,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
   try {
     await run("docker", ["rm", "-f", "-v", r.dbName]);
     const gateway = await bridgeGateway();
-    const db = await startDatabase(r.c, r.dbName, gateway, await freePort(), r.dbPassword);
-    r.log(`  database stand-in ${dbImage(r.c.database.engine, r.c.database.engineVersion)} on ${gateway} (container ${r.dbName})`);
+    const db = await startDatabase(r.c.database, r.dbName, gateway, await freePort(), r.dbPassword);
+    r.log(`  database stand-in ${db.image} on ${gateway} (container ${r.dbName})`);
     const envFor = (sha: string) => renderEnvFile(deploymentEnv({
       appEnv: r.c.app.env, appSecrets: appSecretsStandIns(opts.stack),
       databaseUrl: db.url, secretKey: r.secretKey, releaseId: sha, allowedHosts: r.hosts, tls: r.c.site.tls,

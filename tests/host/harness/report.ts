@@ -41,7 +41,7 @@ export interface Results {
   postFailed?: { failed: number; total: number };
   /** Failed requests during the redeploy of the bring-your-own app (app-byo). */
   byoFailedRequests?: number;
-  /** The rehearsal of the defect-planted app: its time, and how many of the planted defects it named. */
+  /** The rehearsal: the clean app's time, and how many of the planted defects the defect-planted app's named. */
   rehearsal?: { ms: number; found: number; planted: number };
   zeroDowntime: Partial<Record<ZeroDowntimeDeploy, number>>;
   /** The old pipeline's restart (compose up -d --force-recreate) under the request loop. */

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Stand-ins for the public base images the app's Dockerfiles and the rehearsal use (there is no
 # registry here). One Debian bookworm rootfs (mmdebstrap) holds python3 + Django + gunicorn + psycopg2
-# + nginx, another PostgreSQL (the rehearsal's database); each is imported once and tagged through a
-# small stand-in layer with EXACTLY the names the Dockerfiles and the rehearsal use, so `FROM` and
-# `docker run` resolve locally. Needs DOCKER_HOST pointing at the test daemon. Skips work when the
-# images exist; caches the rootfs tars under tests/host/.work/ between runs.
+# + nginx, another PostgreSQL, a third MariaDB (the rehearsal's databases); each is imported once and
+# tagged through a small stand-in layer with EXACTLY the names the Dockerfiles and the rehearsal use,
+# so `FROM` and `docker run` resolve locally. Needs DOCKER_HOST pointing at the test daemon. Skips
+# work when the images exist and their stand-in layer is current (a label holds the sha256 of its
+# Dockerfile and the files beside it that it copies); caches the rootfs tars under tests/host/.work/.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,20 +15,37 @@ cache_dir="${repo_root}/tests/host/.work/base-images"
 declare -A base_packages=(
   ["compose-on-ec2-standin/bookworm-app:1"]="python3-django,gunicorn,python3-psycopg2,nginx-light,curl,ca-certificates"
   ["compose-on-ec2-standin/bookworm-postgres:1"]="postgresql-15"
+  ["compose-on-ec2-standin/bookworm-mariadb:1"]="mariadb-server,mariadb-client"
 )
 # image name -> stand-in Dockerfile, and the base it builds on
 declare -A standins=(
   ["python:3.12-slim"]="${here}/standins/python.Dockerfile"
   ["nginx:1.27-alpine"]="${here}/standins/nginx.Dockerfile"
   ["postgres:16"]="${here}/standins/postgres.Dockerfile"
+  ["mariadb:10.11"]="${here}/standins/mariadb.Dockerfile"
 )
 declare -A standin_base=(
   ["python:3.12-slim"]="compose-on-ec2-standin/bookworm-app:1"
   ["nginx:1.27-alpine"]="compose-on-ec2-standin/bookworm-app:1"
   ["postgres:16"]="compose-on-ec2-standin/bookworm-postgres:1"
+  ["mariadb:10.11"]="compose-on-ec2-standin/bookworm-mariadb:1"
 )
+# The label on a stand-in image that says which stand-in layer built it.
+standin_label="compose-on-ec2.standin-sha256"
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# standin_sha IMAGE: sha256 of the stand-in's Dockerfile and its own files (<name>-*, e.g. the entrypoint).
+standin_sha() {
+  local dockerfile="${standins[$1]}" stem
+  stem="${dockerfile%.Dockerfile}"
+  cat "${dockerfile}" "${stem}"-* 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+
+# standin_current IMAGE: the image exists and was built from the stand-in layer as it is now.
+standin_current() {
+  [[ "$(docker image inspect --format "{{ index .Config.Labels \"${standin_label}\" }}" "$1" 2>/dev/null)" == "$(standin_sha "$1")" ]]
+}
 
 if ! docker version >/dev/null 2>&1; then
   echo "base-images: docker does not answer (DOCKER_HOST=${DOCKER_HOST:-unset}); run: eval \"\$(bash ${here}/dockerd.sh env)\"" >&2
@@ -36,10 +54,10 @@ fi
 
 missing=()
 for image in "${!standins[@]}"; do
-  have_image "${image}" || missing+=("${image}")
+  standin_current "${image}" || missing+=("${image}")
 done
 if (( ${#missing[@]} == 0 )); then
-  echo "base-images: all stand-ins present (${!standins[*]}), nothing to do"
+  echo "base-images: all stand-ins present and current (${!standins[*]}), nothing to do"
   exit 0
 fi
 
@@ -72,6 +90,6 @@ for image in "${missing[@]}"; do
   ensure_base "${standin_base[${image}]}"
   echo "base-images: building stand-in ${image}"
   docker build --quiet --pull=false --build-arg "BASE=${standin_base[${image}]}" \
-    -t "${image}" -f "${standins[${image}]}" "${here}/standins" >/dev/null
+    --label "${standin_label}=$(standin_sha "${image}")" -t "${image}" -f "${standins[${image}]}" "${here}/standins" >/dev/null
 done
 echo "base-images: ready: ${!standins[*]}"
