@@ -238,6 +238,23 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
         this.invented.set(answer.value, "AMI, looked up at up");
         return answer;
       }
+      case "aws:iam/getPolicyDocument:getPolicyDocument": {
+        const statements = (inputs.statements ?? []).map((s: Record<string, any>) => ({
+          Effect: s.effect ?? "Allow",
+          Action: s.actions,
+          Resource: s.resources,
+          Principal: s.principals ? Object.fromEntries(s.principals.map((p: { type: string; identifiers: string[] }) => [p.type, p.identifiers])) : undefined,
+        }));
+        return { json: JSON.stringify({ Version: "2012-10-17", Statement: statements }), id: "policy" };
+      }
+      default:
+        return this.answerEcr(token, inputs);
+    }
+  }
+
+  /** The ECR data sources: the registry's login, a repository's tags, one tag's image. */
+  private answerEcr(token: string, inputs: Record<string, any>): Record<string, any> | undefined {
+    switch (token) {
       case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
         return { authorizationToken: Buffer.from("AWS:mock-token").toString("base64"), userName: "AWS", password: "mock-token", proxyEndpoint: `https://${this.accountId}.dkr.ecr.${this.region}.amazonaws.com`, expiresAt: "2030-01-01T00:00:00Z", id: this.region };
       // ListImages: one entry per tag; an empty (or new) repository lists nothing.
@@ -253,15 +270,6 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
           repositoryName: inputs.repositoryName, registryId: this.accountId, imageTag: found.tag, imageTags: [found.tag], imagePushedAt: found.pushedAt,
           imageDigest: `sha256:${sha("ecr", inputs.repositoryName, found.tag)}`, imageSizeInBytes: 1, imageUri: `${this.accountId}.dkr.ecr.${this.region}.amazonaws.com/${String(inputs.repositoryName)}:${found.tag}`, id: found.tag,
         };
-      }
-      case "aws:iam/getPolicyDocument:getPolicyDocument": {
-        const statements = (inputs.statements ?? []).map((s: Record<string, any>) => ({
-          Effect: s.effect ?? "Allow",
-          Action: s.actions,
-          Resource: s.resources,
-          Principal: s.principals ? Object.fromEntries(s.principals.map((p: { type: string; identifiers: string[] }) => [p.type, p.identifiers])) : undefined,
-        }));
-        return { json: JSON.stringify({ Version: "2012-10-17", Statement: statements }), id: "policy" };
       }
       default:
         return undefined;
