@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tar from "tar-stream";
 import { OpsCommand } from "./args";
+import { tracked } from "./lifetime";
 import { compareTrees, dbSession, filesToSend, listDirectory, mediaArgs, MediaFile, parseListing } from "./data";
 import { remoteLine, sshArgs, SshFiles } from "./ssh";
 import { OpsTarget } from "./target";
@@ -24,7 +25,7 @@ interface Session {
 function runSession(target: OpsTarget, files: SshFiles, verb: OpsCommand["verb"], s: Session): Promise<{ code: number; stdout: string }> {
   const line = remoteLine({ verb, verbArgs: s.args, target: {} }, target.baseDir, false);
   return new Promise((resolve) => {
-    const child = spawn("ssh", sshArgs(target, files, false, line), { stdio: [s.stdin ? "pipe" : "ignore", "pipe", "inherit"] });
+    const child = tracked(spawn("ssh", sshArgs(target, files, false, line), { stdio: [s.stdin ? "pipe" : "ignore", "pipe", "inherit"] }));
     const timer = setTimeout(() => child.kill("SIGTERM"), SESSION_LIMIT_MS);
     let captured = "";
     if (s.stdout === "capture") child.stdout!.on("data", (d: Buffer) => (captured += d.toString("utf8")));
