@@ -131,7 +131,7 @@ export function deploymentEnv(input: DeploymentEnvInput): Record<string, string>
   for (const service of Object.keys(input.imageRefs ?? {}).sort()) {
     const ref = (input.imageRefs ?? {})[service];
     // The compose file tags `${WEB_IMAGE}:${RELEASE_ID}` (one tag per release); the digest ref
-    // is recorded next to it so the host can verify what it pulled.
+    // is recorded next to it, and the host refuses a pulled image without that digest (host/release/registry.sh).
     own[imageEnvName(service)] = repositoryOf(ref);
     own[`${imageEnvName(service)}_REF`] = ref;
   }
