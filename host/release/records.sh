@@ -141,14 +141,18 @@ release_id_record() {
 # forget_release_env SHA: the release's secrets go (its env file, and .env when that is the link to
 # it); its RELEASE_ID stays in releases/<sha>/.release-id. A .env the release carries itself (no
 # link) is the app's own file from the bundle, which holds no stack secret: it stays.
+# The release directory's mtime is when it was last deployed (prune and ops releases order by it):
+# it is put back afterwards.
 forget_release_env() {
-  local env_file dotenv id
+  local env_file dotenv id dir="${releases_dir}/$1" stamp
   { read -r env_file; read -r dotenv; } < <(release_env_files "$1")
   [[ -e "${env_file}" || -L "${dotenv}" ]] || return 0
+  stamp="$(stat -c %Y "${dir}")"
   id="$(release_id_record "$1")"
-  if [[ -n "${id}" ]]; then printf '%s\n' "${id}" > "${releases_dir}/$1/${layout_release_id}"; fi
+  if [[ -n "${id}" ]]; then printf '%s\n' "${id}" > "${dir}/${layout_release_id}"; fi
   rm -f "${env_file}"
   if [[ -L "${dotenv}" ]]; then rm -f "${dotenv}"; fi
+  touch -m -d "@${stamp}" "${dir}"
   log "removed the .env of release ${1:0:12} (only the serving and the previous release keep one)"
 }
 
