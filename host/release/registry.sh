@@ -57,7 +57,9 @@ verify_pulled_image() {
   [[ -n "${want}" ]] || die "registry mode: ${env_file_name} has no ${ref_name}=<repository>@sha256:<digest> (the image the stack pushed), so the pulled image cannot be checked: nothing was switched. Fix: deploy with pulumi up, which records it"
   image="$(compose_image_of "${web_service}")"
   [[ -n "${image}" ]] || die "registry mode: compose names no image for ${web_service} (the compose file's image: \${$(image_env_name "${web_service}")}:\${RELEASE_ID}): nothing was switched"
-  digests="$(docker image inspect -f '{{join .RepoDigests " "}}' "${image}" 2>/dev/null || true)"
+  # compose may only warn when the pull of a buildable service fails: then there is no such image here.
+  digests="$(docker image inspect -f '{{join .RepoDigests " "}}' "${image}" 2>/dev/null)" \
+    || die "the ${web_service} image ${image} was not pulled from the registry (pushed? registry login? see the pull above): nothing was switched"
   if [[ " ${digests} " != *" ${want} "* ]]; then
     die "the registry's ${image} is ${digests:-an image without a registry digest}, not ${want}, the image this release pushed: the tag was moved after the push (re-tagged). Refusing to run it: nothing was switched and the serving release keeps serving. Fix: find out who pushed to the tag, then deploy again with pulumi up (it pushes and records the digest anew)"
   fi

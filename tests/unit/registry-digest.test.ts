@@ -81,6 +81,19 @@ describe("registry mode: the pulled image is the pushed one", () => {
     assert.match(missing.stderr, /\.env has no WEB_IMAGE_REF=<repository>@sha256:<digest>/);
   });
 
+  it("says the image was not pulled when the registry had none under the tag (compose only warned)", () => {
+    const envFile = path.join(dir, ".env");
+    fs.writeFileSync(envFile, `WEB_IMAGE_REF='${REPO}@${PUSHED}'\n`, { mode: 0o600 });
+    const r = bash([
+      `compose() { cat ${JSON.stringify(CONFIG_OUTPUT)}; }`,
+      `docker() { echo "Error: No such image: $5" >&2; return 1; }`,
+      `web_service=web env_file=${JSON.stringify(envFile)} env_file_name=.env`,
+      "verify_pulled_image",
+    ].join("\n"));
+    assert.strictEqual(r.status, 1);
+    assert.match(r.stderr, /image 127\.0\.0\.1:25000\/e2e\/web:0123abcd was not pulled from the registry .*nothing was switched/);
+  });
+
   it("never prints the env_file's values that compose config shows", () => {
     const r = verify(`WEB_IMAGE_REF='${REPO}@${PUSHED}'\n`, `${REPO}@${OTHER}`);
     assert.ok(!`${r.stdout}${r.stderr}`.includes("S3cret"));
