@@ -118,7 +118,9 @@ export class RegistryImages extends pulumi.ComponentResource {
           // MUTABLE on purpose: re-pushing the same release tag (a rebuild after an interrupted `up`,
           // a provider upgrade) must not wedge the stack, which IMMUTABLE does even for the same
           // digest (aws/containers-roadmap#2179). A tag is the release's bundle sha, so only a rebuild
-          // of that same release ever re-pushes it; the .env also records the digest (WEB_IMAGE_REF).
+          // of that same release ever re-pushes it. A moved tag is caught on the host: the .env records
+          // the pushed digest (WEB_IMAGE_REF) and the deploy refuses a pulled image without it
+          // (host/release/registry.sh).
           imageTagMutability: "MUTABLE",
           imageScanningConfiguration: { scanOnPush: true },
           forceDelete: args.stage !== "prod",

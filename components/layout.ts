@@ -27,6 +27,8 @@ export const HOST_LAYOUT = {
   releaseScripts: ".compose-on-ec2",
   /** Inside a release: per service, the image compose runs and the tag kept for a rollback. */
   releaseImages: ".release-images",
+  /** Inside a release: its RELEASE_ID (image tags), kept once its .env is removed (only the serving and the previous release keep one). */
+  releaseId: ".release-id",
   /** The last deploy's settings (key=value), read by the ops verbs. */
   settings: "deploy-settings",
   /** The last ops rollback (from, to, when); a deploy of a new release clears it. */

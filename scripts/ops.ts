@@ -5,7 +5,8 @@
 //
 // Each verb but `ssh` runs host/release/ops/<verb>.sh from the serving release over OpenSSH; its
 // exit code is this command's. A terminal is asked for (-t) for exec, ssh and `logs -f` when stdin
-// is one. The stack's key is written to a 0600 temp file (removed afterwards), never to a command line.
+// is one. The stack's key is written to a 0600 temp file, never to a command line; it is removed on
+// every way out: success, failure, and SIGINT/SIGTERM/SIGHUP (scripts/lib/ops/lifetime.ts).
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -15,6 +16,7 @@ import { checkPulumiCli, Runner } from "./lib/sandbox/environment";
 import { OPS_USAGE, OpsUsageError, parseOpsArgs, wantsTty } from "./lib/ops/args";
 import { knownHostsLine, remoteLine, sshArgs, SshFiles } from "./lib/ops/ssh";
 import { mediaToBucketOnly, runDataVerb, runMediaToBucket } from "./lib/ops/dataRun";
+import { endOnSignals, tracked } from "./lib/ops/lifetime";
 import { stackOutputs } from "./lib/ops/stack";
 import { OpsTarget, targetFromFlags, targetFromOutputs } from "./lib/ops/target";
 
@@ -44,7 +46,7 @@ function prepareFiles(target: OpsTarget): { files: SshFiles; cleanup: () => void
 
 function runSsh(args: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn("ssh", args, { stdio: "inherit" });
+    const child = tracked(spawn("ssh", args, { stdio: "inherit" }));
     child.on("error", (err) => {
       process.stderr.write(`ops: could not start ssh: ${err.message} (install OpenSSH's client)\n`);
       resolve(127);
@@ -73,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const tty = wantsTty(command) && process.stdin.isTTY === true;
   const { files, cleanup } = prepareFiles(target);
+  const release = endOnSignals(cleanup);
   try {
     if (command.verb === "db" || command.verb === "media") return await runDataVerb(command, target, files);
     const code = await runSsh(sshArgs(target, files, tty, remoteLine(command, target.baseDir, tty)));
@@ -80,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ops: ssh could not connect to ${target.host} or log in (its reason above)\n`);
     return EXIT.failed;
   } finally {
+    release();
     cleanup();
   }
 }

@@ -2,7 +2,8 @@
 # Deploy the release this script was unpacked with (<baseDir>/releases/<sha>/.compose-on-ec2/deploy.sh).
 # stdin: the .env file (secret: written 0600, never printed).
 #
-#   build (host mode) or pull (registry mode) → gapless switch (the new container migrates first):
+#   build (host mode) or pull (registry mode, the pulled image checked against the pushed digest:
+#   registry.sh) → gapless switch (the new container migrates first):
 #   start the new web container beside the old one, wait until it is healthy, reload nginx (routes
 #   to the new one alone: the old one drains), retire the old one (stop, reload nginx) in the
 #   background while the other services come up (only when changed), the health check goes through
@@ -42,6 +43,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/edge-lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/deploy-edge.sh"
 # shellcheck source-path=SCRIPTDIR source=switch.sh
 source "$(dirname "${BASH_SOURCE[0]}")/switch.sh"
+# shellcheck source-path=SCRIPTDIR source=registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/registry.sh"
 
 # The flags, their defaults and checks: params.sh's table (sourced by records.sh).
 usage_text="$(deploy_usage)"
@@ -87,6 +90,7 @@ previous_active=""
 others_build_pid=""
 services_file=""
 others_hashes=""
+env_installed=0
 on_exit() {
   local status=$?
   # Stopped by a signal once traffic has moved: settle first (the records must name what serves).
@@ -103,7 +107,9 @@ on_exit() {
   rm -f "${incoming_env}" "${services_file}" "${others_hashes}"
   if (( status != 0 )) && [[ "${stage}" == prepare ]]; then
     if [[ -n "${previous_active}" ]]; then point_link "${project_dir}" "${previous_active}"; fi
-    if [[ -f "${env_backup}" ]]; then mv -f "${env_backup}" "${env_file}"; fi
+    # The release's .env as it was; a release that had none (a new one that never served) keeps none.
+    if [[ -f "${env_backup}" ]]; then mv -f "${env_backup}" "${env_file}"
+    elif (( env_installed )); then rm -f "${env_file}"; fi
   fi
   rm -f "${env_backup}"
 }
@@ -176,6 +182,7 @@ is_noop() {
 install_env() {
   if [[ -f "${env_file}" ]]; then cp -p "${env_file}" "${env_backup}"; fi
   mv -f "${incoming_env}" "${env_file}"
+  env_installed=1
   expected_release="$(release_id_of "${env_file}")"
   log "wrote ${env_file_name} ($(wc -l < "${env_file}") lines, mode 0600)"
   link_dotenv
@@ -233,6 +240,8 @@ build() {
     # stops the deploy, still before anything old is touched.
     log "pulling the ${web_service} image"
     compose pull "${web_service}" || die "pulling the ${web_service} image failed (registry login? see the instance role): nothing was switched"
+    # The tag is movable: the pulled image must carry the digest the stack pushed (registry.sh).
+    verify_pulled_image
   fi
 }
 

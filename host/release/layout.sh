@@ -15,6 +15,7 @@ layout_others_fingerprints=others-fingerprints  # the other services' containers
 layout_logs=logs                                # full output of each deploy and destroy (mode 0600)
 layout_release_scripts=.compose-on-ec2          # where these scripts sit inside a release
 layout_release_images=.release-images           # inside a release: service, image compose runs, kept tag
+layout_release_id=.release-id                   # inside a release: its RELEASE_ID, kept once its .env is removed
 layout_settings=deploy-settings                 # the last deploy's settings, read by the ops verbs
 layout_rollback=rollback                        # the last ops rollback: from, to, when (until a new release)
 layout_maintenance=maintenance                  # mounted into the proxy; maintenance/on is the page it serves

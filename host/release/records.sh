@@ -3,6 +3,9 @@
 #   - each release's images, tagged <app>-<service>:<sha12> and listed in releases/<sha>/.release-images
 #     ("<service> <image compose runs> <kept tag>" per line), so a rollback switches without a build;
 #   - the deploy's settings (<baseDir>/deploy-settings, key=value), so the ops verbs need only --base-dir;
+#   - secrets only where they are needed: the serving and the previous release keep their .env (a
+#     rollback to the previous one needs it); every older kept release loses it at prune, keeping
+#     only its RELEASE_ID (releases/<sha>/.release-id) for the removal of its images later;
 #   - the rollback rule: after `ops rollback` moved away from release X (<baseDir>/rollback names it),
 #     a deploy of X again is refused (it would silently undo the rollback). Rolling forward to X
 #     (`ops rollback X`) clears the record, and so does the deploy of any other, new release.
@@ -20,6 +23,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/fingerprints.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/params.sh"
 # shellcheck source-path=SCRIPTDIR source=edge-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/edge-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=verdict.sh
+source "$(dirname "${BASH_SOURCE[0]}")/verdict.sh"
 
 # Tag the image of every running container of the app as <app>-<service>:<sha12> and list them.
 keep_release_images() {
@@ -86,7 +91,7 @@ deploy_kept_release() {
   edge_paths
   read_edge_settings
   env_file="${dir}/$(dirname "${compose_file}")/${env_file_name}"
-  [[ -f "${env_file}" ]] || die "release ${1:0:12} has no .env (${env_file}): deploy it again instead"
+  [[ -f "${env_file}" ]] || die "release ${1:0:12} no longer holds its .env (only the serving and the previous release keep one): deploy it again instead"
   param_replay_args "${dir}/${layout_release_scripts}"
   bash "${dir}/${layout_release_scripts}/deploy.sh" --images-built "${replay_args[@]}" < "${env_file}"
 }
@@ -119,8 +124,40 @@ promote() {
   if (( ! images_built )); then rm -f "${base_dir}/${layout_rollback}"; fi
 }
 
-# Keep the last N releases (never current or previous) with their uploads and images; prune
-# dangling images.
+# The env file of release SHA (the web service's env_file; .env links to it) and .env next to the compose file.
+release_env_files() {
+  local dir
+  dir="${releases_dir}/$1/$(dirname "${compose_file}")"
+  printf '%s\n' "${dir}/${env_file_name}" "${dir}/.env"
+}
+
+# The RELEASE_ID of release SHA: from its .env while it has one, else from the record forget_release_env left.
+release_id_record() {
+  local env_file id_file="${releases_dir}/$1/${layout_release_id}"
+  env_file="$(release_env_files "$1" | head -n 1)"
+  if [[ -f "${env_file}" ]]; then release_id_of "${env_file}"; elif [[ -f "${id_file}" ]]; then cat "${id_file}"; fi
+}
+
+# forget_release_env SHA: the release's secrets go (its env file, and .env when that is the link to
+# it); its RELEASE_ID stays in releases/<sha>/.release-id. A .env the release carries itself (no
+# link) is the app's own file from the bundle, which holds no stack secret: it stays.
+# The release directory's mtime is when it was last deployed (prune and ops releases order by it):
+# it is put back afterwards.
+forget_release_env() {
+  local env_file dotenv id dir="${releases_dir}/$1" stamp
+  { read -r env_file; read -r dotenv; } < <(release_env_files "$1")
+  [[ -e "${env_file}" || -L "${dotenv}" ]] || return 0
+  stamp="$(stat -c %Y "${dir}")"
+  id="$(release_id_record "$1")"
+  if [[ -n "${id}" ]]; then printf '%s\n' "${id}" > "${dir}/${layout_release_id}"; fi
+  rm -f "${env_file}"
+  if [[ -L "${dotenv}" ]]; then rm -f "${dotenv}"; fi
+  touch -m -d "@${stamp}" "${dir}"
+  log "removed the .env of release ${1:0:12} (only the serving and the previous release keep one)"
+}
+
+# Keep the last N releases (never current or previous) with their uploads and images, and .env files
+# only in current and previous; prune dangling images.
 prune() {
   local keep_current keep_previous n=0 old old_release_id
   keep_current="$(readlink "${base_dir}/${layout_current}" 2>/dev/null || true)"
@@ -129,10 +166,9 @@ prune() {
     [[ -n "${old}" ]] || continue
     n=$((n + 1))
     [[ "${layout_releases}/${old}" == "${keep_current}" || "${layout_releases}/${old}" == "${keep_previous}" ]] && continue
-    (( n > keep_releases )) || continue
+    if (( n <= keep_releases )); then forget_release_env "${old}"; continue; fi
     log "removing old release ${old}"
-    # RELEASE_ID=value, possibly quoted ('…' or "…") as compose .env files allow.
-    old_release_id="$(sed -n "s/^RELEASE_ID=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}\$/\1/p" "${releases_dir}/${old}/$(dirname "${compose_file}")/.env" 2>/dev/null | tail -n 1 || true)"
+    old_release_id="$(release_id_record "${old}")"
     rm -rf "${releases_dir:?}/${old}" "${base_dir}/${layout_uploads}/${old}.tar.gz"
     forget_release_images "${old}"
     if [[ -n "${old_release_id}" ]]; then

@@ -18,6 +18,11 @@ session_setup() {
   local key="$1" host_key="$2" proxy="$3"
   command -v ssh >/dev/null 2>&1 || die "no ssh client on this machine: install OpenSSH (openssh-client) and run pulumi again"
   [[ "${host_key}" =~ ^ssh-ed25519\ [A-Za-z0-9+/=]+$ ]] || die "the pinned host key is not one 'ssh-ed25519 AAAA…' line"
+  # A stop (Pulumi cancelled, Ctrl-C, the terminal gone) exits through the EXIT trap too, so the
+  # key files never outlive the run.
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
   session_dir="$(mktemp -d)"
   # shellcheck disable=SC2064 # the path is fixed now
   trap "rm -rf '${session_dir}'" EXIT

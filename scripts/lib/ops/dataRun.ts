@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tar from "tar-stream";
 import { OpsCommand, OpsUsageError } from "./args";
+import { tracked } from "./lifetime";
 import { compareTrees, dbSession, filesToSend, listDirectory, mediaArgs, MediaArgs, MediaFile, parseListing } from "./data";
 import { BucketTarget, filesToUpload, listBucket, normalizePrefix, s3Client, uploadFiles } from "./mediaBucket";
 import { remoteLine, sshArgs, SshFiles } from "./ssh";
@@ -25,7 +26,7 @@ interface Session {
 function runSession(target: OpsTarget, files: SshFiles, verb: OpsCommand["verb"], s: Session): Promise<{ code: number; stdout: string }> {
   const line = remoteLine({ verb, verbArgs: s.args, target: {} }, target.baseDir, false);
   return new Promise((resolve) => {
-    const child = spawn("ssh", sshArgs(target, files, false, line), { stdio: [s.stdin ? "pipe" : "ignore", "pipe", "inherit"] });
+    const child = tracked(spawn("ssh", sshArgs(target, files, false, line), { stdio: [s.stdin ? "pipe" : "ignore", "pipe", "inherit"] }));
     const timer = setTimeout(() => child.kill("SIGTERM"), SESSION_LIMIT_MS);
     let captured = "";
     if (s.stdout === "capture") child.stdout!.on("data", (d: Buffer) => (captured += d.toString("utf8")));

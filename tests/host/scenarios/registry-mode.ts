@@ -1,7 +1,9 @@
 // Zero downtime (d), registry mode for real: the release's web image is built and pushed as
 // components/images.ts does, removed locally, and the host pulls it by digest under the request loop.
 // Then a release whose image was never pushed must stop at the pull, build nothing on the host, and
-// leave the previous release serving.
+// leave the previous release serving. And a release whose tag was moved in the registry after the
+// push (re-tagged: other content under the same tag) is refused before any container of it starts
+// (security probe): the host checks the pulled image against the digest the stack recorded.
 import * as fs from "fs";
 import * as path from "path";
 import { tail } from "../harness/commands";
@@ -12,13 +14,17 @@ import { startRegistry } from "../harness/registry";
 import { appVariant, bundle, deployUnderLoad, runDeploy, servesRelease, upload } from "../harness/releases";
 import { describeLoop, failedRequests } from "../harness/report";
 import { scenario } from "../harness/scenario";
+import { securityProbe } from "../harness/security";
 
 export default scenario("registry mode: the host pulls the web image (zero downtime d)", async (ctx) => {
   servingRelease(ctx);
   const registry = await startRegistry(ctx);
   try {
     const repo = `${registry.addr}/e2e/web`;
-    if (await pulledImageServes(ctx, repo)) await missingImageFailsAtThePull(ctx, repo);
+    if (await pulledImageServes(ctx, repo)) {
+      await missingImageFailsAtThePull(ctx, repo);
+      await retaggedImageIsRefused(ctx, repo);
+    }
   } finally {
     await registry.stop();
   }
@@ -79,4 +85,32 @@ async function missingImageFailsAtThePull(ctx: Context, repo: string): Promise<v
   ctx.checks.check("the missing image was not built on the host instead", built.code !== 0);
   const kept = await stillServes(ctx, previous);
   ctx.checks.check("the previous release still serves after the failed pull", kept.ok, kept.seen);
+}
+
+/** Pushes a release's image, then other content under the same tag (a re-tag); deploys with the first digest. */
+async function retaggedImageIsRefused(ctx: Context, repo: string): Promise<void> {
+  const previous = servingRelease(ctx);
+  const release = bundle(ctx, "registry-retagged", appVariant(ctx, "registry-retagged", "hello/views.py", "<h1>It works</h1>", "<h1>It works (pushed by the stack)</h1>"));
+  const pushed = await pushWebImage(ctx, repo, release);
+  // Someone with push rights points the release's tag at other content.
+  const other = bundle(ctx, "registry-intruder", appVariant(ctx, "registry-intruder", "hello/views.py", "<h1>It works</h1>", "<h1>It works (re-tagged by someone else)</h1>"));
+  const tag = `${repo}:${release.sha256}`;
+  for (const [what, args] of [["build", ["build", "-q", "-t", tag, other.buildContext!()]], ["push", ["push", tag]], ["rmi", ["rmi", tag]]] as const) {
+    const r = await ctx.commands.run(`docker ${what} (re-tag)`, "docker", [...args], { timeoutMs: 600_000 });
+    if (r.code !== 0) throw new Error(`docker ${what} (re-tag) failed:\n${tail(r)}`);
+  }
+  await upload(ctx, release);
+  const started = await webContainerCount(ctx);
+  const r = await runDeploy(ctx, release, { imageRefs: { web: pushed } });
+  const refused = r.code !== 0 && /re-tagged/.test(r.stderr) && r.stderr.includes(pushed.slice(pushed.indexOf("@")));
+  const kept = await stillServes(ctx, previous);
+  const after = await webContainerCount(ctx);
+  securityProbe(ctx, "a re-tagged image in the registry is refused (no container of it started; the previous release keeps serving)",
+    refused && kept.ok && after === started, `exit ${r.code}; web containers ${started} → ${after}; ${kept.seen}; why:\n${tail(r, 3)}`);
+}
+
+/** Web containers of the app, any state (a refused image must not have started one). */
+async function webContainerCount(ctx: Context): Promise<number> {
+  const r = await ctx.commands.run("docker ps (web containers)", "docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${ctx.spec.appName}`, "--filter", `label=com.docker.compose.service=${ctx.spec.webService}`]);
+  return r.stdout.split("\n").filter(Boolean).length;
 }

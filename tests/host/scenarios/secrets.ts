@@ -2,7 +2,10 @@
 // every .env stays 0600. The app's own secrets (appSecrets, in every deploy of this run) reach the
 // app: `ops exec` compares their sha256 inside the web container (the values never travel back), and
 // no value shows in `ops status`, in a failed deploy's output or in the failure log it leaves.
+// Secrets at rest: only the serving and the previous release keep a .env (security probe), and
+// `ops --stack`, stopped with SIGTERM mid-session, leaves no key file (security probe).
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { appSecretsOf, Context } from "../harness/context";
 import { CommandResult } from "../harness/commands";
@@ -10,6 +13,9 @@ import { describeModes, envFileModes, hostLogOf } from "../harness/host";
 import { appVariant, deploy, servesRelease } from "../harness/releases";
 import { leakedSecrets } from "../harness/report";
 import { scenario } from "../harness/scenario";
+import { signalledOps } from "../harness/ops-signal";
+import { securityProbe } from "../harness/security";
+import { hostPath } from "../../../components/layout";
 
 const OPS_SCRIPT = path.resolve(__dirname, "../../../scripts/ops.ts");
 
@@ -67,4 +73,49 @@ export default scenario("secrets", async (ctx) => {
   const modes = envFileModes(ctx);
   ctx.checks.check(".env files are still mode 0600", modes.length > 0 && modes.every((e) => e.mode === "600"), describeModes(ctx, modes));
   ctx.results.appSecretsOk = ctx.checks.failed.length === before ? 1 : 0;
+
+  await envFilesOnlyWhereNeeded(ctx);
+  await killedOpsLeavesNoKey(ctx);
 });
+
+/** Releases that served (their deploy kept their images), newest first as the host lists them. */
+function servedReleases(ctx: Context): string[] {
+  const dir = hostPath(ctx.spec.baseDir, "releases");
+  return fs.readdirSync(dir).filter((sha) => /^[0-9a-f]{64}$/.test(sha) && fs.existsSync(path.join(dir, sha, ".release-images")));
+}
+
+/** The env file of a release on the host (the web service's env_file), and .env beside the compose file. */
+function envFilesOf(ctx: Context, sha: string): string[] {
+  const dir = path.join(hostPath(ctx.spec.baseDir, "releases", sha), path.dirname(ctx.spec.composeFile));
+  return [...new Set([path.join(dir, ctx.spec.envFile), path.join(dir, ".env")])].filter((f) => fs.existsSync(f));
+}
+
+/** At least three releases served (deploying up to two more), then: .env files only in current and previous. */
+async function envFilesOnlyWhereNeeded(ctx: Context): Promise<void> {
+  for (let i = 1; i <= 2 && servedReleases(ctx).length < 3; i++) {
+    const dir = appVariant(ctx, `secrets-at-rest-${i}`, "hello/views.py", "<h1>It works</h1>", `<h1>It works (secrets at rest ${i})</h1>`);
+    const { release, result } = await deploy(ctx, `secrets-at-rest-${i}`, dir);
+    if (result.code === 0) ctx.serving = release;
+  }
+  const link = (name: "current" | "previous") => path.basename(fs.readlinkSync(hostPath(ctx.spec.baseDir, name)));
+  const keep = new Set([link("current"), link("previous")]);
+  const releases = fs.readdirSync(hostPath(ctx.spec.baseDir, "releases")).filter((sha) => /^[0-9a-f]{64}$/.test(sha));
+  const older = releases.filter((sha) => !keep.has(sha));
+  const holding = older.filter((sha) => envFilesOf(ctx, sha).length > 0);
+  const kept = [...keep].filter((sha) => envFilesOf(ctx, sha).length > 0);
+  securityProbe(ctx, "releases beyond the previous one hold no .env (only the serving and the previous release keep secrets)",
+    older.length > 0 && holding.length === 0 && kept.length === 2,
+    `${releases.length} releases kept, ${older.length} beyond the previous; holding a .env: ${holding.map((s) => s.slice(0, 12)).join(", ") || "none"}; current and previous with one: ${kept.length}/2`);
+}
+
+/** ops --stack (the Pulumi CLI stand-in's outputs: the test host's key), `logs -f` running, SIGTERM: no key file left. */
+async function killedOpsLeavesNoKey(ctx: Context): Promise<void> {
+  const [type, key] = fs.readFileSync(ctx.env.hostPublicKeyFile, "utf8").trim().split(/\s+/);
+  const r = await signalledOps(ctx.env.workDir, {
+    host: "127.0.0.1", port: Number(ctx.env.sshPort), user: ctx.env.sshUser, privateKey: fs.readFileSync(ctx.env.sshKey, "utf8"),
+    hostPublicKey: `${type} ${key}`, baseDir: ctx.spec.baseDir,
+  }, ["logs", "web", "-f"], "SIGTERM");
+  securityProbe(ctx, "an ops run killed with SIGTERM leaves no key file",
+    r.keySeen && r.code === 143 && r.leftover.length === 0,
+    `key file seen before the signal: ${r.keySeen}; exit ${r.code}; left behind: ${r.leftover.join(", ") || "nothing"}; stderr: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+}
