@@ -18,6 +18,40 @@ import threading
 HEALTH_PORT = int(os.environ.get("HEALTH_PORT", "8001"))
 
 
+def local_networks(route_table="/proc/net/route"):
+    """The IPv4 networks this container is directly on (its compose networks), as CIDR strings.
+
+    Read from the kernel's routing table (no tools needed in the image): a route without a gateway
+    whose destination is not 0.0.0.0 is a directly attached network. Fields are little-endian hex
+    (Linux net/ipv4/fib_trie.c, fib_route_seq_show).
+    """
+    networks = []
+    try:
+        with open(route_table) as table:
+            next(table)
+            for line in table:
+                fields = line.split()
+                destination, gateway, mask = (int(fields[i], 16) for i in (1, 2, 7))
+                if gateway or not destination:
+                    continue
+                address = ".".join(str((destination >> shift) & 0xFF) for shift in (0, 8, 16, 24))
+                networks.append("%s/%d" % (address, bin(mask).count("1")))
+    except (OSError, StopIteration, IndexError, ValueError):
+        pass
+    return networks
+
+
+# gunicorn believes X-Forwarded-Proto (and the other secure_scheme_headers) only from the proxy's
+# network: the compose network web shares with nginx, never from any peer ('*'). gunicorn 22+ takes
+# networks here (docs.gunicorn.org settings "forwarded_allow_ips"); gunicorn 20/21 match exact
+# addresses only, so there a network trusts no peer, the safe side. FORWARDED_ALLOW_IPS overrides it.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or ",".join(local_networks()) or "127.0.0.1"
+
+# The access log also shows what the proxy said about the client (the edge sets both headers itself,
+# dropping what a client sent): "%({name}i)s" is a request header (gunicorn settings "access_log_format").
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" forwarded_for="%({x-forwarded-for}i)s" forwarded_proto="%({x-forwarded-proto}i)s"'
+
+
 class HealthServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 

@@ -2,6 +2,7 @@
 // tests/unit/host-report.test.ts.
 import { BreakdownStep, describeBreakdown } from "./breakdown";
 import { describeKeepAlive, keepAliveErrors, KeepAliveStats } from "./keepalive";
+import { describeSecurityProbes, SecurityProbes } from "./security";
 
 /** What a request loop saw. */
 export interface LoopStats {
@@ -82,6 +83,8 @@ export interface Results {
   dbRestoreEqual?: 0 | 1;
   /** `ops media sync` from a directory: the volume then holds every file with its size and content (1) or not (0). */
   mediaSyncEqual?: 0 | 1;
+  /** Security probes passed, of those run (harness/security.ts securityProbe, from every scenario that probes). */
+  securityProbes?: SecurityProbes;
 }
 
 export function emptyResults(): Results {
@@ -139,7 +142,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     ` app_secrets_ok=${count(results.appSecretsOk)}` +
     ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"}` +
     ` db_copy_tables_equal=${results.dbCopyTables ? `${results.dbCopyTables.equal}/${results.dbCopyTables.total}` : "n/a"}` +
-    ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}`
+    ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}` +
+    ` security_probes_passed=${describeSecurityProbes(results.securityProbes)}`
   );
 }
 
