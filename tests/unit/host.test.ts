@@ -219,14 +219,14 @@ describe("host", () => {
 
     it("writes an edge service that only starts, stops or restarts the edge's unit for the provisioned base directory", () => {
       const files = provisionFiles('write_edge_service /home/ec2-user/compose-on-ec2; PATH="$R/bin:$PATH"; mkdir -p "$R/bin"; printf "#!/bin/sh\\necho \\"systemctl \\$*\\"\\n" > "$R/bin/systemctl"; chmod +x "$R/bin/systemctl"; ' +
-        'for args in "start /home/ec2-user/compose-on-ec2" "restart /home/ec2-user/compose-on-ec2" "start /tmp" "reload /home/ec2-user/compose-on-ec2" "start"; do printf "%s => " "$args"; "$edge_service" $args 2>&1 || echo "exit $?"; done > "$R/out"');
+        'for args in "start /home/ec2-user/compose-on-ec2" "restart /home/ec2-user/compose-on-ec2" "start /tmp" "reload /home/ec2-user/compose-on-ec2" "start"; do out="$("$edge_service" $args 2>&1)" && rc=0 || rc=$?; echo "$args => $out [$rc]"; done > "$R/out"');
       try {
         assert.strictEqual(files.status, 0, files.stderr);
         const out = files.read("out").trim().split("\n");
-        assert.strictEqual(out[0], "start /home/ec2-user/compose-on-ec2 => systemctl start compose-on-ec2-edge.service");
-        assert.strictEqual(out[1], "restart /home/ec2-user/compose-on-ec2 => systemctl restart compose-on-ec2-edge.service");
-        for (const refused of out.slice(2)) assert.match(refused, /usage: .*exit 2$|usage: /, refused);
-        assert.strictEqual(out.filter((l) => /systemctl/.test(l)).length, 2, out.join("\n"));
+        assert.strictEqual(out[0], "start /home/ec2-user/compose-on-ec2 => systemctl start compose-on-ec2-edge.service [0]");
+        assert.strictEqual(out[1], "restart /home/ec2-user/compose-on-ec2 => systemctl restart compose-on-ec2-edge.service [0]");
+        assert.strictEqual(out.length, 5, out.join("\n"));
+        for (const refused of out.slice(2)) assert.match(refused, / => usage: \S+compose-on-ec2-edge start\|stop\|restart \/home\/ec2-user\/compose-on-ec2 \[2\]$/, refused);
       } finally {
         files.done();
       }
@@ -235,7 +235,7 @@ describe("host", () => {
     it("runs the edge as its own user with cap_net_bind_service from its unit, never as the SSH user, and sets no file capability", () => {
       const text = fs.readFileSync(PROVISION_SCRIPT, "utf8");
       const units = /^write_edge_units\(\) \{[\s\S]*?^\}/m.exec(text)?.[0] ?? "";
-      const edgeUnit = units.slice(0, units.indexOf("compose-on-ec2-acme.service"));
+      const edgeUnit = units.slice(0, units.indexOf("Description=compose-on-ec2 certificate renewal"));
       for (const line of ['"User=${edge_user}"', '"Group=${edge_group}"', '"AmbientCapabilities=CAP_NET_BIND_SERVICE"', '"CapabilityBoundingSet=CAP_NET_BIND_SERVICE"', '"NoNewPrivileges=yes"', '"Type=notify"', '"ExecStart=${command}"']) {
         assert.ok(edgeUnit.includes(line), `the edge's unit has ${line}`);
       }
