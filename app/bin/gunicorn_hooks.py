@@ -41,11 +41,27 @@ def local_networks(route_table="/proc/net/route"):
     return networks
 
 
-# gunicorn believes X-Forwarded-Proto (and the other secure_scheme_headers) only from the proxy's
-# network: the compose network web shares with nginx, never from any peer ('*'). gunicorn 22+ takes
-# networks here (docs.gunicorn.org settings "forwarded_allow_ips"); gunicorn 20/21 match exact
-# addresses only, so there a network trusts no peer, the safe side. FORWARDED_ALLOW_IPS overrides it.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or ",".join(local_networks()) or "127.0.0.1"
+def proxy_networks(version=None):
+    """What gunicorn may believe X-Forwarded-* from: the container's own networks (the compose network
+    web shares with nginx) where gunicorn takes networks, else only 127.0.0.1 (no peer on the network).
+
+    gunicorn takes networks in forwarded_allow_ips from 24.1 (benoitc/gunicorn PR #3459, released
+    24.1.1: "Network validation now uses strict mode"); 22 and 23 refuse anything but an address
+    (config.py validate_string_to_addr_list: ipaddress.ip_address) and 20/21 match addresses as
+    strings. The compose network's addresses are not known before nginx starts, so there gunicorn
+    believes no peer: the safe side (Django still reads X-Forwarded-Proto through
+    SECURE_PROXY_SSL_HEADER, which nginx and the edge always set).
+    """
+    if version is None:
+        import gunicorn
+
+        version = gunicorn.version_info
+    networks = local_networks() if tuple(version[:2]) >= (24, 1) else []
+    return ",".join(networks) or "127.0.0.1"
+
+
+# Never '*' (any peer): FORWARDED_ALLOW_IPS in the environment overrides the computed value.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or proxy_networks()
 
 # The access log also shows what the proxy said about the client (the edge sets both headers itself,
 # dropping what a client sent): "%({name}i)s" is a request header (gunicorn settings "access_log_format").

@@ -186,4 +186,5 @@ main() {
   start
 }
 
-main "$@"
+# Sourced by the unit tests to render a config; run by the deploy, acme.sh and destroy.sh.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi

@@ -18,12 +18,13 @@
 # returns once the service is ready: here, once its master CLI answers (bounded).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=host/cloud-init/provision.sh
+source "${here}/../../../host/cloud-init/provision.sh"
+# After provision.sh: common.sh's log and die are the ones these lines print with.
 # shellcheck source=tests/host/lib/common.sh
 source "${here}/common.sh"
 # shellcheck source=host/release/layout.sh
 source "${repo_root}/host/release/layout.sh"
-# shellcheck source=host/cloud-init/provision.sh
-source "${repo_root}/host/cloud-init/provision.sh"
 
 deploy_user=deploy   # tests/host/lib/sshd.sh's
 # The base directories the scenarios deploy to (tests/host/harness/layout.ts hostBaseDir, and the
