@@ -1,10 +1,10 @@
 // `npm run iam-policy -- [--stage dev|prod] [--hosting ec2|ecs] [--write-docs]`
 // Prints the least-privilege IAM policy of a CI role as JSON (default: all four, keyed "<stage>/<hosting>"),
 // generated from the resource types and data sources the offline plan creates (scripts/lib/iam/policy.ts).
-// --write-docs rewrites the generated block of docs/ci-and-sandboxes.md (a unit test checks it is current).
+// --write-docs rewrites the generated block of POLICY_DOC (docs/reference/iam-policies.md) (a unit test checks it is current).
 import * as fs from "fs";
 import * as path from "path";
-import { CI_ROLES, CiStage, Hosting, allPolicies, ciPolicy, planUse, renderPolicyDoc, withPolicyDoc } from "./lib/iam/policy";
+import { CI_ROLES, CiStage, POLICY_DOC, Hosting, allPolicies, ciPolicy, planUse, renderPolicyDoc, withPolicyDoc } from "./lib/iam/policy";
 
 const USAGE = "usage: npm run iam-policy -- [--stage dev|prod] [--hosting ec2|ecs] [--write-docs]";
 
@@ -23,9 +23,9 @@ async function main(): Promise<void> {
   if (stage !== undefined && !CI_ROLES.some((r) => r.stage === stage)) throw new Error(`--stage "${stage}" is not dev or prod\n${USAGE}`);
   if (hosting !== undefined && !CI_ROLES.some((r) => r.hosting === hosting)) throw new Error(`--hosting "${hosting}" is not ec2 or ecs\n${USAGE}`);
   if (writeDocs) {
-    const file = path.resolve(__dirname, "..", "docs", "ci-and-sandboxes.md");
+    const file = path.resolve(__dirname, "..", POLICY_DOC);
     fs.writeFileSync(file, withPolicyDoc(fs.readFileSync(file, "utf8"), renderPolicyDoc(await allPolicies())));
-    process.stdout.write("wrote the IAM policies into docs/ci-and-sandboxes.md\n");
+    process.stdout.write(`wrote the IAM policies into ${POLICY_DOC}\n`);
     return;
   }
   if (stage !== undefined && hosting !== undefined) {

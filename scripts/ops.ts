@@ -14,7 +14,7 @@ import { EXIT, runCli } from "./lib/cli";
 import { checkPulumiCli, Runner } from "./lib/sandbox/environment";
 import { OPS_USAGE, OpsUsageError, parseOpsArgs, wantsTty } from "./lib/ops/args";
 import { knownHostsLine, remoteLine, sshArgs, SshFiles } from "./lib/ops/ssh";
-import { runDataVerb } from "./lib/ops/dataRun";
+import { mediaToBucketOnly, runDataVerb, runMediaToBucket } from "./lib/ops/dataRun";
 import { stackOutputs } from "./lib/ops/stack";
 import { OpsTarget, targetFromFlags, targetFromOutputs } from "./lib/ops/target";
 
@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
   if (command.target.key !== undefined && !fs.existsSync(command.target.key)) {
     throw new OpsUsageError(`--key ${command.target.key}: no such file (give the private key file of the host's key pair)`);
   }
+  if (mediaToBucketOnly(command)) return runMediaToBucket(command, process.env.AWS_REGION);
   let target: OpsTarget;
   if (command.target.stack) {
     checkPulumiCli(runProcess, (m) => process.stderr.write(`warning: ${m}\n`));

@@ -25,7 +25,7 @@ options:
   --region REGION      plan as if aws:region were REGION (e.g. ap-northeast-2)
   --set KEY=VALUE      plan with a setting changed, as \`pulumi config set KEY VALUE\` would (repeatable)
   --json               one JSON document on stdout instead of the text (shape: PlanJson in
-                       scripts/lib/plan/json.ts, described in docs/plan-and-policy.md)
+                       scripts/lib/plan/json.ts, described in docs/reference/plan.md)
   --help, -h           this text
 
 ${EXIT_CODES_HELP}; 1 also when a policy rule fails or the configuration is refused`;

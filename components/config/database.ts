@@ -84,7 +84,7 @@ export function snapshotProblem(value: string): { why: string; fix: string } | u
   if (arn?.[1] === "cluster-snapshot") {
     return {
       why: "is a DB cluster snapshot (Aurora or a Multi-AZ DB cluster); the stack runs a DB instance, which restores only from a DB snapshot",
-      fix: "restore the cluster snapshot into a cluster of its own and move the data with `npm run ops -- db copy --from env:OLD_DATABASE_URL` (docs/moving-in.md)",
+      fix: "restore the cluster snapshot into a cluster of its own and move the data with `npm run ops -- db copy --from env:OLD_DATABASE_URL` (docs/guides/moving-in.md)",
     };
   }
   const id = arn ? arn[2] : value;

@@ -1,4 +1,4 @@
-// Renders Pulumi.yaml's `config:` block and docs/configuration.md from the spec table, so the specs
+// Renders Pulumi.yaml's `config:` block and docs/reference/configuration.md from the spec table, so the specs
 // stay the only place a setting is described. scripts/gen-config.ts writes them; a test compares.
 import { AWS_REGIONS } from "./aws";
 import { isDependent, schemaDefault, SettingSpec, SPECS, SpecValue } from "./specs";
@@ -67,7 +67,7 @@ export function renderPulumiYaml(current: string): string {
 
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-/** docs/configuration.md: every setting, its default per stage, its limits and meaning. */
+/** docs/reference/configuration.md: every setting, its default per stage, its limits and meaning. */
 export function renderSettingsDoc(): string {
   const sections: [string, string][] = [
     ["stack", "Stack"], ["network", "Network"], ["firewall", "Firewall"], ["host", "Host"], ["database", "Database"], ["app", "App"], ["hosting", "Hosting"], ["tls", "HTTPS"], ["monitoring", "Monitoring"], ["tags", "Tags"],

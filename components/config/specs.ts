@@ -1,5 +1,5 @@
 // One spec per setting: the only place a setting's type, default, range and meaning are written.
-// Pulumi.yaml's `config:` block and docs/configuration.md are generated from this table
+// Pulumi.yaml's `config:` block and docs/reference/configuration.md are generated from this table
 // (`npm run gen:config`); a unit test fails when they drift.
 import { LOG_RETENTION_DAYS } from "./aws";
 import { ENGINES, RDS_STORAGE_GB } from "./engines";
@@ -145,7 +145,7 @@ export const SPECS: Record<string, SettingSpec> = {
     section: "database", type: "string", unsetMeans: "the stack creates its own instance",
     description:
       "Adopt this existing RDS instance (its identifier) instead of creating one: the first `pulumi up` imports it, and every database " +
-      "setting must match it (see docs/moving-in.md). Needs dbPassword. Not with dbSnapshotIdentifier.",
+      "setting must match it (see docs/guides/moving-in.md). Needs dbPassword. Not with dbSnapshotIdentifier.",
   },
   dbPassword: {
     section: "database", type: "string", secret: true, unsetMeans: "generated",

@@ -1,5 +1,5 @@
 // What every command-line tool of this project (plan, ops, sandbox, and any added later) shares:
-// `--help`, the exit codes, and how a refusal is printed. The README's table of exit codes is this.
+// `--help`, the exit codes, and how a refusal is printed. docs/reference/cli.md's table of exit codes is this.
 
 /** The exit codes of every CLI here. A verb that runs a command on the host may pass that command's own code on (ops exec). */
 export const EXIT = {

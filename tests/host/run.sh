@@ -15,7 +15,7 @@ mkdir -p "${work_root}"
 summary_file="${work_root}/summary.txt"
 e2e_work_dir="${work_root}/e2e"
 registry_pidfile="${e2e_work_dir}/registry/registry.pid"   # tests/host/harness/registry.ts writes it
-rm -f "${summary_file}" "${work_root}/media-s3.txt"
+rm -f "${summary_file}" "${work_root}/media-s3.txt" "${work_root}/db-mysql.txt"
 # The edge's ports, and the loopback ones behind it (the app's proxy, the ACME client).
 export HTTP_PORT="${HTTP_PORT:-28080}" HTTPS_PORT="${HTTPS_PORT:-28443}" PROXY_PORT="${PROXY_PORT:-28081}" ACME_PORT="${ACME_PORT:-28402}"
 # The compose project the scenarios deploy; teardown removes whatever it left behind.
@@ -94,6 +94,7 @@ teardown() {
   log "== total $((SECONDS - run_start))s; failed phases: ${failed_phases[*]:-none}"
   # The summary comes last, also when the scenarios crashed before writing it.
   if [[ -s "${work_root}/media-s3.txt" ]]; then grep '^media-s3:' "${work_root}/media-s3.txt" | tail -1 || true; fi
+  if [[ -s "${work_root}/db-mysql.txt" ]]; then grep '^db-mysql:' "${work_root}/db-mysql.txt" | tail -1 || true; fi
   if [[ -s "${summary_file}" ]]; then
     cat "${summary_file}"
   else
@@ -122,9 +123,12 @@ phase postgres bash "${here}/lib/postgres.sh" init || exit 1
 eval "$(bash "${here}/lib/postgres.sh" env)"
 
 export SUMMARY_FILE="${summary_file}" E2E_WORK_DIR="${e2e_work_dir}"
-phase e2e timeout 1800 npx --no-install ts-node --transpile-only "${here}/e2e.ts" || true
+phase e2e timeout 3600 npx --no-install ts-node --transpile-only "${here}/e2e.ts" || true
 
 # Media on S3 (the example app with django-storages against a local S3 API); its own summary line
 # goes just above the host-e2e line.
 media_line="${work_root}/media-s3.txt"
 phase media-s3 bash -c "set -o pipefail; timeout 600 bash '${repo_root}/tests/integration/media/run.sh' | tee '${media_line}'" || true
+
+# ops db's MySQL/MariaDB side (db-tool.sh against Debian's MariaDB); its own summary line too.
+phase db-mysql bash -c "set -o pipefail; timeout 600 bash '${repo_root}/tests/integration/db-mysql/run.sh' | tee '${work_root}/db-mysql.txt'" || true

@@ -264,11 +264,11 @@ describe("config: Pulumi.yaml and the stack files", () => {
       assert.deepStrictEqual(parse({ ...fromDefaults, ...extra }, stack), parse(extra, stack), stack);
     }
   });
-  it("is generated from the specs: Pulumi.yaml's config block and docs/configuration.md are up to date (npm run gen:config)", () => {
+  it("is generated from the specs: Pulumi.yaml's config block and docs/reference/configuration.md are up to date (npm run gen:config)", () => {
     const root = path.join(__dirname, "..", "..");
     const pulumiYaml = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
     assert.strictEqual(pulumiYaml, renderPulumiYaml(pulumiYaml), "Pulumi.yaml drifted from the specs: run npm run gen:config");
-    assert.strictEqual(fs.readFileSync(path.join(root, "docs", "configuration.md"), "utf8"), renderSettingsDoc(), "docs/configuration.md drifted: run npm run gen:config");
+    assert.strictEqual(fs.readFileSync(path.join(root, "docs", "reference", "configuration.md"), "utf8"), renderSettingsDoc(), "docs/reference/configuration.md drifted: run npm run gen:config");
   });
 
   for (const stack of ["dev", "prod"]) {

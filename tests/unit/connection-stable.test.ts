@@ -3,7 +3,7 @@
 // be the same, on the wire, every run. Checked here: the program run twice under the mocks, each
 // remote step's `connection` as the SDK serialises it for the engine compared byte for byte, and its
 // shape (one secret, every field present, nothing unknown). What this cannot check (no Pulumi CLI or
-// provider here) is the provider's own Diff against its stored state: see docs/deploy-and-operate.md.
+// provider here) is the provider's own Diff against its stored state: see docs/explanation/architecture.md.
 import * as assert from "assert";
 import { CONNECTION_FIELDS } from "../../components/transport";
 import { RegisterRequest, isSecretValue, runProgram } from "../../lib/engine";

@@ -5,7 +5,22 @@ import * as fs from "fs";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const DOCS = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join("docs", f))];
+/** Every Markdown file under dir, at any depth, relative to the project root. */
+function markdownUnder(dir: string): string[] {
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = path.join(dir, e.name);
+    if (e.isDirectory()) return markdownUnder(rel);
+    return e.name.endsWith(".md") ? [rel] : [];
+  });
+}
+
+const DOCS = ["README.md", ...markdownUnder("docs")];
+
+/** The relative links of a doc (outside code), as written. */
+function relativeLinks(doc: string): string[] {
+  const text = fs.readFileSync(path.join(ROOT, doc), "utf8").replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "");
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/i.test(t)); // not http:, https:, mailto:
+}
 
 /** GitHub's anchor of a heading: lowercase, punctuation dropped, spaces to hyphens. */
 export function anchorOf(heading: string): string {
@@ -24,11 +39,8 @@ describe("docs: links", () => {
   });
   for (const doc of DOCS) {
     it(`${doc}: every relative link resolves`, () => {
-      const text = fs.readFileSync(path.join(ROOT, doc), "utf8").replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "");
       const broken: string[] = [];
-      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-        const target = m[1];
-        if (/^[a-z]+:/i.test(target)) continue; // http:, https:, mailto:
+      for (const target of relativeLinks(doc)) {
         const [file, anchor] = target.split("#");
         const resolved = file === "" ? path.join(ROOT, doc) : path.resolve(path.dirname(path.join(ROOT, doc)), file);
         if (!fs.existsSync(resolved)) broken.push(`${target} (no such file)`);
@@ -37,4 +49,11 @@ describe("docs: links", () => {
       assert.deepStrictEqual(broken, []);
     });
   }
+  it("covers the docs in subfolders", () => {
+    assert.ok(DOCS.some((d) => path.dirname(d) !== "docs" && d.startsWith("docs")), `no doc below docs/: ${DOCS.join(", ")}`);
+  });
+  it("reaches every page under docs/ from README.md's index", () => {
+    const linked = new Set(relativeLinks("README.md").map((t) => path.normalize(t.split("#")[0])));
+    assert.deepStrictEqual(DOCS.filter((d) => d !== "README.md" && !linked.has(path.normalize(d))), []);
+  });
 });

@@ -1,9 +1,9 @@
 // The CI roles' IAM policies (scripts/lib/iam): generated from the offline plans, complete for every
-// type a plan creates, scoped where IAM allows, and shown whole in docs/ci-and-sandboxes.md.
+// type a plan creates, scoped where IAM allows, and shown whole in docs/reference/iam-policies.md.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CI_ROLES, FEATURES, STAGES_OF_ROLE, allPolicies, ciPolicy, missingTokens, planUse, renderPolicyDoc, withPolicyDoc, DOC_BEGIN, DOC_END } from "../../scripts/lib/iam/policy";
+import { CI_ROLES, FEATURES, STAGES_OF_ROLE, allPolicies, ciPolicy, missingTokens, planUse, renderPolicyDoc, withPolicyDoc, DOC_BEGIN, DOC_END, POLICY_DOC } from "../../scripts/lib/iam/policy";
 import { planFor } from "../../scripts/lib/plan/run";
 import { PROJECT } from "../../lib/engine";
 
@@ -62,11 +62,11 @@ describe("CI role IAM policies, generated from the plans", function () {
     }
   });
 
-  it("is shown whole in docs/ci-and-sandboxes.md, exactly as generated (npm run iam-policy -- --write-docs)", async () => {
-    const file = path.resolve(__dirname, "..", "..", "docs", "ci-and-sandboxes.md");
+  it("is shown whole in its reference page, exactly as generated (npm run iam-policy -- --write-docs)", async () => {
+    const file = path.resolve(__dirname, "..", "..", POLICY_DOC);
     const doc = fs.readFileSync(file, "utf8");
     const generated = renderPolicyDoc(await allPolicies());
     assert.ok(doc.includes(DOC_BEGIN) && doc.includes(DOC_END));
-    assert.strictEqual(withPolicyDoc(doc, generated), doc, "docs/ci-and-sandboxes.md drifted: run npm run iam-policy -- --write-docs");
+    assert.strictEqual(withPolicyDoc(doc, generated), doc, `${POLICY_DOC} drifted: run npm run iam-policy -- --write-docs`);
   });
 });

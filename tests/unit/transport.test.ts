@@ -107,8 +107,8 @@ describe("transport", function () {
     });
   });
 
-  describe("the deploy role's documented Session Manager policy (docs/transport.md)", () => {
-    const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "transport.md"), "utf8");
+  describe("the deploy role's documented Session Manager policy (docs/reference/transport.md)", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "reference", "transport.md"), "utf8");
     const policy = JSON.parse(/```json\n(\{\n  "Version"[\s\S]*?)\n```/.exec(doc)![1]) as { Statement: { Action: string; Resource: string; Condition?: Record<string, Record<string, string>> }[] };
     it("allows only starting sessions to the stack's tagged instance through the SSH document, and ending its own", () => {
       const byAction = (a: string) => policy.Statement.filter((st) => st.Action === a);

@@ -58,7 +58,10 @@ verbs:
   db copy --from SOURCE [--force]          another database straight into it (SOURCE: env:NAME or file:PATH holding its URL)
   db verify --from SOURCE                  row counts and checksums of every table of SOURCE, here and there
                                            (db: --image IMAGE for the clients, default postgres:16 / mysql:8.0)
-  media sync --from DIR|HOST:PATH          uploaded media into the stack's volume: missing or changed files only, then compared
+  media sync --from DIR|HOST:PATH          uploaded media into the stack's volume, or its bucket with mediaStorage s3:
+                                           missing or changed files only, then both sides compared
+                                           (--bucket NAME [--prefix P]: into that bucket under your own AWS credentials;
+                                           --prefix is django-storages' AWS_LOCATION, the example app's is media)
   ssh                                      an interactive shell on the host
 
 The host comes from the stack's outputs (state: .pulumi-state/ or PULUMI_BACKEND_URL), or from the flags.
@@ -102,7 +105,9 @@ export function parseOpsArgs(argv: string[]): OpsCommand {
   if (target.stack !== undefined && target.host !== undefined) {
     throw new OpsUsageError("give --stack (the host from the stack's outputs) or --host (a host without Pulumi state), not both");
   }
-  if (target.stack === undefined && target.host === undefined) throw new OpsUsageError(`say which host: --stack NAME or --host ADDRESS\n\n${OPS_USAGE}`);
+  // media sync --bucket goes straight to S3: it needs neither a stack nor a host.
+  const bucketOnly = verb === "media" && verbArgs.some((a) => a === "--bucket" || a.startsWith("--bucket="));
+  if (target.stack === undefined && target.host === undefined && !bucketOnly) throw new OpsUsageError(`say which host: --stack NAME or --host ADDRESS\n\n${OPS_USAGE}`);
   return { verb: verb as OpsVerb, verbArgs: [...verbArgs, ...passThrough], target };
 }
 

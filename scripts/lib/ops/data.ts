@@ -116,24 +116,38 @@ export function filesToSend(source: MediaFile[], target: MediaFile[]): MediaFile
 }
 
 /** Source and target compared: counts and bytes, and whether every source file is there with its size. */
-export function compareTrees(source: MediaFile[], target: MediaFile[]): { equal: boolean; line: string } {
+export function compareTrees(source: MediaFile[], target: MediaFile[], toSend = filesToSend): { equal: boolean; line: string } {
   const bytes = (fs: MediaFile[]) => fs.reduce((n, f) => n + f.size, 0);
-  const missing = filesToSend(source, target).length;
+  const missing = toSend(source, target).length;
   return {
     equal: missing === 0,
     line: `source ${source.length} files ${bytes(source)} bytes; target ${target.length} files ${bytes(target)} bytes; missing or different ${missing}`,
   };
 }
 
-/** `media sync --from X [--volume NAME]`: X a local directory, or HOST:PATH (copied to a local staging directory with rsync first). */
-export function mediaArgs(verbArgs: string[]): { from: string; remote?: { spec: string }; volumeArgs: string[] } {
+/** Where media sync puts the files: the host's media volume (ec2), or a bucket (mediaStorage s3). */
+export interface MediaArgs {
+  from: string;
+  remote?: { spec: string };
+  volumeArgs: string[];
+  /** --bucket NAME (else the stack's mediaBucket output, when it has one). */
+  bucket?: string;
+  /** --prefix P: the key prefix in the bucket (django-storages' AWS_LOCATION; "" by default, as there). */
+  prefix?: string;
+}
+
+/** `media sync --from X [--volume NAME | --bucket NAME [--prefix P]]`: X a local directory, or HOST:PATH (copied to a local staging directory with rsync first). */
+export function mediaArgs(verbArgs: string[]): MediaArgs {
   const [action, ...args] = verbArgs;
   if (action !== "sync") throw new OpsUsageError("media needs an action: sync --from DIR|HOST:PATH");
   const from = takeFlag(args, "--from");
   const volume = takeFlag(from.rest, "--volume");
-  if (volume.rest.length > 0) throw new OpsUsageError(`media sync: unknown argument '${volume.rest[0]}'`);
+  const bucket = takeFlag(volume.rest, "--bucket");
+  const prefix = takeFlag(bucket.rest, "--prefix");
+  if (prefix.rest.length > 0) throw new OpsUsageError(`media sync: unknown argument '${prefix.rest[0]}'`);
   if (!from.value) throw new OpsUsageError("media sync needs --from DIR (a directory here) or --from HOST:PATH (the old host, over your ssh config)");
+  if (volume.value && bucket.value) throw new OpsUsageError("media sync: give --volume (the host's media volume) or --bucket (media on S3), not both");
   const volumeArgs = volume.value ? ["--volume", volume.value] : [];
-  if (/^[^/.][^:/]*:/.test(from.value)) return { from: from.value, remote: { spec: from.value }, volumeArgs };
-  return { from: from.value, volumeArgs };
+  const remote = /^[^/.][^:/]*:/.test(from.value) ? { spec: from.value } : undefined;
+  return { from: from.value, ...(remote ? { remote } : {}), volumeArgs, ...(bucket.value ? { bucket: bucket.value } : {}), ...(prefix.value !== undefined ? { prefix: prefix.value } : {}) };
 }

@@ -6,8 +6,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tar from "tar-stream";
-import { OpsCommand } from "./args";
-import { compareTrees, dbSession, filesToSend, listDirectory, mediaArgs, MediaFile, parseListing } from "./data";
+import { OpsCommand, OpsUsageError } from "./args";
+import { compareTrees, dbSession, filesToSend, listDirectory, mediaArgs, MediaArgs, MediaFile, parseListing } from "./data";
+import { BucketTarget, filesToUpload, listBucket, normalizePrefix, s3Client, uploadFiles } from "./mediaBucket";
 import { remoteLine, sshArgs, SshFiles } from "./ssh";
 import { OpsTarget } from "./target";
 
@@ -103,26 +104,63 @@ function packFiles(dir: string, send: MediaFile[]): (stdin: NodeJS.WritableStrea
   };
 }
 
-async function runMedia(command: OpsCommand, target: OpsTarget, files: SshFiles): Promise<number> {
-  const { from, remote, volumeArgs } = mediaArgs(command.verbArgs);
-  const dir = remote ? stageRemote(remote.spec) : path.resolve(from);
+/** The directory media sync reads: --from DIR, or the old host's tree staged here. */
+function mediaSource(args: MediaArgs): string {
+  const dir = args.remote ? stageRemote(args.remote.spec) : path.resolve(args.from);
   if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`media sync: ${dir} is not a directory`);
+  return dir;
+}
+
+/** The summary line and exit code of a sync, from both sides listed after it. */
+function syncVerdict(result: { equal: boolean; line: string }): number {
+  process.stdout.write(`media sync: ${result.line}; ${result.equal ? "equal" : "NOT equal (run again to resume)"}\n`);
+  return result.equal ? 0 : 1;
+}
+
+/** Into the host's media volume: a tar stream of what the volume lacks, through one SSH session. */
+async function syncToVolume(args: MediaArgs, dir: string, target: OpsTarget, files: SshFiles): Promise<number> {
   const list = async () => {
-    const r = await runSession(target, files, "media", { args: ["list", ...volumeArgs], stdout: "capture" });
+    const r = await runSession(target, files, "media", { args: ["list", ...args.volumeArgs], stdout: "capture" });
     if (r.code !== 0) throw new Error(`media list on the host failed (exit ${r.code})`);
     return parseListing(r.stdout);
   };
   const source = listDirectory(dir);
   const send = filesToSend(source, await list());
-  const bytes = send.reduce((n, f) => n + f.size, 0);
-  process.stderr.write(`ops: media: ${source.length} files here, ${send.length} to send (${bytes} bytes)\n`);
+  process.stderr.write(`ops: media: ${source.length} files here, ${send.length} to send (${send.reduce((n, f) => n + f.size, 0)} bytes)\n`);
   if (send.length > 0) {
-    const r = await runSession(target, files, "media", { args: ["receive", ...volumeArgs], stdin: packFiles(dir, send) });
+    const r = await runSession(target, files, "media", { args: ["receive", ...args.volumeArgs], stdin: packFiles(dir, send) });
     if (r.code !== 0) return r.code;
   }
-  const result = compareTrees(source, await list());
-  process.stdout.write(`media sync: ${result.line}; ${result.equal ? "equal" : "NOT equal (run again to resume)"}\n`);
-  return result.equal ? 0 : 1;
+  return syncVerdict(compareTrees(source, await list()));
+}
+
+/** Into the media bucket (mediaStorage s3): uploads of what the bucket lacks, from here. */
+async function syncToBucket(args: MediaArgs, dir: string, target: Pick<OpsTarget, "mediaBucket" | "region">): Promise<number> {
+  const bucket: BucketTarget = { bucket: (args.bucket ?? target.mediaBucket) as string, prefix: normalizePrefix(args.prefix), region: target.region };
+  const client = s3Client(bucket);
+  const source = listDirectory(dir);
+  const send = filesToUpload(source, await listBucket(client, bucket));
+  process.stderr.write(`ops: media: ${source.length} files here, ${send.length} to send to s3://${bucket.bucket}/${bucket.prefix} (${send.reduce((n, f) => n + f.size, 0)} bytes)\n`);
+  await uploadFiles(client, bucket, dir, send);
+  return syncVerdict(compareTrees(source, await listBucket(client, bucket), filesToUpload));
+}
+
+async function runMedia(command: OpsCommand, target: OpsTarget, files: SshFiles): Promise<number> {
+  const args = mediaArgs(command.verbArgs);
+  const toBucket = args.bucket !== undefined || (target.mediaBucket !== undefined && args.volumeArgs.length === 0);
+  if (args.prefix !== undefined && !toBucket) throw new OpsUsageError("media sync: --prefix applies to a bucket (--bucket, or a stack with mediaStorage s3)");
+  const dir = mediaSource(args);
+  return toBucket ? syncToBucket(args, dir, target) : syncToVolume(args, dir, target, files);
+}
+
+/** `media sync --bucket NAME` without a stack or host: the bucket is all it needs (region: AWS_REGION or the profile's). */
+export function mediaToBucketOnly(command: OpsCommand): boolean {
+  return command.verb === "media" && !command.target.stack && !command.target.host && mediaArgs(command.verbArgs).bucket !== undefined;
+}
+
+export function runMediaToBucket(command: OpsCommand, region?: string): Promise<number> {
+  const args = mediaArgs(command.verbArgs);
+  return syncToBucket(args, mediaSource(args), { region });
 }
 
 /** db and media: the verbs whose sessions carry data. */

@@ -27,6 +27,8 @@ export interface OpsTarget {
   hostPublicKey?: string;
   /** Neither: trust the key the host shows on first contact (--accept-new-host-key, said on purpose). */
   acceptNewHostKey?: boolean;
+  /** The stack's media bucket (mediaStorage s3): where `media sync` puts files. */
+  mediaBucket?: string;
 }
 
 /** The fix for a host whose key cannot be verified. */
@@ -92,5 +94,6 @@ export function targetFromOutputs(stack: string, outputs: ResolvedOutputs, flags
     knownHostsFile: flags.knownHosts,
     hostPublicKey,
     acceptNewHostKey: !flags.knownHosts && !hostPublicKey,
+    mediaBucket: text(outputs, "mediaBucket"),
   };
 }

@@ -1,5 +1,5 @@
 // The shape of `npm run plan -- --json`: the one machine-readable output of the plan, for tools (CI,
-// dashboards, the cost delta of a pull request). Documented in docs/plan-and-policy.md. Values the
+// dashboards, the cost delta of a pull request). Documented in docs/reference/plan.md. Values the
 // offline plan cannot know (addresses, ids, AMIs) appear as `<what, known after up>` markers, as in
 // the text output.
 import type { Violation } from "../../../policy/rules";

@@ -56,7 +56,7 @@ export function settingsAt(appDir: string, setting: string): string {
 /** The health path, asked through the app's proxy with `Host: 127.0.0.1` as the deploy asks it. */
 export function judgeHealth(healthPath: string, a: Answer, appDir: string, deployReason?: string): Finding {
   const check = `health: GET ${healthPath} with Host: 127.0.0.1 answers 2xx (what the deploy waits for)`;
-  const contract = "a view that answers before the host check (a middleware first in MIDDLEWARE, docs/app-contract.md)";
+  const contract = "a view that answers before the host check (a middleware first in MIDDLEWARE, docs/reference/app-contract.md)";
   if (a.status !== undefined && a.status >= 200 && a.status < 300) return pass(check, seen(a));
   const detail = `${seen(a)}${deployReason ? `; the deploy said: ${deployReason}` : ""}`;
   if (a.status === 404) {
@@ -73,7 +73,7 @@ export function judgeHealth(healthPath: string, a: Answer, appDir: string, deplo
   }
   if (a.status !== undefined && a.status >= 500) {
     return fail(check, detail, "the health view fails (database unreachable, or an error in the app: see the web container's log)",
-      `read DATABASE_URL in ${settingsAt(appDir, "DATABASES")} (docs/app-contract.md) and check the web container's log (--keep)`);
+      `read DATABASE_URL in ${settingsAt(appDir, "DATABASES")} (docs/reference/app-contract.md) and check the web container's log (--keep)`);
   }
   return fail(check, detail, "the app's proxy does not answer", "check that the proxy service publishes \"${HTTP_PORT:-80}:80\" and proxies to web (the plan names its compose findings)");
 }
@@ -98,7 +98,7 @@ export function judgeProxyForwardsProto(nginxT: string | undefined, appDir: stri
   const where = locate(appDir, new RegExp(line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))) ?? "the proxy's nginx config";
   return fail(check, `nginx: ${line}`,
     "the proxy replaces X-Forwarded-Proto with its own scheme (http: the edge reaches it over plain HTTP), so the app never sees HTTPS: secure cookies, redirects and CSRF's origin check fail",
-    `at ${where}: pass the edge's value on: \`proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\` (or the map in docs/app-contract.md)`);
+    `at ${where}: pass the edge's value on: \`proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\` (or the map in docs/reference/app-contract.md)`);
 }
 
 /** A POST with a CSRF token over forwarded HTTPS, and whether the app saw HTTPS. */
@@ -134,7 +134,7 @@ export function judgeStatic(url: string | undefined, a: Answer | undefined, appD
   if (a.status === 200) return pass(check, `${url}: ${seen(a).slice(0, 40)}`);
   return fail(check, `${url}: ${seen(a)}`,
     "the proxy does not serve what collectstatic wrote: STATIC_ROOT and the proxy's static location must meet in one named volume (paths of the old box, or a bind of a release directory, break it)",
-    `collect into the volume web and the proxy share: STATIC_ROOT at ${settingsAt(appDir, "STATIC_ROOT")}, the proxy's \`location /static/\` at ${locate(appDir, /location\s+\/static/) ?? "its nginx config"} (docs/app-contract.md)`);
+    `collect into the volume web and the proxy share: STATIC_ROOT at ${settingsAt(appDir, "STATIC_ROOT")}, the proxy's \`location /static/\` at ${locate(appDir, /location\s+\/static/) ?? "its nginx config"} (docs/reference/app-contract.md)`);
 }
 
 /** The migrations' tables in the stand-in database (not in a file inside the container). */
@@ -144,7 +144,7 @@ export function judgeMigrations(tables: string[] | undefined, error: string | un
   const detail = error ?? `tables: ${tables && tables.length > 0 ? tables.join(", ") : "none"}`;
   return fail(check, detail,
     "the app's migrations ran against another database: its settings do not read DATABASE_URL (SQL_HOST/SQL_PORT-style variables with an sqlite fallback), so migrate \"succeeds\" on a file in the container and the data is lost with it",
-    `DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])} (or the parser in docs/app-contract.md) at ${settingsAt(appDir, "DATABASES")}`);
+    `DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])} (or the parser in docs/reference/app-contract.md) at ${settingsAt(appDir, "DATABASES")}`);
 }
 
 /** Bind mounts of the running containers that resolve into a release directory. */
@@ -163,7 +163,7 @@ export function judgeRedeploy(deployOk: boolean, reason: string, total: number, 
   if (!deployOk) return fail(check, reason, "the second release did not deploy", "read the deploy's reason above; its full log is under the rehearsal's base directory (--keep)");
   if (failed === 0) return pass(check, `${total} requests, 0 failed`);
   return fail(check, `${failed} of ${total} requests failed (${samples.join("; ")})`, "requests failed while the release switched",
-    "see the switch's notes in docs/deploy-and-operate.md (a proxy that caches web's address, a web that ignores SIGTERM)");
+    "see the switch's notes in docs/explanation/deploy-on-host.md (a proxy that caches web's address, a web that ignores SIGTERM)");
 }
 
 /** Every failed check, one block each: what, cause, fix. */

@@ -4,13 +4,18 @@
 // (rows and checksum); the sequences carry on where they were. `ops db dump` of the stack's database,
 // restored with `ops db restore` into a fresh database (a second host layout whose release names it),
 // verifies equal too. `ops media sync --from DIR` puts a directory into the media volume; both sides
-// then match in names, sizes and content, and a second sync sends nothing. Database URLs reach ops
-// only through the environment (--from env:NAME), never an argument.
+// then match in names, sizes and content, and a second sync sends nothing; `ops media sync --bucket`
+// puts the same directory into a bucket of an S3 API on 127.0.0.1 (s3rver, reached through the AWS
+// SDK's AWS_ENDPOINT_URL_S3), matched the same way. Database URLs reach ops only through the
+// environment (--from env:NAME), never an argument.
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { HOST_LAYOUT, hostPath } from "../../../components/layout";
 import { compareTrees, listDirectory, MediaFile, parseListing } from "../../../scripts/lib/ops/data";
+import { filesToUpload, listBucket } from "../../../scripts/lib/ops/mediaBucket";
 import { CommandResult, log, tail } from "../harness/commands";
 import { Context } from "../harness/context";
 import { docker } from "../harness/host";
@@ -185,8 +190,62 @@ async function mediaSync(ctx: Context): Promise<void> {
     again.code === 0 && /0 to send/.test(again.stderr) && /; equal$/m.test(again.stdout), tail(again, 4));
 }
 
+const S3RVER = path.resolve(__dirname, "../../integration/media/s3rver.js");
+const MEDIA_BUCKET = "e2e-media";
+/** What the S3 stand-in accepts (s3rver's README: the S3RVER/S3RVER key pair). */
+const S3_ENV = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "ap-northeast-2" };
+
+/** s3rver on 127.0.0.1 with one bucket; resolves with its endpoint once it listens (bounded wait) and a stop. */
+function startS3(ctx: Context): Promise<{ endpoint: string; stop: () => void }> {
+  const dir = path.join(ctx.env.workDir, "s3rver");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const child = spawn(process.execPath, [S3RVER, "--port", "0", "--dir", dir, "--bucket", MEDIA_BUCKET], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill(); reject(new Error("s3rver did not listen within 20 s")); }, 20_000);
+    child.stdout.on("data", (d: Buffer) => {
+      const m = /ready (\d+)/.exec(d.toString());
+      if (m) { clearTimeout(timer); resolve({ endpoint: `http://127.0.0.1:${m[1]}`, stop: () => child.kill("SIGTERM") }); }
+    });
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`s3rver exited (${code})`)); });
+  });
+}
+
+/** media sync into a bucket (mediaStorage s3): counts, sizes and content of every object match. */
+async function mediaSyncToBucket(ctx: Context): Promise<boolean> {
+  const dir = mediaExport(ctx);
+  const source = listDirectory(dir);
+  const s3 = await startS3(ctx);
+  try {
+    const env = { ...S3_ENV, AWS_ENDPOINT_URL_S3: s3.endpoint };
+    const sync = await ops(ctx, ["media", "sync", "--from", dir, "--bucket", MEDIA_BUCKET, "--prefix", "media"], [], env);
+    log(`  ops media sync --bucket: exit ${sync.code} in ${(sync.ms / 1000).toFixed(1)}s: ${sync.stdout.trim()}`);
+    const client = new S3Client({ region: S3_ENV.AWS_REGION, endpoint: s3.endpoint, credentials: { accessKeyId: S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: S3_ENV.AWS_SECRET_ACCESS_KEY } });
+    const target = { bucket: MEDIA_BUCKET, prefix: "media" };
+    const there = await listBucket(client, target);
+    const compared = compareTrees(source, there, filesToUpload);
+    const sums: string[] = [];
+    for (const f of there) {
+      const o = await client.send(new GetObjectCommand({ Bucket: MEDIA_BUCKET, Key: `media/${f.path}` }));
+      sums.push(`${crypto.createHash("sha256").update(await o.Body!.transformToByteArray()).digest("hex")}  ${f.path}`);
+    }
+    const contentEqual = sums.sort().join("\n") === hashesHere(dir, source);
+    const equal = sync.code === 0 && /; equal$/m.test(sync.stdout) && compared.equal && there.length === source.length && contentEqual;
+    ctx.checks.check("ops media sync --bucket puts every file into the bucket: counts, sizes and content match", equal,
+      `exit ${sync.code}; ${compared.line}; content ${contentEqual ? "equal" : "DIFFERS"}; ${tail(sync, 4)}`);
+    const again = await ops(ctx, ["media", "sync", "--from", dir, "--bucket", MEDIA_BUCKET, "--prefix", "media"], [], env);
+    ctx.checks.check("a second media sync into the bucket sends nothing and still finds both sides equal",
+      again.code === 0 && /0 to send/.test(again.stderr) && /; equal$/m.test(again.stdout), tail(again, 4));
+    return equal;
+  } finally {
+    s3.stop();
+  }
+}
+
 export default scenario("data move (db copy, dump/restore, media sync)", async (ctx) => {
   await copyUnderLoad(ctx);
   await dumpAndRestore(ctx);
   await mediaSync(ctx);
+  const bucketEqual = await mediaSyncToBucket(ctx);
+  ctx.results.mediaSyncEqual = ctx.results.mediaSyncEqual === 1 && bucketEqual ? 1 : 0;
 });
