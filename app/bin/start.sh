@@ -3,7 +3,8 @@
 # the static files into the shared volume unless they came from the same sources, then serve with
 # gunicorn: all in one Python process (bin/prepare.py), so Django loads once. Each worker also
 # answers the health check on port 8001 (bin/gunicorn_hooks.py), so a check never waits behind
-# slow requests.
+# slow requests. Which peers gunicorn believes about X-Forwarded-* (forwarded_allow_ips) and what
+# its access log shows are set there too.
 set -eu
 exec python3 bin/prepare.py gunicorn site_config.wsgi:application \
   --config bin/gunicorn_hooks.py \
@@ -11,5 +12,4 @@ exec python3 bin/prepare.py gunicorn site_config.wsgi:application \
   --workers "${GUNICORN_WORKERS:-2}" \
   --timeout 30 \
   --graceful-timeout 25 \
-  --access-logfile - \
-  --forwarded-allow-ips '*'
+  --access-logfile -

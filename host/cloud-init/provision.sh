@@ -88,22 +88,32 @@ install_ubuntu() {
   "${apt[@]}" install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin
 }
 
+# The edge's users and the deploy's privileges, the one place they are written. HAProxy runs as
+# edge_user, never as the SSH user: the SSH user is in the docker group (root on the host in all but
+# name), and the daemon that faces the internet must not hold that. It gets the one capability it
+# needs, cap_net_bind_service, from its systemd unit (AmbientCapabilities), not from a file capability
+# on the shared binary (which would let every local user bind 80 and 443). edge_user and the SSH
+# user share edge_group: the edge's directory and its two sockets (the master CLI, the runtime
+# API) are open to that group, so the deploy controls HAProxy without being it. The SSH user's only
+# root commands are deploy_sudo_commands: start, stop or restart the edge's unit through edge_service.
+edge_user=compose-haproxy
+edge_group=compose-edge
+edge_unit=compose-on-ec2-edge.service
+edge_service=/usr/local/sbin/compose-on-ec2-edge
+deploy_sudoers=/etc/sudoers.d/compose-on-ec2
+# What cloud-init's default user gets on Amazon Linux and Ubuntu: passwordless sudo for everything.
+cloud_init_sudoers=/etc/sudoers.d/90-cloud-init-users
+
 # The edge (host/release/edge.sh, acme.sh): HAProxy and socat from the OS, lego from its GitHub
-# release checked against its pinned sha256. HAProxy runs as the SSH user (the
-# deploy starts it), so it gets the one capability to bind 80 and 443; the distro's own haproxy
-# service stays off (ours reads <baseDir>/edge/haproxy.cfg). A package upgrade replaces the binary and
-# drops the capability: edge.sh gives it back before every start or reload, through a sudoers rule
-# that allows the SSH user exactly that one setcap command.
+# release checked against its pinned sha256. The distro's own haproxy service stays off (ours reads
+# <baseDir>/edge/haproxy.cfg and runs as edge_user).
 install_edge() {
-  local haproxy_bin archive
+  local archive
   case "${os}" in
-    al2023) dnf install -y haproxy socat libcap openssl ;;
-    ubuntu) apt-get -o DPkg::Lock::Timeout=300 install -y haproxy socat libcap2-bin openssl ;;
+    al2023) dnf install -y haproxy socat openssl acl ;;
+    ubuntu) apt-get -o DPkg::Lock::Timeout=300 install -y haproxy socat openssl acl ;;
   esac
   systemctl disable --now haproxy || true
-  haproxy_bin="$(command -v haproxy)"
-  setcap cap_net_bind_service=+ep "${haproxy_bin}"
-  write_setcap_rule "${haproxy_bin}"
   archive="lego_v${lego_version}_linux_$([[ "${arch}" == arm64 ]] && echo arm64 || echo amd64).tar.gz"
   local url="https://github.com/go-acme/lego/releases/download/v${lego_version}" sum
   sum="$(pinned_sha256 lego)"
@@ -115,38 +125,102 @@ install_edge() {
   fetch_verified "${url}/${archive}" "/tmp/${archive}" "${sum}"
   tar -xzf "/tmp/${archive}" -C /usr/local/bin lego
   chmod 0755 /usr/local/bin/lego
+  create_edge_users "${user}"
+  write_edge_service "${base_dir}"
+  write_deploy_sudoers "${user}" "${base_dir}"
   write_edge_units
 }
 
-# sudoers: the SSH user may run exactly "setcap cap_net_bind_service=+ep <haproxy>" as root, nothing
-# else (sudoers(5): a command with arguments matches only those arguments). Checked by visudo first.
-write_setcap_rule() {
-  local rule=/etc/sudoers.d/compose-on-ec2-edge
-  printf '%s ALL=(root) NOPASSWD: /usr/sbin/setcap cap_net_bind_service=+ep %s\n' "${user}" "$1" > "${rule}.tmp"
-  chmod 0440 "${rule}.tmp"
-  visudo -cf "${rule}.tmp" > /dev/null
-  mv -f "${rule}.tmp" "${rule}"
+# create_edge_users SSH_USER: edge_group, and edge_user as a system user in it (no home, no login
+# shell, no other group: not docker, no sudo); the SSH user joins edge_group. Idempotent.
+create_edge_users() {
+  getent group "${edge_group}" > /dev/null || groupadd --system "${edge_group}"
+  id -u "${edge_user}" > /dev/null 2>&1 \
+    || useradd --system --gid "${edge_group}" --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "${edge_user}"
+  usermod -aG "${edge_group}" "$1"
 }
 
-# The units' paths under the base directory: the serving release's scripts, and the edge's settings
-# file (host/release/edge-lib.sh's edge_settings; a unit test holds the two equal).
+# deploy_sudo_commands BASE_DIR: every command the deploy runs as root, one a line. The deploy
+# (host/release/edge.sh) starts the edge when it is not running, stops it on destroy, and an operator
+# may restart it; a config change is a reload through the master CLI, which needs no root.
+deploy_sudo_commands() {
+  local verb
+  for verb in start stop restart; do printf '%s %s %s\n' "${edge_service}" "${verb}" "$1"; done
+}
+
+# write_deploy_sudoers SSH_USER BASE_DIR...: the SSH user may run exactly deploy_sudo_commands as
+# root (sudoers(5): a command with arguments matches only those arguments), nothing else. cloud-init's
+# rule that gave it every command is removed. Checked by visudo before it replaces the file.
+write_deploy_sudoers() {
+  local ssh_user="$1" base commands=() line
+  shift
+  for base in "$@"; do
+    while IFS= read -r line; do commands+=("${line}"); done < <(deploy_sudo_commands "${base}")
+  done
+  { printf '# Written by compose-on-ec2 provision.sh: what the deploy runs as root, and only that.\n'
+    printf '%s ALL=(root) NOPASSWD: %s' "${ssh_user}" "${commands[0]}"
+    printf ', %s' "${commands[@]:1}"
+    printf '\n'; } > "${deploy_sudoers}.tmp"
+  chmod 0440 "${deploy_sudoers}.tmp"
+  visudo -cf "${deploy_sudoers}.tmp" > /dev/null
+  mv -f "${deploy_sudoers}.tmp" "${deploy_sudoers}"
+  rm -f "${cloud_init_sudoers}" /etc/sudoers.d/compose-on-ec2-edge
+}
+
+# write_edge_service BASE_DIR: edge_service, root's side of the deploy's sudo rule: start, stop or
+# restart the edge's unit for this base directory, nothing else.
+# shellcheck disable=SC2016 # the $1 and $# of the written script, not of this one
+write_edge_service() {
+  printf '%s\n' '#!/bin/sh' \
+    "# Written by compose-on-ec2 provision.sh: ${edge_service} start|stop|restart $1" \
+    'set -eu' \
+    "[ \"\$#\" -eq 2 ] && [ \"\$2\" = '$1' ] || { echo \"usage: ${edge_service} start|stop|restart $1\" >&2; exit 2; }" \
+    'case "$1" in' \
+    "  start|stop|restart) exec systemctl \"\$1\" ${edge_unit} ;;" \
+    "  *) echo \"usage: ${edge_service} start|stop|restart $1\" >&2; exit 2 ;;" \
+    'esac' > "${edge_service}.tmp"
+  chmod 0755 "${edge_service}.tmp"
+  mv -f "${edge_service}.tmp" "${edge_service}"
+}
+
+# The units' paths under the base directory: the serving release's scripts, and the edge's files
+# (host/release/edge-lib.sh's edge_paths; a unit test holds them equal).
 edge_unit_paths() {
   release_scripts="${base_dir}/${layout_current}/${layout_release_scripts}"
   settings="${base_dir}/${layout_edge}/settings"
+  edge_config="${base_dir}/${layout_edge}/haproxy.cfg"
+  edge_run_dir="${base_dir}/${layout_edge}/run"
+}
+
+# edge_haproxy_command: the edge's command line (base_dir set): HAProxy in master-worker mode with
+# systemd's readiness protocol (-Ws, as haproxy's own unit runs it: admin/systemd/haproxy.service.in),
+# its master CLI on a unix socket open to edge_group (-S <path>,<bind options>; haproxy
+# doc/management.txt "-S" and 9.4 "Master CLI"), its pid file and config.
+edge_haproxy_command() {
+  edge_unit_paths
+  printf '%s' "/usr/sbin/haproxy -Ws -S ${edge_run_dir}/master.sock,mode,660 -p ${edge_run_dir}/haproxy.pid -f ${edge_config}"
 }
 
 # At boot the edge comes back (the app's containers do through their restart policy); daily, at a
-# random hour, the certificate renewal run (a no-op until 30 days before expiry). Both run the
-# scripts of the release that serves, as the SSH user, once a deploy has written the edge settings.
+# random hour, the certificate renewal run (a no-op until 30 days before expiry).
+# The edge's unit: HAProxy as edge_user in edge_group, with cap_net_bind_service as its one
+# capability (AmbientCapabilities hands it to a process that is not root; CapabilityBoundingSet keeps
+# every other one out of reach; NoNewPrivileges: no setuid binary gives more. systemd.exec(5),
+# https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html). The master re-executes
+# the binary on a reload and keeps its ambient capability, so a package upgrade changes nothing. Its
+# run directory (the sockets, the pid file) is made by root ("+": full privileges) for edge_user.
+# The renewal runs the serving release's acme.sh as the SSH user once a deploy wrote the settings.
 write_edge_units() {
-  local release_scripts settings units=/etc/systemd/system
-  edge_unit_paths
+  local release_scripts settings edge_config edge_run_dir units=/etc/systemd/system command
+  command="$(edge_haproxy_command)"
   printf '%s\n' "[Unit]" "Description=compose-on-ec2 edge (HAProxy in front of the app)" \
-    "After=network-online.target docker.service" "Wants=network-online.target" "ConditionPathExists=${settings}" "" \
-    "[Service]" "Type=oneshot" "RemainAfterExit=yes" "User=${user}" \
-    "ExecStart=${release_scripts}/edge.sh start --base-dir ${base_dir}" \
-    "ExecStop=${release_scripts}/edge.sh stop --base-dir ${base_dir}" "" \
-    "[Install]" "WantedBy=multi-user.target" > "${units}/compose-on-ec2-edge.service"
+    "After=network-online.target docker.service" "Wants=network-online.target" "ConditionPathExists=${edge_config}" "" \
+    "[Service]" "Type=notify" "User=${edge_user}" "Group=${edge_group}" \
+    "AmbientCapabilities=CAP_NET_BIND_SERVICE" "CapabilityBoundingSet=CAP_NET_BIND_SERVICE" "NoNewPrivileges=yes" \
+    "ExecStartPre=+/usr/bin/install -d -o ${edge_user} -g ${edge_group} -m 0750 ${edge_run_dir}" \
+    "ExecStart=${command}" "ExecReload=/bin/kill -USR2 \$MAINPID" \
+    "KillMode=mixed" "Restart=on-failure" "SuccessExitStatus=143" "" \
+    "[Install]" "WantedBy=multi-user.target" > "${units}/${edge_unit}"
   printf '%s\n' "[Unit]" "Description=compose-on-ec2 certificate renewal" "ConditionPathExists=${settings}" "" \
     "[Service]" "Type=oneshot" "User=${user}" \
     "ExecStart=${release_scripts}/acme.sh --base-dir ${base_dir} --attempts 3 --backoff 300" > "${units}/compose-on-ec2-acme.service"
@@ -154,8 +228,16 @@ write_edge_units() {
     "[Timer]" "OnCalendar=daily" "RandomizedDelaySec=4h" "Persistent=true" "" \
     "[Install]" "WantedBy=timers.target" > "${units}/compose-on-ec2-acme.timer"
   systemctl daemon-reload
-  systemctl enable compose-on-ec2-edge.service
+  systemctl enable "${edge_unit}"
   systemctl enable --now compose-on-ec2-acme.timer
+}
+
+# The edge's directory, group edge_group (setgid: what is made in it stays in the group), and a way
+# for edge_group through the SSH user's home (0700 on Amazon Linux, 0750 on Ubuntu) to it: search
+# only (an ACL entry), no listing.
+prepare_edge_dir() {
+  install -d -o "${user}" -g "${edge_group}" -m 2750 "${base_dir}/${layout_edge}"
+  setfacl -m "g:${edge_group}:x" "${home}" "${base_dir}"
 }
 
 # The disk metric publishes with the AWS CLI. AL2023 ships it; Ubuntu's AMIs do not, and its apt
@@ -189,7 +271,7 @@ write_docker_config() {
 main() {
   os="$1" arch="$2" user="$3" base_dir="$4" registry="$5"
   local disk_metric_timer="${6:-}"
-  local home="/home/${user}"
+  home="/home/${user}"
   # The host layout's names: host/release/layout.sh's, written beside this file (components/host.ts).
   # shellcheck source=../release/layout.sh
   source "$(dirname "${BASH_SOURCE[0]}")/layout.sh"
@@ -207,6 +289,7 @@ main() {
   write_docker_config "${home}" "${registry}"
   mkdir -p "${base_dir}"
   chown -R "${user}:${user}" "${home}/.docker" "${base_dir}"
+  prepare_edge_dir
   [[ "$(docker compose version --short)" == "${compose_version#v}" ]] \
     || die "docker compose runs $(docker compose version --short), not the pinned ${compose_version}"
   if [[ -n "${disk_metric_timer}" ]]; then start_disk_metric "${disk_metric_timer}"; fi

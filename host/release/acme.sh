@@ -127,7 +127,7 @@ not_installed() {
 install_certificate() {
   local new="${edge_cert}.new" out
   mkdir -p "$(dirname "${edge_cert}")"
-  ( umask 077; pem_payload "$(lego_pem)" > "${new}" )
+  ( umask 027; pem_payload "$(lego_pem)" > "${new}" )   # HAProxy reads it through its group
   if edge_https_open; then
     out="$(edge_api "set ssl cert ${edge_cert}" "$(cat "${new}")" 2>&1)" || true
     if [[ "${out}" != *"Transaction created"* && "${out}" != *"Transaction updated"* ]]; then

@@ -10,15 +10,24 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # haproxy lives in /usr/sbin, which a non-root login's PATH may lack.
 PATH="${PATH}:/usr/sbin:/sbin"
 
-# Paths under <baseDir>/edge: the config, the master's pid, the runtime API socket, the certificate
-# HAProxy serves (key and chain in one file, 0600), the ACME client's account and certificates, and
-# the status line of the last issuance or renewal.
+# HAProxy runs as its own user in edge_group, which the SSH user is in; root starts, stops or restarts
+# it through edge_service, the deploy's one sudo rule (host/cloud-init/provision.sh writes the user,
+# the group, the rule and the unit; a unit test holds these names equal to its own).
+edge_group=compose-edge
+edge_service=/usr/local/sbin/compose-on-ec2-edge
+
+# Paths under <baseDir>/edge (mode 2750, group edge_group): the config, the run directory HAProxy's
+# user owns (the master's pid, the master CLI and the runtime API sockets, both 0660 for the group),
+# the certificate HAProxy serves (key and chain in one file, 0640), the ACME client's account and
+# certificates, and the status line of the last issuance or renewal.
 edge_paths() {
   edge_dir="${base_dir:?}/${layout_edge}"
   edge_settings="${edge_dir}/settings"
   edge_config="${edge_dir}/haproxy.cfg"
-  edge_pidfile="${edge_dir}/haproxy.pid"
-  edge_socket="${edge_dir}/admin.sock"
+  edge_run_dir="${edge_dir}/run"
+  edge_pidfile="${edge_run_dir}/haproxy.pid"
+  edge_master_socket="${edge_run_dir}/master.sock"
+  edge_socket="${edge_run_dir}/admin.sock"
   edge_cert="${edge_dir}/certs/site.pem"
   edge_acme_dir="${edge_dir}/acme"
   edge_acme_status="${edge_dir}/acme-status"
@@ -27,11 +36,18 @@ edge_paths() {
   edge_acme_ca="${edge_dir}/acme-ca.pem"
 }
 
+# The edge's directory, readable by edge_group only: HAProxy reads its config and certificate there.
+# setgid, so what is made in it stays in the group (provision.sh makes it so too).
+make_edge_dir() {
+  mkdir -p "${edge_dir}"
+  chgrp "${edge_group}" "${edge_dir}"
+  chmod 2750 "${edge_dir}"
+}
+
 # write_edge_settings NAME=VALUE…: the settings file, atomically.
 write_edge_settings() {
   local pair
-  mkdir -p "${edge_dir}"
-  chmod 700 "${edge_dir}"
+  make_edge_dir
   for pair in "$@"; do printf '%s\n' "${pair}"; done > "${edge_settings}.tmp"
   mv -f "${edge_settings}.tmp" "${edge_settings}"
 }
@@ -71,6 +87,17 @@ edge_api() {
   else
     printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:${edge_socket}"
   fi
+}
+
+# True when HAProxy's master answers on its CLI ("show proc" lists it as "<pid> master …").
+edge_running() {
+  edge_master "show proc" 2>/dev/null | grep -Eq '^[0-9]+[[:space:]]+master'
+}
+
+# edge_master COMMAND: one command on HAProxy's master CLI (haproxy doc/management.txt 9.4: "show
+# proc", "reload"; the master closes the connection after a reload).
+edge_master() {
+  printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:${edge_master_socket}"
 }
 
 # pem_payload FILE: the PEM without its empty (or blank) lines, as the runtime API takes a payload

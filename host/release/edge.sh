@@ -6,10 +6,15 @@
 #   - terminates TLS once a certificate exists (acme.sh), redirects HTTP to HTTPS except the ACME
 #     challenge path, and sends X-Forwarded-Proto; HSTS when the deploy asks for it;
 #   - routes /.well-known/acme-challenge/ to the ACME client while it is validating (acme.sh).
+#   - drops what a client sends as X-Forwarded-* or Forwarded before it sets its own: the app behind
+#     it sees only what the edge saw.
 # Settings: <baseDir>/edge/settings (deploy.sh writes it). The config is rendered from them and from
-# whether a certificate exists; a changed config is checked, then loaded by a seamless reload (the
-# listening sockets pass to the new process). A renewed certificate needs no reload (acme.sh loads it
-# through the runtime API).
+# whether a certificate exists; a changed config is checked, then loaded by a seamless reload through
+# the master CLI (the listening sockets pass to the new process). A renewed certificate needs no
+# reload (acme.sh loads it through the runtime API). HAProxy runs as its own user, not as the SSH
+# user who runs this: root starts it (its systemd unit, through edge_service, the deploy's one sudo
+# rule: host/cloud-init/provision.sh) when it is not running; everything else goes through its two
+# sockets, open to the group the SSH user shares with it.
 #   edge.sh start --base-dir DIR     start, or reload when the config changed (idempotent)
 #   edge.sh stop --base-dir DIR
 set -euo pipefail
@@ -40,6 +45,16 @@ tls_globals() {
 EOF
 }
 
+# What a client sent about where the request came from is not the edge's to pass on: the headers go
+# before the edge sets X-Forwarded-Proto and "option forwardfor" adds X-Forwarded-For with the
+# address it saw (haproxy doc/configuration.txt: http-request del-header, option forwardfor).
+drop_client_forwarded() {
+  local name
+  for name in X-Forwarded-For X-Forwarded-Proto X-Forwarded-Host X-Forwarded-Port X-Forwarded-Server X-Real-IP Forwarded; do
+    echo "  http-request del-header ${name}"
+  done
+}
+
 # The whole config on stdout. TLS parts only once the certificate exists.
 render_config() {
   local tls=0
@@ -47,7 +62,7 @@ render_config() {
   cat <<EOF
 # Written by edge.sh from ${edge_settings}; changes here are overwritten by the next deploy.
 global
-  stats socket ${edge_socket} mode 600 level admin expose-fd listeners
+  stats socket ${edge_socket} mode 660 level admin expose-fd listeners
   stats timeout 10s
 $(tls_globals)
 
@@ -66,6 +81,7 @@ defaults
 frontend http
   bind :${edge_http_port}
   acl acme_challenge path_beg /.well-known/acme-challenge/
+$(drop_client_forwarded)
   http-request set-header X-Forwarded-Proto http
 EOF
   if (( tls )) && (( edge_https_port == 443 )); then
@@ -82,6 +98,7 @@ EOF
 
 frontend https
   bind :${edge_https_port} ssl crt ${edge_cert} alpn h2,http/1.1
+$(drop_client_forwarded)
   http-request set-header X-Forwarded-Proto https
 EOF
     if [[ "${edge_hsts}" == on ]]; then echo '  http-response set-header Strict-Transport-Security "max-age=63072000"'; fi
@@ -97,12 +114,6 @@ backend app
 backend acme
   server acme 127.0.0.1:${edge_acme_port}
 EOF
-}
-
-running() {
-  local pid
-  pid="$(cat "${edge_pidfile}" 2>/dev/null || true)"
-  [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null
 }
 
 # The worker's pid, from the runtime API ("" when it does not answer).
@@ -121,47 +132,31 @@ wait_worker() {
   return 1
 }
 
-# HAProxy runs as the SSH user and binds ports below 1024 through the file capability
-# cap_net_bind_service that provision.sh sets on its binary. A package upgrade replaces the binary and
-# the capability with it, and a start or a reload (the master re-executes the binary from disk) then
-# cannot bind. So before either: when a port needs it and the binary lacks it, give it back through
-# the one command provision.sh's sudoers rule allows.
-ensure_bind_capability() {
-  local haproxy_bin unprivileged_from
-  haproxy_bin="$(command -v haproxy)"
-  unprivileged_from="$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)"
-  (( EUID != 0 )) || return 0
-  (( edge_http_port < unprivileged_from || edge_https_port < unprivileged_from )) || return 0
-  getcap "${haproxy_bin}" 2>/dev/null | grep -q cap_net_bind_service && return 0
-  log "${haproxy_bin} lacks cap_net_bind_service (a package upgrade replaced it): setting it again"
-  sudo -n /usr/sbin/setcap cap_net_bind_service=+ep "${haproxy_bin}" \
-    || die "${haproxy_bin} cannot bind port ${edge_http_port}/${edge_https_port}: run 'sudo setcap cap_net_bind_service=+ep ${haproxy_bin}' (provision.sh allows this user exactly that command)"
+# edge_service_run start|stop: the edge's unit, as root, through the deploy's one sudo rule.
+edge_service_run() {
+  sudo -n "${edge_service}" "$1" "${base_dir}" < /dev/null
 }
 
 start() {
   local new="${edge_config}.new" before
-  mkdir -p "${edge_dir}" "$(dirname "${edge_cert}")"
-  chmod 700 "${edge_dir}"
+  make_edge_dir
+  mkdir -p "$(dirname "${edge_cert}")"
   render_config > "${new}"
   haproxy -c -q -f "${new}" || die "the edge config does not check (${new}); the running edge is unchanged"
-  ensure_bind_capability
-  if running; then
+  if edge_running; then
     if cmp -s "${new}" "${edge_config}"; then rm -f "${new}"; log "edge running, config unchanged"; return 0; fi
     before="$(worker_pid)"
     mv -f "${new}" "${edge_config}"
-    # Master-worker mode: SIGUSR2 makes the master re-read the config and start a new worker, which
-    # takes over the listening sockets; the old worker finishes the requests it has.
-    kill -USR2 "$(cat "${edge_pidfile}")"
+    # Master-worker mode: "reload" on the master CLI (as SIGUSR2 would) makes the master re-read the
+    # config and start a new worker, which takes over the listening sockets; the old worker finishes
+    # the requests it has.
+    edge_master reload > /dev/null || true
     wait_worker "${before}" || die "the edge did not come back after a reload (see ${edge_config})"
     log "edge reloaded (new config: $(config_summary))"
   else
     mv -f "${new}" "${edge_config}"
-    # The daemon must not hold the caller's descriptors (an SSH session would never end), nor its
-    # working directory: a reload re-executes the master there, and old releases get pruned.
-    if ! cd / || ! haproxy -W -D -p "${edge_pidfile}" -f "${edge_config}" < /dev/null > /dev/null 2> "${edge_dir}/haproxy-start.log" 3>&- 4>&- 8>&- 9>&-; then
-      cat "${edge_dir}/haproxy-start.log" >&2
-      die "the edge (haproxy) did not start; is port ${edge_http_port} or ${edge_https_port} taken?"
-    fi
+    edge_service_run start \
+      || die "the edge (haproxy) did not start: '${edge_service} start ${base_dir}' failed (is port ${edge_http_port} or ${edge_https_port} taken? journalctl -u compose-on-ec2-edge)"
     wait_worker "" || die "the edge started but its runtime API does not answer (${edge_socket})"
     log "edge started ($(config_summary))"
   fi
@@ -177,13 +172,9 @@ config_summary() {
 }
 
 stop() {
-  local i
   stop_background_issuance
-  running || { log "edge not running"; return 0; }
-  kill -USR1 "$(cat "${edge_pidfile}")"   # soft stop: finish what is in flight
-  for (( i = 0; i < 100; i++ )); do running || break; sleep 0.1; done
-  if running; then kill -TERM "$(cat "${edge_pidfile}")"; fi
-  rm -f "${edge_pidfile}"
+  edge_running || { log "edge not running"; return 0; }
+  edge_service_run stop || die "the edge did not stop: '${edge_service} stop ${base_dir}' failed"
   log "edge stopped"
 }
 
@@ -195,4 +186,5 @@ main() {
   start
 }
 
-main "$@"
+# Sourced by the unit tests to render a config; run by the deploy, acme.sh and destroy.sh.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi

@@ -14,6 +14,7 @@ import { brokenAfterSwitch, busyDeploy, stoppedAfterSwitch } from "./scenarios/b
 import cleanSlate from "./scenarios/clean-slate";
 import codeChange from "./scenarios/code-change";
 import dataMove from "./scenarios/data-move";
+import edgeSecurity from "./scenarios/edge-security";
 import failedFirstDeploy from "./scenarios/failed-first-deploy";
 import faultConcurrentDeploys from "./scenarios/fault-concurrent-deploys";
 import faultCutUpload from "./scenarios/fault-cut-upload";
@@ -43,6 +44,7 @@ const SCENARIOS: Scenario[] = [
   cleanSlate,
   waitReady,
   firstDeploy,
+  edgeSecurity,
   unchangedRedeploy,
   restartFloor,
   webRecreateFloor,

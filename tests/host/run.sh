@@ -61,11 +61,13 @@ stop_leftover_registry() {
   rm -f "${registry_pidfile}"
 }
 
-# The edges (HAProxy) and certificate retries the deploys started as the deploy user, if a crashed
-# run left them (the teardown scenario stops them through destroy.sh).
+# The edges (HAProxy, started through tests/host/lib/edge-host.sh) and the certificate retries the
+# deploys started, if a crashed run left them (the teardown scenario stops them through destroy.sh);
+# then the edge's sudo rule and service stand-in go.
 stop_leftover_edges() {
   local pidfile
-  for pidfile in /home/*/compose-on-ec2*/edge/haproxy.pid /home/*/compose-on-ec2*/edge/acme-retries.pid; do
+  bash "${here}/lib/edge-host.sh" teardown || true
+  for pidfile in /home/*/compose-on-ec2*/edge/run/haproxy.pid /home/*/compose-on-ec2*/edge/acme-retries.pid; do
     [[ -s "${pidfile}" ]] || continue
     stop_pid "$(cat "${pidfile}")" "$(basename "${pidfile}" .pid)" 5
     rm -f "${pidfile}"
@@ -96,7 +98,7 @@ teardown() {
   if [[ -s "${summary_file}" ]]; then
     cat "${summary_file}"
   else
-    echo "host-e2e: first_deploy_s=n/a redeploy_s=n/a restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a byo_failed_requests=n/a faults_survived=0/5 keepalive_errors=n/a rsync_pipeline_s=n/a rsync_pipeline_failed_requests=n/a rehearse_s=n/a rehearse_found=n/a"
+    echo "host-e2e: first_deploy_s=n/a redeploy_s=n/a restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a byo_failed_requests=n/a faults_survived=0/5 keepalive_errors=n/a rsync_pipeline_s=n/a rsync_pipeline_failed_requests=n/a rehearse_s=n/a rehearse_found=n/a security_probes_passed=n/a"
   fi
   exit "${rc}"
 }
@@ -115,6 +117,8 @@ phase base-images timeout 900 bash "${here}/lib/base-images.sh" || exit 1
 phase static-checks bash "${here}/static-checks.sh" || true
 phase sshd bash "${here}/lib/sshd.sh" start || exit 1
 eval "$(bash "${here}/lib/sshd.sh" env)"
+# The edge's users, the deploy user's sudo rule and the edge's service, as provision.sh sets them up.
+phase edge-host bash "${here}/lib/edge-host.sh" setup || exit 1
 phase postgres bash "${here}/lib/postgres.sh" init || exit 1
 eval "$(bash "${here}/lib/postgres.sh" env)"
 

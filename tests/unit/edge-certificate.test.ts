@@ -83,8 +83,8 @@ describe("the edge's certificate payload (Let's Encrypt's chain layout)", functi
 
   it("edge_api sends the command, <<, the whole PEM and one empty line that ends it", async () => {
     const base = path.join(dir, "api");
-    fs.mkdirSync(path.join(base, "edge"), { recursive: true });
-    const sock = path.join(base, "edge", "admin.sock");
+    fs.mkdirSync(path.join(base, "edge", "run"), { recursive: true });
+    const sock = path.join(base, "edge", "run", "admin.sock");
     const got = path.join(dir, "received");
     const server = spawn("socat", ["-u", `UNIX-LISTEN:${sock}`, `CREATE:${got}`]);
     try {
@@ -106,8 +106,8 @@ describe("the edge's certificate payload (Let's Encrypt's chain layout)", functi
 
   it("served_certificate reads the serial and notAfter from HAProxy's `show ssl cert <file>`", async () => {
     const base = path.join(dir, "show");
-    fs.mkdirSync(path.join(base, "edge"), { recursive: true });
-    const sock = path.join(base, "edge", "admin.sock");
+    fs.mkdirSync(path.join(base, "edge", "run"), { recursive: true });
+    const sock = path.join(base, "edge", "run", "admin.sock");
     // The answer's format: haproxy/haproxy doc/management.txt "show ssl cert", src/ssl_ckch.c.
     const answer = path.join(dir, "show-answer");
     fs.writeFileSync(answer, [

@@ -153,18 +153,96 @@ describe("host", () => {
       }
     });
 
-    it("points the edge's boot and renewal units at the serving release's scripts and at edge-lib.sh's settings file", () => {
+    it("points the edge's units at the serving release's scripts and at edge-lib.sh's settings, config and run directory", () => {
       const { dir, script } = provisionAsOnHost();
       const release = path.join(__dirname, "..", "..", "host", "release");
       try {
-        const units = spawnSync("bash", ["-c", 'source "$1"; source "$(dirname "$1")/layout.sh"; base_dir=/b; edge_unit_paths; printf "%s\\n" "${release_scripts}" "${settings}"', "provision-test", script], { encoding: "utf8" });
+        const units = spawnSync("bash", ["-c", 'source "$1"; source "$(dirname "$1")/layout.sh"; base_dir=/b; edge_unit_paths; printf "%s\\n" "${release_scripts}" "${settings}" "${edge_config}" "${edge_run_dir}"', "provision-test", script], { encoding: "utf8" });
         assert.strictEqual(units.status, 0, units.stderr);
-        const edge = spawnSync("bash", ["-c", 'source "$1/layout.sh"; source "$1/edge-lib.sh"; base_dir=/b; edge_paths; printf "%s\\n" "${edge_settings}"', "edge-test", release], { encoding: "utf8" });
+        const edge = spawnSync("bash", ["-c", 'source "$1/layout.sh"; source "$1/edge-lib.sh"; base_dir=/b; edge_paths; printf "%s\\n" "${edge_settings}" "${edge_config}" "${edge_run_dir}"', "edge-test", release], { encoding: "utf8" });
         assert.strictEqual(edge.status, 0, edge.stderr);
-        assert.deepStrictEqual(units.stdout.split("\n").slice(0, -1), [hostPath("/b", "current", HOST_LAYOUT.releaseScripts), edge.stdout.trim()]);
+        assert.deepStrictEqual(units.stdout.split("\n").slice(0, -1), [hostPath("/b", "current", HOST_LAYOUT.releaseScripts), ...edge.stdout.split("\n").slice(0, -1)]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    it("names the edge's group and service as edge-lib.sh does, and runs HAProxy on edge-lib.sh's sockets and pid file", () => {
+      const release = path.join(__dirname, "..", "..", "host", "release");
+      const provision = spawnSync("bash", ["-c", 'source "$1"; source "$2/layout.sh"; base_dir=/b; printf "%s\\n" "${edge_group}" "${edge_service}" "$(edge_haproxy_command)"', "provision-test", PROVISION_SCRIPT, release], { encoding: "utf8" });
+      assert.strictEqual(provision.status, 0, provision.stderr);
+      const edge = spawnSync("bash", ["-c", 'source "$1/layout.sh"; source "$1/edge-lib.sh"; base_dir=/b; edge_paths; printf "%s\\n" "${edge_group}" "${edge_service}" "${edge_master_socket}" "${edge_pidfile}" "${edge_config}"', "edge-test", release], { encoding: "utf8" });
+      assert.strictEqual(edge.status, 0, edge.stderr);
+      const [group, service, command] = provision.stdout.split("\n");
+      const [edgeGroup, edgeService, master, pidfile, config] = edge.stdout.split("\n");
+      assert.deepStrictEqual([group, service], [edgeGroup, edgeService]);
+      assert.strictEqual(command, `/usr/sbin/haproxy -Ws -S ${master},mode,660 -p ${pidfile} -f ${config}`);
+    });
+
+    /** provision.sh's step `body` with visudo stubbed and the sudoers files and edge service redirected into a scratch root ($R). */
+    function provisionFiles(body: string): { status: number; stderr: string; read: (file: string) => string; done: () => void } {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "provision-files-"));
+      fs.mkdirSync(path.join(root, "etc", "sudoers.d"), { recursive: true });
+      fs.mkdirSync(path.join(root, "sbin"), { recursive: true });
+      const script = [
+        'source "$1"; source "$2/layout.sh"',
+        'R="$3"; visudo() { echo "visudo $*" >> "$R/visudo.log"; }',
+        'deploy_sudoers="$R/etc/sudoers.d/compose-on-ec2"; cloud_init_sudoers="$R/etc/sudoers.d/90-cloud-init-users"; edge_service="$R/sbin/compose-on-ec2-edge"',
+        body,
+      ].join("\n");
+      const r = spawnSync("bash", ["-c", script, "provision-test", PROVISION_SCRIPT, path.join(__dirname, "..", "..", "host", "release"), root], { encoding: "utf8" });
+      return {
+        status: r.status ?? 1,
+        stderr: r.stderr,
+        read: (file) => fs.readFileSync(path.join(root, file), "utf8"),
+        done: () => fs.rmSync(root, { recursive: true, force: true }),
+      };
+    }
+
+    it("lets the SSH user run as root exactly the edge service's start, stop and restart for its base directory, and removes cloud-init's blanket rule", () => {
+      const files = provisionFiles('echo "ec2-user ALL=(ALL) NOPASSWD:ALL" > "$cloud_init_sudoers"; write_deploy_sudoers ec2-user /home/ec2-user/compose-on-ec2');
+      try {
+        assert.strictEqual(files.status, 0, files.stderr);
+        const rule = files.read("etc/sudoers.d/compose-on-ec2").split("\n").filter((l) => l && !l.startsWith("#"));
+        const service = path.join("sbin", "compose-on-ec2-edge");
+        assert.strictEqual(rule.length, 1, rule.join("\n"));
+        const [who, commands] = rule[0].split(" NOPASSWD: ");
+        assert.strictEqual(who, "ec2-user ALL=(root)");
+        assert.deepStrictEqual(commands.split(", ").map((c) => c.replace(/^.*\/sbin\//, "sbin/")),
+          ["start", "stop", "restart"].map((verb) => `${service} ${verb} /home/ec2-user/compose-on-ec2`));
+        assert.throws(() => files.read("etc/sudoers.d/90-cloud-init-users"), /ENOENT/, "cloud-init's NOPASSWD:ALL rule is gone");
+        assert.match(files.read("visudo.log"), /^visudo -cf /, "checked by visudo before it is installed");
+      } finally {
+        files.done();
+      }
+    });
+
+    it("writes an edge service that only starts, stops or restarts the edge's unit for the provisioned base directory", () => {
+      const files = provisionFiles('write_edge_service /home/ec2-user/compose-on-ec2; PATH="$R/bin:$PATH"; mkdir -p "$R/bin"; printf "#!/bin/sh\\necho \\"systemctl \\$*\\"\\n" > "$R/bin/systemctl"; chmod +x "$R/bin/systemctl"; ' +
+        'for args in "start /home/ec2-user/compose-on-ec2" "restart /home/ec2-user/compose-on-ec2" "start /tmp" "reload /home/ec2-user/compose-on-ec2" "start"; do out="$("$edge_service" $args 2>&1)" && rc=0 || rc=$?; echo "$args => $out [$rc]"; done > "$R/out"');
+      try {
+        assert.strictEqual(files.status, 0, files.stderr);
+        const out = files.read("out").trim().split("\n");
+        assert.strictEqual(out[0], "start /home/ec2-user/compose-on-ec2 => systemctl start compose-on-ec2-edge.service [0]");
+        assert.strictEqual(out[1], "restart /home/ec2-user/compose-on-ec2 => systemctl restart compose-on-ec2-edge.service [0]");
+        assert.strictEqual(out.length, 5, out.join("\n"));
+        for (const refused of out.slice(2)) assert.match(refused, / => usage: \S+compose-on-ec2-edge start\|stop\|restart \/home\/ec2-user\/compose-on-ec2 \[2\]$/, refused);
+      } finally {
+        files.done();
+      }
+    });
+
+    it("runs the edge as its own user with cap_net_bind_service from its unit, never as the SSH user, and sets no file capability", () => {
+      const text = fs.readFileSync(PROVISION_SCRIPT, "utf8");
+      const units = /^write_edge_units\(\) \{[\s\S]*?^\}/m.exec(text)?.[0] ?? "";
+      const edgeUnit = units.slice(0, units.indexOf("Description=compose-on-ec2 certificate renewal"));
+      for (const line of ['"User=${edge_user}"', '"Group=${edge_group}"', '"AmbientCapabilities=CAP_NET_BIND_SERVICE"', '"CapabilityBoundingSet=CAP_NET_BIND_SERVICE"', '"NoNewPrivileges=yes"', '"Type=notify"', '"ExecStart=${command}"']) {
+        assert.ok(edgeUnit.includes(line), `the edge's unit has ${line}`);
+      }
+      assert.ok(!edgeUnit.includes("User=${user}"), "not as the SSH user");
+      assert.doesNotMatch(text.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n"), /setcap/, "no file capability on the haproxy binary");
+      assert.match(text, /^edge_user=compose-haproxy$/m);
+      assert.match(/^create_edge_users\(\) \{[\s\S]*?^\}/m.exec(text)?.[0] ?? "", /useradd --system --gid "\$\{edge_group\}" --no-create-home --home-dir \/nonexistent --shell \/usr\/sbin\/nologin/);
     });
 
     it("is a syntactically valid bash script", () => {

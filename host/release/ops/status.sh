@@ -39,11 +39,9 @@ gather() {
 # The edge: running or not, what it serves, the certificate it serves now (its runtime API, not the
 # file on disk) and the last certificate run's status line (acme.sh).
 gather_edge() {
-  local pid
   edge_paths
   edge_state=stopped edge_serves="" certificate="no domain: plain HTTP" served=""
-  pid="$(cat "${edge_pidfile}" 2>/dev/null || true)"
-  if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then edge_state=running; fi
+  if edge_running; then edge_state=running; fi
   if [[ -f "${edge_settings}" ]]; then
     read_edge_settings
     edge_serves="HTTP :${edge_http_port}"

@@ -41,6 +41,9 @@ declare -A package_of=(
   [ps]=procps
   [setsid]=util-linux
   [runuser]=util-linux
+  [setpriv]=util-linux
+  [sudo]=sudo
+  [getcap]=libcap2-bin
   [useradd]=passwd
 )
 

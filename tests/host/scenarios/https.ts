@@ -211,7 +211,7 @@ async function refusedCertificate(ctx: Context, site: SiteTls): Promise<void> {
   ctx.checks.check("https: the old certificate keeps serving after a refused one", after.status === 200 && servedSerial(ctx) === before, `${before} → ${servedSerial(ctx)} (status ${after.status ?? after.error})`);
   const fileAfter = await hostFile(ctx, "https: the certificate file after", edgeFile(ctx, "certs/site.pem"));
   ctx.checks.check("https: the file HAProxy reads is unchanged after a refused certificate", fileAfter !== "" && fileAfter === fileBefore, `${pemSerial(fileBefore)} → ${pemSerial(fileAfter)}`);
-  const pending = await ctx.commands.ssh("https: transactions left on the runtime API", `printf 'show ssl cert\n' | socat -t 5 - ${shellQuote(`UNIX-CONNECT:${edgeFile(ctx, "admin.sock")}`)}`);
+  const pending = await ctx.commands.ssh("https: transactions left on the runtime API", `printf 'show ssl cert\n' | socat -t 5 - ${shellQuote(`UNIX-CONNECT:${edgeFile(ctx, "run/admin.sock")}`)}`);
   ctx.checks.check("https: the refused transaction was aborted (none left open)", pending.code === 0 && !/^\*/m.test(pending.stdout.replace(/^# transaction\n/m, "")), pending.stdout);
 }
 
