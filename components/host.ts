@@ -6,6 +6,7 @@
 // (with monitoring: Docker's awslogs config and the disk metric timer).
 import * as fs from "fs";
 import * as path from "path";
+import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as tls from "@pulumi/tls";
@@ -95,11 +96,22 @@ export const SSHD_HOST_KEY_CONFIG = {
   content: "# Written by cloud-init (compose-on-ec2): offer only the pinned ed25519 host key.\nHostKeyAlgorithms ssh-ed25519\n",
 };
 
-/** One write_files entry; JSON strings are valid YAML double-quoted scalars: no escaping surprises. */
+/**
+ * One write_files entry; JSON strings are valid YAML double-quoted scalars: no escaping surprises.
+ * A script ships gzip-compressed and base64-encoded (`encoding: gz+b64`, which cloud-init's
+ * write_files decodes before writing: cloudinit/config/cc_write_files.py, its schema's encoding
+ * enum), so the user data stays well inside EC2's 16 KB. Node's gzip writes no name and a zero
+ * mtime in its header, so the same script always gives the same text.
+ */
 function writeFile(f: HostFile): string[] {
-  const content = f.content.startsWith("#!") ? withoutCommentLines(f.content, f.path) : f.content;
-  return [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`, `    content: ${JSON.stringify(content)}`];
+  const head = [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`];
+  if (!f.content.startsWith("#!")) return [...head, `    content: ${JSON.stringify(f.content)}`];
+  const packed = zlib.gzipSync(Buffer.from(withoutCommentLines(f.content, f.path), "utf8"), { level: 9 }).toString("base64");
+  return [...head, `    encoding: ${WRITE_FILES_ENCODING}`, `    content: ${JSON.stringify(packed)}`];
 }
+
+/** How write_files carries a script (cloud-init: gzip, then base64). */
+export const WRITE_FILES_ENCODING = "gz+b64";
 
 /**
  * A script as user data carries it: its comment-only lines left out (the repository keeps them), so

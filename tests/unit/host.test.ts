@@ -14,6 +14,7 @@ import { Arch, HostOs } from "../../components/config";
 import { containerLogGroupName } from "../../components/monitoring";
 import { AwsMock, isSecret, PROJECT, readYaml, runProgram, unwrapSecrets, valueOf } from "../../lib/engine";
 import { stackRun, TEST_SSH_PUBLIC_KEY, variantRun } from "../support/fixtures";
+import { writtenContent } from "../support/cloudInit";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const VARIANTS: [HostOs, Arch, string][] = [
@@ -78,14 +79,16 @@ describe("host", () => {
       describe(`${hostOs} ${arch}`, () => {
         const doc = cloudConfigOf(renderUserData(hostOs, arch, user, REGISTRY, HOST_KEY));
         it("writes host/cloud-init/provision.sh as it is in the repository but for its comment lines, executable", () => {
-          const provision = doc.write_files.find((f: { path: string }) => f.path === PROVISION_PATH);
-          assert.strictEqual(provision.permissions, "0755");
+          const entry = doc.write_files.find((f: { path: string }) => f.path === PROVISION_PATH);
+          assert.strictEqual(entry.permissions, "0755");
+          assert.strictEqual(entry.encoding, "gz+b64", "scripts ship compressed (cloud-init decodes gz+b64 before writing)");
+          const written = writtenContent(entry);
           const repository = fs.readFileSync(PROVISION_SCRIPT, "utf8");
-          assert.strictEqual(provision.content, withoutCommentLines(repository, PROVISION_PATH));
+          assert.strictEqual(written, withoutCommentLines(repository, PROVISION_PATH));
           const code = (text: string) => text.split("\n").filter((l) => !/^\s*#/.test(l));
-          assert.deepStrictEqual(code(provision.content), code(repository), "every line of code ships, in order");
-          assert.ok(provision.content.startsWith("#!"), "the shebang stays");
-          const check = spawnSync("bash", ["-n"], { input: provision.content, encoding: "utf8" });
+          assert.deepStrictEqual(code(written), code(repository), "every line of code ships, in order");
+          assert.ok(written.startsWith("#!"), "the shebang stays");
+          const check = spawnSync("bash", ["-n"], { input: written, encoding: "utf8" });
           assert.strictEqual(check.status, 0, check.stderr);
         });
         it("installs the stack's host key in place of the image's, and makes sshd offer only that ed25519 key", () => {
