@@ -32,6 +32,8 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
     envFile: ".env",
     healthSource: "compose healthcheck",
     composeFindings: [],
+    workerServices: ["worker"],
+    serviceFates: [],
     allowFiles: [],
     healthPath: defaultFor("healthPath", "dev") as string,
     healthTimeoutSeconds: defaultFor("healthTimeoutSeconds", "dev") as number,

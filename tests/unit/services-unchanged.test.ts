@@ -170,12 +170,21 @@ describe("deploy: other services left alone only when compose would change nothi
     assert.strictEqual(unchanged(dir, { ...same, imageNow: "sha256:b" }), 1);
   });
 
-  it("calls it changed when the container is not running, missing, or not alone", () => {
+  it("calls it changed when the container is not running, missing, or joined by one the deploy did not record", () => {
     const dir = fresh();
     deployed(dir);
     assert.strictEqual(unchanged(dir, { ...same, containers: ["c1 exited sha256:a"] }), 1);
     assert.strictEqual(unchanged(dir, { ...same, containers: [] }), 1);
-    assert.strictEqual(unchanged(dir, { ...same, containers: ["c1 running sha256:a", "c1 running sha256:a"] }), 1);
+    assert.strictEqual(unchanged(dir, { ...same, containers: ["c1 running sha256:a", "c2 running sha256:a"] }), 1);
+  });
+
+  it("calls a service of several replicas (a worker) unchanged when the deploy recorded every one of them", () => {
+    const dir = fresh();
+    const replicas: Host = { ...same, containers: ["c1 running sha256:a", "c2 running sha256:a"] };
+    deployed(dir, replicas);
+    assert.strictEqual(fs.readFileSync(path.join(dir, "record"), "utf8").trim().split("\n").length, 2);
+    assert.strictEqual(unchanged(dir, replicas), 0);
+    assert.strictEqual(unchanged(dir, { ...replicas, containers: ["c1 running sha256:a", "c2 exited sha256:a"] }), 1);
   });
 
   it("calls it changed when compose gave no hash", () => {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Stand-ins for the public base images the app's Dockerfiles and the rehearsal use (there is no
-# registry here). One Debian bookworm rootfs (mmdebstrap) holds python3 + Django + gunicorn + psycopg2
-# + nginx, another PostgreSQL (the rehearsal's database); each is imported once and tagged through a
-# small stand-in layer with EXACTLY the names the Dockerfiles and the rehearsal use, so `FROM` and
-# `docker run` resolve locally. Needs DOCKER_HOST pointing at the test daemon. Skips work when the
-# images exist; caches the rootfs tars under tests/host/.work/ between runs.
+# Stand-ins for the public base images the app's Dockerfiles, its compose file and the rehearsal use
+# (there is no registry here). One Debian bookworm rootfs (mmdebstrap) holds python3 + Django +
+# gunicorn + psycopg2 + redis + rq + nginx + redis-server, another PostgreSQL (the rehearsal's
+# database); each is imported once and tagged through a small stand-in layer with EXACTLY the names
+# the Dockerfiles, the compose file and the rehearsal use, so `FROM`, `image:` and `docker run`
+# resolve locally. Needs DOCKER_HOST pointing at the test daemon. Skips work when the images exist
+# and were built from the base they should be (a label names it: a new base's packages rebuild the
+# stand-ins); caches the rootfs tars under tests/host/.work/ between runs.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,7 +14,7 @@ repo_root="$(cd "${here}/../../.." && pwd)"
 cache_dir="${repo_root}/tests/host/.work/base-images"
 # base image -> the Debian packages of its rootfs
 declare -A base_packages=(
-  ["compose-on-ec2-standin/bookworm-app:1"]="python3-django,gunicorn,python3-psycopg2,nginx-light,curl,ca-certificates"
+  ["compose-on-ec2-standin/bookworm-app:2"]="python3-django,gunicorn,python3-psycopg2,python3-redis,python3-rq,redis-server,nginx-light,curl,ca-certificates"
   ["compose-on-ec2-standin/bookworm-postgres:1"]="postgresql-15"
 )
 # image name -> stand-in Dockerfile, and the base it builds on
@@ -20,14 +22,22 @@ declare -A standins=(
   ["python:3.12-slim"]="${here}/standins/python.Dockerfile"
   ["nginx:1.27-alpine"]="${here}/standins/nginx.Dockerfile"
   ["postgres:16"]="${here}/standins/postgres.Dockerfile"
+  ["redis:7-alpine"]="${here}/standins/redis.Dockerfile"
 )
 declare -A standin_base=(
-  ["python:3.12-slim"]="compose-on-ec2-standin/bookworm-app:1"
-  ["nginx:1.27-alpine"]="compose-on-ec2-standin/bookworm-app:1"
+  ["python:3.12-slim"]="compose-on-ec2-standin/bookworm-app:2"
+  ["nginx:1.27-alpine"]="compose-on-ec2-standin/bookworm-app:2"
+  ["redis:7-alpine"]="compose-on-ec2-standin/bookworm-app:2"
   ["postgres:16"]="compose-on-ec2-standin/bookworm-postgres:1"
 )
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+# The label each stand-in carries: the base it was built from.
+base_label=compose-on-ec2.standin-base
+# have_standin IMAGE: present, and built from the base it should be now.
+have_standin() {
+  [[ "$(docker image inspect -f "{{index .Config.Labels \"${base_label}\"}}" "$1" 2>/dev/null || true)" == "${standin_base[$1]}" ]]
+}
 
 if ! docker version >/dev/null 2>&1; then
   echo "base-images: docker does not answer (DOCKER_HOST=${DOCKER_HOST:-unset}); run: eval \"\$(bash ${here}/dockerd.sh env)\"" >&2
@@ -36,7 +46,7 @@ fi
 
 missing=()
 for image in "${!standins[@]}"; do
-  have_image "${image}" || missing+=("${image}")
+  have_standin "${image}" || missing+=("${image}")
 done
 if (( ${#missing[@]} == 0 )); then
   echo "base-images: all stand-ins present (${!standins[*]}), nothing to do"
@@ -47,7 +57,7 @@ fi
 ensure_base() {
   local base_image="$1" rootfs_tar tmp_tar
   have_image "${base_image}" && return 0
-  rootfs_tar="${cache_dir}/$(basename "${base_image%%:*}")-rootfs.tar"
+  rootfs_tar="${cache_dir}/$(basename "${base_image/:/-}")-rootfs.tar"
   if [[ ! -s "${rootfs_tar}" ]]; then
     command -v mmdebstrap >/dev/null || { echo "base-images: mmdebstrap is not installed" >&2; exit 1; }
     mkdir -p "${cache_dir}"
@@ -71,7 +81,7 @@ ensure_base() {
 for image in "${missing[@]}"; do
   ensure_base "${standin_base[${image}]}"
   echo "base-images: building stand-in ${image}"
-  docker build --quiet --pull=false --build-arg "BASE=${standin_base[${image}]}" \
+  docker build --quiet --pull=false --build-arg "BASE=${standin_base[${image}]}" --label "${base_label}=${standin_base[${image}]}" \
     -t "${image}" -f "${standins[${image}]}" "${here}/standins" >/dev/null
 done
 echo "base-images: ready: ${!standins[*]}"
