@@ -1,5 +1,6 @@
 """Background jobs (the example's worker, bin/worker.py): web enqueues them on redis with rq, the
-worker runs them. Off unless REDIS_URL is set (compose sets it to its redis service)."""
+worker runs them. The queue is REDIS_URL when the environment sets it (a managed cache), else the
+compose file's redis service."""
 import os
 import time
 
@@ -10,11 +11,11 @@ QUEUE = "default"
 
 
 def redis_url():
-    return os.environ.get("REDIS_URL", "")
+    return os.environ.get("REDIS_URL") or "redis://redis:6379/0"
 
 
 def queue():
-    """The queue web enqueues on and the worker takes from (imported only when REDIS_URL is set)."""
+    """The queue web enqueues on and the worker takes from."""
     from redis import Redis
     from rq import Queue
 

@@ -82,6 +82,8 @@ export interface Results {
   dbRestoreEqual?: 0 | 1;
   /** `ops media sync` from a directory: the volume then holds every file with its size and content (1) or not (0). */
   mediaSyncEqual?: 0 | 1;
+  /** Jobs web accepted (202) that the worker never finished, across a deploy and a rollback each with a long job in flight. */
+  workerJobsLost?: number;
 }
 
 export function emptyResults(): Results {
@@ -139,7 +141,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     ` app_secrets_ok=${count(results.appSecretsOk)}` +
     ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"}` +
     ` db_copy_tables_equal=${results.dbCopyTables ? `${results.dbCopyTables.equal}/${results.dbCopyTables.total}` : "n/a"}` +
-    ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}`
+    ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}` +
+    ` worker_jobs_lost=${count(results.workerJobsLost)}`
   );
 }
 
