@@ -78,13 +78,13 @@ describe("service fates in the settings and the deploy's command line", () => {
   it("finds the example app's worker, and passes it to the deploy as --worker-services", () => {
     const app = parse({}).app;
     assert.deepStrictEqual(app.workerServices, ["worker"]);
-    assert.deepStrictEqual(app.serviceFates.map((f) => `${f.service}:${f.ec2.role}:${f.ec2.stopGraceSeconds}`), ["web:web:30", "worker:worker:60", "redis:other:10", "nginx:proxy:10"]);
+    assert.deepStrictEqual(app.serviceFates.map((f) => `${f.service}:${f.ec2.role}:${f.ec2.stopGraceSeconds}`), ["web:web:30", "nginx:proxy:10", "worker:worker:60", "redis:other:10"]);
     assert.match(deployCommand(testRemoteSpec({ workerServices: ["worker", "beat"] }), "a".repeat(64)), / '--worker-services' 'worker beat' /);
   });
 
   it("refuses a workerServices entry that is no service of the file, or that is web or the proxy", () => {
     assert.deepStrictEqual(problemsOfParse(() => parse({ workerServices: '["celery","web","nginx"]' }), "workerServices naming celery, web and nginx"), [
-      "compose-on-ec2:workerServices = \"celery\": is not a service of app/docker-compose.prod.yml (it defines web, worker, redis, nginx). Fix: list only services of the compose file that run background jobs, e.g. worker",
+      "compose-on-ec2:workerServices = \"celery\": is not a service of app/docker-compose.prod.yml (it defines web, nginx, worker, redis). Fix: list only services of the compose file that run background jobs, e.g. worker",
       "compose-on-ec2:workerServices = \"web\": is the web service (webService), which the deploy switches itself. Fix: remove \"web\" from workerServices",
       "compose-on-ec2:workerServices = \"nginx\": is the proxy (proxyService), which the deploy switches itself. Fix: remove \"nginx\" from workerServices",
     ]);
@@ -109,6 +109,6 @@ describe("plan: what a deploy does with every service of the compose file", func
 
   it("gives the same table in --json, under services", () => {
     const doc = JSON.parse(renderJson(dev)) as { services: { service: string; ec2: { role: string } }[] };
-    assert.deepStrictEqual(doc.services.map((s) => `${s.service}:${s.ec2.role}`), ["web:web", "worker:worker", "redis:other", "nginx:proxy"]);
+    assert.deepStrictEqual(doc.services.map((s) => `${s.service}:${s.ec2.role}`), ["web:web", "nginx:proxy", "worker:worker", "redis:other"]);
   });
 });
