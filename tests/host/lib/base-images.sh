@@ -12,9 +12,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "${here}/../../.." && pwd)"
 cache_dir="${repo_root}/tests/host/.work/base-images"
+# The app base's Debian packages; its tag is named by their digest, so a base with other packages
+# (another branch's, an older one) never passes for it.
+app_packages="python3-django,gunicorn,python3-psycopg2,python3-redis,python3-rq,redis-server,nginx-light,curl,ca-certificates"
+app_base="compose-on-ec2-standin/bookworm-app:$(printf '%s' "${app_packages}" | sha256sum | cut -c1-12)"
 # base image -> the Debian packages of its rootfs
 declare -A base_packages=(
-  ["compose-on-ec2-standin/bookworm-app:2"]="python3-django,gunicorn,python3-psycopg2,python3-redis,python3-rq,redis-server,nginx-light,curl,ca-certificates"
+  ["${app_base}"]="${app_packages}"
   ["compose-on-ec2-standin/bookworm-postgres:1"]="postgresql-15"
 )
 # image name -> stand-in Dockerfile, and the base it builds on
@@ -25,9 +29,9 @@ declare -A standins=(
   ["redis:7-alpine"]="${here}/standins/redis.Dockerfile"
 )
 declare -A standin_base=(
-  ["python:3.12-slim"]="compose-on-ec2-standin/bookworm-app:2"
-  ["nginx:1.27-alpine"]="compose-on-ec2-standin/bookworm-app:2"
-  ["redis:7-alpine"]="compose-on-ec2-standin/bookworm-app:2"
+  ["python:3.12-slim"]="${app_base}"
+  ["nginx:1.27-alpine"]="${app_base}"
+  ["redis:7-alpine"]="${app_base}"
   ["postgres:16"]="compose-on-ec2-standin/bookworm-postgres:1"
 )
 
