@@ -66,6 +66,7 @@ restart_worker() {
     grace="$(stop_grace_of "${id}")"
     log "worker ${service} replica ${n}/${count} (${id:0:12}): SIGTERM, up to ${grace}s (its stop_grace_period) to finish its job"
     docker stop -t "${grace}" "${id}" >/dev/null || die "could not stop worker ${service} replica ${id:0:12}"
+    log "worker ${service} replica ${n}/${count} stopped"
     docker rm "${id}" >/dev/null || die "could not remove the stopped worker ${service} replica ${id:0:12}"
     # The replicas not yet replaced are left as they are (--no-recreate): the scale back to the
     # count creates one container, from this release.

@@ -19,7 +19,7 @@ import { describeLoop, failedRequests, isReleaseOf } from "../harness/report";
 import { scenario } from "../harness/scenario";
 
 /** The long job's seconds: in flight when the worker is told to stop, within its stop_grace_period (app/docker-compose.prod.yml: 60s). */
-const LONG_JOB_SECONDS = 25;
+const LONG_JOB_SECONDS = 45;
 /** The short jobs enqueued while the deploy runs. */
 const SHORT_JOB_SECONDS = 0.5;
 const SHORT_JOB_PAUSE_MS = 400;
@@ -122,8 +122,10 @@ function checkSwitch(ctx: Context, what: string, r: { long?: string; tokens: str
   const stopped = host.text.search(/worker worker replica 1\/1 \([0-9a-f]+\): SIGTERM, up to 60s/);
   ctx.checks.check(`${what}: the worker is restarted only after web has switched, with its stop_grace_period (60s)`,
     routed >= 0 && stopped > routed, host.file ?? "no host log named");
-  const waited = secondsAfter(host.text, /worker worker replica 1\/1/);
+  const waited = secondsAfter(host.text, /worker worker replica 1\/1 \([0-9a-f]+\): SIGTERM/);
   log(`  ${what}: the old worker took ${waited?.toFixed(1) ?? "?"}s to stop (finishing its job)`);
+  ctx.checks.check(`${what}: the old worker was still busy with the long job when told to stop, and was given the time to finish it`,
+    waited !== undefined && waited >= 2, `it stopped ${waited?.toFixed(1) ?? "?"}s after SIGTERM`);
   const longBy = r.long ? jobs.finished[r.long] : undefined;
   ctx.checks.check(`${what}: the long job in flight is finished by the old release's worker (warm shutdown, not killed)`,
     r.long !== undefined && isReleaseOf(longBy, oldRelease.sha256), `long job ${r.long ?? "not accepted"} finished by ${longBy ?? "nobody"}; old release ${oldRelease.sha256.slice(0, 12)}`);
