@@ -135,9 +135,9 @@ export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings
     if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`ComposeDeployment: port ${name} ${port} must be a whole number from 1 to 65535`);
   }
   if (new Set(Object.values(p)).size !== 4) throw new Error(`ComposeDeployment: the host's ports must differ (${JSON.stringify(p)})`);
-  const { composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode } = app;
+  const { composeFile, webService, proxyService, workerServices, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode } = app;
   return {
-    appName, baseDir, composeFile, webService, proxyService, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode,
+    appName, baseDir, composeFile, webService, proxyService, workerServices, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode,
     httpPort: p.http, httpsPort: p.https, proxyPort: p.proxy, acmePort: p.acme, ...(tls ? { tls } : {}),
   };
 }

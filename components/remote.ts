@@ -17,7 +17,7 @@ import { HOST_LAYOUT, hostPath } from "./layout";
 /** What the host commands need: the app's deploy settings (validated by config) plus where and how it runs. */
 export type RemoteSpec = Pick<
   AppSettings,
-  "composeFile" | "webService" | "proxyService" | "webPort" | "envFile" | "healthSource" | "healthPath" | "healthTimeoutSeconds" | "healthBusySeconds" | "keepReleases" | "deployMode"
+  "composeFile" | "webService" | "proxyService" | "workerServices" | "webPort" | "envFile" | "healthSource" | "healthPath" | "healthTimeoutSeconds" | "healthBusySeconds" | "keepReleases" | "deployMode"
 > & {
   /** Compose project name, [a-z0-9-], stable across releases (config/naming.ts: stackResourceName). */
   appName: string;
@@ -100,6 +100,8 @@ export function deployCommand(spec: RemoteSpec, sha256: string): string {
     "--compose-file", spec.composeFile,
     "--web-service", spec.webService,
     "--proxy-service", spec.proxyService,
+    // Restarted after web has switched, one replica at a time (host/release/workers.sh).
+    "--worker-services", spec.workerServices.join(" "),
     "--web-port", String(spec.webPort),
     "--env-file", spec.envFile,
     "--health-source", HEALTH_SOURCE_FLAG[spec.healthSource],

@@ -3,6 +3,7 @@
 // and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate,
 // warnings and the policy pack's verdict. Exit codes: scripts/lib/cli.ts (0 ok, 1 a rule failed or
 // the config/program failed, 2 bad usage).
+import { describeServiceFates } from "../components/compose/serviceFates";
 import { RULES, verdicts } from "../policy/rules";
 import { EXIT, EXIT_CODES_HELP, UsageError, runCli } from "./lib/cli";
 import { PRICES, costSummary } from "./lib/plan/cost";
@@ -77,6 +78,7 @@ function renderFacts(plan: PlanResult): string {
   out.push(`Offline plan for stack "${plan.stack}" in ${plan.region}${plan.sandbox ? " (sandbox: dev settings, stage sandbox)" : ""}`);
   out.push(...renderHosting(plan));
   if (plan.outputs.hosting !== "ecs") out.push("", "Compose file (what the deploy found in it):", ...plan.composeFindings.map((l) => `  ${l}`));
+  out.push("", ...serviceLines(plan));
   out.push("", ...environmentLines(plan));
   out.push("", "Resources (component hierarchy):", plan.tree);
 
@@ -101,6 +103,11 @@ function renderFacts(plan: PlanResult): string {
 
   out.push("", summaryLine(plan));
   return out.join("\n");
+}
+
+/** Every service of the compose file and what a deploy does with it: none is left unsaid. */
+export function serviceLines(plan: PlanResult): string[] {
+  return [`Services (what a deploy does with each of the ${plan.serviceFates.length}):`, ...describeServiceFates(plan.serviceFates).map((l) => `  ${l}`)];
 }
 
 /** Every variable the app receives and its source (the stack output appEnvironment); never a value. */
@@ -176,6 +183,7 @@ export function renderJson(plan: PlanResult): string {
     resources: plan.resources.map((r) => ({
       urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}), protect: r.protect, dependencies: r.dependencies, settings: keySettings(r),
     })),
+    services: plan.serviceFates,
     criticalPath: plan.criticalPath,
     cost: plan.cost,
     warnings: plan.warnings,

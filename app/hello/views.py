@@ -1,4 +1,5 @@
 import time
+import uuid
 from html import escape
 
 from django.conf import settings
@@ -6,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 
-from .models import Visit
+from .models import JobDone, Visit
 
 
 def index(request):
@@ -77,5 +78,28 @@ def uploaded(request, name):
     with default_storage.open(name) as stored:
         body = stored.read()
     response = HttpResponse(body, content_type="application/octet-stream")
+    response["X-Release-Id"] = settings.RELEASE_ID
+    return response
+
+
+def jobs(request):
+    """POST /jobs?seconds=N[&token=T]: enqueues a background job that works N seconds (default 1, at
+    most 50) and then records T (default: a random token); 202 with the token. GET /jobs: the
+    finished jobs (token → the release whose worker ran it) and their count."""
+    from . import jobs as background
+
+    if request.method == "POST":
+        try:
+            seconds = min(max(float(request.GET.get("seconds", "1")), 0.0), background.JOB_MAX_SECONDS)
+        except ValueError:
+            seconds = 1.0
+        token = request.GET.get("token") or uuid.uuid4().hex
+        if len(token) > 64:
+            return JsonResponse({"error": "token longer than 64 characters"}, status=400)
+        background.queue().enqueue(background.sleep_then_record, token, seconds, job_timeout=int(background.JOB_MAX_SECONDS * 2))
+        response = JsonResponse({"token": token, "seconds": seconds}, status=202)
+    else:
+        finished = dict(JobDone.objects.order_by("id").values_list("token", "release"))
+        response = JsonResponse({"done": len(finished), "jobs": finished})
     response["X-Release-Id"] = settings.RELEASE_ID
     return response

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.index),
     path("healthz", views.healthz),
     path("slow", views.slow),
+    path("jobs", views.jobs),
     path("uploads", views.upload),
     path("uploads/<path:name>", views.uploaded),
 ]

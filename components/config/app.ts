@@ -7,6 +7,7 @@ import { analyseForGaplessSwitch, describeFindings, DEFAULT_WEB_PORT, GaplessFin
 import { ALLOW_ESCAPE_SHAPE, findEscapes } from "../compose/escapes";
 import { ComposeError, ComposeModel, parseCompose, problem, SETTING_PREFIX } from "../compose/model";
 import { analyseMounts, PathKind } from "../compose/mounts";
+import { serviceFates, workerServices } from "../compose/serviceFates";
 import { hasControlCharacter } from "./checks";
 import { reservedEnvReason } from "./appEnv";
 import { envEntryProblem, turnsOnDebug } from "./envfile";
@@ -92,6 +93,25 @@ function judgeCompose(r: Reader, model: ComposeModel | undefined, opts: { webSer
     judgeEscapes(r, model, findings, opts.env);
   }
   return findings;
+}
+
+/**
+ * The worker services (restarted after web has switched): those built from web's build or image,
+ * and those workerServices names, each of which must be a service of the file other than web and
+ * its proxy.
+ */
+function readWorkers(r: Reader, model: ComposeModel | undefined, findings: GaplessFindings | undefined): string[] {
+  const named = r.list("workerServices") ?? [];
+  if (model === undefined || findings === undefined) return [];
+  const names = model.services.map((s) => s.name);
+  for (const name of named) {
+    if (!names.includes(name)) {
+      r.bad("workerServices", name, `is not a service of ${model.file} (it defines ${names.join(", ")})`, "list only services of the compose file that run background jobs, e.g. worker");
+    } else if (name === findings.web || name === findings.proxy) {
+      r.bad("workerServices", name, `is the ${name === findings.web ? "web service (webService)" : "proxy (proxyService)"}, which the deploy switches itself`, `remove "${name}" from workerServices`);
+    }
+  }
+  return workerServices(model, findings.web, findings.proxy, named);
 }
 
 /** What a path relative to the compose file's directory is in the app directory. */
@@ -214,6 +234,7 @@ export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
   if (healthProblem) r.bad("healthPath", healthPath, healthProblem, `e.g. /${healthPath.replace(/[^A-Za-z0-9/_.~-]+/g, "").replace(/^\/*/, "") || "healthz"}`);
   const env = appEnv(r, { webService, deployMode });
   const findings = judgeCompose(r, model, { webService, proxyService, webPort: r.integer("webPort"), env, kindOf: pathKinds(files, dir, composeFile) });
+  const workers = readWorkers(r, model, findings);
   return {
     dir,
     deployMode,
@@ -225,6 +246,8 @@ export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
     envFile: findings?.envFileToWrite ?? ".env",
     healthSource: findings?.health ?? "compose healthcheck",
     composeFindings: findings ? describeFindings(findings) : [],
+    workerServices: workers,
+    serviceFates: model && findings ? serviceFates(model, { webService, proxyService: findings.proxy, workers }) : [],
     allowFiles: allowFiles(r, dir),
     healthPath,
     healthTimeoutSeconds: r.count("healthTimeoutSeconds"),

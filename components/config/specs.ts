@@ -172,6 +172,13 @@ export const SPECS: Record<string, SettingSpec> = {
     unsetMeans: "gunicorn's --bind port in webService's command or entrypoint, else its first `expose:` entry, else 8000",
     description: "Port webService listens on inside its container; the deploy probes it when webService has no healthcheck.",
   },
+  workerServices: {
+    section: "app", type: "array", default: [],
+    description:
+      "Compose services the deploy treats as workers besides those it finds itself (services built from webService's build or running its image): " +
+      "on ec2 each is restarted only after webService has switched, one replica at a time, with its stop_grace_period to finish its job (SIGTERM); " +
+      "left alone when unchanged. Names of services of the compose file, not webService or proxyService.",
+  },
   appAllowFiles: {
     section: "app", type: "array", default: [],
     description:

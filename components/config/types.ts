@@ -2,6 +2,7 @@
 // Keep these names and fields stable: components, scripts and tests import them.
 import type { EcsContainerDefinition } from "../compose/ecs";
 import type { HealthSource } from "../compose/gapless";
+import type { ServiceFate } from "../compose/serviceFates";
 
 export type Stage = "dev" | "prod" | "sandbox";
 export type HostOs = "al2023" | "ubuntu";
@@ -97,6 +98,10 @@ export interface AppSettings {
   envFile: string;
   /** How a new web container is judged ready: its compose healthcheck, or the deploy's own HTTP probe. */
   healthSource: HealthSource;
+  /** Services restarted after web has switched, one replica at a time (components/compose/serviceFates.ts): found or named in workerServices. */
+  workerServices: string[];
+  /** Every service of the compose file and what a deploy does with it, for the plan. */
+  serviceFates: ServiceFate[];
   /** What the compose file holds, for the plan (services, proxied service, health source, notes). */
   composeFindings: string[];
   /** App-relative patterns of files that ship although the bundle's never-ship rules would refuse them. */

@@ -8,8 +8,9 @@
 #   to the new one alone: the old one drains), retire the old one (stop, reload nginx) in the
 #   background while the other services come up (only when changed), the health check goes through
 #   nginx and the edge starts → once retired, switch `current`. When the new container does not get
-#   healthy, it is removed and the old one never stopped serving. A redeploy of the current release
-#   with the same .env restarts nothing.
+#   healthy, it is removed and the old one never stopped serving. Then the workers restart, one
+#   replica at a time, each given its stop_grace_period to finish its job (workers.sh). A redeploy
+#   of the current release with the same .env restarts nothing.
 # Checks through nginx and the edge tell busy from broken (verdict.sh): a slow answer while the new
 # container answers its own health check is "busy", a warning after --busy-timeout seconds, never a
 # failure. A failure once traffic has moved (any step, or the deploy being stopped by a signal) ends
@@ -45,6 +46,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/deploy-edge.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/switch.sh"
 # shellcheck source-path=SCRIPTDIR source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/registry.sh"
+# shellcheck source-path=SCRIPTDIR source=workers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/workers.sh"
 
 # The flags, their defaults and checks: params.sh's table (sourced by records.sh).
 usage_text="$(deploy_usage)"
@@ -201,7 +204,8 @@ link_dotenv() {
   point_link "${dotenv}" "${env_file_name}"
 }
 
-# The release's services but web (nginx, workers…) into `others`. A compose call costs about half a
+# The release's services but web (nginx, workers…) into `others`, and those split into `workers`
+# and the `rest` (workers.sh). A compose call costs about half a
 # second of CPU, so the list is kept per compose file content (<baseDir>/cache) and read anew only
 # when that changed.
 read_services() {
@@ -214,6 +218,7 @@ read_services() {
     mv -f "${services_file}" "${services_cache}"
   fi
   mapfile -t others < <(grep -Fvx -e "${web_service}" -e "" "${services_cache}" || true)
+  split_workers
 }
 
 # The other services built from the release (nginx with its config) build in the background while
@@ -283,6 +288,10 @@ main() {
   open_edge
   step="retiring the old container"
   wait_retired
+  # Once web serves this release and the old web container is gone: each worker in turn finishes
+  # its job (SIGTERM, its stop_grace_period) and restarts from this release (workers.sh).
+  step="restarting the workers"
+  workers_up
   step="recording the release"
   promote
   stage=promoted

@@ -81,9 +81,9 @@ service_fingerprints() {
 }
 
 # record_fingerprints FINGERPRINTS_FILE RECORD SERVICE…: "service container-id config-hash env-digest"
-# for each service that runs exactly one container, into RECORD (replaced whole).
+# for each container of these services (a worker may run several replicas), into RECORD (replaced whole).
 record_fingerprints() {
-  local file="$1" record="$2" service hash digest ids
+  local file="$1" record="$2" service hash digest id
   local -A fingerprints=()
   shift 2
   while read -r service hash digest; do
@@ -91,17 +91,17 @@ record_fingerprints() {
   done < <(cat "${file}" 2>/dev/null || true)
   for service in "$@"; do
     [[ -n "${fingerprints[${service}]:-}" ]] || continue
-    ids="$(service_containers "${service}" -a --no-trunc)"
-    [[ -n "${ids}" && "${ids}" != *$'\n'* ]] || continue
-    printf '%s %s %s\n' "${service}" "${ids}" "${fingerprints[${service}]}"
+    for id in $(service_containers "${service}" -a --no-trunc); do
+      printf '%s %s %s\n' "${service}" "${id}" "${fingerprints[${service}]}"
+    done
   done > "${record}.tmp"
   mv -f "${record}.tmp" "${record}"
 }
 
 # services_unchanged FINGERPRINTS_FILE SERVICE…: true when `compose up -d --no-deps` of these
-# services would change nothing: each has exactly one container, running, recorded by the last
-# deploy (fingerprints_record) with the fingerprint the config has now (FINGERPRINTS_FILE:
-# service_fingerprints), and its image is the one its image name points at now. Any difference, or
+# services would change nothing: each has at least one container, every one running, recorded by
+# the last deploy (fingerprints_record) with the fingerprint the config has now (FINGERPRINTS_FILE:
+# service_fingerprints), and its image the one its image name points at now. Any difference, or
 # anything unreadable, is false: then compose up decides.
 services_unchanged() {
   local file="$1" service hash digest id ids status image_name image
@@ -111,15 +111,17 @@ services_unchanged() {
     [[ -n "${service}" && -n "${digest}" ]] && now["${service}"]="${hash} ${digest}"
   done < <(cat "${file}" 2>/dev/null || true)
   while read -r service id hash digest; do
-    [[ -n "${service}" && -n "${digest}" ]] && recorded["${service}"]="${id} ${hash} ${digest}"
+    [[ -n "${service}" && -n "${digest}" ]] && recorded["${service} ${id}"]="${hash} ${digest}"
   done < <(cat "${fingerprints_record:-/nonexistent}" 2>/dev/null || true)
   for service in "$@"; do
     [[ -n "${now[${service}]:-}" ]] || return 1
     ids="$(service_containers "${service}" -a --no-trunc)"
-    [[ -n "${ids}" && "${ids}" != *$'\n'* ]] || return 1
-    [[ "${recorded[${service}]:-}" == "${ids} ${now[${service}]}" ]] || return 1
-    read -r status image_name image <<<"$(docker inspect -f '{{.State.Status}} {{.Config.Image}} {{.Image}}' "${ids}" 2>/dev/null || true)"
-    [[ "${status}" == running && -n "${image}" ]] || return 1
-    [[ "$(docker image inspect -f '{{.Id}}' "${image_name}" 2>/dev/null || true)" == "${image}" ]] || return 1
+    [[ -n "${ids}" ]] || return 1
+    for id in ${ids}; do
+      [[ "${recorded[${service} ${id}]:-}" == "${now[${service}]}" ]] || return 1
+      read -r status image_name image <<<"$(docker inspect -f '{{.State.Status}} {{.Config.Image}} {{.Image}}' "${id}" 2>/dev/null || true)"
+      [[ "${status}" == running && -n "${image}" ]] || return 1
+      [[ "$(docker image inspect -f '{{.Id}}' "${image_name}" 2>/dev/null || true)" == "${image}" ]] || return 1
+    done
   done
 }

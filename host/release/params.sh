@@ -21,29 +21,30 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #   replay    where deploy_kept_release takes it from: var (the variable, after read_settings),
 #             edge (the edge as it is: edge_<variable> from read_edge_settings), - (not passed)
 deploy_params_table='
---base-dir       base_dir       DIR            required  -    -              var
---app-name       app_name       NAME           required  -    app_name       var
---compose-file   compose_file   F              required  -    compose_file   var
---web-service    web_service    S              required  -    web_service    var
---proxy-service  proxy_service  S              required  -    proxy_service  var
---web-port       web_port       PORT           number    -    web_port       var
---env-file       env_file_name  F              path      -    env_file       var
---health-source  health_source  compose|probe  choice    -    health_source  var
---health-path    health_path    P              required  -    health_path    var
---timeout        timeout        SECONDS        number    -    timeout        var
---busy-timeout   busy_timeout   SECONDS        number    -    busy_timeout   var
---keep-releases  keep_releases  N              number    -    keep_releases  var
---mode           mode           host|registry  choice    -    mode           var
---http-port      http_port      PORT           number    -    http_port      var
---https-port     https_port     PORT           number    -    -              edge
---proxy-port     proxy_port     PORT           number    -    proxy_port     edge
---acme-port      acme_port      PORT           number    -    -              edge
---hsts           hsts           on|off         choice    -    -              edge
---domains        domains        NAME…          optional  -    -              edge
---acme-email     acme_email     E              optional  -    -              edge
---acme-server    acme_server    URL            optional  -    -              edge
---lock-timeout   lock_timeout   SECONDS        number    300  -              -
---images-built   images_built   -              switch    0    -              -
+--base-dir         base_dir         DIR            required  -    -                var
+--app-name         app_name         NAME           required  -    app_name         var
+--compose-file     compose_file     F              required  -    compose_file     var
+--web-service      web_service      S              required  -    web_service      var
+--proxy-service    proxy_service    S              required  -    proxy_service    var
+--worker-services  worker_services  S…             optional  -    worker_services  var
+--web-port         web_port         PORT           number    -    web_port         var
+--env-file         env_file_name    F              path      -    env_file         var
+--health-source    health_source    compose|probe  choice    -    health_source    var
+--health-path      health_path      P              required  -    health_path      var
+--timeout          timeout          SECONDS        number    -    timeout          var
+--busy-timeout     busy_timeout     SECONDS        number    -    busy_timeout     var
+--keep-releases    keep_releases    N              number    -    keep_releases    var
+--mode             mode             host|registry  choice    -    mode             var
+--http-port        http_port        PORT           number    -    http_port        var
+--https-port       https_port       PORT           number    -    -                edge
+--proxy-port       proxy_port       PORT           number    -    proxy_port       edge
+--acme-port        acme_port        PORT           number    -    -                edge
+--hsts             hsts             on|off         choice    -    -                edge
+--domains          domains          NAME…          optional  -    -                edge
+--acme-email       acme_email       E              optional  -    -                edge
+--acme-server      acme_server      URL            optional  -    -                edge
+--lock-timeout     lock_timeout     SECONDS        number    300  -                -
+--images-built     images_built     -              switch    0    -                -
 '
 
 # The table as arrays, one entry per flag in table order: param_flag, param_var, param_value,

@@ -4,7 +4,7 @@
 # verdict.sh). roll_back undoes a switch that failed before anything old was touched;
 # settle_after_switch ends a failure after it.
 # Reads the deploy's parameters (params.sh: web_service, proxy_service, mode, images_built, timeout,
-# busy_timeout…) and deploy.sh's state (health_url, expected_release, others, others_build_pid,
+# busy_timeout…) and deploy.sh's state (health_url, expected_release, others, rest, others_build_pid,
 # others_hashes, current_target, stage, step).
 # shellcheck shell=bash disable=SC2154,SC2034 # deploy.sh sets the variables these functions read, and reads stage
 
@@ -226,21 +226,22 @@ switch_back() {
   return 1
 }
 
-# Other services: created or recreated only when their config or image changed (built above). A
-# compose up costs seconds of CPU even when it changes nothing, so it runs only when it would
-# change something (services_unchanged, fingerprints.sh).
+# Other services but the workers (workers.sh restarts those once web has switched): created or
+# recreated only when their config or image changed (built above). A compose up costs seconds of
+# CPU even when it changes nothing, so it runs only when it would change something
+# (services_unchanged, fingerprints.sh).
 others_up() {
-  (( ${#others[@]} )) || return 0
-  if services_unchanged "${others_hashes}" "${others[@]}" && ! has_orphans "${web_service}" "${others[@]}"; then
-    log "${others[*]} unchanged (same config hash and image, running): not recreated"
+  (( ${#rest[@]} )) || return 0
+  if services_unchanged "${others_hashes}" "${rest[@]}" && ! has_orphans "${web_service}" "${others[@]}"; then
+    log "${rest[*]} unchanged (same config hash and image, running): not recreated"
     return 0
   fi
-  log "bringing up ${others[*]} (recreated only if changed)"
-  if ! compose up -d --no-deps --no-build --remove-orphans "${others[@]}"; then
+  log "bringing up ${rest[*]} (recreated only if changed)"
+  if ! compose up -d --no-deps --no-build --remove-orphans "${rest[@]}"; then
     # compose v1 lists the project's containers, then inspects each one: an old web container
     # removed in the background meanwhile fails it ("No such container"). Once that is done, again.
     wait_retired
-    log "bringing up ${others[*]} again, now that the old container(s) are gone"
-    compose up -d --no-deps --no-build --remove-orphans "${others[@]}" || die "compose could not bring up ${others[*]}"
+    log "bringing up ${rest[*]} again, now that the old container(s) are gone"
+    compose up -d --no-deps --no-build --remove-orphans "${rest[@]}" || die "compose could not bring up ${rest[*]}"
   fi
 }

@@ -39,6 +39,7 @@ import teardown from "./scenarios/teardown";
 import unchangedRedeploy from "./scenarios/unchanged-redeploy";
 import waitReady from "./scenarios/wait-ready";
 import webRecreateFloor from "./scenarios/web-recreate-floor";
+import workerJobs from "./scenarios/worker-jobs";
 
 const SCENARIOS: Scenario[] = [
   cleanSlate,
@@ -64,6 +65,7 @@ const SCENARIOS: Scenario[] = [
   faultDockerdRestart,
   faultWebAddressChange,
   proxyResend,
+  workerJobs,
   opsVerbs,
   dataMove,
   hostKeyPinning,

@@ -98,7 +98,7 @@ teardown() {
   if [[ -s "${summary_file}" ]]; then
     cat "${summary_file}"
   else
-    echo "host-e2e: first_deploy_s=n/a redeploy_s=n/a restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a byo_failed_requests=n/a faults_survived=0/5 keepalive_errors=n/a rsync_pipeline_s=n/a rsync_pipeline_failed_requests=n/a rehearse_s=n/a rehearse_found=n/a security_probes_passed=n/a"
+    echo "host-e2e: first_deploy_s=n/a redeploy_s=n/a restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a byo_failed_requests=n/a faults_survived=0/5 keepalive_errors=n/a rsync_pipeline_s=n/a rsync_pipeline_failed_requests=n/a rehearse_s=n/a rehearse_found=n/a security_probes_passed=n/a worker_jobs_lost=n/a"
   fi
   exit "${rc}"
 }

@@ -1,6 +1,9 @@
 // Shared runs and values of the unit tests: the program once per stack and per variant, on the
 // engine (lib/engine), so test files share one run instead of paying for their own.
 import * as assert from "assert";
+import * as path from "path";
+import { readComposeFile } from "../../components/compose/model";
+import { serviceFates, type ServiceFate } from "../../components/compose/serviceFates";
 import { defaultFor, type AppSettings } from "../../components/config";
 import { remoteSpecFor } from "../../components/deployment";
 import type { RemoteSpec } from "../../components/remote";
@@ -34,6 +37,8 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
     envFile: ".env",
     healthSource: "compose healthcheck",
     composeFindings: [],
+    workerServices: ["worker"],
+    serviceFates: exampleServiceFates(),
     allowFiles: [],
     healthPath: defaultFor("healthPath", "dev") as string,
     healthTimeoutSeconds: defaultFor("healthTimeoutSeconds", "dev") as number,
@@ -43,6 +48,12 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
     secrets: {},
     ...overrides,
   };
+}
+
+/** What config makes of app/'s compose file: every service and what a deploy does with it. */
+function exampleServiceFates(): ServiceFate[] {
+  const model = readComposeFile(path.join(__dirname, "..", "..", defaultFor("appDir", "dev") as string, defaultFor("composeFile", "dev") as string));
+  return serviceFates(model, { webService: "web", proxyService: "nginx", workers: ["worker"] });
 }
 
 /** The host scripts' settings the deployment builds for the example app (app "shop", default ports); override what a test varies. */

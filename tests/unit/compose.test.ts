@@ -58,7 +58,7 @@ describe("compose file: not a compose file is refused with the file and line", (
   it("locates every service and setting of our own file on the line it is written", () => {
     const model = load("ours");
     const text = fs.readFileSync(path.join(ROOT, "app", "docker-compose.prod.yml"), "utf8").split("\n");
-    assert.deepStrictEqual(model.services.map((s) => [s.name, text[s.line - 1].trim()]), [["web", "web:"], ["nginx", "nginx:"]]);
+    assert.deepStrictEqual(model.services.map((s) => [s.name, text[s.line - 1].trim()]), [["web", "web:"], ["nginx", "nginx:"], ["worker", "worker:"], ["redis", "redis:"]]);
     assert.match(text[(model.lines.get('["services","nginx","ports",0]') as number) - 1], /- "\$\{HTTP_PORT:-80\}:80"/);
     assert.match(text[(model.lines.get('["services","web","healthcheck","start_period"]') as number) - 1], /start_period: 20s/);
   });
@@ -138,7 +138,7 @@ const GAPLESS_CASES: Record<string, GaplessCase> = {
   "a proxy setting naming a missing service": {
     file: "ours",
     opts: { proxyService: "ngnix" },
-    refused: [{ message: 'app/docker-compose.prod.yml:4: has no service "ngnix" (the proxy in front of web); its services are web, nginx. Fix: set `compose-on-ec2:proxyService: nginx` in the stack settings if nginx is the proxy in front of web, or rename that service to ngnix under `services:`.', lineShows: "services:" }],
+    refused: [{ message: 'app/docker-compose.prod.yml:4: has no service "ngnix" (the proxy in front of web); its services are web, nginx, worker, redis. Fix: set `compose-on-ec2:proxyService: nginx` in the stack settings if nginx is the proxy in front of web, or rename that service to ngnix under `services:`.', lineShows: "services:" }],
   },
   "a web port setting gunicorn does not bind": {
     file: "rsync-edited.yml",

@@ -60,7 +60,7 @@ const REFUSED: Record<string, { raw: Record<string, unknown>; problems: string[]
   },
   "a proxyService the file does not define": {
     raw: { proxyService: "ngnix" },
-    problems: ["app/docker-compose.prod.yml:4: has no service \"ngnix\" (the proxy in front of web); its services are web, nginx. Fix: set `compose-on-ec2:proxyService: nginx` in the stack settings if nginx is the proxy in front of web, or rename that service to ngnix under `services:`."],
+    problems: ["app/docker-compose.prod.yml:4: has no service \"ngnix\" (the proxy in front of web); its services are web, nginx, worker, redis. Fix: set `compose-on-ec2:proxyService: nginx` in the stack settings if nginx is the proxy in front of web, or rename that service to ngnix under `services:`."],
   },
   "a proxyService that is not a service name": {
     raw: { proxyService: "my proxy" },

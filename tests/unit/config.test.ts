@@ -170,7 +170,7 @@ describe("config: parseConfig", () => {
       // The example app's settings the unit tests share: the spec table's defaults plus what app/'s compose file gives.
       const { composeFindings, ...app } = c.app;
       assert.deepStrictEqual({ ...app, composeFindings: [] }, testAppSettings());
-      assert.deepStrictEqual(composeFindings.slice(0, 3), ["compose file app/docker-compose.prod.yml: services web, nginx", "proxied service: web (port 8000) behind nginx", "health: the compose healthcheck"]);
+      assert.deepStrictEqual(composeFindings.slice(0, 3), ["compose file app/docker-compose.prod.yml: services web, nginx, worker, redis", "proxied service: web (port 8000) behind nginx", "health: the compose healthcheck"]);
       assert.deepStrictEqual(c.tags, { project: "compose-on-ec2", stack: "dev", stage: "dev", "managed-by": "pulumi" });
     });
     it("defaults prod to bigger sizes, 14 days of backups, storage autoscaling and protected data", () => {

@@ -10,7 +10,7 @@ import * as path from "path";
 const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
 const FLAGS = [
   "--app-name", "shop", "--compose-file", "docker-compose.prod.yml", "--web-service", "web", "--proxy-service", "nginx",
-  "--web-port", "8000", "--env-file", ".env.prod", "--health-source", "probe", "--health-path", "/healthz", "--timeout", "120",
+  "--worker-services", "worker beat", "--web-port", "8000", "--env-file", ".env.prod", "--health-source", "probe", "--health-path", "/healthz", "--timeout", "120",
   "--busy-timeout", "45", "--keep-releases", "5", "--mode", "registry", "--http-port", "80", "--https-port", "443",
   "--proxy-port", "8080", "--acme-port", "8402", "--hsts", "on", "--domains", "shop.example.com www.shop.example.com",
   "--acme-email", "ops@example.com", "--acme-server", "https://acme.example/dir",
@@ -59,7 +59,7 @@ describe("the deploy's parameters: recorded, read back and replayed from one tab
     const r = roundTrip(temp(), RELEASE_DIR);
     assert.strictEqual(r.status, 0, r.stderr);
     assert.deepStrictEqual(r.record.trim().split("\n"), [
-      "app_name=shop", "compose_file=docker-compose.prod.yml", "web_service=web", "proxy_service=nginx", "web_port=8000",
+      "app_name=shop", "compose_file=docker-compose.prod.yml", "web_service=web", "proxy_service=nginx", "worker_services=worker beat", "web_port=8000",
       "env_file=.env.prod", "health_source=probe", "health_path=/healthz", "timeout=120", "busy_timeout=45", "keep_releases=5",
       "mode=registry", "http_port=80", "proxy_port=8080",
     ]);

@@ -43,6 +43,7 @@ function measured(): Results {
     dbRestoreEqual: 1,
     mediaSyncEqual: 0,
     securityProbes: { passed: 4, total: 5 },
+    workerJobsLost: 0,
   };
 }
 
@@ -50,7 +51,7 @@ describe("host test report", () => {
   it("prints the host-e2e summary with seconds, the redeploy/restart ratio, faults survived of all faults and the address-change figures", () => {
     assert.strictEqual(
       summaryLine(measured(), 5),
-      "host-e2e: first_deploy_s=4.9 redeploy_s=5.3 restart_floor_s=7.1 redeploy_ratio=0.75 failed_requests=0 post_failed_requests=0/130 byo_failed_requests=n/a faults_survived=5/5 rollback_failed_requests=0 address_change_failed_requests=37 address_change_recover_s=4.2 keepalive_errors=63 rsync_pipeline_s=21.2 rsync_pipeline_failed_requests=1385/2003 https_failed_requests=n/a cert_renewal_failed_requests=n/a le_chain_renewal_failed_requests=0 busy_deploy_ok=1 slow_requests_failed=0 app_secrets_ok=n/a rehearse_s=n/a rehearse_found=n/a db_copy_tables_equal=3/3 db_restore_equal=1 media_sync_equal=0 security_probes_passed=4/5",
+      "host-e2e: first_deploy_s=4.9 redeploy_s=5.3 restart_floor_s=7.1 redeploy_ratio=0.75 failed_requests=0 post_failed_requests=0/130 byo_failed_requests=n/a faults_survived=5/5 rollback_failed_requests=0 address_change_failed_requests=37 address_change_recover_s=4.2 keepalive_errors=63 rsync_pipeline_s=21.2 rsync_pipeline_failed_requests=1385/2003 https_failed_requests=n/a cert_renewal_failed_requests=n/a le_chain_renewal_failed_requests=0 busy_deploy_ok=1 slow_requests_failed=0 app_secrets_ok=n/a rehearse_s=n/a rehearse_found=n/a db_copy_tables_equal=3/3 db_restore_equal=1 media_sync_equal=0 security_probes_passed=4/5 worker_jobs_lost=0",
     );
   });
 
@@ -58,7 +59,7 @@ describe("host test report", () => {
     const results = { ...emptyResults(), redeployMs: 5000, faultsSurvived: ["a"] };
     assert.strictEqual(
       summaryLine(results, 5),
-      "host-e2e: first_deploy_s=n/a redeploy_s=5.0 restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a post_failed_requests=n/a byo_failed_requests=n/a faults_survived=1/5 rollback_failed_requests=n/a address_change_failed_requests=n/a address_change_recover_s=n/a keepalive_errors=n/a rsync_pipeline_s=n/a rsync_pipeline_failed_requests=n/a https_failed_requests=n/a cert_renewal_failed_requests=n/a le_chain_renewal_failed_requests=n/a busy_deploy_ok=n/a slow_requests_failed=n/a app_secrets_ok=n/a rehearse_s=n/a rehearse_found=n/a db_copy_tables_equal=n/a db_restore_equal=n/a media_sync_equal=n/a security_probes_passed=n/a",
+      "host-e2e: first_deploy_s=n/a redeploy_s=5.0 restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a post_failed_requests=n/a byo_failed_requests=n/a faults_survived=1/5 rollback_failed_requests=n/a address_change_failed_requests=n/a address_change_recover_s=n/a keepalive_errors=n/a rsync_pipeline_s=n/a rsync_pipeline_failed_requests=n/a https_failed_requests=n/a cert_renewal_failed_requests=n/a le_chain_renewal_failed_requests=n/a busy_deploy_ok=n/a slow_requests_failed=n/a app_secrets_ok=n/a rehearse_s=n/a rehearse_found=n/a db_copy_tables_equal=n/a db_restore_equal=n/a media_sync_equal=n/a security_probes_passed=n/a worker_jobs_lost=n/a",
     );
   });
 

@@ -209,7 +209,7 @@ describe("plan: the real program under the mock engine", function () {
     const at = text.indexOf("Compose file (what the deploy found in it):");
     assert.ok(at > 0, text.slice(0, 12).join("\n"));
     assert.deepStrictEqual(text.slice(at + 1, at + 5), [
-      "  compose file app/docker-compose.prod.yml: services web, nginx",
+      "  compose file app/docker-compose.prod.yml: services web, nginx, worker, redis",
       "  proxied service: web (port 8000) behind nginx",
       "  health: the compose healthcheck",
       "  environment written to .env",

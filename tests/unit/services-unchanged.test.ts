@@ -149,7 +149,7 @@ describe("deploy: other services left alone only when compose would change nothi
     ["the image name now points at another image (a rebuilt nginx)", { imageNow: "sha256:b" }],
     ["the container is not running", { containers: ["c1 exited sha256:a"] }],
     ["the container is missing", { containers: [] }],
-    ["the container is not alone", { containers: ["c1 running sha256:a", "c1 running sha256:a"] }],
+    ["the container is joined by one the deploy did not record", { containers: ["c1 running sha256:a", "c2 running sha256:a"] }],
   ];
   for (const [what, host] of differences) {
     it(`calls it changed when ${what}`, () => assert.strictEqual(unchanged(deployedRelease(), { ...same, ...host }), 1));
@@ -163,6 +163,15 @@ describe("deploy: other services left alone only when compose would change nothi
 
   it("calls it changed when nothing was recorded (the first deploy, or a deploy that failed)", () => {
     assert.strictEqual(unchanged(fresh()), 1);
+  });
+
+  it("calls a service of several replicas (a worker) unchanged when the deploy recorded every one of them", () => {
+    const dir = fresh();
+    const replicas: Host = { ...same, containers: ["c1 running sha256:a", "c2 running sha256:a"] };
+    deployed(dir, replicas);
+    assert.strictEqual(fs.readFileSync(path.join(dir, "record"), "utf8").trim().split("\n").length, 2);
+    assert.strictEqual(unchanged(dir, replicas), 0);
+    assert.strictEqual(unchanged(dir, { ...replicas, containers: ["c1 running sha256:a", "c2 exited sha256:a"] }), 1);
   });
 
   it("calls it changed when compose gave no hash", () => {

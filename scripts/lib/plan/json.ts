@@ -2,6 +2,7 @@
 // dashboards, the cost delta of a pull request). Documented in docs/reference/plan.md. Values the
 // offline plan cannot know (addresses, ids, AMIs) appear as `<what, known after up>` markers, as in
 // the text output.
+import type { ServiceFate } from "../../../components/compose/serviceFates";
 import type { Violation } from "../../../policy/rules";
 import type { CostEstimate } from "./cost";
 import type { CriticalPath } from "./criticalPath";
@@ -41,6 +42,8 @@ export interface PlanJson {
   /** DNS records the stack does not create: create them by hand (markers where the value is unknown). */
   dnsRecordsToCreate: string[];
   resources: PlanJsonResource[];
+  /** Every service of the compose file, in file order, with what each hosting does with it. */
+  services: ServiceFate[];
   criticalPath: CriticalPath;
   /** Monthly cost: `cost.totalMonthly` is the whole bill only when `cost.complete`. */
   cost: CostEstimate;

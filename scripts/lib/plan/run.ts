@@ -18,6 +18,7 @@ import { CostEstimate, costSummary, estimateCost } from "./cost";
 import { CriticalPath, criticalPath } from "./criticalPath";
 import { renderTree } from "./tree";
 import { Unknowns } from "./unknowns";
+import type { ServiceFate } from "../../../components/compose/serviceFates";
 import { Warning, planWarnings } from "./warnings";
 
 export interface PlanResult {
@@ -34,6 +35,8 @@ export interface PlanResult {
   outputs: Record<string, unknown>;
   /** What the compose file holds, as config read it (services, proxied service, health source, notes). */
   composeFindings: string[];
+  /** Every service of the compose file and what each hosting does with it (components/compose/serviceFates.ts). */
+  serviceFates: ServiceFate[];
   /** Values the mock made up in AWS's place → what they stand for; the output marks them (unknowns.ts). */
   unknowns: Unknowns;
   /** Choices that cost or hurt (not refusals): outsized sizes, Multi-AZ outside prod, alarms that notify nobody. */
@@ -161,6 +164,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
     tree: renderTree(resources, `pulumi:pulumi:Stack ${PROJECT}-${stack}`),
     outputs,
     composeFindings: app.composeFindings,
+    serviceFates: app.serviceFates,
     unknowns,
     warnings: planWarnings(parsed, cost),
     calls: [...new Set(mock.calls.map((c) => c.token))].sort(),

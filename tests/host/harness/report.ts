@@ -85,6 +85,8 @@ export interface Results {
   mediaSyncEqual?: 0 | 1;
   /** Security probes passed, of those run (harness/security.ts securityProbe, from every scenario that probes). */
   securityProbes?: SecurityProbes;
+  /** Jobs web accepted (202) that the worker never finished, across a deploy and a rollback each with a long job in flight. */
+  workerJobsLost?: number;
 }
 
 export function emptyResults(): Results {
@@ -143,7 +145,8 @@ export function summaryLine(results: Results, faultCount: number): string {
     ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"}` +
     ` db_copy_tables_equal=${results.dbCopyTables ? `${results.dbCopyTables.equal}/${results.dbCopyTables.total}` : "n/a"}` +
     ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}` +
-    ` security_probes_passed=${describeSecurityProbes(results.securityProbes)}`
+    ` security_probes_passed=${describeSecurityProbes(results.securityProbes)}` +
+    ` worker_jobs_lost=${count(results.workerJobsLost)}`
   );
 }
 

@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# Stand-ins for the public base images the app's Dockerfiles and the rehearsal use (there is no
-# registry here). One Debian bookworm rootfs (mmdebstrap) holds python3 + Django + gunicorn + psycopg2
-# + nginx, another PostgreSQL, a third MariaDB (the rehearsal's databases); each is imported once and
-# tagged through a small stand-in layer with EXACTLY the names the Dockerfiles and the rehearsal use,
-# so `FROM` and `docker run` resolve locally. Needs DOCKER_HOST pointing at the test daemon. Skips
-# work when the images exist and their stand-in layer is current (a label holds the sha256 of its
-# Dockerfile and the files beside it that it copies); caches the rootfs tars under tests/host/.work/.
+# Stand-ins for the public base images the app's Dockerfiles, its compose file and the rehearsal use
+# (there is no registry here). One Debian bookworm rootfs (mmdebstrap) holds python3 + Django +
+# gunicorn + psycopg2 + redis + rq + nginx + redis-server, another PostgreSQL, a third MariaDB (the
+# rehearsal's databases); each is imported once and tagged through a small stand-in layer with EXACTLY the names
+# the Dockerfiles, the compose file and the rehearsal use, so `FROM`, `image:` and `docker run`
+# resolve locally. Needs DOCKER_HOST pointing at the test daemon. Skips work when the images exist
+# and were built from the base they should be (a label names it: a new base's packages rebuild the
+# stand-ins); caches the rootfs tars under tests/host/.work/ between runs.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "${here}/../../.." && pwd)"
 cache_dir="${repo_root}/tests/host/.work/base-images"
+# The app base's Debian packages; its tag is named by their digest, so a base with other packages
+# (another branch's, an older one) never passes for it.
+app_packages="python3-django,gunicorn,python3-psycopg2,python3-redis,python3-rq,redis-server,nginx-light,curl,ca-certificates"
+app_base="compose-on-ec2-standin/bookworm-app:$(printf '%s' "${app_packages}" | sha256sum | cut -c1-12)"
 # base image -> the Debian packages of its rootfs
 declare -A base_packages=(
-  ["compose-on-ec2-standin/bookworm-app:1"]="python3-django,gunicorn,python3-psycopg2,nginx-light,curl,ca-certificates"
+  ["${app_base}"]="${app_packages}"
   ["compose-on-ec2-standin/bookworm-postgres:1"]="postgresql-15"
   ["compose-on-ec2-standin/bookworm-mariadb:1"]="mariadb-server,mariadb-client"
 )
@@ -23,10 +28,12 @@ declare -A standins=(
   ["nginx:1.27-alpine"]="${here}/standins/nginx.Dockerfile"
   ["postgres:16"]="${here}/standins/postgres.Dockerfile"
   ["mariadb:10.11"]="${here}/standins/mariadb.Dockerfile"
+  ["redis:7-alpine"]="${here}/standins/redis.Dockerfile"
 )
 declare -A standin_base=(
-  ["python:3.12-slim"]="compose-on-ec2-standin/bookworm-app:1"
-  ["nginx:1.27-alpine"]="compose-on-ec2-standin/bookworm-app:1"
+  ["python:3.12-slim"]="${app_base}"
+  ["nginx:1.27-alpine"]="${app_base}"
+  ["redis:7-alpine"]="${app_base}"
   ["postgres:16"]="compose-on-ec2-standin/bookworm-postgres:1"
   ["mariadb:10.11"]="compose-on-ec2-standin/bookworm-mariadb:1"
 )
@@ -34,6 +41,12 @@ declare -A standin_base=(
 standin_label="compose-on-ec2.standin-sha256"
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+# The label each stand-in carries: the base it was built from.
+base_label=compose-on-ec2.standin-base
+# have_standin IMAGE: present, and built from the base it should be now.
+have_standin() {
+  [[ "$(docker image inspect -f "{{index .Config.Labels \"${base_label}\"}}" "$1" 2>/dev/null || true)" == "${standin_base[$1]}" ]]
+}
 
 # standin_sha IMAGE: sha256 of the stand-in's Dockerfile and its own files (<name>-*, e.g. the entrypoint).
 standin_sha() {
@@ -55,6 +68,7 @@ fi
 missing=()
 for image in "${!standins[@]}"; do
   standin_current "${image}" || missing+=("${image}")
+  have_standin "${image}" || missing+=("${image}")
 done
 if (( ${#missing[@]} == 0 )); then
   echo "base-images: all stand-ins present and current (${!standins[*]}), nothing to do"
@@ -65,7 +79,7 @@ fi
 ensure_base() {
   local base_image="$1" rootfs_tar tmp_tar
   have_image "${base_image}" && return 0
-  rootfs_tar="${cache_dir}/$(basename "${base_image%%:*}")-rootfs.tar"
+  rootfs_tar="${cache_dir}/$(basename "${base_image/:/-}")-rootfs.tar"
   if [[ ! -s "${rootfs_tar}" ]]; then
     command -v mmdebstrap >/dev/null || { echo "base-images: mmdebstrap is not installed" >&2; exit 1; }
     mkdir -p "${cache_dir}"
@@ -91,5 +105,7 @@ for image in "${missing[@]}"; do
   echo "base-images: building stand-in ${image}"
   docker build --quiet --pull=false --build-arg "BASE=${standin_base[${image}]}" \
     --label "${standin_label}=$(standin_sha "${image}")" -t "${image}" -f "${standins[${image}]}" "${here}/standins" >/dev/null
+  docker build --quiet --pull=false --build-arg "BASE=${standin_base[${image}]}" --label "${base_label}=${standin_base[${image}]}" \
+    -t "${image}" -f "${standins[${image}]}" "${here}/standins" >/dev/null
 done
 echo "base-images: ready: ${!standins[*]}"
