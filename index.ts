@@ -13,6 +13,7 @@ import { ComposeDeployment } from "./components/deployment";
 import { sshCommandFor } from "./components/transport";
 import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
+import { ManagedCache, CACHE_PORT, cacheIdentifier } from "./components/cache";
 import { Monitoring } from "./components/monitoring";
 import { ContainerLogs, containerLogGroupName } from "./components/containerLogs";
 import { SiteDns, SiteTarget } from "./components/siteDns";
@@ -31,6 +32,7 @@ const firewall = new Firewall("fw", {
   tags: config.tags,
   hosting: config.hosting.kind,
   appPort: config.hosting.ecs?.containerPort,
+  cachePort: config.cache.kind === "redis" ? CACHE_PORT : undefined,
 });
 
 const dbInstanceIdentifier = dbIdentifier(config.project, config.stack);
@@ -66,6 +68,16 @@ function siteDns(target: SiteTarget): SiteDns | undefined {
   });
 }
 const media = config.hosting.mediaStorage === "s3" ? new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags }) : undefined;
+// cache: redis — ElastiCache outside compose, as the database is, in the DB subnets.
+const cache = config.cache.kind === "redis"
+  ? new ManagedCache("cache", {
+    settings: config.cache, stage: config.stage, identifier: cacheIdentifier(config.project, config.stack),
+    subnetIds: network.dbSubnetIds, securityGroupId: firewall.cacheSecurityGroupId!, tags: config.tags,
+  })
+  : undefined;
+// What the managed services outside compose add to the app's environment, on both hostings: the media
+// bucket's MEDIA_BUCKET… and the cache's REDIS_URL (the one place these join the app's env).
+const managedEnv = pulumi.all([media?.appEnv ?? {}, cache?.appEnv ?? {}]).apply(([m, c]): Record<string, string> => ({ ...m, ...c }));
 
 // ---- hosting: ec2 — one host running the compose file (media on a volume, or in the bucket) ----
 function ec2Hosting() {
@@ -112,9 +124,9 @@ function ec2Hosting() {
     allowedHosts: [...config.hosting.domain, host.publicIp, host.publicDns],
     tls: config.site.tls,
     imageRefs: images?.imageRefs,
-    mediaEnv: media?.appEnv,
+    mediaEnv: media || cache ? managedEnv : undefined,
     sshAccess: [firewall],
-    teardownBefore: [database, monitoring, logs],
+    teardownBefore: [database, monitoring, logs, ...(cache ? [cache] : [])],
     siteRecords: dns ? [dns] : undefined,
   });
   return { host, deployment, monitoring, dns };
@@ -138,7 +150,7 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
     vpcId: network.vpcId, subnetIds: network.publicSubnetIds,
     loadBalancerSecurityGroupId: firewall.loadBalancerSecurityGroupId!, taskSecurityGroupId: firewall.webSecurityGroupId,
     domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId,
-    media: { accessPolicy: bucket.accessPolicy, appEnv: bucket.appEnv }, tags: config.tags,
+    media: { accessPolicy: bucket.accessPolicy, appEnv: managedEnv }, tags: config.tags,
   });
   siteDns({ loadBalancer: { dnsName: ecs.loadBalancerDnsName, zoneId: ecs.loadBalancerZoneId } });
   return ecs;
@@ -177,6 +189,7 @@ const outputs: StackOutputs = {
   loadBalancerDnsName: ecs?.loadBalancerDnsName,
   dnsRecordsToCreate: ecs ? ecs.dnsRecordsToCreate : ec2?.dns?.dnsRecordsToCreate,
   mediaBucket: media?.bucketName,
+  cacheEndpoint: cache?.endpoint,
   logGroupName: ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName,
   alarmTopicArn: ec2?.monitoring.alarmTopicArn,
   dbUrl: pulumi.secret(database.url),
@@ -184,7 +197,7 @@ const outputs: StackOutputs = {
   sshPrivateKey: host ? pulumi.secret(host.sshPrivateKey) : undefined,
   hostPublicKey: host?.hostPublicKey,
   appEnvironment: appEnvironmentOf({
-    hosting: config.hosting.kind, deployMode: config.app.deployMode, webService: config.app.webService, mediaOnS3: media !== undefined,
+    hosting: config.hosting.kind, deployMode: config.app.deployMode, webService: config.app.webService, mediaOnS3: media !== undefined, cache: cache !== undefined,
     httpsOnHost: config.site.tls !== undefined, appEnv: config.app.env, appSecrets: config.app.secrets,
   }),
 };

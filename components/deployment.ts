@@ -57,7 +57,7 @@ export interface ComposeDeploymentArgs {
   ports?: Partial<HostPorts>;
   /** HTTPS on the host (a domain on ec2): the names, the ACME account and directory, HSTS; undefined: plain HTTP. */
   tls?: TlsSettings;
-  /** Media on S3: MEDIA_BUCKET and MEDIA_BUCKET_REGION (MediaBucket.appEnv); unset with a media volume. */
+  /** The managed services' env (index.ts managedEnv): media on S3 (MEDIA_BUCKET, MEDIA_BUCKET_REGION) and the cache's REDIS_URL; unset without either. */
   mediaEnv?: pulumi.Input<Record<string, string>>;
   /**
    * What lets SSH reach the host (the firewall and its rules). Every step depends on it, so
@@ -100,7 +100,7 @@ export interface DeploymentEnvInput {
   allowedHosts: string[];
   /** Registry mode: service → "<repository>@sha256:<digest>". */
   imageRefs?: Record<string, string>;
-  /** Media on S3: the bucket's env (MEDIA_BUCKET, MEDIA_BUCKET_REGION). */
+  /** The managed services' env: the bucket's (MEDIA_BUCKET, MEDIA_BUCKET_REGION), the cache's REDIS_URL. */
   mediaEnv?: Record<string, string>;
   /** HTTPS on the host: the app learns its names and scheme (SITE_DOMAINS, HTTPS=on); undefined: plain HTTP. */
   tls?: Pick<TlsSettings, "domains">;

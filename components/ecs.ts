@@ -63,7 +63,7 @@ export interface EcsHostingArgs {
   taskSecurityGroupId: pulumi.Input<string>;
   domain: string[];
   hostedZoneId?: string;
-  /** The media bucket: its access policy (for the task role) and the app's env (MEDIA_BUCKET…). */
+  /** The media bucket's access policy (for the task role), and the managed services' env (MEDIA_BUCKET…, the cache's REDIS_URL). */
   media: { accessPolicy: pulumi.Input<string>; appEnv: pulumi.Input<Record<string, string>> };
   tags: Record<string, string>;
 }

@@ -40,6 +40,7 @@ export const DEPLOYMENT_CONDITIONAL_ENV_NAMES: Record<string, string> = {
   MEDIA_BUCKET_REGION: "is written by the deployment when media lives on S3 (mediaStorage s3)",
   SITE_DOMAINS: "is written by the deployment from the domain setting when the host serves HTTPS",
   HTTPS: "is written by the deployment (on) when the host serves HTTPS",
+  REDIS_URL: "is written by the deployment when the stack has a managed cache (cache: redis)",
 };
 
 /** Why a deployment-owned name is the deployment's, in the words a user moving in needs (where its value comes from). */
@@ -103,6 +104,8 @@ export function appEnvironment(input: {
   deployMode: DeployMode;
   webService: string;
   mediaOnS3: boolean;
+  /** cache: redis — the managed cache's REDIS_URL. */
+  cache?: boolean;
   httpsOnHost: boolean;
   appEnv: Record<string, string>;
   appSecrets: Record<string, string>;
@@ -112,6 +115,7 @@ export function appEnvironment(input: {
   for (const name of Object.keys(input.appSecrets)) out[name] = "appSecrets";
   const own: string[] = [...DEPLOYMENT_ENV_NAMES];
   if (input.mediaOnS3) own.push("MEDIA_BUCKET", "MEDIA_BUCKET_REGION");
+  if (input.cache) own.push("REDIS_URL");
   if (input.hosting === "ec2" && input.httpsOnHost) own.push("SITE_DOMAINS", "HTTPS");
   if (input.hosting === "ec2" && input.deployMode === "registry") own.push(imageEnvName(input.webService), `${imageEnvName(input.webService)}_REF`);
   for (const name of own) out[name] = "deployment";

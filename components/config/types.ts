@@ -153,6 +153,16 @@ export interface HostingSettings {
   ecs?: EcsTaskPlan;
 }
 
+/** The managed cache outside compose (ElastiCache for Valkey, components/cache.ts), or none. */
+export interface CacheSettings {
+  /** none: no cache; redis: a Redis-compatible cache the app reaches through REDIS_URL. */
+  kind: "none" | "redis";
+  /** ElastiCache node type (cache.family.size). */
+  nodeType: string;
+  /** Nodes of the replication group: prod 2 (a primary and a replica in another AZ, automatic failover), else 1. */
+  nodes: number;
+}
+
 /** HTTPS on the ec2 host: the names to certify, the ACME account and directory, and HSTS. */
 export interface TlsSettings {
   /** The names the certificate covers (the domain setting, first primary); never a wildcard. */
@@ -204,6 +214,7 @@ export interface StackConfig {
   database: DatabaseSettings;
   app: AppSettings;
   hosting: HostingSettings;
+  cache: CacheSettings;
   site: SiteSettings;
   monitoring: MonitoringSettings;
 }

@@ -10,6 +10,7 @@ import {
 import { ECS_MODELS } from "./awsEcs";
 import { MONITORING_MODELS } from "./awsMonitoring";
 import { S3_MODELS } from "./awsS3";
+import { CACHE_MODELS } from "./awsCache";
 import { autoname, idOf, sha } from "./ids";
 import type { Account, Computed, Fail, MockSubnet, Model } from "./awsModel";
 
@@ -43,7 +44,7 @@ export function computeAws(a: Account, type: string, name: string, inputs: Recor
   if (!service) return undefined;
   const tagProblem = tagsProblem(service, inputs.tags);
   if (tagProblem) throw fail(tagProblem);
-  const model = MODELS[type] ?? MONITORING_MODELS[type] ?? ECS_MODELS[type] ?? S3_MODELS[type];
+  const model = MODELS[type] ?? MONITORING_MODELS[type] ?? ECS_MODELS[type] ?? S3_MODELS[type] ?? CACHE_MODELS[type];
   return model ? model(a, name, inputs, fail, type) : undefined;
 }
 
