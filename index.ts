@@ -99,8 +99,7 @@ function ec2Hosting() {
   const monitoring = new Monitoring("monitoring", {
     settings: config.monitoring,
     logGroup: { name: logs.groupName, arn: logs.groupArn },
-    instanceId: host.instanceId,
-    instanceRoleName: host.roleName,
+    hosting: { kind: "ec2", instanceId: host.instanceId, instanceRoleName: host.roleName },
     dbInstanceIdentifier,
     region: config.region,
     tags: config.tags,
@@ -153,11 +152,28 @@ function ecsHosting(plan: NonNullable<typeof config.hosting.ecs>, bucket: MediaB
     media: { accessPolicy: bucket.accessPolicy, appEnv: managedEnv }, tags: config.tags,
   });
   siteDns({ loadBalancer: { dnsName: ecs.loadBalancerDnsName, zoneId: ecs.loadBalancerZoneId } });
-  return ecs;
+  // The ecs path's alarms (5xx, unhealthy targets, each service's CPU and memory, the database) notify
+  // the same topic, under the same name, as ec2's: a switch of hosting keeps the topic and its subscription.
+  const monitoring = new Monitoring("monitoring", {
+    settings: config.monitoring,
+    logGroup: { name: logs.groupName, arn: logs.groupArn },
+    hosting: {
+      kind: "ecs", clusterName: ecs.clusterName, loadBalancerArnSuffix: ecs.loadBalancerArnSuffix, targetGroupArnSuffix: ecs.targetGroupArnSuffix,
+      services: [
+        { service: config.app.webService, name: ecs.serviceName },
+        ...plan.workers.map((w, i) => ({ service: w.service, name: ecs.workerServiceNames.apply((names) => names[i]) })),
+      ],
+    },
+    dbInstanceIdentifier,
+    region: config.region,
+    tags: config.tags,
+  });
+  return { ecs, monitoring };
 }
 
 const ec2 = config.hosting.ecs ? undefined : ec2Hosting();
-const ecs = config.hosting.ecs && media ? ecsHosting(config.hosting.ecs, media) : undefined;
+const ecsParts = config.hosting.ecs && media ? ecsHosting(config.hosting.ecs, media) : undefined;
+const ecs = ecsParts?.ecs;
 const host = ec2?.host;
 
 // The stack's outputs, typed by their contract (components/outputs.ts), which ops, the sandbox CLI,
@@ -191,7 +207,7 @@ const outputs: StackOutputs = {
   mediaBucket: media?.bucketName,
   cacheEndpoint: cache?.endpoint,
   logGroupName: ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName,
-  alarmTopicArn: ec2?.monitoring.alarmTopicArn,
+  alarmTopicArn: (ec2 ?? ecsParts)?.monitoring.alarmTopicArn,
   dbUrl: pulumi.secret(database.url),
   dbPassword: pulumi.secret(database.password),
   sshPrivateKey: host ? pulumi.secret(host.sshPrivateKey) : undefined,

@@ -3,6 +3,7 @@
 // and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate,
 // warnings and the policy pack's verdict. Exit codes: scripts/lib/cli.ts (0 ok, 1 a rule failed or
 // the config/program failed, 2 bad usage).
+import { renderFates } from "../components/compose/serviceFates";
 import { RULES, verdicts } from "../policy/rules";
 import { EXIT, EXIT_CODES_HELP, UsageError, runCli } from "./lib/cli";
 import { PRICES, costSummary } from "./lib/plan/cost";
@@ -77,6 +78,7 @@ function renderFacts(plan: PlanResult): string {
   out.push(`Offline plan for stack "${plan.stack}" in ${plan.region}${plan.sandbox ? " (sandbox: dev settings, stage sandbox)" : ""}`);
   out.push(...renderHosting(plan));
   if (plan.outputs.hosting !== "ecs") out.push("", "Compose file (what the deploy found in it):", ...plan.composeFindings.map((l) => `  ${l}`));
+  if (plan.serviceFates.length > 0) out.push("", "Services (what the hosting does with each one of the compose file):", ...renderFates(plan.serviceFates).map((l) => `  ${l}`));
   out.push("", ...environmentLines(plan));
   out.push("", "Resources (component hierarchy):", plan.tree);
 

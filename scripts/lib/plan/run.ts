@@ -1,5 +1,6 @@
 // Runs the real program (index.ts) for a stack under the engine's AWS mock and turns what the engine
 // saw into a plan: tree, critical path, cost, policy violations. No credentials, no Pulumi CLI.
+import type { ServiceFate } from "../../../components/compose/serviceFates";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -33,6 +34,8 @@ export interface PlanResult {
   outputs: Record<string, unknown>;
   /** What the compose file holds, as config read it (services, proxied service, health source, notes). */
   composeFindings: string[];
+  /** What the hosting does with every service of the compose file (the plan's per-service table). */
+  serviceFates: ServiceFate[];
   /** Values the mock made up in AWS's place → what they stand for; the output marks them (unknowns.ts). */
   unknowns: Unknowns;
   /** Choices that cost or hurt (not refusals): outsized sizes, Multi-AZ outside prod, alarms that notify nobody. */
@@ -159,6 +162,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
     tree: renderTree(resources, `pulumi:pulumi:Stack ${PROJECT}-${stack}`),
     outputs,
     composeFindings: app.composeFindings,
+    serviceFates: parsed.hosting.ecs?.fates ?? [],
     unknowns,
     warnings: planWarnings(parsed, cost),
     calls: [...new Set(mock.calls.map((c) => c.token))].sort(),
