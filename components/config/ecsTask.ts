@@ -243,7 +243,7 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
 function planWorker(model: ComposeModel, name: string, fate: EcsFate, input: EcsTaskInput, problems: string[], notes: string[]): EcsWorkerPlan | undefined {
   const service = model.services.find((s) => s.name === name)!;
   if (service.spec.depends_on !== undefined) notes.push(`${name}: depends_on is dropped: on ecs it is a service of its own, started independently`);
-  const { depends_on: _dropped, ...spec } = service.spec;
+  const spec = Object.fromEntries(Object.entries(service.spec).filter(([key]) => key !== "depends_on"));
   const one: ComposeModel = { ...model, services: [{ ...service, spec }] };
   const t = composeToEcs(one, { imageFor: (s) => (s === name ? WEB_IMAGE_PLACEHOLDER : undefined), env: input.appEnv });
   if (t.errors.length > 0) {
