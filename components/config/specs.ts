@@ -291,7 +291,7 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   cpuHighPercent: {
     section: "monitoring", type: "integer", default: 80, min: 1, max: 100,
-    description: "ec2: the host's CPU (%) above which, for 15 minutes, the host CPU alarm fires.",
+    description: "ec2: the host's CPU (%) above which, for 15 minutes, the host CPU alarm fires. ecs: each ECS service's (web, workers, beat) CPU and memory (% of its tasks' size) above which, for 15 minutes, its alarms fire.",
   },
   diskHighPercent: {
     section: "monitoring", type: "integer", default: perStage(85, 80, 85), unset: 0, min: 1, max: 100,
