@@ -29,7 +29,7 @@ export type EcsFate =
   /** Replaced by a managed service outside compose: the stack's cache (REDIS_URL) or RDS database (DATABASE_URL). */
   | { kind: "managed"; by: "cache" | "database" }
   /** ecs cannot host it: the reason and the fix (the config refuses the stack with the same words). */
-  | { kind: "refused"; reason: string };
+  | { kind: "refused"; reason: string; fix: string };
 
 /** One row of the plan's table. */
 export interface ServiceFate {
@@ -47,7 +47,7 @@ export function ecsFateText(f: EcsFate): string {
     case "worker-service": return `its own ECS service (web's image, its own command, no load balancer), ${f.minTasks}..${f.maxTasks} tasks`;
     case "singleton-service": return "a single task (an ECS service of exactly one task; the old one stops before the new starts)";
     case "managed": return f.by === "cache" ? "replaced by the stack's managed cache (REDIS_URL)" : "replaced by the stack's RDS database (DATABASE_URL)";
-    case "refused": return `refused: ${f.reason}`;
+    case "refused": return `refused: ${f.reason}. Fix: ${f.fix}`;
   }
 }
 

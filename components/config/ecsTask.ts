@@ -45,6 +45,8 @@ export interface EcsTaskInput {
   taskMemory?: number;
   /** cache: redis — the stack's managed cache replaces the compose file's redis (or valkey) service. */
   cache?: boolean;
+  /** The proxy in front of web (set or detected by config): the load balancer takes its place. */
+  proxyService?: string;
 }
 
 /** An image's name without registry, path and tag: "docker.io/library/redis:7-alpine" → "redis". */
@@ -75,12 +77,12 @@ export function isScheduler(service: ComposeService): boolean {
  * own command is a worker (beat: a single task); a published proxy gives way to the load balancer;
  * anything else is refused with the reason, so nothing is left out without the plan saying so.
  */
-export function ecsFateOf(service: ComposeService, web: ComposeService, input: Pick<EcsTaskInput, "cache" | "webService" | "minTasks" | "maxTasks">): EcsFate {
+export function ecsFateOf(service: ComposeService, web: ComposeService, input: Pick<EcsTaskInput, "cache" | "webService" | "proxyService" | "minTasks" | "maxTasks">): EcsFate {
   const image = typeof service.spec.image === "string" ? imageBaseName(service.spec.image) : "";
   if (CACHE_IMAGES.includes(image)) {
     return input.cache
       ? { kind: "managed", by: "cache" }
-      : { kind: "refused", reason: `a ${image} container on Fargate loses its data whenever its task is replaced, and nothing else in the VPC finds it by name. Fix: set compose-on-ec2:cache to redis (ElastiCache replaces it; the app gets REDIS_URL)` };
+      : { kind: "refused", reason: `a ${image} container on Fargate loses its data whenever its task is replaced, and nothing else in the VPC finds it by name`, fix: "set compose-on-ec2:cache to redis (ElastiCache replaces it; the app gets REDIS_URL)" };
   }
   if (DATABASE_IMAGES.includes(image)) return { kind: "managed", by: "database" };
   if (isWorkerOf(service, web)) {
@@ -88,10 +90,11 @@ export function ecsFateOf(service: ComposeService, web: ComposeService, input: P
     const replicas = isMapping(service.spec.deploy) && typeof service.spec.deploy.replicas === "number" ? service.spec.deploy.replicas : 1;
     return { kind: "worker-service", minTasks: replicas, maxTasks: Math.max(replicas, input.maxTasks) };
   }
-  if (service.spec.ports !== undefined) return { kind: "replaced-by-load-balancer" };
+  if (service.name === input.proxyService || service.spec.ports !== undefined) return { kind: "replaced-by-load-balancer" };
   return {
     kind: "refused",
-    reason: `ecs runs ${input.webService}, the services built from its image (workers, beat) and replaces redis and databases with managed ones; ${service.name} is none of these. Fix: remove it from the compose file, or run it outside this stack`,
+    reason: `ecs runs ${input.webService}, the services built from its image (workers, beat) and replaces the proxy, redis and databases with managed ones; ${service.name} is none of these`,
+    fix: "remove it from the compose file, or run it outside this stack",
   };
 }
 
@@ -189,8 +192,7 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
   // Managed services (the cache, the database) leave the model first: web's depends_on on them is met outside compose.
   const fatesOutside = new Map(model.services.filter((s) => s.name !== input.webService).map((s) => [s.name, ecsFateOf(s, webSpec, input)]));
   const managed = [...fatesOutside].filter(([, f]) => f.kind === "managed" || f.kind === "refused").map(([n]) => n);
-  const refusals = [...fatesOutside].flatMap(([n, f]) => (f.kind === "refused" ? [problem(input.file, model.services.find((s) => s.name === n)!.line, n, "cannot run on ecs", f.reason)] : []));
-  if (refusals.length > 0) return { problems: refusals };
+  const refusals = [...fatesOutside].flatMap(([n, f]) => (f.kind === "refused" ? [problem(input.file, model.services.find((s) => s.name === n)!.line, n, `cannot run on ecs: ${f.reason}`, f.fix)] : []));
   const order = model.services.map((s) => s.name);
   model = withoutServices(model, managed);
   const services = taskServices(model, input.webService);
@@ -199,7 +201,7 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
   const workerNames = model.services.filter((s) => !services.includes(s.name) && ["worker-service", "singleton-service"].includes(fatesOutside.get(s.name)?.kind ?? "")).map((s) => s.name);
   const sub: ComposeModel = { ...model, services: model.services.filter((s) => services.includes(s.name)) };
   const t = composeToEcs(sub, { proxyService: input.webService, imageFor: (s) => (s === input.webService ? WEB_IMAGE_PLACEHOLDER : undefined), env: input.appEnv });
-  if (t.errors.length > 0) return { problems: t.errors };
+  if (t.errors.length > 0) return { problems: [...refusals, ...t.errors] };
   const problems: string[] = [];
   let shaped: ReturnType<typeof shapeContainers>;
   let needed: { cpu: number; memory: number };
@@ -209,14 +211,14 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
     const web = t.containers.find((c) => c.service === input.webService)!;
     shaped = shapeContainers(t, input, services, webPort(web.definition, web.loadBalancerPort), problems, notes);
   } catch (e) {
-    if (e instanceof ComposeError) return { problems: e.problems };
+    if (e instanceof ComposeError) return { problems: [...refusals, ...e.problems] };
     throw e;
   }
   const web = t.containers.find((c) => c.service === input.webService)!;
   if (web.replicas !== undefined) notes.push(`${input.webService}: deploy.replicas ${web.replicas} is replaced by minTasks ${input.minTasks}..maxTasks ${input.maxTasks}`);
   const size = taskSize(needed, input, problems);
   const workers = workerNames.map((name) => planWorker(model, name, fatesOutside.get(name)!, input, problems, notes));
-  if (problems.length > 0) return { problems };
+  if (refusals.length > 0 || problems.length > 0) return { problems: [...refusals, ...problems] };
   const fates: ServiceFate[] = model.services.map((s): ServiceFate => ({
     service: s.name,
     ecs: s.name === input.webService ? { kind: "web-service", minTasks: input.minTasks, maxTasks: input.maxTasks } : services.includes(s.name) ? { kind: "in-web-task" } : fatesOutside.get(s.name)!,

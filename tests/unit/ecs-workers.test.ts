@@ -41,11 +41,11 @@ describe("ecs: every service of the compose file has a fate", () => {
   it("refuses redis without the managed cache, and a service that is none of web, worker, proxy, cache or database, each with the reason and the fix", () => {
     const { problems } = plan(TEXT, false);
     assert.strictEqual(problems.length, 1, problems.join("\n"));
-    assert.match(problems[0], /^tests\/fixtures\/workers\/docker-compose\.prod\.yml:\d+: service "redis": cannot run on ecs\. Fix: a redis container on Fargate loses its data .* Fix: set compose-on-ec2:cache to redis/);
+    assert.match(problems[0], /^tests\/fixtures\/workers\/docker-compose\.prod\.yml:\d+: service "redis": cannot run on ecs: a redis container on Fargate loses its data .*\. Fix: set compose-on-ec2:cache to redis/);
     const extra = `${TEXT}\n  mailhog:\n    image: mailhog/mailhog:v1.0.1\n`;
     const refused = plan(extra, true).problems;
     assert.strictEqual(refused.length, 1, refused.join("\n"));
-    assert.match(refused[0], /service "mailhog": cannot run on ecs.*mailhog is none of these\. Fix: remove it from the compose file/);
+    assert.match(refused[0], /service "mailhog": cannot run on ecs: .*mailhog is none of these\. Fix: remove it from the compose file/);
   });
 
   it("leaves a database service to the stack's RDS database", () => {
