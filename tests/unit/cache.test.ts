@@ -8,7 +8,7 @@ import { AwsMock, MockResource } from "../../lib/engine";
 import { computeAws } from "../../lib/engine/awsResources";
 import { costItems, PRICES } from "../../scripts/lib/plan/cost";
 import { problemsOfParse } from "./configProblems";
-import { cachedRun, planFor } from "../support/fixtures";
+import { cachedRun, planFor, stackRun } from "../support/fixtures";
 
 const ctx = { project: "compose-on-ec2", stack: "dev", region: "us-east-1" };
 const parse = (raw: Record<string, unknown>, stack = "dev"): StackConfig => parseConfig(raw, { ...ctx, stack });
@@ -123,7 +123,7 @@ for (const hosting of ["ec2", "ecs"] as const) {
 describe("no managed cache (the default)", function () {
   this.timeout(90000);
   it("creates no cache, no cache group and no REDIS_URL", async () => {
-    const { mock, outputs } = await cachedRun("dev", () => ({ stack: "dev", mock: new AwsMock() }));
+    const { mock, outputs } = await stackRun("dev");
     assert.deepStrictEqual([of(mock.resources, GROUP).length, of(mock.resources, SUBNETS).length, of(mock.resources, SG).filter((g) => g.name === "fw-cache").length], [0, 0, 0]);
     assert.strictEqual(outputs.cacheEndpoint, undefined);
     assert.strictEqual("REDIS_URL" in (outputs.appEnvironment as Record<string, string>), false);
