@@ -13,6 +13,7 @@ import { ComposeDeployment } from "./components/deployment";
 import { sshCommandFor } from "./components/transport";
 import { EcsHosting } from "./components/ecs";
 import { MediaBucket } from "./components/media";
+import { ManagedCache, CACHE_PORT, cacheIdentifier } from "./components/cache";
 import { Monitoring } from "./components/monitoring";
 import { ContainerLogs, containerLogGroupName } from "./components/containerLogs";
 import { SiteDns, SiteTarget } from "./components/siteDns";
@@ -31,6 +32,7 @@ const firewall = new Firewall("fw", {
   tags: config.tags,
   hosting: config.hosting.kind,
   appPort: config.hosting.ecs?.containerPort,
+  cachePort: config.cache.kind === "redis" ? CACHE_PORT : undefined,
 });
 
 const dbInstanceIdentifier = dbIdentifier(config.project, config.stack);
@@ -65,6 +67,14 @@ function siteDns(target: SiteTarget): SiteDns | undefined {
     formerOwners: (_d, i) => [{ name: `app-lb-alias-${i}`, parent: pulumi.createUrn("app-lb", "compose-on-ec2:loadBalancer:WebLoadBalancer", pulumi.createUrn("app", "compose-on-ec2:ecs:EcsHosting")) }],
   });
 }
+// cache: redis — ElastiCache outside compose, as the database is, in the DB subnets; its REDIS_URL
+// joins the app's environment on both hostings (components/config/appEnv.ts).
+const cache = config.cache.kind === "redis"
+  ? new ManagedCache("cache", {
+    settings: config.cache, stage: config.stage, identifier: cacheIdentifier(config.project, config.stack),
+    subnetIds: network.dbSubnetIds, securityGroupId: firewall.cacheSecurityGroupId!, tags: config.tags,
+  })
+  : undefined;
 /** The media bucket (mediaStorage s3): one name on both hostings, so a switch keeps it. */
 function mediaBucket(): MediaBucket {
   return new MediaBucket("media", { appName, stage: config.stage, region: config.region, tags: config.tags });
@@ -92,8 +102,7 @@ function ec2Hosting() {
   const monitoring = new Monitoring("monitoring", {
     settings: config.monitoring,
     logGroup: { name: logs.groupName, arn: logs.groupArn },
-    instanceId: host.instanceId,
-    instanceRoleName: host.roleName,
+    hosting: { kind: "ec2", instanceId: host.instanceId, instanceRoleName: host.roleName },
     dbInstanceIdentifier,
     region: config.region,
     tags: config.tags,
@@ -118,8 +127,9 @@ function ec2Hosting() {
     tls: config.site.tls,
     imageRefs: images?.imageRefs,
     mediaEnv: media?.appEnv,
+    cacheUrl: cache?.url,
     sshAccess: [firewall],
-    teardownBefore: [database, monitoring, logs],
+    teardownBefore: [database, monitoring, logs, ...(cache ? [cache] : [])],
     siteRecords: dns ? [dns] : undefined,
   });
   return { host, deployment, monitoring, dns, media };
@@ -152,10 +162,27 @@ function ecsHosting(plan: EcsTaskPlan) {
     securityGroups: firewall.ecsGroups(),
     site: config.hosting,
     media: { accessPolicy: media.accessPolicy, appEnv: media.appEnv },
+    cacheUrl: cache?.url,
     tags: config.tags,
   });
   siteDns({ loadBalancer: { dnsName: ecs.loadBalancerDnsName, zoneId: ecs.loadBalancerZoneId } });
-  return { ecs, media };
+  // The ecs path's alarms (5xx, unhealthy targets, each service's CPU and memory, the database) notify
+  // the same topic, under the same name, as ec2's: a switch of hosting keeps the topic and its subscription.
+  const monitoring = new Monitoring("monitoring", {
+    settings: config.monitoring,
+    logGroup: { name: logs.groupName, arn: logs.groupArn },
+    hosting: {
+      kind: "ecs", clusterName: ecs.clusterName, loadBalancerArnSuffix: ecs.loadBalancerArnSuffix, targetGroupArnSuffix: ecs.targetGroupArnSuffix,
+      services: [
+        { service: config.app.webService, name: ecs.serviceName },
+        ...plan.workers.map((w, i) => ({ service: w.service, name: ecs.workerServiceNames.apply((names) => names[i]) })),
+      ],
+    },
+    dbInstanceIdentifier,
+    region: config.region,
+    tags: config.tags,
+  });
+  return { ecs, media, monitoring };
 }
 
 const ec2 = config.hosting.ecs ? undefined : ec2Hosting();
@@ -193,15 +220,16 @@ const outputs: StackOutputs = {
   loadBalancerDnsName: ecs?.loadBalancerDnsName,
   dnsRecordsToCreate: ecs ? ecs.dnsRecordsToCreate : ec2?.dns?.dnsRecordsToCreate,
   mediaBucket: media?.bucketName,
+  cacheEndpoint: cache?.endpoint,
   logGroupName: ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName,
-  alarmTopicArn: ec2?.monitoring.alarmTopicArn,
+  alarmTopicArn: (ec2 ?? ecsStack)?.monitoring.alarmTopicArn,
   dbUrl: pulumi.secret(database.url),
   dbPassword: pulumi.secret(database.password),
   sshPrivateKey: host ? pulumi.secret(host.sshPrivateKey) : undefined,
   hostPublicKey: host?.hostPublicKey,
   appEnvironment: appEnvironmentNames({
     hosting: config.hosting.kind, deployMode: config.app.deployMode, webService: config.app.webService, mediaOnS3: media !== undefined,
-    https: config.site.https, appEnv: config.app.env, appSecrets: config.app.secrets,
+    https: config.site.https, cache: cache !== undefined, appEnv: config.app.env, appSecrets: config.app.secrets,
   }),
 };
 

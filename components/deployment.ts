@@ -57,8 +57,10 @@ export interface ComposeDeploymentArgs {
   ports?: Partial<HostPorts>;
   /** HTTPS on the host (a domain on ec2): the names, the ACME account and directory, HSTS; undefined: plain HTTP. */
   tls?: TlsSettings;
-  /** Media on S3: MEDIA_BUCKET and MEDIA_BUCKET_REGION (MediaBucket.appEnv); unset with a media volume. */
+  /** Media on S3: the bucket's env (MEDIA_BUCKET, MEDIA_BUCKET_REGION); unset with a media volume. */
   mediaEnv?: pulumi.Input<Record<string, string>>;
+  /** cache: redis: REDIS_URL's value (the managed cache); unset without one. */
+  cacheUrl?: pulumi.Input<string>;
   /**
    * What lets SSH reach the host (the firewall and its rules). Every step depends on it, so
    * `pulumi destroy` removes it only after the teardown has taken the app down.
@@ -102,6 +104,8 @@ export interface DeploymentEnvInput {
   imageRefs?: Record<string, string>;
   /** Media on S3: the bucket's env (MEDIA_BUCKET, MEDIA_BUCKET_REGION). */
   mediaEnv?: Record<string, string>;
+  /** cache: redis: REDIS_URL's value. */
+  cacheUrl?: string;
   /** HTTPS on the host: the app learns its names and scheme (SITE_DOMAINS, HTTPS=on); undefined: plain HTTP. */
   tls?: Pick<TlsSettings, "domains">;
 }
@@ -110,7 +114,7 @@ export { imageEnvName };
 
 /** The .env entries of a release on ec2: the app's environment (components/config/appEnv.ts), both halves. */
 export function deploymentEnv(input: DeploymentEnvInput): Record<string, string> {
-  const facts = { hosting: "ec2", deployMode: input.imageRefs ? "registry" : "host", mediaOnS3: input.mediaEnv !== undefined, https: input.tls !== undefined } as const;
+  const facts = { hosting: "ec2", deployMode: input.imageRefs ? "registry" : "host", mediaOnS3: input.mediaEnv !== undefined, https: input.tls !== undefined, cache: input.cacheUrl !== undefined } as const;
   const { clear, secret } = appEnvironment({ facts, appEnv: input.appEnv, appSecrets: input.appSecrets }, { ...input, siteDomains: input.tls?.domains });
   return { ...clear, ...secret };
 }
@@ -265,10 +269,10 @@ export class ComposeDeployment extends pulumi.ComponentResource {
       ).result;
     return pulumi.secret(
       pulumi
-        .all([args.databaseUrl, secretKey, args.allowedHosts, args.imageRefs, args.mediaEnv, pulumi.secret(args.app.secrets)])
-        .apply(([databaseUrl, key, hosts, refs, mediaEnv, appSecrets]) =>
+        .all([args.databaseUrl, secretKey, args.allowedHosts, args.imageRefs, args.mediaEnv, args.cacheUrl, pulumi.secret(args.app.secrets)])
+        .apply(([databaseUrl, key, hosts, refs, mediaEnv, cacheUrl, appSecrets]) =>
           renderEnvFile(
-            deploymentEnv({ appEnv: args.app.env, appSecrets, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv, tls: args.tls }),
+            deploymentEnv({ appEnv: args.app.env, appSecrets, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv, cacheUrl, tls: args.tls }),
           ),
         ),
     );

@@ -21,7 +21,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import type { AppSettings, EcsSecretName, EcsTaskPlan, HostingSettings, Stage } from "./config";
+import type { AppSettings, EcsSecretName, EcsTaskPlan, EcsWorkerPlan, HostingSettings, Stage } from "./config";
 import { type AppEntries, checkAppEntries, clearEnvironment, ECS_STACK_SECRETS, secretEnvironment } from "./config/appEnv";
 import { appSecretName } from "./config/ecsTask";
 import { WebLoadBalancer, deregistrationDelaySeconds } from "./loadBalancer";
@@ -59,6 +59,8 @@ export interface EcsHostingArgs {
   site: Pick<HostingSettings, "domain" | "hostedZoneId">;
   /** The media bucket (always on ecs): its access policy (for the task role) and the app's env (MEDIA_BUCKET…). */
   media: { accessPolicy: pulumi.Input<string>; appEnv: pulumi.Input<Record<string, string>> };
+  /** cache: redis: REDIS_URL's value (the managed cache); undefined without one. */
+  cacheUrl?: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
@@ -216,6 +218,11 @@ export class EcsHosting extends pulumi.ComponentResource {
   readonly logGroupName: pulumi.Output<string>;
   /** true when the site is served over HTTPS (a domain with a hosted zone). */
   readonly https: boolean;
+  /** The workers' and beat's ECS services, in the plan's order. */
+  readonly workerServiceNames: pulumi.Output<string[]>;
+  /** What the load balancer alarms name (CloudWatch's LoadBalancer and TargetGroup dimensions). */
+  readonly loadBalancerArnSuffix: pulumi.Output<string>;
+  readonly targetGroupArnSuffix: pulumi.Output<string>;
 
   constructor(name: string, args: EcsHostingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:ecs:EcsHosting", name, {}, opts);
@@ -242,9 +249,13 @@ export class EcsHosting extends pulumi.ComponentResource {
     const task = this.createTaskDefinition(name, args, entries, roles, logGroup, secretArns, lb);
     const service = this.createService(name, args, cluster, task, lb);
     this.createAutoscaling(name, args, cluster, service);
+    const workers = args.plan.workers.map((w) => this.createWorker(name, args, w, { entries, roles, logGroup, secretArns, lb, cluster }));
 
     this.clusterName = cluster.name;
     this.serviceName = service.name;
+    this.workerServiceNames = pulumi.all(workers.map((w) => w.name));
+    this.loadBalancerArnSuffix = lb.arnSuffix;
+    this.targetGroupArnSuffix = lb.targetGroupArnSuffix;
     this.url = lb.url;
     this.loadBalancerDnsName = lb.dnsName;
     this.loadBalancerZoneId = lb.zoneId;
@@ -259,7 +270,7 @@ export class EcsHosting extends pulumi.ComponentResource {
    * image names; SITE_DOMAINS and HTTPS when the load balancer serves HTTPS. Checked here, once.
    */
   private appEntries(args: EcsHostingArgs, https: boolean): AppEntries {
-    const entries: AppEntries = { facts: { hosting: "ecs", deployMode: args.app.deployMode, mediaOnS3: true, https }, appEnv: args.app.env, appSecrets: args.app.secrets };
+    const entries: AppEntries = { facts: { hosting: "ecs", deployMode: args.app.deployMode, mediaOnS3: true, https, cache: args.cacheUrl !== undefined }, appEnv: args.app.env, appSecrets: args.app.secrets };
     checkAppEntries(entries, []);
     return entries;
   }
@@ -326,17 +337,21 @@ export class EcsHosting extends pulumi.ComponentResource {
     return { execution, task, policies: [executionPolicy, exec, media] };
   }
 
+  /** The clear half of the app's environment for every task of the stack (web and workers alike). */
+  private clearEnv(args: EcsHostingArgs, entries: AppEntries, lb: WebLoadBalancer): pulumi.Output<Record<string, string>> {
+    return pulumi.all([lb.dnsName, args.media.appEnv, args.cacheUrl]).apply(([dnsName, mediaEnv, cacheUrl]) =>
+      clearEnvironment(entries, { releaseId: args.releaseId, allowedHosts: [...args.site.domain, dnsName], mediaEnv, cacheUrl, siteDomains: lb.https ? args.site.domain : undefined }));
+  }
+
   private createTaskDefinition(
     name: string, args: EcsHostingArgs, entries: AppEntries, roles: ReturnType<EcsHosting["createRoles"]>, logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> },
     secretArns: Record<string, pulumi.Output<string>>, lb: WebLoadBalancer,
   ): aws.ecs.TaskDefinition {
     const definitions = pulumi
-      .all([args.webImage, lb.dnsName, args.media.appEnv, logGroup.name, pulumi.all(secretArns)])
-      .apply(([image, dnsName, mediaEnv, logGroupName, arns]) =>
+      .all([args.webImage, this.clearEnv(args, entries, lb), logGroup.name, pulumi.all(secretArns)])
+      .apply(([image, env, logGroupName, arns]) =>
         JSON.stringify(containerDefinitions(args.plan, {
-          webService: args.app.webService, webImage: image, region: args.region, logGroupName, streamPrefix: args.appName,
-          env: clearEnvironment(entries, { releaseId: args.releaseId, allowedHosts: [...args.site.domain, dnsName], mediaEnv, siteDomains: lb.https ? args.site.domain : undefined }),
-          secretArns: arns,
+          webService: args.app.webService, webImage: image, region: args.region, logGroupName, streamPrefix: args.appName, env, secretArns: arns,
         })));
     return new aws.ecs.TaskDefinition(
       `${name}-task`,
@@ -394,5 +409,66 @@ export class EcsHosting extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+  }
+
+  /**
+   * A worker (or beat) as its own ECS service: web's image with the worker's command, the same roles,
+   * log group and secrets, no load balancer. A worker scales on CPU between its min and max; beat runs
+   * exactly one task, and a deploy stops the old task before starting the new one
+   * (minimumHealthyPercent 0, maximumPercent 100: "the scheduler stops tasks before starting new ones",
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html#sd-deploymentconfiguration),
+   * so two beats never send the same schedule twice. A worker's task gets its stop_grace_period as
+   * stopTimeout (at most Fargate's 120 s): ECS sends SIGTERM, waits, then SIGKILL, as compose does.
+   */
+  private createWorker(
+    name: string, args: EcsHostingArgs, w: EcsWorkerPlan,
+    s: { entries: AppEntries; roles: ReturnType<EcsHosting["createRoles"]>; logGroup: { name: pulumi.Output<string>; arn: pulumi.Output<string> }; secretArns: Record<string, pulumi.Output<string>>; lb: WebLoadBalancer; cluster: aws.ecs.Cluster },
+  ): aws.ecs.Service {
+    const parent = { parent: this };
+    const { roles, logGroup, secretArns, lb, cluster } = s;
+    const definitions = pulumi
+      .all([args.webImage, this.clearEnv(args, s.entries, lb), logGroup.name, pulumi.all(secretArns)])
+      .apply(([image, env, logGroupName, arns]) =>
+        JSON.stringify(containerDefinitions({ ...args.plan, containers: w.containers, secretEnv: w.secretEnv }, {
+          webService: w.service, webImage: image, region: args.region, logGroupName, streamPrefix: args.appName, env, secretArns: arns,
+        })));
+    const task = new aws.ecs.TaskDefinition(
+      `${name}-${w.service}-task`,
+      {
+        family: `${args.appName}-${w.service}`, requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: String(w.cpu), memory: String(w.memory),
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        executionRoleArn: roles.execution.arn, taskRoleArn: roles.task.arn, containerDefinitions: definitions, tags: args.tags,
+      },
+      { parent: this, dependsOn: roles.policies },
+    );
+    const service = new aws.ecs.Service(
+      `${name}-${w.service}-service`,
+      {
+        cluster: cluster.arn, taskDefinition: task.arn, desiredCount: w.minTasks, launchType: "FARGATE", platformVersion: "LATEST",
+        networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroups.tasks], assignPublicIp: true },
+        deploymentController: { type: "ECS" },
+        deploymentMinimumHealthyPercent: w.singleton ? 0 : 100, deploymentMaximumPercent: w.singleton ? 100 : 200,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        waitForSteadyState: true,
+        enableExecuteCommand: true, enableEcsManagedTags: true, propagateTags: "SERVICE", tags: args.tags,
+      },
+      { ...parent, ignoreChanges: w.singleton ? [] : ["desiredCount"] },
+    );
+    if (!w.singleton) {
+      const target = new aws.appautoscaling.Target(
+        `${name}-${w.service}-scaling`,
+        { serviceNamespace: "ecs", scalableDimension: "ecs:service:DesiredCount", resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`, minCapacity: w.minTasks, maxCapacity: w.maxTasks, tags: args.tags },
+        parent,
+      );
+      new aws.appautoscaling.Policy(
+        `${name}-${w.service}-cpu-target`,
+        {
+          policyType: "TargetTrackingScaling", serviceNamespace: target.serviceNamespace, scalableDimension: target.scalableDimension, resourceId: target.resourceId,
+          targetTrackingScalingPolicyConfiguration: { predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" }, targetValue: TARGET_CPU_PERCENT, scaleOutCooldown: 60, scaleInCooldown: 300 },
+        },
+        parent,
+      );
+    }
+    return service;
   }
 }

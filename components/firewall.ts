@@ -24,6 +24,8 @@ export interface FirewallArgs {
   hosting?: Hosting;
   /** ecs: the port the tasks' web container listens on (the load balancer's target port). */
   appPort?: number;
+  /** The managed cache's port (cache: redis): a cache group admitting it from the web group only; undefined: no cache group. */
+  cachePort?: number;
 }
 
 /** One CIDR-based ingress rule of the web group. */
@@ -79,6 +81,8 @@ export class Firewall extends pulumi.ComponentResource {
   readonly loadBalancerSecurityGroupId?: pulumi.Output<string>;
   /** Security group of the RDS instance. */
   readonly dbSecurityGroupId: pulumi.Output<string>;
+  /** Security group of the managed cache (cache: redis only). */
+  readonly cacheSecurityGroupId?: pulumi.Output<string>;
 
   constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:firewall:Firewall", name, {}, opts);
@@ -93,7 +97,8 @@ export class Firewall extends pulumi.ComponentResource {
     const db = this.createDbGroup(name, args, web);
     this.webSecurityGroupId = web.id;
     this.dbSecurityGroupId = db.id;
-    this.registerOutputs({ webSecurityGroupId: this.webSecurityGroupId, loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId, dbSecurityGroupId: this.dbSecurityGroupId });
+    if (args.cachePort !== undefined) this.cacheSecurityGroupId = this.createCacheGroup(name, args, web, args.cachePort).id;
+    this.registerOutputs({ webSecurityGroupId: this.webSecurityGroupId, loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId, dbSecurityGroupId: this.dbSecurityGroupId, cacheSecurityGroupId: this.cacheSecurityGroupId });
   }
 
   /** ecs: the groups of the load balancer and of the tasks; refuses a firewall made for ec2. */
@@ -195,5 +200,28 @@ export class Firewall extends pulumi.ComponentResource {
       { parent: this },
     );
     return db;
+  }
+
+  /**
+   * The cache's group: only the cache port, only from the group the web service runs in (the ec2 host,
+   * whose compose services share its network, or the ecs tasks, web and workers alike); no egress rules.
+   */
+  private createCacheGroup(name: string, args: FirewallArgs, web: aws.ec2.SecurityGroup, port: number): aws.ec2.SecurityGroup {
+    const ecs = args.hosting === "ecs";
+    const cache = new aws.ec2.SecurityGroup(
+      `${name}-cache`,
+      // One description for both hostings, as the DB group's: a changed description replaces the group.
+      { vpcId: args.vpcId, description: "Cache: only the cache port, only from the web group", tags: { ...args.tags, Name: `${name}-cache` } },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      ecs ? `${name}-cache-from-tasks` : `${name}-cache-from-web`,
+      {
+        securityGroupId: cache.id, ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: web.id,
+        description: ecs ? "cache port from the tasks" : "cache port from the web host", tags: args.tags,
+      },
+      { parent: this },
+    );
+    return cache;
   }
 }

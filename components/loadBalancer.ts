@@ -58,6 +58,8 @@ export class WebLoadBalancer extends pulumi.ComponentResource {
   readonly zoneId: pulumi.Output<string>;
   readonly arnSuffix: pulumi.Output<string>;
   readonly targetGroupArn: pulumi.Output<string>;
+  /** The target group's CloudWatch dimension (TargetGroup: "targetgroup/<name>/<id>"). */
+  readonly targetGroupArnSuffix: pulumi.Output<string>;
   /** The listener the service must wait for (a target group serves only once a listener uses it). */
   readonly listener: aws.lb.Listener;
   /** true when HTTPS is served (a domain and a hosted zone). */
@@ -105,6 +107,7 @@ export class WebLoadBalancer extends pulumi.ComponentResource {
     this.zoneId = alb.zoneId;
     this.arnSuffix = alb.arnSuffix;
     this.targetGroupArn = targets.arn;
+    this.targetGroupArnSuffix = targets.arnSuffix;
     this.url = this.https ? pulumi.output(`https://${args.domain[0]}`) : pulumi.interpolate`http://${alb.dnsName}`;
     this.dnsRecordsToCreate = args.domain.length > 0 && args.hostedZoneId === undefined ? alb.dnsName.apply((n) => manualDnsRecords(args.domain, n)) : pulumi.output([]);
     this.registerOutputs({ dnsName: this.dnsName, targetGroupArn: this.targetGroupArn, url: this.url, dnsRecordsToCreate: this.dnsRecordsToCreate });

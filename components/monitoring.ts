@@ -127,17 +127,61 @@ export interface AlarmSpec {
   /** Resource name suffix and alarm role. */
   role: string;
   description: string;
-  /** What the alarm watches: the EC2 host or the RDS instance. */
-  target: "host" | "db";
+  /** What the alarm watches: the EC2 host, the RDS instance, the ecs load balancer, or one ECS service. */
+  target: "host" | "db" | "lb" | "service";
+  /** target service: the ECS service (web, a worker, beat) by its compose name. */
+  service?: string;
   namespace: string;
   metricName: string;
-  statistic: "Average" | "Maximum" | "Minimum";
+  statistic: "Average" | "Maximum" | "Minimum" | "Sum";
   periodSeconds: number;
   evaluationPeriods: number;
   comparisonOperator: "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
   threshold: number;
   /** EC2 action taken when the alarm fires, besides notifying the topic. */
   ec2Action?: "recover" | "reboot";
+  /** How a period without data counts: "missing" (default), or "notBreaching" for counts that publish nothing when zero. */
+  treatMissingData?: "missing" | "notBreaching";
+}
+
+/** 5xx answers of the tasks in 5 minutes above which the ecs site's error alarm fires. */
+export const TARGET_5XX_PER_5_MINUTES = 10;
+
+/**
+ * The ecs path's own alarms: the load balancer's targets answering 5xx (HTTPCode_Target_5XX_Count,
+ * published only when non-zero, so a quiet period is not breaching), unhealthy targets
+ * (UnHealthyHostCount, per target group and load balancer), and per ECS service (web, each worker,
+ * beat) CPU and memory above cpuHighPercent for 15 minutes (AWS/ECS CPUUtilization and
+ * MemoryUtilization by ClusterName and ServiceName, free without Container Insights). Metrics and
+ * dimensions: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html.
+ */
+export function ecsAlarmSpecs(s: MonitoringSettings, services: string[]): AlarmSpec[] {
+  return [
+    {
+      role: "lb-target-5xx", target: "lb", namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count",
+      description: `The tasks answered more than ${TARGET_5XX_PER_5_MINUTES} requests with 5xx in 5 minutes`,
+      statistic: "Sum", periodSeconds: 300, evaluationPeriods: 1, comparisonOperator: "GreaterThanThreshold", threshold: TARGET_5XX_PER_5_MINUTES, treatMissingData: "notBreaching",
+    },
+    {
+      role: "lb-unhealthy-targets", target: "lb", namespace: "AWS/ApplicationELB", metricName: "UnHealthyHostCount",
+      description: "A web task has failed the load balancer's health check for 3 minutes",
+      statistic: "Maximum", periodSeconds: 60, evaluationPeriods: 3, comparisonOperator: "GreaterThanThreshold", threshold: 0,
+    },
+    ...services.flatMap((service): AlarmSpec[] => [
+      {
+        role: `${service}-cpu-high`, target: "service", service, namespace: "AWS/ECS", metricName: "CPUUtilization",
+        description: `The ${service} service's CPU has been above ${s.cpuHighPercent}% of its tasks' size for 15 minutes`,
+        statistic: "Average", periodSeconds: 300, evaluationPeriods: 3, comparisonOperator: "GreaterThanThreshold", threshold: s.cpuHighPercent,
+      },
+      {
+        role: `${service}-memory-high`, target: "service", service, namespace: "AWS/ECS", metricName: "MemoryUtilization",
+        description: `The ${service} service's memory has been above ${s.cpuHighPercent}% of its tasks' size for 15 minutes`,
+        statistic: "Average", periodSeconds: 300, evaluationPeriods: 3, comparisonOperator: "GreaterThanThreshold", threshold: s.cpuHighPercent,
+      },
+    ]),
+    ...alarmSpecs(s).filter((a) => a.target === "db"),
+  ];
 }
 
 const GIB = 1024 ** 3;
@@ -201,15 +245,20 @@ export function instanceMonitoringPolicy(logGroupArn: string): Record<string, un
   };
 }
 
+/** What the alarms watch besides the database: the ec2 host, or the ecs path's load balancer and services. */
+export type MonitoredHosting =
+  /** instanceRoleName: the host's instance role, which gets the log-shipping and metric policy. */
+  | { kind: "ec2"; instanceId: pulumi.Input<string>; instanceRoleName: pulumi.Input<string> }
+  /** services: compose name → ECS service name (web first, then workers and beat). */
+  | { kind: "ecs"; clusterName: pulumi.Input<string>; services: { service: string; name: pulumi.Input<string> }[]; loadBalancerArnSuffix: pulumi.Input<string>; targetGroupArnSuffix: pulumi.Input<string> };
+
 export interface MonitoringArgs {
   /** Retention, alert address and alarm thresholds from the stack config. */
   settings: MonitoringSettings;
   /** The container log group (ContainerLogs, its one owner); the host's Docker config names the same group. */
   logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
-  /** The EC2 host the status, CPU and disk alarms watch. */
-  instanceId: pulumi.Input<string>;
-  /** Name of the host's instance role, which gets the log-shipping and metric policy. */
-  instanceRoleName: pulumi.Input<string>;
+  /** The hosting the alarms watch. */
+  hosting: MonitoredHosting;
   /** Identifier of the RDS instance the storage and CPU alarms watch. */
   dbInstanceIdentifier: pulumi.Input<string>;
   /** AWS region of the stack (EC2 action ARNs are regional). */
@@ -232,7 +281,7 @@ export class Monitoring extends pulumi.ComponentResource {
     if (problems.length > 0) throw new Error(`Invalid monitoring settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     super("compose-on-ec2:monitoring:Monitoring", name, {}, opts);
 
-    this.grantInstanceRole(name, args);
+    if (args.hosting.kind === "ec2") this.grantInstanceRole(name, args.hosting.instanceRoleName, args.logGroup.arn);
     const topic = this.createAlertTopic(name, args);
     const alarms = this.createAlarms(name, args, topic);
 
@@ -244,10 +293,10 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
 
-  private grantInstanceRole(name: string, args: MonitoringArgs): aws.iam.RolePolicy {
+  private grantInstanceRole(name: string, roleName: pulumi.Input<string>, logGroupArn: pulumi.Input<string>): aws.iam.RolePolicy {
     return new aws.iam.RolePolicy(
       `${name}-instance-policy`,
-      { role: args.instanceRoleName, policy: pulumi.output(args.logGroup.arn).apply((arn) => JSON.stringify(instanceMonitoringPolicy(arn))) },
+      { role: roleName, policy: pulumi.output(logGroupArn).apply((arn) => JSON.stringify(instanceMonitoringPolicy(arn))) },
       { parent: this },
     );
   }
@@ -261,13 +310,15 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
   private createAlarms(name: string, args: MonitoringArgs, topic: aws.sns.Topic): aws.cloudwatch.MetricAlarm[] {
-    return alarmSpecs(args.settings).map((spec) => {
-      const dimensions: Record<string, pulumi.Input<string>> =
-        spec.target === "db"
-          ? { DBInstanceIdentifier: args.dbInstanceIdentifier }
-          : spec.namespace === HOST_METRICS_NAMESPACE
-            ? { InstanceId: args.instanceId, Path: DISK_METRIC.path }
-            : { InstanceId: args.instanceId };
+    const hosting = args.hosting;
+    const specs = hosting.kind === "ec2" ? alarmSpecs(args.settings) : ecsAlarmSpecs(args.settings, hosting.services.map((s) => s.service));
+    return specs.map((spec) => {
+      let dimensions: Record<string, pulumi.Input<string>>;
+      if (spec.target === "db") dimensions = { DBInstanceIdentifier: args.dbInstanceIdentifier };
+      else if (hosting.kind === "ecs" && spec.target === "lb") {
+        dimensions = spec.metricName === "UnHealthyHostCount" ? { LoadBalancer: hosting.loadBalancerArnSuffix, TargetGroup: hosting.targetGroupArnSuffix } : { LoadBalancer: hosting.loadBalancerArnSuffix };
+      } else if (hosting.kind === "ecs") dimensions = { ClusterName: hosting.clusterName, ServiceName: hosting.services.find((s) => s.service === spec.service)!.name };
+      else dimensions = spec.namespace === HOST_METRICS_NAMESPACE ? { InstanceId: hosting.instanceId, Path: DISK_METRIC.path } : { InstanceId: hosting.instanceId };
       const action = spec.ec2Action;
       const alarmActions: pulumi.Input<string>[] = action ? [pulumi.output(args.region).apply((r) => ec2ActionArn(r, action)), topic.arn] : [topic.arn];
       return new aws.cloudwatch.MetricAlarm(
@@ -282,7 +333,7 @@ export class Monitoring extends pulumi.ComponentResource {
           evaluationPeriods: spec.evaluationPeriods,
           comparisonOperator: spec.comparisonOperator,
           threshold: spec.threshold,
-          treatMissingData: "missing",
+          treatMissingData: spec.treatMissingData ?? "missing",
           alarmActions,
           okActions: [topic.arn],
           tags: args.tags,

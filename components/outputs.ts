@@ -42,6 +42,8 @@ export interface StackOutputValues {
   /** DNS records a human must create (no hosted zone), e.g. "shop.example.com A <address>". */
   dnsRecordsToCreate?: string[];
   mediaBucket?: string;
+  /** cache: redis — the ElastiCache primary endpoint (address:port) the app's REDIS_URL names. */
+  cacheEndpoint?: string;
   /** Where the containers' logs go (`aws logs tail <group> --follow`). */
   logGroupName?: string;
   alarmTopicArn?: string;
@@ -69,7 +71,7 @@ export type ResolvedOutputs = Partial<Record<StackOutputName, unknown>>;
 const NAMES: Record<StackOutputName, true> = {
   stage: true, region: true, hosting: true, transport: true, url: true, certificateSource: true, https: true, allowPlainHttp: true, acmeServer: true, hsts: true,
   publicIp: true, publicDns: true, instanceId: true, sshUser: true, sshCommand: true, dbEndpoint: true, releaseId: true, dbName: true,
-  dbUsername: true, databaseSource: true, ecsCluster: true, ecsService: true, loadBalancerDnsName: true, dnsRecordsToCreate: true, mediaBucket: true,
+  dbUsername: true, databaseSource: true, ecsCluster: true, ecsService: true, loadBalancerDnsName: true, dnsRecordsToCreate: true, mediaBucket: true, cacheEndpoint: true,
   logGroupName: true, alarmTopicArn: true, dbUrl: true, dbPassword: true, sshPrivateKey: true, hostPublicKey: true, appEnvironment: true,
 };
 

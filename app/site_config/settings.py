@@ -85,6 +85,22 @@ if MEDIA_BUCKET:
 # anyone store files. The media integration test turns it on.
 DEMO_UPLOADS = os.environ.get("DEMO_UPLOADS", "") == "1"
 
+# Cache and sessions in redis when the deployment names one (REDIS_URL: the stack's managed cache,
+# rediss://… over TLS, or a redis service of the compose file): every web container and every task
+# shares them, so a deploy or a scale-out logs nobody out. django-redis (Debian: python3-django-redis,
+# with python3-redis) is the client; without REDIS_URL the app keeps Django's per-process defaults.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    try:
+        import django_redis  # noqa: F401
+    except ImportError as missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("REDIS_URL is set but django-redis is not installed: add it to the image (pip: django-redis; Debian: python3-django-redis)") from missing
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "django.contrib.sessions.middleware.SessionMiddleware")
+
 # Behind nginx: trust its X-Forwarded-Proto for request.is_secure() (nginx passes on the edge's
 # value when the host terminates TLS in front of it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -35,11 +35,49 @@ export interface Ec2Fate {
   text: string;
 }
 
-/** One service of the compose file and what each hosting does with it. */
+/** ecs: what the translation makes of the service. */
+export type EcsFate =
+  /** web: its own ECS service behind the load balancer, autoscaled between minTasks and maxTasks. */
+  | { kind: "web-service"; minTasks: number; maxTasks: number }
+  /** A service web depends on: a container in web's task (ECS orders containers only within a task). */
+  | { kind: "in-web-task" }
+  /** The proxy: the load balancer takes its place. */
+  | { kind: "replaced-by-load-balancer" }
+  /** A worker: its own ECS service (web's image, its own command, no load balancer). */
+  | { kind: "worker-service"; minTasks: number; maxTasks: number }
+  /** celery beat (or another scheduler): exactly one task at any time, never two. */
+  | { kind: "singleton-service" }
+  /** Replaced by a managed service outside compose: the stack's cache (REDIS_URL) or RDS database (DATABASE_URL). */
+  | { kind: "managed"; by: "cache" | "database" }
+  /** ecs cannot host it: the reason and the fix (the config refuses the stack with the same words). */
+  | { kind: "refused"; reason: string; fix: string };
+
+/** What the ecs translation makes of one service (config/ecsTask.ts). */
+export interface EcsServiceFate {
+  service: string;
+  ecs: EcsFate;
+}
+
+/** One service of the compose file and what each hosting does with it (ecs: when the stack runs there). */
 export interface ServiceFate {
   service: string;
   ec2: Ec2Fate;
+  ecs?: EcsFate;
 }
+
+/** The ecs fate in the plan's words. */
+export function ecsFateText(f: EcsFate): string {
+  switch (f.kind) {
+    case "web-service": return `its own ECS service behind the load balancer, ${f.minTasks}..${f.maxTasks} tasks`;
+    case "in-web-task": return "a container in web's task";
+    case "replaced-by-load-balancer": return "replaced by the load balancer";
+    case "worker-service": return `its own ECS service (web's image, its own command, no load balancer), ${f.minTasks}..${f.maxTasks} tasks`;
+    case "singleton-service": return "a single task (an ECS service of exactly one task; the old one stops before the new starts)";
+    case "managed": return f.by === "cache" ? "replaced by the stack's managed cache (REDIS_URL)" : "replaced by the stack's RDS database (DATABASE_URL)";
+    case "refused": return `refused: ${f.reason}. Fix: ${f.fix}`;
+  }
+}
+
 
 /** A service's stop_grace_period in whole seconds (rounded up), compose's default when unset or unreadable. */
 export function stopGraceSeconds(s: ComposeService): number {
@@ -92,8 +130,14 @@ export function serviceFates(model: ComposeModel, opts: { webService: string; pr
   });
 }
 
-/** The plan's lines: one per service, `<service>  ec2: <fate>`. */
+/** The ec2 fates with the ecs translation's beside them, by service (a stack on ecs). */
+export function withEcsFates(fates: readonly ServiceFate[], ecs: readonly EcsServiceFate[]): ServiceFate[] {
+  const byService = new Map(ecs.map((f) => [f.service, f.ecs]));
+  return fates.map((f) => (byService.has(f.service) ? { ...f, ecs: byService.get(f.service) } : f));
+}
+
+/** The plan's lines: one per service, `<service>  ec2: <fate>[; ecs: <fate>]`. */
 export function describeServiceFates(fates: readonly ServiceFate[]): string[] {
   const width = Math.max(0, ...fates.map((f) => f.service.length));
-  return fates.map((f) => `${f.service.padEnd(width)}  ec2: ${f.ec2.text}`);
+  return fates.map((f) => `${f.service.padEnd(width)}  ec2: ${f.ec2.text}${f.ecs ? `; ecs: ${ecsFateText(f.ecs)}` : ""}`);
 }

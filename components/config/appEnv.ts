@@ -19,6 +19,8 @@ export interface EnvFacts {
   mediaOnS3: boolean;
   /** The site is served over HTTPS (ec2: a domain; ecs: a domain and a hosted zone). */
   https: boolean;
+  /** A managed cache (cache: redis). */
+  cache: boolean;
 }
 
 /** The values of the deployment's clear variables. */
@@ -33,6 +35,8 @@ export interface ClearValues {
   siteDomains?: string[];
   /** ec2 in registry mode: service → "<repository>@sha256:<digest>". */
   imageRefs?: Record<string, string>;
+  /** cache: redis: the managed cache's URL (rediss://<primary endpoint>:6379/0). */
+  cacheUrl?: string;
 }
 
 /** The values of the deployment's secret variables. */
@@ -70,6 +74,7 @@ export type DeploymentVariable = ClearVariable | SecretVariable;
 const ALWAYS = { when: () => true, whenText: "always" };
 const ON_S3 = { when: (f: EnvFacts) => f.mediaOnS3, whenText: "media on S3 (mediaStorage s3)" };
 const ON_HTTPS = { when: (f: EnvFacts) => f.https, whenText: "the site served over HTTPS (ec2: a domain; ecs: a domain and a hosted zone)" };
+const ON_CACHE = { when: (f: EnvFacts) => f.cache, whenText: "a managed cache (cache: redis)" };
 const IMAGES = { when: (f: EnvFacts) => f.hosting === "ec2" && f.deployMode === "registry", whenText: "ec2 in registry mode" };
 const KEY_SOURCE = "the Django key: the stack's secretKey setting, else generated once and kept in state (64 letters and digits on ec2, 50 on ecs)";
 const one = (name: string, value: (v: ClearValues) => string | undefined) => (v: ClearValues) => {
@@ -89,6 +94,7 @@ export const DEPLOYMENT_VARIABLES: readonly DeploymentVariable[] = [
   { name: "ALLOWED_HOSTS", ...ALWAYS, source: "the domain setting and the host's address and DNS name (ec2) or the load balancer's DNS name (ecs), comma-joined", entries: one("ALLOWED_HOSTS", (v) => v.allowedHosts.join(",")) },
   { name: "MEDIA_BUCKET", ...ON_S3, source: "the stack's media bucket", entries: one("MEDIA_BUCKET", (v) => v.mediaEnv?.MEDIA_BUCKET) },
   { name: "MEDIA_BUCKET_REGION", ...ON_S3, source: "the media bucket's region", entries: one("MEDIA_BUCKET_REGION", (v) => v.mediaEnv?.MEDIA_BUCKET_REGION) },
+  { name: "REDIS_URL", ...ON_CACHE, source: "the stack's ElastiCache primary endpoint, over TLS (`rediss://…:6379/0`)", entries: one("REDIS_URL", (v) => v.cacheUrl) },
   { name: "SITE_DOMAINS", ...ON_HTTPS, source: "the domain setting, comma-joined (for CSRF's trusted origins)", entries: one("SITE_DOMAINS", (v) => v.siteDomains?.join(",")) },
   { name: "HTTPS", ...ON_HTTPS, source: "`on`: browsers reach the site over https (for secure cookies)", entries: one("HTTPS", (v) => (v.siteDomains ? "on" : undefined)) },
   // The compose file tags `${WEB_IMAGE}:${RELEASE_ID}` (one tag per release); the digest ref is recorded next to it.

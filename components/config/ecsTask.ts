@@ -11,9 +11,10 @@ import { composeToEcs, fargateTask, EcsContainerDefinition, EcsTranslation } fro
 import { fargateSize, FARGATE_SIZES } from "../compose/fargate";
 import { readDependsOn } from "../compose/fields";
 import { DEFAULT_WEB_PORT } from "../compose/gapless";
-import { ComposeError, ComposeModel, parseCompose } from "../compose/model";
+import { ComposeError, ComposeModel, ComposeService, isMapping, parseCompose, problem } from "../compose/model";
+import type { EcsFate, EcsServiceFate } from "../compose/serviceFates";
 import { ECS_STACK_SECRETS } from "./appEnv";
-import type { EcsSecretName, EcsTaskPlan } from "./types";
+import type { EcsSecretName, EcsTaskPlan, EcsWorkerPlan } from "./types";
 
 /** The web container's image until the stack has pushed this release's image to ECR. */
 export const WEB_IMAGE_PLACEHOLDER = "ecr.placeholder.invalid/web:release";
@@ -41,6 +42,70 @@ export interface EcsTaskInput {
   /** Set to override the size derived from the compose file's limits. */
   taskCpu?: number;
   taskMemory?: number;
+  /** cache: redis — the stack's managed cache replaces the compose file's redis (or valkey) service. */
+  cache?: boolean;
+  /** The proxy in front of web (set or detected by config): the load balancer takes its place. */
+  proxyService?: string;
+}
+
+/** An image's name without registry, path and tag: "docker.io/library/redis:7-alpine" → "redis". */
+function imageBaseName(image: string): string {
+  return (image.split("@")[0].split("/").pop() ?? "").split(":")[0];
+}
+const CACHE_IMAGES = ["redis", "valkey", "redis-stack", "redis-stack-server", "keydb"];
+const DATABASE_IMAGES = ["postgres", "postgis", "mysql", "mariadb"];
+
+/** A worker is built from web's build, or runs web's image, with a command of its own. */
+export function isWorkerOf(service: ComposeService, web: ComposeService): boolean {
+  if (service.name === web.name) return false;
+  const sameBuild = service.spec.build !== undefined && JSON.stringify(service.spec.build) === JSON.stringify(web.spec.build);
+  const sameImage = service.spec.image !== undefined && service.spec.image === web.spec.image;
+  return sameBuild || sameImage;
+}
+
+/** A scheduler that must run once (celery beat): a worker whose command names `beat`. */
+export function isScheduler(service: ComposeService): boolean {
+  const command = service.spec.command ?? service.spec.entrypoint;
+  const words = typeof command === "string" ? command.split(/\s+/) : Array.isArray(command) ? command.map(String) : [];
+  return words.includes("beat");
+}
+
+/**
+ * What ecs does with each service outside web's task. A redis service becomes the managed cache
+ * (cache: redis) or is refused; a database service is the stack's RDS; web's build or image with its
+ * own command is a worker (beat: a single task); a published proxy gives way to the load balancer;
+ * anything else is refused with the reason, so nothing is left out without the plan saying so.
+ */
+export function ecsFateOf(service: ComposeService, web: ComposeService, input: Pick<EcsTaskInput, "cache" | "webService" | "proxyService" | "minTasks" | "maxTasks">): EcsFate {
+  const image = typeof service.spec.image === "string" ? imageBaseName(service.spec.image) : "";
+  if (CACHE_IMAGES.includes(image)) {
+    return input.cache
+      ? { kind: "managed", by: "cache" }
+      : { kind: "refused", reason: `a ${image} container on Fargate loses its data whenever its task is replaced, and nothing else in the VPC finds it by name`, fix: "set compose-on-ec2:cache to redis (ElastiCache replaces it; the app gets REDIS_URL)" };
+  }
+  if (DATABASE_IMAGES.includes(image)) return { kind: "managed", by: "database" };
+  if (isWorkerOf(service, web)) {
+    if (isScheduler(service)) return { kind: "singleton-service" };
+    const replicas = isMapping(service.spec.deploy) && typeof service.spec.deploy.replicas === "number" ? service.spec.deploy.replicas : 1;
+    return { kind: "worker-service", minTasks: replicas, maxTasks: Math.max(replicas, input.maxTasks) };
+  }
+  if (service.name === input.proxyService || service.spec.ports !== undefined) return { kind: "replaced-by-load-balancer" };
+  return {
+    kind: "refused",
+    reason: `ecs runs ${input.webService}, the services built from its image (workers, beat) and replaces the proxy, redis and databases with managed ones; ${service.name} is none of these`,
+    fix: "remove it from the compose file, or run it outside this stack",
+  };
+}
+
+/** The model without some services, and without depends_on entries naming them. */
+function withoutServices(model: ComposeModel, names: string[]): ComposeModel {
+  const services = model.services.filter((s) => !names.includes(s.name)).map((s) => {
+    const deps = s.spec.depends_on;
+    if (deps === undefined) return s;
+    const kept = Array.isArray(deps) ? deps.filter((d) => !names.includes(String(d))) : isMapping(deps) ? Object.fromEntries(Object.entries(deps).filter(([k]) => !names.includes(k))) : deps;
+    return { ...s, spec: { ...s.spec, depends_on: kept } };
+  });
+  return { ...model, services };
 }
 
 /** web and every service it depends on, transitively (ECS orders containers only within one task). */
@@ -121,12 +186,21 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
     if (e instanceof ComposeError) return { problems: e.problems };
     throw e;
   }
+  const webSpec = model.services.find((s) => s.name === input.webService);
+  if (!webSpec) return { problems: [problem(input.file, 1, input.webService, "is not a service of the compose file", "set webService to one of its services")] };
+  // Managed services (the cache, the database) leave the model first: web's depends_on on them is met outside compose.
+  const fatesOutside = new Map(model.services.filter((s) => s.name !== input.webService).map((s) => [s.name, ecsFateOf(s, webSpec, input)]));
+  const managed = [...fatesOutside].filter(([, f]) => f.kind === "managed" || f.kind === "refused").map(([n]) => n);
+  const refusals = [...fatesOutside].flatMap(([n, f]) => (f.kind === "refused" ? [problem(input.file, model.services.find((s) => s.name === n)!.line, n, `cannot run on ecs: ${f.reason}`, f.fix)] : []));
+  const order = model.services.map((s) => s.name);
+  model = withoutServices(model, managed);
   const services = taskServices(model, input.webService);
-  const notes = model.services.filter((s) => !services.includes(s.name)).map((s) =>
-    s.spec.ports !== undefined ? `${s.name} is left out: the load balancer takes its place in front of ${input.webService}` : `${s.name} is left out: only ${input.webService}'s task runs on ecs (run ${s.name} as a service of its own)`);
+  const notes = model.services.filter((s) => !services.includes(s.name) && fatesOutside.get(s.name)?.kind === "replaced-by-load-balancer").map((s) => `${s.name} is left out: the load balancer takes its place in front of ${input.webService}`);
+  for (const [name, f] of fatesOutside) if (f.kind === "managed") notes.push(`${name} is replaced by the stack's ${f.by === "cache" ? "managed cache (REDIS_URL)" : "RDS database (DATABASE_URL)"}`);
+  const workerNames = model.services.filter((s) => !services.includes(s.name) && ["worker-service", "singleton-service"].includes(fatesOutside.get(s.name)?.kind ?? "")).map((s) => s.name);
   const sub: ComposeModel = { ...model, services: model.services.filter((s) => services.includes(s.name)) };
   const t = composeToEcs(sub, { proxyService: input.webService, imageFor: (s) => (s === input.webService ? WEB_IMAGE_PLACEHOLDER : undefined), env: input.appEnv });
-  if (t.errors.length > 0) return { problems: t.errors };
+  if (t.errors.length > 0) return { problems: [...refusals, ...t.errors] };
   const problems: string[] = [];
   let shaped: ReturnType<typeof shapeContainers>;
   let needed: { cpu: number; memory: number };
@@ -136,20 +210,62 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
     const web = t.containers.find((c) => c.service === input.webService)!;
     shaped = shapeContainers(t, input, services, webPort(web.definition, web.loadBalancerPort), problems, notes);
   } catch (e) {
-    if (e instanceof ComposeError) return { problems: e.problems };
+    if (e instanceof ComposeError) return { problems: [...refusals, ...e.problems] };
     throw e;
   }
   const web = t.containers.find((c) => c.service === input.webService)!;
   if (web.replicas !== undefined) notes.push(`${input.webService}: deploy.replicas ${web.replicas} is replaced by minTasks ${input.minTasks}..maxTasks ${input.maxTasks}`);
   const size = taskSize(needed, input, problems);
-  if (problems.length > 0) return { problems };
+  const workers = workerNames.map((name) => planWorker(model, name, fatesOutside.get(name)!, input, problems, notes));
+  if (refusals.length > 0 || problems.length > 0) return { problems: [...refusals, ...problems] };
+  const fates: EcsServiceFate[] = model.services.map((s): EcsServiceFate => ({
+    service: s.name,
+    ecs: s.name === input.webService ? { kind: "web-service", minTasks: input.minTasks, maxTasks: input.maxTasks } : services.includes(s.name) ? { kind: "in-web-task" } : fatesOutside.get(s.name)!,
+  }));
+  for (const name of managed) fates.push({ service: name, ecs: fatesOutside.get(name)! });
   return {
     plan: {
       minTasks: input.minTasks, maxTasks: input.maxTasks, cpu: size.cpu, memory: size.memory,
       containerPort: webPort(web.definition, web.loadBalancerPort), services,
       containers: shaped.containers, secretEnv: shaped.secretEnv,
+      workers: workers.filter((w): w is EcsWorkerPlan => w !== undefined),
+      fates: fates.sort((a, b) => order.indexOf(a.service) - order.indexOf(b.service)),
       notes: [...notes, ...t.notes.filter((n) => !shaped.dropped.some((v) => n.includes(`: volume ${v} at `)))],
     },
     problems: [],
   };
+}
+
+/**
+ * A worker's own task: its one container from the compose file with web's image (the stack pushes one
+ * image) and its own command; its depends_on is dropped (services start independently on ECS: a worker
+ * retries its broker until it answers), and it gets the stack's environment and secrets as web does.
+ */
+function planWorker(model: ComposeModel, name: string, fate: EcsFate, input: EcsTaskInput, problems: string[], notes: string[]): EcsWorkerPlan | undefined {
+  const service = model.services.find((s) => s.name === name)!;
+  if (service.spec.depends_on !== undefined) notes.push(`${name}: depends_on is dropped: on ecs it is a service of its own, started independently`);
+  const spec = Object.fromEntries(Object.entries(service.spec).filter(([key]) => key !== "depends_on"));
+  const one: ComposeModel = { ...model, services: [{ ...service, spec }] };
+  const t = composeToEcs(one, { imageFor: (s) => (s === name ? WEB_IMAGE_PLACEHOLDER : undefined), env: input.appEnv });
+  if (t.errors.length > 0) {
+    problems.push(...t.errors);
+    return undefined;
+  }
+  try {
+    const task = fargateTask(t, [name]);
+    const shaped = shapeContainers(t, input, [name], 0, problems, notes);
+    const singleton = fate.kind === "singleton-service";
+    return {
+      service: name, cpu: task.cpu, memory: task.memory, singleton,
+      minTasks: singleton ? 1 : fate.kind === "worker-service" ? fate.minTasks : 1,
+      maxTasks: singleton ? 1 : fate.kind === "worker-service" ? fate.maxTasks : 1,
+      containers: shaped.containers.map((c) => ({ ...c, portMappings: [] })), secretEnv: shaped.secretEnv,
+    };
+  } catch (e) {
+    if (e instanceof ComposeError) {
+      problems.push(...e.problems);
+      return undefined;
+    }
+    throw e;
+  }
 }

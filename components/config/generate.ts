@@ -71,7 +71,7 @@ const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 /** docs/reference/configuration.md: every setting, its default per stage, its limits and meaning. */
 export function renderSettingsDoc(): string {
   const sections: [string, string][] = [
-    ["stack", "Stack"], ["network", "Network"], ["firewall", "Firewall"], ["host", "Host"], ["database", "Database"], ["app", "App"], ["hosting", "Hosting"], ["tls", "HTTPS"], ["monitoring", "Monitoring"], ["tags", "Tags"],
+    ["stack", "Stack"], ["network", "Network"], ["firewall", "Firewall"], ["host", "Host"], ["database", "Database"], ["app", "App"], ["hosting", "Hosting"], ["cache", "Cache"], ["tls", "HTTPS"], ["monitoring", "Monitoring"], ["tags", "Tags"],
   ];
   const out = [
     "# Configuration",

@@ -72,7 +72,7 @@ export function parseHosting(r: Reader, app: AppSettings, files: ProjectFiles): 
   const file = path.join(app.dir, app.composeFile);
   // A missing or misplaced compose file is already reported by the app section.
   if (path.isAbsolute(file) || file.split(/[\\/]/).includes("..") || !files.exists(file)) return settings;
-  const { plan, problems } = planEcsTask({ file, text: files.read(file), webService: app.webService, appEnv: app.env, appSecrets: Object.keys(app.secrets), ...sizes });
+  const { plan, problems } = planEcsTask({ file, text: files.read(file), webService: app.webService, appEnv: app.env, appSecrets: Object.keys(app.secrets), ...sizes, cache: r.string("cache") === "redis", proxyService: app.proxyService || undefined });
   r.problems.push(...problems);
   return { ...settings, ecs: plan };
 }

@@ -1,7 +1,7 @@
 // Every setting of the stack: typed, defaulted and validated in ONE place, before any resource exists.
 //   specs.ts      one spec per key (type, default per stage, range, allowed values, description)
 //   reader.ts     generic readers that apply a spec and collect problems into one ConfigError
-//   network.ts, firewall.ts, host.ts, database.ts, app.ts, hosting.ts, tls.ts, monitoring.ts, tags.ts   one parser per section
+//   network.ts, firewall.ts, host.ts, database.ts, app.ts, hosting.ts, cache.ts, tls.ts, monitoring.ts, tags.ts   one parser per section
 //   ecsTask.ts    the web task an ecs stack derives from the compose file (refusals before any resource)
 //   stages.ts, aws.ts, engines.ts, envfile.ts, naming.ts, checks.ts  the facts and rules they use
 // Components receive slices of StackConfig, never pulumi.Config.
@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseApp, ProjectFiles } from "./app";
+import { parseCache } from "./cache";
 import { AWS_REGIONS } from "./aws";
 import { suggest } from "./checks";
 import { parseDatabase } from "./database";
@@ -40,6 +41,7 @@ export { ACME_DIRECTORIES, acmeEmailProblem, acmeServerName, acmeServerProblem, 
 export { planEcsTask, taskServices, WEB_IMAGE_PLACEHOLDER } from "./ecsTask";
 export { LOG_RETENTION_DAYS } from "./aws";
 export { monitoringDefaults, monitoringRefusals } from "./monitoring";
+export { cacheNodes } from "./cache";
 
 export interface ParseContext {
   project: string;
@@ -124,10 +126,11 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   const files = projectFiles(ctx);
   const app = parseApp(r, files);
   const hosting = parseHosting(r, app, files);
+  const cache = parseCache(r, stage);
   const site = parseTls(r, hosting);
   const monitoring = parseMonitoring(r, database.allocatedStorageGb);
   const tags = parseTags(r, { project: ctx.project, stack: ctx.stack, stage });
-  const parsed: StackConfig = { project: ctx.project, stack: ctx.stack, stage, region, iamPermissionsBoundary, tags, network, firewall, host, database, app, hosting, site, monitoring };
+  const parsed: StackConfig = { project: ctx.project, stack: ctx.stack, stage, region, iamPermissionsBoundary, tags, network, firewall, host, database, app, hosting, cache, site, monitoring };
   if (r.problems.length > 0) throw new ConfigError(r.problems, parsed);
   return parsed;
 }

@@ -15,7 +15,7 @@ import type { DbEngine, Stage } from "./types";
 
 export type ConfigValueType = "string" | "integer" | "boolean" | "array" | "object";
 export type SpecValue = string | number | boolean | string[] | Record<string, string>;
-export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "hosting" | "tls" | "monitoring" | "tags";
+export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "hosting" | "cache" | "tls" | "monitoring" | "tags";
 
 /** A default that depends on the stage; undefined for a stage means "unset" there (see unsetMeans). */
 export interface PerStage {
@@ -259,6 +259,19 @@ export const SPECS: Record<string, SettingSpec> = {
     section: "hosting", type: "string", unsetMeans: "no DNS records: point the names at the site yourself",
     description: "Route 53 hosted zone (Z…) holding the domain: the stack creates the records and, on ecs, an ACM certificate validated through it.",
   },
+  cache: {
+    section: "cache", type: "string", default: "none", allowed: ["none", "redis"],
+    description:
+      "none: no managed cache. redis: an ElastiCache for Valkey replication group outside compose (as the database is): in the DB subnets, " +
+      "encrypted in transit and at rest, reachable only from the web host's (ec2) or the tasks' (ecs) security group; the app gets " +
+      "REDIS_URL (rediss://…) on both hostings, and on ecs it replaces the compose file's redis service.",
+  },
+  cacheNodeType: {
+    section: "cache", type: "string", default: perStage("cache.t4g.micro", "cache.t4g.small", "cache.t4g.micro"),
+    description:
+      "ElastiCache node type, cache.family.size (the plan prices cache.t4g.micro, small and medium). prod runs two nodes " +
+      "(a primary and a replica in another AZ, automatic failover); dev and sandboxes one.",
+  },
   acmeEmail: {
     section: "tls", type: "string", unsetMeans: "required on hosting ec2 with a domain",
     description: "ec2 with a domain: the ACME account's contact address (expiry and problem notices from the certificate authority): one @, a dot in the domain part, no spaces.",
@@ -289,7 +302,7 @@ export const SPECS: Record<string, SettingSpec> = {
   },
   cpuHighPercent: {
     section: "monitoring", type: "integer", default: 80, min: 1, max: 100,
-    description: "ec2: the host's CPU (%) above which, for 15 minutes, the host CPU alarm fires.",
+    description: "ec2: the host's CPU (%) above which, for 15 minutes, the host CPU alarm fires. ecs: each ECS service's (web, workers, beat) CPU and memory (% of its tasks' size) above which, for 15 minutes, its alarms fire.",
   },
   diskHighPercent: {
     section: "monitoring", type: "integer", default: perStage(85, 80, 85), unset: 0, min: 1, max: 100,

@@ -2,7 +2,7 @@
 // Keep these names and fields stable: components, scripts and tests import them.
 import type { EcsContainerDefinition } from "../compose/ecs";
 import type { HealthSource } from "../compose/gapless";
-import type { ServiceFate } from "../compose/serviceFates";
+import type { EcsServiceFate, ServiceFate } from "../compose/serviceFates";
 
 export type Stage = "dev" | "prod" | "sandbox";
 export type HostOs = "al2023" | "ubuntu";
@@ -138,8 +138,28 @@ export interface EcsTaskPlan {
   containers: EcsContainerDefinition[];
   /** Environment entries of the containers that take the stack's secrets: container → [name, secret]. */
   secretEnv: Record<string, { name: string; secret: EcsSecretName }[]>;
+  /** Workers (services built from web's image) and beat: each its own ECS service without a load balancer. */
+  workers: EcsWorkerPlan[];
+  /** What ecs does with every service of the compose file (the plan's table). */
+  fates: EcsServiceFate[];
   /** What the translation left out or changed, for the plan. */
   notes: string[];
+}
+
+/** A worker's (or beat's) own Fargate service: web's image, its own command, no load balancer. */
+export interface EcsWorkerPlan {
+  service: string;
+  /** Task size from the worker's own limits (the smallest Fargate size without any). */
+  cpu: number;
+  memory: number;
+  /** Tasks kept running / the autoscaler may run: deploy.replicas..maxTasks; beat exactly 1..1. */
+  minTasks: number;
+  maxTasks: number;
+  /** beat: one task at any time (the old task stops before the new one starts). */
+  singleton: boolean;
+  /** Its one container (web's image placeholder, its command). */
+  containers: EcsContainerDefinition[];
+  secretEnv: Record<string, { name: string; secret: EcsSecretName }[]>;
 }
 
 /** The secrets the stack hands the app on ecs (through the container definition's `secrets`): its own, and `app/<NAME>` for each appSecrets entry. */
@@ -156,6 +176,16 @@ export interface HostingSettings {
   hostedZoneId?: string;
   /** Set exactly when kind is ecs. */
   ecs?: EcsTaskPlan;
+}
+
+/** The managed cache outside compose (ElastiCache for Valkey, components/cache.ts), or none. */
+export interface CacheSettings {
+  /** none: no cache; redis: a Redis-compatible cache the app reaches through REDIS_URL. */
+  kind: "none" | "redis";
+  /** ElastiCache node type (cache.family.size). */
+  nodeType: string;
+  /** Nodes of the replication group: prod 2 (a primary and a replica in another AZ, automatic failover), else 1. */
+  nodes: number;
 }
 
 /** HTTPS on the ec2 host: the names to certify, the ACME account and directory, and HSTS. */
@@ -211,6 +241,7 @@ export interface StackConfig {
   database: DatabaseSettings;
   app: AppSettings;
   hosting: HostingSettings;
+  cache: CacheSettings;
   site: SiteSettings;
   monitoring: MonitoringSettings;
 }

@@ -11,6 +11,7 @@ import { ECS_MODELS } from "./awsEcs";
 import { KMS_MODELS } from "./awsKms";
 import { MONITORING_MODELS } from "./awsMonitoring";
 import { S3_MODELS } from "./awsS3";
+import { CACHE_MODELS } from "./awsCache";
 import { autoname, idOf, sha } from "./ids";
 import type { Account, Computed, Fail, MockSubnet, Model } from "./awsModel";
 
@@ -44,7 +45,7 @@ export function computeAws(a: Account, type: string, name: string, inputs: Recor
   if (!service) return undefined;
   const tagProblem = tagsProblem(service, inputs.tags);
   if (tagProblem) throw fail(tagProblem);
-  const model = MODELS[type] ?? MONITORING_MODELS[type] ?? ECS_MODELS[type] ?? S3_MODELS[type] ?? KMS_MODELS[type];
+  const model = MODELS[type] ?? MONITORING_MODELS[type] ?? ECS_MODELS[type] ?? S3_MODELS[type] ?? KMS_MODELS[type] ?? CACHE_MODELS[type];
   return model ? model(a, name, inputs, fail, type) : undefined;
 }
 

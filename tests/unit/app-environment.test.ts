@@ -11,10 +11,11 @@ const DIGEST = `sha256:${"b".repeat(64)}`;
 const VALUES = {
   databaseUrl: "postgres://u:p@db:5432/app", secretKey: "k".repeat(64), releaseId: "a".repeat(64), allowedHosts: ["app.example.com", "203.0.113.10"],
   mediaEnv: { MEDIA_BUCKET: "app-media-1", MEDIA_BUCKET_REGION: "eu-west-1" }, siteDomains: ["app.example.com"], imageRefs: { web: `registry.example/web@${DIGEST}` },
+  cacheUrl: "rediss://master.app-cache.abc123.use1.cache.amazonaws.com:6379/0",
 };
 const ALL_FACTS: EnvFacts[] = (["ec2", "ecs"] as const).flatMap((hosting) => (["host", "registry"] as const).flatMap((deployMode) =>
-  [false, true].flatMap((mediaOnS3) => [false, true].map((https) => ({ hosting, deployMode, mediaOnS3, https })))));
-const label = (f: EnvFacts) => `${f.hosting}, ${f.deployMode} mode, media ${f.mediaOnS3 ? "on S3" : "on a volume"}, ${f.https ? "HTTPS" : "plain HTTP"}`;
+  [false, true].flatMap((mediaOnS3) => [false, true].flatMap((https) => [false, true].map((cache) => ({ hosting, deployMode, mediaOnS3, https, cache }))))));
+const label = (f: EnvFacts) => `${f.hosting}, ${f.deployMode} mode, media ${f.mediaOnS3 ? "on S3" : "on a volume"}, ${f.https ? "HTTPS" : "plain HTTP"}, ${f.cache ? "a managed cache" : "no cache"}`;
 
 describe("the app's environment, one table for both hostings", () => {
   for (const facts of ALL_FACTS) {
@@ -51,9 +52,10 @@ describe("the app's environment, one table for both hostings", () => {
   it("writes the ec2 .env as it did: every deployment entry, sorted, the site's names with HTTPS", () => {
     const env = renderEnvFile(deploymentEnv({ ...VALUES, appEnv: { LOG_LEVEL: "info" }, tls: { domains: VALUES.siteDomains } }));
     assert.deepStrictEqual(env.split("\n").slice(1, -1).map((l) => l.split("=")[0]), [
-      "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SECRET_KEY", "HTTPS", "LOG_LEVEL", "MEDIA_BUCKET", "MEDIA_BUCKET_REGION", "RELEASE_ID", "SECRET_KEY", "SITE_DOMAINS", "WEB_IMAGE", "WEB_IMAGE_REF",
+      "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SECRET_KEY", "HTTPS", "LOG_LEVEL", "MEDIA_BUCKET", "MEDIA_BUCKET_REGION", "REDIS_URL", "RELEASE_ID", "SECRET_KEY", "SITE_DOMAINS", "WEB_IMAGE", "WEB_IMAGE_REF",
     ]);
     assert.match(env, /^WEB_IMAGE='registry\.example\/web'$/m);
+    assert.match(env, /^REDIS_URL='rediss:\/\/master\.app-cache\.abc123\.use1\.cache\.amazonaws\.com:6379\/0'$/m);
   });
 
   it("is the table in docs/reference/app-contract.md (npm run gen:config writes it)", () => {

@@ -80,7 +80,7 @@ describe("appSecrets on the host's .env", () => {
 
 describe("the app's environment: names and sources, never values", () => {
   it("lists the deployment's names for the stack, appEnv and appSecrets", () => {
-    const env = appEnvironmentNames({ hosting: "ec2", deployMode: "registry", webService: "web", mediaOnS3: true, https: true, appEnv: { LOG_LEVEL: "x" }, appSecrets: { STRIPE_SECRET_KEY: STRIPE } });
+    const env = appEnvironmentNames({ hosting: "ec2", deployMode: "registry", webService: "web", mediaOnS3: true, https: true, cache: false, appEnv: { LOG_LEVEL: "x" }, appSecrets: { STRIPE_SECRET_KEY: STRIPE } });
     assert.deepStrictEqual(env, {
       ALLOWED_HOSTS: "deployment", DATABASE_URL: "deployment", DJANGO_SECRET_KEY: "deployment", HTTPS: "deployment", LOG_LEVEL: "appEnv", MEDIA_BUCKET: "deployment",
       MEDIA_BUCKET_REGION: "deployment", RELEASE_ID: "deployment", SECRET_KEY: "deployment", SITE_DOMAINS: "deployment", STRIPE_SECRET_KEY: "appSecrets", WEB_IMAGE: "deployment", WEB_IMAGE_REF: "deployment",

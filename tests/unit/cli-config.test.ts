@@ -107,7 +107,7 @@ describe("the CLI's config: every declared default reads as no value", () => {
 
 describe("the CLI's config: plans with Pulumi.yaml's defaults applied", function () {
   this.timeout(120000);
-  const stacks: [string, Record<string, string>][] = [["dev", {}], ["prod", {}], ["pr-7", {}], ["dev", { hosting: "ecs" }]];
+  const stacks: [string, Record<string, string>][] = [["dev", {}], ["prod", {}], ["pr-7", {}], ["dev", { hosting: "ecs", cache: "redis" }]];
   for (const [stack, set] of stacks) {
     it(`${stack}${set.hosting ? " on ecs" : ""}: the same plan as with only the stack's own settings`, async () => {
       const applied = await runPlan({ stack, set });

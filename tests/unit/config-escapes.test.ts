@@ -88,7 +88,9 @@ describe("config judges every compose service for escape hatches", () => {
   });
 
   it("leaves hatches to the ECS translation when hosting is ecs (components/compose/ecs.ts refuses each for Fargate)", () => {
-    const app = parse("prod", composeWith("privileged: true"), { hosting: "ecs" }).app;
-    assert.ok(!app.composeFindings.some((l) => l.includes("privileged")), app.composeFindings.join("\n"));
+    // The worker is built from web's build: on ecs its own Fargate service, whose translation refuses the hatch.
+    const problems = problemsOfParse(() => parse("prod", composeWith("privileged: true"), { hosting: "ecs", cache: "redis" }), "privileged worker on ecs");
+    assert.deepStrictEqual(problems.map((p) => p.replace(/^[^:]+:\d+: /, "")), ['service "worker": `privileged: true`: Fargate does not run privileged containers. Fix: delete line 10 and grant only what the app needs.']);
+    assert.ok(!problems.some((p) => p.includes("composeAllowEscapes")), "not the ec2 host's escape-hatch rule");
   });
 });

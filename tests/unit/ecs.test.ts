@@ -23,11 +23,11 @@ const ctx = { project: "compose-on-ec2", stack: "dev", region: "us-east-1" };
 const parse = (raw: Record<string, unknown>, stack = "dev"): StackConfig => parseConfig(raw, { ...ctx, stack });
 const refused = (raw: Record<string, unknown>, stack = "dev") => problemsOfParse(() => parse(raw, stack), JSON.stringify(raw));
 const ZONE = "Z0123456789ABCDEFGHIJ";
-const PROD_ECS = { hosting: "ecs", domain: '["app.example.com","www.example.com"]', hostedZoneId: ZONE };
+const PROD_ECS = { hosting: "ecs", cache: "redis", domain: '["app.example.com","www.example.com"]', hostedZoneId: ZONE };
 
 describe("ecs settings", () => {
   it("derive the web task from our compose file: web alone behind the load balancer, the smallest Fargate size, the stack's secrets", () => {
-    const ecs = parse({ hosting: "ecs" }).hosting;
+    const ecs = parse({ hosting: "ecs", cache: "redis" }).hosting;
     assert.strictEqual(ecs.mediaStorage, "s3");
     const plan = ecs.ecs!;
     assert.deepStrictEqual([plan.services, plan.cpu, plan.memory, plan.containerPort, plan.minTasks, plan.maxTasks], [["web"], 256, 512, 8000, 1, 2]);
@@ -35,7 +35,7 @@ describe("ecs settings", () => {
     assert.deepStrictEqual(plan.containers[0].mountPoints, [], "web's volumes were shared with nginx only");
     assert.deepStrictEqual(plan.secretEnv.web.map((s) => `${s.name}<-${s.secret}`), ["DATABASE_URL<-DATABASE_URL", "SECRET_KEY<-SECRET_KEY", "DJANGO_SECRET_KEY<-SECRET_KEY"]);
     assert.ok(plan.notes.includes("nginx is left out: the load balancer takes its place in front of web"), plan.notes.join("\n"));
-    assert.deepStrictEqual([parse({ hosting: "ecs" }, "prod").hosting.ecs?.minTasks, parse({ hosting: "ecs" }, "prod").hosting.ecs?.maxTasks], [2, 4]);
+    assert.deepStrictEqual([parse({ hosting: "ecs", cache: "redis" }, "prod").hosting.ecs?.minTasks, parse({ hosting: "ecs", cache: "redis" }, "prod").hosting.ecs?.maxTasks], [2, 4]);
   });
 
   it("keep ec2 the default, with media on the host's volume", () => {
@@ -45,26 +45,26 @@ describe("ecs settings", () => {
   });
 
   it("take a larger task size when it holds the compose file's limits", () => {
-    const plan = parse({ hosting: "ecs", taskCpu: "1024", taskMemory: "3072" }).hosting.ecs!;
+    const plan = parse({ hosting: "ecs", cache: "redis", taskCpu: "1024", taskMemory: "3072" }).hosting.ecs!;
     assert.deepStrictEqual([plan.cpu, plan.memory], [1024, 3072]);
-    assert.deepStrictEqual(parse({ hosting: "ecs", taskCpu: "512" }).hosting.ecs!.memory, 1024);
+    assert.deepStrictEqual(parse({ hosting: "ecs", cache: "redis", taskCpu: "512" }).hosting.ecs!.memory, 1024);
   });
 
   it("refuse what ecs cannot take, naming setting, value and fix", () => {
-    assert.deepStrictEqual(refused({ hosting: "ecs", mediaStorage: "volume", taskCpu: "300", taskMemory: "777", minTasks: "3", maxTasks: "2" }), [
+    assert.deepStrictEqual(refused({ hosting: "ecs", cache: "redis", mediaStorage: "volume", taskCpu: "300", taskMemory: "777", minTasks: "3", maxTasks: "2" }), [
       "compose-on-ec2:mediaStorage = \"volume\": cannot be volume on ecs: a Fargate task's disk is gone when the task stops. Fix: remove mediaStorage (ecs keeps media in S3), or set it to s3",
       "compose-on-ec2:maxTasks = 2: is below minTasks (3). Fix: set maxTasks to 3 or more",
       "compose-on-ec2:taskCpu = 300: is not a Fargate CPU size (one of 256, 512, 1024, 2048, 4096, 8192, 16384). Fix: use one of those, or unset it to size the task from the compose file",
       "compose-on-ec2:taskMemory = 777: is not a memory size Fargate offers with 256 CPU units. Fix: use one of 512, 1024, 2048 (e.g. 1024)",
     ]);
     assert.deepStrictEqual(refused({ minTasks: "2" }), ["compose-on-ec2:minTasks = 2: applies to hosting ecs only. Fix: remove minTasks, or set hosting: ecs"]);
-    assert.deepStrictEqual(refused({ hosting: "ecs", deployMode: "host" }), ["compose-on-ec2:deployMode = \"host\": cannot be host on ecs: Fargate pulls images from a registry. Fix: remove deployMode (ecs always pushes the web image to ECR)"]);
+    assert.deepStrictEqual(refused({ hosting: "ecs", cache: "redis", deployMode: "host" }), ["compose-on-ec2:deployMode = \"host\": cannot be host on ecs: Fargate pulls images from a registry. Fix: remove deployMode (ecs always pushes the web image to ECR)"]);
   });
 
   it("refuse a compose file ECS cannot run before any resource exists", () => {
     const fixture = "tests/fixtures/compose/network-host.yml";
     const files = { fileExists: (p: string) => fs.existsSync(path.join(ROOT, p)), readFile: (p: string) => fs.readFileSync(path.join(ROOT, p), "utf8") };
-    const problems = problemsOfParse(() => parseConfig({ hosting: "ecs", appDir: "tests/fixtures/compose", composeFile: "network-host.yml" }, { ...ctx, ...files }), fixture);
+    const problems = problemsOfParse(() => parseConfig({ hosting: "ecs", cache: "redis", appDir: "tests/fixtures/compose", composeFile: "network-host.yml" }, { ...ctx, ...files }), fixture);
     assert.ok(problems.some((p) => p.includes("network_mode") && p.includes("Fix:")), problems.join("\n"));
   });
 
@@ -78,14 +78,14 @@ describe("ecs settings", () => {
       "compose-on-ec2:domain = \"Shop.Example.com\": has uppercase letters (names are stored lowercase). Fix: use shop.example.com",
       "compose-on-ec2:domain = \"localhost\": is not a fully qualified name (it has no dot). Fix: use the full name, e.g. app.example.com",
     ]);
-    assert.deepStrictEqual(parse({ hosting: "ecs", domain: '["*.example.com","example.com"]', hostedZoneId: ZONE }).hosting.domain, ["*.example.com", "example.com"]);
+    assert.deepStrictEqual(parse({ hosting: "ecs", cache: "redis", domain: '["*.example.com","example.com"]', hostedZoneId: ZONE }).hosting.domain, ["*.example.com", "example.com"]);
     assert.strictEqual(hostNameProblem("a.*.example.com", { wildcard: true })?.why, "has a * that is not the whole first label");
     assert.throws(() => parse({ hostedZoneId: ZONE }), ConfigError);
   });
 });
 
 describe("ecs pieces (pure)", () => {
-  const plan = parseConfig({ hosting: "ecs", appEnv: '{"DJANGO_LOG_LEVEL":"INFO"}' }, ctx).hosting.ecs!;
+  const plan = parseConfig({ hosting: "ecs", cache: "redis", appEnv: '{"DJANGO_LOG_LEVEL":"INFO"}' }, ctx).hosting.ecs!;
   const arns = { DATABASE_URL: "arn:aws:ssm:us-east-1:123456789012:parameter/app/DATABASE_URL", SECRET_KEY: "arn:aws:ssm:us-east-1:123456789012:parameter/app/SECRET_KEY" };
   const defs = containerDefinitions(plan, {
     webService: "web", webImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app/web@sha256:" + "a".repeat(64), region: "us-east-1", logGroupName: "/compose-on-ec2/dev/containers", streamPrefix: "app",
@@ -140,7 +140,7 @@ describe("ecs pieces (pure)", () => {
 });
 
 /** ecs for dev (plain HTTP) and prod (a domain in a hosted zone: HTTPS), once per test process. */
-const ecsRun = (stack: "dev" | "prod") => cachedRun(`ecs-${stack}`, () => ({ stack, config: stack === "prod" ? PROD_ECS : { hosting: "ecs" } }));
+const ecsRun = (stack: "dev" | "prod") => cachedRun(`ecs-${stack}`, () => ({ stack, config: stack === "prod" ? PROD_ECS : { hosting: "ecs", cache: "redis" } }));
 const of = (resources: MockResource[], type: string) => resources.filter((r) => r.type === type);
 
 describe("ecs program under the AWS mock (ECS itself never ran here)", function () {
@@ -150,7 +150,7 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
       it("creates no host and no SSH: a cluster, a Fargate service and a load balancer instead", async () => {
         const { mock, outputs } = await ecsRun(stack);
         assert.deepStrictEqual([of(mock.resources, "aws:ec2/instance:Instance").length, of(mock.resources, "command:remote:Command").length], [0, 0]);
-        assert.strictEqual(mock.one("aws:ecs/service:Service").inputs.launchType, "FARGATE");
+        assert.strictEqual(mock.one("aws:ecs/service:Service", "app-service").inputs.launchType, "FARGATE");
         assert.strictEqual(outputs.hosting, "ecs");
         assert.strictEqual(outputs.url, stack === "prod" ? "https://app.example.com" : `http://${outputs.loadBalancerDnsName}`);
         assert.strictEqual(outputs.sshCommand, undefined);
@@ -158,7 +158,7 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
 
       it("admits traffic to the tasks only from the load balancer's security group, and the DB only from the tasks'", async () => {
         const { mock } = await ecsRun(stack);
-        const service = mock.one("aws:ecs/service:Service");
+        const service = mock.one("aws:ecs/service:Service", "app-service");
         const lb = mock.one("aws:lb/loadBalancer:LoadBalancer");
         const [tasksSg] = service.inputs.networkConfiguration.securityGroups;
         const ingress = of(mock.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
@@ -172,7 +172,7 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
       });
 
       it("rolls out with the circuit breaker and rollback, 100 % minimum healthy, ECS Exec on, and waits for steady state", async () => {
-        const s = (await ecsRun(stack)).mock.one("aws:ecs/service:Service").inputs;
+        const s = (await ecsRun(stack)).mock.one("aws:ecs/service:Service", "app-service").inputs;
         assert.deepStrictEqual([s.deploymentCircuitBreaker, s.deploymentMinimumHealthyPercent, s.deploymentMaximumPercent, s.enableExecuteCommand, s.waitForSteadyState],
           [{ enable: true, rollback: true }, 100, 200, true, true]);
         assert.deepStrictEqual(s.loadBalancers.map((l: { containerName: string; containerPort: number }) => [l.containerName, l.containerPort]), [["web", 8000]]);
@@ -180,7 +180,7 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
 
       it("hands the app its secrets only through `secrets`, from SecureString parameters the execution role alone may read", async () => {
         const { mock, outputs } = await ecsRun(stack);
-        const task = mock.one("aws:ecs/taskDefinition:TaskDefinition");
+        const task = mock.one("aws:ecs/taskDefinition:TaskDefinition", "app-task");
         const text = task.inputs.containerDefinitions as string;
         for (const secret of [String(outputs.dbPassword), String(outputs.dbUrl)]) assert.ok(!text.includes(secret), "no secret value in the task definition");
         const [web] = JSON.parse(text) as { environment: { name: string }[]; secrets: { name: string; valueFrom: string }[] }[];
@@ -197,16 +197,16 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
 
       it("scales on CPU between minTasks and maxTasks and logs to the stage's retention", async () => {
         const { mock } = await ecsRun(stack);
-        const target = mock.one("aws:appautoscaling/target:Target").inputs;
+        const target = mock.one("aws:appautoscaling/target:Target", "app-scaling").inputs;
         assert.deepStrictEqual([target.minCapacity, target.maxCapacity], [defaultFor("minTasks", stack), defaultFor("maxTasks", stack)]);
-        assert.strictEqual(mock.one("aws:appautoscaling/policy:Policy").inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
+        assert.strictEqual(mock.one("aws:appautoscaling/policy:Policy", "app-cpu-target").inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
         assert.strictEqual(mock.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, monitoringDefaults(stack).logRetentionDays);
         assert.deepStrictEqual(mock.one("aws:ecs/cluster:Cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
       });
 
       it("gives the web task the app's environment the stack lists: clear entries in `environment`, secret ones in `secrets`, SITE_DOMAINS and HTTPS only with HTTPS", async () => {
         const { mock, outputs } = await ecsRun(stack);
-        const [web] = JSON.parse(mock.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions) as { environment: { name: string; value: string }[]; secrets: { name: string }[] }[];
+        const [web] = JSON.parse(mock.one("aws:ecs/taskDefinition:TaskDefinition", "app-task").inputs.containerDefinitions) as { environment: { name: string; value: string }[]; secrets: { name: string }[] }[];
         const listed = outputs.appEnvironment as Record<string, string>;
         const secretNames = Object.keys(listed).filter((n) => ECS_STACK_SECRETS[n] !== undefined || listed[n] === "appSecrets");
         assert.deepStrictEqual(secretNames.filter((n) => !web.secrets.some((s) => s.name === n)), [], "every secret the stack lists reaches the task through `secrets`");
@@ -218,7 +218,7 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function 
       it("keeps media in a private, encrypted bucket: versioned, protected and retained in prod only", async () => {
         const { mock } = await ecsRun(stack);
         const bucket = assertMediaBucketSafety(mock, stack);
-        const env = JSON.parse(mock.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions)[0].environment as { name: string; value: string }[];
+        const env = JSON.parse(mock.one("aws:ecs/taskDefinition:TaskDefinition", "app-task").inputs.containerDefinitions)[0].environment as { name: string; value: string }[];
         assert.strictEqual(env.find((e) => e.name === "MEDIA_BUCKET")?.value, bucket.state.bucket);
       });
     });
@@ -278,18 +278,19 @@ describe("plan and policy of ecs stacks", function () {
   this.timeout(60000);
   it("prices every resource of ecs dev and prod in us-east-1 (Fargate, ALB, public IPv4, S3), prod above dev, and passes every rule", async () => {
     // One program run at a time: the engine's mocks and config are process-wide.
-    const dev = await planFor("dev", undefined, { hosting: "ecs" });
+    const dev = await planFor("dev", undefined, { hosting: "ecs", cache: "redis" });
     const prod = await planFor("prod", undefined, PROD_ECS);
     for (const plan of [dev, prod]) {
       assert.ok(plan.cost.complete, plan.cost.unknownResources.join(", "));
       assert.deepStrictEqual(plan.violations, []);
-      const service = plan.cost.lines.find((l) => l.type === "aws:ecs/service:Service")!;
+      const service = plan.cost.lines.find((l) => l.type === "aws:ecs/service:Service" && l.name === "app-service")!;
       assert.match(service.items[0].what, /^Fargate x86 \d task\(s\) x 0\.25 vCPU \/ 0\.5 GB$/);
       assert.ok(plan.cost.lines.some((l) => l.type === "aws:lb/loadBalancer:LoadBalancer" && l.monthly > 0));
       assert.ok(plan.criticalPath.steps.some((s) => s.type === "aws:ecs/service:Service"));
     }
-    const fargate = (p: typeof dev) => p.cost.lines.find((l) => l.type === "aws:ecs/service:Service")!.monthly;
-    assert.ok(Math.abs(fargate(prod) - 2 * fargate(dev)) < 0.02, "prod runs twice dev's tasks");
+    // web's service (the example app's worker is a second service, with its own replicas).
+    const fargate = (p: typeof dev) => p.cost.lines.find((l) => l.type === "aws:ecs/service:Service" && l.name === "app-service")!.monthly;
+    assert.ok(Math.abs(fargate(prod) - 2 * fargate(dev)) < 0.02, "prod runs twice dev's web tasks");
     assert.ok(prod.cost.totalMonthly > dev.cost.totalMonthly);
     assert.ok(prod.criticalPath.steps.some((s) => s.type === "aws:rds/instance:Instance"));
   });

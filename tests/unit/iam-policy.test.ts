@@ -43,8 +43,8 @@ describe("CI role IAM policies, generated from the plans", function () {
 
   it("lets AWS create exactly the service-linked roles of the services the stack uses", async () => {
     const expected = {
-      ec2: ["events.amazonaws.com", "rds.amazonaws.com"],
-      ecs: ["ecs.amazonaws.com", "ecs.application-autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com"],
+      ec2: ["elasticache.amazonaws.com", "events.amazonaws.com", "rds.amazonaws.com"],
+      ecs: ["ecs.amazonaws.com", "ecs.application-autoscaling.amazonaws.com", "elasticache.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com"],
     };
     for (const { stage, hosting } of CI_ROLES) {
       const slr = statement(ciPolicy(stage, await planUse(stage, hosting)), "ServiceLinkedRoles");

@@ -42,8 +42,7 @@ async function runMonitoring(stage: Stage, overrides: Partial<MonitoringSettings
   const monitoring = new Monitoring("monitoring", {
     settings,
     logGroup: { name: logs.groupName, arn: logs.groupArn },
-    instanceId: INSTANCE_ID,
-    instanceRoleName: role.name,
+    hosting: { kind: "ec2", instanceId: INSTANCE_ID, instanceRoleName: role.name },
     dbInstanceIdentifier: DB_ID,
     region,
     tags: { project: PROJECT, stage },
@@ -203,7 +202,7 @@ describe("monitoring", () => {
       const mock = new AwsMock();
       await pulumi.runtime.setMocks(mock, PROJECT, "dev", false);
       const settings = { ...monitoringDefaults("dev"), logRetentionDays: 10 };
-      const common = { logGroup: { name: "/x/dev/containers", arn: "arn:aws:logs:us-east-1:123456789012:log-group:/x/dev/containers" }, instanceId: INSTANCE_ID, instanceRoleName: "r", dbInstanceIdentifier: DB_ID, region: "us-east-1", tags: {} };
+      const common = { logGroup: { name: "/x/dev/containers", arn: "arn:aws:logs:us-east-1:123456789012:log-group:/x/dev/containers" }, hosting: { kind: "ec2" as const, instanceId: INSTANCE_ID, instanceRoleName: "r" }, dbInstanceIdentifier: DB_ID, region: "us-east-1", tags: {} };
       assert.throws(() => new Monitoring("monitoring", { ...common, settings }), /logRetentionDays 10 is not a retention CloudWatch Logs accepts/);
       await settle(mock);
       assert.deepStrictEqual(mock.resources.map((r) => r.type), []);

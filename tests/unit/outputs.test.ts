@@ -14,7 +14,7 @@ const WORKFLOWS = path.resolve(__dirname, "..", "..", ".github", "workflows");
 describe("stack outputs: one contract", () => {
   it("index.ts exports every output of the contract and nothing else, on ec2 and on ecs", async function () {
     this.timeout(60000);
-    for (const [key, config] of [["outputs-ec2", {}], ["outputs-ecs", { hosting: "ecs" }]] as [string, Record<string, string>][]) {
+    for (const [key, config] of [["outputs-ec2", {}], ["outputs-ecs", { hosting: "ecs", cache: "redis" }]] as [string, Record<string, string>][]) {
       const { exports } = await cachedRun(key, () => ({ stack: "dev", config }));
       assert.deepStrictEqual(Object.keys(exports).sort(), [...STACK_OUTPUT_NAMES].sort());
       for (const name of SECRET_OUTPUTS) {

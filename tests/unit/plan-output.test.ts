@@ -79,7 +79,7 @@ describe("plan output: policy rules that do not apply", function () {
       assert.ok(ec2.includes(`  n/a  ${rule}`), `${rule}:\n${ec2.join("\n")}`);
     }
     assert.ok(ec2.includes("  pass db-not-public"));
-    const ecs = lines(await planFor("dev", undefined, { hosting: "ecs" }));
+    const ecs = lines(await planFor("dev", undefined, { hosting: "ecs", cache: "redis" }));
     assert.ok(ecs.includes("  pass tasks-only-through-load-balancer"), ecs.join("\n"));
     assert.ok(ecs.includes("  n/a  imdsv2-required"), ecs.join("\n"));
   });

@@ -13,7 +13,7 @@ import { parseArgs, renderJson, renderText } from "../../scripts/plan";
 import { estimateCost, PRICES } from "../../scripts/lib/plan/cost";
 
 /** dev and prod of each hosting, as planFor takes them. */
-const BOTH_HOSTINGS: { stack: string; set?: Record<string, string> }[] = [{ stack: "dev" }, { stack: "dev", set: { hosting: "ecs" } }, { stack: "prod" }, { stack: "prod", set: { hosting: "ecs" } }];
+const BOTH_HOSTINGS: { stack: string; set?: Record<string, string> }[] = [{ stack: "dev" }, { stack: "dev", set: { hosting: "ecs", cache: "redis" } }, { stack: "prod" }, { stack: "prod", set: { hosting: "ecs", cache: "redis" } }];
 
 const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>
   ({ urn, type, name: urn, custom: !type.startsWith("compose-on-ec2:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });

@@ -10,8 +10,8 @@ import { checkAll, PolicyResource, RULES } from "../../policy/rules";
 import { cachedRun } from "../support/fixtures";
 
 const ZONE = "Z0123456789ABCDEFGHIJ";
-const PROD_ECS = { hosting: "ecs", domain: '["app.example.com","www.example.com"]', hostedZoneId: ZONE };
-const ecsRun = (stack: "dev" | "prod") => cachedRun(`ecs-${stack}`, () => ({ stack, config: stack === "prod" ? PROD_ECS : { hosting: "ecs" } }));
+const PROD_ECS = { hosting: "ecs", cache: "redis", domain: '["app.example.com","www.example.com"]', hostedZoneId: ZONE };
+const ecsRun = (stack: "dev" | "prod") => cachedRun(`ecs-${stack}`, () => ({ stack, config: stack === "prod" ? PROD_ECS : { hosting: "ecs", cache: "redis" } }));
 const of = (resources: MockResource[], type: string) => resources.filter((r) => r.type === type);
 type KeyStatement = { Sid: string; Principal: { AWS: string | string[] }; Action: string[]; Condition?: Record<string, Record<string, string>> };
 

@@ -43,8 +43,8 @@ describe("site DNS and certificate source (pure)", () => {
     assert.strictEqual(source({ ...SITE, acmeServer: "https://127.0.0.1:14000/dir" }), "the ACME server https://127.0.0.1:14000/dir via HTTP-01 on the host");
     assert.strictEqual(source({}), "none: plain HTTP (no domain)");
     assert.strictEqual(source({ allowPlainHttp: true }, "prod"), "none: plain HTTP (no domain; allowPlainHttp)");
-    assert.strictEqual(source({ hosting: "ecs", domain: '["a.shop.test"]', hostedZoneId: ZONE }), "ACM, validated through the Route 53 hosted zone");
-    assert.strictEqual(source({ hosting: "ecs", domain: '["a.shop.test"]' }), "none: plain HTTP (no hostedZoneId, which ACM needs)");
+    assert.strictEqual(source({ hosting: "ecs", cache: "redis", domain: '["a.shop.test"]', hostedZoneId: ZONE }), "ACM, validated through the Route 53 hosted zone");
+    assert.strictEqual(source({ hosting: "ecs", cache: "redis", domain: '["a.shop.test"]' }), "none: plain HTTP (no hostedZoneId, which ACM needs)");
   });
 
   it("hands the host its TLS settings in the remote spec, and none without a domain", () => {

@@ -99,17 +99,17 @@ describe("HTTPS settings on ec2", () => {
 
 describe("HTTPS settings on ecs", () => {
   it("keeps wildcards with a hosted zone (ACM validates them through DNS) and needs no ACME settings", () => {
-    const config = parse({ hosting: "ecs", domain: '["*.shop.test","shop.test"]', hostedZoneId: ZONE });
+    const config = parse({ hosting: "ecs", cache: "redis", domain: '["*.shop.test","shop.test"]', hostedZoneId: ZONE });
     assert.deepStrictEqual(config.site, { tls: undefined, https: true, allowPlainHttp: false });
   });
 
   it("refuses the host's ACME settings, which ecs does not use", () => {
-    assert.deepStrictEqual(refused({ hosting: "ecs", domain: '["app.shop.test"]', hostedZoneId: ZONE, acmeEmail: "ops@shop.test" }), [
+    assert.deepStrictEqual(refused({ hosting: "ecs", cache: "redis", domain: '["app.shop.test"]', hostedZoneId: ZONE, acmeEmail: "ops@shop.test" }), [
       "compose-on-ec2:acmeEmail = \"ops@shop.test\": applies to hosting ec2 only: on ecs the load balancer's certificate comes from ACM. Fix: remove acmeEmail",
     ]);
   });
 
   it("counts a domain without a hosted zone as plain HTTP, which prod may opt into", () => {
-    assert.deepStrictEqual(parse({ hosting: "ecs", domain: '["app.shop.test"]', allowPlainHttp: "true" }, "prod").site, { tls: undefined, https: false, allowPlainHttp: true });
+    assert.deepStrictEqual(parse({ hosting: "ecs", cache: "redis", domain: '["app.shop.test"]', allowPlainHttp: "true" }, "prod").site, { tls: undefined, https: false, allowPlainHttp: true });
   });
 });

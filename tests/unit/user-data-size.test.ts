@@ -69,7 +69,7 @@ describe("user data: what EC2 receives stays under 14 KiB (limit 16 KB raw)", ()
   for (const stack of ["dev", "prod"]) {
     it(`${stack} with hosting ecs launches no instance, so no user data (Fargate tasks)`, async function () {
       this.timeout(120000);
-      const plan = await planFor(stack, undefined, { hosting: "ecs" });
+      const plan = await planFor(stack, undefined, { hosting: "ecs", cache: "redis" });
       assert.deepStrictEqual(plan.resources.filter((r) => r.type === INSTANCE), []);
       console.log(`      user data ${stack} ecs: none (no EC2 instance)`);
     });

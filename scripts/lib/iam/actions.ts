@@ -43,6 +43,11 @@ export const RESOURCE_ACTIONS: Record<string, TokenActions> = {
   "aws:iam/instanceProfile:InstanceProfile": { actions: ["iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:GetInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:TagInstanceProfile", "iam:UntagInstanceProfile"] },
   // RDS
   "aws:rds/subnetGroup:SubnetGroup": { actions: ["rds:CreateDBSubnetGroup", "rds:DeleteDBSubnetGroup", "rds:DescribeDBSubnetGroups", "rds:ModifyDBSubnetGroup", "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"] },
+  "aws:elasticache/subnetGroup:SubnetGroup": { actions: ["elasticache:CreateCacheSubnetGroup", "elasticache:DeleteCacheSubnetGroup", "elasticache:DescribeCacheSubnetGroups", "elasticache:ModifyCacheSubnetGroup", "elasticache:AddTagsToResource", "elasticache:RemoveTagsFromResource", "elasticache:ListTagsForResource"] },
+  "aws:elasticache/replicationGroup:ReplicationGroup": {
+    actions: ["elasticache:CreateReplicationGroup", "elasticache:DeleteReplicationGroup", "elasticache:DescribeReplicationGroups", "elasticache:ModifyReplicationGroup", "elasticache:DescribeCacheClusters", "elasticache:AddTagsToResource", "elasticache:RemoveTagsFromResource", "elasticache:ListTagsForResource"],
+    note: "the first cache of an account creates the ElastiCache service-linked role (AWSServiceRoleForElastiCache)",
+  },
   "aws:rds/instance:Instance": {
     actions: ["rds:CreateDBInstance", "rds:DeleteDBInstance", "rds:DescribeDBInstances", "rds:ModifyDBInstance", "rds:RebootDBInstance", "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource", "rds:DescribeDBSnapshots", "rds:CreateDBSnapshot", "rds:DescribeDBEngineVersions", "rds:DescribeOrderableDBInstanceOptions"],
     note: "a final snapshot on delete (prod) is CreateDBSnapshot; the first DB instance of an account creates the RDS service-linked role",
@@ -124,8 +129,10 @@ export const CALL_ACTIONS: Record<string, TokenActions> = {
  */
 export const SERVICE_LINKED_ROLES: Record<string, string> = {
   "aws:rds/instance:Instance": "rds.amazonaws.com",
-  // PutMetricAlarm with EC2 actions: AWSServiceRoleForCloudWatchEvents.
-  "aws:cloudwatch/metricAlarm:MetricAlarm": "events.amazonaws.com",
+  // PutMetricAlarm with EC2 actions (AWSServiceRoleForCloudWatchEvents): the host's recover and reboot
+  // alarms, which exist exactly when the EC2 host does; the ecs path's alarms have no EC2 action.
+  "aws:ec2/instance:Instance": "events.amazonaws.com",
+  "aws:elasticache/replicationGroup:ReplicationGroup": "elasticache.amazonaws.com",
   "aws:ecs/service:Service": "ecs.amazonaws.com",
   "aws:lb/loadBalancer:LoadBalancer": "elasticloadbalancing.amazonaws.com",
   "aws:appautoscaling/target:Target": "ecs.application-autoscaling.amazonaws.com",

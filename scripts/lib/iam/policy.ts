@@ -21,11 +21,11 @@ export const STAGES_OF_ROLE: Record<CiStage, string[]> = { dev: ["dev", "sandbox
 /**
  * Every optional feature that adds resource types, on: a domain in a Route 53 zone (records; ec2:
  * ACME on the host; ecs: ACM), an alert e-mail (SNS subscription); ec2 also registry mode (ECR, image
- * builds) and media on S3. Settings as `npm run plan -- --set` takes them.
+ * builds) and media on S3; both the managed cache. Settings as `npm run plan -- --set` takes them.
  */
 export const FEATURES: Record<Hosting, Record<string, string>> = {
-  ec2: { hosting: "ec2", domain: '["shop.your-company.com","www.shop.your-company.com"]', hostedZoneId: "Z0123456789ABCDEFGHIJ", acmeEmail: "ops@your-company.com", alertEmail: "ops@your-company.com", deployMode: "registry", mediaStorage: "s3" },
-  ecs: { hosting: "ecs", domain: '["shop.your-company.com","www.shop.your-company.com"]', hostedZoneId: "Z0123456789ABCDEFGHIJ", alertEmail: "ops@your-company.com" },
+  ec2: { hosting: "ec2", domain: '["shop.your-company.com","www.shop.your-company.com"]', hostedZoneId: "Z0123456789ABCDEFGHIJ", acmeEmail: "ops@your-company.com", alertEmail: "ops@your-company.com", deployMode: "registry", mediaStorage: "s3", cache: "redis" },
+  ecs: { hosting: "ecs", domain: '["shop.your-company.com","www.shop.your-company.com"]', hostedZoneId: "Z0123456789ABCDEFGHIJ", alertEmail: "ops@your-company.com", cache: "redis" },
 };
 
 /** What a plan used: custom resource types, data sources, the transport, and its roles' permissions boundary. */

@@ -77,7 +77,7 @@ const DAYS_PER_MONTH = 30.4;
 const FREE_TYPES = [
   /^pulumi:/, /^random:/, /^tls:/, /^command:/, /^docker:/, /^compose-on-ec2:/,
   /^aws:iam\//, /^aws:ec2\/securityGroup/, /^aws:vpc\/securityGroup(In|E)gressRule/, /^aws:ec2\/keyPair:/,
-  /^aws:ec2\/eipAssociation:/, /^aws:rds\/(subnetGroup|parameterGroup):/, /^aws:ecr\/lifecyclePolicy:/,
+  /^aws:ec2\/eipAssociation:/, /^aws:rds\/(subnetGroup|parameterGroup):/, /^aws:elasticache\/subnetGroup:/, /^aws:ecr\/lifecyclePolicy:/,
   /^aws:secretsmanager\/secretVersion:/, /^aws:ec2\/(vpc|subnet|routeTable|routeTableAssociation|route|internetGateway):/,
   /^aws:ssm\/parameter:/, /^aws:sns\/topic:/, /^aws:ecs\/(cluster|taskDefinition):/, /^aws:lb\/(targetGroup|listener):/,
   /^aws:appautoscaling\//, /^aws:acm\//, /^aws:route53\/record:/, /^aws:s3\/bucket(PublicAccessBlock|OwnershipControls|ServerSideEncryptionConfiguration|Versioning|Policy):/,
@@ -210,6 +210,18 @@ function albItems(node: CostNode, p: RegionPrices | undefined, hours: number): C
   return items;
 }
 
+/**
+ * An ElastiCache replication group: each node (primary and replicas) billed per node-hour at its
+ * engine's rate. Backup storage up to the group's size is free, and prod keeps a week of snapshots of
+ * a cache far smaller than that: not priced.
+ */
+function cacheItems(node: CostNode, p: RegionPrices | undefined, hours: number): CostItem[] {
+  const engine = str(node.inputs.engine) ?? "redis";
+  const type = str(node.inputs.nodeType) ?? "?";
+  const nodes = num(node.inputs.numCacheClusters) ?? 1;
+  return [item(`${type} ${engine} x${nodes} node${nodes === 1 ? "" : "s"}`, [[p?.elasticacheHourly?.[engine]?.[type], nodes * hours]])];
+}
+
 /** Priced items of one resource, or [] when AWS does not charge for it. */
 export function costItems(node: CostNode, all: CostNode[], region: string, table: PriceTable = PRICES): CostItem[] {
   const p = table.regions[region];
@@ -246,6 +258,8 @@ export function costItems(node: CostNode, all: CostNode[], region: string, table
       return albItems(node, p, hours);
     case "aws:s3/bucket:Bucket":
       return [item(`S3 Standard storage, assumed ${ASSUMPTIONS.mediaGb} GB of media`, [[p?.s3StandardGbMonth, ASSUMPTIONS.mediaGb]], "assumption: depends on uploads; requests and transfer out not included")];
+    case "aws:elasticache/replicationGroup:ReplicationGroup":
+      return cacheItems(node, p, hours);
     case "aws:ec2/natGateway:NatGateway":
       return [item(`NAT gateway, assumed ${ASSUMPTIONS.natGbPerMonth} GB processed`, [[p?.natGateway?.hour, hours], [p?.natGateway?.gbProcessed, ASSUMPTIONS.natGbPerMonth]], "assumption: data processed depends on traffic")];
     default:

@@ -53,6 +53,8 @@ export interface RegionPrices {
   fargate?: Partial<Record<"x86" | "arm", { vcpuHour?: Figure; gbHour?: Figure }>>;
   alb?: { hour?: Figure; lcuHour?: Figure };
   natGateway?: { hour?: Figure; gbProcessed?: Figure };
+  /** ElastiCache engine (valkey | redis) → node type → per node-hour, on demand. */
+  elasticacheHourly?: Record<string, Record<string, Figure>>;
 }
 
 export interface PriceTable {

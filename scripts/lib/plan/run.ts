@@ -1,5 +1,6 @@
 // Runs the real program (index.ts) for a stack under the engine's AWS mock and turns what the engine
 // saw into a plan: tree, critical path, cost, policy violations. No credentials, no Pulumi CLI.
+import { type ServiceFate, withEcsFates } from "../../../components/compose/serviceFates";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -18,7 +19,6 @@ import { CostEstimate, costSummary, estimateCost } from "./cost";
 import { CriticalPath, criticalPath } from "./criticalPath";
 import { renderTree } from "./tree";
 import { Unknowns } from "./unknowns";
-import type { ServiceFate } from "../../../components/compose/serviceFates";
 import { Warning, planWarnings } from "./warnings";
 
 export interface PlanResult {
@@ -164,7 +164,7 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
     tree: renderTree(resources, `pulumi:pulumi:Stack ${PROJECT}-${stack}`),
     outputs,
     composeFindings: app.composeFindings,
-    serviceFates: app.serviceFates,
+    serviceFates: parsed.hosting.ecs ? withEcsFates(app.serviceFates, parsed.hosting.ecs.fates) : app.serviceFates,
     unknowns,
     warnings: planWarnings(parsed, cost),
     calls: [...new Set(mock.calls.map((c) => c.token))].sort(),
