@@ -80,7 +80,7 @@ async function missingImageFailsAtThePull(ctx: Context, repo: string): Promise<v
   await upload(ctx, missing);
   const r = await runDeploy(ctx, missing, { imageRefs: { web: `${repo}@sha256:${"0".repeat(64)}` } });
   ctx.checks.check("a registry-mode deploy whose image is missing fails, naming the pull",
-    r.code !== 0 && /pulling the web image failed|image was not pulled from the registry/.test(r.stderr), `exit ${r.code}; why:\n${tail(r, 3)}`);
+    r.code !== 0 && /pulling the web image failed|was not pulled from the registry/.test(r.stderr), `exit ${r.code}; why:\n${tail(r, 3)}`);
   const built = await ctx.commands.run("docker inspect (not built)", "docker", ["image", "inspect", `${repo}:${missing.sha256}`]);
   ctx.checks.check("the missing image was not built on the host instead", built.code !== 0);
   const kept = await stillServes(ctx, previous);
