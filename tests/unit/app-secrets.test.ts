@@ -111,7 +111,7 @@ describe("a prod stack with appSecrets, under the engine", function () {
 
   for (const hosting of ["ec2", "ecs"]) {
     it(`${hosting}: passes every policy rule, holds no value in plain text, and lists the names with their sources`, async () => {
-      const run = await prodRun({ [`${PROJECT}:hosting`]: hosting }, { [`${PROJECT}:appSecrets`]: appSecrets });
+      const run = await prodRun({ [`${PROJECT}:hosting`]: hosting, ...(hosting === "ecs" ? { [`${PROJECT}:cache`]: "redis" } : {}) }, { [`${PROJECT}:appSecrets`]: appSecrets });
       const resources = [...toPolicyResources(run.registrations), stackResource("prod", run.outputs)];
       assert.deepStrictEqual(checkAll(resources), []);
       // Every registration's non-secret strings: no value may be among them.
@@ -124,7 +124,7 @@ describe("a prod stack with appSecrets, under the engine", function () {
         const stripe = params.find((p) => p.name === "/compose-on-ec2-prod/app/STRIPE_SECRET_KEY");
         assert.ok(stripe, `no SSM parameter for STRIPE_SECRET_KEY: ${params.map((p) => p.name).join(", ")}`);
         assert.strictEqual(stripe.type, "SecureString");
-        const task = run.registrations.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition")!;
+        const task = run.registrations.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name === "app-task")!;
         const web = (JSON.parse(task.inputs.containerDefinitions as string) as { name: string; secrets: { name: string; valueFrom: string }[]; environment: { name: string }[] }[]).find((c) => c.name === "web")!;
         assert.ok(web.secrets.some((s) => s.name === "STRIPE_SECRET_KEY"), "the task's secrets name STRIPE_SECRET_KEY");
         assert.ok(!web.environment.some((e) => e.name === "STRIPE_SECRET_KEY"), "never in the task's plain environment");
