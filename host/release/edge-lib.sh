@@ -15,6 +15,9 @@ PATH="${PATH}:/usr/sbin:/sbin"
 # the group, the rule and the unit; a unit test holds these names equal to its own).
 edge_group=compose-edge
 edge_service=/usr/local/sbin/compose-on-ec2-edge
+# A rehearsal on a workstation (npm run rehearse) has no unit and no sudo rule: it names a starter
+# of its own that runs HAProxy as the caller (scripts/lib/rehearse/edge-service.sh); hosts never set it.
+edge_local_service="${COMPOSE_ON_EC2_LOCAL_EDGE:-}"
 
 # Paths under <baseDir>/edge (mode 2750, group edge_group): the config, the run directory HAProxy's
 # user owns (the master's pid, the master CLI and the runtime API sockets, both 0660 for the group),
@@ -40,7 +43,8 @@ edge_paths() {
 # setgid, so what is made in it stays in the group (provision.sh makes it so too).
 make_edge_dir() {
   mkdir -p "${edge_dir}"
-  chgrp "${edge_group}" "${edge_dir}"
+  # A rehearsal's edge runs as the caller: no edge group there.
+  [[ -n "${edge_local_service}" ]] || chgrp "${edge_group}" "${edge_dir}"
   chmod 2750 "${edge_dir}"
 }
 

@@ -134,6 +134,7 @@ wait_worker() {
 
 # edge_service_run start|stop: the edge's unit, as root, through the deploy's one sudo rule.
 edge_service_run() {
+  if [[ -n "${edge_local_service}" ]]; then "${edge_local_service}" "$1" "${base_dir}" < /dev/null; return; fi
   sudo -n "${edge_service}" "$1" "${base_dir}" < /dev/null
 }
 

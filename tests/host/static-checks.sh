@@ -35,7 +35,7 @@ check() {
 
 check_shellcheck() {
   local files=()
-  mapfile -t files < <(find host scripts/runner tests/host tests/integration bench .github/workflows -name '*.sh' -not -path '*/.work/*' 2>/dev/null | sort)
+  mapfile -t files < <(find host scripts/runner scripts/lib tests/host tests/integration bench .github/workflows -name '*.sh' -not -path '*/.work/*' 2>/dev/null | sort)
   (( ${#files[@]} > 0 )) || { echo "no shell scripts found" >&2; return 1; }
   echo "shellcheck: ${#files[@]} files"
   # -P SCRIPTDIR: `# shellcheck source=lib.sh` in host/release resolves beside the script.

@@ -97,8 +97,14 @@ function run(command: string, args: string[], opts: { input?: string; timeoutMs?
   });
 }
 
+/**
+ * The edge's starter here: a workstation has no edge unit and no sudo rule, so the host scripts start
+ * HAProxy as the caller through this stand-in (host/release/edge-lib.sh edge_local_service).
+ */
+const LOCAL_EDGE = { COMPOSE_ON_EC2_LOCAL_EDGE: path.join(PROJECT_ROOT, "scripts/lib/rehearse/edge-service.sh") };
+
 /** A host command line of components/remote.ts, run here as a login shell on the host would run it. */
-const hostLine = (line: string, input?: string, timeoutMs?: number) => run("sh", ["-c", line], { input, timeoutMs });
+const hostLine = (line: string, input?: string, timeoutMs?: number) => run("sh", ["-c", line], { input, timeoutMs, env: LOCAL_EDGE });
 
 /** What the rehearsal needs on this machine; the missing ones, each with what it is for. */
 export async function missingTools(): Promise<string[]> {

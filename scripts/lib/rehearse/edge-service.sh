@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The rehearsal's stand-in for the edge's unit (npm run rehearse, on a workstation): what
+# host/cloud-init/provision.sh's unit does on a host, but as the caller, with no user of its own and
+# no capability (the rehearsal's ports are above 1024). HAProxy in master-worker mode, daemonized
+# (-W -D: haproxy doc/management.txt), its master CLI on a 0600 socket, its pid file; host/release/
+# edge.sh calls this in place of the sudo rule when COMPOSE_ON_EC2_LOCAL_EDGE names it.
+#   edge-service.sh start|stop|restart BASE_DIR
+set -euo pipefail
+# shellcheck source=host/release/layout.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../../host/release/layout.sh"
+
+readonly ready_tries=100   # × 0.1 s
+
+master_pid() {
+  local pid
+  pid="$(cat "${run_dir}/haproxy.pid" 2>/dev/null || true)"
+  if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then echo "${pid}"; fi
+}
+
+start() {
+  local i
+  [[ -n "$(master_pid)" ]] && return 0
+  mkdir -p "${run_dir}"
+  PATH="${PATH}:/usr/sbin:/sbin" haproxy -W -D -S "${run_dir}/master.sock,mode,600" -p "${run_dir}/haproxy.pid" -f "${config}" < /dev/null
+  for (( i = 0; i < ready_tries; i++ )); do
+    [[ -S "${run_dir}/master.sock" && -n "$(master_pid)" ]] && return 0
+    sleep 0.1
+  done
+  echo "edge-service: HAProxy did not come up for ${base_dir}" >&2
+  return 1
+}
+
+stop() {
+  local pid i
+  pid="$(master_pid)"
+  [[ -n "${pid}" ]] || return 0
+  kill -TERM "${pid}" 2>/dev/null || true
+  for (( i = 0; i < ready_tries; i++ )); do
+    kill -0 "${pid}" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "${pid}" 2>/dev/null || true
+  rm -f "${run_dir}/haproxy.pid"
+}
+
+main() {
+  local verb="${1:-}"
+  base_dir="${2:?usage: edge-service.sh start|stop|restart BASE_DIR}"
+  config="${base_dir}/${layout_edge}/haproxy.cfg"
+  run_dir="${base_dir}/${layout_edge}/run"
+  case "${verb}" in
+    start) start ;;
+    stop) stop ;;
+    restart) stop; start ;;
+    *) echo "usage: edge-service.sh start|stop|restart BASE_DIR" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
