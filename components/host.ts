@@ -64,10 +64,7 @@ export const PROVISION_PATH = "/usr/local/lib/compose-on-ec2/provision.sh";
 /** Beside it, the host layout's names provision.sh sources (provisionLayout). */
 export const PROVISION_LAYOUT_PATH = path.posix.join(path.posix.dirname(PROVISION_PATH), "layout.sh");
 
-/**
- * The host directory layout for provision.sh: host/release/layout.sh's assignments, its comments
- * left out (user data is limited to 16 KB). No release exists at first boot to source it from.
- */
+/** host/release/layout.sh's assignments for provision.sh (no release exists at first boot to source). */
 export function provisionLayout(): string {
   const text = fs.readFileSync(path.join(__dirname, "..", "host", "release", "layout.sh"), "utf8");
   const assignments = text.split("\n").filter((line) => line.startsWith("layout_")).map((line) => line.replace(/\s+#.*$/, ""));
@@ -97,11 +94,9 @@ export const SSHD_HOST_KEY_CONFIG = {
 };
 
 /**
- * One write_files entry; JSON strings are valid YAML double-quoted scalars: no escaping surprises.
- * A script ships gzip-compressed and base64-encoded (`encoding: gz+b64`, which cloud-init's
- * write_files decodes before writing: cloudinit/config/cc_write_files.py, its schema's encoding
- * enum), so the user data stays well inside EC2's 16 KB. Node's gzip writes no name and a zero
- * mtime in its header, so the same script always gives the same text.
+ * One write_files entry (JSON strings are valid YAML double-quoted scalars). A script ships as
+ * `encoding: gz+b64`, which cloud-init's write_files decodes (cloudinit/config/cc_write_files.py),
+ * inside EC2's 16 KB; Node's gzip header has no name and a zero mtime, so the text is deterministic.
  */
 function writeFile(f: HostFile): string[] {
   const head = [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`];
