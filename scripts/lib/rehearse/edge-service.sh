@@ -21,7 +21,9 @@ start() {
   local i
   [[ -n "$(master_pid)" ]] && return 0
   mkdir -p "${run_dir}"
-  PATH="${PATH}:/usr/sbin:/sbin" haproxy -W -D -S "${run_dir}/master.sock,mode,600" -p "${run_dir}/haproxy.pid" -f "${config}" < /dev/null
+  # Its output to a log of its own: a daemon that kept the caller's stdout would hold the deploy's pipe open.
+  PATH="${PATH}:/usr/sbin:/sbin" haproxy -W -D -S "${run_dir}/master.sock,mode,600" -p "${run_dir}/haproxy.pid" -f "${config}" \
+    < /dev/null >> "${run_dir}/haproxy.log" 2>&1
   for (( i = 0; i < ready_tries; i++ )); do
     [[ -S "${run_dir}/master.sock" && -n "$(master_pid)" ]] && return 0
     sleep 0.1
