@@ -17,13 +17,26 @@ master_pid() {
   if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then echo "${pid}"; fi
 }
 
+# Closes every descriptor above 2 this (sub)shell holds.
+close_inherited_fds() {
+  local fd n
+  for fd in /proc/"${BASHPID}"/fd/*; do
+    n="${fd##*/}"
+    if (( n > 2 )); then eval "exec ${n}>&-" 2>/dev/null || true; fi
+  done
+}
+
 start() {
   local i
   [[ -n "$(master_pid)" ]] && return 0
   mkdir -p "${run_dir}"
-  # Its output to a log of its own: a daemon that kept the caller's stdout would hold the deploy's pipe open.
-  PATH="${PATH}:/usr/sbin:/sbin" haproxy -W -D -S "${run_dir}/master.sock,mode,600" -p "${run_dir}/haproxy.pid" -f "${config}" \
-    < /dev/null >> "${run_dir}/haproxy.log" 2>&1
+  # Its output to a log of its own, and none of the caller's other descriptors (the deploy's log pipes):
+  # a daemon that kept one would hold the deploy's output open after the deploy ends.
+  (
+    close_inherited_fds
+    PATH="${PATH}:/usr/sbin:/sbin" exec haproxy -W -D -S "${run_dir}/master.sock,mode,600" -p "${run_dir}/haproxy.pid" -f "${config}" \
+      < /dev/null >> "${run_dir}/haproxy.log" 2>&1
+  )
   for (( i = 0; i < ready_tries; i++ )); do
     [[ -S "${run_dir}/master.sock" && -n "$(master_pid)" ]] && return 0
     sleep 0.1
