@@ -265,7 +265,7 @@ function onHost(r: Rehearsal, args: string[], opts: { env?: NodeJS.ProcessEnv; t
 }
 
 /** Step 2: the first release, deployed as on the host; after a failure it is started without the health gate to diagnose it. */
-async function deployFirst(r: Rehearsal, deploy: Deploy, findings: contract.Finding[]): Promise<{ ok: boolean; reason: string }> {
+async function deployFirst(r: Rehearsal, deploy: Deploy, findings: contract.Finding[], envFor: (sha: string) => string): Promise<{ ok: boolean; reason: string }> {
   const ready = await hostLine(remote.waitReadyCommand(r.spec), undefined, 120_000);
   if (ready.code !== 0) throw new Error(`wait-ready failed: ${ready.out.trim().split("\n").slice(-3).join(" ")}`);
   const first = createAppBundle(PROJECT_ROOT, r.c.app.dir, r.c.app.composeFile, { allowFiles: r.c.app.allowFiles, warn: (m) => r.log(`  bundle: ${m}`) });
@@ -279,6 +279,10 @@ async function deployFirst(r: Rehearsal, deploy: Deploy, findings: contract.Find
     // Nothing serves after a failed first deploy: start the release without the health gate, so
     // the checks below can still name every problem in one rehearsal.
     r.log("  the deploy failed: starting the release without the health gate to diagnose it");
+    // A release that failed before its switch keeps no env file (only the serving and the previous
+    // release do): the diagnosis writes it back, mode 0600 as the deploy does.
+    const envPath = path.join(r.baseDir, "active", path.dirname(r.c.app.composeFile), r.spec.envFile);
+    if (fs.existsSync(path.dirname(envPath)) && !fs.existsSync(envPath)) fs.writeFileSync(envPath, envFor(first.sha256), { mode: 0o600 });
     const up = await onHost(r, ["compose", "up", "-d"], { env: { MAINTENANCE_DIR: path.join(r.baseDir, "maintenance") }, timeoutMs: 600_000 });
     if (up.code !== 0) r.log(`  could not start it: ${up.out.trim().split("\n").slice(-3).join(" | ")}`);
     await new Promise((done) => setTimeout(done, 8000));
@@ -374,7 +378,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
       const reason = out.out.split("\n").filter((l) => /ERROR|not ready|last probe/.test(l)).slice(-3).join(" | ");
       return { ok: out.code === 0, reason, out: out.out };
     };
-    const deployed = await deployFirst(r, deploy, findings);
+    const deployed = await deployFirst(r, deploy, findings, envFor);
     const edge = deployed.ok ? `http://127.0.0.1:${r.ports.http}` : `http://127.0.0.1:${r.ports.proxy}`;
     findings.push(...await judgeServing(r, edge, db, deployed));
     if (deployed.ok) findings.push(await redeployUnderLoad(r, deploy, edge));
