@@ -1,23 +1,25 @@
-// The app directory as ONE deterministic tar.gz, named by its sha256.
-// Pure Node (no Pulumi): the same tree gives the same bytes whatever the file system order, umask,
+// The app directory as ONE deterministic manifest (path, sha256, mode per entry), named by its own
+// sha256 (the release id), with the files' contents in a store keyed by sha256 (manifest.ts).
+// Pure Node (no Pulumi): the same tree gives the same manifest whatever the file system order, umask,
 // mtimes or owners, so an unchanged app means an unchanged release id and a no-op `pulumi up`.
 // What ships: the app directory minus its ignore files' patterns, minus what must never ship
 // (bundleRules.ts) unless allowed on purpose; regular files and directories only, every name of
-// every file inside the project. The archive is streamed to disk (tarGz.ts), so memory stays flat.
+// every file inside the project. Files are hashed in chunks and only new contents are copied into
+// the store, so memory stays flat and the work of a change grows with the change.
 
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
 import { Refusal, refusalMessage, secretStreamReason, secretPathReason } from "./bundleRules";
-import { TarEntry, writeTarGz } from "./tarGz";
+import { HashedEntry, hashEntries, LOCAL_STORE_DIR, ManifestEntry, releaseIdOf, renderManifest, storeContent, writeAtomically } from "./manifest";
 import { HOST_LAYOUT } from "./layout";
 
 /** Options of createBundle. */
 export interface BundleOptions {
   /** Directory to pack; its .dockerignore and .deployignore patterns both apply. */
   appDir: string;
-  /** Where `<sha256>.tar.gz` is written (created if missing). */
+  /** Where `<release id>.manifest` and the store of contents (`store/<sha256>`) are written (created if missing). */
   outDir: string;
   /** Extra trees packed under a prefix (e.g. the host scripts under `.compose-on-ec2/`); ignore files and never-ship rules do not apply to them. */
   extraDirs?: { dir: string; prefix: string }[];
@@ -25,18 +27,20 @@ export interface BundleOptions {
   alwaysInclude?: string[];
   /** App-relative patterns (.dockerignore syntax) of files the never-ship rules refuse but that ship on purpose. */
   allowFiles?: string[];
-  /** A bundle above this many bytes (compressed) gets a warning; default BUNDLE_WARN_BYTES. */
+  /** A bundle above this many bytes (its files' sizes) gets a warning; default BUNDLE_WARN_BYTES. */
   warnBytes?: number;
 }
 
 /** A written bundle. */
 export interface Bundle {
-  /** Path of the archive: outDir joined with `<sha256>.tar.gz` (relative if outDir is relative). */
+  /** Path of the manifest: outDir joined with `<sha256>.manifest` (relative if outDir is relative). */
   path: string;
-  /** sha256 (hex) of the .tar.gz bytes; the release id. */
+  /** sha256 (hex) of the manifest's bytes; the release id. */
   sha256: string;
-  /** Size of the .tar.gz in bytes. */
+  /** The files' sizes added up (what a first deploy sends, before compression). */
   bytes: number;
+  /** The store the upload sends contents from: outDir joined with `store` (`store/<sha256>`). */
+  storeDir: string;
   /** Regular files in the archive, sorted, as archive paths (e.g. "manage.py", ".compose-on-ec2/deploy.sh"). */
   files: string[];
   /** Things the user should hear about (a bundle above the size limit); empty when all is well. */
@@ -45,8 +49,8 @@ export interface Bundle {
   entries: BundleEntry[];
 }
 
-/** One archive entry before encoding. */
-export type BundleEntry = TarEntry;
+/** One entry of the bundle: a file with its source, or a directory. */
+export type BundleEntry = ManifestEntry;
 
 /** The ignore files read from the root of appDir. */
 export const IGNORE_FILES = [".dockerignore", ".deployignore"] as const;
@@ -60,7 +64,7 @@ export const HOST_SCRIPTS_DIR = path.join("host", "release");
 /** Default bundle directory, relative to the project root (git-ignored). */
 export const DEFAULT_BUNDLE_DIR = ".pulumi-bundles";
 
-/** Above this compressed size a bundle gets a warning: every app change uploads it to the host. */
+/** Above this size a bundle gets a warning: a host's first deploy uploads all of it, every image build reads it. */
 export const BUNDLE_WARN_BYTES = 100 * 1024 * 1024;
 
 const FILE_MODE = 0o644;
@@ -246,42 +250,43 @@ function compareNames(a: string, b: string): number {
 const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 
 /** The warning for a bundle above `limit` bytes, naming its largest files; undefined below it. */
-function sizeWarning(appDir: string, entries: BundleEntry[], bytes: number, limit: number): string | undefined {
+function sizeWarning(appDir: string, entries: HashedEntry[], bytes: number, limit: number): string | undefined {
   if (bytes <= limit) return undefined;
   const largest = entries
     .filter((e) => e.type === "file")
-    .map((e) => ({ name: e.name, size: fs.statSync(e.source as string).size }))
     .sort((a, b) => b.size - a.size)
     .slice(0, 3)
     .map((f) => `${f.name} (${mib(f.size)})`);
   return (
-    `bundle: ${mib(bytes)} compressed, above the ${mib(limit)} warning size: every change of the app uploads it to the host. ` +
+    `bundle: ${mib(bytes)} of files, above the ${mib(limit)} warning size: a host's first deploy uploads all of it ` +
+    `(later deploys only what changed), and every image build reads it. ` +
     `Largest files: ${largest.join(", ")}. Keep what the image does not need out with ${appDir}/.deployignore.`
   );
 }
 
-/** Pack appDir (+ extraDirs) into `<outDir>/<sha256>.tar.gz`, streaming; the file appears atomically. */
+/**
+ * Writes appDir (+ extraDirs) as `<outDir>/<release id>.manifest` with every content in
+ * `<outDir>/store/<sha256>` (only new contents are copied); each file appears atomically.
+ */
 export function createBundle(opts: BundleOptions): Bundle {
-  const entries = listBundleEntries(opts);
-  fs.mkdirSync(opts.outDir, { recursive: true });
-  const partial = path.join(opts.outDir, `.partial-${process.pid}-${crypto.randomBytes(6).toString("hex")}.tar.gz`);
-  let written: { sha256: string; bytes: number };
-  try {
-    written = writeTarGz(entries, partial);
-  } catch (err) {
-    fs.rmSync(partial, { force: true });
-    throw err;
-  }
-  const target = path.join(opts.outDir, `${written.sha256}.tar.gz`);
-  fs.renameSync(partial, target);
-  const warning = sizeWarning(opts.appDir, entries, written.bytes, opts.warnBytes ?? BUNDLE_WARN_BYTES);
+  const entries = hashEntries(listBundleEntries(opts));
+  const storeDir = path.join(opts.outDir, LOCAL_STORE_DIR);
+  fs.mkdirSync(storeDir, { recursive: true });
+  for (const e of entries) if (e.type === "file") storeContent(storeDir, e.source as string, e.sha256 as string);
+  const manifest = renderManifest(entries);
+  const sha256 = releaseIdOf(manifest);
+  const target = path.join(opts.outDir, `${sha256}.manifest`);
+  if (!fs.existsSync(target)) writeAtomically(target, manifest);
+  const bytes = entries.reduce((sum, e) => sum + e.size, 0);
+  const warning = sizeWarning(opts.appDir, entries, bytes, opts.warnBytes ?? BUNDLE_WARN_BYTES);
   return {
     path: target,
-    sha256: written.sha256,
-    bytes: written.bytes,
+    sha256,
+    bytes,
+    storeDir,
     files: entries.filter((e) => e.type === "file").map((e) => e.name),
     warnings: warning === undefined ? [] : [warning],
-    entries,
+    entries: entries.map(({ name, type, mode, source }) => ({ name, type, mode, ...(source === undefined ? {} : { source }) })),
   };
 }
 

@@ -1,10 +1,7 @@
-// Shared pieces of the bundle tests: a small app tree, scratch directories removed after each suite,
-// and an independent reader (tar-stream) for the archives a bundle writes.
+// Shared pieces of the bundle tests: a small app tree, and scratch directories removed after each suite.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as zlib from "zlib";
-import * as tar from "tar-stream";
 
 export const APP = {
   "docker-compose.prod.yml": "services: {}\n",
@@ -51,22 +48,4 @@ export function scratchDirs(): {
   };
   after(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
   return { tree, outDir: () => tempDir("bundle-out-"), tempDir };
-}
-
-/** Header fields of every entry of a .tar.gz, read back with tar-stream (an independent reader). */
-export async function readArchive(file: string): Promise<tar.Header[]> {
-  const extract = tar.extract();
-  const headers: tar.Header[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on("entry", (header, stream, next) => {
-      headers.push(header);
-      stream.on("end", next);
-      stream.resume();
-    });
-    extract.on("finish", resolve);
-    extract.on("error", reject);
-  });
-  extract.end(zlib.gunzipSync(fs.readFileSync(file)));
-  await done;
-  return headers;
 }

@@ -1,6 +1,7 @@
-// A bundle's hash: the same for the same content and executable bits, whatever the copy's mtimes,
-// permissions or creation order; different when either changes.
+// A bundle's release id (the sha256 of its manifest): the same for the same content and executable
+// bits, whatever the copy's mtimes, permissions or creation order; different when either changes.
 import * as assert from "assert";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { createBundle } from "../../components/bundle";
@@ -9,14 +10,15 @@ import { APP, EXEC, scratchDirs } from "../support/bundle";
 describe("bundle", () => {
   const { tree, outDir } = scratchDirs();
 
-  it("gives the same bytes and hash for the same tree packed twice", () => {
+  it("gives the same manifest and release id for the same tree packed twice, the id being the manifest's sha256", () => {
     const src = tree(APP, EXEC);
     const a = createBundle({ appDir: src, outDir: outDir() });
     const b = createBundle({ appDir: src, outDir: outDir() });
     assert.strictEqual(a.sha256, b.sha256);
     assert.ok(fs.readFileSync(a.path).equals(fs.readFileSync(b.path)));
-    assert.strictEqual(path.basename(a.path), `${a.sha256}.tar.gz`);
-    assert.strictEqual(a.bytes, fs.statSync(a.path).size);
+    assert.strictEqual(path.basename(a.path), `${a.sha256}.manifest`);
+    assert.strictEqual(crypto.createHash("sha256").update(fs.readFileSync(a.path)).digest("hex"), a.sha256);
+    assert.strictEqual(a.bytes, Object.values(APP).reduce((n, text) => n + Buffer.byteLength(text), 0));
   });
 
   it("ignores mtimes, permission bits other than x, and creation order of a copied tree", () => {

@@ -4,7 +4,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { createAppBundle, createBundle, HOST_SCRIPTS_DIR, normalisePrefix } from "../../components/bundle";
-import { APP, EXEC, readArchive, scratchDirs } from "../support/bundle";
+import { parseManifest } from "../../components/manifest";
+import { APP, EXEC, scratchDirs } from "../support/bundle";
 
 describe("bundle", () => {
   const { tree, outDir, tempDir } = scratchDirs();
@@ -18,15 +19,15 @@ describe("bundle", () => {
     assert.throws(() => createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), alwaysInclude: ["missing.yml"] }), /must exist/);
   });
 
-  it("packs extraDirs under their prefix, unfiltered by the app's ignore files", async () => {
+  it("packs extraDirs under their prefix, unfiltered by the app's ignore files", () => {
     const scripts = tree({ "deploy.sh": "#!/bin/bash\n", "lib/common.log": "kept" }, { "deploy.sh": 0o755 });
     const b = createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), extraDirs: [{ dir: scripts, prefix: ".compose-on-ec2/" }] });
     assert.ok(b.files.includes(".compose-on-ec2/deploy.sh"));
     assert.ok(b.files.includes(".compose-on-ec2/lib/common.log"), "*.log from .dockerignore must not filter extraDirs");
-    const headers = await readArchive(b.path);
-    const deploy = headers.find((h) => h.name === ".compose-on-ec2/deploy.sh");
+    const lines = parseManifest(fs.readFileSync(b.path, "utf8"));
+    const deploy = lines.find((l) => l.name === ".compose-on-ec2/deploy.sh");
     assert.strictEqual(deploy?.mode, 0o755);
-    assert.ok(headers.some((h) => h.name === ".compose-on-ec2/" && h.type === "directory"));
+    assert.ok(lines.some((l) => l.name === ".compose-on-ec2/" && l.sha256 === "-"));
   });
 
   it("refuses an extraDirs prefix that collides with an app file", () => {
@@ -53,7 +54,7 @@ describe("bundle", () => {
     assert.ok(b.files.includes(".compose-on-ec2/deploy.sh"));
     assert.ok(!b.files.includes(".env"));
     assert.ok(!path.isAbsolute(b.path), "relative path: the same FileAsset path on every machine");
-    assert.strictEqual(path.resolve(b.path), path.join(projectRoot, ".pulumi-bundles", `${b.sha256}.tar.gz`));
+    assert.strictEqual(path.resolve(b.path), path.join(projectRoot, ".pulumi-bundles", `${b.sha256}.manifest`));
   });
 
   it("normalises prefixes and refuses unsafe ones", () => {
