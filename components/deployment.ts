@@ -2,8 +2,9 @@
 // transport (components/transport.ts: ssh = pulumi-command remote resources, ssm = OpenSSH through
 // Session Manager from local.Command resources), always verifying the host's pinned host key.
 //   1. wait-ready  cloud-init done, docker answers, upload dir exists
-//   2. upload      the bundle to uploads/<sha>.tar.gz
-//   3. deploy      unpack releases/<sha>, write .env from stdin, compose up, health check
+//   2. upload      the manifest to uploads/<release id>.manifest and only the contents the host's
+//                  store lacks (scripts/runner/upload.sh, OpenSSH from the machine running Pulumi)
+//   3. deploy      assemble releases/<release id> from the store, write .env from stdin, compose up, health check
 //   4. teardown    local.Command: no-op create; on destroy it sends `compose down` over ssh from the
 //                  machine running Pulumi, and succeeds when the host is already gone
 // Every command line comes from components/remote.ts (the same lines tests/host runs for real).
@@ -41,8 +42,8 @@ export interface ComposeDeploymentArgs {
   transport?: Transport;
   /** AWS region of the host: where ssm sessions go (needed on ssm). */
   region?: string;
-  /** The bundle to ship (bundle.ts createAppBundle); its sha256 is the release id. */
-  bundle: { path: string; sha256: string; files: string[] };
+  /** The bundle to ship (bundle.ts createAppBundle): its manifest, the local store of its contents, its files; its sha256 (the manifest's) is the release id. */
+  bundle: { path: string; sha256: string; storeDir: string; files: string[] };
   /** App settings: compose file, web service, health check, releases kept, deploy mode, extra env. */
   app: AppSettings;
   /** Compose project name on the host, [a-z0-9-]: stackResourceName(project, stack). */
@@ -210,16 +211,13 @@ export class ComposeDeployment extends pulumi.ComponentResource {
   }
 
   /**
-   * 2. The bundle: path and remote name both carry the sha, so it is uploaded once per release (and
-   * again to a new instance). CopyToRemote never deletes remote files; old uploads are pruned on the host.
+   * 2. The release's manifest and the contents the host lacks, once per release (and again to a new
+   * instance): its triggers are the release id and the instance. Old manifests and contents no kept
+   * release names are pruned on the host (host/release/records.sh).
    */
   private upload(name: string, args: ComposeDeploymentArgs, route: transport.Route, spec: remote.RemoteSpec, waitReady: pulumi.Resource): pulumi.Resource {
-    return transport.hostUpload(
-      `${name}-upload`,
-      route,
-      { source: args.bundle.path, remotePath: remote.bundleRemotePath(spec, args.bundle.sha256), triggers: [args.connection.instanceId] },
-      { parent: this, dependsOn: [waitReady] },
-    );
+    const release = { sha256: args.bundle.sha256, manifest: args.bundle.path, store: args.bundle.storeDir };
+    return transport.hostUpload(`${name}-upload`, route, spec, release, [args.bundle.sha256, args.connection.instanceId], { parent: this, dependsOn: [waitReady] });
   }
 
   /**

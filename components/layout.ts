@@ -3,9 +3,11 @@
 
 /** Names under the base directory on the host (see host/release/layout.sh). */
 export const HOST_LAYOUT = {
-  /** Bundles as uploaded: uploads/<sha>.tar.gz. */
+  /** Manifests as uploaded: uploads/<release id>.manifest (one line per file: sha256, mode, path). */
   uploads: "uploads",
-  /** One unpacked bundle per release: releases/<sha>. */
+  /** File contents by sha256 (store/<sha256>), shared by every release: each release's files are hard links to them. */
+  store: "store",
+  /** One release per manifest, assembled from the store: releases/<release id>. */
   releases: "releases",
   /** Link to the release that serves. */
   current: "current",

@@ -65,11 +65,17 @@ export function uploadDir(spec: RemoteSpec): string {
   return hostPath(spec.baseDir, "uploads");
 }
 
-export function bundleRemotePath(spec: RemoteSpec, sha256: string): string {
-  return hostPath(spec.baseDir, "uploads", `${sha256}.tar.gz`);
+/** Where a release's manifest is kept once uploaded (host/bootstrap/upload.sh). */
+export function manifestRemotePath(spec: RemoteSpec, sha256: string): string {
+  return hostPath(spec.baseDir, "uploads", `${sha256}.manifest`);
 }
 
-/** Where a release is unpacked; `<baseDir>/current` links to the one serving. */
+/** The host's store of file contents, store/<sha256>: every release's files link them. */
+export function storeDir(spec: RemoteSpec): string {
+  return hostPath(spec.baseDir, "store");
+}
+
+/** Where a release is assembled from the store; `<baseDir>/current` links to the one serving. */
 export function releaseDir(spec: RemoteSpec, sha256: string): string {
   return hostPath(spec.baseDir, "releases", sha256);
 }
@@ -87,12 +93,23 @@ export function waitReadyCommand(spec: RemoteSpec): string {
   return bootstrapCommand("wait-ready", [String(WAIT_READY_TIMEOUT_SECONDS), uploadDir(spec), hostPath(spec.baseDir, "releases")]);
 }
 
-/** stdin = the .env file. Verifies sha256, unpacks releases/<sha>, runs its .compose-on-ec2/deploy.sh. */
+/**
+ * The host's half of an upload (host/bootstrap/upload.sh): `missing` keeps the manifest (gzip on
+ * stdin) once it matches the release id and answers the contents the store lacks; `receive` checks a
+ * tar.gz of contents (stdin) against their sha256 into the store.
+ */
+export function uploadCommand(spec: RemoteSpec, sha256: string, action: "missing" | "receive"): string {
+  checkSha256(sha256);
+  return bootstrapCommand("upload", [action, sha256, uploadDir(spec), storeDir(spec)]);
+}
+
+/** stdin = the .env file. Verifies the manifest, assembles releases/<sha> from the store, runs its .compose-on-ec2/deploy.sh. */
 export function deployCommand(spec: RemoteSpec, sha256: string): string {
   checkSha256(sha256);
   return bootstrapCommand("deploy", [
     sha256,
-    bundleRemotePath(spec, sha256),
+    manifestRemotePath(spec, sha256),
+    storeDir(spec),
     releaseDir(spec, sha256),
     HOST_LAYOUT.releaseScripts,
     "--base-dir", spec.baseDir,
@@ -139,7 +156,7 @@ export function destroyCommand(spec: RemoteSpec): string {
  * scripts/runner/ssh-lib.sh (pinned-key OpenSSH) first, then the script. Text, not a path: the
  * same on every machine that runs Pulumi, so moving a checkout changes nothing.
  */
-export function runnerScript(name: "teardown" | "ssm-session"): string {
+export function runnerScript(name: "teardown" | "ssm-session" | "upload"): string {
   return `${scriptText("scripts", "runner", "ssh-lib.sh")}\n${scriptText("scripts", "runner", `${name}.sh`)}`;
 }
 
@@ -186,8 +203,8 @@ export function teardownEnvironment<T>(target: TeardownTarget<T>, spec: RemoteSp
   };
 }
 
-/** One ssm-session.sh run: send a host command line, or copy one file to the host. */
-export type SessionAction = { action: "run"; command: string } | { action: "upload"; source: string; dest: string };
+/** One ssm-session.sh run: send a host command line. */
+export type SessionAction = { action: "run"; command: string };
 
 /** Where ssm-session.sh logs in and how it retries a session that never reaches the host. */
 export interface SessionTarget<T> {
@@ -208,7 +225,6 @@ export interface SessionTarget<T> {
 
 /** ssm-session.sh's environment (its only inputs besides stdin). */
 export function sessionEnvironment<T>(target: SessionTarget<T>, step: SessionAction): Record<string, T | string> {
-  const what: Record<string, string> = step.action === "run" ? { SESSION_COMMAND: step.command } : { SESSION_SOURCE: step.source, SESSION_DEST: step.dest };
   return {
     SESSION_ACTION: step.action,
     SESSION_TARGET: target.instanceId,
@@ -219,6 +235,35 @@ export function sessionEnvironment<T>(target: SessionTarget<T>, step: SessionAct
     SESSION_PROXY_COMMAND: target.proxyCommand,
     SESSION_RETRIES: String(target.retries),
     SESSION_RETRY_PAUSE: String(target.retryPauseSeconds),
-    ...what,
+    SESSION_COMMAND: step.command,
+  };
+}
+
+/** Where the upload logs in: the address (ssh) or the instance id through a ProxyCommand (ssm). */
+export type UploadTarget<T> = TeardownTarget<T>;
+
+/** What the upload sends: the release's manifest and the local store its contents come from (bundle.ts). */
+export interface UploadRelease {
+  /** The release id: the manifest's sha256. */
+  sha256: string;
+  /** The manifest on this machine (relative to the project root: the same on every machine). */
+  manifest: string;
+  /** The local store of contents, <sha256> each. */
+  store: string;
+}
+
+/** scripts/runner/upload.sh's environment (its only inputs): the target, the keys, the files and the host lines. */
+export function uploadEnvironment<T>(target: UploadTarget<T>, spec: RemoteSpec, release: UploadRelease): Record<string, T | string> {
+  return {
+    UPLOAD_TARGET: target.host,
+    UPLOAD_PORT: String(target.port),
+    UPLOAD_USER: target.user,
+    UPLOAD_KEY: target.privateKey,
+    UPLOAD_HOST_KEY: target.hostKey,
+    UPLOAD_PROXY_COMMAND: target.proxyCommand ?? "",
+    UPLOAD_MANIFEST: release.manifest,
+    UPLOAD_STORE: release.store,
+    UPLOAD_MISSING_COMMAND: uploadCommand(spec, release.sha256, "missing"),
+    UPLOAD_RECEIVE_COMMAND: uploadCommand(spec, release.sha256, "receive"),
   };
 }

@@ -1,7 +1,9 @@
 // How the deployment reaches the host: the transport of its steps (wait-ready, upload, deploy).
-//   ssh  pulumi-command remote.Command / CopyToRemote straight to the host's SSH port.
-//   ssm  local.Command resources running OpenSSH / scp on the machine running Pulumi, through
+//   ssh  pulumi-command remote.Command straight to the host's SSH port.
+//   ssm  local.Command resources running OpenSSH on the machine running Pulumi, through
 //        `aws ssm start-session` (Session Manager's AWS-StartSSHSession document): no inbound port.
+// The upload is a local.Command running OpenSSH on both (scripts/runner/upload.sh): it sends only
+// the contents the host's store lacks, which a plain file copy cannot.
 // Both send the same host command lines (components/remote.ts), the same stdin, with the same
 // triggers, and both verify the host's pinned host key. Nothing here names the transport in a
 // trigger, so switching it re-creates these step resources (each a no-op on the host when nothing
@@ -126,24 +128,44 @@ export function hostCommand(name: string, route: Route, step: CommandStep, opts:
   return { resource: cmd, stdout: cmd.stdout };
 }
 
-/** Copies one file to the host over the route's transport (again when the file's path or remote path changes). */
+/** Where runner-side OpenSSH logs in on the route: the address, or the instance id through Session Manager. */
+function runnerTarget(route: Route): remote.TeardownTarget<pulumi.Input<string>> {
+  const c = route.connection;
+  const ssm = route.transport === "ssm";
+  return {
+    host: ssm ? c.instanceId : c.address,
+    port: c.port,
+    user: c.user,
+    privateKey: pulumi.secret(c.privateKey),
+    hostKey: c.hostKey,
+    proxyCommand: ssm ? remote.SSM_PROXY_COMMAND : undefined,
+  };
+}
+
+/**
+ * Uploads one release, content-addressed (scripts/runner/upload.sh): its manifest, then only the
+ * contents the host's store lacks. A local.Command on both transports (OpenSSH with the pinned host
+ * key, straight to the host on ssh, through Session Manager on ssm); its inputs name the release, so
+ * it runs once per release (and again on a new instance).
+ */
 export function hostUpload(
   name: string,
   route: Route,
-  file: { source: string; remotePath: string; triggers: pulumi.Input<unknown>[] },
+  spec: remote.RemoteSpec,
+  release: remote.UploadRelease,
+  triggers: pulumi.Input<unknown>[],
   opts: pulumi.CustomResourceOptions,
-): pulumi.CustomResource {
-  if (route.transport === "ssm") {
-    const env = remote.sessionEnvironment(sessionTarget(route, false), { action: "upload", source: file.source, dest: file.remotePath });
-    return sessionCommand(name, route, env, { triggers: file.triggers, logging: "stdoutAndStderr" }, opts);
-  }
-  return new command.remote.CopyToRemote(
+): command.local.Command {
+  return new command.local.Command(
     name,
     {
-      connection: bootConnection(route.connection),
-      source: new pulumi.asset.FileAsset(file.source),
-      remotePath: file.remotePath,
-      triggers: file.triggers,
+      create: remote.runnerScript("upload"),
+      interpreter: ["/bin/bash", "-c"],
+      environment: { ...remote.uploadEnvironment(runnerTarget(route), spec, release), ...(route.transport === "ssm" ? { AWS_REGION: route.region } : {}) },
+      triggers,
+      // What it prints is counts and sha256s of the app's files: nothing secret.
+      logging: "stdoutAndStderr",
+      addPreviousOutputInEnv: false,
     },
     opts,
   );
@@ -151,22 +173,10 @@ export function hostUpload(
 
 /** The runner-side teardown's environment for the route: direct, or through Session Manager. */
 export function teardownEnvironment(route: Route, spec: remote.RemoteSpec): Record<string, pulumi.Input<string>> {
-  const c = route.connection;
-  const ssm = route.transport === "ssm";
   return {
-    ...remote.teardownEnvironment<pulumi.Input<string>>(
-      {
-        host: ssm ? c.instanceId : c.address,
-        port: c.port,
-        user: c.user,
-        privateKey: pulumi.secret(c.privateKey),
-        hostKey: c.hostKey,
-        proxyCommand: ssm ? remote.SSM_PROXY_COMMAND : undefined,
-      },
-      spec,
-    ),
-    TEARDOWN_INSTANCE: c.instanceId,
-    ...(ssm ? { AWS_REGION: route.region } : {}),
+    ...remote.teardownEnvironment<pulumi.Input<string>>(runnerTarget(route), spec),
+    TEARDOWN_INSTANCE: route.connection.instanceId,
+    ...(route.transport === "ssm" ? { AWS_REGION: route.region } : {}),
   };
 }
 

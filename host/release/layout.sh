@@ -3,8 +3,9 @@
 # names for the program; a unit test keeps the two equal.
 # shellcheck shell=bash disable=SC2034 # read by the scripts that source this file
 
-layout_uploads=uploads                          # bundles as uploaded: uploads/<sha>.tar.gz
-layout_releases=releases                        # one unpacked bundle per release: releases/<sha>
+layout_uploads=uploads                          # manifests as uploaded: uploads/<release id>.manifest
+layout_store=store                              # file contents by sha256, shared by every release (hard links)
+layout_releases=releases                        # one release per manifest, assembled from the store
 layout_current=current                          # link to the release that serves
 layout_previous=previous                        # link to the release that served before it
 layout_active=active                            # link compose runs from (the release being switched to)

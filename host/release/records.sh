@@ -156,8 +156,9 @@ forget_release_env() {
   log "removed the .env of release ${1:0:12} (only the serving and the previous release keep one)"
 }
 
-# Keep the last N releases (never current or previous) with their uploads and images, and .env files
-# only in current and previous; prune dangling images.
+# Keep the last N releases (never current or previous) with their manifests and images, and .env
+# files only in current and previous; then the store keeps only what a manifest names (prune_store);
+# prune dangling images.
 prune() {
   local keep_current keep_previous n=0 old old_release_id
   keep_current="$(readlink "${base_dir}/${layout_current}" 2>/dev/null || true)"
@@ -169,7 +170,7 @@ prune() {
     if (( n <= keep_releases )); then forget_release_env "${old}"; continue; fi
     log "removing old release ${old}"
     old_release_id="$(release_id_record "${old}")"
-    rm -rf "${releases_dir:?}/${old}" "${base_dir}/${layout_uploads}/${old}.tar.gz"
+    rm -rf "${releases_dir:?}/${old}" "${base_dir}/${layout_uploads}/${old}".*
     forget_release_images "${old}"
     if [[ -n "${old_release_id}" ]]; then
       # That release's images (tagged with its RELEASE_ID); in-use images are refused by docker.
@@ -177,5 +178,28 @@ prune() {
         | xargs -r docker image rm >/dev/null 2>&1 || true
     fi
   done < <(cd "${releases_dir}" && ls -1t)
+  prune_store
   docker image prune -f >/dev/null 2>&1 || true
+}
+
+# The store (file contents by sha256) keeps what a manifest in uploads/ names: the kept releases'
+# and those of uploads not deployed yet. A manifest without a release goes after an hour (a deploy
+# follows its upload at once), and so does what an upload stopped half-way left (.incoming.*).
+# A removed content stays on disk while a release still links it; its last link frees it.
+prune_store() {
+  local uploads="${base_dir}/${layout_uploads}" store="${base_dir}/${layout_store}" m kept hash removed=0
+  [[ -d "${store}" ]] || return 0
+  for m in "${uploads}"/*.manifest; do
+    [[ -f "${m}" && ! -d "${releases_dir}/$(basename "${m}" .manifest)" ]] || continue
+    if [[ -n "$(find "${m}" -mmin +60)" ]]; then rm -f "${m}"; fi
+  done
+  find "${store}" -mindepth 1 -maxdepth 1 -name '.incoming.*' -mmin +60 -exec rm -rf {} +
+  kept="$(mktemp)"
+  { cat "${uploads}"/*.manifest 2>/dev/null || true; } | { grep -v '^- ' || true; } | cut -d' ' -f1 | sort -u > "${kept}"
+  while IFS= read -r hash; do
+    rm -f "${store:?}/${hash}"
+    removed=$((removed + 1))
+  done < <(find "${store}" -mindepth 1 -maxdepth 1 -type f -printf '%f\n' | sort | comm -23 - "${kept}")
+  rm -f "${kept}"
+  log "store: removed ${removed} contents no kept release names; it holds $(du -sh "${store}" | cut -f1)"
 }

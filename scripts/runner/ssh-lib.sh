@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runner-side OpenSSH with a pinned host key, shared by teardown.sh and ssm-session.sh. Those run as
+# Runner-side OpenSSH with a pinned host key, shared by teardown.sh, ssm-session.sh and upload.sh. Those run as
 # `bash -c` text from local.Command resources, so components/remote.ts (runnerScript) sends this file
 # in front of them; run from a checkout, they source it instead.
 # The login key and the pinned host key come from the environment and go into 0600 files in a
@@ -51,14 +51,6 @@ session_ssh() {
   rm -f "${session_dir}/reached"
   ssh "${ssh_opts[@]}" -o PermitLocalCommand=yes -o "LocalCommand=touch ${session_dir}/reached" \
     -p "$1" "$2" "$3" 2>"${session_dir}/stderr" || status=$?
-  cat "${session_dir}/stderr" >&2
-  return "${status}"
-}
-
-# session_scp PORT SOURCE USER@HOST:DEST: copies one file. Returns scp's exit code.
-session_scp() {
-  local status=0
-  scp -q "${ssh_opts[@]}" -P "$1" "$2" "$3" 2>"${session_dir}/stderr" || status=$?
   cat "${session_dir}/stderr" >&2
   return "${status}"
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the machine running Pulumi (the deployment's steps on the ssm transport, local.Command
-# resources): OpenSSH and scp to the host through Session Manager, with the host's pinned key. It
+# resources): OpenSSH to the host through Session Manager, with the host's pinned key. It
 # sends the same host command lines as the ssh transport (components/remote.ts), stdin passing
 # through (the deploy's .env), and exits with the host command's own status.
-#   SESSION_ACTION   run (send SESSION_COMMAND) | upload (copy SESSION_SOURCE to SESSION_DEST)
+#   SESSION_ACTION   run (send SESSION_COMMAND); the upload has a script of its own (upload.sh)
 #   SESSION_TARGET   the instance id (ssh's %h); SESSION_PORT the host's SSH port (%p)
 #   SESSION_USER, SESSION_KEY, SESSION_HOST_KEY, SESSION_PROXY_COMMAND
 #   SESSION_RETRIES, SESSION_RETRY_PAUSE  sessions that never reach the host are tried again (a new
@@ -23,8 +23,7 @@ attempt() {
   local login="${SESSION_USER}@${SESSION_TARGET}"
   case "${SESSION_ACTION}" in
     run) session_ssh "${SESSION_PORT}" "${login}" "${SESSION_COMMAND:?}" ;;
-    upload) session_scp "${SESSION_PORT}" "${SESSION_SOURCE:?}" "${login}:${SESSION_DEST:?}" </dev/null ;;
-    *) die "SESSION_ACTION must be run or upload, not '${SESSION_ACTION}'" ;;
+    *) die "SESSION_ACTION must be run, not '${SESSION_ACTION}'" ;;
   esac
 }
 

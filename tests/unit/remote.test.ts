@@ -1,33 +1,26 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { createBundle } from "../../components/bundle";
 import {
-  bundleRemotePath,
   deployCommand,
   destroyCommand,
+  manifestRemotePath,
   releaseDir,
   shellQuote,
+  storeDir,
+  uploadCommand,
   uploadDir,
   waitReadyCommand,
 } from "../../components/remote";
 import { testRemoteSpec as spec } from "../support/fixtures";
 import { HOST_LAYOUT } from "../../components/layout";
+import { runSh, uploadBundle } from "../support/upload";
 
 const SHA = "a".repeat(64);
 
-/** Run a command line the way the host's login shell would (sh -c), with optional stdin. */
-function runSh(command: string, opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const result = spawnSync("sh", ["-c", command], {
-    input: opts.input ?? "",
-    env: opts.env ?? process.env,
-    encoding: "utf8",
-    timeout: 10000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const tempDirs: string[] = [];
 function tempDir(prefix: string): string {
@@ -36,7 +29,7 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A bundle whose .compose-on-ec2/deploy.sh records its arguments and stdin instead of deploying. */
+/** A bundle whose .compose-on-ec2/deploy.sh records its arguments and stdin instead of deploying, uploaded to baseDir. */
 function fakeBundle(baseDir: string): { sha: string; file: string } {
   const src = tempDir("remote-bundle-src-");
   fs.mkdirSync(path.join(src, ".compose-on-ec2"));
@@ -45,14 +38,9 @@ function fakeBundle(baseDir: string): { sha: string; file: string } {
     'printf "%s\\n" "$@" > "$(dirname "$0")/../args.txt"\ncat > "$(dirname "$0")/../stdin.txt"\necho fake-deploy-ran\n',
   );
   fs.writeFileSync(path.join(src, "docker-compose.prod.yml"), "services: {}\n");
-  const tarball = path.join(tempDir("remote-bundle-out-"), "bundle.tar.gz");
-  const tar = spawnSync("tar", ["-czf", tarball, "-C", src, "."]);
-  assert.strictEqual(tar.status, 0);
-  const sha = crypto.createHash("sha256").update(fs.readFileSync(tarball)).digest("hex");
-  fs.mkdirSync(path.join(baseDir, "uploads"), { recursive: true });
-  const file = path.join(baseDir, "uploads", `${sha}.tar.gz`);
-  fs.copyFileSync(tarball, file);
-  return { sha, file };
+  const bundle = createBundle({ appDir: src, outDir: tempDir("remote-bundle-out-") });
+  uploadBundle(spec({ baseDir }), bundle);
+  return { sha: bundle.sha256, file: path.join(baseDir, "uploads", `${bundle.sha256}.manifest`) };
 }
 
 describe("remote", () => {
@@ -71,22 +59,24 @@ describe("remote", () => {
   });
 
   describe("paths", () => {
-    it("puts uploads, bundles and releases under baseDir", () => {
+    it("puts uploads, manifests, the store and releases under baseDir", () => {
       const s = spec({ baseDir: "/srv/base" });
       assert.strictEqual(uploadDir(s), `/srv/base/${HOST_LAYOUT.uploads}`);
-      assert.strictEqual(bundleRemotePath(s, SHA), `/srv/base/${HOST_LAYOUT.uploads}/${SHA}.tar.gz`);
+      assert.strictEqual(manifestRemotePath(s, SHA), `/srv/base/${HOST_LAYOUT.uploads}/${SHA}.manifest`);
+      assert.strictEqual(storeDir(s), `/srv/base/${HOST_LAYOUT.store}`);
       assert.strictEqual(releaseDir(s, SHA), `/srv/base/${HOST_LAYOUT.releases}/${SHA}`);
     });
   });
 
   describe("sha256", () => {
-    it("deployCommand refuses something that is not a sha256", () => {
+    it("deployCommand and uploadCommand refuse something that is not a sha256", () => {
       assert.throws(() => deployCommand(spec(), "abc; rm -rf /"), /sha256/);
+      assert.throws(() => uploadCommand(spec(), "abc; rm -rf /", "missing"), /sha256/);
     });
   });
 
   describe("command contents", () => {
-    const commands = () => [waitReadyCommand(spec()), deployCommand(spec(), SHA), destroyCommand(spec())];
+    const commands = () => [waitReadyCommand(spec()), deployCommand(spec(), SHA), destroyCommand(spec()), uploadCommand(spec(), SHA, "missing")];
 
     it("contains nothing secret-looking: the .env travels on stdin only", () => {
       for (const command of commands()) {
@@ -107,7 +97,7 @@ describe("remote", () => {
     });
 
     it("is built from the shell files under host/bootstrap, passed whole", () => {
-      const names = ["wait-ready", "deploy", "destroy"];
+      const names = ["wait-ready", "deploy", "destroy", "upload"];
       commands().forEach((command, i) => {
         const script = fs.readFileSync(path.join(__dirname, "..", "..", "host", "bootstrap", `${names[i]}.sh`), "utf8");
         assert.ok(command.startsWith(`bash -c ${shellQuote(script)} compose-on-ec2-${names[i]} `), names[i]);
@@ -127,7 +117,7 @@ describe("remote", () => {
   });
 
   describe("deployCommand, run for real against a scratch baseDir", () => {
-    it("verifies the sha256, unpacks releases/<sha> and runs its deploy.sh with the args and stdin", () => {
+    it("verifies the manifest, assembles releases/<sha> from the store and runs its deploy.sh with the args and stdin", () => {
       const base = tempDir("remote-base-");
       const { sha } = fakeBundle(base);
       const result = runSh(deployCommand(spec({ baseDir: base }), sha), { input: "DATABASE_URL=postgres://u:p@h/db\n" });
@@ -140,22 +130,33 @@ describe("remote", () => {
       assert.deepStrictEqual(fs.readdirSync(path.join(base, "releases")), [sha], "no temporary directory left behind");
     });
 
-    it("fails cleanly on a cut upload and unpacks nothing", () => {
+    it("fails cleanly on a cut manifest and assembles nothing", () => {
       const base = tempDir("remote-base-");
       const { sha, file } = fakeBundle(base);
       const bytes = fs.readFileSync(file);
       fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
       const result = runSh(deployCommand(spec({ baseDir: base }), sha));
       assert.strictEqual(result.status, 1);
-      assert.match(result.stderr, /does not match its sha256/);
+      assert.match(result.stderr, /does not match release id/);
       assert.ok(!fs.existsSync(path.join(base, "releases", sha)), "no release directory for a cut upload");
     });
 
-    it("fails with the path when the bundle was never uploaded", () => {
+    it("fails when a content is missing from the store, naming the fix, and assembles nothing", () => {
+      const base = tempDir("remote-base-");
+      const { sha } = fakeBundle(base);
+      const store = path.join(base, "store");
+      fs.rmSync(path.join(store, fs.readdirSync(store)[0]));
+      const result = runSh(deployCommand(spec({ baseDir: base }), sha));
+      assert.strictEqual(result.status, 1);
+      assert.match(result.stderr, /1 contents of release .* are not in the store .*: upload it again/);
+      assert.deepStrictEqual(fs.readdirSync(path.join(base, "releases")), [], "no release directory, no temporary one");
+    });
+
+    it("fails with the path when the release was never uploaded", () => {
       const base = tempDir("remote-base-");
       const result = runSh(deployCommand(spec({ baseDir: base }), SHA));
       assert.strictEqual(result.status, 1);
-      assert.match(result.stderr, /bundle .*uploads\/a{64}\.tar\.gz is missing/);
+      assert.match(result.stderr, /manifest .*uploads\/a{64}\.manifest is missing/);
     });
   });
 

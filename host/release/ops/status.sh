@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ops status: the serving release and when it was deployed, each container's state and health, the
 # health path through the proxy, the edge and its certificate, maintenance, the last ops rollback, disk
-# use of the host and of Docker.
+# use of the host, of the releases' store of file contents and of Docker.
 #   status.sh --base-dir DIR [--json]
 # Exit 0 when the health path answers 2xx through the proxy, or is busy (verdict.sh: no answer in 5 s
 # while every web container answers its own health check; one look, no retries), 1 when it is
@@ -33,6 +33,10 @@ gather() {
     | sed 's|^/||' | sort)
   gather_edge
   read -r disk_size disk_used disk_avail disk_pct < <(df -P -B1 "${base_dir}" | awk 'NR == 2 { print $2, $3, $4, $5 }')
+  # The store of file contents every release links (du counts a hard-linked file once).
+  store_bytes="$(du -sb "${base_dir}/${layout_store}" 2>/dev/null | cut -f1)"
+  store_bytes="${store_bytes:-0}"
+  store_files="$(find "${base_dir}/${layout_store}" -mindepth 1 -maxdepth 1 -type f 2>/dev/null | wc -l)"
   mapfile -t docker_disk < <(docker system df --format '{{.Type}}|{{.Size}}|{{.Reclaimable}}' 2>/dev/null || true)
 }
 
@@ -71,6 +75,7 @@ human() {
     printf '  %-32s %-10s %-9s %-9s restarts=%-3s %s\n' "${name}" "${service}" "${state}" "${health}" "${restarts}" "${image}"
   done
   say "disk:        ${disk_pct} used of $(( disk_size / 1024 / 1024 / 1024 )) GiB on the host ($(( disk_avail / 1024 / 1024 )) MiB free)"
+  say "  store       $(( store_bytes / 1024 / 1024 )) MiB in ${store_files} contents (every release's files link them)"
   for line in "${docker_disk[@]}"; do
     IFS='|' read -r name service state <<<"${line}"
     printf '  docker %-14s %-10s (reclaimable %s)\n' "${name}" "${service}" "${state}"
@@ -98,7 +103,8 @@ json_out() {
       "$((10#${restarts}))" "$(json_string "${image}")"
     sep=","
   done
-  printf '],"disk":{"host":{"bytes":%s,"usedBytes":%s,"availableBytes":%s},"docker":[' "${disk_size}" "${disk_used}" "${disk_avail}"
+  printf '],"disk":{"host":{"bytes":%s,"usedBytes":%s,"availableBytes":%s},"store":{"bytes":%s,"contents":%s},"docker":[' \
+    "${disk_size}" "${disk_used}" "${disk_avail}" "${store_bytes}" "${store_files}"
   sep=""
   for line in "${docker_disk[@]}"; do
     IFS='|' read -r name service state <<<"${line}"
