@@ -12,31 +12,42 @@ import { RegisterRequest, isSecretValue, runProgram } from "../../lib/engine";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const REMOTE = /^command:remote:/;
 
-/** Each remote step's `connection`, exactly as serialised in its register request, by resource name. */
-async function connectionsOfOneRun(): Promise<Map<string, string>> {
+/**
+ * Each remote step's `connection`, exactly as serialised in its register request, by resource name;
+ * and the upload's `environment` (a local.Command on both transports: its login is in there).
+ */
+async function connectionsOfOneRun(): Promise<{ connections: Map<string, string>; upload?: string }> {
   const seen = new Map<string, string>();
+  let upload: string | undefined;
   await runProgram({
     stack: "dev",
     onRegister: (req: RegisterRequest) => {
+      const wire = () => (req.getObject() as unknown as { toJavaScript(): Record<string, unknown> }).toJavaScript();
+      if (req.getType() === "command:local:Command" && req.getName().endsWith("-upload")) upload = JSON.stringify(wire().environment);
       if (!REMOTE.test(req.getType())) return;
-      const wire = (req.getObject() as unknown as { toJavaScript(): Record<string, unknown> }).toJavaScript();
-      seen.set(req.getName(), JSON.stringify(wire.connection));
+      seen.set(req.getName(), JSON.stringify(wire().connection));
     },
   });
-  return seen;
+  return { connections: seen, upload };
 }
 
 describe("the remote steps' connection is the same on every run", function () {
   this.timeout(120000);
   let first: Map<string, string>;
   let second: Map<string, string>;
+  let uploads: (string | undefined)[];
   before(async () => {
-    first = await connectionsOfOneRun();
-    second = await connectionsOfOneRun();
+    const a = await connectionsOfOneRun();
+    const b = await connectionsOfOneRun();
+    first = a.connections;
+    second = b.connections;
+    uploads = [a.upload, b.upload];
   });
 
-  it("is byte for byte the same in two runs of the program, for every remote step", () => {
-    assert.ok(first.size >= 3, `the dev program has its remote steps (wait-ready, upload, deploy): ${[...first.keys()].join(", ")}`);
+  it("is byte for byte the same in two runs of the program, for every remote step and the upload's environment", () => {
+    assert.ok(first.size >= 2, `the dev program has its remote steps (wait-ready, deploy): ${[...first.keys()].join(", ")}`);
+    assert.ok(uploads[0] !== undefined && !uploads[0].includes(UNKNOWN), "the upload's environment is registered, with nothing unknown");
+    assert.strictEqual(uploads[1], uploads[0], "the upload's environment (its login, files and host lines)");
     assert.deepStrictEqual([...second.keys()].sort(), [...first.keys()].sort());
     for (const [name, wire] of first) assert.strictEqual(second.get(name), wire, name);
     console.log(`      ${first.size} remote steps, connection ${[...first.values()][0].length} bytes on the wire each, identical across runs`);

@@ -46,7 +46,7 @@ function connection(overrides: Partial<HostConnection> = {}): HostConnection {
 function args(overrides: Partial<ComposeDeploymentArgs> = {}): ComposeDeploymentArgs {
   return {
     connection: connection(),
-    bundle: { path: `.pulumi-bundles/${SHA_A}.tar.gz`, sha256: SHA_A, files: ["docker-compose.prod.yml", "manage.py"] },
+    bundle: { path: `.pulumi-bundles/${SHA_A}.manifest`, sha256: SHA_A, storeDir: ".pulumi-bundles/store", files: ["docker-compose.prod.yml", "manage.py"] },
     app: APP,
     appName: "compose-on-ec2-dev",
     databaseUrl: pulumi.secret(DATABASE_URL),
@@ -132,14 +132,20 @@ describe("ComposeDeployment", () => {
     const teardownTarget = { host: c.address, port: c.port, user: c.user, privateKey: PRIVATE_KEY, hostKey: HOST_KEY };
     assert.deepStrictEqual({ ...d.teardown.inputs.environment }, { ...remote.teardownEnvironment(teardownTarget, spec), TEARDOWN_INSTANCE: c.instanceId });
     assert.strictEqual(spec.httpPort, DEFAULT_HOST_PORTS.http, "the edge listens on the default HTTP port unless a test asks for another");
-    assert.strictEqual(d.upload.inputs.remotePath, remote.bundleRemotePath(spec, SHA_A));
+    assert.strictEqual(d.upload.inputs.create, remote.runnerScript("upload"));
+    const release = { sha256: SHA_A, manifest: `.pulumi-bundles/${SHA_A}.manifest`, store: ".pulumi-bundles/store" };
+    assert.deepStrictEqual({ ...d.upload.inputs.environment }, remote.uploadEnvironment(teardownTarget, spec, release));
     assert.strictEqual(await valueOf(d.deployment.releaseId), SHA_A);
   });
 
-  it("uploads the bundle file as a FileAsset", async () => {
-    const source = d.upload.inputs.source;
-    assert.ok(pulumi.asset.FileAsset.isInstance(source), "source is a FileAsset");
-    assert.strictEqual(await (source as pulumi.asset.FileAsset).path, `.pulumi-bundles/${SHA_A}.tar.gz`);
+  it("uploads from the machine running Pulumi: the manifest and the local store, paths relative to the project", async () => {
+    assert.strictEqual(d.upload.type, "command:local:Command");
+    assert.deepStrictEqual(d.upload.inputs.interpreter, ["/bin/bash", "-c"]);
+    const env = d.upload.inputs.environment;
+    assert.deepStrictEqual([env.UPLOAD_MANIFEST, env.UPLOAD_STORE, env.UPLOAD_PROXY_COMMAND], [`.pulumi-bundles/${SHA_A}.manifest`, ".pulumi-bundles/store", ""]);
+    assert.strictEqual(env.UPLOAD_MISSING_COMMAND, remote.uploadCommand(spec, SHA_A, "missing"));
+    assert.strictEqual(env.UPLOAD_RECEIVE_COMMAND, remote.uploadCommand(spec, SHA_A, "receive"));
+    assert.strictEqual(d.upload.inputs.addPreviousOutputInEnv, false);
   });
 
   it("never puts the DB password, DATABASE_URL or the secret key in a command line or trigger", async () => {
@@ -185,9 +191,12 @@ describe("ComposeDeployment", () => {
     assert.deepStrictEqual(again, first);
     assert.deepStrictEqual(first.slice(0, 1), [SHA_A]);
 
-    const newBundle = (await deploy(args({ bundle: { path: `x/${SHA_B}.tar.gz`, sha256: SHA_B, files: ["docker-compose.prod.yml"] } }))).deploy;
+    const changed = await deploy(args({ bundle: { path: `x/${SHA_B}.manifest`, sha256: SHA_B, storeDir: "x/store", files: ["docker-compose.prod.yml"] } }));
+    const newBundle = changed.deploy;
     assert.notDeepStrictEqual(newBundle.inputs.triggers, first);
     assert.strictEqual(newBundle.inputs.create, remote.deployCommand(spec, SHA_B));
+    assert.deepStrictEqual(changed.upload.inputs.triggers, [SHA_B, "i-0123456789abcdef0"], "a new release is uploaded");
+    assert.deepStrictEqual((await deploy()).upload.inputs.triggers, d.upload.inputs.triggers, "the same release is not");
 
     const newEnv = (await deploy(args({ app: { ...APP, env: { FEATURE_FLAG: "off" } } }))).deploy.inputs.triggers;
     assert.notDeepStrictEqual(newEnv, first);
@@ -202,12 +211,16 @@ describe("ComposeDeployment", () => {
     const b = await deploy(args({ connection: connection({ instanceId: "i-0fedcba9876543210" }) }));
     assert.deepStrictEqual(d.waitReady.inputs.triggers, ["i-0123456789abcdef0"]);
     assert.deepStrictEqual(b.waitReady.inputs.triggers, ["i-0fedcba9876543210"]);
-    assert.deepStrictEqual(b.upload.inputs.triggers, ["i-0fedcba9876543210"]);
+    assert.deepStrictEqual(d.upload.inputs.triggers, [SHA_A, "i-0123456789abcdef0"]);
+    assert.deepStrictEqual(b.upload.inputs.triggers, [SHA_A, "i-0fedcba9876543210"]);
     assert.notDeepStrictEqual(b.deploy.inputs.triggers, d.deploy.inputs.triggers);
   });
 
   it("logs in with the host's connection: its address, port, user and key", async () => {
-    for (const r of [d.waitReady, d.upload, d.deploy]) {
+    const up = d.upload.inputs.environment;
+    assert.deepStrictEqual([up.UPLOAD_TARGET, up.UPLOAD_PORT, up.UPLOAD_USER, up.UPLOAD_HOST_KEY], ["203.0.113.10", "22", "ec2-user", HOST_KEY]);
+    assert.match(up.UPLOAD_KEY, /BEGIN OPENSSH PRIVATE KEY/);
+    for (const r of [d.waitReady, d.deploy]) {
       const c = r.inputs.connection;
       assert.deepStrictEqual([c.host, c.port, c.user], ["203.0.113.10", 22, "ec2-user"]);
       assert.match(c.privateKey, /BEGIN OPENSSH PRIVATE KEY/);
@@ -225,14 +238,14 @@ describe("ComposeDeployment", () => {
     const baseDir = hostBaseDir("ubuntu");
     const other = await deploy(args({ connection: connection({ user: "ubuntu", baseDir }) }));
     const otherSpec = remoteSpecFor(args().appName, baseDir, APP);
-    assert.strictEqual(other.upload.inputs.remotePath, remote.bundleRemotePath(otherSpec, SHA_A));
-    assert.ok(other.upload.inputs.remotePath.startsWith(`${baseDir}/`));
+    assert.strictEqual(other.upload.inputs.environment.UPLOAD_MISSING_COMMAND, remote.uploadCommand(otherSpec, SHA_A, "missing"));
+    assert.ok(other.upload.inputs.environment.UPLOAD_MISSING_COMMAND.includes(remote.shellQuote(`${baseDir}/store`)));
     assert.strictEqual(other.deploy.inputs.create, remote.deployCommand(otherSpec, SHA_A));
     assert.ok(other.deploy.inputs.create.includes(`'--base-dir' ${remote.shellQuote(baseDir)}`));
   });
 
   it("tolerates a booting instance with dialErrorLimit and perDialTimeout", async () => {
-    for (const r of [d.waitReady, d.upload, d.deploy]) {
+    for (const r of [d.waitReady, d.deploy]) {
       assert.strictEqual(r.inputs.connection.dialErrorLimit, BOOT_DIAL_ERROR_LIMIT);
       assert.strictEqual(r.inputs.connection.perDialTimeout, BOOT_PER_DIAL_TIMEOUT);
     }
@@ -285,7 +298,7 @@ describe("ComposeDeployment", () => {
   it("refuses a bundle whose sha256 is not a digest before registering anything", async () => {
     const mock = await startMocks();
     const before = mock.resources.length;
-    assert.throws(() => new ComposeDeployment("badsha", args({ bundle: { path: "x", sha256: "abc; rm -rf /", files: ["docker-compose.prod.yml"] } })), /sha256/);
+    assert.throws(() => new ComposeDeployment("badsha", args({ bundle: { path: "x", sha256: "abc; rm -rf /", storeDir: "s", files: ["docker-compose.prod.yml"] } })), /sha256/);
     await settle(mock);
     assert.ok(!mock.resources.slice(before).some((r) => r.name.startsWith("badsha-")), "no child of the deployment registered");
   });
@@ -293,7 +306,7 @@ describe("ComposeDeployment", () => {
   it("refuses a bundle without the compose file", async () => {
     await startMocks();
     assert.throws(
-      () => new ComposeDeployment("nocompose", args({ bundle: { path: "x", sha256: SHA_A, files: ["manage.py"] } })),
+      () => new ComposeDeployment("nocompose", args({ bundle: { path: "x", sha256: SHA_A, storeDir: "s", files: ["manage.py"] } })),
       /no docker-compose\.prod\.yml/,
     );
   });

@@ -154,7 +154,7 @@ describe("RegistryImages", () => {
         baseDir: hostBaseDir("ec2-user"),
         hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey",
       },
-      bundle: { path: `.pulumi-bundles/${SHA}.tar.gz`, sha256: SHA, files: ["docker-compose.prod.yml"] },
+      bundle: { path: `.pulumi-bundles/${SHA}.manifest`, sha256: SHA, storeDir: ".pulumi-bundles/store", files: ["docker-compose.prod.yml"] },
       app: c.app,
       appName: "app-dev",
       databaseUrl: pulumi.secret("postgres://u:p@h:5432/app"),

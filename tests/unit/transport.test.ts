@@ -33,11 +33,11 @@ describe("transport", function () {
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::fw-web-ssh-0-0-0-0-0",
         "command:remote:Command::app-deploy",
         "command:remote:Command::app-wait-ready",
-        "command:remote:CopyToRemote::app-upload",
       ]);
-      assert.deepStrictEqual(added, ["aws:iam/rolePolicy:RolePolicy::host-ssm", "command:local:Command::app-deploy", "command:local:Command::app-upload", "command:local:Command::app-wait-ready"]);
-      // The teardown stays (a no-op create): only its environment says how to reach the host now.
-      assert.deepStrictEqual(changed, ["command:local:Command::app-teardown"]);
+      assert.deepStrictEqual(added, ["aws:iam/rolePolicy:RolePolicy::host-ssm", "command:local:Command::app-deploy", "command:local:Command::app-wait-ready"]);
+      // The teardown stays (a no-op create) and so does the upload (a local.Command on both):
+      // only their environment says how to reach the host now.
+      assert.deepStrictEqual(changed, ["command:local:Command::app-teardown", "command:local:Command::app-upload"]);
     });
     it("keeps every trigger: none names the transport, so only a new release or instance re-runs a step", () => {
       for (const name of ["app-wait-ready", "app-upload", "app-deploy"]) {
@@ -50,8 +50,7 @@ describe("transport", function () {
     it("send the same host command lines through ssm-session.sh, the command in the environment", () => {
       assert.strictEqual(env(step(plans.ssm, "app-wait-ready")).SESSION_COMMAND, step(plans.ssh, "app-wait-ready").inputs.create);
       assert.strictEqual(env(step(plans.ssm, "app-deploy")).SESSION_COMMAND, step(plans.ssh, "app-deploy").inputs.create);
-      assert.strictEqual(env(step(plans.ssm, "app-upload")).SESSION_DEST, step(plans.ssh, "app-upload").inputs.remotePath);
-      for (const name of ["app-wait-ready", "app-upload", "app-deploy"]) {
+      for (const name of ["app-wait-ready", "app-deploy"]) {
         const r = step(plans.ssm, name);
         assert.strictEqual(r.inputs.create, remote.runnerScript("ssm-session"), `${name} runs the script text, nothing else on its command line`);
         assert.deepStrictEqual(r.inputs.interpreter, ["/bin/bash", "-c"]);
@@ -72,6 +71,16 @@ describe("transport", function () {
     it("retry only the first contact with a new instance (its agent registers after boot), never the deploy", () => {
       assert.deepStrictEqual([env(step(plans.ssm, "app-wait-ready")).SESSION_RETRIES, env(step(plans.ssm, "app-wait-ready")).SESSION_RETRY_PAUSE], ["30", "20"]);
       assert.strictEqual(env(step(plans.ssm, "app-deploy")).SESSION_RETRIES, "0");
+    });
+    it("upload with the same script and host lines as on ssh, through Session Manager: the instance id as host, the same ProxyCommand", () => {
+      const viaSsm = env(step(plans.ssm, "app-upload"));
+      const direct = env(step(plans.ssh, "app-upload"));
+      assert.strictEqual(step(plans.ssm, "app-upload").inputs.create, remote.runnerScript("upload"));
+      assert.strictEqual(step(plans.ssh, "app-upload").inputs.create, remote.runnerScript("upload"));
+      assert.deepStrictEqual([viaSsm.UPLOAD_TARGET, viaSsm.UPLOAD_PROXY_COMMAND, viaSsm.AWS_REGION], [step(plans.ssm, "host-instance").id, remote.SSM_PROXY_COMMAND, plans.ssm.region]);
+      assert.strictEqual(direct.UPLOAD_PROXY_COMMAND, "", "ssh dials directly");
+      for (const k of ["UPLOAD_MISSING_COMMAND", "UPLOAD_RECEIVE_COMMAND", "UPLOAD_MANIFEST", "UPLOAD_STORE", "UPLOAD_HOST_KEY"]) assert.strictEqual(viaSsm[k], direct[k], k);
+      assert.ok(step(plans.ssm, "app-upload").secretInputs.includes("environment"), "the login key travels as a secret");
     });
     it("tear down through Session Manager: the instance id as host, the same ProxyCommand", () => {
       const e = env(step(plans.ssm, "app-teardown"));
