@@ -10,6 +10,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { createAppBundle, createBundle, HOST_SCRIPTS_DIR, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
+import { uploadLocally } from "./localUpload";
 import { ConfigError, parseConfig, stackResourceName, type StackConfig } from "../../../components/config";
 import { databaseUrl } from "../../../components/database";
 import { deploymentEnv, remoteSpecFor, renderEnvFile } from "../../../components/deployment";
@@ -219,7 +220,7 @@ interface Rehearsal {
 }
 
 /** The deploy of one bundle, as ComposeDeployment runs it: upload, then the deploy line with the .env on stdin. */
-type Deploy = (bundle: { path: string; sha256: string }) => Promise<{ ok: boolean; reason: string; out: string }>;
+type Deploy = (bundle: { path: string; sha256: string; storeDir: string }) => Promise<{ ok: boolean; reason: string; out: string }>;
 
 /** Step 1: the stack's settings and where the rehearsal runs; config's compose refusals become findings. */
 async function prepare(opts: RehearseOptions, findings: contract.Finding[]): Promise<Rehearsal> {
@@ -372,8 +373,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
       databaseUrl: db.url, secretKey: r.secretKey, releaseId: sha, allowedHosts: r.hosts, tls: r.c.site.tls,
     }));
     const deploy: Deploy = async (bundle) => {
-      fs.mkdirSync(remote.uploadDir(r.spec), { recursive: true });
-      fs.copyFileSync(bundle.path, remote.bundleRemotePath(r.spec, bundle.sha256));
+      uploadLocally(r.spec, bundle);
       const out = await hostLine(remote.deployCommand(r.spec, bundle.sha256), envFor(bundle.sha256), 900_000);
       const reason = out.out.split("\n").filter((l) => /ERROR|not ready|last probe/.test(l)).slice(-3).join(" | ");
       return { ok: out.code === 0, reason, out: out.out };

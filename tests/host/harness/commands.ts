@@ -15,7 +15,7 @@ export interface CommandResult {
 }
 
 export interface RunOptions {
-  input?: string;
+  input?: string | Buffer;
   timeoutMs?: number;
   env?: Record<string, string>;
 }
@@ -94,7 +94,7 @@ export class Commands {
   }
 
   /** One command line on the host as the deploy user, exactly as the deployment sends it. */
-  ssh(label: string, line: string, input?: string, timeoutMs?: number): Promise<CommandResult> {
+  ssh(label: string, line: string, input?: string | Buffer, timeoutMs?: number): Promise<CommandResult> {
     return this.run(label, "ssh", [...this.sshOptions, "-p", this.target.port, `${this.target.user}@127.0.0.1`, line], {
       input,
       timeoutMs,

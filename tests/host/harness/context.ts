@@ -18,7 +18,10 @@ import { ProcessListWatch } from "./watch";
 export interface Release {
   label: string;
   sha256: string;
+  /** The release's manifest on this machine (components/bundle.ts). */
   localPath: string;
+  /** The local store of its contents (store/<sha256>), what the upload sends from. */
+  storeDir?: string;
   /** The directory an image of this release is built from: the bundle's app files (components/bundle.ts buildContext). */
   buildContext?: () => string;
 }

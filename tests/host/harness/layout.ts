@@ -14,8 +14,10 @@ export interface HostLayout {
   active: string;
   /** The serving release's copy of the host scripts' shared helpers (lib.sh). */
   activeHostLib: string;
-  /** Where a bundle is uploaded before its deploy. */
-  bundle: (sha256: string) => string;
+  /** Where a release's manifest is kept once uploaded. */
+  manifest: (sha256: string) => string;
+  /** The store of file contents by sha256. */
+  store: string;
 }
 
 export function hostLayout(spec: remote.RemoteSpec): HostLayout {
@@ -25,6 +27,7 @@ export function hostLayout(spec: remote.RemoteSpec): HostLayout {
     current: hostPath(spec.baseDir, "current"),
     active,
     activeHostLib: `${active}/${HOST_SCRIPTS_PREFIX}lib.sh`,
-    bundle: (sha256) => remote.bundleRemotePath(spec, sha256),
+    manifest: (sha256) => remote.manifestRemotePath(spec, sha256),
+    store: remote.storeDir(spec),
   };
 }

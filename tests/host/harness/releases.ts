@@ -1,6 +1,7 @@
-// Deploying as the deployment does: bundle (components/bundle.ts) → SFTP to the upload path → the
-// deploy command line of components/remote.ts over SSH, with the .env rendered as ComposeDeployment
-// renders it on stdin. Also: app variants to deploy, and whether a release serves.
+// Deploying as the deployment does: bundle (components/bundle.ts) → the upload step's script
+// (scripts/runner/upload.sh: the manifest, then only what the host's store lacks) → the deploy
+// command line of components/remote.ts over SSH, with the .env rendered as ComposeDeployment renders
+// it on stdin. Also: app variants to deploy, and whether a release serves.
 import * as fs from "fs";
 import * as path from "path";
 import { buildContext, createBundle, HOST_SCRIPTS_DIR, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
@@ -13,6 +14,7 @@ import { KeepAliveLoad, KeepAliveStats } from "./keepalive";
 import { RequestLoop } from "./load";
 import { SwitchWatch } from "./switch-watch";
 import { SwitchObservation } from "./breakdown";
+import { runUpload } from "./upload";
 import { describeLoop, isReleaseOf, LoopStats, seconds } from "./report";
 
 const repoRoot = path.resolve(__dirname, "../../..");
@@ -43,12 +45,14 @@ export function appVariant(ctx: Context, label: string, file: string, from: stri
 export function bundle(ctx: Context, label: string, dir: string): Release {
   const b = createBundle({ appDir: dir, outDir: ctx.bundlesDir, extraDirs: [{ dir: RELEASE_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
   log(`  bundle ${label}: ${b.sha256.slice(0, 12)} (${b.bytes} bytes, ${b.files.length} files)`);
-  return { label, sha256: b.sha256, localPath: b.path, buildContext: () => buildContext(b) };
+  return { label, sha256: b.sha256, localPath: b.path, storeDir: b.storeDir, buildContext: () => buildContext(b) };
 }
 
+/** The upload step for real (harness/upload.ts); throws when it fails. */
 export async function upload(ctx: Context, release: Release): Promise<CommandResult> {
-  const r = await ctx.commands.sftpPut(`upload ${release.label}`, path.resolve(release.localPath), ctx.layout.bundle(release.sha256));
-  if (r.code !== 0) throw new Error(`sftp upload of ${release.label} failed:\n${tail(r)}`);
+  const r = await runUpload(ctx, release);
+  if (r.code !== 0) throw new Error(`upload of ${release.label} failed:\n${tail(r)}`);
+  log(`  upload ${release.label}: ${(r.stdout.match(/sent .*/) ?? ["(no count)"])[0]} in ${seconds(r.ms)}s`);
   return r;
 }
 

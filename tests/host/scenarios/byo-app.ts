@@ -15,6 +15,7 @@ import { RequestLoop } from "../harness/load";
 import { bundle } from "../harness/releases";
 import { describeLoop, failedRequests, isReleaseOf, seconds } from "../harness/report";
 import { scenario } from "../harness/scenario";
+import { runUpload } from "../harness/upload";
 
 const APP_SOURCE = path.resolve(__dirname, "../../../app");
 const BYO_DIR = path.resolve(__dirname, "../../../app-byo");
@@ -106,7 +107,7 @@ function applyConfigEdits(ctx: Context, dir: string): AppSettings | undefined {
 
 /** Upload and deploy a release of the byo app as the deployment does (its .env on stdin). */
 async function deployByo(ctx: Context, spec: remote.RemoteSpec, release: Release): Promise<{ release: Release; result: CommandResult }> {
-  const put = await ctx.commands.sftpPut(`byo: upload ${release.label}`, path.resolve(release.localPath), remote.bundleRemotePath(spec, release.sha256));
+  const put = await runUpload(ctx, release, { spec });
   if (put.code !== 0) return { release, result: put };
   const { dbUser, dbHost, dbPort, dbName } = ctx.env;
   const env = renderEnvFile(deploymentEnv({

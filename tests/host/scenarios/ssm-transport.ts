@@ -1,7 +1,8 @@
-// The ssm transport's runner side, for real: scripts/runner/ssm-session.sh runs OpenSSH and scp
+// The ssm transport's runner side, for real: scripts/runner/ssm-session.sh and upload.sh run OpenSSH
 // through the ProxyCommand `aws ssm start-session … AWS-StartSSHSession portNumber=%p`, with a
 // stand-in `aws` relaying to the test sshd (Session Manager itself cannot run here). The same
-// host command lines as the ssh transport: wait-ready, the bundle by scp, a deploy with the .env
+// host command lines as the ssh transport: wait-ready, the upload (manifest, then the one changed
+// content), a deploy with the .env
 // on stdin that serves a new release; the deploy step re-created by a transport switch restarts
 // nothing; exit codes pass through, a host command's own 255 too; an instance no session reaches
 // fails clearly; the teardown takes an instance for gone only when EC2 says it is (terminated, or
@@ -16,6 +17,7 @@ import { appVariant, bundle, envFileFor, servesRelease } from "../harness/releas
 import { seconds } from "../harness/report";
 import { scenario } from "../harness/scenario";
 import { ssmSession, ssmStandIn, STANDIN_INSTANCE, standInEnv } from "../harness/ssm";
+import { runUpload, uploadSent } from "../harness/upload";
 
 export default scenario("ssm transport: OpenSSH through the Session Manager ProxyCommand", async (ctx) => {
   servingRelease(ctx);
@@ -27,8 +29,10 @@ export default scenario("ssm transport: OpenSSH through the Session Manager Prox
 
   const dir = appVariant(ctx, "ssm", "hello/views.py", "<h1>It works</h1>", "<h1>It works (e2e over ssm)</h1>");
   const release = bundle(ctx, "ssm", dir);
-  const up = await ssmSession(ctx, "ssm upload (scp)", { action: "upload", source: release.localPath, dest: ctx.layout.bundle(release.sha256) });
-  ctx.checks.check("ssm: scp puts the bundle at its upload path", up.code === 0 && fs.existsSync(ctx.layout.bundle(release.sha256)), tail(up, 3));
+  const up = await runUpload(ctx, release, { transport: "ssm" });
+  const sent = uploadSent(up);
+  ctx.checks.check("ssm: the upload (upload.sh through the ProxyCommand) keeps the manifest and sends only the changed content",
+    up.code === 0 && fs.existsSync(ctx.layout.manifest(release.sha256)) && sent?.missing === 1, tail(up, 3));
 
   const line = remote.deployCommand(ctx.spec, release.sha256);
   ctx.watch.start();
