@@ -9,6 +9,7 @@ import { createContext } from "./harness/context";
 import { readEnv } from "./harness/env";
 import { closingLines } from "./harness/report";
 import { runScenario, Scenario } from "./harness/scenario";
+import bigApp from "./scenarios/big-app";
 import byoApp from "./scenarios/byo-app";
 import { brokenAfterSwitch, busyDeploy, stoppedAfterSwitch } from "./scenarios/busy-deploy";
 import cleanSlate from "./scenarios/clean-slate";
@@ -53,6 +54,7 @@ const SCENARIOS: Scenario[] = [
   codeChange,
   // The old pipeline's rsync deploy copies the code-change release: it runs while that one serves.
   rsyncPipeline,
+  bigApp,
   busyDeploy,
   brokenAfterSwitch,
   stoppedAfterSwitch,

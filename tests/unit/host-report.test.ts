@@ -44,6 +44,10 @@ function measured(): Results {
     mediaSyncEqual: 0,
     securityProbes: { passed: 4, total: 5 },
     workerJobsLost: 0,
+    bigApp: {
+      redeployBytes: 3712, manifestBytes: 2500, entries: 250, rsyncBytes: 6456, rsyncFirstBytes: 105_000_000,
+      firstBytes: 104_900_000, firstMs: 30_000, redeployMs: 9800, smallRedeployMs: 9100, releaseDiskBytes: 61_440, appBytes: 200 * 512 * 1024,
+    },
   };
 }
 
@@ -51,7 +55,7 @@ describe("host test report", () => {
   it("prints the host-e2e summary with seconds, the redeploy/restart ratio, faults survived of all faults and the address-change figures", () => {
     assert.strictEqual(
       summaryLine(measured(), 5),
-      "host-e2e: first_deploy_s=4.9 redeploy_s=5.3 restart_floor_s=7.1 redeploy_ratio=0.75 failed_requests=0 post_failed_requests=0/130 byo_failed_requests=n/a faults_survived=5/5 rollback_failed_requests=0 address_change_failed_requests=37 address_change_recover_s=4.2 keepalive_errors=63 rsync_pipeline_s=21.2 rsync_pipeline_failed_requests=1385/2003 https_failed_requests=n/a cert_renewal_failed_requests=n/a le_chain_renewal_failed_requests=0 busy_deploy_ok=1 slow_requests_failed=0 app_secrets_ok=n/a rehearse_s=n/a rehearse_found=n/a db_copy_tables_equal=3/3 db_restore_equal=1 media_sync_equal=0 security_probes_passed=4/5 worker_jobs_lost=0",
+      "host-e2e: first_deploy_s=4.9 redeploy_s=5.3 restart_floor_s=7.1 redeploy_ratio=0.75 failed_requests=0 post_failed_requests=0/130 byo_failed_requests=n/a faults_survived=5/5 rollback_failed_requests=0 address_change_failed_requests=37 address_change_recover_s=4.2 keepalive_errors=63 rsync_pipeline_s=21.2 rsync_pipeline_failed_requests=1385/2003 https_failed_requests=n/a cert_renewal_failed_requests=n/a le_chain_renewal_failed_requests=0 busy_deploy_ok=1 slow_requests_failed=0 app_secrets_ok=n/a rehearse_s=n/a rehearse_found=n/a db_copy_tables_equal=3/3 db_restore_equal=1 media_sync_equal=0 security_probes_passed=4/5 worker_jobs_lost=0 big_app_redeploy_bytes=3712 rsync_bytes=6456 big_app_redeploy_s=9.8",
     );
   });
 
@@ -59,11 +63,11 @@ describe("host test report", () => {
     const results = { ...emptyResults(), redeployMs: 5000, faultsSurvived: ["a"] };
     assert.strictEqual(
       summaryLine(results, 5),
-      "host-e2e: first_deploy_s=n/a redeploy_s=5.0 restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a post_failed_requests=n/a byo_failed_requests=n/a faults_survived=1/5 rollback_failed_requests=n/a address_change_failed_requests=n/a address_change_recover_s=n/a keepalive_errors=n/a rsync_pipeline_s=n/a rsync_pipeline_failed_requests=n/a https_failed_requests=n/a cert_renewal_failed_requests=n/a le_chain_renewal_failed_requests=n/a busy_deploy_ok=n/a slow_requests_failed=n/a app_secrets_ok=n/a rehearse_s=n/a rehearse_found=n/a db_copy_tables_equal=n/a db_restore_equal=n/a media_sync_equal=n/a security_probes_passed=n/a worker_jobs_lost=n/a",
+      "host-e2e: first_deploy_s=n/a redeploy_s=5.0 restart_floor_s=n/a redeploy_ratio=n/a failed_requests=n/a post_failed_requests=n/a byo_failed_requests=n/a faults_survived=1/5 rollback_failed_requests=n/a address_change_failed_requests=n/a address_change_recover_s=n/a keepalive_errors=n/a rsync_pipeline_s=n/a rsync_pipeline_failed_requests=n/a https_failed_requests=n/a cert_renewal_failed_requests=n/a le_chain_renewal_failed_requests=n/a busy_deploy_ok=n/a slow_requests_failed=n/a app_secrets_ok=n/a rehearse_s=n/a rehearse_found=n/a db_copy_tables_equal=n/a db_restore_equal=n/a media_sync_equal=n/a security_probes_passed=n/a worker_jobs_lost=n/a big_app_redeploy_bytes=n/a rsync_bytes=n/a big_app_redeploy_s=n/a",
     );
   });
 
-  it("ends with the summary, after the zero-downtime, keep-alive, old-pipeline, web-recreate and breakdown lines", () => {
+  it("ends with the summary, after the zero-downtime, keep-alive, old-pipeline, web-recreate, breakdown and big-app lines", () => {
     const lines = closingLines(measured(), 5);
     assert.deepStrictEqual(lines.slice(0, 8), [
       "zero-downtime: code_change=0 image_change=0 rollback=0 registry_pull=0",
@@ -78,8 +82,11 @@ describe("host test report", () => {
     assert.ok(lines[4].startsWith("keep-alive rsync_pipeline: /static/hello/style.css: 417 errors"));
     assert.strictEqual(lines[8], "redeploy breakdown: n/a | redeploy_s=5.3 redeploy/restart_floor=0.75 redeploy/web_recreate=2.65");
     assert.strictEqual(lines[9], "redeploy switch: old_after_stop=n/a upstream_retries=n/a");
-    assert.strictEqual(lines[10], summaryLine(measured(), 5));
-    assert.strictEqual(lines.length, 11);
+    assert.strictEqual(lines[10], "big app (100 MiB of random files): first_deploy_bytes=104900000 first_deploy_s=30.0 rsync_first_bytes=105000000 | " +
+      "one-line change: sent_bytes=3712 (manifest 2500 for 250 entries, 10.0 bytes/entry gzip) rsync_bytes=6456 big_app_redeploy_s=9.8 " +
+      "small_app_redeploy_s=9.1 big/small=1.08 new_release_disk_bytes=61440");
+    assert.strictEqual(lines[11], summaryLine(measured(), 5));
+    assert.strictEqual(lines.length, 12);
   });
 
   it("adds up keep-alive errors (socket errors and non-2xx) of the code change, the image change and the rollback only", () => {

@@ -56,6 +56,15 @@ export interface Results {
   rsyncPipeline?: { ms: number; failed: number; total: number };
   /** The code-change redeploy step by step (breakdown.ts). */
   redeployBreakdown?: BreakdownStep[];
+  /**
+   * The big app (the example app plus ~100 MiB of random files): bytes its one-line change sent
+   * (manifest + contents, as upload.sh counted them) and rsync's for the same change, the manifest's
+   * share, its first deploy, both redeploy times (upload + deploy) and the new release's own disk.
+   */
+  bigApp?: {
+    redeployBytes?: number; manifestBytes?: number; entries?: number; rsyncBytes?: number; rsyncFirstBytes?: number;
+    firstBytes?: number; firstMs?: number; redeployMs?: number; smallRedeployMs?: number; releaseDiskBytes?: number; appBytes: number;
+  };
   /** During the code-change redeploy: requests the old web container answered after its stop began, nginx's upstream errors. */
   switchEffect?: { oldAfterStop?: { total: number; health: number }; upstreamRetries: { total: number; kinds: Record<string, number> } };
   /** Failed requests while `ops rollback` switched back to the previous release (no build). */
@@ -103,7 +112,7 @@ export function seconds(ms: number | undefined): string {
   return ms === undefined ? "n/a" : (ms / 1000).toFixed(1);
 }
 
-function ratio(numeratorMs: number | undefined, denominatorMs: number | undefined): string {
+export function ratio(numeratorMs: number | undefined, denominatorMs: number | undefined): string {
   return numeratorMs !== undefined && denominatorMs !== undefined && denominatorMs > 0
     ? (numeratorMs / denominatorMs).toFixed(2)
     : "n/a";
@@ -146,7 +155,23 @@ export function summaryLine(results: Results, faultCount: number): string {
     ` db_copy_tables_equal=${results.dbCopyTables ? `${results.dbCopyTables.equal}/${results.dbCopyTables.total}` : "n/a"}` +
     ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}` +
     ` security_probes_passed=${describeSecurityProbes(results.securityProbes)}` +
-    ` worker_jobs_lost=${count(results.workerJobsLost)}`
+    ` worker_jobs_lost=${count(results.workerJobsLost)}` +
+    ` big_app_redeploy_bytes=${count(results.bigApp?.redeployBytes)} rsync_bytes=${count(results.bigApp?.rsyncBytes)}` +
+    ` big_app_redeploy_s=${seconds(results.bigApp?.redeployMs)}`
+  );
+}
+
+/** The big app's line: what its first deploy and its one-line change sent, against rsync; times; disk. */
+export function bigAppLine(results: Results): string {
+  const b = results.bigApp;
+  if (!b) return "big app: n/a";
+  const perEntry = b.manifestBytes !== undefined && b.entries ? (b.manifestBytes / b.entries).toFixed(1) : "n/a";
+  return (
+    `big app (${(b.appBytes / 1048576).toFixed(0)} MiB of random files): first_deploy_bytes=${count(b.firstBytes)} first_deploy_s=${seconds(b.firstMs)} ` +
+    `rsync_first_bytes=${count(b.rsyncFirstBytes)} | one-line change: sent_bytes=${count(b.redeployBytes)} ` +
+    `(manifest ${count(b.manifestBytes)} for ${count(b.entries)} entries, ${perEntry} bytes/entry gzip) rsync_bytes=${count(b.rsyncBytes)} ` +
+    `big_app_redeploy_s=${seconds(b.redeployMs)} small_app_redeploy_s=${seconds(b.smallRedeployMs)} ` +
+    `big/small=${ratio(b.redeployMs, b.smallRedeployMs)} new_release_disk_bytes=${count(b.releaseDiskBytes)}`
   );
 }
 
@@ -206,6 +231,7 @@ export function closingLines(results: Results, faultCount: number): string[] {
     `web-recreate floor: web_recreate_s=${seconds(results.webRecreateMs)} ` +
       `redeploy_ratio_vs_web_recreate=${ratio(results.redeployMs, results.webRecreateMs)}`,
     ...breakdownLines(results),
+    bigAppLine(results),
     summaryLine(results, faultCount),
   ];
 }

@@ -38,6 +38,7 @@ declare -A package_of=(
   [wrk]=wrk
   [ss]=iproute2
   [ip]=iproute2
+  [rsync]=rsync
   [ps]=procps
   [setsid]=util-linux
   [runuser]=util-linux
