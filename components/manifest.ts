@@ -12,6 +12,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as zlib from "zlib";
 
 /** One entry of a release: a file (with its source on this machine) or a directory. */
 export interface ManifestEntry {
@@ -132,4 +133,26 @@ export function writeAtomically(file: string, text: string): void {
   } finally {
     fs.rmSync(partial, { force: true });
   }
+}
+
+/** What a release's upload weighs: its entries, distinct contents and their bytes, the manifest compressed. */
+export interface ManifestSummary {
+  entries: number;
+  contents: number;
+  /** The distinct contents' bytes: what a host's first deploy sends (before compression) and its store then holds. */
+  contentBytes: number;
+  /** The manifest gzip-compressed, as the upload sends it on every deploy. */
+  manifestGzipBytes: number;
+}
+
+/** Reads a manifest and the sizes of its contents in the local store. */
+export function summariseManifest(manifestPath: string, storeDir: string): ManifestSummary {
+  const text = fs.readFileSync(manifestPath, "utf8");
+  const contents = [...new Set(parseManifest(text).filter((l) => l.sha256 !== DIR_HASH).map((l) => l.sha256))];
+  return {
+    entries: parseManifest(text).length,
+    contents: contents.length,
+    contentBytes: contents.reduce((sum, sha) => sum + fs.statSync(path.join(storeDir, sha)).size, 0),
+    manifestGzipBytes: zlib.gzipSync(text, { level: 9 }).length,
+  };
 }

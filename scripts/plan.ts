@@ -3,7 +3,9 @@
 // and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate,
 // warnings and the policy pack's verdict. Exit codes: scripts/lib/cli.ts (0 ok, 1 a rule failed or
 // the config/program failed, 2 bad usage).
+import * as fs from "fs";
 import { describeServiceFates } from "../components/compose/serviceFates";
+import { summariseManifest } from "../components/manifest";
 import { RULES, verdicts } from "../policy/rules";
 import { EXIT, EXIT_CODES_HELP, UsageError, runCli } from "./lib/cli";
 import { PRICES, costSummary } from "./lib/plan/cost";
@@ -123,6 +125,8 @@ function renderHosting(plan: PlanResult): string[] {
   const o = plan.outputs;
   const lines = [`Hosting: ${String(o.hosting ?? "ec2")}, served at ${String(o.url ?? "")}`, `  Certificate: ${String(o.certificateSource ?? "unknown")}`];
   if (o.transport !== undefined) lines.push(transportLine(plan));
+  const upload = uploadLine(plan);
+  if (upload !== undefined) lines.push(upload);
   lines.push(`  Database: ${String(o.databaseSource ?? "unknown")}`);
   lines.push(...dnsLines(plan));
   return lines;
@@ -148,7 +152,21 @@ export function transportLine(plan: PlanResult): string {
   if (plan.outputs.transport === "ssm") {
     return `Transport: ssm (OpenSSH through Session Manager, AWS-StartSSHSession); inbound port 22: ${ssh.length ? `OPEN to ${ssh.join(", ")}` : "closed"}`;
   }
-  return `Transport: ssh (pulumi-command straight to the host); inbound port 22 from ${ssh.join(", ") || "nowhere"}`;
+  return `Transport: ssh (pulumi-command and, for the upload, OpenSSH straight to the host); inbound port 22 from ${ssh.join(", ") || "nowhere"}`;
+}
+
+/**
+ * What the upload step sends (scripts/runner/upload.sh): the release's files and their size, all of
+ * it on a host's first deploy (its store then holds that much), then only what changed plus the
+ * manifest. Read from the manifest and the local store the program wrote; undefined without an upload.
+ */
+export function uploadLine(plan: PlanResult): string | undefined {
+  const env = plan.resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-upload"))?.inputs.environment as Record<string, unknown> | undefined;
+  if (typeof env?.UPLOAD_MANIFEST !== "string" || typeof env.UPLOAD_STORE !== "string" || !fs.existsSync(env.UPLOAD_MANIFEST)) return undefined;
+  const m = summariseManifest(env.UPLOAD_MANIFEST, env.UPLOAD_STORE);
+  const mib = (m.contentBytes / 1048576).toFixed(1);
+  return `  Upload: ${m.entries} entries, ${m.contents} distinct contents, ${mib} MiB: a host's first deploy sends all of it (gzip) and its store ` +
+    `then holds ${mib} MiB; a later deploy sends only the contents that changed plus the manifest (${m.manifestGzipBytes} bytes gzip)`;
 }
 
 function renderCost(plan: PlanResult): string[] {

@@ -47,12 +47,15 @@ async function imageIds(ctx: Context): Promise<Set<string>> {
 
 async function readVerbs(ctx: Context, serving: Release): Promise<void> {
   const status = await ops(ctx, ["status", "--json"]);
-  const s = parseJson(status.stdout) as { release?: string; health?: { status?: number }; containers?: { service: string; state: string }[] } | undefined;
+  const s = parseJson(status.stdout) as { release?: string; health?: { status?: number }; containers?: { service: string; state: string }[]; disk?: { store?: { bytes: number; contents: number } } } | undefined;
   ctx.checks.check("ops status --json parses and names the serving release, healthy through the proxy",
     status.code === 0 && s?.release === serving.sha256 && s.health?.status === 200 && !!s.containers?.some((c) => c.service === "web" && c.state === "running"),
     `exit ${status.code}: ${status.stdout.slice(0, 300)}${status.stderr.slice(0, 300)}`);
   const human = await ops(ctx, ["status"]);
   log(`  ops status:\n${human.stdout.trimEnd()}`);
+  ctx.checks.check("ops status shows the store of file contents (its size and count), in --json too",
+    (s?.disk?.store?.bytes ?? 0) > 0 && (s?.disk?.store?.contents ?? 0) > 0 && /^ {2}store +\d+ MiB in \d+ contents/m.test(human.stdout),
+    `${JSON.stringify(s?.disk?.store)}; ${human.stdout.split("\n").find((l) => l.includes("store")) ?? "(no store line)"}`);
 
   const releases = await ops(ctx, ["releases", "--json"]);
   const list = (parseJson(releases.stdout) ?? []) as { release: string; deployedAt: string; serving: boolean; imagesKept: boolean }[];
