@@ -44,7 +44,6 @@ const CHUNK = 1024 * 1024;
  * characters (a newline would start another entry), no leading or trailing blank.
  */
 export function manifestNameProblem(name: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return "has a control character (a newline or a tab) in its name";
   if (name !== name.trim()) return "begins or ends with a blank";
   return undefined;

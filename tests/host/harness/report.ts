@@ -64,6 +64,8 @@ export interface Results {
   bigApp?: {
     redeployBytes?: number; manifestBytes?: number; entries?: number; rsyncBytes?: number; rsyncFirstBytes?: number;
     firstBytes?: number; firstMs?: number; redeployMs?: number; smallRedeployMs?: number; releaseDiskBytes?: number; appBytes: number;
+    /** Registry mode's measure: bytes each image push added to a loopback registry (the small app's one-line change, the big app's first push and its change). */
+    registryPushBytes?: { smallChange: number; bigFirst: number; bigChange: number };
   };
   /** During the code-change redeploy: requests the old web container answered after its stop began, nginx's upstream errors. */
   switchEffect?: { oldAfterStop?: { total: number; health: number }; upstreamRetries: { total: number; kinds: Record<string, number> } };
@@ -171,7 +173,9 @@ export function bigAppLine(results: Results): string {
     `rsync_first_bytes=${count(b.rsyncFirstBytes)} | one-line change: sent_bytes=${count(b.redeployBytes)} ` +
     `(manifest ${count(b.manifestBytes)} for ${count(b.entries)} entries, ${perEntry} bytes/entry gzip) rsync_bytes=${count(b.rsyncBytes)} ` +
     `big_app_redeploy_s=${seconds(b.redeployMs)} small_app_redeploy_s=${seconds(b.smallRedeployMs)} ` +
-    `big/small=${ratio(b.redeployMs, b.smallRedeployMs)} new_release_disk_bytes=${count(b.releaseDiskBytes)}`
+    `big/small=${ratio(b.redeployMs, b.smallRedeployMs)} new_release_disk_bytes=${count(b.releaseDiskBytes)} | ` +
+    `registry push: small_change_bytes=${count(b.registryPushBytes?.smallChange)} big_first_bytes=${count(b.registryPushBytes?.bigFirst)} ` +
+    `big_change_bytes=${count(b.registryPushBytes?.bigChange)}`
   );
 }
 

@@ -16,6 +16,7 @@ import { Context, Release, servingRelease } from "../harness/context";
 import { appVariant, bundle, runDeploy, servesRelease, upload } from "../harness/releases";
 import { ratio, seconds } from "../harness/report";
 import { scenario } from "../harness/scenario";
+import { REGISTRY_ADDR, startRegistry } from "../harness/registry";
 import { UploadSent, uploadSent } from "../harness/upload";
 
 /** 200 files of 512 KiB: 100 MiB (≈105 MB) of random bytes, the size of a media-heavy app. */
@@ -67,6 +68,44 @@ async function releaseDiskBytes(ctx: Context, previous: Release, release: Releas
   return r.code === 0 ? Number(last.split(/\s+/)[0]) : undefined;
 }
 
+/** Bytes under a directory (the registry's storage: layer blobs, image configs, manifests). */
+function treeBytes(dir: string): number {
+  let sum = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    sum += e.isDirectory() ? treeBytes(p) : e.isFile() ? fs.statSync(p).size : 0;
+  }
+  return sum;
+}
+
+/**
+ * Registry mode's and ecs's own measure of the same changes: each release's web image built from
+ * its bundle's files (as components/images.ts builds it) and pushed to a loopback registry in order;
+ * what each push added to the registry's storage is what it sent (the registry keeps every new blob
+ * once: layers gzip-compressed, the image config, the manifest). The first push carries the base
+ * image's layers too.
+ */
+async function registryPushes(ctx: Context, releases: Release[]): Promise<number[]> {
+  const registry = await startRegistry(ctx);
+  const data = path.join(ctx.env.workDir, "registry", "data");
+  const sent: number[] = [];
+  try {
+    for (const release of releases) {
+      const tag = `${REGISTRY_ADDR}/e2e/measure-web:${release.sha256.slice(0, 12)}`;
+      const built = await ctx.commands.run(`docker build (${release.label})`, "docker", ["build", "-q", "-t", tag, release.buildContext!()], { timeoutMs: 600_000 });
+      if (built.code !== 0) throw new Error(`docker build of ${release.label} failed:\n${tail(built)}`);
+      const before = treeBytes(data);
+      const pushed = await ctx.commands.run(`docker push (${release.label})`, "docker", ["push", tag], { timeoutMs: 600_000 });
+      if (pushed.code !== 0) throw new Error(`docker push of ${release.label} failed:\n${tail(pushed)}`);
+      sent.push(treeBytes(data) - before);
+      await ctx.commands.run("docker rmi (measured image)", "docker", ["rmi", tag]);
+    }
+  } finally {
+    await registry.stop();
+  }
+  return sent;
+}
+
 export default scenario("big app: a one-line change sends about what rsync sends", async (ctx) => {
   const before = servingRelease(ctx);
   const small = bundle(ctx, "small-change", appVariant(ctx, "small-change", "hello/views.py", FROM, "<h1>It works (small app change)</h1>"));
@@ -77,6 +116,7 @@ export default scenario("big app: a one-line change sends about what rsync sends
   const rsyncDest = path.posix.join(ctx.env.deployHome, "rsync-big-app");
   try {
     const first = bundle(ctx, "big-app", dir);
+    first.buildContext?.(); // its image's files now, before the one-line change below
     const firstRun = await uploadAndDeploy(ctx, first);
     ctx.checks.check("big app: its first deploy sends every content, compressed, and succeeds",
       firstRun.deployed.code === 0 && firstRun.sent !== undefined && firstRun.sent.missing >= BIG_FILES, tail(firstRun.deployed, 5));
@@ -91,10 +131,13 @@ export default scenario("big app: a one-line change sends about what rsync sends
     ctx.checks.check("big app: the one-line change deploys and serves", run.deployed.code === 0 && served.ok, `${served.seen}\n${tail(run.deployed, 5)}`);
     const sent = run.sent;
     ctx.checks.check("big app: the redeploy sends one content (the changed file) besides the manifest", sent?.missing === 1, JSON.stringify(sent));
+    const pushes = await registryPushes(ctx, [before, small, first, changed]);
+    log(`  registry pushes: small app ${pushes[0]} (with the base layers), its one-line change ${pushes[1]}; ` +
+      `big app ${pushes[2]}, its one-line change ${pushes[3]} bytes`);
     ctx.results.bigApp = {
       redeployBytes: sent?.total, manifestBytes: sent?.manifest, entries: sent?.entries, rsyncBytes: rsync, rsyncFirstBytes: rsyncFirst,
       firstBytes: firstRun.sent?.total, firstMs: firstRun.ms, redeployMs: run.ms, smallRedeployMs: smallRun.ms, releaseDiskBytes: disk,
-      appBytes: BIG_FILES * BIG_FILE_BYTES,
+      appBytes: BIG_FILES * BIG_FILE_BYTES, registryPushBytes: { smallChange: pushes[1], bigFirst: pushes[2], bigChange: pushes[3] },
     };
     log(`  big app: redeploy sent ${sent?.total} bytes (manifest ${sent?.manifest} for ${sent?.entries} entries), rsync ${rsync}; ` +
       `redeploy ${seconds(run.ms)}s vs small app ${seconds(smallRun.ms)}s (ratio ${ratio(run.ms, smallRun.ms)}); new release's own disk ${disk} bytes`);
