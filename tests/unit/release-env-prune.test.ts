@@ -1,4 +1,4 @@
-// host/release/records.sh prune: secrets stay only where a switch can need them. Run for real with
+// host/release/records.sh prune: secrets stay only where a switch can need them, and the store keeps only what a kept release names. Run for real with
 // bash on a releases directory laid out as the deploy leaves it (docker replaced by a program first
 // in PATH that records what it was asked to remove).
 import * as assert from "assert";
@@ -85,5 +85,26 @@ describe("prune: only the serving and the previous release keep a .env", () => {
     assert.strictEqual(r.status, 0, r.stderr);
     assert.ok(!fs.existsSync(path.join(base, HOST_LAYOUT.releases, sha("a"))));
     assert.match(fs.readFileSync(path.join(base, "removed-images"), "utf8"), new RegExp(`app-web:${sha("a")}`));
+  });
+
+  it("keeps in the store only the contents a kept release's manifest, or a fresh upload's, names", () => {
+    layout(".env");
+    const uploads = path.join(base, HOST_LAYOUT.uploads);
+    const store = path.join(base, HOST_LAYOUT.store);
+    fs.mkdirSync(uploads);
+    fs.mkdirSync(store);
+    // Release → the one content its manifest names: e is uploaded, not deployed yet; f was uploaded two hours ago and never deployed.
+    const names: Record<string, string> = { a: "1", b: "2", c: "3", d: "4", e: "5", f: "6" };
+    for (const [release, content] of Object.entries(names)) {
+      fs.writeFileSync(path.join(uploads, `${sha(release)}.manifest`), `${content.repeat(64)} 644 f.txt\n- 755 dir/\n`);
+    }
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    fs.utimesSync(path.join(uploads, `${sha("f")}.manifest`), twoHoursAgo, twoHoursAgo);
+    for (const content of ["1", "2", "3", "4", "5", "6", "7"]) fs.writeFileSync(path.join(store, content.repeat(64)), content);
+    const r = prune(".env", 2);
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.deepStrictEqual(fs.readdirSync(store).map((n) => n[0]).sort(), ["3", "4", "5"], "current, previous and the fresh upload's contents stay");
+    assert.deepStrictEqual(fs.readdirSync(uploads).map((n) => n[0]).sort(), ["c", "d", "e"], "the removed releases' manifests and the stale upload's go");
+    assert.match(r.stdout, /store: removed 4 contents no kept release names/);
   });
 });
