@@ -1,6 +1,6 @@
-// host/release/records.sh prune: secrets stay only where a switch can need them, and the store keeps only what a kept release names. Run for real with
-// bash on a releases directory laid out as the deploy leaves it (docker replaced by a program first
-// in PATH that records what it was asked to remove).
+// host/release/records.sh prune: secrets stay only where a switch can need them, and the store keeps
+// only what a kept release names. Run for real with bash on a releases directory laid out as the
+// deploy leaves it (docker replaced by a program first in PATH that records what it was asked to remove).
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
