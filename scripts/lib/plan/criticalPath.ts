@@ -27,7 +27,7 @@ const RDS_BASIS =
 /** The deployment's steps on the host, whichever transport carries them (ssh: remote commands; ssm: local commands through Session Manager). */
 const WAIT_READY = seconds(2 * 60, 4 * 60, "estimate: cloud-init installs docker + compose plugin on first boot (our user data), SSH dial retries meanwhile");
 const DEPLOY = seconds(60, 3 * 60, "estimate: unpack, `compose build`/pull, `compose up`, health check (host/release)");
-const UPLOAD = seconds(5, 60, "estimate: upload of one bundle (tens of MB at most)");
+const UPLOAD = seconds(5, 60, "estimate: the contents the host lacks (all of them on a first deploy: tens of MB at most) and the manifest");
 
 /** Estimated creation time of one resource on a first `up`. */
 export function creationTime(node: GraphNode): Duration {
