@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Deploy the release this script was unpacked with (<baseDir>/releases/<sha>/.compose-on-ec2/deploy.sh).
+# Deploy the release this script was assembled with (<baseDir>/releases/<sha>/.compose-on-ec2/deploy.sh).
 # stdin: the .env file (secret: written 0600, never printed).
 #
 #   build (host mode) or pull (registry mode, the pulled image checked against the pushed digest:

@@ -20,7 +20,7 @@ parse_args() {
 
 # Sets project_dir to where compose ran: <baseDir>/active (deploy.sh), else current, else the newest
 # release (a first deploy that never switched `current` may still have left containers). False when
-# nothing was ever unpacked.
+# nothing was ever assembled.
 find_project_dir() {
   local newest
   project_dir="${base_dir}/${layout_active}"

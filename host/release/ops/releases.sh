@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ops releases: the releases kept on the host, newest first (by when each was last deployed, or
-# unpacked), which one serves, and which can be rolled back to: those whose deploy finished and kept
+# assembled), which one serves, and which can be rolled back to: those whose deploy finished and kept
 # their images, and that still hold their .env (only the serving and the previous release do). A
 # release without kept images never served (its deploy failed) or predates them.
 #   releases.sh --base-dir DIR [--json]
