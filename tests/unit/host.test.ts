@@ -395,7 +395,7 @@ describe("host", () => {
         assert.ok(steps.length >= 4);
         for (const step of steps) {
           const pinned = step.type === "command:local:Command"
-            ? (step.inputs.environment as Record<string, string>)[step.name === "app-teardown" ? "TEARDOWN_HOST_KEY" : "SESSION_HOST_KEY"]
+            ? (step.inputs.environment as Record<string, string>)[step.name === "app-teardown" ? "TEARDOWN_HOST_KEY" : step.name === "app-upload" ? "UPLOAD_HOST_KEY" : "SESSION_HOST_KEY"]
             : (step.inputs.connection as Record<string, string>).hostKey;
           assert.strictEqual(pinned, hostKeyOf(mock).publicKey, `${step.name} pins the host key`);
         }
