@@ -171,7 +171,7 @@ export function routeOf(args: Pick<ComposeDeploymentArgs, "connection" | "transp
 }
 
 export class ComposeDeployment extends pulumi.ComponentResource {
-  /** The release now deployed: the bundle's sha256, once its deploy succeeded. */
+  /** The release now deployed: the release id (the sha256 of the bundle's manifest), once its deploy succeeded. */
   public readonly releaseId: pulumi.Output<string>;
   /** Output of the last deploy run (secret: it may echo configuration). */
   public readonly deployOutput: pulumi.Output<string>;

@@ -90,7 +90,7 @@ export const DEPLOYMENT_VARIABLES: readonly DeploymentVariable[] = [
   // SECRET_KEY for apps that follow the common name; DJANGO_SECRET_KEY is what the example app reads.
   { name: "SECRET_KEY", parameter: "SECRET_KEY", ...ALWAYS, source: KEY_SOURCE, value: (v) => v.secretKey },
   { name: "DJANGO_SECRET_KEY", parameter: "SECRET_KEY", ...ALWAYS, source: KEY_SOURCE, value: (v) => v.secretKey },
-  { name: "RELEASE_ID", ...ALWAYS, source: "the release being deployed (the bundle's sha256)", entries: one("RELEASE_ID", (v) => v.releaseId) },
+  { name: "RELEASE_ID", ...ALWAYS, source: "the release being deployed (the release id: the sha256 of the bundle's manifest)", entries: one("RELEASE_ID", (v) => v.releaseId) },
   { name: "ALLOWED_HOSTS", ...ALWAYS, source: "the domain setting and the host's address and DNS name (ec2) or the load balancer's DNS name (ecs), comma-joined", entries: one("ALLOWED_HOSTS", (v) => v.allowedHosts.join(",")) },
   { name: "MEDIA_BUCKET", ...ON_S3, source: "the stack's media bucket", entries: one("MEDIA_BUCKET", (v) => v.mediaEnv?.MEDIA_BUCKET) },
   { name: "MEDIA_BUCKET_REGION", ...ON_S3, source: "the media bucket's region", entries: one("MEDIA_BUCKET_REGION", (v) => v.mediaEnv?.MEDIA_BUCKET_REGION) },
