@@ -64,6 +64,8 @@ export interface Results {
   bigApp?: {
     redeployBytes?: number; manifestBytes?: number; entries?: number; rsyncBytes?: number; rsyncFirstBytes?: number;
     firstBytes?: number; firstMs?: number; redeployMs?: number; smallRedeployMs?: number; releaseDiskBytes?: number; appBytes: number;
+    /** The upload's share of each redeploy (upload.sh's run). */
+    uploadMs?: number; smallUploadMs?: number;
     /** Registry mode's measure: bytes each image push added to a loopback registry (the small app's one-line change, the big app's first push and its change). */
     registryPushBytes?: { smallChange: number; bigFirst: number; bigChange: number };
   };
@@ -173,7 +175,8 @@ export function bigAppLine(results: Results): string {
     `rsync_first_bytes=${count(b.rsyncFirstBytes)} | one-line change: sent_bytes=${count(b.redeployBytes)} ` +
     `(manifest ${count(b.manifestBytes)} for ${count(b.entries)} entries, ${perEntry} bytes/entry gzip) rsync_bytes=${count(b.rsyncBytes)} ` +
     `big_app_redeploy_s=${seconds(b.redeployMs)} small_app_redeploy_s=${seconds(b.smallRedeployMs)} ` +
-    `big/small=${ratio(b.redeployMs, b.smallRedeployMs)} new_release_disk_bytes=${count(b.releaseDiskBytes)} | ` +
+    `big/small=${ratio(b.redeployMs, b.smallRedeployMs)} (uploads ${seconds(b.uploadMs)}s and ${seconds(b.smallUploadMs)}s) ` +
+    `new_release_disk_bytes=${count(b.releaseDiskBytes)} | ` +
     `registry push: small_change_bytes=${count(b.registryPushBytes?.smallChange)} big_first_bytes=${count(b.registryPushBytes?.bigFirst)} ` +
     `big_change_bytes=${count(b.registryPushBytes?.bigChange)}`
   );

@@ -40,11 +40,11 @@ function changeOneLine(dir: string, to: string): void {
 }
 
 /** Upload and deploy, timed together (what a `pulumi up` of a change runs on the host's side). */
-async function uploadAndDeploy(ctx: Context, release: Release): Promise<{ ms: number; sent?: UploadSent; deployed: CommandResult }> {
+async function uploadAndDeploy(ctx: Context, release: Release): Promise<{ ms: number; uploadMs: number; sent?: UploadSent; deployed: CommandResult }> {
   const started = Date.now();
   const up = await upload(ctx, release);
   const deployed = await runDeploy(ctx, release);
-  return { ms: Date.now() - started, sent: uploadSent(up), deployed };
+  return { ms: Date.now() - started, uploadMs: up.ms, sent: uploadSent(up), deployed };
 }
 
 /** rsync's "Total bytes sent" for `src/` → `dest/` on the host over ssh (the test sshd), or undefined. */
@@ -140,6 +140,7 @@ export default scenario("big app: a one-line change sends about what rsync sends
     ctx.results.bigApp = {
       redeployBytes: sent?.total, manifestBytes: sent?.manifest, entries: sent?.entries, rsyncBytes: rsync, rsyncFirstBytes: rsyncFirst,
       firstBytes: firstRun.sent?.total, firstMs: firstRun.ms, redeployMs: run.ms, smallRedeployMs: smallRun.ms, releaseDiskBytes: disk,
+      uploadMs: run.uploadMs, smallUploadMs: smallRun.uploadMs,
       appBytes: BIG_FILES * BIG_FILE_BYTES, registryPushBytes: pushes.length === 4 ? { smallChange: pushes[1], bigFirst: pushes[2], bigChange: pushes[3] } : undefined,
     };
     log(`  big app: redeploy sent ${sent?.total} bytes (manifest ${sent?.manifest} for ${sent?.entries} entries), rsync ${rsync}; ` +
