@@ -1,6 +1,6 @@
 // The typed settings every component receives (slices of StackConfig, never pulumi.Config).
 // Keep these names and fields stable: components, scripts and tests import them.
-import type { EcsContainerDefinition } from "../compose/ecs";
+import type { EcsContainerDefinition } from "../compose/ecsTypes";
 import type { HealthSource } from "../compose/gapless";
 import type { EcsServiceFate, ServiceFate } from "../compose/serviceFates";
 
