@@ -3,7 +3,8 @@
 // exists: what would break the gapless switch on the host is refused with the file, line and edit
 // (components/compose/gapless.ts); what it reveals (proxy, web port, env file, health source) is kept.
 import * as path from "path";
-import { analyseForGaplessSwitch, describeFindings, DEFAULT_WEB_PORT, GaplessFindings } from "../compose/gapless";
+import { analyseForGaplessSwitch, describeFindings, type GaplessFindings } from "../compose/gapless";
+import { DEFAULT_WEB_PORT } from "../compose/webPort";
 import { ALLOW_ESCAPE_SHAPE, findEscapes } from "../compose/escapes";
 import { ComposeError, ComposeModel, parseCompose, problem, SETTING_PREFIX } from "../compose/model";
 import { analyseMounts, PathKind } from "../compose/mounts";

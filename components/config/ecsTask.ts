@@ -11,7 +11,7 @@ import { composeToEcs, fargateTask } from "../compose/ecs";
 import type { EcsContainerDefinition, EcsTranslation } from "../compose/ecsTypes";
 import { fargateSize, FARGATE_SIZES } from "../compose/fargate";
 import { readDependsOn } from "../compose/fields";
-import { DEFAULT_WEB_PORT } from "../compose/gapless";
+import { DEFAULT_WEB_PORT } from "../compose/webPort";
 import { ComposeError, ComposeModel, ComposeService, isMapping, parseCompose, problem } from "../compose/model";
 import type { EcsFate, EcsServiceFate } from "../compose/serviceFates";
 import { ECS_STACK_SECRETS } from "./appEnv";
