@@ -12,7 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as tls from "@pulumi/tls";
 import { Arch, HostOs, HostSettings, Transport, amiArchitectureProblem } from "./config";
 import { hostBaseDir } from "./layout";
-import { HostFile, monitoringHostFiles } from "./monitoring";
+import { type HostFile, monitoringHostFiles } from "./hostMonitoring";
 
 export interface HostArgs {
   /** IAM path of the instance role and profile (stackRolePath): what the CI role may pass. */

@@ -4,7 +4,8 @@ import * as assert from "assert";
 import { ASSUMPTIONS, CostNode, PriceTable, costItems, costSummary, estimateCost } from "../../scripts/lib/plan/cost";
 import { PRICES, figuresOf } from "../../scripts/lib/plan/prices";
 import { USER_REGIONS } from "../support/fixtures";
-import { alarmSpecs, DISK_METRIC, HOST_METRICS_NAMESPACE } from "../../components/monitoring";
+import { alarmSpecs } from "../../components/alarms";
+import { DISK_METRIC, HOST_METRICS_NAMESPACE } from "../../components/hostMonitoring";
 import { monitoringDefaults } from "../../components/config";
 
 const fig = (usd: number) => ({ usd, source: "s1" });

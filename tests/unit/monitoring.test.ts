@@ -12,10 +12,9 @@ import * as aws from "@pulumi/aws";
 import { AwsMock, MockResource, PROJECT, PROJECT_ROOT, captureRegistrationOptions, valueOf } from "../../lib/engine";
 import { stackRun } from "../support/fixtures";
 import { monitoringDefaults, STAGES, type Stage } from "../../components/config";
-import {
-  alarmSpecs, containerLogGroupName, dockerDaemonLogConfig, HOST_METRICS_NAMESPACE, HOST_MONITORING_PATHS, instanceMonitoringPolicy,
-  LOG_RETENTION_DAYS, Monitoring, monitoringHostFiles, MonitoringSettings, monitoringSettingsProblems,
-} from "../../components/monitoring";
+import { alarmSpecs } from "../../components/alarms";
+import { dockerDaemonLogConfig, HOST_METRICS_NAMESPACE, HOST_MONITORING_PATHS, instanceMonitoringPolicy, monitoringHostFiles } from "../../components/hostMonitoring";
+import { containerLogGroupName, LOG_RETENTION_DAYS, Monitoring, MonitoringSettings, monitoringSettingsProblems } from "../../components/monitoring";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
