@@ -1,12 +1,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- provider inputs are untyped JSON here */
 // What AWS computes for each resource type this program creates (ids, ARNs, addresses, autonamed
-// names) and what it refuses (the rules of awsRules.ts, plus references to things that do not exist).
-// Everything derives from hashes of names and inputs: the same program gives the same outputs.
+// names) and what it refuses (the rules of awsRules.ts and awsRdsRules.ts, plus references to things
+// that do not exist). Everything derives from hashes of names and inputs: the same program gives the
+// same outputs.
 import {
-  RULES_PER_SECURITY_GROUP, RdsEngine, TagService, allocatedStorageProblem, backupRetentionProblem, dbIdentifierProblem,
-  finalSnapshotIdProblem, importKeyPairProblem, masterPasswordProblem, masterUsernameProblem, parseCidr, subnetGroupAzProblem,
-  subnetGroupNameProblem, tagsProblem,
-} from "./awsRules";
+  RdsEngine, allocatedStorageProblem, backupRetentionProblem, dbIdentifierProblem, finalSnapshotIdProblem, masterPasswordProblem,
+  masterUsernameProblem, subnetGroupAzProblem, subnetGroupNameProblem,
+} from "./awsRdsRules";
+import { RULES_PER_SECURITY_GROUP, TagService, importKeyPairProblem, parseCidr, tagsProblem } from "./awsRules";
 import { ECS_MODELS } from "./awsEcs";
 import { ELB_MODELS } from "./awsElb";
 import { KMS_MODELS } from "./awsKms";

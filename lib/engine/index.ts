@@ -2,6 +2,7 @@
 // the registration hook and the stack-file reader. Used by `npm run plan` and by the unit tests.
 export * from "./awsMock";
 export * from "./awsMockTypes";
+export * from "./awsRdsRules";
 export * from "./awsRules";
 export * from "./program";
 export * from "./registrations";
