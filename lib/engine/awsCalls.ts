@@ -27,7 +27,6 @@ export function availabilityZones(region: string): string[] {
 /** The answer to a data-source call the program makes; undefined for a token this model does not know. */
 export function answerCall(cx: CallContext, token: string, inputs: Record<string, any>): Record<string, any> | undefined {
   const a = cx.account;
-  const azs = availabilityZones(a.region);
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: a.accountId, arn: a.callerArn, userId: "AIDAMOCKUSER", id: a.accountId };
@@ -38,35 +37,7 @@ export function answerCall(cx: CallContext, token: string, inputs: Record<string
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: azs, zoneIds: [0, 1, 2].map((i) => `use1-az${i + 1}`), id: a.region, groupNames: [a.region] };
-    case "aws:ec2/getVpc:getVpc": {
-      const id = inputs.id ?? (inputs.default ? a.defaultVpcId() : undefined);
-      if (!id) throw cx.reject(token, "no matching EC2 VPC found (give id or default: true)");
-      const isDefault = id === a.defaultVpcId();
-      return { id, cidrBlock: isDefault ? "172.31.0.0/16" : "10.0.0.0/16", default: isDefault, arn: `arn:aws:ec2:${a.region}:${a.accountId}:vpc/${id}`, ownerId: a.accountId, state: "available", ipv6CidrBlock: "" };
-    }
-    case "aws:ec2/getSubnets:getSubnets": {
-      const filters: { name: string; values: string[] }[] = inputs.filters ?? [];
-      const vpcIds = filters.find((f) => f.name === "vpc-id")?.values;
-      const defaultOnly = filters.find((f) => f.name === "default-for-az")?.values?.includes("true") ?? false;
-      return { ids: cx.subnetIds(vpcIds, defaultOnly), filters, id: a.region };
-    }
-    case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
-      if (inputs.locationType !== "availability-zone") throw cx.reject(token, "this model answers locationType availability-zone only");
-      const types: string[] = (inputs.filters ?? []).find((f: { name: string }) => f.name === "instance-type")?.values ?? [];
-      const offers = types.flatMap((t) => azs.filter((a) => !(cx.opts.instanceTypeMissingIn?.[t] ?? []).includes(a)).map((a) => ({ t, a })));
-      return { id: a.region, instanceTypes: offers.map((o) => o.t), locations: offers.map((o) => o.a), locationTypes: offers.map(() => "availability-zone"), locationType: "availability-zone", filters: inputs.filters, region: a.region };
-    }
-    case "aws:ec2/getSubnet:getSubnet": {
-      const s = a.subnetById(inputs.id);
-      return { id: s.id, vpcId: s.vpcId, availabilityZone: s.availabilityZone, defaultForAz: s.defaultForAz, cidrBlock: "172.31.0.0/20", mapPublicIpOnLaunch: true, arn: `arn:aws:ec2:${a.region}:${a.accountId}:subnet/${s.id}` };
-    }
-    case "aws:ec2/getAmi:getAmi": {
-      // DescribeImages by image id: the image's own Architecture (x86_64, arm64, …).
-      const id = (inputs.filters ?? []).find((f: { name: string }) => f.name === "image-id")?.values?.[0];
-      if (!id) throw cx.reject(token, "this model answers an image-id filter only");
-      return { id, imageId: id, architecture: cx.opts.amiArchitectures?.[id] ?? "x86_64", state: "available", filters: inputs.filters, mostRecent: inputs.mostRecent ?? false };
-    }
+      return { names: availabilityZones(a.region), zoneIds: [0, 1, 2].map((i) => `use1-az${i + 1}`), id: a.region, groupNames: [a.region] };
     case "aws:rds/getSnapshot:getSnapshot": {
       const found = lookUpSnapshot(cx.opts.rdsSnapshots ?? [], a.accountId, inputs);
       if (typeof found === "string") throw cx.reject(token, found);
@@ -87,7 +58,44 @@ export function answerCall(cx: CallContext, token: string, inputs: Record<string
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: statements }), id: "policy" };
     }
     default:
-      return answerEcr(cx, token, inputs);
+      return answerEc2(cx, token, inputs) ?? answerEcr(cx, token, inputs);
+  }
+}
+
+/** The EC2 data sources: a VPC, its subnets, instance type offerings per zone, an AMI's architecture. */
+function answerEc2(cx: CallContext, token: string, inputs: Record<string, any>): Record<string, any> | undefined {
+  const a = cx.account;
+  switch (token) {
+    case "aws:ec2/getVpc:getVpc": {
+      const id = inputs.id ?? (inputs.default ? a.defaultVpcId() : undefined);
+      if (!id) throw cx.reject(token, "no matching EC2 VPC found (give id or default: true)");
+      const isDefault = id === a.defaultVpcId();
+      return { id, cidrBlock: isDefault ? "172.31.0.0/16" : "10.0.0.0/16", default: isDefault, arn: `arn:aws:ec2:${a.region}:${a.accountId}:vpc/${id}`, ownerId: a.accountId, state: "available", ipv6CidrBlock: "" };
+    }
+    case "aws:ec2/getSubnets:getSubnets": {
+      const filters: { name: string; values: string[] }[] = inputs.filters ?? [];
+      const vpcIds = filters.find((f) => f.name === "vpc-id")?.values;
+      const defaultOnly = filters.find((f) => f.name === "default-for-az")?.values?.includes("true") ?? false;
+      return { ids: cx.subnetIds(vpcIds, defaultOnly), filters, id: a.region };
+    }
+    case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
+      if (inputs.locationType !== "availability-zone") throw cx.reject(token, "this model answers locationType availability-zone only");
+      const types: string[] = (inputs.filters ?? []).find((f: { name: string }) => f.name === "instance-type")?.values ?? [];
+      const offers = types.flatMap((t) => availabilityZones(a.region).filter((az) => !(cx.opts.instanceTypeMissingIn?.[t] ?? []).includes(az)).map((az) => ({ t, a: az })));
+      return { id: a.region, instanceTypes: offers.map((o) => o.t), locations: offers.map((o) => o.a), locationTypes: offers.map(() => "availability-zone"), locationType: "availability-zone", filters: inputs.filters, region: a.region };
+    }
+    case "aws:ec2/getSubnet:getSubnet": {
+      const s = a.subnetById(inputs.id);
+      return { id: s.id, vpcId: s.vpcId, availabilityZone: s.availabilityZone, defaultForAz: s.defaultForAz, cidrBlock: "172.31.0.0/20", mapPublicIpOnLaunch: true, arn: `arn:aws:ec2:${a.region}:${a.accountId}:subnet/${s.id}` };
+    }
+    case "aws:ec2/getAmi:getAmi": {
+      // DescribeImages by image id: the image's own Architecture (x86_64, arm64, …).
+      const id = (inputs.filters ?? []).find((f: { name: string }) => f.name === "image-id")?.values?.[0];
+      if (!id) throw cx.reject(token, "this model answers an image-id filter only");
+      return { id, imageId: id, architecture: cx.opts.amiArchitectures?.[id] ?? "x86_64", state: "available", filters: inputs.filters, mostRecent: inputs.mostRecent ?? false };
+    }
+    default:
+      return undefined;
   }
 }
 

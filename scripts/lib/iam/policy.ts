@@ -13,6 +13,8 @@ import { SERVICE_RESOURCE_ACTIONS } from "./serviceActions";
 
 /** Resource types (`pulumi type token`) → actions: the host's and every stack's, then the services'. */
 const RESOURCE_ACTIONS: Record<string, TokenActions> = { ...HOST_RESOURCE_ACTIONS, ...SERVICE_RESOURCE_ACTIONS };
+/** Where a token without actions gets its row. */
+const ADD_ACTIONS = "add resource types to scripts/lib/iam/hostActions.ts or serviceActions.ts, data sources to scripts/lib/iam/actions.ts";
 
 export type CiStage = "dev" | "prod";
 export type Hosting = "ec2" | "ecs";
@@ -80,7 +82,7 @@ const uniq = (xs: string[]): string[] => [...new Set(xs)].sort();
 /** The IAM policy of one CI role and hosting for what the plan uses. Throws on a token without a row. */
 export function ciPolicy(stage: CiStage, use: PlanUse, project = PROJECT): PolicyDocument {
   const missing = missingTokens(use);
-  if (missing.length > 0) throw new Error(`no IAM actions known for ${missing.join(", ")}: add resource types to scripts/lib/iam/hostActions.ts or serviceActions.ts, data sources to scripts/lib/iam/actions.ts`);
+  if (missing.length > 0) throw new Error(`no IAM actions known for ${missing.join(", ")}: ${ADD_ACTIONS}`);
   // getSessionContext reads the deploying role itself, which lies outside the stack's role paths.
   const readsOwnRole = use.calls.includes("aws:iam/getSessionContext:getSessionContext");
   const all = uniq([...use.resourceTypes.flatMap((t) => RESOURCE_ACTIONS[t].actions), ...use.calls.filter((t) => t !== "aws:iam/getSessionContext:getSessionContext").flatMap((t) => CALL_ACTIONS[t].actions)]);
