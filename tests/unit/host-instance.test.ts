@@ -1,9 +1,9 @@
 // components/host.ts: the instance under the AWS mock (AMI from SSM or pinned, IMDSv2, encrypted gp3, key pair,
 // instance role, EIP, user data) and the names it is built from.
 import * as assert from "assert";
-import {
-  amiParameterName, checkSshUser, EC2_ASSUME_ROLE_POLICY, ecrRegistryHost, HostKeyPair, renderUserData,
-} from "../../components/host";
+import { amiParameterName, checkSshUser, ecrRegistryHost } from "../../components/host";
+import { EC2_ASSUME_ROLE_POLICY } from "../../components/hostIam";
+import { type HostKeyPair, renderUserData } from "../../components/userData";
 import { containerLogGroupName } from "../../components/monitoring";
 import { AwsMock, isSecret, PROJECT, runProgram, unwrapSecrets, valueOf } from "../../lib/engine";
 import { stackRun, TEST_SSH_PUBLIC_KEY, variantRun } from "../support/fixtures";

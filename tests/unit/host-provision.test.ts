@@ -5,7 +5,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROVISION_LAYOUT_PATH, PROVISION_PATH, provisionLayout } from "../../components/host";
+import { PROVISION_LAYOUT_PATH, PROVISION_PATH, provisionLayout } from "../../components/userData";
 import { HOST_LAYOUT, hostPath } from "../../components/layout";
 import { PROVISION_SCRIPT, REGISTRY } from "../support/host";
 

@@ -1,4 +1,4 @@
-// components/host.ts: the cloud-init user data (renderUserData) every OS and architecture boots with.
+// components/userData.ts: the cloud-init user data (renderUserData) every OS and architecture boots with.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import {
   HostKeyPair, PROVISION_LAYOUT_PATH, PROVISION_PATH, renderUserData, SSHD_HOST_KEY_CONFIG, withoutCommentLines,
-} from "../../components/host";
+} from "../../components/userData";
 import { hostBaseDir } from "../../components/layout";
 import { Arch, HostOs } from "../../components/config";
 import { readYaml } from "../../lib/engine";
