@@ -6,10 +6,13 @@ export { ComposeError, SETTING_PREFIX, lineAt, findService, parseCompose, readCo
 export type { ComposeModel, ComposeService, ComposePath } from "./compose/model";
 export { interpolate, durationSeconds, sizeMiB, shellWords } from "./compose/fields";
 export type { Env } from "./compose/fields";
-export { analyseForGaplessSwitch, describeFindings, DEFAULT_WEB_PORT } from "./compose/gapless";
-export type { GaplessFindings, GaplessOptions, HealthSource } from "./compose/gapless";
-export { composeToEcs, fargateTask, isRegistryImage } from "./compose/ecs";
-export type { EcsCondition, EcsContainer, EcsContainerDefinition, EcsOptions, EcsTranslation } from "./compose/ecs";
+export { analyseForGaplessSwitch, describeFindings } from "./compose/gapless";
+export { DEFAULT_WEB_PORT } from "./compose/webPort";
+export type { GaplessFindings, GaplessOptions } from "./compose/gapless";
+export type { HealthSource } from "./compose/webRules";
+export { composeToEcs, fargateTask } from "./compose/ecs";
+export { isRegistryImage } from "./compose/ecsFields";
+export type { EcsCondition, EcsContainer, EcsContainerDefinition, EcsOptions, EcsTranslation } from "./compose/ecsTypes";
 export type { EcsHealthCheck } from "./compose/ecsHealth";
 export { FARGATE_SIZES, fargateSize } from "./compose/fargate";
 export type { FargateSize } from "./compose/fargate";

@@ -108,40 +108,11 @@ export class Firewall extends pulumi.ComponentResource {
   }
 
   private createWebHostGroup(name: string, args: FirewallArgs): aws.ec2.SecurityGroup {
-    const rules = webIngressRules(args.settings);
-    const web = new aws.ec2.SecurityGroup(
-      `${name}-web`,
-      { vpcId: args.vpcId, description: "Web host: HTTP(S) from httpCidrs, SSH from sshCidrs", tags: { ...args.tags, Name: `${name}-web` } },
-      { parent: this },
-    );
-    for (const rule of rules) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-web-${rule.key}`,
-        {
-          securityGroupId: web.id,
-          ipProtocol: "tcp",
-          fromPort: rule.port,
-          toPort: rule.port,
-          cidrIpv4: rule.cidrIpv4,
-          cidrIpv6: rule.cidrIpv6,
-          description: rule.description,
-          tags: args.tags,
-        },
-        { parent: this },
-      );
-    }
+    const web = this.group(`${name}-web`, args, "Web host: HTTP(S) from httpCidrs, SSH from sshCidrs");
+    for (const rule of webIngressRules(args.settings)) this.cidrIngress(`${name}-web-${rule.key}`, args, web, rule);
     // The host pulls images and packages from anywhere; one egress rule per IP family.
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-web-egress-v4`,
-      { securityGroupId: web.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "all IPv4 egress", tags: args.tags },
-      { parent: this },
-    );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-web-egress-v6`,
-      { securityGroupId: web.id, ipProtocol: "-1", cidrIpv6: "::/0", description: "all IPv6 egress", tags: args.tags },
-      { parent: this },
-    );
-
+    this.egressAll(`${name}-web-egress-v4`, args, web, { cidrIpv4: "0.0.0.0/0" }, "all IPv4 egress");
+    this.egressAll(`${name}-web-egress-v6`, args, web, { cidrIpv6: "::/0" }, "all IPv6 egress");
     return web;
   }
 
@@ -151,77 +122,72 @@ export class Firewall extends pulumi.ComponentResource {
    */
   private createEcsGroups(name: string, args: FirewallArgs): { lb: aws.ec2.SecurityGroup; tasks: aws.ec2.SecurityGroup } {
     if (args.appPort === undefined) throw new Error("Firewall: hosting ecs needs appPort (the tasks' web port)");
-    const lb = new aws.ec2.SecurityGroup(
-      `${name}-lb`,
-      { vpcId: args.vpcId, description: "Load balancer: HTTP(S) from httpCidrs, to the web tasks only", tags: { ...args.tags, Name: `${name}-lb` } },
+    const lb = this.group(`${name}-lb`, args, "Load balancer: HTTP(S) from httpCidrs, to the web tasks only");
+    for (const rule of webIngressRules({ httpCidrs: args.settings.httpCidrs, sshCidrs: [] })) this.cidrIngress(`${name}-lb-${rule.key}`, args, lb, rule);
+    const tasks = this.group(`${name}-tasks`, args, "Web tasks: the app port from the load balancer only");
+    this.groupIngress(`${name}-tasks-from-lb`, args, tasks, { port: args.appPort, from: lb, description: "app port from the load balancer" });
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-lb-to-tasks`,
+      { securityGroupId: lb.id, ipProtocol: "tcp", fromPort: args.appPort, toPort: args.appPort, referencedSecurityGroupId: tasks.id, description: "requests and health checks to the web tasks", tags: args.tags },
       { parent: this },
     );
-    for (const rule of webIngressRules({ httpCidrs: args.settings.httpCidrs, sshCidrs: [] })) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-lb-${rule.key}`,
-        { securityGroupId: lb.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port, cidrIpv4: rule.cidrIpv4, cidrIpv6: rule.cidrIpv6, description: rule.description, tags: args.tags },
-        { parent: this },
-      );
-    }
-    const tasks = new aws.ec2.SecurityGroup(
-      `${name}-tasks`,
-      { vpcId: args.vpcId, description: "Web tasks: the app port from the load balancer only", tags: { ...args.tags, Name: `${name}-tasks` } },
-      { parent: this },
-    );
-    const appPort = { ipProtocol: "tcp", fromPort: args.appPort, toPort: args.appPort, tags: args.tags };
-    new aws.vpc.SecurityGroupIngressRule(`${name}-tasks-from-lb`, { ...appPort, securityGroupId: tasks.id, referencedSecurityGroupId: lb.id, description: "app port from the load balancer" }, { parent: this });
-    new aws.vpc.SecurityGroupEgressRule(`${name}-lb-to-tasks`, { ...appPort, securityGroupId: lb.id, referencedSecurityGroupId: tasks.id, description: "requests and health checks to the web tasks" }, { parent: this });
     // Tasks pull images (ECR), read their secrets (SSM), write logs and media (CloudWatch, S3).
-    new aws.vpc.SecurityGroupEgressRule(`${name}-tasks-egress-v4`, { securityGroupId: tasks.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "all IPv4 egress", tags: args.tags }, { parent: this });
+    this.egressAll(`${name}-tasks-egress-v4`, args, tasks, { cidrIpv4: "0.0.0.0/0" }, "all IPv4 egress");
     return { lb, tasks };
   }
 
-  /** No egress rules: the provider removes AWS's default allow-all egress from a new group. */
+  /**
+   * The DB's group: only the DB port, only from the group the web service runs in; no egress rules
+   * (the provider removes AWS's default allow-all egress from a new group).
+   * One description for both hostings: EC2 replaces a group whose description changes, and a
+   * replaced DB group would cut the old host off the database while a switch to ecs is under way.
+   */
   private createDbGroup(name: string, args: FirewallArgs, web: aws.ec2.SecurityGroup): aws.ec2.SecurityGroup {
     const ecs = args.hosting === "ecs";
-    const db = new aws.ec2.SecurityGroup(
-      `${name}-db`,
-      // One description for both hostings: EC2 replaces a group whose description changes, and a
-      // replaced DB group would cut the old host off the database while a switch to ecs is under way.
-      { vpcId: args.vpcId, description: "Database: only the DB port, only from the web host group", tags: { ...args.tags, Name: `${name}-db` } },
-      { parent: this },
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      ecs ? `${name}-db-from-tasks` : `${name}-db-from-web`,
-      {
-        securityGroupId: db.id,
-        ipProtocol: "tcp",
-        fromPort: args.dbPort,
-        toPort: args.dbPort,
-        referencedSecurityGroupId: web.id,
-        description: ecs ? "DB port from the web tasks" : "DB port from the web host",
-        tags: args.tags,
-      },
-      { parent: this },
-    );
+    const db = this.group(`${name}-db`, args, "Database: only the DB port, only from the web host group");
+    const description = ecs ? "DB port from the web tasks" : "DB port from the web host";
+    this.groupIngress(ecs ? `${name}-db-from-tasks` : `${name}-db-from-web`, args, db, { port: args.dbPort, from: web, description });
     return db;
   }
 
   /**
    * The cache's group: only the cache port, only from the group the web service runs in (the ec2 host,
    * whose compose services share its network, or the ecs tasks, web and workers alike); no egress rules.
+   * One description for both hostings, as the DB group's: a changed description replaces the group.
    */
   private createCacheGroup(name: string, args: FirewallArgs, web: aws.ec2.SecurityGroup, port: number): aws.ec2.SecurityGroup {
     const ecs = args.hosting === "ecs";
-    const cache = new aws.ec2.SecurityGroup(
-      `${name}-cache`,
-      // One description for both hostings, as the DB group's: a changed description replaces the group.
-      { vpcId: args.vpcId, description: "Cache: only the cache port, only from the web group", tags: { ...args.tags, Name: `${name}-cache` } },
-      { parent: this },
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      ecs ? `${name}-cache-from-tasks` : `${name}-cache-from-web`,
-      {
-        securityGroupId: cache.id, ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: web.id,
-        description: ecs ? "cache port from the tasks" : "cache port from the web host", tags: args.tags,
-      },
-      { parent: this },
-    );
+    const cache = this.group(`${name}-cache`, args, "Cache: only the cache port, only from the web group");
+    const description = ecs ? "cache port from the tasks" : "cache port from the web host";
+    this.groupIngress(ecs ? `${name}-cache-from-tasks` : `${name}-cache-from-web`, args, cache, { port, from: web, description });
     return cache;
+  }
+
+  /** A security group in the stack's VPC, named by its resource name. */
+  private group(resourceName: string, args: FirewallArgs, description: string): aws.ec2.SecurityGroup {
+    return new aws.ec2.SecurityGroup(resourceName, { vpcId: args.vpcId, description, tags: { ...args.tags, Name: resourceName } }, { parent: this });
+  }
+
+  /** A TCP port from one CIDR (a rule of webIngressRules). */
+  private cidrIngress(resourceName: string, args: FirewallArgs, group: aws.ec2.SecurityGroup, rule: CidrRule): void {
+    new aws.vpc.SecurityGroupIngressRule(
+      resourceName,
+      { securityGroupId: group.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port, cidrIpv4: rule.cidrIpv4, cidrIpv6: rule.cidrIpv6, description: rule.description, tags: args.tags },
+      { parent: this },
+    );
+  }
+
+  /** A TCP port from another of the stack's groups only. */
+  private groupIngress(resourceName: string, args: FirewallArgs, group: aws.ec2.SecurityGroup, rule: { port: number; from: aws.ec2.SecurityGroup; description: string }): void {
+    new aws.vpc.SecurityGroupIngressRule(
+      resourceName,
+      { securityGroupId: group.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port, referencedSecurityGroupId: rule.from.id, description: rule.description, tags: args.tags },
+      { parent: this },
+    );
+  }
+
+  /** All traffic out to one address family. */
+  private egressAll(resourceName: string, args: FirewallArgs, group: aws.ec2.SecurityGroup, to: { cidrIpv4?: string; cidrIpv6?: string }, description: string): void {
+    new aws.vpc.SecurityGroupEgressRule(resourceName, { securityGroupId: group.id, ipProtocol: "-1", ...to, description, tags: args.tags }, { parent: this });
   }
 }

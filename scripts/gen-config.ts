@@ -1,6 +1,6 @@
 // Writes Pulumi.yaml's `config:` block and docs/reference/configuration.md from components/config/specs.ts,
 // and the app-environment table of docs/reference/app-contract.md from components/config/appEnv.ts.
-// Usage: npm run gen:config     (tests/unit/config.test.ts fails when these files drift from the specs)
+// Usage: npm run gen:config     (tests/unit/config-schema.test.ts fails when these files drift from the specs)
 import * as fs from "fs";
 import * as path from "path";
 import { renderEnvironmentDoc, renderPulumiYaml, renderSettingsDoc } from "../components/config/generate";

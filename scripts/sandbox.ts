@@ -14,15 +14,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import {
-  CommandContext,
-  destroySandbox,
-  formatSandboxTable,
-  listSandboxes,
-  reapSandboxes,
-  unlockSandbox,
-  upSandbox,
-} from "./lib/sandbox/commands";
+import { destroySandbox, unlockSandbox, upSandbox } from "./lib/sandbox/commands";
+import { CommandContext } from "./lib/sandbox/context";
+import { formatSandboxTable, listSandboxes, reapSandboxes } from "./lib/sandbox/inventory";
 import {
   Backend,
   checkAwsCredentials,

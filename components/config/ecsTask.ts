@@ -7,10 +7,11 @@
 // not resolve inside a Fargate task (containers of a task share localhost; there is no compose DNS),
 // and one container per task is the smallest task and one image to build. Static files are served by
 // the app itself (whitenoise), media from S3.
-import { composeToEcs, fargateTask, EcsContainerDefinition, EcsTranslation } from "../compose/ecs";
+import { composeToEcs, fargateTask } from "../compose/ecs";
+import type { EcsContainerDefinition, EcsTranslation } from "../compose/ecsTypes";
 import { fargateSize, FARGATE_SIZES } from "../compose/fargate";
 import { readDependsOn } from "../compose/fields";
-import { DEFAULT_WEB_PORT } from "../compose/gapless";
+import { DEFAULT_WEB_PORT } from "../compose/webPort";
 import { ComposeError, ComposeModel, ComposeService, isMapping, parseCompose, problem } from "../compose/model";
 import type { EcsFate, EcsServiceFate } from "../compose/serviceFates";
 import { ECS_STACK_SECRETS } from "./appEnv";

@@ -2,7 +2,8 @@
 // stay the only place a setting is described. scripts/gen-config.ts writes them; a test compares.
 import { environmentTable } from "./appEnv";
 import { AWS_REGIONS } from "./aws";
-import { isDependent, schemaDefault, SettingSpec, SPECS, SpecValue } from "./specs";
+import { SPECS } from "./specs";
+import { isDependent, schemaDefault, type SettingSpec, type SpecValue } from "./specTypes";
 import { STAGES } from "./stages";
 import type { DbEngine } from "./types";
 

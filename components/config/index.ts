@@ -28,8 +28,9 @@ import type { Stage, StackConfig } from "./types";
 
 export * from "./types";
 export { ConfigError } from "./reader";
-export { CONFIG_SCHEMA, SPECS, defaultFor, schemaDefault } from "./specs";
-export type { ConfigValueType, SettingSpec } from "./specs";
+export { CONFIG_SCHEMA, SPECS, defaultFor } from "./specs";
+export { schemaDefault } from "./specTypes";
+export type { ConfigValueType, SettingSpec } from "./specTypes";
 export { AWS_REGIONS, DB_FAMILIES, EC2_FAMILIES, archOf } from "./aws";
 export { ENGINES, RESERVED_DB_USERNAMES } from "./engines";
 export { checkCidr, checkSshPublicKey, editDistance, isWorld, sshUserOf, suggest } from "./checks";

@@ -1,7 +1,7 @@
 // The typed settings every component receives (slices of StackConfig, never pulumi.Config).
 // Keep these names and fields stable: components, scripts and tests import them.
-import type { EcsContainerDefinition } from "../compose/ecs";
-import type { HealthSource } from "../compose/gapless";
+import type { EcsContainerDefinition } from "../compose/ecsTypes";
+import type { HealthSource } from "../compose/webRules";
 import type { EcsServiceFate, ServiceFate } from "../compose/serviceFates";
 
 export type Stage = "dev" | "prod" | "sandbox";

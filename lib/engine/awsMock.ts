@@ -5,68 +5,13 @@
 // Resource types it does not model (random, tls, command, docker, components) get their inputs back
 // plus plausible computed fields (otherProviders.ts). The same program gives the same outputs each run.
 import * as pulumi from "@pulumi/pulumi";
-import { sessionContext } from "./awsKms";
+import { answerCall, availabilityZones, type CallContext } from "./awsCalls";
+import { AwsRejection, type AwsMockOptions, type MockResource, type RegistrationOptions } from "./awsMockTypes";
 import { Account, MockSubnet, computeAws, sha } from "./awsResources";
 import { computeOther } from "./otherProviders";
-import { AwsDbInstance, AwsDbSnapshot, importDbInstance, lookUpSnapshot, restorableSnapshot } from "./awsRds";
+import { importDbInstance, restorableSnapshot } from "./awsRds";
 import { isSecretValue, secretValue, unwrapSecrets } from "./secrets";
 
-export type { MockSubnet } from "./awsResources";
-export type { AwsDbInstance, AwsDbSnapshot } from "./awsRds";
-
-/** One resource the program registered, as the mock saw it. */
-export interface MockResource {
-  type: string;
-  name: string;
-  /** Inputs with secrets unwrapped (see secretInputs for which were secret). */
-  inputs: Record<string, any>;
-  /** What the mock returned as the resource's state (outputs). */
-  state: Record<string, any>;
-  id?: string;
-  urn?: string;
-  /** Top-level input names that arrived as secrets. */
-  secretInputs: string[];
-  /** Resource options as the engine saw them (captured from the register request). */
-  options: RegistrationOptions;
-}
-
-export interface RegistrationOptions {
-  custom: boolean;
-  parent: string;
-  protect: boolean;
-  dependencies: string[];
-  ignoreChanges: string[];
-  additionalSecretOutputs: string[];
-  retainOnDelete: boolean;
-  /** The URN the engine gives the resource. */
-  urn?: string;
-}
-
-export interface AwsMockOptions {
-  region?: string;
-  accountId?: string;
-  /** The deploying identity's ARN as GetCallerIdentity returns it; default the IAM user `ci` of the account. */
-  callerArn?: string;
-  /** Extra subnets (e.g. the ids a test config names), so their AZs are known. */
-  subnets?: MockSubnet[];
-  /** Instance type → AZ names that do NOT offer it (as some zones lack some types); default: every AZ offers every type. */
-  instanceTypeMissingIn?: Record<string, string[]>;
-  /** AMI id → its architecture as DescribeImages reports it (x86_64 | arm64); default x86_64. */
-  amiArchitectures?: Record<string, string>;
-  /** Route 53 hosted zone id → its name (e.g. "example.com"), so records outside the zone are refused; unknown zones are not judged. */
-  hostedZones?: Record<string, string>;
-  /** DB snapshots that exist (DescribeDBSnapshots's shape); one whose ARN names another account is shared with this one. */
-  rdsSnapshots?: AwsDbSnapshot[];
-  /** DB instances that exist before the stack (DescribeDBInstances's shape), to adopt with the `import` option. */
-  rdsInstances?: AwsDbInstance[];
-  /** ECR repository name → the images already pushed to it (tag, push time in epoch seconds); default: none. */
-  ecrImages?: Record<string, { tag: string; pushedAt: number }[]>;
-}
-
-/** An error AWS (or the provider's validation) would return, recorded on the mock too. */
-export class AwsRejection extends Error {}
-
-const AZ_LETTERS = "abcdef";
 /** Computed fields that hold AWS's fixed values (the same in every account), not made-up ids. */
 const FIXED_FIELDS = new Set(["hostedZoneId", "status", "instanceState", "engineVersionActual", "storageType", "domain", "availabilityZone"]);
 const RDS_INSTANCE = "aws:rds/instance:Instance";
@@ -179,110 +124,24 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
     const inputs = unwrapSecrets(args.inputs ?? {});
     this.calls.push({ token: args.token, args: inputs });
-    const answer = this.answer(args.token, inputs);
+    const answer = answerCall(this.callContext(), args.token, inputs);
     if (answer !== undefined) return answer;
     this.unmockedCalls.push(args.token);
     return inputs;
   }
 
-  private answer(token: string, inputs: Record<string, any>): Record<string, any> | undefined {
-    const azs = [0, 1, 2].map((i) => `${this.region}${AZ_LETTERS[i]}`);
-    switch (token) {
-      case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: this.accountId, arn: this.callerArn, userId: "AIDAMOCKUSER", id: this.accountId };
-      case "aws:iam/getSessionContext:getSessionContext":
-        return sessionContext(inputs.arn);
-      case "aws:index/getRegion:getRegion":
-        return { name: this.region, region: this.region, id: this.region, endpoint: `ec2.${this.region}.amazonaws.com`, description: this.region };
-      case "aws:index/getPartition:getPartition":
-        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
-      case "aws:index/getAvailabilityZones:getAvailabilityZones":
-        return { names: azs, zoneIds: [0, 1, 2].map((i) => `use1-az${i + 1}`), id: this.region, groupNames: [this.region] };
-      case "aws:ec2/getVpc:getVpc": {
-        const id = inputs.id ?? (inputs.default ? this.defaultVpcId() : undefined);
-        if (!id) throw this.reject(token, "no matching EC2 VPC found (give id or default: true)");
-        const isDefault = id === this.defaultVpcId();
-        return { id, cidrBlock: isDefault ? "172.31.0.0/16" : "10.0.0.0/16", default: isDefault, arn: `arn:aws:ec2:${this.region}:${this.accountId}:vpc/${id}`, ownerId: this.accountId, state: "available", ipv6CidrBlock: "" };
-      }
-      case "aws:ec2/getSubnets:getSubnets": {
-        const filters: { name: string; values: string[] }[] = inputs.filters ?? [];
-        const vpcIds = filters.find((f) => f.name === "vpc-id")?.values;
-        const defaultOnly = filters.find((f) => f.name === "default-for-az")?.values?.includes("true");
+  /** What the data-source calls (awsCalls.ts) may ask of this mock. */
+  private callContext(): CallContext {
+    return {
+      account: this,
+      opts: this.opts,
+      invented: this.invented,
+      reject: (what, message) => this.reject(what, message),
+      subnetIds: (vpcIds, defaultOnly) => {
         for (const v of vpcIds ?? []) for (const s of this.subnetsOfVpc(v, v === this.defaultVpcId())) if (!this.subnets.has(s.id)) this.subnets.set(s.id, s);
-        const ids = [...this.subnets.values()].filter((s) => (!vpcIds || vpcIds.includes(s.vpcId)) && (!defaultOnly || s.defaultForAz)).map((s) => s.id);
-        return { ids, filters, id: this.region };
-      }
-      case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
-        if (inputs.locationType !== "availability-zone") throw this.reject(token, "this model answers locationType availability-zone only");
-        const types: string[] = (inputs.filters ?? []).find((f: { name: string }) => f.name === "instance-type")?.values ?? [];
-        const offers = types.flatMap((t) => azs.filter((a) => !(this.opts.instanceTypeMissingIn?.[t] ?? []).includes(a)).map((a) => ({ t, a })));
-        return { id: this.region, instanceTypes: offers.map((o) => o.t), locations: offers.map((o) => o.a), locationTypes: offers.map(() => "availability-zone"), locationType: "availability-zone", filters: inputs.filters, region: this.region };
-      }
-      case "aws:ec2/getSubnet:getSubnet": {
-        const s = this.subnetById(inputs.id);
-        return { id: s.id, vpcId: s.vpcId, availabilityZone: s.availabilityZone, defaultForAz: s.defaultForAz, cidrBlock: "172.31.0.0/20", mapPublicIpOnLaunch: true, arn: `arn:aws:ec2:${this.region}:${this.accountId}:subnet/${s.id}` };
-      }
-      case "aws:ec2/getAmi:getAmi": {
-        // DescribeImages by image id: the image's own Architecture (x86_64, arm64, …).
-        const id = (inputs.filters ?? []).find((f: { name: string }) => f.name === "image-id")?.values?.[0];
-        if (!id) throw this.reject(token, "this model answers an image-id filter only");
-        return { id, imageId: id, architecture: this.opts.amiArchitectures?.[id] ?? "x86_64", state: "available", filters: inputs.filters, mostRecent: inputs.mostRecent ?? false };
-      }
-      case "aws:rds/getSnapshot:getSnapshot": {
-        const found = lookUpSnapshot(this.opts.rdsSnapshots ?? [], this.accountId, inputs);
-        if (typeof found === "string") throw this.reject(token, found);
-        return found;
-      }
-      case "aws:ssm/getParameter:getParameter": {
-        const answer = this.amiParameter(token, inputs.name ?? "");
-        this.invented.set(answer.value, "AMI, looked up at up");
-        return answer;
-      }
-      case "aws:iam/getPolicyDocument:getPolicyDocument": {
-        const statements = (inputs.statements ?? []).map((s: Record<string, any>) => ({
-          Effect: s.effect ?? "Allow",
-          Action: s.actions,
-          Resource: s.resources,
-          Principal: s.principals ? Object.fromEntries(s.principals.map((p: { type: string; identifiers: string[] }) => [p.type, p.identifiers])) : undefined,
-        }));
-        return { json: JSON.stringify({ Version: "2012-10-17", Statement: statements }), id: "policy" };
-      }
-      default:
-        return this.answerEcr(token, inputs);
-    }
-  }
-
-  /** The ECR data sources: the registry's login, a repository's tags, one tag's image. */
-  private answerEcr(token: string, inputs: Record<string, any>): Record<string, any> | undefined {
-    switch (token) {
-      case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-        return { authorizationToken: Buffer.from("AWS:mock-token").toString("base64"), userName: "AWS", password: "mock-token", proxyEndpoint: `https://${this.accountId}.dkr.ecr.${this.region}.amazonaws.com`, expiresAt: "2030-01-01T00:00:00Z", id: this.region };
-      // ListImages: one entry per tag; an empty (or new) repository lists nothing.
-      case "aws:ecr/getImages:getImages": {
-        const images = this.opts.ecrImages?.[inputs.repositoryName] ?? [];
-        return { repositoryName: inputs.repositoryName, registryId: this.accountId, region: this.region, id: inputs.repositoryName, imageIds: images.map((i) => ({ imageTag: i.tag, imageDigest: `sha256:${sha("ecr", inputs.repositoryName, i.tag)}` })) };
-      }
-      // DescribeImages of one tag: ImageNotFoundException when the repository has no such tag.
-      case "aws:ecr/getImage:getImage": {
-        const found = (this.opts.ecrImages?.[inputs.repositoryName] ?? []).find((i) => i.tag === inputs.imageTag);
-        if (!found) throw this.reject(token, `ImageNotFoundException: the image with imageId {imageTag:'${String(inputs.imageTag)}'} does not exist within the repository with name '${String(inputs.repositoryName)}'`);
-        return {
-          repositoryName: inputs.repositoryName, registryId: this.accountId, imageTag: found.tag, imageTags: [found.tag], imagePushedAt: found.pushedAt,
-          imageDigest: `sha256:${sha("ecr", inputs.repositoryName, found.tag)}`, imageSizeInBytes: 1, imageUri: `${this.accountId}.dkr.ecr.${this.region}.amazonaws.com/${String(inputs.repositoryName)}:${found.tag}`, id: found.tag,
-        };
-      }
-      default:
-        return undefined;
-    }
-  }
-
-  /** The public SSM parameters AWS publishes for AMIs (Amazon Linux 2023, Canonical's Ubuntu). */
-  private amiParameter(token: string, name: string): Record<string, any> {
-    const known =
-      /^\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-(default|6\.\d+)-(x86_64|arm64)$/.test(name) ||
-      /^\/aws\/service\/canonical\/ubuntu\/server\/(22\.04|24\.04)\/stable\/current\/(amd64|arm64)\/hvm\/ebs-gp3\/ami-id$/.test(name);
-    if (!known) throw this.reject(token, `ParameterNotFound: ${name}`);
-    return { name, value: `ami-${sha("ami", this.region, name).slice(0, 17)}`, type: "String", version: 1, arn: `arn:aws:ssm:${this.region}::parameter${name}`, id: name, insecureValue: "" };
+        return [...this.subnets.values()].filter((s) => (!vpcIds || vpcIds.includes(s.vpcId)) && (!defaultOnly || s.defaultForAz)).map((s) => s.id);
+      },
+    };
   }
 
   // ---- Resources ----
@@ -381,6 +240,6 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   }
 
   private subnetsOfVpc(vpcId: string, defaultForAz: boolean): MockSubnet[] {
-    return [0, 1, 2].map((i) => ({ id: `subnet-${sha("subnet", vpcId, i).slice(0, 17)}`, vpcId, availabilityZone: `${this.region}${AZ_LETTERS[i]}`, defaultForAz }));
+    return [0, 1, 2].map((i) => ({ id: `subnet-${sha("subnet", vpcId, i).slice(0, 17)}`, vpcId, availabilityZone: availabilityZones(this.region)[i], defaultForAz }));
   }
 }

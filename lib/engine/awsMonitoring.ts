@@ -2,7 +2,7 @@
 // The AWS mock's model of CloudWatch Logs, CloudWatch alarms, SNS and inline IAM role policies: the
 // outputs AWS computes and the requests AWS rejects, written from the API references
 // (CreateLogGroup, PutRetentionPolicy, PutMetricAlarm, CreateTopic, Subscribe, PutRolePolicy).
-import type { Account, Computed, Fail, Model } from "./awsModel";
+import { exists, type Account, type Computed, type Fail, type Model } from "./awsModel";
 import { autoname, uuidOf } from "./ids";
 
 /** PutRetentionPolicy's accepted values (0 = the provider's "never expire", no policy set). */
@@ -19,8 +19,6 @@ const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "aws:sns/topic:Topic";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
-
-const exists = (a: Account, type: string, field: string, value: unknown): boolean => a.existing(type, field, value) !== undefined;
 
 /** Models of the monitoring resource types, by type token (merged into the mock's model table). */
 export const MONITORING_MODELS: Record<string, Model> = {

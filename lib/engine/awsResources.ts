@@ -1,19 +1,21 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- provider inputs are untyped JSON here */
 // What AWS computes for each resource type this program creates (ids, ARNs, addresses, autonamed
-// names) and what it refuses (the rules of awsRules.ts, plus references to things that do not exist).
-// Everything derives from hashes of names and inputs: the same program gives the same outputs.
+// names) and what it refuses (the rules of awsRules.ts and awsRdsRules.ts, plus references to things
+// that do not exist). Everything derives from hashes of names and inputs: the same program gives the
+// same outputs.
 import {
-  RULES_PER_SECURITY_GROUP, RdsEngine, TagService, allocatedStorageProblem, backupRetentionProblem, dbIdentifierProblem,
-  finalSnapshotIdProblem, importKeyPairProblem, masterPasswordProblem, masterUsernameProblem, parseCidr, subnetGroupAzProblem,
-  subnetGroupNameProblem, tagsProblem,
-} from "./awsRules";
+  RdsEngine, allocatedStorageProblem, backupRetentionProblem, dbIdentifierProblem, finalSnapshotIdProblem, masterPasswordProblem,
+  masterUsernameProblem, subnetGroupAzProblem, subnetGroupNameProblem,
+} from "./awsRdsRules";
+import { RULES_PER_SECURITY_GROUP, TagService, importKeyPairProblem, parseCidr, tagsProblem } from "./awsRules";
 import { ECS_MODELS } from "./awsEcs";
+import { ELB_MODELS } from "./awsElb";
 import { KMS_MODELS } from "./awsKms";
 import { MONITORING_MODELS } from "./awsMonitoring";
 import { S3_MODELS } from "./awsS3";
 import { CACHE_MODELS } from "./awsCache";
 import { autoname, idOf, sha } from "./ids";
-import type { Account, Computed, Fail, MockSubnet, Model } from "./awsModel";
+import { arnOf, type Account, type Computed, type Fail, type MockSubnet, type Model } from "./awsModel";
 
 export { sha } from "./ids";
 export type { Account, Computed, Fail, MockSubnet, Model } from "./awsModel";
@@ -26,7 +28,6 @@ const ip = (seed: string, first: number): string => {
   const h = Buffer.from(sha("ip", seed), "hex");
   return `${first}.${h[0]}.${h[1]}.${1 + (h[2] % 253)}`;
 };
-const arnOf = (a: Account, service: string, resource: string, global = false): string => `arn:aws:${service}:${global ? "" : a.region}:${a.accountId}:${resource}`;
 const publicDns = (a: Account, address: string): string => {
   const dashed = address.replace(/\./g, "-");
   return a.region === "us-east-1" ? `ec2-${dashed}.compute-1.amazonaws.com` : `ec2-${dashed}.${a.region}.compute.amazonaws.com`;
@@ -45,7 +46,7 @@ export function computeAws(a: Account, type: string, name: string, inputs: Recor
   if (!service) return undefined;
   const tagProblem = tagsProblem(service, inputs.tags);
   if (tagProblem) throw fail(tagProblem);
-  const model = MODELS[type] ?? MONITORING_MODELS[type] ?? ECS_MODELS[type] ?? S3_MODELS[type] ?? KMS_MODELS[type] ?? CACHE_MODELS[type];
+  const model = MODELS[type] ?? MONITORING_MODELS[type] ?? ECS_MODELS[type] ?? ELB_MODELS[type] ?? S3_MODELS[type] ?? KMS_MODELS[type] ?? CACHE_MODELS[type];
   return model ? model(a, name, inputs, fail, type) : undefined;
 }
 

@@ -2,7 +2,7 @@
 // entry carries an encoding (components/host.ts writes scripts as gz+b64; cloud-init's
 // cc_write_files gunzips after base64-decoding those before writing).
 import * as zlib from "zlib";
-import { WRITE_FILES_ENCODING } from "../../components/host";
+import { WRITE_FILES_ENCODING } from "../../components/userData";
 
 export function writtenContent(entry: { content: string; encoding?: string }): string {
   if (entry.encoding === undefined) return entry.content;

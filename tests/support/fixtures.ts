@@ -24,7 +24,7 @@ export const TEST_SUBNETS = [
 /**
  * The example app's settings as config derives them from app/ (host mode); override what a test varies.
  * The settings app/ leaves unset are the spec table's defaults (components/config/specs.ts); the rest
- * is what config reads from app/'s compose file (config.test.ts holds the two equal).
+ * is what config reads from app/'s compose file (config-defaults.test.ts holds the two equal).
  */
 export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettings {
   return {

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CommandContext, SandboxStack, SandboxWorkspace } from "../../scripts/lib/sandbox/commands";
+import { CommandContext, SandboxStack, SandboxWorkspace } from "../../scripts/lib/sandbox/context";
 import { SnapshotFacts } from "../../scripts/lib/sandbox/environment";
 import { ConfigMap, SandboxError } from "../../scripts/lib/sandbox/rules";
 

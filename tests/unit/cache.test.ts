@@ -6,7 +6,8 @@ import { parseConfig, StackConfig } from "../../components/config";
 import { cacheIdentifier, redisUrl, replicationGroupShape, MAX_CACHE_ID_LENGTH } from "../../components/cache";
 import { AwsMock, MockResource } from "../../lib/engine";
 import { computeAws } from "../../lib/engine/awsResources";
-import { costItems, PRICES } from "../../scripts/lib/plan/cost";
+import { PRICES } from "../../scripts/lib/plan/cost";
+import { costItems } from "../../scripts/lib/plan/costItems";
 import { problemsOfParse } from "./configProblems";
 import { cachedRun, planFor, stackRun } from "../support/fixtures";
 

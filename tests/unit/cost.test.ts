@@ -1,10 +1,12 @@
 // The plan's monthly cost: the price table (every figure sourced and dated) and the estimate over
 // hand-made resources, including the monitoring and ECS resources the program does not create yet.
 import * as assert from "assert";
-import { ASSUMPTIONS, CostNode, PriceTable, costItems, costSummary, estimateCost } from "../../scripts/lib/plan/cost";
+import { PriceTable, costSummary, estimateCost } from "../../scripts/lib/plan/cost";
+import { ASSUMPTIONS, CostNode, costItems } from "../../scripts/lib/plan/costItems";
 import { PRICES, figuresOf } from "../../scripts/lib/plan/prices";
 import { USER_REGIONS } from "../support/fixtures";
-import { alarmSpecs, DISK_METRIC, HOST_METRICS_NAMESPACE } from "../../components/monitoring";
+import { alarmSpecs } from "../../components/alarms";
+import { DISK_METRIC, HOST_METRICS_NAMESPACE } from "../../components/hostMonitoring";
 import { monitoringDefaults } from "../../components/config";
 
 const fig = (usd: number) => ({ usd, source: "s1" });

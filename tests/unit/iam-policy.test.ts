@@ -16,7 +16,7 @@ describe("CI role IAM policies, generated from the plans", function () {
     it(`${stage}/${hosting}: every resource type and data source of the plan has IAM actions in the table`, async () => {
       const use = await planUse(stage, hosting);
       assert.ok(use.resourceTypes.length > 10, `the plan registered its resources: ${use.resourceTypes.join(", ")}`);
-      assert.deepStrictEqual(missingTokens(use), [], "add the missing tokens to scripts/lib/iam/actions.ts");
+      assert.deepStrictEqual(missingTokens(use), [], "add the missing tokens to scripts/lib/iam/hostActions.ts, serviceActions.ts (resource types) or actions.ts (data sources)");
     });
   }
 

@@ -6,7 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import { judgeCsrf, judgeHealth, judgeHostNames, judgeMigrations, judgeMounts, judgeProxyForwardsProto } from "../../scripts/lib/rehearse/contract";
 import { parseArgs } from "../../scripts/rehearse";
-import { dbStandIn, rehearse } from "../../scripts/lib/rehearse/run";
+import { dbStandIn } from "../../scripts/lib/rehearse/database";
+import { rehearse } from "../../scripts/lib/rehearse/run";
 
 function appWith(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rehearse-app-"));

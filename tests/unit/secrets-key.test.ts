@@ -2,7 +2,7 @@
 // parameters under it; what KMS and Parameter Store refuse (the AWS mock, from their API references);
 // and the prod policy rule that refuses SecureStrings under the account's aws/ssm key.
 import * as assert from "assert";
-import { secretsKeyPolicy, ssmService } from "../../components/ecs";
+import { secretsKeyPolicy, ssmService } from "../../components/ecsIam";
 import { AwsMock, MockResource } from "../../lib/engine";
 import { computeAws } from "../../lib/engine/awsResources";
 import { sessionContext } from "../../lib/engine/awsKms";

@@ -1,13 +1,20 @@
 // The CI roles' IAM policies, generated from what the offline plan creates: the resource types and
 // data sources of the stack with every optional feature on (the most a stage can need), each mapped to
-// the actions of scripts/lib/iam/actions.ts. One policy per CI role and hosting: the dev CI role
+// the actions of scripts/lib/iam/ (hostActions.ts, serviceActions.ts, actions.ts). One policy per CI role and hosting: the dev CI role
 // (dev and the sandboxes) and the prod role, for ec2 and ecs.
 // `npm run iam-policy -- --stage dev|prod --hosting ec2|ecs` prints one; POLICY_DOC shows
 // them all (renderPolicyDoc; `npm run iam-policy -- --write-docs`), and a unit test keeps both in step.
 import { PROJECT } from "../../../lib/engine";
 import { stackRolePath } from "../../../components/config";
 import { planFor } from "../plan/run";
-import { CALL_ACTIONS, PASSED_TO_SERVICE, RESOURCE_ACTIONS, SERVICE_LINKED_ROLES } from "./actions";
+import { CALL_ACTIONS, PASSED_TO_SERVICE, SERVICE_LINKED_ROLES, type TokenActions } from "./actions";
+import { HOST_RESOURCE_ACTIONS } from "./hostActions";
+import { SERVICE_RESOURCE_ACTIONS } from "./serviceActions";
+
+/** Resource types (`pulumi type token`) → actions: the host's and every stack's, then the services'. */
+const RESOURCE_ACTIONS: Record<string, TokenActions> = { ...HOST_RESOURCE_ACTIONS, ...SERVICE_RESOURCE_ACTIONS };
+/** Where a token without actions gets its row. */
+const ADD_ACTIONS = "add resource types to scripts/lib/iam/hostActions.ts or serviceActions.ts, data sources to scripts/lib/iam/actions.ts";
 
 export type CiStage = "dev" | "prod";
 export type Hosting = "ec2" | "ecs";
@@ -75,7 +82,7 @@ const uniq = (xs: string[]): string[] => [...new Set(xs)].sort();
 /** The IAM policy of one CI role and hosting for what the plan uses. Throws on a token without a row. */
 export function ciPolicy(stage: CiStage, use: PlanUse, project = PROJECT): PolicyDocument {
   const missing = missingTokens(use);
-  if (missing.length > 0) throw new Error(`no IAM actions known for ${missing.join(", ")}: add them to scripts/lib/iam/actions.ts`);
+  if (missing.length > 0) throw new Error(`no IAM actions known for ${missing.join(", ")}: ${ADD_ACTIONS}`);
   // getSessionContext reads the deploying role itself, which lies outside the stack's role paths.
   const readsOwnRole = use.calls.includes("aws:iam/getSessionContext:getSessionContext");
   const all = uniq([...use.resourceTypes.flatMap((t) => RESOURCE_ACTIONS[t].actions), ...use.calls.filter((t) => t !== "aws:iam/getSessionContext:getSessionContext").flatMap((t) => CALL_ACTIONS[t].actions)]);

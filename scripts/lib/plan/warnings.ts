@@ -1,7 +1,8 @@
 // Choices the plan warns about, with what they cost a month: legal settings that are outsized for
 // their stage or quietly useless. Warnings, not refusals: the plan still passes; a reviewer decides.
 import type { StackConfig } from "../../../components/config";
-import type { CostEstimate, CostItem } from "./cost";
+import type { CostEstimate } from "./cost";
+import type { CostItem } from "./costItems";
 
 export interface Warning {
   /** The setting the warning is about (without the project namespace). */

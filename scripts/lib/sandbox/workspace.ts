@@ -6,7 +6,7 @@ import { LocalWorkspace, Stack, StackNotFoundError, StackSettings } from "@pulum
 import { policyConfigPath } from "../../../policy/config";
 import { Backend } from "./environment";
 import { SettingsValue } from "./rules";
-import { SandboxStack, SandboxWorkspace } from "./commands";
+import { SandboxStack, SandboxWorkspace } from "./context";
 
 /**
  * The policy pack every sandbox up runs, with the sandbox stage's reviewed config: the Automation API

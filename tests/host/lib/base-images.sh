@@ -22,21 +22,17 @@ declare -A base_packages=(
   ["compose-on-ec2-standin/bookworm-postgres:1"]="postgresql-15"
   ["compose-on-ec2-standin/bookworm-mariadb:1"]="mariadb-server,mariadb-client"
 )
-# image name -> stand-in Dockerfile, and the base it builds on
+# image name -> its stand-in (tests/host/lib/standins/<name>.Dockerfile) and the base it builds on
 declare -A standins=(
-  ["python:3.12-slim"]="${here}/standins/python.Dockerfile"
-  ["nginx:1.27-alpine"]="${here}/standins/nginx.Dockerfile"
-  ["postgres:16"]="${here}/standins/postgres.Dockerfile"
-  ["mariadb:10.11"]="${here}/standins/mariadb.Dockerfile"
-  ["redis:7-alpine"]="${here}/standins/redis.Dockerfile"
+  ["python:3.12-slim"]="python ${app_base}"
+  ["nginx:1.27-alpine"]="nginx ${app_base}"
+  ["redis:7-alpine"]="redis ${app_base}"
+  ["postgres:16"]="postgres compose-on-ec2-standin/bookworm-postgres:1"
+  ["mariadb:10.11"]="mariadb compose-on-ec2-standin/bookworm-mariadb:1"
 )
-declare -A standin_base=(
-  ["python:3.12-slim"]="${app_base}"
-  ["nginx:1.27-alpine"]="${app_base}"
-  ["redis:7-alpine"]="${app_base}"
-  ["postgres:16"]="compose-on-ec2-standin/bookworm-postgres:1"
-  ["mariadb:10.11"]="compose-on-ec2-standin/bookworm-mariadb:1"
-)
+# standin_dockerfile IMAGE / standin_base IMAGE: the two halves of its entry.
+standin_dockerfile() { printf '%s/standins/%s.Dockerfile' "${here}" "${standins[$1]%% *}"; }
+standin_base() { printf '%s' "${standins[$1]#* }"; }
 # The label on a stand-in image that says which stand-in layer built it.
 standin_label="compose-on-ec2.standin-sha256"
 
@@ -45,12 +41,13 @@ have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 base_label=compose-on-ec2.standin-base
 # have_standin IMAGE: present, and built from the base it should be now.
 have_standin() {
-  [[ "$(docker image inspect -f "{{index .Config.Labels \"${base_label}\"}}" "$1" 2>/dev/null || true)" == "${standin_base[$1]}" ]]
+  [[ "$(docker image inspect -f "{{index .Config.Labels \"${base_label}\"}}" "$1" 2>/dev/null || true)" == "$(standin_base "$1")" ]]
 }
 
 # standin_sha IMAGE: sha256 of the stand-in's Dockerfile and its own files (<name>-*, e.g. the entrypoint).
 standin_sha() {
-  local dockerfile="${standins[$1]}" stem
+  local dockerfile stem
+  dockerfile="$(standin_dockerfile "$1")"
   stem="${dockerfile%.Dockerfile}"
   cat "${dockerfile}" "${stem}"-* 2>/dev/null | sha256sum | cut -d' ' -f1
 }
@@ -101,11 +98,10 @@ ensure_base() {
 }
 
 for image in "${missing[@]}"; do
-  ensure_base "${standin_base[${image}]}"
+  base="$(standin_base "${image}")"
+  ensure_base "${base}"
   echo "base-images: building stand-in ${image}"
-  docker build --quiet --pull=false --build-arg "BASE=${standin_base[${image}]}" \
-    --label "${standin_label}=$(standin_sha "${image}")" -t "${image}" -f "${standins[${image}]}" "${here}/standins" >/dev/null
-  docker build --quiet --pull=false --build-arg "BASE=${standin_base[${image}]}" --label "${base_label}=${standin_base[${image}]}" \
-    -t "${image}" -f "${standins[${image}]}" "${here}/standins" >/dev/null
+  docker build --quiet --pull=false --build-arg "BASE=${base}" --label "${base_label}=${base}" \
+    --label "${standin_label}=$(standin_sha "${image}")" -t "${image}" -f "$(standin_dockerfile "${image}")" "${here}/standins" >/dev/null
 done
 echo "base-images: ready: ${!standins[*]}"

@@ -12,7 +12,8 @@ import { stackResourceName } from "../../../components/config";
 import { log, tail } from "../harness/commands";
 import { Context } from "../harness/context";
 import { scenario } from "../harness/scenario";
-import { bridgeGateway, freePort, startDatabase } from "../../../scripts/lib/rehearse/run";
+import { startDatabase } from "../../../scripts/lib/rehearse/database";
+import { bridgeGateway, freePort } from "../../../scripts/lib/rehearse/machine";
 
 const REPO = path.resolve(__dirname, "../../..");
 const APP_SOURCE = path.join(REPO, "app");

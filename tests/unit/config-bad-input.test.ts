@@ -1,29 +1,7 @@
-// components/config: every setting typed, defaulted and validated in one place.
+// components/config: bad input refused, naming the key, the bad value and the fix, every problem in one ConfigError.
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { CONFIG_SCHEMA, ConfigError, checkCidr, parseConfig, ParseContext, schemaDefault, StackConfig, suggest } from "../../components/config";
-import { renderPulumiYaml, renderSettingsDoc } from "../../components/config/generate";
-import { readYaml, stackFileConfig, stackFileEntries, toConfigValues } from "../../lib/engine";
-import { problemsOfParse } from "./configProblems";
-import { testAppSettings } from "../support/fixtures";
-
-const files = new Set(["app", "app/docker-compose.prod.yml"]);
-const ctx = (stack = "dev", region: string | null = "us-east-1"): ParseContext => ({
-  project: "compose-on-ec2",
-  stack,
-  region: region ?? undefined,
-  fileExists: (p) => files.has(p),
-});
-const parse = (raw: Record<string, unknown>, stack = "dev", region: string | null = "us-east-1"): StackConfig => parseConfig(raw, ctx(stack, region));
-const PROD_SSH = { sshCidrs: ["203.0.113.0/24"] };
-const PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFrZWtleWZvcnRlc3RzMDEyMzQ1Njc4OWFiY2RlZg== me@laptop";
-const PRIV = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
-
-/** Parses and returns the problems; fails the test when parsing succeeds. */
-function problemsOf(raw: Record<string, unknown>, stack = "dev", region: string | null = "us-east-1"): string[] {
-  return problemsOfParse(() => parse(raw, stack, region), `${JSON.stringify(raw)} (stack ${stack})`);
-}
+import { ConfigError, parseConfig, StackConfig } from "../../components/config";
+import { parse, parseContext, PRIV, problemsOf, PROD_SSH, PUB } from "../support/config";
 
 describe("config: parseConfig", () => {
   describe("rejects bad input, naming key, bad value and fix", () => {
@@ -123,13 +101,13 @@ describe("config: parseConfig", () => {
     it("refuses a private key stored in plain text instead of with --secret, without echoing it", () => {
       let problems: string[] = [];
       try {
-        parseConfig({ sshPublicKey: PUB, sshPrivateKey: PRIV }, { ...ctx(), isSecret: (k) => k !== "sshPrivateKey" });
+        parseConfig({ sshPublicKey: PUB, sshPrivateKey: PRIV }, { ...parseContext(), isSecret: (k) => k !== "sshPrivateKey" });
       } catch (e) {
         problems = (e as ConfigError).problems;
       }
       assert.ok(problems.some((p) => p.includes("sshPrivateKey") && p.includes("plain text") && p.includes("--secret")), problems.join("\n"));
       assert.ok(problems.every((p) => !p.includes("b3BlbnNzaC1rZXktdjEAAAAA")));
-      assert.doesNotThrow(() => parseConfig({ sshPublicKey: PUB, sshPrivateKey: PRIV }, { ...ctx(), isSecret: () => true }));
+      assert.doesNotThrow(() => parseConfig({ sshPublicKey: PUB, sshPrivateKey: PRIV }, { ...parseContext(), isSecret: () => true }));
     });
     it("reads the schema's 'unset' defaults ([] / 0 / -1) as the stage defaults", () => {
       const prod = (extra: Record<string, unknown>): StackConfig => parse({ ...PROD_SSH, ...extra }, "prod");
@@ -152,142 +130,5 @@ describe("config: parseConfig", () => {
       for (const p of problems) assert.ok((e as Error).message.includes(p));
       assert.match((e as Error).message, /4 problems/);
     }
-  });
-
-  describe("defaults and derived values", () => {
-    it("defaults dev to small sizes, SSH from anywhere, 1 day of backups, no data protection", () => {
-      const c = parse({});
-      assert.strictEqual(c.stage, "dev");
-      assert.deepStrictEqual(c.firewall, { httpCidrs: ["0.0.0.0/0", "::/0"], sshCidrs: ["0.0.0.0/0"], transport: "ssh" });
-      assert.strictEqual(c.host.instanceType, "t3.small");
-      assert.strictEqual(c.host.arch, "x86_64");
-      assert.strictEqual(c.host.sshUser, "ec2-user");
-      assert.strictEqual(c.host.rootVolumeGb, 20);
-      assert.deepStrictEqual(
-        { ...c.database },
-        { engine: "postgres", engineVersion: "16", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: undefined, dbName: "app", username: "app_admin", port: 5432, multiAz: false, backupRetentionDays: 1, source: { kind: "empty" }, protectData: false },
-      );
-      // The example app's settings the unit tests share: the spec table's defaults plus what app/'s compose file gives.
-      const { composeFindings, ...app } = c.app;
-      assert.deepStrictEqual({ ...app, composeFindings: [] }, testAppSettings());
-      assert.deepStrictEqual(composeFindings.slice(0, 3), ["compose file app/docker-compose.prod.yml: services web, nginx, worker, redis", "proxied service: web (port 8000) behind nginx", "health: the compose healthcheck"]);
-      assert.deepStrictEqual(c.tags, { project: "compose-on-ec2", stack: "dev", stage: "dev", "managed-by": "pulumi" });
-    });
-    it("defaults prod to bigger sizes, 14 days of backups, storage autoscaling and protected data", () => {
-      const c = parse(PROD_SSH, "prod");
-      assert.strictEqual(c.host.instanceType, "t3.medium");
-      assert.strictEqual(c.database.instanceClass, "db.t4g.small");
-      assert.strictEqual(c.database.backupRetentionDays, 14);
-      assert.strictEqual(c.database.maxAllocatedStorageGb, 100);
-      assert.strictEqual(c.database.protectData, true);
-    });
-    it("defaults prod to transport ssm: no SSH allowlist needed, and none opened even when one is listed", () => {
-      const bare = parse({}, "prod");
-      assert.deepStrictEqual([bare.firewall.transport, bare.firewall.sshCidrs], ["ssm", []]);
-      assert.deepStrictEqual(parse(PROD_SSH, "prod").firewall.sshCidrs, [], "sshCidrs stay unused on ssm");
-      assert.deepStrictEqual(parse({ ...PROD_SSH, transport: "ssh" }, "prod").firewall, { httpCidrs: ["0.0.0.0/0", "::/0"], sshCidrs: ["203.0.113.0/24"], transport: "ssh" });
-      assert.strictEqual(parse({}, "pr-7").firewall.transport, "ssh", "sandboxes dial SSH like dev");
-    });
-    it("treats any other stack name as a sandbox and records owner and expiry as tags", () => {
-      const c = parse({ sandboxOwner: "octocat", sandboxExpiresAt: "2026-12-01T18:00:00Z", tags: { team: "web" } }, "pr-42");
-      assert.strictEqual(c.stage, "sandbox");
-      assert.strictEqual(c.database.protectData, false);
-      assert.deepStrictEqual(c.tags, { team: "web", project: "compose-on-ec2", stack: "pr-42", stage: "sandbox", "managed-by": "pulumi", owner: "octocat", "expires-at": "2026-12-01T18:00:00Z" });
-    });
-    it("derives arm64 from Graviton families and the login user from the OS", () => {
-      const c = parse({ instanceType: "t4g.medium", hostOs: "ubuntu" });
-      assert.strictEqual(c.host.arch, "arm64");
-      assert.strictEqual(c.host.sshUser, "ubuntu");
-      assert.strictEqual(parse({ instanceType: "m7g.large" }).host.arch, "arm64");
-    });
-    it("derives port 3306 and engine default versions for MySQL and MariaDB", () => {
-      assert.deepStrictEqual([parse({ dbEngine: "mysql" }).database.port, parse({ dbEngine: "mysql" }).database.engineVersion], [3306, "8.0"]);
-      assert.strictEqual(parse({ dbEngine: "mariadb" }).database.engineVersion, "10.11");
-    });
-    it("accepts values as the CLI passes them: numbers, booleans and lists as strings/JSON", () => {
-      const c = parse({ rootVolumeGb: "30", dbMultiAz: "true", httpCidrs: '["198.51.100.0/24","2001:db8::/32"]', sshCidrs: ["::/0"] });
-      assert.strictEqual(c.host.rootVolumeGb, 30);
-      assert.strictEqual(c.database.multiAz, true);
-      assert.deepStrictEqual(c.firewall.httpCidrs, ["198.51.100.0/24", "2001:db8::/32"]);
-    });
-    it("accepts a matching key pair and keeps both halves", () => {
-      const c = parse({ sshPublicKey: PUB, sshPrivateKey: PRIV });
-      assert.strictEqual(c.host.sshPublicKey, PUB);
-      assert.strictEqual(c.host.sshPrivateKey, PRIV);
-    });
-    it("checks the app directory against the real filesystem by default", () => {
-      assert.doesNotThrow(() => parseConfig({}, { project: "compose-on-ec2", stack: "dev", region: "us-east-1" }));
-    });
-  });
-
-  describe("helpers", () => {
-    it("accepts canonical IPv4 and IPv6 CIDRs and classifies them", () => {
-      assert.deepStrictEqual(checkCidr("0.0.0.0/0"), { ok: true, version: 4, canonical: "0.0.0.0/0", network: "4:" });
-      assert.strictEqual((checkCidr("::/0") as { version: number }).version, 6);
-      assert.strictEqual(checkCidr("2001:db8::/32").ok, true);
-      assert.strictEqual(checkCidr("2001:db8::1/32").ok, false);
-      assert.strictEqual(checkCidr("01.2.3.4/32").ok, false);
-    });
-    it("suggests only close names", () => {
-      assert.strictEqual(suggest("instanceTyp", Object.keys(CONFIG_SCHEMA)), "instanceType");
-      assert.strictEqual(suggest("completelyDifferent", Object.keys(CONFIG_SCHEMA)), undefined);
-    });
-  });
-});
-
-describe("config: Pulumi.yaml and the stack files", () => {
-  const project = readYaml("Pulumi.yaml");
-
-  it("names the project compose-on-ec2 with the TypeScript nodejs runtime", () => {
-    assert.strictEqual(project.name, "compose-on-ec2");
-    assert.deepStrictEqual(project.runtime, { name: "nodejs", options: { typescript: true } });
-  });
-  it("documents exactly the keys config knows, with type, description and the same defaults", () => {
-    assert.deepStrictEqual(Object.keys(project.config).sort(), Object.keys(CONFIG_SCHEMA).sort());
-    for (const [key, spec] of Object.entries(CONFIG_SCHEMA)) {
-      const declared = project.config[key];
-      // No object type in Pulumi.yaml's schema: object settings are declared untyped (a map or a JSON string passes).
-      assert.strictEqual(declared.type, spec.type === "object" ? undefined : spec.type, key);
-      assert.ok(declared.description.length > 10, `${key} needs a description`);
-      // A declared key without a default is REQUIRED in every stack by the Pulumi CLI (pulumi/pulumi#21797),
-      // and a secret key with a default fails validation (pulumi/pulumi#21865): every key has a default, none is `secret:`.
-      assert.ok("default" in declared, `${key} has no default: the CLI would demand it in every stack`);
-      assert.ok(!("secret" in declared), `${key}: secret keys with a default are refused by the CLI`);
-      assert.deepStrictEqual(declared.default, schemaDefault(spec), key);
-      if (spec.type === "array") assert.deepStrictEqual(declared.items, { type: "string" }, key);
-    }
-  });
-  it("parses schema defaults to the same values parseConfig uses when a key is unset", () => {
-    for (const stack of ["dev", "prod", "pr-7"]) {
-      const fromDefaults = Object.fromEntries(Object.entries(CONFIG_SCHEMA).map(([k, s]) => [k, schemaDefault(s)]));
-      const extra = stack === "prod" ? PROD_SSH : {};
-      assert.deepStrictEqual(parse({ ...fromDefaults, ...extra }, stack), parse(extra, stack), stack);
-    }
-  });
-  it("is generated from the specs: Pulumi.yaml's config block and docs/reference/configuration.md are up to date (npm run gen:config)", () => {
-    const root = path.join(__dirname, "..", "..");
-    const pulumiYaml = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
-    assert.strictEqual(pulumiYaml, renderPulumiYaml(pulumiYaml), "Pulumi.yaml drifted from the specs: run npm run gen:config");
-    assert.strictEqual(fs.readFileSync(path.join(root, "docs", "reference", "configuration.md"), "utf8"), renderSettingsDoc(), "docs/reference/configuration.md drifted: run npm run gen:config");
-  });
-
-  for (const stack of ["dev", "prod"]) {
-    // What the file itself sets (the CLI adds Pulumi.yaml's defaults on top).
-    const raw = toConfigValues(stackFileEntries(stack)).config;
-    const own = Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith("compose-on-ec2:")).map(([k, v]) => [k.slice("compose-on-ec2:".length), v]));
-    it(`Pulumi.${stack}.yaml parses cleanly and holds no secrets`, () => {
-      const c = parseConfig(own, { project: "compose-on-ec2", stack, region: raw["aws:region"] });
-      assert.strictEqual(c.stage, stack);
-      assert.ok(["us-east-1", "eu-west-1"].includes(c.region));
-      assert.ok(!("sshPrivateKey" in own) && !("sshPublicKey" in own));
-      assert.ok(Object.values(raw).every((v) => !/password|BEGIN .*PRIVATE KEY|secure:/i.test(v)));
-    });
-  }
-  it("prod opens no SSH (transport ssm by default, no sshCidrs), keeps backups and makes Multi-AZ a setting", () => {
-    const raw = toConfigValues(stackFileEntries("prod")).config;
-    assert.strictEqual(stackFileConfig("prod").config["compose-on-ec2:transport"], "", "the CLI hands prod the declared unset transport");
-    assert.ok(!("compose-on-ec2:sshCidrs" in raw) && !("compose-on-ec2:transport" in raw), "prod takes its default transport, ssm");
-    assert.ok("compose-on-ec2:dbMultiAz" in raw);
-    assert.ok(Number(raw["compose-on-ec2:dbBackupRetentionDays"]) >= 7);
   });
 });
