@@ -43,7 +43,7 @@ check_shellcheck() {
 }
 
 check_cloud_init() {
-  [[ -f components/host.ts ]] || { echo "components/host.ts is missing" >&2; return 1; }
+  [[ -f components/userData.ts ]] || { echo "components/userData.ts is missing" >&2; return 1; }
   if ! command -v cloud-init >/dev/null 2>&1; then
     echo "cloud-init is not installed, so its schema validator cannot run (apt-get install cloud-init)"
     return "${skip_status}"
@@ -54,7 +54,7 @@ check_cloud_init() {
   ssh-keygen -q -t ed25519 -N '' -C static-check -f "${out_dir}/host-key" || return 1
   timeout 120 npx --no-install ts-node --transpile-only -e "
     const fs = require('fs');
-    const { renderUserData } = require('./components/host');
+    const { renderUserData } = require('./components/userData');
     const hostKey = {
       privateKey: fs.readFileSync('${out_dir}/host-key', 'utf8'),
       publicKey: fs.readFileSync('${out_dir}/host-key.pub', 'utf8').trim().split(' ').slice(0, 2).join(' '),
