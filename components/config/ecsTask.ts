@@ -189,16 +189,9 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
   }
   const webSpec = model.services.find((s) => s.name === input.webService);
   if (!webSpec) return { problems: [problem(input.file, 1, input.webService, "is not a service of the compose file", "set webService to one of its services")] };
-  // Managed services (the cache, the database) leave the model first: web's depends_on on them is met outside compose.
-  const fatesOutside = new Map(model.services.filter((s) => s.name !== input.webService).map((s) => [s.name, ecsFateOf(s, webSpec, input)]));
-  const managed = [...fatesOutside].filter(([, f]) => f.kind === "managed" || f.kind === "refused").map(([n]) => n);
-  const refusals = [...fatesOutside].flatMap(([n, f]) => (f.kind === "refused" ? [problem(input.file, model.services.find((s) => s.name === n)!.line, n, `cannot run on ecs: ${f.reason}`, f.fix)] : []));
-  const order = model.services.map((s) => s.name);
-  model = withoutServices(model, managed);
-  const services = taskServices(model, input.webService);
-  const notes = model.services.filter((s) => !services.includes(s.name) && fatesOutside.get(s.name)?.kind === "replaced-by-load-balancer").map((s) => `${s.name} is left out: the load balancer takes its place in front of ${input.webService}`);
-  for (const [name, f] of fatesOutside) if (f.kind === "managed") notes.push(`${name} is replaced by the stack's ${f.by === "cache" ? "managed cache (REDIS_URL)" : "RDS database (DATABASE_URL)"}`);
-  const workerNames = model.services.filter((s) => !services.includes(s.name) && ["worker-service", "singleton-service"].includes(fatesOutside.get(s.name)?.kind ?? "")).map((s) => s.name);
+  const placed = placeServices(model, webSpec, input);
+  const { fatesOutside, managed, refusals, order, services, notes, workerNames } = placed;
+  model = placed.model;
   const sub: ComposeModel = { ...model, services: model.services.filter((s) => services.includes(s.name)) };
   const t = composeToEcs(sub, { proxyService: input.webService, imageFor: (s) => (s === input.webService ? WEB_IMAGE_PLACEHOLDER : undefined), env: input.appEnv });
   if (t.errors.length > 0) return { problems: [...refusals, ...t.errors] };
@@ -219,11 +212,7 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
   const size = taskSize(needed, input, problems);
   const workers = workerNames.map((name) => planWorker(model, name, fatesOutside.get(name)!, input, problems, notes));
   if (refusals.length > 0 || problems.length > 0) return { problems: [...refusals, ...problems] };
-  const fates: EcsServiceFate[] = model.services.map((s): EcsServiceFate => ({
-    service: s.name,
-    ecs: s.name === input.webService ? { kind: "web-service", minTasks: input.minTasks, maxTasks: input.maxTasks } : services.includes(s.name) ? { kind: "in-web-task" } : fatesOutside.get(s.name)!,
-  }));
-  for (const name of managed) fates.push({ service: name, ecs: fatesOutside.get(name)! });
+  const fates = serviceFates(model, input, services, fatesOutside, managed);
   return {
     plan: {
       minTasks: input.minTasks, maxTasks: input.maxTasks, cpu: size.cpu, memory: size.memory,
@@ -235,6 +224,34 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
     },
     problems: [],
   };
+}
+
+/**
+ * Where each service of the compose file goes on ecs: managed services (the cache, the database) and
+ * refused ones leave the model first (web's depends_on on them is met outside compose); the rest run
+ * in web's task, as services of their own (workers, beat), or not at all (the load balancer's place).
+ */
+function placeServices(composed: ComposeModel, webSpec: ComposeService, input: EcsTaskInput) {
+  const fatesOutside = new Map(composed.services.filter((s) => s.name !== input.webService).map((s) => [s.name, ecsFateOf(s, webSpec, input)]));
+  const managed = [...fatesOutside].filter(([, f]) => f.kind === "managed" || f.kind === "refused").map(([n]) => n);
+  const refusals = [...fatesOutside].flatMap(([n, f]) => (f.kind === "refused" ? [problem(input.file, composed.services.find((s) => s.name === n)!.line, n, `cannot run on ecs: ${f.reason}`, f.fix)] : []));
+  const order = composed.services.map((s) => s.name);
+  const model = withoutServices(composed, managed);
+  const services = taskServices(model, input.webService);
+  const notes = model.services.filter((s) => !services.includes(s.name) && fatesOutside.get(s.name)?.kind === "replaced-by-load-balancer").map((s) => `${s.name} is left out: the load balancer takes its place in front of ${input.webService}`);
+  for (const [name, f] of fatesOutside) if (f.kind === "managed") notes.push(`${name} is replaced by the stack's ${f.by === "cache" ? "managed cache (REDIS_URL)" : "RDS database (DATABASE_URL)"}`);
+  const workerNames = model.services.filter((s) => !services.includes(s.name) && ["worker-service", "singleton-service"].includes(fatesOutside.get(s.name)?.kind ?? "")).map((s) => s.name);
+  return { model, fatesOutside, managed, refusals, order, services, notes, workerNames };
+}
+
+/** Every service's fate on ecs: web's service, a container of web's task, or what placeServices decided. */
+function serviceFates(model: ComposeModel, input: EcsTaskInput, services: string[], fatesOutside: Map<string, EcsFate>, managed: string[]): EcsServiceFate[] {
+  const fates: EcsServiceFate[] = model.services.map((s): EcsServiceFate => ({
+    service: s.name,
+    ecs: s.name === input.webService ? { kind: "web-service", minTasks: input.minTasks, maxTasks: input.maxTasks } : services.includes(s.name) ? { kind: "in-web-task" } : fatesOutside.get(s.name)!,
+  }));
+  for (const name of managed) fates.push({ service: name, ecs: fatesOutside.get(name)! });
+  return fates;
 }
 
 /**
