@@ -45,6 +45,41 @@ function expand(value: string, known: Map<string, string>, unresolved: string[])
   });
 }
 
+/** Where the line holding `pos` ends: the start of the next line, or the end of the text. */
+function nextLine(src: string, pos: number): number {
+  const nl = src.indexOf("\n", pos);
+  return nl === -1 ? src.length : nl + 1;
+}
+
+/**
+ * The value that starts at `from` (after `=` and spaces), as compose reads it: single-quoted literal,
+ * double-quoted with escapes and `${VAR}` expanded, or bare up to a ` #` comment and trailing space.
+ * `next` is where the following entry starts; value undefined when a quote is never closed.
+ */
+function readValue(src: string, from: number, name: string, line: number, known: Map<string, string>, problems: string[]): { value?: string; unresolved: string[]; next: number } {
+  const unresolved: string[] = [];
+  const quote = src[from];
+  if (quote !== "'" && quote !== '"') {
+    const end = nextLine(src, from);
+    const rawLine = src.slice(from, end).replace(/\n$/, "");
+    const comment = rawLine.startsWith("#") ? 0 : rawLine.search(/[ \t]#/);
+    return { value: expand((comment === -1 ? rawLine : rawLine.slice(0, comment)).replace(/[ \t\r]+$/, ""), known, unresolved), unresolved, next: end };
+  }
+  let end = from + 1;
+  while (end < src.length && !(src[end] === quote && src[end - 1] !== "\\")) end++;
+  if (end >= src.length) {
+    problems.push(`line ${line}: ${name}'s ${quote === "'" ? "single" : "double"}-quoted value is never closed (compose would refuse the file)`);
+    return { unresolved, next: src.length };
+  }
+  const raw = src.slice(from + 1, end);
+  const value = quote === "'" ? raw : expand(unescapeDouble(raw), known, unresolved);
+  // After the closing quote: spaces and an optional comment up to the end of the line.
+  let i = end + 1;
+  while (i < src.length && isSpace(src[i])) i++;
+  if (i < src.length && src[i] !== "\n" && src[i] !== "#") problems.push(`line ${src.slice(0, i).split("\n").length}: text after ${name}'s closing quote`);
+  return { value, unresolved, next: nextLine(src, i) };
+}
+
 /** Double-quoted escapes: \n and \r become line breaks, `\x` becomes x (but `\$` stays for expand). */
 function unescapeDouble(value: string): string {
   return value.replace(/\\(.)/gs, (whole, c: string) => (c === "n" ? "\n" : c === "r" ? "\r" : c === "$" ? whole : c));
@@ -90,30 +125,10 @@ export function parseDotenv(text: string): DotenvResult {
     }
     i++; // past = or :
     while (i < src.length && isSpace(src[i])) i++;
-    const unresolved: string[] = [];
-    let value: string;
-    const quote = src[i];
-    if (quote === "'" || quote === '"') {
-      let end = i + 1;
-      while (end < src.length && !(src[end] === quote && src[end - 1] !== "\\")) end++;
-      if (end >= src.length) {
-        problems.push(`line ${line}: ${name}'s ${quote === "'" ? "single" : "double"}-quoted value is never closed (compose would refuse the file)`);
-        break;
-      }
-      const raw = src.slice(i + 1, end);
-      value = quote === "'" ? raw : expand(unescapeDouble(raw), known, unresolved);
-      i = end + 1;
-      // After the closing quote: spaces and an optional comment up to the end of the line.
-      while (i < src.length && isSpace(src[i])) i++;
-      if (i < src.length && src[i] !== "\n" && src[i] !== "#") problems.push(`line ${lineAt(i)}: text after ${name}'s closing quote`);
-      skipLine();
-    } else {
-      const nl = src.indexOf("\n", i);
-      const rawLine = src.slice(i, nl === -1 ? src.length : nl);
-      const comment = rawLine.startsWith("#") ? 0 : rawLine.search(/[ \t]#/);
-      value = expand((comment === -1 ? rawLine : rawLine.slice(0, comment)).replace(/[ \t\r]+$/, ""), known, unresolved);
-      i = nl === -1 ? src.length : nl + 1;
-    }
+    const read = readValue(src, i, name, line, known, problems);
+    if (read.value === undefined) break;
+    const { value, unresolved } = read;
+    i = read.next;
     known.set(name, value);
     byName.delete(name); // the last one counts, in its own place
     byName.set(name, { name, value, line, unresolved, inherited: false });

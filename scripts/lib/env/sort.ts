@@ -5,7 +5,7 @@
 import { reservedEnvReason } from "../../../components/config/appEnv";
 import { envEntryProblem, looksSecret, turnsOnDebug } from "../../../components/config/envfile";
 import type { DeployMode, Stage } from "../../../components/config/types";
-import type { DotenvResult } from "./dotenv";
+import type { DotenvEntry, DotenvResult } from "./dotenv";
 
 export type Destination = "appEnv" | "appSecrets" | "secretKey" | "dropped";
 
@@ -52,43 +52,31 @@ export function sortEntries(parsed: DotenvResult, o: SortOptions): SortResult {
     problems.push(`lines ${keys[0].line} and ${keys[1].line}: SECRET_KEY and DJANGO_SECRET_KEY differ; the deployment writes one key under both names. Fix: keep the one the app reads (delete the other line) and run again`);
   }
   for (const e of parsed.entries) {
-    const at = `line ${e.line}: ${e.name}`;
-    const owned = deploymentOwned(e.name, o);
-    if (owned) {
-      sorted.push({ name: e.name, line: e.line, to: "dropped", why: `deployment-owned: ${owned}` });
-      continue;
-    }
-    if (e.inherited) {
-      sorted.push({ name: e.name, line: e.line, to: "dropped", why: "has no value in the file (compose took it from the environment of the shell that ran it); set it yourself if the app needs it" });
-      continue;
-    }
-    if (e.unresolved.length > 0) {
-      problems.push(`${at} refers to \${${e.unresolved.join("}, ${")}}, which no line above sets (compose took it from its environment). Fix: write the resolved value on that line and run again`);
-      continue;
-    }
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name)) {
-      problems.push(`${at} is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*). Fix: rename it, e.g. ${e.name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").replace(/^(\d)/, "_$1")}, in the file and in the app`);
-      continue;
-    }
-    const bad = envEntryProblem(e.name, e.value);
-    if (bad) {
-      problems.push(`${at}: ${bad}. Fix: ${/line break/.test(bad) ? "store it on one line (e.g. base64-encode it and decode it in the app)" : "change the value (the deploy writes KEY='value', which compose v1 and v2 must read alike)"}, then run again`);
-      continue;
-    }
-    if (KEY_NAMES.includes(e.name)) {
-      if (sorted.some((s) => s.to === "secretKey")) sorted.push({ name: e.name, line: e.line, to: "dropped", why: "same key as above: secretKey is written under both names" });
-      else sorted.push({ name: e.name, line: e.line, to: "secretKey", why: "the Django key: kept, so sessions and signed links stay valid (the deployment writes it as SECRET_KEY and DJANGO_SECRET_KEY)", value: e.value });
-      continue;
-    }
-    if (o.stage === "prod" && turnsOnDebug(e.name, e.value)) {
-      sorted.push({ name: e.name, line: e.line, to: "dropped", why: "turns on the framework's debug mode, which a prod stack refuses" });
-      continue;
-    }
-    const secret = o.secret.includes(e.name) || (!o.plain.includes(e.name) && looksSecret(e.name));
-    const why = o.secret.includes(e.name) ? "chosen with --secret" : o.plain.includes(e.name) ? "chosen with --plain" : secret ? "the name looks secret" : "the name does not look secret";
-    sorted.push({ name: e.name, line: e.line, to: secret ? "appSecrets" : "appEnv", why, value: e.value });
+    const judged = sortEntry(e, o, sorted.some((x) => x.to === "secretKey"));
+    if (typeof judged === "string") problems.push(judged);
+    else sorted.push(judged);
   }
   return { sorted, problems, notes };
+}
+
+/** Where one entry of the file goes (a Sorted), or why it cannot go anywhere (a problem with its fix). */
+function sortEntry(e: DotenvEntry, o: SortOptions, keyTaken: boolean): Sorted | string {
+  const at = `line ${e.line}: ${e.name}`;
+  const owned = deploymentOwned(e.name, o);
+  if (owned) return { name: e.name, line: e.line, to: "dropped", why: `deployment-owned: ${owned}` };
+  if (e.inherited) return { name: e.name, line: e.line, to: "dropped", why: "has no value in the file (compose took it from the environment of the shell that ran it); set it yourself if the app needs it" };
+  if (e.unresolved.length > 0) return `${at} refers to \${${e.unresolved.join("}, ${")}}, which no line above sets (compose took it from its environment). Fix: write the resolved value on that line and run again`;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name)) return `${at} is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*). Fix: rename it, e.g. ${e.name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").replace(/^(\d)/, "_$1")}, in the file and in the app`;
+  const bad = envEntryProblem(e.name, e.value);
+  if (bad) return `${at}: ${bad}. Fix: ${/line break/.test(bad) ? "store it on one line (e.g. base64-encode it and decode it in the app)" : "change the value (the deploy writes KEY='value', which compose v1 and v2 must read alike)"}, then run again`;
+  if (KEY_NAMES.includes(e.name)) {
+    if (keyTaken) return { name: e.name, line: e.line, to: "dropped", why: "same key as above: secretKey is written under both names" };
+    return { name: e.name, line: e.line, to: "secretKey", why: "the Django key: kept, so sessions and signed links stay valid (the deployment writes it as SECRET_KEY and DJANGO_SECRET_KEY)", value: e.value };
+  }
+  if (o.stage === "prod" && turnsOnDebug(e.name, e.value)) return { name: e.name, line: e.line, to: "dropped", why: "turns on the framework's debug mode, which a prod stack refuses" };
+  const secret = o.secret.includes(e.name) || (!o.plain.includes(e.name) && looksSecret(e.name));
+  const why = o.secret.includes(e.name) ? "chosen with --secret" : o.plain.includes(e.name) ? "chosen with --plain" : secret ? "the name looks secret" : "the name does not look secret";
+  return { name: e.name, line: e.line, to: secret ? "appSecrets" : "appEnv", why, value: e.value };
 }
 
 /**
