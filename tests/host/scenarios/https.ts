@@ -140,14 +140,17 @@ async function forcedRenewal(ctx: Context, site: SiteTls): Promise<void> {
 /**
  * The lego stand-in (tests/host/lib/lego-as-letsencrypt.sh) in MODE, as /usr/local/bin/lego: first on
  * sudo's secure_path, so lego.sh finds it when it runs as the ACME client's user through the deploy's
- * sudo rule (sudo passes neither PATH nor other variables). Removed by the returned function.
+ * sudo rule (sudo passes neither PATH nor other variables). Both removed by the returned function.
  */
 function installLegoStandIn(mode: string): () => void {
   fs.mkdirSync(STANDIN_DIR, { recursive: true, mode: 0o755 });
   fs.copyFileSync(LEGO_STANDIN_SCRIPT, path.join(STANDIN_DIR, "lego-as-letsencrypt.sh"));
   fs.chmodSync(path.join(STANDIN_DIR, "lego-as-letsencrypt.sh"), 0o755);
   fs.writeFileSync(STANDIN_LAUNCHER, `#!/bin/sh\n# The https scenario's lego-as-letsencrypt stand-in\nLEGO_STANDIN_MODE=${mode} exec /bin/bash ${STANDIN_DIR}/lego-as-letsencrypt.sh "$@"\n`, { mode: 0o755 });
-  return () => fs.rmSync(STANDIN_LAUNCHER, { force: true });
+  return () => {
+    fs.rmSync(STANDIN_LAUNCHER, { force: true });
+    fs.rmSync(STANDIN_DIR, { recursive: true, force: true });
+  };
 }
 
 /** The serial the edge serves for the site's name, as openssl s_client sees it (uppercase hex, no leading zeros). */
