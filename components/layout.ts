@@ -39,6 +39,8 @@ export const HOST_LAYOUT = {
   maintenance: "maintenance",
   /** The edge (HAProxy): its settings, config, certificate, ACME account and status (host/release/edge.sh). */
   edge: "edge",
+  /** The ACME client's own directory (lego runs as its own user, compose-acme): its account, its certificates, the copy it hands to the deploy. */
+  acme: "acme",
 } as const;
 
 export type HostLayoutName = keyof typeof HOST_LAYOUT;

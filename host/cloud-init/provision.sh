@@ -100,6 +100,12 @@ edge_user=compose-haproxy
 edge_group=compose-edge
 edge_unit=compose-on-ec2-edge.service
 edge_service=/usr/local/sbin/compose-on-ec2-edge
+# lego, the ACME client, runs as acme_user (its own group acme_group, which the SSH user joins to
+# hand it a request and take the certificate back; not the edge's group, not docker, no sudo), only
+# through acme_service, run through the deploy's sudo rule as acme_user (never as root).
+acme_user=compose-acme
+acme_group=compose-acme
+acme_service=/usr/local/sbin/compose-on-ec2-acme
 deploy_sudoers=/etc/sudoers.d/compose-on-ec2
 # What cloud-init's default user gets on Amazon Linux and Ubuntu: passwordless sudo for everything.
 cloud_init_sudoers=/etc/sudoers.d/90-cloud-init-users
@@ -127,6 +133,7 @@ install_edge() {
   chmod 0755 /usr/local/bin/lego
   create_edge_users "${user}"
   write_edge_service "${base_dir}"
+  write_acme_service "${base_dir}"
   write_deploy_sudoers "${user}" "${base_dir}"
   write_edge_units
 }
@@ -138,6 +145,10 @@ create_edge_users() {
   id -u "${edge_user}" > /dev/null 2>&1 \
     || useradd --system --gid "${edge_group}" --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "${edge_user}"
   usermod -aG "${edge_group}" "$1"
+  getent group "${acme_group}" > /dev/null || groupadd --system "${acme_group}"
+  id -u "${acme_user}" > /dev/null 2>&1 \
+    || useradd --system --gid "${acme_group}" --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "${acme_user}"
+  usermod -aG "${acme_group}" "$1"
 }
 
 # deploy_sudo_commands BASE_DIR: every command the deploy runs as root, one a line. The deploy
@@ -148,19 +159,34 @@ deploy_sudo_commands() {
   for verb in start stop restart; do printf '%s %s %s\n' "${edge_service}" "${verb}" "$1"; done
 }
 
-# write_deploy_sudoers SSH_USER BASE_DIR...: the SSH user may run exactly deploy_sudo_commands as
-# root (sudoers(5): a command with arguments matches only those arguments), nothing else. cloud-init's
-# rule that gave it every command is removed. Checked by visudo before it replaces the file.
-write_deploy_sudoers() {
-  local ssh_user="$1" base commands=() line
-  shift
+# acme_sudo_commands BASE_DIR: every command the deploy runs as acme_user, one a line: lego.sh
+# through acme_service, to issue or renew (host/release/acme.sh), or renew now (acme.sh --force).
+acme_sudo_commands() {
+  local verb
+  for verb in obtain renew-now; do printf '%s %s %s\n' "${acme_service}" "${verb}" "$1"; done
+}
+
+# sudo_rule SSH_USER RUNAS LIST_FUNCTION BASE_DIR...: one sudoers line, SSH_USER may run as RUNAS
+# the commands LIST_FUNCTION prints for each base directory.
+sudo_rule() {
+  local ssh_user="$1" runas="$2" list="$3" base commands=() line
+  shift 3
   for base in "$@"; do
-    while IFS= read -r line; do commands+=("${line}"); done < <(deploy_sudo_commands "${base}")
+    while IFS= read -r line; do commands+=("${line}"); done < <("${list}" "${base}")
   done
-  { printf '# Written by compose-on-ec2 provision.sh: what the deploy runs as root, and only that.\n'
-    printf '%s ALL=(root) NOPASSWD: %s' "${ssh_user}" "${commands[0]}"
-    printf ', %s' "${commands[@]:1}"
-    printf '\n'; } > "${deploy_sudoers}.tmp"
+  printf '%s ALL=(%s) NOPASSWD: %s' "${ssh_user}" "${runas}" "${commands[0]}"
+  printf ', %s' "${commands[@]:1}"
+  printf '\n'
+}
+
+# write_deploy_sudoers SSH_USER BASE_DIR...: the SSH user may run exactly deploy_sudo_commands as
+# root and acme_sudo_commands as acme_user (sudoers(5): a command with arguments matches only those
+# arguments), nothing else. cloud-init's rule that gave it every command is removed. Checked by visudo
+# before it replaces the file.
+write_deploy_sudoers() {
+  { printf '# Written by compose-on-ec2 provision.sh: what the deploy runs as root or as the ACME client, and only that.\n'
+    sudo_rule "$1" root deploy_sudo_commands "${@:2}"
+    sudo_rule "$1" "${acme_user}" acme_sudo_commands "${@:2}"; } > "${deploy_sudoers}.tmp"
   chmod 0440 "${deploy_sudoers}.tmp"
   visudo -cf "${deploy_sudoers}.tmp" > /dev/null
   mv -f "${deploy_sudoers}.tmp" "${deploy_sudoers}"
@@ -181,6 +207,30 @@ write_edge_service() {
     'esac' > "${edge_service}.tmp"
   chmod 0755 "${edge_service}.tmp"
   mv -f "${edge_service}.tmp" "${edge_service}"
+}
+
+# write_acme_service BASE_DIR...: acme_service, run as acme_user through the deploy's sudo rule:
+# lego.sh of the serving release for one of these base directories, obtain (issue or renew) or
+# renew-now, nothing else. It refuses to run as anyone but acme_user.
+# shellcheck disable=SC2016 # the $1, $2 and $# of the written script, not of this one
+write_acme_service() {
+  local bases="" base usage="usage: ${acme_service} obtain|renew-now <base dir>"
+  for base in "$@"; do bases+="${bases:+|}'${base}'"; done
+  printf '%s\n' '#!/bin/sh' \
+    "# Written by compose-on-ec2 provision.sh: ${acme_service} obtain|renew-now $*" \
+    'set -eu' \
+    "[ \"\$#\" -eq 2 ] || { echo '${usage}' >&2; exit 2; }" \
+    "case \"\$2\" in ${bases}) ;; *) echo '${usage}' >&2; exit 2 ;; esac" \
+    "[ \"\$(id -un)\" = '${acme_user}' ] || { echo '${acme_service}: runs as ${acme_user} only' >&2; exit 2; }" \
+    'cd /' \
+    "lego=\"\$2/${layout_current}/${layout_release_scripts}/lego.sh\"" \
+    'case "$1" in' \
+    '  obtain) exec "$lego" --base-dir "$2" ;;' \
+    '  renew-now) exec "$lego" --base-dir "$2" --force ;;' \
+    "  *) echo '${usage}' >&2; exit 2 ;;" \
+    'esac' > "${acme_service}.tmp"
+  chmod 0755 "${acme_service}.tmp"
+  mv -f "${acme_service}.tmp" "${acme_service}"
 }
 
 # The units' paths under the base directory: the serving release's scripts, and the edge's files
@@ -209,7 +259,8 @@ edge_haproxy_command() {
 # https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html). The master re-executes
 # the binary on a reload and keeps its ambient capability, so a package upgrade changes nothing. Its
 # run directory (the sockets, the pid file) is made by root ("+": full privileges) for edge_user.
-# The renewal runs the serving release's acme.sh as the SSH user once a deploy wrote the settings.
+# The renewal runs the serving release's acme.sh as the SSH user once a deploy wrote the settings;
+# acme.sh runs lego as acme_user (its sudo rule) and installs the certificate it hands back.
 write_edge_units() {
   local release_scripts settings edge_config edge_run_dir units=/etc/systemd/system command
   command="$(edge_haproxy_command)"
@@ -233,11 +284,11 @@ write_edge_units() {
 }
 
 # The edge's directory, group edge_group (setgid: what is made in it stays in the group), and a way
-# for edge_group through the SSH user's home (0700 on Amazon Linux, 0750 on Ubuntu) to it: search
-# only (an ACL entry), no listing.
+# for edge_group and acme_user (lego's directory, <baseDir>/acme, and the release's lego.sh) through
+# the SSH user's home (0700 on Amazon Linux, 0750 on Ubuntu): search only (ACL entries), no listing.
 prepare_edge_dir() {
   install -d -o "${user}" -g "${edge_group}" -m 2750 "${base_dir}/${layout_edge}"
-  setfacl -m "g:${edge_group}:x" "${home}" "${base_dir}"
+  setfacl -m "g:${edge_group}:x,u:${acme_user}:x" "${home}" "${base_dir}"
 }
 
 # The disk metric publishes with the AWS CLI. AL2023 ships it; Ubuntu's AMIs do not, and its apt

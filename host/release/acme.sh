@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # Certificates for the edge (edge.sh) from an ACME server (Let's Encrypt, its staging, or any RFC 8555
 # server) with lego, through HTTP-01: lego answers the challenge on a loopback port, and the edge
-# routes /.well-known/acme-challenge/ there. The ACME account and the certificates live in
-# <baseDir>/edge/acme, outside the releases: a redeploy never re-issues.
-#   - no certificate yet, or the domains changed: issue one;
-#   - otherwise renew when it expires within 30 days (--force: now);
-#   - before the first issuance on EC2: only once every domain resolves to this host's public address
-#     (instance metadata), else it waits (a failed attempt saying what DNS answers);
+# routes /.well-known/acme-challenge/ there. lego runs as its own user, never as the SSH user who runs
+# this: lego.sh (issue or renew, wait for DNS, hand the certificate back) through the deploy's sudo
+# rule for that user (edge-lib.sh acme_service). The ACME account and the certificates live in
+# <baseDir>/acme, lego's own directory outside the releases: a redeploy never re-issues.
 #   - a new certificate goes into the running edge through HAProxy's runtime API (no reload, no
 #     dropped request), and only once HAProxy committed it does it replace the file HAProxy reads
 #     (<baseDir>/edge/certs/site.pem): the file never claims a certificate the edge does not serve.
@@ -25,7 +23,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=edge-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/edge-lib.sh"
 
-renew_within_days=30
 max_backoff=600
 
 parse_args() {
@@ -51,64 +48,29 @@ alarm() {
   logger -t compose-on-ec2-acme -p user.err -- "$*" 2>/dev/null || true
 }
 
-lego_pem() { printf '%s/certificates/%s.pem' "${edge_acme_dir}" "${domains[0]}"; }
+lego_pem() { printf '%s' "${edge_acme_issued}"; }
 
 # What the edge serves, for the status line (runtime API; "not answering" when it does not).
 serving() { served_certificate || printf 'the edge does not answer on %s' "${edge_socket}"; }
 
-# This host's public IPv4 address from EC2's instance metadata (IMDSv2), "" when not on EC2 (no
-# lookup is tried off EC2: DMI says "Amazon EC2" on Nitro, /sys/hypervisor/uuid starts "ec2" on Xen).
-host_public_address() {
-  local token
-  [[ "$(cat /sys/class/dmi/id/sys_vendor 2>/dev/null)" == "Amazon EC2" || "$(cat /sys/hypervisor/uuid 2>/dev/null)" == ec2* ]] || return 0
-  token="$(curl -fsS -m 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token 2>/dev/null)" || return 0
-  curl -fsS -m 2 -H "X-aws-ec2-metadata-token: ${token}" http://169.254.169.254/latest/meta-data/public-ipv4 2>/dev/null || true
-}
-
-# dns_points_here ADDRESS DOMAIN…: true when every domain resolves (IPv4) to ADDRESS; otherwise says
-# on stderr what the first one that does not resolves to. HTTP-01 fails (and counts against the
-# ACME server's rate limits) while a name points elsewhere.
-dns_points_here() {
-  local address="$1" d got
-  shift
-  for d in "$@"; do
-    got="$(getent ahostsv4 "${d}" 2>/dev/null | awk '{ print $1 }' | sort -u | paste -sd' ' || true)"
-    if [[ " ${got} " != *" ${address} "* ]]; then
-      printf 'waiting for DNS: %s resolves to %s, not to this host (%s)\n' "${d}" "${got:-nothing}" "${address}" >&2
-      return 1
-    fi
-  done
-}
-
-lego_cmd() {
-  local args=(lego --accept-tos --email "${edge_acme_email}" --server "${edge_acme_server}" --path "${edge_acme_dir}"
-    --pem --http --http.port "127.0.0.1:${edge_acme_port}") d
-  for d in "${domains[@]}"; do args+=(--domains "${d}"); done
-  if [[ -s "${edge_acme_ca}" ]]; then
-    LEGO_CA_CERTIFICATES="${edge_acme_ca}" timeout 300 "${args[@]}" "$@"
-  else
-    timeout 300 "${args[@]}" "$@"
-  fi
-}
-
-# One issuance or renewal (lego writes its own copy under <baseDir>/edge/acme).
+# One issuance or renewal by lego.sh as the ACME client's own user: the request (and the ACME
+# server's CA, when the host trusts a private one) into lego's directory, then the deploy's sudo rule
+# for it (acme_service); a rehearsal (no such user there) runs lego.sh as the caller.
 obtain() {
-  local pem address
-  pem="$(lego_pem)"
-  if [[ ! -f "${pem}" || "$(cat "${edge_acme_dir}/domains" 2>/dev/null)" != "${edge_domains}" ]]; then
-    address="$(host_public_address)"
-    if [[ -n "${address}" ]]; then
-      dns_points_here "${address}" "${domains[@]}" || return 1
-    fi
-    log "issuing a certificate for ${edge_domains} from ${edge_acme_server}"
-    lego_cmd run >&2 || return 1
-    printf '%s' "${edge_domains}" > "${edge_acme_dir}/domains"
-  else
-    log "renewing if it expires within $(( force ? 100000 : renew_within_days )) days"
-    # The daily timer already starts at a random time (systemd RandomizedDelaySec).
-    lego_cmd renew --no-random-sleep --days "$(( force ? 100000 : renew_within_days ))" >&2 || return 1
+  make_acme_dir
+  printf '%s\n' "domains=${edge_domains}" "email=${edge_acme_email}" "server=${edge_acme_server}" "port=${edge_acme_port}" \
+    > "${edge_acme_request}.tmp"
+  mv -f "${edge_acme_request}.tmp" "${edge_acme_request}"
+  if [[ -s "${edge_acme_ca}" ]]; then install -m 0640 "${edge_acme_ca}" "${edge_acme_server_ca}"; else rm -f "${edge_acme_server_ca}"; fi
+  if [[ -n "${edge_local_service}" ]]; then
+    local args=(--base-dir "${base_dir}")
+    (( force )) && args+=(--force)
+    "$(dirname "${BASH_SOURCE[0]}")/lego.sh" "${args[@]}" < /dev/null
+    return
   fi
-  return 0
+  local verb=obtain
+  (( force )) && verb=renew-now
+  sudo -n -u "${acme_user}" "${acme_service}" "${verb}" "${base_dir}" < /dev/null
 }
 
 # True when lego holds a certificate the edge's file does not (a new one, or one whose install
@@ -127,7 +89,11 @@ not_installed() {
 install_certificate() {
   local new="${edge_cert}.new" out
   mkdir -p "$(dirname "${edge_cert}")"
-  ( umask 027; pem_payload "$(lego_pem)" > "${new}" )   # HAProxy reads it through its group
+  # HAProxy reads it through its group. Checked: this runs where set -e does not stop a failure.
+  if ! ( umask 027; pem_payload "$(lego_pem)" > "${new}" ) || [[ ! -s "${new}" ]]; then
+    rm -f "${new}"
+    install_error="the certificate lego handed back (${edge_acme_issued}) cannot be read"; return 1
+  fi
   if edge_https_open; then
     out="$(edge_api "set ssl cert ${edge_cert}" "$(cat "${new}")" 2>&1)" || true
     if [[ "${out}" != *"Transaction created"* && "${out}" != *"Transaction updated"* ]]; then
@@ -160,8 +126,7 @@ main() {
   edge_paths
   read_edge_settings
   if [[ -z "${edge_domains}" ]]; then status "no domain: plain HTTP, no certificate"; return 0; fi
-  read -r -a domains <<<"${edge_domains}"
-  mkdir -p "${edge_acme_dir}"
+  umask 027   # the request and the certificate file: the groups that read them, nobody else
   run_log="${edge_dir}/acme-last-run.log"
   for (( i = 1; i <= attempts; i++ )); do
     # One run at a time (the timer, a deploy, the retries), held per attempt, not while waiting.

@@ -15,14 +15,20 @@ PATH="${PATH}:/usr/sbin:/sbin"
 # the group, the rule and the unit; a unit test holds these names equal to its own).
 edge_group=compose-edge
 edge_service=/usr/local/sbin/compose-on-ec2-edge
+# The ACME client (lego.sh) runs as acme_user, in acme_group only (not the edge's group, not docker,
+# no sudo), through acme_service: the deploy's sudo rule `(acme_user) acme_service obtain|renew-now
+# <baseDir>`. The SSH user is in acme_group, to hand it the request and take the certificate back.
+acme_user=compose-acme
+acme_group=compose-acme
+acme_service=/usr/local/sbin/compose-on-ec2-acme
 # A rehearsal on a workstation (npm run rehearse) has no unit and no sudo rule: it names a starter
 # of its own that runs HAProxy as the caller (scripts/lib/rehearse/edge-service.sh); hosts never set it.
 edge_local_service="${COMPOSE_ON_EC2_LOCAL_EDGE:-}"
 
 # Paths under <baseDir>/edge (mode 2750, group edge_group): the config, the run directory HAProxy's
 # user owns (the master's pid, the master CLI and the runtime API sockets, both 0660 for the group),
-# the certificate HAProxy serves (key and chain in one file, 0640), the ACME client's account and
-# certificates, and the status line of the last issuance or renewal.
+# the certificate HAProxy serves (key and chain in one file, 0640) and the status line of the last
+# issuance or renewal; and lego's own directory beside it (<baseDir>/acme).
 edge_paths() {
   edge_dir="${base_dir:?}/${layout_edge}"
   edge_settings="${edge_dir}/settings"
@@ -32,11 +38,27 @@ edge_paths() {
   edge_master_socket="${edge_run_dir}/master.sock"
   edge_socket="${edge_run_dir}/admin.sock"
   edge_cert="${edge_dir}/certs/site.pem"
-  edge_acme_dir="${edge_dir}/acme"
   edge_acme_status="${edge_dir}/acme-status"
   # An ACME server with a private CA (a staging CA of your own, or a test server) is trusted through
   # this bundle when it exists.
   edge_acme_ca="${edge_dir}/acme-ca.pem"
+  # lego's own directory (<baseDir>/acme, group acme_group, 2770): its account and certificates
+  # (lego makes those 0700/0600, acme_user's alone), the request the deploy writes for it (domains,
+  # email, ACME server, port), the ACME server's CA copied for it, the names it last issued for, and
+  # the certificate it hands back (0640).
+  edge_acme_dir="${base_dir}/${layout_acme}"
+  edge_acme_request="${edge_acme_dir}/request"
+  edge_acme_server_ca="${edge_acme_dir}/server-ca.pem"
+  edge_acme_issued="${edge_acme_dir}/site.pem"
+}
+
+# lego's directory: group acme_group, setgid, writable by the group (the SSH user writes the request,
+# acme_user everything else); nothing for others, so neither HAProxy nor any other user reads it.
+make_acme_dir() {
+  mkdir -p "${edge_acme_dir}"
+  # A rehearsal runs lego as the caller: no ACME group there.
+  [[ -n "${edge_local_service}" ]] || chgrp "${acme_group}" "${edge_acme_dir}"
+  chmod 2770 "${edge_acme_dir}"
 }
 
 # The edge's directory, readable by edge_group only: HAProxy reads its config and certificate there.

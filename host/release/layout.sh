@@ -21,3 +21,4 @@ layout_settings=deploy-settings                 # the last deploy's settings, re
 layout_rollback=rollback                        # the last ops rollback: from, to, when (until a new release)
 layout_maintenance=maintenance                  # mounted into the proxy; maintenance/on is the page it serves
 layout_edge=edge                                # the edge (HAProxy): settings, config, certificate, ACME account, status
+layout_acme=acme                                # the ACME client's own directory (lego runs as compose-acme): account, certificates, hand-over copy

@@ -17,14 +17,14 @@ function run(cmd: string, args: string[], opts: { cwd?: string; input?: string }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** bash with lib.sh, edge-lib.sh (and acme.sh's functions) sourced, base_dir and the edge's paths set. */
-function edgeBash(baseDir: string, body: string, args: string[] = []) {
+/** bash with lib.sh, edge-lib.sh (and acme.sh's functions, or lego.sh's) sourced, base_dir and the edge's paths set. */
+function edgeBash(baseDir: string, body: string, args: string[] = [], sourced = "acme.sh") {
   const script = [
     "set -euo pipefail",
     "script_name=test",
     `source ${JSON.stringify(path.join(RELEASE_DIR, "lib.sh"))}`,
     `source ${JSON.stringify(path.join(RELEASE_DIR, "edge-lib.sh"))}`,
-    `source ${JSON.stringify(path.join(RELEASE_DIR, "acme.sh"))}`,
+    `source ${JSON.stringify(path.join(RELEASE_DIR, sourced))}`,
     'base_dir="$1"; shift',
     "edge_paths",
     body,
@@ -132,20 +132,20 @@ describe("the edge's certificate payload (Let's Encrypt's chain layout)", functi
   });
 });
 
-describe("first issuance waits for DNS (acme.sh dns_points_here)", () => {
+describe("first issuance waits for DNS (lego.sh dns_points_here)", () => {
   it("passes when every name resolves to this host's address", () => {
-    const r = edgeBash(os.tmpdir(), 'dns_points_here 127.0.0.1 localhost');
+    const r = edgeBash(os.tmpdir(), 'dns_points_here 127.0.0.1 localhost', [], "lego.sh");
     assert.strictEqual(r.status, 0, r.stderr);
   });
 
   it("waits, naming the name, what it resolves to and the address it should, when it points elsewhere", () => {
-    const r = edgeBash(os.tmpdir(), 'dns_points_here 192.0.2.10 localhost');
+    const r = edgeBash(os.tmpdir(), 'dns_points_here 192.0.2.10 localhost', [], "lego.sh");
     assert.strictEqual(r.status, 1);
     assert.match(r.stderr, /waiting for DNS: localhost resolves to 127\.0\.0\.1, not to this host \(192\.0\.2\.10\)/);
   });
 
   it("says a name that does not resolve resolves to nothing", () => {
-    const r = edgeBash(os.tmpdir(), 'dns_points_here 192.0.2.10 no-such-name.invalid');
+    const r = edgeBash(os.tmpdir(), 'dns_points_here 192.0.2.10 no-such-name.invalid', [], "lego.sh");
     assert.strictEqual(r.status, 1);
     assert.match(r.stderr, /no-such-name\.invalid resolves to nothing/);
   });

@@ -45,7 +45,7 @@ describe("host", () => {
       }
     });
 
-    it("names the edge's group and service as edge-lib.sh does, and runs HAProxy on edge-lib.sh's sockets and pid file", () => {
+    it("names the edge's and lego's groups, users and services as edge-lib.sh does, and runs HAProxy on edge-lib.sh's sockets and pid file", () => {
       const release = path.join(__dirname, "..", "..", "host", "release");
       const provision = spawnSync("bash", ["-c", 'source "$1"; source "$2/layout.sh"; base_dir=/b; printf "%s\\n" "${edge_group}" "${edge_service}" "$(edge_haproxy_command)"', "provision-test", PROVISION_SCRIPT, release], { encoding: "utf8" });
       assert.strictEqual(provision.status, 0, provision.stderr);
@@ -54,6 +54,11 @@ describe("host", () => {
       const [group, service, command] = provision.stdout.split("\n");
       const [edgeGroup, edgeService, master, pidfile, config] = edge.stdout.split("\n");
       assert.deepStrictEqual([group, service], [edgeGroup, edgeService]);
+      const acmeNames = 'printf "%s\\n" "${acme_user}" "${acme_group}" "${acme_service}"';
+      const fromProvision = spawnSync("bash", ["-c", `source "$1"; ${acmeNames}`, "provision-test", PROVISION_SCRIPT], { encoding: "utf8" });
+      const fromEdgeLib = spawnSync("bash", ["-c", `source "$1/layout.sh"; source "$1/edge-lib.sh"; ${acmeNames}`, "edge-test", release], { encoding: "utf8" });
+      assert.deepStrictEqual(fromProvision.stdout.split("\n"), fromEdgeLib.stdout.split("\n"), "lego's user, group and service: the same names in provision.sh and edge-lib.sh");
+      assert.strictEqual(fromProvision.stdout, "compose-acme\ncompose-acme\n/usr/local/sbin/compose-on-ec2-acme\n");
       assert.strictEqual(command, `/usr/sbin/haproxy -Ws -S ${master},mode,660 -p ${pidfile} -f ${config}`);
     });
 
@@ -77,19 +82,39 @@ describe("host", () => {
       };
     }
 
-    it("lets the SSH user run as root exactly the edge service's start, stop and restart for its base directory, and removes cloud-init's blanket rule", () => {
+    it("lets the SSH user run as root exactly the edge service's start, stop and restart, as the ACME client's user exactly its service, and removes cloud-init's blanket rule", () => {
       const files = provisionFiles('echo "ec2-user ALL=(ALL) NOPASSWD:ALL" > "$cloud_init_sudoers"; write_deploy_sudoers ec2-user /home/ec2-user/compose-on-ec2');
       try {
         assert.strictEqual(files.status, 0, files.stderr);
         const rule = files.read("etc/sudoers.d/compose-on-ec2").split("\n").filter((l) => l && !l.startsWith("#"));
         const service = path.join("sbin", "compose-on-ec2-edge");
-        assert.strictEqual(rule.length, 1, rule.join("\n"));
+        assert.strictEqual(rule.length, 2, rule.join("\n"));
         const [who, commands] = rule[0].split(" NOPASSWD: ");
         assert.strictEqual(who, "ec2-user ALL=(root)");
         assert.deepStrictEqual(commands.split(", ").map((c) => c.replace(/^.*\/sbin\//, "sbin/")),
           ["start", "stop", "restart"].map((verb) => `${service} ${verb} /home/ec2-user/compose-on-ec2`));
+        const [acmeWho, acmeCommands] = rule[1].split(" NOPASSWD: ");
+        assert.strictEqual(acmeWho, "ec2-user ALL=(compose-acme)");
+        assert.deepStrictEqual(acmeCommands.split(", "), ["obtain", "renew-now"].map((verb) => `/usr/local/sbin/compose-on-ec2-acme ${verb} /home/ec2-user/compose-on-ec2`));
         assert.throws(() => files.read("etc/sudoers.d/90-cloud-init-users"), /ENOENT/, "cloud-init's NOPASSWD:ALL rule is gone");
         assert.match(files.read("visudo.log"), /^visudo -cf /, "checked by visudo before it is installed");
+      } finally {
+        files.done();
+      }
+    });
+
+    it("writes an ACME service that runs only the serving release's lego.sh for the provisioned base directory, and only as the ACME client's user", () => {
+      const files = provisionFiles('acme_service="$R/sbin/compose-on-ec2-acme"; acme_user="$(id -un)"; write_acme_service /home/ec2-user/compose-on-ec2; ' +
+        'for args in "obtain /home/ec2-user/compose-on-ec2" "renew-now /home/ec2-user/compose-on-ec2" "obtain /tmp" "run /home/ec2-user/compose-on-ec2" "obtain"; do out="$("$acme_service" $args 2>&1)" && rc=0 || rc=$?; echo "$args => $out [$rc]"; done > "$R/out"; ' +
+        'acme_user=nobody-else; write_acme_service /home/ec2-user/compose-on-ec2; "$acme_service" obtain /home/ec2-user/compose-on-ec2 >> "$R/out" 2>&1 || echo "[$?]" >> "$R/out"');
+      try {
+        assert.strictEqual(files.status, 0, files.stderr);
+        const out = files.read("out").trim().split("\n");
+        // The release does not exist here: exec names the path it would run.
+        assert.match(out[0], /^obtain \/home\/ec2-user\/compose-on-ec2 => .*\/home\/ec2-user\/compose-on-ec2\/current\/\.compose-on-ec2\/lego\.sh.*\[(126|127)\]$/);
+        assert.match(out[1], /^renew-now \/home\/ec2-user\/compose-on-ec2 => .*\/current\/\.compose-on-ec2\/lego\.sh.*\[(126|127)\]$/);
+        for (const refused of out.slice(2, 5)) assert.match(refused, / => usage: \S+compose-on-ec2-acme obtain\|renew-now <base dir> \[2\]$/, refused);
+        assert.match(out.slice(5).join("\n"), /runs as nobody-else only\n\[2\]$/);
       } finally {
         files.done();
       }

@@ -114,8 +114,8 @@ describe("workflows: what runs when", () => {
       const build = job.steps.findIndex((s) => usesAction(s, "pulumi/actions") && s.with?.command || sandboxCommand({ steps: [s] }) === "up");
       const qemu = job.steps[at("docker/setup-qemu-action")];
       assert.match(String(qemu?.with?.platforms ?? ""), /arm64/, `${file} ${id}`);
-      // Its binfmt image at a release tag, never the action's default `latest`.
-      assert.match(String(qemu?.with?.image ?? ""), /^docker\.io\/tonistiigi\/binfmt:qemu-v\d+\.\d+\.\d+-\d+$/, `${file} ${id}`);
+      // Its binfmt image at a release tag and pinned by digest, never the action's default `latest`.
+      assert.match(String(qemu?.with?.image ?? ""), /^docker\.io\/tonistiigi\/binfmt:qemu-v\d+\.\d+\.\d+-\d+@sha256:[0-9a-f]{64}$/, `${file} ${id}`);
       assert.ok(at("docker/setup-qemu-action") < build && at("docker/setup-buildx-action") >= 0 && at("docker/setup-buildx-action") < build, `${file} ${id}`);
     }
   });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The edge's side of a provisioned host, for the host tests: what host/cloud-init/provision.sh does
 # on an instance, from its own functions (sourced): the edge's users and group, the deploy user's
-# sudo rule (its one list of commands), and, in place of systemd (this machine's PID 1 is not
+# sudo rule (its one list of commands), the ACME client's service (acme_service, as provision.sh
+# writes it: it needs no systemd), and, in place of systemd (this machine's PID 1 is not
 # systemd), edge_service as a stand-in that does what the edge's unit does.
 #   edge-host.sh setup                 users, group, sudo rule, edge_service stand-in (root)
 #   edge-host.sh service VERB BASE_DIR  the stand-in: start|stop|restart the edge for BASE_DIR
@@ -27,6 +28,8 @@ source "${here}/common.sh"
 source "${repo_root}/host/release/layout.sh"
 
 deploy_user=deploy   # tests/host/lib/sshd.sh's
+# Where the https scenario puts its lego stand-in (first on sudo's secure_path, before /usr/bin/lego).
+lego_standin_path=/usr/local/bin/lego
 # The base directories the scenarios deploy to (tests/host/harness/layout.ts hostBaseDir, and the
 # bring-your-own app's beside it): the sudo rule names each one exactly.
 test_base_dirs=("/home/${deploy_user}/compose-on-ec2" "/home/${deploy_user}/compose-on-ec2-byo")
@@ -36,10 +39,11 @@ setup() {
   command -v sudo > /dev/null || die "edge-host: sudo is missing (tests/host/lib/packages.sh installs it)"
   create_edge_users "${deploy_user}"
   write_deploy_sudoers "${deploy_user}" "${test_base_dirs[@]}"
+  write_acme_service "${test_base_dirs[@]}"
   printf '%s\n' '#!/bin/sh' "exec /bin/bash '${here}/edge-host.sh' service \"\$@\"" > "${edge_service}.tmp"
   chmod 0755 "${edge_service}.tmp"
   mv -f "${edge_service}.tmp" "${edge_service}"
-  log "edge-host: ${edge_user} in ${edge_group} (with ${deploy_user}); sudo rule ${deploy_sudoers}; ${edge_service} emulates ${edge_unit}"
+  log "edge-host: ${edge_user} in ${edge_group}, ${acme_user} in ${acme_group} (both with ${deploy_user}); sudo rule ${deploy_sudoers}; ${acme_service} as provision.sh writes it; ${edge_service} emulates ${edge_unit}"
 }
 
 # The master's pid for base_dir ("" when it does not run).
@@ -95,7 +99,9 @@ service() {
 
 teardown() {
   for base_dir in "${test_base_dirs[@]}"; do edge_unit_paths; service_stop; done
-  rm -f "${edge_service}" "${deploy_sudoers}"
+  rm -f "${edge_service}" "${acme_service}" "${deploy_sudoers}"
+  # The https scenario's lego stand-in, if a run stopped before it removed it.
+  if grep -qs 'lego-as-letsencrypt' "${lego_standin_path}"; then rm -f "${lego_standin_path}"; fi
 }
 
 case "${1:-}" in

@@ -7,7 +7,8 @@
 # served bytes and appends the private key (go-acme/lego acme/api/certificate.go getCertificateChain,
 # cmd/certs_storage.go: certificate + private key). So: leaf, blank line, intermediate, key.
 # LEGO_STANDIN_MODE=mismatched-key instead swaps the stored key for a new one (a PEM HAProxy refuses).
-# The real lego is the first one on PATH after this script's own directory.
+# The real lego is the first one on PATH that is neither this script nor a launcher of it (the https
+# scenario puts one at /usr/local/bin/lego, which sudo's secure_path searches before /usr/bin).
 set -euo pipefail
 
 own_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,7 +17,10 @@ real_lego() {
   local dir
   IFS=: read -r -a dirs <<<"${PATH}"
   for dir in "${dirs[@]}"; do
-    [[ "${dir}" != "${own_dir}" && -x "${dir}/lego" ]] && { printf '%s/lego' "${dir}"; return 0; }
+    [[ "${dir}" != "${own_dir}" && -x "${dir}/lego" ]] || continue
+    [[ "$(head -c 300 "${dir}/lego" | tr -d '\0')" == *lego-as-letsencrypt* ]] && continue
+    printf '%s/lego' "${dir}"
+    return 0
   done
   echo "lego-as-letsencrypt: no real lego on PATH" >&2
   return 1

@@ -28,6 +28,9 @@ import { securityProbe } from "../harness/security";
 /** provision.sh's names (edge_user, edge_service): the probes check the host they set up. */
 const EDGE_USER = "compose-haproxy";
 const EDGE_SERVICE = "/usr/local/sbin/compose-on-ec2-edge";
+/** host/release/edge-lib.sh's acme_user and acme_service (lego's user and its one way in). */
+const ACME_USER = "compose-acme";
+const ACME_SERVICE = "/usr/local/sbin/compose-on-ec2-acme";
 /** cap_net_bind_service is capability 10 (linux/capability.h): CapEff as /proc/<pid>/status prints it. */
 const NET_BIND_SERVICE_ONLY = "0000000000000400";
 
@@ -75,14 +78,16 @@ function probeEdgeUser(ctx: Context, what: string, processes: EdgeProcess[]): vo
   securityProbe(ctx, `${what} hold cap_net_bind_service and no other capability`, processes.length >= 2 && processes.every((p) => p.capEff === NET_BIND_SERVICE_ONLY), describe);
 }
 
-/** The deploy user gets no root command but the edge service's. */
+/** The deploy user gets no root command but the edge service's, and nothing as the ACME client's user but its service. */
 async function probeSudo(ctx: Context): Promise<void> {
   const any = await ctx.commands.ssh("security: sudo for any command", "sudo -n true");
   const list = await ctx.commands.ssh("security: the deploy user's sudo rules", "sudo -n -l");
-  const commands = list.stdout.split("\n").filter((l) => /NOPASSWD:/.test(l)).flatMap((l) => l.replace(/^.*NOPASSWD:\s*/, "").split(/,\s*/));
-  securityProbe(ctx, "the deploy user has no sudo but the edge service's start, stop and restart",
-    any.code !== 0 && commands.length > 0 && commands.every((c) => new RegExp(`^${EDGE_SERVICE} (start|stop|restart) /`).test(c.trim())),
-    `sudo -n true → exit ${any.code}; rules: ${commands.join(" | ") || tail(list, 5)}`);
+  const rules = list.stdout.split("\n").filter((l) => /NOPASSWD:/.test(l))
+    .flatMap((l) => l.replace(/^.*NOPASSWD:\s*/, "").split(/,\s*/).map((c) => `${/^\s*\(([^)]*)\)/.exec(l)?.[1] ?? "?"}: ${c.trim()}`));
+  const allowed = new RegExp(`^(root: ${EDGE_SERVICE} (start|stop|restart)|${ACME_USER}: ${ACME_SERVICE} (obtain|renew-now)) /`);
+  securityProbe(ctx, `the deploy user has no sudo but the edge service's start, stop and restart (as root) and lego's service (as ${ACME_USER})`,
+    any.code !== 0 && rules.some((r) => r.startsWith("root:")) && rules.some((r) => r.startsWith(`${ACME_USER}:`)) && rules.every((r) => allowed.test(r)),
+    `sudo -n true → exit ${any.code}; rules: ${rules.join(" | ") || tail(list, 5)}`);
 }
 
 /** A restart through the deploy user's sudo rule: the ports answer again, from a new master, as the edge's user. */

@@ -8,12 +8,16 @@
 // is in Let's Encrypt's byte layout (a blank line before the intermediate, which ends a runtime-API
 // payload) swaps the certificate under load; one HAProxy refuses is aborted, fails loudly, and leaves
 // the served certificate and the file on disk as they were. The status reports what HAProxy serves.
+// lego runs as its own user through the deploy's sudo rule throughout; security probes check that
+// user's reach (tests/host/harness/acme-user.ts).
 // Its failed requests are the summary's https_failed_requests, cert_renewal_failed_requests and
 // le_chain_renewal_failed_requests.
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { HOST_LAYOUT } from "../../../components/layout";
 import { shellQuote } from "../../../components/remote";
+import { probeAcmeUser } from "../harness/acme-user";
 import { CommandResult, log, tail } from "../harness/commands";
 import { appUrl, Context, Release } from "../harness/context";
 import { getUrl, HttpAnswer, pollUrl, SiteTls } from "../harness/http";
@@ -25,6 +29,9 @@ import { scenario } from "../harness/scenario";
 const ACME_SERVER_SCRIPT = path.resolve(__dirname, "../lib/acme-server.sh");
 const LEGO_STANDIN_SCRIPT = path.resolve(__dirname, "../lib/lego-as-letsencrypt.sh");
 const DOMAINS = ["app.test", "www.app.test"];
+/** Where the lego stand-in goes (tests/host/lib/edge-host.sh lego_standin_path; its teardown removes a leftover). */
+const STANDIN_LAUNCHER = "/usr/local/bin/lego";
+const STANDIN_DIR = "/usr/local/lib/compose-on-ec2-e2e";
 
 interface AcmeServer {
   directoryUrl: string;
@@ -37,6 +44,7 @@ export default scenario("HTTPS: issued on deploy, gapless over HTTPS, renewed un
   try {
     const site = await prepare(ctx, server);
     if (!(await firstIssuance(ctx, site))) return;
+    probeAcmeUser(ctx);
     await codeChangeOverHttps(ctx, site);
     await forcedRenewal(ctx, site);
     await letsEncryptChainRenewal(ctx, site);
@@ -129,13 +137,20 @@ async function forcedRenewal(ctx: Context, site: SiteTls): Promise<void> {
   ctx.checks.check("https: no failed requests during the renewal", failedRequests(stats) === 0, describeLoop(stats));
 }
 
-/** The lego stand-in (tests/host/lib/lego-as-letsencrypt.sh) on the host, in a directory of its own; that directory. */
-async function installLegoStandIn(ctx: Context): Promise<string> {
-  const dir = path.posix.join(ctx.spec.baseDir, "test-lego-standin");
-  const put = await ctx.commands.ssh("https: the lego stand-in that stores Let's Encrypt's layout", argv("install", "-D", "-m", "0755", "/dev/stdin", `${dir}/lego`),
-    execFileSync("cat", [LEGO_STANDIN_SCRIPT], { encoding: "utf8" }));
-  if (put.code !== 0) throw new Error(`could not install the lego stand-in on the host:\n${tail(put)}`);
-  return dir;
+/**
+ * The lego stand-in (tests/host/lib/lego-as-letsencrypt.sh) in MODE, as /usr/local/bin/lego: first on
+ * sudo's secure_path, so lego.sh finds it when it runs as the ACME client's user through the deploy's
+ * sudo rule (sudo passes neither PATH nor other variables). Both removed by the returned function.
+ */
+function installLegoStandIn(mode: string): () => void {
+  fs.mkdirSync(STANDIN_DIR, { recursive: true, mode: 0o755 });
+  fs.copyFileSync(LEGO_STANDIN_SCRIPT, path.join(STANDIN_DIR, "lego-as-letsencrypt.sh"));
+  fs.chmodSync(path.join(STANDIN_DIR, "lego-as-letsencrypt.sh"), 0o755);
+  fs.writeFileSync(STANDIN_LAUNCHER, `#!/bin/sh\n# The https scenario's lego-as-letsencrypt stand-in\nLEGO_STANDIN_MODE=${mode} exec /bin/bash ${STANDIN_DIR}/lego-as-letsencrypt.sh "$@"\n`, { mode: 0o755 });
+  return () => {
+    fs.rmSync(STANDIN_LAUNCHER, { force: true });
+    fs.rmSync(STANDIN_DIR, { recursive: true, force: true });
+  };
 }
 
 /** The serial the edge serves for the site's name, as openssl s_client sees it (uppercase hex, no leading zeros). */
@@ -174,14 +189,20 @@ function pemSerial(pem: string): string {
  * the status line names the serial HAProxy serves.
  */
 async function letsEncryptChainRenewal(ctx: Context, site: SiteTls): Promise<void> {
-  const standIn = await installLegoStandIn(ctx);
+  const remove = installLegoStandIn("letsencrypt");
   const before = servedSerial(ctx);
   const loop = new RequestLoop(httpsUrl(ctx, "/"), ctx.loop, site).start();
-  const renew = await renewalRun(ctx, "https: forced renewal, the chain in Let's Encrypt's layout", ["--force"], standIn, "letsencrypt");
+  let renew: CommandResult;
+  try {
+    renew = await renewalRun(ctx, "https: forced renewal, the chain in Let's Encrypt's layout", ["--force"]);
+  } finally {
+    remove();
+  }
   const stats = await loop.stop();
   log(`  load over HTTPS during the renewal with Let's Encrypt's chain layout: ${describeLoop(stats)}`);
   ctx.results.leChainRenewalFailedRequests = failedRequests(stats);
-  const legoPem = await hostFile(ctx, "https: lego's stored certificate", path.posix.join(edgeFile(ctx, "acme"), "certificates", `${DOMAINS[0]}.pem`));
+  // lego's own files are its user's alone (0600 in 0700 directories): read as root.
+  const legoPem = readOr(path.posix.join(ctx.spec.baseDir, HOST_LAYOUT.acme, "certificates", `${DOMAINS[0]}.pem`));
   ctx.checks.check("https: lego stored the new chain in Let's Encrypt's layout (a blank line before the intermediate)", /-----END CERTIFICATE-----\n\n-----BEGIN CERTIFICATE-----/.test(legoPem), legoPem.slice(0, 80));
   ctx.checks.check("https: the renewal with Let's Encrypt's chain layout succeeds through the runtime API", renew.code === 0 && /no reload/.test(renew.stdout + renew.stderr), tail(renew, 20));
   const after = servedSerial(ctx);
@@ -201,10 +222,15 @@ async function letsEncryptChainRenewal(ctx: Context, site: SiteTls): Promise<voi
  * holds it.
  */
 async function refusedCertificate(ctx: Context, site: SiteTls): Promise<void> {
-  const standIn = await installLegoStandIn(ctx);
+  const remove = installLegoStandIn("mismatched-key");
   const before = servedSerial(ctx);
   const fileBefore = await hostFile(ctx, "https: the certificate file before", edgeFile(ctx, "certs/site.pem"));
-  const renew = await renewalRun(ctx, "https: a renewal whose certificate the edge refuses", ["--force"], standIn, "mismatched-key");
+  let renew: CommandResult;
+  try {
+    renew = await renewalRun(ctx, "https: a renewal whose certificate the edge refuses", ["--force"]);
+  } finally {
+    remove();
+  }
   const output = renew.stdout + renew.stderr;
   ctx.checks.check("https: a certificate the edge refuses fails the run, saying FAILING", renew.code !== 0 && /WARNING: FAILING: the new certificate for app\.test www\.app\.test is not served: the edge (refused|did not commit)/.test(output), tail(renew, 10));
   const after = await getUrl(httpsUrl(ctx, "/"), 5000, site);
@@ -219,7 +245,9 @@ async function refusedCertificate(ctx: Context, site: SiteTls): Promise<void> {
 async function unreachableThenLater(ctx: Context, site: SiteTls): Promise<void> {
   acmeServer("stop");
   const edge = path.posix.join(ctx.spec.baseDir, HOST_LAYOUT.edge);
-  await ctx.commands.ssh("https: a host without a certificate", argv("rm", "-rf", `${edge}/certs`, `${edge}/acme`));
+  await ctx.commands.ssh("https: a host without a certificate", argv("rm", "-rf", `${edge}/certs`));
+  // lego's account and certificates belong to its own user: removed as root.
+  fs.rmSync(path.posix.join(ctx.spec.baseDir, HOST_LAYOUT.acme), { recursive: true, force: true });
   const { release, result } = await deployVariant(ctx, "https-unreachable", "acme unreachable");
   const says = /HTTPS: not yet: no certificate for app\.test www\.app\.test after 1 attempt\(s\) .*connection refused/.test(result.stdout);
   if (!ctx.checks.check("https: with the ACME server unreachable the deploy succeeds and says why", result.code === 0 && says, tail(result, 20))) return;
@@ -245,11 +273,19 @@ async function failedRenewal(ctx: Context, site: SiteTls): Promise<void> {
   ctx.checks.check("https: the old certificate keeps serving after a failed renewal", after.status === 200 && after.certSerial === before, `${before} → ${after.certSerial} (status ${after.status ?? after.error})`);
 }
 
-/** acme.sh of the serving release, as the host's daily timer runs it; with a lego stand-in directory first on its PATH. */
-function renewalRun(ctx: Context, label: string, extra: string[], legoStandIn?: string, standInMode?: string): Promise<CommandResult> {
+/** acme.sh of the serving release, as the host's daily timer runs it (as the SSH user; lego through its sudo rule). */
+function renewalRun(ctx: Context, label: string, extra: string[]): Promise<CommandResult> {
   const script = path.posix.join(ctx.spec.baseDir, HOST_LAYOUT.current, HOST_LAYOUT.releaseScripts, "acme.sh");
-  const env = legoStandIn ? `PATH=${shellQuote(legoStandIn)}:"$PATH" LEGO_STANDIN_MODE=${shellQuote(standInMode ?? "letsencrypt")} ` : "";
-  return ctx.commands.ssh(label, env + argv(script, "--base-dir", ctx.spec.baseDir, ...extra), undefined, 600_000);
+  return ctx.commands.ssh(label, argv(script, "--base-dir", ctx.spec.baseDir, ...extra), undefined, 600_000);
+}
+
+/** A file's text, "" when it cannot be read. */
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 /** A command line of plain arguments, each quoted. */
