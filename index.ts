@@ -2,7 +2,8 @@
 // deployment) or ecs (Fargate service behind a load balancer, media on S3) → exports.
 // Every decision lives in components/; this file just connects their inputs and outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { certificateSource as describeCertificateSource, type EcsTaskPlan, loadConfig, stackResourceName, stackRolePath } from "./components/config";
+import { certificateSource as describeCertificateSource, type EcsTaskPlan, loadConfig, stackResourceName,
+  stackRolePath } from "./components/config";
 import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
@@ -23,7 +24,8 @@ import { appEnvironmentNames } from "./components/config/appEnv";
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
 
-const network = new Network("net", { settings: config.network, tags: config.tags, hostInstanceType: config.host.instanceType });
+const network = new Network("net", { settings: config.network, tags: config.tags,
+  hostInstanceType: config.host.instanceType });
 
 const firewall = new Firewall("fw", {
   vpcId: network.vpcId,
@@ -47,12 +49,16 @@ const database = new Database("db", {
 // The app: one deterministic bundle (its sha256 is the release id).
 const appName = stackResourceName(config.project, config.stack);
 const rolePath = stackRolePath(config.project, config.stage, config.stack);
-const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile, { allowFiles: config.app.allowFiles, warn: (m) => pulumi.log.warn(m) });
+const bundle = createAppBundle(__dirname, config.app.dir, config.app.composeFile, { allowFiles: config.app.allowFiles,
+  warn: (m) => pulumi.log.warn(m) });
 // Names both hostings use have one owner each, created here whatever the hosting, so a switch between
 // ec2 and ecs updates them in place: the containers' log group, and (siteDns below) the site's records.
 // The aliases adopt them from where earlier versions created them (Monitoring on ec2, EcsHosting on ecs).
 const logs = new ContainerLogs("logs", {
-  project: config.project, stack: config.stack, retentionDays: config.monitoring.logRetentionDays, tags: config.tags,
+  project: config.project,
+  stack: config.stack,
+  retentionDays: config.monitoring.logRetentionDays,
+  tags: config.tags,
   formerOwners: [
     { name: "monitoring-containers", parent: pulumi.createUrn("monitoring", "compose-on-ec2:monitoring:Monitoring") },
     { name: "app-logs", parent: pulumi.createUrn("app", "compose-on-ec2:ecs:EcsHosting") },
@@ -62,17 +68,26 @@ const logs = new ContainerLogs("logs", {
 function siteDns(target: SiteTarget): SiteDns | undefined {
   if (config.hosting.domain.length === 0) return undefined;
   return new SiteDns("site-dns", {
-    domain: config.hosting.domain, hostedZoneId: config.hosting.hostedZoneId, target,
+    domain: config.hosting.domain,
+    hostedZoneId: config.hosting.hostedZoneId,
+    target,
     // ecs stacks of earlier versions: the load balancer component's alias records.
-    formerOwners: (_d, i) => [{ name: `app-lb-alias-${i}`, parent: pulumi.createUrn("app-lb", "compose-on-ec2:loadBalancer:WebLoadBalancer", pulumi.createUrn("app", "compose-on-ec2:ecs:EcsHosting")) }],
+    formerOwners: (_d,
+      i) => [{ name: `app-lb-alias-${i}`,
+      parent: pulumi.createUrn("app-lb", "compose-on-ec2:loadBalancer:WebLoadBalancer",
+        pulumi.createUrn("app", "compose-on-ec2:ecs:EcsHosting")) }],
   });
 }
 // cache: redis — ElastiCache outside compose, as the database is, in the DB subnets; its REDIS_URL
 // joins the app's environment on both hostings (components/config/appEnv.ts).
 const cache = config.cache.kind === "redis"
   ? new ManagedCache("cache", {
-    settings: config.cache, stage: config.stage, identifier: cacheIdentifier(config.project, config.stack),
-    subnetIds: network.dbSubnetIds, securityGroupId: firewall.cacheSecurityGroupId!, tags: config.tags,
+    settings: config.cache,
+    stage: config.stage,
+    identifier: cacheIdentifier(config.project, config.stack),
+    subnetIds: network.dbSubnetIds,
+    securityGroupId: firewall.cacheSecurityGroupId!,
+    tags: config.tags,
   })
   : undefined;
 /** The media bucket (mediaStorage s3): one name on both hostings, so a switch keeps it. */
@@ -141,8 +156,13 @@ function ecsHosting(plan: EcsTaskPlan) {
   // Fargate pulls from a registry: the web image is always built and pushed to ECR (x86_64 tasks),
   // from the bundle's files (what an ec2 host would get), never the raw app directory.
   const images = new RegistryImages("images", {
-    appName, stage: config.stage, arch: "x86_64", builds: [{ service: config.app.webService, context: buildContext(bundle) }],
-    tag: bundle.sha256, keepReleases: config.app.keepReleases, tags: config.tags,
+    appName,
+    stage: config.stage,
+    arch: "x86_64",
+    builds: [{ service: config.app.webService, context: buildContext(bundle) }],
+    tag: bundle.sha256,
+    keepReleases: config.app.keepReleases,
+    tags: config.tags,
   });
   const ecs = new EcsHosting("app", {
     rolePath,
@@ -172,10 +192,15 @@ function ecsHosting(plan: EcsTaskPlan) {
     settings: config.monitoring,
     logGroup: { name: logs.groupName, arn: logs.groupArn },
     hosting: {
-      kind: "ecs", clusterName: ecs.clusterName, loadBalancerArnSuffix: ecs.loadBalancerArnSuffix, targetGroupArnSuffix: ecs.targetGroupArnSuffix,
+      kind: "ecs",
+      clusterName: ecs.clusterName,
+      loadBalancerArnSuffix: ecs.loadBalancerArnSuffix,
+      targetGroupArnSuffix: ecs.targetGroupArnSuffix,
       services: [
         { service: config.app.webService, name: ecs.serviceName },
-        ...plan.workers.map((w, i) => ({ service: w.service, name: ecs.workerServiceNames.apply((names) => names[i]) })),
+        ...plan.workers.map((w, i) => ({ service: w.service,
+          name: ecs.workerServiceNames.apply((names) => names[i]) })
+        ),
       ],
     },
     dbInstanceIdentifier,
@@ -199,7 +224,11 @@ const outputs: StackOutputs = {
   region: config.region,
   hosting: config.hosting.kind,
   transport: config.hosting.ecs ? undefined : config.firewall.transport,
-  url: ecs ? ecs.url : config.site.tls ? `https://${config.site.tls.domains[0]}` : pulumi.interpolate`http://${host?.publicIp}`,
+  url: ecs
+    ? ecs.url
+    : config.site.tls
+    ? `https://${config.site.tls.domains[0]}`
+    : pulumi.interpolate`http://${host?.publicIp}`,
   certificateSource: describeCertificateSource(config.hosting, config.site),
   https: config.site.https,
   allowPlainHttp: config.site.allowPlainHttp,
@@ -209,7 +238,10 @@ const outputs: StackOutputs = {
   publicDns: host?.publicDns,
   instanceId: host?.instanceId,
   sshUser: host?.sshUser,
-  sshCommand: host ? sshCommandFor(`${config.project}-${config.stack}.pem`, host.sshUser, config.firewall.transport, host.publicIp, host.instanceId) : undefined,
+  sshCommand: host
+    ? sshCommandFor(`${config.project}-${config.stack}.pem`, host.sshUser, config.firewall.transport, host.publicIp,
+      host.instanceId)
+    : undefined,
   dbEndpoint: database.endpoint,
   releaseId: ec2 ? ec2.deployment.releaseId : bundle.sha256,
   dbName: database.dbName,
@@ -228,8 +260,14 @@ const outputs: StackOutputs = {
   sshPrivateKey: host ? pulumi.secret(host.sshPrivateKey) : undefined,
   hostPublicKey: host?.hostPublicKey,
   appEnvironment: appEnvironmentNames({
-    hosting: config.hosting.kind, deployMode: config.app.deployMode, webService: config.app.webService, mediaOnS3: media !== undefined,
-    https: config.site.https, cache: cache !== undefined, appEnv: config.app.env, appSecrets: config.app.secrets,
+    hosting: config.hosting.kind,
+    deployMode: config.app.deployMode,
+    webService: config.app.webService,
+    mediaOnS3: media !== undefined,
+    https: config.site.https,
+    cache: cache !== undefined,
+    appEnv: config.app.env,
+    appSecrets: config.app.secrets,
   }),
 };
 

@@ -12,7 +12,8 @@ import * as fs from "fs";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
 import { Refusal, refusalMessage, secretStreamReason, secretPathReason } from "./bundleRules";
-import { HashedEntry, hashEntries, LOCAL_STORE_DIR, ManifestEntry, releaseIdOf, renderManifest, storeContent, writeAtomically } from "./manifest";
+import { HashedEntry, hashEntries, LOCAL_STORE_DIR, ManifestEntry, releaseIdOf, renderManifest, storeContent,
+  writeAtomically } from "./manifest";
 import { HOST_LAYOUT } from "./layout";
 
 /** Options of createBundle. */
@@ -84,7 +85,9 @@ export function normalisePrefix(prefix: string): string {
   const trimmed = prefix.replace(/^\.\//, "").replace(/\/+$/, "");
   const parts = trimmed.split("/");
   if (trimmed === "" || path.posix.isAbsolute(prefix) || parts.some((p) => p === "" || p === "." || p === "..")) {
-    throw new Error(`bundle: extraDirs prefix "${prefix}" must be a relative path without "." or ".." parts, e.g. ".compose-on-ec2/"`);
+    throw new Error(
+      `bundle: extraDirs prefix "${prefix}" must be a relative path without "." or ".." parts, e.g. ".compose-on-ec2/"`,
+    );
   }
   return `${trimmed}/`;
 }
@@ -137,8 +140,8 @@ function walk(root: string, prefix: string, rules: TreeRules, findings: WalkFind
       if (ignored) continue;
       if (stat.isSymbolicLink()) {
         throw new Error(
-          `bundle: ${childAbs} is a symbolic link; bundles hold regular files only (a link could point outside the app). ` +
-            `Replace it with a copy, or list it in .deployignore.`,
+          `bundle: ${childAbs} is a symbolic link; bundles hold regular files only (a link could point outside the app). `
+            + `Replace it with a copy, or list it in .deployignore.`,
         );
       }
       if (!stat.isFile()) {
@@ -151,14 +154,17 @@ function walk(root: string, prefix: string, rules: TreeRules, findings: WalkFind
         findings.linked.set(key, seen);
       }
       const executable = (stat.mode & 0o111) !== 0;
-      entries.push({ name: `${prefix}${childRel}`, type: "file", mode: executable ? EXEC_MODE : FILE_MODE, source: childAbs });
+      entries.push({ name: `${prefix}${childRel}`, type: "file", mode: executable ? EXEC_MODE : FILE_MODE,
+        source: childAbs });
       included = true;
     }
     return included;
   };
   const rootStat = fs.lstatSync(root);
   if (rootStat.isSymbolicLink()) {
-    throw new Error(`bundle: ${root} is a symbolic link; pack the directory itself (a link could bring in files from outside the project).`);
+    throw new Error(
+      `bundle: ${root} is a symbolic link; pack the directory itself (a link could bring in files from outside the project).`,
+    );
   }
   if (!rootStat.isDirectory()) throw new Error(`bundle: ${root} is not a directory`);
   visit("");
@@ -189,11 +195,15 @@ function neverShip(allowFiles: string[]): TreeRules["refuse"] {
 function checkHardLinks(linked: WalkFindings["linked"]): void {
   const outside = [...linked.values()].filter((l) => l.paths.length < l.nlink).map((l) => l.paths[0]);
   if (outside.length === 0) return;
-  const named = outside.length <= 10 ? outside.join(", ") : `${outside.slice(0, 10).join(", ")} and ${outside.length - 10} more`;
+  const named = outside.length <= 10
+    ? outside.join(", ")
+    : `${outside.slice(0, 10).join(", ")} and ${outside.length - 10} more`;
   throw new Error(
-    `bundle: ${named} ${outside.length === 1 ? "is a hard link" : "are hard links"} to a file with other names outside the bundle ` +
-      `(or in an ignored directory): the bundle would ship a file that lives elsewhere. ` +
-      `Give each its own copy (cp FILE FILE.copy && mv FILE.copy FILE), or list it in .deployignore.`,
+    `bundle: ${named} ${
+      outside.length === 1 ? "is a hard link" : "are hard links"
+    } to a file with other names outside the bundle `
+      + `(or in an ignored directory): the bundle would ship a file that lives elsewhere. `
+      + `Give each its own copy (cp FILE FILE.copy && mv FILE.copy FILE), or list it in .deployignore.`,
   );
 }
 
@@ -202,7 +212,9 @@ export function listBundleEntries(opts: Omit<BundleOptions, "outDir" | "warnByte
   const root = path.resolve(opts.appDir);
   const forced = new Set((opts.alwaysInclude ?? []).map((f) => path.posix.normalize(f.split(path.sep).join("/"))));
   for (const f of forced) {
-    if (!fs.existsSync(path.join(root, f))) throw new Error(`bundle: ${path.join(root, f)} must exist (it is always packed)`);
+    if (!fs.existsSync(path.join(root, f))) {
+      throw new Error(`bundle: ${path.join(root, f)} must exist (it is always packed)`);
+    }
   }
   const patterns: string[] = [];
   for (const file of IGNORE_FILES) {
@@ -258,9 +270,9 @@ function sizeWarning(appDir: string, entries: HashedEntry[], bytes: number, limi
     .slice(0, 3)
     .map((f) => `${f.name} (${mib(f.size)})`);
   return (
-    `bundle: ${mib(bytes)} of files, above the ${mib(limit)} warning size: a host's first deploy uploads all of it ` +
-    `(later deploys only what changed), and every image build reads it. ` +
-    `Largest files: ${largest.join(", ")}. Keep what the image does not need out with ${appDir}/.deployignore.`
+    `bundle: ${mib(bytes)} of files, above the ${mib(limit)} warning size: a host's first deploy uploads all of it `
+    + `(later deploys only what changed), and every image build reads it. `
+    + `Largest files: ${largest.join(", ")}. Keep what the image does not need out with ${appDir}/.deployignore.`
   );
 }
 
@@ -286,7 +298,9 @@ export function createBundle(opts: BundleOptions): Bundle {
     storeDir,
     files: entries.filter((e) => e.type === "file").map((e) => e.name),
     warnings: warning === undefined ? [] : [warning],
-    entries: entries.map(({ name, type, mode, source }) => ({ name, type, mode, ...(source === undefined ? {} : { source }) })),
+    entries: entries.map(({ name, type, mode, source }) => ({ name, type, mode,
+      ...(source === undefined ? {} : { source }) })
+    ),
   };
 }
 
@@ -300,7 +314,8 @@ export function createBundle(opts: BundleOptions): Bundle {
 export function buildContext(bundle: Pick<Bundle, "path" | "sha256" | "entries">): string {
   const target = path.join(path.dirname(bundle.path), `${bundle.sha256}.context`);
   if (fs.existsSync(target)) return target;
-  const partial = path.join(path.dirname(bundle.path), `.partial-${process.pid}-${crypto.randomBytes(6).toString("hex")}.context`);
+  const partial = path.join(path.dirname(bundle.path),
+    `.partial-${process.pid}-${crypto.randomBytes(6).toString("hex")}.context`);
   try {
     fs.mkdirSync(partial);
     for (const entry of bundle.entries) {
@@ -338,7 +353,8 @@ export interface AppBundleOptions {
  * is the same on every machine. The app directory must really be inside the project: not a symbolic
  * link, and not reached through one that leads elsewhere.
  */
-export function createAppBundle(projectRoot: string, appDir: string, composeFile: string, options: AppBundleOptions = {}): Bundle {
+export function createAppBundle(projectRoot: string, appDir: string, composeFile: string,
+  options: AppBundleOptions = {}): Bundle {
   const rel = (p: string) => path.relative(process.cwd(), path.resolve(projectRoot, p)) || ".";
   const absApp = path.resolve(projectRoot, appDir);
   if (!fs.existsSync(absApp)) throw new Error(`bundle: appDir "${appDir}" does not exist (looked for ${absApp})`);
@@ -346,8 +362,8 @@ export function createAppBundle(projectRoot: string, appDir: string, composeFile
   const realApp = fs.realpathSync(absApp);
   if (realApp !== realRoot && !realApp.startsWith(realRoot + path.sep)) {
     throw new Error(
-      `bundle: appDir "${appDir}" leads through a symbolic link to ${realApp}, outside the project ${realRoot}; ` +
-        `move or copy the app into the project and set appDir to it.`,
+      `bundle: appDir "${appDir}" leads through a symbolic link to ${realApp}, outside the project ${realRoot}; `
+        + `move or copy the app into the project and set appDir to it.`,
     );
   }
   const bundle = createBundle({

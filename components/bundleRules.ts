@@ -62,7 +62,8 @@ export const ENV_TEMPLATE_WORDS = ["example", "sample", "template", "dist"] as c
 /** True for an environment file's name: `.env`, `.env.prod`, `.env-prod`, `.env_prod`, `prod.env`, `env.prod` (any case). */
 export function isEnvFileName(name: string): boolean {
   const n = name.toLowerCase();
-  return n === ".env" || /^\.env[._-]./.test(n) || /.\.env$/.test(n) || /^env\.[a-z0-9_-]+$/.test(n) && !/^env\.(py|js|ts|rb|go|sh|json|ya?ml|toml|cfg|ini|txt|md)$/.test(n);
+  return n === ".env" || /^\.env[._-]./.test(n) || /.\.env$/.test(n)
+    || /^env\.[a-z0-9_-]+$/.test(n) && !/^env\.(py|js|ts|rb|go|sh|json|ya?ml|toml|cfg|ini|txt|md)$/.test(n);
 }
 
 /** The size of each read of the content check; a key marker across two reads is still found. */
@@ -95,7 +96,9 @@ export function secretPathReason(rel: string, isDir: boolean): string | undefine
 export function secretContentReason(bytes: Buffer): string | undefined {
   const match = PRIVATE_KEY.exec(bytes.toString("latin1"));
   if (!match) return undefined;
-  return match[0].startsWith("PuTTY") ? "a PuTTY private key (by its content)" : `a private key (holds a "-----BEGIN ${match[1]}PRIVATE KEY-----" block)`;
+  return match[0].startsWith("PuTTY")
+    ? "a PuTTY private key (by its content)"
+    : `a private key (holds a "-----BEGIN ${match[1]}PRIVATE KEY-----" block)`;
 }
 
 /** Longest text PRIVATE_KEY can match across a read boundary (a marker with a long key type). */
@@ -136,10 +139,14 @@ export function refusalMessage(appDir: string, refusals: Refusal[]): string {
   const listed = refusals.slice(0, LISTED_REFUSALS).map((r) => `  ${r.path}: ${r.reason}`);
   if (refusals.length > LISTED_REFUSALS) listed.push(`  … and ${refusals.length - LISTED_REFUSALS} more`);
   return [
-    `bundle: ${appDir} holds ${refusals.length === 1 ? "a file" : "files"} that must never ship ` +
-      `(the host would receive ${refusals.length === 1 ? "it" : "them"}, and an image built with \`COPY . .\` would bake ${refusals.length === 1 ? "it" : "them"} in):`,
+    `bundle: ${appDir} holds ${refusals.length === 1 ? "a file" : "files"} that must never ship `
+    + `(the host would receive ${
+      refusals.length === 1 ? "it" : "them"
+    }, and an image built with \`COPY . .\` would bake ${refusals.length === 1 ? "it" : "them"} in):`,
     ...listed,
-    `Fix: keep ${refusals.length === 1 ? "it" : "each"} out with a line in ${appDir}/.deployignore (e.g. "**/.env", "**/*.pem", ".git"); ` +
-      `or, to ship one on purpose, list it or a pattern for it in the stack setting appAllowFiles (e.g. ["certs/ca.pem"]).`,
+    `Fix: keep ${
+      refusals.length === 1 ? "it" : "each"
+    } out with a line in ${appDir}/.deployignore (e.g. "**/.env", "**/*.pem", ".git"); `
+    + `or, to ship one on purpose, list it or a pattern for it in the stack setting appAllowFiles (e.g. ["certs/ca.pem"]).`,
   ].join("\n");
 }

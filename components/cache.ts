@@ -65,7 +65,11 @@ export function cacheIdentifier(project: string, stack: string): string {
 
 /** The replication group's inputs for a stage: pure, so the tests read the choices without AWS. */
 export function replicationGroupShape(settings: CacheSettings, stage: Stage): {
-  nodeType: string; numCacheClusters: number; automaticFailoverEnabled: boolean; multiAzEnabled: boolean; snapshotRetentionLimit: number;
+  nodeType: string;
+  numCacheClusters: number;
+  automaticFailoverEnabled: boolean;
+  multiAzEnabled: boolean;
+  snapshotRetentionLimit: number;
 } {
   const replicated = settings.nodes > 1;
   return {
@@ -96,7 +100,8 @@ export class ManagedCache extends pulumi.ComponentResource {
     super("compose-on-ec2:cache:ManagedCache", name, {}, opts);
     const subnets = new aws.elasticache.SubnetGroup(
       `${name}-subnets`,
-      { description: `Cache subnets of ${args.identifier} (managed by Pulumi)`, subnetIds: args.subnetIds, tags: args.tags },
+      { description: `Cache subnets of ${args.identifier} (managed by Pulumi)`, subnetIds: args.subnetIds,
+        tags: args.tags },
       { parent: this },
     );
     const group = new aws.elasticache.ReplicationGroup(

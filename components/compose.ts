@@ -12,7 +12,8 @@ export type { GaplessFindings, GaplessOptions } from "./compose/gapless";
 export type { HealthSource } from "./compose/webRules";
 export { composeToEcs, fargateTask } from "./compose/ecs";
 export { isRegistryImage } from "./compose/ecsFields";
-export type { EcsCondition, EcsContainer, EcsContainerDefinition, EcsOptions, EcsTranslation } from "./compose/ecsTypes";
+export type { EcsCondition, EcsContainer, EcsContainerDefinition, EcsOptions,
+  EcsTranslation } from "./compose/ecsTypes";
 export type { EcsHealthCheck } from "./compose/ecsHealth";
 export { FARGATE_SIZES, fargateSize } from "./compose/fargate";
 export type { FargateSize } from "./compose/fargate";

@@ -43,8 +43,11 @@ export function urlScheme(engine: DbEngine): string {
 }
 
 /** DATABASE_URL with the credentials URL-encoded. */
-export function databaseUrl(engine: DbEngine, user: string, password: string, address: string, port: number, dbName: string): string {
-  return `${urlScheme(engine)}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${address}:${port}/${dbName}`;
+export function databaseUrl(engine: DbEngine, user: string, password: string, address: string, port: number,
+  dbName: string): string {
+  return `${urlScheme(engine)}://${encodeURIComponent(user)}:${
+    encodeURIComponent(password)
+  }@${address}:${port}/${dbName}`;
 }
 
 /** What a DB snapshot says about itself (aws.rds.getSnapshot, from DescribeDBSnapshots), the part the checks read. */
@@ -73,27 +76,41 @@ export function snapshotMismatches(s: DatabaseSettings, snapshot: string, facts:
   const problems: string[] = [];
   const at = `dbSnapshotIdentifier ${snapshot}`;
   if (facts.engine !== s.engine) {
-    problems.push(`${at} holds a ${facts.engine} database but dbEngine is ${s.engine}. Fix: pulumi config set dbEngine ${facts.engine}`);
+    problems.push(
+      `${at} holds a ${facts.engine} database but dbEngine is ${s.engine}. Fix: pulumi config set dbEngine ${facts.engine}`,
+    );
   } else if (majorOf(s.engine, facts.engineVersion) !== s.engineVersion) {
     problems.push(
-      `${at} is ${facts.engine} ${facts.engineVersion} but dbEngineVersion is ${s.engineVersion}. Fix: pulumi config set dbEngineVersion ${majorOf(s.engine, facts.engineVersion)} ` +
-        `(upgrade after the move), or upgrade the snapshot first (aws rds modify-db-snapshot --engine-version)`,
+      `${at} is ${facts.engine} ${facts.engineVersion} but dbEngineVersion is ${s.engineVersion}. Fix: pulumi config set dbEngineVersion ${
+        majorOf(s.engine, facts.engineVersion)
+      } `
+        + `(upgrade after the move), or upgrade the snapshot first (aws rds modify-db-snapshot --engine-version)`,
     );
   }
   if (facts.allocatedStorage > s.allocatedStorageGb) {
-    problems.push(`${at} needs ${facts.allocatedStorage} GiB of storage but dbAllocatedStorageGb is ${s.allocatedStorageGb}. Fix: pulumi config set dbAllocatedStorageGb ${facts.allocatedStorage}`);
+    problems.push(
+      `${at} needs ${facts.allocatedStorage} GiB of storage but dbAllocatedStorageGb is ${s.allocatedStorageGb}. Fix: pulumi config set dbAllocatedStorageGb ${facts.allocatedStorage}`,
+    );
   }
   if (!facts.encrypted) {
-    problems.push(`${at} is not encrypted and the stack's database is. Fix: copy it encrypted (aws rds copy-db-snapshot --kms-key-id alias/aws/rds …) and name the copy`);
+    problems.push(
+      `${at} is not encrypted and the stack's database is. Fix: copy it encrypted (aws rds copy-db-snapshot --kms-key-id alias/aws/rds …) and name the copy`,
+    );
   }
-  if (facts.status !== "available") problems.push(`${at} is ${facts.status}, not available. Fix: wait until aws rds describe-db-snapshots shows it available`);
+  if (facts.status !== "available") {
+    problems.push(
+      `${at} is ${facts.status}, not available. Fix: wait until aws rds describe-db-snapshots shows it available`,
+    );
+  }
   return problems;
 }
 
 /** One line for the plan and the stack's outputs: where the database's data comes from. */
 export function describeSource(source: DatabaseSource): string {
   if (source.kind === "snapshot") return `restored from RDS snapshot ${source.snapshot} (then kept by the stack)`;
-  if (source.kind === "import") return `existing RDS instance ${source.identifier}, adopted with pulumi import (its data stays)`;
+  if (source.kind === "import") {
+    return `existing RDS instance ${source.identifier}, adopted with pulumi import (its data stays)`;
+  }
   return "a new empty database (fill it with npm run ops -- db copy|restore)";
 }
 
@@ -126,7 +143,9 @@ export class Database extends pulumi.ComponentResource {
     this.password = pulumi.secret(password);
     this.source = describeSource(s.source);
     this.url = pulumi.secret(
-      pulumi.all([db.address, db.port, password]).apply(([address, port, pw]) => databaseUrl(s.engine, s.username, pw, address, port, s.dbName)),
+      pulumi.all([db.address, db.port, password]).apply(([address, port, pw]) =>
+        databaseUrl(s.engine, s.username, pw, address, port, s.dbName)
+      ),
     );
     this.registerOutputs({
       address: this.address,
@@ -143,7 +162,8 @@ export class Database extends pulumi.ComponentResource {
   private masterPassword(name: string, s: DatabaseSettings): pulumi.Output<string> {
     const generated = new random.RandomPassword(
       `${name}-password`,
-      { length: passwordLength(s.engine), special: true, overrideSpecial: PASSWORD_SPECIALS, minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1 },
+      { length: passwordLength(s.engine), special: true, overrideSpecial: PASSWORD_SPECIALS, minLower: 1, minUpper: 1,
+        minNumeric: 1, minSpecial: 1 },
       { parent: this },
     ).result;
     return s.source.kind === "import" ? pulumi.secret(s.source.password) : generated;
@@ -159,14 +179,16 @@ export class Database extends pulumi.ComponentResource {
     if (!s.protectData) return undefined;
     const suffix = new random.RandomId(
       `${name}-final-snapshot`,
-      { byteLength: 4, keepers: { identifier: args.identifier, engine: s.engine, dbName: s.dbName, username: s.username } },
+      { byteLength: 4,
+        keepers: { identifier: args.identifier, engine: s.engine, dbName: s.dbName, username: s.username } },
       { parent: this },
     );
     return pulumi.interpolate`${args.identifier}-final-${suffix.hex}`;
   }
 
   /** The RDS instance: private, encrypted, gp3; new, restored from a checked snapshot, or adopted by import. */
-  private createInstance(name: string, args: DatabaseArgs, password: pulumi.Output<string>, finalSnapshotIdentifier: pulumi.Output<string> | undefined): aws.rds.Instance {
+  private createInstance(name: string, args: DatabaseArgs, password: pulumi.Output<string>,
+    finalSnapshotIdentifier: pulumi.Output<string> | undefined): aws.rds.Instance {
     const s = args.settings;
     const protect = s.protectData;
     const source = s.source;
@@ -203,12 +225,16 @@ export class Database extends pulumi.ComponentResource {
       },
       // dev: a replacement (same identifier) must delete first; prod: protect blocks both.
       {
-        parent: this, protect, deleteBeforeReplace: !protect,
+        parent: this,
+        protect,
+        deleteBeforeReplace: !protect,
         // Adopting: the `import` option reads the instance and fails unless these inputs match it
         // (https://www.pulumi.com/docs/iac/concepts/options/import/). RDS never reports a password, so
         // the state has none to compare: it is taken as given (dbPassword). The instance stays in its own
         // subnet group (in the stack's VPC, vpcId); moving it would be an outage, not an import.
-        ...(source.kind === "import" ? { import: source.identifier, ignoreChanges: ["password", "dbSubnetGroupName"] } : {}),
+        ...(source.kind === "import"
+          ? { import: source.identifier, ignoreChanges: ["password", "dbSubnetGroupName"] }
+          : {}),
       },
     );
   }
@@ -220,10 +246,13 @@ export class Database extends pulumi.ComponentResource {
  * shared snapshot (an ARN) is found only with includeShared.
  */
 function checkedSnapshot(s: DatabaseSettings, snapshot: string, parent: pulumi.Resource): pulumi.Output<string> {
-  const facts = aws.rds.getSnapshotOutput({ dbSnapshotIdentifier: snapshot, includeShared: snapshot.startsWith("arn:") || undefined }, { parent });
+  const facts = aws.rds.getSnapshotOutput({ dbSnapshotIdentifier: snapshot,
+    includeShared: snapshot.startsWith("arn:") || undefined }, { parent });
   return facts.apply((f) => {
     const problems = snapshotMismatches(s, snapshot, f);
-    if (problems.length > 0) throw new Error(`The database cannot start from this snapshot:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    if (problems.length > 0) {
+      throw new Error(`The database cannot start from this snapshot:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
     return snapshot;
   });
 }

@@ -115,8 +115,11 @@ export { imageEnvName };
 
 /** The .env entries of a release on ec2: the app's environment (components/config/appEnv.ts), both halves. */
 export function deploymentEnv(input: DeploymentEnvInput): Record<string, string> {
-  const facts = { hosting: "ec2", deployMode: input.imageRefs ? "registry" : "host", mediaOnS3: input.mediaEnv !== undefined, https: input.tls !== undefined, cache: input.cacheUrl !== undefined } as const;
-  const { clear, secret } = appEnvironment({ facts, appEnv: input.appEnv, appSecrets: input.appSecrets }, { ...input, siteDomains: input.tls?.domains });
+  const facts = { hosting: "ec2", deployMode: input.imageRefs ? "registry" : "host",
+    mediaOnS3: input.mediaEnv !== undefined, https: input.tls !== undefined,
+    cache: input.cacheUrl !== undefined } as const;
+  const { clear, secret } = appEnvironment({ facts, appEnv: input.appEnv, appSecrets: input.appSecrets }, { ...input,
+    siteDomains: input.tls?.domains });
   return { ...clear, ...secret };
 }
 
@@ -134,16 +137,39 @@ export function imageRefsTrigger(refs: Record<string, string> | undefined): stri
 }
 
 /** The RemoteSpec of a deployment: where the app lives on the host, its deploy settings from the app config. */
-export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings, ports: Partial<HostPorts> = {}, tls?: TlsSettings): remote.RemoteSpec {
+export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings, ports: Partial<HostPorts> = {},
+  tls?: TlsSettings): remote.RemoteSpec {
   const p: HostPorts = { ...DEFAULT_HOST_PORTS, ...ports };
   for (const [name, port] of Object.entries(p)) {
-    if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`ComposeDeployment: port ${name} ${port} must be a whole number from 1 to 65535`);
+    if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+      throw new Error(`ComposeDeployment: port ${name} ${port} must be a whole number from 1 to 65535`);
+    }
   }
-  if (new Set(Object.values(p)).size !== 4) throw new Error(`ComposeDeployment: the host's ports must differ (${JSON.stringify(p)})`);
-  const { composeFile, webService, proxyService, workerServices, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode } = app;
+  if (new Set(Object.values(p)).size !== 4) {
+    throw new Error(`ComposeDeployment: the host's ports must differ (${JSON.stringify(p)})`);
+  }
+  const { composeFile, webService, proxyService, workerServices, webPort, envFile, healthSource, healthPath,
+    healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode } = app;
   return {
-    appName, baseDir, composeFile, webService, proxyService, workerServices, webPort, envFile, healthSource, healthPath, healthTimeoutSeconds, healthBusySeconds, keepReleases, deployMode,
-    httpPort: p.http, httpsPort: p.https, proxyPort: p.proxy, acmePort: p.acme, ...(tls ? { tls } : {}),
+    appName,
+    baseDir,
+    composeFile,
+    webService,
+    proxyService,
+    workerServices,
+    webPort,
+    envFile,
+    healthSource,
+    healthPath,
+    healthTimeoutSeconds,
+    healthBusySeconds,
+    keepReleases,
+    deployMode,
+    httpPort: p.http,
+    httpsPort: p.https,
+    proxyPort: p.proxy,
+    acmePort: p.acme,
+    ...(tls ? { tls } : {}),
   };
 }
 
@@ -151,8 +177,8 @@ export function remoteSpecFor(appName: string, baseDir: string, app: AppSettings
 export function checkRelease(args: Pick<ComposeDeploymentArgs, "bundle" | "app" | "imageRefs">): void {
   if (!args.bundle.files.includes(args.app.composeFile)) {
     throw new Error(
-      `ComposeDeployment: the bundle has no ${args.app.composeFile}; is it matched by .dockerignore/.deployignore? ` +
-        `(createAppBundle always packs the compose file)`,
+      `ComposeDeployment: the bundle has no ${args.app.composeFile}; is it matched by .dockerignore/.deployignore? `
+        + `(createAppBundle always packs the compose file)`,
     );
   }
   if (args.app.deployMode === "registry" && args.imageRefs === undefined) {
@@ -166,7 +192,9 @@ export function checkRelease(args: Pick<ComposeDeploymentArgs, "bundle" | "app" 
 /** The route of the deployment's steps; refuses ssm without a region. */
 export function routeOf(args: Pick<ComposeDeploymentArgs, "connection" | "transport" | "region">): transport.Route {
   const kind = args.transport ?? "ssh";
-  if (kind === "ssm" && !args.region) throw new Error("ComposeDeployment: transport ssm needs region (where the Session Manager sessions go)");
+  if (kind === "ssm" && !args.region) {
+    throw new Error("ComposeDeployment: transport ssm needs region (where the Session Manager sessions go)");
+  }
   return { connection: args.connection, transport: kind, region: args.region ?? "" };
 }
 
@@ -200,12 +228,14 @@ export class ComposeDeployment extends pulumi.ComponentResource {
   }
 
   /** 1. Re-runs (replacement) only when the instance changes; it creates the upload dir. */
-  private waitReady(name: string, args: ComposeDeploymentArgs, route: transport.Route, spec: remote.RemoteSpec): pulumi.Resource {
+  private waitReady(name: string, args: ComposeDeploymentArgs, route: transport.Route,
+    spec: remote.RemoteSpec): pulumi.Resource {
     return transport.hostCommand(
       `${name}-wait-ready`,
       route,
       // No stdin and no .env yet: its progress is safe to show while the instance boots.
-      { create: remote.waitReadyCommand(spec), triggers: [args.connection.instanceId], logging: "stdoutAndStderr", firstContact: true },
+      { create: remote.waitReadyCommand(spec), triggers: [args.connection.instanceId], logging: "stdoutAndStderr",
+        firstContact: true },
       { parent: this, dependsOn: args.sshAccess },
     ).resource;
   }
@@ -215,9 +245,11 @@ export class ComposeDeployment extends pulumi.ComponentResource {
    * instance): its triggers are the release id and the instance. Old manifests and contents no kept
    * release names are pruned on the host (host/release/records.sh).
    */
-  private upload(name: string, args: ComposeDeploymentArgs, route: transport.Route, spec: remote.RemoteSpec, waitReady: pulumi.Resource): pulumi.Resource {
+  private upload(name: string, args: ComposeDeploymentArgs, route: transport.Route, spec: remote.RemoteSpec,
+    waitReady: pulumi.Resource): pulumi.Resource {
     const release = { sha256: args.bundle.sha256, manifest: args.bundle.path, store: args.bundle.storeDir };
-    return transport.hostUpload(`${name}-upload`, route, spec, release, [args.bundle.sha256, args.connection.instanceId], { parent: this, dependsOn: [waitReady] });
+    return transport.hostUpload(`${name}-upload`, route, spec, release, [args.bundle.sha256,
+      args.connection.instanceId], { parent: this, dependsOn: [waitReady] });
   }
 
   /**
@@ -235,7 +267,8 @@ export class ComposeDeployment extends pulumi.ComponentResource {
    * before them. The keys and the command travel in the environment, not on a command line. It is
    * the same resource on both transports: a switch only updates its environment (create is a no-op).
    */
-  private teardown(name: string, args: ComposeDeploymentArgs, route: transport.Route, spec: remote.RemoteSpec): command.local.Command {
+  private teardown(name: string, args: ComposeDeploymentArgs, route: transport.Route,
+    spec: remote.RemoteSpec): command.local.Command {
     return new command.local.Command(
       `${name}-teardown`,
       {
@@ -267,11 +300,13 @@ export class ComposeDeployment extends pulumi.ComponentResource {
       ).result;
     return pulumi.secret(
       pulumi
-        .all([args.databaseUrl, secretKey, args.allowedHosts, args.imageRefs, args.mediaEnv, args.cacheUrl, pulumi.secret(args.app.secrets)])
+        .all([args.databaseUrl, secretKey, args.allowedHosts, args.imageRefs, args.mediaEnv, args.cacheUrl,
+          pulumi.secret(args.app.secrets)])
         .apply(([databaseUrl, key, hosts, refs, mediaEnv, cacheUrl, appSecrets]) =>
           renderEnvFile(
-            deploymentEnv({ appEnv: args.app.env, appSecrets, databaseUrl, secretKey: key, releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv, cacheUrl, tls: args.tls }),
-          ),
+            deploymentEnv({ appEnv: args.app.env, appSecrets, databaseUrl, secretKey: key,
+              releaseId: args.bundle.sha256, allowedHosts: hosts, imageRefs: refs, mediaEnv, cacheUrl, tls: args.tls }),
+          )
         ),
     );
   }
@@ -280,7 +315,8 @@ export class ComposeDeployment extends pulumi.ComponentResource {
    * 3. Runs exactly when the release, the .env or the images change (or the instance is new).
    * Triggers hold hashes, never the .env itself.
    */
-  private deploy(name: string, args: ComposeDeploymentArgs, route: transport.Route, deployLine: string, after: pulumi.Resource[]): transport.Step {
+  private deploy(name: string, args: ComposeDeploymentArgs, route: transport.Route, deployLine: string,
+    after: pulumi.Resource[]): transport.Step {
     const sha = args.bundle.sha256;
     const imageTrigger = pulumi.output(args.imageRefs).apply(imageRefsTrigger);
     return transport.hostCommand(

@@ -26,8 +26,6 @@ import { createTaskAccess, type TaskRoles } from "./ecsAccess";
 import { containerDefinitions, type EcsHostingArgs } from "./ecsContainers";
 import { WebLoadBalancer, deregistrationDelaySeconds } from "./loadBalancer";
 
-
-
 type LogGroup = { name: pulumi.Output<string>; arn: pulumi.Output<string> };
 
 /** What every task and service of the stack shares. */
@@ -54,7 +52,8 @@ interface TaskShape {
 interface ServiceShape {
   desiredCount: number;
   singleton: boolean;
-  web?: { loadBalancers: { targetGroupArn: pulumi.Output<string>; containerName: string; containerPort: number }[]; healthCheckGracePeriodSeconds: number };
+  web?: { loadBalancers: { targetGroupArn: pulumi.Output<string>; containerName: string; containerPort: number }[];
+    healthCheckGracePeriodSeconds: number };
 }
 
 /** Average CPU the autoscaler keeps the web tasks at (room for a burst while a new task starts). */
@@ -83,14 +82,24 @@ export class EcsHosting extends pulumi.ComponentResource {
     // Container Insights off: it bills its per-task and per-service metrics as custom metrics and
     // its performance events as log ingestion; the free AWS/ECS CPU and memory metrics per service
     // are enough for the autoscaler and an alarm. Turn it on in the console when debugging.
-    const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "disabled" }], tags: args.tags }, parent);
+    const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
+      settings: [{ name: "containerInsights", value: "disabled" }],
+      tags: args.tags,
+    }, parent);
     const logGroup = { name: pulumi.output(args.logGroup.name), arn: pulumi.output(args.logGroup.arn) };
     const web = args.plan.containers.find((c) => c.name === args.app.webService);
     const lb = new WebLoadBalancer(
       `${name}-lb`,
       {
-        vpcId: args.vpcId, subnetIds: args.subnetIds, securityGroupId: args.securityGroups.loadBalancer, targetPort: args.plan.containerPort,
-        healthPath: args.app.healthPath, deregistrationDelaySeconds: deregistrationDelaySeconds(web?.stopTimeout), domain: args.site.domain, hostedZoneId: args.site.hostedZoneId, tags: args.tags,
+        vpcId: args.vpcId,
+        subnetIds: args.subnetIds,
+        securityGroupId: args.securityGroups.loadBalancer,
+        targetPort: args.plan.containerPort,
+        healthPath: args.app.healthPath,
+        deregistrationDelaySeconds: deregistrationDelaySeconds(web?.stopTimeout),
+        domain: args.site.domain,
+        hostedZoneId: args.site.hostedZoneId,
+        tags: args.tags,
       },
       parent,
     );
@@ -111,7 +120,8 @@ export class EcsHosting extends pulumi.ComponentResource {
     this.dnsRecordsToCreate = lb.dnsRecordsToCreate;
     this.logGroupName = logGroup.name;
     this.https = lb.https;
-    this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName, url: this.url, loadBalancerDnsName: this.loadBalancerDnsName, logGroupName: this.logGroupName });
+    this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName, url: this.url,
+      loadBalancerDnsName: this.loadBalancerDnsName, logGroupName: this.logGroupName });
   }
 
   /**
@@ -119,15 +129,23 @@ export class EcsHosting extends pulumi.ComponentResource {
    * image names; SITE_DOMAINS and HTTPS when the load balancer serves HTTPS. Checked here, once.
    */
   private appEntries(args: EcsHostingArgs, https: boolean): AppEntries {
-    const entries: AppEntries = { facts: { hosting: "ecs", deployMode: args.app.deployMode, mediaOnS3: true, https, cache: args.cacheUrl !== undefined }, appEnv: args.app.env, appSecrets: args.app.secrets };
+    const entries: AppEntries = {
+      facts: { hosting: "ecs", deployMode: args.app.deployMode, mediaOnS3: true, https,
+        cache: args.cacheUrl !== undefined },
+      appEnv: args.app.env,
+      appSecrets: args.app.secrets,
+    };
     checkAppEntries(entries, []);
     return entries;
   }
 
   /** The clear half of the app's environment for every task of the stack (web and workers alike). */
-  private clearEnv(args: EcsHostingArgs, entries: AppEntries, lb: WebLoadBalancer): pulumi.Output<Record<string, string>> {
+  private clearEnv(args: EcsHostingArgs, entries: AppEntries,
+    lb: WebLoadBalancer): pulumi.Output<Record<string, string>> {
     return pulumi.all([lb.dnsName, args.media.appEnv, args.cacheUrl]).apply(([dnsName, mediaEnv, cacheUrl]) =>
-      clearEnvironment(entries, { releaseId: args.releaseId, allowedHosts: [...args.site.domain, dnsName], mediaEnv, cacheUrl, siteDomains: lb.https ? args.site.domain : undefined }));
+      clearEnvironment(entries, { releaseId: args.releaseId, allowedHosts: [...args.site.domain, dnsName], mediaEnv,
+        cacheUrl, siteDomains: lb.https ? args.site.domain : undefined })
+    );
   }
 
   /**
@@ -139,13 +157,25 @@ export class EcsHosting extends pulumi.ComponentResource {
     const definitions = pulumi
       .all([args.webImage, this.clearEnv(args, s.entries, s.lb), s.logGroup.name, pulumi.all(s.secretArns)])
       .apply(([image, env, logGroupName, arns]) =>
-        JSON.stringify(containerDefinitions(t.plan, { webService: t.webService, webImage: image, region: args.region, logGroupName, streamPrefix: args.appName, env, secretArns: arns })));
+        JSON.stringify(
+          containerDefinitions(t.plan, { webService: t.webService, webImage: image, region: args.region, logGroupName,
+            streamPrefix: args.appName, env, secretArns: arns }),
+        )
+      );
     return new aws.ecs.TaskDefinition(
       resourceName,
       {
-        family: t.family, requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: String(t.cpu), memory: String(t.memory),
+        family: t.family,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(t.cpu),
+        memory: String(t.memory),
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-        executionRoleArn: s.roles.execution.arn, taskRoleArn: s.roles.task.arn, containerDefinitions: definitions, volumes: t.volumes, tags: args.tags,
+        executionRoleArn: s.roles.execution.arn,
+        taskRoleArn: s.roles.task.arn,
+        containerDefinitions: definitions,
+        volumes: t.volumes,
+        tags: args.tags,
       },
       { parent: this, dependsOn: s.roles.policies },
     );
@@ -157,18 +187,28 @@ export class EcsHosting extends pulumi.ComponentResource {
    * stopped and rolled back, and `pulumi up` waits for the rollout, so a failed deploy fails the run.
    * Where the autoscaler owns the task count, later changes to desiredCount are ignored.
    */
-  private createService(resourceName: string, args: EcsHostingArgs, s: TaskShared, task: aws.ecs.TaskDefinition, o: ServiceShape): aws.ecs.Service {
+  private createService(resourceName: string, args: EcsHostingArgs, s: TaskShared, task: aws.ecs.TaskDefinition,
+    o: ServiceShape): aws.ecs.Service {
     return new aws.ecs.Service(
       resourceName,
       {
-        cluster: s.cluster.arn, taskDefinition: task.arn, desiredCount: o.desiredCount, launchType: "FARGATE", platformVersion: "LATEST",
-        networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroups.tasks], assignPublicIp: true },
+        cluster: s.cluster.arn,
+        taskDefinition: task.arn,
+        desiredCount: o.desiredCount,
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroups.tasks],
+          assignPublicIp: true },
         ...o.web,
         deploymentController: { type: "ECS" },
-        deploymentMinimumHealthyPercent: o.singleton ? 0 : 100, deploymentMaximumPercent: o.singleton ? 100 : 200,
+        deploymentMinimumHealthyPercent: o.singleton ? 0 : 100,
+        deploymentMaximumPercent: o.singleton ? 100 : 200,
         deploymentCircuitBreaker: { enable: true, rollback: true },
         waitForSteadyState: true,
-        enableExecuteCommand: true, enableEcsManagedTags: true, propagateTags: "SERVICE", tags: args.tags,
+        enableExecuteCommand: true,
+        enableEcsManagedTags: true,
+        propagateTags: "SERVICE",
+        tags: args.tags,
       },
       // A target group serves only behind a listener.
       { parent: this, dependsOn: o.web ? [s.lb.listener] : [], ignoreChanges: o.singleton ? [] : ["desiredCount"] },
@@ -176,22 +216,32 @@ export class EcsHosting extends pulumi.ComponentResource {
   }
 
   /** Target-tracking autoscaling of a service on its average CPU (`<prefix>-scaling`, `<prefix>-cpu-target`). */
-  private createCpuScaling(prefix: string, args: EcsHostingArgs, cluster: aws.ecs.Cluster, service: aws.ecs.Service, range: { min: number; max: number }): void {
+  private createCpuScaling(prefix: string, args: EcsHostingArgs, cluster: aws.ecs.Cluster, service: aws.ecs.Service,
+    range: { min: number; max: number }): void {
     const target = new aws.appautoscaling.Target(
       `${prefix}-scaling`,
       {
-        serviceNamespace: "ecs", scalableDimension: "ecs:service:DesiredCount", resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
-        minCapacity: range.min, maxCapacity: range.max, tags: args.tags,
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
+        minCapacity: range.min,
+        maxCapacity: range.max,
+        tags: args.tags,
       },
       { parent: this },
     );
     new aws.appautoscaling.Policy(
       `${prefix}-cpu-target`,
       {
-        policyType: "TargetTrackingScaling", serviceNamespace: target.serviceNamespace, scalableDimension: target.scalableDimension, resourceId: target.resourceId,
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: target.serviceNamespace,
+        scalableDimension: target.scalableDimension,
+        resourceId: target.resourceId,
         targetTrackingScalingPolicyConfiguration: {
           predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-          targetValue: TARGET_CPU_PERCENT, scaleOutCooldown: 60, scaleInCooldown: 300,
+          targetValue: TARGET_CPU_PERCENT,
+          scaleOutCooldown: 60,
+          scaleInCooldown: 300,
         },
       },
       { parent: this },
@@ -201,13 +251,18 @@ export class EcsHosting extends pulumi.ComponentResource {
   /** The web service: the load balancer's target, scaling on CPU between minTasks and maxTasks. */
   private createWeb(name: string, args: EcsHostingArgs, s: TaskShared): aws.ecs.Service {
     const plan = args.plan;
-    const volumes = [...new Set(plan.containers.flatMap((c) => c.mountPoints.map((m) => m.sourceVolume)))].map((v) => ({ name: v }));
-    const task = this.createTask(`${name}-task`, args, s, { family: args.appName, cpu: plan.cpu, memory: plan.memory, plan, webService: args.app.webService, volumes });
+    const volumes = [...new Set(plan.containers.flatMap((c) => c.mountPoints.map((m) => m.sourceVolume)))].map((v) => ({
+      name: v,
+    }));
+    const task = this.createTask(`${name}-task`, args, s, { family: args.appName, cpu: plan.cpu, memory: plan.memory,
+      plan, webService: args.app.webService, volumes });
     const web = {
-      loadBalancers: [{ targetGroupArn: s.lb.targetGroupArn, containerName: args.app.webService, containerPort: plan.containerPort }],
+      loadBalancers: [{ targetGroupArn: s.lb.targetGroupArn, containerName: args.app.webService,
+        containerPort: plan.containerPort }],
       healthCheckGracePeriodSeconds: args.app.healthTimeoutSeconds,
     };
-    const service = this.createService(`${name}-service`, args, s, task, { desiredCount: plan.minTasks, singleton: false, web });
+    const service = this.createService(`${name}-service`, args, s, task, { desiredCount: plan.minTasks,
+      singleton: false, web });
     this.createCpuScaling(name, args, s.cluster, service, { min: plan.minTasks, max: plan.maxTasks });
     return service;
   }
@@ -224,8 +279,10 @@ export class EcsHosting extends pulumi.ComponentResource {
   private createWorker(name: string, args: EcsHostingArgs, w: EcsWorkerPlan, s: TaskShared): aws.ecs.Service {
     const prefix = `${name}-${w.service}`;
     const plan = { ...args.plan, containers: w.containers, secretEnv: w.secretEnv };
-    const task = this.createTask(`${prefix}-task`, args, s, { family: `${args.appName}-${w.service}`, cpu: w.cpu, memory: w.memory, plan, webService: w.service });
-    const service = this.createService(`${prefix}-service`, args, s, task, { desiredCount: w.minTasks, singleton: w.singleton });
+    const task = this.createTask(`${prefix}-task`, args, s, { family: `${args.appName}-${w.service}`, cpu: w.cpu,
+      memory: w.memory, plan, webService: w.service });
+    const service = this.createService(`${prefix}-service`, args, s, task, { desiredCount: w.minTasks,
+      singleton: w.singleton });
     if (!w.singleton) this.createCpuScaling(prefix, args, s.cluster, service, { min: w.minTasks, max: w.maxTasks });
     return service;
   }

@@ -7,7 +7,8 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import { type AppEntries, secretEnvironment } from "./config/appEnv";
 import { type EcsHostingArgs, secretNamesOf, secretParameters } from "./ecsContainers";
-import { TRUST_ECS_TASKS, ecrRepositoryArn, execPolicy, executionRolePolicy, parameterName, secretsKeyPolicy, usesOwnSecretsKey } from "./ecsIam";
+import { TRUST_ECS_TASKS, ecrRepositoryArn, execPolicy, executionRolePolicy, parameterName, secretsKeyPolicy,
+  usesOwnSecretsKey } from "./ecsIam";
 
 /** The two roles of every task of the stack, and the policies a task definition waits for. */
 export interface TaskRoles {
@@ -19,7 +20,8 @@ export interface TaskRoles {
 type LogGroup = { name: pulumi.Output<string>; arn: pulumi.Output<string> };
 
 /** The roles and the secrets' parameters (secret → parameter ARN) of the stack's tasks, children of `parent`. */
-export function createTaskAccess(name: string, args: EcsHostingArgs, entries: AppEntries, logGroup: LogGroup, parent: pulumi.Resource): { roles: TaskRoles; secretArns: Record<string, pulumi.Output<string>> } {
+export function createTaskAccess(name: string, args: EcsHostingArgs, entries: AppEntries, logGroup: LogGroup,
+  parent: pulumi.Resource): { roles: TaskRoles; secretArns: Record<string, pulumi.Output<string>> } {
   const execution = createExecutionRole(name, args, parent);
   const secretsKey = usesOwnSecretsKey(args.stage) ? createSecretsKey(name, args, execution, parent) : undefined;
   const secretArns = createSecrets(name, args, entries, secretsKey, parent);
@@ -29,7 +31,9 @@ export function createTaskAccess(name: string, args: EcsHostingArgs, entries: Ap
 
 /** The role ECS's agent uses for the web tasks (its policy comes once the parameters exist). */
 function createExecutionRole(name: string, args: EcsHostingArgs, parent: pulumi.Resource): aws.iam.Role {
-  return new aws.iam.Role(`${name}-execution-role`, { path: args.rolePath, permissionsBoundary: args.permissionsBoundary, assumeRolePolicy: TRUST_ECS_TASKS, description: "ECS agent: pull the web image, write logs, read the app's secrets", tags: args.tags }, { parent });
+  return new aws.iam.Role(`${name}-execution-role`, { path: args.rolePath,
+    permissionsBoundary: args.permissionsBoundary, assumeRolePolicy: TRUST_ECS_TASKS,
+    description: "ECS agent: pull the web image, write logs, read the app's secrets", tags: args.tags }, { parent });
 }
 
 /**
@@ -38,29 +42,41 @@ function createExecutionRole(name: string, args: EcsHostingArgs, parent: pulumi.
  * The deploying identity is the caller's IAM role (getSessionContext turns an assumed-role session
  * into its role's ARN, which a key policy accepts as a principal).
  */
-function createSecretsKey(name: string, args: EcsHostingArgs, execution: aws.iam.Role, parent: pulumi.Resource): aws.kms.Key {
+function createSecretsKey(name: string, args: EcsHostingArgs, execution: aws.iam.Role,
+  parent: pulumi.Resource): aws.kms.Key {
   const caller = aws.getCallerIdentityOutput({}, { parent });
   const deployer = aws.iam.getSessionContextOutput({ arn: caller.arn }, { parent });
-  const policy = pulumi.all([caller.accountId, deployer.issuerArn, execution.arn]).apply(([accountId, deployerArn, executionRoleArn]) =>
-    JSON.stringify(secretsKeyPolicy({ accountId, region: args.region, deployerArn, executionRoleArn })));
+  const policy = pulumi.all([caller.accountId, deployer.issuerArn, execution.arn]).apply((
+    [accountId, deployerArn, executionRoleArn],
+  ) => JSON.stringify(secretsKeyPolicy({ accountId, region: args.region, deployerArn, executionRoleArn })));
   return new aws.kms.Key(
     `${name}-secrets-key`,
-    { description: `${args.appName}: the SSM parameters (secrets) of the web tasks`, enableKeyRotation: true, deletionWindowInDays: 30, policy, tags: args.tags },
+    { description: `${args.appName}: the SSM parameters (secrets) of the web tasks`, enableKeyRotation: true,
+      deletionWindowInDays: 30, policy, tags: args.tags },
     { parent },
   );
 }
 
 /** The secret half of the app's environment (DATABASE_URL, the Django key, appSecrets), one SecureString parameter each (under the stack's key when it has one). */
-function createSecrets(name: string, args: EcsHostingArgs, entries: AppEntries, secretsKey: aws.kms.Key | undefined, parent: pulumi.Resource): Record<string, pulumi.Output<string>> {
-  const secretKey = args.app.secretKey !== undefined ? args.app.secretKey : new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent }).result;
-  const secret = pulumi.all([args.databaseUrl, secretKey]).apply(([databaseUrl, key]) => secretEnvironment(entries, { databaseUrl, secretKey: key }));
+function createSecrets(name: string, args: EcsHostingArgs, entries: AppEntries, secretsKey: aws.kms.Key | undefined,
+  parent: pulumi.Resource): Record<string, pulumi.Output<string>> {
+  const secretKey = args.app.secretKey !== undefined
+    ? args.app.secretKey
+    : new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent }).result;
+  const secret = pulumi.all([args.databaseUrl, secretKey]).apply(([databaseUrl, key]) =>
+    secretEnvironment(entries, { databaseUrl, secretKey: key })
+  );
   const arns: Record<string, pulumi.Output<string>> = {};
   for (const { parameter, entry } of secretParameters(args.app.secrets)) {
     // Resource names keep the variable's case: FOO and foo are two variables.
-    const resourceName = parameter.startsWith("app/") ? `${name}-app-secret-${parameter.slice(4)}` : `${name}-${parameter.toLowerCase().replace(/_/g, "-")}`;
+    const resourceName = parameter.startsWith("app/")
+      ? `${name}-app-secret-${parameter.slice(4)}`
+      : `${name}-${parameter.toLowerCase().replace(/_/g, "-")}`;
     const created = new aws.ssm.Parameter(
       resourceName,
-      { name: parameterName(args.appName, parameter), type: "SecureString", keyId: secretsKey?.arn, value: pulumi.secret(secret.apply((s) => s[entry])), description: `${parameter} of ${args.appName} (read by ECS for the web tasks)`, tags: args.tags },
+      { name: parameterName(args.appName, parameter), type: "SecureString", keyId: secretsKey?.arn,
+        value: pulumi.secret(secret.apply((s) => s[entry])),
+        description: `${parameter} of ${args.appName} (read by ECS for the web tasks)`, tags: args.tags },
       { parent },
     );
     arns[parameter] = created.arn;
@@ -69,8 +85,13 @@ function createSecrets(name: string, args: EcsHostingArgs, entries: AppEntries, 
 }
 
 function createRoles(
-  name: string, args: EcsHostingArgs, execution: aws.iam.Role, logGroup: LogGroup,
-  secretArns: Record<string, pulumi.Output<string>>, secretsKey: aws.kms.Key | undefined, parent: pulumi.Resource,
+  name: string,
+  args: EcsHostingArgs,
+  execution: aws.iam.Role,
+  logGroup: LogGroup,
+  secretArns: Record<string, pulumi.Output<string>>,
+  secretsKey: aws.kms.Key | undefined,
+  parent: pulumi.Resource,
 ): TaskRoles {
   const opts = { parent };
   const keyArn: pulumi.Output<string> = secretsKey ? secretsKey.arn : pulumi.output("");
@@ -78,13 +99,22 @@ function createRoles(
     `${name}-execution-policy`,
     {
       role: execution.name,
-      policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, keyArn, pulumi.all(secretNamesOf(args.app.secrets).map((s) => secretArns[s]))]).apply(([url, logArn, key, params]) =>
-        JSON.stringify(executionRolePolicy(ecrRepositoryArn(url), logArn, params, key ? { arn: key, region: args.region } : undefined))),
+      policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, keyArn,
+        pulumi.all(secretNamesOf(args.app.secrets).map((s) => secretArns[s]))]).apply(([url, logArn, key, params]) =>
+          JSON.stringify(
+            executionRolePolicy(ecrRepositoryArn(url), logArn, params,
+              key ? { arn: key, region: args.region } : undefined),
+          )
+        ),
     },
     opts,
   );
-  const task = new aws.iam.Role(`${name}-task-role`, { path: args.rolePath, permissionsBoundary: args.permissionsBoundary, assumeRolePolicy: TRUST_ECS_TASKS, description: "The app in the web tasks: ECS Exec and the media bucket", tags: args.tags }, opts);
-  const exec = new aws.iam.RolePolicy(`${name}-task-exec`, { role: task.name, policy: JSON.stringify(execPolicy()) }, opts);
-  const media = new aws.iam.RolePolicy(`${name}-task-media`, { role: task.name, policy: args.media.accessPolicy }, opts);
+  const task = new aws.iam.Role(`${name}-task-role`, { path: args.rolePath,
+    permissionsBoundary: args.permissionsBoundary, assumeRolePolicy: TRUST_ECS_TASKS,
+    description: "The app in the web tasks: ECS Exec and the media bucket", tags: args.tags }, opts);
+  const exec = new aws.iam.RolePolicy(`${name}-task-exec`, { role: task.name, policy: JSON.stringify(execPolicy()) },
+    opts);
+  const media = new aws.iam.RolePolicy(`${name}-task-media`, { role: task.name, policy: args.media.accessPolicy },
+    opts);
   return { execution, task, policies: [executionPolicy, exec, media] };
 }

@@ -48,10 +48,15 @@ export interface EcsHostingArgs {
  * Each SSM parameter of a stack and the environment entry it holds: the stack's own (from the app's
  * environment table, where both Django key names read one parameter), then one per appSecrets entry (sorted).
  */
-export function secretParameters(appSecrets: Record<string, string> | undefined): { parameter: EcsSecretName; entry: string }[] {
+export function secretParameters(
+  appSecrets: Record<string, string> | undefined,
+): { parameter: EcsSecretName; entry: string }[] {
   const own = new Map<EcsSecretName, string>();
-  for (const [entry, parameter] of Object.entries(ECS_STACK_SECRETS)) if (!own.has(parameter)) own.set(parameter, entry);
-  return [...[...own].map(([parameter, entry]) => ({ parameter, entry })), ...Object.keys(appSecrets ?? {}).sort().map((n) => ({ parameter: appSecretName(n), entry: n }))];
+  for (const [entry, parameter] of Object.entries(ECS_STACK_SECRETS)) {
+    if (!own.has(parameter)) own.set(parameter, entry);
+  }
+  return [...[...own].map(([parameter, entry]) => ({ parameter, entry })),
+    ...Object.keys(appSecrets ?? {}).sort().map((n) => ({ parameter: appSecretName(n), entry: n }))];
 }
 
 /** Every secret of a stack as SSM parameter name suffixes: its own, then `app/<NAME>` per appSecrets entry (sorted). */
@@ -89,8 +94,9 @@ export function containerDefinitions(plan: EcsTaskPlan, input: ContainerInputs):
       image: c.name === input.webService ? input.webImage : c.image,
       environment,
       secrets: secrets.map((s) => ({ name: s.name, valueFrom: input.secretArns[s.secret] })),
-      logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": input.logGroupName, "awslogs-region": input.region, "awslogs-stream-prefix": input.streamPrefix } },
+      logConfiguration: { logDriver: "awslogs",
+        options: { "awslogs-group": input.logGroupName, "awslogs-region": input.region,
+          "awslogs-stream-prefix": input.streamPrefix } },
     };
   });
 }
-

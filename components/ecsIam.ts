@@ -26,16 +26,23 @@ export function parameterName(appName: string, secret: EcsSecretName): string {
  * if your secret uses a custom KMS key and not the default key" (Amazon ECS Developer Guide, "Required
  * IAM permissions for Amazon ECS secrets", docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html).
  */
-export function executionRolePolicy(repositoryArn: string, logGroupArn: string, parameterArns: string[], secretsKey?: { arn: string; region: string }): Record<string, unknown> {
+export function executionRolePolicy(repositoryArn: string, logGroupArn: string, parameterArns: string[],
+  secretsKey?: { arn: string; region: string }): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
       // GetAuthorizationToken has no resource type: "*" is the only form IAM accepts.
       { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-      { Sid: "PullWebImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: [repositoryArn] },
-      { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroupArn}:log-stream:*`] },
+      { Sid: "PullWebImage", Effect: "Allow",
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        Resource: [repositoryArn] },
+      { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [`${logGroupArn}:log-stream:*`] },
       { Sid: "ReadAppSecrets", Effect: "Allow", Action: ["ssm:GetParameters"], Resource: parameterArns },
-      ...(secretsKey ? [{ Sid: "DecryptAppSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [secretsKey.arn], Condition: { StringEquals: { "kms:ViaService": ssmService(secretsKey.region) } } }] : []),
+      ...(secretsKey
+        ? [{ Sid: "DecryptAppSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [secretsKey.arn],
+          Condition: { StringEquals: { "kms:ViaService": ssmService(secretsKey.region) } } }]
+        : []),
     ],
   };
 }
@@ -56,8 +63,20 @@ export function ssmService(region: string): string {
  * no cryptographic operation among them.
  */
 export const KEY_ADMIN_ACTIONS = [
-  "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*",
-  "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+  "kms:Create*",
+  "kms:Describe*",
+  "kms:Enable*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Update*",
+  "kms:Revoke*",
+  "kms:Disable*",
+  "kms:Get*",
+  "kms:Delete*",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
 ];
 
 /**
@@ -73,14 +92,19 @@ export const KEY_ADMIN_ACTIONS = [
  *   leave the key unmanageable, and CreateKey refuses a policy that does not let the caller
  *   PutKeyPolicy again (the lockout safety check, KMS API Reference, API_CreateKey.html).
  */
-export function secretsKeyPolicy(p: { accountId: string; region: string; deployerArn: string; executionRoleArn: string }): Record<string, unknown> {
+export function secretsKeyPolicy(
+  p: { accountId: string; region: string; deployerArn: string; executionRoleArn: string },
+): Record<string, unknown> {
   const viaSsm = { StringEquals: { "kms:ViaService": ssmService(p.region) } };
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "AdministerKey", Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${p.accountId}:root`, p.deployerArn] }, Action: KEY_ADMIN_ACTIONS, Resource: "*" },
-      { Sid: "DeployerWritesParameters", Effect: "Allow", Principal: { AWS: p.deployerArn }, Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: viaSsm },
-      { Sid: "EcsReadsParameters", Effect: "Allow", Principal: { AWS: p.executionRoleArn }, Action: ["kms:Decrypt"], Resource: "*", Condition: viaSsm },
+      { Sid: "AdministerKey", Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${p.accountId}:root`, p.deployerArn] },
+        Action: KEY_ADMIN_ACTIONS, Resource: "*" },
+      { Sid: "DeployerWritesParameters", Effect: "Allow", Principal: { AWS: p.deployerArn },
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: viaSsm },
+      { Sid: "EcsReadsParameters", Effect: "Allow", Principal: { AWS: p.executionRoleArn }, Action: ["kms:Decrypt"],
+        Resource: "*", Condition: viaSsm },
     ],
   };
 }
@@ -89,6 +113,8 @@ export function secretsKeyPolicy(p: { accountId: string; region: string; deploye
 export function execPolicy(): Record<string, unknown> {
   return {
     Version: "2012-10-17",
-    Statement: [{ Sid: "EcsExec", Effect: "Allow", Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], Resource: "*" }],
+    Statement: [{ Sid: "EcsExec", Effect: "Allow",
+      Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel"], Resource: "*" }],
   };
 }

@@ -97,13 +97,19 @@ export class Firewall extends pulumi.ComponentResource {
     const db = this.createDbGroup(name, args, web);
     this.webSecurityGroupId = web.id;
     this.dbSecurityGroupId = db.id;
-    if (args.cachePort !== undefined) this.cacheSecurityGroupId = this.createCacheGroup(name, args, web, args.cachePort).id;
-    this.registerOutputs({ webSecurityGroupId: this.webSecurityGroupId, loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId, dbSecurityGroupId: this.dbSecurityGroupId, cacheSecurityGroupId: this.cacheSecurityGroupId });
+    if (args.cachePort !== undefined) {
+      this.cacheSecurityGroupId = this.createCacheGroup(name, args, web, args.cachePort).id;
+    }
+    this.registerOutputs({ webSecurityGroupId: this.webSecurityGroupId,
+      loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId, dbSecurityGroupId: this.dbSecurityGroupId,
+      cacheSecurityGroupId: this.cacheSecurityGroupId });
   }
 
   /** ecs: the groups of the load balancer and of the tasks; refuses a firewall made for ec2. */
   ecsGroups(): { loadBalancer: pulumi.Output<string>; tasks: pulumi.Output<string> } {
-    if (this.loadBalancerSecurityGroupId === undefined) throw new Error("Firewall: made for hosting ec2, it has no load balancer group (pass hosting: \"ecs\")");
+    if (this.loadBalancerSecurityGroupId === undefined) {
+      throw new Error('Firewall: made for hosting ec2, it has no load balancer group (pass hosting: "ecs")');
+    }
     return { loadBalancer: this.loadBalancerSecurityGroupId, tasks: this.webSecurityGroupId };
   }
 
@@ -120,15 +126,21 @@ export class Firewall extends pulumi.ComponentResource {
    * ecs: the load balancer takes HTTP(S) from httpCidrs and may send only to the tasks' port; the
    * tasks take only that port, only from the load balancer (no SSH: ECS Exec goes through SSM).
    */
-  private createEcsGroups(name: string, args: FirewallArgs): { lb: aws.ec2.SecurityGroup; tasks: aws.ec2.SecurityGroup } {
+  private createEcsGroups(name: string,
+    args: FirewallArgs): { lb: aws.ec2.SecurityGroup; tasks: aws.ec2.SecurityGroup } {
     if (args.appPort === undefined) throw new Error("Firewall: hosting ecs needs appPort (the tasks' web port)");
     const lb = this.group(`${name}-lb`, args, "Load balancer: HTTP(S) from httpCidrs, to the web tasks only");
-    for (const rule of webIngressRules({ httpCidrs: args.settings.httpCidrs, sshCidrs: [] })) this.cidrIngress(`${name}-lb-${rule.key}`, args, lb, rule);
+    for (const rule of webIngressRules({ httpCidrs: args.settings.httpCidrs, sshCidrs: [] })) {
+      this.cidrIngress(`${name}-lb-${rule.key}`, args, lb, rule);
+    }
     const tasks = this.group(`${name}-tasks`, args, "Web tasks: the app port from the load balancer only");
-    this.groupIngress(`${name}-tasks-from-lb`, args, tasks, { port: args.appPort, from: lb, description: "app port from the load balancer" });
+    this.groupIngress(`${name}-tasks-from-lb`, args, tasks, { port: args.appPort, from: lb,
+      description: "app port from the load balancer" });
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-lb-to-tasks`,
-      { securityGroupId: lb.id, ipProtocol: "tcp", fromPort: args.appPort, toPort: args.appPort, referencedSecurityGroupId: tasks.id, description: "requests and health checks to the web tasks", tags: args.tags },
+      { securityGroupId: lb.id, ipProtocol: "tcp", fromPort: args.appPort, toPort: args.appPort,
+        referencedSecurityGroupId: tasks.id, description: "requests and health checks to the web tasks",
+        tags: args.tags },
       { parent: this },
     );
     // Tasks pull images (ECR), read their secrets (SSM), write logs and media (CloudWatch, S3).
@@ -146,7 +158,8 @@ export class Firewall extends pulumi.ComponentResource {
     const ecs = args.hosting === "ecs";
     const db = this.group(`${name}-db`, args, "Database: only the DB port, only from the web host group");
     const description = ecs ? "DB port from the web tasks" : "DB port from the web host";
-    this.groupIngress(ecs ? `${name}-db-from-tasks` : `${name}-db-from-web`, args, db, { port: args.dbPort, from: web, description });
+    this.groupIngress(ecs ? `${name}-db-from-tasks` : `${name}-db-from-web`, args, db, { port: args.dbPort, from: web,
+      description });
     return db;
   }
 
@@ -155,39 +168,47 @@ export class Firewall extends pulumi.ComponentResource {
    * whose compose services share its network, or the ecs tasks, web and workers alike); no egress rules.
    * One description for both hostings, as the DB group's: a changed description replaces the group.
    */
-  private createCacheGroup(name: string, args: FirewallArgs, web: aws.ec2.SecurityGroup, port: number): aws.ec2.SecurityGroup {
+  private createCacheGroup(name: string, args: FirewallArgs, web: aws.ec2.SecurityGroup,
+    port: number): aws.ec2.SecurityGroup {
     const ecs = args.hosting === "ecs";
     const cache = this.group(`${name}-cache`, args, "Cache: only the cache port, only from the web group");
     const description = ecs ? "cache port from the tasks" : "cache port from the web host";
-    this.groupIngress(ecs ? `${name}-cache-from-tasks` : `${name}-cache-from-web`, args, cache, { port, from: web, description });
+    this.groupIngress(ecs ? `${name}-cache-from-tasks` : `${name}-cache-from-web`, args, cache, { port, from: web,
+      description });
     return cache;
   }
 
   /** A security group in the stack's VPC, named by its resource name. */
   private group(resourceName: string, args: FirewallArgs, description: string): aws.ec2.SecurityGroup {
-    return new aws.ec2.SecurityGroup(resourceName, { vpcId: args.vpcId, description, tags: { ...args.tags, Name: resourceName } }, { parent: this });
+    return new aws.ec2.SecurityGroup(resourceName, { vpcId: args.vpcId, description,
+      tags: { ...args.tags, Name: resourceName } }, { parent: this });
   }
 
   /** A TCP port from one CIDR (a rule of webIngressRules). */
   private cidrIngress(resourceName: string, args: FirewallArgs, group: aws.ec2.SecurityGroup, rule: CidrRule): void {
     new aws.vpc.SecurityGroupIngressRule(
       resourceName,
-      { securityGroupId: group.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port, cidrIpv4: rule.cidrIpv4, cidrIpv6: rule.cidrIpv6, description: rule.description, tags: args.tags },
+      { securityGroupId: group.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port, cidrIpv4: rule.cidrIpv4,
+        cidrIpv6: rule.cidrIpv6, description: rule.description, tags: args.tags },
       { parent: this },
     );
   }
 
   /** A TCP port from another of the stack's groups only. */
-  private groupIngress(resourceName: string, args: FirewallArgs, group: aws.ec2.SecurityGroup, rule: { port: number; from: aws.ec2.SecurityGroup; description: string }): void {
+  private groupIngress(resourceName: string, args: FirewallArgs, group: aws.ec2.SecurityGroup,
+    rule: { port: number; from: aws.ec2.SecurityGroup; description: string }): void {
     new aws.vpc.SecurityGroupIngressRule(
       resourceName,
-      { securityGroupId: group.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port, referencedSecurityGroupId: rule.from.id, description: rule.description, tags: args.tags },
+      { securityGroupId: group.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port,
+        referencedSecurityGroupId: rule.from.id, description: rule.description, tags: args.tags },
       { parent: this },
     );
   }
 
   /** All traffic out to one address family. */
-  private egressAll(resourceName: string, args: FirewallArgs, group: aws.ec2.SecurityGroup, to: { cidrIpv4?: string; cidrIpv6?: string }, description: string): void {
-    new aws.vpc.SecurityGroupEgressRule(resourceName, { securityGroupId: group.id, ipProtocol: "-1", ...to, description, tags: args.tags }, { parent: this });
+  private egressAll(resourceName: string, args: FirewallArgs, group: aws.ec2.SecurityGroup,
+    to: { cidrIpv4?: string; cidrIpv6?: string }, description: string): void {
+    new aws.vpc.SecurityGroupEgressRule(resourceName, { securityGroupId: group.id, ipProtocol: "-1", ...to, description,
+      tags: args.tags }, { parent: this });
   }
 }

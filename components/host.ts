@@ -52,7 +52,9 @@ export function imdsHopLimit(appUsesRole: boolean): number {
 /** The SSM public parameter holding the latest AMI id for an OS and architecture. */
 export function amiParameterName(os: HostOs, arch: Arch): string {
   return os === "ubuntu"
-    ? `/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch === "arm64" ? "arm64" : "amd64"}/hvm/ebs-gp3/ami-id`
+    ? `/aws/service/canonical/ubuntu/server/24.04/stable/current/${
+      arch === "arm64" ? "arm64" : "amd64"
+    }/hvm/ebs-gp3/ami-id`
     : `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}`;
 }
 
@@ -130,7 +132,8 @@ export class Host extends pulumi.ComponentResource {
       pulumi
         .all([accountId, hostKey.privateKey, hostKey.publicKey])
         .apply(([account, privateKey, publicKey]) =>
-          renderUserData(settings.os, settings.arch, this.sshUser, ecrRegistryHost(account, args.region), { privateKey, publicKey }, monitoring),
+          renderUserData(settings.os, settings.arch, this.sshUser, ecrRegistryHost(account, args.region), { privateKey,
+            publicKey }, monitoring)
         ),
     );
     const instance = this.instance(name, args, key.keyName, role);
@@ -173,7 +176,9 @@ export class Host extends pulumi.ComponentResource {
   /** The EC2 key pair: from the given public key, or a generated ED25519 pair. */
   /** A pinned AMI, checked against the instance type's architecture before anything is created. */
   private pinnedAmi(amiId: string, settings: HostSettings): pulumi.Output<string> {
-    const ami = aws.ec2.getAmiOutput({ filters: [{ name: "image-id", values: [amiId] }], mostRecent: true }, { parent: this });
+    const ami = aws.ec2.getAmiOutput({ filters: [{ name: "image-id", values: [amiId] }], mostRecent: true }, {
+      parent: this,
+    });
     return ami.architecture.apply((architecture) => {
       const problem = amiArchitectureProblem(amiId, architecture, settings.instanceType, settings.arch);
       if (problem) throw new Error(problem);
@@ -202,16 +207,26 @@ export class Host extends pulumi.ComponentResource {
    */
   private instanceRole(name: string, args: HostArgs, accountId: pulumi.Output<string>) {
     const { rolePath: path, tags, appPolicy, permissionsBoundary } = args;
-    const role = new aws.iam.Role(`${name}-role`, { path, assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, permissionsBoundary, tags }, { parent: this });
+    const role = new aws.iam.Role(`${name}-role`, { path, assumeRolePolicy: EC2_ASSUME_ROLE_POLICY, permissionsBoundary,
+      tags }, { parent: this });
     const ecrPolicy = accountId.apply((account) => ecrPullPolicy(args.region, account, args.ecrRepositoryPrefix));
-    const attachments: pulumi.Resource[] = [new aws.iam.RolePolicy(`${name}-ecr`, { role: role.name, policy: ecrPolicy }, { parent: this })];
-    if (args.transport === "ssm") attachments.push(new aws.iam.RolePolicy(`${name}-ssm`, { role: role.name, policy: SESSION_MANAGER_POLICY }, { parent: this }));
-    if (appPolicy !== undefined) attachments.push(new aws.iam.RolePolicy(`${name}-app`, { role: role.name, policy: appPolicy }, { parent: this }));
+    const attachments: pulumi.Resource[] = [
+      new aws.iam.RolePolicy(`${name}-ecr`, { role: role.name, policy: ecrPolicy }, { parent: this }),
+    ];
+    if (args.transport === "ssm") {
+      attachments.push(
+        new aws.iam.RolePolicy(`${name}-ssm`, { role: role.name, policy: SESSION_MANAGER_POLICY }, { parent: this }),
+      );
+    }
+    if (appPolicy !== undefined) {
+      attachments.push(new aws.iam.RolePolicy(`${name}-app`, { role: role.name, policy: appPolicy }, { parent: this }));
+    }
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { path, role: role.name, tags }, { parent: this });
     return { profileName: profile.name, roleName: role.name, attachments };
   }
 
-  private instance(name: string, args: HostArgs, keyName: pulumi.Output<string>, role: ReturnType<Host["instanceRole"]>) {
+  private instance(name: string, args: HostArgs, keyName: pulumi.Output<string>,
+    role: ReturnType<Host["instanceRole"]>) {
     const { settings, tags } = args;
     return new aws.ec2.Instance(
       `${name}-instance`,
@@ -228,8 +243,10 @@ export class Host extends pulumi.ComponentResource {
         userDataReplaceOnChange: false,
         // IMDSv2 only. The host's own docker pulls through the credential helper, which needs no
         // extra hop; containers reach the role only when the app uses it (imdsHopLimit).
-        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: imdsHopLimit(args.appPolicy !== undefined) },
-        rootBlockDevice: { volumeType: "gp3", volumeSize: settings.rootVolumeGb, encrypted: true, deleteOnTermination: true, tags },
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required",
+          httpPutResponseHopLimit: imdsHopLimit(args.appPolicy !== undefined) },
+        rootBlockDevice: { volumeType: "gp3", volumeSize: settings.rootVolumeGb, encrypted: true,
+          deleteOnTermination: true, tags },
         tags: { ...tags, Name: name },
       },
       // The role's policies must be attached before first boot pulls from ECR; a newer "latest" AMI
@@ -241,7 +258,8 @@ export class Host extends pulumi.ComponentResource {
   /** The Elastic IP; its address is handed out only once it points at the instance. */
   private elasticIp(name: string, instance: aws.ec2.Instance, tags: Record<string, string>) {
     const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: { ...tags, Name: name } }, { parent: this });
-    const association = new aws.ec2.EipAssociation(`${name}-eip-assoc`, { allocationId: eip.id, instanceId: instance.id }, { parent: this });
+    const association = new aws.ec2.EipAssociation(`${name}-eip-assoc`, { allocationId: eip.id,
+      instanceId: instance.id }, { parent: this });
     return {
       publicIp: pulumi.all([eip.publicIp, association.id]).apply(([ip]) => ip),
       publicDns: pulumi.all([eip.publicDns, association.id]).apply(([dns]) => dns),

@@ -22,8 +22,16 @@ export const SESSION_MANAGER_POLICY = JSON.stringify({
     Effect: "Allow",
     Action: [
       "ssm:UpdateInstanceInformation",
-      "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
-      "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
     ],
     Resource: "*",
   }],
@@ -42,7 +50,8 @@ export function ecrPullPolicy(region: string, accountId: string, repositoryPrefi
     Statement: [
       { Sid: "RegistryLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
       {
-        Sid: "PullOwnRepositories", Effect: "Allow",
+        Sid: "PullOwnRepositories",
+        Effect: "Allow",
         Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
         Resource: `arn:aws:ecr:${region}:${accountId}:repository/${repositoryPrefix}/*`,
       },

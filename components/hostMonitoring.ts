@@ -91,7 +91,8 @@ export function monitoringHostFiles(logGroupName: string, region: string): { fil
   ].join("\n");
   return {
     files: [
-      { path: p.dockerDaemonConfig, permissions: "0644", content: `${JSON.stringify(dockerDaemonLogConfig(logGroupName, region), null, 2)}\n` },
+      { path: p.dockerDaemonConfig, permissions: "0644",
+        content: `${JSON.stringify(dockerDaemonLogConfig(logGroupName, region), null, 2)}\n` },
       { path: p.diskMetricScript, permissions: "0755", content: diskMetricScript() },
       { path: p.diskMetricService, permissions: "0644", content: service },
       { path: p.diskMetricTimer, permissions: "0644", content: timer },
@@ -109,9 +110,13 @@ export function instanceMonitoringPolicy(logGroupArn: string): Record<string, un
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "ShipContainerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:log-stream:*`] },
+      { Sid: "ShipContainerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [logGroupArn, `${logGroupArn}:log-stream:*`] },
       {
-        Sid: "PublishHostMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*",
+        Sid: "PublishHostMetrics",
+        Effect: "Allow",
+        Action: ["cloudwatch:PutMetricData"],
+        Resource: "*",
         Condition: { StringEquals: { "cloudwatch:namespace": HOST_METRICS_NAMESPACE } },
       },
     ],

@@ -91,10 +91,19 @@ export function previousImageTag(images: PushedImage[], currentTag: string): str
  * DescribeImages of each tag for its push time (bounded by MAX_CACHE_CANDIDATES). An empty
  * repository (a first `up`) gives [].
  */
-function pushedImages(repositoryName: string, registryId: string, currentTag: string, opts: pulumi.InvokeOptions): Promise<PushedImage[]> {
+function pushedImages(repositoryName: string, registryId: string, currentTag: string,
+  opts: pulumi.InvokeOptions): Promise<PushedImage[]> {
   return aws.ecr.getImages({ repositoryName, registryId }, opts).then((listed) => {
-    const tags = [...new Set(listed.imageIds.map((i) => i.imageTag).filter((t): t is string => !!t && t !== currentTag))].sort().slice(0, MAX_CACHE_CANDIDATES);
-    return Promise.all(tags.map((imageTag) => aws.ecr.getImage({ repositoryName, registryId, imageTag }, opts).then((d) => ({ tags: d.imageTags, pushedAt: d.imagePushedAt }))));
+    const tags = [
+      ...new Set(listed.imageIds.map((i) => i.imageTag).filter((t): t is string => !!t && t !== currentTag)),
+    ].sort().slice(0, MAX_CACHE_CANDIDATES);
+    return Promise.all(
+      tags.map((imageTag) =>
+        aws.ecr.getImage({ repositoryName, registryId, imageTag }, opts).then((d) => ({ tags: d.imageTags,
+          pushedAt: d.imagePushedAt })
+        )
+      ),
+    );
   });
 }
 
@@ -142,7 +151,8 @@ export class RegistryImages extends pulumi.ComponentResource {
       const cacheFrom = pulumi
         .all([repo.name, repo.registryId, repo.repositoryUrl])
         .apply(async ([repoName, registryId, url]) => {
-          const previous = previousImageTag(await pushedImages(repoName, registryId, args.tag, { parent: this }), args.tag);
+          const previous = previousImageTag(await pushedImages(repoName, registryId, args.tag, { parent: this }),
+            args.tag);
           return { images: previous === undefined ? [] : [`${url}:${previous}`] };
         });
       const image = new docker.Image(

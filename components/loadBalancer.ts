@@ -75,17 +75,27 @@ export class WebLoadBalancer extends pulumi.ComponentResource {
     const alb = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
-        loadBalancerType: "application", internal: false, securityGroups: [args.securityGroupId], subnets: args.subnetIds,
+        loadBalancerType: "application",
+        internal: false,
+        securityGroups: [args.securityGroupId],
+        subnets: args.subnetIds,
         // Requests with malformed headers are dropped instead of passed to the app.
-        dropInvalidHeaderFields: true, idleTimeout: 60, tags: args.tags,
+        dropInvalidHeaderFields: true,
+        idleTimeout: 60,
+        tags: args.tags,
       },
       parent,
     );
     const targets = new aws.lb.TargetGroup(
       `${name}-web`,
       {
-        vpcId: args.vpcId, port: args.targetPort, protocol: "HTTP", targetType: "ip", deregistrationDelay: args.deregistrationDelaySeconds,
-        healthCheck: { path: args.healthPath, matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+        vpcId: args.vpcId,
+        port: args.targetPort,
+        protocol: "HTTP",
+        targetType: "ip",
+        deregistrationDelay: args.deregistrationDelaySeconds,
+        healthCheck: { path: args.healthPath, matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2,
+          unhealthyThreshold: 3 },
         tags: args.tags,
       },
       parent,
@@ -94,14 +104,18 @@ export class WebLoadBalancer extends pulumi.ComponentResource {
     this.https = args.domain.length > 0 && args.hostedZoneId !== undefined;
     if (this.https) {
       const certificateArn = this.certificate(name, args);
-      this.listener = new aws.lb.Listener(`${name}-https`, { loadBalancerArn: alb.arn, port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn, defaultActions: forward, tags: args.tags }, parent);
+      this.listener = new aws.lb.Listener(`${name}-https`, { loadBalancerArn: alb.arn, port: 443, protocol: "HTTPS",
+        sslPolicy: TLS_POLICY, certificateArn, defaultActions: forward, tags: args.tags }, parent);
       new aws.lb.Listener(
         `${name}-http`,
-        { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }], tags: args.tags },
+        { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP",
+          defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+          tags: args.tags },
         parent,
       );
     } else {
-      this.listener = new aws.lb.Listener(`${name}-http`, { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: forward, tags: args.tags }, parent);
+      this.listener = new aws.lb.Listener(`${name}-http`, { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP",
+        defaultActions: forward, tags: args.tags }, parent);
     }
     this.dnsName = alb.dnsName;
     this.zoneId = alb.zoneId;
@@ -109,8 +123,11 @@ export class WebLoadBalancer extends pulumi.ComponentResource {
     this.targetGroupArn = targets.arn;
     this.targetGroupArnSuffix = targets.arnSuffix;
     this.url = this.https ? pulumi.output(`https://${args.domain[0]}`) : pulumi.interpolate`http://${alb.dnsName}`;
-    this.dnsRecordsToCreate = args.domain.length > 0 && args.hostedZoneId === undefined ? alb.dnsName.apply((n) => manualDnsRecords(args.domain, n)) : pulumi.output([]);
-    this.registerOutputs({ dnsName: this.dnsName, targetGroupArn: this.targetGroupArn, url: this.url, dnsRecordsToCreate: this.dnsRecordsToCreate });
+    this.dnsRecordsToCreate = args.domain.length > 0 && args.hostedZoneId === undefined
+      ? alb.dnsName.apply((n) => manualDnsRecords(args.domain, n))
+      : pulumi.output([]);
+    this.registerOutputs({ dnsName: this.dnsName, targetGroupArn: this.targetGroupArn, url: this.url,
+      dnsRecordsToCreate: this.dnsRecordsToCreate });
   }
 
   /** ACM certificate for the names, validated through records in the hosted zone; resolves once issued. */
@@ -131,15 +148,19 @@ export class WebLoadBalancer extends pulumi.ComponentResource {
       return new aws.route53.Record(
         `${name}-validation-${i}`,
         {
-          zoneId: args.hostedZoneId!, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 300,
+          zoneId: args.hostedZoneId!,
+          name: option.resourceRecordName,
+          type: option.resourceRecordType,
+          records: [option.resourceRecordValue],
+          ttl: 300,
           // ACM gives a wildcard and its base the same record; another stack may have created it too.
           allowOverwrite: true,
         },
         { parent: this },
       );
     });
-    const validation = new aws.acm.CertificateValidation(`${name}-cert-validation`, { certificateArn: cert.arn, validationRecordFqdns: records.map((r) => r.fqdn) }, { parent: this });
+    const validation = new aws.acm.CertificateValidation(`${name}-cert-validation`, { certificateArn: cert.arn,
+      validationRecordFqdns: records.map((r) => r.fqdn) }, { parent: this });
     return validation.certificateArn;
   }
-
 }

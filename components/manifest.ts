@@ -70,7 +70,9 @@ export function fileSha256(file: string): { sha256: string; size: number } {
 export function hashEntries(entries: ManifestEntry[]): HashedEntry[] {
   return entries.map((e) => {
     const problem = manifestNameProblem(e.name);
-    if (problem) throw new Error(`bundle: ${JSON.stringify(e.name)} ${problem}; rename it, or list it in .deployignore.`);
+    if (problem) {
+      throw new Error(`bundle: ${JSON.stringify(e.name)} ${problem}; rename it, or list it in .deployignore.`);
+    }
     if (e.type === "dir") return { ...e, size: 0 };
     return { ...e, ...fileSha256(e.source as string) };
   });
@@ -114,7 +116,9 @@ export function storeContent(storeDir: string, source: string, sha256: string): 
   const partial = path.join(storeDir, `.partial-${process.pid}-${crypto.randomBytes(6).toString("hex")}`);
   try {
     fs.copyFileSync(source, partial);
-    if (fileSha256(partial).sha256 !== sha256) throw new Error(`bundle: ${source} changed while it was being packed; run again`);
+    if (fileSha256(partial).sha256 !== sha256) {
+      throw new Error(`bundle: ${source} changed while it was being packed; run again`);
+    }
     fs.chmodSync(partial, 0o644);
     fs.renameSync(partial, target);
   } finally {

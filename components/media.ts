@@ -31,7 +31,8 @@ export function mediaAccessPolicy(bucketArn: string): Record<string, unknown> {
     Version: "2012-10-17",
     Statement: [
       { Sid: "ListMediaBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn] },
-      { Sid: "ReadWriteMedia", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [`${bucketArn}/*`] },
+      { Sid: "ReadWriteMedia", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: [`${bucketArn}/*`] },
     ],
   };
 }
@@ -42,7 +43,11 @@ export function tlsOnlyBucketPolicy(bucketArn: string): Record<string, unknown> 
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucketArn, `${bucketArn}/*`],
+        Sid: "TlsOnly",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
     ],
@@ -79,7 +84,8 @@ export class MediaBucket extends pulumi.ComponentResource {
     this.bucketArn = bucket.arn;
     this.accessPolicy = bucket.arn.apply((arn) => JSON.stringify(mediaAccessPolicy(arn)));
     this.appEnv = bucket.bucket.apply((b) => mediaEnv(b, args.region));
-    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, accessPolicy: this.accessPolicy, appEnv: this.appEnv });
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, accessPolicy: this.accessPolicy,
+      appEnv: this.appEnv });
   }
 
   /** Private, owner-enforced (no ACLs), encrypted (SSE-S3: no key to pay for or manage), TLS only, versioned in prod. */
@@ -87,19 +93,23 @@ export class MediaBucket extends pulumi.ComponentResource {
     const opts = { parent: this };
     const block = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true,
+        restrictPublicBuckets: true },
       opts,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
       opts,
     );
     // The deny-only policy is not public, but S3 evaluates it against the block: add it after.
-    new aws.s3.BucketPolicy(`${name}-tls-only`, { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) }, { ...opts, dependsOn: [block] });
+    new aws.s3.BucketPolicy(`${name}-tls-only`, { bucket: bucket.id,
+      policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) }, { ...opts, dependsOn: [block] });
     if (prod) {
-      new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
+      new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id,
+        versioningConfiguration: { status: "Enabled" } }, opts);
     }
   }
 }

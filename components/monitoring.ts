@@ -18,8 +18,11 @@ export type { MonitoringSettings };
  * What is wrong with the settings, one sentence per problem naming the setting, the value and the fix
  * (the config's own rules; the database size bounds the free-storage threshold when known).
  */
-export function monitoringSettingsProblems(s: MonitoringSettings, dbAllocatedStorageGb = Number.POSITIVE_INFINITY): string[] {
-  return monitoringRefusals(s, dbAllocatedStorageGb).map(({ key, value, refusal }) => `${key} ${JSON.stringify(value)} ${refusal.why}; ${refusal.fix}`);
+export function monitoringSettingsProblems(s: MonitoringSettings,
+  dbAllocatedStorageGb = Number.POSITIVE_INFINITY): string[] {
+  return monitoringRefusals(s, dbAllocatedStorageGb).map(({ key, value, refusal }) =>
+    `${key} ${JSON.stringify(value)} ${refusal.why}; ${refusal.fix}`
+  );
 }
 
 // The log group itself (name and resource) has one owner, components/containerLogs.ts.
@@ -30,7 +33,8 @@ export type MonitoredHosting =
   /** instanceRoleName: the host's instance role, which gets the log-shipping and metric policy. */
   | { kind: "ec2"; instanceId: pulumi.Input<string>; instanceRoleName: pulumi.Input<string> }
   /** services: compose name → ECS service name (web first, then workers and beat). */
-  | { kind: "ecs"; clusterName: pulumi.Input<string>; services: { service: string; name: pulumi.Input<string> }[]; loadBalancerArnSuffix: pulumi.Input<string>; targetGroupArnSuffix: pulumi.Input<string> };
+  | { kind: "ecs"; clusterName: pulumi.Input<string>; services: { service: string; name: pulumi.Input<string> }[];
+    loadBalancerArnSuffix: pulumi.Input<string>; targetGroupArnSuffix: pulumi.Input<string> };
 
 export interface MonitoringArgs {
   /** Retention, alert address and alarm thresholds from the stack config. */
@@ -58,7 +62,9 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = monitoringSettingsProblems(args.settings);
-    if (problems.length > 0) throw new Error(`Invalid monitoring settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    if (problems.length > 0) {
+      throw new Error(`Invalid monitoring settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
     super("compose-on-ec2:monitoring:Monitoring", name, {}, opts);
 
     if (args.hosting.kind === "ec2") this.grantInstanceRole(name, args.hosting.instanceRoleName, args.logGroup.arn);
@@ -69,14 +75,16 @@ export class Monitoring extends pulumi.ComponentResource {
     this.logGroupArn = pulumi.output(args.logGroup.arn);
     this.alarmTopicArn = topic.arn;
     this.alarmNames = pulumi.all(alarms.map((a) => a.name));
-    this.registerOutputs({ logGroupName: this.logGroupName, logGroupArn: this.logGroupArn, alarmTopicArn: this.alarmTopicArn, alarmNames: this.alarmNames });
+    this.registerOutputs({ logGroupName: this.logGroupName, logGroupArn: this.logGroupArn,
+      alarmTopicArn: this.alarmTopicArn, alarmNames: this.alarmNames });
   }
 
-
-  private grantInstanceRole(name: string, roleName: pulumi.Input<string>, logGroupArn: pulumi.Input<string>): aws.iam.RolePolicy {
+  private grantInstanceRole(name: string, roleName: pulumi.Input<string>,
+    logGroupArn: pulumi.Input<string>): aws.iam.RolePolicy {
     return new aws.iam.RolePolicy(
       `${name}-instance-policy`,
-      { role: roleName, policy: pulumi.output(logGroupArn).apply((arn) => JSON.stringify(instanceMonitoringPolicy(arn))) },
+      { role: roleName,
+        policy: pulumi.output(logGroupArn).apply((arn) => JSON.stringify(instanceMonitoringPolicy(arn))) },
       { parent: this },
     );
   }
@@ -84,23 +92,36 @@ export class Monitoring extends pulumi.ComponentResource {
   private createAlertTopic(name: string, args: MonitoringArgs): aws.sns.Topic {
     const topic = new aws.sns.Topic(`${name}-alerts`, { tags: args.tags }, { parent: this });
     if (args.settings.alertEmail !== undefined) {
-      new aws.sns.TopicSubscription(`${name}-alert-email`, { topic: topic.arn, protocol: "email", endpoint: args.settings.alertEmail }, { parent: this });
+      new aws.sns.TopicSubscription(`${name}-alert-email`, { topic: topic.arn, protocol: "email",
+        endpoint: args.settings.alertEmail }, { parent: this });
     }
     return topic;
   }
 
   private createAlarms(name: string, args: MonitoringArgs, topic: aws.sns.Topic): aws.cloudwatch.MetricAlarm[] {
     const hosting = args.hosting;
-    const specs = hosting.kind === "ec2" ? alarmSpecs(args.settings) : ecsAlarmSpecs(args.settings, hosting.services.map((s) => s.service));
+    const specs = hosting.kind === "ec2"
+      ? alarmSpecs(args.settings)
+      : ecsAlarmSpecs(args.settings, hosting.services.map((s) => s.service));
     return specs.map((spec) => {
       let dimensions: Record<string, pulumi.Input<string>>;
       if (spec.target === "db") dimensions = { DBInstanceIdentifier: args.dbInstanceIdentifier };
       else if (hosting.kind === "ecs" && spec.target === "lb") {
-        dimensions = spec.metricName === "UnHealthyHostCount" ? { LoadBalancer: hosting.loadBalancerArnSuffix, TargetGroup: hosting.targetGroupArnSuffix } : { LoadBalancer: hosting.loadBalancerArnSuffix };
-      } else if (hosting.kind === "ecs") dimensions = { ClusterName: hosting.clusterName, ServiceName: hosting.services.find((s) => s.service === spec.service)!.name };
-      else dimensions = spec.namespace === HOST_METRICS_NAMESPACE ? { InstanceId: hosting.instanceId, Path: DISK_METRIC.path } : { InstanceId: hosting.instanceId };
+        dimensions = spec.metricName === "UnHealthyHostCount"
+          ? { LoadBalancer: hosting.loadBalancerArnSuffix, TargetGroup: hosting.targetGroupArnSuffix }
+          : { LoadBalancer: hosting.loadBalancerArnSuffix };
+      } else if (hosting.kind === "ecs") {
+        dimensions = { ClusterName: hosting.clusterName,
+          ServiceName: hosting.services.find((s) => s.service === spec.service)!.name };
+      } else {
+        dimensions = spec.namespace === HOST_METRICS_NAMESPACE
+          ? { InstanceId: hosting.instanceId, Path: DISK_METRIC.path }
+          : { InstanceId: hosting.instanceId };
+      }
       const action = spec.ec2Action;
-      const alarmActions: pulumi.Input<string>[] = action ? [pulumi.output(args.region).apply((r) => ec2ActionArn(r, action)), topic.arn] : [topic.arn];
+      const alarmActions: pulumi.Input<string>[] = action
+        ? [pulumi.output(args.region).apply((r) => ec2ActionArn(r, action)), topic.arn]
+        : [topic.arn];
       return new aws.cloudwatch.MetricAlarm(
         `${name}-${spec.role}`,
         {

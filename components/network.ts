@@ -30,8 +30,8 @@ export function requireTwoAzs(subnets: SubnetPlacement[]): string[] {
   if (azs.length < 2) {
     const listed = subnets.map((s) => `${s.id} (${s.availabilityZone})`).join(", ") || "none";
     throw new Error(
-      `The DB subnets span ${azs.length} availability zone(s) [${listed}], but an RDS subnet group needs at least 2. ` +
-        "Fix: set compose-on-ec2:dbSubnetIds (with vpcId) to subnets in two or more AZs.",
+      `The DB subnets span ${azs.length} availability zone(s) [${listed}], but an RDS subnet group needs at least 2. `
+        + "Fix: set compose-on-ec2:dbSubnetIds (with vpcId) to subnets in two or more AZs.",
     );
   }
   return sortSubnets(subnets).map((s) => s.id);
@@ -43,13 +43,15 @@ export function requireTwoAzs(subnets: SubnetPlacement[]): string[] {
  * "the first AZ" alone can fail at launch with "Unsupported … in your requested Availability Zone".
  */
 export function pickHostSubnet(subnets: SubnetPlacement[], offeredAzs: string[], instanceType: string): string {
-  if (subnets.length === 0) throw new Error("No subnets found for the host. Fix: set compose-on-ec2:vpcId and subnetIds to a public subnet.");
+  if (subnets.length === 0) {
+    throw new Error("No subnets found for the host. Fix: set compose-on-ec2:vpcId and subnetIds to a public subnet.");
+  }
   const usable = sortSubnets(subnets).filter((s) => offeredAzs.includes(s.availabilityZone));
   if (usable.length === 0) {
     const azs = [...new Set(subnets.map((s) => s.availabilityZone))].sort().join(", ");
     throw new Error(
-      `compose-on-ec2:instanceType = "${instanceType}" is not offered in the host subnets' AZs (${azs}). ` +
-        "Fix: choose another instanceType (e.g. the t3a or t4g family), or set subnetIds to subnets in an AZ that offers it.",
+      `compose-on-ec2:instanceType = "${instanceType}" is not offered in the host subnets' AZs (${azs}). `
+        + "Fix: choose another instanceType (e.g. the t3a or t4g family), or set subnetIds to subnets in an AZ that offers it.",
     );
   }
   return usable[0].id;
@@ -62,7 +64,8 @@ export function pickHostSubnet(subnets: SubnetPlacement[], offeredAzs: string[],
  */
 export function onePerAz(subnets: SubnetPlacement[], zones = LOAD_BALANCER_AZS): string[] {
   const seen = new Set<string>();
-  return sortSubnets(subnets).filter((s) => !seen.has(s.availabilityZone) && seen.add(s.availabilityZone)).slice(0, zones).map((s) => s.id);
+  return sortSubnets(subnets).filter((s) => !seen.has(s.availabilityZone) && seen.add(s.availabilityZone)).slice(0,
+    zones).map((s) => s.id);
 }
 export const LOAD_BALANCER_AZS = 2;
 
@@ -83,20 +86,22 @@ export class Network extends pulumi.ComponentResource {
     const { settings } = args;
     const invokeOpts = { parent: this };
 
-    this.vpcId = settings.vpcId ? pulumi.output(settings.vpcId) : aws.ec2.getVpcOutput({ default: true }, invokeOpts).id;
+    this.vpcId = settings.vpcId
+      ? pulumi.output(settings.vpcId)
+      : aws.ec2.getVpcOutput({ default: true }, invokeOpts).id;
 
     // The default VPC's default-for-AZ subnets are public; in a given VPC the user should name subnets.
     const subnetIds = settings.subnetIds
       ? pulumi.output(settings.subnetIds)
       : aws.ec2.getSubnetsOutput(
-          {
-            filters: [
-              { name: "vpc-id", values: [this.vpcId] },
-              ...(settings.vpcId ? [] : [{ name: "default-for-az", values: ["true"] }]),
-            ],
-          },
-          invokeOpts,
-        ).ids;
+        {
+          filters: [
+            { name: "vpc-id", values: [this.vpcId] },
+            ...(settings.vpcId ? [] : [{ name: "default-for-az", values: ["true"] }]),
+          ],
+        },
+        invokeOpts,
+      ).ids;
     const describe = (ids: string[]) =>
       Promise.all([...ids].sort().map(async (id) => {
         const s = await aws.ec2.getSubnet({ id }, invokeOpts);
@@ -122,6 +127,7 @@ export class Network extends pulumi.ComponentResource {
     );
     this.dbSubnetGroupName = subnetGroup.name;
 
-    this.registerOutputs({ vpcId: this.vpcId, hostSubnetId: this.hostSubnetId, dbSubnetIds: this.dbSubnetIds, dbSubnetGroupName: this.dbSubnetGroupName });
+    this.registerOutputs({ vpcId: this.vpcId, hostSubnetId: this.hostSubnetId, dbSubnetIds: this.dbSubnetIds,
+      dbSubnetGroupName: this.dbSubnetGroupName });
   }
 }

@@ -17,7 +17,8 @@ import { HOST_LAYOUT, hostPath } from "./layout";
 /** What the host commands need: the app's deploy settings (validated by config) plus where and how it runs. */
 export type RemoteSpec = Pick<
   AppSettings,
-  "composeFile" | "webService" | "proxyService" | "workerServices" | "webPort" | "envFile" | "healthSource" | "healthPath" | "healthTimeoutSeconds" | "healthBusySeconds" | "keepReleases" | "deployMode"
+  "composeFile" | "webService" | "proxyService" | "workerServices" | "webPort" | "envFile" | "healthSource"
+    | "healthPath" | "healthTimeoutSeconds" | "healthBusySeconds" | "keepReleases" | "deployMode"
 > & {
   /** Compose project name, [a-z0-9-], stable across releases (config/naming.ts: stackResourceName). */
   appName: string;
@@ -86,11 +87,13 @@ function checkSha256(sha256: string): void {
 }
 
 /** How deploy.sh names the health source: the compose healthcheck, or its own probe of the new container. */
-export const HEALTH_SOURCE_FLAG: Record<HealthSource, string> = { "compose healthcheck": "compose", "deploy probe": "probe" };
+export const HEALTH_SOURCE_FLAG: Record<HealthSource, string> = { "compose healthcheck": "compose",
+  "deploy probe": "probe" };
 
 /** Cloud-init done (where it runs), docker and compose answer, uploads/ and releases/ exist. Needs no bundle. */
 export function waitReadyCommand(spec: RemoteSpec): string {
-  return bootstrapCommand("wait-ready", [String(WAIT_READY_TIMEOUT_SECONDS), uploadDir(spec), hostPath(spec.baseDir, "releases")]);
+  return bootstrapCommand("wait-ready", [String(WAIT_READY_TIMEOUT_SECONDS), uploadDir(spec),
+    hostPath(spec.baseDir, "releases")]);
 }
 
 /**
@@ -112,30 +115,49 @@ export function deployCommand(spec: RemoteSpec, sha256: string): string {
     storeDir(spec),
     releaseDir(spec, sha256),
     HOST_LAYOUT.releaseScripts,
-    "--base-dir", spec.baseDir,
-    "--app-name", spec.appName,
-    "--compose-file", spec.composeFile,
-    "--web-service", spec.webService,
-    "--proxy-service", spec.proxyService,
+    "--base-dir",
+    spec.baseDir,
+    "--app-name",
+    spec.appName,
+    "--compose-file",
+    spec.composeFile,
+    "--web-service",
+    spec.webService,
+    "--proxy-service",
+    spec.proxyService,
     // Restarted after web has switched, one replica at a time (host/release/workers.sh).
-    "--worker-services", spec.workerServices.join(" "),
-    "--web-port", String(spec.webPort),
-    "--env-file", spec.envFile,
-    "--health-source", HEALTH_SOURCE_FLAG[spec.healthSource],
-    "--health-path", spec.healthPath,
-    "--timeout", String(spec.healthTimeoutSeconds),
-    "--busy-timeout", String(spec.healthBusySeconds),
-    "--keep-releases", String(spec.keepReleases),
-    "--mode", spec.deployMode,
-    "--http-port", String(spec.httpPort),
+    "--worker-services",
+    spec.workerServices.join(" "),
+    "--web-port",
+    String(spec.webPort),
+    "--env-file",
+    spec.envFile,
+    "--health-source",
+    HEALTH_SOURCE_FLAG[spec.healthSource],
+    "--health-path",
+    spec.healthPath,
+    "--timeout",
+    String(spec.healthTimeoutSeconds),
+    "--busy-timeout",
+    String(spec.healthBusySeconds),
+    "--keep-releases",
+    String(spec.keepReleases),
+    "--mode",
+    spec.deployMode,
+    "--http-port",
+    String(spec.httpPort),
     ...edgeFlags(spec),
   ]);
 }
 
 /** The edge's flags: its ports, and with a domain the ACME settings (nothing secret). */
 function edgeFlags(spec: RemoteSpec): string[] {
-  const ports = ["--https-port", String(spec.httpsPort), "--proxy-port", String(spec.proxyPort), "--acme-port", String(spec.acmePort)];
-  const tls = spec.tls ? ["--domains", spec.tls.domains.join(" "), "--acme-email", spec.tls.acmeEmail, "--acme-server", spec.tls.acmeServer] : [];
+  const ports = ["--https-port", String(spec.httpsPort), "--proxy-port", String(spec.proxyPort), "--acme-port",
+    String(spec.acmePort)];
+  const tls = spec.tls
+    ? ["--domains", spec.tls.domains.join(" "), "--acme-email", spec.tls.acmeEmail, "--acme-server",
+      spec.tls.acmeServer]
+    : [];
   return [...ports, "--hsts", spec.tls?.hsts ? "on" : "off", ...tls];
 }
 
@@ -145,9 +167,12 @@ export function destroyCommand(spec: RemoteSpec): string {
     hostPath(spec.baseDir, "current"),
     hostPath(spec.baseDir, "releases"),
     HOST_LAYOUT.releaseScripts,
-    "--base-dir", spec.baseDir,
-    "--app-name", spec.appName,
-    "--compose-file", spec.composeFile,
+    "--base-dir",
+    spec.baseDir,
+    "--app-name",
+    spec.appName,
+    "--compose-file",
+    spec.composeFile,
   ]);
 }
 
@@ -173,7 +198,8 @@ export function teardownFromRunnerScript(): string {
 export const SSM_SSH_DOCUMENT = "AWS-StartSSHSession";
 
 /** OpenSSH's ProxyCommand on the ssm transport: %h is the instance id, %p the host's SSH port. */
-export const SSM_PROXY_COMMAND = `aws ssm start-session --target %h --document-name ${SSM_SSH_DOCUMENT} --parameters portNumber=%p`;
+export const SSM_PROXY_COMMAND =
+  `aws ssm start-session --target %h --document-name ${SSM_SSH_DOCUMENT} --parameters portNumber=%p`;
 
 /** Where the runner-side teardown logs in. */
 export interface TeardownTarget<T> {
@@ -253,7 +279,8 @@ export interface UploadRelease {
 }
 
 /** scripts/runner/upload.sh's environment (its only inputs): the target, the keys, the files and the host lines. */
-export function uploadEnvironment<T>(target: UploadTarget<T>, spec: RemoteSpec, release: UploadRelease): Record<string, T | string> {
+export function uploadEnvironment<T>(target: UploadTarget<T>, spec: RemoteSpec,
+  release: UploadRelease): Record<string, T | string> {
   return {
     UPLOAD_TARGET: target.host,
     UPLOAD_PORT: String(target.port),

@@ -34,7 +34,8 @@ export interface SiteDnsArgs {
 /** The A record of one name, as Route 53 takes it: to an address, or an alias to a load balancer. */
 export function siteRecord(name: string, zoneId: string, target: SiteTarget): aws.route53.RecordArgs {
   if ("address" in target) return { zoneId, name, type: "A", ttl: SITE_RECORD_TTL_SECONDS, records: [target.address] };
-  return { zoneId, name, type: "A", aliases: [{ name: target.loadBalancer.dnsName, zoneId: target.loadBalancer.zoneId, evaluateTargetHealth: true }] };
+  return { zoneId, name, type: "A",
+    aliases: [{ name: target.loadBalancer.dnsName, zoneId: target.loadBalancer.zoneId, evaluateTargetHealth: true }] };
 }
 
 export class SiteDns extends pulumi.ComponentResource {
@@ -52,13 +53,16 @@ export class SiteDns extends pulumi.ComponentResource {
     this.dnsRecordsToCreate = zoneId !== undefined
       ? pulumi.output([])
       : "address" in target
-        ? pulumi.output(target.address).apply((ip) => manualDnsRecords(args.domain, ip, "A"))
-        : pulumi.output(target.loadBalancer.dnsName).apply((n) => manualDnsRecords(args.domain, n));
+      ? pulumi.output(target.address).apply((ip) => manualDnsRecords(args.domain, ip, "A"))
+      : pulumi.output(target.loadBalancer.dnsName).apply((n) => manualDnsRecords(args.domain, n));
     this.registerOutputs({ recordFqdns: this.recordFqdns, dnsRecordsToCreate: this.dnsRecordsToCreate });
   }
 
   /** One A record per name, named after the name (reordering the list replaces nothing). */
   private records(name: string, args: SiteDnsArgs, zoneId: string): aws.route53.Record[] {
-    return args.domain.map((d, i) => new aws.route53.Record(`${name}-${d}`, siteRecord(d, zoneId, args.target), { parent: this, aliases: args.formerOwners?.(d, i) }));
+    return args.domain.map((d, i) =>
+      new aws.route53.Record(`${name}-${d}`, siteRecord(d, zoneId, args.target), { parent: this,
+        aliases: args.formerOwners?.(d, i) })
+    );
   }
 }

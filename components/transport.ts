@@ -43,7 +43,8 @@ export interface Step {
 }
 
 /** The fields of every remote connection, in this order, always all present. */
-export const CONNECTION_FIELDS = ["host", "port", "user", "privateKey", "hostKey", "dialErrorLimit", "perDialTimeout"] as const;
+export const CONNECTION_FIELDS = ["host", "port", "user", "privateKey", "hostKey", "dialErrorLimit",
+  "perDialTimeout"] as const;
 
 /**
  * The SSH connection of the remote commands; tolerates a booting instance (each may be the first to
@@ -109,7 +110,8 @@ function sessionCommand(
 /** Runs one host command line over the route's transport. */
 export function hostCommand(name: string, route: Route, step: CommandStep, opts: pulumi.CustomResourceOptions): Step {
   if (route.transport === "ssm") {
-    const env = remote.sessionEnvironment(sessionTarget(route, step.firstContact ?? false), { action: "run", command: step.create });
+    const env = remote.sessionEnvironment(sessionTarget(route, step.firstContact ?? false), { action: "run",
+      command: step.create });
     const cmd = sessionCommand(name, route, env, step, opts);
     return { resource: cmd, stdout: cmd.stdout };
   }
@@ -161,7 +163,8 @@ export function hostUpload(
     {
       create: remote.runnerScript("upload"),
       interpreter: ["/bin/bash", "-c"],
-      environment: { ...remote.uploadEnvironment(runnerTarget(route), spec, release), ...(route.transport === "ssm" ? { AWS_REGION: route.region } : {}) },
+      environment: { ...remote.uploadEnvironment(runnerTarget(route), spec, release),
+        ...(route.transport === "ssm" ? { AWS_REGION: route.region } : {}) },
       triggers,
       // What it prints is counts and sha256s of the app's files: nothing secret.
       logging: "stdoutAndStderr",
@@ -185,7 +188,8 @@ export function teardownEnvironment(route: Route, spec: remote.RemoteSpec): Reco
  * ssm: through Session Manager, so it works with port 22 closed; pin the host key with the stack's
  * hostPublicKey export (see the deploy docs) rather than trusting it on first use.
  */
-export function sshCommandFor(keyFile: string, user: string, kind: Transport, address: pulumi.Input<string>, instanceId: pulumi.Input<string>): pulumi.Output<string> {
+export function sshCommandFor(keyFile: string, user: string, kind: Transport, address: pulumi.Input<string>,
+  instanceId: pulumi.Input<string>): pulumi.Output<string> {
   return kind === "ssm"
     ? pulumi.interpolate`ssh -i ${keyFile} -o ProxyCommand='${remote.SSM_PROXY_COMMAND}' ${user}@${instanceId}`
     : pulumi.interpolate`ssh -i ${keyFile} ${user}@${address}`;

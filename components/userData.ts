@@ -17,7 +17,9 @@ export const PROVISION_LAYOUT_PATH = path.posix.join(path.posix.dirname(PROVISIO
 /** host/release/layout.sh's assignments for provision.sh (no release exists at first boot to source). */
 export function provisionLayout(): string {
   const text = fs.readFileSync(path.join(__dirname, "..", "host", "release", "layout.sh"), "utf8");
-  const assignments = text.split("\n").filter((line) => line.startsWith("layout_")).map((line) => line.replace(/\s+#.*$/, ""));
+  const assignments = text.split("\n").filter((line) => line.startsWith("layout_")).map((line) =>
+    line.replace(/\s+#.*$/, "")
+  );
   return ["# host/release/layout.sh's names, written by cloud-init for provision.sh", ...assignments, ""].join("\n");
 }
 
@@ -32,7 +34,8 @@ export interface HostKeyPair {
 /** sshd drop-in that makes the host offer only its pinned ed25519 key (some images make other keys at boot). */
 export const SSHD_HOST_KEY_CONFIG = {
   path: "/etc/ssh/sshd_config.d/00-compose-on-ec2-host-key.conf",
-  content: "# Written by cloud-init (compose-on-ec2): offer only the pinned ed25519 host key.\nHostKeyAlgorithms ssh-ed25519\n",
+  content:
+    "# Written by cloud-init (compose-on-ec2): offer only the pinned ed25519 host key.\nHostKeyAlgorithms ssh-ed25519\n",
 };
 
 /**
@@ -43,7 +46,9 @@ export const SSHD_HOST_KEY_CONFIG = {
 function writeFile(f: HostFile): string[] {
   const head = [`  - path: ${f.path}`, `    permissions: "${f.permissions}"`];
   if (!f.content.startsWith("#!")) return [...head, `    content: ${JSON.stringify(f.content)}`];
-  const packed = zlib.gzipSync(Buffer.from(withoutCommentLines(f.content, f.path), "utf8"), { level: 9 }).toString("base64");
+  const packed = zlib.gzipSync(Buffer.from(withoutCommentLines(f.content, f.path), "utf8"), { level: 9 }).toString(
+    "base64",
+  );
   return [...head, `    encoding: ${WRITE_FILES_ENCODING}`, `    content: ${JSON.stringify(packed)}`];
 }
 
@@ -56,7 +61,9 @@ export const WRITE_FILES_ENCODING = "gz+b64";
  * `#` lines would be content: a script with one is refused rather than changed.
  */
 export function withoutCommentLines(script: string, where: string): string {
-  if (/<<-?\s*['"]?\w/.test(script)) throw new Error(`${where}: a here-document would lose its # lines in user data; write the file another way`);
+  if (/<<-?\s*['"]?\w/.test(script)) {
+    throw new Error(`${where}: a here-document would lose its # lines in user data; write the file another way`);
+  }
   const [shebang, ...rest] = script.split("\n");
   return [shebang, ...rest.filter((line) => !/^\s*#/.test(line))].join("\n");
 }
@@ -72,12 +79,18 @@ export function withoutCommentLines(script: string, where: string): string {
  * The text holds the host's private key: Host keeps it a secret Output.
  */
 export function renderUserData(
-  os: HostOs, arch: Arch, sshUser: string, ecrRegistry: string, hostKey: HostKeyPair, monitoring?: { logGroupName: string; region: string },
+  os: HostOs,
+  arch: Arch,
+  sshUser: string,
+  ecrRegistry: string,
+  hostKey: HostKeyPair,
+  monitoring?: { logGroupName: string; region: string },
 ): string {
   const script = provisionScript();
   const extra = monitoring ? monitoringHostFiles(monitoring.logGroupName, monitoring.region) : undefined;
   // runcmd's list form runs the command without a shell; the failing script fails cloud-init.
-  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry, ...(extra ? [extra.timerUnit] : [])];
+  const provision = ["bash", PROVISION_PATH, os, arch, sshUser, hostBaseDir(sshUser), ecrRegistry,
+    ...(extra ? [extra.timerUnit] : [])];
   return [
     "#cloud-config",
     `# compose-on-ec2 host bootstrap: ${os} ${arch}, user ${sshUser}`,

@@ -11,7 +11,9 @@ import { Rule, stackRule } from "./core";
 /** The appEnv names of a stack's `appEnvironment` output that look secret, sorted. */
 export function secretLookingAppEnv(appEnvironment: unknown): string[] {
   if (typeof appEnvironment !== "object" || appEnvironment === null) return [];
-  return Object.entries(appEnvironment).filter(([name, source]) => source === "appEnv" && looksSecret(name)).map(([name]) => name).sort();
+  return Object.entries(appEnvironment).filter(([name, source]) => source === "appEnv" && looksSecret(name)).map((
+    [name],
+  ) => name).sort();
 }
 
 function appEnvRulesOf(): Rule[] {
@@ -23,9 +25,11 @@ function appEnvRulesOf(): Rule[] {
       const outputs = stack?.props ?? {};
       if ((outputs.stage ?? stack?.stage) !== "prod") return [];
       return secretLookingAppEnv(outputs.appEnvironment).map((name) => ({
-        policy: "prod-secrets-not-in-app-env", resource: stack?.name ?? "stack", urn: stack?.urn,
-        message: `appEnv holds ${name}, which looks like a secret, in plain text in the stack file. Move it: ` +
-          `remove it from appEnv and add it to appSecrets (npm run env:import -- <old .env> --stack <stack> --secret ${name} does both for a file's entries)`,
+        policy: "prod-secrets-not-in-app-env",
+        resource: stack?.name ?? "stack",
+        urn: stack?.urn,
+        message: `appEnv holds ${name}, which looks like a secret, in plain text in the stack file. Move it: `
+          + `remove it from appEnv and add it to appSecrets (npm run env:import -- <old .env> --stack <stack> --secret ${name} does both for a file's entries)`,
       }));
     },
   );

@@ -27,7 +27,9 @@ export function policyConfigDocument(config: PolicyConfig, rules: Rule[]): Recor
  * naming the file and the section otherwise.
  */
 export function policyConfigValues(file: string, document: unknown): PolicyConfig {
-  if (typeof document !== "object" || document === null || Array.isArray(document)) throw new Error(`${file}: not a JSON object of policy sections`);
+  if (typeof document !== "object" || document === null || Array.isArray(document)) {
+    throw new Error(`${file}: not a JSON object of policy sections`);
+  }
   const sections = Object.entries(document as Record<string, unknown>);
   if (sections.length === 0) throw new Error(`${file}: no policy section`);
   const [first, ...rest] = sections;

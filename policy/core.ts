@@ -99,28 +99,52 @@ export const STACK = "pulumi:pulumi:Stack";
  * judges fails (closed) rather than passes. An output is missing when the stack resource is absent or
  * its value is undefined or null (an unknown value during a preview counts as missing too).
  */
-export function stackOutputs(all: PolicyResource[], policy: string, needed: readonly string[]): { outputs: Props; missing: Violation[] } {
+export function stackOutputs(all: PolicyResource[], policy: string,
+  needed: readonly string[]): { outputs: Props; missing: Violation[] } {
   const stack = all.find((r) => r.type === STACK);
   const outputs = stack?.props ?? {};
   const missing = needed.filter((k) => outputs[k] === undefined || outputs[k] === null).map((k) => ({
-    policy, resource: stack?.name ?? "stack", urn: stack?.urn,
-    message: `the stack output \`${k}\` is missing${stack ? "" : " (no stack resource with outputs was given to the policy)"}, so this rule cannot judge the stack and fails closed; export \`${k}\` from index.ts (components/outputs.ts)`,
+    policy,
+    resource: stack?.name ?? "stack",
+    urn: stack?.urn,
+    message: `the stack output \`${k}\` is missing${
+      stack ? "" : " (no stack resource with outputs was given to the policy)"
+    }, so this rule cannot judge the stack and fails closed; export \`${k}\` from index.ts (components/outputs.ts)`,
   }));
   return { outputs, missing };
 }
 
 /** The AWS resource types in this stack that accept `tags`. */
 export const TAGGABLE_TYPES = new Set([
-  EC2, SG, VPC_INGRESS, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-  "aws:ec2/eip:Eip", "aws:ec2/keyPair:KeyPair", "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet",
-  "aws:ec2/launchTemplate:LaunchTemplate", "aws:ebs/volume:Volume",
-  RDS, "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
-  "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile", "aws:iam/policy:Policy",
-  "aws:ecr/repository:Repository", "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter",
+  EC2,
+  SG,
+  VPC_INGRESS,
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  "aws:ec2/eip:Eip",
+  "aws:ec2/keyPair:KeyPair",
+  "aws:ec2/vpc:Vpc",
+  "aws:ec2/subnet:Subnet",
+  "aws:ec2/launchTemplate:LaunchTemplate",
+  "aws:ebs/volume:Volume",
+  RDS,
+  "aws:rds/subnetGroup:SubnetGroup",
+  "aws:rds/parameterGroup:ParameterGroup",
+  "aws:iam/role:Role",
+  "aws:iam/instanceProfile:InstanceProfile",
+  "aws:iam/policy:Policy",
+  "aws:ecr/repository:Repository",
+  "aws:secretsmanager/secret:Secret",
+  "aws:ssm/parameter:Parameter",
   "aws:cloudwatch/logGroup:LogGroup",
-  "aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition",
-  "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener",
-  "aws:acm/certificate:Certificate", "aws:s3/bucket:Bucket", "aws:appautoscaling/target:Target",
+  "aws:ecs/cluster:Cluster",
+  "aws:ecs/service:Service",
+  "aws:ecs/taskDefinition:TaskDefinition",
+  "aws:lb/loadBalancer:LoadBalancer",
+  "aws:lb/targetGroup:TargetGroup",
+  "aws:lb/listener:Listener",
+  "aws:acm/certificate:Certificate",
+  "aws:s3/bucket:Bucket",
+  "aws:appautoscaling/target:Target",
 ]);
 export const REQUIRED_TAGS = ["project", "stack", "stage"];
 
@@ -154,7 +178,9 @@ export function withStages<T extends PolicyResource>(resources: T[]): T[] {
  * its tags, its provider's default tags) and the pack's config: prod when any says prod, so a prod
  * stack's untagged resource (a command, an aws.ec2 SecurityGroupRule) is judged as prod.
  */
-export function stageOf(r: Pick<PolicyResource, "stage" | "props" | "providerDefaultTags">, config?: PolicyConfig): string | undefined {
+export function stageOf(r: Pick<PolicyResource, "stage" | "props" | "providerDefaultTags">, config?: PolicyConfig):
+  | string
+  | undefined {
   const said = [r.stage, tagsOf(r).stage, config?.stage].filter((s): s is string => typeof s === "string" && s !== "");
   return said.includes("prod") ? "prod" : said[0];
 }
@@ -174,16 +200,23 @@ export function refersTo(from: PolicyResource, prop: string, target: PolicyResou
  * @pulumi/policy server.js: "at the end of a successful preview or update"). `withConfig` rules read the
  * pack's config (POLICY_CONFIG_SCHEMA).
  */
-export function resourceRule(name: string, description: string, checkResource: (r: PolicyResource, config?: PolicyConfig) => string[], withConfig = false): Rule {
+export function resourceRule(name: string, description: string,
+  checkResource: (r: PolicyResource, config?: PolicyConfig) => string[], withConfig = false): Rule {
   return {
-    name, description, scope: "resource", checkResource,
+    name,
+    description,
+    scope: "resource",
+    checkResource,
     ...(withConfig ? { configSchema: POLICY_CONFIG_SCHEMA } : {}),
-    check: (resources, config) => resources.flatMap((r) =>
-      checkResource(r, config).map((message) => ({ policy: name, resource: r.name, urn: r.urn, message }))),
+    check: (resources, config) =>
+      resources.flatMap((r) =>
+        checkResource(r, config).map((message) => ({ policy: name, resource: r.name, urn: r.urn, message }))
+      ),
   };
 }
 
-export function stackRule(name: string, description: string, check: (resources: PolicyResource[], config?: PolicyConfig) => Violation[]): Rule {
+export function stackRule(name: string, description: string,
+  check: (resources: PolicyResource[], config?: PolicyConfig) => Violation[]): Rule {
   return { name, description, scope: "stack", check };
 }
 
@@ -207,9 +240,15 @@ export interface Ingress {
 
 function inlineIngress(sg: PolicyResource): Ingress[] {
   return objects(sg.props.ingress).map((r) => ({
-    owner: sg, fromPort: r.fromPort as number, toPort: r.toPort as number, protocol: String(r.protocol ?? "").toLowerCase(),
-    cidrs: [...strings(r.cidrBlocks), ...strings(r.ipv6CidrBlocks)], sourceGroups: strings(r.securityGroups),
-    sourceGroupUrns: [], self: r.self === true, prefixLists: strings(r.prefixListIds),
+    owner: sg,
+    fromPort: r.fromPort as number,
+    toPort: r.toPort as number,
+    protocol: String(r.protocol ?? "").toLowerCase(),
+    cidrs: [...strings(r.cidrBlocks), ...strings(r.ipv6CidrBlocks)],
+    sourceGroups: strings(r.securityGroups),
+    sourceGroupUrns: [],
+    self: r.self === true,
+    prefixLists: strings(r.prefixListIds),
   }));
 }
 
@@ -218,16 +257,28 @@ function ruleIngress(r: PolicyResource): Ingress | undefined {
   const p = r.props;
   if (r.type === VPC_INGRESS) {
     return {
-      owner: r, fromPort: p.fromPort as number, toPort: p.toPort as number, protocol: String(p.ipProtocol ?? "").toLowerCase(),
-      cidrs: strings([p.cidrIpv4, p.cidrIpv6]), sourceGroups: strings(p.referencedSecurityGroupId),
-      sourceGroupUrns: r.propertyDependencies?.referencedSecurityGroupId ?? [], self: false, prefixLists: strings(p.prefixListId),
+      owner: r,
+      fromPort: p.fromPort as number,
+      toPort: p.toPort as number,
+      protocol: String(p.ipProtocol ?? "").toLowerCase(),
+      cidrs: strings([p.cidrIpv4, p.cidrIpv6]),
+      sourceGroups: strings(p.referencedSecurityGroupId),
+      sourceGroupUrns: r.propertyDependencies?.referencedSecurityGroupId ?? [],
+      self: false,
+      prefixLists: strings(p.prefixListId),
     };
   }
   if (r.type === SG_RULE && p.type === "ingress") {
     return {
-      owner: r, fromPort: p.fromPort as number, toPort: p.toPort as number, protocol: String(p.protocol ?? "").toLowerCase(),
-      cidrs: [...strings(p.cidrBlocks), ...strings(p.ipv6CidrBlocks)], sourceGroups: strings(p.sourceSecurityGroupId),
-      sourceGroupUrns: r.propertyDependencies?.sourceSecurityGroupId ?? [], self: p.self === true, prefixLists: strings(p.prefixListIds),
+      owner: r,
+      fromPort: p.fromPort as number,
+      toPort: p.toPort as number,
+      protocol: String(p.protocol ?? "").toLowerCase(),
+      cidrs: [...strings(p.cidrBlocks), ...strings(p.ipv6CidrBlocks)],
+      sourceGroups: strings(p.sourceSecurityGroupId),
+      sourceGroupUrns: r.propertyDependencies?.sourceSecurityGroupId ?? [],
+      self: p.self === true,
+      prefixLists: strings(p.prefixListIds),
     };
   }
   return undefined;
@@ -254,8 +305,9 @@ export function allIngress(all: PolicyResource[]): Ingress[] {
 
 const allProtocols = (p: string): boolean => p === "-1" || p === "all";
 export const coversPort = (rule: Ingress, port: number): boolean =>
-  allProtocols(rule.protocol) ||
-  ((rule.protocol === "tcp" || rule.protocol === "6") && (rule.fromPort ?? 0) <= port && port <= (rule.toPort ?? 65535));
+  allProtocols(rule.protocol)
+  || ((rule.protocol === "tcp" || rule.protocol === "6") && (rule.fromPort ?? 0) <= port
+    && port <= (rule.toPort ?? 65535));
 
 // ---------------------------------------------------------------------------------------------
 // Which security groups the web service runs in.
@@ -271,8 +323,13 @@ export function serviceUsesGroup(service: PolicyResource, sg: PolicyResource): b
 
 /** The security groups the web service runs in: the EC2 host's, or the ECS tasks'. */
 export function webGroupsOf(all: PolicyResource[]): PolicyResource[] {
-  return all.filter((r) => r.type === SG && all.some((i) =>
-    (i.type === EC2 && (refersTo(i, "vpcSecurityGroupIds", r) || refersTo(i, "securityGroups", r))) || (i.type === ECS_SERVICE && serviceUsesGroup(i, r))));
+  return all.filter((r) =>
+    r.type === SG
+    && all.some((i) =>
+      (i.type === EC2 && (refersTo(i, "vpcSecurityGroupIds", r) || refersTo(i, "securityGroups", r)))
+      || (i.type === ECS_SERVICE && serviceUsesGroup(i, r))
+    )
+  );
 }
 
 /** Property names whose values are secret in the resource types this stack uses. */
@@ -297,4 +354,3 @@ export function knownSecrets(all: PolicyResource[]): string[] {
   // Short strings ("app", "5432") occur everywhere and are no evidence of a leak.
   return [...values].filter((v) => v.length >= 8);
 }
-

@@ -16,15 +16,25 @@ export function defaultTagsOf(defaultTags: unknown): Record<string, string> | un
     }
   }
   const tags = isObj(value) ? value.tags : undefined;
-  return isObj(tags) ? Object.fromEntries(Object.entries(tags).filter((e): e is [string, string] => typeof e[1] === "string")) : undefined;
+  return isObj(tags)
+    ? Object.fromEntries(Object.entries(tags).filter((e): e is [string, string] => typeof e[1] === "string"))
+    : undefined;
 }
 
 /** A CrossGuard resource (validation args or stack resource) as a PolicyResource. */
-export function fromCrossGuard(r: CrossGuardResource & { propertyDependencies?: Record<string, { urn: string }[]> }): PolicyResource {
+export function fromCrossGuard(
+  r: CrossGuardResource & { propertyDependencies?: Record<string, { urn: string }[]> },
+): PolicyResource {
   const propertyDependencies: Record<string, string[]> = {};
-  for (const [k, deps] of Object.entries(r.propertyDependencies ?? {})) propertyDependencies[k] = deps.map((d) => d.urn);
+  for (const [k, deps] of Object.entries(r.propertyDependencies ?? {})) {
+    propertyDependencies[k] = deps.map((d) => d.urn);
+  }
   return {
-    type: r.type, name: r.name, urn: r.urn, props: r.props, protect: r.opts?.protect === true,
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    props: r.props,
+    protect: r.opts?.protect === true,
     id: typeof r.props.id === "string" ? r.props.id : undefined,
     propertyDependencies,
     providerDefaultTags: defaultTagsOf(r.provider?.props?.defaultTags),
@@ -43,7 +53,8 @@ export function fromCrossGuard(r: CrossGuardResource & { propertyDependencies?: 
  */
 export function crossGuardPolicies(rules: Rule[] = RULES): Policies {
   return rules.map((rule) => {
-    const base = { name: rule.name, description: rule.description, enforcementLevel: "mandatory" as const, ...(rule.configSchema ? { configSchema: rule.configSchema } : {}) };
+    const base = { name: rule.name, description: rule.description, enforcementLevel: "mandatory" as const,
+      ...(rule.configSchema ? { configSchema: rule.configSchema } : {}) };
     const checkResource = rule.checkResource;
     if (rule.scope === "resource" && checkResource) {
       return {

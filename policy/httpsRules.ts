@@ -10,11 +10,16 @@ export { STACK } from "./core";
 const LISTENER = "aws:lb/listener:Listener";
 
 /** Why a stack with these outputs and listeners serves plain HTTP, or undefined when it serves HTTPS (or cannot tell). */
-export function plainHttpReason(outputs: Record<string, unknown>, listeners: Record<string, unknown>[]): string | undefined {
-  if (listeners.length > 0 && !listeners.some((l) => l.protocol === "HTTPS")) return "the load balancer has no HTTPS listener";
+export function plainHttpReason(outputs: Record<string, unknown>, listeners: Record<string, unknown>[]): string
+  | undefined {
+  if (listeners.length > 0 && !listeners.some((l) => l.protocol === "HTTPS")) {
+    return "the load balancer has no HTTPS listener";
+  }
   if (outputs.https !== false) return undefined;
   // "none: plain HTTP (no domain)" → "no domain".
-  const source = typeof outputs.certificateSource === "string" ? outputs.certificateSource.replace(/^none: plain HTTP \((.*)\)$/, "$1") : "";
+  const source = typeof outputs.certificateSource === "string"
+    ? outputs.certificateSource.replace(/^none: plain HTTP \((.*)\)$/, "$1")
+    : "";
   return source ? `no certificate: ${source}` : "no certificate";
 }
 
@@ -31,8 +36,11 @@ function httpsRulesOf(): Rule[] {
       const reason = plainHttpReason(outputs, all.filter((r) => r.type === LISTENER).map((r) => r.props));
       if (!reason) return [];
       return [{
-        policy: "prod-serves-https", resource: stack?.name ?? "stack", urn: stack?.urn,
-        message: `prod serves plain HTTP: ${reason}. Set domain (and acmeEmail on ec2; hostedZoneId on ecs) to serve HTTPS, or set allowPlainHttp: true to serve plain HTTP on purpose`,
+        policy: "prod-serves-https",
+        resource: stack?.name ?? "stack",
+        urn: stack?.urn,
+        message:
+          `prod serves plain HTTP: ${reason}. Set domain (and acmeEmail on ec2; hostedZoneId on ecs) to serve HTTPS, or set allowPlainHttp: true to serve plain HTTP on purpose`,
       }];
     },
   );

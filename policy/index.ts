@@ -5,7 +5,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { crossGuardPolicies } from "./crossGuard";
 
 new PolicyPack("compose-on-ec2", {
-  description: "Database private and reachable only from the web host or tasks, encrypted storage, IMDSv2, no world SSH in prod, prod SSH only within the allowlist on transport ssh and no port 22 at all on ssm, protected prod data, required tags, no secrets on command lines; on ecs: tasks only through the load balancer, no secret in container environment, a private encrypted media bucket.",
+  description:
+    "Database private and reachable only from the web host or tasks, encrypted storage, IMDSv2, no world SSH in prod, prod SSH only within the allowlist on transport ssh and no port 22 at all on ssm, protected prod data, required tags, no secrets on command lines; on ecs: tasks only through the load balancer, no secret in container environment, a private encrypted media bucket.",
   enforcementLevel: "mandatory",
   policies: crossGuardPolicies(),
 });

@@ -15,7 +15,8 @@ export const PROD_IMDS_HOP_LIMIT = 1;
  * A rule on one stack output of a prod stack on ec2 that serves HTTPS: `judge` returns the violation's
  * message, or undefined. Fails closed when an output it needs is missing.
  */
-function prodHttpsOnEc2Rule(policy: string, description: string, output: string, judge: (value: unknown) => string | undefined): Rule {
+function prodHttpsOnEc2Rule(policy: string, description: string, output: string,
+  judge: (value: unknown) => string | undefined): Rule {
   return stackRule(policy, description, (all) => {
     const first = stackOutputs(all, policy, ["stage", "hosting", "https"]);
     if (first.missing.length > 0) return first.missing;
@@ -23,7 +24,9 @@ function prodHttpsOnEc2Rule(policy: string, description: string, output: string,
     const { outputs, missing } = stackOutputs(all, policy, [output]);
     if (missing.length > 0) return missing;
     const message = judge(outputs[output]);
-    return message === undefined ? [] : [{ policy, resource: all.find((r) => r.type === "pulumi:pulumi:Stack")?.name ?? "stack", message }];
+    return message === undefined
+      ? []
+      : [{ policy, resource: all.find((r) => r.type === "pulumi:pulumi:Stack")?.name ?? "stack", message }];
   });
 }
 
@@ -37,7 +40,11 @@ function prodRulesOf(): Rule[] {
       const limit = md.httpPutResponseHopLimit;
       if (limit === PROD_IMDS_HOP_LIMIT) return [];
       // Unset is not 1: an AMI registered with IMDSv2 defaults (Amazon Linux 2023) starts instances with 2.
-      return [`metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(limit ?? "unset")}: in prod it must be ${PROD_IMDS_HOP_LIMIT}, or every container reaches the instance role; keep media on the host volume (mediaStorage volume) rather than giving the app the role`];
+      return [
+        `metadataOptions.httpPutResponseHopLimit is ${
+          JSON.stringify(limit ?? "unset")
+        }: in prod it must be ${PROD_IMDS_HOP_LIMIT}, or every container reaches the instance role; keep media on the host volume (mediaStorage volume) rather than giving the app the role`,
+      ];
     },
     true,
   );
@@ -49,8 +56,13 @@ function prodRulesOf(): Rule[] {
     (r: PolicyResource, config?: PolicyConfig) => {
       if (r.type !== SSM_PARAMETER || r.props.type !== "SecureString" || stageOf(r, config) !== "prod") return [];
       const keyId = r.props.keyId;
-      if (typeof keyId === "string" && keyId !== "" && !/^(alias\/aws\/ssm|arn:aws[a-z-]*:kms:[^:]*:\d{12}:alias\/aws\/ssm)$/.test(keyId)) return [];
-      return [`keyId is ${JSON.stringify(keyId ?? "unset")}: prod's secrets under the account's aws/ssm key can be decrypted by any role of the account that may read parameters; encrypt them under the stack's own key (components/ecs.ts creates it in prod)`];
+      if (typeof keyId === "string" && keyId !== ""
+        && !/^(alias\/aws\/ssm|arn:aws[a-z-]*:kms:[^:]*:\d{12}:alias\/aws\/ssm)$/.test(keyId)) return [];
+      return [
+        `keyId is ${
+          JSON.stringify(keyId ?? "unset")
+        }: prod's secrets under the account's aws/ssm key can be decrypted by any role of the account that may read parameters; encrypt them under the stack's own key (components/ecs.ts creates it in prod)`,
+      ];
     },
     true,
   );
@@ -58,16 +70,21 @@ function prodRulesOf(): Rule[] {
     "prod-no-acme-staging",
     "A prod stack on ec2 that serves HTTPS takes its certificate from a production ACME directory, never Let's Encrypt's staging one.",
     "acmeServer",
-    (acmeServer) => STAGING_ACME.test(String(acmeServer))
-      ? `prod takes its certificate from ${String(acmeServer)}, Let's Encrypt's staging directory, whose certificates browsers do not trust; remove acmeServer (prod's default is Let's Encrypt) or set it to a production directory`
-      : undefined,
+    (acmeServer) =>
+      STAGING_ACME.test(String(acmeServer))
+        ? `prod takes its certificate from ${
+          String(acmeServer)
+        }, Let's Encrypt's staging directory, whose certificates browsers do not trust; remove acmeServer (prod's default is Let's Encrypt) or set it to a production directory`
+        : undefined,
   );
   const hstsOn = prodHttpsOnEc2Rule(
     "prod-hsts-on",
     "A prod stack on ec2 that serves HTTPS sends Strict-Transport-Security (hsts true).",
     "hsts",
-    (hsts) => hsts === true ? undefined
-      : "prod serves HTTPS without Strict-Transport-Security, so a first visit over http:// can be intercepted; remove hsts from the stack settings (prod's default is true) or set it to true",
+    (hsts) =>
+      hsts === true
+        ? undefined
+        : "prod serves HTTPS without Strict-Transport-Security, so a first visit over http:// can be intercepted; remove hsts from the stack settings (prod's default is true) or set it to true",
   );
   return [imdsHopLimit, secretsOwnKey, noStagingAcme, hstsOn];
 }

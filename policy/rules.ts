@@ -1,8 +1,30 @@
 // The stack's policy rules as plain functions over a plain resource list. The same functions run
 // in CrossGuard (policy/crossGuard.ts wraps them) and over the offline plan (scripts/plan.ts, tests).
 import {
-  EC2, PolicyConfig, PolicyResource, RDS, REQUIRED_TAGS, Rule, SG, TAGGABLE_TYPES, Violation, WORLD, coversPort, ingressRules, isObj,
-  knownSecrets, objects, ownIngress, refersTo, resourceRule, stackRule, stageOf, strings, tagsOf, webGroupsOf, withStages,
+  EC2,
+  PolicyConfig,
+  PolicyResource,
+  RDS,
+  REQUIRED_TAGS,
+  Rule,
+  SG,
+  TAGGABLE_TYPES,
+  Violation,
+  WORLD,
+  coversPort,
+  ingressRules,
+  isObj,
+  knownSecrets,
+  objects,
+  ownIngress,
+  refersTo,
+  resourceRule,
+  stackRule,
+  stageOf,
+  strings,
+  tagsOf,
+  webGroupsOf,
+  withStages,
 } from "./core";
 import { appEnvRules } from "./appEnvRules";
 import { ecsRules } from "./ecsRules";
@@ -21,7 +43,9 @@ export const dbNotPublic = resourceRule(
   (r) => {
     if (r.type !== RDS) return [];
     const problems: string[] = [];
-    if (r.props.publiclyAccessible === true) problems.push("publiclyAccessible is true: the database gets a public address");
+    if (r.props.publiclyAccessible === true) {
+      problems.push("publiclyAccessible is true: the database gets a public address");
+    }
     const groups = [...strings(r.props.vpcSecurityGroupIds), ...(r.propertyDependencies?.vpcSecurityGroupIds ?? [])];
     if (groups.length === 0) problems.push("vpcSecurityGroupIds is empty: the VPC default group would apply");
     return problems;
@@ -36,7 +60,8 @@ export const dbAdmitsOnlyWeb = stackRule(
     const violations: Violation[] = [];
     const webGroups = webGroupsOf(all);
     for (const db of all.filter((r) => r.type === RDS)) {
-      const v = (message: string): number => violations.push({ policy: "db-admits-only-web", resource: db.name, urn: db.urn, message });
+      const v = (message: string): number =>
+        violations.push({ policy: "db-admits-only-web", resource: db.name, urn: db.urn, message });
       const groups = all.filter((r) => r.type === SG && refersTo(db, "vpcSecurityGroupIds", r));
       if (groups.length === 0 && strings(db.props.vpcSecurityGroupIds).length > 0) {
         v("none of its vpcSecurityGroupIds is a security group of this stack, so whom it admits cannot be judged");
@@ -45,14 +70,21 @@ export const dbAdmitsOnlyWeb = stackRule(
       for (const sg of groups) {
         for (const rule of ingressRules(sg, all)) {
           const where = `${sg.name}${rule.owner === sg ? "" : ` (rule ${rule.owner.name})`}`;
-          if (rule.cidrs.length > 0) v(`${where} admits CIDRs ${rule.cidrs.join(", ")}; admit only the web security group`);
+          if (rule.cidrs.length > 0) {
+            v(`${where} admits CIDRs ${rule.cidrs.join(", ")}; admit only the web security group`);
+          }
           if (rule.prefixLists.length > 0) v(`${where} admits prefix lists; admit only the web security group`);
           if (rule.self) v(`${where} admits itself (self); admit only the web security group`);
           const fromWeb = (id: string): boolean => webGroups.some((w) => w.id === id);
           const fromWebUrn = (urn: string): boolean => webGroups.some((w) => w.urn === urn);
-          const sources = rule.sourceGroupUrns.length > 0 ? rule.sourceGroupUrns.map(fromWebUrn) : rule.sourceGroups.map(fromWeb);
-          if (sources.some((ok) => !ok)) v(`${where} admits a security group that is not the web host's (or web tasks')`);
-          if (rule.cidrs.length === 0 && rule.sourceGroups.length === 0 && rule.sourceGroupUrns.length === 0 && !rule.self && rule.prefixLists.length === 0) {
+          const sources = rule.sourceGroupUrns.length > 0
+            ? rule.sourceGroupUrns.map(fromWebUrn)
+            : rule.sourceGroups.map(fromWeb);
+          if (sources.some((ok) => !ok)) {
+            v(`${where} admits a security group that is not the web host's (or web tasks')`);
+          }
+          if (rule.cidrs.length === 0 && rule.sourceGroups.length === 0 && rule.sourceGroupUrns.length === 0
+            && !rule.self && rule.prefixLists.length === 0) {
             v(`${where} has an ingress rule without a source`);
           }
         }
@@ -93,7 +125,9 @@ export const imdsV2 = resourceRule(
   (r) => {
     if (r.type !== EC2 && r.type !== "aws:ec2/launchTemplate:LaunchTemplate") return [];
     const md = isObj(r.props.metadataOptions) ? r.props.metadataOptions : {};
-    return md.httpTokens === "required" ? [] : [`metadataOptions.httpTokens is ${JSON.stringify(md.httpTokens ?? "unset")}, must be "required"`];
+    return md.httpTokens === "required"
+      ? []
+      : [`metadataOptions.httpTokens is ${JSON.stringify(md.httpTokens ?? "unset")}, must be "required"`];
   },
 );
 
@@ -104,7 +138,9 @@ export const noWorldSshInProd = resourceRule(
     if (stageOf(r, config) !== "prod") return [];
     return ownIngress(r).flatMap((rule) => {
       const world = rule.cidrs.filter((c) => WORLD.includes(c));
-      return world.length > 0 && coversPort(rule, 22) ? [`port 22 is open to ${world.join(", ")} in prod; set sshCidrs to your own ranges`] : [];
+      return world.length > 0 && coversPort(rule, 22)
+        ? [`port 22 is open to ${world.join(", ")} in prod; set sshCidrs to your own ranges`]
+        : [];
     });
   },
   true,
@@ -119,7 +155,9 @@ export const prodDataProtected = resourceRule(
     const problems: string[] = [];
     if (p.deletionProtection !== true) problems.push("deletionProtection is not true");
     if (p.skipFinalSnapshot === true) problems.push("skipFinalSnapshot is true");
-    if (typeof p.finalSnapshotIdentifier !== "string" || p.finalSnapshotIdentifier === "") problems.push("finalSnapshotIdentifier is not set");
+    if (typeof p.finalSnapshotIdentifier !== "string" || p.finalSnapshotIdentifier === "") {
+      problems.push("finalSnapshotIdentifier is not set");
+    }
     if (!r.protect) problems.push("the resource option protect is not set");
     return problems;
   },
@@ -157,7 +195,9 @@ const COMMAND_TYPES = ["command:remote:Command", "command:local:Command"];
 /** The command lines of a command resource, by property. */
 function commandLines(r: PolicyResource): [string, string][] {
   if (!COMMAND_TYPES.includes(r.type)) return [];
-  return ["create", "update", "delete"].flatMap((prop) => (typeof r.props[prop] === "string" ? [[prop, r.props[prop] as string] as [string, string]] : []));
+  return ["create", "update", "delete"].flatMap((
+    prop,
+  ) => (typeof r.props[prop] === "string" ? [[prop, r.props[prop] as string] as [string, string]] : []));
 }
 
 export const noSecretOnCommandLine = resourceRule(
@@ -179,8 +219,14 @@ export const noStackSecretOnCommandLine = stackRule(
   "command:remote/local Command create/update/delete carry no secret value of another resource of the stack (the database password, a generated key).",
   (all) => {
     const secrets = knownSecrets(all);
-    return all.flatMap((r) => commandLines(r).flatMap(([prop, line]) =>
-      secrets.some((s) => line.includes(s)) ? [{ policy: "no-stack-secret-on-command-line", resource: r.name, urn: r.urn, message: `${prop} contains a secret value of this stack; pass it on stdin` }] : []));
+    return all.flatMap((r) =>
+      commandLines(r).flatMap(([prop, line]) =>
+        secrets.some((s) => line.includes(s))
+          ? [{ policy: "no-stack-secret-on-command-line", resource: r.name, urn: r.urn,
+            message: `${prop} contains a secret value of this stack; pass it on stdin` }]
+          : []
+      )
+    );
   },
 );
 
@@ -201,13 +247,18 @@ export const rolesCarryBoundary = resourceRule(
     if (r.type !== ROLE || !boundary) return [];
     const actual = r.props.permissionsBoundary;
     if (actual === boundary) return [];
-    return [`permissionsBoundary is ${JSON.stringify(actual ?? "unset")}, not the account's boundary ${boundary}: set iamPermissionsBoundary: ${boundary} in the stack settings (every role of the stack then carries it)`];
+    return [
+      `permissionsBoundary is ${
+        JSON.stringify(actual ?? "unset")
+      }, not the account's boundary ${boundary}: set iamPermissionsBoundary: ${boundary} in the stack settings (every role of the stack then carries it)`,
+    ];
   },
   true,
 );
 
 const has = (...types: string[]) => (all: PolicyResource[]): boolean => all.some((r) => types.includes(r.type));
-const inProd = (all: PolicyResource[]): boolean => all.some((r) => r.stage === "prod") || all.some((r) => r.type === "pulumi:pulumi:Stack" && r.props.stage === "prod");
+const inProd = (all: PolicyResource[]): boolean =>
+  all.some((r) => r.stage === "prod") || all.some((r) => r.type === "pulumi:pulumi:Stack" && r.props.stage === "prod");
 const COMMANDS = ["command:remote:Command", "command:local:Command"];
 /** What each rule judges: without it in the stack, the rule does not apply (shown `n/a`). */
 const APPLIES_TO: Record<string, (all: PolicyResource[]) => boolean> = {
@@ -234,13 +285,15 @@ const APPLIES_TO: Record<string, (all: PolicyResource[]) => boolean> = {
   "prod-hsts-on": inProd,
 };
 
-export const RULES: Rule[] = [dbNotPublic, dbAdmitsOnlyWeb, encryptedStorage, imdsV2, noWorldSshInProd, prodDataProtected, requiredTags, noSecretOnCommandLine,
-  noStackSecretOnCommandLine, rolesCarryBoundary, ...ecsRules,
-  ...transportRules,
-  ...httpsRules, ...appEnvRules, ...prodRules].map((rule) => ({ ...rule, appliesTo: APPLIES_TO[rule.name] }));
+export const RULES: Rule[] = [dbNotPublic, dbAdmitsOnlyWeb, encryptedStorage, imdsV2, noWorldSshInProd,
+  prodDataProtected, requiredTags, noSecretOnCommandLine, noStackSecretOnCommandLine, rolesCarryBoundary, ...ecsRules,
+  ...transportRules, ...httpsRules, ...appEnvRules, ...prodRules].map((rule) => ({ ...rule,
+    appliesTo: APPLIES_TO[rule.name] })
+  );
 
 /** Each rule's verdict on a stack: `fail` with its violations, `pass`, or `n/a` when the stack has nothing it judges. */
-export function verdicts(resources: PolicyResource[], violations: Violation[], rules: Rule[] = RULES): { rule: string; status: "pass" | "fail" | "n/a"; violations: Violation[] }[] {
+export function verdicts(resources: PolicyResource[], violations: Violation[],
+  rules: Rule[] = RULES): { rule: string; status: "pass" | "fail" | "n/a"; violations: Violation[] }[] {
   const staged = withStages(resources);
   return rules.map((rule) => {
     const mine = violations.filter((v) => v.policy === rule.name);

@@ -5,7 +5,8 @@
 // the policy pack's config under CrossGuard) and never wider than /16 (IPv6 /48) in any case.
 // Built from rules.ts's helpers (handed in, so neither module imports the other at run time).
 import * as net from "net";
-import { PolicyConfig, PolicyResource, Rule, allIngress, coversPort, ownIngress, resourceRule, stackRule, stageOf } from "./core";
+import { PolicyConfig, PolicyResource, Rule, allIngress, coversPort, ownIngress, resourceRule, stackRule,
+  stageOf } from "./core";
 
 /** The policy's configuration: the allowlist the stack was configured with. */
 export type TransportPolicyConfig = PolicyConfig;
@@ -21,7 +22,8 @@ export function transportOf(all: PolicyResource[]): Transport | undefined {
   if (all.some((r) => r.type === "command:remote:Command" || r.type === "command:remote:CopyToRemote")) return "ssh";
   const isSession = (r: PolicyResource) => {
     const env = r.props.environment;
-    return r.type === "command:local:Command" && typeof env === "object" && env !== null && "SESSION_PROXY_COMMAND" in env;
+    return r.type === "command:local:Command" && typeof env === "object" && env !== null
+      && "SESSION_PROXY_COMMAND" in env;
   };
   return all.some(isSession) ? "ssm" : undefined;
 }
@@ -49,7 +51,11 @@ export function cidrWithin(inner: string, outer: string): boolean {
 export function sshCidrProblem(cidr: string, allowlist: string[] | undefined): string | undefined {
   const c = parseCidr(cidr);
   if (!c) return `port 22 is open to ${cidr}, which is not a CIDR`;
-  if (c.prefix < WIDEST_PROD_PREFIX[c.family]) return `port 22 is open to ${cidr}, wider than /${WIDEST_PROD_PREFIX[c.family]} (too close to the whole internet for prod)`;
+  if (c.prefix < WIDEST_PROD_PREFIX[c.family]) {
+    return `port 22 is open to ${cidr}, wider than /${
+      WIDEST_PROD_PREFIX[c.family]
+    } (too close to the whole internet for prod)`;
+  }
   if (allowlist && !allowlist.some((a) => cidrWithin(cidr, a))) {
     return `port 22 is open to ${cidr}, outside the configured allowlist (sshCidrs: ${allowlist.join(", ") || "none"})`;
   }
@@ -77,8 +83,12 @@ function transportRulesOf(): Rule[] {
     (all) => {
       if (transportOf(all) !== "ssm") return [];
       return allIngress(all).filter((rule) => coversPort(rule, SSH_PORT)).map((rule) => ({
-        policy: "ssm-no-inbound-ssh", resource: rule.owner.name, urn: rule.owner.urn,
-        message: `port 22 is open (${[...rule.cidrs, ...rule.sourceGroups].join(", ") || "to a group"}) although the deployment uses transport ssm; remove the rule`,
+        policy: "ssm-no-inbound-ssh",
+        resource: rule.owner.name,
+        urn: rule.owner.urn,
+        message: `port 22 is open (${
+          [...rule.cidrs, ...rule.sourceGroups].join(", ") || "to a group"
+        }) although the deployment uses transport ssm; remove the rule`,
       }));
     },
   );

@@ -35,8 +35,13 @@ export async function main(argv: string[]): Promise<number> {
     else if (argv[i] === "--stack") stacks.push(argv[++i] ?? "");
     else throw new UsageError(`unknown argument "${argv[i]}"`);
   }
-  if (!dir || stacks.length === 0 || stacks.some((s) => !/^[A-Za-z0-9_.-]+$/.test(s))) throw new UsageError("give --dir DIR and at least one --stack NAME");
-  const deltas = stacks.map((s) => costDelta(readPlan(path.join(dir, `base-${s}.json`), false), readPlan(path.join(dir, `head-${s}.json`), true) as CostedPlan));
+  if (!dir || stacks.length === 0 || stacks.some((s) => !/^[A-Za-z0-9_.-]+$/.test(s))) {
+    throw new UsageError("give --dir DIR and at least one --stack NAME");
+  }
+  const deltas = stacks.map((s) =>
+    costDelta(readPlan(path.join(dir, `base-${s}.json`), false),
+      readPlan(path.join(dir, `head-${s}.json`), true) as CostedPlan)
+  );
   process.stdout.write(`${renderComment(deltas)}\n`);
   return EXIT.ok;
 }

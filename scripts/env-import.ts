@@ -64,9 +64,15 @@ export function parseArgs(argv: string[]): ImportArgs {
     else files.push(a);
   }
   if (out.help) return out;
-  if (files.length !== 1) throw new UsageError(files.length === 0 ? "the .env file to import is missing" : `one .env file at a time (got ${files.length})`);
+  if (files.length !== 1) {
+    throw new UsageError(
+      files.length === 0 ? "the .env file to import is missing" : `one .env file at a time (got ${files.length})`,
+    );
+  }
   if (!out.stack) throw new UsageError("--stack is required");
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(out.stack)) throw new UsageError(`--stack "${out.stack}" is not a stack name (letters, digits, _ . -)`);
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(out.stack)) {
+    throw new UsageError(`--stack "${out.stack}" is not a stack name (letters, digits, _ . -)`);
+  }
   const both = out.secret.filter((n) => out.plain.includes(n));
   if (both.length > 0) throw new UsageError(`${both.join(", ")} given to both --secret and --plain`);
   out.file = files[0];
@@ -81,14 +87,21 @@ export function stackAppContext(stack: string): Pick<SortOptions, "stage" | "web
     const v = config[`compose-on-ec2:${key}`];
     return typeof v === "string" && v !== "" ? v : String(SPECS[key].default);
   };
-  return { stage: stageOfStack(stack), webService: setting("webService"), deployMode: setting("deployMode") as DeployMode };
+  return { stage: stageOfStack(stack), webService: setting("webService"),
+    deployMode: setting("deployMode") as DeployMode };
 }
 
 /** The sorting as text: one line per entry, never a value. */
 export function renderSorting(file: string, stack: string, sorted: Sorted[], notes: string[]): string[] {
   const width = Math.max(0, ...sorted.map((s) => s.name.length));
   const lines = [`${file} → stack ${stack} (values never shown):`];
-  for (const s of sorted) lines.push(`  line ${String(s.line).padStart(3)}  ${s.name.padEnd(width)}  → ${s.to === "dropped" ? "dropped" : s.to.padEnd(10)}  ${s.why}`);
+  for (const s of sorted) {
+    lines.push(
+      `  line ${String(s.line).padStart(3)}  ${s.name.padEnd(width)}  → ${
+        s.to === "dropped" ? "dropped" : s.to.padEnd(10)
+      }  ${s.why}`,
+    );
+  }
   return [...lines, ...notes.map((n) => `  note: ${n}`)];
 }
 
@@ -98,7 +111,9 @@ function pulumiAvailable(): boolean {
   return r.status === 0;
 }
 
-export function main(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) }, hasCli = pulumiAvailable): number {
+export function main(argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s),
+    err: (s) => console.error(s) }, hasCli = pulumiAvailable): number {
   let args: ImportArgs;
   try {
     args = parseArgs(argv);
@@ -118,12 +133,17 @@ export function main(argv: string[], io: { out: (s: string) => void; err: (s: st
     io.err(`env:import: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     return 1;
   }
-  const { sorted, problems, notes } = sortEntries(parseDotenv(text), { ...stackAppContext(args.stack), secret: args.secret, plain: args.plain });
+  const { sorted, problems, notes } = sortEntries(parseDotenv(text), { ...stackAppContext(args.stack),
+    secret: args.secret, plain: args.plain });
   io.out(renderSorting(args.file, args.stack, sorted, notes).join("\n"));
   const missing = [...args.secret, ...args.plain].filter((n) => !sorted.some((s) => s.name === n));
   for (const n of missing) problems.push(`${n} (given to --secret/--plain) is not in ${args.file}`);
   if (problems.length > 0) {
-    io.err(`env:import: ${problems.length} ${problems.length === 1 ? "entry" : "entries"} cannot be imported; nothing was set:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    io.err(
+      `env:import: ${problems.length} ${
+        problems.length === 1 ? "entry" : "entries"
+      } cannot be imported; nothing was set:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     return 1;
   }
   if (args.dryRun) return 0;
@@ -135,16 +155,25 @@ export function main(argv: string[], io: { out: (s: string) => void; err: (s: st
       fs.writeFileSync(file, setting.value, { mode: 0o600 });
       return `  pulumi ${configSetArgs(args.stack, setting).join(" ")} < ${file}`;
     });
-    io.out(["", "The Pulumi CLI is not installed here. Where it is, run (each file holds one value, mode 0600; they replace the",
-      "stack's appEnv/appSecrets, so add any entries the stack already has), then delete the directory:", ...lines, `  rm -r ${dir}`].join("\n"));
+    io.out(
+      ["",
+        "The Pulumi CLI is not installed here. Where it is, run (each file holds one value, mode 0600; they replace the",
+        "stack's appEnv/appSecrets, so add any entries the stack already has), then delete the directory:", ...lines,
+        `  rm -r ${dir}`].join("\n"),
+    );
     return 0;
   }
   const current = { appEnv: currentObject(args.stack, "appEnv"), appSecrets: currentObject(args.stack, "appSecrets") };
   for (const setting of settingsToSet(sorted, current)) {
     // The value goes on stdin: `pulumi config set KEY` reads it there when no value is given.
-    const r = spawnSync("pulumi", configSetArgs(args.stack, setting), { input: setting.value, stdio: ["pipe", "ignore", "pipe"], encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync("pulumi", configSetArgs(args.stack, setting), { input: setting.value,
+      stdio: ["pipe", "ignore", "pipe"], encoding: "utf8", timeout: 120_000 });
     if (r.status !== 0) {
-      io.err(`env:import: pulumi config set ${setting.key} failed (exit ${r.status ?? "none"}); ${setting.names.join(", ")} not set`);
+      io.err(
+        `env:import: pulumi config set ${setting.key} failed (exit ${r.status ?? "none"}); ${
+          setting.names.join(", ")
+        } not set`,
+      );
       return 1;
     }
     io.out(`  set ${setting.key}${setting.secret ? " (secret)" : ""}: ${setting.names.join(", ")}`);
@@ -154,7 +183,8 @@ export function main(argv: string[], io: { out: (s: string) => void; err: (s: st
 
 /** The stack's current appEnv/appSecrets (a JSON object), read through the CLI; {} when unset. The value stays in this process. */
 function currentObject(stack: string, key: string): Record<string, string> {
-  const r = spawnSync("pulumi", ["config", "get", "--stack", stack, key], { stdio: ["ignore", "pipe", "ignore"], encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync("pulumi", ["config", "get", "--stack", stack, key], { stdio: ["ignore", "pipe", "ignore"],
+    encoding: "utf8", timeout: 60_000 });
   if (r.status !== 0 || r.stdout.trim() === "") return {};
   try {
     const v: unknown = JSON.parse(r.stdout);

@@ -12,7 +12,9 @@ function main(): void {
   fs.writeFileSync(path.join(root, "docs", "reference", "configuration.md"), renderSettingsDoc());
   const operate = path.join(root, "docs", "reference", "app-contract.md");
   fs.writeFileSync(operate, renderEnvironmentDoc(fs.readFileSync(operate, "utf8")));
-  process.stdout.write("wrote Pulumi.yaml (config block), docs/reference/configuration.md and the app-environment table of docs/reference/app-contract.md\n");
+  process.stdout.write(
+    "wrote Pulumi.yaml (config block), docs/reference/configuration.md and the app-environment table of docs/reference/app-contract.md\n",
+  );
 }
 
 main();

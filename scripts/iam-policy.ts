@@ -7,9 +7,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { permissionsBoundaryProblem } from "../components/config/naming";
-import { CI_ROLES, CiStage, POLICY_DOC, Hosting, allPolicies, ciPolicy, planUse, renderPolicyDoc, withPolicyDoc } from "./lib/iam/policy";
+import { CI_ROLES, CiStage, POLICY_DOC, Hosting, allPolicies, ciPolicy, planUse, renderPolicyDoc,
+  withPolicyDoc } from "./lib/iam/policy";
 
-const USAGE = "usage: npm run iam-policy -- [--stage dev|prod] [--hosting ec2|ecs] [--permissions-boundary <policy ARN>] [--write-docs]";
+const USAGE =
+  "usage: npm run iam-policy -- [--stage dev|prod] [--hosting ec2|ecs] [--permissions-boundary <policy ARN>] [--write-docs]";
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -25,10 +27,16 @@ async function main(): Promise<void> {
     else if (a === "--permissions-boundary") boundary = argv[++i];
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
-  if (stage !== undefined && !CI_ROLES.some((r) => r.stage === stage)) throw new Error(`--stage "${stage}" is not dev or prod\n${USAGE}`);
-  if (hosting !== undefined && !CI_ROLES.some((r) => r.hosting === hosting)) throw new Error(`--hosting "${hosting}" is not ec2 or ecs\n${USAGE}`);
+  if (stage !== undefined && !CI_ROLES.some((r) => r.stage === stage)) {
+    throw new Error(`--stage "${stage}" is not dev or prod\n${USAGE}`);
+  }
+  if (hosting !== undefined && !CI_ROLES.some((r) => r.hosting === hosting)) {
+    throw new Error(`--hosting "${hosting}" is not ec2 or ecs\n${USAGE}`);
+  }
   const boundaryProblem = boundary === undefined ? undefined : permissionsBoundaryProblem(boundary);
-  if (boundary !== undefined && boundaryProblem) throw new Error(`--permissions-boundary "${boundary}" ${boundaryProblem.why}: ${boundaryProblem.fix}\n${USAGE}`);
+  if (boundary !== undefined && boundaryProblem) {
+    throw new Error(`--permissions-boundary "${boundary}" ${boundaryProblem.why}: ${boundaryProblem.fix}\n${USAGE}`);
+  }
   if (writeDocs) {
     const file = path.resolve(__dirname, "..", POLICY_DOC);
     fs.writeFileSync(file, withPolicyDoc(fs.readFileSync(file, "utf8"), renderPolicyDoc(await allPolicies())));
@@ -39,9 +47,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(ciPolicy(stage, await planUse(stage, hosting, boundary)), null, 2)}\n`);
     return;
   }
-  const chosen = CI_ROLES.filter((r) => (stage === undefined || r.stage === stage) && (hosting === undefined || r.hosting === hosting));
+  const chosen = CI_ROLES.filter((r) =>
+    (stage === undefined || r.stage === stage) && (hosting === undefined || r.hosting === hosting)
+  );
   const out: Record<string, unknown> = {};
-  for (const r of chosen) out[`${r.stage}/${r.hosting}`] = ciPolicy(r.stage, await planUse(r.stage, r.hosting, boundary));
+  for (const r of chosen) {
+    out[`${r.stage}/${r.hosting}`] = ciPolicy(r.stage, await planUse(r.stage, r.hosting, boundary));
+  }
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 

@@ -63,13 +63,16 @@ async function main(argv: string[]): Promise<number> {
   const command = parseOpsArgs(argv);
   // A key file named on the command line must exist: say so here rather than hand over ssh's own refusal.
   if (command.target.key !== undefined && !fs.existsSync(command.target.key)) {
-    throw new OpsUsageError(`--key ${command.target.key}: no such file (give the private key file of the host's key pair)`);
+    throw new OpsUsageError(
+      `--key ${command.target.key}: no such file (give the private key file of the host's key pair)`,
+    );
   }
   if (mediaToBucketOnly(command)) return runMediaToBucket(command, process.env.AWS_REGION);
   let target: OpsTarget;
   if (command.target.stack) {
     checkPulumiCli(runProcess, (m) => process.stderr.write(`warning: ${m}\n`));
-    target = targetFromOutputs(command.target.stack, await stackOutputs(PROJECT_DIR, command.target.stack, process.env), command.target);
+    target = targetFromOutputs(command.target.stack, await stackOutputs(PROJECT_DIR, command.target.stack, process.env),
+      command.target);
   } else {
     target = targetFromFlags(command.target);
   }

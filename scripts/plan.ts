@@ -55,15 +55,16 @@ export function parseArgs(argv: string[]): PlanArgs {
       const m = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/s.exec(pair);
       if (!m) throw new UsageError(`--set "${pair}" is not KEY=VALUE (e.g. --set hosting=ecs)\n${USAGE}`);
       set[m[1]] = m[2];
-    }
-    else if (arg === "--stack" || arg === "-s") stack = argv[++i];
+    } else if (arg === "--stack" || arg === "-s") stack = argv[++i];
     else if (arg.startsWith("--stack=")) stack = arg.slice("--stack=".length);
     else if (arg === "--region") region = argv[++i];
     else if (arg.startsWith("--region=")) region = arg.slice("--region=".length);
     else throw new UsageError(`unknown argument "${arg}"\n${USAGE}`);
   }
   if (!stack) throw new UsageError(`--stack is required\n${USAGE}`);
-  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region "${region}" is not an AWS region name (e.g. ap-northeast-2)\n${USAGE}`);
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new UsageError(`--region "${region}" is not an AWS region name (e.g. ap-northeast-2)\n${USAGE}`);
+  }
   return { stack, json, ...(region === undefined ? {} : { region }), ...(Object.keys(set).length > 0 ? { set } : {}) };
 }
 
@@ -77,17 +78,30 @@ export function renderText(plan: PlanResult): string {
 
 function renderFacts(plan: PlanResult): string {
   const out: string[] = [];
-  out.push(`Offline plan for stack "${plan.stack}" in ${plan.region}${plan.sandbox ? " (sandbox: dev settings, stage sandbox)" : ""}`);
+  out.push(
+    `Offline plan for stack "${plan.stack}" in ${plan.region}${
+      plan.sandbox ? " (sandbox: dev settings, stage sandbox)" : ""
+    }`,
+  );
   out.push(...renderHosting(plan));
-  if (plan.outputs.hosting !== "ecs") out.push("", "Compose file (what the deploy found in it):", ...plan.composeFindings.map((l) => `  ${l}`));
+  if (plan.outputs.hosting !== "ecs") {
+    out.push("", "Compose file (what the deploy found in it):", ...plan.composeFindings.map((l) => `  ${l}`));
+  }
   out.push("", ...serviceLines(plan));
   out.push("", ...environmentLines(plan));
   out.push("", "Resources (component hierarchy):", plan.tree);
 
   const cp = plan.criticalPath;
-  out.push("", `Critical path of a first \`pulumi up\` (typical ~${Math.round(cp.typicalSeconds / 60)} min, range ${mmss(cp.lowSeconds)}–${mmss(cp.highSeconds)}; estimates):`);
+  out.push("",
+    `Critical path of a first \`pulumi up\` (typical ~${Math.round(cp.typicalSeconds / 60)} min, range ${
+      mmss(cp.lowSeconds)
+    }–${mmss(cp.highSeconds)}; estimates):`);
   for (const step of cp.steps) {
-    out.push(`  ${mmss(step.finishSeconds).padStart(7)}  ${step.type} ${step.name}  (${mmss(step.duration.lowSeconds)}–${mmss(step.duration.highSeconds)}: ${step.duration.basis})`);
+    out.push(
+      `  ${mmss(step.finishSeconds).padStart(7)}  ${step.type} ${step.name}  (${mmss(step.duration.lowSeconds)}–${
+        mmss(step.duration.highSeconds)
+      }: ${step.duration.basis})`,
+    );
   }
 
   out.push("", ...renderCost(plan));
@@ -109,7 +123,8 @@ function renderFacts(plan: PlanResult): string {
 
 /** Every service of the compose file and what a deploy does with it: none is left unsaid. */
 export function serviceLines(plan: PlanResult): string[] {
-  return [`Services (what a deploy does with each of the ${plan.serviceFates.length}):`, ...describeServiceFates(plan.serviceFates).map((l) => `  ${l}`)];
+  return [`Services (what a deploy does with each of the ${plan.serviceFates.length}):`,
+    ...describeServiceFates(plan.serviceFates).map((l) => `  ${l}`)];
 }
 
 /** Every variable the app receives and its source (the stack output appEnvironment); never a value. */
@@ -117,13 +132,15 @@ export function environmentLines(plan: PlanResult): string[] {
   const env = (plan.outputs.appEnvironment ?? {}) as Record<string, string>;
   const names = Object.keys(env);
   const width = Math.max(0, ...names.map((n) => n.length));
-  return [`App environment (${names.length} variables; values never shown):`, ...names.map((n) => `  ${n.padEnd(width)}  ${env[n]}`)];
+  return [`App environment (${names.length} variables; values never shown):`,
+    ...names.map((n) => `  ${n.padEnd(width)}  ${env[n]}`)];
 }
 
 /** What the site is served as: the hosting, the URL, where its certificate comes from, and its DNS records. */
 function renderHosting(plan: PlanResult): string[] {
   const o = plan.outputs;
-  const lines = [`Hosting: ${String(o.hosting ?? "ec2")}, served at ${String(o.url ?? "")}`, `  Certificate: ${String(o.certificateSource ?? "unknown")}`];
+  const lines = [`Hosting: ${String(o.hosting ?? "ec2")}, served at ${String(o.url ?? "")}`,
+    `  Certificate: ${String(o.certificateSource ?? "unknown")}`];
   if (o.transport !== undefined) lines.push(transportLine(plan));
   const upload = uploadLine(plan);
   if (upload !== undefined) lines.push(upload);
@@ -135,11 +152,24 @@ function renderHosting(plan: PlanResult): string[] {
 /** The site's DNS records: those the stack creates in the hosted zone, and those to create by hand. */
 export function dnsLines(plan: PlanResult): string[] {
   const created = plan.resources
-    .filter((r) => r.type === "aws:route53/record:Record" && Array.isArray(r.inputs.records) && (r.inputs.type === "A" || r.inputs.type === "AAAA"))
-    .map((r) => `  DNS record the stack creates in ${String(r.inputs.zoneId)}: ${String(r.inputs.name)} ${String(r.inputs.type)} ${(r.inputs.records as unknown[]).join(" ")} (TTL ${String(r.inputs.ttl)})`);
+    .filter((r) =>
+      r.type === "aws:route53/record:Record" && Array.isArray(r.inputs.records)
+      && (r.inputs.type === "A" || r.inputs.type === "AAAA")
+    )
+    .map((r) =>
+      `  DNS record the stack creates in ${String(r.inputs.zoneId)}: ${String(r.inputs.name)} ${
+        String(r.inputs.type)
+      } ${(r.inputs.records as unknown[]).join(" ")} (TTL ${String(r.inputs.ttl)})`
+    );
   const aliases = plan.resources
-    .filter((r) => r.type === "aws:route53/record:Record" && Array.isArray(r.inputs.aliases) && r.inputs.aliases.length > 0)
-    .map((r) => `  DNS record the stack creates in ${String(r.inputs.zoneId)}: ${String(r.inputs.name)} ${String(r.inputs.type)} alias to the load balancer`);
+    .filter((r) =>
+      r.type === "aws:route53/record:Record" && Array.isArray(r.inputs.aliases) && r.inputs.aliases.length > 0
+    )
+    .map((r) =>
+      `  DNS record the stack creates in ${String(r.inputs.zoneId)}: ${String(r.inputs.name)} ${
+        String(r.inputs.type)
+      } alias to the load balancer`
+    );
   const manual = Array.isArray(plan.outputs.dnsRecordsToCreate) ? (plan.outputs.dnsRecordsToCreate as string[]) : [];
   return [...created, ...aliases, ...manual.map((r) => `  Create this DNS record yourself: ${r}`)];
 }
@@ -150,9 +180,13 @@ export function transportLine(plan: PlanResult): string {
     .filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.inputs.fromPort === 22)
     .map((r) => String(r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6));
   if (plan.outputs.transport === "ssm") {
-    return `Transport: ssm (OpenSSH through Session Manager, AWS-StartSSHSession); inbound port 22: ${ssh.length ? `OPEN to ${ssh.join(", ")}` : "closed"}`;
+    return `Transport: ssm (OpenSSH through Session Manager, AWS-StartSSHSession); inbound port 22: ${
+      ssh.length ? `OPEN to ${ssh.join(", ")}` : "closed"
+    }`;
   }
-  return `Transport: ssh (pulumi-command and, for the upload, OpenSSH straight to the host); inbound port 22 from ${ssh.join(", ") || "nowhere"}`;
+  return `Transport: ssh (pulumi-command and, for the upload, OpenSSH straight to the host); inbound port 22 from ${
+    ssh.join(", ") || "nowhere"
+  }`;
 }
 
 /**
@@ -161,20 +195,26 @@ export function transportLine(plan: PlanResult): string {
  * manifest. Read from the manifest and the local store the program wrote; undefined without an upload.
  */
 export function uploadLine(plan: PlanResult): string | undefined {
-  const env = plan.resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-upload"))?.inputs.environment as Record<string, unknown> | undefined;
-  if (typeof env?.UPLOAD_MANIFEST !== "string" || typeof env.UPLOAD_STORE !== "string" || !fs.existsSync(env.UPLOAD_MANIFEST)) return undefined;
+  const env = plan.resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-upload"))?.inputs
+    .environment as Record<string, unknown> | undefined;
+  if (typeof env?.UPLOAD_MANIFEST !== "string" || typeof env.UPLOAD_STORE !== "string"
+    || !fs.existsSync(env.UPLOAD_MANIFEST)) return undefined;
   const m = summariseManifest(env.UPLOAD_MANIFEST, env.UPLOAD_STORE);
   const mib = (m.contentBytes / 1048576).toFixed(1);
-  return `  Upload: ${m.entries} entries, ${m.contents} distinct contents, ${mib} MiB: a host's first deploy sends all of it (gzip) and its store ` +
-    `then holds ${mib} MiB; a later deploy sends only the contents that changed plus the manifest (${m.manifestGzipBytes} bytes gzip)`;
+  return `  Upload: ${m.entries} entries, ${m.contents} distinct contents, ${mib} MiB: a host's first deploy sends all of it (gzip) and its store `
+    + `then holds ${mib} MiB; a later deploy sends only the contents that changed plus the manifest (${m.manifestGzipBytes} bytes gzip)`;
 }
 
 function renderCost(plan: PlanResult): string[] {
   const cost = plan.cost;
-  const out = [`Monthly cost in ${plan.region} (on-demand, ${PRICES.hoursPerMonth} h/month, table in scripts/prices.json):`];
+  const out = [
+    `Monthly cost in ${plan.region} (on-demand, ${PRICES.hoursPerMonth} h/month, table in scripts/prices.json):`,
+  ];
   for (const line of cost.lines) {
     out.push(`  ${money(line.monthly).padStart(9)}${line.hasUnknown ? "+?" : "  "} ${line.type} ${line.name}`);
-    for (const item of line.items) out.push(`             ${item.what}: ${money(item.monthly)}${item.note ? ` (${item.note})` : ""}`);
+    for (const item of line.items) {
+      out.push(`             ${item.what}: ${money(item.monthly)}${item.note ? ` (${item.note})` : ""}`);
+    }
   }
   out.push(`  ${costSummary(cost)}; data transfer and usage-based charges not included`);
   if (!cost.complete) {
@@ -197,9 +237,17 @@ export function renderJson(plan: PlanResult): string {
     region: plan.region,
     sandbox: plan.sandbox,
     ...(typeof plan.outputs.url === "string" ? { url: plan.outputs.url } : {}),
-    dnsRecordsToCreate: Array.isArray(plan.outputs.dnsRecordsToCreate) ? (plan.outputs.dnsRecordsToCreate as unknown[]).map(String) : [],
+    dnsRecordsToCreate: Array.isArray(plan.outputs.dnsRecordsToCreate)
+      ? (plan.outputs.dnsRecordsToCreate as unknown[]).map(String)
+      : [],
     resources: plan.resources.map((r) => ({
-      urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}), protect: r.protect, dependencies: r.dependencies, settings: keySettings(r),
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      ...(r.parent ? { parent: r.parent } : {}),
+      protect: r.protect,
+      dependencies: r.dependencies,
+      settings: keySettings(r),
     })),
     services: plan.serviceFates,
     criticalPath: plan.criticalPath,

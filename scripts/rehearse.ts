@@ -66,16 +66,26 @@ async function main(): Promise<number> {
   try {
     const result = await rehearse({ stack: args.stack, set: args.set, keep: args.keep });
     if (result.missing.length > 0) {
-      console.error(`rehearse ${args.stack}: cannot run here; missing:\n${result.missing.map((m) => `  - ${m}`).join("\n")}`);
+      console.error(
+        `rehearse ${args.stack}: cannot run here; missing:\n${result.missing.map((m) => `  - ${m}`).join("\n")}`,
+      );
       return 1;
     }
     for (const line of describe(result.findings)) console.log(line);
     const failed = result.findings.filter((f) => !f.ok).length;
-    console.log(`rehearse ${args.stack}: ${result.findings.length - failed}/${result.findings.length} checks passed in ${(result.ms / 1000).toFixed(1)}s${failed ? `; ${failed} failed (each with its cause and fix above)` : ""}`);
+    console.log(
+      `rehearse ${args.stack}: ${result.findings.length - failed}/${result.findings.length} checks passed in ${
+        (result.ms / 1000).toFixed(1)
+      }s${failed ? `; ${failed} failed (each with its cause and fix above)` : ""}`,
+    );
     return failed === 0 ? 0 : 1;
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`rehearse ${args.stack}: the stack's settings are refused (run the plan first):\n${e.problems.map((p) => `  - ${p}`).join("\n")}`);
+      console.error(
+        `rehearse ${args.stack}: the stack's settings are refused (run the plan first):\n${
+          e.problems.map((p) => `  - ${p}`).join("\n")
+        }`,
+      );
       return 1;
     }
     console.error(`rehearse ${args.stack}: ${(e as Error).message}`);

@@ -93,7 +93,9 @@ function parseCommandLine(argv: string[]) {
   const [command, ...args] = positionals;
   if (!command) throw new UsageError(`name a command\n\n${USAGE}`);
   const takesName = command === "up" || command === "destroy" || command === "unlock";
-  if (!takesName && command !== "list" && command !== "reap") throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  if (!takesName && command !== "list" && command !== "reap") {
+    throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  }
   if (takesName && args.length === 0) throw new UsageError(`'${command}' needs a sandbox name, e.g. pr-42`);
   const unexpected = takesName ? args.slice(1) : args;
   if (unexpected.length > 0) throw new UsageError(`unexpected argument(s): ${unexpected.join(" ")}`);
@@ -115,8 +117,8 @@ async function main(argv: string[]): Promise<number> {
   checkPulumiCli(runProcess, warn);
   const backend: Backend = resolveBackend(process.env, PROJECT_DIR);
   if (prepareLocalBackend(backend)) {
-    warn(`generated the local state passphrase ${backend.passphraseFileToCreate}; it encrypts the secrets in ` +
-      `${path.dirname(backend.passphraseFileToCreate ?? "")}, keep the two together`);
+    warn(`generated the local state passphrase ${backend.passphraseFileToCreate}; it encrypts the secrets in `
+      + `${path.dirname(backend.passphraseFileToCreate ?? "")}, keep the two together`);
   }
   process.stderr.write(`state backend: ${backend.url}\n`);
 
@@ -132,10 +134,14 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case "up": {
-      const owner = resolveOwner({ flag: values.owner, githubActor: process.env.GITHUB_ACTOR, gitEmail: gitEmail(), user: process.env.USER });
+      const owner = resolveOwner({ flag: values.owner, githubActor: process.env.GITHUB_ACTOR, gitEmail: gitEmail(),
+        user: process.env.USER });
       const result = await upSandbox(ctx, name, { ttlMs, owner, fromSnapshot: values["from-snapshot"] });
-      ctx.print(values.json ? JSON.stringify(result) :
-        `sandbox ${result.name}: ${result.url ?? "(no url output)"} (owner ${result.owner}, expires ${result.expiresAt})`);
+      ctx.print(values.json
+        ? JSON.stringify(result)
+        : `sandbox ${result.name}: ${
+          result.url ?? "(no url output)"
+        } (owner ${result.owner}, expires ${result.expiresAt})`);
       return 0;
     }
     case "destroy":
@@ -151,8 +157,8 @@ async function main(argv: string[]): Promise<number> {
     }
     default: {
       const result = await reapSandboxes(ctx, { dryRun: values["dry-run"] ?? false });
-      ctx.print(`reap: ${result.destroyed.length} ${values["dry-run"] ? "to destroy" : "destroyed"}, ` +
-        `${result.kept.length} still within TTL, ${result.failed.length} failed`);
+      ctx.print(`reap: ${result.destroyed.length} ${values["dry-run"] ? "to destroy" : "destroyed"}, `
+        + `${result.kept.length} still within TTL, ${result.failed.length} failed`);
       return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
     }
   }

@@ -22,7 +22,8 @@ import { interpolate, readVolumes, Env } from "./fields";
 import { ComposeModel, ComposeService, lineAt } from "./model";
 
 /** Capabilities that open the host (or all of them); docker accepts each with or without `CAP_`. */
-export const ESCAPE_CAPABILITIES: readonly string[] = ["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "DAC_READ_SEARCH", "ALL"];
+export const ESCAPE_CAPABILITIES: readonly string[] = ["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
+  "DAC_READ_SEARCH", "ALL"];
 
 /** Where the Docker daemon's socket lives on the host (Debian and Amazon Linux: /run, linked from /var/run). */
 const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
@@ -47,24 +48,42 @@ function capability(raw: unknown): string {
 function serviceEscapes(model: ComposeModel, s: ComposeService, env: Env): Escape[] {
   const at = (...path: (string | number)[]) => lineAt(model, ["services", s.name, ...path]);
   const out: Escape[] = [];
-  const add = (path: (string | number)[], token: string, what: string, fix: string) => out.push({ service: s.name, line: at(...path), token: `${s.name}:${token}`, what, fix });
+  const add = (path: (string | number)[], token: string, what: string, fix: string) =>
+    out.push({ service: s.name, line: at(...path), token: `${s.name}:${token}`, what, fix });
   const del = (key: string) => `delete line ${at(key)} \`${key}: ${String(s.spec[key])}\``;
   if (s.spec.network_mode !== undefined && interpolate(String(s.spec.network_mode), env) === "host") {
-    add(["network_mode"], "network_mode:host", "`network_mode: host` shares the host's network stack, from which the container reaches the instance metadata service and so the instance role's credentials", `${del("network_mode")} (the service stays on the compose network) and publish what must be reached with \`ports:\``);
+    add(["network_mode"], "network_mode:host",
+      "`network_mode: host` shares the host's network stack, from which the container reaches the instance metadata service and so the instance role's credentials",
+      `${
+        del("network_mode")
+      } (the service stays on the compose network) and publish what must be reached with \`ports:\``);
   }
   if (s.spec.privileged === true || String(s.spec.privileged) === "true") {
-    add(["privileged"], "privileged", "`privileged: true` gives the container every capability and every host device: root on the host", `${del("privileged")} and add only the capability the service needs under \`cap_add:\``);
+    add(["privileged"], "privileged",
+      "`privileged: true` gives the container every capability and every host device: root on the host",
+      `${del("privileged")} and add only the capability the service needs under \`cap_add:\``);
   }
   for (const key of ["pid", "ipc"] as const) {
     if (s.spec[key] !== undefined && interpolate(String(s.spec[key]), env) === "host") {
-      add([key], `${key}:host`, `\`${key}: host\` shares the host's ${key === "pid" ? "process namespace: the container sees and signals every process on the host" : "IPC namespace: the container reads the host's shared memory"}`, del(key));
+      add([key], `${key}:host`, `\`${key}: host\` shares the host's ${
+        key === "pid"
+          ? "process namespace: the container sees and signals every process on the host"
+          : "IPC namespace: the container reads the host's shared memory"
+      }`, del(key));
     }
   }
   const caps = Array.isArray(s.spec.cap_add) ? s.spec.cap_add : s.spec.cap_add === undefined ? [] : [s.spec.cap_add];
   caps.forEach((raw, index) => {
     const cap = capability(interpolate(String(raw), env));
     if (ESCAPE_CAPABILITIES.includes(cap)) {
-      add(["cap_add", index], `cap_add:${cap}`, `\`cap_add: ${String(raw)}\` ${cap === "ALL" ? "grants every capability: root on the host" : `grants ${cap}, which reaches past the container (mounts, the host's firewall, other processes or any file)`}`, `remove ${String(raw)} from \`cap_add:\` (line ${at("cap_add", index)}), and \`cap_add:\` itself if it is left empty`);
+      add(["cap_add", index], `cap_add:${cap}`, `\`cap_add: ${String(raw)}\` ${
+        cap === "ALL"
+          ? "grants every capability: root on the host"
+          : `grants ${cap}, which reaches past the container (mounts, the host's firewall, other processes or any file)`
+      }`,
+        `remove ${String(raw)} from \`cap_add:\` (line ${
+          at("cap_add", index)
+        }), and \`cap_add:\` itself if it is left empty`);
     }
   });
   for (const v of readVolumes(s.spec.volumes)) {
@@ -73,9 +92,15 @@ function serviceEscapes(model: ComposeModel, s: ComposeService, env: Env): Escap
     if (!source.startsWith("/") && !source.startsWith("~")) continue;
     const line = at("volumes", v.index);
     if (DOCKER_SOCKETS.includes(source.replace(/\/+$/, ""))) {
-      add(["volumes", v.index], `volume:${source}`, `mounts the Docker socket (\`${v.text}\`): whoever holds it starts any container, so it is root on the host`, `delete line ${line} (a service that must manage containers belongs outside the app)`);
+      add(["volumes", v.index], `volume:${source}`,
+        `mounts the Docker socket (\`${v.text}\`): whoever holds it starts any container, so it is root on the host`,
+        `delete line ${line} (a service that must manage containers belongs outside the app)`);
     } else {
-      add(["volumes", v.index], `volume:${source}`, `mounts host path ${source} (\`${v.text}\`), outside the release: the deploy neither ships nor cleans it, and the container reads${v.readOnly ? "" : " and writes"} the host there`, `delete line ${line}; use a path inside the app directory (\`./…\`, shipped with the release) or a named volume for data that must last`);
+      add(["volumes", v.index], `volume:${source}`,
+        `mounts host path ${source} (\`${v.text}\`), outside the release: the deploy neither ships nor cleans it, and the container reads${
+          v.readOnly ? "" : " and writes"
+        } the host there`,
+        `delete line ${line}; use a path inside the app directory (\`./…\`, shipped with the release) or a named volume for data that must last`);
     }
   }
   return out;
@@ -87,4 +112,5 @@ export function findEscapes(model: ComposeModel, env: Env = {}): Escape[] {
 }
 
 /** The shape of one composeAllowEscapes entry: `<service>:<key>` or `<service>:<key>:<value>`. */
-export const ALLOW_ESCAPE_SHAPE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*:(privileged|network_mode:host|pid:host|ipc:host|cap_add:[A-Z_]+|volume:[/~].*)$/;
+export const ALLOW_ESCAPE_SHAPE =
+  /^[a-zA-Z0-9][a-zA-Z0-9_.-]*:(privileged|network_mode:host|pid:host|ipc:host|cap_add:[A-Z_]+|volume:[/~].*)$/;

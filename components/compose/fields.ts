@@ -12,21 +12,24 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * Nested references inside a default are not expanded.
  */
 export function interpolate(text: string, env: Env = {}): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-+?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
-    if (whole === "$$") return "$";
-    const name = (braced ?? bare) as string;
-    const value = env[name];
-    const isSet = colon === ":" ? value !== undefined && value !== "" : value !== undefined;
-    if (op === "-") return isSet ? (value as string) : (arg as string);
-    if (op === "+") return isSet ? (arg as string) : "";
-    return value ?? "";
-  });
+  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-+?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, braced?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
+      if (whole === "$$") return "$";
+      const name = (braced ?? bare) as string;
+      const value = env[name];
+      const isSet = colon === ":" ? value !== undefined && value !== "" : value !== undefined;
+      if (op === "-") return isSet ? (value as string) : (arg as string);
+      if (op === "+") return isSet ? (arg as string) : "";
+      return value ?? "";
+    });
 }
 
 /** The variables a string references (`${VAR…}` or `$VAR`), in order. */
 export function referencedVariables(text: string): string[] {
   const names: string[] = [];
-  for (const m of text.replace(/\$\$/g, "").matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) names.push(m[1] ?? m[2]);
+  for (const m of text.replace(/\$\$/g, "").matchAll(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+  )) names.push(m[1] ?? m[2]);
   return names;
 }
 
@@ -46,7 +49,9 @@ export interface PortEntry {
 export function readPorts(value: unknown, env: Env = {}): PortEntry[] {
   return asList(value).map((entry, index) => {
     if (isMapping(entry)) {
-      const published = entry.published === undefined || entry.published === null ? undefined : interpolate(String(entry.published), env);
+      const published = entry.published === undefined || entry.published === null
+        ? undefined
+        : interpolate(String(entry.published), env);
       return {
         hostIp: entry.host_ip === undefined ? undefined : String(entry.host_ip),
         published: published === "" ? undefined : published,
@@ -82,7 +87,9 @@ export interface EnvFileEntry {
 
 export function readEnvFiles(value: unknown): EnvFileEntry[] {
   return asList(value).map((entry, index) =>
-    isMapping(entry) ? { path: String(entry.path ?? ""), required: entry.required !== false, index } : { path: String(entry), required: true, index },
+    isMapping(entry)
+      ? { path: String(entry.path ?? ""), required: entry.required !== false, index }
+      : { path: String(entry), required: true, index }
   );
 }
 
@@ -91,7 +98,9 @@ export type DependsCondition = "service_started" | "service_healthy" | "service_
 /** `depends_on:` as a list of names (condition service_started) or a map name → {condition}. */
 export function readDependsOn(value: unknown): { service: string; condition: string }[] {
   if (isMapping(value)) {
-    return Object.entries(value).map(([service, opts]) => ({ service, condition: isMapping(opts) && typeof opts.condition === "string" ? opts.condition : "service_started" }));
+    return Object.entries(value).map(([service, opts]) => ({ service,
+      condition: isMapping(opts) && typeof opts.condition === "string" ? opts.condition : "service_started" })
+    );
   }
   return asList(value).map((service) => ({ service: String(service), condition: "service_started" }));
 }
@@ -113,14 +122,16 @@ export function readVolumes(value: unknown): VolumeMount[] {
     if (isMapping(entry)) {
       const type = String(entry.type ?? "volume");
       const source = entry.source === undefined || entry.source === null ? undefined : String(entry.source);
-      return { type: type === "bind" || type === "volume" || type === "tmpfs" ? type : "other", source, target: String(entry.target ?? ""), readOnly: entry.read_only === true, index, text: JSON.stringify(entry) };
+      return { type: type === "bind" || type === "volume" || type === "tmpfs" ? type : "other", source,
+        target: String(entry.target ?? ""), readOnly: entry.read_only === true, index, text: JSON.stringify(entry) };
     }
     const text = String(entry);
     const parts = text.split(":");
     if (parts.length === 1) return { type: "volume", target: parts[0], readOnly: false, index, text };
     const source = parts[0];
     const isPath = /^[./~]/.test(source) || source.includes("/");
-    return { type: isPath ? "bind" : "volume", source, target: parts[1], readOnly: (parts[2] ?? "").split(",").includes("ro"), index, text };
+    return { type: isPath ? "bind" : "volume", source, target: parts[1],
+      readOnly: (parts[2] ?? "").split(",").includes("ro"), index, text };
   });
 }
 
@@ -137,7 +148,8 @@ export function durationSeconds(value: unknown): number | undefined {
   return total;
 }
 
-const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4 };
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3,
+  gb: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4 };
 
 /** A compose memory size ("512m", "1.5g", "1GB", bytes as a number) in MiB, rounded up; undefined if unreadable. */
 export function sizeMiB(value: unknown): number | undefined {
@@ -201,7 +213,9 @@ export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++) {
+      row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
     prev = row;
   }
   return prev[b.length];

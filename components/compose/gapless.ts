@@ -40,7 +40,8 @@ import { type Env, readPorts } from "./fields";
 import { type ComposeModel, findService, lineAt } from "./model";
 import { findProxy, proxyPortRefusals, reachRefusals } from "./proxyRules";
 import { DEFAULT_WEB_PORT, chooseWebPort } from "./webPort";
-import { dependsOnHealthyRefusals, healthSource, type HealthSource, missingService, readWebEnvFiles, webRefusals } from "./webRules";
+import { dependsOnHealthyRefusals, healthSource, type HealthSource, missingService, readWebEnvFiles,
+  webRefusals } from "./webRules";
 
 export interface GaplessOptions {
   /** The compose service that serves HTTP (the webService setting). */
@@ -78,15 +79,24 @@ export function analyseForGaplessSwitch(model: ComposeModel, opts: GaplessOption
   const notes: string[] = [];
   const refusals: string[] = [];
   const services = model.services.map((s) => s.name);
-  if (model.version !== undefined) notes.push(`\`version: ${model.version}\` (line ${lineAt(model, ["version"])}) is obsolete and ignored; left as is`);
+  if (model.version !== undefined) {
+    notes.push(
+      `\`version: ${model.version}\` (line ${lineAt(model, ["version"])}) is obsolete and ignored; left as is`,
+    );
+  }
   const web = findService(model, opts.webService);
   if (web === undefined) {
     refusals.push(missingService(model, opts.webService, "webService", "the service that runs gunicorn"));
-    return { file: model.file, services, web: opts.webService, health: "deploy probe", envFiles: [], envFileToWrite: ".env", webPort: opts.webPort ?? DEFAULT_WEB_PORT, notes, refusals };
+    return { file: model.file, services, web: opts.webService, health: "deploy probe", envFiles: [],
+      envFileToWrite: ".env", webPort: opts.webPort ?? DEFAULT_WEB_PORT, notes, refusals };
   }
   refusals.push(...webRefusals(model, web, env));
   for (const port of readPorts(web.spec.ports, env).filter((p) => p.published === undefined)) {
-    notes.push(`${web.name} publishes container port ${port.target} without a host port (line ${lineAt(model, ["services", web.name, "ports", port.index])}): docker gives each container its own free host port, so it stays`);
+    notes.push(
+      `${web.name} publishes container port ${port.target} without a host port (line ${
+        lineAt(model, ["services", web.name, "ports", port.index])
+      }): docker gives each container its own free host port, so it stays`,
+    );
   }
   const proxy = findProxy(model, web, opts, env, notes, refusals);
   if (proxy !== undefined) refusals.push(...reachRefusals(model, web, proxy), ...proxyPortRefusals(model, proxy, env));
@@ -95,12 +105,21 @@ export function analyseForGaplessSwitch(model: ComposeModel, opts: GaplessOption
   const { envFiles, envFileToWrite } = readWebEnvFiles(model, web, notes, refusals);
   const webPort = chooseWebPort(model, web, opts.webPort, env, notes, refusals);
   for (const s of model.services) {
-    if (s !== web && typeof s.spec.container_name === "string") notes.push(`${s.name} keeps \`container_name: ${s.spec.container_name}\`: only ${web.name} is doubled during a switch`);
+    if (s !== web && typeof s.spec.container_name === "string") {
+      notes.push(
+        `${s.name} keeps \`container_name: ${s.spec.container_name}\`: only ${web.name} is doubled during a switch`,
+      );
+    }
   }
   for (const s of [web, proxy]) {
-    if (s !== undefined && s.spec.restart === undefined) notes.push(`${s.name} has no \`restart:\` policy (line ${s.line}): after a host reboot it stays stopped; add \`restart: unless-stopped\` to keep it up`);
+    if (s !== undefined && s.spec.restart === undefined) {
+      notes.push(
+        `${s.name} has no \`restart:\` policy (line ${s.line}): after a host reboot it stays stopped; add \`restart: unless-stopped\` to keep it up`,
+      );
+    }
   }
-  return { file: model.file, services, web: web.name, proxy: proxy?.name, health, envFiles, envFileToWrite, webPort, notes, refusals };
+  return { file: model.file, services, web: web.name, proxy: proxy?.name, health, envFiles, envFileToWrite, webPort,
+    notes, refusals };
 }
 
 /** The lines the plan prints about the compose file. */
@@ -108,9 +127,12 @@ export function describeFindings(f: GaplessFindings): string[] {
   return [
     `compose file ${f.file}: services ${f.services.join(", ")}`,
     `proxied service: ${f.web} (port ${f.webPort}) behind ${f.proxy ?? "(no proxy found)"}`,
-    `health: ${f.health === "compose healthcheck" ? "the compose healthcheck" : "the deploy probes the new container (no compose healthcheck)"}`,
+    `health: ${
+      f.health === "compose healthcheck"
+        ? "the compose healthcheck"
+        : "the deploy probes the new container (no compose healthcheck)"
+    }`,
     `environment written to ${f.envFileToWrite}${f.envFiles.length > 1 ? ` (web reads ${f.envFiles.join(", ")})` : ""}`,
     ...f.notes.map((n) => `note: ${n}`),
   ];
 }
-

@@ -33,7 +33,11 @@ export interface ComposeModel {
 /** Problems with a compose file, reported together so one run shows them all. */
 export class ComposeError extends Error {
   constructor(public readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0] : `${problems.length} problems in the compose file:\n` + problems.map((p) => `  - ${p}`).join("\n"));
+    super(
+      problems.length === 1
+        ? problems[0]
+        : `${problems.length} problems in the compose file:\n` + problems.map((p) => `  - ${p}`).join("\n"),
+    );
     this.name = "ComposeError";
   }
 }
@@ -79,22 +83,38 @@ export function parseCompose(text: string, file: string): ComposeModel {
   const at = (path: ComposePath) => lines.get(pathKey(path)) ?? 1;
   if (!isMapping(doc)) {
     const found = doc === undefined || doc === null ? "the file is empty" : `its top level is ${describe(doc)}`;
-    throw new ComposeError([problem(file, 1, undefined, `is not a compose file: ${found}`, "start the file with a top-level `services:` mapping, one key per service")]);
+    throw new ComposeError([
+      problem(file, 1, undefined, `is not a compose file: ${found}`,
+        "start the file with a top-level `services:` mapping, one key per service"),
+    ]);
   }
   if (!("services" in doc)) throw new ComposeError([noServicesProblem(file, doc, at)]);
   const services = doc.services;
   if (!isMapping(services)) {
     const found = services === null ? "empty" : describe(services);
-    throw new ComposeError([problem(file, at(["services"]), undefined, `\`services:\` is ${found}, not a mapping of service names`, "write each service as a key under `services:`, e.g. `  web:` followed by its settings indented below it")]);
+    throw new ComposeError([
+      problem(file, at(["services"]), undefined, `\`services:\` is ${found}, not a mapping of service names`,
+        "write each service as a key under `services:`, e.g. `  web:` followed by its settings indented below it"),
+    ]);
   }
   const problems: string[] = [];
   const list: ComposeService[] = [];
   for (const [name, spec] of Object.entries(services)) {
     const line = at(["services", name]);
     if (isMapping(spec)) list.push({ name, line, spec });
-    else problems.push(problem(file, line, name, `is ${spec === null ? "empty" : describe(spec)}, not a mapping of settings`, `give it at least \`image:\` or \`build:\` indented under \`${name}:\``));
+    else {
+      problems.push(
+        problem(file, line, name, `is ${spec === null ? "empty" : describe(spec)}, not a mapping of settings`,
+          `give it at least \`image:\` or \`build:\` indented under \`${name}:\``),
+      );
+    }
   }
-  if (list.length === 0 && problems.length === 0) problems.push(problem(file, at(["services"]), undefined, "`services:` lists no service", "add the services, e.g. `  web:` with `build: .`"));
+  if (list.length === 0 && problems.length === 0) {
+    problems.push(
+      problem(file, at(["services"]), undefined, "`services:` lists no service",
+        "add the services, e.g. `  web:` with `build: .`"),
+    );
+  }
   if (problems.length > 0) throw new ComposeError(problems);
   const version = doc.version === undefined || doc.version === null ? undefined : String(doc.version);
   return { file, version, services: list, volumes: doc.volumes ?? undefined, lines };
@@ -102,12 +122,19 @@ export function parseCompose(text: string, file: string): ComposeModel {
 
 /** Missing `services:`: says so, and recognises the legacy version-1 layout (services at the top). */
 function noServicesProblem(file: string, doc: Record<string, unknown>, at: (p: ComposePath) => number): string {
-  const legacy = Object.keys(doc).filter((k) => isMapping(doc[k]) && ("image" in (doc[k] as object) || "build" in (doc[k] as object)));
+  const legacy = Object.keys(doc).filter((k) =>
+    isMapping(doc[k]) && ("image" in (doc[k] as object) || "build" in (doc[k] as object))
+  );
   if (legacy.length > 0) {
-    return problem(file, at([legacy[0]]), undefined, `uses the legacy version-1 layout (${legacy.join(", ")} at the top level) and has no \`services:\` key`, `add a line \`services:\` above line ${at([legacy[0]])} and indent ${legacy.join(", ")} under it`);
+    return problem(file, at([legacy[0]]), undefined,
+      `uses the legacy version-1 layout (${legacy.join(", ")} at the top level) and has no \`services:\` key`,
+      `add a line \`services:\` above line ${at([legacy[0]])} and indent ${legacy.join(", ")} under it`);
   }
   const keys = Object.keys(doc);
-  return problem(file, 1, undefined, `is not a compose file: it has no top-level \`services:\` key (top-level keys: ${keys.length > 0 ? keys.join(", ") : "none"})`, "put the services under a top-level `services:` key");
+  return problem(file, 1, undefined,
+    `is not a compose file: it has no top-level \`services:\` key (top-level keys: ${
+      keys.length > 0 ? keys.join(", ") : "none"
+    })`, "put the services under a top-level `services:` key");
 }
 
 export function isMapping(v: unknown): v is Record<string, unknown> {
@@ -137,7 +164,9 @@ interface YamlException {
 }
 // js-yaml ships with @pulumi/pulumi (which reads stack settings with it) without type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const yaml = require("js-yaml") as { load(text: string, opts: { filename: string; listener(event: "open" | "close", state: LoaderState): void }): unknown };
+const yaml = require("js-yaml") as {
+  load(text: string, opts: { filename: string; listener(event: "open" | "close", state: LoaderState): void }): unknown;
+};
 
 /** Deepest path the index follows (services.web.deploy.resources.limits.memory is 6). */
 const MAX_INDEX_DEPTH = 8;
@@ -162,9 +191,13 @@ function loadWithLines(text: string, file: string): { doc: unknown; lines: Map<s
     if (parent !== undefined) {
       parent.firstLine ??= line;
       parent.childLines.push(line);
-      if (state.kind === "scalar" && /^[ \t]*:/.test(state.input.slice(state.position, state.position + 80))) parent.keyLines.set(String(state.result), line);
+      if (state.kind === "scalar" && /^[ \t]*:/.test(state.input.slice(state.position, state.position + 80))) {
+        parent.keyLines.set(String(state.result), line);
+      }
     }
-    if (typeof state.result === "object" && state.result !== null && !located.has(state.result)) located.set(state.result, frame);
+    if (typeof state.result === "object" && state.result !== null && !located.has(state.result)) {
+      located.set(state.result, frame);
+    }
   };
   let doc: unknown;
   try {
@@ -172,14 +205,18 @@ function loadWithLines(text: string, file: string): { doc: unknown; lines: Map<s
   } catch (err) {
     const e = err as YamlException;
     const line = (e.mark?.line ?? 0) + 1;
-    throw new ComposeError([problem(file, line, undefined, `is not valid YAML (${e.reason ?? String(err)})`, `correct the YAML at line ${line}`)]);
+    throw new ComposeError([
+      problem(file, line, undefined, `is not valid YAML (${e.reason ?? String(err)})`,
+        `correct the YAML at line ${line}`),
+    ]);
   }
   const lines = new Map<string, number>();
   indexLines(doc, [], located, lines);
   return { doc, lines };
 }
 
-function indexLines(node: unknown, path: (string | number)[], located: WeakMap<object, Frame>, lines: Map<string, number>): void {
+function indexLines(node: unknown, path: (string | number)[], located: WeakMap<object, Frame>,
+  lines: Map<string, number>): void {
   if (typeof node !== "object" || node === null || path.length >= MAX_INDEX_DEPTH) return;
   const frame = located.get(node);
   const entries: [string | number, unknown][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);

@@ -60,28 +60,37 @@ export function analyseMounts(model: ComposeModel, opts: MountOptions = {}): Mou
       const relative = normalise(m.source);
       const kind = kindOf(relative);
       if (m.readOnly && (kind === "file" || kind === "unknown")) {
-        notes.push(`${s.name} binds the release's file ${m.source} read-only (line ${line}): it keeps the file of the release it was created from, so a change to it applies only when ${s.name} is recreated; COPY it into ${s.name}'s image to have every release's copy apply`);
+        notes.push(
+          `${s.name} binds the release's file ${m.source} read-only (line ${line}): it keeps the file of the release it was created from, so a change to it applies only when ${s.name} is recreated; COPY it into ${s.name}'s image to have every release's copy apply`,
+        );
         continue;
       }
       refusals.push(relativeBindRefusal(model, s, m, line, kind));
     }
     const stateful = statefulImage(s);
     if (stateful && !hasVolumeOn(s, stateful.dataDir, env)) {
-      notes.push(`warning: ${s.name} (${stateful.kind}, line ${s.line}) has no volume on ${stateful.dataDir}: its data lives in the container, lost when it is recreated or the host is replaced; add \`- ${s.name}_data:${stateful.dataDir}\` under its \`volumes:\` and \`${s.name}_data:\` under the top-level \`volumes:\``);
+      notes.push(
+        `warning: ${s.name} (${stateful.kind}, line ${s.line}) has no volume on ${stateful.dataDir}: its data lives in the container, lost when it is recreated or the host is replaced; add \`- ${s.name}_data:${stateful.dataDir}\` under its \`volumes:\` and \`${s.name}_data:\` under the top-level \`volumes:\``,
+      );
     }
   }
   return { notes, refusals };
 }
 
-function relativeBindRefusal(model: ComposeModel, s: ComposeService, m: VolumeMount, line: number, kind: PathKind): string {
+function relativeBindRefusal(model: ComposeModel, s: ComposeService, m: VolumeMount, line: number,
+  kind: PathKind): string {
   const name = volumeName(m.source as string);
   const declared = isMapping(model.volumes) && name in model.volumes;
   const what = kind === "missing"
     ? `\`${m.text}\` binds ${m.source}, which the release does not ship: Docker creates it as an empty directory inside that release (the \`active\` link is resolved when the container is created), so whatever ${s.name} writes there is deleted when the release is pruned (keepReleases)`
     : `\`${m.text}\` binds the release's directory ${m.source} (the \`active\` link is resolved when the container is created): after a switch ${s.name} keeps the first release's files, and once that release is pruned (keepReleases) the mount is empty and whatever was written there is gone`;
   const target = m.readOnly ? `${m.target}:ro` : m.target;
-  const declare = declared ? `(\`${name}:\` is already under the top-level \`volumes:\`)` : `and add \`${name}:\` under the top-level \`volumes:\``;
-  const fill = kind === "missing" ? "" : `; have the service that owns these files fill it (e.g. web's collectstatic into the same volume) rather than shipping them as a directory of the release`;
+  const declare = declared
+    ? `(\`${name}:\` is already under the top-level \`volumes:\`)`
+    : `and add \`${name}:\` under the top-level \`volumes:\``;
+  const fill = kind === "missing"
+    ? ""
+    : `; have the service that owns these files fill it (e.g. web's collectstatic into the same volume) rather than shipping them as a directory of the release`;
   const edit = m.text.startsWith("{")
     ? `make the entry at line ${line} \`type: volume\` with \`source: ${name}\``
     : `write line ${line} as \`- ${name}:${target}\``;
@@ -123,6 +132,8 @@ function statefulImage(s: ComposeService): (typeof STATEFUL_IMAGES)[number] | un
 
 /** Whether a named volume or a host path is mounted on the data directory (or a parent of it). */
 function hasVolumeOn(s: ComposeService, dataDir: string, env: Env): boolean {
-  return readVolumes(interpolatedVolumes(s.spec.volumes, env)).some((m) => m.source !== undefined && (m.type === "volume" || m.type === "bind") &&
-    (dataDir === m.target.replace(/\/+$/, "") || dataDir.startsWith(`${m.target.replace(/\/+$/, "")}/`)));
+  return readVolumes(interpolatedVolumes(s.spec.volumes, env)).some((m) =>
+    m.source !== undefined && (m.type === "volume" || m.type === "bind")
+    && (dataDir === m.target.replace(/\/+$/, "") || dataDir.startsWith(`${m.target.replace(/\/+$/, "")}/`))
+  );
 }

@@ -68,16 +68,24 @@ export interface ServiceFate {
 /** The ecs fate in the plan's words. */
 export function ecsFateText(f: EcsFate): string {
   switch (f.kind) {
-    case "web-service": return `its own ECS service behind the load balancer, ${f.minTasks}..${f.maxTasks} tasks`;
-    case "in-web-task": return "a container in web's task";
-    case "replaced-by-load-balancer": return "replaced by the load balancer";
-    case "worker-service": return `its own ECS service (web's image, its own command, no load balancer), ${f.minTasks}..${f.maxTasks} tasks`;
-    case "singleton-service": return "a single task (an ECS service of exactly one task; the old one stops before the new starts)";
-    case "managed": return f.by === "cache" ? "replaced by the stack's managed cache (REDIS_URL)" : "replaced by the stack's RDS database (DATABASE_URL)";
-    case "refused": return `refused: ${f.reason}. Fix: ${f.fix}`;
+    case "web-service":
+      return `its own ECS service behind the load balancer, ${f.minTasks}..${f.maxTasks} tasks`;
+    case "in-web-task":
+      return "a container in web's task";
+    case "replaced-by-load-balancer":
+      return "replaced by the load balancer";
+    case "worker-service":
+      return `its own ECS service (web's image, its own command, no load balancer), ${f.minTasks}..${f.maxTasks} tasks`;
+    case "singleton-service":
+      return "a single task (an ECS service of exactly one task; the old one stops before the new starts)";
+    case "managed":
+      return f.by === "cache"
+        ? "replaced by the stack's managed cache (REDIS_URL)"
+        : "replaced by the stack's RDS database (DATABASE_URL)";
+    case "refused":
+      return `refused: ${f.reason}. Fix: ${f.fix}`;
   }
 }
-
 
 /** A service's stop_grace_period in whole seconds (rounded up), compose's default when unset or unreadable. */
 export function stopGraceSeconds(s: ComposeService): number {
@@ -96,22 +104,27 @@ function buildKey(build: unknown): string | undefined {
  * The worker services: those (other than web and the proxy) built from web's build or running
  * web's image, as written, and those the workerServices setting names. In file order.
  */
-export function workerServices(model: ComposeModel, webService: string, proxyService: string | undefined, named: readonly string[] = []): string[] {
+export function workerServices(model: ComposeModel, webService: string, proxyService: string | undefined,
+  named: readonly string[] = []): string[] {
   const web = model.services.find((s) => s.name === webService);
   const webBuild = web ? buildKey(web.spec.build) : undefined;
   const webImage = web && typeof web.spec.image === "string" ? web.spec.image : undefined;
   return model.services
     .filter((s) => s.name !== webService && s.name !== proxyService)
-    .filter((s) => named.includes(s.name) ||
-      (webBuild !== undefined && buildKey(s.spec.build) === webBuild) ||
-      (webImage !== undefined && s.spec.image === webImage))
+    .filter((s) =>
+      named.includes(s.name)
+      || (webBuild !== undefined && buildKey(s.spec.build) === webBuild)
+      || (webImage !== undefined && s.spec.image === webImage)
+    )
     .map((s) => s.name);
 }
 
 function ec2Text(role: Ec2Role, grace: number, proxy: string | undefined, web: string): string {
   switch (role) {
     case "web":
-      return `proxied${proxy ? ` behind ${proxy}` : ""} and switched gaplessly (new container beside the old one, the old one drained, then stopped)`;
+      return `proxied${
+        proxy ? ` behind ${proxy}` : ""
+      } and switched gaplessly (new container beside the old one, the old one drained, then stopped)`;
     case "proxy":
       return `the app's proxy: reloaded during the switch; recreated only when its config or image changed`;
     case "worker":
@@ -122,11 +135,19 @@ function ec2Text(role: Ec2Role, grace: number, proxy: string | undefined, web: s
 }
 
 /** Every service of the compose file, in file order, with what a deploy on ec2 does with it. */
-export function serviceFates(model: ComposeModel, opts: { webService: string; proxyService?: string; workers: readonly string[] }): ServiceFate[] {
+export function serviceFates(model: ComposeModel,
+  opts: { webService: string; proxyService?: string; workers: readonly string[] }): ServiceFate[] {
   return model.services.map((s) => {
-    const role: Ec2Role = s.name === opts.webService ? "web" : s.name === opts.proxyService ? "proxy" : opts.workers.includes(s.name) ? "worker" : "other";
+    const role: Ec2Role = s.name === opts.webService
+      ? "web"
+      : s.name === opts.proxyService
+      ? "proxy"
+      : opts.workers.includes(s.name)
+      ? "worker"
+      : "other";
     const grace = stopGraceSeconds(s);
-    return { service: s.name, ec2: { role, stopGraceSeconds: grace, text: ec2Text(role, grace, opts.proxyService, opts.webService) } };
+    return { service: s.name,
+      ec2: { role, stopGraceSeconds: grace, text: ec2Text(role, grace, opts.proxyService, opts.webService) } };
   });
 }
 
@@ -139,5 +160,7 @@ export function withEcsFates(fates: readonly ServiceFate[], ecs: readonly EcsSer
 /** The plan's lines: one per service, `<service>  ec2: <fate>[; ecs: <fate>]`. */
 export function describeServiceFates(fates: readonly ServiceFate[]): string[] {
   const width = Math.max(0, ...fates.map((f) => f.service.length));
-  return fates.map((f) => `${f.service.padEnd(width)}  ec2: ${f.ec2.text}${f.ecs ? `; ecs: ${ecsFateText(f.ecs)}` : ""}`);
+  return fates.map((f) =>
+    `${f.service.padEnd(width)}  ec2: ${f.ec2.text}${f.ecs ? `; ecs: ${ecsFateText(f.ecs)}` : ""}`
+  );
 }

@@ -40,17 +40,28 @@ function readComposeModel(r: Reader, files: ProjectFiles, dir: string, composeFi
   if (outside(dir)) {
     r.bad("appDir", dir, "must be a path inside the project (relative, no ..)", "e.g. app");
   } else if (path.posix.resolve("/project", dir) === "/project") {
-    r.bad("appDir", dir, "is the project root: the bundle would ship this project itself (node_modules, Pulumi files, tests)", "move your app into a directory of its own, e.g. myapp/, and set appDir to it");
+    r.bad("appDir", dir,
+      "is the project root: the bundle would ship this project itself (node_modules, Pulumi files, tests)",
+      "move your app into a directory of its own, e.g. myapp/, and set appDir to it");
   } else if (!files.exists(dir)) {
-    r.bad("appDir", dir, "does not exist (relative to the project root)", "create it or point appDir at the directory holding your compose file");
+    r.bad("appDir", dir, "does not exist (relative to the project root)",
+      "create it or point appDir at the directory holding your compose file");
   } else if (files.isDirectory(dir) === false) {
-    r.bad("appDir", dir, "is a file, not a directory", `point appDir at the directory that holds it (${path.dirname(dir) === "." ? "a directory of its own" : path.dirname(dir)}) and composeFile at the file`);
+    r.bad("appDir", dir, "is a file, not a directory",
+      `point appDir at the directory that holds it (${
+        path.dirname(dir) === "." ? "a directory of its own" : path.dirname(dir)
+      }) and composeFile at the file`);
   } else if (outside(composeFile)) {
-    r.bad("composeFile", composeFile, "must be a file name inside appDir (relative, no ..)", "e.g. docker-compose.prod.yml");
+    r.bad("composeFile", composeFile, "must be a file name inside appDir (relative, no ..)",
+      "e.g. docker-compose.prod.yml");
   } else if (!files.exists(file)) {
-    r.bad("composeFile", composeFile, `does not exist in appDir "${dir}"`, `add ${dir}/${composeFile} or set composeFile to the file that exists`);
+    r.bad("composeFile", composeFile, `does not exist in appDir "${dir}"`,
+      `add ${dir}/${composeFile} or set composeFile to the file that exists`);
   } else if (files.isDirectory(file) === true) {
-    r.bad("composeFile", composeFile, `is a directory in appDir "${dir}", not a file`, `name the compose file itself, e.g. ${path.posix.join(composeFile, "docker-compose.prod.yml")} (or move it into appDir)`);
+    r.bad("composeFile", composeFile, `is a directory in appDir "${dir}", not a file`,
+      `name the compose file itself, e.g. ${
+        path.posix.join(composeFile, "docker-compose.prod.yml")
+      } (or move it into appDir)`);
   } else {
     try {
       return parseCompose(files.read(path.join(dir, composeFile)), path.posix.join(dir, composeFile));
@@ -70,7 +81,9 @@ function allowFiles(r: Reader, dir: string): string[] {
     const bare = p.replace(/^!/, "");
     if (bare === "" || bare.startsWith("/") || bare.split("/").includes("..")) {
       const name = bare.split("/").filter((part) => part !== ".." && part !== "").pop();
-      r.bad("appAllowFiles", p, `must be a pattern relative to appDir "${dir}" (no leading /, no ..): only files inside it ship`, name ? `copy the file into ${dir} and list it relative to it, e.g. "${name}"` : "remove it");
+      r.bad("appAllowFiles", p,
+        `must be a pattern relative to appDir "${dir}" (no leading /, no ..): only files inside it ship`,
+        name ? `copy the file into ${dir} and list it relative to it, e.g. "${name}"` : "remove it");
     }
   }
   return patterns;
@@ -80,10 +93,14 @@ function allowFiles(r: Reader, dir: string): string[] {
  * The compose file judged for the gapless switch (ec2 only: ecs translates the file itself). Returns
  * what the deployment needs; every refusal becomes a problem naming the file, service, line and edit.
  */
-function judgeCompose(r: Reader, model: ComposeModel | undefined, opts: { webService: string; proxyService?: string; webPort?: number; env: Record<string, string>; kindOf: (p: string) => PathKind }): GaplessFindings | undefined {
+function judgeCompose(r: Reader, model: ComposeModel | undefined,
+  opts: { webService: string; proxyService?: string; webPort?: number; env: Record<string, string>;
+    kindOf: (p: string) => PathKind }): GaplessFindings | undefined {
   const validName = (name: string | undefined) => name === undefined || SERVICE_NAME.test(name);
   // A missing web service or a malformed name is already a problem of its setting.
-  if (model === undefined || !model.services.some((s) => s.name === opts.webService) || !validName(opts.proxyService)) return undefined;
+  if (model === undefined || !model.services.some((s) => s.name === opts.webService) || !validName(opts.proxyService)) {
+    return undefined;
+  }
   const findings = analyseForGaplessSwitch(model, opts);
   // What the mounts do across releases (components/compose/mounts.ts); ecs refuses host paths itself.
   const mounts = analyseMounts(model, { env: opts.env, kindOf: opts.kindOf });
@@ -106,9 +123,13 @@ function readWorkers(r: Reader, model: ComposeModel | undefined, findings: Gaple
   const names = model.services.map((s) => s.name);
   for (const name of named) {
     if (!names.includes(name)) {
-      r.bad("workerServices", name, `is not a service of ${model.file} (it defines ${names.join(", ")})`, "list only services of the compose file that run background jobs, e.g. worker");
+      r.bad("workerServices", name, `is not a service of ${model.file} (it defines ${names.join(", ")})`,
+        "list only services of the compose file that run background jobs, e.g. worker");
     } else if (name === findings.web || name === findings.proxy) {
-      r.bad("workerServices", name, `is the ${name === findings.web ? "web service (webService)" : "proxy (proxyService)"}, which the deploy switches itself`, `remove "${name}" from workerServices`);
+      r.bad("workerServices", name,
+        `is the ${
+          name === findings.web ? "web service (webService)" : "proxy (proxyService)"
+        }, which the deploy switches itself`, `remove "${name}" from workerServices`);
     }
   }
   return workerServices(model, findings.web, findings.proxy, named);
@@ -133,38 +154,58 @@ function pathKinds(files: ProjectFiles, dir: string, composeFile: string): (rela
 function judgeEscapes(r: Reader, model: ComposeModel, findings: GaplessFindings, env: Record<string, string>): void {
   const allowed = r.list("composeAllowEscapes") ?? [];
   // network_mode on web, and host networking on the proxy, are refused by the switch's own rules already.
-  const escapes = findEscapes(model, env).filter((e) => !(e.token.endsWith(":network_mode:host") && (e.service === findings.web || e.service === findings.proxy)));
+  const escapes = findEscapes(model, env).filter((e) =>
+    !(e.token.endsWith(":network_mode:host") && (e.service === findings.web || e.service === findings.proxy))
+  );
   const setting = `\`${SETTING_PREFIX}composeAllowEscapes\``;
   for (const e of escapes) {
     if (allowed.includes(e.token)) {
-      findings.notes.push(`${e.service} keeps an escape hatch on purpose (line ${e.line}, "${e.token}" in composeAllowEscapes): ${e.what}`);
+      findings.notes.push(
+        `${e.service} keeps an escape hatch on purpose (line ${e.line}, "${e.token}" in composeAllowEscapes): ${e.what}`,
+      );
     } else if (r.stage === "prod") {
-      r.problems.push(problem(model.file, e.line, e.service, `${e.what}; prod refuses it`, `${e.fix}; or, if ${e.service} truly needs it, list "${e.token}" in ${setting}`));
+      r.problems.push(
+        problem(model.file, e.line, e.service, `${e.what}; prod refuses it`,
+          `${e.fix}; or, if ${e.service} truly needs it, list "${e.token}" in ${setting}`),
+      );
     } else {
-      findings.notes.push(`warning: ${model.file}:${e.line}: service "${e.service}": ${e.what}; prod refuses it unless ${setting} lists "${e.token}"`);
+      findings.notes.push(
+        `warning: ${model.file}:${e.line}: service "${e.service}": ${e.what}; prod refuses it unless ${setting} lists "${e.token}"`,
+      );
     }
   }
   for (const entry of allowed) {
     if (!ALLOW_ESCAPE_SHAPE.test(entry)) {
-      r.bad("composeAllowEscapes", entry, "is not `<service>:<hatch>` (hatch: privileged, network_mode:host, pid:host, ipc:host, cap_add:<CAPABILITY>, volume:<host path>)", 'copy the token the refusal names, e.g. "worker:privileged"');
+      r.bad("composeAllowEscapes", entry,
+        "is not `<service>:<hatch>` (hatch: privileged, network_mode:host, pid:host, ipc:host, cap_add:<CAPABILITY>, volume:<host path>)",
+        'copy the token the refusal names, e.g. "worker:privileged"');
     } else if (!escapes.some((e) => e.token === entry)) {
       const found = escapes.map((e) => `"${e.token}"`);
-      r.bad("composeAllowEscapes", entry, `names no escape hatch of ${model.file}${found.length > 0 ? ` (it has ${found.join(", ")})` : " (it has none)"}`, "remove it, so the list allows only what the file does");
+      r.bad("composeAllowEscapes", entry,
+        `names no escape hatch of ${model.file}${
+          found.length > 0 ? ` (it has ${found.join(", ")})` : " (it has none)"
+        }`, "remove it, so the list allows only what the file does");
     }
   }
 }
 
-function serviceName(r: Reader, key: "webService" | "proxyService", name: string | undefined, model: ComposeModel | undefined): void {
+function serviceName(r: Reader, key: "webService" | "proxyService", name: string | undefined,
+  model: ComposeModel | undefined): void {
   if (name === undefined) return;
   if (!SERVICE_NAME.test(name)) {
-    r.bad(key, name, "is not a compose service name", `use the name of the service under \`services:\` that ${key === "webService" ? "serves HTTP, e.g. web" : "proxies to the web service, e.g. nginx"}`);
+    r.bad(key, name, "is not a compose service name",
+      `use the name of the service under \`services:\` that ${
+        key === "webService" ? "serves HTTP, e.g. web" : "proxies to the web service, e.g. nginx"
+      }`);
   } else if (key === "webService" && model && !model.services.some((s) => s.name === name)) {
     const services = model.services.map((s) => s.name);
-    r.bad(key, name, `is not a service of ${model.file} (it defines ${services.join(", ")})`, `set webService to the service that serves HTTP, one of ${services.join(", ")}`);
+    r.bad(key, name, `is not a service of ${model.file} (it defines ${services.join(", ")})`,
+      `set webService to the service that serves HTTP, one of ${services.join(", ")}`);
   }
 }
 
-const optional = <K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } => (value === undefined ? {} : { [key]: value } as { [k in K]: V });
+const optional = <K extends string, V>(key: K,
+  value: V | undefined): { [k in K]?: V } => (value === undefined ? {} : { [key]: value } as { [k in K]: V });
 
 export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
   const dir = r.text("appDir");
@@ -177,9 +218,13 @@ export function parseApp(r: Reader, files: ProjectFiles): AppSettings {
   serviceName(r, "proxyService", proxyService, model);
   const healthPath = r.text("healthPath");
   const healthProblem = healthPathProblem(healthPath);
-  if (healthProblem) r.bad("healthPath", healthPath, healthProblem, `e.g. /${healthPath.replace(/[^A-Za-z0-9/_.~-]+/g, "").replace(/^\/*/, "") || "healthz"}`);
+  if (healthProblem) {
+    r.bad("healthPath", healthPath, healthProblem,
+      `e.g. /${healthPath.replace(/[^A-Za-z0-9/_.~-]+/g, "").replace(/^\/*/, "") || "healthz"}`);
+  }
   const env = appEnv(r, { webService, deployMode });
-  const findings = judgeCompose(r, model, { webService, proxyService, webPort: r.integer("webPort"), env, kindOf: pathKinds(files, dir, composeFile) });
+  const findings = judgeCompose(r, model, { webService, proxyService, webPort: r.integer("webPort"), env,
+    kindOf: pathKinds(files, dir, composeFile) });
   const workers = readWorkers(r, model, findings);
   return {
     dir,

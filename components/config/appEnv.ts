@@ -73,33 +73,53 @@ export type DeploymentVariable = ClearVariable | SecretVariable;
 
 const ALWAYS = { when: () => true, whenText: "always" };
 const ON_S3 = { when: (f: EnvFacts) => f.mediaOnS3, whenText: "media on S3 (mediaStorage s3)" };
-const ON_HTTPS = { when: (f: EnvFacts) => f.https, whenText: "the site served over HTTPS (ec2: a domain; ecs: a domain and a hosted zone)" };
+const ON_HTTPS = { when: (f: EnvFacts) => f.https,
+  whenText: "the site served over HTTPS (ec2: a domain; ecs: a domain and a hosted zone)" };
 const ON_CACHE = { when: (f: EnvFacts) => f.cache, whenText: "a managed cache (cache: redis)" };
-const IMAGES = { when: (f: EnvFacts) => f.hosting === "ec2" && f.deployMode === "registry", whenText: "ec2 in registry mode" };
-const KEY_SOURCE = "the Django key: the stack's secretKey setting, else generated once and kept in state (64 letters and digits on ec2, 50 on ecs)";
+const IMAGES = { when: (f: EnvFacts) => f.hosting === "ec2" && f.deployMode === "registry",
+  whenText: "ec2 in registry mode" };
+const KEY_SOURCE =
+  "the Django key: the stack's secretKey setting, else generated once and kept in state (64 letters and digits on ec2, 50 on ecs)";
 const one = (name: string, value: (v: ClearValues) => string | undefined) => (v: ClearValues) => {
   const x = value(v);
   return x === undefined ? {} : { [name]: x };
 };
 const perImage = (suffix: string, value: (ref: string) => string) => (v: ClearValues) =>
-  Object.fromEntries(Object.entries(v.imageRefs ?? {}).map(([service, ref]) => [`${imageEnvName(service)}${suffix}`, value(ref)]));
+  Object.fromEntries(
+    Object.entries(v.imageRefs ?? {}).map(([service, ref]) => [`${imageEnvName(service)}${suffix}`, value(ref)]),
+  );
 
 /** The variables the deployment writes, in the order the docs list them. */
 export const DEPLOYMENT_VARIABLES: readonly DeploymentVariable[] = [
-  { name: "DATABASE_URL", parameter: "DATABASE_URL", ...ALWAYS, source: "the stack's RDS database (its password is generated and kept in state)", value: (v) => v.databaseUrl },
+  { name: "DATABASE_URL", parameter: "DATABASE_URL", ...ALWAYS,
+    source: "the stack's RDS database (its password is generated and kept in state)", value: (v) => v.databaseUrl },
   // SECRET_KEY for apps that follow the common name; DJANGO_SECRET_KEY is what the example app reads.
   { name: "SECRET_KEY", parameter: "SECRET_KEY", ...ALWAYS, source: KEY_SOURCE, value: (v) => v.secretKey },
   { name: "DJANGO_SECRET_KEY", parameter: "SECRET_KEY", ...ALWAYS, source: KEY_SOURCE, value: (v) => v.secretKey },
-  { name: "RELEASE_ID", ...ALWAYS, source: "the release being deployed (the release id: the sha256 of the bundle's manifest)", entries: one("RELEASE_ID", (v) => v.releaseId) },
-  { name: "ALLOWED_HOSTS", ...ALWAYS, source: "the domain setting and the host's address and DNS name (ec2) or the load balancer's DNS name (ecs), comma-joined", entries: one("ALLOWED_HOSTS", (v) => v.allowedHosts.join(",")) },
-  { name: "MEDIA_BUCKET", ...ON_S3, source: "the stack's media bucket", entries: one("MEDIA_BUCKET", (v) => v.mediaEnv?.MEDIA_BUCKET) },
-  { name: "MEDIA_BUCKET_REGION", ...ON_S3, source: "the media bucket's region", entries: one("MEDIA_BUCKET_REGION", (v) => v.mediaEnv?.MEDIA_BUCKET_REGION) },
-  { name: "REDIS_URL", ...ON_CACHE, source: "the stack's ElastiCache primary endpoint, over TLS (`rediss://…:6379/0`)", entries: one("REDIS_URL", (v) => v.cacheUrl) },
-  { name: "SITE_DOMAINS", ...ON_HTTPS, source: "the domain setting, comma-joined (for CSRF's trusted origins)", entries: one("SITE_DOMAINS", (v) => v.siteDomains?.join(",")) },
-  { name: "HTTPS", ...ON_HTTPS, source: "`on`: browsers reach the site over https (for secure cookies)", entries: one("HTTPS", (v) => (v.siteDomains ? "on" : undefined)) },
+  { name: "RELEASE_ID", ...ALWAYS,
+    source: "the release being deployed (the release id: the sha256 of the bundle's manifest)",
+    entries: one("RELEASE_ID", (v) => v.releaseId) },
+  { name: "ALLOWED_HOSTS", ...ALWAYS,
+    source:
+      "the domain setting and the host's address and DNS name (ec2) or the load balancer's DNS name (ecs), comma-joined",
+    entries: one("ALLOWED_HOSTS", (v) => v.allowedHosts.join(",")) },
+  { name: "MEDIA_BUCKET", ...ON_S3, source: "the stack's media bucket",
+    entries: one("MEDIA_BUCKET", (v) => v.mediaEnv?.MEDIA_BUCKET) },
+  { name: "MEDIA_BUCKET_REGION", ...ON_S3, source: "the media bucket's region",
+    entries: one("MEDIA_BUCKET_REGION", (v) => v.mediaEnv?.MEDIA_BUCKET_REGION) },
+  { name: "REDIS_URL", ...ON_CACHE, source: "the stack's ElastiCache primary endpoint, over TLS (`rediss://…:6379/0`)",
+    entries: one("REDIS_URL", (v) => v.cacheUrl) },
+  { name: "SITE_DOMAINS", ...ON_HTTPS, source: "the domain setting, comma-joined (for CSRF's trusted origins)",
+    entries: one("SITE_DOMAINS", (v) => v.siteDomains?.join(",")) },
+  { name: "HTTPS", ...ON_HTTPS, source: "`on`: browsers reach the site over https (for secure cookies)",
+    entries: one("HTTPS", (v) => (v.siteDomains ? "on" : undefined)) },
   // The compose file tags `${WEB_IMAGE}:${RELEASE_ID}` (one tag per release); the digest ref is recorded next to it.
-  { name: "<SERVICE>_IMAGE", ...IMAGES, source: "each pushed image's repository (the compose file tags it `:${RELEASE_ID}`)", entries: perImage("", repositoryOf) },
-  { name: "<SERVICE>_IMAGE_REF", ...IMAGES, source: "each pushed image as `<repository>@sha256:<digest>`, which the host verifies after pulling", entries: perImage("_REF", (ref) => ref) },
+  { name: "<SERVICE>_IMAGE", ...IMAGES,
+    source: "each pushed image's repository (the compose file tags it `:${RELEASE_ID}`)",
+    entries: perImage("", repositoryOf) },
+  { name: "<SERVICE>_IMAGE_REF", ...IMAGES,
+    source: "each pushed image as `<repository>@sha256:<digest>`, which the host verifies after pulling",
+    entries: perImage("_REF", (ref) => ref) },
 ];
 
 /** Env name of a service's image in registry mode, as the compose file reads it: "web" → WEB_IMAGE. */
@@ -125,7 +145,10 @@ export function repositoryOf(ref: string): string {
 /** The variable a deployment-owned name belongs to, for one web service (the images' names are per service). */
 export function deploymentVariable(name: string, webService: string): DeploymentVariable | undefined {
   const image = imageEnvName(webService);
-  return DEPLOYMENT_VARIABLES.find((v) => v.name === name || (v.name === "<SERVICE>_IMAGE" && name === image) || (v.name === "<SERVICE>_IMAGE_REF" && name === `${image}_REF`));
+  return DEPLOYMENT_VARIABLES.find((v) =>
+    v.name === name || (v.name === "<SERVICE>_IMAGE" && name === image)
+    || (v.name === "<SERVICE>_IMAGE_REF" && name === `${image}_REF`)
+  );
 }
 
 /** The stack's own secrets on ecs: deployment-owned name → its SSM parameter (both key names read one). */
@@ -150,32 +173,42 @@ export function checkAppEntries(input: AppEntries, services: string[]): void {
   const own = deploymentNames(input.facts, services);
   for (const [setting, entries] of [["appEnv", input.appEnv], ["appSecrets", input.appSecrets ?? {}]] as const) {
     const clashes = Object.keys(entries).filter((k) => own.includes(k));
-    if (clashes.length > 0) throw new Error(`${setting} may not set ${clashes.join(", ")}: the deployment writes these itself`);
+    if (clashes.length > 0) {
+      throw new Error(`${setting} may not set ${clashes.join(", ")}: the deployment writes these itself`);
+    }
   }
   const both = Object.keys(input.appSecrets ?? {}).filter((k) => k in input.appEnv);
-  if (both.length > 0) throw new Error(`appEnv and appSecrets both set ${both.join(", ")}: keep each name in one of them`);
+  if (both.length > 0) {
+    throw new Error(`appEnv and appSecrets both set ${both.join(", ")}: keep each name in one of them`);
+  }
 }
 
 /** The names the deployment writes for a stack (the image names for these services). */
 export function deploymentNames(facts: EnvFacts, services: string[]): string[] {
   return DEPLOYMENT_VARIABLES.filter((v) => v.when(facts)).flatMap((v) =>
-    v.name.startsWith("<SERVICE>") ? services.map((s) => v.name.replace("<SERVICE>_IMAGE", imageEnvName(s))) : [v.name]);
+    v.name.startsWith("<SERVICE>") ? services.map((s) => v.name.replace("<SERVICE>_IMAGE", imageEnvName(s))) : [v.name]
+  );
 }
 
 /** The clear half of a release's environment: appEnv and the deployment's clear variables. */
 export function clearEnvironment(input: AppEntries, values: ClearValues): Record<string, string> {
-  const own = DEPLOYMENT_VARIABLES.filter((v) => v.when(input.facts)).map((v) => (v.parameter ? {} : v.entries(values)));
+  const own = DEPLOYMENT_VARIABLES.filter((v) => v.when(input.facts)).map((
+    v,
+  ) => (v.parameter ? {} : v.entries(values)));
   return Object.assign({ ...input.appEnv }, ...own);
 }
 
 /** The secret half of a release's environment: appSecrets and the deployment's secret variables. */
 export function secretEnvironment(input: AppEntries, values: SecretValues): Record<string, string> {
-  const own = DEPLOYMENT_VARIABLES.filter((v) => v.when(input.facts)).map((v) => (v.parameter ? { [v.name]: v.value(values) } : {}));
+  const own = DEPLOYMENT_VARIABLES.filter((v) => v.when(input.facts)).map((
+    v,
+  ) => (v.parameter ? { [v.name]: v.value(values) } : {}));
   return Object.assign({ ...input.appSecrets }, ...own);
 }
 
 /** A release's whole environment, checked, in its two halves (ec2 writes both to the .env). */
-export function appEnvironment(input: AppEntries, values: ClearValues & SecretValues): { clear: Record<string, string>; secret: Record<string, string> } {
+export function appEnvironment(input: AppEntries,
+  values: ClearValues & SecretValues): { clear: Record<string, string>; secret: Record<string, string> } {
   checkAppEntries(input, Object.keys(values.imageRefs ?? {}));
   return { clear: clearEnvironment(input, values), secret: secretEnvironment(input, values) };
 }
@@ -187,7 +220,9 @@ export type EnvSource = "deployment" | "appEnv" | "appSecrets";
  * Every variable the app will receive and where it comes from, sorted by name; never a value. The
  * image names are the web service's (the one every stack has).
  */
-export function appEnvironmentNames(input: EnvFacts & { webService: string; appEnv: Record<string, string>; appSecrets: Record<string, string> }): Record<string, EnvSource> {
+export function appEnvironmentNames(
+  input: EnvFacts & { webService: string; appEnv: Record<string, string>; appSecrets: Record<string, string> },
+): Record<string, EnvSource> {
   const out: Record<string, EnvSource> = {};
   for (const name of Object.keys(input.appEnv)) out[name] = "appEnv";
   for (const name of Object.keys(input.appSecrets)) out[name] = "appSecrets";
@@ -196,19 +231,30 @@ export function appEnvironmentNames(input: EnvFacts & { webService: string; appE
 }
 
 /** Why appEnv or appSecrets may not set this name, or undefined. */
-export function reservedEnvReason(name: string, app: { webService: string; deployMode: DeployMode }): string | undefined {
+export function reservedEnvReason(name: string, app: { webService: string; deployMode: DeployMode }): string
+  | undefined {
   const v = deploymentVariable(name, app.webService);
   if (v?.whenText === ALWAYS.whenText) return `is written by the deployment itself, from ${v.source}`;
-  if (v && v.name.startsWith("<SERVICE>")) return app.deployMode === "registry" ? "names the pushed image, which the deployment writes in registry mode" : undefined;
+  if (v && v.name.startsWith("<SERVICE>")) {
+    return app.deployMode === "registry"
+      ? "names the pushed image, which the deployment writes in registry mode"
+      : undefined;
+  }
   if (v) return `is written by the deployment with ${v.whenText}: ${v.source}`;
-  if ((DEPLOY_SCRIPT_ENV_NAMES as readonly string[]).includes(name)) return "is set by the deploy script (the proxy's loopback port), which overrides .env";
-  if (/^COMPOSE_/.test(name)) return "steers compose itself (project name, files, profiles), which the deploy script decides";
+  if ((DEPLOY_SCRIPT_ENV_NAMES as readonly string[]).includes(name)) {
+    return "is set by the deploy script (the proxy's loopback port), which overrides .env";
+  }
+  if (/^COMPOSE_/.test(name)) {
+    return "steers compose itself (project name, files, profiles), which the deploy script decides";
+  }
   return undefined;
 }
 
 /** The table of docs/reference/app-contract.md: every variable the app receives, which stacks, where from. */
 export function environmentTable(): string {
-  const rows = DEPLOYMENT_VARIABLES.map((v) => `| \`${v.name}\` | ${v.parameter ? "secret" : "clear"} | ${v.whenText} | ${v.source} |`);
+  const rows = DEPLOYMENT_VARIABLES.map((v) =>
+    `| \`${v.name}\` | ${v.parameter ? "secret" : "clear"} | ${v.whenText} | ${v.source} |`
+  );
   return [
     "| variable | kind | written with | value |",
     "|---|---|---|---|",

@@ -4,16 +4,45 @@ import type { Arch } from "./types";
 
 /** Regions the stack can be deployed to (AWS commercial partition). */
 export const AWS_REGIONS: readonly string[] = [
-  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "mx-central-1", "sa-east-1",
-  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
-  "af-south-1", "il-central-1", "me-south-1", "me-central-1",
-  "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "ca-west-1",
+  "mx-central-1",
+  "sa-east-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-south-2",
+  "af-south-1",
+  "il-central-1",
+  "me-south-1",
+  "me-central-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-7",
 ];
 
 import ec2InstanceTypes from "./ec2InstanceTypes.json";
 
-const STANDARD_SIZES = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge", "48xlarge", "metal"];
+const STANDARD_SIZES = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+  "32xlarge", "48xlarge", "metal"];
 
 /**
  * An instance family's architecture, from AWS's naming convention: a `g` among the attributes after the
@@ -43,7 +72,11 @@ export const EC2_FAMILIES: Record<string, { arch: Arch; sizes: string[] }> = Obj
 export const DB_FAMILIES: Record<string, string[]> = {
   t3: ["micro", "small", "medium", "large", "xlarge", "2xlarge"],
   t4g: ["micro", "small", "medium", "large", "xlarge", "2xlarge"],
-  ...Object.fromEntries(["m5", "m6i", "m6g", "m7g", "m7i", "m8g", "r5", "r6i", "r6g", "r7g", "r7i", "r8g"].map((f) => [f, STANDARD_SIZES.filter((s) => s !== "metal")])),
+  ...Object.fromEntries(
+    ["m5", "m6i", "m6g", "m7g", "m7i", "m8g", "r5", "r6i", "r6g", "r7g", "r7i", "r8g"].map((
+      f,
+    ) => [f, STANDARD_SIZES.filter((s) => s !== "metal")]),
+  ),
 };
 
 /** Architecture of an instance type's family, or undefined when the family is unknown. */
@@ -67,4 +100,5 @@ export const TAG_RULES = {
 export const SECURITY_GROUP_INBOUND_RULES_PER_FAMILY = 60;
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy); "never expire" is deliberately not offered. */
-export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+  1096, 1827, 2192, 2557, 2922, 3288, 3653];

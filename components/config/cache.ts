@@ -15,8 +15,11 @@ export function parseCache(r: Reader, stage: Stage): CacheSettings {
   const kind = r.choice<CacheSettings["kind"]>("cache");
   const nodeType = r.text("cacheNodeType");
   if (!NODE_TYPE.test(nodeType)) {
-    r.bad("cacheNodeType", nodeType, "is not an ElastiCache node type (cache.family.size)", `e.g. cache.t4g.micro${nodeType.startsWith("cache.") ? "" : ` (did you mean "cache.${nodeType}"?)`}`);
+    r.bad("cacheNodeType", nodeType, "is not an ElastiCache node type (cache.family.size)",
+      `e.g. cache.t4g.micro${nodeType.startsWith("cache.") ? "" : ` (did you mean "cache.${nodeType}"?)`}`);
   }
-  if (kind === "none" && r.isSet("cacheNodeType")) r.bad("cacheNodeType", nodeType, "is set but cache is none", "remove cacheNodeType, or set cache: redis");
+  if (kind === "none" && r.isSet("cacheNodeType")) {
+    r.bad("cacheNodeType", nodeType, "is set but cache is none", "remove cacheNodeType, or set cache: redis");
+  }
   return { kind, nodeType, nodes: cacheNodes(stage) };
 }

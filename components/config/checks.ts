@@ -37,7 +37,8 @@ export function hasControlCharacter(text: string): boolean {
   return /[\u0000-\u001f\u007f-\u009f]/.test(text);
 }
 
-export type CidrCheck = { ok: true; version: 4 | 6; canonical: string; network: string } | { ok: false; reason: string; canonical?: string };
+export type CidrCheck = { ok: true; version: 4 | 6; canonical: string; network: string } | { ok: false; reason: string;
+  canonical?: string };
 
 /**
  * Parses an IPv4 or IPv6 CIDR; returns why it is invalid, or its canonical form and `network`, a key
@@ -57,7 +58,8 @@ export function checkCidr(cidr: string): CidrCheck {
     return { ok: true, version: 6, canonical: cidr, network: `6:${bits.slice(0, prefix)}` };
   }
   const octets = m[1].split(".");
-  if (octets.length !== 4 || octets.some((o) => !/^\d{1,3}$/.test(o) || Number(o) > 255 || (o.length > 1 && o.startsWith("0")))) {
+  if (octets.length !== 4
+    || octets.some((o) => !/^\d{1,3}$/.test(o) || Number(o) > 255 || (o.length > 1 && o.startsWith("0")))) {
     return { ok: false, reason: `"${m[1]}" is not an IPv4 address (four octets 0..255)` };
   }
   if (prefix > 32) return { ok: false, reason: `prefix /${prefix} is above 32` };
@@ -65,7 +67,10 @@ export function checkCidr(cidr: string): CidrCheck {
   if (bits.slice(prefix).includes("1")) {
     const network = bits.slice(0, prefix).padEnd(32, "0");
     const canonical = [0, 8, 16, 24].map((i) => parseInt(network.slice(i, i + 8), 2)).join(".") + `/${prefix}`;
-    return { ok: false, reason: `host bits are set after /${prefix} (we accept only the network address, as AWS security group rules expect)`, canonical };
+    return { ok: false,
+      reason:
+        `host bits are set after /${prefix} (we accept only the network address, as AWS security group rules expect)`,
+      canonical };
   }
   return { ok: true, version: 4, canonical: cidr, network: `4:${bits.slice(0, prefix)}` };
 }
@@ -89,8 +94,12 @@ export function isWorld(cidr: string): boolean {
 
 /** Checks an OpenSSH public key line: known type, base64 body whose embedded type matches. */
 export function checkSshPublicKey(key: string): string | undefined {
-  const m = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) ([A-Za-z0-9+/]+={0,2})(\s.*)?$/.exec(key.trim());
-  if (!m) return "is not an OpenSSH public key line (\"ssh-ed25519 AAAA… comment\"; types: ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521)";
+  const m =
+    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) ([A-Za-z0-9+/]+={0,2})(\s.*)?$/
+      .exec(key.trim());
+  if (!m) {
+    return 'is not an OpenSSH public key line ("ssh-ed25519 AAAA… comment"; types: ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521)';
+  }
   const blob = Buffer.from(m[2], "base64");
   const typeLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
   if (typeLength <= 0 || blob.length < 4 + typeLength || blob.subarray(4, 4 + typeLength).toString("latin1") !== m[1]) {

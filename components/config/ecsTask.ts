@@ -23,7 +23,6 @@ export const WEB_IMAGE_PLACEHOLDER = "ecr.placeholder.invalid/web:release";
 /** The env file the deployment writes on ec2 (compose's `env_file: .env`); on ecs its entries come from the stack. */
 export const DEPLOYMENT_ENV_FILE = ".env";
 
-
 /** The ecs secret of one appSecrets entry (its SSM parameter is /<app>/app/<NAME>). */
 export function appSecretName(name: string): EcsSecretName {
   return `app/${name}`;
@@ -59,7 +58,8 @@ const DATABASE_IMAGES = ["postgres", "postgis", "mysql", "mariadb"];
 /** A worker is built from web's build, or runs web's image, with a command of its own. */
 export function isWorkerOf(service: ComposeService, web: ComposeService): boolean {
   if (service.name === web.name) return false;
-  const sameBuild = service.spec.build !== undefined && JSON.stringify(service.spec.build) === JSON.stringify(web.spec.build);
+  const sameBuild = service.spec.build !== undefined
+    && JSON.stringify(service.spec.build) === JSON.stringify(web.spec.build);
   const sameImage = service.spec.image !== undefined && service.spec.image === web.spec.image;
   return sameBuild || sameImage;
 }
@@ -77,23 +77,32 @@ export function isScheduler(service: ComposeService): boolean {
  * own command is a worker (beat: a single task); a published proxy gives way to the load balancer;
  * anything else is refused with the reason, so nothing is left out without the plan saying so.
  */
-export function ecsFateOf(service: ComposeService, web: ComposeService, input: Pick<EcsTaskInput, "cache" | "webService" | "proxyService" | "minTasks" | "maxTasks">): EcsFate {
+export function ecsFateOf(service: ComposeService, web: ComposeService,
+  input: Pick<EcsTaskInput, "cache" | "webService" | "proxyService" | "minTasks" | "maxTasks">): EcsFate {
   const image = typeof service.spec.image === "string" ? imageBaseName(service.spec.image) : "";
   if (CACHE_IMAGES.includes(image)) {
     return input.cache
       ? { kind: "managed", by: "cache" }
-      : { kind: "refused", reason: `a ${image} container on Fargate loses its data whenever its task is replaced, and nothing else in the VPC finds it by name`, fix: "set compose-on-ec2:cache to redis (ElastiCache replaces it; the app gets REDIS_URL)" };
+      : { kind: "refused",
+        reason:
+          `a ${image} container on Fargate loses its data whenever its task is replaced, and nothing else in the VPC finds it by name`,
+        fix: "set compose-on-ec2:cache to redis (ElastiCache replaces it; the app gets REDIS_URL)" };
   }
   if (DATABASE_IMAGES.includes(image)) return { kind: "managed", by: "database" };
   if (isWorkerOf(service, web)) {
     if (isScheduler(service)) return { kind: "singleton-service" };
-    const replicas = isMapping(service.spec.deploy) && typeof service.spec.deploy.replicas === "number" ? service.spec.deploy.replicas : 1;
+    const replicas = isMapping(service.spec.deploy) && typeof service.spec.deploy.replicas === "number"
+      ? service.spec.deploy.replicas
+      : 1;
     return { kind: "worker-service", minTasks: replicas, maxTasks: Math.max(replicas, input.maxTasks) };
   }
-  if (service.name === input.proxyService || service.spec.ports !== undefined) return { kind: "replaced-by-load-balancer" };
+  if (service.name === input.proxyService || service.spec.ports !== undefined) {
+    return { kind: "replaced-by-load-balancer" };
+  }
   return {
     kind: "refused",
-    reason: `ecs runs ${input.webService}, the services built from its image (workers, beat) and replaces the proxy, redis and databases with managed ones; ${service.name} is none of these`,
+    reason:
+      `ecs runs ${input.webService}, the services built from its image (workers, beat) and replaces the proxy, redis and databases with managed ones; ${service.name} is none of these`,
     fix: "remove it from the compose file, or run it outside this stack",
   };
 }
@@ -103,7 +112,11 @@ function withoutServices(model: ComposeModel, names: string[]): ComposeModel {
   const services = model.services.filter((s) => !names.includes(s.name)).map((s) => {
     const deps = s.spec.depends_on;
     if (deps === undefined) return s;
-    const kept = Array.isArray(deps) ? deps.filter((d) => !names.includes(String(d))) : isMapping(deps) ? Object.fromEntries(Object.entries(deps).filter(([k]) => !names.includes(k))) : deps;
+    const kept = Array.isArray(deps)
+      ? deps.filter((d) => !names.includes(String(d)))
+      : isMapping(deps)
+      ? Object.fromEntries(Object.entries(deps).filter(([k]) => !names.includes(k)))
+      : deps;
     return { ...s, spec: { ...s.spec, depends_on: kept } };
   });
   return { ...model, services };
@@ -123,7 +136,8 @@ export function taskServices(model: ComposeModel, web: string): string[] {
 }
 
 /** The size the task gets: the override when set (checked), else the compose file's. */
-function taskSize(needed: { cpu: number; memory: number }, input: EcsTaskInput, problems: string[]): { cpu: number; memory: number } {
+function taskSize(needed: { cpu: number; memory: number }, input: EcsTaskInput,
+  problems: string[]): { cpu: number; memory: number } {
   if (input.taskCpu === undefined && input.taskMemory === undefined) return needed;
   const cpu = input.taskCpu ?? needed.cpu;
   const memory = input.taskMemory ?? needed.memory;
@@ -131,12 +145,18 @@ function taskSize(needed: { cpu: number; memory: number }, input: EcsTaskInput, 
   const size = fargateSize(cpu, memory);
   if (input.taskMemory !== undefined && !offered?.memory.includes(memory)) {
     const sizes = offered ? offered.memory.join(", ") : "";
-    problems.push(`compose-on-ec2:taskMemory = ${memory}: is not a memory size Fargate offers with ${cpu} CPU units. Fix: use one of ${sizes || "the sizes of a valid taskCpu"}${size ? ` (e.g. ${size.memory})` : ""}`);
+    problems.push(
+      `compose-on-ec2:taskMemory = ${memory}: is not a memory size Fargate offers with ${cpu} CPU units. Fix: use one of ${
+        sizes || "the sizes of a valid taskCpu"
+      }${size ? ` (e.g. ${size.memory})` : ""}`,
+    );
     return needed;
   }
   if (!size) return needed;
   if (size.cpu < needed.cpu || size.memory < needed.memory) {
-    problems.push(`compose-on-ec2:taskCpu/taskMemory = ${size.cpu}/${size.memory}: is smaller than the ${needed.cpu} CPU units and ${needed.memory} MiB the compose file's limits need. Fix: raise them, or unset both to use the compose file's size`);
+    problems.push(
+      `compose-on-ec2:taskCpu/taskMemory = ${size.cpu}/${size.memory}: is smaller than the ${needed.cpu} CPU units and ${needed.memory} MiB the compose file's limits need. Fix: raise them, or unset both to use the compose file's size`,
+    );
     return needed;
   }
   return size;
@@ -152,7 +172,8 @@ function webPort(def: EcsContainerDefinition, published: number | undefined): nu
  * task mounts is dropped (the container's own filesystem holds it: a task volume would only be an
  * empty, lost-on-stop directory of different ownership); stack secrets are named per container.
  */
-function shapeContainers(t: EcsTranslation, input: EcsTaskInput, services: string[], port: number, problems: string[], notes: string[]) {
+function shapeContainers(t: EcsTranslation, input: EcsTaskInput, services: string[], port: number, problems: string[],
+  notes: string[]) {
   const { containerDefinitions } = fargateTask(t, services);
   const mounts = containerDefinitions.flatMap((d) => d.mountPoints.map((m) => m.sourceVolume));
   const secretEnv: EcsTaskPlan["secretEnv"] = {};
@@ -161,18 +182,37 @@ function shapeContainers(t: EcsTranslation, input: EcsTaskInput, services: strin
     const c = t.containers.find((x) => x.service === d.name)!;
     const own = d.mountPoints.filter((m) => mounts.filter((v) => v === m.sourceVolume).length > 1);
     for (const m of d.mountPoints.filter((x) => !own.includes(x))) dropped.push(m.sourceVolume);
-    for (const m of d.mountPoints.filter((x) => !own.includes(x))) notes.push(`${d.name}: ${m.containerPath} stays in the container's own filesystem (volume ${m.sourceVolume} is shared with no container of the task)`);
+    for (const m of d.mountPoints.filter((x) => !own.includes(x))) {
+      notes.push(
+        `${d.name}: ${m.containerPath} stays in the container's own filesystem (volume ${m.sourceVolume} is shared with no container of the task)`,
+      );
+    }
     const secrets: { name: string; secret: EcsSecretName }[] = [];
-    const stackSecrets: Record<string, EcsSecretName> = { ...ECS_STACK_SECRETS, ...Object.fromEntries((input.appSecrets ?? []).map((n) => [n, appSecretName(n)])) };
+    const stackSecrets: Record<string, EcsSecretName> = { ...ECS_STACK_SECRETS,
+      ...Object.fromEntries((input.appSecrets ?? []).map((n) => [n, appSecretName(n)])) };
     for (const v of c.secretVariables) {
       const secret = stackSecrets[v.variable];
       if (secret) secrets.push({ name: v.name, secret });
-      else problems.push(`${t.file}: service "${d.name}": environment ${v.name} takes \${${v.variable}}, which an ecs stack does not pass. Fix: set ${v.variable} in compose-on-ec2:appSecrets (a secret) or appEnv (not a secret), or drop it from the compose file`);
+      else {
+        problems.push(
+          `${t.file}: service "${d.name}": environment ${v.name} takes \${${v.variable}}, which an ecs stack does not pass. Fix: set ${v.variable} in compose-on-ec2:appSecrets (a secret) or appEnv (not a secret), or drop it from the compose file`,
+        );
+      }
     }
-    if (c.envFiles.includes(DEPLOYMENT_ENV_FILE)) for (const name of Object.keys(stackSecrets)) if (!secrets.some((s) => s.name === name)) secrets.push({ name, secret: stackSecrets[name] });
-    for (const f of c.envFiles.filter((x) => x !== DEPLOYMENT_ENV_FILE)) notes.push(`${d.name}: env_file ${f} is not read on ecs; put non-secret entries in appEnv, secrets in appSecrets`);
+    if (c.envFiles.includes(DEPLOYMENT_ENV_FILE)) {
+      for (const name of Object.keys(stackSecrets)) {
+        if (!secrets.some((s) => s.name === name)) secrets.push({ name, secret: stackSecrets[name] });
+      }
+    }
+    for (const f of c.envFiles.filter((x) => x !== DEPLOYMENT_ENV_FILE)) {
+      notes.push(
+        `${d.name}: env_file ${f} is not read on ecs; put non-secret entries in appEnv, secrets in appSecrets`,
+      );
+    }
     if (secrets.length > 0) secretEnv[d.name] = secrets;
-    const portMappings = d.name === input.webService && !d.portMappings.some((p) => p.containerPort === port) ? [...d.portMappings, { containerPort: port, protocol: "tcp" as const }] : d.portMappings;
+    const portMappings = d.name === input.webService && !d.portMappings.some((p) => p.containerPort === port)
+      ? [...d.portMappings, { containerPort: port, protocol: "tcp" as const }]
+      : d.portMappings;
     return { ...d, portMappings, mountPoints: own };
   });
   return { containers, secretEnv, dropped };
@@ -188,12 +228,20 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
     throw e;
   }
   const webSpec = model.services.find((s) => s.name === input.webService);
-  if (!webSpec) return { problems: [problem(input.file, 1, input.webService, "is not a service of the compose file", "set webService to one of its services")] };
+  if (!webSpec) {
+    return {
+      problems: [
+        problem(input.file, 1, input.webService, "is not a service of the compose file",
+          "set webService to one of its services"),
+      ],
+    };
+  }
   const placed = placeServices(model, webSpec, input);
   const { fatesOutside, managed, refusals, order, services, notes, workerNames } = placed;
   model = placed.model;
   const sub: ComposeModel = { ...model, services: model.services.filter((s) => services.includes(s.name)) };
-  const t = composeToEcs(sub, { proxyService: input.webService, imageFor: (s) => (s === input.webService ? WEB_IMAGE_PLACEHOLDER : undefined), env: input.appEnv });
+  const t = composeToEcs(sub, { proxyService: input.webService,
+    imageFor: (s) => (s === input.webService ? WEB_IMAGE_PLACEHOLDER : undefined), env: input.appEnv });
   if (t.errors.length > 0) return { problems: [...refusals, ...t.errors] };
   const problems: string[] = [];
   let shaped: ReturnType<typeof shapeContainers>;
@@ -208,16 +256,25 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
     throw e;
   }
   const web = t.containers.find((c) => c.service === input.webService)!;
-  if (web.replicas !== undefined) notes.push(`${input.webService}: deploy.replicas ${web.replicas} is replaced by minTasks ${input.minTasks}..maxTasks ${input.maxTasks}`);
+  if (web.replicas !== undefined) {
+    notes.push(
+      `${input.webService}: deploy.replicas ${web.replicas} is replaced by minTasks ${input.minTasks}..maxTasks ${input.maxTasks}`,
+    );
+  }
   const size = taskSize(needed, input, problems);
   const workers = workerNames.map((name) => planWorker(model, name, fatesOutside.get(name)!, input, problems, notes));
   if (refusals.length > 0 || problems.length > 0) return { problems: [...refusals, ...problems] };
   const fates = serviceFates(model, input, services, fatesOutside, managed);
   return {
     plan: {
-      minTasks: input.minTasks, maxTasks: input.maxTasks, cpu: size.cpu, memory: size.memory,
-      containerPort: webPort(web.definition, web.loadBalancerPort), services,
-      containers: shaped.containers, secretEnv: shaped.secretEnv,
+      minTasks: input.minTasks,
+      maxTasks: input.maxTasks,
+      cpu: size.cpu,
+      memory: size.memory,
+      containerPort: webPort(web.definition, web.loadBalancerPort),
+      services,
+      containers: shaped.containers,
+      secretEnv: shaped.secretEnv,
       workers: workers.filter((w): w is EcsWorkerPlan => w !== undefined),
       fates: fates.sort((a, b) => order.indexOf(a.service) - order.indexOf(b.service)),
       notes: [...notes, ...t.notes.filter((n) => !shaped.dropped.some((v) => n.includes(`: volume ${v} at `)))],
@@ -232,23 +289,50 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
  * in web's task, as services of their own (workers, beat), or not at all (the load balancer's place).
  */
 function placeServices(composed: ComposeModel, webSpec: ComposeService, input: EcsTaskInput) {
-  const fatesOutside = new Map(composed.services.filter((s) => s.name !== input.webService).map((s) => [s.name, ecsFateOf(s, webSpec, input)]));
+  const fatesOutside = new Map(
+    composed.services.filter((s) => s.name !== input.webService).map((s) => [s.name, ecsFateOf(s, webSpec, input)]),
+  );
   const managed = [...fatesOutside].filter(([, f]) => f.kind === "managed" || f.kind === "refused").map(([n]) => n);
-  const refusals = [...fatesOutside].flatMap(([n, f]) => (f.kind === "refused" ? [problem(input.file, composed.services.find((s) => s.name === n)!.line, n, `cannot run on ecs: ${f.reason}`, f.fix)] : []));
+  const refusals = [...fatesOutside].flatMap((
+    [n, f],
+  ) => (f.kind === "refused"
+    ? [
+      problem(input.file, composed.services.find((s) => s.name === n)!.line, n, `cannot run on ecs: ${f.reason}`,
+        f.fix),
+    ]
+    : [])
+  );
   const order = composed.services.map((s) => s.name);
   const model = withoutServices(composed, managed);
   const services = taskServices(model, input.webService);
-  const notes = model.services.filter((s) => !services.includes(s.name) && fatesOutside.get(s.name)?.kind === "replaced-by-load-balancer").map((s) => `${s.name} is left out: the load balancer takes its place in front of ${input.webService}`);
-  for (const [name, f] of fatesOutside) if (f.kind === "managed") notes.push(`${name} is replaced by the stack's ${f.by === "cache" ? "managed cache (REDIS_URL)" : "RDS database (DATABASE_URL)"}`);
-  const workerNames = model.services.filter((s) => !services.includes(s.name) && ["worker-service", "singleton-service"].includes(fatesOutside.get(s.name)?.kind ?? "")).map((s) => s.name);
+  const notes = model.services.filter((s) =>
+    !services.includes(s.name) && fatesOutside.get(s.name)?.kind === "replaced-by-load-balancer"
+  ).map((s) => `${s.name} is left out: the load balancer takes its place in front of ${input.webService}`);
+  for (const [name, f] of fatesOutside) {
+    if (f.kind === "managed") {
+      notes.push(
+        `${name} is replaced by the stack's ${
+          f.by === "cache" ? "managed cache (REDIS_URL)" : "RDS database (DATABASE_URL)"
+        }`,
+      );
+    }
+  }
+  const workerNames = model.services.filter((s) =>
+    !services.includes(s.name) && ["worker-service", "singleton-service"].includes(fatesOutside.get(s.name)?.kind ?? "")
+  ).map((s) => s.name);
   return { model, fatesOutside, managed, refusals, order, services, notes, workerNames };
 }
 
 /** Every service's fate on ecs: web's service, a container of web's task, or what placeServices decided. */
-function serviceFates(model: ComposeModel, input: EcsTaskInput, services: string[], fatesOutside: Map<string, EcsFate>, managed: string[]): EcsServiceFate[] {
+function serviceFates(model: ComposeModel, input: EcsTaskInput, services: string[], fatesOutside: Map<string, EcsFate>,
+  managed: string[]): EcsServiceFate[] {
   const fates: EcsServiceFate[] = model.services.map((s): EcsServiceFate => ({
     service: s.name,
-    ecs: s.name === input.webService ? { kind: "web-service", minTasks: input.minTasks, maxTasks: input.maxTasks } : services.includes(s.name) ? { kind: "in-web-task" } : fatesOutside.get(s.name)!,
+    ecs: s.name === input.webService
+      ? { kind: "web-service", minTasks: input.minTasks, maxTasks: input.maxTasks }
+      : services.includes(s.name)
+      ? { kind: "in-web-task" }
+      : fatesOutside.get(s.name)!,
   }));
   for (const name of managed) fates.push({ service: name, ecs: fatesOutside.get(name)! });
   return fates;
@@ -259,9 +343,12 @@ function serviceFates(model: ComposeModel, input: EcsTaskInput, services: string
  * image) and its own command; its depends_on is dropped (services start independently on ECS: a worker
  * retries its broker until it answers), and it gets the stack's environment and secrets as web does.
  */
-function planWorker(model: ComposeModel, name: string, fate: EcsFate, input: EcsTaskInput, problems: string[], notes: string[]): EcsWorkerPlan | undefined {
+function planWorker(model: ComposeModel, name: string, fate: EcsFate, input: EcsTaskInput, problems: string[],
+  notes: string[]): EcsWorkerPlan | undefined {
   const service = model.services.find((s) => s.name === name)!;
-  if (service.spec.depends_on !== undefined) notes.push(`${name}: depends_on is dropped: on ecs it is a service of its own, started independently`);
+  if (service.spec.depends_on !== undefined) {
+    notes.push(`${name}: depends_on is dropped: on ecs it is a service of its own, started independently`);
+  }
   const spec = Object.fromEntries(Object.entries(service.spec).filter(([key]) => key !== "depends_on"));
   const one: ComposeModel = { ...model, services: [{ ...service, spec }] };
   const t = composeToEcs(one, { imageFor: (s) => (s === name ? WEB_IMAGE_PLACEHOLDER : undefined), env: input.appEnv });
@@ -274,10 +361,14 @@ function planWorker(model: ComposeModel, name: string, fate: EcsFate, input: Ecs
     const shaped = shapeContainers(t, input, [name], 0, problems, notes);
     const singleton = fate.kind === "singleton-service";
     return {
-      service: name, cpu: task.cpu, memory: task.memory, singleton,
+      service: name,
+      cpu: task.cpu,
+      memory: task.memory,
+      singleton,
       minTasks: singleton ? 1 : fate.kind === "worker-service" ? fate.minTasks : 1,
       maxTasks: singleton ? 1 : fate.kind === "worker-service" ? fate.maxTasks : 1,
-      containers: shaped.containers.map((c) => ({ ...c, portMappings: [] })), secretEnv: shaped.secretEnv,
+      containers: shaped.containers.map((c) => ({ ...c, portMappings: [] })),
+      secretEnv: shaped.secretEnv,
     };
   } catch (e) {
     if (e instanceof ComposeError) {

@@ -14,7 +14,9 @@ export function envEntryProblem(key: string, value: unknown): string | undefined
   if (!ENV_NAME.test(key)) return `"${key}" is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)`;
   if (typeof value !== "string") return `value of ${key} must be a string`;
   if (/[\r\n\0]/.test(value)) return `value of ${key} contains a line break or NUL`;
-  if (value.includes("'") || value.includes("\\")) return `value of ${key} contains ' or \\, which compose v1 and v2 read differently`;
+  if (value.includes("'") || value.includes("\\")) {
+    return `value of ${key} contains ' or \\, which compose v1 and v2 read differently`;
+  }
   if (value.includes("${")) return `value of ${key} contains "\${", which compose v1 would interpolate`;
   return undefined;
 }
@@ -35,8 +37,24 @@ export function turnsOnDebug(name: string, value: string): boolean {
  * AWS_ACCESS_KEY_ID look secret and KEYBOARD_LAYOUT, MONKEY or SECRETARY_EMAIL do not.
  */
 export const SECRET_NAME_WORDS = [
-  "PASSWORD", "PASSWD", "PASS", "SECRET", "SECRETS", "TOKEN", "TOKENS", "KEY", "KEYS", "APIKEY", "PRIVATE",
-  "CREDENTIAL", "CREDENTIALS", "CRED", "CREDS", "DSN", "SALT", "WEBHOOK",
+  "PASSWORD",
+  "PASSWD",
+  "PASS",
+  "SECRET",
+  "SECRETS",
+  "TOKEN",
+  "TOKENS",
+  "KEY",
+  "KEYS",
+  "APIKEY",
+  "PRIVATE",
+  "CREDENTIAL",
+  "CREDENTIALS",
+  "CRED",
+  "CREDS",
+  "DSN",
+  "SALT",
+  "WEBHOOK",
 ] as const;
 
 /** True when a variable name looks like it holds a secret (see SECRET_NAME_WORDS). */

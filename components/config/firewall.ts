@@ -24,14 +24,19 @@ function cidrs(r: Reader, key: string): { list: string[]; versions: (4 | 6)[] } 
     const check = checkCidr(c);
     if (!check.ok) {
       const same = check.canonical === undefined ? undefined : listed.find((other) => other === check.canonical);
-      const fix = same ? `remove it: it means ${same}, which is already listed` : check.canonical ? `use ${check.canonical}` : "write it as address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32";
+      const fix = same
+        ? `remove it: it means ${same}, which is already listed`
+        : check.canonical
+        ? `use ${check.canonical}`
+        : "write it as address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32";
       r.bad(key, c, `is not a valid CIDR: ${check.reason}`, fix);
       continue;
     }
     versions.push(check.version);
     const earlier = seen.get(check.network);
     if (earlier !== undefined) {
-      r.bad(key, c, earlier === c ? "is listed twice" : `is the same network as ${earlier}`, `list ${earlier} once and remove ${c}`);
+      r.bad(key, c, earlier === c ? "is listed twice" : `is the same network as ${earlier}`,
+        `list ${earlier} once and remove ${c}`);
     }
     seen.set(check.network, c);
   }
@@ -47,7 +52,8 @@ export function parseFirewall(r: Reader): FirewallSettings {
   // ecs opens no SSH (ECS Exec goes through SSM), and ssm needs no port 22: prod needs no allowlist there.
   if (r.stage === "prod" && r.string("hosting") !== "ecs") checkProdSsh(r, ssh.list, transport);
   for (const family of [4, 6] as const) {
-    const rules = http.versions.filter((v) => v === family).length * HTTP_PORTS_PER_CIDR + open.versions.filter((v) => v === family).length;
+    const rules = http.versions.filter((v) => v === family).length * HTTP_PORTS_PER_CIDR
+      + open.versions.filter((v) => v === family).length;
     if (rules > SECURITY_GROUP_INBOUND_RULES_PER_FAMILY) {
       r.missing(
         family === 4 ? "httpCidrs/sshCidrs (IPv4)" : "httpCidrs/sshCidrs (IPv6)",
@@ -74,6 +80,8 @@ function checkProdSsh(r: Reader, list: string[], transport: Transport): void {
     if (!check.ok) continue;
     const widest = PROD_WIDEST_SSH_PREFIX[check.version];
     if (isWorld(c)) r.bad("sshCidrs", c, "opens SSH to the whole internet, which prod forbids", fix);
-    else if (Number(c.split("/")[1]) < widest) r.bad("sshCidrs", c, `is wider than /${widest}, too close to the whole internet for prod SSH`, fix);
+    else if (Number(c.split("/")[1]) < widest) {
+      r.bad("sshCidrs", c, `is wider than /${widest}, too close to the whole internet for prod SSH`, fix);
+    }
   }
 }

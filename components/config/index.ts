@@ -38,7 +38,8 @@ export { SANDBOX_INSTANCE_TYPE, SANDBOX_PINNED_KEYS, STAGES, stageOfStack } from
 export { resourceName, stackResourceName, stackRolePath } from "./naming";
 export { amiArchitectureProblem } from "./host";
 export { hostNameProblem, hostedZoneIdProblem } from "./domain";
-export { ACME_DIRECTORIES, acmeEmailProblem, acmeServerName, acmeServerProblem, certificateSource, isLetsEncrypt } from "./tls";
+export { ACME_DIRECTORIES, acmeEmailProblem, acmeServerName, acmeServerProblem, certificateSource,
+  isLetsEncrypt } from "./tls";
 export { planEcsTask, taskServices, WEB_IMAGE_PLACEHOLDER } from "./ecsTask";
 export { LOG_RETENTION_DAYS } from "./aws";
 export { monitoringDefaults, monitoringRefusals } from "./monitoring";
@@ -65,7 +66,8 @@ function projectFiles(ctx: ParseContext): ProjectFiles {
   return {
     exists: ctx.fileExists ?? ((p) => fs.existsSync(path.resolve(PROJECT_ROOT, p))),
     read: ctx.readFile ?? ((p) => fs.readFileSync(path.resolve(PROJECT_ROOT, p), "utf8")),
-    isDirectory: ctx.isDirectory ?? (ctx.fileExists ? () => undefined : (p) => fs.statSync(path.resolve(PROJECT_ROOT, p)).isDirectory()),
+    isDirectory: ctx.isDirectory
+      ?? (ctx.fileExists ? () => undefined : (p) => fs.statSync(path.resolve(PROJECT_ROOT, p)).isDirectory()),
   };
 }
 
@@ -76,7 +78,9 @@ function parseStage(r: Reader, stack: string): Stage {
   const implied = stageOfStack(stack);
   const stage = r.choice<Stage>("stage", implied);
   if (stage !== implied) {
-    r.bad("stage", stage, `does not match the stack "${stack}": only the stack named dev is dev and only the stack named prod is prod`, implied === "sandbox" ? "remove stage, or set it to sandbox" : `set stage to ${implied}, or remove it`);
+    r.bad("stage", stage,
+      `does not match the stack "${stack}": only the stack named dev is dev and only the stack named prod is prod`,
+      implied === "sandbox" ? "remove stage, or set it to sandbox" : `set stage to ${implied}, or remove it`);
   }
   return implied;
 }
@@ -94,7 +98,9 @@ function parseRegion(r: Reader, region: string | undefined): string {
     r.problems.push("aws:region is not set. Fix: pulumi config set aws:region us-east-1");
   } else if (!AWS_REGIONS.includes(region)) {
     const guess = suggest(region, AWS_REGIONS);
-    r.bad("aws:region", region, "is not an AWS region", guess ? `did you mean "${guess}"? pulumi config set aws:region ${guess}` : "pulumi config set aws:region us-east-1");
+    r.bad("aws:region", region, "is not an AWS region", guess
+      ? `did you mean "${guess}"? pulumi config set aws:region ${guess}`
+      : "pulumi config set aws:region us-east-1");
   }
   return region ?? "";
 }
@@ -104,7 +110,9 @@ function checkSecretsEncrypted(r: Reader, ctx: ParseContext): void {
   if (!ctx.isSecret) return;
   for (const [key, spec] of Object.entries(SPECS)) {
     if (!spec.secret || !r.isSet(key) || ctx.isSecret(key)) continue;
-    r.problems.push(`${r.ns}:${key} = [not shown]: is stored in plain text in the stack file. Fix: pulumi config rm ${key}, then pulumi config set --secret ${key} < <file>`);
+    r.problems.push(
+      `${r.ns}:${key} = [not shown]: is stored in plain text in the stack file. Fix: pulumi config rm ${key}, then pulumi config set --secret ${key} < <file>`,
+    );
   }
 }
 
@@ -131,7 +139,8 @@ export function parseConfig(raw: Record<string, unknown>, ctx: ParseContext): St
   const site = parseTls(r, hosting);
   const monitoring = parseMonitoring(r, database.allocatedStorageGb);
   const tags = parseTags(r, { project: ctx.project, stack: ctx.stack, stage });
-  const parsed: StackConfig = { project: ctx.project, stack: ctx.stack, stage, region, iamPermissionsBoundary, tags, network, firewall, host, database, app, hosting, cache, site, monitoring };
+  const parsed: StackConfig = { project: ctx.project, stack: ctx.stack, stage, region, iamPermissionsBoundary, tags,
+    network, firewall, host, database, app, hosting, cache, site, monitoring };
   if (r.problems.length > 0) throw new ConfigError(r.problems, parsed);
   return parsed;
 }
@@ -152,5 +161,6 @@ export function loadConfig(): StackConfig {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (fullKey: string) => boolean };
   const isSecret = sdk.isConfigSecret ? (key: string): boolean => sdk.isConfigSecret!(`${project}:${key}`) : undefined;
-  return parseConfig(raw, { project, stack: pulumi.getStack(), region: new pulumi.Config("aws").get("region"), isSecret });
+  return parseConfig(raw, { project, stack: pulumi.getStack(), region: new pulumi.Config("aws").get("region"),
+    isSecret });
 }

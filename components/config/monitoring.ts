@@ -30,21 +30,29 @@ export function percentProblem(value: number): Refusal | undefined {
 /** The free-storage threshold must be a whole number of GiB below the storage the database starts with. */
 export function dbFreeStorageProblem(gb: number, allocatedGb: number): Refusal | undefined {
   if (Number.isInteger(gb) && gb >= 1 && gb < allocatedGb) return undefined;
-  if (!Number.isFinite(allocatedGb)) return { why: "is not a whole number of GiB", fix: "use 1 or more (below the allocated storage)" };
-  return { why: `is not a whole number of GiB from 1 to below dbAllocatedStorageGb (${allocatedGb})`, fix: `use 1..${allocatedGb - 1}, or raise dbAllocatedStorageGb` };
+  if (!Number.isFinite(allocatedGb)) {
+    return { why: "is not a whole number of GiB", fix: "use 1 or more (below the allocated storage)" };
+  }
+  return { why: `is not a whole number of GiB from 1 to below dbAllocatedStorageGb (${allocatedGb})`,
+    fix: `use 1..${allocatedGb - 1}, or raise dbAllocatedStorageGb` };
 }
 
 /** Every problem of a monitoring slice, as (setting, value, refusal). */
-export function monitoringRefusals(s: MonitoringSettings, allocatedGb: number): { key: keyof MonitoringSettings; value: unknown; refusal: Refusal }[] {
+export function monitoringRefusals(s: MonitoringSettings,
+  allocatedGb: number): { key: keyof MonitoringSettings; value: unknown; refusal: Refusal }[] {
   const found: { key: keyof MonitoringSettings; value: unknown; refusal: Refusal | undefined }[] = [
     { key: "logRetentionDays", value: s.logRetentionDays, refusal: logRetentionProblem(s.logRetentionDays) },
-    { key: "alertEmail", value: s.alertEmail, refusal: s.alertEmail === undefined ? undefined : alertEmailProblem(s.alertEmail) },
+    { key: "alertEmail", value: s.alertEmail,
+      refusal: s.alertEmail === undefined ? undefined : alertEmailProblem(s.alertEmail) },
     { key: "cpuHighPercent", value: s.cpuHighPercent, refusal: percentProblem(s.cpuHighPercent) },
     { key: "diskHighPercent", value: s.diskHighPercent, refusal: percentProblem(s.diskHighPercent) },
     { key: "dbCpuHighPercent", value: s.dbCpuHighPercent, refusal: percentProblem(s.dbCpuHighPercent) },
-    { key: "dbFreeStorageLowGb", value: s.dbFreeStorageLowGb, refusal: dbFreeStorageProblem(s.dbFreeStorageLowGb, allocatedGb) },
+    { key: "dbFreeStorageLowGb", value: s.dbFreeStorageLowGb,
+      refusal: dbFreeStorageProblem(s.dbFreeStorageLowGb, allocatedGb) },
   ];
-  return found.filter((f): f is { key: keyof MonitoringSettings; value: unknown; refusal: Refusal } => f.refusal !== undefined);
+  return found.filter((f): f is { key: keyof MonitoringSettings; value: unknown; refusal: Refusal } =>
+    f.refusal !== undefined
+  );
 }
 
 export function parseMonitoring(r: Reader, dbAllocatedStorageGb: number): MonitoringSettings {

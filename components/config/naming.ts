@@ -53,7 +53,8 @@ export function stackRolePath(project: string, stage: string, stack: string): st
  */
 export function permissionsBoundaryProblem(arn: string): { why: string; fix: string } | undefined {
   if (/^arn:aws(-[a-z]+)*:iam::(\d{12}|aws):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/.test(arn)) return undefined;
-  return { why: "is not the ARN of an IAM managed policy", fix: "give one like arn:aws:iam::123456789012:policy/compose-on-ec2-boundary, or leave it unset" };
+  return { why: "is not the ARN of an IAM managed policy",
+    fix: "give one like arn:aws:iam::123456789012:policy/compose-on-ec2-boundary, or leave it unset" };
 }
 
 /**

@@ -12,8 +12,8 @@ export class ConfigError extends Error {
    */
   constructor(public readonly problems: string[], public readonly parsed?: StackConfig) {
     super(
-      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p}`).join("\n"),
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n`
+        + problems.map((p) => `  - ${p}`).join("\n"),
     );
     this.name = "ConfigError";
   }
@@ -52,8 +52,8 @@ export class Reader {
       if (key in SPECS) continue;
       const guess = suggest(key, known);
       this.problems.push(
-        `${this.ns}:${key} (value not shown): is not a setting of this project. Fix: ` +
-          (guess
+        `${this.ns}:${key} (value not shown): is not a setting of this project. Fix: `
+          + (guess
             ? `did you mean "${guess}"? Rename it with \`pulumi config rm ${key}\` and \`pulumi config set ${guess} …\``
             : `remove it (\`pulumi config rm ${key}\`); known keys: ${known.join(", ")}`),
       );
@@ -85,7 +85,8 @@ export class Reader {
   checkBlankValues(): void {
     for (const [key, v] of Object.entries(this.raw)) {
       if (!(key in SPECS) || typeof v !== "string" || v === "" || v.trim() !== "") continue;
-      this.bad(key, v, "is only whitespace", `remove it (\`pulumi config rm ${key}\`) to use the default, or set a real value`);
+      this.bad(key, v, "is only whitespace",
+        `remove it (\`pulumi config rm ${key}\`) to use the default, or set a real value`);
     }
   }
 
@@ -103,7 +104,10 @@ export class Reader {
     }
     if (SPECS[key].secret) return v;
     // Surrounding whitespace (a pasted trailing newline) is trimmed; control characters inside are refused.
-    if (hasControlCharacter(v.trim())) this.bad(key, v, "contains a control character (tab, line break, escape, NUL, …)", "retype it as plain text on one line");
+    if (hasControlCharacter(v.trim())) {
+      this.bad(key, v, "contains a control character (tab, line break, escape, NUL, …)",
+        "retype it as plain text on one line");
+    }
     return v.trim();
   }
 
@@ -120,7 +124,8 @@ export class Reader {
     if (v === undefined || allowed.includes(v)) return this.required(key, chosen);
     const guess = suggest(v, allowed);
     const usable = (fallback ?? this.fallback<T>(key)) as T;
-    this.bad(key, v, `must be one of ${allowed.join(", ")}`, guess ? `did you mean "${guess}"? pulumi config set ${key} ${guess}` : `pulumi config set ${key} ${usable}`);
+    this.bad(key, v, `must be one of ${allowed.join(", ")}`,
+      guess ? `did you mean "${guess}"? pulumi config set ${key} ${guess}` : `pulumi config set ${key} ${usable}`);
     return usable;
   }
 
@@ -135,7 +140,8 @@ export class Reader {
       return this.fallback<number>(key);
     }
     if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
-      this.bad(key, v, `is out of range ${min}..${max}`, `pulumi config set ${key} <integer between ${min} and ${max}>`);
+      this.bad(key, v, `is out of range ${min}..${max}`,
+        `pulumi config set ${key} <integer between ${min} and ${max}>`);
       return this.fallback<number>(key);
     }
     return n;
@@ -164,7 +170,9 @@ export class Reader {
       return this.fallback<string[]>(key);
     }
     for (const item of v as string[]) {
-      if (hasControlCharacter(item.trim())) this.bad(key, item, "contains a control character", "retype it as plain text");
+      if (hasControlCharacter(item.trim())) {
+        this.bad(key, item, "contains a control character", "retype it as plain text");
+      }
     }
     return (v as string[]).map((x) => x.trim());
   }
@@ -174,7 +182,8 @@ export class Reader {
     const v = this.json(this.given(key));
     const fallback = this.required(key, this.fallback<Record<string, string>>(key));
     if (v === undefined) return fallback;
-    if (typeof v !== "object" || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string")) {
+    if (typeof v !== "object" || v === null || Array.isArray(v)
+      || Object.values(v).some((x) => typeof x !== "string")) {
       this.bad(key, v, "must be an object of string values", `pulumi config set ${key} '{"NAME":"value"}'`);
       return fallback;
     }

@@ -4,7 +4,8 @@ import type { DbEngine, Stage } from "./types";
 
 export type ConfigValueType = "string" | "integer" | "boolean" | "array" | "object";
 export type SpecValue = string | number | boolean | string[] | Record<string, string>;
-export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "hosting" | "cache" | "tls" | "monitoring" | "tags";
+export type Section = "stack" | "network" | "firewall" | "host" | "database" | "app" | "hosting" | "cache" | "tls"
+  | "monitoring" | "tags";
 
 /** A default that depends on the stage; undefined for a stage means "unset" there (see unsetMeans). */
 export interface PerStage {
@@ -46,14 +47,17 @@ export function isDependent(d: SettingSpec["default"]): d is PerStage | PerEngin
   return typeof d === "object" && d !== null && !Array.isArray(d) && "on" in d && "values" in d;
 }
 
-export const perStage = (dev: SpecValue | undefined, prod: SpecValue | undefined, sandbox: SpecValue | undefined): PerStage => ({ on: "stage", values: { dev, prod, sandbox } });
+export const perStage = (dev: SpecValue | undefined, prod: SpecValue | undefined,
+  sandbox: SpecValue | undefined): PerStage => ({ on: "stage", values: { dev, prod, sandbox } });
 
 /** The value Pulumi.yaml declares: the one default, or the "unset" value of its type. */
 export function schemaDefault(spec: SettingSpec): string | number | boolean | string[] {
   const d = spec.default;
   // An object's default is declared as its JSON text: the CLI hands a string default over as it is,
   // so the program reads the same "{}" however a tool renders defaults (no map-to-text step).
-  if (d !== undefined && !isDependent(d)) return spec.type === "object" ? JSON.stringify(d) : (d as string | number | boolean | string[]);
+  if (d !== undefined && !isDependent(d)) {
+    return spec.type === "object" ? JSON.stringify(d) : (d as string | number | boolean | string[]);
+  }
   if (spec.type === "integer") {
     if (spec.unset === undefined) throw new Error("an integer setting without one default needs `unset`");
     return spec.unset;

@@ -24,4 +24,5 @@ export const SANDBOX_INSTANCE_TYPE: Record<Arch, string> = { x86_64: "t3.micro",
  * Settings a sandbox always takes from its stage defaults, whatever dev sets: the sizes, single-AZ and
  * the shortest backups. The sandbox CLI writes these into a new sandbox's stack file.
  */
-export const SANDBOX_PINNED_KEYS = ["instanceType", "dbInstanceClass", "dbAllocatedStorageGb", "dbMultiAz", "dbBackupRetentionDays"] as const;
+export const SANDBOX_PINNED_KEYS = ["instanceType", "dbInstanceClass", "dbAllocatedStorageGb", "dbMultiAz",
+  "dbBackupRetentionDays"] as const;

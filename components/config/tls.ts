@@ -8,7 +8,6 @@ export { ACME_DIRECTORIES } from "./acme";
 import type { Reader } from "./reader";
 import type { HostingSettings, SiteSettings, TlsSettings } from "./types";
 
-
 /**
  * Contact domains Let's Encrypt refuses for an account (its policy forbids the reserved example
  * domains of RFC 2606), so a placeholder address fails at config time instead of on the host.
@@ -23,8 +22,12 @@ export function acmeEmailProblem(email: string, acmeServer: string): string | un
   const [local, domain] = parts;
   if (local === "") return "has nothing before the @";
   if (!/^[^.]+(\.[^.]+)+$/.test(domain)) return `has no dot in its domain part ("${domain}"), or an empty label`;
-  const forbidden = FORBIDDEN_CONTACT_DOMAINS.find((d) => domain.toLowerCase() === d || domain.toLowerCase().endsWith(`.${d}`));
-  if (forbidden && isLetsEncrypt(acmeServer)) return `is at ${forbidden}, a reserved example domain Let's Encrypt refuses as a contact`;
+  const forbidden = FORBIDDEN_CONTACT_DOMAINS.find((d) =>
+    domain.toLowerCase() === d || domain.toLowerCase().endsWith(`.${d}`)
+  );
+  if (forbidden && isLetsEncrypt(acmeServer)) {
+    return `is at ${forbidden}, a reserved example domain Let's Encrypt refuses as a contact`;
+  }
   return undefined;
 }
 
@@ -36,7 +39,9 @@ export function acmeServerProblem(url: string): string | undefined {
   } catch {
     return "is not a URL";
   }
-  if (parsed.protocol !== "https:") return `uses ${parsed.protocol.replace(/:$/, "")}: ACME directories are served over https`;
+  if (parsed.protocol !== "https:") {
+    return `uses ${parsed.protocol.replace(/:$/, "")}: ACME directories are served over https`;
+  }
   if (parsed.username || parsed.password) return "has credentials in it";
   if (/\s/.test(url)) return "has spaces";
   return undefined;
@@ -64,10 +69,14 @@ function refuseUnused(r: Reader, why: string, fix: (key: string) => string): voi
 function hostTls(r: Reader, domains: string[]): TlsSettings {
   const acmeServer = r.text("acmeServer");
   const serverProblem = acmeServerProblem(acmeServer);
-  if (serverProblem) r.bad("acmeServer", acmeServer, serverProblem, `use the https URL of the ACME directory, e.g. ${ACME_DIRECTORIES.letsEncrypt}, or remove acmeServer for the stage's default`);
+  if (serverProblem) {
+    r.bad("acmeServer", acmeServer, serverProblem,
+      `use the https URL of the ACME directory, e.g. ${ACME_DIRECTORIES.letsEncrypt}, or remove acmeServer for the stage's default`);
+  }
   const acmeEmail = r.string("acmeEmail");
   if (acmeEmail === undefined) {
-    r.missing("acmeEmail", "is not set, and a domain on hosting ec2 needs it for the ACME account", "pulumi config set acmeEmail you@your-company.com");
+    r.missing("acmeEmail", "is not set, and a domain on hosting ec2 needs it for the ACME account",
+      "pulumi config set acmeEmail you@your-company.com");
   } else {
     const problem = acmeEmailProblem(acmeEmail, acmeServer);
     if (problem) r.bad("acmeEmail", acmeEmail, problem, "use an address that receives mail, e.g. ops@your-company.com");
@@ -80,14 +89,17 @@ export function parseTls(r: Reader, hosting: Pick<HostingSettings, "kind" | "dom
   const allowPlainHttp = r.flag("allowPlainHttp");
   let tls: TlsSettings | undefined;
   if (hosting.kind === "ecs") {
-    refuseUnused(r, "applies to hosting ec2 only: on ecs the load balancer's certificate comes from ACM", (key) => `remove ${key}`);
+    refuseUnused(r, "applies to hosting ec2 only: on ecs the load balancer's certificate comes from ACM",
+      (key) => `remove ${key}`);
   } else if (hosting.domain.length === 0) {
-    refuseUnused(r, "is set without domain: without a name there is no certificate", (key) => `also set domain, or remove ${key}`);
+    refuseUnused(r, "is set without domain: without a name there is no certificate",
+      (key) => `also set domain, or remove ${key}`);
   } else {
     tls = hostTls(r, hosting.domain);
   }
   // allowPlainHttp stays harmless once a domain brings HTTPS: adding the names is all it takes.
-  const https = tls !== undefined || (hosting.kind === "ecs" && hosting.domain.length > 0 && hosting.hostedZoneId !== undefined);
+  const https = tls !== undefined
+    || (hosting.kind === "ecs" && hosting.domain.length > 0 && hosting.hostedZoneId !== undefined);
   return { tls, allowPlainHttp, https };
 }
 

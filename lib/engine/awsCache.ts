@@ -24,7 +24,9 @@ const ENGINE_VERSIONS: Record<string, RegExp> = {
  */
 export function replicationGroupIdProblem(id: unknown): string | undefined {
   if (typeof id !== "string" || !/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(id) || id.endsWith("-") || id.includes("--")) {
-    return `InvalidParameterValue: replication group id ${String(id)} (1-40 letters, digits or hyphens, a letter first, no trailing hyphen, no "--")`;
+    return `InvalidParameterValue: replication group id ${
+      String(id)
+    } (1-40 letters, digits or hyphens, a letter first, no trailing hyphen, no "--")`;
   }
   return undefined;
 }
@@ -35,9 +37,13 @@ function subnetGroup(a: Account, name: string, inputs: Record<string, any>, fail
   if (!/^[a-z0-9-]{1,255}$/.test(groupName)) throw fail(`InvalidParameterValue: cache subnet group name ${groupName}`);
   const subnets = (inputs.subnetIds ?? []).map((id: string) => a.subnetById(id));
   if (subnets.length === 0) throw fail("InvalidParameterValue: a cache subnet group needs at least one subnet");
-  if (new Set(subnets.map((s: { vpcId: string }) => s.vpcId)).size > 1) throw fail("InvalidSubnet: the subnets of a cache subnet group must be in one VPC");
+  if (new Set(subnets.map((s: { vpcId: string }) => s.vpcId)).size > 1) {
+    throw fail("InvalidSubnet: the subnets of a cache subnet group must be in one VPC");
+  }
   if (a.existing(SUBNET_GROUP, "name", groupName)) throw fail(`CacheSubnetGroupAlreadyExists: ${groupName}`);
-  return { id: groupName, computed: { name: groupName, arn: `arn:aws:elasticache:${a.region}:${a.accountId}:subnetgroup:${groupName}`, vpcId: subnets[0].vpcId } };
+  return { id: groupName,
+    computed: { name: groupName, arn: `arn:aws:elasticache:${a.region}:${a.accountId}:subnetgroup:${groupName}`,
+      vpcId: subnets[0].vpcId } };
 }
 
 /**
@@ -56,30 +62,65 @@ function replicationGroup(a: Account, _name: string, inputs: Record<string, any>
   if (!inputs.description) throw fail("InvalidParameterValue: description is required");
   const engine = inputs.engine ?? "redis";
   if (!ENGINE_VERSIONS[engine]) throw fail(`InvalidParameterValue: engine ${engine} (redis or valkey)`);
-  if (inputs.engineVersion !== undefined && !ENGINE_VERSIONS[engine].test(inputs.engineVersion)) throw fail(`InvalidParameterCombination: ${engine} has no version ${inputs.engineVersion}`);
-  if (!/^cache\.[a-z0-9-]+\.[a-z0-9]+$/.test(inputs.nodeType ?? "")) throw fail(`InvalidParameterValue: node type ${inputs.nodeType}`);
-  const clusters = inputs.numCacheClusters ?? 1;
-  if (!Number.isInteger(clusters) || clusters < 1 || clusters > 6) throw fail(`InvalidParameterValue: numCacheClusters ${clusters} (1 to 6)`);
-  if (inputs.automaticFailoverEnabled === true && clusters < 2) throw fail("InvalidParameterCombination: automatic failover needs at least 2 cache clusters (a primary and a replica)");
-  if (inputs.multiAzEnabled === true && inputs.automaticFailoverEnabled !== true) throw fail("InvalidParameterCombination: Multi-AZ needs automatic failover");
-  if (inputs.authToken !== undefined && inputs.transitEncryptionEnabled !== true) throw fail("InvalidParameterCombination: an AUTH token needs transit encryption");
-  if (inputs.transitEncryptionMode !== undefined && (inputs.transitEncryptionEnabled !== true || !["preferred", "required"].includes(inputs.transitEncryptionMode))) {
-    throw fail(`InvalidParameterCombination: transit encryption mode ${inputs.transitEncryptionMode} needs transit encryption (preferred or required)`);
+  if (inputs.engineVersion !== undefined && !ENGINE_VERSIONS[engine].test(inputs.engineVersion)) {
+    throw fail(`InvalidParameterCombination: ${engine} has no version ${inputs.engineVersion}`);
   }
-  if (inputs.snapshotRetentionLimit !== undefined && !(Number.isInteger(inputs.snapshotRetentionLimit) && inputs.snapshotRetentionLimit >= 0 && inputs.snapshotRetentionLimit <= 35)) {
+  if (!/^cache\.[a-z0-9-]+\.[a-z0-9]+$/.test(inputs.nodeType ?? "")) {
+    throw fail(`InvalidParameterValue: node type ${inputs.nodeType}`);
+  }
+  const clusters = inputs.numCacheClusters ?? 1;
+  if (!Number.isInteger(clusters) || clusters < 1 || clusters > 6) {
+    throw fail(`InvalidParameterValue: numCacheClusters ${clusters} (1 to 6)`);
+  }
+  if (inputs.automaticFailoverEnabled === true && clusters < 2) {
+    throw fail(
+      "InvalidParameterCombination: automatic failover needs at least 2 cache clusters (a primary and a replica)",
+    );
+  }
+  if (inputs.multiAzEnabled === true && inputs.automaticFailoverEnabled !== true) {
+    throw fail("InvalidParameterCombination: Multi-AZ needs automatic failover");
+  }
+  if (inputs.authToken !== undefined && inputs.transitEncryptionEnabled !== true) {
+    throw fail("InvalidParameterCombination: an AUTH token needs transit encryption");
+  }
+  if (inputs.transitEncryptionMode !== undefined
+    && (inputs.transitEncryptionEnabled !== true
+      || !["preferred", "required"].includes(inputs.transitEncryptionMode))) {
+    throw fail(
+      `InvalidParameterCombination: transit encryption mode ${inputs.transitEncryptionMode} needs transit encryption (preferred or required)`,
+    );
+  }
+  if (inputs.snapshotRetentionLimit !== undefined
+    && !(Number.isInteger(inputs.snapshotRetentionLimit) && inputs.snapshotRetentionLimit >= 0
+      && inputs.snapshotRetentionLimit <= 35)) {
     throw fail(`InvalidParameterValue: snapshotRetentionLimit ${inputs.snapshotRetentionLimit} (0 to 35 days)`);
   }
-  const group = inputs.subnetGroupName === undefined ? undefined : a.existing(SUBNET_GROUP, "name", inputs.subnetGroupName);
-  if (inputs.subnetGroupName !== undefined && !group) throw fail(`CacheSubnetGroupNotFoundFault: ${inputs.subnetGroupName}`);
+  const group = inputs.subnetGroupName === undefined
+    ? undefined
+    : a.existing(SUBNET_GROUP, "name", inputs.subnetGroupName);
+  if (inputs.subnetGroupName !== undefined && !group) {
+    throw fail(`CacheSubnetGroupNotFoundFault: ${inputs.subnetGroupName}`);
+  }
   if (inputs.multiAzEnabled === true && group) {
     const azs = new Set((group.inputs.subnetIds ?? []).map((s: string) => a.subnetById(s).availabilityZone));
-    if (azs.size < 2) throw fail("InvalidParameterCombination: Multi-AZ needs a subnet group with subnets in at least two Availability Zones");
+    if (azs.size < 2) {
+      throw fail(
+        "InvalidParameterCombination: Multi-AZ needs a subnet group with subnets in at least two Availability Zones",
+      );
+    }
   }
-  for (const sg of inputs.securityGroupIds ?? []) if (!a.existing(SG, "id", sg)) throw fail(`InvalidParameterValue: security group ${sg} does not exist`);
+  for (const sg of inputs.securityGroupIds ?? []) {
+    if (!a.existing(SG, "id", sg)) throw fail(`InvalidParameterValue: security group ${sg} does not exist`);
+  }
   const port = inputs.port ?? 6379;
-  const code = a.region.replace(/-([a-z]+)-(\d)$/, (_m, dir: string, n: string) => `${dir.slice(0, 1)}${n}`).replace(/^([a-z]+)-/, "$1").slice(0, 6);
+  const code = a.region.replace(/-([a-z]+)-(\d)$/, (_m, dir: string, n: string) => `${dir.slice(0, 1)}${n}`).replace(
+    /^([a-z]+)-/,
+    "$1",
+  ).slice(0, 6);
   const host = `${id}.${sha("cache", a.accountId, id).slice(0, 6)}.${code}.cache.amazonaws.com`;
-  const primary = inputs.transitEncryptionEnabled === true ? `master.${host}` : `${id}.${sha("cache", a.accountId, id).slice(0, 6)}.ng.0001.${code}.cache.amazonaws.com`;
+  const primary = inputs.transitEncryptionEnabled === true
+    ? `master.${host}`
+    : `${id}.${sha("cache", a.accountId, id).slice(0, 6)}.ng.0001.${code}.cache.amazonaws.com`;
   return {
     id,
     computed: {

@@ -25,7 +25,8 @@ export function availabilityZones(region: string): string[] {
 }
 
 /** The answer to a data-source call the program makes; undefined for a token this model does not know. */
-export function answerCall(cx: CallContext, token: string, inputs: Record<string, any>): Record<string, any> | undefined {
+export function answerCall(cx: CallContext, token: string, inputs: Record<string, any>): Record<string, any>
+  | undefined {
   const a = cx.account;
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
@@ -33,11 +34,13 @@ export function answerCall(cx: CallContext, token: string, inputs: Record<string
     case "aws:iam/getSessionContext:getSessionContext":
       return sessionContext(inputs.arn);
     case "aws:index/getRegion:getRegion":
-      return { name: a.region, region: a.region, id: a.region, endpoint: `ec2.${a.region}.amazonaws.com`, description: a.region };
+      return { name: a.region, region: a.region, id: a.region, endpoint: `ec2.${a.region}.amazonaws.com`,
+        description: a.region };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: availabilityZones(a.region), zoneIds: [0, 1, 2].map((i) => `use1-az${i + 1}`), id: a.region, groupNames: [a.region] };
+      return { names: availabilityZones(a.region), zoneIds: [0, 1, 2].map((i) => `use1-az${i + 1}`), id: a.region,
+        groupNames: [a.region] };
     case "aws:rds/getSnapshot:getSnapshot": {
       const found = lookUpSnapshot(cx.opts.rdsSnapshots ?? [], a.accountId, inputs);
       if (typeof found === "string") throw cx.reject(token, found);
@@ -53,7 +56,11 @@ export function answerCall(cx: CallContext, token: string, inputs: Record<string
         Effect: s.effect ?? "Allow",
         Action: s.actions,
         Resource: s.resources,
-        Principal: s.principals ? Object.fromEntries(s.principals.map((p: { type: string; identifiers: string[] }) => [p.type, p.identifiers])) : undefined,
+        Principal: s.principals
+          ? Object.fromEntries(
+            s.principals.map((p: { type: string; identifiers: string[] }) => [p.type, p.identifiers]),
+          )
+          : undefined,
       }));
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: statements }), id: "policy" };
     }
@@ -70,7 +77,9 @@ function answerEc2(cx: CallContext, token: string, inputs: Record<string, any>):
       const id = inputs.id ?? (inputs.default ? a.defaultVpcId() : undefined);
       if (!id) throw cx.reject(token, "no matching EC2 VPC found (give id or default: true)");
       const isDefault = id === a.defaultVpcId();
-      return { id, cidrBlock: isDefault ? "172.31.0.0/16" : "10.0.0.0/16", default: isDefault, arn: `arn:aws:ec2:${a.region}:${a.accountId}:vpc/${id}`, ownerId: a.accountId, state: "available", ipv6CidrBlock: "" };
+      return { id, cidrBlock: isDefault ? "172.31.0.0/16" : "10.0.0.0/16", default: isDefault,
+        arn: `arn:aws:ec2:${a.region}:${a.accountId}:vpc/${id}`, ownerId: a.accountId, state: "available",
+        ipv6CidrBlock: "" };
     }
     case "aws:ec2/getSubnets:getSubnets": {
       const filters: { name: string; values: string[] }[] = inputs.filters ?? [];
@@ -79,20 +88,32 @@ function answerEc2(cx: CallContext, token: string, inputs: Record<string, any>):
       return { ids: cx.subnetIds(vpcIds, defaultOnly), filters, id: a.region };
     }
     case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
-      if (inputs.locationType !== "availability-zone") throw cx.reject(token, "this model answers locationType availability-zone only");
-      const types: string[] = (inputs.filters ?? []).find((f: { name: string }) => f.name === "instance-type")?.values ?? [];
-      const offers = types.flatMap((t) => availabilityZones(a.region).filter((az) => !(cx.opts.instanceTypeMissingIn?.[t] ?? []).includes(az)).map((az) => ({ t, a: az })));
-      return { id: a.region, instanceTypes: offers.map((o) => o.t), locations: offers.map((o) => o.a), locationTypes: offers.map(() => "availability-zone"), locationType: "availability-zone", filters: inputs.filters, region: a.region };
+      if (inputs.locationType !== "availability-zone") {
+        throw cx.reject(token, "this model answers locationType availability-zone only");
+      }
+      const types: string[] = (inputs.filters ?? []).find((f: { name: string }) => f.name === "instance-type")?.values
+        ?? [];
+      const offers = types.flatMap((t) =>
+        availabilityZones(a.region).filter((az) => !(cx.opts.instanceTypeMissingIn?.[t] ?? []).includes(az)).map((
+          az,
+        ) => ({ t, a: az }))
+      );
+      return { id: a.region, instanceTypes: offers.map((o) => o.t), locations: offers.map((o) => o.a),
+        locationTypes: offers.map(() => "availability-zone"), locationType: "availability-zone",
+        filters: inputs.filters, region: a.region };
     }
     case "aws:ec2/getSubnet:getSubnet": {
       const s = a.subnetById(inputs.id);
-      return { id: s.id, vpcId: s.vpcId, availabilityZone: s.availabilityZone, defaultForAz: s.defaultForAz, cidrBlock: "172.31.0.0/20", mapPublicIpOnLaunch: true, arn: `arn:aws:ec2:${a.region}:${a.accountId}:subnet/${s.id}` };
+      return { id: s.id, vpcId: s.vpcId, availabilityZone: s.availabilityZone, defaultForAz: s.defaultForAz,
+        cidrBlock: "172.31.0.0/20", mapPublicIpOnLaunch: true,
+        arn: `arn:aws:ec2:${a.region}:${a.accountId}:subnet/${s.id}` };
     }
     case "aws:ec2/getAmi:getAmi": {
       // DescribeImages by image id: the image's own Architecture (x86_64, arm64, …).
       const id = (inputs.filters ?? []).find((f: { name: string }) => f.name === "image-id")?.values?.[0];
       if (!id) throw cx.reject(token, "this model answers an image-id filter only");
-      return { id, imageId: id, architecture: cx.opts.amiArchitectures?.[id] ?? "x86_64", state: "available", filters: inputs.filters, mostRecent: inputs.mostRecent ?? false };
+      return { id, imageId: id, architecture: cx.opts.amiArchitectures?.[id] ?? "x86_64", state: "available",
+        filters: inputs.filters, mostRecent: inputs.mostRecent ?? false };
     }
     default:
       return undefined;
@@ -104,19 +125,37 @@ function answerEcr(cx: CallContext, token: string, inputs: Record<string, any>):
   const a = cx.account;
   switch (token) {
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-      return { authorizationToken: Buffer.from("AWS:mock-token").toString("base64"), userName: "AWS", password: "mock-token", proxyEndpoint: `https://${a.accountId}.dkr.ecr.${a.region}.amazonaws.com`, expiresAt: "2030-01-01T00:00:00Z", id: a.region };
+      return { authorizationToken: Buffer.from("AWS:mock-token").toString("base64"), userName: "AWS",
+        password: "mock-token", proxyEndpoint: `https://${a.accountId}.dkr.ecr.${a.region}.amazonaws.com`,
+        expiresAt: "2030-01-01T00:00:00Z", id: a.region };
     // ListImages: one entry per tag; an empty (or new) repository lists nothing.
     case "aws:ecr/getImages:getImages": {
       const images = cx.opts.ecrImages?.[inputs.repositoryName] ?? [];
-      return { repositoryName: inputs.repositoryName, registryId: a.accountId, region: a.region, id: inputs.repositoryName, imageIds: images.map((i) => ({ imageTag: i.tag, imageDigest: `sha256:${sha("ecr", inputs.repositoryName, i.tag)}` })) };
+      return { repositoryName: inputs.repositoryName, registryId: a.accountId, region: a.region,
+        id: inputs.repositoryName,
+        imageIds: images.map((i) => ({ imageTag: i.tag,
+          imageDigest: `sha256:${sha("ecr", inputs.repositoryName, i.tag)}` })
+        ) };
     }
     // DescribeImages of one tag: ImageNotFoundException when the repository has no such tag.
     case "aws:ecr/getImage:getImage": {
       const found = (cx.opts.ecrImages?.[inputs.repositoryName] ?? []).find((i) => i.tag === inputs.imageTag);
-      if (!found) throw cx.reject(token, `ImageNotFoundException: the image with imageId {imageTag:'${String(inputs.imageTag)}'} does not exist within the repository with name '${String(inputs.repositoryName)}'`);
+      if (!found) {
+        throw cx.reject(token,
+          `ImageNotFoundException: the image with imageId {imageTag:'${
+            String(inputs.imageTag)
+          }'} does not exist within the repository with name '${String(inputs.repositoryName)}'`);
+      }
       return {
-        repositoryName: inputs.repositoryName, registryId: a.accountId, imageTag: found.tag, imageTags: [found.tag], imagePushedAt: found.pushedAt,
-        imageDigest: `sha256:${sha("ecr", inputs.repositoryName, found.tag)}`, imageSizeInBytes: 1, imageUri: `${a.accountId}.dkr.ecr.${a.region}.amazonaws.com/${String(inputs.repositoryName)}:${found.tag}`, id: found.tag,
+        repositoryName: inputs.repositoryName,
+        registryId: a.accountId,
+        imageTag: found.tag,
+        imageTags: [found.tag],
+        imagePushedAt: found.pushedAt,
+        imageDigest: `sha256:${sha("ecr", inputs.repositoryName, found.tag)}`,
+        imageSizeInBytes: 1,
+        imageUri: `${a.accountId}.dkr.ecr.${a.region}.amazonaws.com/${String(inputs.repositoryName)}:${found.tag}`,
+        id: found.tag,
       };
     }
     default:
@@ -128,9 +167,10 @@ function answerEcr(cx: CallContext, token: string, inputs: Record<string, any>):
 function amiParameter(cx: CallContext, token: string, name: string): Record<string, any> {
   const a = cx.account;
   const known =
-    /^\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-(default|6\.\d+)-(x86_64|arm64)$/.test(name) ||
-    /^\/aws\/service\/canonical\/ubuntu\/server\/(22\.04|24\.04)\/stable\/current\/(amd64|arm64)\/hvm\/ebs-gp3\/ami-id$/.test(name);
+    /^\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-(default|6\.\d+)-(x86_64|arm64)$/.test(name)
+    || /^\/aws\/service\/canonical\/ubuntu\/server\/(22\.04|24\.04)\/stable\/current\/(amd64|arm64)\/hvm\/ebs-gp3\/ami-id$/
+      .test(name);
   if (!known) throw cx.reject(token, `ParameterNotFound: ${name}`);
-  return { name, value: `ami-${sha("ami", a.region, name).slice(0, 17)}`, type: "String", version: 1, arn: `arn:aws:ssm:${a.region}::parameter${name}`, id: name, insecureValue: "" };
+  return { name, value: `ami-${sha("ami", a.region, name).slice(0, 17)}`, type: "String", version: 1,
+    arn: `arn:aws:ssm:${a.region}::parameter${name}`, id: name, insecureValue: "" };
 }
-

@@ -23,19 +23,24 @@ function principalsOf(s: Statement): string[] {
   const p = s.Principal;
   if (p === "*") return ["*"];
   if (typeof p !== "object" || p === null) return [];
-  return Object.values(p as Record<string, unknown>).flatMap((v) => list(v)).filter((x): x is string => typeof x === "string");
+  return Object.values(p as Record<string, unknown>).flatMap((v) => list(v)).filter((x): x is string =>
+    typeof x === "string"
+  );
 }
 
 /** True when an IAM-style action pattern (`kms:Put*`, `kms:*`, `*`) covers `action`. */
 export function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+  const re = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`,
+    "i");
   return re.test(action);
 }
 
 /** Why KMS refuses this key policy for this caller, or undefined. */
 export function keyPolicyProblem(a: Account, policyText: unknown): string | undefined {
   if (typeof policyText !== "string") return undefined; // no policy: KMS attaches its default key policy
-  if (policyText.length > 32768) return "MalformedPolicyDocumentException: the key policy is longer than 32768 characters";
+  if (policyText.length > 32768) {
+    return "MalformedPolicyDocumentException: the key policy is longer than 32768 characters";
+  }
   let policy: { Statement?: unknown };
   try {
     policy = JSON.parse(policyText);
@@ -46,18 +51,30 @@ export function keyPolicyProblem(a: Account, policyText: unknown): string | unde
   const root = `arn:aws:iam::${a.accountId}:root`;
   for (const s of statements) {
     const principals = principalsOf(s);
-    if (principals.length === 0) return "MalformedPolicyDocumentException: a statement of the key policy has no principal";
+    if (principals.length === 0) {
+      return "MalformedPolicyDocumentException: a statement of the key policy has no principal";
+    }
     for (const p of principals) {
-      if (p === "*" || p === root || p === a.accountId || p.endsWith(".amazonaws.com") || p === a.callerArn || p === sessionContext(a.callerArn).issuerArn) continue;
+      if (p === "*" || p === root || p === a.accountId || p.endsWith(".amazonaws.com") || p === a.callerArn
+        || p === sessionContext(a.callerArn).issuerArn) continue;
       const isRole = /^arn:aws[a-z-]*:iam::\d{12}:role\//.test(p);
-      if (!isRole || !a.created(ROLE).some((r) => r.state.arn === p)) return `MalformedPolicyDocumentException: Policy contains a statement with one or more invalid principals (${p})`;
+      if (!isRole || !a.created(ROLE).some((r) => r.state.arn === p)) {
+        return `MalformedPolicyDocumentException: Policy contains a statement with one or more invalid principals (${p})`;
+      }
     }
   }
   // The lockout safety check: an Allow statement that names the caller (or the account, whose IAM
   // policies then decide) must cover kms:PutKeyPolicy.
-  const mayPutPolicy = statements.some((s) => s.Effect === "Allow" && principalsOf(s).some((p) => p === a.callerArn || p === sessionContext(a.callerArn).issuerArn || p === root || p === "*") &&
-    list(s.Action).some((act) => typeof act === "string" && actionMatches(act, "kms:PutKeyPolicy")));
-  if (!mayPutPolicy) return "MalformedPolicyDocumentException: The new key policy will not allow you to update the key policy in the future (lockout safety check)";
+  const mayPutPolicy = statements.some((s) =>
+    s.Effect === "Allow"
+    && principalsOf(s).some((p) =>
+      p === a.callerArn || p === sessionContext(a.callerArn).issuerArn || p === root || p === "*"
+    )
+    && list(s.Action).some((act) => typeof act === "string" && actionMatches(act, "kms:PutKeyPolicy"))
+  );
+  if (!mayPutPolicy) {
+    return "MalformedPolicyDocumentException: The new key policy will not allow you to update the key policy in the future (lockout safety check)";
+  }
   return undefined;
 }
 
@@ -70,7 +87,8 @@ export function keyPolicyProblem(a: Account, policyText: unknown): string | unde
 export function sessionContext(arn: string): Record<string, string> {
   const m = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn ?? "");
   if (!m) return { arn, issuerArn: arn, issuerId: "", issuerName: "", sessionName: "", id: arn };
-  return { arn, issuerArn: `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`, issuerId: "AROAMOCKROLE", issuerName: m[3], sessionName: m[4], id: arn };
+  return { arn, issuerArn: `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`, issuerId: "AROAMOCKROLE", issuerName: m[3],
+    sessionName: m[4], id: arn };
 }
 
 const key: Model = (a: Account, name: string, inputs: Record<string, any>, fail: Fail): Computed => {
@@ -79,9 +97,13 @@ const key: Model = (a: Account, name: string, inputs: Record<string, any>, fail:
     if (problem) throw fail(problem);
   }
   const window = inputs.deletionWindowInDays;
-  if (window !== undefined && !(Number.isInteger(window) && window >= 7 && window <= 30)) throw fail(`ValidationException: deletionWindowInDays ${window} is not 7..30`);
+  if (window !== undefined && !(Number.isInteger(window) && window >= 7 && window <= 30)) {
+    throw fail(`ValidationException: deletionWindowInDays ${window} is not 7..30`);
+  }
   const id = uuidOf("kms", name);
-  return { id, computed: { keyId: id, arn: `arn:aws:kms:${a.region}:${a.accountId}:key/${id}`, keyUsage: inputs.keyUsage ?? "ENCRYPT_DECRYPT", customerMasterKeySpec: "SYMMETRIC_DEFAULT" } };
+  return { id,
+    computed: { keyId: id, arn: `arn:aws:kms:${a.region}:${a.accountId}:key/${id}`,
+      keyUsage: inputs.keyUsage ?? "ENCRYPT_DECRYPT", customerMasterKeySpec: "SYMMETRIC_DEFAULT" } };
 };
 
 /** Models of the KMS resource types, by type token (merged into the mock's model table). */

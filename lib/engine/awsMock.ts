@@ -13,7 +13,8 @@ import { importDbInstance, restorableSnapshot } from "./awsRds";
 import { isSecretValue, secretValue, unwrapSecrets } from "./secrets";
 
 /** Computed fields that hold AWS's fixed values (the same in every account), not made-up ids. */
-const FIXED_FIELDS = new Set(["hostedZoneId", "status", "instanceState", "engineVersionActual", "storageType", "domain", "availabilityZone"]);
+const FIXED_FIELDS = new Set(["hostedZoneId", "status", "instanceState", "engineVersionActual", "storageType", "domain",
+  "availabilityZone"]);
 const RDS_INSTANCE = "aws:rds/instance:Instance";
 
 export class AwsMock implements pulumi.runtime.Mocks, Account {
@@ -81,7 +82,9 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   /** The single resource of a type (and name, when given); throws when there are none or several. */
   one(type: string, name?: string): MockResource {
     const found = this.ofType(type).filter((r) => name === undefined || r.name === name);
-    if (found.length !== 1) throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+    if (found.length !== 1) {
+      throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+    }
     return found[0];
   }
 
@@ -108,9 +111,12 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   subnetById(id: string): MockSubnet {
     const known = this.subnets.get(id);
     if (known) return known;
-    if (!/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id ?? "")) throw this.reject("subnet", `InvalidSubnetID.Malformed: ${id}`);
+    if (!/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id ?? "")) {
+      throw this.reject("subnet", `InvalidSubnetID.Malformed: ${id}`);
+    }
     // An id the test did not declare: place it deterministically.
-    const s = { id, vpcId: "vpc-unknown", availabilityZone: `${this.region}${"abc"[parseInt(sha(id).slice(0, 2), 16) % 3]}`, defaultForAz: false };
+    const s = { id, vpcId: "vpc-unknown",
+      availabilityZone: `${this.region}${"abc"[parseInt(sha(id).slice(0, 2), 16) % 3]}`, defaultForAz: false };
     this.subnets.set(id, s);
     return s;
   }
@@ -138,34 +144,57 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
       invented: this.invented,
       reject: (what, message) => this.reject(what, message),
       subnetIds: (vpcIds, defaultOnly) => {
-        for (const v of vpcIds ?? []) for (const s of this.subnetsOfVpc(v, v === this.defaultVpcId())) if (!this.subnets.has(s.id)) this.subnets.set(s.id, s);
-        return [...this.subnets.values()].filter((s) => (!vpcIds || vpcIds.includes(s.vpcId)) && (!defaultOnly || s.defaultForAz)).map((s) => s.id);
+        for (const v of vpcIds ?? []) {
+          for (const s of this.subnetsOfVpc(v, v === this.defaultVpcId())) {
+            if (!this.subnets.has(s.id)) this.subnets.set(s.id, s);
+          }
+        }
+        return [...this.subnets.values()].filter((s) =>
+          (!vpcIds || vpcIds.includes(s.vpcId)) && (!defaultOnly || s.defaultForAz)
+        ).map((s) => s.id);
       },
     };
   }
 
   // ---- Resources ----
 
-  async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
+  async newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ): Promise<{ id: string | undefined; state: Record<string, any> }> {
     this.inFlight++;
     try {
       const raw = (args.inputs ?? {}) as Record<string, any>;
       const inputs = unwrapSecrets(raw) as Record<string, any>;
       const options = this.pendingOptions.get(`${args.type}::${args.name}`) ?? {
-        custom: args.custom ?? true, parent: "", protect: false, dependencies: [], ignoreChanges: [], additionalSecretOutputs: [], retainOnDelete: false,
+        custom: args.custom ?? true,
+        parent: "",
+        protect: false,
+        dependencies: [],
+        ignoreChanges: [],
+        additionalSecretOutputs: [],
+        retainOnDelete: false,
       };
       const record: MockResource = {
-        type: args.type, name: args.name, inputs, state: {}, options, urn: options.urn,
+        type: args.type,
+        name: args.name,
+        inputs,
+        state: {},
+        options,
+        urn: options.urn,
         secretInputs: Object.keys(raw).filter((k) => isSecretValue(raw[k])),
       };
       this.resources.push(record);
       await this.holdAtGate(args.type);
-      const { id, computed } = args.type === RDS_INSTANCE && args.id ? this.importDb(args.name, args.id, inputs, options) : this.compute(args.type, args.name, inputs, args.custom !== false);
+      const { id, computed } = args.type === RDS_INSTANCE && args.id
+        ? this.importDb(args.name, args.id, inputs, options)
+        : this.compute(args.type, args.name, inputs, args.custom !== false);
       if (args.type.startsWith("aws:")) this.recordInvented(args.name, inputs, { id, ...computed });
       // Outputs echo the inputs (secrets stay wrapped) plus what AWS computes; the engine marks
       // additionalSecretOutputs secret, so the mock does too.
       const state: Record<string, any> = { ...raw, ...computed };
-      for (const k of options.additionalSecretOutputs) if (k in state && !isSecretValue(state[k])) state[k] = secretValue(state[k]);
+      for (const k of options.additionalSecretOutputs) {
+        if (k in state && !isSecretValue(state[k])) state[k] = secretValue(state[k]);
+      }
       record.state = state;
       record.id = id;
       return { id, state };
@@ -179,25 +208,35 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
    * `id` (pulumi/pulumi sdk/nodejs/runtime/mocks.ts, registerResource: `id: req.getImportid()`), and the
    * engine reads the existing instance instead of creating one (awsRds.ts).
    */
-  private importDb(name: string, id: string, inputs: Record<string, any>, options: RegistrationOptions): { id: string; computed: Record<string, any> } {
+  private importDb(name: string, id: string, inputs: Record<string, any>,
+    options: RegistrationOptions): { id: string; computed: Record<string, any> } {
     const result = importDbInstance(this.opts.rdsInstances ?? [], id, inputs, options.ignoreChanges);
     if ("problem" in result) throw this.reject(`${RDS_INSTANCE} "${name}" (import ${id})`, result.problem);
     const i = result.instance;
     return {
       id: i.DbiResourceId,
       computed: {
-        identifier: i.DBInstanceIdentifier, address: i.Endpoint.Address, port: i.Endpoint.Port, endpoint: `${i.Endpoint.Address}:${i.Endpoint.Port}`,
-        arn: i.DBInstanceArn, resourceId: i.DbiResourceId, hostedZoneId: i.Endpoint.HostedZoneId, status: i.DBInstanceStatus,
-        engineVersionActual: i.EngineVersion, storageType: i.StorageType,
+        identifier: i.DBInstanceIdentifier,
+        address: i.Endpoint.Address,
+        port: i.Endpoint.Port,
+        endpoint: `${i.Endpoint.Address}:${i.Endpoint.Port}`,
+        arn: i.DBInstanceArn,
+        resourceId: i.DbiResourceId,
+        hostedZoneId: i.Endpoint.HostedZoneId,
+        status: i.DBInstanceStatus,
+        engineVersionActual: i.EngineVersion,
+        storageType: i.StorageType,
       },
     };
   }
 
-  private compute(type: string, name: string, inputs: Record<string, any>, custom: boolean): { id: string | undefined; computed: Record<string, any> } {
+  private compute(type: string, name: string, inputs: Record<string, any>,
+    custom: boolean): { id: string | undefined; computed: Record<string, any> } {
     if (!custom) return { id: undefined, computed: {} };
     const fail = (message: string) => this.reject(`${type} "${name}"`, message);
     // RestoreDBInstanceFromDBSnapshot: the snapshot must exist and be visible to this account.
-    if (type === RDS_INSTANCE && inputs.snapshotIdentifier && !restorableSnapshot(this.opts.rdsSnapshots ?? [], this.accountId, inputs.snapshotIdentifier)) {
+    if (type === RDS_INSTANCE && inputs.snapshotIdentifier
+      && !restorableSnapshot(this.opts.rdsSnapshots ?? [], this.accountId, inputs.snapshotIdentifier)) {
       throw fail(`DBSnapshotNotFound: DBSnapshot ${inputs.snapshotIdentifier} not found`);
     }
     return computeAws(this, type, name, inputs, fail) ?? computeOther(type, name, inputs);
@@ -207,7 +246,9 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   private recordInvented(name: string, inputs: Record<string, any>, computed: Record<string, any>): void {
     const given = new Set(Object.values(inputs).filter((v) => typeof v === "string"));
     for (const [field, value] of Object.entries(computed)) {
-      if (typeof value !== "string" || given.has(value) || this.invented.has(value) || FIXED_FIELDS.has(field)) continue;
+      if (typeof value !== "string" || given.has(value) || this.invented.has(value) || FIXED_FIELDS.has(field)) {
+        continue;
+      }
       if (value.length >= 7 && /\d/.test(value)) this.invented.set(value, `${name} ${field}, known after up`);
     }
   }
@@ -240,6 +281,8 @@ export class AwsMock implements pulumi.runtime.Mocks, Account {
   }
 
   private subnetsOfVpc(vpcId: string, defaultForAz: boolean): MockSubnet[] {
-    return [0, 1, 2].map((i) => ({ id: `subnet-${sha("subnet", vpcId, i).slice(0, 17)}`, vpcId, availabilityZone: availabilityZones(this.region)[i], defaultForAz }));
+    return [0, 1, 2].map((i) => ({ id: `subnet-${sha("subnet", vpcId, i).slice(0, 17)}`, vpcId,
+      availabilityZone: availabilityZones(this.region)[i], defaultForAz })
+    );
   }
 }

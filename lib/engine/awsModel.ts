@@ -20,7 +20,8 @@ export interface Account {
   callerArn: string;
   defaultVpcId(): string;
   /** The first resource of `type` whose id (field "id") or output `field` equals `value`. */
-  existing(type: string, field: string, value: unknown): { id?: string; inputs: Record<string, any>; state: Record<string, any> } | undefined;
+  existing(type: string, field: string, value: unknown): { id?: string; inputs: Record<string, any>;
+    state: Record<string, any> } | undefined;
   /** Resources of a type AWS has answered so far. */
   created(type: string): { id?: string; inputs: Record<string, any>; state: Record<string, any> }[];
   subnetById(id: string): MockSubnet;
@@ -35,10 +36,13 @@ export type Computed = { id: string; computed: Record<string, any> };
 export type Model = (a: Account, name: string, inputs: Record<string, any>, fail: Fail, type: string) => Computed;
 
 /** Whether the account has a resource of `type` whose id (field "id") or output `field` equals `value`. */
-export const exists = (a: Account, type: string, field: string, value: unknown): boolean => a.existing(type, field, value) !== undefined;
+export const exists = (a: Account, type: string, field: string, value: unknown): boolean =>
+  a.existing(type, field, value) !== undefined;
 
 /** The ARN of a resource of the account (a global service's, as IAM's, names no region). */
-export const arnOf = (a: Account, service: string, resource: string, global = false): string => `arn:aws:${service}:${global ? "" : a.region}:${a.accountId}:${resource}`;
+export const arnOf = (a: Account, service: string, resource: string, global = false): string =>
+  `arn:aws:${service}:${global ? "" : a.region}:${a.accountId}:${resource}`;
 
 /** Undefined (the API's default), or an integer within [min, max]. */
-export const inRange = (v: unknown, min: number, max: number): boolean => v === undefined || (Number.isInteger(v) && (v as number) >= min && (v as number) <= max);
+export const inRange = (v: unknown, min: number, max: number): boolean =>
+  v === undefined || (Number.isInteger(v) && (v as number) >= min && (v as number) <= max);

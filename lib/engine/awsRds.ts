@@ -61,7 +61,10 @@ export interface AwsDbInstance {
  * several without mostRecent is an error, as the provider says it
  * (terraform-provider-aws internal/service/rds/snapshot_data_source.go).
  */
-export function lookUpSnapshot(snapshots: AwsDbSnapshot[], accountId: string, inputs: Record<string, any>): Record<string, any> | string {
+export function lookUpSnapshot(snapshots: AwsDbSnapshot[], accountId: string, inputs: Record<string, any>): Record<
+  string,
+  any
+> | string {
   const wanted: string | undefined = inputs.dbSnapshotIdentifier;
   const own = (s: AwsDbSnapshot) => s.DBSnapshotArn.split(":")[4] === accountId;
   const found = snapshots
@@ -71,21 +74,46 @@ export function lookUpSnapshot(snapshots: AwsDbSnapshot[], accountId: string, in
     .filter((s) => inputs.snapshotType === undefined || s.SnapshotType === inputs.snapshotType)
     .sort((a, b) => b.SnapshotCreateTime.localeCompare(a.SnapshotCreateTime));
   if (found.length === 0) return "Your query returned no results. Please change your search criteria and try again.";
-  if (found.length > 1 && !inputs.mostRecent) return "Your query returned more than one result. Please try a more specific search criteria.";
+  if (found.length > 1 && !inputs.mostRecent) {
+    return "Your query returned more than one result. Please try a more specific search criteria.";
+  }
   const s = found[0];
   return {
-    id: s.DBSnapshotIdentifier, dbSnapshotIdentifier: s.DBSnapshotIdentifier, dbSnapshotArn: s.DBSnapshotArn, dbInstanceIdentifier: s.DBInstanceIdentifier,
-    allocatedStorage: s.AllocatedStorage, availabilityZone: s.AvailabilityZone ?? "", encrypted: s.Encrypted, engine: s.Engine, engineVersion: s.EngineVersion,
-    iops: s.Iops ?? 0, kmsKeyId: s.KmsKeyId ?? "", licenseModel: s.LicenseModel ?? "", optionGroupName: s.OptionGroupName ?? "", port: s.Port,
-    snapshotCreateTime: s.SnapshotCreateTime, originalSnapshotCreateTime: s.SnapshotCreateTime, snapshotType: s.SnapshotType, status: s.Status,
-    storageType: s.StorageType, vpcId: s.VpcId ?? "", sourceDbSnapshotIdentifier: "", sourceRegion: "", tags: {},
-    includeShared: inputs.includeShared, mostRecent: inputs.mostRecent, region: inputs.region ?? "",
+    id: s.DBSnapshotIdentifier,
+    dbSnapshotIdentifier: s.DBSnapshotIdentifier,
+    dbSnapshotArn: s.DBSnapshotArn,
+    dbInstanceIdentifier: s.DBInstanceIdentifier,
+    allocatedStorage: s.AllocatedStorage,
+    availabilityZone: s.AvailabilityZone ?? "",
+    encrypted: s.Encrypted,
+    engine: s.Engine,
+    engineVersion: s.EngineVersion,
+    iops: s.Iops ?? 0,
+    kmsKeyId: s.KmsKeyId ?? "",
+    licenseModel: s.LicenseModel ?? "",
+    optionGroupName: s.OptionGroupName ?? "",
+    port: s.Port,
+    snapshotCreateTime: s.SnapshotCreateTime,
+    originalSnapshotCreateTime: s.SnapshotCreateTime,
+    snapshotType: s.SnapshotType,
+    status: s.Status,
+    storageType: s.StorageType,
+    vpcId: s.VpcId ?? "",
+    sourceDbSnapshotIdentifier: "",
+    sourceRegion: "",
+    tags: {},
+    includeShared: inputs.includeShared,
+    mostRecent: inputs.mostRecent,
+    region: inputs.region ?? "",
   };
 }
 
 /** Whether RestoreDBInstanceFromDBSnapshot would find the snapshot (an ARN for a shared one). */
-export function restorableSnapshot(snapshots: AwsDbSnapshot[], accountId: string, id: string): AwsDbSnapshot | undefined {
-  return snapshots.find((s) => s.DBSnapshotArn === id || (s.DBSnapshotArn.split(":")[4] === accountId && s.DBSnapshotIdentifier === id));
+export function restorableSnapshot(snapshots: AwsDbSnapshot[], accountId: string, id: string): AwsDbSnapshot
+  | undefined {
+  return snapshots.find((s) =>
+    s.DBSnapshotArn === id || (s.DBSnapshotArn.split(":")[4] === accountId && s.DBSnapshotIdentifier === id)
+  );
 }
 
 /** The provider's input → what DescribeDBInstances reports for it (the state the import reads). */
@@ -119,9 +147,12 @@ const IMPORTED: Record<string, (i: AwsDbInstance) => unknown> = {
  * engine version matches as a prefix (the provider treats "16" as matching "16.4"). Returns the problem,
  * or the state to hand back.
  */
-export function importDbInstance(instances: AwsDbInstance[], id: string, inputs: Record<string, any>, ignoreChanges: string[]): { problem: string } | { instance: AwsDbInstance } {
+export function importDbInstance(instances: AwsDbInstance[], id: string, inputs: Record<string, any>,
+  ignoreChanges: string[]): { problem: string } | { instance: AwsDbInstance } {
   const instance = instances.find((i) => i.DBInstanceIdentifier === id);
-  if (!instance) return { problem: `DBInstanceNotFound: DBInstance ${id} not found (the import id is the instance identifier)` };
+  if (!instance) {
+    return { problem: `DBInstanceNotFound: DBInstance ${id} not found (the import id is the instance identifier)` };
+  }
   const differing = Object.entries(IMPORTED).filter(([key, read]) => {
     if (ignoreChanges.includes(key) || inputs[key] === undefined) return false;
     const actual = read(instance);
@@ -130,7 +161,9 @@ export function importDbInstance(instances: AwsDbInstance[], id: string, inputs:
     return JSON.stringify(actual) !== JSON.stringify(given);
   });
   if (differing.length > 0) {
-    const detail = differing.map(([key, read]) => `${key}: program ${JSON.stringify(inputs[key])}, instance ${JSON.stringify(read(instance))}`).join("; ");
+    const detail = differing.map(([key, read]) =>
+      `${key}: program ${JSON.stringify(inputs[key])}, instance ${JSON.stringify(read(instance))}`
+    ).join("; ");
     return { problem: `inputs to import do not match the existing resource (${detail})` };
   }
   return { instance };

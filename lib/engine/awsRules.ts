@@ -56,7 +56,9 @@ export function parseCidr(text: unknown, family: 4 | 6): Cidr {
   const prefix = Number(m[2]);
   if (!bits || prefix > width) return { error: `CIDR block ${text} is malformed (not an IPv${family} range)` };
   const network = bits.slice(0, prefix).padEnd(width, "0");
-  const address = family === 4 ? [0, 8, 16, 24].map((i) => parseInt(network.slice(i, i + 8), 2)).join(".") : ipv6Text(network);
+  const address = family === 4
+    ? [0, 8, 16, 24].map((i) => parseInt(network.slice(i, i + 8), 2)).join(".")
+    : ipv6Text(network);
   return { family, canonical: `${address}/${prefix}` };
 }
 
@@ -74,7 +76,7 @@ export const RULES_PER_SECURITY_GROUP = 60;
 
 function wireStrings(blob: Buffer): Buffer[] | undefined {
   const out: Buffer[] = [];
-  for (let at = 0; at < blob.length && out.length < 8; ) {
+  for (let at = 0; at < blob.length && out.length < 8;) {
     if (at + 4 > blob.length) return undefined;
     const length = blob.readUInt32BE(at);
     if (at + 4 + length > blob.length) return undefined;
@@ -91,11 +93,19 @@ export function importKeyPairProblem(material: unknown): string | undefined {
   if (/^[A-Za-z0-9+/]+={0,2}$/.test(text) && Buffer.from(text, "base64")[0] === 0x30) return undefined; // DER SEQUENCE
   const m = /^(\S+) ([A-Za-z0-9+/]+={0,2})(?:\s.*)?$/.exec(text);
   if (!m) return "InvalidKey.Format: Key is not in valid OpenSSH public key format";
-  if (m[1] !== "ssh-rsa" && m[1] !== "ssh-ed25519") return `InvalidKey.Format: key type ${m[1]} is not supported (RSA or ED25519 only)`;
+  if (m[1] !== "ssh-rsa" && m[1] !== "ssh-ed25519") {
+    return `InvalidKey.Format: key type ${m[1]} is not supported (RSA or ED25519 only)`;
+  }
   const fields = wireStrings(Buffer.from(m[2], "base64"));
-  if (!fields || fields[0]?.toString("latin1") !== m[1]) return "InvalidKey.Format: Key is not in valid OpenSSH public key format";
-  if (m[1] === "ssh-ed25519" && (fields.length !== 2 || fields[1].length !== 32)) return "InvalidKey.Format: an ED25519 key is 32 bytes";
-  if (m[1] === "ssh-rsa" && fields.length !== 3) return "InvalidKey.Format: an RSA key carries an exponent and a modulus";
+  if (!fields || fields[0]?.toString("latin1") !== m[1]) {
+    return "InvalidKey.Format: Key is not in valid OpenSSH public key format";
+  }
+  if (m[1] === "ssh-ed25519" && (fields.length !== 2 || fields[1].length !== 32)) {
+    return "InvalidKey.Format: an ED25519 key is 32 bytes";
+  }
+  if (m[1] === "ssh-rsa" && fields.length !== 3) {
+    return "InvalidKey.Format: an RSA key carries an exponent and a modulus";
+  }
   return undefined;
 }
 
@@ -117,9 +127,15 @@ export function tagsProblem(service: TagService, tags: unknown): string | undefi
   const reserved = service === "rds" ? /^(aws|rds):/i : /^aws:/i;
   for (const [key, raw] of entries) {
     const value = typeof raw === "string" ? raw : String(raw);
-    if ([...key].length < 1 || [...key].length > 128) return `InvalidParameterValue: tag key "${key}" must be 1 to 128 characters`;
-    if ([...value].length > 256) return `InvalidParameterValue: the value of tag "${key}" is longer than 256 characters`;
-    if (reserved.test(key) || reserved.test(value)) return `InvalidParameterValue: tag "${key}" uses a prefix reserved for AWS`;
+    if ([...key].length < 1 || [...key].length > 128) {
+      return `InvalidParameterValue: tag key "${key}" must be 1 to 128 characters`;
+    }
+    if ([...value].length > 256) {
+      return `InvalidParameterValue: the value of tag "${key}" is longer than 256 characters`;
+    }
+    if (reserved.test(key) || reserved.test(value)) {
+      return `InvalidParameterValue: tag "${key}" uses a prefix reserved for AWS`;
+    }
     if (service !== "ec2" && (!TAG_CHARACTERS.test(key) || !TAG_CHARACTERS.test(value))) {
       return `InvalidParameterValue: tag "${key}" has characters ${service.toUpperCase()} does not allow (letters, digits, spaces and _ . : / = + - @)`;
     }

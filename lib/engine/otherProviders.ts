@@ -12,14 +12,21 @@ function randomResult(name: string, inputs: Record<string, any>): string {
   const classes: { chars: string; min: number }[] = [];
   if (inputs.lower !== false) classes.push({ chars: "abcdefghijklmnopqrstuvwxyz", min: inputs.minLower ?? 0 });
   if (inputs.upper !== false) classes.push({ chars: "ABCDEFGHIJKLMNOPQRSTUVWXYZ", min: inputs.minUpper ?? 0 });
-  if (inputs.numeric !== false && inputs.number !== false) classes.push({ chars: "0123456789", min: inputs.minNumeric ?? 0 });
-  if (inputs.special !== false) classes.push({ chars: inputs.overrideSpecial ?? "!@#$%&*()-_=+[]{}<>:?", min: inputs.minSpecial ?? 0 });
+  if (inputs.numeric !== false && inputs.number !== false) {
+    classes.push({ chars: "0123456789", min: inputs.minNumeric ?? 0 });
+  }
+  if (inputs.special !== false) {
+    classes.push({ chars: inputs.overrideSpecial ?? "!@#$%&*()-_=+[]{}<>:?", min: inputs.minSpecial ?? 0 });
+  }
   const all = classes.map((c) => c.chars).join("");
   if (!all) throw new ProviderRejection("random: no character classes enabled");
   let stream = Buffer.alloc(0);
-  for (let i = 0; stream.length < length * 2; i++) stream = Buffer.concat([stream, Buffer.from(sha("random", name, inputs.keepers ?? {}, i), "hex")]);
+  for (let i = 0; stream.length < length * 2; i++) {
+    stream = Buffer.concat([stream, Buffer.from(sha("random", name, inputs.keepers ?? {}, i), "hex")]);
+  }
   const required = classes.flatMap((c) => Array.from({ length: c.min }, (_, i) => c.chars[stream[i] % c.chars.length]));
-  const rest = Array.from({ length: Math.max(0, length - required.length) }, (_, i) => all[stream[length + i] % all.length]);
+  const rest = Array.from({ length: Math.max(0, length - required.length) },
+    (_, i) => all[stream[length + i] % all.length]);
   return [...required, ...rest].join("").slice(0, length);
 }
 
@@ -58,13 +65,20 @@ export function computeOther(type: string, name: string, inputs: Record<string, 
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString": {
       const result = randomResult(name, inputs);
-      return { id: "none", computed: { result, ...(type.endsWith("RandomPassword") ? { bcryptHash: `$2a$10$${sha("bcrypt", result).slice(0, 53)}` } : {}) } };
+      return { id: "none",
+        computed: { result,
+          ...(type.endsWith("RandomPassword")
+            ? { bcryptHash: `$2a$10$${sha("bcrypt", result).slice(0, 53)}` }
+            : {}) } };
     }
     case "random:index/randomId:RandomId": {
-      const bytes = Buffer.from(sha("randomId", name, inputs.keepers ?? {}, inputs.prefix ?? ""), "hex").subarray(0, inputs.byteLength ?? 8);
+      const bytes = Buffer.from(sha("randomId", name, inputs.keepers ?? {}, inputs.prefix ?? ""), "hex").subarray(0,
+        inputs.byteLength ?? 8);
       const prefix = inputs.prefix ?? "";
       const b64Url = bytes.toString("base64url");
-      return { id: b64Url, computed: { hex: prefix + bytes.toString("hex"), b64Url: prefix + b64Url, b64Std: prefix + bytes.toString("base64"), dec: prefix + BigInt(`0x${bytes.toString("hex")}`).toString() } };
+      return { id: b64Url,
+        computed: { hex: prefix + bytes.toString("hex"), b64Url: prefix + b64Url,
+          b64Std: prefix + bytes.toString("base64"), dec: prefix + BigInt(`0x${bytes.toString("hex")}`).toString() } };
     }
     case "tls:index/privateKey:PrivateKey":
       return tlsPrivateKey(name, inputs);
@@ -72,7 +86,9 @@ export function computeOther(type: string, name: string, inputs: Record<string, 
     case "command:local:Command":
       return { id: id("cmd"), computed: { stdout: "", stderr: "" } };
     case "docker:index/image:Image":
-      return { id: id("img"), computed: { repoDigest: `${inputs.imageName}@sha256:${sha("digest", inputs).slice(0, 64)}`, baseImageName: inputs.imageName } };
+      return { id: id("img"),
+        computed: { repoDigest: `${inputs.imageName}@sha256:${sha("digest", inputs).slice(0, 64)}`,
+          baseImageName: inputs.imageName } };
     default:
       return { id: `${name}-id`, computed: {} };
   }

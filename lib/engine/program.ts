@@ -4,7 +4,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsMock } from "./awsMock";
 import { Registration, RegisterRequest, captureRegistrationOptions } from "./registrations";
-import { ConfigEntry, PROJECT, PROJECT_ROOT, ProjectConfigType, applyProjectConfig, configEntry, goJson, namespacedKey, projectConfigTypes, stackFileEntries, toConfigValues } from "./stackConfig";
+import { ConfigEntry, PROJECT, PROJECT_ROOT, ProjectConfigType, applyProjectConfig, configEntry, goJson, namespacedKey,
+  projectConfigTypes, stackFileEntries, toConfigValues } from "./stackConfig";
 
 export interface RunOptions {
   stack: string;
@@ -52,7 +53,9 @@ export function isSecret(output: unknown): Promise<boolean> {
 
 /** Drops the project's own modules (not the engine, not node_modules) from the require cache so index.ts runs again from scratch. */
 function forgetProjectModules(): void {
-  const keep = ["node_modules", path.join("lib", "engine"), path.join("tests", "support")].map((dir) => path.join(PROJECT_ROOT, dir) + path.sep);
+  const keep = ["node_modules", path.join("lib", "engine"), path.join("tests", "support")].map((dir) =>
+    path.join(PROJECT_ROOT, dir) + path.sep
+  );
   for (const file of Object.keys(require.cache)) {
     if (file.startsWith(PROJECT_ROOT + path.sep) && !keep.some((k) => file.startsWith(k))) delete require.cache[file];
   }
@@ -62,7 +65,8 @@ function forgetProjectModules(): void {
  * A value given as `pulumi config set` would store it. A JSON array for a key Pulumi.yaml declares as
  * an array is stored as that list (what `pulumi config set --path 'key[0]' …` writes); anything else is text.
  */
-export function setEntry(key: string, value: string, secret: boolean, declared: Record<string, ProjectConfigType>): ConfigEntry {
+export function setEntry(key: string, value: string, secret: boolean,
+  declared: Record<string, ProjectConfigType>): ConfigEntry {
   const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
   if (declared[name]?.type === "array" && value.trim().startsWith("[")) {
     try {
@@ -78,10 +82,19 @@ export function setEntry(key: string, value: string, secret: boolean, declared: 
 /** The config and secret keys the CLI would hand the program for these options (Pulumi.yaml's defaults applied). */
 export function configFor(opts: RunOptions): { config: Record<string, string>; secretKeys: string[] } {
   const declared = projectConfigTypes();
-  const entries = new Map(opts.entries ?? (opts.replaceConfig ? [["aws:region", configEntry("us-east-1", "aws:region")]] : stackFileEntries(opts.stack)));
-  for (const [key, value] of Object.entries(opts.config ?? {})) entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, false, declared));
-  for (const [key, value] of Object.entries(opts.secrets ?? {})) entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, true, declared));
-  const { config, secureKeys } = toConfigValues(opts.projectDefaults === false ? entries : applyProjectConfig(opts.stack, entries, declared));
+  const entries = new Map(
+    opts.entries
+      ?? (opts.replaceConfig ? [["aws:region", configEntry("us-east-1", "aws:region")]] : stackFileEntries(opts.stack)),
+  );
+  for (const [key, value] of Object.entries(opts.config ?? {})) {
+    entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, false, declared));
+  }
+  for (const [key, value] of Object.entries(opts.secrets ?? {})) {
+    entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, true, declared));
+  }
+  const { config, secureKeys } = toConfigValues(
+    opts.projectDefaults === false ? entries : applyProjectConfig(opts.stack, entries, declared),
+  );
   return { config, secretKeys: secureKeys };
 }
 
@@ -108,7 +121,9 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     const exported = require(path.join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exported)) {
-      outputs[key] = pulumi.Output.isInstance(value) || value instanceof Promise ? await Promise.race([valueOf(value as pulumi.Input<unknown>), failed]) : value;
+      outputs[key] = pulumi.Output.isInstance(value) || value instanceof Promise
+        ? await Promise.race([valueOf(value as pulumi.Input<unknown>), failed])
+        : value;
     }
     // Let registrations that nothing exported depends on finish too (bounded).
     for (let i = 0, quiet = 0; i < 500 && quiet < 3; i++) {

@@ -52,7 +52,8 @@ export function securePlaceholder(key: string): string {
 }
 
 const isSecureLeaf = (value: unknown): boolean =>
-  value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+  value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1
+  && "secure" in value;
 
 /** Whether a value holds a `secure:` leaf anywhere (the CLI then marks the whole key secret). */
 export function containsSecureLeaf(value: unknown): boolean {
@@ -78,9 +79,11 @@ function withPlaceholders(value: unknown, at: string): unknown {
  */
 export function goJson(value: unknown): string {
   const sorted = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sorted)
-      : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
-        : v;
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v !== null && typeof v === "object"
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+      : v;
   return JSON.stringify(sorted(value))
     .replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026")
     .replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
@@ -105,12 +108,16 @@ export function configEntry(value: unknown, key: string, declaredDefault?: unkno
   const secret = containsSecureLeaf(value);
   if (isSecureLeaf(value)) {
     // A default declared as JSON text ("{}", "[]") gives the shape as well as a parsed one.
-    if (typeof declaredDefault === "string" && /^\s*[[{]/.test(declaredDefault)) declaredDefault = JSON.parse(declaredDefault);
+    if (typeof declaredDefault === "string" && /^\s*[[{]/.test(declaredDefault)) {
+      declaredDefault = JSON.parse(declaredDefault);
+    }
     if (Array.isArray(declaredDefault)) return { value: "[]", object: false, secret };
     if (declaredDefault !== null && typeof declaredDefault === "object") return { value: "{}", object: false, secret };
     return { value: securePlaceholder(key), object: false, secret };
   }
-  if (value !== null && typeof value === "object") return { value: goJson(withPlaceholders(value, key)), object: true, secret };
+  if (value !== null && typeof value === "object") {
+    return { value: goJson(withPlaceholders(value, key)), object: true, secret };
+  }
   return { value: goText(value as string | number | boolean | null), object: false, secret };
 }
 
@@ -122,11 +129,14 @@ export function namespacedKey(key: string, project = PROJECT): string {
   // `<ns>:config:<name>`, an older spelling (config.ParseKey via tokens.ParseModuleMember).
   const [ns, module, name] = key.split(":");
   if (colons === 2 && module === "config" && ns !== "" && name !== "") return `${ns}:${name}`;
-  throw new CliConfigError(`could not parse ${key} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`);
+  throw new CliConfigError(
+    `could not parse ${key} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
+  );
 }
 
 /** The `config:` block of a stack document, keys and values as the CLI loads them (no project defaults yet). */
-export function stackEntriesOf(doc: { config?: Record<string, unknown> } | undefined, declared = projectConfigTypes()): Map<string, ConfigEntry> {
+export function stackEntriesOf(doc: { config?: Record<string, unknown> } | undefined,
+  declared = projectConfigTypes()): Map<string, ConfigEntry> {
   const entries = new Map<string, ConfigEntry>();
   for (const [rawKey, value] of Object.entries(doc?.config ?? {})) {
     const key = namespacedKey(rawKey);
@@ -146,11 +156,15 @@ export interface ProjectConfigType {
 }
 
 /** Pulumi.yaml's declared config, as the CLI reads it (a shorthand `key: value` is a default). */
-export function projectConfigTypes(doc: { config?: Record<string, unknown> } = readYaml("Pulumi.yaml")): Record<string, ProjectConfigType> {
+export function projectConfigTypes(
+  doc: { config?: Record<string, unknown> } = readYaml("Pulumi.yaml"),
+): Record<string, ProjectConfigType> {
   const out: Record<string, ProjectConfigType> = {};
   for (const [key, declared] of Object.entries(doc.config ?? {})) {
     // RewriteShorthandConfigValues: a plain value is `{ default: value }`... unless it is typed as an object.
-    out[key] = declared !== null && typeof declared === "object" && !Array.isArray(declared) ? (declared as ProjectConfigType) : { default: declared };
+    out[key] = declared !== null && typeof declared === "object" && !Array.isArray(declared)
+      ? (declared as ProjectConfigType)
+      : { default: declared };
   }
   return out;
 }
@@ -195,18 +209,26 @@ export function applyProjectConfig(
     merged.set(key, configEntry(fallback, key));
   }
   if (missing.length > 0) {
-    throw new CliConfigError(`Stack '${stack}' is missing configuration value${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m}'`).join(", ")}`);
+    throw new CliConfigError(
+      `Stack '${stack}' is missing configuration value${missing.length > 1 ? "s" : ""} ${
+        missing.map((m) => `'${m}'`).join(", ")
+      }`,
+    );
   }
   for (const name of Object.keys(declared).sort()) {
     const type = declared[name];
     const key = name.includes(":") ? namespacedKey(name, project) : `${project}:${name}`;
     const entry = merged.get(key);
     if (!entry) continue;
-    if (type.secret && !entry.secret) throw new CliConfigError(`Stack '${stack}' with configuration key '${name}' must be encrypted as it's secret`);
+    if (type.secret && !entry.secret) {
+      throw new CliConfigError(`Stack '${stack}' with configuration key '${name}' must be encrypted as it's secret`);
+    }
     if (type.type === undefined) continue;
     const content = entry.object ? JSON.parse(entry.value) : entry.value;
     if (!fitsType(type.type, type.items, content)) {
-      throw new CliConfigError(`Stack '${stack}' with configuration key '${name}' must be of type '${fullTypeName(type.type, type.items)}'`);
+      throw new CliConfigError(
+        `Stack '${stack}' with configuration key '${name}' must be of type '${fullTypeName(type.type, type.items)}'`,
+      );
     }
   }
   return merged;

@@ -61,4 +61,5 @@ export function runCli(cli: Cli, argv: string[] = process.argv.slice(2)): void {
 }
 
 /** The exit-code paragraph every `--help` ends with. */
-export const EXIT_CODES_HELP = `exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed (the reason on stderr), ${EXIT.usage} bad usage (nothing ran)`;
+export const EXIT_CODES_HELP =
+  `exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed (the reason on stderr), ${EXIT.usage} bad usage (nothing ran)`;

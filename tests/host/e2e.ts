@@ -91,18 +91,26 @@ export function selectScenarios(only: string | undefined): Scenario[] {
   const wanted = (only ?? "").split(",").map((w) => w.trim().toLowerCase()).filter(Boolean);
   if (wanted.length === 0) return SCENARIOS;
   const picked = SCENARIOS.filter((s) => wanted.some((w) => s.name.toLowerCase().includes(w)));
-  if (picked.length === 0) throw new Error(`E2E_ONLY=${only} names no scenario; names: ${SCENARIOS.map((s) => s.name).join(" | ")}`);
+  if (picked.length === 0) {
+    throw new Error(`E2E_ONLY=${only} names no scenario; names: ${SCENARIOS.map((s) => s.name).join(" | ")}`);
+  }
   return SCENARIOS.filter((s) => PRECONDITIONS.includes(s) || picked.includes(s));
 }
 
 async function main(): Promise<number> {
   const ctx = createContext(readEnv());
-  log(`e2e: project ${ctx.spec.appName}, base ${ctx.layout.base}, http 127.0.0.1:${ctx.env.httpPort}, ssh port ${ctx.env.sshPort}`);
+  log(
+    `e2e: project ${ctx.spec.appName}, base ${ctx.layout.base}, http 127.0.0.1:${ctx.env.httpPort}, ssh port ${ctx.env.sshPort}`,
+  );
   const scenarios = selectScenarios(process.env.E2E_ONLY);
   for (const s of scenarios) await runScenario(ctx, s);
 
   const failed = ctx.checks.failed;
-  log(`checks: ${ctx.checks.total - failed.length}/${ctx.checks.total} passed${failed.length ? `; failed: ${failed.join("; ")}` : ""}`);
+  log(
+    `checks: ${ctx.checks.total - failed.length}/${ctx.checks.total} passed${
+      failed.length ? `; failed: ${failed.join("; ")}` : ""
+    }`,
+  );
   log(`all command output: ${ctx.commands.logFile}`);
   const summary = closingLines(ctx.results, scenarios.filter((s) => s.fault).length).join("\n");
   fs.writeFileSync(ctx.env.summaryFile, `${summary}\n`);

@@ -8,7 +8,7 @@ export const APP = {
   "manage.py": "print('hi')\n",
   "hello/views.py": "x = 1\n",
   "hello/__init__.py": "",
-  "bin/entrypoint.sh": "#!/bin/sh\nexec \"$@\"\n",
+  "bin/entrypoint.sh": '#!/bin/sh\nexec "$@"\n',
   ".dockerignore": "*.log\nnode_modules\n",
   ".deployignore": "local-notes.txt\n",
 };

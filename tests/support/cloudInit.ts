@@ -6,6 +6,8 @@ import { WRITE_FILES_ENCODING } from "../../components/userData";
 
 export function writtenContent(entry: { content: string; encoding?: string }): string {
   if (entry.encoding === undefined) return entry.content;
-  if (entry.encoding !== WRITE_FILES_ENCODING) throw new Error(`write_files encoding ${entry.encoding} is not the one this program writes`);
+  if (entry.encoding !== WRITE_FILES_ENCODING) {
+    throw new Error(`write_files encoding ${entry.encoding} is not the one this program writes`);
+  }
   return zlib.gunzipSync(Buffer.from(entry.content, "base64")).toString("utf8");
 }

@@ -14,5 +14,7 @@ export const OUR_COMPOSE_PATH = path.join(ROOT, "app", "docker-compose.prod.yml"
 
 /** Our own app's file ("ours"), or a fixture, under the name its messages use. */
 export function loadCompose(name: string): ComposeModel {
-  return name === "ours" ? readComposeFile(OUR_COMPOSE_PATH, OUR_COMPOSE_NAME) : readComposeFile(path.join(COMPOSE_FIXTURES, name), name);
+  return name === "ours"
+    ? readComposeFile(OUR_COMPOSE_PATH, OUR_COMPOSE_NAME)
+    : readComposeFile(path.join(COMPOSE_FIXTURES, name), name);
 }

@@ -11,12 +11,14 @@ export const parseContext = (stack = "dev", region: string | null = "us-east-1")
   region: region ?? undefined,
   fileExists: (p) => files.has(p),
 });
-export const parse = (raw: Record<string, unknown>, stack = "dev", region: string | null = "us-east-1"): StackConfig => parseConfig(raw, parseContext(stack, region));
+export const parse = (raw: Record<string, unknown>, stack = "dev", region: string | null = "us-east-1"): StackConfig =>
+  parseConfig(raw, parseContext(stack, region));
 /** An SSH allowlist prod accepts. */
 export const PROD_SSH = { sshCidrs: ["203.0.113.0/24"] };
 /** A matching test key pair (no real key behind it). */
 export const PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFrZWtleWZvcnRlc3RzMDEyMzQ1Njc4OWFiY2RlZg== me@laptop";
-export const PRIV = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+export const PRIV =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
 /** Parses and returns the problems; fails the test when parsing succeeds. */
 export function problemsOf(raw: Record<string, unknown>, stack = "dev", region: string | null = "us-east-1"): string[] {

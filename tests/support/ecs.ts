@@ -7,4 +7,5 @@ export const DEV_CONTEXT = { project: "compose-on-ec2", stack: "dev", region: "u
 export const ZONE = "Z0123456789ABCDEFGHIJ";
 
 /** prod on ecs: a domain in a hosted zone, so HTTPS with an ACM certificate. */
-export const PROD_ECS = { hosting: "ecs", cache: "redis", domain: '["app.example.com","www.example.com"]', hostedZoneId: ZONE };
+export const PROD_ECS = { hosting: "ecs", cache: "redis", domain: '["app.example.com","www.example.com"]',
+  hostedZoneId: ZONE };

@@ -12,8 +12,10 @@ import { AwsMock, MockResource, RunOptions, RunResult, runProgram } from "../../
 import type { PlanResult } from "../../scripts/lib/plan/run";
 
 /** A test OpenSSH public key (a well-formed ED25519 line; no real key behind it). */
-export const TEST_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVkMjU1MTktdGVzdC1rZXktbm90LWEtcmVhbC1vbmUh test@ci";
-export const TEST_SSH_PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+export const TEST_SSH_PUBLIC_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVkMjU1MTktdGVzdC1rZXktbm90LWEtcmVhbC1vbmUh test@ci";
+export const TEST_SSH_PRIVATE_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 export const TEST_VPC_ID = "vpc-0a1b2c3d4e5f60718";
 export const TEST_SUBNETS = [
   { id: "subnet-0aaaaaaaaaaaaaaa1", vpcId: TEST_VPC_ID, availabilityZone: "us-east-1a", defaultForAz: false },
@@ -52,7 +54,9 @@ export function testAppSettings(overrides: Partial<AppSettings> = {}): AppSettin
 
 /** What config makes of app/'s compose file: every service and what a deploy does with it. */
 function exampleServiceFates(): ServiceFate[] {
-  const model = readComposeFile(path.join(__dirname, "..", "..", defaultFor("appDir", "dev") as string, defaultFor("composeFile", "dev") as string));
+  const model = readComposeFile(
+    path.join(__dirname, "..", "..", defaultFor("appDir", "dev") as string, defaultFor("composeFile", "dev") as string),
+  );
   return serviceFates(model, { webService: "web", proxyService: "nginx", workers: ["worker"] });
 }
 
@@ -85,7 +89,6 @@ export function plansBefore<K extends string>(make: Record<K, () => Promise<Plan
   return plans;
 }
 
-
 /**
  * The program run once per stack per test process: dev and prod from their stack files. The dev run
  * holds the EC2 instance and the RDS instance until both are registered (a parallelism probe that
@@ -94,7 +97,9 @@ export function plansBefore<K extends string>(make: Record<K, () => Promise<Plan
 export function stackRun(stack: "dev" | "prod"): Promise<RunResult> {
   return cachedRun(stack, () => {
     const mock = new AwsMock();
-    if (stack === "dev") mock.gate = { types: ["aws:ec2/instance:Instance", "aws:rds/instance:Instance"], timeoutMs: 3000 };
+    if (stack === "dev") {
+      mock.gate = { types: ["aws:ec2/instance:Instance", "aws:rds/instance:Instance"], timeoutMs: 3000 };
+    }
     return { stack, mock };
   });
 }
@@ -108,34 +113,34 @@ export function variantRun(variant: "A" | "B"): Promise<RunResult> {
   return cachedRun(`variant-${variant}`, (): RunOptions =>
     variant === "A"
       ? {
-          stack: "dev",
-          mock: new AwsMock({ subnets: TEST_SUBNETS }),
-          config: {
-            dbEngine: "mysql",
-            dbEngineVersion: "8.0",
-            hostOs: "ubuntu",
-            instanceType: "t4g.small",
-            vpcId: TEST_VPC_ID,
-            subnetIds: JSON.stringify(TEST_SUBNETS.map((s) => s.id)),
-            sshCidrs: '["198.51.100.7/32","2001:db8:1::/48"]',
-            sshPublicKey: TEST_SSH_PUBLIC_KEY,
-          },
-          secrets: { sshPrivateKey: TEST_SSH_PRIVATE_KEY },
-        }
-      : {
-          stack: "pr-7",
-          config: {
-            dbEngine: "mariadb",
-            amiId: "ami-0123456789abcdef0",
-            sandboxOwner: "octocat",
-            sandboxExpiresAt: "2026-12-01T18:00:00Z",
-          },
+        stack: "dev",
+        mock: new AwsMock({ subnets: TEST_SUBNETS }),
+        config: {
+          dbEngine: "mysql",
+          dbEngineVersion: "8.0",
+          hostOs: "ubuntu",
+          instanceType: "t4g.small",
+          vpcId: TEST_VPC_ID,
+          subnetIds: JSON.stringify(TEST_SUBNETS.map((s) => s.id)),
+          sshCidrs: '["198.51.100.7/32","2001:db8:1::/48"]',
+          sshPublicKey: TEST_SSH_PUBLIC_KEY,
         },
-  );
+        secrets: { sshPrivateKey: TEST_SSH_PRIVATE_KEY },
+      }
+      : {
+        stack: "pr-7",
+        config: {
+          dbEngine: "mariadb",
+          amiId: "ami-0123456789abcdef0",
+          sandboxOwner: "octocat",
+          sandboxExpiresAt: "2026-12-01T18:00:00Z",
+        },
+      });
 }
 
 /** The regions where our users deploy: the price table must cover each of them completely. */
-export const USER_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"];
+export const USER_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-northeast-2",
+  "ap-southeast-1"];
 
 /** dev with outsized choices (a 4xlarge host, 65,536 GB of Multi-AZ storage): one plan for every warning and for the cost delta. */
 export const OUTSIZED_DEV = { instanceType: "m7i.4xlarge", dbAllocatedStorageGb: "65536", dbMultiAz: "true" };
@@ -147,9 +152,15 @@ export const OUTSIZED_DEV = { instanceType: "m7i.4xlarge", dbAllocatedStorageGb:
 export function assertMediaBucketSafety(mock: AwsMock, stage: "dev" | "prod"): MockResource {
   const bucket = mock.one("aws:s3/bucket:Bucket");
   const prod = stage === "prod";
-  assert.deepStrictEqual([bucket.options.protect, bucket.options.retainOnDelete, bucket.inputs.forceDestroy], [prod, prod, !prod]);
-  assert.strictEqual(mock.resources.filter((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning").length, prod ? 1 : 0);
-  assert.strictEqual(Object.values(mock.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).filter((v) => v === true).length, 4);
+  assert.deepStrictEqual([bucket.options.protect, bucket.options.retainOnDelete, bucket.inputs.forceDestroy], [prod,
+    prod, !prod]);
+  assert.strictEqual(mock.resources.filter((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning").length,
+    prod ? 1 : 0);
+  assert.strictEqual(
+    Object.values(mock.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).filter((v) => v === true)
+      .length,
+    4,
+  );
   const sse = mock.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
   assert.strictEqual(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
   return bucket;

@@ -48,7 +48,9 @@ function nameOf(node: ts.FunctionLikeDeclaration, sf: ts.SourceFile): string {
   if (node.name) return node.name.getText(sf);
   if (ts.isConstructorDeclaration(node)) return "constructor";
   const parent = node.parent;
-  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) return parent.name.getText(sf);
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) {
+    return parent.name.getText(sf);
+  }
   if (ts.isCallExpression(parent)) return `(callback of ${parent.expression.getText(sf).slice(0, 40)})`;
   return "(anonymous)";
 }
@@ -59,10 +61,12 @@ export function typeScriptFunctions(file: string, text: string): FunctionSpan[] 
   const testFile = file.endsWith(".test.ts");
   const out: FunctionSpan[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isFunctionLike(node) && "body" in node && node.body !== undefined && !(testFile && isDescribeCallback(node))) {
+    if (ts.isFunctionLike(node) && "body" in node && node.body !== undefined
+      && !(testFile && isDescribeCallback(node))) {
       const first = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
       const last = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
-      out.push({ file, line: first + 1, name: nameOf(node as ts.FunctionLikeDeclaration, sf), lines: last - first + 1 });
+      out.push({ file, line: first + 1, name: nameOf(node as ts.FunctionLikeDeclaration, sf),
+        lines: last - first + 1 });
     }
     ts.forEachChild(node, visit);
   };
@@ -85,7 +89,9 @@ export function shellFunctions(file: string, text: string): FunctionSpan[] {
     }
     let end = i + 1;
     while (end < lines.length && !/^\}/.test(lines[end])) {
-      if (SHELL_START.test(lines[end])) throw new Error(`${file}:${i + 1}: ${start[1]}() has no closing } at column 0 before ${lines[end]}`);
+      if (SHELL_START.test(lines[end])) {
+        throw new Error(`${file}:${i + 1}: ${start[1]}() has no closing } at column 0 before ${lines[end]}`);
+      }
       end++;
     }
     if (end === lines.length) throw new Error(`${file}:${i + 1}: ${start[1]}() has no closing } at column 0`);

@@ -31,7 +31,9 @@ export function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sourceFiles()) {
     const info = ts.preProcessFile(fs.readFileSync(file, "utf8"), true, true);
-    const targets = info.importedFiles.map((f) => resolveImport(file, f.fileName)).filter((f): f is string => f !== undefined);
+    const targets = info.importedFiles.map((f) => resolveImport(file, f.fileName)).filter((f): f is string =>
+      f !== undefined
+    );
     graph.set(path.relative(ROOT, file), [...new Set(targets.map((t) => path.relative(ROOT, t)))]);
   }
   return graph;

@@ -73,7 +73,8 @@ export class FakeWorkspace implements SandboxWorkspace {
   /** Adds a stack whose last update ran with `config`, first updated `ageMs` before NOW. */
   addStack(name: string, config: ConfigMap, opts: { ageMs?: number; url?: string; failDestroy?: string } = {}): void {
     const startTime = new Date(NOW.getTime() - (opts.ageMs ?? HOUR));
-    this.stacks.set(name, { history: [{ startTime, config }], outputs: opts.url ? { url: opts.url } : {}, failDestroy: opts.failDestroy });
+    this.stacks.set(name, { history: [{ startTime, config }], outputs: opts.url ? { url: opts.url } : {},
+      failDestroy: opts.failDestroy });
   }
 
   private stack(name: string): SandboxStack {
@@ -89,7 +90,9 @@ export class FakeWorkspace implements SandboxWorkspace {
         this.calls.push(`writeConfig ${name}`);
         // What the engine records for an update: every value as text, structures as JSON.
         pendingConfig = Object.fromEntries(
-          Object.entries(config).map(([key, v]) => [key, { value: typeof v === "object" ? JSON.stringify(v) : String(v) }]),
+          Object.entries(config).map((
+            [key, v],
+          ) => [key, { value: typeof v === "object" ? JSON.stringify(v) : String(v) }]),
         );
       },
       up: async (onOutput) => {
@@ -122,7 +125,8 @@ export function sandboxRecordConfig(expires: string, owner = "alice", stage = "s
 
 export function context(
   workspace: FakeWorkspace,
-  opts: { credentials?: boolean; docker?: boolean; snapshots?: (instance: string, region: string | undefined) => SnapshotFacts } = {},
+  opts: { credentials?: boolean; docker?: boolean;
+    snapshots?: (instance: string, region: string | undefined) => SnapshotFacts } = {},
 ): CommandContext & { printed: string[]; logged: string[] } {
   const printed: string[] = [];
   const logged: string[] = [];
@@ -137,7 +141,9 @@ export function context(
     },
     checkDocker: () => {
       workspace.calls.push("checkDocker");
-      if (opts.docker === false) throw new SandboxError("this stack builds images on this machine, which needs a running Docker daemon");
+      if (opts.docker === false) {
+        throw new SandboxError("this stack builds images on this machine, which needs a running Docker daemon");
+      }
     },
     latestAutomatedSnapshot: (instance, region) => {
       workspace.calls.push(`latestAutomatedSnapshot ${instance} ${region}`);
@@ -157,7 +163,9 @@ export function context(
 export function installStandIns(prefix: string, tools: Record<string, string>): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.mkdirSync(path.join(dir, "bin"));
-  for (const [name, script] of Object.entries(tools)) fs.writeFileSync(path.join(dir, "bin", name), script, { mode: 0o755 });
+  for (const [name, script] of Object.entries(tools)) {
+    fs.writeFileSync(path.join(dir, "bin", name), script, { mode: 0o755 });
+  }
   const savedPath = process.env.PATH;
   process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${savedPath}`;
   process.env.STAND_IN_DIR = dir;

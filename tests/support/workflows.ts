@@ -40,8 +40,12 @@ export interface Workflow {
 
 /** The workflow files, sorted; their text and their parsed YAML, by file name. */
 export const files = fs.readdirSync(WORKFLOW_DIR).filter((file) => /\.ya?ml$/.test(file)).sort();
-export const texts = new Map<string, string>(files.map((file) => [file, fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8")]));
-export const workflows = new Map<string, Workflow>(files.map((file) => [file, yaml.load(texts.get(file) ?? "") as Workflow]));
+export const texts = new Map<string, string>(
+  files.map((file) => [file, fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8")]),
+);
+export const workflows = new Map<string, Workflow>(
+  files.map((file) => [file, yaml.load(texts.get(file) ?? "") as Workflow]),
+);
 // A job that calls a reusable workflow has no steps of its own.
 for (const wf of workflows.values()) for (const j of Object.values(wf.jobs)) j.steps ??= [];
 
@@ -50,23 +54,37 @@ export function allJobs(): { file: string; id: string; job: Job }[] {
   return [...workflows].flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
 }
 /** The release tag each pinned commit's comment names (`uses: owner/repo@<sha> # v1.2.3`), by `owner/repo@<sha>`. */
-const releaseTags = new Map<string, string>([...texts.values()].flatMap((text) => [...text.matchAll(/uses:\s+(\S+@[0-9a-f]{40}) # (v[\d.]+)/g)].map((m): [string, string] => [m[1], m[2]])));
+const releaseTags = new Map<string, string>(
+  [...texts.values()].flatMap((text) =>
+    [...text.matchAll(/uses:\s+(\S+@[0-9a-f]{40}) # (v[\d.]+)/g)].map((m): [string, string] => [m[1], m[2]])
+  ),
+);
 /** `owner/repo@<release tag>` of a step pinned by commit, e.g. "pulumi/actions@v6.6.1". */
-export const releaseOf = (step: Step | undefined): string => `${(step?.uses ?? "").split("@")[0]}@${releaseTags.get(step?.uses ?? "") ?? "(no release comment)"}`;
+export const releaseOf = (step: Step | undefined): string =>
+  `${(step?.uses ?? "").split("@")[0]}@${releaseTags.get(step?.uses ?? "") ?? "(no release comment)"}`;
 export const usesAction = (step: Step, action: string): boolean => (step.uses ?? "").split("@")[0] === action;
-export const usesAws = (job: Job): boolean => job.steps.some((step) => usesAction(step, "aws-actions/configure-aws-credentials"));
+export const usesAws = (job: Job): boolean =>
+  job.steps.some((step) => usesAction(step, "aws-actions/configure-aws-credentials"));
 export const pulumiCommand = (job: Job): string | undefined =>
-  job.steps.find((step) => usesAction(step, "pulumi/actions") && step.with?.command)?.with?.command as string | undefined;
+  job.steps.find((step) => usesAction(step, "pulumi/actions") && step.with?.command)?.with?.command as string
+    | undefined;
 /** The stack a job's pulumi/actions command runs on, if any. */
 export const stackOf = (job: Job): string | undefined =>
-  job.steps.find((step) => usesAction(step, "pulumi/actions") && step.with?.command)?.with?.["stack-name"] as string | undefined;
-export const environmentOf = (job: Job): string | undefined => (typeof job.environment === "string" ? job.environment : job.environment?.name);
+  job.steps.find((step) => usesAction(step, "pulumi/actions") && step.with?.command)?.with?.["stack-name"] as string
+    | undefined;
+export const environmentOf = (
+  job: Job,
+): string | undefined => (typeof job.environment === "string" ? job.environment : job.environment?.name);
 export const sandboxCommand = (job: Job): string | undefined =>
-  job.steps.map((step) => /npm run (?:--silent )?sandbox -- (up|destroy|reap)\b/.exec(step.run ?? "")?.[1]).find(Boolean);
+  job.steps.map((step) => /npm run (?:--silent )?sandbox -- (up|destroy|reap)\b/.exec(step.run ?? "")?.[1]).find(
+    Boolean,
+  );
 /** Jobs that change or read a stack: a pulumi/actions command or the sandbox script. */
-export const touchesStacks = (job: Job): boolean => pulumiCommand(job) !== undefined || sandboxCommand(job) !== undefined;
+export const touchesStacks = (job: Job): boolean =>
+  pulumiCommand(job) !== undefined || sandboxCommand(job) !== undefined;
 /** Jobs that change a stack (cancelling them half-way leaves the stack locked and half-updated). */
-export const writesStacks = (job: Job): boolean => ["up", "destroy"].includes(pulumiCommand(job) ?? "") || sandboxCommand(job) !== undefined;
+export const writesStacks = (job: Job): boolean =>
+  ["up", "destroy"].includes(pulumiCommand(job) ?? "") || sandboxCommand(job) !== undefined;
 /** The job `id` of `file`; fails the test when there is none. */
 export const job = (file: string, id: string): Job => {
   const found = workflows.get(file)?.jobs[id];

@@ -21,8 +21,11 @@ const ROUTE_TABLE = [
 
 /** python3 with gunicorn_hooks imported (FORWARDED_ALLOW_IPS set, so importing it needs no gunicorn), then `body`. */
 function hooks(body: string, env: Record<string, string> = {}): string {
-  const r = spawnSync("python3", ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(APP_BIN)}); import gunicorn_hooks as g\n${body}`],
-    { encoding: "utf8", env: { ...process.env, FORWARDED_ALLOW_IPS: "203.0.113.1", ...env } });
+  const r = spawnSync("python3", ["-c",
+    `import sys; sys.path.insert(0, ${JSON.stringify(APP_BIN)}); import gunicorn_hooks as g\n${body}`], {
+    encoding: "utf8",
+    env: { ...process.env, FORWARDED_ALLOW_IPS: "203.0.113.1", ...env },
+  });
   assert.strictEqual(r.status, 0, r.stderr);
   return r.stdout.trim();
 }
@@ -38,22 +41,30 @@ describe("the example app's trusted proxies (gunicorn forwarded_allow_ips)", () 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("reads the networks the container is directly on, not the default route", () => {
-    assert.strictEqual(hooks(`print(",".join(g.local_networks(${JSON.stringify(table)})))`), "172.18.0.0/16,10.213.6.0/24");
+    assert.strictEqual(hooks(`print(",".join(g.local_networks(${JSON.stringify(table)})))`),
+      "172.18.0.0/16,10.213.6.0/24");
   });
 
   it("trusts those networks where gunicorn takes networks (24.1 on), and no peer but 127.0.0.1 before", () => {
-    const at = (version: string) => hooks(`g.local_networks = lambda: ["172.18.0.0/16", "10.213.6.0/24"]\nprint(g.proxy_networks(${version}))`);
+    const at = (version: string) =>
+      hooks(`g.local_networks = lambda: ["172.18.0.0/16", "10.213.6.0/24"]\nprint(g.proxy_networks(${version}))`);
     assert.strictEqual(at("(24, 1, 1)"), "172.18.0.0/16,10.213.6.0/24");
     assert.strictEqual(at("(26, 0, 0)"), "172.18.0.0/16,10.213.6.0/24");
-    for (const older of ["(24, 0, 0)", "(23, 0, 0)", "(22, 0, 0)", "(20, 1, 0)"]) assert.strictEqual(at(older), "127.0.0.1", older);
+    for (const older of ["(24, 0, 0)", "(23, 0, 0)", "(22, 0, 0)", "(20, 1, 0)"]) {
+      assert.strictEqual(at(older), "127.0.0.1", older);
+    }
   });
 
   it("never trusts every peer, and takes FORWARDED_ALLOW_IPS when it is set", () => {
     assert.strictEqual(hooks("print(g.forwarded_allow_ips)"), "203.0.113.1");
-    assert.doesNotMatch(fs.readFileSync(path.join(APP_BIN, "start.sh"), "utf8"), /forwarded-allow-ips/, "start.sh leaves it to the hooks file");
+    assert.doesNotMatch(fs.readFileSync(path.join(APP_BIN, "start.sh"), "utf8"), /forwarded-allow-ips/,
+      "start.sh leaves it to the hooks file");
   });
 
   it("reads no networks from a missing or empty table", () => {
-    assert.strictEqual(hooks(`print(g.local_networks(${JSON.stringify(path.join(dir, "missing"))}), g.local_networks("/dev/null"))`), "[] []");
+    assert.strictEqual(
+      hooks(`print(g.local_networks(${JSON.stringify(path.join(dir, "missing"))}), g.local_networks("/dev/null"))`),
+      "[] []",
+    );
   });
 });

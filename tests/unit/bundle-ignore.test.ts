@@ -27,13 +27,15 @@ describe("bundle", () => {
   it("includes the ignore files themselves unless they are ignored", () => {
     const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
     assert.ok(a.files.includes(".dockerignore") && a.files.includes(".deployignore"));
-    const b = createBundle({ appDir: tree({ ...APP, ".deployignore": ".deployignore\n.dockerignore\n" }, EXEC), outDir: outDir() });
+    const b = createBundle({ appDir: tree({ ...APP, ".deployignore": ".deployignore\n.dockerignore\n" }, EXEC),
+      outDir: outDir() });
     assert.ok(!b.files.includes(".dockerignore") && !b.files.includes(".deployignore"));
   });
 
   it("re-includes a file inside an ignored directory when a ! pattern names it", () => {
     const b = createBundle({
-      appDir: tree({ ...APP, "static/a.css": "a", "static/keep.css": "k", ".deployignore": "static\n!static/keep.css\n" }, EXEC),
+      appDir: tree({ ...APP, "static/a.css": "a", "static/keep.css": "k",
+        ".deployignore": "static\n!static/keep.css\n" }, EXEC),
       outDir: outDir(),
     });
     assert.ok(b.files.includes("static/keep.css"));

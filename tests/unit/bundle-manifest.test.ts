@@ -35,7 +35,11 @@ describe("bundle manifest", () => {
   it("stores each content once, named by its sha256, mode 0644", () => {
     const b = createBundle({ appDir: tree({ ...APP, "copy-of-manage.py": APP["manage.py"] }, EXEC), outDir: outDir() });
     const stored = fs.readdirSync(b.storeDir).sort();
-    const contents = [...new Set(b.entries.filter((e) => e.type === "file").map((e) => sha(fs.readFileSync(e.source as string, "utf8"))))].sort();
+    const contents = [
+      ...new Set(
+        b.entries.filter((e) => e.type === "file").map((e) => sha(fs.readFileSync(e.source as string, "utf8"))),
+      ),
+    ].sort();
     assert.deepStrictEqual(stored, contents);
     for (const name of stored) {
       assert.strictEqual(sha(fs.readFileSync(path.join(b.storeDir, name), "utf8")), name);
@@ -51,8 +55,10 @@ describe("bundle manifest", () => {
   });
 
   it("refuses a file whose name holds a newline or ends with a blank, naming it", () => {
-    assert.throws(() => createBundle({ appDir: tree({ ...APP, "two\nlines.txt": "x" }, EXEC), outDir: outDir() }), /"two\\nlines\.txt" has a control character/);
-    assert.throws(() => createBundle({ appDir: tree({ ...APP, "trailing.txt ": "x" }, EXEC), outDir: outDir() }), /"trailing\.txt " begins or ends with a blank/);
+    assert.throws(() => createBundle({ appDir: tree({ ...APP, "two\nlines.txt": "x" }, EXEC), outDir: outDir() }),
+      /"two\\nlines\.txt" has a control character/);
+    assert.throws(() => createBundle({ appDir: tree({ ...APP, "trailing.txt ": "x" }, EXEC), outDir: outDir() }),
+      /"trailing\.txt " begins or ends with a blank/);
   });
 
   it("reads back only well-formed lines", () => {

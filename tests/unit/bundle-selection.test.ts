@@ -12,16 +12,19 @@ describe("bundle", () => {
 
   it("always packs alwaysInclude files (the compose file) even when an ignore file matches them", () => {
     const files = { ...APP, ".dockerignore": "docker-compose*.yml\nhello/\n", "hello/compose.yml": "x" };
-    const b = createBundle({ appDir: tree(files, EXEC), outDir: outDir(), alwaysInclude: ["docker-compose.prod.yml", "hello/compose.yml"] });
+    const b = createBundle({ appDir: tree(files, EXEC), outDir: outDir(),
+      alwaysInclude: ["docker-compose.prod.yml", "hello/compose.yml"] });
     assert.ok(b.files.includes("docker-compose.prod.yml"));
     assert.ok(b.files.includes("hello/compose.yml"));
     assert.ok(!b.files.includes("hello/views.py"));
-    assert.throws(() => createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), alwaysInclude: ["missing.yml"] }), /must exist/);
+    assert.throws(() => createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), alwaysInclude: ["missing.yml"] }),
+      /must exist/);
   });
 
   it("packs extraDirs under their prefix, unfiltered by the app's ignore files", () => {
     const scripts = tree({ "deploy.sh": "#!/bin/bash\n", "lib/common.log": "kept" }, { "deploy.sh": 0o755 });
-    const b = createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), extraDirs: [{ dir: scripts, prefix: ".compose-on-ec2/" }] });
+    const b = createBundle({ appDir: tree(APP, EXEC), outDir: outDir(),
+      extraDirs: [{ dir: scripts, prefix: ".compose-on-ec2/" }] });
     assert.ok(b.files.includes(".compose-on-ec2/deploy.sh"));
     assert.ok(b.files.includes(".compose-on-ec2/lib/common.log"), "*.log from .dockerignore must not filter extraDirs");
     const lines = parseManifest(fs.readFileSync(b.path, "utf8"));
@@ -50,7 +53,8 @@ describe("bundle", () => {
     fs.cpSync(path.join(repo, "app"), path.join(projectRoot, "app"), { recursive: true });
     fs.cpSync(path.join(repo, HOST_SCRIPTS_DIR), path.join(projectRoot, HOST_SCRIPTS_DIR), { recursive: true });
     const b = createAppBundle(projectRoot, "app", "docker-compose.prod.yml");
-    assert.ok(b.files.includes("docker-compose.prod.yml"), "packed although app/.dockerignore may list docker-compose*.yml");
+    assert.ok(b.files.includes("docker-compose.prod.yml"),
+      "packed although app/.dockerignore may list docker-compose*.yml");
     assert.ok(b.files.includes(".compose-on-ec2/deploy.sh"));
     assert.ok(!b.files.includes(".env"));
     assert.ok(!path.isAbsolute(b.path), "relative path: the same FileAsset path on every machine");

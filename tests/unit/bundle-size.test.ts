@@ -29,7 +29,7 @@ describe("bundle", () => {
       assert.strictEqual(fs.statSync(stored).ino, before, "an existing content is not copied again");
     });
 
-    it("bundles a 64 MiB file while peak memory grows by less than half its size", function () {
+    it("bundles a 64 MiB file while peak memory grows by less than half its size", function() {
       this.timeout(60_000);
       const size = 64 * 1024 * 1024;
       const dir = outDir();
@@ -38,16 +38,23 @@ describe("bundle", () => {
       fs.truncateSync(path.join(dir, "app", "big.bin"), size); // sparse: no disk used
       // A fresh process, so its peak RSS is this bundle's alone (Buffers live outside the JS heap).
       const script = `
-        const { createBundle } = require(${JSON.stringify(path.resolve(__dirname, "..", "..", "components", "bundle"))});
+        const { createBundle } = require(${
+          JSON.stringify(path.resolve(__dirname, "..", "..", "components", "bundle"))
+        });
         const before = process.memoryUsage().rss;
-        createBundle({ appDir: ${JSON.stringify(path.join(dir, "app"))}, outDir: ${JSON.stringify(path.join(dir, "out"))} });
+        createBundle({ appDir: ${JSON.stringify(path.join(dir, "app"))}, outDir: ${
+          JSON.stringify(path.join(dir, "out"))
+        } });
         process.stdout.write(String(process.resourceUsage().maxRSS * 1024 - before));`;
-      const growth = Number(childProcess.execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
-        cwd: path.resolve(__dirname, "..", ".."),
-        encoding: "utf8",
-        timeout: 50_000,
-      }));
-      assert.ok(Number.isFinite(growth) && growth < size / 2, `peak RSS grew by ${(growth / 1048576).toFixed(1)} MiB for a ${size / 1048576} MiB file`);
+      const growth = Number(
+        childProcess.execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+          cwd: path.resolve(__dirname, "..", ".."),
+          encoding: "utf8",
+          timeout: 50_000,
+        }),
+      );
+      assert.ok(Number.isFinite(growth) && growth < size / 2,
+        `peak RSS grew by ${(growth / 1048576).toFixed(1)} MiB for a ${size / 1048576} MiB file`);
     });
 
     it("warns above the size limit, naming the largest files, and stays quiet below it", () => {
@@ -56,7 +63,8 @@ describe("bundle", () => {
       assert.ok(BUNDLE_WARN_BYTES >= 50 * 1024 * 1024, "the default limit is for real bundles, not this test tree");
       const warnings = createBundle({ appDir: src, outDir: outDir(), warnBytes: 100 }).warnings;
       assert.strictEqual(warnings.length, 1);
-      assert.match(warnings[0], /above the 0\.0 MiB warning size.*Largest files: data\/dump\.sql \(0\.0 MiB\).*\.deployignore/);
+      assert.match(warnings[0],
+        /above the 0\.0 MiB warning size.*Largest files: data\/dump\.sql \(0\.0 MiB\).*\.deployignore/);
     });
 
     it("hands createAppBundle's warnings to the caller's warn function", () => {

@@ -5,7 +5,15 @@
 import * as assert from "assert";
 import { parseConfig, SPECS } from "../../components/config";
 import {
-  applyProjectConfig, ConfigEntry, configEntry, goJson, namespacedKey, projectConfigTypes, stackEntriesOf, stackFileConfig, toConfigValues,
+  applyProjectConfig,
+  ConfigEntry,
+  configEntry,
+  goJson,
+  namespacedKey,
+  projectConfigTypes,
+  stackEntriesOf,
+  stackFileConfig,
+  toConfigValues,
 } from "../../lib/engine";
 import { runPlan, summaryLine } from "../../scripts/lib/plan/run";
 
@@ -20,7 +28,10 @@ describe("the CLI's config: the stack file as loaded", () => {
     assert.throws(() => namespacedKey("a:b:c:d"), /`<namespace>:<name>`/);
   });
   it("hands scalars over as text and lists and maps as Go's JSON (sorted keys, no spaces, HTML escaped)", () => {
-    const { config } = toConfigValues(entriesOf({ rootVolumeGb: 20, dbMultiAz: true, acmeEmail: null, sshCidrs: ["203.0.113.0/24"], m: { b: "<&>", a: "1" } }));
+    const { config } = toConfigValues(
+      entriesOf({ rootVolumeGb: 20, dbMultiAz: true, acmeEmail: null, sshCidrs: ["203.0.113.0/24"],
+        m: { b: "<&>", a: "1" } }),
+    );
     assert.strictEqual(config["compose-on-ec2:rootVolumeGb"], "20");
     assert.strictEqual(config["compose-on-ec2:dbMultiAz"], "true");
     assert.strictEqual(config["compose-on-ec2:acmeEmail"], "");
@@ -42,7 +53,8 @@ describe("the CLI's config: the stack file as loaded", () => {
     const domain = JSON.parse(config["compose-on-ec2:domain"]) as unknown[];
     assert.strictEqual(domain.length, 2);
     assert.ok(domain.every((d) => typeof d === "string"));
-    assert.deepStrictEqual(secureKeys, ["compose-on-ec2:appSecrets", "compose-on-ec2:domain", "compose-on-ec2:sshPrivateKey"]);
+    assert.deepStrictEqual(secureKeys, ["compose-on-ec2:appSecrets", "compose-on-ec2:domain",
+      "compose-on-ec2:sshPrivateKey"]);
   });
 });
 
@@ -58,12 +70,14 @@ describe("the CLI's config: Pulumi.yaml's defaults and types", () => {
     const merged = applyProjectConfig("dev", entriesOf({ required: "x", count: 7 }), declared, "compose-on-ec2");
     const { config } = toConfigValues(merged);
     assert.deepStrictEqual(
-      [config["compose-on-ec2:list"], config["compose-on-ec2:count"], config["compose-on-ec2:flag"], config["compose-on-ec2:text"]],
+      [config["compose-on-ec2:list"], config["compose-on-ec2:count"], config["compose-on-ec2:flag"],
+        config["compose-on-ec2:text"]],
       ["[]", "7", "false", ""],
     );
   });
   it("stops, as the CLI does, on a declared key without default that the stack lacks", () => {
-    assert.throws(() => applyProjectConfig("dev", entriesOf({}), declared, "compose-on-ec2"), /Stack 'dev' is missing configuration value 'required'/);
+    assert.throws(() => applyProjectConfig("dev", entriesOf({}), declared, "compose-on-ec2"),
+      /Stack 'dev' is missing configuration value 'required'/);
   });
   it("stops, as the CLI does, on a stack value that does not fit the declared type", () => {
     const bad: [Record<string, unknown>, RegExp][] = [
@@ -72,7 +86,9 @@ describe("the CLI's config: Pulumi.yaml's defaults and types", () => {
       [{ required: "x", flag: "yes" }, /key 'flag' must be of type 'boolean'/],
       [{ required: { a: "b" } }, /key 'required' must be of type 'string'/],
     ];
-    for (const [config, message] of bad) assert.throws(() => applyProjectConfig("dev", entriesOf(config), declared, "compose-on-ec2"), message);
+    for (const [config, message] of bad) {
+      assert.throws(() => applyProjectConfig("dev", entriesOf(config), declared, "compose-on-ec2"), message);
+    }
   });
   it("accepts every committed stack file against the committed Pulumi.yaml", () => {
     for (const stack of ["dev", "prod"]) assert.ok(stackFileConfig(stack).config["compose-on-ec2:subnetIds"] === "[]");
@@ -92,22 +108,25 @@ describe("the CLI's config: every declared default reads as no value", () => {
   for (const stack of ["dev", "prod", "pr-7"]) {
     for (const hosting of ["ec2", "ecs"]) {
       it(`${stack} on ${hosting}: each key set to its Pulumi.yaml default parses exactly as the key unset`, () => {
-        const base: Record<string, string> = { hosting, allowPlainHttp: "true", ...(hosting === "ecs" ? { cache: "redis" } : {}) };
+        const base: Record<string, string> = { hosting, allowPlainHttp: "true",
+          ...(hosting === "ecs" ? { cache: "redis" } : {}) };
         const unset = outcome(base, stack);
         assert.ok(!unset.startsWith("error"), unset);
         for (const key of Object.keys(SPECS)) {
           if (key in base) continue;
           assert.ok(declared[key]?.default !== undefined, `Pulumi.yaml declares no default for ${key}`);
-          assert.strictEqual(outcome({ ...base, [key]: asTheCliGivesIt(key) }, stack), unset, `${key} = ${JSON.stringify(asTheCliGivesIt(key))}`);
+          assert.strictEqual(outcome({ ...base, [key]: asTheCliGivesIt(key) }, stack), unset,
+            `${key} = ${JSON.stringify(asTheCliGivesIt(key))}`);
         }
       });
     }
   }
 });
 
-describe("the CLI's config: plans with Pulumi.yaml's defaults applied", function () {
+describe("the CLI's config: plans with Pulumi.yaml's defaults applied", function() {
   this.timeout(120000);
-  const stacks: [string, Record<string, string>][] = [["dev", {}], ["prod", {}], ["pr-7", {}], ["dev", { hosting: "ecs", cache: "redis" }]];
+  const stacks: [string, Record<string, string>][] = [["dev", {}], ["prod", {}], ["pr-7", {}], ["dev", { hosting: "ecs",
+    cache: "redis" }]];
   for (const [stack, set] of stacks) {
     it(`${stack}${set.hosting ? " on ecs" : ""}: the same plan as with only the stack's own settings`, async () => {
       const applied = await runPlan({ stack, set });

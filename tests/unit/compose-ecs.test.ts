@@ -11,18 +11,23 @@ describe("compose file: translation to ECS on Fargate", () => {
     const t = composeToEcs(loadCompose("ours"), { proxyService: "nginx", imageFor: pushed });
     assert.deepStrictEqual(t.errors, []);
     const [web, nginx] = t.containers;
-    assert.deepStrictEqual(web.definition.healthCheck, { command: ["CMD", "python3", "bin/healthcheck.py"], interval: 5, timeout: 5, retries: 3, startPeriod: 20 });
+    assert.deepStrictEqual(web.definition.healthCheck, { command: ["CMD", "python3", "bin/healthcheck.py"], interval: 5,
+      timeout: 5, retries: 3, startPeriod: 20 });
     assert.strictEqual(web.definition.stopTimeout, 30);
     assert.deepStrictEqual(web.envFiles, [".env"]);
     assert.strictEqual(nginx.loadBalancerPort, 80);
     assert.deepStrictEqual(nginx.dependencies.map((d) => [d.service, d.condition]), [["web", "HEALTHY"]]);
     const task = fargateTask(t, ["web", "nginx"]);
     assert.deepStrictEqual([task.cpu, task.memory], [256, 512]);
-    assert.deepStrictEqual(task.containerDefinitions.map((d) => [d.name, d.image, (d as { dependsOn?: unknown }).dependsOn]), [
-      ["web", pushed("web"), undefined],
-      ["nginx", pushed("nginx"), [{ containerName: "web", condition: "HEALTHY" }]],
-    ]);
-    assert.throws(() => fargateTask(t, ["nginx"]), /app\/docker-compose.prod.yml:36: service "nginx": depends on web, which runs in another task/);
+    assert.deepStrictEqual(
+      task.containerDefinitions.map((d) => [d.name, d.image, (d as { dependsOn?: unknown }).dependsOn]),
+      [
+        ["web", pushed("web"), undefined],
+        ["nginx", pushed("nginx"), [{ containerName: "web", condition: "HEALTHY" }]],
+      ],
+    );
+    assert.throws(() => fargateTask(t, ["nginx"]),
+      /app\/docker-compose.prod.yml:36: service "nginx": depends on web, which runs in another task/);
   });
 
   it("refuses our built services when nothing pushes their images", () => {
@@ -33,33 +38,54 @@ describe("compose file: translation to ECS on Fargate", () => {
   });
 
   it("translates web + redis + nginx + worker: conditions, one-shot migration, health timings, sizes, secrets", () => {
-    const t = composeToEcs(loadCompose("web-redis-nginx-worker.yml"), { proxyService: "nginx", env: { RELEASE_ID: "r7" } });
+    const t = composeToEcs(loadCompose("web-redis-nginx-worker.yml"), { proxyService: "nginx",
+      env: { RELEASE_ID: "r7" } });
     assert.deepStrictEqual(t.errors, []);
     const by = Object.fromEntries(t.containers.map((c) => [c.service, c]));
-    assert.deepStrictEqual([by.migrate.role, by.migrate.definition.essential, by.web.role], ["one-shot", false, "long-running"]);
+    assert.deepStrictEqual([by.migrate.role, by.migrate.definition.essential, by.web.role], ["one-shot", false,
+      "long-running"]);
     assert.deepStrictEqual(by.migrate.definition.command, ["python", "manage.py", "migrate", "--noinput"]);
     assert.strictEqual(by.web.definition.image, "registry.example.com/shop/web:r7");
-    assert.deepStrictEqual(by.web.definition.command, ["gunicorn", "shop.wsgi:application", "--bind", "0.0.0.0:8000", "--graceful-timeout", "25"]);
-    assert.deepStrictEqual(by.web.dependencies.map((d) => [d.service, d.condition]), [["migrate", "SUCCESS"], ["redis", "HEALTHY"]]);
-    assert.deepStrictEqual(by.web.definition.healthCheck, { command: ["CMD-SHELL", "curl -fsS http://localhost:8000/healthz || exit 1"], interval: 90, timeout: 2, retries: 5, startPeriod: 40 });
+    assert.deepStrictEqual(by.web.definition.command, ["gunicorn", "shop.wsgi:application", "--bind", "0.0.0.0:8000",
+      "--graceful-timeout", "25"]);
+    assert.deepStrictEqual(by.web.dependencies.map((d) => [d.service, d.condition]), [["migrate", "SUCCESS"], ["redis",
+      "HEALTHY"]]);
+    assert.deepStrictEqual(by.web.definition.healthCheck, {
+      command: ["CMD-SHELL", "curl -fsS http://localhost:8000/healthz || exit 1"],
+      interval: 90,
+      timeout: 2,
+      retries: 5,
+      startPeriod: 40,
+    });
     assert.ok(t.notes.includes("web: healthcheck timeout 500ms is outside ECS's 2–60 s; 2 s is used"));
     assert.strictEqual(by.web.definition.stopTimeout, 120);
-    assert.deepStrictEqual([by.web.definition.cpu, by.web.definition.memory, by.web.definition.memoryReservation, by.web.task], [768, 1536, 512, { cpu: 1024, memory: 2048 }]);
+    assert.deepStrictEqual([by.web.definition.cpu, by.web.definition.memory, by.web.definition.memoryReservation,
+      by.web.task], [768, 1536, 512, { cpu: 1024, memory: 2048 }]);
     assert.strictEqual(by.web.replicas, 2);
     assert.deepStrictEqual(by.web.definition.environment, [
       { name: "DJANGO_SETTINGS_MODULE", value: "shop.settings.prod" },
       { name: "WEB_CONCURRENCY", value: "3" },
       { name: "ALLOWED_HOSTS", value: "localhost,127.0.0.1" },
     ]);
-    assert.ok(t.notes.includes("web: environment ALLOWED_HOSTS (line 22) takes the compose default of ${DOMAIN}, which the stack does not set"), JSON.stringify(t.notes));
+    assert.ok(
+      t.notes.includes(
+        "web: environment ALLOWED_HOSTS (line 22) takes the compose default of ${DOMAIN}, which the stack does not set",
+      ),
+      JSON.stringify(t.notes),
+    );
     assert.deepStrictEqual(by.web.secretVariables, [
       { name: "DATABASE_URL", variable: "DATABASE_URL" },
       { name: "SECRET_KEY", variable: "DJANGO_SECRET_KEY", fallback: "insecure-dev-key" },
     ]);
-    assert.deepStrictEqual([by.worker.definition.environment, by.worker.secretVariables], [[{ name: "C_FORCE_ROOT", value: "1" }], [{ name: "SENTRY_DSN", variable: "SENTRY_DSN" }]]);
+    assert.deepStrictEqual([by.worker.definition.environment, by.worker.secretVariables], [[{ name: "C_FORCE_ROOT",
+      value: "1" }], [{ name: "SENTRY_DSN", variable: "SENTRY_DSN" }]]);
     assert.deepStrictEqual(by.worker.dependencies.map((d) => [d.service, d.condition]), [["redis", "START"]]);
-    assert.deepStrictEqual([by.worker.definition.linuxParameters, by.worker.task], [{ initProcessEnabled: true }, { cpu: 256, memory: 1024 }]);
-    assert.deepStrictEqual([by.redis.definition.portMappings, by.redis.volumes], [[{ containerPort: 6379, protocol: "tcp" }], ["redis-data"]]);
+    assert.deepStrictEqual([by.worker.definition.linuxParameters, by.worker.task], [{ initProcessEnabled: true }, {
+      cpu: 256,
+      memory: 1024,
+    }]);
+    assert.deepStrictEqual([by.redis.definition.portMappings, by.redis.volumes], [[{ containerPort: 6379,
+      protocol: "tcp" }], ["redis-data"]]);
     assert.strictEqual(by.nginx.loadBalancerPort, 80);
     const task = fargateTask(t, ["migrate", "web", "redis"]);
     assert.deepStrictEqual([task.cpu, task.memory], [1024, 2048]);
@@ -113,8 +139,11 @@ describe("compose file: translation to ECS on Fargate", () => {
   }
 
   it("lets the service the load balancer fronts keep its published port, and leaves profiled services out", () => {
-    const text = 'services:\n  web:\n    image: ghcr.io/acme/web:1\n    ports: ["8000:8000"]\n  debug:\n    image: busybox\n    profiles: [debug]\n';
+    const text =
+      'services:\n  web:\n    image: ghcr.io/acme/web:1\n    ports: ["8000:8000"]\n  debug:\n    image: busybox\n    profiles: [debug]\n';
     const t = composeToEcs(parseCompose(text, "x.yml"), { proxyService: "web" });
-    assert.deepStrictEqual([t.errors, t.containers.map((c) => c.service), t.containers[0].loadBalancerPort], [[], ["web"], 8000]);
+    assert.deepStrictEqual([t.errors, t.containers.map((c) => c.service), t.containers[0].loadBalancerPort], [[], [
+      "web",
+    ], 8000]);
   });
 });

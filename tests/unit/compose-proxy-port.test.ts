@@ -6,11 +6,13 @@ import { analyseForGaplessSwitch, parseCompose } from "../../components/compose"
 
 /** A web service and an nginx proxy whose `ports:` entries are the given lines (line 7 on). */
 function refusalsFor(...ports: string[]): string[] {
-  const text = ["services:", "  web:", "    build: .", "  nginx:", "    image: nginx:1.25", "    ports:", ...ports.map((p) => `      - ${p}`), ""].join("\n");
+  const text = ["services:", "  web:", "    build: .", "  nginx:", "    image: nginx:1.25", "    ports:",
+    ...ports.map((p) => `      - ${p}`), ""].join("\n");
   return analyseForGaplessSwitch(parseCompose(text, "x.yml"), { webService: "web", proxyService: "nginx" }).refusals;
 }
 
-const EDGE_OWNS = "the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port";
+const EDGE_OWNS =
+  "the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port";
 
 describe("compose file: the proxy publishes one port, through ${HTTP_PORT}", () => {
   it("accepts the proxy publishing ${HTTP_PORT:-80}:80", () => {
@@ -70,19 +72,25 @@ describe("compose file: the proxy publishes one port, through ${HTTP_PORT}", () 
 
   it("asks for the ${HTTP_PORT} entry once when the proxy is on host networking", () => {
     const text = "services:\n  web:\n    build: .\n  nginx:\n    image: nginx:1.25\n    network_mode: host\n";
-    assert.deepStrictEqual(analyseForGaplessSwitch(parseCompose(text, "x.yml"), { webService: "web", proxyService: "nginx" }).refusals, [
-      'x.yml:6: service "nginx": `network_mode: host` takes the proxy off the compose network, so it cannot reach web by name. Fix: delete line 6 and publish the proxy\'s port with `ports: ["${HTTP_PORT:-80}:80"]`.',
-    ]);
+    assert.deepStrictEqual(
+      analyseForGaplessSwitch(parseCompose(text, "x.yml"), { webService: "web", proxyService: "nginx" }).refusals,
+      [
+        'x.yml:6: service "nginx": `network_mode: host` takes the proxy off the compose network, so it cannot reach web by name. Fix: delete line 6 and publish the proxy\'s port with `ports: ["${HTTP_PORT:-80}:80"]`.',
+      ],
+    );
   });
 
   it("finds the proxy by the container port it publishes through ${HTTP_PORT} when proxyService is unset", () => {
-    const text = 'services:\n  web:\n    build: .\n  nginx:\n    image: nginx:1.25\n    ports: ["${HTTP_PORT:-80}:80"]\n';
-    const f = analyseForGaplessSwitch(parseCompose(text, "x.yml"), { webService: "web", env: { HTTP_PORT: "127.0.0.1:8080" } });
+    const text =
+      'services:\n  web:\n    build: .\n  nginx:\n    image: nginx:1.25\n    ports: ["${HTTP_PORT:-80}:80"]\n';
+    const f = analyseForGaplessSwitch(parseCompose(text, "x.yml"), { webService: "web",
+      env: { HTTP_PORT: "127.0.0.1:8080" } });
     assert.deepStrictEqual([f.proxy, f.refusals], ["nginx", []]);
   });
 
   it("finds the proxy publishing ${HTTP_PORT}:80 without a default when proxyService is unset and HTTP_PORT is not yet set", () => {
-    const text = 'services:\n  web:\n    build: .\n  edge-proxy:\n    image: caddy:2\n    ports: ["${HTTP_PORT}:8080"]\n';
+    const text =
+      'services:\n  web:\n    build: .\n  edge-proxy:\n    image: caddy:2\n    ports: ["${HTTP_PORT}:8080"]\n';
     const f = analyseForGaplessSwitch(parseCompose(text, "x.yml"), { webService: "web" });
     assert.deepStrictEqual([f.proxy, f.refusals], ["edge-proxy", []]);
   });

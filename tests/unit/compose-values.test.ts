@@ -1,16 +1,21 @@
 // How compose values are read: durations, memory sizes, command words, ${VAR} interpolation, image
 // references, and the Fargate size a task rounds up to. Pure: no mocks.
 import * as assert from "assert";
-import { durationSeconds, fargateSize, interpolate, isRegistryImage, shellWords, sizeMiB } from "../../components/compose";
+import { durationSeconds, fargateSize, interpolate, isRegistryImage, shellWords,
+  sizeMiB } from "../../components/compose";
 
 describe("compose value readers", () => {
   it("reads compose durations in seconds", () => {
-    const cases: [unknown, number | undefined][] = [["1m30s", 90], ["500ms", 0.5], ["2h", 7200], ["1.5s", 1.5], ["10s", 10], [15, 15], ["10", undefined], ["soon", undefined]];
+    const cases: [unknown, number | undefined][] = [["1m30s", 90], ["500ms", 0.5], ["2h", 7200], ["1.5s", 1.5], ["10s",
+      10], [15, 15], ["10", undefined], ["soon", undefined]];
     for (const [input, seconds] of cases) assert.strictEqual(durationSeconds(input), seconds, String(input));
   });
 
   it("reads compose memory sizes in MiB, rounded up", () => {
-    const cases: [unknown, number | undefined][] = [["512M", 512], ["1g", 1024], ["1.5g", 1536], ["1GB", 1024], [1073741824, 1024], ["100k", 1], ["lots", undefined]];
+    const cases: [unknown, number | undefined][] = [["512M", 512], ["1g", 1024], ["1.5g", 1536], ["1GB", 1024], [
+      1073741824,
+      1024,
+    ], ["100k", 1], ["lots", undefined]];
     for (const [input, mib] of cases) assert.strictEqual(sizeMiB(input), mib, String(input));
   });
 
@@ -21,11 +26,19 @@ describe("compose value readers", () => {
 
   it("interpolates ${VAR} with compose's default and alternative forms", () => {
     const env = { SET: "x", EMPTY: "" };
-    assert.strictEqual(interpolate("${SET:-d} ${UNSET:-d} ${EMPTY:-d} ${EMPTY-d} ${SET:+alt} ${UNSET:+alt} $SET $$SET", env), "x d d  alt  x $SET");
+    assert.strictEqual(
+      interpolate("${SET:-d} ${UNSET:-d} ${EMPTY:-d} ${EMPTY-d} ${SET:+alt} ${UNSET:+alt} $SET $$SET", env),
+      "x d d  alt  x $SET",
+    );
   });
 
   it("tells registry images from local names", () => {
-    assert.deepStrictEqual(["123.dkr.ecr.us-east-1.amazonaws.com/web:1", "localhost:5000/web", "ghcr.io/a/b", "web:dev", "acme/web"].map(isRegistryImage), [true, true, true, false, false]);
+    assert.deepStrictEqual(
+      ["123.dkr.ecr.us-east-1.amazonaws.com/web:1", "localhost:5000/web", "ghcr.io/a/b", "web:dev", "acme/web"].map(
+        isRegistryImage,
+      ),
+      [true, true, true, false, false],
+    );
   });
 
   it("rounds a task up to the cheapest valid Fargate size", () => {

@@ -9,81 +9,98 @@ import { problemsOfParse } from "./configProblems";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = "tests/fixtures/compose";
-const files = { fileExists: (p: string) => fs.existsSync(path.join(ROOT, p)), readFile: (p: string) => fs.readFileSync(path.join(ROOT, p), "utf8") };
-const parse = (raw: Record<string, unknown>): StackConfig => parseConfig(raw, { project: "compose-on-ec2", stack: "dev", region: "us-east-1", ...files });
-const fixture = (composeFile: string, more: Record<string, unknown> = {}) => ({ appDir: FIXTURES, composeFile, ...more });
+const files = { fileExists: (p: string) => fs.existsSync(path.join(ROOT, p)),
+  readFile: (p: string) => fs.readFileSync(path.join(ROOT, p), "utf8") };
+const parse = (raw: Record<string, unknown>): StackConfig =>
+  parseConfig(raw, { project: "compose-on-ec2", stack: "dev", region: "us-east-1", ...files });
+const fixture = (composeFile: string, more: Record<string, unknown> = {}) => ({ appDir: FIXTURES, composeFile,
+  ...more });
 
 const REFUSED: Record<string, { raw: Record<string, unknown>; problems: string[] }> = {
   "a fixed container_name on web (the rsync pipeline's file as-is)": {
     raw: fixture("rsync-as-is.yml"),
     problems: [
-      "tests/fixtures/compose/rsync-as-is.yml:9: service \"web\": `container_name: web` fixes the container's name, so the second web container a switch starts cannot be created. Fix: delete line 9 `container_name: web`.",
-      "tests/fixtures/compose/rsync-as-is.yml:26: service \"nginx\": publishes host port 80 (`80:80`): the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 26 as `- \"${HTTP_PORT:-80}:80\"` (the deploy sets HTTP_PORT to that loopback address).",
+      'tests/fixtures/compose/rsync-as-is.yml:9: service "web": `container_name: web` fixes the container\'s name, so the second web container a switch starts cannot be created. Fix: delete line 9 `container_name: web`.',
+      'tests/fixtures/compose/rsync-as-is.yml:26: service "nginx": publishes host port 80 (`80:80`): the stack\'s edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 26 as `- "${HTTP_PORT:-80}:80"` (the deploy sets HTTP_PORT to that loopback address).',
     ],
   },
   "the example app users bring, as it is": {
     raw: { appDir: "app-byo" },
     problems: [
-      "app-byo/docker-compose.prod.yml:8: service \"web\": `container_name: web` fixes the container's name, so the second web container a switch starts cannot be created. Fix: delete line 8 `container_name: web`.",
-      "app-byo/docker-compose.prod.yml:25: service \"proxy\": publishes host port 80 (`80:80`): the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 25 as `- \"${HTTP_PORT:-80}:80\"` (the deploy sets HTTP_PORT to that loopback address).",
+      'app-byo/docker-compose.prod.yml:8: service "web": `container_name: web` fixes the container\'s name, so the second web container a switch starts cannot be created. Fix: delete line 8 `container_name: web`.',
+      'app-byo/docker-compose.prod.yml:25: service "proxy": publishes host port 80 (`80:80`): the stack\'s edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 25 as `- "${HTTP_PORT:-80}:80"` (the deploy sets HTTP_PORT to that loopback address).',
     ],
   },
   "a host port published by web, and no proxy": {
     raw: fixture("web-published.yml"),
     problems: [
-      "tests/fixtures/compose/web-published.yml:7: service \"web\": publishes host port 8000 (`8000:8000`), which two web containers cannot both bind during a switch. Fix: delete line 7 `- 8000:8000` (and `ports:` if it is left empty); the proxy reaches web over the compose network, and `expose: [\"8000\"]` documents the port.",
-      "tests/fixtures/compose/web-published.yml:2: has no proxy in front of web: no other service publishes through ${HTTP_PORT} or port 80 or 443. Fix: set `compose-on-ec2:proxyService` to the service that proxies to web (one of db_backup), or give it `ports: [\"${HTTP_PORT:-80}:80\"]`.",
+      'tests/fixtures/compose/web-published.yml:7: service "web": publishes host port 8000 (`8000:8000`), which two web containers cannot both bind during a switch. Fix: delete line 7 `- 8000:8000` (and `ports:` if it is left empty); the proxy reaches web over the compose network, and `expose: ["8000"]` documents the port.',
+      'tests/fixtures/compose/web-published.yml:2: has no proxy in front of web: no other service publishes through ${HTTP_PORT} or port 80 or 443. Fix: set `compose-on-ec2:proxyService` to the service that proxies to web (one of db_backup), or give it `ports: ["${HTTP_PORT:-80}:80"]`.',
     ],
   },
   "host networking on web and on the proxy": {
     raw: fixture("network-host.yml", { proxyService: "nginx" }),
     problems: [
-      "tests/fixtures/compose/network-host.yml:4: service \"web\": `network_mode: host` takes web off the compose network: two containers would share one network stack and the proxy cannot reach them by the name \"web\". Fix: delete line 4 `network_mode: host` and have the proxy reach `web:<port>`.",
-      "tests/fixtures/compose/network-host.yml:9: service \"nginx\": `network_mode: host` takes the proxy off the compose network, so it cannot reach web by name. Fix: delete line 9 and publish the proxy's port with `ports: [\"${HTTP_PORT:-80}:80\"]`.",
+      'tests/fixtures/compose/network-host.yml:4: service "web": `network_mode: host` takes web off the compose network: two containers would share one network stack and the proxy cannot reach them by the name "web". Fix: delete line 4 `network_mode: host` and have the proxy reach `web:<port>`.',
+      'tests/fixtures/compose/network-host.yml:9: service "nginx": `network_mode: host` takes the proxy off the compose network, so it cannot reach web by name. Fix: delete line 9 and publish the proxy\'s port with `ports: ["${HTTP_PORT:-80}:80"]`.',
     ],
   },
   "a proxy waiting for a healthcheck web does not have": {
     raw: fixture("healthcheck-disabled.yml"),
-    problems: ["tests/fixtures/compose/healthcheck-disabled.yml:16: service \"nginx\": waits for web to be `service_healthy`, but web has no enabled healthcheck, so compose refuses to start nginx. Fix: change line 16 to `condition: service_started`, or add a `healthcheck:` to web."],
+    problems: [
+      'tests/fixtures/compose/healthcheck-disabled.yml:16: service "nginx": waits for web to be `service_healthy`, but web has no enabled healthcheck, so compose refuses to start nginx. Fix: change line 16 to `condition: service_started`, or add a `healthcheck:` to web.',
+    ],
   },
   "a proxy on another network than web": {
     raw: fixture("split-networks.yml"),
-    problems: ["tests/fixtures/compose/split-networks.yml:12: service \"nginx\": is on network(s) frontend and web on backend, so the proxy cannot reach web. Fix: add `- backend` under nginx's `networks:` (line 12)."],
+    problems: [
+      'tests/fixtures/compose/split-networks.yml:12: service "nginx": is on network(s) frontend and web on backend, so the proxy cannot reach web. Fix: add `- backend` under nginx\'s `networks:` (line 12).',
+    ],
   },
   "an env_file outside the app directory": {
     raw: fixture("host-only.yml"),
     problems: [
-      "tests/fixtures/compose/host-only.yml:15: service \"web\": `env_file: ../shared/.env` is outside the app directory, where the deployment writes the environment. Fix: change line 15 to `env_file: .env` (a path inside the app directory, relative to the compose file).",
-      "tests/fixtures/compose/host-only.yml:8: service \"web\": `./src:/app/src` binds ./src, which the release does not ship: Docker creates it as an empty directory inside that release (the `active` link is resolved when the container is created), so whatever web writes there is deleted when the release is pruned (keepReleases). Fix: write line 8 as `- src:/app/src` and add `src:` under the top-level `volumes:`: a named volume outlives every release.",
-      "tests/fixtures/compose/host-only.yml:10: service \"web\": `{\"type\":\"bind\",\"source\":\"./uploads\",\"target\":\"/app/media\"}` binds ./uploads, which the release does not ship: Docker creates it as an empty directory inside that release (the `active` link is resolved when the container is created), so whatever web writes there is deleted when the release is pruned (keepReleases). Fix: make the entry at line 10 `type: volume` with `source: uploads` and add `uploads:` under the top-level `volumes:`: a named volume outlives every release.",
+      'tests/fixtures/compose/host-only.yml:15: service "web": `env_file: ../shared/.env` is outside the app directory, where the deployment writes the environment. Fix: change line 15 to `env_file: .env` (a path inside the app directory, relative to the compose file).',
+      'tests/fixtures/compose/host-only.yml:8: service "web": `./src:/app/src` binds ./src, which the release does not ship: Docker creates it as an empty directory inside that release (the `active` link is resolved when the container is created), so whatever web writes there is deleted when the release is pruned (keepReleases). Fix: write line 8 as `- src:/app/src` and add `src:` under the top-level `volumes:`: a named volume outlives every release.',
+      'tests/fixtures/compose/host-only.yml:10: service "web": `{"type":"bind","source":"./uploads","target":"/app/media"}` binds ./uploads, which the release does not ship: Docker creates it as an empty directory inside that release (the `active` link is resolved when the container is created), so whatever web writes there is deleted when the release is pruned (keepReleases). Fix: make the entry at line 10 `type: volume` with `source: uploads` and add `uploads:` under the top-level `volumes:`: a named volume outlives every release.',
     ],
   },
   "a proxyService the file does not define": {
     raw: { proxyService: "ngnix" },
-    problems: ["app/docker-compose.prod.yml:4: has no service \"ngnix\" (the proxy in front of web); its services are web, nginx, worker, redis. Fix: set `compose-on-ec2:proxyService: nginx` in the stack settings if nginx is the proxy in front of web, or rename that service to ngnix under `services:`."],
+    problems: [
+      'app/docker-compose.prod.yml:4: has no service "ngnix" (the proxy in front of web); its services are web, nginx, worker, redis. Fix: set `compose-on-ec2:proxyService: nginx` in the stack settings if nginx is the proxy in front of web, or rename that service to ngnix under `services:`.',
+    ],
   },
   "a proxyService that is not a service name": {
     raw: { proxyService: "my proxy" },
-    problems: ["compose-on-ec2:proxyService = \"my proxy\": is not a compose service name. Fix: use the name of the service under `services:` that proxies to the web service, e.g. nginx"],
+    problems: [
+      'compose-on-ec2:proxyService = "my proxy": is not a compose service name. Fix: use the name of the service under `services:` that proxies to the web service, e.g. nginx',
+    ],
   },
   "a webPort gunicorn does not bind": {
     raw: fixture("rsync-edited.yml", { webPort: 8080 }),
-    problems: ["tests/fixtures/compose/rsync-edited.yml:11: service \"web\": gunicorn binds port 8000 but `compose-on-ec2:webPort` is 8080. Fix: set `compose-on-ec2:webPort: 8000`, or bind gunicorn to :8080 on line 11."],
+    problems: [
+      'tests/fixtures/compose/rsync-edited.yml:11: service "web": gunicorn binds port 8000 but `compose-on-ec2:webPort` is 8080. Fix: set `compose-on-ec2:webPort: 8000`, or bind gunicorn to :8080 on line 11.',
+    ],
   },
   "a webPort that is no port": {
     raw: { webPort: 70000 },
-    problems: ["compose-on-ec2:webPort = 70000: is out of range 1..65535. Fix: pulumi config set webPort <integer between 1 and 65535>"],
+    problems: [
+      "compose-on-ec2:webPort = 70000: is out of range 1..65535. Fix: pulumi config set webPort <integer between 1 and 65535>",
+    ],
   },
   "appAllowFiles patterns that reach outside the app directory": {
     raw: { appAllowFiles: ["/etc/ssl/key.pem", "../secrets/x.pem", "certs/test.pem"] },
     problems: [
-      "compose-on-ec2:appAllowFiles = \"/etc/ssl/key.pem\": must be a pattern relative to appDir \"app\" (no leading /, no ..): only files inside it ship. Fix: copy the file into app and list it relative to it, e.g. \"key.pem\"",
-      "compose-on-ec2:appAllowFiles = \"../secrets/x.pem\": must be a pattern relative to appDir \"app\" (no leading /, no ..): only files inside it ship. Fix: copy the file into app and list it relative to it, e.g. \"x.pem\"",
+      'compose-on-ec2:appAllowFiles = "/etc/ssl/key.pem": must be a pattern relative to appDir "app" (no leading /, no ..): only files inside it ship. Fix: copy the file into app and list it relative to it, e.g. "key.pem"',
+      'compose-on-ec2:appAllowFiles = "../secrets/x.pem": must be a pattern relative to appDir "app" (no leading /, no ..): only files inside it ship. Fix: copy the file into app and list it relative to it, e.g. "x.pem"',
     ],
   },
   "a compose file that is not valid YAML": {
     raw: fixture("not-yaml.txt"),
-    problems: ["compose-on-ec2:composeFile: tests/fixtures/compose/not-yaml.txt:4: is not valid YAML (bad indentation of a mapping entry). Fix: correct the YAML at line 4."],
+    problems: [
+      "compose-on-ec2:composeFile: tests/fixtures/compose/not-yaml.txt:4: is not valid YAML (bad indentation of a mapping entry). Fix: correct the YAML at line 4.",
+    ],
   },
 };
 
@@ -110,7 +127,8 @@ describe("config judges the compose file for the gapless switch", () => {
 
   it("keeps today's behaviour for our own app: nginx, port 8000, .env, the compose healthcheck", () => {
     const app = parse({}).app;
-    assert.deepStrictEqual([app.proxyService, app.webPort, app.envFile, app.healthSource], ["nginx", 8000, ".env", "compose healthcheck"]);
+    assert.deepStrictEqual([app.proxyService, app.webPort, app.envFile, app.healthSource], ["nginx", 8000, ".env",
+      "compose healthcheck"]);
   });
 
   it("leaves the gapless rules to ec2: on ecs the compose file is judged by its ECS translation", () => {

@@ -4,14 +4,15 @@ import { amiArchitectureProblem, ConfigError, parseConfig, ParseContext, StackCo
 import { deploymentEnv, renderEnvFile } from "../../components/deployment";
 import { problemsOfParse } from "./configProblems";
 
-const COMPOSE = "services:\n  web:\n    build: .\n  nginx:\n    build: ./nginx\n    ports: [\"${HTTP_PORT:-80}:80\"]\n";
+const COMPOSE = 'services:\n  web:\n    build: .\n  nginx:\n    build: ./nginx\n    ports: ["${HTTP_PORT:-80}:80"]\n';
 const PROD_SSH = { sshCidrs: ["203.0.113.0/24"] };
 const PRIV = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
 function ctx(stack: string, compose = COMPOSE): ParseContext {
   return { project: "compose-on-ec2", stack, region: "us-east-1", fileExists: () => true, readFile: () => compose };
 }
-const parse = (raw: Record<string, unknown>, stack = "dev", compose = COMPOSE): StackConfig => parseConfig(raw, ctx(stack, compose));
+const parse = (raw: Record<string, unknown>, stack = "dev", compose = COMPOSE): StackConfig =>
+  parseConfig(raw, ctx(stack, compose));
 
 /** The problems of a refused config; fails when it is accepted. */
 function problemsOf(raw: Record<string, unknown>, stack = "dev", compose = COMPOSE): string[] {
@@ -34,7 +35,10 @@ describe("config refuses what the .env renderer would refuse later", () => {
       const env = { EXTRA: value };
       let renderer = true;
       try {
-        renderEnvFile(deploymentEnv({ appEnv: env, databaseUrl: "postgres://u:p@h:5432/app", secretKey: "k", releaseId: "r", allowedHosts: ["h"] }));
+        renderEnvFile(
+          deploymentEnv({ appEnv: env, databaseUrl: "postgres://u:p@h:5432/app", secretKey: "k", releaseId: "r",
+            allowedHosts: ["h"] }),
+        );
       } catch {
         renderer = false;
       }
@@ -43,13 +47,15 @@ describe("config refuses what the .env renderer would refuse later", () => {
         parse({ appEnv: JSON.stringify(env) });
       } catch (e) {
         assert.ok(e instanceof ConfigError);
-        assert.ok(e.problems.every((p) => !p.includes(value) || value === "" || value === "plain"), "the value is never quoted");
+        assert.ok(e.problems.every((p) => !p.includes(value) || value === "" || value === "plain"),
+          "the value is never quoted");
         config = false;
       }
       assert.strictEqual(config, renderer);
     });
   }
-  for (const name of ["DATABASE_URL", "ALLOWED_HOSTS", "RELEASE_ID", "SECRET_KEY", "DJANGO_SECRET_KEY", "HTTP_PORT", "COMPOSE_PROJECT_NAME"]) {
+  for (const name of ["DATABASE_URL", "ALLOWED_HOSTS", "RELEASE_ID", "SECRET_KEY", "DJANGO_SECRET_KEY", "HTTP_PORT",
+    "COMPOSE_PROJECT_NAME"]) {
     it(`refuses appEnv ${name}, which the deployment sets itself`, () => {
       refuses({ appEnv: { [name]: "x" } }, "appEnv", name);
     });
@@ -62,13 +68,18 @@ describe("config refuses what the .env renderer would refuse later", () => {
 });
 
 describe("config refuses debug mode in prod", () => {
-  for (const [name, value] of [["DJANGO_DEBUG", "1"], ["DJANGO_DEBUG", "True"], ["DEBUG", "yes"], ["APP_DEBUG", "on"], ["FLASK_ENV", "development"]]) {
+  for (const [name, value] of [["DJANGO_DEBUG", "1"], ["DJANGO_DEBUG", "True"], ["DEBUG", "yes"], ["APP_DEBUG", "on"], [
+    "FLASK_ENV",
+    "development",
+  ]]) {
     it(`refuses ${name}=${value} in prod`, () => {
       refuses({ ...PROD_SSH, appEnv: { [name]: value } }, "appEnv", name, "prod");
     });
   }
   it("accepts debug switched off in prod, and debug on in dev", () => {
-    assert.doesNotThrow(() => parse({ ...PROD_SSH, appEnv: { DJANGO_DEBUG: "0", DEBUG: "false", LOG_DEBUG_SQL: "x" } }, "prod"));
+    assert.doesNotThrow(() =>
+      parse({ ...PROD_SSH, appEnv: { DJANGO_DEBUG: "0", DEBUG: "false", LOG_DEBUG_SQL: "x" } }, "prod")
+    );
     assert.doesNotThrow(() => parse({ appEnv: { DJANGO_DEBUG: "1" } }));
   });
 });
@@ -87,34 +98,46 @@ describe("config refuses tags AWS would refuse", () => {
     assert.doesNotThrow(() => parse(extra(45)));
     refuses(extra(46), "tags", "above AWS's 50 per resource");
     // A sandbox records owner and expiry as two more tags of its own.
-    refuses({ ...extra(44), sandboxOwner: "octocat", sandboxExpiresAt: "2026-12-01T18:00:00Z" }, "tags", "at most 43", "pr-7");
+    refuses({ ...extra(44), sandboxOwner: "octocat", sandboxExpiresAt: "2026-12-01T18:00:00Z" }, "tags", "at most 43",
+      "pr-7");
   });
   it("refuses control characters in free-text settings such as the sandbox owner", () => {
-    for (const owner of ["octo\tcat", "octo\ncat", "octo\u001b[31mcat"]) refuses({ sandboxOwner: owner }, "sandboxOwner", "control character", "pr-7");
-    assert.strictEqual(parse({ sandboxOwner: "octocat\n" }, "pr-7").tags.owner, "octocat", "a pasted trailing newline is only trimmed");
+    for (const owner of ["octo\tcat", "octo\ncat", "octo\u001b[31mcat"]) {
+      refuses({ sandboxOwner: owner }, "sandboxOwner", "control character", "pr-7");
+    }
+    assert.strictEqual(parse({ sandboxOwner: "octocat\n" }, "pr-7").tags.owner, "octocat",
+      "a pasted trailing newline is only trimmed");
   });
 });
 
 describe("config refuses database settings RDS would refuse", () => {
   it("accepts majors only, with the major as the fix for a pinned minor", () => {
     assert.match(refuses({ dbEngineVersion: "16.4" }, "dbEngineVersion", "minor"), /dbEngineVersion 16\b/);
-    assert.match(refuses({ dbEngine: "mysql", dbEngineVersion: "8.0.39" }, "dbEngineVersion", "minor"), /dbEngineVersion 8\.0\b/);
+    assert.match(refuses({ dbEngine: "mysql", dbEngineVersion: "8.0.39" }, "dbEngineVersion", "minor"),
+      /dbEngineVersion 8\.0\b/);
     refuses({ dbEngineVersion: "12" }, "dbEngineVersion", "major version RDS offers");
     assert.strictEqual(parse({ dbEngine: "mariadb", dbEngineVersion: "11.8" }).database.engineVersion, "11.8");
   });
   it("refuses usernames and database names the engine reserves", () => {
-    for (const username of ["pg_monitor", "rds_admin", "select", "User"]) refuses({ dbUsername: username }, "dbUsername", "reserved by postgres");
-    for (const dbName of ["template1", "postgres", "select", "user"]) refuses({ dbName }, "dbName", "reserved by postgres");
+    for (const username of ["pg_monitor", "rds_admin", "select", "User"]) {
+      refuses({ dbUsername: username }, "dbUsername", "reserved by postgres");
+    }
+    for (const dbName of ["template1", "postgres", "select", "user"]) {
+      refuses({ dbName }, "dbName", "reserved by postgres");
+    }
     refuses({ dbEngine: "mysql", dbName: "table" }, "dbName", "reserved by mysql");
     refuses({ dbEngine: "mariadb", dbUsername: "mariadb_sys" }, "dbUsername", "reserved by mariadb");
   });
   it("keeps prod's derived storage ceiling within RDS's 65536 GiB", () => {
-    assert.strictEqual(parse({ ...PROD_SSH, dbAllocatedStorageGb: 40000 }, "prod").database.maxAllocatedStorageGb, 65536);
-    assert.strictEqual(parse({ ...PROD_SSH, dbAllocatedStorageGb: 65536 }, "prod").database.maxAllocatedStorageGb, undefined);
+    assert.strictEqual(parse({ ...PROD_SSH, dbAllocatedStorageGb: 40000 }, "prod").database.maxAllocatedStorageGb,
+      65536);
+    assert.strictEqual(parse({ ...PROD_SSH, dbAllocatedStorageGb: 65536 }, "prod").database.maxAllocatedStorageGb,
+      undefined);
     refuses({ dbMaxAllocatedStorageGb: 70000 }, "dbMaxAllocatedStorageGb", "21..65536");
   });
   it("names a pinned AMI whose architecture does not match the instance type", () => {
-    assert.match(amiArchitectureProblem("ami-0123456789abcdef0", "x86_64", "t4g.small", "arm64") ?? "", /built for x86_64.*t4g\.small is arm64.*Fix:/);
+    assert.match(amiArchitectureProblem("ami-0123456789abcdef0", "x86_64", "t4g.small", "arm64") ?? "",
+      /built for x86_64.*t4g\.small is arm64.*Fix:/);
     assert.strictEqual(amiArchitectureProblem("ami-0123456789abcdef0", "arm64", "t4g.small", "arm64"), undefined);
   });
 });
@@ -124,7 +147,8 @@ describe("config refuses CIDRs AWS would refuse", () => {
     refuses({ sshCidrs: ["10.0.0.0/24", "10.0.0.0/24"] }, "sshCidrs", "listed twice");
     refuses({ httpCidrs: ["2001:db8::/32", "2001:DB8:0::/32"] }, "httpCidrs", "same network as 2001:db8::/32");
     refuses({ httpCidrs: ["::/0", "0:0::/0"] }, "httpCidrs", "same network");
-    refuses({ sshCidrs: ["10.0.0.1/24", "10.0.0.0/24"] }, "10.0.0.1/24", "it means 10.0.0.0/24, which is already listed");
+    refuses({ sshCidrs: ["10.0.0.1/24", "10.0.0.0/24"] }, "10.0.0.1/24",
+      "it means 10.0.0.0/24, which is already listed");
     assert.doesNotThrow(() => parse({ httpCidrs: ["10.0.0.0/24", "10.0.0.0/25"], sshCidrs: ["10.0.0.0/24"] }));
   });
   it("refuses more rules than a security group's 60 per address family", () => {
@@ -167,18 +191,26 @@ describe("config never prints what a mistyped key holds", () => {
   it("names an unknown key without its value", () => {
     const problems = problemsOf({ sshPrivatKey: PRIV });
     assert.ok(problems.some((p) => p.includes("sshPrivatKey") && p.includes('did you mean "sshPrivateKey"')));
-    assert.ok(problems.every((p) => !p.includes("b3BlbnNzaC1rZXktdjEAAAAA") && !p.includes("BEGIN")), problems.join("\n"));
+    assert.ok(problems.every((p) => !p.includes("b3BlbnNzaC1rZXktdjEAAAAA") && !p.includes("BEGIN")),
+      problems.join("\n"));
   });
 });
 
 describe("config: iamPermissionsBoundary", () => {
   it("accepts a customer or AWS managed policy's ARN and hands it on", () => {
-    assert.strictEqual(parse({ iamPermissionsBoundary: "arn:aws:iam::123456789012:policy/boundaries/compose-on-ec2" }).iamPermissionsBoundary, "arn:aws:iam::123456789012:policy/boundaries/compose-on-ec2");
+    assert.strictEqual(
+      parse({ iamPermissionsBoundary: "arn:aws:iam::123456789012:policy/boundaries/compose-on-ec2" })
+        .iamPermissionsBoundary,
+      "arn:aws:iam::123456789012:policy/boundaries/compose-on-ec2",
+    );
     assert.strictEqual(parse({}).iamPermissionsBoundary, undefined);
   });
   it("refuses anything else (a role's ARN, a bare name), naming the setting and the fix", () => {
     for (const bad of ["arn:aws:iam::123456789012:role/boundary", "compose-on-ec2-boundary"]) {
-      assert.match(refuses({ iamPermissionsBoundary: bad }, "iamPermissionsBoundary", "is not the ARN of an IAM managed policy"), new RegExp(bad.replace(/[/.]/g, "\\$&")));
+      assert.match(
+        refuses({ iamPermissionsBoundary: bad }, "iamPermissionsBoundary", "is not the ARN of an IAM managed policy"),
+        new RegExp(bad.replace(/[/.]/g, "\\$&")),
+      );
     }
   });
 });

@@ -40,14 +40,20 @@ describe("config: Pulumi.yaml and the stack files", () => {
   it("is generated from the specs: Pulumi.yaml's config block and docs/reference/configuration.md are up to date (npm run gen:config)", () => {
     const root = path.join(__dirname, "..", "..");
     const pulumiYaml = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
-    assert.strictEqual(pulumiYaml, renderPulumiYaml(pulumiYaml), "Pulumi.yaml drifted from the specs: run npm run gen:config");
-    assert.strictEqual(fs.readFileSync(path.join(root, "docs", "reference", "configuration.md"), "utf8"), renderSettingsDoc(), "docs/reference/configuration.md drifted: run npm run gen:config");
+    assert.strictEqual(pulumiYaml, renderPulumiYaml(pulumiYaml),
+      "Pulumi.yaml drifted from the specs: run npm run gen:config");
+    assert.strictEqual(fs.readFileSync(path.join(root, "docs", "reference", "configuration.md"), "utf8"),
+      renderSettingsDoc(), "docs/reference/configuration.md drifted: run npm run gen:config");
   });
 
   for (const stack of ["dev", "prod"]) {
     // What the file itself sets (the CLI adds Pulumi.yaml's defaults on top).
     const raw = toConfigValues(stackFileEntries(stack)).config;
-    const own = Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith("compose-on-ec2:")).map(([k, v]) => [k.slice("compose-on-ec2:".length), v]));
+    const own = Object.fromEntries(
+      Object.entries(raw).filter(([k]) => k.startsWith("compose-on-ec2:")).map((
+        [k, v],
+      ) => [k.slice("compose-on-ec2:".length), v]),
+    );
     it(`Pulumi.${stack}.yaml parses cleanly and holds no secrets`, () => {
       const c = parseConfig(own, { project: "compose-on-ec2", stack, region: raw["aws:region"] });
       assert.strictEqual(c.stage, stack);
@@ -58,8 +64,10 @@ describe("config: Pulumi.yaml and the stack files", () => {
   }
   it("prod opens no SSH (transport ssm by default, no sshCidrs), keeps backups and makes Multi-AZ a setting", () => {
     const raw = toConfigValues(stackFileEntries("prod")).config;
-    assert.strictEqual(stackFileConfig("prod").config["compose-on-ec2:transport"], "", "the CLI hands prod the declared unset transport");
-    assert.ok(!("compose-on-ec2:sshCidrs" in raw) && !("compose-on-ec2:transport" in raw), "prod takes its default transport, ssm");
+    assert.strictEqual(stackFileConfig("prod").config["compose-on-ec2:transport"], "",
+      "the CLI hands prod the declared unset transport");
+    assert.ok(!("compose-on-ec2:sshCidrs" in raw) && !("compose-on-ec2:transport" in raw),
+      "prod takes its default transport, ssm");
     assert.ok("compose-on-ec2:dbMultiAz" in raw);
     assert.ok(Number(raw["compose-on-ec2:dbBackupRetentionDays"]) >= 7);
   });

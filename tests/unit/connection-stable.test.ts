@@ -23,7 +23,9 @@ async function connectionsOfOneRun(): Promise<{ connections: Map<string, string>
     stack: "dev",
     onRegister: (req: RegisterRequest) => {
       const wire = () => (req.getObject() as unknown as { toJavaScript(): Record<string, unknown> }).toJavaScript();
-      if (req.getType() === "command:local:Command" && req.getName().endsWith("-upload")) upload = JSON.stringify(wire().environment);
+      if (req.getType() === "command:local:Command" && req.getName().endsWith("-upload")) {
+        upload = JSON.stringify(wire().environment);
+      }
       if (!REMOTE.test(req.getType())) return;
       seen.set(req.getName(), JSON.stringify(wire().connection));
     },
@@ -31,7 +33,7 @@ async function connectionsOfOneRun(): Promise<{ connections: Map<string, string>
   return { connections: seen, upload };
 }
 
-describe("the remote steps' connection is the same on every run", function () {
+describe("the remote steps' connection is the same on every run", function() {
   this.timeout(120000);
   let first: Map<string, string>;
   let second: Map<string, string>;
@@ -45,12 +47,18 @@ describe("the remote steps' connection is the same on every run", function () {
   });
 
   it("is byte for byte the same in two runs of the program, for every remote step and the upload's environment", () => {
-    assert.ok(first.size >= 2, `the dev program has its remote steps (wait-ready, deploy): ${[...first.keys()].join(", ")}`);
-    assert.ok(uploads[0] !== undefined && !uploads[0].includes(UNKNOWN), "the upload's environment is registered, with nothing unknown");
+    assert.ok(first.size >= 2,
+      `the dev program has its remote steps (wait-ready, deploy): ${[...first.keys()].join(", ")}`);
+    assert.ok(uploads[0] !== undefined && !uploads[0].includes(UNKNOWN),
+      "the upload's environment is registered, with nothing unknown");
     assert.strictEqual(uploads[1], uploads[0], "the upload's environment (its login, files and host lines)");
     assert.deepStrictEqual([...second.keys()].sort(), [...first.keys()].sort());
     for (const [name, wire] of first) assert.strictEqual(second.get(name), wire, name);
-    console.log(`      ${first.size} remote steps, connection ${[...first.values()][0].length} bytes on the wire each, identical across runs`);
+    console.log(
+      `      ${first.size} remote steps, connection ${
+        [...first.values()][0].length
+      } bytes on the wire each, identical across runs`,
+    );
   });
 
   it("is one secret holding every field, always in the same set, with nothing unknown", () => {
@@ -60,7 +68,9 @@ describe("the remote steps' connection is the same on every run", function () {
       const fields = value.value as Record<string, unknown>;
       assert.deepStrictEqual(Object.keys(fields).sort(), [...CONNECTION_FIELDS].sort(), name);
       assert.ok(!wire.includes(UNKNOWN), `${name}: no unknown value in the connection`);
-      for (const f of CONNECTION_FIELDS) assert.ok(fields[f] !== undefined && fields[f] !== null && fields[f] !== "", `${name}: ${f} is set`);
+      for (const f of CONNECTION_FIELDS) {
+        assert.ok(fields[f] !== undefined && fields[f] !== null && fields[f] !== "", `${name}: ${f} is set`);
+      }
     }
   });
 });

@@ -14,23 +14,42 @@ const near = (a: number | undefined, b: number) => assert.ok(a !== undefined && 
 
 /** A small table with one region, so expected sums follow from the figures written here. */
 const table: PriceTable = {
-  currency: "USD", hoursPerMonth: 730, notes: [], sources: { s1: { what: "test figures", url: "https://example.com/prices", date: "2026-01-01" } },
+  currency: "USD",
+  hoursPerMonth: 730,
+  notes: [],
+  sources: { s1: { what: "test figures", url: "https://example.com/prices", date: "2026-01-01" } },
   regions: {
     "r-1": {
-      ec2Hourly: { "t3.small": fig(0.02) }, ebsGp3GbMonth: fig(0.08), publicIpv4Hourly: fig(0.005),
-      rdsHourly: { postgres: { "db.t4g.micro": { singleAz: fig(0.016), multiAz: fig(0.033) }, "db.t4g.small": { singleAz: fig(0.032) } } },
-      rdsStorageGbMonth: { gp3: { singleAz: fig(0.115), multiAz: fig(0.23) } }, secretMonth: fig(0.4),
-      cloudwatch: { alarmStandardMonth: fig(0.1), customMetricMonth: fig(0.3), apiRequestsPer1000: fig(0.01), logsIngestionGb: fig(0.5), logsStorageGbMonth: fig(0.03) },
+      ec2Hourly: { "t3.small": fig(0.02) },
+      ebsGp3GbMonth: fig(0.08),
+      publicIpv4Hourly: fig(0.005),
+      rdsHourly: {
+        postgres: { "db.t4g.micro": { singleAz: fig(0.016), multiAz: fig(0.033) },
+          "db.t4g.small": { singleAz: fig(0.032) } },
+      },
+      rdsStorageGbMonth: { gp3: { singleAz: fig(0.115), multiAz: fig(0.23) } },
+      secretMonth: fig(0.4),
+      cloudwatch: { alarmStandardMonth: fig(0.1), customMetricMonth: fig(0.3), apiRequestsPer1000: fig(0.01),
+        logsIngestionGb: fig(0.5), logsStorageGbMonth: fig(0.03) },
       sns: { emailPer100k: fig(2) },
       fargate: { x86: { vcpuHour: fig(0.04), gbHour: fig(0.004) }, arm: { vcpuHour: fig(0.032), gbHour: fig(0.0035) } },
-      alb: { hour: fig(0.0225), lcuHour: fig(0.008) }, natGateway: { hour: fig(0.045), gbProcessed: fig(0.045) },
+      alb: { hour: fig(0.0225), lcuHour: fig(0.008) },
+      natGateway: { hour: fig(0.045), gbProcessed: fig(0.045) },
     },
   },
 };
-const node = (type: string, inputs: Record<string, unknown>, name = type.split(":").pop()!): CostNode => ({ urn: `urn:${name}`, type, name, inputs });
+const node = (type: string, inputs: Record<string, unknown>, name = type.split(":").pop()!): CostNode => ({
+  urn: `urn:${name}`,
+  type,
+  name,
+  inputs,
+});
 const host: CostNode = { urn: "h", type: "aws:ec2/instance:Instance", name: "host", id: "i-1",
-  inputs: { instanceType: "t3.small", rootBlockDevice: { volumeSize: 20, volumeType: "gp3" }, associatePublicIpAddress: true } };
-const db = (cls: string, multiAz: boolean): CostNode => node("aws:rds/instance:Instance", { engine: "postgres", instanceClass: cls, allocatedStorage: 20, storageType: "gp3", multiAz }, "db");
+  inputs: { instanceType: "t3.small", rootBlockDevice: { volumeSize: 20, volumeType: "gp3" },
+    associatePublicIpAddress: true } };
+const db = (cls: string, multiAz: boolean): CostNode =>
+  node("aws:rds/instance:Instance", { engine: "postgres", instanceClass: cls, allocatedStorage: 20, storageType: "gp3",
+    multiAz }, "db");
 
 describe("cost: the price table", () => {
   it("gives every figure a source with a URL or document and a date", () => {
@@ -58,7 +77,10 @@ describe("cost: the price table", () => {
     const paths = (region: string) => new Set(figuresOf(PRICES.regions[region]).map((f) => f.path));
     const everywhere = new Set(Object.keys(PRICES.regions).flatMap((r) => [...paths(r)]));
     for (const r of USER_REGIONS) assert.deepStrictEqual([...everywhere].filter((p) => !paths(r).has(p)), [], r);
-    assert.ok(everywhere.has("rdsHourly.mysql.db.t4g.small.multiAz") && everywhere.has("alb.lcuHour") && everywhere.has("cloudwatch.apiRequestsPer1000"));
+    assert.ok(
+      everywhere.has("rdsHourly.mysql.db.t4g.small.multiAz") && everywhere.has("alb.lcuHour")
+        && everywhere.has("cloudwatch.apiRequestsPer1000"),
+    );
   });
 
   it("prices the stack's default sizes in us-east-1 and ap-northeast-2", () => {
@@ -73,9 +95,12 @@ describe("cost: the price table", () => {
   it("prices the ecs hosting's x86 tasks, the media bucket and the database's default class in every listed region from that region's own figures", () => {
     for (const region of USER_REGIONS) {
       const p = PRICES.regions[region];
-      const figures = [p.fargate?.x86?.vcpuHour, p.fargate?.x86?.gbHour, p.s3StandardGbMonth, p.rdsHourly?.postgres?.["db.t4g.micro"]?.singleAz];
+      const figures = [p.fargate?.x86?.vcpuHour, p.fargate?.x86?.gbHour, p.s3StandardGbMonth,
+        p.rdsHourly?.postgres?.["db.t4g.micro"]?.singleAz];
       figures.forEach((f, i) => assert.ok(f, `${region}: figure ${i}`));
-      for (const f of figures) assert.ok(!/us-east-1/.test(f!.source) || region === "us-east-1", `${region}: ${f!.source}`);
+      for (const f of figures) {
+        assert.ok(!/us-east-1/.test(f!.source) || region === "us-east-1", `${region}: ${f!.source}`);
+      }
     }
   });
 });
@@ -83,9 +108,14 @@ describe("cost: the price table", () => {
 describe("cost: estimate over resources", () => {
   it("prices an instance: hours x rate, root volume GB x gp3, and its public IPv4", () => {
     const items = costItems(host, [host], "r-1", table);
-    assert.deepStrictEqual(items.map((i) => [i.what, i.monthly === undefined ? undefined : Math.round(i.monthly * 100) / 100]), [
-      ["t3.small on-demand", 14.6], ["root volume 20 GB gp3", 1.6], ["public IPv4 address", 3.65],
-    ]);
+    assert.deepStrictEqual(
+      items.map((i) => [i.what, i.monthly === undefined ? undefined : Math.round(i.monthly * 100) / 100]),
+      [
+        ["t3.small on-demand", 14.6],
+        ["root volume 20 GB gp3", 1.6],
+        ["public IPv4 address", 3.65],
+      ],
+    );
     assert.deepStrictEqual(items[0].sources, ["s1"]);
   });
 
@@ -110,17 +140,22 @@ describe("cost: estimate over resources", () => {
     const est = estimateCost([host, big, db("db.t4g.micro", false)], "r-1", table);
     assert.deepStrictEqual(est.unknownResources, ["aws:ec2/instance:Instance big"]);
     assert.deepStrictEqual(est.unknownList, ["aws:ec2/instance:Instance big: x9.huge on-demand"]);
-    assert.strictEqual(costSummary(est), `partial ~$${est.totalMonthly.toFixed(2)}/month (1 item of unknown price left out)`);
+    assert.strictEqual(costSummary(est),
+      `partial ~$${est.totalMonthly.toFixed(2)}/month (1 item of unknown price left out)`);
     const nowhere = estimateCost([host, db("db.t4g.micro", false)], "nowhere-1", table);
     assert.strictEqual(nowhere.totalMonthly, 0);
-    assert.ok(nowhere.unknownList.includes("aws:rds/instance:Instance db: db.t4g.micro postgres Single-AZ"), nowhere.unknownList.join("\n"));
-    assert.strictEqual(costSummary(nowhere), `partial ~$0.00/month (${nowhere.unknownList.length} items of unknown price left out)`);
+    assert.ok(nowhere.unknownList.includes("aws:rds/instance:Instance db: db.t4g.micro postgres Single-AZ"),
+      nowhere.unknownList.join("\n"));
+    assert.strictEqual(costSummary(nowhere),
+      `partial ~$0.00/month (${nowhere.unknownList.length} items of unknown price left out)`);
     assert.strictEqual(costSummary(estimateCost([host], "r-1", table)), "~$19.85/month");
   });
 
   it("charges nothing for security groups, IAM, commands, random passwords and SNS topics", () => {
-    const free = ["aws:ec2/securityGroup:SecurityGroup", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "command:remote:Command",
-      "random:index/randomPassword:RandomPassword", "aws:sns/topic:Topic"].map((type) => node(type, {}));
+    const free = ["aws:ec2/securityGroup:SecurityGroup", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy",
+      "command:remote:Command", "random:index/randomPassword:RandomPassword", "aws:sns/topic:Topic"].map((type) =>
+        node(type, {})
+      );
     assert.deepStrictEqual(estimateCost(free, "r-1", table).lines, []);
   });
 });
@@ -132,8 +167,13 @@ describe("cost: monitoring resources", () => {
     return [
       node("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: settings.logRetentionDays }, "logs"),
       node("aws:sns/topic:Topic", {}, "alerts"),
-      ...(email ? [node("aws:sns/topicSubscription:TopicSubscription", { protocol: "email", endpoint: email }, "alert-email")] : []),
-      ...alarmSpecs(settings).map((a) => node("aws:cloudwatch/metricAlarm:MetricAlarm", { namespace: a.namespace, metricName: a.metricName, period: a.periodSeconds }, a.role)),
+      ...(email
+        ? [node("aws:sns/topicSubscription:TopicSubscription", { protocol: "email", endpoint: email }, "alert-email")]
+        : []),
+      ...alarmSpecs(settings).map((a) =>
+        node("aws:cloudwatch/metricAlarm:MetricAlarm", { namespace: a.namespace, metricName: a.metricName,
+          period: a.periodSeconds }, a.role)
+      ),
     ];
   };
 
@@ -141,7 +181,8 @@ describe("cost: monitoring resources", () => {
     const est = estimateCost(monitoringNodes("prod"), "r-1", table);
     const items = est.lines.flatMap((l) => l.items);
     const sum = (re: RegExp) => items.filter((i) => re.test(i.what)).reduce((s, i) => s + i.monthly!, 0);
-    assert.strictEqual(items.filter((i) => i.what === "standard-resolution alarm").length, alarmSpecs(monitoringDefaults("prod")).length);
+    assert.strictEqual(items.filter((i) => i.what === "standard-resolution alarm").length,
+      alarmSpecs(monitoringDefaults("prod")).length);
     near(sum(/^standard-resolution alarm$/), alarmSpecs(monitoringDefaults("prod")).length * 0.1);
     near(sum(/^log ingestion/), ASSUMPTIONS.logGbPerMonth * 0.5);
     const days = monitoringDefaults("prod").logRetentionDays;
@@ -151,11 +192,18 @@ describe("cost: monitoring resources", () => {
 
   it("charges the host's own disk metric and one PutMetricData call per alarm period", () => {
     const disk = alarmSpecs(monitoringDefaults("dev")).find((a) => a.namespace === HOST_METRICS_NAMESPACE)!;
-    const items = costItems(node("aws:cloudwatch/metricAlarm:MetricAlarm", { namespace: disk.namespace, metricName: disk.metricName, period: disk.periodSeconds }), [], "r-1", table);
+    const items = costItems(
+      node("aws:cloudwatch/metricAlarm:MetricAlarm", { namespace: disk.namespace, metricName: disk.metricName,
+        period: disk.periodSeconds }),
+      [],
+      "r-1",
+      table,
+    );
     const puts = (730 * 60) / DISK_METRIC.everyMinutes;
     assert.strictEqual(items[1].what, `custom metric ${DISK_METRIC.name} and ${puts} PutMetricData calls`);
     near(items[1].monthly, 0.3 + (puts / 1000) * 0.01);
-    const ec2Alarm = costItems(node("aws:cloudwatch/metricAlarm:MetricAlarm", { namespace: "AWS/EC2", period: 60 }), [], "r-1", table);
+    const ec2Alarm = costItems(node("aws:cloudwatch/metricAlarm:MetricAlarm", { namespace: "AWS/EC2", period: 60 }), [],
+      "r-1", table);
     assert.deepStrictEqual(ec2Alarm.map((i) => i.what), ["standard-resolution alarm"]);
   });
 
@@ -174,9 +222,12 @@ describe("cost: monitoring resources", () => {
 });
 
 describe("cost: ECS hosting resources", () => {
-  const task = (arch?: "ARM64"): CostNode => ({ urn: "td", type: "aws:ecs/taskDefinition:TaskDefinition", name: "web-task", id: "web",
-    inputs: { family: "web", cpu: "512", memory: "1024", ...(arch ? { runtimePlatform: { cpuArchitecture: arch } } : {}) } });
-  const service = node("aws:ecs/service:Service", { taskDefinition: "web", desiredCount: 2, launchType: "FARGATE" }, "web");
+  const task = (arch?: "ARM64"): CostNode => ({ urn: "td", type: "aws:ecs/taskDefinition:TaskDefinition",
+    name: "web-task", id: "web",
+    inputs: { family: "web", cpu: "512", memory: "1024",
+      ...(arch ? { runtimePlatform: { cpuArchitecture: arch } } : {}) } });
+  const service = node("aws:ecs/service:Service", { taskDefinition: "web", desiredCount: 2, launchType: "FARGATE" },
+    "web");
 
   it("prices Fargate vCPU-hours and GB-hours at the task count, per architecture", () => {
     const x86 = costItems(service, [service, task()], "r-1", table);
@@ -187,7 +238,8 @@ describe("cost: ECS hosting resources", () => {
   });
 
   it("prices the load balancer's hours plus the stated LCU assumption, and a NAT gateway's hours plus data", () => {
-    const alb = costItems(node("aws:lb/loadBalancer:LoadBalancer", { loadBalancerType: "application" }), [], "r-1", table);
+    const alb = costItems(node("aws:lb/loadBalancer:LoadBalancer", { loadBalancerType: "application" }), [], "r-1",
+      table);
     near(alb[0].monthly, 730 * 0.0225 + ASSUMPTIONS.albLcu * 730 * 0.008);
     assert.match(alb[0].note ?? "", /assumption/);
     const nat = costItems(node("aws:ec2/natGateway:NatGateway", {}), [], "r-1", table);

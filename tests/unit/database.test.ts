@@ -35,15 +35,17 @@ describe("database", () => {
     it("refuses parts that leave no letters for an identifier", () => {
       assert.throws(() => dbIdentifier("---", "123"), /no letters/);
     });
-    it("generates passwords RDS accepts: no / @ \" or space, ≤ 41 chars for MySQL/MariaDB", () => {
-      assert.ok(![..."/@\" "].some((c) => PASSWORD_SPECIALS.includes(c)));
+    it('generates passwords RDS accepts: no / @ " or space, ≤ 41 chars for MySQL/MariaDB', () => {
+      assert.ok(![...'/@" '].some((c) => PASSWORD_SPECIALS.includes(c)));
       assert.strictEqual(passwordLength("postgres"), 40);
       assert.strictEqual(passwordLength("mysql"), 32);
       assert.ok(passwordLength("mariadb") <= 41);
     });
     it("builds DATABASE_URL with the engine's scheme, encoding the credentials", () => {
-      assert.strictEqual(databaseUrl("postgres", "app_admin", "a+b=c", "db.example", 5432, "app"), "postgres://app_admin:a%2Bb%3Dc@db.example:5432/app");
-      assert.strictEqual(databaseUrl("mariadb", "app_admin", "pw", "db.example", 3306, "app"), "mysql://app_admin:pw@db.example:3306/app");
+      assert.strictEqual(databaseUrl("postgres", "app_admin", "a+b=c", "db.example", 5432, "app"),
+        "postgres://app_admin:a%2Bb%3Dc@db.example:5432/app");
+      assert.strictEqual(databaseUrl("mariadb", "app_admin", "pw", "db.example", 3306, "app"),
+        "mysql://app_admin:pw@db.example:3306/app");
     });
   });
 
@@ -53,11 +55,14 @@ describe("database", () => {
         const { mock } = await stackRun(stack);
         const db = mock.one(RDS);
         assert.deepStrictEqual(
-          [db.inputs.engine, db.inputs.engineVersion, db.inputs.publiclyAccessible, db.inputs.storageEncrypted, db.inputs.storageType, db.inputs.port],
+          [db.inputs.engine, db.inputs.engineVersion, db.inputs.publiclyAccessible, db.inputs.storageEncrypted,
+            db.inputs.storageType, db.inputs.port],
           ["postgres", "16", false, true, "gp3", 5432],
         );
         assert.strictEqual(db.inputs.dbSubnetGroupName, mock.one("aws:rds/subnetGroup:SubnetGroup").state.name);
-        assert.deepStrictEqual(db.inputs.vpcSecurityGroupIds, [mock.ofType("aws:ec2/securityGroup:SecurityGroup").find((g) => g.name === "fw-db")!.id]);
+        assert.deepStrictEqual(db.inputs.vpcSecurityGroupIds, [
+          mock.ofType("aws:ec2/securityGroup:SecurityGroup").find((g) => g.name === "fw-db")!.id,
+        ]);
         assert.strictEqual(db.inputs.identifier, `compose-on-ec2-${stack}`);
         assert.deepStrictEqual([db.inputs.dbName, db.inputs.username], ["app", "app_admin"]);
       });
@@ -75,16 +80,19 @@ describe("database", () => {
           const { mock } = await stackRun(stack);
           const db = mock.one(RDS);
           assert.strictEqual(db.options.protect, true);
-          assert.deepStrictEqual([db.inputs.deletionProtection, db.inputs.skipFinalSnapshot, db.inputs.copyTagsToSnapshot], [true, false, true]);
+          assert.deepStrictEqual([db.inputs.deletionProtection, db.inputs.skipFinalSnapshot,
+            db.inputs.copyTagsToSnapshot], [true, false, true]);
           const suffix = mock.one("random:index/randomId:RandomId");
-          assert.deepStrictEqual(suffix.inputs.keepers, { identifier: "compose-on-ec2-prod", engine: "postgres", dbName: "app", username: "app_admin" });
+          assert.deepStrictEqual(suffix.inputs.keepers, { identifier: "compose-on-ec2-prod", engine: "postgres",
+            dbName: "app", username: "app_admin" });
           assert.strictEqual(db.inputs.finalSnapshotIdentifier, `compose-on-ec2-prod-final-${suffix.state.hex}`);
           assert.match(db.inputs.finalSnapshotIdentifier, /^compose-on-ec2-prod-final-[0-9a-f]{8}$/);
         });
         it("keeps 14 days of backups, autoscales storage to 200 GiB and runs Multi-AZ as configured", async () => {
           const db = (await stackRun(stack)).mock.one(RDS);
           assert.deepStrictEqual(
-            [db.inputs.backupRetentionPeriod, db.inputs.allocatedStorage, db.inputs.maxAllocatedStorage, db.inputs.multiAz, db.inputs.instanceClass, db.inputs.applyImmediately],
+            [db.inputs.backupRetentionPeriod, db.inputs.allocatedStorage, db.inputs.maxAllocatedStorage,
+              db.inputs.multiAz, db.inputs.instanceClass, db.inputs.applyImmediately],
             [14, 50, 200, true, "db.t4g.small", false],
           );
         });
@@ -93,9 +101,12 @@ describe("database", () => {
           const { mock } = await stackRun(stack);
           const db = mock.one(RDS);
           assert.strictEqual(db.options.protect, false);
-          assert.deepStrictEqual([db.inputs.deletionProtection, db.inputs.skipFinalSnapshot, db.inputs.finalSnapshotIdentifier], [false, true, undefined]);
+          assert.deepStrictEqual([db.inputs.deletionProtection, db.inputs.skipFinalSnapshot,
+            db.inputs.finalSnapshotIdentifier], [false, true, undefined]);
           assert.strictEqual(mock.ofType("random:index/randomId:RandomId").length, 0);
-          assert.deepStrictEqual([db.inputs.backupRetentionPeriod, db.inputs.allocatedStorage, db.inputs.maxAllocatedStorage, db.inputs.multiAz, db.inputs.instanceClass], [1, 20, undefined, false, "db.t4g.micro"]);
+          assert.deepStrictEqual([db.inputs.backupRetentionPeriod, db.inputs.allocatedStorage,
+            db.inputs.maxAllocatedStorage, db.inputs.multiAz, db.inputs.instanceClass], [1, 20, undefined, false,
+            "db.t4g.micro"]);
         });
       }
       it("exports the endpoint in clear and DATABASE_URL and password only as secrets", async () => {
@@ -106,7 +117,8 @@ describe("database", () => {
         assert.strictEqual(await isSecret(exports.dbUrl), true);
         assert.strictEqual(await isSecret(exports.dbPassword), true);
         const password = await valueOf(exports.dbPassword as never);
-        assert.strictEqual(outputs.dbUrl, `postgres://app_admin:${encodeURIComponent(password)}@${db.state.address}:5432/app`);
+        assert.strictEqual(outputs.dbUrl,
+          `postgres://app_admin:${encodeURIComponent(password)}@${db.state.address}:5432/app`);
       });
     });
   }
@@ -121,8 +133,10 @@ describe("database", () => {
   it("makes sandboxes disposable like dev and tags them with owner and expiry", async () => {
     const { mock } = await variantRun("B");
     const db = mock.one(RDS);
-    assert.deepStrictEqual([db.options.protect, db.inputs.deletionProtection, db.inputs.skipFinalSnapshot], [false, false, true]);
+    assert.deepStrictEqual([db.options.protect, db.inputs.deletionProtection, db.inputs.skipFinalSnapshot], [false,
+      false, true]);
     assert.strictEqual(db.inputs.identifier, "compose-on-ec2-pr-7");
-    assert.deepStrictEqual([db.inputs.tags.stage, db.inputs.tags.owner, db.inputs.tags["expires-at"]], ["sandbox", "octocat", "2026-12-01T18:00:00Z"]);
+    assert.deepStrictEqual([db.inputs.tags.stage, db.inputs.tags.owner, db.inputs.tags["expires-at"]], ["sandbox",
+      "octocat", "2026-12-01T18:00:00Z"]);
   });
 });

@@ -9,15 +9,53 @@ import * as path from "path";
 
 const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
 const FLAGS = [
-  "--app-name", "shop", "--compose-file", "docker-compose.prod.yml", "--web-service", "web", "--proxy-service", "nginx",
-  "--worker-services", "worker beat", "--web-port", "8000", "--env-file", ".env.prod", "--health-source", "probe", "--health-path", "/healthz", "--timeout", "120",
-  "--busy-timeout", "45", "--keep-releases", "5", "--mode", "registry", "--http-port", "80", "--https-port", "443",
-  "--proxy-port", "8080", "--acme-port", "8402", "--hsts", "on", "--domains", "shop.example.com www.shop.example.com",
-  "--acme-email", "ops@example.com", "--acme-server", "https://acme.example/dir",
+  "--app-name",
+  "shop",
+  "--compose-file",
+  "docker-compose.prod.yml",
+  "--web-service",
+  "web",
+  "--proxy-service",
+  "nginx",
+  "--worker-services",
+  "worker beat",
+  "--web-port",
+  "8000",
+  "--env-file",
+  ".env.prod",
+  "--health-source",
+  "probe",
+  "--health-path",
+  "/healthz",
+  "--timeout",
+  "120",
+  "--busy-timeout",
+  "45",
+  "--keep-releases",
+  "5",
+  "--mode",
+  "registry",
+  "--http-port",
+  "80",
+  "--https-port",
+  "443",
+  "--proxy-port",
+  "8080",
+  "--acme-port",
+  "8402",
+  "--hsts",
+  "on",
+  "--domains",
+  "shop.example.com www.shop.example.com",
+  "--acme-email",
+  "ops@example.com",
+  "--acme-server",
+  "https://acme.example/dir",
 ];
 
 /** Parse FLAGS as deploy.sh does, record them, forget them, read them back and replay them for SCRIPTS_DIR. */
-function roundTrip(base: string, scriptsDir: string): { record: string; replay: string[]; stderr: string; status: number | null } {
+function roundTrip(base: string,
+  scriptsDir: string): { record: string; replay: string[]; stderr: string; status: number | null } {
   const script = [
     "set -euo pipefail",
     `source ${JSON.stringify(path.join(RELEASE_DIR, "records.sh"))}`,
@@ -34,8 +72,11 @@ function roundTrip(base: string, scriptsDir: string): { record: string; replay: 
     'param_replay_args "${scripts}"',
     'printf "%s\\0" "${replay_args[@]}"',
   ].join("\n");
-  const r = spawnSync("bash", ["-c", script, "params-test", base, scriptsDir, ...FLAGS], { encoding: "utf8", timeout: 10000 });
-  const record = fs.existsSync(path.join(base, "deploy-settings")) ? fs.readFileSync(path.join(base, "deploy-settings"), "utf8") : "";
+  const r = spawnSync("bash", ["-c", script, "params-test", base, scriptsDir, ...FLAGS], { encoding: "utf8",
+    timeout: 10000 });
+  const record = fs.existsSync(path.join(base, "deploy-settings"))
+    ? fs.readFileSync(path.join(base, "deploy-settings"), "utf8")
+    : "";
   return { record, replay: r.stdout.split("\0").slice(0, -1), stderr: r.stderr, status: r.status };
 }
 
@@ -59,9 +100,21 @@ describe("the deploy's parameters: recorded, read back and replayed from one tab
     const r = roundTrip(temp(), RELEASE_DIR);
     assert.strictEqual(r.status, 0, r.stderr);
     assert.deepStrictEqual(r.record.trim().split("\n"), [
-      "app_name=shop", "compose_file=docker-compose.prod.yml", "web_service=web", "proxy_service=nginx", "worker_services=worker beat", "web_port=8000",
-      "env_file=.env.prod", "health_source=probe", "health_path=/healthz", "timeout=120", "busy_timeout=45", "keep_releases=5",
-      "mode=registry", "http_port=80", "proxy_port=8080",
+      "app_name=shop",
+      "compose_file=docker-compose.prod.yml",
+      "web_service=web",
+      "proxy_service=nginx",
+      "worker_services=worker beat",
+      "web_port=8000",
+      "env_file=.env.prod",
+      "health_source=probe",
+      "health_path=/healthz",
+      "timeout=120",
+      "busy_timeout=45",
+      "keep_releases=5",
+      "mode=registry",
+      "http_port=80",
+      "proxy_port=8080",
     ]);
   });
 

@@ -11,7 +11,8 @@ const REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app-dev/web";
 
 describe("renderEnvFile", () => {
   it("writes sorted KEY='value' lines", () => {
-    assert.strictEqual(renderEnvFile({ B: "2", A: "x y", C: "" }).split("\n").slice(1).join("\n"), "A='x y'\nB='2'\nC=''\n");
+    assert.strictEqual(renderEnvFile({ B: "2", A: "x y", C: "" }).split("\n").slice(1).join("\n"),
+      "A='x y'\nB='2'\nC=''\n");
   });
 
   it("keeps characters compose reads literally inside single quotes", () => {
@@ -41,7 +42,8 @@ describe("renderEnvFile", () => {
 });
 
 describe("deploymentEnv", () => {
-  const base = { appEnv: {}, databaseUrl: DATABASE_URL, secretKey: "k".repeat(64), releaseId: SHA_A, allowedHosts: ["a.example", "1.2.3.4"] };
+  const base = { appEnv: {}, databaseUrl: DATABASE_URL, secretKey: "k".repeat(64), releaseId: SHA_A,
+    allowedHosts: ["a.example", "1.2.3.4"] };
 
   it("holds DATABASE_URL, the secret key, RELEASE_ID and ALLOWED_HOSTS", () => {
     const env = deploymentEnv(base);
@@ -59,7 +61,8 @@ describe("deploymentEnv", () => {
   });
 
   it("maps each registry image to <SERVICE>_IMAGE (repository) and <SERVICE>_IMAGE_REF (digest ref)", () => {
-    const env = deploymentEnv({ ...base, imageRefs: { web: `${REPO}:${SHA_A}@${DIGEST}`, "celery-worker": `${REPO}w@${DIGEST}` } });
+    const env = deploymentEnv({ ...base,
+      imageRefs: { web: `${REPO}:${SHA_A}@${DIGEST}`, "celery-worker": `${REPO}w@${DIGEST}` } });
     assert.strictEqual(env.WEB_IMAGE, REPO);
     assert.strictEqual(env.WEB_IMAGE_REF, `${REPO}:${SHA_A}@${DIGEST}`);
     assert.strictEqual(env.CELERY_WORKER_IMAGE, `${REPO}w`);

@@ -42,7 +42,8 @@ function connection(overrides: Partial<HostConnection> = {}): HostConnection {
 function args(overrides: Partial<ComposeDeploymentArgs> = {}): ComposeDeploymentArgs {
   return {
     connection: connection(),
-    bundle: { path: `.pulumi-bundles/${SHA_A}.manifest`, sha256: SHA_A, storeDir: ".pulumi-bundles/store", files: ["docker-compose.prod.yml", "manage.py"] },
+    bundle: { path: `.pulumi-bundles/${SHA_A}.manifest`, sha256: SHA_A, storeDir: ".pulumi-bundles/store",
+      files: ["docker-compose.prod.yml", "manage.py"] },
     app: APP,
     appName: "compose-on-ec2-dev",
     databaseUrl: pulumi.secret(DATABASE_URL),
@@ -108,7 +109,8 @@ class StandIn extends pulumi.CustomResource {
   }
 }
 
-const urnOf = (r: MockResource) => `urn:pulumi:dev::${PROJECT}::compose-on-ec2:deployment:ComposeDeployment$${r.type}::${r.name}`;
+const urnOf = (r: MockResource) =>
+  `urn:pulumi:dev::${PROJECT}::compose-on-ec2:deployment:ComposeDeployment$${r.type}::${r.name}`;
 
 describe("ComposeDeployment", () => {
   // The spec the deployment builds from its args (remoteSpecFor is its one source; remote.test.ts covers the lines).
@@ -126,8 +128,10 @@ describe("ComposeDeployment", () => {
     assert.strictEqual(d.teardown.inputs.environment.TEARDOWN_COMMAND, remote.destroyCommand(spec));
     const c = connection();
     const teardownTarget = { host: c.address, port: c.port, user: c.user, privateKey: PRIVATE_KEY, hostKey: HOST_KEY };
-    assert.deepStrictEqual({ ...d.teardown.inputs.environment }, { ...remote.teardownEnvironment(teardownTarget, spec), TEARDOWN_INSTANCE: c.instanceId });
-    assert.strictEqual(spec.httpPort, DEFAULT_HOST_PORTS.http, "the edge listens on the default HTTP port unless a test asks for another");
+    assert.deepStrictEqual({ ...d.teardown.inputs.environment }, { ...remote.teardownEnvironment(teardownTarget, spec),
+      TEARDOWN_INSTANCE: c.instanceId });
+    assert.strictEqual(spec.httpPort, DEFAULT_HOST_PORTS.http,
+      "the edge listens on the default HTTP port unless a test asks for another");
     assert.strictEqual(d.upload.inputs.create, remote.runnerScript("upload"));
     const release = { sha256: SHA_A, manifest: `.pulumi-bundles/${SHA_A}.manifest`, store: ".pulumi-bundles/store" };
     assert.deepStrictEqual({ ...d.upload.inputs.environment }, remote.uploadEnvironment(teardownTarget, spec, release));
@@ -138,7 +142,11 @@ describe("ComposeDeployment", () => {
     assert.strictEqual(d.upload.type, "command:local:Command");
     assert.deepStrictEqual(d.upload.inputs.interpreter, ["/bin/bash", "-c"]);
     const env = d.upload.inputs.environment;
-    assert.deepStrictEqual([env.UPLOAD_MANIFEST, env.UPLOAD_STORE, env.UPLOAD_PROXY_COMMAND], [`.pulumi-bundles/${SHA_A}.manifest`, ".pulumi-bundles/store", ""]);
+    assert.deepStrictEqual([env.UPLOAD_MANIFEST, env.UPLOAD_STORE, env.UPLOAD_PROXY_COMMAND], [
+      `.pulumi-bundles/${SHA_A}.manifest`,
+      ".pulumi-bundles/store",
+      "",
+    ]);
     assert.strictEqual(env.UPLOAD_MISSING_COMMAND, remote.uploadCommand(spec, SHA_A, "missing"));
     assert.strictEqual(env.UPLOAD_RECEIVE_COMMAND, remote.uploadCommand(spec, SHA_A, "receive"));
     assert.strictEqual(d.upload.inputs.addPreviousOutputInEnv, false);
@@ -152,7 +160,9 @@ describe("ComposeDeployment", () => {
     for (const r of [d.waitReady, d.upload, d.deploy, d.teardown]) {
       // Everything the provider shows or logs: all inputs except stdin (the .env), the connection (the key)
       // and the teardown's environment (the key, secret; checked below).
-      const visible = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !["stdin", "connection", "environment"].includes(k)));
+      const visible = Object.fromEntries(
+        Object.entries(r.inputs).filter(([k]) => !["stdin", "connection", "environment"].includes(k)),
+      );
       const text = JSON.stringify(visible);
       for (const s of secrets) assert.ok(!text.includes(s), `${r.name} must not contain a secret outside stdin`);
     }
@@ -166,17 +176,24 @@ describe("ComposeDeployment", () => {
     assert.ok(d.deploy.secretInputs.includes("stdin"), "stdin arrives as a secret");
     assert.ok(await isSecret(d.deployment.envFile));
     assert.ok(await isSecret(d.deployment.deployOutput));
-    for (const k of ["stdout", "stderr", "stdin"]) assert.ok(d.deploy.options.additionalSecretOutputs.includes(k), `${k} secret`);
+    for (const k of ["stdout", "stderr", "stdin"]) {
+      assert.ok(d.deploy.options.additionalSecretOutputs.includes(k), `${k} secret`);
+    }
     assert.ok(d.deploy.secretInputs.includes("connection"), "the private key keeps the connection secret");
-    assert.ok(d.teardown.secretInputs.includes("environment"), "the private key keeps the teardown's environment secret");
+    assert.ok(d.teardown.secretInputs.includes("environment"),
+      "the private key keeps the teardown's environment secret");
     const teardownEnv = { ...d.teardown.inputs.environment, TEARDOWN_KEY: "" };
-    for (const s of [DB_PASSWORD, DATABASE_URL]) assert.ok(!JSON.stringify(teardownEnv).includes(s), "only the SSH key is secret in the teardown's environment");
+    for (const s of [DB_PASSWORD, DATABASE_URL]) {
+      assert.ok(!JSON.stringify(teardownEnv).includes(s), "only the SSH key is secret in the teardown's environment");
+    }
   });
 
   it("keeps the output of everything that reads the .env out of the logs", async () => {
     assert.strictEqual(d.deploy.inputs.logging, "none");
     assert.strictEqual(d.teardown.inputs.logging, "none");
-    for (const k of ["stdout", "stderr"]) assert.ok(d.teardown.options.additionalSecretOutputs.includes(k), `teardown ${k} secret`);
+    for (const k of ["stdout", "stderr"]) {
+      assert.ok(d.teardown.options.additionalSecretOutputs.includes(k), `teardown ${k} secret`);
+    }
     // wait-ready gets no stdin and runs before any .env exists: its progress may be shown.
     assert.strictEqual(d.waitReady.inputs.logging, "stdoutAndStderr");
   });
@@ -187,19 +204,25 @@ describe("ComposeDeployment", () => {
     assert.deepStrictEqual(again, first);
     assert.deepStrictEqual(first.slice(0, 1), [SHA_A]);
 
-    const changed = await deploy(args({ bundle: { path: `x/${SHA_B}.manifest`, sha256: SHA_B, storeDir: "x/store", files: ["docker-compose.prod.yml"] } }));
+    const changed = await deploy(
+      args({
+        bundle: { path: `x/${SHA_B}.manifest`, sha256: SHA_B, storeDir: "x/store", files: ["docker-compose.prod.yml"] },
+      }),
+    );
     const newBundle = changed.deploy;
     assert.notDeepStrictEqual(newBundle.inputs.triggers, first);
     assert.strictEqual(newBundle.inputs.create, remote.deployCommand(spec, SHA_B));
     assert.deepStrictEqual(changed.upload.inputs.triggers, [SHA_B, "i-0123456789abcdef0"], "a new release is uploaded");
-    assert.deepStrictEqual((await deploy()).upload.inputs.triggers, d.upload.inputs.triggers, "the same release is not");
+    assert.deepStrictEqual((await deploy()).upload.inputs.triggers, d.upload.inputs.triggers,
+      "the same release is not");
 
     const newEnv = (await deploy(args({ app: { ...APP, env: { FEATURE_FLAG: "off" } } }))).deploy.inputs.triggers;
     assert.notDeepStrictEqual(newEnv, first);
     assert.strictEqual(newEnv[0], SHA_A, "same bundle");
     assert.notStrictEqual(newEnv[1], first[1], "env hash changed");
 
-    const newDbUrl = (await deploy(args({ databaseUrl: pulumi.secret(`${DATABASE_URL}?sslmode=require`) }))).deploy.inputs.triggers;
+    const newDbUrl =
+      (await deploy(args({ databaseUrl: pulumi.secret(`${DATABASE_URL}?sslmode=require`) }))).deploy.inputs.triggers;
     assert.notStrictEqual(newDbUrl[1], first[1]);
   });
 
@@ -214,7 +237,8 @@ describe("ComposeDeployment", () => {
 
   it("logs in with the host's connection: its address, port, user and key", async () => {
     const up = d.upload.inputs.environment;
-    assert.deepStrictEqual([up.UPLOAD_TARGET, up.UPLOAD_PORT, up.UPLOAD_USER, up.UPLOAD_HOST_KEY], ["203.0.113.10", "22", "ec2-user", HOST_KEY]);
+    assert.deepStrictEqual([up.UPLOAD_TARGET, up.UPLOAD_PORT, up.UPLOAD_USER, up.UPLOAD_HOST_KEY], ["203.0.113.10",
+      "22", "ec2-user", HOST_KEY]);
     assert.match(up.UPLOAD_KEY, /BEGIN OPENSSH PRIVATE KEY/);
     for (const r of [d.waitReady, d.deploy]) {
       const c = r.inputs.connection;
@@ -224,7 +248,9 @@ describe("ComposeDeployment", () => {
     }
     const env = d.teardown.inputs.environment;
     assert.deepStrictEqual([env.TEARDOWN_USER, env.TEARDOWN_PORT, env.TEARDOWN_HOST_KEY], ["ec2-user", "22", HOST_KEY]);
-    const pinned = await deploy(args({ connection: connection({ port: 2222, hostKey: "ssh-ed25519 AAAAC3Nz other" }) }));
+    const pinned = await deploy(
+      args({ connection: connection({ port: 2222, hostKey: "ssh-ed25519 AAAAC3Nz other" }) }),
+    );
     assert.strictEqual(pinned.deploy.inputs.connection.hostKey, "ssh-ed25519 AAAAC3Nz other");
     assert.strictEqual(pinned.deploy.inputs.connection.port, 2222);
     assert.strictEqual(pinned.teardown.inputs.environment.TEARDOWN_PORT, "2222");
@@ -234,7 +260,8 @@ describe("ComposeDeployment", () => {
     const baseDir = hostBaseDir("ubuntu");
     const other = await deploy(args({ connection: connection({ user: "ubuntu", baseDir }) }));
     const otherSpec = remoteSpecFor(args().appName, baseDir, APP);
-    assert.strictEqual(other.upload.inputs.environment.UPLOAD_MISSING_COMMAND, remote.uploadCommand(otherSpec, SHA_A, "missing"));
+    assert.strictEqual(other.upload.inputs.environment.UPLOAD_MISSING_COMMAND,
+      remote.uploadCommand(otherSpec, SHA_A, "missing"));
     assert.ok(other.upload.inputs.environment.UPLOAD_MISSING_COMMAND.includes(remote.shellQuote(`${baseDir}/store`)));
     assert.strictEqual(other.deploy.inputs.create, remote.deployCommand(otherSpec, SHA_A));
     assert.ok(other.deploy.inputs.create.includes(`'--base-dir' ${remote.shellQuote(baseDir)}`));
@@ -251,16 +278,20 @@ describe("ComposeDeployment", () => {
     assert.strictEqual(d.teardown.type, "command:local:Command");
     assert.deepStrictEqual(d.teardown.inputs.interpreter, ["/bin/bash", "-c"]);
     const env = d.teardown.inputs.environment;
-    assert.deepStrictEqual([env.TEARDOWN_HOST, env.TEARDOWN_PORT, env.TEARDOWN_INSTANCE], ["203.0.113.10", "22", "i-0123456789abcdef0"]);
+    assert.deepStrictEqual([env.TEARDOWN_HOST, env.TEARDOWN_PORT, env.TEARDOWN_INSTANCE], ["203.0.113.10", "22",
+      "i-0123456789abcdef0"]);
     // The script probes the SSH port (bounded) and treats silence as "gone"; tests/host runs it for real.
     assert.match(d.teardown.inputs.delete, /\/dev\/tcp\/\$0\/\$1/);
     assert.match(d.teardown.inputs.delete, /the host is gone/);
   });
 
   it("runs compose down only from a teardown that is never replaced", async () => {
-    assert.strictEqual(d.teardown.inputs.create, "true", "a no-op create: nothing runs on up (and no perpetual diff, pulumi-command#920)");
-    assert.strictEqual(d.teardown.inputs.triggers, undefined, "no triggers: never replaced, so its delete runs only on destroy");
-    assert.strictEqual(d.deploy.inputs.delete, undefined, "the deploy is replaced per release; a delete there would stop the new release");
+    assert.strictEqual(d.teardown.inputs.create, "true",
+      "a no-op create: nothing runs on up (and no perpetual diff, pulumi-command#920)");
+    assert.strictEqual(d.teardown.inputs.triggers, undefined,
+      "no triggers: never replaced, so its delete runs only on destroy");
+    assert.strictEqual(d.deploy.inputs.delete, undefined,
+      "the deploy is replaced per release; a delete there would stop the new release");
     assert.strictEqual(d.waitReady.inputs.delete, undefined);
     // Why: the SDK makes any trigger change a replacement (create new, then delete old).
     assert.deepStrictEqual(replaceOnChanges.get("app-deploy"), ["triggers[*]"]);
@@ -287,22 +318,30 @@ describe("ComposeDeployment", () => {
     assert.ok(deps("ordered-teardown").includes(dbUrn), "destroy deletes the database only after the teardown");
   });
 
-    it("never re-runs commands with the previous output in their environment", async () => {
+  it("never re-runs commands with the previous output in their environment", async () => {
     for (const r of [d.waitReady, d.deploy, d.teardown]) assert.strictEqual(r.inputs.addPreviousOutputInEnv, false);
   });
 
   it("refuses a bundle whose sha256 is not a digest before registering anything", async () => {
     const mock = await startMocks();
     const before = mock.resources.length;
-    assert.throws(() => new ComposeDeployment("badsha", args({ bundle: { path: "x", sha256: "abc; rm -rf /", storeDir: "s", files: ["docker-compose.prod.yml"] } })), /sha256/);
+    assert.throws(
+      () =>
+        new ComposeDeployment("badsha",
+          args({ bundle: { path: "x", sha256: "abc; rm -rf /", storeDir: "s", files: ["docker-compose.prod.yml"] } })),
+      /sha256/,
+    );
     await settle(mock);
-    assert.ok(!mock.resources.slice(before).some((r) => r.name.startsWith("badsha-")), "no child of the deployment registered");
+    assert.ok(!mock.resources.slice(before).some((r) => r.name.startsWith("badsha-")),
+      "no child of the deployment registered");
   });
 
   it("refuses a bundle without the compose file", async () => {
     await startMocks();
     assert.throws(
-      () => new ComposeDeployment("nocompose", args({ bundle: { path: "x", sha256: SHA_A, storeDir: "s", files: ["manage.py"] } })),
+      () =>
+        new ComposeDeployment("nocompose",
+          args({ bundle: { path: "x", sha256: SHA_A, storeDir: "s", files: ["manage.py"] } })),
       /no docker-compose\.prod\.yml/,
     );
   });
@@ -317,7 +356,8 @@ describe("ComposeDeployment", () => {
     assert.strictEqual(d.deploy.inputs.create, remote.deployCommand({ ...spec, deployMode: "registry" }, SHA_A));
     await startMocks();
     assert.throws(() => new ComposeDeployment("noimages", args({ app: registryApp })), /needs imageRefs/);
-    assert.throws(() => new ComposeDeployment("hostimages", args({ imageRefs: { web: `${REPO}@${DIGEST}` } })), /do not pass imageRefs/);
+    assert.throws(() => new ComposeDeployment("hostimages", args({ imageRefs: { web: `${REPO}@${DIGEST}` } })),
+      /do not pass imageRefs/);
   });
 });
 

@@ -44,13 +44,16 @@ describe("docs: links", () => {
         const [file, anchor] = target.split("#");
         const resolved = file === "" ? path.join(ROOT, doc) : path.resolve(path.dirname(path.join(ROOT, doc)), file);
         if (!fs.existsSync(resolved)) broken.push(`${target} (no such file)`);
-        else if (anchor && resolved.endsWith(".md") && !anchors(resolved).has(anchor)) broken.push(`${target} (no such heading)`);
+        else if (anchor && resolved.endsWith(".md") && !anchors(resolved).has(anchor)) {
+          broken.push(`${target} (no such heading)`);
+        }
       }
       assert.deepStrictEqual(broken, []);
     });
   }
   it("covers the docs in subfolders", () => {
-    assert.ok(DOCS.some((d) => path.dirname(d) !== "docs" && d.startsWith("docs")), `no doc below docs/: ${DOCS.join(", ")}`);
+    assert.ok(DOCS.some((d) => path.dirname(d) !== "docs" && d.startsWith("docs")),
+      `no doc below docs/: ${DOCS.join(", ")}`);
   });
   it("reaches every page under docs/ from README.md's index", () => {
     const linked = new Set(relativeLinks("README.md").map((t) => path.normalize(t.split("#")[0])));

@@ -21,7 +21,9 @@ describe("docs: the architecture's host/release tree", () => {
   const named = new Set([...block.matchAll(/^ {4}(\S.*?)(?: {2,}|$)/gm)].flatMap((m) => m[1].split(/\s+/)));
 
   it("names every file and folder of host/release", () => {
-    const entries = fs.readdirSync(path.join(ROOT, "host", "release"), { withFileTypes: true }).map((e) => (e.isDirectory() ? `${e.name}/` : e.name));
+    const entries = fs.readdirSync(path.join(ROOT, "host", "release"), { withFileTypes: true }).map((
+      e,
+    ) => (e.isDirectory() ? `${e.name}/` : e.name));
     assert.deepStrictEqual(entries.filter((e) => !named.has(e)).sort(), []);
   });
 

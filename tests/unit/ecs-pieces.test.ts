@@ -14,16 +14,26 @@ import { bucketNameProblem } from "../../lib/engine/awsS3";
 import { DEV_CONTEXT } from "../support/ecs";
 
 describe("ecs pieces (pure)", () => {
-  const plan = parseConfig({ hosting: "ecs", cache: "redis", appEnv: '{"DJANGO_LOG_LEVEL":"INFO"}' }, DEV_CONTEXT).hosting.ecs!;
-  const arns = { DATABASE_URL: "arn:aws:ssm:us-east-1:123456789012:parameter/app/DATABASE_URL", SECRET_KEY: "arn:aws:ssm:us-east-1:123456789012:parameter/app/SECRET_KEY" };
+  const plan = parseConfig({ hosting: "ecs", cache: "redis", appEnv: '{"DJANGO_LOG_LEVEL":"INFO"}' }, DEV_CONTEXT)
+    .hosting.ecs!;
+  const arns = { DATABASE_URL: "arn:aws:ssm:us-east-1:123456789012:parameter/app/DATABASE_URL",
+    SECRET_KEY: "arn:aws:ssm:us-east-1:123456789012:parameter/app/SECRET_KEY" };
   const defs = containerDefinitions(plan, {
-    webService: "web", webImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app/web@sha256:" + "a".repeat(64), region: "us-east-1", logGroupName: "/compose-on-ec2/dev/containers", streamPrefix: "app",
-    env: { DJANGO_LOG_LEVEL: "INFO", RELEASE_ID: "r1", ALLOWED_HOSTS: "x.elb.amazonaws.com" }, secretArns: arns,
-  }) as { environment: { name: string }[]; secrets: { name: string; valueFrom: string }[]; image: string; logConfiguration: { logDriver: string } }[];
+    webService: "web",
+    webImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app/web@sha256:" + "a".repeat(64),
+    region: "us-east-1",
+    logGroupName: "/compose-on-ec2/dev/containers",
+    streamPrefix: "app",
+    env: { DJANGO_LOG_LEVEL: "INFO", RELEASE_ID: "r1", ALLOWED_HOSTS: "x.elb.amazonaws.com" },
+    secretArns: arns,
+  }) as { environment: { name: string }[]; secrets: { name: string; valueFrom: string }[]; image: string;
+    logConfiguration: { logDriver: string } }[];
 
   it("container definitions carry the secrets only by reference in `secrets`, the rest in `environment`", () => {
     assert.deepStrictEqual(defs[0].secrets, [
-      { name: "DATABASE_URL", valueFrom: arns.DATABASE_URL }, { name: "SECRET_KEY", valueFrom: arns.SECRET_KEY }, { name: "DJANGO_SECRET_KEY", valueFrom: arns.SECRET_KEY },
+      { name: "DATABASE_URL", valueFrom: arns.DATABASE_URL },
+      { name: "SECRET_KEY", valueFrom: arns.SECRET_KEY },
+      { name: "DJANGO_SECRET_KEY", valueFrom: arns.SECRET_KEY },
     ]);
     assert.deepStrictEqual(defs[0].environment.map((e) => e.name), ["ALLOWED_HOSTS", "DJANGO_LOG_LEVEL", "RELEASE_ID"]);
     assert.match(defs[0].image, /@sha256:a{64}$/);
@@ -33,7 +43,8 @@ describe("ecs pieces (pure)", () => {
   it("the execution role reads only the stack's parameters, pulls only its repository and writes only its log group", () => {
     const repo = ecrRepositoryArn("123456789012.dkr.ecr.us-east-1.amazonaws.com/compose-on-ec2-dev/web");
     assert.strictEqual(repo, "arn:aws:ecr:us-east-1:123456789012:repository/compose-on-ec2-dev/web");
-    const policy = executionRolePolicy(repo, "arn:aws:logs:us-east-1:123456789012:log-group:/x", Object.values(arns)) as { Statement: { Action: string[]; Resource: unknown }[] };
+    const policy = executionRolePolicy(repo, "arn:aws:logs:us-east-1:123456789012:log-group:/x",
+      Object.values(arns)) as { Statement: { Action: string[]; Resource: unknown }[] };
     const ssm = policy.Statement.find((s) => s.Action.includes("ssm:GetParameters"));
     assert.deepStrictEqual(ssm?.Resource, Object.values(arns));
     assert.ok(policy.Statement.every((s) => s.Resource !== "*" || s.Action.join() === "ecr:GetAuthorizationToken"));
@@ -41,16 +52,22 @@ describe("ecs pieces (pure)", () => {
   });
 
   it("drains a task as long as the app finishes requests, within ELB's range", () => {
-    assert.deepStrictEqual([deregistrationDelaySeconds(30), deregistrationDelaySeconds(undefined), deregistrationDelaySeconds(0), deregistrationDelaySeconds(9999)], [30, 30, 1, 3600]);
+    assert.deepStrictEqual([deregistrationDelaySeconds(30), deregistrationDelaySeconds(undefined),
+      deregistrationDelaySeconds(0), deregistrationDelaySeconds(9999)], [30, 30, 1, 3600]);
   });
 
   it("validates a wildcard and its base with one DNS record, and tells users without a zone what to create", () => {
-    assert.deepStrictEqual(validationNames(["*.example.com", "example.com", "www.example.org"]), ["example.com", "www.example.org"]);
-    assert.deepStrictEqual(manualDnsRecords(["app.example.com"], "lb-1.us-east-1.elb.amazonaws.com"), ["app.example.com CNAME lb-1.us-east-1.elb.amazonaws.com"]);
+    assert.deepStrictEqual(validationNames(["*.example.com", "example.com", "www.example.org"]), ["example.com",
+      "www.example.org"]);
+    assert.deepStrictEqual(manualDnsRecords(["app.example.com"], "lb-1.us-east-1.elb.amazonaws.com"), [
+      "app.example.com CNAME lb-1.us-east-1.elb.amazonaws.com",
+    ]);
   });
 
   it("puts the load balancer in one subnet of each of two AZs, the same every run", () => {
-    const subnets = [{ id: "subnet-c", availabilityZone: "us-east-1b" }, { id: "subnet-b", availabilityZone: "us-east-1a" }, { id: "subnet-a", availabilityZone: "us-east-1a" }, { id: "subnet-d", availabilityZone: "us-east-1c" }];
+    const subnets = [{ id: "subnet-c", availabilityZone: "us-east-1b" }, { id: "subnet-b",
+      availabilityZone: "us-east-1a" }, { id: "subnet-a", availabilityZone: "us-east-1a" }, { id: "subnet-d",
+      availabilityZone: "us-east-1c" }];
     assert.deepStrictEqual(onePerAz(subnets), ["subnet-a", "subnet-c"]);
   });
 
@@ -63,7 +80,8 @@ describe("ecs pieces (pure)", () => {
 
   it("a task too small for its compose file's limits is refused", () => {
     const text = fs.readFileSync(path.join(PROJECT_ROOT, "tests/fixtures/compose/web-redis-nginx-worker.yml"), "utf8");
-    const { problems } = planEcsTask({ file: "x.yml", text, webService: "web", appEnv: { RELEASE_ID: "r1" }, minTasks: 1, maxTasks: 2, taskCpu: 256, taskMemory: 512 });
+    const { problems } = planEcsTask({ file: "x.yml", text, webService: "web", appEnv: { RELEASE_ID: "r1" },
+      minTasks: 1, maxTasks: 2, taskCpu: 256, taskMemory: 512 });
     assert.ok(problems.some((p) => p.includes("is smaller than the 1024 CPU units and 2048 MiB")), problems.join("\n"));
   });
 });

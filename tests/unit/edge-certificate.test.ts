@@ -38,20 +38,25 @@ function letsEncryptStylePem(dir: string): { pem: string; leaf: string; intermed
     const r = run("bash", ["-c", line], { cwd: dir });
     assert.strictEqual(r.status, 0, r.stderr);
   };
-  const key = (name: string) => sh(`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${name}.key 2>/dev/null`);
+  const key = (name: string) =>
+    sh(`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${name}.key 2>/dev/null`);
   for (const n of ["root", "int", "leaf"]) key(n);
   sh("openssl req -x509 -new -key root.key -subj /CN=test-root -days 2 -out root.pem");
   sh("printf 'basicConstraints=critical,CA:true\\nkeyUsage=critical,keyCertSign\\n' > ca.ext");
-  sh("openssl req -new -key int.key -subj /CN=test-intermediate | openssl x509 -req -CA root.pem -CAkey root.key -set_serial 2 -days 2 -extfile ca.ext -out int.pem 2>/dev/null");
+  sh(
+    "openssl req -new -key int.key -subj /CN=test-intermediate | openssl x509 -req -CA root.pem -CAkey root.key -set_serial 2 -days 2 -extfile ca.ext -out int.pem 2>/dev/null",
+  );
   sh("printf 'subjectAltName=DNS:app.test,DNS:www.app.test\\n' > leaf.ext");
-  sh("openssl req -new -key leaf.key -subj /CN=app.test | openssl x509 -req -CA int.pem -CAkey int.key -set_serial 0x03ECC19BA54B25E85ABA46EE561B9A10D26F -days 2 -extfile leaf.ext -out leaf.pem 2>/dev/null");
+  sh(
+    "openssl req -new -key leaf.key -subj /CN=app.test | openssl x509 -req -CA int.pem -CAkey int.key -set_serial 0x03ECC19BA54B25E85ABA46EE561B9A10D26F -days 2 -extfile leaf.ext -out leaf.pem 2>/dev/null",
+  );
   const leaf = fs.readFileSync(path.join(dir, "leaf.pem"), "utf8");
   const intermediate = fs.readFileSync(path.join(dir, "int.pem"), "utf8");
   const privateKey = fs.readFileSync(path.join(dir, "leaf.key"), "utf8");
   return { pem: leaf + "\n" + intermediate + privateKey, leaf, intermediate, key: privateKey };
 }
 
-describe("the edge's certificate payload (Let's Encrypt's chain layout)", function () {
+describe("the edge's certificate payload (Let's Encrypt's chain layout)", function() {
   this.timeout(30000);
   let dir = "";
   let chain: ReturnType<typeof letsEncryptStylePem>;
@@ -111,9 +116,18 @@ describe("the edge's certificate payload (Let's Encrypt's chain layout)", functi
     // The answer's format: haproxy/haproxy doc/management.txt "show ssl cert", src/ssl_ckch.c.
     const answer = path.join(dir, "show-answer");
     fs.writeFileSync(answer, [
-      `Filename: ${path.join(base, "edge", "certs", "site.pem")}`, "Status: Used", "Serial: 03ECC19BA54B25E85ABA46EE561B9A10D26F",
-      "notBefore: Sep 13 21:20:24 2019 GMT", "notAfter: Dec 12 21:20:24 2019 GMT", "Subject Alternative Name: DNS:app.test, DNS:www.app.test",
-      "Algorithm: EC256", "SHA1 FingerPrint: 417A11CAE25F607B24F638B4A8AEE51D1E211477", "Subject: /CN=app.test", "Issuer: /CN=test-intermediate", "", "",
+      `Filename: ${path.join(base, "edge", "certs", "site.pem")}`,
+      "Status: Used",
+      "Serial: 03ECC19BA54B25E85ABA46EE561B9A10D26F",
+      "notBefore: Sep 13 21:20:24 2019 GMT",
+      "notAfter: Dec 12 21:20:24 2019 GMT",
+      "Subject Alternative Name: DNS:app.test, DNS:www.app.test",
+      "Algorithm: EC256",
+      "SHA1 FingerPrint: 417A11CAE25F607B24F638B4A8AEE51D1E211477",
+      "Subject: /CN=app.test",
+      "Issuer: /CN=test-intermediate",
+      "",
+      "",
     ].join("\n"));
     const server = spawn("socat", [`UNIX-LISTEN:${sock}`, `SYSTEM:cat ${answer}`]);
     try {
@@ -134,18 +148,18 @@ describe("the edge's certificate payload (Let's Encrypt's chain layout)", functi
 
 describe("first issuance waits for DNS (lego.sh dns_points_here)", () => {
   it("passes when every name resolves to this host's address", () => {
-    const r = edgeBash(os.tmpdir(), 'dns_points_here 127.0.0.1 localhost', [], "lego.sh");
+    const r = edgeBash(os.tmpdir(), "dns_points_here 127.0.0.1 localhost", [], "lego.sh");
     assert.strictEqual(r.status, 0, r.stderr);
   });
 
   it("waits, naming the name, what it resolves to and the address it should, when it points elsewhere", () => {
-    const r = edgeBash(os.tmpdir(), 'dns_points_here 192.0.2.10 localhost', [], "lego.sh");
+    const r = edgeBash(os.tmpdir(), "dns_points_here 192.0.2.10 localhost", [], "lego.sh");
     assert.strictEqual(r.status, 1);
     assert.match(r.stderr, /waiting for DNS: localhost resolves to 127\.0\.0\.1, not to this host \(192\.0\.2\.10\)/);
   });
 
   it("says a name that does not resolve resolves to nothing", () => {
-    const r = edgeBash(os.tmpdir(), 'dns_points_here 192.0.2.10 no-such-name.invalid', [], "lego.sh");
+    const r = edgeBash(os.tmpdir(), "dns_points_here 192.0.2.10 no-such-name.invalid", [], "lego.sh");
     assert.strictEqual(r.status, 1);
     assert.match(r.stderr, /no-such-name\.invalid resolves to nothing/);
   });

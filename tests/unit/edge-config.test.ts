@@ -9,17 +9,21 @@ import * as os from "os";
 import * as path from "path";
 
 const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
-const CLIENT_HEADERS = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Server", "X-Real-IP", "Forwarded"];
+const CLIENT_HEADERS = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
+  "X-Forwarded-Server", "X-Real-IP", "Forwarded"];
 
 /** edge.sh's render_config for settings in a scratch base directory; with a certificate when `tls`. */
 function renderConfig(tls: boolean): string {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "edge-config-"));
   try {
     fs.mkdirSync(path.join(base, "edge", "certs"), { recursive: true });
-    fs.writeFileSync(path.join(base, "edge", "settings"), ["http_port=80", "https_port=443", "proxy_port=8080", "acme_port=8402",
-      `domains=${tls ? "app.example.com" : ""}`, "acme_email=ops@example.com", "acme_server=https://acme.invalid/dir", "hsts=on", ""].join("\n"));
+    fs.writeFileSync(path.join(base, "edge", "settings"),
+      ["http_port=80", "https_port=443", "proxy_port=8080", "acme_port=8402", `domains=${tls ? "app.example.com" : ""}`,
+        "acme_email=ops@example.com", "acme_server=https://acme.invalid/dir", "hsts=on", ""].join("\n"));
     if (tls) fs.writeFileSync(path.join(base, "edge", "certs", "site.pem"), "a certificate\n");
-    const r = spawnSync("bash", ["-c", 'source "$1/edge.sh"; base_dir="$2"; edge_paths; read_edge_settings; render_config', "edge-config-test", RELEASE_DIR, base], { encoding: "utf8" });
+    const r = spawnSync("bash", ["-c",
+      'source "$1/edge.sh"; base_dir="$2"; edge_paths; read_edge_settings; render_config', "edge-config-test",
+      RELEASE_DIR, base], { encoding: "utf8" });
     assert.strictEqual(r.status, 0, r.stderr);
     return r.stdout;
   } finally {
@@ -37,14 +41,19 @@ function section(config: string, name: string): string[] {
 }
 
 describe("edge config (edge.sh render_config)", () => {
-  for (const [frontend, tls, proto] of [["frontend http", false, "http"], ["frontend http", true, "http"], ["frontend https", true, "https"]] as const) {
+  for (const [frontend, tls, proto] of [["frontend http", false, "http"], ["frontend http", true, "http"], [
+    "frontend https",
+    true,
+    "https",
+  ]] as const) {
     it(`drops every client-sent forwarded header in "${frontend}"${tls ? " with HTTPS on" : ""} before it sets X-Forwarded-Proto ${proto}`, () => {
       const lines = section(renderConfig(tls), frontend);
       const setProto = lines.indexOf(`http-request set-header X-Forwarded-Proto ${proto}`);
       assert.ok(setProto >= 0, lines.join("\n"));
       for (const header of CLIENT_HEADERS) {
         const dropped = lines.indexOf(`http-request del-header ${header}`);
-        assert.ok(dropped >= 0 && dropped < setProto, `${header} is dropped before X-Forwarded-Proto is set:\n${lines.join("\n")}`);
+        assert.ok(dropped >= 0 && dropped < setProto,
+          `${header} is dropped before X-Forwarded-Proto is set:\n${lines.join("\n")}`);
       }
     });
   }

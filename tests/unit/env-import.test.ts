@@ -24,11 +24,15 @@ describe("env:import reads a .env file as compose did", () => {
     ["an inline comment after an unquoted value", "A=b # note\n", { A: "b" }],
     ["a # inside an unquoted value without a space before it", "A=b#c\n", { A: "b#c" }],
     ["single quotes: literal, # and \\n kept", "A='b # c\\n'\n", { A: "b # c\\n" }],
-    ["double quotes: \\n becomes a line break, \\\" a quote", 'A="b\\nc \\"d\\""\n', { A: 'b\nc "d"' }],
+    ['double quotes: \\n becomes a line break, \\" a quote', 'A="b\\nc \\"d\\""\n', { A: 'b\nc "d"' }],
     ["a comment after a quoted value", "A='b' # note\n", { A: "b" }],
     ["a multi-line double-quoted value", 'A="line1\nline2"\nB=c\n', { A: "line1\nline2", B: "c" }],
-    ["a multi-line single-quoted value (a PEM block)", "K='-----BEGIN X-----\nabc\n-----END X-----'\nB=c\n", { K: "-----BEGIN X-----\nabc\n-----END X-----", B: "c" }],
-    ["${VAR} and $VAR from lines above", "HOST=db\nURL=pg://${HOST}:5432/$HOST\n", { HOST: "db", URL: "pg://db:5432/db" }],
+    ["a multi-line single-quoted value (a PEM block)", "K='-----BEGIN X-----\nabc\n-----END X-----'\nB=c\n", {
+      K: "-----BEGIN X-----\nabc\n-----END X-----",
+      B: "c",
+    }],
+    ["${VAR} and $VAR from lines above", "HOST=db\nURL=pg://${HOST}:5432/$HOST\n", { HOST: "db",
+      URL: "pg://db:5432/db" }],
     ["${VAR:-default} when nothing above sets it", "A=${NOPE:-x}\n", { A: "x" }],
     ["${VAR} kept literal in single quotes", "A='${B}'\n", { A: "${B}" }],
     ["a YAML-style colon", "A: b\n", { A: "b" }],
@@ -48,7 +52,8 @@ describe("env:import reads a .env file as compose did", () => {
   });
   it("marks a ${VAR} nothing above sets, and a name without a value", () => {
     const r = parseDotenv("A=${MISSING}\nB\n");
-    assert.deepStrictEqual(r.entries.map((e) => [e.name, e.unresolved, e.inherited]), [["A", ["MISSING"], false], ["B", [], true]]);
+    assert.deepStrictEqual(r.entries.map((e) => [e.name, e.unresolved, e.inherited]), [["A", ["MISSING"], false], ["B",
+      [], true]]);
   });
 });
 
@@ -57,8 +62,17 @@ const STRIPE = "sk_live_0123456789abcdefSECRET";
 
 describe("env:import sorts each entry", () => {
   const file = [
-    "DATABASE_URL=postgres://u:p@old-host/db", "ALLOWED_HOSTS=example.com", "SECRET_KEY=old-django-key-0123456789", "DJANGO_SECRET_KEY=old-django-key-0123456789",
-    `STRIPE_SECRET_KEY=${STRIPE}`, "EMAIL_HOST_PASSWORD='smtp pass'", "DJANGO_LOG_LEVEL=INFO", "DJANGO_DEBUG=1", "COMPOSE_PROJECT_NAME=old", "HTTP_PORT=80", "SENTRY_DSN=https://k@s/1",
+    "DATABASE_URL=postgres://u:p@old-host/db",
+    "ALLOWED_HOSTS=example.com",
+    "SECRET_KEY=old-django-key-0123456789",
+    "DJANGO_SECRET_KEY=old-django-key-0123456789",
+    `STRIPE_SECRET_KEY=${STRIPE}`,
+    "EMAIL_HOST_PASSWORD='smtp pass'",
+    "DJANGO_LOG_LEVEL=INFO",
+    "DJANGO_DEBUG=1",
+    "COMPOSE_PROJECT_NAME=old",
+    "HTTP_PORT=80",
+    "SENTRY_DSN=https://k@s/1",
   ].join("\n");
   const { sorted, problems } = sortEntries(parseDotenv(file), OPTS);
   const to = Object.fromEntries(sorted.map((s) => [s.name, s.to]));
@@ -75,20 +89,24 @@ describe("env:import sorts each entry", () => {
     assert.deepStrictEqual([to.SECRET_KEY, to.DJANGO_SECRET_KEY], ["secretKey", "dropped"]);
   });
   it("puts secret-looking names in appSecrets and the others in appEnv; prod drops a debug switch", () => {
-    assert.deepStrictEqual([to.STRIPE_SECRET_KEY, to.EMAIL_HOST_PASSWORD, to.SENTRY_DSN, to.DJANGO_LOG_LEVEL, to.DJANGO_DEBUG], ["appSecrets", "appSecrets", "appSecrets", "appEnv", "dropped"]);
+    assert.deepStrictEqual([to.STRIPE_SECRET_KEY, to.EMAIL_HOST_PASSWORD, to.SENTRY_DSN, to.DJANGO_LOG_LEVEL,
+      to.DJANGO_DEBUG], ["appSecrets", "appSecrets", "appSecrets", "appEnv", "dropped"]);
     assert.deepStrictEqual(problems, []);
   });
   it("follows --secret and --plain over the name's look", () => {
-    const r = sortEntries(parseDotenv("PUBLIC_KEY=pk\nSHOP_ID=42\n"), { ...OPTS, secret: ["SHOP_ID"], plain: ["PUBLIC_KEY"] });
+    const r = sortEntries(parseDotenv("PUBLIC_KEY=pk\nSHOP_ID=42\n"), { ...OPTS, secret: ["SHOP_ID"],
+      plain: ["PUBLIC_KEY"] });
     assert.deepStrictEqual(r.sorted.map((s) => [s.name, s.to]), [["PUBLIC_KEY", "appEnv"], ["SHOP_ID", "appSecrets"]]);
   });
 
   const refusals: [string, string, RegExp][] = [
     ["an invalid name", "my.key=x\n", /line 1: my\.key is not a valid variable name.*Fix: rename it, e\.g\. MY_KEY/],
-    ["a value with ${ the file does not set", "A_TOKEN=${FROM_SHELL}\n", /line 1: A_TOKEN refers to \$\{FROM_SHELL\}.*Fix: write the resolved value/],
-    ["a literal ${ in single quotes (compose v1 would interpolate it)", "A='x${B}'\n", /line 1: A: value of A contains "\$\{".*Fix:/],
-    ["a multi-line value", "K=\"a\nb\"\n", /line 1: K: value of K contains a line break.*base64/],
-    ["a value with a single quote", "A=\"it's\"\n", /contains ' or \\/],
+    ["a value with ${ the file does not set", "A_TOKEN=${FROM_SHELL}\n",
+      /line 1: A_TOKEN refers to \$\{FROM_SHELL\}.*Fix: write the resolved value/],
+    ["a literal ${ in single quotes (compose v1 would interpolate it)", "A='x${B}'\n",
+      /line 1: A: value of A contains "\$\{".*Fix:/],
+    ["a multi-line value", 'K="a\nb"\n', /line 1: K: value of K contains a line break.*base64/],
+    ["a value with a single quote", 'A="it\'s"\n', /contains ' or \\/],
     ["two different Django keys", "SECRET_KEY=a1\nDJANGO_SECRET_KEY=b2\n", /SECRET_KEY and DJANGO_SECRET_KEY differ/],
   ];
   for (const [what, text, expected] of refusals) {
@@ -101,10 +119,15 @@ describe("env:import sorts each entry", () => {
 
   it("sets appEnv and appSecrets as one JSON object each, merged with the stack's, values on stdin only", () => {
     const settings = settingsToSet(sorted, { appSecrets: { OLD_TOKEN: "t" } });
-    assert.deepStrictEqual(settings.map((s) => [s.key, s.secret]), [["secretKey", true], ["appEnv", false], ["appSecrets", true]]);
-    assert.deepStrictEqual(Object.keys(JSON.parse(settings[2].value)), ["EMAIL_HOST_PASSWORD", "OLD_TOKEN", "SENTRY_DSN", "STRIPE_SECRET_KEY"]);
+    assert.deepStrictEqual(settings.map((s) => [s.key, s.secret]), [["secretKey", true], ["appEnv", false], [
+      "appSecrets",
+      true,
+    ]]);
+    assert.deepStrictEqual(Object.keys(JSON.parse(settings[2].value)), ["EMAIL_HOST_PASSWORD", "OLD_TOKEN",
+      "SENTRY_DSN", "STRIPE_SECRET_KEY"]);
     for (const s of settings) assert.ok(!configSetArgs("prod", s).join(" ").includes(STRIPE));
-    assert.deepStrictEqual(configSetArgs("prod", settings[2]), ["config", "set", "--stack", "prod", "--secret", "appSecrets"]);
+    assert.deepStrictEqual(configSetArgs("prod", settings[2]), ["config", "set", "--stack", "prod", "--secret",
+      "appSecrets"]);
   });
 });
 
@@ -135,7 +158,8 @@ describe("env:import on the command line", () => {
     assert.match(r.err, /nothing was set/);
   });
   it("--dry-run shows the sorting and never a value", () => {
-    const r = run([envFile(`STRIPE_SECRET_KEY=${STRIPE}\nDJANGO_LOG_LEVEL=INFO_LEVEL_X\n`), "--stack", "prod", "--dry-run"]);
+    const r = run([envFile(`STRIPE_SECRET_KEY=${STRIPE}\nDJANGO_LOG_LEVEL=INFO_LEVEL_X\n`), "--stack", "prod",
+      "--dry-run"]);
     assert.strictEqual(r.code, 0);
     assert.match(r.out, /STRIPE_SECRET_KEY\s+→ appSecrets/);
     assert.ok(!r.out.includes(STRIPE) && !r.out.includes("INFO_LEVEL_X"));

@@ -13,8 +13,12 @@ function groups(run: RunResult): { web: MockResource; db: MockResource } {
   const sgs = run.mock.ofType(SG);
   return { web: sgs.find((g) => g.name === "fw-web")!, db: sgs.find((g) => g.name === "fw-db")! };
 }
-const rulesOf = (run: RunResult, type: string, group: MockResource) => run.mock.ofType(type).filter((r) => r.inputs.securityGroupId === group.id);
-const summary = (r: MockResource) => `${r.inputs.ipProtocol}/${r.inputs.fromPort ?? "*"} ${r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6 ?? r.inputs.referencedSecurityGroupId}`;
+const rulesOf = (run: RunResult, type: string, group: MockResource) =>
+  run.mock.ofType(type).filter((r) => r.inputs.securityGroupId === group.id);
+const summary = (r: MockResource) =>
+  `${r.inputs.ipProtocol}/${r.inputs.fromPort ?? "*"} ${
+    r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6 ?? r.inputs.referencedSecurityGroupId
+  }`;
 
 describe("firewall", () => {
   describe("pure rules", () => {
@@ -22,7 +26,8 @@ describe("firewall", () => {
       const rules = webIngressRules({ httpCidrs: ["0.0.0.0/0", "::/0"], sshCidrs: ["198.51.100.7/32"] });
       assert.deepStrictEqual(
         rules.map((r) => [r.port, r.cidrIpv4, r.cidrIpv6]),
-        [[80, "0.0.0.0/0", undefined], [443, "0.0.0.0/0", undefined], [80, undefined, "::/0"], [443, undefined, "::/0"], [22, "198.51.100.7/32", undefined]],
+        [[80, "0.0.0.0/0", undefined], [443, "0.0.0.0/0", undefined], [80, undefined, "::/0"], [443, undefined, "::/0"],
+          [22, "198.51.100.7/32", undefined]],
       );
     });
     it("gives two different networks that share a slug distinct rule names, and keeps the usual names as they are", () => {
@@ -46,15 +51,21 @@ describe("firewall", () => {
         const web = rulesOf(run, INGRESS, groups(run).web).map(summary).filter((s) => !s.startsWith("tcp/22 "));
         assert.deepStrictEqual(web.sort(), ["tcp/443 0.0.0.0/0", "tcp/443 ::/0", "tcp/80 0.0.0.0/0", "tcp/80 ::/0"]);
       });
-      it(stack === "prod" ? "opens no port 22 at all (transport ssm, prod's default)" : "lets SSH in from the dev default 0.0.0.0/0", async () => {
-        const run = await stackRun(stack);
-        const ssh = rulesOf(run, INGRESS, groups(run).web).filter((r) => r.inputs.fromPort === 22);
-        assert.deepStrictEqual(ssh.map(summary), stack === "prod" ? [] : ["tcp/22 0.0.0.0/0"]);
-        assert.ok(ssh.every((r) => r.inputs.toPort === 22 && r.inputs.ipProtocol === "tcp"));
-      });
+      it(
+        stack === "prod"
+          ? "opens no port 22 at all (transport ssm, prod's default)"
+          : "lets SSH in from the dev default 0.0.0.0/0",
+        async () => {
+          const run = await stackRun(stack);
+          const ssh = rulesOf(run, INGRESS, groups(run).web).filter((r) => r.inputs.fromPort === 22);
+          assert.deepStrictEqual(ssh.map(summary), stack === "prod" ? [] : ["tcp/22 0.0.0.0/0"]);
+          assert.ok(ssh.every((r) => r.inputs.toPort === 22 && r.inputs.ipProtocol === "tcp"));
+        },
+      );
       it("lets the host reach out over both IP families", async () => {
         const run = await stackRun(stack);
-        assert.deepStrictEqual(rulesOf(run, EGRESS, groups(run).web).map(summary).sort(), ["-1/* 0.0.0.0/0", "-1/* ::/0"]);
+        assert.deepStrictEqual(rulesOf(run, EGRESS, groups(run).web).map(summary).sort(), ["-1/* 0.0.0.0/0",
+          "-1/* ::/0"]);
       });
       it("lets only the web group reach the DB group, only on the DB port, and gives the DB no egress", async () => {
         const run = await stackRun(stack);
@@ -68,7 +79,9 @@ describe("firewall", () => {
       });
       it("keeps rules as separate resources, not inline blocks", async () => {
         const run = await stackRun(stack);
-        for (const g of run.mock.ofType(SG)) assert.ok(g.inputs.ingress === undefined && g.inputs.egress === undefined, g.name);
+        for (const g of run.mock.ofType(SG)) {
+          assert.ok(g.inputs.ingress === undefined && g.inputs.egress === undefined, g.name);
+        }
       });
     });
   }

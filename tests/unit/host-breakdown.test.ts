@@ -18,7 +18,8 @@ const OLD = "a".repeat(64);
 const NEW = "b".repeat(64);
 const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString().replace("Z", "123456Z");
 const event = (action: string, id: string, offsetMs: number) =>
-  JSON.stringify({ status: action, id, Type: "container", Action: action, Actor: { ID: id, Attributes: {} }, time: Math.floor((T0 + offsetMs) / 1000), timeNano: (T0 + offsetMs) * 1e6 });
+  JSON.stringify({ status: action, id, Type: "container", Action: action, Actor: { ID: id, Attributes: {} },
+    time: Math.floor((T0 + offsetMs) / 1000), timeNano: (T0 + offsetMs) * 1e6 });
 
 const DEPLOY_LOG = [
   "[deploy] unpacked 0123 into /home/deploy/compose-on-ec2/releases/0123",
@@ -44,11 +45,17 @@ function observed(): SwitchObservation {
     sshEndMs: T0 + 9100,
     uploadMs: 250,
     deployLog: DEPLOY_LOG,
-    events: parseDockerEvents([event("create", NEW, 3000), event("start", NEW, 3200), event("kill", OLD, 6600),
-      event("die", OLD, 7500), event("destroy", OLD, 7900), "{\"cut"].join("\n")),
+    events: parseDockerEvents(
+      [event("create", NEW, 3000), event("start", NEW, 3200), event("kill", OLD, 6600), event("die", OLD, 7500),
+        event("destroy", OLD, 7900), '{"cut'].join("\n"),
+    ),
     oldWebIds: [OLD],
     newWebIds: [NEW],
-    newWebLog: parseTimestampedLog(`${iso(4000)} Operations to perform:\n${iso(4500)} [2026-11-27 10:00:00 +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)\n`),
+    newWebLog: parseTimestampedLog(
+      `${iso(4000)} Operations to perform:\n${
+        iso(4500)
+      } [2026-11-27 10:00:00 +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)\n`,
+    ),
     oldWebLog: parseTimestampedLog([
       `${iso(6500)} 172.18.0.3 - - [27/Nov/2026:10:00:06 +0000] "GET / HTTP/1.0" 200 310 "-" "-"`,
       `${iso(6700)} 172.18.0.3 - - [27/Nov/2026:10:00:06 +0000] "GET / HTTP/1.0" 200 310 "-" "-"`,
@@ -56,10 +63,18 @@ function observed(): SwitchObservation {
       `${iso(6900)} 127.0.0.1 - - [27/Nov/2026:10:00:06 +0000] "GET /healthz HTTP/1.1" 200 3 "-" "-"`,
     ].join("\n")),
     proxyLog: parseTimestampedLog([
-      `${iso(-5000)} 2026/11/27 10:00:00 [error] 30#30: *1 connect() failed (111: Connection refused) while connecting to upstream`,
-      `${iso(6650)} 2026/11/27 10:00:06 [error] 30#30: *9 recv() failed (104: Connection reset by peer) while reading response header from upstream`,
-      `${iso(6660)} 2026/11/27 10:00:06 [error] 30#30: *10 recv() failed (104: Connection reset by peer) while reading response header from upstream`,
-      `${iso(6700)} 2026/11/27 10:00:06 [error] 30#30: *11 upstream prematurely closed connection while reading response header from upstream`,
+      `${
+        iso(-5000)
+      } 2026/11/27 10:00:00 [error] 30#30: *1 connect() failed (111: Connection refused) while connecting to upstream`,
+      `${
+        iso(6650)
+      } 2026/11/27 10:00:06 [error] 30#30: *9 recv() failed (104: Connection reset by peer) while reading response header from upstream`,
+      `${
+        iso(6660)
+      } 2026/11/27 10:00:06 [error] 30#30: *10 recv() failed (104: Connection reset by peer) while reading response header from upstream`,
+      `${
+        iso(6700)
+      } 2026/11/27 10:00:06 [error] 30#30: *11 upstream prematurely closed connection while reading response header from upstream`,
       `${iso(6800)} 2026/11/27 10:00:06 [notice] 1#1: signal process started`,
     ].join("\n")),
   };
@@ -69,7 +84,8 @@ describe("host test redeploy breakdown", () => {
   it("anchors the deploy log's +seconds to the clock line, and reads nothing without it", () => {
     const lines = parseDeployLog(DEPLOY_LOG);
     assert.strictEqual(lines.length, 13);
-    assert.deepStrictEqual(lines[3], { atMs: T0 + 300, text: "building web and starting the new container beside 1 running one(s)" });
+    assert.deepStrictEqual(lines[3], { atMs: T0 + 300,
+      text: "building web and starting the new container beside 1 running one(s)" });
     assert.deepStrictEqual(parseDeployLog(DEPLOY_LOG.replace(/^.*clock:.*$/m, "")), []);
   });
 
@@ -77,9 +93,21 @@ describe("host test redeploy breakdown", () => {
     const steps = redeployBreakdown(observed());
     const ms = Object.fromEntries(steps.map((s) => [s.name, s.ms]));
     assert.deepStrictEqual(ms, {
-      upload: 250, connect_verify_unpack: 400, lock_env_prepare: 300, build: 2700, create_to_start: 200,
-      start_to_listening: 1300, listening_to_healthy: 1500, switch: 600, others_up: 300,
-      final_check_edge: 500, retire_wait: 800, promote_prune: 800, hand_back: 100, old_stop: 900, old_retire: 1400,
+      upload: 250,
+      connect_verify_unpack: 400,
+      lock_env_prepare: 300,
+      build: 2700,
+      create_to_start: 200,
+      start_to_listening: 1300,
+      listening_to_healthy: 1500,
+      switch: 600,
+      others_up: 300,
+      final_check_edge: 500,
+      retire_wait: 800,
+      promote_prune: 800,
+      hand_back: 100,
+      old_stop: 900,
+      old_retire: 1400,
     });
     const criticalPath = steps.filter((s) => !s.parallel).reduce((sum, s) => sum + (s.ms ?? 0), 0);
     assert.strictEqual(criticalPath, observed().sshEndMs - observed().sshStartMs);
@@ -111,8 +139,9 @@ describe("host test redeploy breakdown", () => {
 
 describe("host test keep-alive clients", () => {
   it("reads wrk's counts and adds socket errors and non-2xx answers", () => {
-    const output = "Running 15m test @ http://127.0.0.1:28080/\n  Socket errors: connect 0, read 31, write 0, timeout 0\n" +
-      "wrk-counts: requests=608274 non2xx=2 connect=0 read=31 write=1 timeout=0 duration_us=12000000 p99_us=3500\n";
+    const output =
+      "Running 15m test @ http://127.0.0.1:28080/\n  Socket errors: connect 0, read 31, write 0, timeout 0\n"
+      + "wrk-counts: requests=608274 non2xx=2 connect=0 read=31 write=1 timeout=0 duration_us=12000000 p99_us=3500\n";
     const stats = parseWrkCounts("/static/hello/style.css", output);
     assert.strictEqual(stats.problem, undefined);
     assert.strictEqual(stats.requests, 608274);

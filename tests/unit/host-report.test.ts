@@ -13,7 +13,8 @@ import {
 import { KeepAliveStats } from "../../tests/host/harness/keepalive";
 
 function wrk(urlPath: string, read: number, non2xx: number): KeepAliveStats {
-  return { path: urlPath, requests: 1000, non2xx, connect: 0, read, write: 0, timeout: 0, durationMs: 9000, p99Ms: 3.5 };
+  return { path: urlPath, requests: 1000, non2xx, connect: 0, read, write: 0, timeout: 0, durationMs: 9000,
+    p99Ms: 3.5 };
 }
 
 function measured(): Results {
@@ -45,8 +46,19 @@ function measured(): Results {
     securityProbes: { passed: 4, total: 5 },
     workerJobsLost: 0,
     bigApp: {
-      redeployBytes: 3712, manifestBytes: 2500, entries: 250, rsyncBytes: 6456, rsyncFirstBytes: 105_000_000,
-      firstBytes: 104_900_000, firstMs: 30_000, redeployMs: 9800, smallRedeployMs: 9100, releaseDiskBytes: 61_440, appBytes: 200 * 512 * 1024, uploadMs: 1200, smallUploadMs: 1400,
+      redeployBytes: 3712,
+      manifestBytes: 2500,
+      entries: 250,
+      rsyncBytes: 6456,
+      rsyncFirstBytes: 105_000_000,
+      firstBytes: 104_900_000,
+      firstMs: 30_000,
+      redeployMs: 9800,
+      smallRedeployMs: 9100,
+      releaseDiskBytes: 61_440,
+      appBytes: 200 * 512 * 1024,
+      uploadMs: 1200,
+      smallUploadMs: 1400,
     },
   };
 }
@@ -80,11 +92,13 @@ describe("host test report", () => {
       "web-recreate floor: web_recreate_s=2.0 redeploy_ratio_vs_web_recreate=2.65",
     ]);
     assert.ok(lines[4].startsWith("keep-alive rsync_pipeline: /static/hello/style.css: 417 errors"));
-    assert.strictEqual(lines[8], "redeploy breakdown: n/a | redeploy_s=5.3 redeploy/restart_floor=0.75 redeploy/web_recreate=2.65");
+    assert.strictEqual(lines[8],
+      "redeploy breakdown: n/a | redeploy_s=5.3 redeploy/restart_floor=0.75 redeploy/web_recreate=2.65");
     assert.strictEqual(lines[9], "redeploy switch: old_after_stop=n/a upstream_retries=n/a");
-    assert.strictEqual(lines[10], "big app (100 MiB of random files): first_deploy_bytes=104900000 first_deploy_s=30.0 rsync_first_bytes=105000000 | " +
-      "one-line change: sent_bytes=3712 (manifest 2500 for 250 entries, 10.0 bytes/entry gzip) rsync_bytes=6456 big_app_redeploy_s=9.8 " +
-      "small_app_redeploy_s=9.1 big/small=1.08 (uploads 1.2s and 1.4s) new_release_disk_bytes=61440 | registry push: small_change_bytes=n/a big_first_bytes=n/a big_change_bytes=n/a");
+    assert.strictEqual(lines[10],
+      "big app (100 MiB of random files): first_deploy_bytes=104900000 first_deploy_s=30.0 rsync_first_bytes=105000000 | "
+        + "one-line change: sent_bytes=3712 (manifest 2500 for 250 entries, 10.0 bytes/entry gzip) rsync_bytes=6456 big_app_redeploy_s=9.8 "
+        + "small_app_redeploy_s=9.1 big/small=1.08 (uploads 1.2s and 1.4s) new_release_disk_bytes=61440 | registry push: small_change_bytes=n/a big_first_bytes=n/a big_change_bytes=n/a");
     assert.strictEqual(lines[11], summaryLine(measured(), 5));
     assert.strictEqual(lines.length, 12);
   });

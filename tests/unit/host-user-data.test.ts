@@ -5,7 +5,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  HostKeyPair, PROVISION_LAYOUT_PATH, PROVISION_PATH, renderUserData, SSHD_HOST_KEY_CONFIG, withoutCommentLines,
+  HostKeyPair,
+  PROVISION_LAYOUT_PATH,
+  PROVISION_PATH,
+  renderUserData,
+  SSHD_HOST_KEY_CONFIG,
+  withoutCommentLines,
 } from "../../components/userData";
 import { hostBaseDir } from "../../components/layout";
 import { Arch, HostOs } from "../../components/config";
@@ -36,11 +41,15 @@ function cloudInitValidator(): string[] | string {
   const shebang = fs.readFileSync(which.stdout.trim(), "utf8").split("\n")[0];
   if (!shebang.startsWith("#!")) return `${which.stdout.trim()} has no #! line naming its Python`;
   const python = shebang.slice(2).trim().split(/\s+/); // "/usr/bin/python3" or "/usr/bin/env python3"
-  const probe = spawnSync(python[0], [...python.slice(1), "-c", "import cloudinit.config.schema"], { encoding: "utf8", timeout: 20000 });
-  if (probe.status !== 0) return `cloud-init's validator does not import under ${python.join(" ")}: ${(probe.stderr || String(probe.error)).trim().split("\n").pop()}`;
+  const probe = spawnSync(python[0], [...python.slice(1), "-c", "import cloudinit.config.schema"], { encoding: "utf8",
+    timeout: 20000 });
+  if (probe.status !== 0) {
+    return `cloud-init's validator does not import under ${python.join(" ")}: ${
+      (probe.stderr || String(probe.error)).trim().split("\n").pop()
+    }`;
+  }
   return python;
 }
-
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML
 function cloudConfigOf(userData: string): any {
@@ -61,7 +70,8 @@ describe("host", () => {
         it("writes host/cloud-init/provision.sh as it is in the repository but for its comment lines, executable", () => {
           const entry = doc.write_files.find((f: { path: string }) => f.path === PROVISION_PATH);
           assert.strictEqual(entry.permissions, "0755");
-          assert.strictEqual(entry.encoding, "gz+b64", "scripts ship compressed (cloud-init decodes gz+b64 before writing)");
+          assert.strictEqual(entry.encoding, "gz+b64",
+            "scripts ship compressed (cloud-init decodes gz+b64 before writing)");
           const written = writtenContent(entry);
           const repository = fs.readFileSync(PROVISION_SCRIPT, "utf8");
           assert.strictEqual(written, withoutCommentLines(repository, PROVISION_PATH));
@@ -72,11 +82,13 @@ describe("host", () => {
           assert.strictEqual(check.status, 0, check.stderr);
         });
         it("installs the stack's host key in place of the image's, and makes sshd offer only that ed25519 key", () => {
-          assert.deepStrictEqual(doc.ssh_keys, { ed25519_private: HOST_KEY.privateKey, ed25519_public: HOST_KEY.publicKey });
+          assert.deepStrictEqual(doc.ssh_keys, { ed25519_private: HOST_KEY.privateKey,
+            ed25519_public: HOST_KEY.publicKey });
           assert.strictEqual(doc.ssh_deletekeys, true);
           const dropIn = doc.write_files.find((f: { path: string }) => f.path === SSHD_HOST_KEY_CONFIG.path);
           assert.match(dropIn.content, /^HostKeyAlgorithms ssh-ed25519$/m);
-          assert.deepStrictEqual(doc.write_files.map((f: { path: string }) => f.path), [SSHD_HOST_KEY_CONFIG.path, PROVISION_PATH, PROVISION_LAYOUT_PATH]);
+          assert.deepStrictEqual(doc.write_files.map((f: { path: string }) => f.path), [SSHD_HOST_KEY_CONFIG.path,
+            PROVISION_PATH, PROVISION_LAYOUT_PATH]);
         });
         it(`runs it once with ${hostOs}, ${arch}, ${user}, the base directory, and the ECR registry`, () => {
           assert.deepStrictEqual(doc.runcmd, [
@@ -85,8 +97,9 @@ describe("host", () => {
         });
       });
     }
-    it("starts with #cloud-config", () => assert.ok(renderUserData("al2023", "x86_64", "ec2-user", REGISTRY, HOST_KEY).startsWith("#cloud-config\n")));
-    it("passes cloud-init's schema validation for every OS and architecture (when cloud-init is installed)", function () {
+    it("starts with #cloud-config", () =>
+      assert.ok(renderUserData("al2023", "x86_64", "ec2-user", REGISTRY, HOST_KEY).startsWith("#cloud-config\n")));
+    it("passes cloud-init's schema validation for every OS and architecture (when cloud-init is installed)", function() {
       // `cloud-init schema -c` costs ~1.5 s per file; its own validator in one process checks all four.
       const validator = cloudInitValidator();
       if (typeof validator === "string") {
@@ -108,10 +121,13 @@ describe("host", () => {
         "except SchemaValidationError:",
         "    print('valid')",
       ].join("\n");
-      const r = spawnSync(python[0], [...python.slice(1), "-c", check], { input: JSON.stringify(docs), encoding: "utf8" });
+      const r = spawnSync(python[0], [...python.slice(1), "-c", check], { input: JSON.stringify(docs),
+        encoding: "utf8" });
       assert.strictEqual(r.status, 0, r.stderr);
       assert.strictEqual(r.stdout.trim(), "valid");
     });
-    it("is deterministic", () => assert.strictEqual(renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY, HOST_KEY), renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY, HOST_KEY)));
+    it("is deterministic", () =>
+      assert.strictEqual(renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY, HOST_KEY),
+        renderUserData("ubuntu", "arm64", "ubuntu", REGISTRY, HOST_KEY)));
   });
 });

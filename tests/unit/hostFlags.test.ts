@@ -28,7 +28,8 @@ describe("host script flags", () => {
   }
 
   it("deploy.sh takes --images-built anywhere without a value, and the last of a repeated flag", () => {
-    const r = run("deploy.sh", ["--images-built", "--base-dir", "/tmp/x", "--app-name", "a", "--app-name", "", "--compose-file", "c.yml"]);
+    const r = run("deploy.sh", ["--images-built", "--base-dir", "/tmp/x", "--app-name", "a", "--app-name", "",
+      "--compose-file", "c.yml"]);
     assert.strictEqual(r.status, 1, r.stderr);
     assert.ok(r.stderr.includes("--app-name is required"), r.stderr);
   });

@@ -22,7 +22,7 @@ function loggedStep(body: string): string {
     "script_name=deploy",
     `source ${JSON.stringify(path.join(RELEASE_DIR, "lib.sh"))}`,
     'base_dir="$1"',
-    'trap \'finish_host_log $? "$base_dir/.env"\' EXIT',
+    "trap 'finish_host_log $? \"$base_dir/.env\"' EXIT",
     "start_host_log deploy-test",
     body,
   ].join("\n");
@@ -56,7 +56,10 @@ describe("host scripts", () => {
       const lines = r.stderr.trim().split("\n");
       assert.strictEqual(lines.length, 2, r.stderr);
       assert.strictEqual(lines[0], "[deploy] ERROR: compose could not read DATABASE_URL=***: nothing was switched");
-      assert.match(lines[1], new RegExp(`^\\[deploy\\] the full output stays on the host \\(mode 0600\\): ${base}/logs/deploy-test-\\d{8}T\\d{6}Z-\\d+\\.log$`));
+      assert.match(lines[1],
+        new RegExp(
+          `^\\[deploy\\] the full output stays on the host \\(mode 0600\\): ${base}/logs/deploy-test-\\d{8}T\\d{6}Z-\\d+\\.log$`,
+        ));
     });
 
     it("keeps the full output on the host in a 0600 log in a 0700 directory", () => {
@@ -90,17 +93,34 @@ describe("host scripts", () => {
 
   describe("flags the deployment always passes are required (no second default)", () => {
     const cases: [string, string[], string][] = [
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--web-service", "web", "--health-path", "/healthz", "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"], "--compose-file is required"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web", "--health-path", "/healthz", "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"], "--proxy-service is required"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web", "--proxy-service", "proxy", "--env-file", ".env.prod", "--health-source", "probe", "--health-path", "/healthz", "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"], "--web-port must be a whole number"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web", "--proxy-service", "proxy", "--env-file", "../.env", "--health-source", "probe", "--health-path", "/healthz", "--web-port", "8000", "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"], "--env-file must be a path inside the release"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web", "--proxy-service", "proxy", "--env-file", ".env", "--health-path", "/healthz", "--web-port", "8000", "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"], "--health-source must be compose or probe"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web", "--proxy-service", "proxy", "--env-file", ".env", "--health-source", "compose", "--health-path", "/healthz", "--web-port", "8000", "--keep-releases", "5", "--mode", "host", "--http-port", "80"], "--timeout must be a whole number"],
+      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--web-service", "web", "--health-path", "/healthz",
+        "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
+        "--compose-file is required"],
+      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
+        "--health-path", "/healthz", "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
+        "--proxy-service is required"],
+      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
+        "--proxy-service", "proxy", "--env-file", ".env.prod", "--health-source", "probe", "--health-path", "/healthz",
+        "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
+        "--web-port must be a whole number"],
+      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
+        "--proxy-service", "proxy", "--env-file", "../.env", "--health-source", "probe", "--health-path", "/healthz",
+        "--web-port", "8000", "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
+        "--env-file must be a path inside the release"],
+      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
+        "--proxy-service", "proxy", "--env-file", ".env", "--health-path", "/healthz", "--web-port", "8000",
+        "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
+        "--health-source must be compose or probe"],
+      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
+        "--proxy-service", "proxy", "--env-file", ".env", "--health-source", "compose", "--health-path", "/healthz",
+        "--web-port", "8000", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
+        "--timeout must be a whole number"],
       ["destroy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop"], "--compose-file is required"],
     ];
     for (const [script, args, error] of cases) {
       it(`${script} without it stops, naming it: ${error}`, () => {
-        const r = spawnSync("bash", [path.join(RELEASE_DIR, script), ...args], { input: "", encoding: "utf8", timeout: 10000 });
+        const r = spawnSync("bash", [path.join(RELEASE_DIR, script), ...args], { input: "", encoding: "utf8",
+          timeout: 10000 });
         assert.strictEqual(r.status, 1, r.stderr);
         assert.ok(r.stderr.includes(error), r.stderr);
       });

@@ -10,7 +10,6 @@ import { Registration } from "../../lib/engine";
 import { planFor } from "../../scripts/lib/plan/run";
 import { FEATURES } from "../../scripts/lib/iam/policy";
 
-
 /** Input fields that hold the name AWS knows a resource by, when the program sets one. */
 const NAME_FIELDS = ["name", "identifier", "bucket", "alarmName", "keyName", "roleName"];
 
@@ -24,7 +23,8 @@ export function physicalNames(resources: Registration[]): { key: string; urn: st
   for (const r of resources) {
     if (!r.custom || !r.type.startsWith("aws:")) continue;
     if (r.type === "aws:route53/record:Record") {
-      out.push({ key: `${r.type}|${String(r.inputs.zoneId)}|${String(r.inputs.name)}|${String(r.inputs.type)}`, urn: r.urn });
+      out.push({ key: `${r.type}|${String(r.inputs.zoneId)}|${String(r.inputs.name)}|${String(r.inputs.type)}`,
+        urn: r.urn });
       continue;
     }
     const field = NAME_FIELDS.find((f) => typeof r.inputs[f] === "string");
@@ -47,7 +47,7 @@ function collisions(resources: Registration[]): string[] {
 
 describe("hosting switch: every fixed name has one owner in both hostings", () => {
   for (const stack of ["dev", "prod"]) {
-    it(`${stack}: ec2 → ecs (and back) creates no name a second time`, async function () {
+    it(`${stack}: ec2 → ecs (and back) creates no name a second time`, async function() {
       this.timeout(180000);
       const ec2 = await planFor(stack, undefined, FEATURES.ec2);
       const ecs = await planFor(stack, undefined, FEATURES.ecs);
@@ -57,17 +57,31 @@ describe("hosting switch: every fixed name has one owner in both hostings", () =
       assert.deepStrictEqual(collisions(ecs.resources), []);
       assert.deepStrictEqual(collisions([...ec2.resources, ...ecs.resources]), []);
       // The shared names really are shared (same URN), not merely absent from one side.
-      const shared = physicalNames(ec2.resources).filter((a) => physicalNames(ecs.resources).some((b) => b.key === a.key));
+      const shared = physicalNames(ec2.resources).filter((a) =>
+        physicalNames(ecs.resources).some((b) => b.key === a.key)
+      );
       const kinds = shared.map((s) => s.key.split("|")[0]);
-      assert.ok(kinds.includes("aws:cloudwatch/logGroup:LogGroup"), `the container log group is one resource in both: ${JSON.stringify(shared)}`);
-      assert.strictEqual(kinds.filter((k) => k === "aws:route53/record:Record").length, 2, "both site records are one resource each in both");
+      assert.ok(kinds.includes("aws:cloudwatch/logGroup:LogGroup"),
+        `the container log group is one resource in both: ${JSON.stringify(shared)}`);
+      assert.strictEqual(kinds.filter((k) => k === "aws:route53/record:Record").length, 2,
+        "both site records are one resource each in both");
     });
   }
 
   it("would catch two owners: the same log group name from two URNs is a collision", () => {
     const reg = (urn: string): Registration => ({
-      urn, type: "aws:cloudwatch/logGroup:LogGroup", name: urn, custom: true, dependencies: [], propertyDependencies: {}, protect: false,
-      inputs: { name: "/p/s/containers" }, outputs: {}, secretInputs: [], secretValues: [], publicValues: [],
+      urn,
+      type: "aws:cloudwatch/logGroup:LogGroup",
+      name: urn,
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      protect: false,
+      inputs: { name: "/p/s/containers" },
+      outputs: {},
+      secretInputs: [],
+      secretValues: [],
+      publicValues: [],
     });
     assert.strictEqual(collisions([reg("urn:a"), reg("urn:b")]).length, 1);
     assert.deepStrictEqual(collisions([reg("urn:a"), reg("urn:a")]), []);

@@ -52,7 +52,8 @@ const CONTEXT = `.pulumi-bundles/${SHA}.context`;
 describe("RegistryImages", () => {
   it("creates nothing in host mode (the default)", async () => {
     const mock = await startMocks();
-    assert.strictEqual(registryImagesFor("images", cfg({ deployMode: "host" }), "app-dev", SHA, () => CONTEXT), undefined);
+    assert.strictEqual(registryImagesFor("images", cfg({ deployMode: "host" }), "app-dev", SHA, () => CONTEXT),
+      undefined);
     await settle(mock);
     assert.deepStrictEqual(mock.resources, []);
   });
@@ -66,7 +67,8 @@ describe("RegistryImages", () => {
 
     const repo = mock.one("aws:ecr/repository:Repository");
     assert.strictEqual(repo.inputs.name, "app-dev/web");
-    assert.strictEqual(repo.inputs.imageTagMutability, "MUTABLE", "a re-push of the same release tag must not wedge the stack");
+    assert.strictEqual(repo.inputs.imageTagMutability, "MUTABLE",
+      "a re-push of the same release tag must not wedge the stack");
     assert.deepStrictEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
     assert.strictEqual(repo.inputs.forceDelete, true, "non-prod repositories go away with their images");
 
@@ -92,7 +94,9 @@ describe("RegistryImages", () => {
     const older = "a".repeat(64);
     const previous = "b".repeat(64);
     // This release (SHA) already pushed and newest, as on a second `up` of the same release.
-    const mock = await startMocks({ "app-dev/web": [{ tag: older, pushedAt: 1000 }, { tag: previous, pushedAt: 2000 }, { tag: SHA, pushedAt: 3000 }] });
+    const mock = await startMocks({
+      "app-dev/web": [{ tag: older, pushedAt: 1000 }, { tag: previous, pushedAt: 2000 }, { tag: SHA, pushedAt: 3000 }],
+    });
     const images = registryImagesFor("images", cfg(), "app-dev", SHA, () => CONTEXT);
     await valueOf(images?.imageRefs);
     await settle(mock);
@@ -100,7 +104,9 @@ describe("RegistryImages", () => {
     const image = mock.one("docker:index/image:Image");
     assert.deepStrictEqual(image.inputs.build.cacheFrom, { images: [`${url}:${previous}`] });
     assert.deepStrictEqual(image.inputs.build.args, { BUILDKIT_INLINE_CACHE: "1" });
-    assert.ok(mock.calls.some((c) => c.token === "aws:ecr/getImages:getImages" && c.args.repositoryName === "app-dev/web"));
+    assert.ok(
+      mock.calls.some((c) => c.token === "aws:ecr/getImages:getImages" && c.args.repositoryName === "app-dev/web"),
+    );
   });
 
   it("builds the first release without a cache image (an empty repository) and asks ECR nothing it would refuse", async () => {
@@ -154,7 +160,8 @@ describe("RegistryImages", () => {
         baseDir: hostBaseDir("ec2-user"),
         hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey",
       },
-      bundle: { path: `.pulumi-bundles/${SHA}.manifest`, sha256: SHA, storeDir: ".pulumi-bundles/store", files: ["docker-compose.prod.yml"] },
+      bundle: { path: `.pulumi-bundles/${SHA}.manifest`, sha256: SHA, storeDir: ".pulumi-bundles/store",
+        files: ["docker-compose.prod.yml"] },
       app: c.app,
       appName: "app-dev",
       databaseUrl: pulumi.secret("postgres://u:p@h:5432/app"),

@@ -8,7 +8,8 @@ import { HOST_LAYOUT, hostBaseDir, hostPath } from "../../components/layout";
 const ROOT = path.resolve(__dirname, "..", "..");
 const RELEASE_DIR = path.join(ROOT, "host", "release");
 /** Every directory of host scripts: the release's (and its ops verbs), the bootstrap's and cloud-init's. */
-const HOST_SCRIPT_DIRS = [RELEASE_DIR, path.join(RELEASE_DIR, "ops"), path.join(ROOT, "host", "bootstrap"), path.join(ROOT, "host", "cloud-init")];
+const HOST_SCRIPT_DIRS = [RELEASE_DIR, path.join(RELEASE_DIR, "ops"), path.join(ROOT, "host", "bootstrap"),
+  path.join(ROOT, "host", "cloud-init")];
 
 /** layout_<snake_name>=<value> lines of layout.sh, as { camelName: value }. */
 function shellLayout(): Record<string, string> {
@@ -40,7 +41,9 @@ describe("host layout", () => {
 
   /** The shell files of every host script directory but layout.sh itself, relative to the root. */
   const hostScripts = () =>
-    HOST_SCRIPT_DIRS.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".sh")).map((f) => path.relative(ROOT, path.join(dir, f)))).filter(
+    HOST_SCRIPT_DIRS.flatMap((dir) =>
+      fs.readdirSync(dir).filter((f) => f.endsWith(".sh")).map((f) => path.relative(ROOT, path.join(dir, f)))
+    ).filter(
       (f) => f !== path.join("host", "release", "layout.sh"),
     );
 
@@ -50,9 +53,12 @@ describe("host layout", () => {
 
   it("is spelled out nowhere else in the host scripts' code (release, ops verbs, bootstrap, cloud-init)", () => {
     const scripts = hostScripts();
-    for (const expected of ["deploy.sh", "ops/status.sh", "wait-ready.sh", "provision.sh"]) assert.ok(scripts.some((f) => f.endsWith(`/${expected}`)), expected);
+    for (const expected of ["deploy.sh", "ops/status.sh", "wait-ready.sh", "provision.sh"]) {
+      assert.ok(scripts.some((f) => f.endsWith(`/${expected}`)), expected);
+    }
     for (const file of scripts) {
-      assert.deepStrictEqual(spelledOut(shellCode(path.join(ROOT, file))), [], `${file} spells out a layout name: use its layout_ variable`);
+      assert.deepStrictEqual(spelledOut(shellCode(path.join(ROOT, file))), [],
+        `${file} spells out a layout name: use its layout_ variable`);
     }
   });
 

@@ -51,18 +51,20 @@ async function sync(args: string[]): Promise<{ code: number; stdout: string; std
   }
 }
 
-describe("ops media sync into a bucket (an S3 API on 127.0.0.1)", function () {
+describe("ops media sync into a bucket (an S3 API on 127.0.0.1)", function() {
   this.timeout(60_000);
   let server: { run(): Promise<{ port: number }>; close(): Promise<void> };
   let client: S3Client;
   const saved: Partial<Record<(typeof ENV_KEYS)[number], string>> = {};
 
   before(async () => {
-    server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-")), configureBuckets: [{ name: BUCKET }] });
+    server = new S3rver({ address: "127.0.0.1", port: 0, silent: true,
+      directory: fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-")), configureBuckets: [{ name: BUCKET }] });
     const { port } = await server.run();
     for (const k of ENV_KEYS) saved[k] = process.env[k];
     // s3rver accepts its documented default key pair (s3rver README: S3RVER/S3RVER).
-    Object.assign(process.env, { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "ap-northeast-2" });
+    Object.assign(process.env, { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: "S3RVER",
+      AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "ap-northeast-2" });
     client = new S3Client({ region: "ap-northeast-2" });
   });
 
@@ -111,14 +113,17 @@ describe("ops media sync into a bucket (an S3 API on 127.0.0.1)", function () {
 
 describe("ops media sync: arguments for a bucket", () => {
   it("refuses --volume with --bucket, and . or .. in a prefix", () => {
-    assert.throws(() => mediaArgs(["sync", "--from", "d", "--volume", "v", "--bucket", "b"]), /--volume .* or --bucket .*, not both/);
+    assert.throws(() => mediaArgs(["sync", "--from", "d", "--volume", "v", "--bucket", "b"]),
+      /--volume .* or --bucket .*, not both/);
     assert.throws(() => normalizePrefix("media/../x"), /--prefix 'media\/..\/x' may not contain/);
     assert.strictEqual(normalizePrefix("/media/"), "media");
   });
 
   it("sends what the bucket lacks, has at another size, or holds older than the file here", () => {
-    const here = [{ path: "a", size: 1, mtime: 100 }, { path: "b", size: 2, mtime: 100 }, { path: "c", size: 3, mtime: 200 }, { path: "d", size: 4, mtime: 100 }];
-    const bucket = [{ path: "b", size: 5, mtime: 150 }, { path: "c", size: 3, mtime: 150 }, { path: "d", size: 4, mtime: 150 }];
+    const here = [{ path: "a", size: 1, mtime: 100 }, { path: "b", size: 2, mtime: 100 }, { path: "c", size: 3,
+      mtime: 200 }, { path: "d", size: 4, mtime: 100 }];
+    const bucket = [{ path: "b", size: 5, mtime: 150 }, { path: "c", size: 3, mtime: 150 }, { path: "d", size: 4,
+      mtime: 150 }];
     assert.deepStrictEqual(filesToUpload(here, bucket).map((f) => f.path), ["a", "b", "c"]);
   });
 });

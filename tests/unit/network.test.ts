@@ -15,18 +15,28 @@ describe("network", () => {
       assert.deepStrictEqual(sorted.map((s) => s.id), ["subnet-a", "subnet-c", "subnet-b"]);
     });
     it("accepts DB subnets in two AZs and refuses one AZ with a message naming subnets, AZs and the fix", () => {
-      assert.deepStrictEqual(requireTwoAzs([{ id: "subnet-2", availabilityZone: "eu-west-1b" }, { id: "subnet-1", availabilityZone: "eu-west-1a" }]), ["subnet-1", "subnet-2"]);
+      assert.deepStrictEqual(
+        requireTwoAzs([{ id: "subnet-2", availabilityZone: "eu-west-1b" }, { id: "subnet-1",
+          availabilityZone: "eu-west-1a" }]),
+        ["subnet-1", "subnet-2"],
+      );
       assert.throws(
-        () => requireTwoAzs([{ id: "subnet-1", availabilityZone: "eu-west-1a" }, { id: "subnet-2", availabilityZone: "eu-west-1a" }]),
-        (e: Error) => /span 1 availability zone/.test(e.message) && /subnet-1 \(eu-west-1a\)/.test(e.message) && /Fix: set compose-on-ec2:dbSubnetIds/.test(e.message),
+        () =>
+          requireTwoAzs([{ id: "subnet-1", availabilityZone: "eu-west-1a" }, { id: "subnet-2",
+            availabilityZone: "eu-west-1a" }]),
+        (e: Error) =>
+          /span 1 availability zone/.test(e.message) && /subnet-1 \(eu-west-1a\)/.test(e.message)
+          && /Fix: set compose-on-ec2:dbSubnetIds/.test(e.message),
       );
       assert.throws(() => requireTwoAzs([]), /span 0 availability zone/);
     });
     it("puts the host in the first subnet whose AZ offers the instance type, or says which type and AZs clash", () => {
-      const subnets = [{ id: "subnet-a", availabilityZone: "us-east-1a" }, { id: "subnet-b", availabilityZone: "us-east-1b" }];
+      const subnets = [{ id: "subnet-a", availabilityZone: "us-east-1a" }, { id: "subnet-b",
+        availabilityZone: "us-east-1b" }];
       assert.strictEqual(pickHostSubnet(subnets, ["us-east-1a", "us-east-1b"], "t3.small"), "subnet-a");
       assert.strictEqual(pickHostSubnet(subnets, ["us-east-1b", "us-east-1c"], "t3.small"), "subnet-b");
-      assert.throws(() => pickHostSubnet(subnets, ["us-east-1c"], "t3.small"), /instanceType = "t3.small" is not offered in the host subnets' AZs \(us-east-1a, us-east-1b\).*Fix:/);
+      assert.throws(() => pickHostSubnet(subnets, ["us-east-1c"], "t3.small"),
+        /instanceType = "t3.small" is not offered in the host subnets' AZs \(us-east-1a, us-east-1b\).*Fix:/);
       assert.throws(() => pickHostSubnet([], [], "t3.small"), /No subnets found for the host/);
     });
   });
@@ -51,11 +61,14 @@ describe("network", () => {
         const instance = mock.one("aws:ec2/instance:Instance");
         assert.strictEqual(instance.state.availabilityZone, `${mock.region}a`);
         assert.ok(group.inputs.subnetIds.includes(instance.inputs.subnetId));
-        assert.deepStrictEqual(group.inputs.tags, { project: "compose-on-ec2", stack, stage: stack, "managed-by": "pulumi", ...(stack === "prod" ? { "cost-center": "web" } : {}) });
+        assert.deepStrictEqual(group.inputs.tags, { project: "compose-on-ec2", stack, stage: stack,
+          "managed-by": "pulumi", ...(stack === "prod" ? { "cost-center": "web" } : {}) });
       });
       it("puts the security groups in the same VPC", async () => {
         const { mock } = await stackRun(stack);
-        for (const sg of mock.ofType("aws:ec2/securityGroup:SecurityGroup")) assert.strictEqual(sg.inputs.vpcId, mock.defaultVpcId());
+        for (const sg of mock.ofType("aws:ec2/securityGroup:SecurityGroup")) {
+          assert.strictEqual(sg.inputs.vpcId, mock.defaultVpcId());
+        }
       });
     });
   }
@@ -64,24 +77,31 @@ describe("network", () => {
     const mock = new AwsMock({ instanceTypeMissingIn: { "t3.small": ["us-east-1a"] } });
     await runProgram({ stack: "dev", mock });
     const call = mock.calls.find((c) => c.token === "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings");
-    assert.deepStrictEqual(call?.args, { locationType: "availability-zone", filters: [{ name: "instance-type", values: ["t3.small"] }] });
+    assert.deepStrictEqual(call?.args, { locationType: "availability-zone",
+      filters: [{ name: "instance-type", values: ["t3.small"] }] });
     assert.strictEqual(mock.one("aws:ec2/instance:Instance").state.availabilityZone, "us-east-1b");
   });
 
   describe("given VPC and subnets", () => {
     it("uses the given ids without looking up the default VPC", async () => {
       const { mock } = await variantRun("A");
-      assert.ok(!mock.calls.some((c) => c.token === "aws:ec2/getVpc:getVpc" || c.token === "aws:ec2/getSubnets:getSubnets"));
+      assert.ok(
+        !mock.calls.some((c) => c.token === "aws:ec2/getVpc:getVpc" || c.token === "aws:ec2/getSubnets:getSubnets"),
+      );
       const group = mock.one("aws:rds/subnetGroup:SubnetGroup");
       assert.deepStrictEqual(group.inputs.subnetIds, TEST_SUBNETS.map((s) => s.id));
       assert.strictEqual(mock.one("aws:ec2/instance:Instance").inputs.subnetId, TEST_SUBNETS[0].id);
-      for (const sg of mock.ofType("aws:ec2/securityGroup:SecurityGroup")) assert.strictEqual(sg.inputs.vpcId, TEST_VPC_ID);
+      for (const sg of mock.ofType("aws:ec2/securityGroup:SecurityGroup")) {
+        assert.strictEqual(sg.inputs.vpcId, TEST_VPC_ID);
+      }
     });
     it("fails clearly, before creating the database, when the DB subnets sit in one AZ", async () => {
       const mock = new AwsMock({ subnets: TEST_SUBNETS });
       const sameAz = [TEST_SUBNETS[1].id, TEST_SUBNETS[2].id];
       await assert.rejects(
-        runProgram({ stack: "dev", mock, config: { vpcId: TEST_VPC_ID, subnetIds: JSON.stringify([TEST_SUBNETS[0].id]), dbSubnetIds: JSON.stringify(sameAz) } }),
+        runProgram({ stack: "dev", mock,
+          config: { vpcId: TEST_VPC_ID, subnetIds: JSON.stringify([TEST_SUBNETS[0].id]),
+            dbSubnetIds: JSON.stringify(sameAz) } }),
         /span 1 availability zone\(s\) \[subnet-0bbbbbbbbbbbbbbb2 \(us-east-1b\), subnet-0ccccccccccccccc3 \(us-east-1b\)\]/,
       );
       assert.strictEqual(mock.ofType("aws:rds/subnetGroup:SubnetGroup").length, 0);

@@ -5,7 +5,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { OpsUsageError, parseOpsArgs } from "../../scripts/lib/ops/args";
-import { compareTrees, dbSession, filesToSend, listDirectory, mediaArgs, parseListing, readDatabaseUrl } from "../../scripts/lib/ops/data";
+import { compareTrees, dbSession, filesToSend, listDirectory, mediaArgs, parseListing,
+  readDatabaseUrl } from "../../scripts/lib/ops/data";
 import { remoteLine } from "../../scripts/lib/ops/ssh";
 
 const URL = "postgres://old_admin:s3cret-Passw0rd@old-db.internal:5432/shop";
@@ -24,26 +25,35 @@ describe("ops data verbs", () => {
     assert.strictEqual(readDatabaseUrl("file:/x", {}, () => `${URL}\nignored\n`), URL);
   });
   it("refuses a URL given on the command line, with the fix", () => {
-    assert.throws(() => dbSession(["copy", "--from", URL], {}), (e: Error) => e instanceof OpsUsageError && /shell history/.test(e.message) && /--from env:OLD_DATABASE_URL/.test(e.message) && !e.message.includes("s3cret"));
+    assert.throws(() => dbSession(["copy", "--from", URL], {}),
+      (e: Error) =>
+        e instanceof OpsUsageError && /shell history/.test(e.message) && /--from env:OLD_DATABASE_URL/.test(e.message)
+        && !e.message.includes("s3cret"));
   });
   it("refuses an unset variable and a value that is no database URL, without showing the value", () => {
     assert.throws(() => dbSession(["verify", "--from", "env:NOPE"], {}), /NOPE is not set/);
-    assert.throws(() => dbSession(["verify", "--from", "env:X"], { X: "hunter2-not-a-url" }), (e: Error) => /value is not shown/.test(e.message) && !e.message.includes("hunter2"));
+    assert.throws(() => dbSession(["verify", "--from", "env:X"], { X: "hunter2-not-a-url" }),
+      (e: Error) => /value is not shown/.test(e.message) && !e.message.includes("hunter2"));
   });
   it("needs --from for copy and verify only, --out for dump only, --in for restore only", () => {
     assert.throws(() => dbSession(["copy"], {}), /needs --from/);
     assert.throws(() => dbSession(["dump", "--from", "env:X"], { X: URL }), /--from is for db copy and db verify/);
     assert.throws(() => dbSession(["restore", "--out", "f"], {}), /--out is for db dump/);
     assert.throws(() => dbSession(["erase"], {}), /dump, restore, copy or verify/);
-    assert.deepStrictEqual(dbSession(["dump", "--out", "shop.dump"], {}), { remoteArgs: ["dump"], stdoutFile: "shop.dump" });
-    assert.deepStrictEqual(dbSession(["restore", "--in", "shop.dump", "--force"], {}), { remoteArgs: ["restore", "--force"], stdinFile: "shop.dump" });
+    assert.deepStrictEqual(dbSession(["dump", "--out", "shop.dump"], {}), { remoteArgs: ["dump"],
+      stdoutFile: "shop.dump" });
+    assert.deepStrictEqual(dbSession(["restore", "--in", "shop.dump", "--force"], {}), {
+      remoteArgs: ["restore", "--force"],
+      stdinFile: "shop.dump",
+    });
     assert.deepStrictEqual(dbSession(["restore"], {}).stdinFile, "inherit");
   });
   it("tells a local directory from the old host's HOST:PATH", () => {
     assert.deepStrictEqual(mediaArgs(["sync", "--from", "old-box:/srv/media"]).remote, { spec: "old-box:/srv/media" });
     assert.strictEqual(mediaArgs(["sync", "--from", "./media"]).remote, undefined);
     assert.strictEqual(mediaArgs(["sync", "--from", "/srv/a:b"]).remote, undefined);
-    assert.deepStrictEqual(mediaArgs(["sync", "--from", "m", "--volume", "uploads"]).volumeArgs, ["--volume", "uploads"]);
+    assert.deepStrictEqual(mediaArgs(["sync", "--from", "m", "--volume", "uploads"]).volumeArgs, ["--volume",
+      "uploads"]);
     assert.throws(() => mediaArgs(["sync"]), /needs --from/);
   });
   it("sends only files missing on the target or cut short there, and compares counts and bytes", () => {
@@ -54,14 +64,21 @@ describe("ops data verbs", () => {
       fs.writeFileSync(path.join(dir, "b.pdf"), Buffer.alloc(20, 2));
       fs.writeFileSync(path.join(dir, "c.txt"), "hello");
       const source = listDirectory(dir);
-      assert.deepStrictEqual(source.map((f) => `${f.path}:${f.size}`), ["b.pdf:20", "c.txt:5", "photos/2019/a.jpg:1000"]);
+      assert.deepStrictEqual(source.map((f) => `${f.path}:${f.size}`), ["b.pdf:20", "c.txt:5",
+        "photos/2019/a.jpg:1000"]);
       const target = parseListing("20\tb.pdf\n400\tphotos/2019/a.jpg\n");
       assert.deepStrictEqual(filesToSend(source, target).map((f) => f.path), ["c.txt", "photos/2019/a.jpg"]);
-      assert.deepStrictEqual(compareTrees(source, target), { equal: false, line: "source 3 files 1025 bytes; target 2 files 420 bytes; missing or different 2" });
-      assert.strictEqual(compareTrees(source, parseListing("20\tb.pdf\n5\tc.txt\n1000\tphotos/2019/a.jpg\n")).equal, true);
+      assert.deepStrictEqual(compareTrees(source, target), { equal: false,
+        line: "source 3 files 1025 bytes; target 2 files 420 bytes; missing or different 2" });
+      assert.strictEqual(compareTrees(source, parseListing("20\tb.pdf\n5\tc.txt\n1000\tphotos/2019/a.jpg\n")).equal,
+        true);
       // media.sh lists the time too: a file changed in place at the same size is sent again.
       const t = (f: string) => source.find((s) => s.path === f)?.mtime ?? 0;
-      const timed = parseListing(`20\t${t("b.pdf")}.25\tb.pdf\n5\t${t("c.txt") - 60}\tc.txt\n1000\t${t("photos/2019/a.jpg")}\tphotos/2019/a.jpg\n`);
+      const timed = parseListing(
+        `20\t${t("b.pdf")}.25\tb.pdf\n5\t${t("c.txt") - 60}\tc.txt\n1000\t${
+          t("photos/2019/a.jpg")
+        }\tphotos/2019/a.jpg\n`,
+      );
       assert.deepStrictEqual(filesToSend(source, timed).map((f) => f.path), ["c.txt"]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

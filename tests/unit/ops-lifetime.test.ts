@@ -28,7 +28,9 @@ describe("ops lifetime: the key files go on every exit path", () => {
 
   it("still exits when the cleanup itself fails", () => {
     const exits: number[] = [];
-    const release = endOnSignals(() => { throw new Error("disk gone"); }, (code) => exits.push(code));
+    const release = endOnSignals(() => {
+      throw new Error("disk gone");
+    }, (code) => exits.push(code));
     try {
       assert.throws(() => process.emit("SIGTERM", "SIGTERM"), /disk gone/);
     } finally {

@@ -9,9 +9,10 @@ import * as os from "os";
 import * as path from "path";
 import { signalledOps } from "../host/harness/ops-signal";
 
-const FAKE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-not-a-real-key\n-----END OPENSSH PRIVATE KEY-----";
+const FAKE_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-not-a-real-key\n-----END OPENSSH PRIVATE KEY-----";
 
-describe("ops stopped by a signal", function () {
+describe("ops stopped by a signal", function() {
   this.timeout(60_000);
   let server: net.Server;
   let port = 0;
@@ -19,7 +20,10 @@ describe("ops stopped by a signal", function () {
   const sockets: net.Socket[] = [];
   before(async () => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-signal-unit-"));
-    server = net.createServer((s) => { sockets.push(s); s.on("error", () => undefined); });
+    server = net.createServer((s) => {
+      sockets.push(s);
+      s.on("error", () => undefined);
+    });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     port = (server.address() as net.AddressInfo).port;
   });
@@ -31,7 +35,9 @@ describe("ops stopped by a signal", function () {
 
   for (const signal of ["SIGTERM"] as const) {
     it(`${signal}: exits 128+n and leaves no key file (nor its directory) behind`, async () => {
-      const r = await signalledOps(workDir, { host: "127.0.0.1", port, user: "ec2-user", privateKey: FAKE_KEY, hostPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIStandinHostKey", baseDir: "/home/ec2-user/compose-on-ec2" }, ["status"], signal);
+      const r = await signalledOps(workDir, { host: "127.0.0.1", port, user: "ec2-user", privateKey: FAKE_KEY,
+        hostPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIStandinHostKey",
+        baseDir: "/home/ec2-user/compose-on-ec2" }, ["status"], signal);
       assert.ok(r.keySeen, `ops never wrote its key file: ${r.stderr}`);
       assert.strictEqual(r.code, signal === "SIGTERM" ? 143 : 130, r.stderr);
       assert.deepStrictEqual(r.leftover, []);

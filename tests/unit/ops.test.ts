@@ -36,7 +36,8 @@ describe("ops command line", () => {
   });
 
   it("passes everything after -- to exec untouched, flags that look like the runner's included", () => {
-    const c = parseOpsArgs(["exec", "web", "--host", "10.0.0.5", "--key=k.pem", "--", "python", "manage.py", "shell", "--host", "x"]);
+    const c = parseOpsArgs(["exec", "web", "--host", "10.0.0.5", "--key=k.pem", "--", "python", "manage.py", "shell",
+      "--host", "x"]);
     assert.deepStrictEqual(c.verbArgs, ["web", "--", "python", "manage.py", "shell", "--host", "x"]);
     assert.deepStrictEqual(c.target, { host: "10.0.0.5", key: "k.pem" });
   });
@@ -47,7 +48,8 @@ describe("ops command line", () => {
     assert.throws(() => parseOpsArgs(["status", "--stack", "dev", "--host", "h"]), /not both/);
     assert.throws(() => parseOpsArgs(["exec", "web", "--stack", "dev"]), /command after --/);
     assert.throws(() => parseOpsArgs(["ssh", "ls", "--stack", "dev"]), /ssh takes no arguments/);
-    assert.throws(() => parseOpsArgs(["status", "--stack"]), (e: Error) => e instanceof OpsUsageError && /--stack needs a value/.test(e.message));
+    assert.throws(() => parseOpsArgs(["status", "--stack"]),
+      (e: Error) => e instanceof OpsUsageError && /--stack needs a value/.test(e.message));
   });
 
   it("asks for a terminal for ssh, exec and following logs only", () => {
@@ -79,26 +81,31 @@ describe("ops target", () => {
     assert.strictEqual(knownHostsLine(t, t.hostPublicKey ?? ""), `i-0123456789abcdef0 ${HOST_KEY}\n`);
   });
 
-  it("pins the host key the program really exports, on both transports", async function () {
+  it("pins the host key the program really exports, on both transports", async function() {
     this.timeout(60000);
     for (const transport of ["ssh", "ssm"] as const) {
       const { outputs } = await cachedRun(`ops-target-${transport}`, () => ({ stack: "dev", config: { transport } }));
       const t = targetFromOutputs("dev", outputs as ResolvedOutputs);
-      assert.ok(typeof outputs.hostPublicKey === "string" && outputs.hostPublicKey.startsWith("ssh-"), "the program exports the host key");
+      assert.ok(typeof outputs.hostPublicKey === "string" && outputs.hostPublicKey.startsWith("ssh-"),
+        "the program exports the host key");
       assert.strictEqual(t.hostPublicKey, outputs.hostPublicKey);
       assert.strictEqual(t.acceptNewHostKey, false);
-      assert.ok(sshArgs(t, { keyFile: "/k", knownHostsFile: "/kh" }, false, "true").includes("StrictHostKeyChecking=yes"));
+      assert.ok(
+        sshArgs(t, { keyFile: "/k", knownHostsFile: "/kh" }, false, "true").includes("StrictHostKeyChecking=yes"),
+      );
     }
   });
 
   it("refuses a stack without a pinned host key unless asked to accept a new one", () => {
     const { hostPublicKey, ...unpinned } = OUTPUTS;
     assert.ok(hostPublicKey);
-    assert.throws(() => targetFromOutputs("dev", unpinned), /no hostPublicKey output.*--known-hosts FILE.*--accept-new-host-key/);
+    assert.throws(() => targetFromOutputs("dev", unpinned),
+      /no hostPublicKey output.*--known-hosts FILE.*--accept-new-host-key/);
     const accepted = targetFromOutputs("dev", unpinned, { acceptNewHostKey: true });
     assert.ok(sshArgs(accepted, { keyFile: "/k" }, false, "true").includes("StrictHostKeyChecking=accept-new"));
     assert.deepStrictEqual(targetFromOutputs("dev", unpinned, { knownHosts: "/kh" }).knownHostsFile, "/kh");
-    assert.strictEqual(parseOpsArgs(["status", "--stack", "dev", "--accept-new-host-key"]).target.acceptNewHostKey, true);
+    assert.strictEqual(parseOpsArgs(["status", "--stack", "dev", "--accept-new-host-key"]).target.acceptNewHostKey,
+      true);
   });
 
   it("names the missing outputs, and refuses an ecs stack with what to use instead", () => {
@@ -108,30 +115,45 @@ describe("ops target", () => {
 
   it("takes a host without state from flags: key file required, user ec2-user, port checked", () => {
     const t = targetFromFlags({ host: "127.0.0.1", port: "2222", key: "/k", user: "deploy", knownHosts: "/kh" });
-    assert.deepStrictEqual([t.host, t.port, t.user, t.baseDir, t.keyFile, t.knownHostsFile], ["127.0.0.1", 2222, "deploy", "/home/deploy/compose-on-ec2", "/k", "/kh"]);
+    assert.deepStrictEqual([t.host, t.port, t.user, t.baseDir, t.keyFile, t.knownHostsFile], ["127.0.0.1", 2222,
+      "deploy", "/home/deploy/compose-on-ec2", "/k", "/kh"]);
     assert.strictEqual(targetFromFlags({ host: "h", key: "/k", knownHosts: "/kh" }).user, "ec2-user");
-    assert.throws(() => targetFromFlags({ host: "h", key: "/k" }), /--host h: nothing to verify its SSH host key against/);
+    assert.throws(() => targetFromFlags({ host: "h", key: "/k" }),
+      /--host h: nothing to verify its SSH host key against/);
     assert.strictEqual(targetFromFlags({ host: "h", key: "/k", acceptNewHostKey: true }).acceptNewHostKey, true);
     assert.throws(() => targetFromFlags({ host: "h" }), /--key FILE/);
-    assert.throws(() => targetFromFlags({ host: "h", key: "/k", port: "70000", knownHosts: "/kh" }), /--port must be a whole number from 1 to 65535 \(got '70000'\)/);
+    assert.throws(() => targetFromFlags({ host: "h", key: "/k", port: "70000", knownHosts: "/kh" }),
+      /--port must be a whole number from 1 to 65535 \(got '70000'\)/);
   });
 });
 
 describe("ops ssh command", () => {
-  const target = targetFromFlags({ host: "127.0.0.1", port: "2222", key: "/tmp/k", user: "deploy", baseDir: "/srv/app", acceptNewHostKey: true });
+  const target = targetFromFlags({ host: "127.0.0.1", port: "2222", key: "/tmp/k", user: "deploy", baseDir: "/srv/app",
+    acceptNewHostKey: true });
 
   it("runs the verb's script from the serving release, every argument one word on the host", () => {
-    const line = remoteLine(parseOpsArgs(["maintenance", "on", "--message", "back at 5 o'clock; $(rm -rf /)", "--host", "h"]), target.baseDir, false);
+    const line = remoteLine(
+      parseOpsArgs(["maintenance", "on", "--message", "back at 5 o'clock; $(rm -rf /)", "--host", "h"]),
+      target.baseDir,
+      false,
+    );
     assert.deepStrictEqual(words(line ?? ""), [
-      "bash", path.posix.join("/srv/app", "current", ".compose-on-ec2", "ops", "maintenance.sh"),
-      "--base-dir", "/srv/app", "on", "--message", "back at 5 o'clock; $(rm -rf /)",
+      "bash",
+      path.posix.join("/srv/app", "current", ".compose-on-ec2", "ops", "maintenance.sh"),
+      "--base-dir",
+      "/srv/app",
+      "on",
+      "--message",
+      "back at 5 o'clock; $(rm -rf /)",
     ]);
   });
 
   it("gives exec --tty before the command only when a terminal is asked for", () => {
     const c = parseOpsArgs(["exec", "web", "--host", "h", "--", "python", "manage.py", "check"]);
-    assert.deepStrictEqual(words(remoteLine(c, "/b", true) ?? "").slice(4), ["web", "--tty", "--", "python", "manage.py", "check"]);
-    assert.deepStrictEqual(words(remoteLine(c, "/b", false) ?? "").slice(4), ["web", "--", "python", "manage.py", "check"]);
+    assert.deepStrictEqual(words(remoteLine(c, "/b", true) ?? "").slice(4), ["web", "--tty", "--", "python",
+      "manage.py", "check"]);
+    assert.deepStrictEqual(words(remoteLine(c, "/b", false) ?? "").slice(4), ["web", "--", "python", "manage.py",
+      "check"]);
   });
 
   it("opens a shell for ssh: no remote command, -t", () => {
@@ -147,14 +169,20 @@ describe("ops ssh command", () => {
     assert.deepStrictEqual(pinned.slice(pinned.indexOf("-i"), pinned.indexOf("-i") + 2), ["-i", "/tmp/k"]);
     assert.deepStrictEqual(pinned.slice(-3), ["-T", "deploy@127.0.0.1", "true"]);
     const stack = targetFromOutputs("dev", OUTPUTS);
-    assert.ok(!sshArgs(stack, { keyFile: "/tmp/k", knownHostsFile: "/tmp/kh" }, false, "true").join(" ").includes("secret"));
+    assert.ok(
+      !sshArgs(stack, { keyFile: "/tmp/k", knownHostsFile: "/tmp/kh" }, false, "true").join(" ").includes("secret"),
+    );
     assert.throws(() => sshArgs(stack, { keyFile: "/tmp/k" }, false, "true"), /no host key to verify against/);
   });
 
   it("reaches an ssm host through aws ssm start-session in its region", () => {
     const t = targetFromOutputs("prod", { ...OUTPUTS, transport: "ssm" });
     const args = sshArgs(t, { keyFile: "/k", knownHostsFile: "/kh" }, false, "true");
-    assert.ok(args.includes("ProxyCommand=aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p --region eu-west-1"));
+    assert.ok(
+      args.includes(
+        "ProxyCommand=aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p --region eu-west-1",
+      ),
+    );
     assert.ok(args.includes("ec2-user@i-0123456789abcdef0"));
   });
 });

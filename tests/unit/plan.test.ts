@@ -13,16 +13,20 @@ import { parseArgs, renderJson, renderText } from "../../scripts/plan";
 import { estimateCost, PRICES } from "../../scripts/lib/plan/cost";
 
 /** dev and prod of each hosting, as planFor takes them. */
-const BOTH_HOSTINGS: { stack: string; set?: Record<string, string> }[] = [{ stack: "dev" }, { stack: "dev", set: { hosting: "ecs", cache: "redis" } }, { stack: "prod" }, { stack: "prod", set: { hosting: "ecs", cache: "redis" } }];
+const BOTH_HOSTINGS: { stack: string; set?: Record<string, string> }[] = [{ stack: "dev" }, { stack: "dev",
+  set: { hosting: "ecs", cache: "redis" } }, { stack: "prod" }, { stack: "prod",
+  set: { hosting: "ecs", cache: "redis" } }];
 
-const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {}, parent?: string): GraphNode =>
-  ({ urn, type, name: urn, custom: !type.startsWith("compose-on-ec2:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
+const node = (urn: string, type: string, deps: string[] = [], inputs: Record<string, unknown> = {},
+  parent?: string): GraphNode => ({ urn, type, name: urn,
+    custom: !type.startsWith("compose-on-ec2:") && !type.startsWith("pulumi:"), dependencies: deps, inputs, parent });
 
 describe("plan: secrets seen in registrations", () => {
   const secret = secretValue;
   it("unwraps secrets; a secret string is a secret, strings of a secret array or object are neither secret nor public", () => {
     const seen: SeenStrings = { secret: [], public: [] };
-    const plain = unwrapSecrets({ password: secret("pw-0123456789"), triggers: secret(["sha-public", "hash"]), host: "1.2.3.4" }, seen);
+    const plain = unwrapSecrets({ password: secret("pw-0123456789"), triggers: secret(["sha-public", "hash"]),
+      host: "1.2.3.4" }, seen);
     assert.deepStrictEqual(plain, { password: "pw-0123456789", triggers: ["sha-public", "hash"], host: "1.2.3.4" });
     assert.deepStrictEqual(seen, { secret: ["pw-0123456789"], public: ["1.2.3.4"] });
   });
@@ -59,7 +63,8 @@ describe("plan: critical path", () => {
     assert.match(single.basis, /estimate/);
   });
   it("refuses a dependency cycle", () => {
-    assert.throws(() => criticalPath([node("a", "aws:iam/role:Role", ["b"]), node("b", "aws:iam/role:Role", ["a"])]), /cycle/);
+    assert.throws(() => criticalPath([node("a", "aws:iam/role:Role", ["b"]), node("b", "aws:iam/role:Role", ["a"])]),
+      /cycle/);
   });
 });
 
@@ -68,10 +73,13 @@ describe("plan: tree", () => {
     const text = renderTree([
       { urn: "stack", type: "pulumi:pulumi:Stack", name: "p-dev", protect: false, inputs: {} },
       { urn: "fw", type: "compose-on-ec2:firewall:Firewall", name: "app", parent: "stack", protect: false, inputs: {} },
-      { urn: "web", type: "aws:ec2/securityGroup:SecurityGroup", name: "app-web", id: "sg-1", parent: "fw", protect: false,
+      { urn: "web", type: "aws:ec2/securityGroup:SecurityGroup", name: "app-web", id: "sg-1", parent: "fw",
+        protect: false,
         inputs: { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] }] } },
-      { urn: "rule", type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "app-db-in", parent: "fw", protect: false,
-        inputs: { securityGroupId: "sg-2", referencedSecurityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 5432, toPort: 5432 } },
+      { urn: "rule", type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "app-db-in", parent: "fw",
+        protect: false,
+        inputs: { securityGroupId: "sg-2", referencedSecurityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 5432,
+          toPort: 5432 } },
     ]);
     assert.strictEqual(text, [
       "pulumi:pulumi:Stack p-dev",
@@ -82,8 +90,10 @@ describe("plan: tree", () => {
   });
   it("shows the RDS settings a reviewer checks and the protect option", () => {
     const s = keySettings({ urn: "d", type: "aws:rds/instance:Instance", name: "db", protect: true,
-      inputs: { engine: "postgres", instanceClass: "db.t4g.small", allocatedStorage: 20, multiAz: false, deletionProtection: true } });
-    assert.deepStrictEqual(s, ["engine=postgres", "instanceClass=db.t4g.small", "allocatedStorage=20", "multiAz=false", "deletionProtection=true", "protect"]);
+      inputs: { engine: "postgres", instanceClass: "db.t4g.small", allocatedStorage: 20, multiAz: false,
+        deletionProtection: true } });
+    assert.deepStrictEqual(s, ["engine=postgres", "instanceClass=db.t4g.small", "allocatedStorage=20", "multiAz=false",
+      "deletionProtection=true", "protect"]);
   });
 });
 
@@ -99,7 +109,9 @@ describe("plan: stack settings", () => {
   });
   it("replaces secure values by placeholders and remembers which keys were secret", () => {
     const { config, secureKeys } = stackConfigOf({ config: {
-      "compose-on-ec2:sshPrivateKey": { secure: "v1:AAAA" }, "compose-on-ec2:sshCidrs": ["203.0.113.0/24"], "aws:region": "us-east-1",
+      "compose-on-ec2:sshPrivateKey": { secure: "v1:AAAA" },
+      "compose-on-ec2:sshCidrs": ["203.0.113.0/24"],
+      "aws:region": "us-east-1",
     } });
     assert.match(config["compose-on-ec2:sshPrivateKey"], /^-----BEGIN OPENSSH PRIVATE KEY-----/);
     assert.strictEqual(config["compose-on-ec2:sshCidrs"], '["203.0.113.0/24"]');
@@ -108,8 +120,10 @@ describe("plan: stack settings", () => {
   it("takes --stack NAME, --stack=NAME and --json, and refuses anything else", () => {
     assert.deepStrictEqual(parseArgs(["--stack", "dev"]), { stack: "dev", json: false });
     assert.deepStrictEqual(parseArgs(["--stack=prod", "--json"]), { stack: "prod", json: true });
-    assert.deepStrictEqual(parseArgs(["--stack", "dev", "--region", "ap-northeast-2"]), { stack: "dev", json: false, region: "ap-northeast-2" });
-    assert.throws(() => parseArgs(["--stack", "dev", "--region", "seoul"]), /--region "seoul" is not an AWS region name/);
+    assert.deepStrictEqual(parseArgs(["--stack", "dev", "--region", "ap-northeast-2"]), { stack: "dev", json: false,
+      region: "ap-northeast-2" });
+    assert.throws(() => parseArgs(["--stack", "dev", "--region", "seoul"]),
+      /--region "seoul" is not an AWS region name/);
     assert.throws(() => parseArgs([]), /--stack is required/);
     assert.throws(() => parseArgs(["--stack", "dev", "--yes"]), /unknown argument/);
   });
@@ -118,7 +132,7 @@ describe("plan: stack settings", () => {
   });
 });
 
-describe("plan: the real program under the mock engine", function () {
+describe("plan: the real program under the mock engine", function() {
   this.timeout(60000);
   const plans = plansBefore({ dev: () => planFor("dev"), prod: () => planFor("prod") });
 
@@ -146,11 +160,19 @@ describe("plan: the real program under the mock engine", function () {
 
   it("dev and prod (us-east-1) have a price for every item, and prod costs more", () => {
     for (const stack of ["dev", "prod"] as const) {
-      const unknown = plans[stack].cost.lines.flatMap((l) => l.items.filter((i) => i.monthly === undefined).map((i) => `${l.name}: ${i.what}`));
+      const unknown = plans[stack].cost.lines.flatMap((l) =>
+        l.items.filter((i) => i.monthly === undefined).map((i) => `${l.name}: ${i.what}`)
+      );
       assert.deepStrictEqual(unknown, [], stack);
       assert.strictEqual(plans[stack].cost.complete, true, stack);
-      const priced = plans[stack].cost.lines.filter((l) => l.name.startsWith("monitoring-") || l.name === "logs-containers").flatMap((l) => l.items).filter((i) => i.monthly !== undefined);
-      assert.ok(priced.some((i) => /log ingestion/.test(i.what)) && priced.filter((i) => i.what === "standard-resolution alarm").length === 6, stack);
+      const priced = plans[stack].cost.lines.filter((l) =>
+        l.name.startsWith("monitoring-") || l.name === "logs-containers"
+      ).flatMap((l) => l.items).filter((i) => i.monthly !== undefined);
+      assert.ok(
+        priced.some((i) => /log ingestion/.test(i.what))
+          && priced.filter((i) => i.what === "standard-resolution alarm").length === 6,
+        stack,
+      );
       assert.ok(priced.some((i) => /PutMetricData calls/.test(i.what)), stack);
     }
     assert.ok(plans.prod.cost.totalMonthly > plans.dev.cost.totalMonthly);
@@ -161,7 +183,8 @@ describe("plan: the real program under the mock engine", function () {
       const label = `${c.stack} ${c.set?.hosting ?? "ec2"}`;
       const seoul = await planFor(c.stack, "ap-northeast-2", c.set);
       assert.strictEqual(seoul.region, "ap-northeast-2");
-      assert.ok(seoul.cost.sources.every((k) => !k.includes("us-east-1")), `${label}: ${seoul.cost.sources.join(", ")}`);
+      assert.ok(seoul.cost.sources.every((k) => !k.includes("us-east-1")),
+        `${label}: ${seoul.cost.sources.join(", ")}`);
       assert.deepStrictEqual(seoul.cost.unknownList, [], label);
       const sum = seoul.cost.lines.reduce((t, l) => t + l.monthly, 0);
       assert.ok(Math.abs(sum - seoul.cost.totalMonthly) < 0.01, label);
@@ -181,9 +204,17 @@ describe("plan: the real program under the mock engine", function () {
         const cost = estimateCost(plan.resources, region);
         const label = `${c.stack} ${JSON.stringify(c.set ?? {})} ${region}`;
         assert.deepStrictEqual(cost.unknownList, [], label);
-        if (c.set === optional) assert.ok(cost.lines.some((l) => l.type === "aws:sns/topicSubscription:TopicSubscription") && cost.lines.some((l) => /S3 Standard/.test(l.items[0]?.what ?? "")), label);
+        if (c.set === optional) {
+          assert.ok(
+            cost.lines.some((l) => l.type === "aws:sns/topicSubscription:TopicSubscription")
+              && cost.lines.some((l) => /S3 Standard/.test(l.items[0]?.what ?? "")),
+            label,
+          );
+        }
         assert.ok(cost.totalMonthly > 0 && cost.complete, label);
-        for (const key of cost.sources) assert.match(PRICES.sources[key].date, /^\d{4}-\d{2}-\d{2}$/, `${label}: ${key}`);
+        for (const key of cost.sources) {
+          assert.match(PRICES.sources[key].date, /^\d{4}-\d{2}-\d{2}$/, `${label}: ${key}`);
+        }
       }
     }
   });
@@ -192,11 +223,16 @@ describe("plan: the real program under the mock engine", function () {
     const saoPaulo = await planFor("dev", "sa-east-1");
     assert.strictEqual(saoPaulo.cost.complete, false);
     const text = renderText(saoPaulo).split("\n");
-    assert.match(text[text.length - 1], new RegExp(`partial ~\\$0\\.00/month \\(${saoPaulo.cost.unknownItems} items of unknown price left out\\)$`));
-    const at = text.indexOf("  Not a total: no price for sa-east-1 in the table for these items (left out of the sum):");
+    assert.match(text[text.length - 1],
+      new RegExp(`partial ~\\$0\\.00/month \\(${saoPaulo.cost.unknownItems} items of unknown price left out\\)$`));
+    const at = text.indexOf(
+      "  Not a total: no price for sa-east-1 in the table for these items (left out of the sum):",
+    );
     assert.ok(at > 0, "the listing is announced");
-    assert.deepStrictEqual(text.slice(at + 1, at + 1 + saoPaulo.cost.unknownItems), saoPaulo.cost.unknownList.map((u) => `    - ${u}`));
-    assert.ok(saoPaulo.cost.unknownList.some((u) => u.startsWith("aws:ec2/instance:Instance host-instance: t3.small")), saoPaulo.cost.unknownList.join("\n"));
+    assert.deepStrictEqual(text.slice(at + 1, at + 1 + saoPaulo.cost.unknownItems),
+      saoPaulo.cost.unknownList.map((u) => `    - ${u}`));
+    assert.ok(saoPaulo.cost.unknownList.some((u) => u.startsWith("aws:ec2/instance:Instance host-instance: t3.small")),
+      saoPaulo.cost.unknownList.join("\n"));
   });
 
   it("prod: the RDS instance is protected", () => {
@@ -223,14 +259,15 @@ describe("plan: the real program under the mock engine", function () {
   });
 
   it("--json carries the same plan for machines", () => {
-    const json = JSON.parse(renderJson(plans.prod)) as { summary: string; resources: unknown[]; violations: unknown[]; cost: { totalMonthly: number } };
+    const json = JSON.parse(renderJson(plans.prod)) as { summary: string; resources: unknown[]; violations: unknown[];
+      cost: { totalMonthly: number } };
     assert.strictEqual(json.summary, summaryLine(plans.prod));
     assert.strictEqual(json.resources.length, plans.prod.resources.length);
     assert.strictEqual(json.cost.totalMonthly, plans.prod.cost.totalMonthly);
   });
 });
 
-describe("plan: judges the config exactly as the real run does", function () {
+describe("plan: judges the config exactly as the real run does", function() {
   this.timeout(60000);
   let dir = "";
   before(() => {
@@ -242,12 +279,16 @@ describe("plan: judges the config exactly as the real run does", function () {
   function devWithKey(privateKey: unknown): string {
     const file = path.join(dir, `Pulumi.dev-${Math.random().toString(36).slice(2)}.yaml`);
     const dev = fs.readFileSync("Pulumi.dev.yaml", "utf8").trimEnd();
-    fs.writeFileSync(file, `${dev}\n  compose-on-ec2:sshPublicKey: ${TEST_SSH_PUBLIC_KEY}\n  compose-on-ec2:sshPrivateKey: ${JSON.stringify(privateKey)}\n`);
+    fs.writeFileSync(file,
+      `${dev}\n  compose-on-ec2:sshPublicKey: ${TEST_SSH_PUBLIC_KEY}\n  compose-on-ec2:sshPrivateKey: ${
+        JSON.stringify(privateKey)
+      }\n`);
     return file;
   }
 
   it("refuses a private key stored in plain text in the stack file, as the real run does", async () => {
-    await assert.rejects(runPlan({ stack: "dev", stackFile: devWithKey(TEST_SSH_PRIVATE_KEY) }), /sshPrivateKey.*plain text/);
+    await assert.rejects(runPlan({ stack: "dev", stackFile: devWithKey(TEST_SSH_PRIVATE_KEY) }),
+      /sshPrivateKey.*plain text/);
   });
   it("plans a private key stored secure:, treating its value as a secret", async () => {
     const plan = await runPlan({ stack: "dev", stackFile: devWithKey({ secure: "v1:AAAAAAAA" }) });

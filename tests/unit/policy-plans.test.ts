@@ -3,7 +3,7 @@ import * as assert from "assert";
 import { checkAll } from "../../policy/rules";
 import { planFor, plansBefore } from "../support/fixtures";
 
-describe("the offline plans pass every rule", function () {
+describe("the offline plans pass every rule", function() {
   this.timeout(60000);
   const plans = plansBefore({ dev: () => planFor("dev"), prod: () => planFor("prod") });
 
@@ -15,7 +15,10 @@ describe("the offline plans pass every rule", function () {
 
   it("prod: the plan's resources trip the rules when the DB loses its protection", () => {
     const resources = plans.prod.policyResources.map((r) =>
-      r.type === "aws:rds/instance:Instance" ? { ...r, protect: false, props: { ...r.props, deletionProtection: false } } : r);
+      r.type === "aws:rds/instance:Instance"
+        ? { ...r, protect: false, props: { ...r.props, deletionProtection: false } }
+        : r
+    );
     const messages = checkAll(resources).map((v) => v.message);
     assert.ok(messages.includes("deletionProtection is not true"), messages.join("\n"));
     assert.ok(messages.includes("the resource option protect is not set"), messages.join("\n"));

@@ -40,26 +40,34 @@ describe("deploy probe (no compose healthcheck)", () => {
 
   it("tells a 2xx answer from another HTTP answer and from no answer at all", async () => {
     const r = await probeScript(
-      'for p in /healthz /starting; do rc=0; health_path="$p"; http_probe curl "http://127.0.0.1:${web_port}$p" || rc=$?; echo "$p $rc ${probe_last}"; done\n' +
-        'rc=0; web_port=1; http_probe curl "http://127.0.0.1:1/healthz" || rc=$?; echo "closed $rc ${probe_last}"',
+      'for p in /healthz /starting; do rc=0; health_path="$p"; http_probe curl "http://127.0.0.1:${web_port}$p" || rc=$?; echo "$p $rc ${probe_last}"; done\n'
+        + 'rc=0; web_port=1; http_probe curl "http://127.0.0.1:1/healthz" || rc=$?; echo "closed $rc ${probe_last}"',
       { web_port: String(port), health_path: "/healthz" },
     );
-    assert.deepStrictEqual(r.stdout.trim().split("\n"), ["/healthz 0 ", "/starting 1 GET /starting answered HTTP 503", "closed 2 no answer on port 1"]);
+    assert.deepStrictEqual(r.stdout.trim().split("\n"), ["/healthz 0 ", "/starting 1 GET /starting answered HTTP 503",
+      "closed 2 no answer on port 1"]);
   });
 
   it("asks with the Host the deploy's check through the proxy uses", async () => {
     hosts.length = 0;
-    await probeScript('http_probe curl "http://127.0.0.1:${web_port}/healthz"', { web_port: String(port), health_path: "/healthz" });
+    await probeScript('http_probe curl "http://127.0.0.1:${web_port}/healthz"', { web_port: String(port),
+      health_path: "/healthz" });
     assert.deepStrictEqual(hosts, ["127.0.0.1"]);
   });
 
   it("reads from a process's /proc whether its network namespace listens on the web port", async () => {
-    const r = await probeScript(`rc=0; port_listening ${process.pid} ${port} || rc=$?; echo "$rc"; rc=0; port_listening ${process.pid} 1 || rc=$?; echo "$rc"`, {});
+    const r = await probeScript(
+      `rc=0; port_listening ${process.pid} ${port} || rc=$?; echo "$rc"; rc=0; port_listening ${process.pid} 1 || rc=$?; echo "$rc"`,
+      {},
+    );
     assert.deepStrictEqual(r.stdout.trim().split("\n"), ["0", "1"]);
   });
 
   it("without a port, counts any listener of the namespace (the compose healthcheck's wait to probe)", async () => {
-    const r = await probeScript(`rc=0; port_listening ${process.pid} || rc=$?; echo "$rc"; rc=0; port_listening 999999999 || rc=$?; echo "$rc"`, {});
+    const r = await probeScript(
+      `rc=0; port_listening ${process.pid} || rc=$?; echo "$rc"; rc=0; port_listening 999999999 || rc=$?; echo "$rc"`,
+      {},
+    );
     assert.deepStrictEqual(r.stdout.trim().split("\n"), ["0", "2"]);
   });
 });

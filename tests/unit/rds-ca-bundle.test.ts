@@ -15,7 +15,9 @@ const UPSTREAM_SHA256 = "fefac91d6800404461cece76724bc0a2383f4f556a1c9beb0813fac
 
 function certificates(): crypto.X509Certificate[] {
   const text = fs.readFileSync(BUNDLE, "utf8");
-  return [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].map((m) => new crypto.X509Certificate(m[0]));
+  return [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].map((m) =>
+    new crypto.X509Certificate(m[0])
+  );
 }
 
 describe("the RDS CA bundle (host/db-ca/rds-global-bundle.crt)", () => {
@@ -31,12 +33,14 @@ describe("the RDS CA bundle (host/db-ca/rds-global-bundle.crt)", () => {
       assert.match(c.subject, /OU=Amazon RDS/);
     }
     assert.strictEqual(secretContentReason(fs.readFileSync(BUNDLE)), undefined);
-    assert.strictEqual(secretPathReason("host/db-ca/rds-global-bundle.crt", false), undefined, "its name passes the bundle's secret-file rules");
+    assert.strictEqual(secretPathReason("host/db-ca/rds-global-bundle.crt", false), undefined,
+      "its name passes the bundle's secret-file rules");
   });
 
   it("holds the self-signed G1 roots RDS instances chain to today, valid for decades", () => {
     const roots = certificates().filter((c) => c.subject === c.issuer);
-    for (const cn of ["Amazon RDS us-east-1 Root CA RSA2048 G1", "Amazon RDS eu-west-1 Root CA RSA4096 G1", "Amazon RDS ap-southeast-2 Root CA ECC384 G1"]) {
+    for (const cn of ["Amazon RDS us-east-1 Root CA RSA2048 G1", "Amazon RDS eu-west-1 Root CA RSA4096 G1",
+      "Amazon RDS ap-southeast-2 Root CA ECC384 G1"]) {
       const root = roots.find((c) => c.subject.split("\n").includes(`CN=${cn}`));
       assert.ok(root, `${cn} is in the bundle`);
       assert.ok(new Date(root.validTo).getUTCFullYear() >= 2060, `${cn} valid until ${root.validTo}`);

@@ -24,7 +24,9 @@ function bash(body: string, env: Record<string, string> = {}) {
 
 describe("registry mode: the pulled image is the pushed one", () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-sh-")); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-sh-"));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** verify_pulled_image with the .env as the deployment writes it and the registry's digests as given. */
@@ -50,20 +52,28 @@ describe("registry mode: the pulled image is the pushed one", () => {
     const cases: Record<string, string> = {
       [`${REPO}@${PUSHED}`]: `${REPO}@${PUSHED}`,
       [`${REPO}:0123abcd@${PUSHED}`]: `${REPO}@${PUSHED}`,
-      [`123456789012.dkr.ecr.eu-west-1.amazonaws.com/app/web@${PUSHED}`]: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app/web@${PUSHED}`,
+      [`123456789012.dkr.ecr.eu-west-1.amazonaws.com/app/web@${PUSHED}`]:
+        `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app/web@${PUSHED}`,
       [`${REPO}:0123abcd`]: "",
       [`${REPO}@sha256:short`]: "",
     };
-    for (const [ref, want] of Object.entries(cases)) assert.strictEqual(bash(`repo_digest ${JSON.stringify(ref)}`).stdout, want, ref);
+    for (const [ref, want] of Object.entries(cases)) {
+      assert.strictEqual(bash(`repo_digest ${JSON.stringify(ref)}`).stdout, want, ref);
+    }
   });
 
   it("reads the web service's image from compose's resolved config, not another service's", () => {
-    assert.strictEqual(bash(`compose() { cat ${JSON.stringify(CONFIG_OUTPUT)}; }\ncompose_image_of web`).stdout.trim(), `${REPO}:0123abcd`);
-    assert.strictEqual(bash(`compose() { cat ${JSON.stringify(CONFIG_OUTPUT)}; }\ncompose_image_of nginx`).stdout.trim(), "");
+    assert.strictEqual(bash(`compose() { cat ${JSON.stringify(CONFIG_OUTPUT)}; }\ncompose_image_of web`).stdout.trim(),
+      `${REPO}:0123abcd`);
+    assert.strictEqual(
+      bash(`compose() { cat ${JSON.stringify(CONFIG_OUTPUT)}; }\ncompose_image_of nginx`).stdout.trim(),
+      "",
+    );
   });
 
   it("accepts the pulled image when it carries the pushed digest (among others)", () => {
-    const r = verify(`RELEASE_ID='0123abcd'\nWEB_IMAGE='${REPO}'\nWEB_IMAGE_REF='${REPO}@${PUSHED}'\n`, `other.example/web@${OTHER} ${REPO}@${PUSHED}`);
+    const r = verify(`RELEASE_ID='0123abcd'\nWEB_IMAGE='${REPO}'\nWEB_IMAGE_REF='${REPO}@${PUSHED}'\n`,
+      `other.example/web@${OTHER} ${REPO}@${PUSHED}`);
     assert.strictEqual(r.status, 0, r.stderr);
     assert.match(r.stdout, /is the pushed one/);
   });
@@ -71,7 +81,8 @@ describe("registry mode: the pulled image is the pushed one", () => {
   it("refuses a re-tagged image: the tag now names other content, the error names both digests and the fix", () => {
     const r = verify(`WEB_IMAGE='${REPO}'\nWEB_IMAGE_REF='${REPO}@${PUSHED}'\n`, `${REPO}@${OTHER}`);
     assert.strictEqual(r.status, 1);
-    assert.match(r.stderr, new RegExp(`${REPO}@${OTHER}.*not ${REPO}@${PUSHED}.*re-tagged.*nothing was switched.*Fix: `));
+    assert.match(r.stderr,
+      new RegExp(`${REPO}@${OTHER}.*not ${REPO}@${PUSHED}.*re-tagged.*nothing was switched.*Fix: `));
   });
 
   it("refuses an image the registry gave without a digest, and a .env without the recorded digest", () => {
@@ -91,7 +102,8 @@ describe("registry mode: the pulled image is the pushed one", () => {
       "verify_pulled_image",
     ].join("\n"));
     assert.strictEqual(r.status, 1);
-    assert.match(r.stderr, /image 127\.0\.0\.1:25000\/e2e\/web:0123abcd was not pulled from the registry .*nothing was switched/);
+    assert.match(r.stderr,
+      /image 127\.0\.0\.1:25000\/e2e\/web:0123abcd was not pulled from the registry .*nothing was switched/);
   });
 
   it("never prints the env_file's values that compose config shows", () => {

@@ -13,7 +13,9 @@ const sha = (c: string) => c.repeat(64);
 
 describe("prune: only the serving and the previous release keep a .env", () => {
   let base: string;
-  beforeEach(() => { base = fs.mkdtempSync(path.join(os.tmpdir(), "prune-env-")); });
+  beforeEach(() => {
+    base = fs.mkdtempSync(path.join(os.tmpdir(), "prune-env-"));
+  });
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
   /** Four releases, newest last: a (oldest) … d; each with its env file and .env linking to it. */
@@ -22,7 +24,8 @@ describe("prune: only the serving and the previous release keep a .env", () => {
     ["a", "b", "c", "d"].forEach((c, i) => {
       const dir = path.join(releases, sha(c));
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, envFileName), `DATABASE_URL='postgres://app:pw@db/app'\nRELEASE_ID='${sha(c)}'\n`, { mode: 0o600 });
+      fs.writeFileSync(path.join(dir, envFileName), `DATABASE_URL='postgres://app:pw@db/app'\nRELEASE_ID='${sha(c)}'\n`,
+        { mode: 0o600 });
       if (envFileName !== ".env") fs.symlinkSync(envFileName, path.join(dir, ".env"));
       fs.writeFileSync(path.join(dir, "docker-compose.prod.yml"), "services: {}\n");
       const t = new Date(Date.UTC(2026, 0, 1, 0, i));
@@ -39,20 +42,33 @@ describe("prune: only the serving and the previous release keep a .env", () => {
       `source ${JSON.stringify(RECORDS_SH)}`,
       `export PATH=${JSON.stringify(path.join(base, "bin"))}:"$PATH"`,
       `base_dir=${JSON.stringify(base)} releases_dir=${JSON.stringify(path.join(base, HOST_LAYOUT.releases))}`,
-      `compose_file=docker-compose.prod.yml env_file_name=${JSON.stringify(envFileName)} keep_releases=${keep} app_name=app`,
+      `compose_file=docker-compose.prod.yml env_file_name=${
+        JSON.stringify(envFileName)
+      } keep_releases=${keep} app_name=app`,
       "prune",
     ].join("\n");
     // docker as a program (xargs runs it), recording what it is asked to remove; `image ls` lists a's image.
     fs.mkdirSync(path.join(base, "bin"), { recursive: true });
     fs.writeFileSync(path.join(base, "bin", "docker"), [
       "#!/usr/bin/env bash",
-      `if [[ "$1 $2" == "image ls" ]]; then printf '%s\\n' "app-web:${sha("a")}"; elif [[ "$1 $2" == "image rm" ]]; then shift 2; printf '%s\\n' "$@" >> ${JSON.stringify(path.join(base, "removed-images"))}; fi`,
+      `if [[ "$1 $2" == "image ls" ]]; then printf '%s\\n' "app-web:${
+        sha("a")
+      }"; elif [[ "$1 $2" == "image rm" ]]; then shift 2; printf '%s\\n' "$@" >> ${
+        JSON.stringify(path.join(base, "removed-images"))
+      }; fi`,
       "",
     ].join("\n"), { mode: 0o755 });
     return spawnSync("bash", ["-c", script], { encoding: "utf8", timeout: 10000 });
   }
 
-  const has = (c: string, name: string) => { try { fs.lstatSync(path.join(base, HOST_LAYOUT.releases, sha(c), name)); return true; } catch { return false; } };
+  const has = (c: string, name: string) => {
+    try {
+      fs.lstatSync(path.join(base, HOST_LAYOUT.releases, sha(c), name));
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   for (const envFileName of [".env", "app.env"]) {
     it(`${envFileName}: current and previous keep theirs, an older kept release loses it (its RELEASE_ID kept), the oldest goes`, () => {
@@ -62,7 +78,10 @@ describe("prune: only the serving and the previous release keep a .env", () => {
       assert.ok(has("d", envFileName) && has("d", ".env"), "current keeps its .env");
       assert.ok(has("c", envFileName) && has("c", ".env"), "previous keeps its .env");
       assert.ok(!has("b", envFileName) && !has("b", ".env"), "an older kept release holds no .env");
-      assert.strictEqual(fs.readFileSync(path.join(base, HOST_LAYOUT.releases, sha("b"), HOST_LAYOUT.releaseId), "utf8"), `${sha("b")}\n`);
+      assert.strictEqual(
+        fs.readFileSync(path.join(base, HOST_LAYOUT.releases, sha("b"), HOST_LAYOUT.releaseId), "utf8"),
+        `${sha("b")}\n`,
+      );
       assert.ok(!fs.existsSync(path.join(base, HOST_LAYOUT.releases, sha("a"))), "the oldest release is removed");
       assert.match(r.stdout, /removed the \.env of release bbbbbbbbbbbb/);
       assert.ok(!`${r.stdout}${r.stderr}`.includes("pw@db"));
@@ -100,11 +119,15 @@ describe("prune: only the serving and the previous release keep a .env", () => {
     }
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
     fs.utimesSync(path.join(uploads, `${sha("f")}.manifest`), twoHoursAgo, twoHoursAgo);
-    for (const content of ["1", "2", "3", "4", "5", "6", "7"]) fs.writeFileSync(path.join(store, content.repeat(64)), content);
+    for (const content of ["1", "2", "3", "4", "5", "6", "7"]) {
+      fs.writeFileSync(path.join(store, content.repeat(64)), content);
+    }
     const r = prune(".env", 2);
     assert.strictEqual(r.status, 0, r.stderr);
-    assert.deepStrictEqual(fs.readdirSync(store).map((n) => n[0]).sort(), ["3", "4", "5"], "current, previous and the fresh upload's contents stay");
-    assert.deepStrictEqual(fs.readdirSync(uploads).map((n) => n[0]).sort(), ["c", "d", "e"], "the removed releases' manifests and the stale upload's go");
+    assert.deepStrictEqual(fs.readdirSync(store).map((n) => n[0]).sort(), ["3", "4", "5"],
+      "current, previous and the fresh upload's contents stay");
+    assert.deepStrictEqual(fs.readdirSync(uploads).map((n) => n[0]).sort(), ["c", "d", "e"],
+      "the removed releases' manifests and the stale upload's go");
     assert.match(r.stdout, /store: removed 4 contents no kept release names/);
   });
 });

@@ -13,7 +13,8 @@ import { hostBaseDir } from "../../components/layout";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SHA = "b".repeat(64);
-const TLS: TlsSettings = { domains: ["shop.example.com", "www.shop.example.com"], acmeEmail: "ops@example.com", acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory", hsts: false };
+const TLS: TlsSettings = { domains: ["shop.example.com", "www.shop.example.com"], acmeEmail: "ops@example.com",
+  acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory", hsts: false };
 
 /** The arguments host/release/deploy.sh receives: the deploy command run with its script swapped for one that prints them. */
 function deployArgs(s: RemoteSpec): string[] {
@@ -36,17 +37,26 @@ describe("remote: the edge's flags to deploy.sh", () => {
   it("passes the edge's ports, and hsts off, without a domain", () => {
     const s = spec();
     const args = deployArgs(s);
-    assert.deepStrictEqual(["--http-port", "--https-port", "--proxy-port", "--acme-port", "--hsts"].map((f) => flag(args, f)), [...[s.httpPort, s.httpsPort, s.proxyPort, s.acmePort].map(String), "off"]);
+    assert.deepStrictEqual(
+      ["--http-port", "--https-port", "--proxy-port", "--acme-port", "--hsts"].map((f) => flag(args, f)),
+      [...[s.httpPort, s.httpsPort, s.proxyPort, s.acmePort].map(String), "off"],
+    );
   });
 
   it("passes no --domains, --acme-email or --acme-server without tls", () => {
     const args = deployArgs(spec());
-    for (const f of ["--domains", "--acme-email", "--acme-server"]) assert.ok(!args.includes(f), `${f} passed without tls`);
+    for (const f of ["--domains", "--acme-email", "--acme-server"]) {
+      assert.ok(!args.includes(f), `${f} passed without tls`);
+    }
   });
 
   it("passes the domains as one argument joined by a space, with the ACME email and server", () => {
     const args = deployArgs(spec({ tls: TLS }));
-    assert.deepStrictEqual(["--domains", "--acme-email", "--acme-server"].map((f) => flag(args, f)), ["shop.example.com www.shop.example.com", "ops@example.com", TLS.acmeServer]);
+    assert.deepStrictEqual(["--domains", "--acme-email", "--acme-server"].map((f) => flag(args, f)), [
+      "shop.example.com www.shop.example.com",
+      "ops@example.com",
+      TLS.acmeServer,
+    ]);
   });
 
   it("turns hsts on only when tls asks for it", () => {
@@ -61,7 +71,9 @@ function hostParams(): Map<string, string> {
   const table = /^deploy_params_table='\n([\s\S]*?)^'$/m.exec(text);
   assert.ok(table, "params.sh has no deploy_params_table");
   const rows = table[1].split("\n").filter((l) => l.trim() !== "").map((l) => l.trim().split(/\s+/));
-  for (const row of rows) assert.strictEqual(row.length, 7, `params.sh row with ${row.length} columns: ${row.join(" ")}`);
+  for (const row of rows) {
+    assert.strictEqual(row.length, 7, `params.sh row with ${row.length} columns: ${row.join(" ")}`);
+  }
   return new Map(rows.map((r) => [r[0], r[4]]));
 }
 
@@ -76,18 +88,24 @@ describe("the deploy's flags: remote.ts and host/release/params.sh name the same
 
   it("remote.ts passes each flag once, and only flags the table lists", () => {
     assert.strictEqual(new Set(passed).size, passed.length, `a flag passed twice: ${passed.join(" ")}`);
-    for (const f of passed) assert.ok(table.has(f), `remote.ts passes ${f}, which host/release/params.sh does not list`);
+    for (const f of passed) {
+      assert.ok(table.has(f), `remote.ts passes ${f}, which host/release/params.sh does not list`);
+    }
   });
 
   it("remote.ts passes every flag the table gives no default", () => {
     for (const [f, fallback] of table) {
-      if (fallback === "-") assert.ok(passed.includes(f), `host/release/params.sh lists ${f} without a default, and remote.ts does not pass it`);
+      if (fallback === "-") {
+        assert.ok(passed.includes(f),
+          `host/release/params.sh lists ${f} without a default, and remote.ts does not pass it`);
+      }
     }
   });
 });
 
 describe("deployment: the host's ports for the edge", () => {
-  const specWith = (ports: Parameters<typeof remoteSpecFor>[3], tls?: TlsSettings) => remoteSpecFor("shop", hostBaseDir("ec2-user"), testAppSettings(), ports, tls);
+  const specWith = (ports: Parameters<typeof remoteSpecFor>[3], tls?: TlsSettings) =>
+    remoteSpecFor("shop", hostBaseDir("ec2-user"), testAppSettings(), ports, tls);
 
   it("defaults to 80 and 443 for the edge, 8080 and 8402 on loopback behind it", () => {
     const s = specWith({});
@@ -107,8 +125,10 @@ describe("deployment: the host's ports for the edge", () => {
 
   for (const [name, ports, message] of [
     ["port 0", { proxy: 0 }, "ComposeDeployment: port proxy 0 must be a whole number from 1 to 65535"],
-    ["a port above 65535", { https: 65536 }, "ComposeDeployment: port https 65536 must be a whole number from 1 to 65535"],
-    ["a fractional port", { acme: 8402.5 }, "ComposeDeployment: port acme 8402.5 must be a whole number from 1 to 65535"],
+    ["a port above 65535", { https: 65536 },
+      "ComposeDeployment: port https 65536 must be a whole number from 1 to 65535"],
+    ["a fractional port", { acme: 8402.5 },
+      "ComposeDeployment: port acme 8402.5 must be a whole number from 1 to 65535"],
   ] as const) {
     it(`refuses ${name}, naming the port and the range`, () => {
       assert.throws(() => specWith(ports), (err: Error) => err.message === message);
@@ -116,6 +136,8 @@ describe("deployment: the host's ports for the edge", () => {
   }
 
   it("refuses two of the host's ports being the same, listing them", () => {
-    assert.throws(() => specWith({ proxy: 80 }), (err: Error) => err.message === 'ComposeDeployment: the host\'s ports must differ ({"http":80,"https":443,"proxy":80,"acme":8402})');
+    assert.throws(() => specWith({ proxy: 80 }), (err: Error) =>
+      err.message
+      === 'ComposeDeployment: the host\'s ports must differ ({"http":80,"https":443,"proxy":80,"acme":8402})');
   });
 });

@@ -21,7 +21,6 @@ import { runSh, uploadBundle } from "../support/upload";
 
 const SHA = "a".repeat(64);
 
-
 const tempDirs: string[] = [];
 function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -49,7 +48,8 @@ describe("remote", () => {
   });
 
   describe("shellQuote", () => {
-    for (const value of ["plain", "with space", "it's", "$(touch /tmp/pwned) `id` ${HOME}", "a\nb", "\"double\"", "", "'"]) {
+    for (const value of ["plain", "with space", "it's", "$(touch /tmp/pwned) `id` ${HOME}", "a\nb", '"double"', "",
+      "'"]) {
       it(`survives the shell unchanged: ${JSON.stringify(value)}`, () => {
         const result = runSh(`printf %s ${shellQuote(value)}`);
         assert.strictEqual(result.status, 0, result.stderr);
@@ -76,7 +76,9 @@ describe("remote", () => {
   });
 
   describe("command contents", () => {
-    const commands = () => [waitReadyCommand(spec()), deployCommand(spec(), SHA), destroyCommand(spec()), uploadCommand(spec(), SHA, "missing")];
+    const commands =
+      () => [waitReadyCommand(spec()), deployCommand(spec(), SHA), destroyCommand(spec()),
+        uploadCommand(spec(), SHA, "missing")];
 
     it("contains nothing secret-looking: the .env travels on stdin only", () => {
       for (const command of commands()) {
@@ -85,11 +87,17 @@ describe("remote", () => {
     });
 
     it("passes every deploy setting as a quoted argument", () => {
-      const s = spec({ httpPort: 18080, deployMode: "registry", healthPath: "/up", proxyService: "proxy", webPort: 5000, envFile: ".env.prod", healthSource: "deploy probe", keepReleases: 7, healthTimeoutSeconds: 45 });
+      const s = spec({ httpPort: 18080, deployMode: "registry", healthPath: "/up", proxyService: "proxy", webPort: 5000,
+        envFile: ".env.prod", healthSource: "deploy probe", keepReleases: 7, healthTimeoutSeconds: 45 });
       const command = deployCommand(s, SHA);
-      const flags: [string, string][] = [["--app-name", s.appName], ["--mode", "registry"], ["--http-port", "18080"], ["--health-path", "/up"],
-        ["--keep-releases", "7"], ["--timeout", "45"], ["--compose-file", s.composeFile], ["--web-service", s.webService],
-        ["--proxy-service", "proxy"], ["--web-port", "5000"], ["--env-file", ".env.prod"], ["--health-source", "probe"]];
+      const flags: [string, string][] = [["--app-name", s.appName], ["--mode", "registry"], ["--http-port", "18080"], [
+        "--health-path",
+        "/up",
+      ], ["--keep-releases", "7"], ["--timeout", "45"], ["--compose-file", s.composeFile], ["--web-service",
+        s.webService], ["--proxy-service", "proxy"], ["--web-port", "5000"], ["--env-file", ".env.prod"], [
+        "--health-source",
+        "probe",
+      ]];
       for (const [flag, value] of flags) {
         const expected = `${shellQuote(flag)} ${shellQuote(value)}`;
         assert.ok(command.includes(expected), `missing ${expected}`);
@@ -120,7 +128,9 @@ describe("remote", () => {
     it("verifies the manifest, assembles releases/<sha> from the store and runs its deploy.sh with the args and stdin", () => {
       const base = tempDir("remote-base-");
       const { sha } = fakeBundle(base);
-      const result = runSh(deployCommand(spec({ baseDir: base }), sha), { input: "DATABASE_URL=postgres://u:p@h/db\n" });
+      const result = runSh(deployCommand(spec({ baseDir: base }), sha), {
+        input: "DATABASE_URL=postgres://u:p@h/db\n",
+      });
       assert.strictEqual(result.status, 0, result.stderr);
       assert.match(result.stdout, /fake-deploy-ran/);
       const rel = path.join(base, "releases", sha);
@@ -170,7 +180,9 @@ describe("remote", () => {
     /** A directory with stand-in commands (name → sh script body), put first on PATH. */
     function fakeBin(commands: Record<string, string>): NodeJS.ProcessEnv {
       const bin = tempDir("remote-fakebin-");
-      for (const [name, body] of Object.entries(commands)) fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      for (const [name, body] of Object.entries(commands)) {
+        fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      }
       return { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     }
     const READY_DOCKER = '[ "$1" = compose ] && echo "Docker Compose version v2.29.0"\nexit 0';
@@ -194,9 +206,14 @@ describe("remote", () => {
     });
 
     it("waitReady goes on once cloud-init is done, and skips a cloud-init that never ran on this host", () => {
-      for (const cloudInit of ['case "$*" in status) echo "status: running" ;; "status --wait") echo "status: done" ;; esac', 'echo "status: not run"']) {
+      for (const cloudInit of [
+        'case "$*" in status) echo "status: running" ;; "status --wait") echo "status: done" ;; esac',
+        'echo "status: not run"',
+      ]) {
         const base = path.join(tempDir("remote-base-"), "compose-on-ec2");
-        const result = runSh(waitReadyCommand(spec({ baseDir: base })), { env: fakeBin({ docker: READY_DOCKER, "cloud-init": cloudInit }) });
+        const result = runSh(waitReadyCommand(spec({ baseDir: base })), {
+          env: fakeBin({ docker: READY_DOCKER, "cloud-init": cloudInit }),
+        });
         assert.strictEqual(result.status, 0, result.stderr);
         assert.match(result.stdout, /cloud-init (finished|has not run on this host)/);
       }

@@ -8,7 +8,8 @@ import * as path from "path";
 
 const SCRIPT = path.join(__dirname, "..", "..", "scripts", "runner", "require-on-main.sh");
 const git = (cwd: string, ...args: string[]): string =>
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.test", "-c", "init.defaultBranch=main", ...args], { cwd, encoding: "utf8" }).trim();
+  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.test", "-c", "init.defaultBranch=main",
+    ...args], { cwd, encoding: "utf8" }).trim();
 
 describe("prod deploys only a commit that is on main", () => {
   let root: string;
@@ -34,7 +35,8 @@ describe("prod deploys only a commit that is on main", () => {
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  const run = (cwd: string, sha: string) => spawnSync("bash", [SCRIPT], { cwd, env: { ...process.env, GITHUB_SHA: sha }, encoding: "utf8" });
+  const run = (cwd: string, sha: string) =>
+    spawnSync("bash", [SCRIPT], { cwd, env: { ...process.env, GITHUB_SHA: sha }, encoding: "utf8" });
 
   it("goes on for a commit main holds (an older one too)", () => {
     const r = run(clone, onMain);

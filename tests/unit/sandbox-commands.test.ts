@@ -17,8 +17,10 @@ describe("sandbox up", () => {
     const ws = new FakeWorkspace();
     const ctx = context(ws);
     const result = await upSandbox(ctx, "pr-7", { ttlMs: 72 * HOUR, owner: "alice" });
-    assert.deepStrictEqual(ws.calls, ["stackSettings dev", "select pr-7", "checkAwsCredentials", "createOrSelect pr-7", "writeConfig pr-7", "up pr-7"]);
-    assert.deepStrictEqual(result, { name: "pr-7", url: "http://pr-7.example.test", owner: "alice", expiresAt: "2026-11-26T12:00:00.000Z", created: true });
+    assert.deepStrictEqual(ws.calls, ["stackSettings dev", "select pr-7", "checkAwsCredentials", "createOrSelect pr-7",
+      "writeConfig pr-7", "up pr-7"]);
+    assert.deepStrictEqual(result, { name: "pr-7", url: "http://pr-7.example.test", owner: "alice",
+      expiresAt: "2026-11-26T12:00:00.000Z", created: true });
     const recorded = ws.stacks.get("pr-7")?.history[0].config ?? {};
     assert.strictEqual(recorded[`${PROJECT}:stage`].value, "sandbox");
     assert.strictEqual(recorded[`${PROJECT}:sandboxExpiresAt`].value, "2026-11-26T12:00:00.000Z");
@@ -43,7 +45,8 @@ describe("sandbox up", () => {
 
   it("stops before changing anything when AWS credentials are missing", async () => {
     const ws = new FakeWorkspace();
-    await assert.rejects(upSandbox(context(ws, { credentials: false }), "pr-7", { ttlMs: HOUR, owner: "a" }), /no AWS credentials/);
+    await assert.rejects(upSandbox(context(ws, { credentials: false }), "pr-7", { ttlMs: HOUR, owner: "a" }),
+      /no AWS credentials/);
     assert.ok(!ws.calls.some((call) => /^(createOrSelect|writeConfig|up) /.test(call)));
   });
 
@@ -69,7 +72,8 @@ describe("sandbox destroy", () => {
     const ctx = context(ws);
     assert.strictEqual(await destroySandbox(ctx, "pr-7"), true);
     // An interrupted up may have left the stack locked: released first, or the destroy would fail.
-    assert.deepStrictEqual(ws.calls, ["select pr-7", "checkAwsCredentials", "cancel pr-7", "destroy pr-7", "removeStack pr-7"]);
+    assert.deepStrictEqual(ws.calls, ["select pr-7", "checkAwsCredentials", "cancel pr-7", "destroy pr-7",
+      "removeStack pr-7"]);
     assert.ok(!ws.stacks.has("pr-7"));
     assert.match(ctx.printed.join(), /destroyed and its stack removed/);
   });
@@ -99,13 +103,15 @@ describe("sandbox destroy", () => {
 describe("sandbox list", () => {
   it("shows sandboxes only, with owner, age, TTL left and URL; never opens dev or prod", async () => {
     const ws = new FakeWorkspace();
-    ws.addStack("pr-7", sandboxRecordConfig("2026-11-24T12:00:00Z"), { ageMs: 2 * HOUR, url: "http://pr-7.example.test" });
+    ws.addStack("pr-7", sandboxRecordConfig("2026-11-24T12:00:00Z"), { ageMs: 2 * HOUR,
+      url: "http://pr-7.example.test" });
     ws.addStack("dev", sandboxRecordConfig("2026-11-24T12:00:00Z", "ops", "dev"));
     ws.addStack("prod", sandboxRecordConfig("2026-11-24T12:00:00Z", "ops", "prod"));
     ws.addStack("staging", sandboxRecordConfig("2026-11-24T12:00:00Z", "ops", "prod"));
     const rows = await listSandboxes(context(ws));
     assert.deepStrictEqual(rows, [
-      { name: "pr-7", owner: "alice", ageMs: 2 * HOUR, ttlLeftMs: 24 * HOUR, expiresAt: "2026-11-24T12:00:00.000Z", url: "http://pr-7.example.test" },
+      { name: "pr-7", owner: "alice", ageMs: 2 * HOUR, ttlLeftMs: 24 * HOUR, expiresAt: "2026-11-24T12:00:00.000Z",
+        url: "http://pr-7.example.test" },
     ]);
     assert.ok(!ws.calls.includes("select dev") && !ws.calls.includes("select prod"));
     const table = formatSandboxTable(rows).split("\n");
@@ -137,7 +143,8 @@ describe("sandbox reap", () => {
     assert.deepStrictEqual(result.destroyed, ["pr-1", "pr-4"]);
     assert.deepStrictEqual(result.kept, ["pr-2"]);
     assert.deepStrictEqual(result.failed, [{ name: "pr-3", error: "resource busy" }]);
-    assert.deepStrictEqual(ws.calls.filter((call) => /^(destroy|removeStack) /.test(call)), ["destroy pr-1", "removeStack pr-1", "destroy pr-3", "destroy pr-4", "removeStack pr-4"]);
+    assert.deepStrictEqual(ws.calls.filter((call) => /^(destroy|removeStack) /.test(call)), ["destroy pr-1",
+      "removeStack pr-1", "destroy pr-3", "destroy pr-4", "removeStack pr-4"]);
     assert.ok(ws.stacks.has("dev") && ws.stacks.has("staging") && ws.stacks.has("pr-2") && ws.stacks.has("pr-3"));
   });
 
@@ -165,7 +172,8 @@ describe("sandbox reap", () => {
 });
 
 describe("sandbox lock recovery and the Docker daemon", () => {
-  const registry = (expires: string) => ({ ...sandboxRecordConfig(expires), [`${PROJECT}:deployMode`]: { value: "registry" } });
+  const registry = (expires: string) => ({ ...sandboxRecordConfig(expires),
+    [`${PROJECT}:deployMode`]: { value: "registry" } });
 
   it("unlock releases the lock an interrupted up left, and only on a sandbox", async () => {
     const ws = new FakeWorkspace();
@@ -191,7 +199,8 @@ describe("sandbox lock recovery and the Docker daemon", () => {
   it("checks for a Docker daemon up front when the sandbox builds images (registry mode), and stops before touching the stack without one", async () => {
     const ws = new FakeWorkspace();
     ws.devSettings = { ...DEV_SETTINGS, [`${PROJECT}:deployMode`]: "registry" };
-    await assert.rejects(upSandbox(context(ws, { docker: false }), "pr-7", { ttlMs: 24 * HOUR, owner: "alice" }), /needs a running Docker daemon/);
+    await assert.rejects(upSandbox(context(ws, { docker: false }), "pr-7", { ttlMs: 24 * HOUR, owner: "alice" }),
+      /needs a running Docker daemon/);
     assert.ok(ws.calls.includes("checkDocker"));
     assert.ok(!ws.calls.some((c) => /^(createOrSelect|writeConfig|up) /.test(c)));
 
@@ -202,9 +211,19 @@ describe("sandbox lock recovery and the Docker daemon", () => {
   });
 
   it("says which daemon check failed and how to fix it: no docker binary, or no daemon answering", () => {
-    assert.throws(() => checkDockerDaemon(() => ({ error: new Error("spawnSync docker ENOENT"), status: null, stdout: "", stderr: "" })), /docker is not installed or not on PATH.*Fix: start Docker/s);
     assert.throws(
-      () => checkDockerDaemon(() => ({ status: 1, stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n" })),
+      () =>
+        checkDockerDaemon(() => ({ error: new Error("spawnSync docker ENOENT"), status: null, stdout: "",
+          stderr: "" })
+        ),
+      /docker is not installed or not on PATH.*Fix: start Docker/s,
+    );
+    assert.throws(
+      () =>
+        checkDockerDaemon(() => ({ status: 1, stdout: "",
+          stderr:
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n" })
+        ),
       /no Docker daemon answered `docker info`: Cannot connect to the Docker daemon/,
     );
     assert.doesNotThrow(() => checkDockerDaemon(() => ({ status: 0, stdout: "24.0.7\n", stderr: "" })));
@@ -233,7 +252,8 @@ describe("sandbox command line", () => {
     const savedPath = process.env.PATH;
     process.env.PATH = emptyDir;
     try {
-      await assert.rejects(main(["list"]), (err: Error) => /not on PATH/.test(err.message) && err.message.includes(PINNED_PULUMI_VERSION));
+      await assert.rejects(main(["list"]),
+        (err: Error) => /not on PATH/.test(err.message) && err.message.includes(PINNED_PULUMI_VERSION));
     } finally {
       process.env.PATH = savedPath;
       fs.rmSync(emptyDir, { recursive: true, force: true });

@@ -5,21 +5,23 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkAwsCredentials, checkPulumiCli, PINNED_PULUMI_VERSION, prepareLocalBackend, resolveBackend, RunResult } from "../../scripts/lib/sandbox/environment";
+import { checkAwsCredentials, checkPulumiCli, PINNED_PULUMI_VERSION, prepareLocalBackend, resolveBackend,
+  RunResult } from "../../scripts/lib/sandbox/environment";
 import { SandboxError } from "../../scripts/lib/sandbox/rules";
 
 describe("sandbox preconditions", () => {
   const ok = (stdout: string): RunResult => ({ status: 0, stdout, stderr: "" });
 
   it("reports a missing Pulumi CLI with the install link and the pinned version", () => {
-    const missing = (): RunResult => ({ error: Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT" }), status: null, stdout: "", stderr: "" });
+    const missing = (): RunResult => ({ error: Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT" }),
+      status: null, stdout: "", stderr: "" });
     assert.throws(
       () => checkPulumiCli(missing, () => undefined),
       (err: Error) =>
-        err instanceof SandboxError &&
-        /not on PATH/.test(err.message) &&
-        err.message.includes(`--version ${PINNED_PULUMI_VERSION}`) &&
-        err.message.includes("https://www.pulumi.com/docs/"),
+        err instanceof SandboxError
+        && /not on PATH/.test(err.message)
+        && err.message.includes(`--version ${PINNED_PULUMI_VERSION}`)
+        && err.message.includes("https://www.pulumi.com/docs/"),
     );
   });
 
@@ -30,7 +32,8 @@ describe("sandbox preconditions", () => {
 
   it("accepts the pinned CLI silently and warns about another minor version", () => {
     const warnings: string[] = [];
-    assert.strictEqual(checkPulumiCli(() => ok(`v${PINNED_PULUMI_VERSION}\n`), (w) => warnings.push(w)), PINNED_PULUMI_VERSION);
+    assert.strictEqual(checkPulumiCli(() => ok(`v${PINNED_PULUMI_VERSION}\n`), (w) => warnings.push(w)),
+      PINNED_PULUMI_VERSION);
     assert.strictEqual(warnings.length, 0);
     checkPulumiCli(() => ok("v3.100.0\n"), (w) => warnings.push(w));
     assert.match(warnings.join(), /3\.100\.0 differs from the pinned/);
@@ -39,7 +42,9 @@ describe("sandbox preconditions", () => {
   it("reports missing AWS credentials and names the fix", () => {
     assert.throws(
       () => checkAwsCredentials({ AWS_PROFILE: "" }, "/home/nobody", () => false),
-      (err: Error) => err instanceof SandboxError && /no AWS credentials/.test(err.message) && /AWS_PROFILE/.test(err.message) && /role-to-assume/.test(err.message),
+      (err: Error) =>
+        err instanceof SandboxError && /no AWS credentials/.test(err.message) && /AWS_PROFILE/.test(err.message)
+        && /role-to-assume/.test(err.message),
     );
   });
 

@@ -1,12 +1,15 @@
 // Sandbox rules as pure functions: names, TTLs, owners and what a stack's recorded config says.
 
 import * as assert from "assert";
-import { expiresAt, formatDuration, isExpired, isSandbox, nameProblems, parseTtl, readRecord, resolveOwner, SandboxError, ConfigMap } from "../../scripts/lib/sandbox/rules";
+import { expiresAt, formatDuration, isExpired, isSandbox, nameProblems, parseTtl, readRecord, resolveOwner,
+  SandboxError, ConfigMap } from "../../scripts/lib/sandbox/rules";
 import { HOUR, NOW, PROJECT } from "../support/sandbox";
 
 describe("sandbox names", () => {
   it("accepts lowercase names with digits and single hyphens", () => {
-    for (const name of ["pr-42", "alice-try-redis", "a", "x".repeat(40)]) assert.deepStrictEqual(nameProblems(name), [], name);
+    for (const name of ["pr-42", "alice-try-redis", "a", "x".repeat(40)]) {
+      assert.deepStrictEqual(nameProblems(name), [], name);
+    }
   });
 
   it("rejects dev and prod, which are shared stacks", () => {
@@ -50,7 +53,9 @@ describe("sandbox TTL", () => {
   });
 
   it("rejects TTLs without a unit, with fractions, zero or other units", () => {
-    for (const text of ["72", "1.5h", "0h", "2w", "h", "-1h", ""]) assert.throws(() => parseTtl(text), SandboxError, text);
+    for (const text of ["72", "1.5h", "0h", "2w", "h", "-1h", ""]) {
+      assert.throws(() => parseTtl(text), SandboxError, text);
+    }
   });
 
   it("computes the expiry as now + TTL in ISO-8601 UTC", () => {
@@ -100,7 +105,9 @@ describe("sandbox records", () => {
   it("never counts dev or prod as a sandbox, even qualified or mislabelled", () => {
     const sandboxRecord = readRecord(recorded("sandbox"), PROJECT);
     assert.ok(isSandbox("pr-1", sandboxRecord));
-    for (const name of ["dev", "prod", "acme/prod", "acme/compose-on-ec2/dev"]) assert.ok(!isSandbox(name, sandboxRecord), name);
+    for (const name of ["dev", "prod", "acme/prod", "acme/compose-on-ec2/dev"]) {
+      assert.ok(!isSandbox(name, sandboxRecord), name);
+    }
     assert.ok(!isSandbox("staging", readRecord(recorded("prod"), PROJECT)));
   });
 });

@@ -8,7 +8,8 @@ import { parseConfig } from "../../components/config";
 import { DEV_SETTINGS, PROJECT, yaml } from "../support/sandbox";
 
 describe("sandbox settings", () => {
-  const { config, skippedSecrets } = sandboxConfig(DEV_SETTINGS, { project: PROJECT, owner: "alice", expiresAt: "2026-11-26T12:00:00.000Z" });
+  const { config, skippedSecrets } = sandboxConfig(DEV_SETTINGS, { project: PROJECT, owner: "alice",
+    expiresAt: "2026-11-26T12:00:00.000Z" });
   const value = (key: string): unknown => config[`${PROJECT}:${key}`];
 
   it("sets stage sandbox (no deletion protection, no final snapshot) and records owner and expiry", () => {
@@ -26,7 +27,8 @@ describe("sandbox settings", () => {
   });
 
   it("keeps dev's architecture: a Graviton dev gets t4g.micro", () => {
-    const arm = sandboxConfig({ [`${PROJECT}:instanceType`]: "m7g.large" }, { project: PROJECT, owner: "a", expiresAt: "x" });
+    const arm = sandboxConfig({ [`${PROJECT}:instanceType`]: "m7g.large" }, { project: PROJECT, owner: "a",
+      expiresAt: "x" });
     assert.strictEqual(arm.config[`${PROJECT}:instanceType`], "t4g.micro");
   });
 
@@ -53,12 +55,14 @@ describe("sandbox settings from the committed Pulumi.dev.yaml", () => {
   it("parse with the program's own config rules into a small, unprotected, tagged sandbox", () => {
     const file = path.join(__dirname, "..", "..", "Pulumi.dev.yaml");
     const devSettings = (yaml.load(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config;
-    const { config } = sandboxConfig(devSettings, { project: PROJECT, owner: "octocat", expiresAt: "2026-11-26T12:00:00.000Z" });
+    const { config } = sandboxConfig(devSettings, { project: PROJECT, owner: "octocat",
+      expiresAt: "2026-11-26T12:00:00.000Z" });
     const raw: Record<string, unknown> = {};
     for (const [key, entry] of Object.entries(config)) {
       if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = entry;
     }
-    const parsed = parseConfig(raw, { project: PROJECT, stack: "pr-7", region: String(config["aws:region"]), fileExists: () => true });
+    const parsed = parseConfig(raw, { project: PROJECT, stack: "pr-7", region: String(config["aws:region"]),
+      fileExists: () => true });
     assert.strictEqual(parsed.stage, "sandbox");
     assert.strictEqual(parsed.database.protectData, false);
     assert.strictEqual(parsed.database.multiAz, false);

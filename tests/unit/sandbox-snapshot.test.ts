@@ -10,7 +10,8 @@ import { upSandbox } from "../../scripts/lib/sandbox/commands";
 import { rdsInstanceOf } from "../../scripts/lib/sandbox/snapshot";
 import { latestAutomatedSnapshot, Runner } from "../../scripts/lib/sandbox/environment";
 import { main } from "../../scripts/sandbox";
-import { context, DEV_SETTINGS, FakeWorkspace, HOUR, installStandIns, PROJECT, sandboxRecordConfig } from "../support/sandbox";
+import { context, DEV_SETTINGS, FakeWorkspace, HOUR, installStandIns, PROJECT,
+  sandboxRecordConfig } from "../support/sandbox";
 
 /**
  * A stand-in `aws` (a Node script first on PATH) that logs its arguments and answers
@@ -40,10 +41,25 @@ console.log(JSON.stringify({ DBSnapshots: snapshots }, null, 4));
 
 function snapshot(id: string, created: string, status = "available", gb = 50) {
   return {
-    DBSnapshotIdentifier: id, DBInstanceIdentifier: "shop-prod-db", SnapshotCreateTime: created, Engine: "postgres", AllocatedStorage: gb,
-    Status: status, Port: 5432, AvailabilityZone: "eu-central-1a", VpcId: "vpc-0abc", InstanceCreateTime: "2025-01-10T08:00:00.000Z",
-    MasterUsername: "shop", EngineVersion: "16.4", LicenseModel: "postgresql-license", SnapshotType: "automated", PercentProgress: status === "available" ? 100 : 40,
-    StorageType: "gp3", Encrypted: true, KmsKeyId: "arn:aws:kms:eu-central-1:111122223333:key/x", DBSnapshotArn: `arn:aws:rds:eu-central-1:111122223333:snapshot:${id}`,
+    DBSnapshotIdentifier: id,
+    DBInstanceIdentifier: "shop-prod-db",
+    SnapshotCreateTime: created,
+    Engine: "postgres",
+    AllocatedStorage: gb,
+    Status: status,
+    Port: 5432,
+    AvailabilityZone: "eu-central-1a",
+    VpcId: "vpc-0abc",
+    InstanceCreateTime: "2025-01-10T08:00:00.000Z",
+    MasterUsername: "shop",
+    EngineVersion: "16.4",
+    LicenseModel: "postgresql-license",
+    SnapshotType: "automated",
+    PercentProgress: status === "available" ? 100 : 40,
+    StorageType: "gp3",
+    Encrypted: true,
+    KmsKeyId: "arn:aws:kms:eu-central-1:111122223333:key/x",
+    DBSnapshotArn: `arn:aws:rds:eu-central-1:111122223333:snapshot:${id}`,
   };
 }
 
@@ -89,20 +105,29 @@ describe("sandbox restore drill (--from-snapshot)", () => {
     };
     return ws;
   }
-  const viaCli = { snapshots: (instance: string, region: string | undefined) => latestAutomatedSnapshot(run, instance, region) };
-  const recorded = (ws: FakeWorkspace, name: string, key: string) => ws.stacks.get(name)?.history[0].config[`${PROJECT}:${key}`]?.value;
+  const viaCli = {
+    snapshots: (instance: string, region: string | undefined) => latestAutomatedSnapshot(run, instance, region),
+  };
+  const recorded = (ws: FakeWorkspace, name: string, key: string) =>
+    ws.stacks.get(name)?.history[0].config[`${PROJECT}:${key}`]?.value;
 
   it("finds the newest available automated snapshot with aws rds describe-db-snapshots, skipping one still being taken", () => {
     const found = latestAutomatedSnapshot(run, "shop-prod-db", "eu-central-1");
-    assert.deepStrictEqual(found, { id: "rds:shop-prod-db-2026-11-22-03-10", createdAt: "2026-11-22T03:11:02.007Z", allocatedStorageGb: 60, masterUsername: "shop" });
-    assert.deepStrictEqual(awsCalls(), [["rds", "describe-db-snapshots", "--db-instance-identifier", "shop-prod-db", "--snapshot-type", "automated", "--output", "json", "--region", "eu-central-1"]]);
+    assert.deepStrictEqual(found, { id: "rds:shop-prod-db-2026-11-22-03-10", createdAt: "2026-11-22T03:11:02.007Z",
+      allocatedStorageGb: 60, masterUsername: "shop" });
+    assert.deepStrictEqual(awsCalls(), [["rds", "describe-db-snapshots", "--db-instance-identifier", "shop-prod-db",
+      "--snapshot-type", "automated", "--output", "json", "--region", "eu-central-1"]]);
   });
 
   it("says why when there is no snapshot, the CLI fails or is missing", () => {
-    assert.throws(() => latestAutomatedSnapshot(run, "quiet-db", undefined), /quiet-db has no available automated snapshot.*dbBackupRetentionDays/);
-    assert.throws(() => latestAutomatedSnapshot(run, "gone-db", undefined), /describe-db-snapshots --db-instance-identifier gone-db failed: .*DBInstanceNotFound/);
-    const missing: Runner = () => ({ error: Object.assign(new Error("spawnSync aws ENOENT"), { code: "ENOENT" }), status: null, stdout: "", stderr: "" });
-    assert.throws(() => latestAutomatedSnapshot(missing, "shop-prod-db", undefined), /needs the AWS CLI.*ENOENT.*--from-snapshot rds:/);
+    assert.throws(() => latestAutomatedSnapshot(run, "quiet-db", undefined),
+      /quiet-db has no available automated snapshot.*dbBackupRetentionDays/);
+    assert.throws(() => latestAutomatedSnapshot(run, "gone-db", undefined),
+      /describe-db-snapshots --db-instance-identifier gone-db failed: .*DBInstanceNotFound/);
+    const missing: Runner = () => ({ error: Object.assign(new Error("spawnSync aws ENOENT"), { code: "ENOENT" }),
+      status: null, stdout: "", stderr: "" });
+    assert.throws(() => latestAutomatedSnapshot(missing, "shop-prod-db", undefined),
+      /needs the AWS CLI.*ENOENT.*--from-snapshot rds:/);
   });
 
   it("up --from-snapshot prod restores the sandbox's database from prod's newest automated snapshot, sized and named for it", async () => {
@@ -115,9 +140,14 @@ describe("sandbox restore drill (--from-snapshot)", () => {
     assert.strictEqual(recorded(ws, "drill", "dbUsername"), "shop");
     assert.strictEqual(recorded(ws, "drill", "stage"), "sandbox");
     assert.deepStrictEqual(awsCalls().map((a) => a[3]), ["shop-prod-db"]);
-    const order = ws.calls.filter((c) => /^(checkAwsCredentials|latestAutomatedSnapshot|createOrSelect|writeConfig|up) /.test(c) || c === "checkAwsCredentials");
-    assert.deepStrictEqual(order, ["checkAwsCredentials", "latestAutomatedSnapshot shop-prod-db eu-central-1", "createOrSelect drill", "writeConfig drill", "up drill"]);
-    assert.match(ctx.logged.join(""), /prod's database shop-prod-db, newest automated snapshot rds:shop-prod-db-2026-11-22-03-10/);
+    const order = ws.calls.filter((c) =>
+      /^(checkAwsCredentials|latestAutomatedSnapshot|createOrSelect|writeConfig|up) /.test(c)
+      || c === "checkAwsCredentials"
+    );
+    assert.deepStrictEqual(order, ["checkAwsCredentials", "latestAutomatedSnapshot shop-prod-db eu-central-1",
+      "createOrSelect drill", "writeConfig drill", "up drill"]);
+    assert.match(ctx.logged.join(""),
+      /prod's database shop-prod-db, newest automated snapshot rds:shop-prod-db-2026-11-22-03-10/);
     // dbUsername now comes from the snapshot: no longer reported as a skipped dev secret.
     assert.doesNotMatch(ctx.logged.join(""), /not copied .*dbUsername/);
   });
@@ -141,19 +171,26 @@ describe("sandbox restore drill (--from-snapshot)", () => {
     // A newer snapshot named on an existing sandbox replaces its database, and says so.
     const again = context(ws);
     await upSandbox(again, "drill", { ttlMs: HOUR, owner: "a", fromSnapshot: "rds:shop-prod-db-2026-11-23-03-10" });
-    assert.match(again.logged.join(""), /restored from snapshot rds:shop-prod-db-2026-11-23-03-10 \(replaces this sandbox's database\)/);
+    assert.match(again.logged.join(""),
+      /restored from snapshot rds:shop-prod-db-2026-11-23-03-10 \(replaces this sandbox's database\)/);
   });
 
   it("refuses before creating anything when prod is missing, has no RDS endpoint or runs in another region", async () => {
     const none = new FakeWorkspace();
-    await assert.rejects(upSandbox(context(none, viaCli), "drill", { ttlMs: HOUR, owner: "a", fromSnapshot: "prod" }), /no stack prod.*give the snapshot's id/);
+    await assert.rejects(upSandbox(context(none, viaCli), "drill", { ttlMs: HOUR, owner: "a", fromSnapshot: "prod" }),
+      /no stack prod.*give the snapshot's id/);
     const noDb = withProd();
     noDb.stacks.get("prod")!.outputs = {};
-    await assert.rejects(upSandbox(context(noDb, viaCli), "drill", { ttlMs: HOUR, owner: "a", fromSnapshot: "prod" }), /dbEndpoint output \(missing\) names no RDS instance/);
+    await assert.rejects(upSandbox(context(noDb, viaCli), "drill", { ttlMs: HOUR, owner: "a", fromSnapshot: "prod" }),
+      /dbEndpoint output \(missing\) names no RDS instance/);
     const elsewhere = withProd("us-east-1");
-    await assert.rejects(upSandbox(context(elsewhere, viaCli), "drill", { ttlMs: HOUR, owner: "a", fromSnapshot: "prod" }),
-      /prod runs in us-east-1 and sandboxes in eu-central-1.*copy-db-snapshot --source-region us-east-1 --region eu-central-1/);
-    for (const ws of [none, noDb, elsewhere]) assert.ok(!ws.calls.some((c) => /^(createOrSelect|writeConfig|up) /.test(c)), ws.calls.join(", "));
+    await assert.rejects(
+      upSandbox(context(elsewhere, viaCli), "drill", { ttlMs: HOUR, owner: "a", fromSnapshot: "prod" }),
+      /prod runs in us-east-1 and sandboxes in eu-central-1.*copy-db-snapshot --source-region us-east-1 --region eu-central-1/,
+    );
+    for (const ws of [none, noDb, elsewhere]) {
+      assert.ok(!ws.calls.some((c) => /^(createOrSelect|writeConfig|up) /.test(c)), ws.calls.join(", "));
+    }
     assert.deepStrictEqual(awsCalls(), []);
   });
 

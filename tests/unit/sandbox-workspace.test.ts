@@ -56,12 +56,14 @@ describe("sandbox LocalWorkspace adapter (stand-in pulumi CLI)", () => {
     projectDir = path.join(dir, "project");
     fs.mkdirSync(projectDir);
     fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), "name: compose-on-ec2\nruntime: nodejs\n");
-    fs.writeFileSync(path.join(projectDir, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n  compose-on-ec2:sshCidrs:\n    - 203.0.113.0/24\n");
+    fs.writeFileSync(path.join(projectDir, "Pulumi.dev.yaml"),
+      "config:\n  aws:region: us-east-1\n  compose-on-ec2:sshCidrs:\n    - 203.0.113.0/24\n");
     fs.writeFileSync(
       path.join(dir, "stacks.json"),
       JSON.stringify({
         "pr-1": {
-          history: [{ kind: "update", startTime: "2026-11-23T10:00:00.000Z", config: { "compose-on-ec2:stage": { value: "sandbox", secret: false } } }],
+          history: [{ kind: "update", startTime: "2026-11-23T10:00:00.000Z",
+            config: { "compose-on-ec2:stage": { value: "sandbox", secret: false } } }],
           outputs: { url: "http://203.0.113.7" },
         },
       }),
@@ -70,26 +72,32 @@ describe("sandbox LocalWorkspace adapter (stand-in pulumi CLI)", () => {
 
   after(() => standIns.remove());
 
-  it("reads settings, selects, creates, writes typed config, reads history and outputs, removes; backend env reaches every CLI call", async function () {
+  it("reads settings, selects, creates, writes typed config, reads history and outputs, removes; backend env reaches every CLI call", async function() {
     this.timeout(20_000);
     const backend = resolveBackend({}, projectDir);
     const ws = await openWorkspace(projectDir, backend);
     assert.strictEqual(await ws.projectName(), "compose-on-ec2");
-    assert.deepStrictEqual(await ws.stackSettingsConfig("dev"), { "aws:region": "us-east-1", "compose-on-ec2:sshCidrs": ["203.0.113.0/24"] });
+    assert.deepStrictEqual(await ws.stackSettingsConfig("dev"), { "aws:region": "us-east-1",
+      "compose-on-ec2:sshCidrs": ["203.0.113.0/24"] });
     assert.strictEqual(await ws.selectStack("pr-404"), undefined);
 
     const existing = await ws.selectStack("pr-1");
     assert.ok(existing);
     const history = await existing.history();
-    assert.deepStrictEqual(history.map((h) => [h.startTime.toISOString(), h.config["compose-on-ec2:stage"].value]), [["2026-11-23T10:00:00.000Z", "sandbox"]]);
+    assert.deepStrictEqual(history.map((h) => [h.startTime.toISOString(), h.config["compose-on-ec2:stage"].value]), [[
+      "2026-11-23T10:00:00.000Z",
+      "sandbox",
+    ]]);
     assert.deepStrictEqual(await existing.outputs(), { url: "http://203.0.113.7" });
 
     const created = await ws.createOrSelectStack("pr-2");
-    await created.writeConfig({ "compose-on-ec2:sshCidrs": ["203.0.113.0/24"], "compose-on-ec2:dbMultiAz": false, "compose-on-ec2:sandboxExpiresAt": "2026-11-26T12:00:00.000Z" });
+    await created.writeConfig({ "compose-on-ec2:sshCidrs": ["203.0.113.0/24"], "compose-on-ec2:dbMultiAz": false,
+      "compose-on-ec2:sandboxExpiresAt": "2026-11-26T12:00:00.000Z" });
     const written = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.pr-2.yaml"), "utf8"));
     assert.deepStrictEqual(written, {
       encryptionsalt: "v1:stand-in-salt",
-      config: { "compose-on-ec2:sshCidrs": ["203.0.113.0/24"], "compose-on-ec2:dbMultiAz": false, "compose-on-ec2:sandboxExpiresAt": "2026-11-26T12:00:00.000Z" },
+      config: { "compose-on-ec2:sshCidrs": ["203.0.113.0/24"], "compose-on-ec2:dbMultiAz": false,
+        "compose-on-ec2:sandboxExpiresAt": "2026-11-26T12:00:00.000Z" },
     });
     await created.up(() => undefined);
     assert.deepStrictEqual((await ws.listStacks()).sort(), ["pr-1", "pr-2"]);
@@ -97,19 +105,28 @@ describe("sandbox LocalWorkspace adapter (stand-in pulumi CLI)", () => {
     assert.deepStrictEqual(await ws.listStacks(), ["pr-2"]);
 
     const log = calls();
-    const line = (pattern: RegExp): string[] | undefined => log.map((c) => c.args).find((args) => pattern.test(args.join(" ")));
+    const line = (pattern: RegExp): string[] | undefined =>
+      log.map((c) => c.args).find((args) => pattern.test(args.join(" ")));
     assert.ok(line(/^stack init pr-2 --secrets-provider passphrase/), "creates with the passphrase provider");
     // The adapter's history read does not decrypt; the one-entry read (--page-size 1) with --show-secrets
     // is the Automation API's own summary after `up` (automation/stack.js info()), which has the secrets provider anyway.
-    assert.ok(!log.some((c) => c.args[0] === "stack" && c.args[1] === "history" && c.args.includes("--show-secrets") && !c.args.includes("--page-size")), "reads history without decrypting secrets");
+    assert.ok(
+      !log.some((c) =>
+        c.args[0] === "stack" && c.args[1] === "history" && c.args.includes("--show-secrets")
+        && !c.args.includes("--page-size")
+      ),
+      "reads history without decrypting secrets",
+    );
     assert.ok(line(/^stack rm --yes pr-1 /));
     // Every sandbox up runs the policy pack with the sandbox stage's reviewed config.
     const up = line(/^up /) ?? [];
     assert.strictEqual(up[up.indexOf("--policy-pack") + 1], path.join(projectDir, "policy"), up.join(" "));
-    assert.strictEqual(up[up.indexOf("--policy-pack-config") + 1], path.join(projectDir, "policy", "config.sandbox.json"), up.join(" "));
+    assert.strictEqual(up[up.indexOf("--policy-pack-config") + 1],
+      path.join(projectDir, "policy", "config.sandbox.json"), up.join(" "));
     for (const call of log.filter((c) => c.args[0] !== "version")) {
       assert.strictEqual(call.backend, `file://${projectDir}/.pulumi-state`, call.args.join(" "));
-      assert.strictEqual(call.passphraseFile, path.join(projectDir, ".pulumi-state", "passphrase"), call.args.join(" "));
+      assert.strictEqual(call.passphraseFile, path.join(projectDir, ".pulumi-state", "passphrase"),
+        call.args.join(" "));
     }
   });
 });

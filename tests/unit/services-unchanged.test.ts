@@ -54,13 +54,16 @@ function run(dir: string, body: string, host: Host): { status: number; stdout: s
   const script = [
     "set -euo pipefail",
     `source ${JSON.stringify(LIB)}`,
-    `app_name=e2e project_dir=${JSON.stringify(dir)} compose_file=docker-compose.yml env_file=${JSON.stringify(path.join(dir, ".env"))}`,
+    `app_name=e2e project_dir=${JSON.stringify(dir)} compose_file=docker-compose.yml env_file=${
+      JSON.stringify(path.join(dir, ".env"))
+    }`,
     `fingerprints_record=${JSON.stringify(path.join(dir, "record"))}`,
     `containers=(${host.containers.map((c) => JSON.stringify(c)).join(" ")})`,
     `compose() { [[ "$*" == "config --hash=nginx" && -n "${host.hash}" ]] && echo "nginx ${host.hash}"; }`,
     "docker() {",
     '  case "$1" in',
-    '    ps) if [[ "$*" == *--format* ]]; then printf "%s\\n" ' + (host.projectServices ?? ["web", "nginx"]).join(" ") + '; else for c in "${containers[@]}"; do echo "${c%% *}"; done; fi ;;',
+    '    ps) if [[ "$*" == *--format* ]]; then printf "%s\\n" ' + (host.projectServices ?? ["web", "nginx"]).join(" ")
+    + '; else for c in "${containers[@]}"; do echo "${c%% *}"; done; fi ;;',
     '    inspect) for c in "${containers[@]}"; do if [[ "${c%% *}" == "${!#}" ]]; then read -r _ s i <<<"$c"; echo "$s e2e_nginx $i"; fi; done ;;',
     `    image) echo "${host.imageNow}" ;;`,
     "  esac",
@@ -68,7 +71,8 @@ function run(dir: string, body: string, host: Host): { status: number; stdout: s
     body,
   ].join("\n");
   try {
-    return { status: 0, stdout: execFileSync("bash", ["-c", script], { stdio: "pipe", timeout: 10000, encoding: "utf8" }) };
+    return { status: 0,
+      stdout: execFileSync("bash", ["-c", script], { stdio: "pipe", timeout: 10000, encoding: "utf8" }) };
   } catch (error) {
     return { status: Number((error as { status?: number }).status ?? 1), stdout: "" };
   }
@@ -76,13 +80,16 @@ function run(dir: string, body: string, host: Host): { status: number; stdout: s
 
 /** A deploy that left `host`'s nginx running: its fingerprint now, recorded as promote records it. */
 function deployed(dir: string, host: Host = same): void {
-  const r = run(dir, 'service_fingerprints "$project_dir/fp" nginx && record_fingerprints "$project_dir/fp" "$fingerprints_record" nginx', host);
+  const r = run(dir,
+    'service_fingerprints "$project_dir/fp" nginx && record_fingerprints "$project_dir/fp" "$fingerprints_record" nginx',
+    host);
   assert.strictEqual(r.status, 0);
 }
 
 /** Exit status of services_unchanged for nginx in `dir` now. */
 function unchanged(dir: string, host: Host = same): number {
-  return run(dir, 'service_fingerprints "$project_dir/fp" nginx && services_unchanged "$project_dir/fp" nginx', host).status;
+  return run(dir, 'service_fingerprints "$project_dir/fp" nginx && services_unchanged "$project_dir/fp" nginx', host)
+    .status;
 }
 
 describe("deploy: other services left alone only when compose would change nothing", () => {
@@ -107,7 +114,8 @@ describe("deploy: other services left alone only when compose would change nothi
   });
 
   it("gives env files of a shared extension field (merged through an anchor) to every service", () => {
-    const dir = fresh(undefined, undefined, fs.readFileSync(path.join(__dirname, "..", "fixtures", "compose", "anchors.yml"), "utf8"));
+    const dir = fresh(undefined, undefined,
+      fs.readFileSync(path.join(__dirname, "..", "fixtures", "compose", "anchors.yml"), "utf8"));
     assert.deepStrictEqual(run(dir, 'env_file_names "$project_dir/docker-compose.yml"', same).stdout.trim().split("\n"),
       ["*\t./.envs/.production/.django", "*\t./.envs/.production/.postgres"]);
   });
@@ -124,9 +132,11 @@ describe("deploy: other services left alone only when compose would change nothi
   });
 
   for (const [what, edit] of [
-    ["an env file it shares with other services", (dir: string) => fs.writeFileSync(path.join(dir, "shared.env"), "TZ=Europe/Paris\n")],
+    ["an env file it shares with other services",
+      (dir: string) => fs.writeFileSync(path.join(dir, "shared.env"), "TZ=Europe/Paris\n")],
     ["an env file only nginx names", (dir: string) => fs.writeFileSync(path.join(dir, "nginx.env"), "WORKERS=4\n")],
-    ["an optional env file that appears", (dir: string) => fs.writeFileSync(path.join(dir, "optional.env"), "DEBUG=0\n")],
+    ["an optional env file that appears",
+      (dir: string) => fs.writeFileSync(path.join(dir, "optional.env"), "DEBUG=0\n")],
   ] as const) {
     it(`calls it changed when ${what} changes, though compose's config hash stays the same`, () => {
       const dir = deployedRelease();
@@ -149,15 +159,22 @@ describe("deploy: other services left alone only when compose would change nothi
     ["the image name now points at another image (a rebuilt nginx)", { imageNow: "sha256:b" }],
     ["the container is not running", { containers: ["c1 exited sha256:a"] }],
     ["the container is missing", { containers: [] }],
-    ["the container is joined by one the deploy did not record", { containers: ["c1 running sha256:a", "c2 running sha256:a"] }],
+    ["the container is joined by one the deploy did not record", {
+      containers: ["c1 running sha256:a", "c2 running sha256:a"],
+    }],
   ];
   for (const [what, host] of differences) {
-    it(`calls it changed when ${what}`, () => assert.strictEqual(unchanged(deployedRelease(), { ...same, ...host }), 1));
+    it(`calls it changed when ${what}`, () =>
+      assert.strictEqual(unchanged(deployedRelease(), { ...same, ...host }), 1));
   }
 
   it("calls it changed when the compose file pulls in others (extends:), whose env files it cannot read", () => {
-    const dir = deployedRelease(COMPOSE.replace("    image: e2e_nginx\n", "    image: e2e_nginx\n    extends:\n      file: base.yml\n      service: proxy\n"));
-    assert.strictEqual(run(dir, 'service_fingerprints "$project_dir/fp" nginx && cat "$project_dir/fp"', same).stdout, "");
+    const dir = deployedRelease(
+      COMPOSE.replace("    image: e2e_nginx\n",
+        "    image: e2e_nginx\n    extends:\n      file: base.yml\n      service: proxy\n"),
+    );
+    assert.strictEqual(run(dir, 'service_fingerprints "$project_dir/fp" nginx && cat "$project_dir/fp"', same).stdout,
+      "");
     assert.strictEqual(unchanged(dir), 1);
   });
 
@@ -183,6 +200,9 @@ describe("deploy: other services left alone only when compose would change nothi
   it("finds a container of a service the compose file no longer defines (an orphan)", () => {
     const dir = fresh();
     assert.strictEqual(run(dir, "has_orphans web nginx", same).status, 1);
-    assert.strictEqual(run(dir, "has_orphans web nginx", { ...same, projectServices: ["web", "nginx", "worker"] }).status, 0);
+    assert.strictEqual(
+      run(dir, "has_orphans web nginx", { ...same, projectServices: ["web", "nginx", "worker"] }).status,
+      0,
+    );
   });
 });

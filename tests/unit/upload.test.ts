@@ -19,7 +19,11 @@ const FAKE_DEPLOY = { ".compose-on-ec2/deploy.sh": "echo fake-deploy-ran\n" };
 describe("content-addressed upload (host side)", () => {
   const { tree, outDir, tempDir } = scratchDirs();
   const specFor = (base: string) => testRemoteSpec({ baseDir: base });
-  const stored = (base: string) => (fs.existsSync(path.join(base, "store")) ? fs.readdirSync(path.join(base, "store")).filter((n) => !n.startsWith(".")).sort() : []);
+  const stored = (
+    base: string,
+  ) => (fs.existsSync(path.join(base, "store"))
+    ? fs.readdirSync(path.join(base, "store")).filter((n) => !n.startsWith(".")).sort()
+    : []);
 
   it("asks for every content on a first upload, for none on a repeat, and for just the changed one after a one-line change", () => {
     const base = tempDir("upload-base-");
@@ -29,10 +33,12 @@ describe("content-addressed upload (host side)", () => {
     assert.strictEqual(uploadBundle(specFor(base), first).missing.length, contents.size);
     assert.deepStrictEqual(stored(base), [...contents].sort());
     assert.deepStrictEqual(uploadBundle(specFor(base), first).missing, []);
-    const changed = createBundle({ appDir: tree({ ...APP, ...FAKE_DEPLOY, "hello/views.py": "x = 2\n" }, EXEC), outDir: out });
+    const changed = createBundle({ appDir: tree({ ...APP, ...FAKE_DEPLOY, "hello/views.py": "x = 2\n" }, EXEC),
+      outDir: out });
     const sha = crypto.createHash("sha256").update("x = 2\n").digest("hex");
     assert.deepStrictEqual(uploadBundle(specFor(base), changed).missing, [sha]);
-    assert.ok(fs.existsSync(remote.manifestRemotePath(specFor(base), changed.sha256)), "the manifest is kept under its release id");
+    assert.ok(fs.existsSync(remote.manifestRemotePath(specFor(base), changed.sha256)),
+      "the manifest is kept under its release id");
   });
 
   it("refuses a content whose bytes do not match its sha256 and stores nothing from that stream", () => {
@@ -42,9 +48,12 @@ describe("content-addressed upload (host side)", () => {
     const forged = tempDir("upload-forged-");
     for (const name of missing) fs.copyFileSync(path.join(b.storeDir, name), path.join(forged, name));
     fs.appendFileSync(path.join(forged, missing[0]), "tampered");
-    const r = runSh(remote.uploadCommand(specFor(base), b.sha256, "receive"), { input: contentsTarGz(forged, missing) });
+    const r = runSh(remote.uploadCommand(specFor(base), b.sha256, "receive"), {
+      input: contentsTarGz(forged, missing),
+    });
     assert.strictEqual(r.status, 1);
-    assert.match(r.stderr, new RegExp(`contents that do not match their sha256 \\(cut or corrupted upload\\): ${missing[0]}`));
+    assert.match(r.stderr,
+      new RegExp(`contents that do not match their sha256 \\(cut or corrupted upload\\): ${missing[0]}`));
     assert.deepStrictEqual(stored(base), [], "neither the corrupted content nor the good ones beside it");
     assert.deepStrictEqual(fs.readdirSync(path.join(base, "store")), [], "no temporary directory left behind");
   });
@@ -56,7 +65,9 @@ describe("content-addressed upload (host side)", () => {
     const b = createBundle({ appDir: src, outDir: outDir() });
     const { missing } = sendManifest(specFor(base), b);
     const whole = contentsTarGz(b.storeDir, missing);
-    const r = runSh(remote.uploadCommand(specFor(base), b.sha256, "receive"), { input: whole.subarray(0, Math.floor(whole.length / 2)) });
+    const r = runSh(remote.uploadCommand(specFor(base), b.sha256, "receive"), {
+      input: whole.subarray(0, Math.floor(whole.length / 2)),
+    });
     assert.strictEqual(r.status, 1);
     assert.match(r.stderr, /arrived cut or corrupted: nothing was stored/);
     assert.deepStrictEqual(stored(base), []);
@@ -70,7 +81,9 @@ describe("content-addressed upload (host side)", () => {
     assert.strictEqual(run.status, 1);
     assert.match(run.stderr, /does not match release id/);
     assert.deepStrictEqual(fs.readdirSync(path.join(base, "uploads")), []);
-    const cut = runSh(remote.uploadCommand(specFor(base), b.sha256, "missing"), { input: zlib.gzipSync(fs.readFileSync(b.path)).subarray(0, 20) });
+    const cut = runSh(remote.uploadCommand(specFor(base), b.sha256, "missing"), {
+      input: zlib.gzipSync(fs.readFileSync(b.path)).subarray(0, 20),
+    });
     assert.strictEqual(cut.status, 1);
     assert.match(cut.stderr, /arrived cut or corrupted/);
   });
@@ -80,20 +93,24 @@ describe("content-addressed upload (host side)", () => {
     const spec = specFor(base);
     const out = outDir();
     const a = createBundle({ appDir: tree({ ...APP, ...FAKE_DEPLOY }, EXEC), outDir: out });
-    const b = createBundle({ appDir: tree({ ...APP, ...FAKE_DEPLOY, "hello/views.py": "x = 2\n" }, EXEC), outDir: out });
+    const b = createBundle({ appDir: tree({ ...APP, ...FAKE_DEPLOY, "hello/views.py": "x = 2\n" }, EXEC),
+      outDir: out });
     for (const release of [a, b]) {
       uploadBundle(spec, release);
       const r = runSh(remote.deployCommand(spec, release.sha256));
       assert.strictEqual(r.status, 0, r.stderr);
       assert.match(r.stdout, /fake-deploy-ran/);
     }
-    const file = (release: { sha256: string }, name: string) => fs.statSync(path.join(remote.releaseDir(spec, release.sha256), name));
+    const file = (release: { sha256: string }, name: string) =>
+      fs.statSync(path.join(remote.releaseDir(spec, release.sha256), name));
     const manage = crypto.createHash("sha256").update(APP["manage.py"]).digest("hex");
     assert.strictEqual(file(a, "manage.py").ino, fs.statSync(path.join(base, "store", manage)).ino);
     assert.strictEqual(file(a, "manage.py").ino, file(b, "manage.py").ino, "an unchanged file takes no new disk");
     assert.notStrictEqual(file(a, "hello/views.py").ino, file(b, "hello/views.py").ino);
-    assert.strictEqual(fs.readFileSync(path.join(remote.releaseDir(spec, b.sha256), "hello/views.py"), "utf8"), "x = 2\n");
+    assert.strictEqual(fs.readFileSync(path.join(remote.releaseDir(spec, b.sha256), "hello/views.py"), "utf8"),
+      "x = 2\n");
     assert.strictEqual(file(b, "bin/entrypoint.sh").mode & 0o777, 0o755);
-    assert.strictEqual(file(b, "bin/entrypoint.sh").nlink, 1, "an executable is a copy: a link would share the store's 0644");
+    assert.strictEqual(file(b, "bin/entrypoint.sh").nlink, 1,
+      "an executable is a copy: a link would share the store's 0644");
   });
 });

@@ -26,7 +26,10 @@ const TLS_KEY = "tls:index/privateKey:PrivateKey";
 function realEd25519PrivateKey(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ud-key-"));
   try {
-    const r = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", path.join(dir, "k")], { encoding: "utf8", timeout: 10000 });
+    const r = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", path.join(dir, "k")], {
+      encoding: "utf8",
+      timeout: 10000,
+    });
     if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
     return fs.readFileSync(path.join(dir, "k"), "utf8");
   } finally {
@@ -51,23 +54,30 @@ describe("user data: what EC2 receives stays under 14 KiB (limit 16 KB raw)", ()
   });
 
   for (const v of VARIANTS) {
-    it(`${v.label}: rendered user data with a real-size host key is at most ${USER_DATA_BUDGET} bytes`, async function () {
+    it(`${v.label}: rendered user data with a real-size host key is at most ${USER_DATA_BUDGET} bytes`, async function() {
       this.timeout(120000);
       const resources = await v.run();
       const instances = resources.filter((r) => r.type === INSTANCE);
       assert.strictEqual(instances.length, 1, "an ec2 stack has one host");
       const raw = String(instances[0].inputs.userData);
-      const mockKey = resources.find((r) => r.type === TLS_KEY && r.name.endsWith("host-key"))?.outputs.privateKeyOpenssh;
-      assert.ok(typeof mockKey === "string" && raw.includes(JSON.stringify(mockKey)), "the user data carries the host's private key");
+      const mockKey = resources.find((r) => r.type === TLS_KEY && r.name.endsWith("host-key"))?.outputs
+        .privateKeyOpenssh;
+      assert.ok(typeof mockKey === "string" && raw.includes(JSON.stringify(mockKey)),
+        "the user data carries the host's private key");
       const userData = raw.replace(JSON.stringify(mockKey), JSON.stringify(realKey));
       const bytes = Buffer.byteLength(userData, "utf8");
-      console.log(`      user data ${v.label}: ${bytes} bytes raw (${Math.ceil(bytes / 3) * 4} base64), budget ${USER_DATA_BUDGET}, EC2 limit ${EC2_USER_DATA_LIMIT}`);
-      assert.ok(bytes <= USER_DATA_BUDGET, `user data of ${v.label} is ${bytes} bytes, above the ${USER_DATA_BUDGET}-byte budget (EC2 refuses more than ${EC2_USER_DATA_LIMIT}): move content out of cloud-init`);
+      console.log(
+        `      user data ${v.label}: ${bytes} bytes raw (${
+          Math.ceil(bytes / 3) * 4
+        } base64), budget ${USER_DATA_BUDGET}, EC2 limit ${EC2_USER_DATA_LIMIT}`,
+      );
+      assert.ok(bytes <= USER_DATA_BUDGET,
+        `user data of ${v.label} is ${bytes} bytes, above the ${USER_DATA_BUDGET}-byte budget (EC2 refuses more than ${EC2_USER_DATA_LIMIT}): move content out of cloud-init`);
     });
   }
 
   for (const stack of ["dev", "prod"]) {
-    it(`${stack} with hosting ecs launches no instance, so no user data (Fargate tasks)`, async function () {
+    it(`${stack} with hosting ecs launches no instance, so no user data (Fargate tasks)`, async function() {
       this.timeout(120000);
       const plan = await planFor(stack, undefined, { hosting: "ecs", cache: "redis" });
       assert.deepStrictEqual(plan.resources.filter((r) => r.type === INSTANCE), []);

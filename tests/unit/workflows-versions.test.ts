@@ -20,9 +20,15 @@ describe("workflows: tool versions", () => {
   it("pin every third-party action to a full commit SHA, with its release tag in a comment", () => {
     // A tag can be moved to other code by whoever controls the action's repository; a commit cannot.
     // YAML drops comments, so the lines are read as text; local actions and workflows (./…) are ours.
-    const uses = [...texts].flatMap(([file, text]) => text.split("\n").map((line, i) => ({ where: `${file}:${i + 1}`, line })).filter(({ line }) => /^\s*(-\s+)?uses:/.test(line)));
+    const uses = [...texts].flatMap(([file, text]) =>
+      text.split("\n").map((line, i) => ({ where: `${file}:${i + 1}`, line })).filter(({ line }) =>
+        /^\s*(-\s+)?uses:/.test(line)
+      )
+    );
     assert.ok(uses.length >= 20, `found only ${uses.length} uses: lines`);
-    const unpinned = uses.filter(({ line }) => !/uses:\s+\.\//.test(line) && !/uses:\s+[\w.-]+\/[\w.\/-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+\s*$/.test(line));
+    const unpinned = uses.filter(({ line }) =>
+      !/uses:\s+\.\//.test(line) && !/uses:\s+[\w.-]+\/[\w.\/-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+\s*$/.test(line)
+    );
     assert.deepStrictEqual(unpinned.map(({ where, line }) => `${where}: ${line.trim()}`), []);
     // Every step the YAML holds is one of the lines checked above.
     const parsed = allJobs().flatMap(({ job }) => [job.uses, ...job.steps.map((st) => st.uses)].filter(Boolean));
@@ -44,7 +50,8 @@ describe("workflows: tool versions", () => {
     for (const { file, id, job } of allJobs()) {
       if (!job.steps.some((s) => /\bnpm\b/.test(s.run ?? ""))) continue;
       const node = job.steps.find((s) => usesAction(s, "actions/setup-node"));
-      assert.deepStrictEqual([releaseOf(node).replace(/\.[\d.]+$/, ""), node?.with?.["node-version"], node?.with?.cache], ["actions/setup-node@v4", 20, "npm"], `${file} ${id}`);
+      assert.deepStrictEqual([releaseOf(node).replace(/\.[\d.]+$/, ""), node?.with?.["node-version"],
+        node?.with?.cache], ["actions/setup-node@v4", 20, "npm"], `${file} ${id}`);
       assert.ok(job.steps.some((s) => s.run === "npm ci"), `${file} ${id}: npm ci`);
     }
   });

@@ -34,15 +34,17 @@ const NAME_CHAR = /[A-Za-z0-9_.]/;
 
 /** `${NAME}`, `${NAME:-default}`-style and `$NAME` references in a value, expanded from `known`. */
 function expand(value: string, known: Map<string, string>, unresolved: string[]): string {
-  return value.replace(/(\\)?\$(\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, escaped: string | undefined, _ref, braced: string | undefined, modifier: string, bare: string | undefined) => {
-    if (escaped) return whole.slice(1);
-    const name = (braced ?? bare) as string;
-    if (known.has(name)) return known.get(name) as string;
-    const dflt = /^:?-(.*)$/.exec(modifier ?? "");
-    if (dflt) return dflt[1];
-    unresolved.push(name);
-    return whole;
-  });
+  return value.replace(/(\\)?\$(\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (whole, escaped: string | undefined, _ref, braced: string | undefined, modifier: string,
+      bare: string | undefined) => {
+      if (escaped) return whole.slice(1);
+      const name = (braced ?? bare) as string;
+      if (known.has(name)) return known.get(name) as string;
+      const dflt = /^:?-(.*)$/.exec(modifier ?? "");
+      if (dflt) return dflt[1];
+      unresolved.push(name);
+      return whole;
+    });
 }
 
 /** Where the line holding `pos` ends: the start of the next line, or the end of the text. */
@@ -56,19 +58,28 @@ function nextLine(src: string, pos: number): number {
  * double-quoted with escapes and `${VAR}` expanded, or bare up to a ` #` comment and trailing space.
  * `next` is where the following entry starts; value undefined when a quote is never closed.
  */
-function readValue(src: string, from: number, name: string, line: number, known: Map<string, string>, problems: string[]): { value?: string; unresolved: string[]; next: number } {
+function readValue(src: string, from: number, name: string, line: number, known: Map<string, string>,
+  problems: string[]): { value?: string; unresolved: string[]; next: number } {
   const unresolved: string[] = [];
   const quote = src[from];
   if (quote !== "'" && quote !== '"') {
     const end = nextLine(src, from);
     const rawLine = src.slice(from, end).replace(/\n$/, "");
     const comment = rawLine.startsWith("#") ? 0 : rawLine.search(/[ \t]#/);
-    return { value: expand((comment === -1 ? rawLine : rawLine.slice(0, comment)).replace(/[ \t\r]+$/, ""), known, unresolved), unresolved, next: end };
+    return {
+      value: expand((comment === -1 ? rawLine : rawLine.slice(0, comment)).replace(/[ \t\r]+$/, ""), known, unresolved),
+      unresolved,
+      next: end,
+    };
   }
   let end = from + 1;
   while (end < src.length && !(src[end] === quote && src[end - 1] !== "\\")) end++;
   if (end >= src.length) {
-    problems.push(`line ${line}: ${name}'s ${quote === "'" ? "single" : "double"}-quoted value is never closed (compose would refuse the file)`);
+    problems.push(
+      `line ${line}: ${name}'s ${
+        quote === "'" ? "single" : "double"
+      }-quoted value is never closed (compose would refuse the file)`,
+    );
     return { unresolved, next: src.length };
   }
   const raw = src.slice(from + 1, end);
@@ -76,7 +87,9 @@ function readValue(src: string, from: number, name: string, line: number, known:
   // After the closing quote: spaces and an optional comment up to the end of the line.
   let i = end + 1;
   while (i < src.length && isSpace(src[i])) i++;
-  if (i < src.length && src[i] !== "\n" && src[i] !== "#") problems.push(`line ${src.slice(0, i).split("\n").length}: text after ${name}'s closing quote`);
+  if (i < src.length && src[i] !== "\n" && src[i] !== "#") {
+    problems.push(`line ${src.slice(0, i).split("\n").length}: text after ${name}'s closing quote`);
+  }
   return { value, unresolved, next: nextLine(src, i) };
 }
 
@@ -112,7 +125,11 @@ export function parseDotenv(text: string): DotenvResult {
     while (i < src.length && isSpace(src[i])) i++;
     const sep = src[i];
     if (name === "" || (sep !== "=" && sep !== ":" && sep !== "\n" && sep !== undefined)) {
-      problems.push(`line ${line}: ${name === "" ? "does not start with a variable name" : `unexpected character after ${name}`} (compose would refuse the file)`);
+      problems.push(
+        `line ${line}: ${
+          name === "" ? "does not start with a variable name" : `unexpected character after ${name}`
+        } (compose would refuse the file)`,
+      );
       skipLine();
       continue;
     }

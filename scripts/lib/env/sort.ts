@@ -45,11 +45,17 @@ export function deploymentOwned(name: string, o: Pick<SortOptions, "webService" 
 
 export function sortEntries(parsed: DotenvResult, o: SortOptions): SortResult {
   const problems = [...parsed.problems];
-  const notes = parsed.duplicates.map((d) => `${d.name} is set ${d.lines.length} times (lines ${d.lines.join(", ")}): the last one counts, as compose read it`);
+  const notes = parsed.duplicates.map((d) =>
+    `${d.name} is set ${d.lines.length} times (lines ${d.lines.join(", ")}): the last one counts, as compose read it`
+  );
   const sorted: Sorted[] = [];
   const keys = parsed.entries.filter((e) => KEY_NAMES.includes(e.name) && !e.inherited);
   if (keys.length === 2 && keys[0].value !== keys[1].value) {
-    problems.push(`lines ${keys[0].line} and ${keys[1].line}: SECRET_KEY and DJANGO_SECRET_KEY differ; the deployment writes one key under both names. Fix: keep the one the app reads (delete the other line) and run again`);
+    problems.push(
+      `lines ${keys[0].line} and ${
+        keys[1].line
+      }: SECRET_KEY and DJANGO_SECRET_KEY differ; the deployment writes one key under both names. Fix: keep the one the app reads (delete the other line) and run again`,
+    );
   }
   for (const e of parsed.entries) {
     const judged = sortEntry(e, o, sorted.some((x) => x.to === "secretKey"));
@@ -64,18 +70,51 @@ function sortEntry(e: DotenvEntry, o: SortOptions, keyTaken: boolean): Sorted | 
   const at = `line ${e.line}: ${e.name}`;
   const owned = deploymentOwned(e.name, o);
   if (owned) return { name: e.name, line: e.line, to: "dropped", why: `deployment-owned: ${owned}` };
-  if (e.inherited) return { name: e.name, line: e.line, to: "dropped", why: "has no value in the file (compose took it from the environment of the shell that ran it); set it yourself if the app needs it" };
-  if (e.unresolved.length > 0) return `${at} refers to \${${e.unresolved.join("}, ${")}}, which no line above sets (compose took it from its environment). Fix: write the resolved value on that line and run again`;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name)) return `${at} is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*). Fix: rename it, e.g. ${e.name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").replace(/^(\d)/, "_$1")}, in the file and in the app`;
-  const bad = envEntryProblem(e.name, e.value);
-  if (bad) return `${at}: ${bad}. Fix: ${/line break/.test(bad) ? "store it on one line (e.g. base64-encode it and decode it in the app)" : "change the value (the deploy writes KEY='value', which compose v1 and v2 must read alike)"}, then run again`;
-  if (KEY_NAMES.includes(e.name)) {
-    if (keyTaken) return { name: e.name, line: e.line, to: "dropped", why: "same key as above: secretKey is written under both names" };
-    return { name: e.name, line: e.line, to: "secretKey", why: "the Django key: kept, so sessions and signed links stay valid (the deployment writes it as SECRET_KEY and DJANGO_SECRET_KEY)", value: e.value };
+  if (e.inherited) {
+    return { name: e.name, line: e.line, to: "dropped",
+      why:
+        "has no value in the file (compose took it from the environment of the shell that ran it); set it yourself if the app needs it" };
   }
-  if (o.stage === "prod" && turnsOnDebug(e.name, e.value)) return { name: e.name, line: e.line, to: "dropped", why: "turns on the framework's debug mode, which a prod stack refuses" };
+  if (e.unresolved.length > 0) {
+    return `${at} refers to \${${
+      e.unresolved.join("}, ${")
+    }}, which no line above sets (compose took it from its environment). Fix: write the resolved value on that line and run again`;
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name)) {
+    return `${at} is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*). Fix: rename it, e.g. ${
+      e.name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").replace(/^(\d)/, "_$1")
+    }, in the file and in the app`;
+  }
+  const bad = envEntryProblem(e.name, e.value);
+  if (bad) {
+    return `${at}: ${bad}. Fix: ${
+      /line break/.test(bad)
+        ? "store it on one line (e.g. base64-encode it and decode it in the app)"
+        : "change the value (the deploy writes KEY='value', which compose v1 and v2 must read alike)"
+    }, then run again`;
+  }
+  if (KEY_NAMES.includes(e.name)) {
+    if (keyTaken) {
+      return { name: e.name, line: e.line, to: "dropped",
+        why: "same key as above: secretKey is written under both names" };
+    }
+    return { name: e.name, line: e.line, to: "secretKey",
+      why:
+        "the Django key: kept, so sessions and signed links stay valid (the deployment writes it as SECRET_KEY and DJANGO_SECRET_KEY)",
+      value: e.value };
+  }
+  if (o.stage === "prod" && turnsOnDebug(e.name, e.value)) {
+    return { name: e.name, line: e.line, to: "dropped",
+      why: "turns on the framework's debug mode, which a prod stack refuses" };
+  }
   const secret = o.secret.includes(e.name) || (!o.plain.includes(e.name) && looksSecret(e.name));
-  const why = o.secret.includes(e.name) ? "chosen with --secret" : o.plain.includes(e.name) ? "chosen with --plain" : secret ? "the name looks secret" : "the name does not look secret";
+  const why = o.secret.includes(e.name)
+    ? "chosen with --secret"
+    : o.plain.includes(e.name)
+    ? "chosen with --plain"
+    : secret
+    ? "the name looks secret"
+    : "the name does not look secret";
   return { name: e.name, line: e.line, to: secret ? "appSecrets" : "appEnv", why, value: e.value };
 }
 
@@ -86,7 +125,9 @@ function sortEntry(e: DotenvEntry, o: SortOptions, keyTaken: boolean): Sorted | 
  * pulumi/pulumi sdk/go/common/workspace `DefaultStackConfigValidator`), so `--path 'appSecrets.NAME'`
  * would store an object `pulumi up` refuses; a JSON string is what config reads.
  */
-export function settingsToSet(sorted: Sorted[], current: { appEnv?: Record<string, string>; appSecrets?: Record<string, string> } = {}): { key: "secretKey" | "appEnv" | "appSecrets"; secret: boolean; value: string; names: string[] }[] {
+export function settingsToSet(sorted: Sorted[],
+  current: { appEnv?: Record<string, string>; appSecrets?: Record<string, string> } = {}
+): { key: "secretKey" | "appEnv" | "appSecrets"; secret: boolean; value: string; names: string[] }[] {
   const out: { key: "secretKey" | "appEnv" | "appSecrets"; secret: boolean; value: string; names: string[] }[] = [];
   const key = sorted.find((s) => s.to === "secretKey");
   if (key) out.push({ key: "secretKey", secret: true, value: key.value ?? "", names: [key.name] });
@@ -96,7 +137,9 @@ export function settingsToSet(sorted: Sorted[], current: { appEnv?: Record<strin
     const merged: Record<string, string> = { ...(current[to] ?? {}) };
     for (const s of mine) merged[s.name] = s.value ?? "";
     const sortedKeys = Object.keys(merged).sort();
-    out.push({ key: to, secret: to === "appSecrets", value: JSON.stringify(Object.fromEntries(sortedKeys.map((k) => [k, merged[k]]))), names: mine.map((s) => s.name) });
+    out.push({ key: to, secret: to === "appSecrets",
+      value: JSON.stringify(Object.fromEntries(sortedKeys.map((k) => [k, merged[k]]))),
+      names: mine.map((s) => s.name) });
   }
   return out;
 }

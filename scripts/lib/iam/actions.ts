@@ -25,7 +25,8 @@ export interface TokenActions {
 /** Data sources (function tokens) → actions. */
 export const CALL_ACTIONS: Record<string, TokenActions> = {
   "aws:index/getCallerIdentity:getCallerIdentity": { actions: [], note: "sts:GetCallerIdentity needs no permission" },
-  "aws:iam/getSessionContext:getSessionContext": { actions: ["iam:GetRole"], note: "reads the deploying role itself (its path) for the secrets key's policy: statement ReadDeployingRole" },
+  "aws:iam/getSessionContext:getSessionContext": { actions: ["iam:GetRole"],
+    note: "reads the deploying role itself (its path) for the secrets key's policy: statement ReadDeployingRole" },
   "aws:index/getRegion:getRegion": { actions: [], note: "answered by the provider from its configuration" },
   "aws:index/getPartition:getPartition": { actions: [], note: "answered by the provider from its configuration" },
   "aws:index/getAvailabilityZones:getAvailabilityZones": { actions: ["ec2:DescribeAvailabilityZones"] },

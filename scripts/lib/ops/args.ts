@@ -4,7 +4,8 @@
 import { EXIT_CODES_HELP, UsageError } from "../cli";
 
 /** The verbs; each but `ssh` is host/release/ops/<verb>.sh. */
-export const OPS_VERBS = ["status", "logs", "exec", "releases", "rollback", "maintenance", "db", "media", "ssh"] as const;
+export const OPS_VERBS = ["status", "logs", "exec", "releases", "rollback", "maintenance", "db", "media",
+  "ssh"] as const;
 export type OpsVerb = (typeof OPS_VERBS)[number];
 
 /** A refusal with the fix in its message (exit 2: bad usage). */
@@ -44,7 +45,8 @@ const TARGET_FLAGS: Record<string, Exclude<keyof TargetFlags, "acceptNewHostKey"
 /** The one way to skip host-key verification, spelled out. */
 const ACCEPT_NEW_HOST_KEY = "--accept-new-host-key";
 
-export const OPS_USAGE = `usage: npm run ops -- <verb> [args] (--stack NAME | --host ADDRESS [--port 22] [--user U] --key FILE [--base-dir DIR]) [--known-hosts FILE | ${ACCEPT_NEW_HOST_KEY}]
+export const OPS_USAGE =
+  `usage: npm run ops -- <verb> [args] (--stack NAME | --host ADDRESS [--port 22] [--user U] --key FILE [--base-dir DIR]) [--known-hosts FILE | ${ACCEPT_NEW_HOST_KEY}]
 
 verbs:
   status [--json]                          serving release, containers and health, /healthz through the proxy, disk
@@ -97,17 +99,27 @@ export function parseOpsArgs(argv: string[]): OpsCommand {
   }
   const [verb, ...verbArgs] = rest;
   if (!verb) throw new OpsUsageError(`name a verb\n\n${OPS_USAGE}`);
-  if (!(OPS_VERBS as readonly string[]).includes(verb)) throw new OpsUsageError(`unknown verb '${verb}' (one of ${OPS_VERBS.join(", ")})`);
-  if (verb === "ssh" && verbArgs.length + passThrough.length > 0) throw new OpsUsageError("ssh takes no arguments: it opens a shell on the host");
+  if (!(OPS_VERBS as readonly string[]).includes(verb)) {
+    throw new OpsUsageError(`unknown verb '${verb}' (one of ${OPS_VERBS.join(", ")})`);
+  }
+  if (verb === "ssh" && verbArgs.length + passThrough.length > 0) {
+    throw new OpsUsageError("ssh takes no arguments: it opens a shell on the host");
+  }
   if (verb === "exec" && passThrough.length < 2) {
-    throw new OpsUsageError("exec needs the command after --, e.g. npm run ops -- exec web --stack dev -- python manage.py check");
+    throw new OpsUsageError(
+      "exec needs the command after --, e.g. npm run ops -- exec web --stack dev -- python manage.py check",
+    );
   }
   if (target.stack !== undefined && target.host !== undefined) {
-    throw new OpsUsageError("give --stack (the host from the stack's outputs) or --host (a host without Pulumi state), not both");
+    throw new OpsUsageError(
+      "give --stack (the host from the stack's outputs) or --host (a host without Pulumi state), not both",
+    );
   }
   // media sync --bucket goes straight to S3: it needs neither a stack nor a host.
   const bucketOnly = verb === "media" && verbArgs.some((a) => a === "--bucket" || a.startsWith("--bucket="));
-  if (target.stack === undefined && target.host === undefined && !bucketOnly) throw new OpsUsageError(`say which host: --stack NAME or --host ADDRESS\n\n${OPS_USAGE}`);
+  if (target.stack === undefined && target.host === undefined && !bucketOnly) {
+    throw new OpsUsageError(`say which host: --stack NAME or --host ADDRESS\n\n${OPS_USAGE}`);
+  }
   return { verb: verb as OpsVerb, verbArgs: [...verbArgs, ...passThrough], target };
 }
 

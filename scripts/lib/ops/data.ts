@@ -18,24 +18,33 @@ export interface DataSession {
 }
 
 /** A URL whose password would show in shell history and `ps`: refused; the fix says where to put it. */
-export function readDatabaseUrl(source: string, env: NodeJS.ProcessEnv, readFile: (p: string) => string = (p) => fs.readFileSync(p, "utf8")): string {
+export function readDatabaseUrl(source: string, env: NodeJS.ProcessEnv,
+  readFile: (p: string) => string = (p) => fs.readFileSync(p, "utf8")): string {
   let url: string | undefined;
   if (source.startsWith("env:")) {
     url = env[source.slice(4)];
-    if (!url) throw new OpsUsageError(`--from ${source}: the environment variable ${source.slice(4)} is not set (export it, e.g. read -rs ${source.slice(4)}; export ${source.slice(4)})`);
+    if (!url) {
+      throw new OpsUsageError(
+        `--from ${source}: the environment variable ${source.slice(4)} is not set (export it, e.g. read -rs ${
+          source.slice(4)
+        }; export ${source.slice(4)})`,
+      );
+    }
   } else if (source.startsWith("file:")) {
     url = readFile(source.slice(5)).split("\n")[0];
   } else if (/^[a-z0-9+]+:\/\//.test(source)) {
     throw new OpsUsageError(
-      "--from takes env:NAME or file:PATH, not the URL itself: its password would sit in your shell history and in every process list. " +
-        "Fix: read -rs OLD_DATABASE_URL && export OLD_DATABASE_URL, then --from env:OLD_DATABASE_URL",
+      "--from takes env:NAME or file:PATH, not the URL itself: its password would sit in your shell history and in every process list. "
+        + "Fix: read -rs OLD_DATABASE_URL && export OLD_DATABASE_URL, then --from env:OLD_DATABASE_URL",
     );
   } else {
     throw new OpsUsageError(`--from '${source}' is neither env:NAME nor file:PATH (where the other database's URL is)`);
   }
   url = url.trim();
   if (!/^(postgres|postgresql|mysql|mysql2|mariadb):\/\/[^@/]*@[^/]+\/.+/.test(url)) {
-    throw new OpsUsageError(`--from ${source} does not hold a postgres:// or mysql:// URL with user@host/database (its value is not shown)`);
+    throw new OpsUsageError(
+      `--from ${source} does not hold a postgres:// or mysql:// URL with user@host/database (its value is not shown)`,
+    );
   }
   return url;
 }
@@ -53,13 +62,17 @@ function takeFlag(args: string[], name: string): { value?: string; rest: string[
 /** `db ACTION …` → the session: the host script's arguments and what stdin/stdout carry. */
 export function dbSession(verbArgs: string[], env: NodeJS.ProcessEnv, readFile?: (p: string) => string): DataSession {
   const [action, ...args] = verbArgs;
-  if (!["dump", "restore", "copy", "verify"].includes(action ?? "")) throw new OpsUsageError("db needs an action: dump, restore, copy or verify");
+  if (!["dump", "restore", "copy", "verify"].includes(action ?? "")) {
+    throw new OpsUsageError("db needs an action: dump, restore, copy or verify");
+  }
   const from = takeFlag(args, "--from");
   const out = takeFlag(from.rest, "--out");
   const input = takeFlag(out.rest, "--in");
   const rest = input.rest;
   const needsFrom = action === "copy" || action === "verify";
-  if (needsFrom && !from.value) throw new OpsUsageError(`db ${action} needs --from env:NAME (or file:PATH): where the other database's URL is`);
+  if (needsFrom && !from.value) {
+    throw new OpsUsageError(`db ${action} needs --from env:NAME (or file:PATH): where the other database's URL is`);
+  }
   if (!needsFrom && from.value) throw new OpsUsageError(`--from is for db copy and db verify`);
   if (out.value && action !== "dump") throw new OpsUsageError("--out is for db dump");
   if (input.value && action !== "restore") throw new OpsUsageError("--in is for db restore");
@@ -81,7 +94,9 @@ export interface MediaFile {
 export function parseListing(text: string): MediaFile[] {
   return text.split("\n").filter((l) => l.includes("\t")).map((l) => {
     const [size, second, ...rest] = l.split("\t");
-    if (rest.length > 0 && /^\d+(\.\d+)?$/.test(second)) return { size: Number(size), mtime: Math.floor(Number(second)), path: rest.join("\t") };
+    if (rest.length > 0 && /^\d+(\.\d+)?$/.test(second)) {
+      return { size: Number(size), mtime: Math.floor(Number(second)), path: rest.join("\t") };
+    }
     return { size: Number(size), path: [second, ...rest].join("\t") };
   });
 }
@@ -111,17 +126,21 @@ export function filesToSend(source: MediaFile[], target: MediaFile[]): MediaFile
   const there = new Map(target.map((f) => [f.path, f]));
   return source.filter((f) => {
     const t = there.get(f.path);
-    return t === undefined || t.size !== f.size || (f.mtime !== undefined && t.mtime !== undefined && f.mtime !== t.mtime);
+    return t === undefined || t.size !== f.size
+      || (f.mtime !== undefined && t.mtime !== undefined && f.mtime !== t.mtime);
   });
 }
 
 /** Source and target compared: counts and bytes, and whether every source file is there with its size. */
-export function compareTrees(source: MediaFile[], target: MediaFile[], toSend = filesToSend): { equal: boolean; line: string } {
+export function compareTrees(source: MediaFile[], target: MediaFile[],
+  toSend = filesToSend): { equal: boolean; line: string } {
   const bytes = (fs: MediaFile[]) => fs.reduce((n, f) => n + f.size, 0);
   const missing = toSend(source, target).length;
   return {
     equal: missing === 0,
-    line: `source ${source.length} files ${bytes(source)} bytes; target ${target.length} files ${bytes(target)} bytes; missing or different ${missing}`,
+    line: `source ${source.length} files ${bytes(source)} bytes; target ${target.length} files ${
+      bytes(target)
+    } bytes; missing or different ${missing}`,
   };
 }
 
@@ -145,9 +164,17 @@ export function mediaArgs(verbArgs: string[]): MediaArgs {
   const bucket = takeFlag(volume.rest, "--bucket");
   const prefix = takeFlag(bucket.rest, "--prefix");
   if (prefix.rest.length > 0) throw new OpsUsageError(`media sync: unknown argument '${prefix.rest[0]}'`);
-  if (!from.value) throw new OpsUsageError("media sync needs --from DIR (a directory here) or --from HOST:PATH (the old host, over your ssh config)");
-  if (volume.value && bucket.value) throw new OpsUsageError("media sync: give --volume (the host's media volume) or --bucket (media on S3), not both");
+  if (!from.value) {
+    throw new OpsUsageError(
+      "media sync needs --from DIR (a directory here) or --from HOST:PATH (the old host, over your ssh config)",
+    );
+  }
+  if (volume.value && bucket.value) {
+    throw new OpsUsageError("media sync: give --volume (the host's media volume) or --bucket (media on S3), not both");
+  }
   const volumeArgs = volume.value ? ["--volume", volume.value] : [];
   const remote = /^[^/.][^:/]*:/.test(from.value) ? { spec: from.value } : undefined;
-  return { from: from.value, ...(remote ? { remote } : {}), volumeArgs, ...(bucket.value ? { bucket: bucket.value } : {}), ...(prefix.value !== undefined ? { prefix: prefix.value } : {}) };
+  return { from: from.value, ...(remote ? { remote } : {}), volumeArgs,
+    ...(bucket.value ? { bucket: bucket.value } : {}),
+    ...(prefix.value !== undefined ? { prefix: prefix.value } : {}) };
 }

@@ -31,7 +31,8 @@ export function signalExitCode(signal: EndingSignal): number {
  * Until the returned function is called: on any ENDING_SIGNALS, run `cleanup`, pass the signal on to
  * the tracked children, and exit with signalExitCode. `exit` is process.exit (tests pass their own).
  */
-export function endOnSignals(cleanup: () => void, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+export function endOnSignals(cleanup: () => void,
+  exit: (code: number) => void = (code) => process.exit(code)): () => void {
   const listeners = ENDING_SIGNALS.map((signal) => {
     const listener = () => {
       try {

@@ -30,7 +30,9 @@ export function objectKey(target: BucketTarget, file: string): string {
 /** `--prefix` as given ("media", "/media/", "") → "media"; refuses what S3 keys cannot hold. */
 export function normalizePrefix(prefix: string | undefined): string {
   const p = (prefix ?? "").replace(/^\/+|\/+$/g, "");
-  if (p.split("/").some((part) => part === "." || part === "..")) throw new Error(`media sync: --prefix '${prefix}' may not contain . or .. segments`);
+  if (p.split("/").some((part) => part === "." || part === "..")) {
+    throw new Error(`media sync: --prefix '${prefix}' may not contain . or .. segments`);
+  }
   return p;
 }
 
@@ -48,10 +50,13 @@ export async function listBucket(client: S3Client, target: BucketTarget): Promis
   const start = target.prefix ? `${target.prefix}/` : "";
   let token: string | undefined;
   for (let page = 0; page < 100_000; page++) {
-    const r = await client.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: start || undefined, ContinuationToken: token }));
+    const r = await client.send(
+      new ListObjectsV2Command({ Bucket: target.bucket, Prefix: start || undefined, ContinuationToken: token }),
+    );
     for (const o of r.Contents ?? []) {
       if (!o.Key || o.Key.endsWith("/")) continue;
-      files.push({ path: o.Key.slice(start.length), size: o.Size ?? 0, mtime: o.LastModified ? Math.floor(o.LastModified.getTime() / 1000) : undefined });
+      files.push({ path: o.Key.slice(start.length), size: o.Size ?? 0,
+        mtime: o.LastModified ? Math.floor(o.LastModified.getTime() / 1000) : undefined });
     }
     if (!r.IsTruncated) break;
     token = r.NextContinuationToken;
@@ -68,15 +73,20 @@ export function filesToUpload(source: MediaFile[], bucket: MediaFile[]): MediaFi
   const there = new Map(bucket.map((f) => [f.path, f]));
   return source.filter((f) => {
     const t = there.get(f.path);
-    return t === undefined || t.size !== f.size || (f.mtime !== undefined && t.mtime !== undefined && f.mtime > t.mtime);
+    return t === undefined || t.size !== f.size
+      || (f.mtime !== undefined && t.mtime !== undefined && f.mtime > t.mtime);
   });
 }
 
 /** Uploads `send` from dir, PARALLEL_UPLOADS at a time, with progress on stderr; throws on the first failure. */
-export async function uploadFiles(client: S3Client, target: BucketTarget, dir: string, send: MediaFile[], progress = process.stderr): Promise<void> {
+export async function uploadFiles(client: S3Client, target: BucketTarget, dir: string, send: MediaFile[],
+  progress = process.stderr): Promise<void> {
   let bytes = 0;
   const total = send.reduce((n, f) => n + f.size, 0);
-  const report = () => progress.write(`ops: media: ${(bytes / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB sent to s3://${target.bucket}\n`);
+  const report = () =>
+    progress.write(
+      `ops: media: ${(bytes / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB sent to s3://${target.bucket}\n`,
+    );
   const ticker = setInterval(report, PROGRESS_EVERY_MS);
   const queue = [...send];
   const worker = async () => {

@@ -31,19 +31,27 @@ export interface SshFiles {
 /** The ssh arguments (without "ssh"). tty: -t (a terminal on the host) or -T. */
 export function sshArgs(target: OpsTarget, files: SshFiles, tty: boolean, line: string | undefined): string[] {
   const args = [
-    "-i", files.keyFile,
-    "-o", "IdentitiesOnly=yes",
-    "-o", "BatchMode=yes",
-    "-o", "ConnectTimeout=15",
-    "-o", "ServerAliveInterval=15",
-    "-p", String(target.port),
+    "-i",
+    files.keyFile,
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=15",
+    "-o",
+    "ServerAliveInterval=15",
+    "-p",
+    String(target.port),
   ];
-  if (files.knownHostsFile) args.push("-o", `UserKnownHostsFile=${files.knownHostsFile}`, "-o", "StrictHostKeyChecking=yes");
-  else if (target.acceptNewHostKey) args.push("-o", "StrictHostKeyChecking=accept-new");
+  if (files.knownHostsFile) {
+    args.push("-o", `UserKnownHostsFile=${files.knownHostsFile}`, "-o", "StrictHostKeyChecking=yes");
+  } else if (target.acceptNewHostKey) args.push("-o", "StrictHostKeyChecking=accept-new");
   else throw new Error("ops: no host key to verify against (a pinned key, --known-hosts, or --accept-new-host-key)");
   if (target.transport === "ssm") {
     const region = target.region ? ` --region ${target.region}` : "";
-    args.push("-o", `ProxyCommand=aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p${region}`);
+    args.push("-o",
+      `ProxyCommand=aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p${region}`);
   }
   args.push(tty ? "-t" : "-T", `${target.user}@${target.host}`);
   if (line !== undefined) args.push(line);

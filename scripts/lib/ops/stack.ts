@@ -6,7 +6,8 @@ import { resolveBackend } from "../sandbox/environment";
 import { OpsUsageError } from "./args";
 
 /** The outputs of `stack` (secrets decrypted: the SSH key is among them; the caller keeps it off command lines). */
-export async function stackOutputs(projectDir: string, stack: string, env: NodeJS.ProcessEnv): Promise<ResolvedOutputs> {
+export async function stackOutputs(projectDir: string, stack: string,
+  env: NodeJS.ProcessEnv): Promise<ResolvedOutputs> {
   const backend = resolveBackend(env, projectDir);
   const ws = await LocalWorkspace.create({
     workDir: projectDir,
@@ -17,7 +18,9 @@ export async function stackOutputs(projectDir: string, stack: string, env: NodeJ
   try {
     selected = await Stack.select(stack, ws);
   } catch (err) {
-    if (err instanceof StackNotFoundError) throw new OpsUsageError(`no stack '${stack}' on ${backend.url} (set PULUMI_BACKEND_URL for a shared backend)`);
+    if (err instanceof StackNotFoundError) {
+      throw new OpsUsageError(`no stack '${stack}' on ${backend.url} (set PULUMI_BACKEND_URL for a shared backend)`);
+    }
     throw err;
   }
   const outputs = await selected.outputs();

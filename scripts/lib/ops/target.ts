@@ -32,12 +32,15 @@ export interface OpsTarget {
 }
 
 /** The fix for a host whose key cannot be verified. */
-const HOST_KEY_FIX = "give --known-hosts FILE (a line `<address> <type> <key>`), or --accept-new-host-key to trust the key the host shows on first contact";
+const HOST_KEY_FIX =
+  "give --known-hosts FILE (a line `<address> <type> <key>`), or --accept-new-host-key to trust the key the host shows on first contact";
 
 function port(value: string | undefined): number {
   if (value === undefined) return DEFAULT_SSH_PORT;
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < 1 || n > 65535) throw new OpsUsageError(`--port must be a whole number from 1 to 65535 (got '${value}')`);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > 65535) {
+    throw new OpsUsageError(`--port must be a whole number from 1 to 65535 (got '${value}')`);
+  }
   return n;
 }
 
@@ -46,7 +49,9 @@ export function targetFromFlags(flags: TargetFlags): OpsTarget {
   if (!flags.host) throw new OpsUsageError("--host ADDRESS is required without --stack");
   if (!flags.key) throw new OpsUsageError("--key FILE (the SSH private key) is required with --host");
   const user = flags.user ?? "ec2-user";
-  if (!flags.knownHosts && !flags.acceptNewHostKey) throw new OpsUsageError(`--host ${flags.host}: nothing to verify its SSH host key against: ${HOST_KEY_FIX}`);
+  if (!flags.knownHosts && !flags.acceptNewHostKey) {
+    throw new OpsUsageError(`--host ${flags.host}: nothing to verify its SSH host key against: ${HOST_KEY_FIX}`);
+  }
   return {
     host: flags.host,
     port: port(flags.port),
@@ -62,10 +67,14 @@ export function targetFromFlags(flags: TargetFlags): OpsTarget {
 /** The target a stack's outputs describe; flags (--port, --user, --key, --base-dir, --known-hosts) override. */
 export function targetFromOutputs(stack: string, outputs: ResolvedOutputs, flags: TargetFlags = {}): OpsTarget {
   if (text(outputs, "hosting") === "ecs") {
-    throw new OpsUsageError(`stack ${stack} runs on ECS (hosting: ecs): use aws ecs execute-command with its ecsCluster and ecsService outputs`);
+    throw new OpsUsageError(
+      `stack ${stack} runs on ECS (hosting: ecs): use aws ecs execute-command with its ecsCluster and ecsService outputs`,
+    );
   }
   const transport = text(outputs, "transport") ?? "ssh";
-  if (transport !== "ssh" && transport !== "ssm") throw new OpsUsageError(`stack ${stack}: transport output '${transport}' is neither ssh nor ssm`);
+  if (transport !== "ssh" && transport !== "ssm") {
+    throw new OpsUsageError(`stack ${stack}: transport output '${transport}' is neither ssh nor ssm`);
+  }
   const instanceId = text(outputs, "instanceId");
   const address = transport === "ssm" ? instanceId : text(outputs, "publicIp");
   const user = flags.user ?? text(outputs, "sshUser");
@@ -75,11 +84,17 @@ export function targetFromOutputs(stack: string, outputs: ResolvedOutputs, flags
     flags.key || text(outputs, "sshPrivateKey") ? "" : "sshPrivateKey",
   ].filter(Boolean);
   if (missing.length > 0) {
-    throw new OpsUsageError(`stack ${stack} has no ${missing.join(", ")} output(s): has it been deployed (pulumi up)? Or give --host/--user/--key`);
+    throw new OpsUsageError(
+      `stack ${stack} has no ${
+        missing.join(", ")
+      } output(s): has it been deployed (pulumi up)? Or give --host/--user/--key`,
+    );
   }
   const hostPublicKey = flags.knownHosts ? undefined : text(outputs, "hostPublicKey");
   if (!flags.knownHosts && !hostPublicKey && !flags.acceptNewHostKey) {
-    throw new OpsUsageError(`stack ${stack} has no hostPublicKey output to pin the host's SSH key (run pulumi up with this version first), or ${HOST_KEY_FIX}`);
+    throw new OpsUsageError(
+      `stack ${stack} has no hostPublicKey output to pin the host's SSH key (run pulumi up with this version first), or ${HOST_KEY_FIX}`,
+    );
   }
   return {
     host: address as string,

@@ -42,7 +42,10 @@ export function estimateCost(nodes: CostNode[], region: string, table: PriceTabl
     if (items.length === 0) continue;
     const known = items.filter((i) => i.monthly !== undefined);
     lines.push({
-      urn: node.urn, type: node.type, name: node.name, items,
+      urn: node.urn,
+      type: node.type,
+      name: node.name,
+      items,
       monthly: round2(known.reduce((sum, i) => sum + (i.monthly ?? 0), 0)),
       hasUnknown: known.length < items.length,
     });
@@ -55,7 +58,9 @@ export function estimateCost(nodes: CostNode[], region: string, table: PriceTabl
     complete: unknownItems === 0,
     unknownItems,
     unknownResources: lines.filter((l) => l.hasUnknown).map((l) => `${l.type} ${l.name}`),
-    unknownList: lines.flatMap((l) => l.items.filter((i) => i.monthly === undefined).map((i) => `${l.type} ${l.name}: ${i.what}`)),
+    unknownList: lines.flatMap((l) =>
+      l.items.filter((i) => i.monthly === undefined).map((i) => `${l.type} ${l.name}: ${i.what}`)
+    ),
     sources: [...new Set(lines.flatMap((l) => l.items.flatMap((i) => i.sources ?? [])))].sort(),
   };
 }

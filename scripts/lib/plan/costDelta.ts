@@ -54,11 +54,15 @@ export function costDelta(base: CostedPlan | undefined, head: CostedPlan): CostD
     const aItems = new Map((a?.items ?? []).map((i) => [i.what, i.monthly]));
     const items: ItemChange[] = [...new Set([...bItems.keys(), ...aItems.keys()])]
       .filter((what) => !bItems.has(what) || !aItems.has(what) || bItems.get(what) !== aItems.get(what))
-      .map((what) => ({ what, ...(bItems.get(what) === undefined ? {} : { before: bItems.get(what) }), ...(aItems.get(what) === undefined ? {} : { after: aItems.get(what) }) }));
+      .map((what) => ({ what, ...(bItems.get(what) === undefined ? {} : { before: bItems.get(what) }),
+        ...(aItems.get(what) === undefined ? {} : { after: aItems.get(what) }) })
+      );
     if (items.length === 0 && (b?.monthly ?? 0) === (a?.monthly ?? 0)) continue;
     resources.push({ resource: key, before: round2(b?.monthly ?? 0), after: round2(a?.monthly ?? 0), items });
   }
-  resources.sort((x, y) => Math.abs(y.after - y.before) - Math.abs(x.after - x.before) || x.resource.localeCompare(y.resource));
+  resources.sort((x, y) =>
+    Math.abs(y.after - y.before) - Math.abs(x.after - x.before) || x.resource.localeCompare(y.resource)
+  );
   return {
     stack: head.stack,
     ...(base ? { before: round2(base.cost.totalMonthly) } : {}),
@@ -102,10 +106,18 @@ export function renderComment(deltas: CostDelta[]): string {
     out.push("", "| resource / item | before | after | change |", "|---|---:|---:|---:|");
     for (const r of d.resources) {
       out.push(`| ${r.resource} | ${usd(r.before)} | ${usd(r.after)} | ${signed(r.after - r.before)} |`);
-      for (const i of r.items) out.push(`| &nbsp;&nbsp;${i.what} | ${usd(i.before)} | ${usd(i.after)} | ${i.before !== undefined && i.after !== undefined ? signed(i.after - i.before) : ""} |`);
+      for (const i of r.items) {
+        out.push(
+          `| &nbsp;&nbsp;${i.what} | ${usd(i.before)} | ${usd(i.after)} | ${
+            i.before !== undefined && i.after !== undefined ? signed(i.after - i.before) : ""
+          } |`,
+        );
+      }
     }
     out.push("");
   }
-  out.push("Offline plans of the base commit and of this head (`npm run plan -- --json`: the program under the mock engine, no credentials); on-demand prices from `scripts/prices.json`, data transfer and usage-based charges not included.");
+  out.push(
+    "Offline plans of the base commit and of this head (`npm run plan -- --json`: the program under the mock engine, no credentials); on-demand prices from `scripts/prices.json`, data transfer and usage-based charges not included.",
+  );
   return out.join("\n");
 }

@@ -43,16 +43,35 @@ const DAYS_PER_MONTH = 30.4;
 
 /** Types that AWS does not charge for by themselves (or that are local to Pulumi). */
 const FREE_TYPES = [
-  /^pulumi:/, /^random:/, /^tls:/, /^command:/, /^docker:/, /^compose-on-ec2:/,
-  /^aws:iam\//, /^aws:ec2\/securityGroup/, /^aws:vpc\/securityGroup(In|E)gressRule/, /^aws:ec2\/keyPair:/,
-  /^aws:ec2\/eipAssociation:/, /^aws:rds\/(subnetGroup|parameterGroup):/, /^aws:elasticache\/subnetGroup:/, /^aws:ecr\/lifecyclePolicy:/,
-  /^aws:secretsmanager\/secretVersion:/, /^aws:ec2\/(vpc|subnet|routeTable|routeTableAssociation|route|internetGateway):/,
-  /^aws:ssm\/parameter:/, /^aws:sns\/topic:/, /^aws:ecs\/(cluster|taskDefinition):/, /^aws:lb\/(targetGroup|listener):/,
-  /^aws:appautoscaling\//, /^aws:acm\//, /^aws:route53\/record:/, /^aws:s3\/bucket(PublicAccessBlock|OwnershipControls|ServerSideEncryptionConfiguration|Versioning|Policy):/,
+  /^pulumi:/,
+  /^random:/,
+  /^tls:/,
+  /^command:/,
+  /^docker:/,
+  /^compose-on-ec2:/,
+  /^aws:iam\//,
+  /^aws:ec2\/securityGroup/,
+  /^aws:vpc\/securityGroup(In|E)gressRule/,
+  /^aws:ec2\/keyPair:/,
+  /^aws:ec2\/eipAssociation:/,
+  /^aws:rds\/(subnetGroup|parameterGroup):/,
+  /^aws:elasticache\/subnetGroup:/,
+  /^aws:ecr\/lifecyclePolicy:/,
+  /^aws:secretsmanager\/secretVersion:/,
+  /^aws:ec2\/(vpc|subnet|routeTable|routeTableAssociation|route|internetGateway):/,
+  /^aws:ssm\/parameter:/,
+  /^aws:sns\/topic:/,
+  /^aws:ecs\/(cluster|taskDefinition):/,
+  /^aws:lb\/(targetGroup|listener):/,
+  /^aws:appautoscaling\//,
+  /^aws:acm\//,
+  /^aws:route53\/record:/,
+  /^aws:s3\/bucket(PublicAccessBlock|OwnershipControls|ServerSideEncryptionConfiguration|Versioning|Policy):/,
 ];
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);export const round2 = (x: number): number => Math.round(x * 100) / 100;
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+export const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** An item whose monthly price is `quantity × figure` for every figure, unknown when one is missing. */
 function item(what: string, parts: [Figure | undefined, number][], note?: string): CostItem {
@@ -65,7 +84,8 @@ function item(what: string, parts: [Figure | undefined, number][], note?: string
   };
 }
 
-const deployment = (d: DeploymentFigures | undefined, multiAz: boolean): Figure | undefined => (multiAz ? d?.multiAz : d?.singleAz);
+const deployment = (d: DeploymentFigures | undefined, multiAz: boolean): Figure
+  | undefined => (multiAz ? d?.multiAz : d?.singleAz);
 
 function ec2Items(node: CostNode, all: CostNode[], p: RegionPrices | undefined, hours: number): CostItem[] {
   const type = str(node.inputs.instanceType) ?? "?";
@@ -78,9 +98,13 @@ function ec2Items(node: CostNode, all: CostNode[], p: RegionPrices | undefined, 
     : item(`root volume ${gb} GB ${volumeType}`, [[volumeType === "gp3" ? p?.ebsGp3GbMonth : undefined, gb]]));
   // A public IPv4 address costs the same whether auto-assigned or elastic; an associated EIP
   // replaces the auto-assigned one, and the EIP is priced on its own line.
-  const hasEip = all.some((r) => r.type.startsWith("aws:ec2/eip") && node.id !== undefined &&
-    (r.inputs.instance === node.id || r.inputs.instanceId === node.id));
-  if (node.inputs.associatePublicIpAddress === true && !hasEip) items.push(item("public IPv4 address", [[p?.publicIpv4Hourly, hours]]));
+  const hasEip = all.some((r) =>
+    r.type.startsWith("aws:ec2/eip") && node.id !== undefined
+    && (r.inputs.instance === node.id || r.inputs.instanceId === node.id)
+  );
+  if (node.inputs.associatePublicIpAddress === true && !hasEip) {
+    items.push(item("public IPv4 address", [[p?.publicIpv4Hourly, hours]]));
+  }
   return items;
 }
 
@@ -91,16 +115,23 @@ function rdsItems(node: CostNode, p: RegionPrices | undefined, hours: number): C
   const gb = num(node.inputs.allocatedStorage) ?? 0;
   const storageType = str(node.inputs.storageType) ?? "gp2";
   const items = [
-    item(`${cls} ${engine} ${multiAz ? "Multi-AZ" : "Single-AZ"}`, [[deployment(p?.rdsHourly?.[engine]?.[cls], multiAz), hours]]),
-    item(`storage ${gb} GB ${storageType}${multiAz ? " (Multi-AZ)" : ""}`, [[deployment(p?.rdsStorageGbMonth?.[storageType], multiAz), gb]]),
+    item(`${cls} ${engine} ${multiAz ? "Multi-AZ" : "Single-AZ"}`, [[deployment(p?.rdsHourly?.[engine]?.[cls], multiAz),
+      hours]]),
+    item(`storage ${gb} GB ${storageType}${multiAz ? " (Multi-AZ)" : ""}`, [[
+      deployment(p?.rdsStorageGbMonth?.[storageType], multiAz),
+      gb,
+    ]]),
   ];
   const retention = num(node.inputs.backupRetentionPeriod) ?? 0;
   if (retention > 0) {
     const beyond = p?.rdsBackupGbMonth ? `$${p.rdsBackupGbMonth.usd}/GB-month` : "an unknown price";
-    items.push({ what: `automated backups (${retention} d)`, monthly: 0, note: `free up to the provisioned storage; beyond that ${beyond}` });
+    items.push({ what: `automated backups (${retention} d)`, monthly: 0,
+      note: `free up to the provisioned storage; beyond that ${beyond}` });
   }
   const max = num(node.inputs.maxAllocatedStorage);
-  if (max !== undefined) items.push({ what: `storage autoscaling up to ${max} GB`, monthly: 0, note: "billed only when it grows" });
+  if (max !== undefined) {
+    items.push({ what: `storage autoscaling up to ${max} GB`, monthly: 0, note: "billed only when it grows" });
+  }
   return items;
 }
 
@@ -118,7 +149,12 @@ function alarmItems(node: CostNode, p: RegionPrices | undefined, hours: number):
   const namespace = str(node.inputs.namespace);
   if (namespace !== undefined && !namespace.startsWith("AWS/")) {
     const puts = Math.round((hours * 3600) / period);
-    items.push(item(`custom metric ${str(node.inputs.metricName) ?? "?"} and ${puts} PutMetricData calls`, [[cw?.customMetricMonth, 1], [cw?.apiRequestsPer1000, puts / 1000]]));
+    items.push(
+      item(`custom metric ${str(node.inputs.metricName) ?? "?"} and ${puts} PutMetricData calls`, [[
+        cw?.customMetricMonth,
+        1,
+      ], [cw?.apiRequestsPer1000, puts / 1000]]),
+    );
   }
   return items;
 }
@@ -129,23 +165,31 @@ function logGroupItems(node: CostNode, p: RegionPrices | undefined): CostItem[] 
   const days = num(node.inputs.retentionInDays);
   const storedGb = days !== undefined && days > 0 ? gb * (days / DAYS_PER_MONTH) : undefined;
   return [
-    item(`log ingestion, assumed ${gb} GB/month`, [[p?.cloudwatch?.logsIngestionGb, gb]], "assumption: depends on the app's log volume"),
+    item(`log ingestion, assumed ${gb} GB/month`, [[p?.cloudwatch?.logsIngestionGb, gb]],
+      "assumption: depends on the app's log volume"),
     storedGb === undefined
       ? { what: "log storage, never expiring", note: "grows without bound: unknown price" }
-      : item(`log storage, ${days} d retention (≤ ${round2(storedGb)} GB)`, [[p?.cloudwatch?.logsStorageGbMonth, storedGb]]),
+      : item(`log storage, ${days} d retention (≤ ${round2(storedGb)} GB)`, [[p?.cloudwatch?.logsStorageGbMonth,
+        storedGb]]),
   ];
 }
 
 /** The task definition a service runs: referenced by ARN (the provider's id is the family). */
 function taskDefinitionOf(node: CostNode, all: CostNode[]): CostNode | undefined {
   const ref = str(node.inputs.taskDefinition);
-  return all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && ref !== undefined && (r.outputs?.arn === ref || r.id === ref || r.inputs.family === ref));
+  return all.find((r) =>
+    r.type === "aws:ecs/taskDefinition:TaskDefinition" && ref !== undefined
+    && (r.outputs?.arn === ref || r.id === ref || r.inputs.family === ref)
+  );
 }
 
 /** The most tasks an autoscaling target lets the service run, when one targets it. */
 function maxTasksOf(node: CostNode, all: CostNode[]): number | undefined {
   const name = str(node.outputs?.name);
-  const target = all.find((r) => r.type === "aws:appautoscaling/target:Target" && name !== undefined && String(r.inputs.resourceId ?? "").endsWith(`/${name}`));
+  const target = all.find((r) =>
+    r.type === "aws:appautoscaling/target:Target" && name !== undefined
+    && String(r.inputs.resourceId ?? "").endsWith(`/${name}`)
+  );
   return num(target?.inputs.maxCapacity);
 }
 
@@ -155,25 +199,42 @@ function fargateItems(node: CostNode, all: CostNode[], p: RegionPrices | undefin
   const tasks = num(node.inputs.desiredCount) ?? 1;
   const vcpu = Number(task?.inputs.cpu) / 1024;
   const gb = Number(task?.inputs.memory) / 1024;
-  if (!task || !(vcpu > 0) || !(gb > 0)) return [{ what: `Fargate tasks x${tasks}`, note: "task definition size not known: unknown price" }];
+  if (!task || !(vcpu > 0) || !(gb > 0)) {
+    return [{ what: `Fargate tasks x${tasks}`, note: "task definition size not known: unknown price" }];
+  }
   const platform = (task.inputs.runtimePlatform ?? {}) as Record<string, unknown>;
   const arch = platform.cpuArchitecture === "ARM64" ? "arm" : "x86";
   const f = p?.fargate?.[arch];
   const max = maxTasksOf(node, all);
   const perTask = f?.vcpuHour && f?.gbHour ? (f.vcpuHour.usd * vcpu + f.gbHour.usd * gb) * hours : undefined;
-  const note = max !== undefined && max > tasks && perTask !== undefined ? `autoscaling may run up to ${max} tasks: up to $${(perTask * max).toFixed(2)}` : undefined;
-  const items = [item(`Fargate ${arch} ${tasks} task(s) x ${vcpu} vCPU / ${gb} GB`, [[f?.vcpuHour, vcpu * tasks * hours], [f?.gbHour, gb * tasks * hours]], note)];
+  const note = max !== undefined && max > tasks && perTask !== undefined
+    ? `autoscaling may run up to ${max} tasks: up to $${(perTask * max).toFixed(2)}`
+    : undefined;
+  const items = [
+    item(`Fargate ${arch} ${tasks} task(s) x ${vcpu} vCPU / ${gb} GB`, [[f?.vcpuHour, vcpu * tasks * hours], [f?.gbHour,
+      gb * tasks * hours]], note),
+  ];
   const network = (node.inputs.networkConfiguration ?? {}) as Record<string, unknown>;
-  if (network.assignPublicIp === true) items.push(item(`public IPv4 address per task x${tasks}`, [[p?.publicIpv4Hourly, tasks * hours]]));
+  if (network.assignPublicIp === true) {
+    items.push(item(`public IPv4 address per task x${tasks}`, [[p?.publicIpv4Hourly, tasks * hours]]));
+  }
   return items;
 }
 
 /** An internet-facing ALB: its hours, the assumed LCUs and one public IPv4 address per subnet (AZ). */
 function albItems(node: CostNode, p: RegionPrices | undefined, hours: number): CostItem[] {
-  if ((str(node.inputs.loadBalancerType) ?? "application") !== "application") return [{ what: `${String(node.inputs.loadBalancerType)} load balancer`, note: "not in the price table: unknown price" }];
-  const items = [item(`application load balancer, assumed ${ASSUMPTIONS.albLcu} LCU`, [[p?.alb?.hour, hours], [p?.alb?.lcuHour, ASSUMPTIONS.albLcu * hours]], "assumption: LCUs depend on traffic")];
+  if ((str(node.inputs.loadBalancerType) ?? "application") !== "application") {
+    return [{ what: `${String(node.inputs.loadBalancerType)} load balancer`,
+      note: "not in the price table: unknown price" }];
+  }
+  const items = [
+    item(`application load balancer, assumed ${ASSUMPTIONS.albLcu} LCU`, [[p?.alb?.hour, hours], [p?.alb?.lcuHour,
+      ASSUMPTIONS.albLcu * hours]], "assumption: LCUs depend on traffic"),
+  ];
   const subnets = Array.isArray(node.inputs.subnets) ? node.inputs.subnets.length : 0;
-  if (node.inputs.internal !== true && subnets > 0) items.push(item(`public IPv4 addresses, one per AZ x${subnets}`, [[p?.publicIpv4Hourly, subnets * hours]]));
+  if (node.inputs.internal !== true && subnets > 0) {
+    items.push(item(`public IPv4 addresses, one per AZ x${subnets}`, [[p?.publicIpv4Hourly, subnets * hours]]));
+  }
   return items;
 }
 
@@ -186,7 +247,10 @@ function cacheItems(node: CostNode, p: RegionPrices | undefined, hours: number):
   const engine = str(node.inputs.engine) ?? "redis";
   const type = str(node.inputs.nodeType) ?? "?";
   const nodes = num(node.inputs.numCacheClusters) ?? 1;
-  return [item(`${type} ${engine} x${nodes} node${nodes === 1 ? "" : "s"}`, [[p?.elasticacheHourly?.[engine]?.[type], nodes * hours]])];
+  return [
+    item(`${type} ${engine} x${nodes} node${nodes === 1 ? "" : "s"}`, [[p?.elasticacheHourly?.[engine]?.[type],
+      nodes * hours]]),
+  ];
 }
 
 /** Priced items of one resource, or [] when AWS does not charge for it. */
@@ -206,29 +270,46 @@ export function costItems(node: CostNode, all: CostNode[], region: string, table
       return [item(`EBS ${gb} GB ${type}`, [[type === "gp3" ? p?.ebsGp3GbMonth : undefined, gb]])];
     }
     case "aws:ecr/repository:Repository":
-      return [item(`image storage (assumed ${ASSUMPTIONS.ecrGb} GB)`, [[p?.ecrGbMonth, ASSUMPTIONS.ecrGb]], `assumption: ~${ASSUMPTIONS.ecrGb} GB of images kept`)];
+      return [
+        item(`image storage (assumed ${ASSUMPTIONS.ecrGb} GB)`, [[p?.ecrGbMonth, ASSUMPTIONS.ecrGb]],
+          `assumption: ~${ASSUMPTIONS.ecrGb} GB of images kept`),
+      ];
     case "aws:secretsmanager/secret:Secret":
       return [item("secret", [[p?.secretMonth, 1]])];
     case "aws:kms/key:Key":
-      return [item("customer-managed key", [[p?.kmsKeyMonth, 1]], "each yearly rotation adds $1/month; requests beyond the free 20,000 a month not included")];
+      return [
+        item("customer-managed key", [[p?.kmsKeyMonth, 1]],
+          "each yearly rotation adds $1/month; requests beyond the free 20,000 a month not included"),
+      ];
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       return alarmItems(node, p, hours);
     case "aws:cloudwatch/logGroup:LogGroup":
       return logGroupItems(node, p);
     case "aws:sns/topicSubscription:TopicSubscription":
       return String(node.inputs.protocol).startsWith("email")
-        ? [item(`alert e-mails (assumed ${ASSUMPTIONS.alertEmailsPerMonth}/month)`, [[p?.sns?.emailPer100k, ASSUMPTIONS.alertEmailsPerMonth / 100000]], "list price, before the monthly free e-mails")]
+        ? [
+          item(`alert e-mails (assumed ${ASSUMPTIONS.alertEmailsPerMonth}/month)`, [[p?.sns?.emailPer100k,
+            ASSUMPTIONS.alertEmailsPerMonth / 100000]], "list price, before the monthly free e-mails"),
+        ]
         : [{ what: `${String(node.inputs.protocol)} notifications`, note: "not in the price table: unknown price" }];
     case "aws:ecs/service:Service":
       return fargateItems(node, all, p, hours);
     case "aws:lb/loadBalancer:LoadBalancer":
       return albItems(node, p, hours);
     case "aws:s3/bucket:Bucket":
-      return [item(`S3 Standard storage, assumed ${ASSUMPTIONS.mediaGb} GB of media`, [[p?.s3StandardGbMonth, ASSUMPTIONS.mediaGb]], "assumption: depends on uploads; requests and transfer out not included")];
+      return [
+        item(`S3 Standard storage, assumed ${ASSUMPTIONS.mediaGb} GB of media`, [[p?.s3StandardGbMonth,
+          ASSUMPTIONS.mediaGb]], "assumption: depends on uploads; requests and transfer out not included"),
+      ];
     case "aws:elasticache/replicationGroup:ReplicationGroup":
       return cacheItems(node, p, hours);
     case "aws:ec2/natGateway:NatGateway":
-      return [item(`NAT gateway, assumed ${ASSUMPTIONS.natGbPerMonth} GB processed`, [[p?.natGateway?.hour, hours], [p?.natGateway?.gbProcessed, ASSUMPTIONS.natGbPerMonth]], "assumption: data processed depends on traffic")];
+      return [
+        item(`NAT gateway, assumed ${ASSUMPTIONS.natGbPerMonth} GB processed`, [[p?.natGateway?.hour, hours], [
+          p?.natGateway?.gbProcessed,
+          ASSUMPTIONS.natGbPerMonth,
+        ]], "assumption: data processed depends on traffic"),
+      ];
     default:
       if (FREE_TYPES.some((re) => re.test(node.type))) return [];
       return [{ what: node.type, note: "not in the price table: unknown price" }];

@@ -17,17 +17,19 @@ export interface Duration {
   basis: string;
 }
 
-const seconds = (lowSeconds: number, highSeconds: number, basis: string): Duration => ({ lowSeconds, highSeconds, basis });
+const seconds = (lowSeconds: number, highSeconds: number, basis: string): Duration => ({ lowSeconds, highSeconds,
+  basis });
 
-const RDS_BASIS =
-  "estimate: RDS reports 'creating' → 'backing-up' → 'available' for ~10 min on small classes " +
-  "(hashicorp/terraform#1097, govuk-paas/paas-cf#445 '<10 mins once creation starts'); " +
-  "Multi-AZ provisions and syncs a standby (hashicorp/terraform#5831), so longer; provider create timeout 40 min";
+const RDS_BASIS = "estimate: RDS reports 'creating' → 'backing-up' → 'available' for ~10 min on small classes "
+  + "(hashicorp/terraform#1097, govuk-paas/paas-cf#445 '<10 mins once creation starts'); "
+  + "Multi-AZ provisions and syncs a standby (hashicorp/terraform#5831), so longer; provider create timeout 40 min";
 
 /** The deployment's steps on the host, whichever transport carries them (ssh: remote commands; ssm: local commands through Session Manager). */
-const WAIT_READY = seconds(2 * 60, 4 * 60, "estimate: cloud-init installs docker + compose plugin on first boot (our user data), SSH dial retries meanwhile");
+const WAIT_READY = seconds(2 * 60, 4 * 60,
+  "estimate: cloud-init installs docker + compose plugin on first boot (our user data), SSH dial retries meanwhile");
 const DEPLOY = seconds(60, 3 * 60, "estimate: unpack, `compose build`/pull, `compose up`, health check (host/release)");
-const UPLOAD = seconds(5, 60, "estimate: the contents the host lacks (all of them on a first deploy: tens of MB at most) and the manifest");
+const UPLOAD = seconds(5, 60,
+  "estimate: the contents the host lacks (all of them on a first deploy: tens of MB at most) and the manifest");
 
 /** Estimated creation time of one resource on a first `up`. */
 export function creationTime(node: GraphNode): Duration {
@@ -37,7 +39,8 @@ export function creationTime(node: GraphNode): Duration {
     case "aws:rds/instance:Instance":
       return node.inputs.multiAz === true ? seconds(15 * 60, 30 * 60, RDS_BASIS) : seconds(8 * 60, 15 * 60, RDS_BASIS);
     case "aws:ec2/instance:Instance":
-      return seconds(30, 60, "estimate: RunInstances until state 'running' (the provider waits for it), typical for t3/t4g");
+      return seconds(30, 60,
+        "estimate: RunInstances until state 'running' (the provider waits for it), typical for t3/t4g");
     case "aws:ec2/eip:Eip":
     case "aws:ec2/eipAssociation:EipAssociation":
     case "aws:ec2/securityGroup:SecurityGroup":
@@ -67,17 +70,23 @@ export function creationTime(node: GraphNode): Duration {
       if (/wait|ready/.test(role)) return WAIT_READY;
       if (/deploy|release/.test(role)) return DEPLOY;
       if (/upload/.test(role)) return UPLOAD;
-      return node.type === "command:local:Command" ? seconds(1, 30, "estimate: generic local command") : seconds(5, 60, "estimate: generic remote command");
+      return node.type === "command:local:Command"
+        ? seconds(1, 30, "estimate: generic local command")
+        : seconds(5, 60, "estimate: generic remote command");
     case "aws:lb/loadBalancer:LoadBalancer":
-      return seconds(2 * 60, 5 * 60, "estimate: the provider waits until the load balancer is 'active' (provisioning in each AZ takes minutes, terraform-provider-aws lb create timeout 10 min)");
+      return seconds(2 * 60, 5 * 60,
+        "estimate: the provider waits until the load balancer is 'active' (provisioning in each AZ takes minutes, terraform-provider-aws lb create timeout 10 min)");
     case "aws:ecs/service:Service":
       return node.inputs.waitForSteadyState === true
-        ? seconds(2 * 60, 8 * 60, "estimate: waitForSteadyState: Fargate places the tasks, pulls the image, the app migrates and starts, and the target group needs 2 passing health checks (2 x 15 s) before the service is steady")
+        ? seconds(2 * 60, 8 * 60,
+          "estimate: waitForSteadyState: Fargate places the tasks, pulls the image, the app migrates and starts, and the target group needs 2 passing health checks (2 x 15 s) before the service is steady")
         : seconds(5, 30, "estimate: CreateService returns before the tasks run");
     case "aws:acm/certificateValidation:CertificateValidation":
-      return seconds(60, 15 * 60, "estimate: ACM checks the DNS record once it has propagated; usually minutes (ACM User Guide: DNS validation may take up to 30 minutes after the record exists)");
+      return seconds(60, 15 * 60,
+        "estimate: ACM checks the DNS record once it has propagated; usually minutes (ACM User Guide: DNS validation may take up to 30 minutes after the record exists)");
     case "aws:route53/record:Record":
-      return seconds(30, 90, "estimate: the provider waits for the change to be INSYNC (Route 53: changes reach its servers within 60 s)");
+      return seconds(30, 90,
+        "estimate: the provider waits for the change to be INSYNC (Route 53: changes reach its servers within 60 s)");
     case "aws:ecs/cluster:Cluster":
     case "aws:ecs/taskDefinition:TaskDefinition":
     case "aws:lb/targetGroup:TargetGroup":
@@ -89,7 +98,9 @@ export function creationTime(node: GraphNode): Duration {
       return seconds(1, 5, "estimate: single API call");
     default:
       if (node.type.startsWith("aws:s3/")) return seconds(1, 5, "estimate: single API call");
-      if (node.type.startsWith("random:") || node.type.startsWith("tls:")) return seconds(0, 0, "computed locally by the provider");
+      if (node.type.startsWith("random:") || node.type.startsWith("tls:")) {
+        return seconds(0, 0, "computed locally by the provider");
+      }
       if (node.type.startsWith("aws:iam/") || node.type.startsWith("aws:vpc/") || node.type.startsWith("aws:ec2/")) {
         return seconds(1, 5, "estimate: single API call");
       }
@@ -154,13 +165,17 @@ export function criticalPath(nodes: GraphNode[], timeOf: (n: GraphNode) => Durat
   let lastAt = -1;
   for (const node of [...nodes].sort((a, b) => a.urn.localeCompare(b.urn))) {
     const at = visit(node);
-    if (at > lastAt) { lastAt = at; last = node; }
+    if (at > lastAt) {
+      lastAt = at;
+      last = node;
+    }
   }
 
   const steps: PathStep[] = [];
   for (let urn = last?.urn; urn !== undefined; urn = finish.get(urn)?.via) {
     const node = byUrn.get(urn) as GraphNode;
-    steps.unshift({ urn, type: node.type, name: node.name, duration: timeOf(node), finishSeconds: finish.get(urn)?.at ?? 0 });
+    steps.unshift({ urn, type: node.type, name: node.name, duration: timeOf(node),
+      finishSeconds: finish.get(urn)?.at ?? 0 });
   }
   // Components and providers take no time: keep only steps that cost something (plus the last).
   const costly = steps.filter((s) => s.duration.highSeconds > 0);

@@ -60,6 +60,8 @@ export interface PlanJson {
 /** Parses `npm run plan -- --json` output, checking the version; throws on anything else. */
 export function parsePlanJson(text: string): PlanJson {
   const doc = JSON.parse(text) as Partial<PlanJson>;
-  if (doc.version !== PLAN_JSON_VERSION) throw new Error(`not a plan of version ${PLAN_JSON_VERSION} (got ${String(doc.version)})`);
+  if (doc.version !== PLAN_JSON_VERSION) {
+    throw new Error(`not a plan of version ${PLAN_JSON_VERSION} (got ${String(doc.version)})`);
+  }
   return doc as PlanJson;
 }

@@ -72,8 +72,9 @@ export function figuresOf(region: RegionPrices, prefix = ""): { path: string; fi
   const out: { path: string; figure: Figure }[] = [];
   for (const [key, value] of Object.entries(region)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (value && typeof value === "object" && "usd" in value && "source" in value) out.push({ path, figure: value as Figure });
-    else if (value && typeof value === "object") out.push(...figuresOf(value as RegionPrices, path));
+    if (value && typeof value === "object" && "usd" in value && "source" in value) {
+      out.push({ path, figure: value as Figure });
+    } else if (value && typeof value === "object") out.push(...figuresOf(value as RegionPrices, path));
   }
   return out;
 }

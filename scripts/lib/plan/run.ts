@@ -4,8 +4,21 @@ import { type ServiceFate, withEcsFates } from "../../../components/compose/serv
 import * as fs from "fs";
 import * as path from "path";
 import {
-  AwsDbSnapshot, AwsMock, ConfigEntry, PROJECT, PROJECT_ROOT, Registration, StackConfigValues, configFor, namespacedKey, projectConfigTypes, readYaml, runProgram, setEntry,
-  stackEntriesOf, toConfigValues,
+  AwsDbSnapshot,
+  AwsMock,
+  ConfigEntry,
+  PROJECT,
+  PROJECT_ROOT,
+  Registration,
+  StackConfigValues,
+  configFor,
+  namespacedKey,
+  projectConfigTypes,
+  readYaml,
+  runProgram,
+  setEntry,
+  stackEntriesOf,
+  toConfigValues,
 } from "../../../lib/engine";
 import { PolicyResource, Violation, checkAll } from "../../../policy/rules";
 import { defaultTagsOf } from "../../../policy/crossGuard";
@@ -66,7 +79,8 @@ const MIN_SECRET_LENGTH = 12;
  * sandbox `npm run sandbox` would create (dev's settings + the sandbox overrides of
  * scripts/lib/sandbox/rules.ts).
  */
-export function planConfig(stack: string, stackFile = `Pulumi.${stack}.yaml`): StackConfigValues & { sandbox: boolean; entries: Map<string, ConfigEntry> } {
+export function planConfig(stack: string, stackFile = `Pulumi.${stack}.yaml`): StackConfigValues & { sandbox: boolean;
+  entries: Map<string, ConfigEntry> } {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) throw new Error(`invalid stack name "${stack}" (letters, digits, _ . -)`);
   const read = (file: string): { config?: Record<string, unknown> } | undefined => {
     if (!fs.existsSync(path.resolve(PROJECT_ROOT, file))) return undefined;
@@ -84,7 +98,9 @@ export function planConfig(stack: string, stackFile = `Pulumi.${stack}.yaml`): S
   }
   const dev = read("Pulumi.dev.yaml")?.config ?? { "aws:region": "us-east-1" };
   const { config } = sandboxConfig(dev, {
-    project: PROJECT, owner: "offline-plan", expiresAt: expiresAt(new Date(), parseTtl(DEFAULT_TTL)),
+    project: PROJECT,
+    owner: "offline-plan",
+    expiresAt: expiresAt(new Date(), parseTtl(DEFAULT_TTL)),
   });
   const entries = stackEntriesOf({ config });
   return { ...toConfigValues(entries), sandbox: true, entries };
@@ -101,9 +117,18 @@ export function assumedSnapshots(config: Record<string, string>, region: string)
   const engine = (setting("dbEngine") ?? String(defaultFor("dbEngine", "dev"))) as DbEngine;
   const arn = id.startsWith("arn:") ? id : `arn:aws:rds:${region}:${new AwsMock().accountId}:snapshot:${id}`;
   return [{
-    DBSnapshotIdentifier: arn.split(":").slice(6).join(":"), DBSnapshotArn: arn, DBInstanceIdentifier: "offline-plan", SnapshotCreateTime: "1970-01-01T00:00:00Z",
-    Engine: engine, EngineVersion: setting("dbEngineVersion") ?? String(defaultFor("dbEngineVersion", "dev", engine)), AllocatedStorage: RDS_STORAGE_GB.min,
-    Status: "available", Port: ENGINES[engine].port, SnapshotType: "manual", StorageType: "gp3", Encrypted: true,
+    DBSnapshotIdentifier: arn.split(":").slice(6).join(":"),
+    DBSnapshotArn: arn,
+    DBInstanceIdentifier: "offline-plan",
+    SnapshotCreateTime: "1970-01-01T00:00:00Z",
+    Engine: engine,
+    EngineVersion: setting("dbEngineVersion") ?? String(defaultFor("dbEngineVersion", "dev", engine)),
+    AllocatedStorage: RDS_STORAGE_GB.min,
+    Status: "available",
+    Port: ENGINES[engine].port,
+    SnapshotType: "manual",
+    StorageType: "gp3",
+    Encrypted: true,
   }];
 }
 
@@ -114,11 +139,18 @@ export function toPolicyResources(resources: Registration[]): PolicyResource[] {
   // private key): values that also appear in the clear elsewhere (host, user) are not secrets.
   const publicValues = new Set(resources.flatMap((r) => r.publicValues));
   return resources.map((r) => ({
-    type: r.type, name: r.name, urn: r.urn, id: r.id, props: r.inputs, protect: r.protect,
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    id: r.id,
+    props: r.inputs,
+    protect: r.protect,
     propertyDependencies: r.propertyDependencies,
     secretValues: r.secretValues.filter((v) => !publicValues.has(v) && v.length >= MIN_SECRET_LENGTH),
     // A provider reference is `<urn>::<id>`.
-    providerDefaultTags: defaultTagsOf(r.provider ? byUrn.get(r.provider.split("::").slice(0, -1).join("::"))?.inputs.defaultTags : undefined),
+    providerDefaultTags: defaultTagsOf(
+      r.provider ? byUrn.get(r.provider.split("::").slice(0, -1).join("::"))?.inputs.defaultTags : undefined,
+    ),
   }));
 }
 
@@ -128,34 +160,55 @@ export function toPolicyResources(resources: Registration[]): PolicyResource[] {
  * file stores it `secure:`. `stackFile` (default Pulumi.<stack>.yaml) is relative to the project root;
  * `region`, when given, replaces the stack's aws:region (as `pulumi config set aws:region` would).
  */
-export async function runPlan(opts: { stack: string; stackFile?: string; region?: string; set?: Record<string, string>; projectDefaults?: boolean }): Promise<PlanResult> {
+export async function runPlan(
+  opts: { stack: string; stackFile?: string; region?: string; set?: Record<string, string>; projectDefaults?: boolean },
+): Promise<PlanResult> {
   const { stack } = opts;
   const { entries, sandbox } = planConfig(stack, opts.stackFile);
   const declared = projectConfigTypes();
   // --region and --set as `pulumi config set` would store them in the stack file.
   if (opts.region !== undefined) entries.set("aws:region", setEntry("aws:region", opts.region, false, declared));
-  for (const [key, value] of Object.entries(opts.set ?? {})) entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, false, declared));
+  for (const [key, value] of Object.entries(opts.set ?? {})) {
+    entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, false, declared));
+  }
   const run = { stack, entries, projectDefaults: opts.projectDefaults };
   // What the program gets: the stack's entries, then Pulumi.yaml's defaults, as the CLI applies them.
   const { config, secretKeys: secureKeys } = configFor(run);
   const region = config["aws:region"] ?? "us-east-1";
   const rdsSnapshots = assumedSnapshots(config, region);
-  const { outputs, registrations: resources, mock } = await runProgram({ ...run, mock: new AwsMock({ region, rdsSnapshots }) });
-  if (rdsSnapshots.length > 0) outputs.databaseSource = `${String(outputs.databaseSource)}; offline, the snapshot is assumed to fit: pulumi preview checks its engine, version, storage and encryption`;
+  const { outputs, registrations: resources, mock } = await runProgram({ ...run,
+    mock: new AwsMock({ region, rdsSnapshots }) });
+  if (rdsSnapshots.length > 0) {
+    outputs.databaseSource = `${
+      String(outputs.databaseSource)
+    }; offline, the snapshot is assumed to fit: pulumi preview checks its engine, version, storage and encryption`;
+  }
   // The values behind `secure:` config are secrets too, whether or not the program marks them.
   const configSecrets: PolicyResource = {
-    type: "pulumi:config:Secure", name: "config", props: {}, protect: false, secretValues: secureKeys.map((k) => config[k]),
+    type: "pulumi:config:Secure",
+    name: "config",
+    props: {},
+    protect: false,
+    secretValues: secureKeys.map((k) => config[k]),
   };
   const policyResources = [...toPolicyResources(resources), stackResource(stack, outputs)];
   // The program has accepted this config, so parsing it again cannot fail; it hands back what config
   // found in the compose file, which no resource records.
-  const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
+  const settings = Object.fromEntries(
+    Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map((
+      [k, v],
+    ) => [k.slice(PROJECT.length + 1), v]),
+  );
   const { app, ...parsed } = parseConfig(settings, { project: PROJECT, stack, region });
   const cost = estimateCost(resources, region);
   // A value the config gives is a fact, even if the mock would have made up the same string.
   const unknowns = new Map([...mock.invented].filter(([value]) => !Object.values(config).some((c) => c === value)));
   return {
-    stack, region, sandbox, resources, policyResources,
+    stack,
+    region,
+    sandbox,
+    resources,
+    policyResources,
     // Judged with the reviewed config CI hands CrossGuard (policy/config.<stage>.json): its stage and
     // SSH allowlist, not the stack's own settings, so both verdicts read the same values.
     violations: checkAll([...policyResources, configSecrets], undefined, readPolicyConfig(PROJECT_ROOT, parsed.stage)),
@@ -176,7 +229,8 @@ export async function runPlan(opts: { stack: string; stackFile?: string; region?
  * the stack's outputs (the mock engine registers none). Only the outputs the rules read, none secret.
  */
 export function stackResource(stack: string, outputs: Record<string, unknown>): PolicyResource {
-  const read: StackOutputName[] = ["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource", "appEnvironment", "acmeServer", "hsts"];
+  const read: StackOutputName[] = ["stage", "hosting", "url", "https", "allowPlainHttp", "certificateSource",
+    "appEnvironment", "acmeServer", "hsts"];
   const props = Object.fromEntries(read.filter((k) => k in outputs).map((k) => [k, outputs[k]]));
   return { type: STACK, name: `${PROJECT}-${stack}`, props, protect: false };
 }
@@ -195,7 +249,9 @@ export function listSetting(raw: string | undefined): string[] | undefined {
 /** The last line of `npm run plan`, exactly; the cost names what it could not price (see costSummary). */
 export function summaryLine(plan: PlanResult): string {
   const minutes = Math.round(plan.criticalPath.typicalSeconds / 60);
-  return `plan ${plan.stack}: ${plan.resources.length} resources, critical path ~${minutes} min, ${costSummary(plan.cost)}`;
+  return `plan ${plan.stack}: ${plan.resources.length} resources, critical path ~${minutes} min, ${
+    costSummary(plan.cost)
+  }`;
 }
 
 const cachedPlans = new Map<string, Promise<PlanResult>>();

@@ -26,10 +26,12 @@ function ports(from: unknown, to: unknown, protocol: unknown): string {
 /** One SG rule as `tcp/22 from 203.0.113.0/24,sg:web`; ids of known SGs are shown by name. */
 function sgRule(rule: Props, nameOf: (id: string) => string): string {
   const sources = [
-    ...list(rule.cidrBlocks), ...list(rule.ipv6CidrBlocks),
+    ...list(rule.cidrBlocks),
+    ...list(rule.ipv6CidrBlocks),
     ...[rule.cidrIpv4, rule.cidrIpv6, rule.prefixListId].filter((x): x is string => typeof x === "string"),
     ...list(rule.securityGroups).map((id) => `sg:${nameOf(id)}`),
-    ...[rule.referencedSecurityGroupId, rule.sourceSecurityGroupId].filter((x): x is string => typeof x === "string").map((id) => `sg:${nameOf(id)}`),
+    ...[rule.referencedSecurityGroupId, rule.sourceSecurityGroupId].filter((x): x is string => typeof x === "string")
+      .map((id) => `sg:${nameOf(id)}`),
     ...(rule.self === true ? ["self"] : []),
   ];
   return `${ports(rule.fromPort, rule.toPort, rule.protocol ?? rule.ipProtocol)} ${sources.join(",") || "(none)"}`;
@@ -39,20 +41,29 @@ function sgRule(rule: Props, nameOf: (id: string) => string): string {
 export function keySettings(node: TreeNode, nameOf: (id: string) => string = (id) => id): string[] {
   const i = node.inputs;
   const pick = (...keys: string[]): string[] =>
-    keys.filter((k) => i[k] !== undefined && i[k] !== null).map((k) => `${k}=${isObj(i[k]) || Array.isArray(i[k]) ? JSON.stringify(i[k]) : String(i[k])}`);
+    keys.filter((k) => i[k] !== undefined && i[k] !== null).map((k) =>
+      `${k}=${isObj(i[k]) || Array.isArray(i[k]) ? JSON.stringify(i[k]) : String(i[k])}`
+    );
   const out: string[] = [];
   switch (node.type) {
     case "aws:ec2/instance:Instance": {
       out.push(...pick("instanceType", "ami"));
       const root = isObj(i.rootBlockDevice) ? i.rootBlockDevice : {};
-      out.push(`root=${String(root.volumeSize ?? "ami-default")}GB/${String(root.volumeType ?? "default")}/encrypted=${String(root.encrypted ?? false)}`);
+      out.push(
+        `root=${String(root.volumeSize ?? "ami-default")}GB/${String(root.volumeType ?? "default")}/encrypted=${
+          String(root.encrypted ?? false)
+        }`,
+      );
       const md = isObj(i.metadataOptions) ? i.metadataOptions : {};
       out.push(`httpTokens=${String(md.httpTokens ?? "optional(default)")}`);
       break;
     }
     case "aws:rds/instance:Instance":
-      out.push(...pick("engine", "engineVersion", "instanceClass", "allocatedStorage", "maxAllocatedStorage", "storageType",
-        "multiAz", "storageEncrypted", "publiclyAccessible", "backupRetentionPeriod", "deletionProtection", "skipFinalSnapshot", "finalSnapshotIdentifier"));
+      out.push(
+        ...pick("engine", "engineVersion", "instanceClass", "allocatedStorage", "maxAllocatedStorage", "storageType",
+          "multiAz", "storageEncrypted", "publiclyAccessible", "backupRetentionPeriod", "deletionProtection",
+          "skipFinalSnapshot", "finalSnapshotIdentifier"),
+      );
       break;
     case "aws:ec2/securityGroup:SecurityGroup":
       for (const r of Array.isArray(i.ingress) ? i.ingress.filter(isObj) : []) out.push(`in ${sgRule(r, nameOf)}`);

@@ -37,15 +37,19 @@ function figure(cost: CostEstimate, type: string, prefix: string): CostItem | un
 }
 
 const costs = (item: CostItem | undefined, region: string): { text: string; monthly?: number } =>
-  item?.monthly === undefined ? { text: `price not in the table for ${region}` } : { text: `~${money(item.monthly)}/month`, monthly: item.monthly };
+  item?.monthly === undefined
+    ? { text: `price not in the table for ${region}` }
+    : { text: `~${money(item.monthly)}/month`, monthly: item.monthly };
 
 /** The warnings for a stack's settings and its cost estimate. */
-export function planWarnings(config: Pick<StackConfig, "stage" | "host" | "database" | "monitoring" | "hosting">, cost: CostEstimate): Warning[] {
+export function planWarnings(config: Pick<StackConfig, "stage" | "host" | "database" | "monitoring" | "hosting">,
+  cost: CostEstimate): Warning[] {
   const stage = config.stage;
   const out: Warning[] = [];
   const add = (setting: string, what: string, item: CostItem | undefined, advice: string): void => {
     const c = costs(item, cost.region);
-    out.push({ setting, message: `${what} (${c.text}) ${advice}`, ...(c.monthly === undefined ? {} : { monthly: c.monthly }) });
+    out.push({ setting, message: `${what} (${c.text}) ${advice}`,
+      ...(c.monthly === undefined ? {} : { monthly: c.monthly }) });
   };
   const maxGb = OUTSIZED.storageGb[stage];
   const maxSize = OUTSIZED.largestSize[stage];
@@ -53,26 +57,32 @@ export function planWarnings(config: Pick<StackConfig, "stage" | "host" | "datab
   const db = config.database;
 
   if (db.allocatedStorageGb > maxGb) {
-    add("dbAllocatedStorageGb", `${db.allocatedStorageGb} GB of database storage in ${stage}`, figure(cost, "aws:rds/instance:Instance", "storage "),
+    add("dbAllocatedStorageGb", `${db.allocatedStorageGb} GB of database storage in ${stage}`,
+      figure(cost, "aws:rds/instance:Instance", "storage "),
       `is more than ${maxGb} GB; storage can grow later (dbMaxAllocatedStorageGb) but never shrink`);
   }
   if (ec2 && config.host.rootVolumeGb > maxGb) {
-    add("rootVolumeGb", `a ${config.host.rootVolumeGb} GB root volume in ${stage}`, figure(cost, "aws:ec2/instance:Instance", "root volume"), `is more than ${maxGb} GB`);
+    add("rootVolumeGb", `a ${config.host.rootVolumeGb} GB root volume in ${stage}`,
+      figure(cost, "aws:ec2/instance:Instance", "root volume"), `is more than ${maxGb} GB`);
   }
   const hostSize = config.host.instanceType.split(".")[1] ?? "";
   if (ec2 && sizeRank(hostSize) > sizeRank(maxSize)) {
-    add("instanceType", `host ${config.host.instanceType} in ${stage}`, figure(cost, "aws:ec2/instance:Instance", `${config.host.instanceType} `), `is larger than ${maxSize}`);
+    add("instanceType", `host ${config.host.instanceType} in ${stage}`,
+      figure(cost, "aws:ec2/instance:Instance", `${config.host.instanceType} `), `is larger than ${maxSize}`);
   }
   const dbSize = db.instanceClass.split(".")[2] ?? "";
   if (sizeRank(dbSize) > sizeRank(maxSize)) {
-    add("dbInstanceClass", `database ${db.instanceClass} in ${stage}`, figure(cost, "aws:rds/instance:Instance", `${db.instanceClass} `), `is larger than ${maxSize}`);
+    add("dbInstanceClass", `database ${db.instanceClass} in ${stage}`,
+      figure(cost, "aws:rds/instance:Instance", `${db.instanceClass} `), `is larger than ${maxSize}`);
   }
   if (db.multiAz && stage !== "prod") {
     add("dbMultiAz", `Multi-AZ database in ${stage}`, figure(cost, "aws:rds/instance:Instance", `${db.instanceClass} `),
       "pays for a standby that only prod needs (about twice the Single-AZ price)");
   }
   if (stage === "prod" && config.monitoring.alertEmail === undefined) {
-    out.push({ setting: "alertEmail", message: "prod has no alertEmail: its alarms publish to an SNS topic nobody subscribes to, so they notify nobody. Set alertEmail (`pulumi config set alertEmail ops@example.com`)" });
+    out.push({ setting: "alertEmail",
+      message:
+        "prod has no alertEmail: its alarms publish to an SNS topic nobody subscribes to, so they notify nobody. Set alertEmail (`pulumi config set alertEmail ops@example.com`)" });
   }
   return out;
 }

@@ -10,9 +10,11 @@ export interface Run {
 }
 
 /** A command on this machine, bounded, its input on stdin. */
-export function run(command: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+export function run(command: string, args: string[],
+  opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...opts.env }, cwd: opts.cwd });
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...opts.env },
+      cwd: opts.cwd });
     let out = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 600_000);
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -34,4 +36,5 @@ export function run(command: string, args: string[], opts: { input?: string; tim
 const LOCAL_EDGE = { COMPOSE_ON_EC2_LOCAL_EDGE: path.join(PROJECT_ROOT, "scripts/lib/rehearse/edge-service.sh") };
 
 /** A host command line of components/remote.ts, run here as a login shell on the host would run it. */
-export const hostLine = (line: string, input?: string, timeoutMs?: number) => run("sh", ["-c", line], { input, timeoutMs, env: LOCAL_EDGE });
+export const hostLine = (line: string, input?: string, timeoutMs?: number) =>
+  run("sh", ["-c", line], { input, timeoutMs, env: LOCAL_EDGE });

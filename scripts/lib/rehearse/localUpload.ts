@@ -8,13 +8,15 @@ import { parseManifest, storeContent } from "../../../components/manifest";
 import * as remote from "../../../components/remote";
 
 /** Puts a bundle's manifest and missing contents where the deploy line reads them; returns how many contents were copied. */
-export function uploadLocally(spec: remote.RemoteSpec, bundle: { sha256: string; path: string; storeDir: string }): number {
+export function uploadLocally(spec: remote.RemoteSpec,
+  bundle: { sha256: string; path: string; storeDir: string }): number {
   const manifest = fs.readFileSync(bundle.path, "utf8");
   fs.mkdirSync(remote.uploadDir(spec), { recursive: true });
   fs.writeFileSync(remote.manifestRemotePath(spec, bundle.sha256), manifest);
   let copied = 0;
   for (const line of parseManifest(manifest)) {
-    if (line.sha256 !== "-" && storeContent(remote.storeDir(spec), path.join(bundle.storeDir, line.sha256), line.sha256)) copied += 1;
+    if (line.sha256 !== "-"
+      && storeContent(remote.storeDir(spec), path.join(bundle.storeDir, line.sha256), line.sha256)) copied += 1;
   }
   return copied;
 }

@@ -48,17 +48,31 @@ export interface Rehearsal {
 export async function prepare(opts: RehearseOptions, findings: contract.Finding[]): Promise<Rehearsal> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const { config: c, problems } = loadStack(opts.stack, opts.set);
-  if (c.hosting.ecs) throw new Error("the rehearsal runs the ec2 hosting (one host with compose); this stack sets hosting: ecs");
+  if (c.hosting.ecs) {
+    throw new Error("the rehearsal runs the ec2 hosting (one host with compose); this stack sets hosting: ecs");
+  }
   for (const p of problems) {
     const m = /^(\S+:\d+): (.*)\. Fix: (.*)$/.exec(p);
-    findings.push({ check: `plan: ${m?.[1] ?? "compose file"}`, ok: false, detail: "config refuses the compose file (the deploy below runs it anyway)", cause: m?.[2] ?? p, fix: m?.[3] ?? "" });
+    findings.push({ check: `plan: ${m?.[1] ?? "compose file"}`, ok: false,
+      detail: "config refuses the compose file (the deploy below runs it anyway)", cause: m?.[2] ?? p,
+      fix: m?.[3] ?? "" });
   }
   const appName = `${stackResourceName(c.project, c.stack)}-rehearsal`;
   const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `${appName}-`));
   const ports = { http: await freePort(), https: await freePort(), proxy: await freePort(), acme: await freePort() };
   const r: Rehearsal = {
-    opts, log, c, appDir: path.resolve(PROJECT_ROOT, c.app.dir), appName, baseDir, ports, spec: remoteSpecFor(appName, baseDir, c.app, ports), dbName: `${appName}-db`,
-    hosts: [...c.hosting.domain, PUBLIC_IP_STANDIN, PUBLIC_DNS_STANDIN], secretKey: crypto.randomBytes(32).toString("hex"), dbPassword: crypto.randomBytes(16).toString("hex"),
+    opts,
+    log,
+    c,
+    appDir: path.resolve(PROJECT_ROOT, c.app.dir),
+    appName,
+    baseDir,
+    ports,
+    spec: remoteSpecFor(appName, baseDir, c.app, ports),
+    dbName: `${appName}-db`,
+    hosts: [...c.hosting.domain, PUBLIC_IP_STANDIN, PUBLIC_DNS_STANDIN],
+    secretKey: crypto.randomBytes(32).toString("hex"),
+    dbPassword: crypto.randomBytes(16).toString("hex"),
   };
   log(`rehearse ${c.stack}: app ${c.app.dir} (${c.app.composeFile}), project ${appName}, base ${baseDir}`);
   log(`  edge http://127.0.0.1:${ports.http}, app's proxy 127.0.0.1:${ports.proxy}, host names ${r.hosts.join(", ")}`);
@@ -68,7 +82,9 @@ export async function prepare(opts: RehearseOptions, findings: contract.Finding[
 /** Last step: removes what the rehearsal started (or, with keep, says where it is). */
 export async function cleanup(r: Rehearsal): Promise<void> {
   if (r.opts.keep) {
-    r.log(`--keep: left running: project ${r.appName} (docker ps --filter label=com.docker.compose.project=${r.appName}), database ${r.dbName}, base ${r.baseDir}`);
+    r.log(
+      `--keep: left running: project ${r.appName} (docker ps --filter label=com.docker.compose.project=${r.appName}), database ${r.dbName}, base ${r.baseDir}`,
+    );
     return;
   }
   await hostLine(remote.destroyCommand(r.spec), undefined, 180_000);
@@ -81,8 +97,10 @@ export async function cleanup(r: Rehearsal): Promise<void> {
 }
 
 /** A verb of the host's scripts (tests/host/lib/on-host.sh) against the rehearsal's active release. */
-export function onHost(r: Rehearsal, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+export function onHost(r: Rehearsal, args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
   const active = path.join(r.baseDir, "active");
-  return run("bash", [path.join(PROJECT_ROOT, "tests/host/lib/on-host.sh"), path.join(active, HOST_SCRIPTS_PREFIX, "lib.sh"),
-    active, r.appName, r.c.app.composeFile, `127.0.0.1:${r.ports.proxy}`, ...args], opts);
+  return run("bash", [path.join(PROJECT_ROOT, "tests/host/lib/on-host.sh"),
+    path.join(active, HOST_SCRIPTS_PREFIX, "lib.sh"), active, r.appName, r.c.app.composeFile,
+    `127.0.0.1:${r.ports.proxy}`, ...args], opts);
 }

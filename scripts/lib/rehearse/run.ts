@@ -35,8 +35,13 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
     const db = await startDatabase(r.c.database, r.dbName, gateway, await freePort(), r.dbPassword);
     r.log(`  database stand-in ${db.image} on ${gateway} (container ${r.dbName})`);
     const envFor = (sha: string) => renderEnvFile(deploymentEnv({
-      appEnv: r.c.app.env, appSecrets: appSecretsStandIns(opts.stack),
-      databaseUrl: db.url, secretKey: r.secretKey, releaseId: sha, allowedHosts: r.hosts, tls: r.c.site.tls,
+      appEnv: r.c.app.env,
+      appSecrets: appSecretsStandIns(opts.stack),
+      databaseUrl: db.url,
+      secretKey: r.secretKey,
+      releaseId: sha,
+      allowedHosts: r.hosts,
+      tls: r.c.site.tls,
     }));
     const deploy: Deploy = async (bundle) => {
       uploadLocally(r.spec, bundle);

@@ -6,12 +6,19 @@ import { configFor, namespacedKey, PROJECT, projectConfigTypes, setEntry } from 
 import { planConfig } from "../plan/run";
 
 /** The stack's settings as `pulumi up` would read them, with --set applied; compose-only refusals are findings. */
-export function loadStack(stack: string, set: Record<string, string> = {}): { config: StackConfig; problems: string[] } {
+export function loadStack(stack: string,
+  set: Record<string, string> = {}): { config: StackConfig; problems: string[] } {
   const { entries } = planConfig(stack);
   const declared = projectConfigTypes();
-  for (const [key, value] of Object.entries(set)) entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, false, declared));
+  for (const [key, value] of Object.entries(set)) {
+    entries.set(namespacedKey(key), setEntry(namespacedKey(key), value, false, declared));
+  }
   const { config } = configFor({ stack, entries });
-  const settings = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
+  const settings = Object.fromEntries(
+    Object.entries(config).filter(([k]) => k.startsWith(`${PROJECT}:`)).map((
+      [k, v],
+    ) => [k.slice(PROJECT.length + 1), v]),
+  );
   try {
     return { config: parseConfig(settings, { project: PROJECT, stack, region: config["aws:region"] }), problems: [] };
   } catch (e) {

@@ -1,7 +1,8 @@
 // The sandbox commands that act on one sandbox by name (up, destroy, unlock), written against the
 // workspace interface of context.ts; list and reap are inventory.ts.
 import { outputText } from "../../../components/outputs";
-import { buildsImages, type CommandContext, lastRecord, refuseNonSandbox, releaseLock, type SandboxStack, TEMPLATE_STACK } from "./context";
+import { buildsImages, type CommandContext, lastRecord, refuseNonSandbox, releaseLock, type SandboxStack,
+  TEMPLATE_STACK } from "./context";
 import { assertSandboxName, ConfigMap, expiresAt, SandboxError, sandboxConfig, SettingsValue } from "./rules";
 import { recordedSnapshotSettings, snapshotSettings } from "./snapshot";
 
@@ -18,7 +19,8 @@ export interface UpResult {
  * Sandbox `name`'s stack and its last recorded config, refusing a stack that is not a sandbox; undefined
  * (saying so) when it does not exist, so there is nothing to `verb`.
  */
-async function existingSandbox(ctx: CommandContext, name: string, verb: string): Promise<{ stack: SandboxStack; project: string; config: ConfigMap } | undefined> {
+async function existingSandbox(ctx: CommandContext, name: string,
+  verb: string): Promise<{ stack: SandboxStack; project: string; config: ConfigMap } | undefined> {
   assertSandboxName(name);
   const project = await ctx.workspace.projectName();
   const stack = await ctx.workspace.selectStack(name);
@@ -39,7 +41,9 @@ export async function unlockSandbox(ctx: CommandContext, name: string): Promise<
   const found = await existingSandbox(ctx, name, "unlock");
   if (!found) return false;
   await found.stack.cancel();
-  ctx.print(`sandbox ${name} unlocked (run up or destroy again; resources an interrupted update left pending show in its output)`);
+  ctx.print(
+    `sandbox ${name} unlocked (run up or destroy again; resources an interrupted update left pending show in its output)`,
+  );
   return true;
 }
 
@@ -47,14 +51,17 @@ export async function unlockSandbox(ctx: CommandContext, name: string): Promise<
  * Creates or updates sandbox `name` from dev's settings, records owner + expiry, and deploys it.
  * fromSnapshot (`prod` or a snapshot id) restores its database from that snapshot: the restore drill.
  */
-export async function upSandbox(ctx: CommandContext, name: string, opts: { ttlMs: number; owner: string; fromSnapshot?: string }): Promise<UpResult> {
+export async function upSandbox(ctx: CommandContext, name: string,
+  opts: { ttlMs: number; owner: string; fromSnapshot?: string }): Promise<UpResult> {
   assertSandboxName(name);
   const project = await ctx.workspace.projectName();
   let devSettings: Record<string, SettingsValue>;
   try {
     devSettings = await ctx.workspace.stackSettingsConfig(TEMPLATE_STACK);
   } catch (err) {
-    throw new SandboxError(`cannot read Pulumi.${TEMPLATE_STACK}.yaml, the settings sandboxes start from: ${(err as Error).message}`);
+    throw new SandboxError(
+      `cannot read Pulumi.${TEMPLATE_STACK}.yaml, the settings sandboxes start from: ${(err as Error).message}`,
+    );
   }
   const existing = await ctx.workspace.selectStack(name);
   const previous = existing ? await lastRecord(existing, project) : undefined;
@@ -67,12 +74,21 @@ export async function upSandbox(ctx: CommandContext, name: string, opts: { ttlMs
     : recordedSnapshotSettings(previous?.config ?? {}, project);
   for (const [key, value] of Object.entries(restore)) config[`${project}:${key}`] = value;
   if (restore.dbSnapshotIdentifier !== undefined) {
-    const replaces = existing && previous?.config[`${project}:dbSnapshotIdentifier`]?.value !== restore.dbSnapshotIdentifier;
-    ctx.log(`database: restored from snapshot ${String(restore.dbSnapshotIdentifier)}${replaces ? " (replaces this sandbox's database)" : ""}\n`);
+    const replaces = existing
+      && previous?.config[`${project}:dbSnapshotIdentifier`]?.value !== restore.dbSnapshotIdentifier;
+    ctx.log(
+      `database: restored from snapshot ${String(restore.dbSnapshotIdentifier)}${
+        replaces ? " (replaces this sandbox's database)" : ""
+      }\n`,
+    );
   }
   if (skippedSecrets.length > 0) {
     const skipped = skippedSecrets.filter((key) => config[key] === undefined);
-    if (skipped.length > 0) ctx.log(`note: not copied from Pulumi.${TEMPLATE_STACK}.yaml (secrets encrypted for dev): ${skipped.join(", ")}\n`);
+    if (skipped.length > 0) {
+      ctx.log(
+        `note: not copied from Pulumi.${TEMPLATE_STACK}.yaml (secrets encrypted for dev): ${skipped.join(", ")}\n`,
+      );
+    }
   }
   if (buildsImages(config, project)) ctx.checkDocker();
   const stack = existing ?? (await ctx.workspace.createOrSelectStack(name));

@@ -92,7 +92,8 @@ export async function releaseLock(ctx: CommandContext, stack: SandboxStack): Pro
 export const TEMPLATE_STACK = "dev";
 
 /** The newest recorded config of a stack: the config its last update ran with. */
-export async function lastRecord(stack: SandboxStack, project: string): Promise<{ record: SandboxRecord; history: { startTime: Date }[]; config: ConfigMap }> {
+export async function lastRecord(stack: SandboxStack,
+  project: string): Promise<{ record: SandboxRecord; history: { startTime: Date }[]; config: ConfigMap }> {
   const history = await stack.history();
   return { record: readRecord(history[0]?.config, project), history, config: history[0]?.config ?? {} };
 }
@@ -100,6 +101,8 @@ export async function lastRecord(stack: SandboxStack, project: string): Promise<
 /** Refuses a stack whose last update ran with another stage than sandbox. */
 export function refuseNonSandbox(name: string, record: SandboxRecord): void {
   if (record.stage !== undefined && record.stage !== "sandbox") {
-    throw new SandboxError(`stack '${name}' exists but is not a sandbox (its last update ran with stage ${record.stage}); refusing to touch it`);
+    throw new SandboxError(
+      `stack '${name}' exists but is not a sandbox (its last update ran with stage ${record.stage}); refusing to touch it`,
+    );
   }
 }

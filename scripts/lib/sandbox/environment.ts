@@ -26,13 +26,13 @@ export type Runner = (command: string, args: string[]) => RunResult;
  */
 export function checkPulumiCli(run: Runner, warn: (message: string) => void): string {
   const result = run("pulumi", ["version"]);
-  const install =
-    `Install Pulumi ${PINNED_PULUMI_VERSION} (the version CI uses): ` +
-    `curl -fsSL https://get.pulumi.com | sh -s -- --version ${PINNED_PULUMI_VERSION} ` +
-    `(other platforms: ${PULUMI_INSTALL_URL}), then make sure 'pulumi' is on PATH.`;
+  const install = `Install Pulumi ${PINNED_PULUMI_VERSION} (the version CI uses): `
+    + `curl -fsSL https://get.pulumi.com | sh -s -- --version ${PINNED_PULUMI_VERSION} `
+    + `(other platforms: ${PULUMI_INSTALL_URL}), then make sure 'pulumi' is on PATH.`;
   if (result.error || result.status !== 0) {
-    const reason = result.error?.code === "ENOENT" ? "the Pulumi CLI ('pulumi') is not on PATH" :
-      `'pulumi version' failed: ${(result.error?.message ?? result.stderr).trim() || `exit ${result.status}`}`;
+    const reason = result.error?.code === "ENOENT"
+      ? "the Pulumi CLI ('pulumi') is not on PATH"
+      : `'pulumi version' failed: ${(result.error?.message ?? result.stderr).trim() || `exit ${result.status}`}`;
     throw new SandboxError(`${reason}. ${install} No CLI is needed for 'npm run plan'.`);
   }
   const version = result.stdout.trim().replace(/^v/, "");
@@ -63,10 +63,11 @@ export function checkAwsCredentials(env: NodeJS.ProcessEnv, homeDir: string, exi
   ];
   if (files.some(exists)) return;
   throw new SandboxError(
-    "no AWS credentials found (none of " + AWS_CREDENTIAL_ENV.join(", ") + ` is set and ${files.join(" / ")} do not exist). ` +
-      "Fix: `aws configure sso` (or `aws configure`) then `export AWS_PROFILE=<profile>`, or export " +
-      "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. In GitHub Actions use aws-actions/configure-aws-credentials " +
-      "with role-to-assume (OIDC, permissions: id-token: write).",
+    "no AWS credentials found (none of " + AWS_CREDENTIAL_ENV.join(", ")
+      + ` is set and ${files.join(" / ")} do not exist). `
+      + "Fix: `aws configure sso` (or `aws configure`) then `export AWS_PROFILE=<profile>`, or export "
+      + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. In GitHub Actions use aws-actions/configure-aws-credentials "
+      + "with role-to-assume (OIDC, permissions: id-token: write).",
   );
 }
 
@@ -102,9 +103,9 @@ export function resolveBackend(env: NodeJS.ProcessEnv, projectDir: string): Back
   if (url !== "") {
     if (!hasPassphrase) {
       throw new SandboxError(
-        `PULUMI_BACKEND_URL is ${url} (self-managed) but neither PULUMI_CONFIG_PASSPHRASE nor ` +
-          "PULUMI_CONFIG_PASSPHRASE_FILE is set. Fix: export the team's passphrase (in CI: the " +
-          "PULUMI_CONFIG_PASSPHRASE secret), or unset PULUMI_BACKEND_URL to use the local backend.",
+        `PULUMI_BACKEND_URL is ${url} (self-managed) but neither PULUMI_CONFIG_PASSPHRASE nor `
+          + "PULUMI_CONFIG_PASSPHRASE_FILE is set. Fix: export the team's passphrase (in CI: the "
+          + "PULUMI_CONFIG_PASSPHRASE secret), or unset PULUMI_BACKEND_URL to use the local backend.",
       );
     }
     return { kind: "self-managed", url, envVars: { PULUMI_BACKEND_URL: url }, secretsProvider: "passphrase" };
@@ -143,10 +144,12 @@ export function prepareLocalBackend(backend: Backend): boolean {
 export function checkDockerDaemon(run: Runner): void {
   const result = run("docker", ["info", "--format", "{{.ServerVersion}}"]);
   if (result.error === undefined && result.status === 0 && result.stdout.trim() !== "") return;
-  const why = result.error ? `docker is not installed or not on PATH (${result.error.message})` : `no Docker daemon answered \`docker info\`: ${result.stderr.trim().split("\n")[0] ?? ""}`;
+  const why = result.error
+    ? `docker is not installed or not on PATH (${result.error.message})`
+    : `no Docker daemon answered \`docker info\`: ${result.stderr.trim().split("\n")[0] ?? ""}`;
   throw new SandboxError(
-    `this stack builds images on this machine (deployMode registry or hosting ecs), which needs a running Docker daemon: ${why}. ` +
-      "Fix: start Docker (Docker Desktop, or `sudo systemctl start docker`), or point DOCKER_HOST at a daemon, then run the command again.",
+    `this stack builds images on this machine (deployMode registry or hosting ecs), which needs a running Docker daemon: ${why}. `
+      + "Fix: start Docker (Docker Desktop, or `sudo systemctl start docker`), or point DOCKER_HOST at a daemon, then run the command again.",
   );
 }
 
@@ -167,27 +170,46 @@ export interface SnapshotFacts {
  * Snapshots still being taken (Status creating) cannot be restored and are skipped.
  */
 export function latestAutomatedSnapshot(run: Runner, instance: string, region: string | undefined): SnapshotFacts {
-  const args = ["rds", "describe-db-snapshots", "--db-instance-identifier", instance, "--snapshot-type", "automated", "--output", "json"];
+  const args = ["rds", "describe-db-snapshots", "--db-instance-identifier", instance, "--snapshot-type", "automated",
+    "--output", "json"];
   if (region) args.push("--region", region);
   const result = run("aws", args);
   if (result.error) {
-    throw new SandboxError(`--from-snapshot prod needs the AWS CLI to find prod's latest automated snapshot: ${result.error.message}. ` +
-      "Fix: install the AWS CLI v2, or give the snapshot's id (--from-snapshot rds:…)");
+    throw new SandboxError(
+      `--from-snapshot prod needs the AWS CLI to find prod's latest automated snapshot: ${result.error.message}. `
+        + "Fix: install the AWS CLI v2, or give the snapshot's id (--from-snapshot rds:…)",
+    );
   }
   if (result.status !== 0) {
-    throw new SandboxError(`aws rds describe-db-snapshots --db-instance-identifier ${instance} failed: ${result.stderr.trim().split("\n").slice(-1)[0] ?? ""}`);
+    throw new SandboxError(
+      `aws rds describe-db-snapshots --db-instance-identifier ${instance} failed: ${
+        result.stderr.trim().split("\n").slice(-1)[0] ?? ""
+      }`,
+    );
   }
-  let answer: { DBSnapshots?: { DBSnapshotIdentifier?: string; SnapshotCreateTime?: string; Status?: string; AllocatedStorage?: number; MasterUsername?: string }[] };
+  let answer: {
+    DBSnapshots?: { DBSnapshotIdentifier?: string; SnapshotCreateTime?: string; Status?: string;
+      AllocatedStorage?: number; MasterUsername?: string }[];
+  };
   try {
     answer = JSON.parse(result.stdout);
   } catch {
-    throw new SandboxError(`aws rds describe-db-snapshots answered something that is not JSON: ${result.stdout.slice(0, 200)}`);
+    throw new SandboxError(
+      `aws rds describe-db-snapshots answered something that is not JSON: ${result.stdout.slice(0, 200)}`,
+    );
   }
-  const available = (answer.DBSnapshots ?? []).filter((s) => s.Status === "available" && s.DBSnapshotIdentifier && s.SnapshotCreateTime);
+  const available = (answer.DBSnapshots ?? []).filter((s) =>
+    s.Status === "available" && s.DBSnapshotIdentifier && s.SnapshotCreateTime
+  );
   if (available.length === 0) {
-    throw new SandboxError(`RDS instance ${instance} has no available automated snapshot (backups off, or the first one is still being taken). ` +
-      "Fix: dbBackupRetentionDays ≥ 1 on prod and wait for its backup window, or take one (aws rds create-db-snapshot) and give its id");
+    throw new SandboxError(
+      `RDS instance ${instance} has no available automated snapshot (backups off, or the first one is still being taken). `
+        + "Fix: dbBackupRetentionDays ≥ 1 on prod and wait for its backup window, or take one (aws rds create-db-snapshot) and give its id",
+    );
   }
-  const newest = available.reduce((a, b) => (Date.parse(b.SnapshotCreateTime!) > Date.parse(a.SnapshotCreateTime!) ? b : a));
-  return { id: newest.DBSnapshotIdentifier!, createdAt: newest.SnapshotCreateTime!, allocatedStorageGb: newest.AllocatedStorage ?? 0, masterUsername: newest.MasterUsername };
+  const newest = available.reduce((a,
+    b) => (Date.parse(b.SnapshotCreateTime!) > Date.parse(a.SnapshotCreateTime!) ? b : a)
+  );
+  return { id: newest.DBSnapshotIdentifier!, createdAt: newest.SnapshotCreateTime!,
+    allocatedStorageGb: newest.AllocatedStorage ?? 0, masterUsername: newest.MasterUsername };
 }

@@ -16,7 +16,8 @@ export interface SandboxInfo {
 }
 
 /** Each stack of the project that is a sandbox (never dev/prod), by name, with its last record. */
-async function* eachSandbox(ctx: CommandContext, project: string): AsyncGenerator<{ name: string; stack: SandboxStack } & Awaited<ReturnType<typeof lastRecord>>> {
+async function* eachSandbox(ctx: CommandContext,
+  project: string): AsyncGenerator<{ name: string; stack: SandboxStack } & Awaited<ReturnType<typeof lastRecord>>> {
   for (const name of (await ctx.workspace.listStacks()).sort()) {
     if (isProtectedStack(name)) continue;
     const stack = await ctx.workspace.selectStack(name);
@@ -85,7 +86,9 @@ export async function reapSandboxes(ctx: CommandContext, opts: { dryRun: boolean
       continue;
     }
     if (opts.dryRun) {
-      ctx.print(`would destroy ${name} (expired ${record.expiresAt?.toISOString()}, owner ${record.owner ?? "unknown"})`);
+      ctx.print(
+        `would destroy ${name} (expired ${record.expiresAt?.toISOString()}, owner ${record.owner ?? "unknown"})`,
+      );
       result.destroyed.push(name);
       continue;
     }

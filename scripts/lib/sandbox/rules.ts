@@ -35,7 +35,9 @@ export class SandboxError extends Error {
 export function nameProblems(name: string): string[] {
   const problems: string[] = [];
   if (name.length === 0) return ["the name is empty; use e.g. pr-42 or alice-try-redis"];
-  if (name.length > MAX_NAME_LENGTH) problems.push(`it has ${name.length} characters; at most ${MAX_NAME_LENGTH} are allowed`);
+  if (name.length > MAX_NAME_LENGTH) {
+    problems.push(`it has ${name.length} characters; at most ${MAX_NAME_LENGTH} are allowed`);
+  }
   if (!/^[a-z0-9-]+$/.test(name)) problems.push("only lowercase letters a-z, digits 0-9 and '-' are allowed");
   if (!/^[a-z]/.test(name)) problems.push("it must start with a lowercase letter");
   if (/-$/.test(name)) problems.push("it must not end with '-'");

@@ -23,13 +23,24 @@ export function rdsInstanceOf(endpoint: string | undefined): string | undefined 
  * is raised to the snapshot's when smaller (a restore cannot shrink it) and its master user is the snapshot's.
  * An id is taken as given: the preview checks it (engine, version, size, encryption) before anything is created.
  */
-export async function snapshotSettings(ctx: CommandContext, project: string, from: string, config: Record<string, SettingsValue>): Promise<Record<string, SettingsValue>> {
+export async function snapshotSettings(ctx: CommandContext, project: string, from: string,
+  config: Record<string, SettingsValue>): Promise<Record<string, SettingsValue>> {
   if (from !== PROD_STACK) return { dbSnapshotIdentifier: from };
   const prod = await ctx.workspace.selectStack(PROD_STACK);
-  if (!prod) throw new SandboxError(`--from-snapshot prod: this state backend has no stack ${PROD_STACK}. Fix: use prod's backend (PULUMI_BACKEND_URL), or give the snapshot's id`);
+  if (!prod) {
+    throw new SandboxError(
+      `--from-snapshot prod: this state backend has no stack ${PROD_STACK}. Fix: use prod's backend (PULUMI_BACKEND_URL), or give the snapshot's id`,
+    );
+  }
   const endpoint = outputText(await prod.outputs(), "dbEndpoint");
   const instance = rdsInstanceOf(endpoint);
-  if (!instance) throw new SandboxError(`--from-snapshot prod: prod's dbEndpoint output (${endpoint ?? "missing"}) names no RDS instance. Fix: give the snapshot's id`);
+  if (!instance) {
+    throw new SandboxError(
+      `--from-snapshot prod: prod's dbEndpoint output (${
+        endpoint ?? "missing"
+      }) names no RDS instance. Fix: give the snapshot's id`,
+    );
+  }
   let prodRegion: string | undefined;
   try {
     prodRegion = String((await ctx.workspace.stackSettingsConfig(PROD_STACK))["aws:region"] ?? "") || undefined;
@@ -38,11 +49,15 @@ export async function snapshotSettings(ctx: CommandContext, project: string, fro
   }
   const region = typeof config["aws:region"] === "string" ? config["aws:region"] : undefined;
   if (prodRegion && region && prodRegion !== region) {
-    throw new SandboxError(`--from-snapshot prod: prod runs in ${prodRegion} and sandboxes in ${region} (Pulumi.${TEMPLATE_STACK}.yaml), and a snapshot restores only in its own region. ` +
-      `Fix: aws rds copy-db-snapshot --source-region ${prodRegion} --region ${region} …, then --from-snapshot <the copy's id>`);
+    throw new SandboxError(
+      `--from-snapshot prod: prod runs in ${prodRegion} and sandboxes in ${region} (Pulumi.${TEMPLATE_STACK}.yaml), and a snapshot restores only in its own region. `
+        + `Fix: aws rds copy-db-snapshot --source-region ${prodRegion} --region ${region} …, then --from-snapshot <the copy's id>`,
+    );
   }
   const snapshot = ctx.latestAutomatedSnapshot(instance, prodRegion ?? region);
-  ctx.log(`restore drill: prod's database ${instance}, newest automated snapshot ${snapshot.id} (taken ${snapshot.createdAt})\n`);
+  ctx.log(
+    `restore drill: prod's database ${instance}, newest automated snapshot ${snapshot.id} (taken ${snapshot.createdAt})\n`,
+  );
   const settings: Record<string, SettingsValue> = { dbSnapshotIdentifier: snapshot.id };
   const storage = Number(config[`${project}:dbAllocatedStorageGb`] ?? 0);
   if (snapshot.allocatedStorageGb > storage) settings.dbAllocatedStorageGb = snapshot.allocatedStorageGb;

@@ -13,7 +13,8 @@ import { SandboxStack, SandboxWorkspace } from "./context";
  * passes them as `--policy-pack` / `--policy-pack-config` (@pulumi/pulumi automation/stack.js, up).
  */
 export function sandboxPolicyOptions(projectDir: string): { policyPacks: string[]; policyPackConfigs: string[] } {
-  return { policyPacks: [path.join(projectDir, "policy")], policyPackConfigs: [path.join(projectDir, policyConfigPath("sandbox"))] };
+  return { policyPacks: [path.join(projectDir, "policy")],
+    policyPackConfigs: [path.join(projectDir, policyConfigPath("sandbox"))] };
 }
 
 function adaptStack(ws: LocalWorkspace, stack: Stack, projectDir: string): SandboxStack {
@@ -39,7 +40,9 @@ function adaptStack(ws: LocalWorkspace, stack: Stack, projectDir: string): Sandb
     },
     // showSecrets false: reading the record must not need the secrets provider.
     history: async () =>
-      (await stack.history(undefined, undefined, false)).map((update) => ({ startTime: update.startTime, config: update.config ?? {} })),
+      (await stack.history(undefined, undefined, false)).map((update) => ({ startTime: update.startTime,
+        config: update.config ?? {} })
+      ),
   };
 }
 
@@ -52,7 +55,8 @@ export async function openWorkspace(projectDir: string, backend: Backend): Promi
   });
   return {
     projectName: async () => (await ws.projectSettings()).name,
-    stackSettingsConfig: async (stackName) => ((await ws.stackSettings(stackName)).config ?? {}) as Record<string, SettingsValue>,
+    stackSettingsConfig: async (stackName) =>
+      ((await ws.stackSettings(stackName)).config ?? {}) as Record<string, SettingsValue>,
     listStacks: async () => (await ws.listStacks()).map((summary) => summary.name),
     selectStack: async (name) => {
       try {

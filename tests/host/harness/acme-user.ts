@@ -26,7 +26,8 @@ function run(cmd: string, args: string[]): { code: number; out: string } {
 
 /** COMMAND… as USER with that user's groups (setpriv, as systemd's User= would). */
 function asUser(user: string, args: string[]): { code: number; out: string } {
-  return run("setpriv", [`--reuid=${user}`, `--regid=${user === ACME_USER ? ACME_USER : EDGE_GROUP}`, "--init-groups", "--", ...args]);
+  return run("setpriv", [`--reuid=${user}`, `--regid=${user === ACME_USER ? ACME_USER : EDGE_GROUP}`, "--init-groups",
+    "--", ...args]);
 }
 
 /** Every path under DIR (DIR included), depth first. */
@@ -53,21 +54,31 @@ export function probeAcmeUser(ctx: Context): void {
   securityProbe(ctx, `${ACME_USER} has no sudo`, /is not allowed to run sudo/.test(sudo.out), sudo.out.slice(0, 300));
 
   const acmeDir = path.join(ctx.spec.baseDir, HOST_LAYOUT.acme);
-  const own = ["accounts", "certificates"].flatMap((d) => (fs.existsSync(path.join(acmeDir, d)) ? walk(path.join(acmeDir, d)) : []));
+  const own = ["accounts", "certificates"].flatMap((
+    d,
+  ) => (fs.existsSync(path.join(acmeDir, d)) ? walk(path.join(acmeDir, d)) : []));
   const strays = own.filter((p) => fs.statSync(p).uid !== uid || (fs.statSync(p).mode & 0o077) !== 0);
   securityProbe(ctx, `lego's account key and certificates are ${ACME_USER}'s alone (lego ran as it)`,
     own.some((p) => p.endsWith(".key")) && strays.length === 0,
-    `${own.length} entries; not ${ACME_USER}'s or open to others: ${strays.map((p) => `${p} uid ${fs.statSync(p).uid} mode ${mode(p)}`).join("; ") || "none"}`);
+    `${own.length} entries; not ${ACME_USER}'s or open to others: ${
+      strays.map((p) => `${p} uid ${fs.statSync(p).uid} mode ${mode(p)}`).join("; ") || "none"
+    }`);
   const handed = path.join(acmeDir, "site.pem");
   const served = path.join(ctx.spec.baseDir, HOST_LAYOUT.edge, "certs", "site.pem");
   const edgeGid = Number(run("getent", ["group", EDGE_GROUP]).out.split(":")[2]);
-  securityProbe(ctx, "no certificate key on the host is world-readable; HAProxy reads the one it serves through its group",
-    fs.existsSync(handed) && (fs.statSync(handed).mode & 0o007) === 0 && fs.existsSync(served) && (fs.statSync(served).mode & 0o007) === 0 && fs.statSync(served).gid === edgeGid,
-    `${handed} mode ${fs.existsSync(handed) ? mode(handed) : "missing"}; ${served} mode ${fs.existsSync(served) ? mode(served) : "missing"} gid ${fs.existsSync(served) ? fs.statSync(served).gid : "-"} (${EDGE_GROUP} ${edgeGid})`);
+  securityProbe(ctx,
+    "no certificate key on the host is world-readable; HAProxy reads the one it serves through its group",
+    fs.existsSync(handed) && (fs.statSync(handed).mode & 0o007) === 0 && fs.existsSync(served)
+      && (fs.statSync(served).mode & 0o007) === 0 && fs.statSync(served).gid === edgeGid,
+    `${handed} mode ${fs.existsSync(handed) ? mode(handed) : "missing"}; ${served} mode ${
+      fs.existsSync(served) ? mode(served) : "missing"
+    } gid ${fs.existsSync(served) ? fs.statSync(served).gid : "-"} (${EDGE_GROUP} ${edgeGid})`);
 
   const socket = path.join(ctx.spec.baseDir, HOST_LAYOUT.edge, "run", "admin.sock");
   const api = asUser(ACME_USER, ["socat", "-t", "2", "-", `UNIX-CONNECT:${socket}`]);
-  securityProbe(ctx, `${ACME_USER} cannot reach the edge's runtime API`, api.code !== 0, `socat as ${ACME_USER}: exit ${api.code} ${api.out.slice(0, 200)}`);
+  securityProbe(ctx, `${ACME_USER} cannot reach the edge's runtime API`, api.code !== 0,
+    `socat as ${ACME_USER}: exit ${api.code} ${api.out.slice(0, 200)}`);
   const read = asUser(EDGE_USER, ["cat", handed]);
-  securityProbe(ctx, `the edge's user ${EDGE_USER} cannot read lego's files`, read.code !== 0, `cat as ${EDGE_USER}: exit ${read.code} ${read.out.slice(0, 120)}`);
+  securityProbe(ctx, `the edge's user ${EDGE_USER} cannot read lego's files`, read.code !== 0,
+    `cat as ${EDGE_USER}: exit ${read.code} ${read.out.slice(0, 120)}`);
 }

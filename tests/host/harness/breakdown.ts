@@ -58,7 +58,8 @@ export function parseDockerEvents(text: string): DockerEvent[] {
   for (const line of text.split("\n")) {
     if (!line.trim().startsWith("{")) continue;
     try {
-      const e = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string }; timeNano?: number; time?: number };
+      const e = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string };
+        timeNano?: number; time?: number };
       const id = e.Actor?.ID ?? e.id ?? "";
       const atMs = e.timeNano !== undefined ? e.timeNano / 1e6 : (e.time ?? 0) * 1000;
       events.push({ atMs, action: e.Action ?? e.status ?? "", id });
@@ -81,7 +82,8 @@ export function parseTimestampedLog(text: string): TimedLine[] {
   return lines;
 }
 
-const sameContainer = (a: string, b: string) => a.length >= 12 && b.length >= 12 && (a.startsWith(b) || b.startsWith(a));
+const sameContainer = (a: string, b: string) =>
+  a.length >= 12 && b.length >= 12 && (a.startsWith(b) || b.startsWith(a));
 
 function firstEvent(o: SwitchObservation, ids: string[], action: string): number | undefined {
   return o.events.find((e) => e.action === action && ids.some((id) => sameContainer(id, e.id)))?.atMs;
@@ -152,16 +154,21 @@ const ACCESS_LINE = /"[A-Z]+ (\S+) HTTP\/[\d.]+" \d{3} /;
 export function oldAfterStop(o: SwitchObservation): { total: number; health: number } | undefined {
   const stopAt = firstEvent(o, o.oldWebIds, "kill");
   if (stopAt === undefined) return undefined;
-  const after = o.oldWebLog.filter((l) => l.atMs >= stopAt).map((l) => ACCESS_LINE.exec(l.text)).filter((m) => m !== null);
+  const after = o.oldWebLog.filter((l) => l.atMs >= stopAt).map((l) => ACCESS_LINE.exec(l.text)).filter((m) =>
+    m !== null
+  );
   return { total: after.length, health: after.filter((m) => m?.[1].startsWith("/healthz")).length };
 }
 
 /** nginx's error lines about an upstream (a reset, refused or closed connection it retried or failed) during the deploy. */
 export function upstreamRetries(o: SwitchObservation): { total: number; kinds: Record<string, number> } {
   const kinds: Record<string, number> = {};
-  const lines = o.proxyLog.filter((l) => l.atMs >= o.sshStartMs && l.atMs <= o.sshEndMs && /\[error\].*upstream/.test(l.text));
+  const lines = o.proxyLog.filter((l) =>
+    l.atMs >= o.sshStartMs && l.atMs <= o.sshEndMs && /\[error\].*upstream/.test(l.text)
+  );
   for (const l of lines) {
-    const kind = /\(\d+: ([^)]+)\)/.exec(l.text)?.[1] ?? (/upstream (prematurely closed|timed out)/.exec(l.text)?.[0] ?? "other");
+    const kind = /\(\d+: ([^)]+)\)/.exec(l.text)?.[1]
+      ?? (/upstream (prematurely closed|timed out)/.exec(l.text)?.[0] ?? "other");
     kinds[kind] = (kinds[kind] ?? 0) + 1;
   }
   return { total: lines.length, kinds };

@@ -50,14 +50,22 @@ export class Commands {
     this.logFile = path.join(workDir, "commands.log");
     fs.writeFileSync(this.logFile, "");
     this.sshOptions = [
-      "-F", "/dev/null",
-      "-i", target.key,
-      "-o", "IdentitiesOnly=yes",
-      "-o", "BatchMode=yes",
-      "-o", `UserKnownHostsFile=${target.knownHosts}`,
-      "-o", "StrictHostKeyChecking=yes",
-      "-o", "ConnectTimeout=10",
-      "-o", "ServerAliveInterval=15",
+      "-F",
+      "/dev/null",
+      "-i",
+      target.key,
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      `UserKnownHostsFile=${target.knownHosts}`,
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "ConnectTimeout=10",
+      "-o",
+      "ServerAliveInterval=15",
     ];
   }
 
@@ -85,8 +93,8 @@ export class Commands {
         this.transcript.push(stdout, stderr);
         fs.appendFileSync(
           this.logFile,
-          `### ${label} (exit ${code}${timedOut ? ", TIMED OUT" : ""}, ${ms} ms)\n$ ${command} ${args.join(" ")}\n` +
-            `--- stdout\n${stdout}--- stderr\n${stderr}\n`,
+          `### ${label} (exit ${code}${timedOut ? ", TIMED OUT" : ""}, ${ms} ms)\n$ ${command} ${args.join(" ")}\n`
+            + `--- stdout\n${stdout}--- stderr\n${stderr}\n`,
         );
         resolve({ code, stdout, stderr, ms, startedAt: started, timedOut });
       });
@@ -105,7 +113,8 @@ export class Commands {
   sftpPut(label: string, localPath: string, remotePath: string): Promise<CommandResult> {
     const batch = path.join(this.workDir, "sftp-batch");
     fs.writeFileSync(batch, `put "${localPath}" "${remotePath}"\n`);
-    return this.run(label, "sftp", [...this.sshOptions, "-P", this.target.port, "-b", batch, `${this.target.user}@127.0.0.1`], {
+    return this.run(label, "sftp", [...this.sshOptions, "-P", this.target.port, "-b", batch,
+      `${this.target.user}@127.0.0.1`], {
       timeoutMs: 120_000,
     });
   }

@@ -61,12 +61,15 @@ export interface Context {
 export function createContext(env: HostTestEnv): Context {
   // The example app as the deployment runs it, with a shorter health timeout than a stack's default:
   // a container that is not healthy within a minute here has failed.
-  const spec = remoteSpecFor(env.project, hostBaseDir(env.sshUser), testAppSettings({ healthTimeoutSeconds: 60 }), hostPorts(env));
+  const spec = remoteSpecFor(env.project, hostBaseDir(env.sshUser), testAppSettings({ healthTimeoutSeconds: 60 }),
+    hostPorts(env));
   const secrets: Secrets = {
     DB_PASSWORD: fs.readFileSync(env.dbPasswordFile, "utf8").trim(),
     SECRET_KEY: crypto.randomBytes(24).toString("hex"),
     // The app's own secrets (appSecrets), in every release's .env as a stack with them would write it.
-    ...Object.fromEntries(APP_SECRET_NAMES.map((name) => [name, `${name.toLowerCase()}-${crypto.randomBytes(16).toString("hex")}`])),
+    ...Object.fromEntries(
+      APP_SECRET_NAMES.map((name) => [name, `${name.toLowerCase()}-${crypto.randomBytes(16).toString("hex")}`]),
+    ),
   };
   const bundlesDir = path.join(env.workDir, "bundles");
   fs.rmSync(bundlesDir, { recursive: true, force: true });
@@ -75,7 +78,8 @@ export function createContext(env: HostTestEnv): Context {
     spec,
     layout: hostLayout(spec),
     secrets,
-    commands: new Commands(env.workDir, { port: env.sshPort, user: env.sshUser, key: env.sshKey, knownHosts: env.knownHosts }),
+    commands: new Commands(env.workDir, { port: env.sshPort, user: env.sshUser, key: env.sshKey,
+      knownHosts: env.knownHosts }),
     checks: new Checks(),
     watch: new ProcessListWatch(secrets),
     loop: { ...DEFAULT_LOOP, pauseMs: env.loopPauseMs },
@@ -87,7 +91,8 @@ export function createContext(env: HostTestEnv): Context {
 
 /** The host's ports of this run: the edge's and the loopback ones behind it. */
 export function hostPorts(env: HostTestEnv, offset = 0): HostPorts {
-  return { http: env.httpPort + offset, https: env.httpsPort + offset, proxy: env.proxyPort + offset, acme: env.acmePort + offset };
+  return { http: env.httpPort + offset, https: env.httpsPort + offset, proxy: env.proxyPort + offset,
+    acme: env.acmePort + offset };
 }
 
 /** The release that should be serving; a scenario that needs one stops here when none does. */

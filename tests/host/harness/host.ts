@@ -23,7 +23,8 @@ export async function containerSnapshot(ctx: Context): Promise<Record<string, st
   const ids = await ctx.commands.run("docker ps", "docker", ["ps", "-q", "--filter", projectFilter(ctx.spec.appName)]);
   const list = ids.stdout.split(/\s+/).filter(Boolean);
   if (list.length === 0) return {};
-  const r = await ctx.commands.run("docker inspect", "docker", ["inspect", "--format", "{{.Name}} {{.Id}} {{.State.StartedAt}}", ...list]);
+  const r = await ctx.commands.run("docker inspect", "docker", ["inspect", "--format",
+    "{{.Name}} {{.Id}} {{.State.StartedAt}}", ...list]);
   const snapshot: Record<string, string> = {};
   for (const line of r.stdout.trim().split("\n")) {
     const [name, id, startedAt] = line.split(" ");
@@ -42,7 +43,8 @@ export function currentLink(ctx: Context): string {
 }
 
 /** Whether this release serves GET / and `current` names it. */
-export async function stillServes(ctx: Context, release: Release, limitMs = 10_000): Promise<{ ok: boolean; seen: string }> {
+export async function stillServes(ctx: Context, release: Release,
+  limitMs = 10_000): Promise<{ ok: boolean; seen: string }> {
   const served = await servesRelease(ctx, release.sha256, limitMs);
   const link = currentLink(ctx);
   return { ok: served.ok && link.endsWith(release.sha256), seen: `${served.seen}; current → ${link}` };
@@ -56,7 +58,9 @@ export function envFileModes(ctx: Context): { file: string; mode: string }[] {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory() && !entry.isSymbolicLink()) walk(full, depth + 1);
-      else if (entry.name === ".env" && entry.isFile()) found.push({ file: full, mode: (fs.statSync(full).mode & 0o777).toString(8) });
+      else if (entry.name === ".env" && entry.isFile()) {
+        found.push({ file: full, mode: (fs.statSync(full).mode & 0o777).toString(8) });
+      }
     }
   };
   walk(ctx.layout.base, 0);
@@ -69,7 +73,8 @@ export function describeModes(ctx: Context, modes: { file: string; mode: string 
 }
 
 /** on-host.sh over SSH as the deploy user, against the serving release's project (or another project directory). */
-function onHost(ctx: Context, label: string, action: string, args: string[], timeoutMs = 300_000, projectDir = ctx.layout.active): Promise<CommandResult> {
+function onHost(ctx: Context, label: string, action: string, args: string[], timeoutMs = 300_000,
+  projectDir = ctx.layout.active): Promise<CommandResult> {
   const script = fs.readFileSync(ON_HOST_SCRIPT, "utf8");
   const line = remote.bashScript(script, "on-host", [
     ctx.layout.activeHostLib,
@@ -119,8 +124,11 @@ export async function serviceContainers(ctx: Context, service: string): Promise<
 }
 
 /** One of the test's stand-ins (tests/host/lib/postgres.sh, dockerd.sh) with an action: start, stop. */
-export async function standIn(ctx: Context, script: "postgres.sh" | "dockerd.sh", action: "start" | "stop"): Promise<CommandResult> {
-  const r = await ctx.commands.run(`${script} ${action}`, "bash", [path.join(LIB_DIR, script), action], { timeoutMs: 180_000 });
+export async function standIn(ctx: Context, script: "postgres.sh" | "dockerd.sh",
+  action: "start" | "stop"): Promise<CommandResult> {
+  const r = await ctx.commands.run(`${script} ${action}`, "bash", [path.join(LIB_DIR, script), action], {
+    timeoutMs: 180_000,
+  });
   log(`  ${script} ${action}: exit ${r.code} in ${seconds(r.ms)}s`);
   return r;
 }
@@ -147,7 +155,8 @@ export function teardownFromRunner(
     },
     ctx.spec,
   );
-  return ctx.commands.run(label, "bash", ["-c", remote.teardownFromRunnerScript()], { env: { ...env, ...via.env }, timeoutMs });
+  return ctx.commands.run(label, "bash", ["-c", remote.teardownFromRunnerScript()], { env: { ...env, ...via.env },
+    timeoutMs });
 }
 
 /** The test sshd's host public key ("ssh-ed25519 AAAA…"): what the runner-side scripts pin. */

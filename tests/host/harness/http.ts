@@ -37,13 +37,18 @@ export function getUrl(url: string, timeoutMs = 5000, tls?: SiteTls): Promise<Ht
  * One request as getUrl sends it, by `method` (a POST carries a small form body); `extra` headers
  * are added or replace the defaults (e.g. another Host, X-Forwarded-Proto, a cookie).
  */
-export function requestUrl(url: string, method: Method, timeoutMs = 5000, tls?: SiteTls, extra: http.OutgoingHttpHeaders = {}): Promise<HttpAnswer> {
+export function requestUrl(url: string, method: Method, timeoutMs = 5000, tls?: SiteTls,
+  extra: http.OutgoingHttpHeaders = {}): Promise<HttpAnswer> {
   return new Promise((resolve) => {
     // The fixed Host header also holds when a container is asked directly by its address.
     const headers: http.OutgoingHttpHeaders = { Host: tls ? tls.name : "127.0.0.1" };
-    if (method === "POST") Object.assign(headers, { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": POST_BODY.length });
+    if (method === "POST") {
+      Object.assign(headers, { "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": POST_BODY.length });
+    }
     Object.assign(headers, extra);
-    const options = { method, agent: false, timeout: timeoutMs, headers, ...(tls ? { servername: tls.name, ca: tls.ca } : {}) };
+    const options = { method, agent: false, timeout: timeoutMs, headers,
+      ...(tls ? { servername: tls.name, ca: tls.ca } : {}) };
     const req = (tls ? https : http).request(url, options, (res) => {
       let body = "";
       const certSerial = tls ? (res.socket as TLSSocket).getPeerCertificate().serialNumber : undefined;
@@ -51,7 +56,8 @@ export function requestUrl(url: string, method: Method, timeoutMs = 5000, tls?: 
       res.on("data", (d: string) => (body += d));
       res.on("end", () => {
         const header = res.headers["x-release-id"];
-        resolve({ status: res.statusCode, releaseId: typeof header === "string" ? header : undefined, body, headers: res.headers, certSerial });
+        resolve({ status: res.statusCode, releaseId: typeof header === "string" ? header : undefined, body,
+          headers: res.headers, certSerial });
       });
       res.on("error", (error) => resolve({ body, error: error.message }));
     });

@@ -55,7 +55,9 @@ export function parseWrkCounts(urlPath: string, output: string): KeepAliveStats 
     p99Ms: field("p99_us") / 1000,
   };
   if (!line || Object.values(stats).some((v) => typeof v === "number" && Number.isNaN(v))) {
-    stats.problem = `no wrk-counts line in wrk's output: ${output.trim().split("\n").slice(-3).join(" | ").slice(0, 300)}`;
+    stats.problem = `no wrk-counts line in wrk's output: ${
+      output.trim().split("\n").slice(-3).join(" | ").slice(0, 300)
+    }`;
   }
   return stats;
 }
@@ -69,9 +71,9 @@ export function keepAliveErrors(stats: KeepAliveStats): number | undefined {
 export function describeKeepAlive(stats: KeepAliveStats): string {
   if (stats.problem) return `${stats.path}: n/a (${stats.problem})`;
   return (
-    `${stats.path}: ${keepAliveErrors(stats)} errors of ${stats.requests} requests ` +
-    `(socket connect ${stats.connect} read ${stats.read} write ${stats.write} timeout ${stats.timeout}, non-2xx ${stats.non2xx}; ` +
-    `p99 ${stats.p99Ms.toFixed(1)} ms over ${(stats.durationMs / 1000).toFixed(1)}s)`
+    `${stats.path}: ${keepAliveErrors(stats)} errors of ${stats.requests} requests `
+    + `(socket connect ${stats.connect} read ${stats.read} write ${stats.write} timeout ${stats.timeout}, non-2xx ${stats.non2xx}; `
+    + `p99 ${stats.p99Ms.toFixed(1)} ms over ${(stats.durationMs / 1000).toFixed(1)}s)`
   );
 }
 
@@ -83,7 +85,8 @@ export class KeepAliveLoad {
 
   start(): this {
     for (const urlPath of KEEPALIVE_PATHS) {
-      const child = spawn("wrk", [...WRK_ARGS, "-d", `${WRK_MAX_SECONDS}s`, "-s", WRK_SCRIPT, `${this.baseUrl}${urlPath}`], {
+      const child = spawn("wrk", [...WRK_ARGS, "-d", `${WRK_MAX_SECONDS}s`, "-s", WRK_SCRIPT,
+        `${this.baseUrl}${urlPath}`], {
         stdio: ["ignore", "pipe", "pipe"],
       });
       const output = new Promise<string>((resolve) => {

@@ -25,7 +25,8 @@ export const DEFAULT_LOOP: LoopOptions = { minRequests: 2000, concurrency: 4, pa
 export class RequestLoop {
   private static readonly MAX_MS = 15 * 60_000;
   private static readonly MAX_REQUESTS = 500_000;
-  private readonly stats: LoopStats = { total: 0, errors: 0, non2xx: 0, releases: {}, durationMs: 0, duringDeploy: 0, samples: [] };
+  private readonly stats: LoopStats = { total: 0, errors: 0, non2xx: 0, releases: {}, durationMs: 0, duringDeploy: 0,
+    samples: [] };
   private stopRequested = false;
   private readonly started = Date.now();
   private readonly workers: Promise<void>[] = [];
@@ -47,15 +48,16 @@ export class RequestLoop {
 
   private done(): boolean {
     return (
-      (this.stopRequested && this.stats.total >= this.options.minRequests) ||
-      this.stats.total >= RequestLoop.MAX_REQUESTS ||
-      Date.now() - this.started > RequestLoop.MAX_MS
+      (this.stopRequested && this.stats.total >= this.options.minRequests)
+      || this.stats.total >= RequestLoop.MAX_REQUESTS
+      || Date.now() - this.started > RequestLoop.MAX_MS
     );
   }
 
   private async worker(): Promise<void> {
     while (!this.done()) {
-      const answer = await requestUrl(this.url, this.options.method ?? "GET", this.options.timeoutMs ?? 5000, this.tls, this.options.headers);
+      const answer = await requestUrl(this.url, this.options.method ?? "GET", this.options.timeoutMs ?? 5000, this.tls,
+        this.options.headers);
       this.stats.total++;
       if (answer.error !== undefined) {
         this.stats.errors++;
@@ -72,6 +74,8 @@ export class RequestLoop {
   }
 
   private sample(text: string): void {
-    if (this.stats.samples.length < 5) this.stats.samples.push(`${((Date.now() - this.started) / 1000).toFixed(1)}s ${text}`);
+    if (this.stats.samples.length < 5) {
+      this.stats.samples.push(`${((Date.now() - this.started) / 1000).toFixed(1)}s ${text}`);
+    }
   }
 }

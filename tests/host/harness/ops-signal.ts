@@ -45,7 +45,8 @@ function opsFiles(tmp: string): string[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs ops `verb` against `stack` from outputs, sends `signal` once its key file exists, and reports. */
-export async function signalledOps(workDir: string, stack: StackLike, verb: string[], signal: NodeJS.Signals = "SIGTERM"): Promise<SignalledOps> {
+export async function signalledOps(workDir: string, stack: StackLike, verb: string[],
+  signal: NodeJS.Signals = "SIGTERM"): Promise<SignalledOps> {
   const dir = fs.mkdtempSync(path.join(workDir, "ops-signal-"));
   const tmp = path.join(dir, "tmp");
   const bin = path.join(dir, "bin");
@@ -54,17 +55,25 @@ export async function signalledOps(workDir: string, stack: StackLike, verb: stri
   fs.symlinkSync(PULUMI_STANDIN, path.join(bin, "pulumi"));
   const outputs = path.join(dir, "outputs.json");
   fs.writeFileSync(outputs, JSON.stringify({
-    hosting: "ec2", transport: "ssh", publicIp: stack.host, sshUser: stack.user, sshPrivateKey: stack.privateKey, hostPublicKey: stack.hostPublicKey,
+    hosting: "ec2",
+    transport: "ssh",
+    publicIp: stack.host,
+    sshUser: stack.user,
+    sshPrivateKey: stack.privateKey,
+    hostPublicKey: stack.hostPublicKey,
   }), { mode: 0o600 });
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", OPS_SCRIPT, ...verb, "--stack", "standin",
-    "--port", String(stack.port), "--base-dir", stack.baseDir], {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", OPS_SCRIPT, ...verb, "--stack",
+    "standin", "--port", String(stack.port), "--base-dir", stack.baseDir], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, TMPDIR: tmp, STANDIN_PULUMI_OUTPUTS: outputs, PULUMI_BACKEND_URL: "", PULUMI_CONFIG_PASSPHRASE: "standin" },
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, TMPDIR: tmp, STANDIN_PULUMI_OUTPUTS: outputs,
+      PULUMI_BACKEND_URL: "", PULUMI_CONFIG_PASSPHRASE: "standin" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-  const ended = new Promise<number | null>((resolve) => child.on("close", (code, sig) => resolve(code ?? (sig ? 128 : null))));
+  const ended = new Promise<number | null>((resolve) =>
+    child.on("close", (code, sig) => resolve(code ?? (sig ? 128 : null)))
+  );
   let keySeen = false;
   try {
     // Bounded: ops reads the outputs and starts ssh within seconds (ts-node's start is the slow part).

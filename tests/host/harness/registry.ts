@@ -15,8 +15,11 @@ export async function startRegistry(ctx: Context): Promise<{ addr: string; stop:
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, "data"), { recursive: true });
   const config = path.join(dir, "config.yml");
-  fs.writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${REGISTRY_ADDR}\n`);
-  const child = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "ignore", fs.openSync(path.join(dir, "registry.log"), "w")] });
+  fs.writeFileSync(config,
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${REGISTRY_ADDR}\n`);
+  const child = spawn("docker-registry", ["serve", config], {
+    stdio: ["ignore", "ignore", fs.openSync(path.join(dir, "registry.log"), "w")],
+  });
   // run.sh stops a registry left behind by a killed run by this pid.
   fs.writeFileSync(path.join(dir, "registry.pid"), `${child.pid}\n`);
   const up = await pollUrl(`http://${REGISTRY_ADDR}/v2/`, (a) => a.status === 200, 30_000);

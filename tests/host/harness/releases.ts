@@ -23,7 +23,6 @@ const RELEASE_SCRIPTS_DIR = path.join(repoRoot, HOST_SCRIPTS_DIR);
 /** The example app: the payload every scenario deploys, as is or changed. */
 export const APP_DIR = path.join(repoRoot, "app");
 
-
 /** Registry mode: the image refs (service → repo@sha256:digest) the deployment would pass. */
 export interface RegistryImages {
   imageRefs: Record<string, string>;
@@ -43,7 +42,8 @@ export function appVariant(ctx: Context, label: string, file: string, from: stri
 
 /** The bundle of an app directory with the host scripts, as the deployment builds it. */
 export function bundle(ctx: Context, label: string, dir: string): Release {
-  const b = createBundle({ appDir: dir, outDir: ctx.bundlesDir, extraDirs: [{ dir: RELEASE_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
+  const b = createBundle({ appDir: dir, outDir: ctx.bundlesDir,
+    extraDirs: [{ dir: RELEASE_SCRIPTS_DIR, prefix: HOST_SCRIPTS_PREFIX }] });
   log(`  bundle ${label}: ${b.sha256.slice(0, 12)} (${b.bytes} bytes, ${b.files.length} files)`);
   return { label, sha256: b.sha256, localPath: b.path, storeDir: b.storeDir, buildContext: () => buildContext(b) };
 }
@@ -91,7 +91,8 @@ export async function runDeploy(ctx: Context, release: Release, registry?: Regis
 }
 
 /** Bundle, upload and deploy an app directory. */
-export async function deploy(ctx: Context, label: string, dir: string): Promise<{ release: Release; result: CommandResult }> {
+export async function deploy(ctx: Context, label: string,
+  dir: string): Promise<{ release: Release; result: CommandResult }> {
   const release = bundle(ctx, label, dir);
   await upload(ctx, release);
   return { release, result: await runDeploy(ctx, release) };
@@ -110,7 +111,8 @@ export interface DeployUnderLoad {
  * Upload a release, then deploy it while the request loop and the keep-alive clients run; both stop
  * when the deploy returned. With watchSwitch, what the host did meanwhile is recorded (switch-watch.ts).
  */
-export async function deployUnderLoad(ctx: Context, release: Release, registry?: RegistryImages, watchSwitch = false): Promise<DeployUnderLoad> {
+export async function deployUnderLoad(ctx: Context, release: Release, registry?: RegistryImages,
+  watchSwitch = false): Promise<DeployUnderLoad> {
   const uploaded = await upload(ctx, release);
   const watch = watchSwitch ? await SwitchWatch.start(ctx) : undefined;
   const loads = startLoads(ctx);
@@ -138,7 +140,8 @@ export function startLoad(ctx: Context): RequestLoop {
 }
 
 /** Whether GET / answers 2xx with this release (polls briefly: nginx may be settling). */
-export async function servesRelease(ctx: Context, sha256: string, limitMs = 10_000): Promise<{ ok: boolean; seen: string }> {
+export async function servesRelease(ctx: Context, sha256: string,
+  limitMs = 10_000): Promise<{ ok: boolean; seen: string }> {
   const r = await pollUrl(appUrl(ctx, "/"), (a) => a.status === 200 && isReleaseOf(a.releaseId, sha256), limitMs);
   return { ok: r.ok, seen: `status ${r.answer.status ?? r.answer.error}, release ${r.answer.releaseId ?? "(none)"}` };
 }

@@ -62,15 +62,26 @@ export interface Results {
    * share, its first deploy, both redeploy times (upload + deploy) and the new release's own disk.
    */
   bigApp?: {
-    redeployBytes?: number; manifestBytes?: number; entries?: number; rsyncBytes?: number; rsyncFirstBytes?: number;
-    firstBytes?: number; firstMs?: number; redeployMs?: number; smallRedeployMs?: number; releaseDiskBytes?: number; appBytes: number;
+    redeployBytes?: number;
+    manifestBytes?: number;
+    entries?: number;
+    rsyncBytes?: number;
+    rsyncFirstBytes?: number;
+    firstBytes?: number;
+    firstMs?: number;
+    redeployMs?: number;
+    smallRedeployMs?: number;
+    releaseDiskBytes?: number;
+    appBytes: number;
     /** The upload's share of each redeploy (upload.sh's run). */
-    uploadMs?: number; smallUploadMs?: number;
+    uploadMs?: number;
+    smallUploadMs?: number;
     /** Registry mode's measure: bytes each image push added to a loopback registry (the small app's one-line change, the big app's first push and its change). */
     registryPushBytes?: { smallChange: number; bigFirst: number; bigChange: number };
   };
   /** During the code-change redeploy: requests the old web container answered after its stop began, nginx's upstream errors. */
-  switchEffect?: { oldAfterStop?: { total: number; health: number }; upstreamRetries: { total: number; kinds: Record<string, number> } };
+  switchEffect?: { oldAfterStop?: { total: number; health: number };
+    upstreamRetries: { total: number; kinds: Record<string, number> } };
   /** Failed requests while `ops rollback` switched back to the previous release (no build). */
   rollbackFailedRequests?: number;
   /** Names of the faults after which every expectation held. */
@@ -132,36 +143,52 @@ export function describeLoop(stats: LoopStats): string {
     .map(([id, n]) => `${id.slice(0, 12)}×${n}`)
     .join(", ");
   return (
-    `${stats.total} requests (${stats.duringDeploy} while the deploy ran) in ${seconds(stats.durationMs)}s, ` +
-    `${failedRequests(stats)} failed ` +
-    `(${stats.errors} errors, ${stats.non2xx} non-2xx); releases seen: ${releases}` +
-    (stats.samples.length ? `; first failures: ${stats.samples.join(" | ")}` : "")
+    `${stats.total} requests (${stats.duringDeploy} while the deploy ran) in ${seconds(stats.durationMs)}s, `
+    + `${failedRequests(stats)} failed `
+    + `(${stats.errors} errors, ${stats.non2xx} non-2xx); releases seen: ${releases}`
+    + (stats.samples.length ? `; first failures: ${stats.samples.join(" | ")}` : "")
   );
 }
 
 /** The last line of `npm run test:host`. */
 export function summaryLine(results: Results, faultCount: number): string {
   return (
-    `host-e2e: first_deploy_s=${seconds(results.firstDeployMs)} redeploy_s=${seconds(results.redeployMs)} ` +
-    `restart_floor_s=${seconds(results.restartFloorMs)} redeploy_ratio=${ratio(results.redeployMs, results.restartFloorMs)} ` +
-    `failed_requests=${count(results.failedRequests)} post_failed_requests=${results.postFailed ? `${results.postFailed.failed}/${results.postFailed.total}` : "n/a"} ` +
-    `byo_failed_requests=${count(results.byoFailedRequests)} ` +
-    `faults_survived=${results.faultsSurvived.length}/${faultCount} ` +
-    `rollback_failed_requests=${count(results.rollbackFailedRequests)} ` +
-    `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${seconds(results.addressChange?.recoverMs)} ` +
-    `keepalive_errors=${count(summedKeepAliveErrors(results))} rsync_pipeline_s=${seconds(results.rsyncPipeline?.ms)} ` +
-    `rsync_pipeline_failed_requests=${results.rsyncPipeline ? `${results.rsyncPipeline.failed}/${results.rsyncPipeline.total}` : "n/a"}` +
-    ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${count(results.certRenewalFailedRequests)}` +
-    ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}` +
-    ` busy_deploy_ok=${count(results.busyDeploy?.ok)} slow_requests_failed=${count(results.busyDeploy?.slowFailed)}` +
-    ` app_secrets_ok=${count(results.appSecretsOk)}` +
-    ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"}` +
-    ` db_copy_tables_equal=${results.dbCopyTables ? `${results.dbCopyTables.equal}/${results.dbCopyTables.total}` : "n/a"}` +
-    ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}` +
-    ` security_probes_passed=${describeSecurityProbes(results.securityProbes)}` +
-    ` worker_jobs_lost=${count(results.workerJobsLost)}` +
-    ` big_app_redeploy_bytes=${count(results.bigApp?.redeployBytes)} rsync_bytes=${count(results.bigApp?.rsyncBytes)}` +
-    ` big_app_redeploy_s=${seconds(results.bigApp?.redeployMs)}`
+    `host-e2e: first_deploy_s=${seconds(results.firstDeployMs)} redeploy_s=${seconds(results.redeployMs)} `
+    + `restart_floor_s=${seconds(results.restartFloorMs)} redeploy_ratio=${
+      ratio(results.redeployMs, results.restartFloorMs)
+    } `
+    + `failed_requests=${count(results.failedRequests)} post_failed_requests=${
+      results.postFailed ? `${results.postFailed.failed}/${results.postFailed.total}` : "n/a"
+    } `
+    + `byo_failed_requests=${count(results.byoFailedRequests)} `
+    + `faults_survived=${results.faultsSurvived.length}/${faultCount} `
+    + `rollback_failed_requests=${count(results.rollbackFailedRequests)} `
+    + `address_change_failed_requests=${count(results.addressChange?.failed)} address_change_recover_s=${
+      seconds(results.addressChange?.recoverMs)
+    } `
+    + `keepalive_errors=${count(summedKeepAliveErrors(results))} rsync_pipeline_s=${
+      seconds(results.rsyncPipeline?.ms)
+    } `
+    + `rsync_pipeline_failed_requests=${
+      results.rsyncPipeline ? `${results.rsyncPipeline.failed}/${results.rsyncPipeline.total}` : "n/a"
+    }`
+    + ` https_failed_requests=${count(results.httpsFailedRequests)} cert_renewal_failed_requests=${
+      count(results.certRenewalFailedRequests)
+    }`
+    + ` le_chain_renewal_failed_requests=${count(results.leChainRenewalFailedRequests)}`
+    + ` busy_deploy_ok=${count(results.busyDeploy?.ok)} slow_requests_failed=${count(results.busyDeploy?.slowFailed)}`
+    + ` app_secrets_ok=${count(results.appSecretsOk)}`
+    + ` rehearse_s=${seconds(results.rehearsal?.ms)} rehearse_found=${
+      results.rehearsal ? `${results.rehearsal.found}/${results.rehearsal.planted}` : "n/a"
+    }`
+    + ` db_copy_tables_equal=${
+      results.dbCopyTables ? `${results.dbCopyTables.equal}/${results.dbCopyTables.total}` : "n/a"
+    }`
+    + ` db_restore_equal=${count(results.dbRestoreEqual)} media_sync_equal=${count(results.mediaSyncEqual)}`
+    + ` security_probes_passed=${describeSecurityProbes(results.securityProbes)}`
+    + ` worker_jobs_lost=${count(results.workerJobsLost)}`
+    + ` big_app_redeploy_bytes=${count(results.bigApp?.redeployBytes)} rsync_bytes=${count(results.bigApp?.rsyncBytes)}`
+    + ` big_app_redeploy_s=${seconds(results.bigApp?.redeployMs)}`
   );
 }
 
@@ -171,14 +198,22 @@ export function bigAppLine(results: Results): string {
   if (!b) return "big app: n/a";
   const perEntry = b.manifestBytes !== undefined && b.entries ? (b.manifestBytes / b.entries).toFixed(1) : "n/a";
   return (
-    `big app (${(b.appBytes / 1048576).toFixed(0)} MiB of random files): first_deploy_bytes=${count(b.firstBytes)} first_deploy_s=${seconds(b.firstMs)} ` +
-    `rsync_first_bytes=${count(b.rsyncFirstBytes)} | one-line change: sent_bytes=${count(b.redeployBytes)} ` +
-    `(manifest ${count(b.manifestBytes)} for ${count(b.entries)} entries, ${perEntry} bytes/entry gzip) rsync_bytes=${count(b.rsyncBytes)} ` +
-    `big_app_redeploy_s=${seconds(b.redeployMs)} small_app_redeploy_s=${seconds(b.smallRedeployMs)} ` +
-    `big/small=${ratio(b.redeployMs, b.smallRedeployMs)} (uploads ${seconds(b.uploadMs)}s and ${seconds(b.smallUploadMs)}s) ` +
-    `new_release_disk_bytes=${count(b.releaseDiskBytes)} | ` +
-    `registry push: small_change_bytes=${count(b.registryPushBytes?.smallChange)} big_first_bytes=${count(b.registryPushBytes?.bigFirst)} ` +
-    `big_change_bytes=${count(b.registryPushBytes?.bigChange)}`
+    `big app (${(b.appBytes / 1048576).toFixed(0)} MiB of random files): first_deploy_bytes=${
+      count(b.firstBytes)
+    } first_deploy_s=${seconds(b.firstMs)} `
+    + `rsync_first_bytes=${count(b.rsyncFirstBytes)} | one-line change: sent_bytes=${count(b.redeployBytes)} `
+    + `(manifest ${count(b.manifestBytes)} for ${count(b.entries)} entries, ${perEntry} bytes/entry gzip) rsync_bytes=${
+      count(b.rsyncBytes)
+    } `
+    + `big_app_redeploy_s=${seconds(b.redeployMs)} small_app_redeploy_s=${seconds(b.smallRedeployMs)} `
+    + `big/small=${ratio(b.redeployMs, b.smallRedeployMs)} (uploads ${seconds(b.uploadMs)}s and ${
+      seconds(b.smallUploadMs)
+    }s) `
+    + `new_release_disk_bytes=${count(b.releaseDiskBytes)} | `
+    + `registry push: small_change_bytes=${count(b.registryPushBytes?.smallChange)} big_first_bytes=${
+      count(b.registryPushBytes?.bigFirst)
+    } `
+    + `big_change_bytes=${count(b.registryPushBytes?.bigChange)}`
   );
 }
 
@@ -199,7 +234,9 @@ export function summedKeepAliveErrors(results: Results): number | undefined {
 
 /** One line per run the keep-alive clients watched. */
 function keepAliveLines(results: Results): string[] {
-  return Object.entries(results.keepAlive).map(([run, stats]) => `keep-alive ${run}: ${(stats ?? []).map(describeKeepAlive).join("; ")}`);
+  return Object.entries(results.keepAlive).map(([run, stats]) =>
+    `keep-alive ${run}: ${(stats ?? []).map(describeKeepAlive).join("; ")}`
+  );
 }
 
 /** The per-step breakdown of the code-change redeploy with its ratios to both floors, and what its switch did to requests. */
@@ -207,12 +244,16 @@ function breakdownLines(results: Results): string[] {
   const effect = results.switchEffect;
   const kinds = Object.entries(effect?.upstreamRetries.kinds ?? {}).map(([k, n]) => `${k}×${n}`).join(", ");
   return [
-    `redeploy breakdown: ${results.redeployBreakdown ? describeBreakdown(results.redeployBreakdown) : "n/a"} | ` +
-      `redeploy_s=${seconds(results.redeployMs)} redeploy/restart_floor=${ratio(results.redeployMs, results.restartFloorMs)} ` +
-      `redeploy/web_recreate=${ratio(results.redeployMs, results.webRecreateMs)}`,
-    `redeploy switch: old_after_stop=${count(effect?.oldAfterStop?.total)} upstream_retries=${count(effect?.upstreamRetries.total)}` +
-      (effect?.oldAfterStop ? ` (health checks among old_after_stop: ${effect.oldAfterStop.health})` : "") +
-      (kinds ? ` (nginx: ${kinds})` : ""),
+    `redeploy breakdown: ${results.redeployBreakdown ? describeBreakdown(results.redeployBreakdown) : "n/a"} | `
+    + `redeploy_s=${seconds(results.redeployMs)} redeploy/restart_floor=${
+      ratio(results.redeployMs, results.restartFloorMs)
+    } `
+    + `redeploy/web_recreate=${ratio(results.redeployMs, results.webRecreateMs)}`,
+    `redeploy switch: old_after_stop=${count(effect?.oldAfterStop?.total)} upstream_retries=${
+      count(effect?.upstreamRetries.total)
+    }`
+    + (effect?.oldAfterStop ? ` (health checks among old_after_stop: ${effect.oldAfterStop.health})` : "")
+    + (kinds ? ` (nginx: ${kinds})` : ""),
   ];
 }
 
@@ -225,18 +266,18 @@ export function closingLines(results: Results, faultCount: number): string[] {
   const old = results.oldPipelineRestart;
   const rsync = results.rsyncPipeline;
   return [
-    `zero-downtime: code_change=${count(z.code_change)} image_change=${count(z.image_change)} ` +
-      `rollback=${count(z.rollback)} registry_pull=${count(z.registry_pull)}`,
+    `zero-downtime: code_change=${count(z.code_change)} image_change=${count(z.image_change)} `
+    + `rollback=${count(z.rollback)} registry_pull=${count(z.registry_pull)}`,
     ...keepAliveLines(results),
     old
       ? `old-pipeline restart: force_recreate_s=${seconds(old.ms)} failed_requests=${old.failed}/${old.total}`
       : "old-pipeline restart: n/a",
     rsync
-      ? `old-pipeline rsync deploy: up_build_s=${seconds(rsync.ms)} failed_requests=${rsync.failed}/${rsync.total} ` +
-        `redeploy/rsync_pipeline=${ratio(results.redeployMs, rsync.ms)}`
+      ? `old-pipeline rsync deploy: up_build_s=${seconds(rsync.ms)} failed_requests=${rsync.failed}/${rsync.total} `
+        + `redeploy/rsync_pipeline=${ratio(results.redeployMs, rsync.ms)}`
       : "old-pipeline rsync deploy: n/a",
-    `web-recreate floor: web_recreate_s=${seconds(results.webRecreateMs)} ` +
-      `redeploy_ratio_vs_web_recreate=${ratio(results.redeployMs, results.webRecreateMs)}`,
+    `web-recreate floor: web_recreate_s=${seconds(results.webRecreateMs)} `
+    + `redeploy_ratio_vs_web_recreate=${ratio(results.redeployMs, results.webRecreateMs)}`,
     ...breakdownLines(results),
     bigAppLine(results),
     summaryLine(results, faultCount),

@@ -25,7 +25,8 @@ export function ssmStandIn(ctx: Context): { binDir: string; log: string } {
 /** The environment the stand-in reads, with `aws` first in PATH. */
 export function standInEnv(ctx: Context): Record<string, string> {
   const standIn = ssmStandIn(ctx);
-  return { PATH: `${standIn.binDir}:${process.env.PATH ?? ""}`, SSM_STANDIN_LOG: standIn.log, SSM_STANDIN_TARGET: STANDIN_INSTANCE, AWS_REGION: "us-east-1" };
+  return { PATH: `${standIn.binDir}:${process.env.PATH ?? ""}`, SSM_STANDIN_LOG: standIn.log,
+    SSM_STANDIN_TARGET: STANDIN_INSTANCE, AWS_REGION: "us-east-1" };
 }
 
 export interface SessionOptions {
@@ -42,7 +43,8 @@ export interface SessionOptions {
 }
 
 /** One ssm-session.sh run, exactly as a deployment step runs it (text via bash -c, inputs in the environment). */
-export function ssmSession(ctx: Context, label: string, step: remote.SessionAction, opts: SessionOptions = {}): Promise<CommandResult> {
+export function ssmSession(ctx: Context, label: string, step: remote.SessionAction,
+  opts: SessionOptions = {}): Promise<CommandResult> {
   const env = remote.sessionEnvironment(
     {
       instanceId: opts.instanceId ?? STANDIN_INSTANCE,

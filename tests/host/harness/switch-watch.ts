@@ -25,7 +25,9 @@ export class SwitchWatch {
     const oldWebIds = (await serviceContainers(ctx, ctx.spec.webService)).map((c) => c.id);
     const since = unixSeconds(Date.now());
     const followers = oldWebIds.map((id) => {
-      const child = spawn("docker", ["logs", "--follow", "--timestamps", "--since", since, id], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn("docker", ["logs", "--follow", "--timestamps", "--since", since, id], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       const output = new Promise<string>((resolve) => {
         let text = "";
         child.stdout?.on("data", (d: Buffer) => (text += d.toString()));
@@ -43,12 +45,22 @@ export class SwitchWatch {
     const sshStartMs = result.startedAt;
     const sshEndMs = result.startedAt + result.ms;
     const window = ["--since", unixSeconds(sshStartMs - 1000), "--until", unixSeconds(sshEndMs + 1000)];
-    const newWebIds = (await serviceContainers(this.ctx, this.ctx.spec.webService)).map((c) => c.id).filter((id) => !this.oldWebIds.includes(id));
+    const newWebIds = (await serviceContainers(this.ctx, this.ctx.spec.webService)).map((c) => c.id).filter((id) =>
+      !this.oldWebIds.includes(id)
+    );
     const proxyIds = (await serviceContainers(this.ctx, this.ctx.spec.proxyService)).map((c) => c.id);
-    const events = await this.ctx.commands.run("docker events of the deploy", "docker",
-      ["events", ...window, "--filter", "type=container", "--filter", projectFilter(this.ctx.spec.appName), "--format", "{{json .}}"], { timeoutMs: 30_000 });
+    const events = await this.ctx.commands.run("docker events of the deploy", "docker", ["events", ...window,
+      "--filter", "type=container", "--filter", projectFilter(this.ctx.spec.appName), "--format", "{{json .}}"], {
+      timeoutMs: 30_000,
+    });
     const logsOf = async (ids: string[], args: string[]) =>
-      (await Promise.all(ids.map((id) => this.ctx.commands.run(`docker logs ${id.slice(0, 12)}`, "docker", ["logs", "--timestamps", ...args, id], { timeoutMs: 30_000 }))))
+      (await Promise.all(
+        ids.map((id) =>
+          this.ctx.commands.run(`docker logs ${id.slice(0, 12)}`, "docker", ["logs", "--timestamps", ...args, id], {
+            timeoutMs: 30_000,
+          })
+        ),
+      ))
         .map((r) => `${r.stdout}${r.stderr}`).join("");
     return {
       sshStartMs,

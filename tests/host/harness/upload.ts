@@ -33,7 +33,9 @@ export interface UploadOptions {
 
 /** The numbers of upload.sh's last line, or undefined when it printed none. */
 export function uploadSent(r: CommandResult): UploadSent | undefined {
-  const m = /\[upload\] sent (\d+) bytes: manifest (\d+) \((\d+) entries\), (\d+) of (\d+) contents (\d+)/.exec(r.stdout);
+  const m = /\[upload\] sent (\d+) bytes: manifest (\d+) \((\d+) entries\), (\d+) of (\d+) contents (\d+)/.exec(
+    r.stdout,
+  );
   if (!m) return undefined;
   const [total, manifest, entries, missing, contents, contentBytes] = m.slice(1).map(Number);
   return { total, manifest, entries, missing, contents, contentBytes };
@@ -55,7 +57,8 @@ export function runUpload(ctx: Context, release: Release, opts: UploadOptions = 
     opts.spec ?? ctx.spec,
     { sha256: release.sha256, manifest: path.resolve(release.localPath), store: path.resolve(release.storeDir) },
   );
-  return ctx.commands.run(`upload ${release.label}${ssm ? " (ssm)" : ""}`, "bash", ["-c", remote.runnerScript("upload")], {
+  return ctx.commands.run(`upload ${release.label}${ssm ? " (ssm)" : ""}`, "bash", ["-c",
+    remote.runnerScript("upload")], {
     env: { ...env, ...(ssm ? standInEnv(ctx) : {}) },
     timeoutMs: 600_000,
   });

@@ -43,6 +43,6 @@ export class ProcessListWatch {
 
 function processList(): Promise<string> {
   return new Promise((resolve) =>
-    execFile("ps", ["-eww", "-o", "args"], { maxBuffer: 16 * 1024 * 1024 }, (_error, stdout) => resolve(stdout ?? "")),
+    execFile("ps", ["-eww", "-o", "args"], { maxBuffer: 16 * 1024 * 1024 }, (_error, stdout) => resolve(stdout ?? ""))
   );
 }

@@ -29,7 +29,10 @@ const SLOW_SECONDS = 8;
 /** As many clients as the app has workers, each asking /slow again as soon as it answered. */
 function slowClients(ctx: Context): RequestLoop {
   return new RequestLoop(appUrl(ctx, `/slow?seconds=${SLOW_SECONDS}`), {
-    minRequests: 0, concurrency: APP_WORKERS, pauseMs: 0, timeoutMs: (SLOW_SECONDS * 4 + 30) * 1000,
+    minRequests: 0,
+    concurrency: APP_WORKERS,
+    pauseMs: 0,
+    timeoutMs: (SLOW_SECONDS * 4 + 30) * 1000,
   }).start();
 }
 
@@ -50,11 +53,15 @@ async function recordsNameServing(ctx: Context): Promise<{ ok: boolean; sha: str
     statusRelease = undefined;
   }
   const ok = served.status === 200 && isReleaseOf(served.releaseId, sha) && statusRelease === sha && status.code === 0;
-  return { ok, sha, seen: `GET / → ${served.status ?? served.error} from ${served.releaseId ?? "?"}; current → ${sha.slice(0, 12)}; ops status → ${statusRelease?.slice(0, 12)} (exit ${status.code})` };
+  return { ok, sha,
+    seen: `GET / → ${served.status ?? served.error} from ${served.releaseId ?? "?"}; current → ${
+      sha.slice(0, 12)
+    }; ops status → ${statusRelease?.slice(0, 12)} (exit ${status.code})` };
 }
 
 /** Upload, then deploy under the slow clients; the figures of both. */
-async function deployUnderSlowLoad(ctx: Context, release: Release): Promise<{ result: CommandResult; slow: LoopStats }> {
+async function deployUnderSlowLoad(ctx: Context,
+  release: Release): Promise<{ result: CommandResult; slow: LoopStats }> {
   await upload(ctx, release);
   const clients = slowClients(ctx);
   // The workers busy before the deploy starts.
@@ -65,20 +72,24 @@ async function deployUnderSlowLoad(ctx: Context, release: Release): Promise<{ re
   return { result, slow };
 }
 
-export const busyDeploy = scenario("busy app: a code change deploys while slow requests fill every worker", async (ctx) => {
-  servingRelease(ctx);
-  const release = bundle(ctx, "busy", changedApp(ctx, "busy"));
-  const { result, slow } = await deployUnderSlowLoad(ctx, release);
-  const ok = ctx.checks.check("a deploy while every worker is busy with slow requests exits 0", result.code === 0, why(result, 12));
-  ctx.results.busyDeploy = { ok: ok ? 1 : 0, slowFailed: failedRequests(slow), slowTotal: slow.total };
-  const busyLines = result.stdout.split("\n").filter((l) => /busy/.test(l));
-  log(`  the deploy's busy lines:\n${busyLines.map((l) => `      | ${l}`).join("\n") || "      | (none)"}`);
-  ctx.checks.check("every slow request around the switch answered 200", failedRequests(slow) === 0 && slow.total >= APP_WORKERS, describeLoop(slow));
-  if (!ok) return;
-  ctx.serving = release;
-  const records = await recordsNameServing(ctx);
-  ctx.checks.check("after the busy deploy the new release serves and the records name it", records.ok && records.sha === release.sha256, records.seen);
-});
+export const busyDeploy = scenario("busy app: a code change deploys while slow requests fill every worker",
+  async (ctx) => {
+    servingRelease(ctx);
+    const release = bundle(ctx, "busy", changedApp(ctx, "busy"));
+    const { result, slow } = await deployUnderSlowLoad(ctx, release);
+    const ok = ctx.checks.check("a deploy while every worker is busy with slow requests exits 0", result.code === 0,
+      why(result, 12));
+    ctx.results.busyDeploy = { ok: ok ? 1 : 0, slowFailed: failedRequests(slow), slowTotal: slow.total };
+    const busyLines = result.stdout.split("\n").filter((l) => /busy/.test(l));
+    log(`  the deploy's busy lines:\n${busyLines.map((l) => `      | ${l}`).join("\n") || "      | (none)"}`);
+    ctx.checks.check("every slow request around the switch answered 200",
+      failedRequests(slow) === 0 && slow.total >= APP_WORKERS, describeLoop(slow));
+    if (!ok) return;
+    ctx.serving = release;
+    const records = await recordsNameServing(ctx);
+    ctx.checks.check("after the busy deploy the new release serves and the records name it",
+      records.ok && records.sha === release.sha256, records.seen);
+  });
 
 export const brokenAfterSwitch = fault(
   "busy app: a release that breaks after the switch is switched back, records consistent",
@@ -94,10 +105,13 @@ export const brokenAfterSwitch = fault(
     ctx.checks.check("the deploy of a release that breaks after the switch fails, saying it switched back",
       result.code !== 0 && /switched back to/.test(result.stderr), why(result));
     const log = hostLogOf(result);
-    ctx.checks.check("the switch happened before the failure (traffic had moved)", /routing to the new container only/.test(log.text), log.file ?? "no host log named");
+    ctx.checks.check("the switch happened before the failure (traffic had moved)",
+      /routing to the new container only/.test(log.text), log.file ?? "no host log named");
     const records = await recordsNameServing(ctx);
-    ctx.checks.check("the previous release serves again and the records name it", records.ok && records.sha === before.sha256, records.seen);
-    ctx.checks.check("the slow requests during the switch there and back answered 200", failedRequests(slow) === 0, describeLoop(slow));
+    ctx.checks.check("the previous release serves again and the records name it",
+      records.ok && records.sha === before.sha256, records.seen);
+    ctx.checks.check("the slow requests during the switch there and back answered 200", failedRequests(slow) === 0,
+      describeLoop(slow));
   },
 );
 
@@ -144,22 +158,30 @@ async function stopAt(ctx: Context, sha256: string, since: number, line: RegExp)
   return `the line ${line} never came`;
 }
 
-export const stoppedAfterSwitch = fault("a deploy stopped at each step after the switch leaves the records naming what serves", async (ctx) => {
-  const outcomes: { step: string; stopped: string; result: CommandResult; records: { ok: boolean; sha: string; seen: string }; release: Release }[] = [];
-  for (const [i, { step, line }] of STEPS_AFTER_SWITCH.entries()) {
-    const release = bundle(ctx, `stopped-${i}`, changedApp(ctx, `stopped-${i}`));
-    await upload(ctx, release);
-    const since = Date.now() - 1000;
-    const [result, stopped] = await Promise.all([runDeploy(ctx, release), stopAt(ctx, release.sha256, since, line)]);
-    const records = await recordsNameServing(ctx);
-    log(`  stopped after the switch at ${step}: ${stopped}; deploy exit ${result.code}; ${records.seen}`);
-    outcomes.push({ step, stopped, result, records, release });
-    if (records.ok && records.sha === release.sha256) ctx.serving = release;
-  }
-  return outcomes;
-}, async (ctx, outcomes) => {
-  for (const o of outcomes) {
-    ctx.checks.check(`stopped at ${o.step}: the deploy fails and the records name the release that serves, which answers`,
-      /^stopped pid/.test(o.stopped) && o.result.code !== 0 && o.records.ok, `${o.stopped}; ${why(o.result, 3)}; ${o.records.seen}`);
-  }
-});
+export const stoppedAfterSwitch = fault(
+  "a deploy stopped at each step after the switch leaves the records naming what serves",
+  async (ctx) => {
+    const outcomes: { step: string; stopped: string; result: CommandResult;
+      records: { ok: boolean; sha: string; seen: string }; release: Release }[] = [];
+    for (const [i, { step, line }] of STEPS_AFTER_SWITCH.entries()) {
+      const release = bundle(ctx, `stopped-${i}`, changedApp(ctx, `stopped-${i}`));
+      await upload(ctx, release);
+      const since = Date.now() - 1000;
+      const [result, stopped] = await Promise.all([runDeploy(ctx, release), stopAt(ctx, release.sha256, since, line)]);
+      const records = await recordsNameServing(ctx);
+      log(`  stopped after the switch at ${step}: ${stopped}; deploy exit ${result.code}; ${records.seen}`);
+      outcomes.push({ step, stopped, result, records, release });
+      if (records.ok && records.sha === release.sha256) ctx.serving = release;
+    }
+    return outcomes;
+  },
+  async (ctx, outcomes) => {
+    for (const o of outcomes) {
+      ctx.checks.check(
+        `stopped at ${o.step}: the deploy fails and the records name the release that serves, which answers`,
+        /^stopped pid/.test(o.stopped) && o.result.code !== 0 && o.records.ok,
+        `${o.stopped}; ${why(o.result, 3)}; ${o.records.seen}`,
+      );
+    }
+  },
+);

@@ -19,7 +19,8 @@ const POST_LOOP = { minRequests: 100, concurrency: 1, pauseMs: 20, method: "POST
 
 export default scenario("code change redeploy (zero downtime a)", async (ctx) => {
   servingRelease(ctx);
-  const dir = appVariant(ctx, "code-change", "hello/views.py", "<h1>It works</h1>", "<h1>It works (e2e code change)</h1>");
+  const dir = appVariant(ctx, "code-change", "hello/views.py", "<h1>It works</h1>",
+    "<h1>It works (e2e code change)</h1>");
   const release = bundle(ctx, "code-change", dir);
   const posts = new RequestLoop(appUrl(ctx, "/"), POST_LOOP).start();
   const { result: r, stats, keepAlive, observation } = await deployUnderLoad(ctx, release, undefined, true);
@@ -36,14 +37,17 @@ export default scenario("code change redeploy (zero downtime a)", async (ctx) =>
     const lateRequests = effect.oldAfterStop ? effect.oldAfterStop.total - effect.oldAfterStop.health : undefined;
     ctx.checks.check("the old container is drained: no request reaches it after its stop began, nginx retried nothing",
       lateRequests === 0 && effect.upstreamRetries.total === 0,
-      `requests after the stop began: ${lateRequests ?? "not read"}; nginx upstream errors: ${effect.upstreamRetries.total} ${JSON.stringify(effect.upstreamRetries.kinds)}`);
+      `requests after the stop began: ${
+        lateRequests ?? "not read"
+      }; nginx upstream errors: ${effect.upstreamRetries.total} ${JSON.stringify(effect.upstreamRetries.kinds)}`);
   }
   ctx.results.failedRequests = failedRequests(stats);
   ctx.results.zeroDowntime.code_change = failedRequests(stats);
   if (!ctx.checks.check("code change redeploy succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r, 30)}`)) return;
   ctx.serving = release;
   const served = await servesRelease(ctx, release.sha256);
-  ctx.checks.check("the new release serves", served.ok && (await getUrl(appUrl(ctx, "/"))).body.includes("e2e code change"), served.seen);
+  ctx.checks.check("the new release serves",
+    served.ok && (await getUrl(appUrl(ctx, "/"))).body.includes("e2e code change"), served.seen);
   ctx.checks.check("no failed requests during the code change", failedRequests(stats) === 0, describeLoop(stats));
   ctx.checks.check("no failed POST during the code change", failedRequests(postStats) === 0, describeLoop(postStats));
 });

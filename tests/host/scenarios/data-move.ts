@@ -49,12 +49,14 @@ function dbUrl(ctx: Context, database: string): string {
 /** psql on this host against one database of the test's PostgreSQL (the password in the environment). */
 async function psql(ctx: Context, database: string, sql: string): Promise<CommandResult> {
   const bin = (await ctx.commands.run("pg-bin", "bash", [path.join(LIB_DIR, "packages.sh"), "pg-bin"])).stdout.trim();
-  return ctx.commands.run(`psql ${database}`, path.join(bin, "psql"), ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", ctx.env.dbPort,
-    "-U", ctx.env.dbUser, "-d", database, "-f", "-"], { input: sql, env: { PGPASSWORD: ctx.secrets.DB_PASSWORD } });
+  return ctx.commands.run(`psql ${database}`, path.join(bin, "psql"), ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+    "-h", "127.0.0.1", "-p", ctx.env.dbPort, "-U", ctx.env.dbUser, "-d", database, "-f", "-"], { input: sql,
+    env: { PGPASSWORD: ctx.secrets.DB_PASSWORD } });
 }
 
 async function createDatabase(ctx: Context, name: string): Promise<boolean> {
-  const r = await ctx.commands.run(`postgres.sh createdb ${name}`, "bash", [path.join(LIB_DIR, "postgres.sh"), "createdb", name], { timeoutMs: 60_000 });
+  const r = await ctx.commands.run(`postgres.sh createdb ${name}`, "bash", [path.join(LIB_DIR, "postgres.sh"),
+    "createdb", name], { timeoutMs: 60_000 });
   return ctx.checks.check(`a fresh database ${name} beside the stack's`, r.code === 0, tail(r));
 }
 
@@ -66,7 +68,8 @@ function tablesEqual(r: CommandResult): { equal: number; total: number } | undef
 
 function noLeak(ctx: Context, what: string, r: CommandResult): void {
   const leaked = leakedSecrets(`${r.stdout}${r.stderr}`, { DB_PASSWORD: ctx.secrets.DB_PASSWORD });
-  ctx.checks.check(`${what}: the database password is not in its output`, leaked.length === 0, `leaked: ${leaked.join(", ")}`);
+  ctx.checks.check(`${what}: the database password is not in its output`, leaked.length === 0,
+    `leaked: ${leaked.join(", ")}`);
 }
 
 async function copyUnderLoad(ctx: Context): Promise<void> {
@@ -78,14 +81,17 @@ async function copyUnderLoad(ctx: Context): Promise<void> {
   // The stack's database has the app's tables (its migrations ran at the first deploy).
   const refused = await ops(ctx, ["db", "copy", "--from", "env:OLD_DATABASE_URL", ...TOOLS], [], env);
   ctx.checks.check("db copy into a database that has tables is refused without --force, naming it",
-    refused.code === 1 && /already has \d+ table\(s\).*--force/.test(refused.stderr), `exit ${refused.code}: ${tail(refused, 4)}`);
+    refused.code === 1 && /already has \d+ table\(s\).*--force/.test(refused.stderr),
+    `exit ${refused.code}: ${tail(refused, 4)}`);
 
   const loop = startLoad(ctx);
   const copy = await ops(ctx, ["db", "copy", "--force", "--from", "env:OLD_DATABASE_URL", ...TOOLS], [], env);
   const stats = await loop.stop();
   log(`  ops db copy: exit ${copy.code} in ${(copy.ms / 1000).toFixed(1)}s; load: ${describeLoop(stats)}`);
-  ctx.checks.check("ops db copy --from env:NAME moves the old database into the stack's", copy.code === 0, tail(copy, 12));
-  ctx.checks.check("no failed requests while the database was copied", failedRequests(stats) === 0, describeLoop(stats));
+  ctx.checks.check("ops db copy --from env:NAME moves the old database into the stack's", copy.code === 0,
+    tail(copy, 12));
+  ctx.checks.check("no failed requests while the database was copied", failedRequests(stats) === 0,
+    describeLoop(stats));
   noLeak(ctx, "ops db copy", copy);
 
   const verify = await ops(ctx, ["db", "verify", "--from", "env:OLD_DATABASE_URL", ...TOOLS], [], env);
@@ -98,10 +104,13 @@ async function copyUnderLoad(ctx: Context): Promise<void> {
 
   const seqSql = SEQUENCES.map((s) => `select '${s}', last_value from ${s};`).join("\n");
   const [oldSeq, newSeq] = [await psql(ctx, OLD_DB, seqSql), await psql(ctx, ctx.env.dbName, seqSql)];
-  ctx.checks.check("the sequences carry on where the old database left them", oldSeq.code === 0 && newSeq.stdout === oldSeq.stdout && /invoice_no\|1234/.test(newSeq.stdout),
+  ctx.checks.check("the sequences carry on where the old database left them",
+    oldSeq.code === 0 && newSeq.stdout === oldSeq.stdout && /invoice_no\|1234/.test(newSeq.stdout),
     `old: ${oldSeq.stdout.trim().replace(/\n/g, ", ")}; stack: ${newSeq.stdout.trim().replace(/\n/g, ", ")}`);
-  const join = await psql(ctx, ctx.env.dbName, "select count(*) from attachments a join orders o on o.id = a.order_id join customers c on c.id = o.customer_id;");
-  ctx.checks.check("the foreign keys hold in the copy (attachments → orders → customers)", join.code === 0 && Number(join.stdout.trim()) > 1000, join.stdout.trim());
+  const join = await psql(ctx, ctx.env.dbName,
+    "select count(*) from attachments a join orders o on o.id = a.order_id join customers c on c.id = o.customer_id;");
+  ctx.checks.check("the foreign keys hold in the copy (attachments → orders → customers)",
+    join.code === 0 && Number(join.stdout.trim()) > 1000, join.stdout.trim());
 }
 
 /**
@@ -120,7 +129,9 @@ function layoutFor(ctx: Context, database: string): string {
   fs.copyFileSync(hostPath(ctx.spec.baseDir, "settings"), path.join(dir, HOST_LAYOUT.settings));
   fs.writeFileSync(path.join(envDir, ctx.spec.envFile), `DATABASE_URL=${dbUrl(ctx, database)}\n`, { mode: 0o600 });
   const { uid, gid } = fs.statSync(ctx.env.deployHome);
-  for (const p of [dir, current, envDir, path.join(dir, HOST_LAYOUT.settings), path.join(envDir, ctx.spec.envFile)]) fs.chownSync(p, uid, gid);
+  for (const p of [dir, current, envDir, path.join(dir, HOST_LAYOUT.settings), path.join(envDir, ctx.spec.envFile)]) {
+    fs.chownSync(p, uid, gid);
+  }
   return dir;
 }
 
@@ -128,18 +139,26 @@ async function dumpAndRestore(ctx: Context): Promise<void> {
   const file = path.join(ctx.env.workDir, "stack.dump");
   const dump = await ops(ctx, ["db", "dump", "--out", file, ...TOOLS]);
   const magic = fs.existsSync(file) ? fs.readFileSync(file).subarray(0, 5).toString("latin1") : "";
-  log(`  ops db dump: exit ${dump.code} in ${(dump.ms / 1000).toFixed(1)}s, ${fs.existsSync(file) ? fs.statSync(file).size : 0} bytes`);
-  if (!ctx.checks.check("ops db dump --out writes a pg_dump custom-format archive", dump.code === 0 && magic === "PGDMP", `${magic}; ${tail(dump, 6)}`)) return;
+  log(
+    `  ops db dump: exit ${dump.code} in ${(dump.ms / 1000).toFixed(1)}s, ${
+      fs.existsSync(file) ? fs.statSync(file).size : 0
+    } bytes`,
+  );
+  if (!ctx.checks.check("ops db dump --out writes a pg_dump custom-format archive",
+    dump.code === 0 && magic === "PGDMP", `${magic}; ${tail(dump, 6)}`)) return;
   if (!(await createDatabase(ctx, RESTORED_DB))) return;
   const fresh = layoutFor(ctx, RESTORED_DB);
   const restore = await ops(ctx, ["db", "restore", "--in", file, ...TOOLS], ["--base-dir", fresh]);
   ctx.checks.check("ops db restore --in puts the dump into a fresh database", restore.code === 0, tail(restore, 8));
-  const verify = await ops(ctx, ["db", "verify", "--from", "env:STACK_DATABASE_URL", ...TOOLS], ["--base-dir", fresh], { STACK_DATABASE_URL: dbUrl(ctx, ctx.env.dbName) });
+  const verify = await ops(ctx, ["db", "verify", "--from", "env:STACK_DATABASE_URL", ...TOOLS], ["--base-dir", fresh], {
+    STACK_DATABASE_URL: dbUrl(ctx, ctx.env.dbName),
+  });
   log(`  ops db verify (restored vs the stack's):\n${verify.stdout.trimEnd()}`);
   const counted = tablesEqual(verify);
   const equal = verify.code === 0 && !!counted && counted.total > 3 && counted.equal === counted.total;
   ctx.results.dbRestoreEqual = equal ? 1 : 0;
-  ctx.checks.check("the restored database equals the stack's, table by table", equal, `exit ${verify.code}: ${tail(verify, 6)}`);
+  ctx.checks.check("the restored database equals the stack's, table by table", equal,
+    `exit ${verify.code}: ${tail(verify, 6)}`);
   fs.rmSync(fresh, { recursive: true, force: true });
   fs.rmSync(file, { force: true });
 }

@@ -19,7 +19,10 @@ export default fault(
   async (ctx): Promise<Outcome[]> => {
     servingRelease(ctx);
     const releases = ["a", "b"].map((x) =>
-      bundle(ctx, `concurrent-${x}`, appVariant(ctx, `concurrent-${x}`, "hello/views.py", "<h1>It works</h1>", `<h1>It works (${x.toUpperCase()})</h1>`)));
+      bundle(ctx, `concurrent-${x}`,
+        appVariant(ctx, `concurrent-${x}`, "hello/views.py", "<h1>It works</h1>",
+          `<h1>It works (${x.toUpperCase()})</h1>`))
+    );
     for (const release of releases) await upload(ctx, release);
     // In the order they finish; the second starts 300 ms after the first.
     const finished: Outcome[] = [];
@@ -28,7 +31,9 @@ export default fault(
       const result = await runDeploy(ctx, release);
       finished.push({ release, result });
     }));
-    for (const { release, result } of finished) log(`  deploy ${release.label}: exit ${result.code}\n${tail(result, 4)}`);
+    for (const { release, result } of finished) {
+      log(`  deploy ${release.label}: exit ${result.code}\n${tail(result, 4)}`);
+    }
     return finished;
   },
   async (ctx, finished) => {
@@ -39,9 +44,15 @@ export default fault(
     const results = finished.map((o) => o.result);
     ctx.checks.check("the second deploy met the lock (waited or was refused, saying so)",
       results.some(mentionsLock) && results.every((r) => r.code === 0 || mentionsLock(r)),
-      finished.map((o) => `${o.release.label}: ${(o.result.stdout + o.result.stderr + hostLogOf(o.result).text).split("\n").find((l) => /lock/i.test(l)) ?? "no lock message"}`).join("; "));
+      finished.map((o) =>
+        `${o.release.label}: ${
+          (o.result.stdout + o.result.stderr + hostLogOf(o.result).text).split("\n").find((l) => /lock/i.test(l))
+            ?? "no lock message"
+        }`
+      ).join("; "));
     const served = await stillServes(ctx, expected);
-    ctx.checks.check("the serving release is the last successful deploy", served.ok, `expected ${expected.label}, ${served.seen}`);
+    ctx.checks.check("the serving release is the last successful deploy", served.ok,
+      `expected ${expected.label}, ${served.seen}`);
     ctx.serving = expected;
   },
 );

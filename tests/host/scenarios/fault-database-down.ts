@@ -10,7 +10,8 @@ export default fault(
   "the database is unreachable during a deploy",
   async (ctx): Promise<CommandResult> => {
     servingRelease(ctx);
-    const release = bundle(ctx, "db-down", appVariant(ctx, "db-down", "hello/views.py", "<h1>It works</h1>", "<h1>It works (db down)</h1>"));
+    const release = bundle(ctx, "db-down",
+      appVariant(ctx, "db-down", "hello/views.py", "<h1>It works</h1>", "<h1>It works (db down)</h1>"));
     await upload(ctx, release);
     const stopped = await standIn(ctx, "postgres.sh", "stop");
     try {

@@ -16,8 +16,11 @@ export default fault(
   },
   async (ctx) => {
     const sha256 = servingRelease(ctx).sha256;
-    const served = await pollUrl(appUrl(ctx, "/"), (a) => a.status === 200 && isReleaseOf(a.releaseId, sha256), 120_000);
+    const served = await pollUrl(appUrl(ctx, "/"), (a) => a.status === 200 && isReleaseOf(a.releaseId, sha256),
+      120_000);
     ctx.checks.check("the release serves again after a dockerd restart (restart policy)", served.ok,
-      `after ${seconds(served.ms)}s; status ${served.answer.status ?? served.answer.error}, release ${served.answer.releaseId ?? "(none)"}`);
+      `after ${seconds(served.ms)}s; status ${served.answer.status ?? served.answer.error}, release ${
+        served.answer.releaseId ?? "(none)"
+      }`);
   },
 );

@@ -11,7 +11,8 @@ export default fault(
   "a release whose /healthz fails is rolled back (zero downtime c)",
   async (ctx) => {
     servingRelease(ctx);
-    const dir = appVariant(ctx, "bad-health", "hello/views.py", 'response = HttpResponse("ok\\n", content_type="text/plain")',
+    const dir = appVariant(ctx, "bad-health", "hello/views.py",
+      'response = HttpResponse("ok\\n", content_type="text/plain")',
       'response = HttpResponse("broken on purpose by the e2e test\\n", status=503, content_type="text/plain")');
     const { result, stats, keepAlive } = await deployUnderLoad(ctx, bundle(ctx, "bad-health", dir));
     recordKeepAlive(ctx, "rollback", keepAlive);
@@ -22,10 +23,15 @@ export default fault(
     ctx.checks.check("deploy of a release with failing /healthz fails", result.code !== 0, why(result));
     const log = hostLogOf(result);
     const stderrLines = result.stderr.trim().split("\n").length;
-    ctx.checks.check("the failed deploy hands back only its reason and where its full output is kept on the host (0600)",
-      !/\[deploy \+/.test(result.stdout) && stderrLines === 2 && !/last log lines of/.test(result.stdout + result.stderr) &&
-        log.mode === "600" && /last log lines of/.test(log.text),
-      `${stderrLines} lines on stderr, stdout ${JSON.stringify(result.stdout.slice(0, 120))}; log ${log.file ?? "not named"} mode ${log.mode}, ${log.text.split("\n").length} lines`);
+    ctx.checks.check(
+      "the failed deploy hands back only its reason and where its full output is kept on the host (0600)",
+      !/\[deploy \+/.test(result.stdout) && stderrLines === 2
+        && !/last log lines of/.test(result.stdout + result.stderr)
+        && log.mode === "600" && /last log lines of/.test(log.text),
+      `${stderrLines} lines on stderr, stdout ${JSON.stringify(result.stdout.slice(0, 120))}; log ${
+        log.file ?? "not named"
+      } mode ${log.mode}, ${log.text.split("\n").length} lines`,
+    );
     const kept = await stillServes(ctx, servingRelease(ctx));
     ctx.checks.check("the previous release still serves after the rollback", kept.ok, kept.seen);
     ctx.checks.check("no failed requests during the rollback", failedRequests(stats) === 0, describeLoop(stats));

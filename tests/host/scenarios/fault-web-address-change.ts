@@ -33,9 +33,13 @@ interface Moved {
 
 /** The compose network web is on and its aliases there (compose's service name among them). */
 async function webNetwork(ctx: Context, id: string): Promise<{ network: string; aliases: string[]; image: string }> {
-  const networks = JSON.parse(await docker(ctx, "docker inspect web networks", ["inspect", "--format", "{{json .NetworkSettings.Networks}}", id])) as Record<string, { Aliases?: string[] | null }>;
+  const networks = JSON.parse(
+    await docker(ctx, "docker inspect web networks", ["inspect", "--format", "{{json .NetworkSettings.Networks}}", id]),
+  ) as Record<string, { Aliases?: string[] | null }>;
   const names = Object.keys(networks);
-  if (names.length !== 1) throw new Error(`web is on ${names.length} networks (${names.join(", ")}); expected the compose project's one`);
+  if (names.length !== 1) {
+    throw new Error(`web is on ${names.length} networks (${names.join(", ")}); expected the compose project's one`);
+  }
   const image = await docker(ctx, "docker inspect web image", ["inspect", "--format", "{{.Config.Image}}", id]);
   // Docker adds the short container id as an alias by itself on connect.
   const aliases = (networks[names[0]].Aliases ?? []).filter((a) => !id.startsWith(a));
@@ -44,36 +48,50 @@ async function webNetwork(ctx: Context, id: string): Promise<{ network: string; 
 
 // Its own summary fields (counted: false): faults_survived keeps counting the deploy faults.
 export default fault<Moved>(
-    "web's address changes outside a deploy",
-    async (ctx) => {
-      const web = await serviceContainers(ctx, ctx.spec.webService);
-      if (web.length !== 1) throw new Error(`expected one ${ctx.spec.webService} container, found ${JSON.stringify(web)}`);
-      const [{ id, ip: from }] = web;
-      const { network, aliases, image } = await webNetwork(ctx, id);
-      if (!aliases.includes(ctx.spec.webService)) throw new Error(`web's aliases on ${network} lack "${ctx.spec.webService}": ${aliases.join(", ")}`);
-      await docker(ctx, "disconnect web from its network", ["network", "disconnect", network, id]);
-      const filler = await docker(ctx, "start a filler container on the network", [
-        "run", "-d", "--rm", "--network", network, "--entrypoint", "sleep", image, "600",
-      ]);
-      await docker(ctx, "connect web again under its aliases", ["network", "connect", ...aliases.flatMap((a) => ["--alias", a]), network, id]);
-      const reconnectedAt = Date.now();
-      const [after] = await serviceContainers(ctx, ctx.spec.webService);
-      return { from, to: after?.ip ?? "(none)", reconnectedAt, filler };
-    },
-    async (ctx, moved) => {
-      try {
-        await expectFollowed(ctx, moved);
-      } finally {
-        await ctx.commands.run("remove the filler container", "docker", ["rm", "-f", moved.filler]);
-      }
-    },
+  "web's address changes outside a deploy",
+  async (ctx) => {
+    const web = await serviceContainers(ctx, ctx.spec.webService);
+    if (web.length !== 1) {
+      throw new Error(`expected one ${ctx.spec.webService} container, found ${JSON.stringify(web)}`);
+    }
+    const [{ id, ip: from }] = web;
+    const { network, aliases, image } = await webNetwork(ctx, id);
+    if (!aliases.includes(ctx.spec.webService)) {
+      throw new Error(`web's aliases on ${network} lack "${ctx.spec.webService}": ${aliases.join(", ")}`);
+    }
+    await docker(ctx, "disconnect web from its network", ["network", "disconnect", network, id]);
+    const filler = await docker(ctx, "start a filler container on the network", [
+      "run",
+      "-d",
+      "--rm",
+      "--network",
+      network,
+      "--entrypoint",
+      "sleep",
+      image,
+      "600",
+    ]);
+    await docker(ctx, "connect web again under its aliases", ["network", "connect",
+      ...aliases.flatMap((a) => ["--alias", a]), network, id]);
+    const reconnectedAt = Date.now();
+    const [after] = await serviceContainers(ctx, ctx.spec.webService);
+    return { from, to: after?.ip ?? "(none)", reconnectedAt, filler };
+  },
+  async (ctx, moved) => {
+    try {
+      await expectFollowed(ctx, moved);
+    } finally {
+      await ctx.commands.run("remove the filler container", "docker", ["rm", "-f", moved.filler]);
+    }
+  },
   { counted: false },
 );
 
 async function expectFollowed(ctx: Context, moved: Moved): Promise<void> {
   const sha256 = servingRelease(ctx).sha256;
   const url = appUrl(ctx, "/");
-  ctx.checks.check("web's address really changed", moved.to !== moved.from && moved.to !== "(none)", `${moved.from} → ${moved.to}`);
+  ctx.checks.check("web's address really changed", moved.to !== moved.from && moved.to !== "(none)",
+    `${moved.from} → ${moved.to}`);
 
   // From the moment web is back: requests through nginx until it follows, counted.
   const meanwhile = new RequestLoop(url, { minRequests: 0, concurrency: 2, pauseMs: 10 }).start();
@@ -87,12 +105,16 @@ async function expectFollowed(ctx: Context, moved: Moved): Promise<void> {
   const recoverMs = Date.now() - moved.reconnectedAt;
   const window = await meanwhile.stop();
   ctx.results.addressChange = { failed: failedRequests(window), recoverMs: followed.ok ? recoverMs : undefined };
-  ctx.checks.check(`nginx follows web's new address without a deploy or reload within ${seconds(FOLLOW_LIMIT_MS)}s`, followed.ok,
-    `${followed.ok ? "after" : "still failing after"} ${seconds(recoverMs)}s; last answer ${followed.answer.status ?? followed.answer.error}; meanwhile ${describeLoop(window)}`);
+  ctx.checks.check(`nginx follows web's new address without a deploy or reload within ${seconds(FOLLOW_LIMIT_MS)}s`,
+    followed.ok,
+    `${followed.ok ? "after" : "still failing after"} ${seconds(recoverMs)}s; last answer ${
+      followed.answer.status ?? followed.answer.error
+    }; meanwhile ${describeLoop(window)}`);
   if (!followed.ok) return;
 
   // Then it keeps serving: every request succeeds.
   const steady = new RequestLoop(url, { minRequests: STEADY_REQUESTS, concurrency: 4, pauseMs: 0 }).start();
   const stats = await steady.stop();
-  ctx.checks.check(`every request succeeds once nginx followed (${STEADY_REQUESTS} requests)`, failedRequests(stats) === 0, describeLoop(stats));
+  ctx.checks.check(`every request succeeds once nginx followed (${STEADY_REQUESTS} requests)`,
+    failedRequests(stats) === 0, describeLoop(stats));
 }

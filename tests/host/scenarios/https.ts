@@ -39,22 +39,25 @@ interface AcmeServer {
   rootsUrl: string;
 }
 
-export default scenario("HTTPS: issued on deploy, gapless over HTTPS, renewed under load, late issuance when ACME is unreachable", async (ctx) => {
-  const server = acmeServer("start");
-  try {
-    const site = await prepare(ctx, server);
-    if (!(await firstIssuance(ctx, site))) return;
-    probeAcmeUser(ctx);
-    await codeChangeOverHttps(ctx, site);
-    await forcedRenewal(ctx, site);
-    await letsEncryptChainRenewal(ctx, site);
-    await refusedCertificate(ctx, site);
-    await unreachableThenLater(ctx, site);
-    await failedRenewal(ctx, site);
-  } finally {
-    acmeServer("stop");
-  }
-});
+export default scenario(
+  "HTTPS: issued on deploy, gapless over HTTPS, renewed under load, late issuance when ACME is unreachable",
+  async (ctx) => {
+    const server = acmeServer("start");
+    try {
+      const site = await prepare(ctx, server);
+      if (!(await firstIssuance(ctx, site))) return;
+      probeAcmeUser(ctx);
+      await codeChangeOverHttps(ctx, site);
+      await forcedRenewal(ctx, site);
+      await letsEncryptChainRenewal(ctx, site);
+      await refusedCertificate(ctx, site);
+      await unreachableThenLater(ctx, site);
+      await failedRenewal(ctx, site);
+    } finally {
+      acmeServer("stop");
+    }
+  },
+);
 
 /** Start or stop pebble; its URLs (tests/host/lib/acme-server.sh env). */
 function acmeServer(action: "start" | "stop"): AcmeServer {
@@ -68,9 +71,11 @@ function acmeServer(action: "start" | "stop"): AcmeServer {
 
 /** The stack's TLS settings on, pebble's API certificate trusted by the host's ACME client, its root for the checks. */
 async function prepare(ctx: Context, server: AcmeServer): Promise<SiteTls> {
-  ctx.spec = { ...ctx.spec, tls: { domains: DOMAINS, acmeEmail: "ops@example.com", acmeServer: server.directoryUrl, hsts: true } };
+  ctx.spec = { ...ctx.spec,
+    tls: { domains: DOMAINS, acmeEmail: "ops@example.com", acmeServer: server.directoryUrl, hsts: true } };
   const caOnHost = path.posix.join(ctx.spec.baseDir, HOST_LAYOUT.edge, "acme-ca.pem");
-  const put = await ctx.commands.ssh("https: trust the test ACME server's API certificate", argv("install", "-D", "-m", "0600", "/dev/stdin", caOnHost),
+  const put = await ctx.commands.ssh("https: trust the test ACME server's API certificate",
+    argv("install", "-D", "-m", "0600", "/dev/stdin", caOnHost),
     execFileSync("cat", [server.apiCaFile], { encoding: "utf8" }));
   if (put.code !== 0) throw new Error(`could not install the ACME CA on the host:\n${tail(put)}`);
   return { name: DOMAINS[0], ca: issuingRoot(server) };
@@ -78,38 +83,49 @@ async function prepare(ctx: Context, server: AcmeServer): Promise<SiteTls> {
 
 /** Pebble's root, from its management port: a new one each time pebble starts. */
 function issuingRoot(server: AcmeServer): string {
-  return execFileSync("curl", ["-fsS", "--cacert", server.apiCaFile, server.rootsUrl], { encoding: "utf8", timeout: 10_000 });
+  return execFileSync("curl", ["-fsS", "--cacert", server.apiCaFile, server.rootsUrl], { encoding: "utf8",
+    timeout: 10_000 });
 }
 
 function httpsUrl(ctx: Context, urlPath: string): string {
   return `https://127.0.0.1:${ctx.env.httpsPort}${urlPath}`;
 }
 
-async function deployVariant(ctx: Context, label: string, marker: string): Promise<{ release: Release; result: CommandResult }> {
-  const release = bundle(ctx, label, appVariant(ctx, label, "hello/views.py", "<h1>It works</h1>", `<h1>It works (${marker})</h1>`));
+async function deployVariant(ctx: Context, label: string,
+  marker: string): Promise<{ release: Release; result: CommandResult }> {
+  const release = bundle(ctx, label,
+    appVariant(ctx, label, "hello/views.py", "<h1>It works</h1>", `<h1>It works (${marker})</h1>`));
   await upload(ctx, release);
   return { release, result: await runDeploy(ctx, release) };
 }
 
-async function servesOverHttps(ctx: Context, site: SiteTls, release: Release): Promise<{ ok: boolean; answer: HttpAnswer }> {
+async function servesOverHttps(ctx: Context, site: SiteTls,
+  release: Release): Promise<{ ok: boolean; answer: HttpAnswer }> {
   return pollUrl(httpsUrl(ctx, "/"), (a) => a.status === 200 && isReleaseOf(a.releaseId, release.sha256), 15_000, site);
 }
 
 async function firstIssuance(ctx: Context, site: SiteTls): Promise<boolean> {
   const { release, result } = await deployVariant(ctx, "https-first", "https");
-  if (!ctx.checks.check("https: the deploy that sets the domain succeeds and gets the certificate", result.code === 0 && /HTTPS: serving/.test(result.stdout), tail(result, 20))) return false;
+  if (!ctx.checks.check("https: the deploy that sets the domain succeeds and gets the certificate",
+    result.code === 0 && /HTTPS: serving/.test(result.stdout), tail(result, 20))) return false;
   ctx.serving = release;
   const served = await servesOverHttps(ctx, site, release);
-  ctx.checks.check("https: HTTPS answers with the release, its chain verified against the ACME server's root", served.ok, JSON.stringify({ status: served.answer.status, error: served.answer.error }));
-  ctx.checks.check("https: HSTS is sent over HTTPS", String(served.answer.headers?.["strict-transport-security"] ?? "").startsWith("max-age="), JSON.stringify(served.answer.headers ?? {}));
+  ctx.checks.check("https: HTTPS answers with the release, its chain verified against the ACME server's root",
+    served.ok, JSON.stringify({ status: served.answer.status, error: served.answer.error }));
+  ctx.checks.check("https: HSTS is sent over HTTPS",
+    String(served.answer.headers?.["strict-transport-security"] ?? "").startsWith("max-age="),
+    JSON.stringify(served.answer.headers ?? {}));
   const plain = await getUrl(appUrl(ctx, "/some/page?x=1"));
-  ctx.checks.check("https: HTTP answers with a redirect to HTTPS", plain.status === 301 && String(plain.headers?.location ?? "").startsWith("https://"), `status ${plain.status}, location ${plain.headers?.location}`);
+  ctx.checks.check("https: HTTP answers with a redirect to HTTPS",
+    plain.status === 301 && String(plain.headers?.location ?? "").startsWith("https://"),
+    `status ${plain.status}, location ${plain.headers?.location}`);
   return served.ok;
 }
 
 async function codeChangeOverHttps(ctx: Context, site: SiteTls): Promise<void> {
   const before = (await getUrl(httpsUrl(ctx, "/"), 5000, site)).certSerial;
-  const release = bundle(ctx, "https-change", appVariant(ctx, "https-change", "hello/views.py", "<h1>It works</h1>", "<h1>It works (https change)</h1>"));
+  const release = bundle(ctx, "https-change",
+    appVariant(ctx, "https-change", "hello/views.py", "<h1>It works</h1>", "<h1>It works (https change)</h1>"));
   await upload(ctx, release);
   const loop = new RequestLoop(httpsUrl(ctx, "/"), ctx.loop, site).start();
   const result = await runDeploy(ctx, release);
@@ -119,9 +135,12 @@ async function codeChangeOverHttps(ctx: Context, site: SiteTls): Promise<void> {
   if (!ctx.checks.check("https: a code change redeploys over HTTPS", result.code === 0, tail(result, 20))) return;
   ctx.serving = release;
   const after = await servesOverHttps(ctx, site, release);
-  ctx.checks.check("https: the new release serves over HTTPS", after.ok, String(after.answer.status ?? after.answer.error));
-  ctx.checks.check("https: no failed requests over HTTPS during the redeploy", failedRequests(stats) === 0, describeLoop(stats));
-  ctx.checks.check("https: the redeploy kept the certificate (not re-issued)", before !== undefined && after.answer.certSerial === before, `${before} → ${after.answer.certSerial}`);
+  ctx.checks.check("https: the new release serves over HTTPS", after.ok,
+    String(after.answer.status ?? after.answer.error));
+  ctx.checks.check("https: no failed requests over HTTPS during the redeploy", failedRequests(stats) === 0,
+    describeLoop(stats));
+  ctx.checks.check("https: the redeploy kept the certificate (not re-issued)",
+    before !== undefined && after.answer.certSerial === before, `${before} → ${after.answer.certSerial}`);
 }
 
 async function forcedRenewal(ctx: Context, site: SiteTls): Promise<void> {
@@ -131,8 +150,10 @@ async function forcedRenewal(ctx: Context, site: SiteTls): Promise<void> {
   const stats = await loop.stop();
   log(`  load over HTTPS during the renewal: ${describeLoop(stats)}`);
   ctx.results.certRenewalFailedRequests = failedRequests(stats);
-  ctx.checks.check("https: a forced renewal succeeds", renew.code === 0 && /no reload/.test(renew.stdout + renew.stderr), tail(renew, 20));
-  const after = await pollUrl(httpsUrl(ctx, "/"), (a) => a.certSerial !== undefined && a.certSerial !== before, 10_000, site);
+  ctx.checks.check("https: a forced renewal succeeds",
+    renew.code === 0 && /no reload/.test(renew.stdout + renew.stderr), tail(renew, 20));
+  const after = await pollUrl(httpsUrl(ctx, "/"), (a) => a.certSerial !== undefined && a.certSerial !== before, 10_000,
+    site);
   ctx.checks.check("https: the renewed certificate is served", after.ok, `${before} → ${after.answer.certSerial}`);
   ctx.checks.check("https: no failed requests during the renewal", failedRequests(stats) === 0, describeLoop(stats));
 }
@@ -146,7 +167,9 @@ function installLegoStandIn(mode: string): () => void {
   fs.mkdirSync(STANDIN_DIR, { recursive: true, mode: 0o755 });
   fs.copyFileSync(LEGO_STANDIN_SCRIPT, path.join(STANDIN_DIR, "lego-as-letsencrypt.sh"));
   fs.chmodSync(path.join(STANDIN_DIR, "lego-as-letsencrypt.sh"), 0o755);
-  fs.writeFileSync(STANDIN_LAUNCHER, `#!/bin/sh\n# The https scenario's lego-as-letsencrypt stand-in\nLEGO_STANDIN_MODE=${mode} exec /bin/bash ${STANDIN_DIR}/lego-as-letsencrypt.sh "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(STANDIN_LAUNCHER,
+    `#!/bin/sh\n# The https scenario's lego-as-letsencrypt stand-in\nLEGO_STANDIN_MODE=${mode} exec /bin/bash ${STANDIN_DIR}/lego-as-letsencrypt.sh "$@"\n`,
+    { mode: 0o755 });
   return () => {
     fs.rmSync(STANDIN_LAUNCHER, { force: true });
     fs.rmSync(STANDIN_DIR, { recursive: true, force: true });
@@ -155,8 +178,9 @@ function installLegoStandIn(mode: string): () => void {
 
 /** The serial the edge serves for the site's name, as openssl s_client sees it (uppercase hex, no leading zeros). */
 function servedSerial(ctx: Context): string {
-  const out = execFileSync("bash", ["-c", 'openssl s_client -connect "127.0.0.1:$1" -servername "$2" < /dev/null 2> /dev/null | openssl x509 -noout -serial', "served-serial", String(ctx.env.httpsPort), DOMAINS[0]],
-    { encoding: "utf8", timeout: 15_000 });
+  const out = execFileSync("bash", ["-c",
+    'openssl s_client -connect "127.0.0.1:$1" -servername "$2" < /dev/null 2> /dev/null | openssl x509 -noout -serial',
+    "served-serial", String(ctx.env.httpsPort), DOMAINS[0]], { encoding: "utf8", timeout: 15_000 });
   return normalSerial(out.replace(/^serial=/, ""));
 }
 
@@ -177,7 +201,9 @@ function edgeFile(ctx: Context, name: string): string {
 /** The serial of the first certificate in a PEM (openssl, normalised as servedSerial). */
 function pemSerial(pem: string): string {
   try {
-    return normalSerial(execFileSync("openssl", ["x509", "-noout", "-serial"], { input: pem, encoding: "utf8" }).replace(/^serial=/, ""));
+    return normalSerial(
+      execFileSync("openssl", ["x509", "-noout", "-serial"], { input: pem, encoding: "utf8" }).replace(/^serial=/, ""),
+    );
   } catch {
     return "";
   }
@@ -203,14 +229,19 @@ async function letsEncryptChainRenewal(ctx: Context, site: SiteTls): Promise<voi
   ctx.results.leChainRenewalFailedRequests = failedRequests(stats);
   // lego's own files are its user's alone (0600 in 0700 directories): read as root.
   const legoPem = readOr(path.posix.join(ctx.spec.baseDir, HOST_LAYOUT.acme, "certificates", `${DOMAINS[0]}.pem`));
-  ctx.checks.check("https: lego stored the new chain in Let's Encrypt's layout (a blank line before the intermediate)", /-----END CERTIFICATE-----\n\n-----BEGIN CERTIFICATE-----/.test(legoPem), legoPem.slice(0, 80));
-  ctx.checks.check("https: the renewal with Let's Encrypt's chain layout succeeds through the runtime API", renew.code === 0 && /no reload/.test(renew.stdout + renew.stderr), tail(renew, 20));
+  ctx.checks.check("https: lego stored the new chain in Let's Encrypt's layout (a blank line before the intermediate)",
+    /-----END CERTIFICATE-----\n\n-----BEGIN CERTIFICATE-----/.test(legoPem), legoPem.slice(0, 80));
+  ctx.checks.check("https: the renewal with Let's Encrypt's chain layout succeeds through the runtime API",
+    renew.code === 0 && /no reload/.test(renew.stdout + renew.stderr), tail(renew, 20));
   const after = servedSerial(ctx);
   const issued = pemSerial(legoPem);
-  ctx.checks.check("https: the edge serves the NEW certificate (openssl s_client)", after !== before && after === issued, `served ${before} → ${after}, issued ${issued}`);
-  ctx.checks.check("https: no failed requests during the renewal with Let's Encrypt's chain layout", failedRequests(stats) === 0, describeLoop(stats));
+  ctx.checks.check("https: the edge serves the NEW certificate (openssl s_client)",
+    after !== before && after === issued, `served ${before} → ${after}, issued ${issued}`);
+  ctx.checks.check("https: no failed requests during the renewal with Let's Encrypt's chain layout",
+    failedRequests(stats) === 0, describeLoop(stats));
   const onDisk = await hostFile(ctx, "https: the certificate file HAProxy reads", edgeFile(ctx, "certs/site.pem"));
-  ctx.checks.check("https: the file HAProxy reads holds the served certificate", pemSerial(onDisk) === after, `${pemSerial(onDisk)} on disk, ${after} served`);
+  ctx.checks.check("https: the file HAProxy reads holds the served certificate", pemSerial(onDisk) === after,
+    `${pemSerial(onDisk)} on disk, ${after} served`);
   const status = await hostFile(ctx, "https: the certificate status line", edgeFile(ctx, "acme-status"));
   const statusSerial = normalSerial(/the edge serves serial ([0-9A-F]+),/.exec(status)?.[1] ?? "");
   ctx.checks.check("https: the status line reports the serial HAProxy serves", statusSerial === after, status.trim());
@@ -232,13 +263,21 @@ async function refusedCertificate(ctx: Context, site: SiteTls): Promise<void> {
     remove();
   }
   const output = renew.stdout + renew.stderr;
-  ctx.checks.check("https: a certificate the edge refuses fails the run, saying FAILING", renew.code !== 0 && /WARNING: FAILING: the new certificate for app\.test www\.app\.test is not served: the edge (refused|did not commit)/.test(output), tail(renew, 10));
+  ctx.checks.check("https: a certificate the edge refuses fails the run, saying FAILING",
+    renew.code !== 0
+      && /WARNING: FAILING: the new certificate for app\.test www\.app\.test is not served: the edge (refused|did not commit)/
+        .test(output), tail(renew, 10));
   const after = await getUrl(httpsUrl(ctx, "/"), 5000, site);
-  ctx.checks.check("https: the old certificate keeps serving after a refused one", after.status === 200 && servedSerial(ctx) === before, `${before} → ${servedSerial(ctx)} (status ${after.status ?? after.error})`);
+  ctx.checks.check("https: the old certificate keeps serving after a refused one",
+    after.status === 200 && servedSerial(ctx) === before,
+    `${before} → ${servedSerial(ctx)} (status ${after.status ?? after.error})`);
   const fileAfter = await hostFile(ctx, "https: the certificate file after", edgeFile(ctx, "certs/site.pem"));
-  ctx.checks.check("https: the file HAProxy reads is unchanged after a refused certificate", fileAfter !== "" && fileAfter === fileBefore, `${pemSerial(fileBefore)} → ${pemSerial(fileAfter)}`);
-  const pending = await ctx.commands.ssh("https: transactions left on the runtime API", `printf 'show ssl cert\n' | socat -t 5 - ${shellQuote(`UNIX-CONNECT:${edgeFile(ctx, "run/admin.sock")}`)}`);
-  ctx.checks.check("https: the refused transaction was aborted (none left open)", pending.code === 0 && !/^\*/m.test(pending.stdout.replace(/^# transaction\n/m, "")), pending.stdout);
+  ctx.checks.check("https: the file HAProxy reads is unchanged after a refused certificate",
+    fileAfter !== "" && fileAfter === fileBefore, `${pemSerial(fileBefore)} → ${pemSerial(fileAfter)}`);
+  const pending = await ctx.commands.ssh("https: transactions left on the runtime API",
+    `printf 'show ssl cert\n' | socat -t 5 - ${shellQuote(`UNIX-CONNECT:${edgeFile(ctx, "run/admin.sock")}`)}`);
+  ctx.checks.check("https: the refused transaction was aborted (none left open)",
+    pending.code === 0 && !/^\*/m.test(pending.stdout.replace(/^# transaction\n/m, "")), pending.stdout);
 }
 
 /** The ACME server down and no certificate on the host (as on a new host): HTTP first, HTTPS later. */
@@ -249,17 +288,22 @@ async function unreachableThenLater(ctx: Context, site: SiteTls): Promise<void> 
   // lego's account and certificates belong to its own user: removed as root.
   fs.rmSync(path.posix.join(ctx.spec.baseDir, HOST_LAYOUT.acme), { recursive: true, force: true });
   const { release, result } = await deployVariant(ctx, "https-unreachable", "acme unreachable");
-  const says = /HTTPS: not yet: no certificate for app\.test www\.app\.test after 1 attempt\(s\) .*connection refused/.test(result.stdout);
-  if (!ctx.checks.check("https: with the ACME server unreachable the deploy succeeds and says why", result.code === 0 && says, tail(result, 20))) return;
+  const says = /HTTPS: not yet: no certificate for app\.test www\.app\.test after 1 attempt\(s\) .*connection refused/
+    .test(result.stdout);
+  if (!ctx.checks.check("https: with the ACME server unreachable the deploy succeeds and says why",
+    result.code === 0 && says, tail(result, 20))) return;
   ctx.serving = release;
-  const plain = await pollUrl(appUrl(ctx, "/"), (a) => a.status === 200 && isReleaseOf(a.releaseId, release.sha256), 10_000);
-  ctx.checks.check("https: meanwhile the site serves plain HTTP", plain.ok, String(plain.answer.status ?? plain.answer.error));
+  const plain = await pollUrl(appUrl(ctx, "/"), (a) => a.status === 200 && isReleaseOf(a.releaseId, release.sha256),
+    10_000);
+  ctx.checks.check("https: meanwhile the site serves plain HTTP", plain.ok,
+    String(plain.answer.status ?? plain.answer.error));
   // A restarted pebble issues from a new root.
   site.ca = issuingRoot(acmeServer("start"));
   const later = await renewalRun(ctx, "https: the renewal run once the ACME server is back", []);
   ctx.checks.check("https: a later renewal run obtains the certificate", later.code === 0, tail(later, 20));
   const served = await servesOverHttps(ctx, site, release);
-  ctx.checks.check("https: then HTTPS serves, verified", served.ok, String(served.answer.status ?? served.answer.error));
+  ctx.checks.check("https: then HTTPS serves, verified", served.ok,
+    String(served.answer.status ?? served.answer.error));
 }
 
 /** The ACME server down at renewal time: the run fails loudly and the old certificate keeps serving. */
@@ -268,9 +312,14 @@ async function failedRenewal(ctx: Context, site: SiteTls): Promise<void> {
   acmeServer("stop");
   const renew = await renewalRun(ctx, "https: a renewal with the ACME server unreachable", ["--force"]);
   const output = renew.stdout + renew.stderr;
-  ctx.checks.check("https: a failed renewal exits non-zero and says FAILING", renew.code !== 0 && /WARNING: FAILING: renewal for app\.test www\.app\.test failed .*still serving the certificate serial [0-9A-F]+, valid until/.test(output), tail(renew, 10));
+  ctx.checks.check("https: a failed renewal exits non-zero and says FAILING",
+    renew.code !== 0
+      && /WARNING: FAILING: renewal for app\.test www\.app\.test failed .*still serving the certificate serial [0-9A-F]+, valid until/
+        .test(output), tail(renew, 10));
   const after = await getUrl(httpsUrl(ctx, "/"), 5000, site);
-  ctx.checks.check("https: the old certificate keeps serving after a failed renewal", after.status === 200 && after.certSerial === before, `${before} → ${after.certSerial} (status ${after.status ?? after.error})`);
+  ctx.checks.check("https: the old certificate keeps serving after a failed renewal",
+    after.status === 200 && after.certSerial === before,
+    `${before} → ${after.certSerial} (status ${after.status ?? after.error})`);
 }
 
 /** acme.sh of the serving release, as the host's daily timer runs it (as the SSH user; lego through its sudo rule). */

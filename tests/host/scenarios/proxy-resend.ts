@@ -24,11 +24,29 @@ async function imageOf(ctx: Context, service: string): Promise<string> {
 }
 
 /** A stand-in for web on `network` under the alias `web`, in web's own image. */
-function startProbe(ctx: Context, name: string, network: string, image: string, mode: "close" | "answer"): Promise<string> {
+function startProbe(ctx: Context, name: string, network: string, image: string,
+  mode: "close" | "answer"): Promise<string> {
   return docker(ctx, `start the ${mode} stand-in`, [
-    "run", "-d", "--name", name, "--network", network, "--network-alias", ctx.spec.webService,
-    "-v", `${PROBE}:/probe.py:ro`, "--entrypoint", "python3", image,
-    "/probe.py", "--mode", mode, "--port", String(ctx.spec.webPort), "--seconds", String(PROBE_SECONDS),
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--network",
+    network,
+    "--network-alias",
+    ctx.spec.webService,
+    "-v",
+    `${PROBE}:/probe.py:ro`,
+    "--entrypoint",
+    "python3",
+    image,
+    "/probe.py",
+    "--mode",
+    mode,
+    "--port",
+    String(ctx.spec.webPort),
+    "--seconds",
+    String(PROBE_SECONDS),
   ]);
 }
 
@@ -52,7 +70,8 @@ export default scenario("the proxy resends only what cannot run twice", async (c
   try {
     await docker(ctx, "create the check's network", ["network", "create", network]);
     await startProbe(ctx, names.failing, network, images.web, "close");
-    await docker(ctx, "start the proxy", ["run", "-d", "--name", names.proxy, "--network", network, "-p", "127.0.0.1::80", images.proxy]);
+    await docker(ctx, "start the proxy", ["run", "-d", "--name", names.proxy, "--network", network, "-p",
+      "127.0.0.1::80", images.proxy]);
     const published = await docker(ctx, "the proxy's port", ["port", names.proxy, "80/tcp"]);
     const base = `http://127.0.0.1:${published.split("\n")[0].split(":").pop()}`;
     // nginx answers /static/ itself: up once it says anything there, without asking web.
@@ -61,17 +80,20 @@ export default scenario("the proxy resends only what cannot run twice", async (c
 
     const post = await send("POST", `${base}/charge`);
     const posts = await seen(ctx, names.failing, "POST /charge");
-    ctx.checks.check("a POST the app read and failed on is not sent again: 502, read once", post === 502 && posts === 1, `status ${post}, web read it ${posts}×`);
+    ctx.checks.check("a POST the app read and failed on is not sent again: 502, read once", post === 502 && posts === 1,
+      `status ${post}, web read it ${posts}×`);
 
     const get = await send("GET", `${base}/page`);
     const gets = await seen(ctx, names.failing, "GET /page");
-    ctx.checks.check("a GET that failed is tried again through Docker's DNS", get === 502 && gets === 2, `status ${get}, web read it ${gets}×`);
+    ctx.checks.check("a GET that failed is tried again through Docker's DNS", get === 502 && gets === 2,
+      `status ${get}, web read it ${gets}×`);
 
     await startProbe(ctx, names.answering, network, images.web, "answer");
     await docker(ctx, "web's old address goes away", ["network", "disconnect", network, names.failing]);
     const moved = await send("POST", `${base}/order`);
     const delivered = await seen(ctx, names.answering, "POST /order");
-    ctx.checks.check("a POST that reached no app goes to web's new address once", moved === 200 && delivered === 1, `status ${moved}, new web read it ${delivered}×`);
+    ctx.checks.check("a POST that reached no app goes to web's new address once", moved === 200 && delivered === 1,
+      `status ${moved}, new web read it ${delivered}×`);
   } finally {
     await ctx.commands.run("remove the check's containers", "docker", ["rm", "-f", ...Object.values(names)]);
     await ctx.commands.run("remove the check's network", "docker", ["network", "rm", network]);

@@ -14,7 +14,8 @@ import { scenario } from "../harness/scenario";
 export default scenario("restart floor: bare compose up -d", async (ctx) => {
   const release = servingRelease(ctx);
   const stop = await hostCompose(ctx, "restart floor: compose stop", ["stop"]);
-  if (!ctx.checks.check("compose stop before the bare restart succeeds", stop.code === 0, stop.code === 0 ? "" : `\n${tail(stop)}`)) return;
+  if (!ctx.checks.check("compose stop before the bare restart succeeds", stop.code === 0,
+    stop.code === 0 ? "" : `\n${tail(stop)}`)) return;
   const started = Date.now();
   const up = hostCompose(ctx, "restart floor: bare compose up -d", ["up", "-d"]);
   const healthy = await pollUrl(appUrl(ctx, ctx.spec.healthPath), (a) => a.status === 200, 120_000);
@@ -22,7 +23,9 @@ export default scenario("restart floor: bare compose up -d", async (ctx) => {
   const r = await up;
   ctx.checks.check("bare compose up -d succeeds", r.code === 0, r.code === 0 ? "" : `\n${tail(r)}`);
   ctx.checks.check("after a bare compose up -d, /healthz answers 200 through nginx", healthy.ok,
-    `first 200 ${seconds(ctx.results.restartFloorMs)}s after compose up -d started (compose itself took ${seconds(r.ms)}s)`);
+    `first 200 ${seconds(ctx.results.restartFloorMs)}s after compose up -d started (compose itself took ${
+      seconds(r.ms)
+    }s)`);
   const served = await servesRelease(ctx, release.sha256, 30_000);
   ctx.checks.check("the same release serves after the bare restart", served.ok, served.seen);
 });

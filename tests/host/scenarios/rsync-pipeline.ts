@@ -61,9 +61,12 @@ export default scenario("the old pipeline's rsync deploy (compose up --build -d)
     const loads = startLoads(ctx);
     const started = Date.now();
     let finished: CommandResult | undefined;
-    const up = hostComposeIn(ctx, "old pipeline: compose up --build -d", copy, ["up", "--build", "-d"]).then((r) => (finished = r));
+    const up = hostComposeIn(ctx, "old pipeline: compose up --build -d", copy, ["up", "--build", "-d"]).then((
+      r,
+    ) => (finished = r));
     const served = await pollUrl(appUrl(ctx, "/"),
-      (a) => (a.status === 200 && a.body.includes(MARKER)) || (finished !== undefined && finished.code !== 0), LIMIT_MS);
+      (a) => (a.status === 200 && a.body.includes(MARKER)) || (finished !== undefined && finished.code !== 0),
+      LIMIT_MS);
     const r = await up;
     const ms = Date.now() - started;
     const { stats, keepAlive } = await loads.stop();
@@ -72,14 +75,17 @@ export default scenario("the old pipeline's rsync deploy (compose up --build -d)
     recordKeepAlive(ctx, "rsync_pipeline", keepAlive);
     ctx.checks.check("the old pipeline's compose up --build -d succeeds and its new code serves",
       r.code === 0 && served.ok && served.answer.body.includes(MARKER),
-      r.code === 0 ? `new code through the app's port ${seconds(ms)}s after compose up --build started` : `\n${tail(r)}`);
+      r.code === 0
+        ? `new code through the app's port ${seconds(ms)}s after compose up --build started`
+        : `\n${tail(r)}`);
   } finally {
     const again = await runDeploy(ctx, release);
     const kept = await stillServes(ctx, release, 30_000);
     ctx.checks.check("after the old pipeline's deploy, deploying the release again switches back to it",
       again.code === 0 && kept.ok, `${kept.seen}\n${tail(again, 3)}`);
     fs.rmSync(copy, { recursive: true, force: true });
-    const images = await ctx.commands.run("images of the rsync copy", "docker", ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter", `reference=*:${RELEASE_ID}`]);
+    const images = await ctx.commands.run("images of the rsync copy", "docker", ["image", "ls", "--format",
+      "{{.Repository}}:{{.Tag}}", "--filter", `reference=*:${RELEASE_ID}`]);
     const refs = images.stdout.split(/\s+/).filter(Boolean);
     if (refs.length) await ctx.commands.run("remove the rsync copy's images", "docker", ["image", "rm", ...refs]);
   }

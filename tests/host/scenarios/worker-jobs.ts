@@ -73,7 +73,8 @@ class JobFeed {
 }
 
 /** Waits (bounded) until every token has finished; the ones that did not, and the finished jobs. */
-async function awaitJobs(ctx: Context, tokens: string[]): Promise<{ lost: string[]; finished: Record<string, string> }> {
+async function awaitJobs(ctx: Context,
+  tokens: string[]): Promise<{ lost: string[]; finished: Record<string, string> }> {
   const started = Date.now();
   let finished: Record<string, string> = {};
   for (;;) {
@@ -97,14 +98,17 @@ function secondsAfter(text: string, line: RegExp): number | undefined {
 function deployLog(ctx: Context, sha256: string, since: number): { file?: string; text: string } {
   const dir = hostPath(ctx.spec.baseDir, "logs");
   const found = fs.existsSync(dir)
-    ? fs.readdirSync(dir).filter((f) => f.startsWith(`deploy-${sha256.slice(0, 12)}-`)).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).mtimeMs >= since)
+    ? fs.readdirSync(dir).filter((f) => f.startsWith(`deploy-${sha256.slice(0, 12)}-`)).map((f) => path.join(dir, f))
+      .filter((f) => fs.statSync(f).mtimeMs >= since)
     : [];
   const file = found.sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs).pop();
   return { file, text: file ? fs.readFileSync(file, "utf8") : "" };
 }
 
 /** One switch (a deploy or a rollback) with a long job in flight and short ones arriving: what became of the jobs. */
-async function withJobsInFlight(ctx: Context, label: string, run: () => Promise<CommandResult>): Promise<{ result: CommandResult; tokens: string[]; long?: string; refused: number; since: number }> {
+async function withJobsInFlight(ctx: Context, label: string,
+  run: () => Promise<CommandResult>
+): Promise<{ result: CommandResult; tokens: string[]; long?: string; refused: number; since: number }> {
   const since = Date.now() - 1000;
   const long = await enqueue(ctx, LONG_JOB_SECONDS, `${label}-long`);
   // The worker has taken the long job before the switch starts.
@@ -116,7 +120,8 @@ async function withJobsInFlight(ctx: Context, label: string, run: () => Promise<
 }
 
 /** The checks of one switch: the worker restarted after web switched, waited for its job, and no job was lost. */
-function checkSwitch(ctx: Context, what: string, r: { long?: string; tokens: string[]; since: number }, jobs: { lost: string[]; finished: Record<string, string> }, oldRelease: Release, deployed: Release): void {
+function checkSwitch(ctx: Context, what: string, r: { long?: string; tokens: string[]; since: number },
+  jobs: { lost: string[]; finished: Record<string, string> }, oldRelease: Release, deployed: Release): void {
   const host = deployLog(ctx, deployed.sha256, r.since);
   const routed = host.text.search(/routing to the new container only/);
   const stopped = host.text.search(/worker worker replica 1\/1 \([0-9a-f]+\): SIGTERM, up to 60s/);
@@ -124,12 +129,21 @@ function checkSwitch(ctx: Context, what: string, r: { long?: string; tokens: str
     routed >= 0 && stopped > routed, host.file ?? "no host log named");
   const waited = secondsAfter(host.text, /worker worker replica 1\/1 \([0-9a-f]+\): SIGTERM/);
   log(`  ${what}: the old worker took ${waited?.toFixed(1) ?? "?"}s to stop (finishing its job)`);
-  ctx.checks.check(`${what}: the old worker was still busy with the long job when told to stop, and was given the time to finish it`,
-    waited !== undefined && waited >= 2, `it stopped ${waited?.toFixed(1) ?? "?"}s after SIGTERM`);
+  ctx.checks.check(
+    `${what}: the old worker was still busy with the long job when told to stop, and was given the time to finish it`,
+    waited !== undefined && waited >= 2,
+    `it stopped ${waited?.toFixed(1) ?? "?"}s after SIGTERM`,
+  );
   const longBy = r.long ? jobs.finished[r.long] : undefined;
-  ctx.checks.check(`${what}: the long job in flight is finished by the old release's worker (warm shutdown, not killed)`,
-    r.long !== undefined && isReleaseOf(longBy, oldRelease.sha256), `long job ${r.long ?? "not accepted"} finished by ${longBy ?? "nobody"}; old release ${oldRelease.sha256.slice(0, 12)}`);
-  ctx.checks.check(`${what}: every accepted job finished (${r.tokens.length})`, jobs.lost.length === 0, `lost: ${jobs.lost.join(", ")}`);
+  ctx.checks.check(
+    `${what}: the long job in flight is finished by the old release's worker (warm shutdown, not killed)`,
+    r.long !== undefined && isReleaseOf(longBy, oldRelease.sha256),
+    `long job ${r.long ?? "not accepted"} finished by ${longBy ?? "nobody"}; old release ${
+      oldRelease.sha256.slice(0, 12)
+    }`,
+  );
+  ctx.checks.check(`${what}: every accepted job finished (${r.tokens.length})`, jobs.lost.length === 0,
+    `lost: ${jobs.lost.join(", ")}`);
 }
 
 export default scenario("worker jobs: a deploy and a rollback lose no job in flight", async (ctx) => {
@@ -137,9 +151,11 @@ export default scenario("worker jobs: a deploy and a rollback lose no job in fli
   // The worker answers before anything is measured.
   const probe = await enqueue(ctx, 0, "probe");
   const ready = probe ? await awaitJobs(ctx, [probe]) : { lost: ["(not accepted)"], finished: {} };
-  if (!ctx.checks.check("the worker runs the jobs web enqueues", ready.lost.length === 0, `probe job ${probe ?? "refused"}`)) return;
+  if (!ctx.checks.check("the worker runs the jobs web enqueues", ready.lost.length === 0,
+    `probe job ${probe ?? "refused"}`)) return;
 
-  const release = bundle(ctx, "worker-jobs", appVariant(ctx, "worker-jobs", "hello/views.py", "<h1>It works</h1>", "<h1>It works (worker jobs)</h1>"));
+  const release = bundle(ctx, "worker-jobs",
+    appVariant(ctx, "worker-jobs", "hello/views.py", "<h1>It works</h1>", "<h1>It works (worker jobs)</h1>"));
   let stats;
   const deploy = await withJobsInFlight(ctx, "deploy", async () => {
     const d = await deployUnderLoad(ctx, release);
@@ -148,8 +164,12 @@ export default scenario("worker jobs: a deploy and a rollback lose no job in fli
   });
   const deployJobs = await awaitJobs(ctx, deploy.tokens);
   log(`  deploy: ${deploy.tokens.length} jobs accepted (${deploy.refused} refused), ${deployJobs.lost.length} lost`);
-  const deployed = ctx.checks.check("the code change deploys with jobs in flight", deploy.result.code === 0, why(deploy.result));
-  if (stats) ctx.checks.check("no failed requests during the deploy with jobs in flight", failedRequests(stats) === 0, describeLoop(stats));
+  const deployed = ctx.checks.check("the code change deploys with jobs in flight", deploy.result.code === 0,
+    why(deploy.result));
+  if (stats) {
+    ctx.checks.check("no failed requests during the deploy with jobs in flight", failedRequests(stats) === 0,
+      describeLoop(stats));
+  }
   checkSwitch(ctx, "deploy", deploy, deployJobs, before, release);
   let lost = deployJobs.lost.length;
   if (!deployed) {
@@ -162,12 +182,16 @@ export default scenario("worker jobs: a deploy and a rollback lose no job in fli
   const rollback = await withJobsInFlight(ctx, "rollback", () => ops(ctx, ["rollback"]));
   const rollbackStats = await loop.stop();
   const rollbackJobs = await awaitJobs(ctx, rollback.tokens);
-  log(`  rollback: ${rollback.tokens.length} jobs accepted (${rollback.refused} refused), ${rollbackJobs.lost.length} lost`);
+  log(
+    `  rollback: ${rollback.tokens.length} jobs accepted (${rollback.refused} refused), ${rollbackJobs.lost.length} lost`,
+  );
   lost += rollbackJobs.lost.length;
   ctx.results.workerJobsLost = lost;
   const back = await servesRelease(ctx, before.sha256);
-  ctx.checks.check("ops rollback with jobs in flight switches back", rollback.result.code === 0 && back.ok, `${back.seen}; ${tail(rollback.result)}`);
-  ctx.checks.check("no failed requests during the rollback with jobs in flight", failedRequests(rollbackStats) === 0, describeLoop(rollbackStats));
+  ctx.checks.check("ops rollback with jobs in flight switches back", rollback.result.code === 0 && back.ok,
+    `${back.seen}; ${tail(rollback.result)}`);
+  ctx.checks.check("no failed requests during the rollback with jobs in flight", failedRequests(rollbackStats) === 0,
+    describeLoop(rollbackStats));
   checkSwitch(ctx, "rollback", rollback, rollbackJobs, release, before);
   if (back.ok) ctx.serving = before;
 
@@ -176,7 +200,8 @@ export default scenario("worker jobs: a deploy and a rollback lose no job in fli
   const forward = await ops(ctx, ["rollback", release.sha256.slice(0, 12)]);
   const again = await servesRelease(ctx, release.sha256);
   ctx.checks.check("ops rollback <release> rolls forward again and clears the record",
-    forward.code === 0 && again.ok && !fs.existsSync(hostPath(ctx.spec.baseDir, "rollback")), `${again.seen}; ${tail(forward, 3)}`);
+    forward.code === 0 && again.ok && !fs.existsSync(hostPath(ctx.spec.baseDir, "rollback")),
+    `${again.seen}; ${tail(forward, 3)}`);
   if (again.ok) ctx.serving = release;
   log(`  worker jobs lost across the deploy and the rollback: ${lost}`);
 });
