@@ -106,6 +106,11 @@ export function uploadCommand(spec: RemoteSpec, sha256: string, action: "missing
   return bootstrapCommand("upload", [action, sha256, uploadDir(spec), storeDir(spec)]);
 }
 
+/** The flags that name the app's compose project on the host: its base directory, name and file. */
+function projectFlags(spec: RemoteSpec): string[] {
+  return ["--base-dir", spec.baseDir, "--app-name", spec.appName, "--compose-file", spec.composeFile];
+}
+
 /** stdin = the .env file. Verifies the manifest, assembles releases/<sha> from the store, runs its .compose-on-ec2/deploy.sh. */
 export function deployCommand(spec: RemoteSpec, sha256: string): string {
   checkSha256(sha256);
@@ -115,12 +120,7 @@ export function deployCommand(spec: RemoteSpec, sha256: string): string {
     storeDir(spec),
     releaseDir(spec, sha256),
     HOST_LAYOUT.releaseScripts,
-    "--base-dir",
-    spec.baseDir,
-    "--app-name",
-    spec.appName,
-    "--compose-file",
-    spec.composeFile,
+    ...projectFlags(spec),
     "--web-service",
     spec.webService,
     "--proxy-service",
@@ -167,12 +167,7 @@ export function destroyCommand(spec: RemoteSpec): string {
     hostPath(spec.baseDir, "current"),
     hostPath(spec.baseDir, "releases"),
     HOST_LAYOUT.releaseScripts,
-    "--base-dir",
-    spec.baseDir,
-    "--app-name",
-    spec.appName,
-    "--compose-file",
-    spec.composeFile,
+    ...projectFlags(spec),
   ]);
 }
 
