@@ -84,10 +84,10 @@ function sessionTarget(route: Route, firstContact: boolean): remote.SessionTarge
   };
 }
 
-/** A local.Command running ssm-session.sh with this environment (its only inputs besides stdin). */
-function sessionCommand(
+/** A local.Command running one runner script with this environment (its only inputs besides stdin). */
+function runnerCommand(
   name: string,
-  route: Route,
+  script: "ssm-session" | "upload",
   environment: Record<string, pulumi.Input<string>>,
   step: Pick<CommandStep, "stdin" | "triggers" | "logging">,
   opts: pulumi.CustomResourceOptions,
@@ -95,15 +95,15 @@ function sessionCommand(
   return new command.local.Command(
     name,
     {
-      create: remote.runnerScript("ssm-session"),
+      create: remote.runnerScript(script),
       interpreter: ["/bin/bash", "-c"],
-      environment: { ...environment, AWS_REGION: route.region },
+      environment,
       stdin: step.stdin,
       triggers: step.triggers,
       logging: step.logging,
       addPreviousOutputInEnv: false,
     },
-    { ...opts, additionalSecretOutputs: ["stdout", "stderr", "stdin"] },
+    opts,
   );
 }
 
@@ -112,7 +112,10 @@ export function hostCommand(name: string, route: Route, step: CommandStep, opts:
   if (route.transport === "ssm") {
     const env = remote.sessionEnvironment(sessionTarget(route, step.firstContact ?? false), { action: "run",
       command: step.create });
-    const cmd = sessionCommand(name, route, env, step, opts);
+    const cmd = runnerCommand(name, "ssm-session", { ...env, AWS_REGION: route.region }, step, {
+      ...opts,
+      additionalSecretOutputs: ["stdout", "stderr", "stdin"],
+    });
     return { resource: cmd, stdout: cmd.stdout };
   }
   const cmd = new command.remote.Command(
@@ -158,20 +161,12 @@ export function hostUpload(
   triggers: pulumi.Input<unknown>[],
   opts: pulumi.CustomResourceOptions,
 ): command.local.Command {
-  return new command.local.Command(
-    name,
-    {
-      create: remote.runnerScript("upload"),
-      interpreter: ["/bin/bash", "-c"],
-      environment: { ...remote.uploadEnvironment(runnerTarget(route), spec, release),
-        ...(route.transport === "ssm" ? { AWS_REGION: route.region } : {}) },
-      triggers,
-      // What it prints is counts and sha256s of the app's files: nothing secret.
-      logging: "stdoutAndStderr",
-      addPreviousOutputInEnv: false,
-    },
-    opts,
-  );
+  const environment = {
+    ...remote.uploadEnvironment(runnerTarget(route), spec, release),
+    ...(route.transport === "ssm" ? { AWS_REGION: route.region } : {}),
+  };
+  // What it prints is counts and sha256s of the app's files: nothing secret.
+  return runnerCommand(name, "upload", environment, { triggers, logging: "stdoutAndStderr" }, opts);
 }
 
 /** The runner-side teardown's environment for the route: direct, or through Session Manager. */
