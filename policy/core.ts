@@ -239,17 +239,23 @@ export interface Ingress {
 }
 
 function inlineIngress(sg: PolicyResource): Ingress[] {
-  return objects(sg.props.ingress).map((r) => ({
-    owner: sg,
+  return objects(sg.props.ingress).map((r) => classicIngress(sg, r, strings(r.securityGroups), []));
+}
+
+/** An ingress in the EC2 API's shape: a group's inline `ingress` entry, or an aws.ec2.SecurityGroupRule. */
+function classicIngress(owner: PolicyResource, r: Record<string, unknown>, sourceGroups: string[],
+  sourceGroupUrns: string[]): Ingress {
+  return {
+    owner,
     fromPort: r.fromPort as number,
     toPort: r.toPort as number,
     protocol: String(r.protocol ?? "").toLowerCase(),
     cidrs: [...strings(r.cidrBlocks), ...strings(r.ipv6CidrBlocks)],
-    sourceGroups: strings(r.securityGroups),
-    sourceGroupUrns: [],
+    sourceGroups,
+    sourceGroupUrns,
     self: r.self === true,
     prefixLists: strings(r.prefixListIds),
-  }));
+  };
 }
 
 /** The ingress a separate rule resource declares, or undefined for anything else. */
@@ -269,17 +275,7 @@ function ruleIngress(r: PolicyResource): Ingress | undefined {
     };
   }
   if (r.type === SG_RULE && p.type === "ingress") {
-    return {
-      owner: r,
-      fromPort: p.fromPort as number,
-      toPort: p.toPort as number,
-      protocol: String(p.protocol ?? "").toLowerCase(),
-      cidrs: [...strings(p.cidrBlocks), ...strings(p.ipv6CidrBlocks)],
-      sourceGroups: strings(p.sourceSecurityGroupId),
-      sourceGroupUrns: r.propertyDependencies?.sourceSecurityGroupId ?? [],
-      self: p.self === true,
-      prefixLists: strings(p.prefixListIds),
-    };
+    return classicIngress(r, p, strings(p.sourceSecurityGroupId), r.propertyDependencies?.sourceSecurityGroupId ?? []);
   }
   return undefined;
 }
