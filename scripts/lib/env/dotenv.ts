@@ -47,6 +47,11 @@ function expand(value: string, known: Map<string, string>, unresolved: string[])
     });
 }
 
+/** The line number (from 1) of position `pos`. */
+function lineAt(src: string, pos: number): number {
+  return src.slice(0, pos).split("\n").length;
+}
+
 /** Where the line holding `pos` ends: the start of the next line, or the end of the text. */
 function nextLine(src: string, pos: number): number {
   const nl = src.indexOf("\n", pos);
@@ -88,7 +93,7 @@ function readValue(src: string, from: number, name: string, line: number, known:
   let i = end + 1;
   while (i < src.length && isSpace(src[i])) i++;
   if (i < src.length && src[i] !== "\n" && src[i] !== "#") {
-    problems.push(`line ${src.slice(0, i).split("\n").length}: text after ${name}'s closing quote`);
+    problems.push(`line ${lineAt(src, i)}: text after ${name}'s closing quote`);
   }
   return { value, unresolved, next: nextLine(src, i) };
 }
@@ -105,20 +110,15 @@ export function parseDotenv(text: string): DotenvResult {
   const lines = new Map<string, number[]>();
   const problems: string[] = [];
   let i = 0;
-  const lineAt = (pos: number): number => src.slice(0, pos).split("\n").length;
-  const skipLine = () => {
-    const nl = src.indexOf("\n", i);
-    i = nl === -1 ? src.length : nl + 1;
-  };
   while (i < src.length) {
     while (i < src.length && (isSpace(src[i]) || src[i] === "\n")) i++;
     if (i >= src.length) break;
     if (src[i] === "#") {
-      skipLine();
+      i = nextLine(src, i);
       continue;
     }
     const start = i;
-    const line = lineAt(start);
+    const line = lineAt(src, start);
     if (/^export[ \t]+/.test(src.slice(i, i + 12))) i += /^export[ \t]+/.exec(src.slice(i))![0].length;
     let name = "";
     while (i < src.length && NAME_CHAR.test(src[i])) name += src[i++];
@@ -130,7 +130,7 @@ export function parseDotenv(text: string): DotenvResult {
           name === "" ? "does not start with a variable name" : `unexpected character after ${name}`
         } (compose would refuse the file)`,
       );
-      skipLine();
+      i = nextLine(src, i);
       continue;
     }
     if (sep === "\n" || sep === undefined) {
