@@ -4,7 +4,7 @@
 // release id and assembles the release from the store as on a host.
 import * as fs from "fs";
 import * as path from "path";
-import { parseManifest, storeContent } from "../../../components/manifest";
+import { DIR_HASH, parseManifest, storeContent } from "../../../components/manifest";
 import * as remote from "../../../components/remote";
 
 /** Puts a bundle's manifest and missing contents where the deploy line reads them; returns how many contents were copied. */
@@ -15,7 +15,7 @@ export function uploadLocally(spec: remote.RemoteSpec,
   fs.writeFileSync(remote.manifestRemotePath(spec, bundle.sha256), manifest);
   let copied = 0;
   for (const line of parseManifest(manifest)) {
-    if (line.sha256 !== "-"
+    if (line.sha256 !== DIR_HASH
       && storeContent(remote.storeDir(spec), path.join(bundle.storeDir, line.sha256), line.sha256)) copied += 1;
   }
   return copied;
