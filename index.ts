@@ -7,7 +7,7 @@ import { certificateSource as describeCertificateSource, type EcsTaskPlan, loadC
 import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
-import { Database, dbIdentifier } from "./components/database";
+import { Database, dbIdentifier, rdsCaBundle } from "./components/database";
 import { buildContext, createAppBundle } from "./components/bundle";
 import { RegistryImages, registryImagesFor } from "./components/images";
 import { ComposeDeployment } from "./components/deployment";
@@ -137,7 +137,8 @@ function ec2Hosting() {
     bundle,
     app: config.app,
     appName,
-    databaseUrl: database.url,
+    database,
+    dbCaBundle: rdsCaBundle(),
     allowedHosts: [...config.hosting.domain, host.publicIp, host.publicDns],
     tls: config.site.tls,
     imageRefs: images?.imageRefs,

@@ -2,10 +2,13 @@
 // group, with a generated master password (it reaches the app inside DATABASE_URL) and a stage
 // policy: prod is protected (Pulumi protect, deletionProtection, a uniquely named final snapshot);
 // dev and sandboxes are disposable so `pulumi destroy` leaves nothing behind.
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { DatabaseSettings, DatabaseSource, DbEngine, ENGINES, resourceName } from "./config";
+import { APP_DB_USER, DatabaseSettings, DatabaseSource, DbEngine, ENGINES, resourceName } from "./config";
+import { DB_CA } from "./layout";
 
 export interface DatabaseArgs {
   /** Engine, size, credentials and protection choices from the stack config. */
@@ -48,6 +51,51 @@ export function databaseUrl(engine: DbEngine, user: string, password: string, ad
   return `${urlScheme(engine)}://${encodeURIComponent(user)}:${
     encodeURIComponent(password)
   }@${address}:${port}/${dbName}`;
+}
+
+/**
+ * How the app verifies the database's certificate, as DATABASE_URL's query: PostgreSQL's libpq
+ * `sslmode=verify-full` + `sslrootcert` (https://www.postgresql.org/docs/current/libpq-ssl.html), MySQL's
+ * `ssl-mode=VERIFY_IDENTITY` + `ssl-ca` (the app maps them to its driver: app/site_config/database_url.py),
+ * with RDS's CA bundle where containers mount it ("Using SSL/TLS to encrypt a connection to a DB
+ * instance": https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html).
+ */
+export function verifiedTlsQuery(engine: DbEngine): string {
+  const ca = `${DB_CA.mount}/${DB_CA.file}`;
+  return engine === "postgres" ? `sslmode=verify-full&sslrootcert=${ca}` : `ssl-mode=VERIFY_IDENTITY&ssl-ca=${ca}`;
+}
+
+/** The app's DATABASE_URL: its own login, the certificate verified. */
+export function appDatabaseUrl(engine: DbEngine, password: string, address: string, port: number,
+  dbName: string): string {
+  return `${databaseUrl(engine, APP_DB_USER, password, address, port, dbName)}?${verifiedTlsQuery(engine)}`;
+}
+
+/**
+ * What the deployment's db-user step needs of the database (ComposeDeployment): where it is, who the
+ * master is, both passwords (secret), and the URL the app gets.
+ */
+export interface DatabaseLogins {
+  engine: DbEngine;
+  address: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  dbName: string;
+  /** The master user: it creates the app's login, nothing connects as it afterwards. */
+  username: string;
+  password: pulumi.Input<string>;
+  /** The app's login's password (secret). */
+  appPassword: pulumi.Input<string>;
+  /** The app's DATABASE_URL (secret): appDatabaseUrl. */
+  appUrl: pulumi.Input<string>;
+}
+
+/**
+ * RDS's CA bundle, kept in the repository (host/db-ca/rds-global-bundle.crt: where it comes from and
+ * how to refresh it in docs/explanation/security.md): what the app verifies the database's
+ * certificate against.
+ */
+export function rdsCaBundle(): string {
+  return fs.readFileSync(path.join(__dirname, "..", "host", "db-ca", "rds-global-bundle.crt"), "utf8");
 }
 
 /** What a DB snapshot says about itself (aws.rds.getSnapshot, from DescribeDBSnapshots), the part the checks read. */
@@ -114,7 +162,8 @@ export function describeSource(source: DatabaseSource): string {
   return "a new empty database (fill it with npm run ops -- db copy|restore)";
 }
 
-export class Database extends pulumi.ComponentResource {
+export class Database extends pulumi.ComponentResource implements DatabaseLogins {
+  readonly engine: DbEngine;
   readonly address: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
   /** address:port */
@@ -123,8 +172,12 @@ export class Database extends pulumi.ComponentResource {
   readonly username: string;
   /** Master password (secret). */
   readonly password: pulumi.Output<string>;
-  /** DATABASE_URL (secret). */
+  /** The master user's URL (secret): the stack output dbUrl, and ecs's DATABASE_URL. */
   readonly url: pulumi.Output<string>;
+  /** The app's login's password (secret). */
+  readonly appPassword: pulumi.Output<string>;
+  /** The app's DATABASE_URL on ec2 (secret): its own login, TLS verified (appDatabaseUrl). */
+  readonly appUrl: pulumi.Output<string>;
   /** Where the data comes from, in words (describeSource). */
   readonly source: string;
 
@@ -132,9 +185,11 @@ export class Database extends pulumi.ComponentResource {
     super("compose-on-ec2:database:Database", name, {}, opts);
     const s = args.settings;
     const password = this.masterPassword(name, s);
+    const appPassword = this.generatedPassword(`${name}-app-password`, s.engine);
     const finalSnapshotIdentifier = this.finalSnapshotName(name, args);
     const db = this.createInstance(name, args, password, finalSnapshotIdentifier);
 
+    this.engine = s.engine;
     this.address = db.address;
     this.port = db.port;
     this.endpoint = db.endpoint;
@@ -147,6 +202,12 @@ export class Database extends pulumi.ComponentResource {
         databaseUrl(s.engine, s.username, pw, address, port, s.dbName)
       ),
     );
+    this.appPassword = pulumi.secret(appPassword);
+    this.appUrl = pulumi.secret(
+      pulumi.all([db.address, db.port, appPassword]).apply(([address, port, pw]) =>
+        appDatabaseUrl(s.engine, pw, address, port, s.dbName)
+      ),
+    );
     this.registerOutputs({
       address: this.address,
       port: this.port,
@@ -155,18 +216,24 @@ export class Database extends pulumi.ComponentResource {
       username: this.username,
       password: this.password,
       url: this.url,
+      appUrl: this.appUrl,
     });
   }
 
   /** The master password: generated within RDS's characters, or, for an adopted instance, the one it has. */
   private masterPassword(name: string, s: DatabaseSettings): pulumi.Output<string> {
-    const generated = new random.RandomPassword(
-      `${name}-password`,
-      { length: passwordLength(s.engine), special: true, overrideSpecial: PASSWORD_SPECIALS, minLower: 1, minUpper: 1,
+    const generated = this.generatedPassword(`${name}-password`, s.engine);
+    return s.source.kind === "import" ? pulumi.secret(s.source.password) : generated;
+  }
+
+  /** A password within RDS's characters that needs no quoting in a URL, a shell or a .env file. */
+  private generatedPassword(name: string, engine: DbEngine): pulumi.Output<string> {
+    return new random.RandomPassword(
+      name,
+      { length: passwordLength(engine), special: true, overrideSpecial: PASSWORD_SPECIALS, minLower: 1, minUpper: 1,
         minNumeric: 1, minSpecial: 1 },
       { parent: this },
     ).result;
-    return s.source.kind === "import" ? pulumi.secret(s.source.password) : generated;
   }
 
   /**

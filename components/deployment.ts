@@ -4,8 +4,10 @@
 //   1. wait-ready  cloud-init done, docker answers, upload dir exists
 //   2. upload      the manifest to uploads/<release id>.manifest and only the contents the host's
 //                  store lacks (scripts/runner/upload.sh, OpenSSH from the machine running Pulumi)
-//   3. deploy      assemble releases/<release id> from the store, write .env from stdin, compose up, health check
-//   4. teardown    local.Command: no-op create; on destroy it sends `compose down` over ssh from the
+//   3. db-user     the app's own database login, made as the master user, and the CA bundle its TLS
+//                  is verified with (host/bootstrap/db-user.sh); again only when a password or the endpoint changes
+//   4. deploy      assemble releases/<release id> from the store, write .env from stdin, compose up, health check
+//   5. teardown    local.Command: no-op create; on destroy it sends `compose down` over ssh from the
 //                  machine running Pulumi, and succeeds when the host is already gone
 // Every command line comes from components/remote.ts (the same lines tests/host runs for real).
 // Secrets (DATABASE_URL, the Django key, appSecrets) reach the host on stdin only, never on a command line; a
@@ -15,9 +17,10 @@ import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type AppSettings, type TlsSettings, type Transport } from "./config";
+import { APP_DB_USER, type AppSettings, type TlsSettings, type Transport } from "./config";
 import { appEnvironment, imageEnvName } from "./config/appEnv";
 import { envEntryProblem } from "./config/envfile";
+import type { DatabaseLogins } from "./database";
 import type { HostConnection } from "./host";
 import * as remote from "./remote";
 import * as transport from "./transport";
@@ -48,8 +51,10 @@ export interface ComposeDeploymentArgs {
   app: AppSettings;
   /** Compose project name on the host, [a-z0-9-]: stackResourceName(project, stack). */
   appName: string;
-  /** DATABASE_URL for the app (secret). */
-  databaseUrl: pulumi.Input<string>;
+  /** The database: the db-user step makes the app's login with its master user; the app's URL is DATABASE_URL. */
+  database: DatabaseLogins;
+  /** The CA bundle (PEM) the database's certificate must chain to: RDS's (database.ts rdsCaBundle). */
+  dbCaBundle: string;
   /** Hostnames the app answers to (e.g. the public IP and DNS name); comma-joined into ALLOWED_HOSTS. */
   allowedHosts: pulumi.Input<pulumi.Input<string>[]>;
   /** Registry mode only: service → "<repository>@sha256:<digest>" (RegistryImages.imageRefs). */
@@ -216,8 +221,9 @@ export class ComposeDeployment extends pulumi.ComponentResource {
     const waitReady = this.waitReady(name, args, route, spec);
     const upload = this.upload(name, args, route, spec, waitReady);
     const teardown = this.teardown(name, args, route, spec);
+    const dbUser = this.dbUser(name, args, route, spec, waitReady);
     this.envFile = this.renderEnv(name, args);
-    const deploy = this.deploy(name, args, route, deployLine, [upload, teardown, ...(args.siteRecords ?? [])]);
+    const deploy = this.deploy(name, args, route, deployLine, [upload, dbUser, teardown, ...(args.siteRecords ?? [])]);
 
     // Known only once the deploy succeeded: after a failed one the stack keeps the output it had,
     // which names the release still serving (the host script switches back or records what serves).
@@ -253,7 +259,32 @@ export class ComposeDeployment extends pulumi.ComponentResource {
   }
 
   /**
-   * 4 (created before 3 so the deploy can depend on it). `compose down` lives on its own resource:
+   * 3. The app's own database login (host/bootstrap/db-user.sh), before the deploy whose .env names
+   * it. The passwords and the CA bundle travel on stdin; its triggers hold their hash, never them.
+   */
+  private dbUser(name: string, args: ComposeDeploymentArgs, route: transport.Route, spec: remote.RemoteSpec,
+    waitReady: pulumi.Resource): pulumi.Resource {
+    const db = args.database;
+    const stdin = pulumi.secret(
+      pulumi.all([db.password, db.appPassword]).apply(([master, app]) =>
+        remote.dbUserStdin(master, app, args.dbCaBundle)
+      ),
+    );
+    const create = pulumi.all([db.address, db.port]).apply(([address, port]) =>
+      remote.dbUserCommand(spec, { engine: db.engine, address, port, dbName: db.dbName, masterUser: db.username,
+        appUser: APP_DB_USER })
+    );
+    return transport.hostCommand(
+      `${name}-db-user`,
+      route,
+      // The client's output may quote a failing statement: keep it out of logs.
+      { create, stdin, triggers: [stdin.apply(sha256Hex), args.connection.instanceId], logging: "none" },
+      { parent: this, dependsOn: [waitReady] },
+    ).resource;
+  }
+
+  /**
+   * 5 (created before 4 so the deploy can depend on it). `compose down` lives on its own resource:
    * the deploy command is REPLACED on every release (the SDK marks `triggers` replaceOnChanges), and
    * a replacement deletes the old resource after creating the new one, so a delete on the deploy
    * command would stop the release it had just started. This resource has a no-op create and no
@@ -300,7 +331,7 @@ export class ComposeDeployment extends pulumi.ComponentResource {
       ).result;
     return pulumi.secret(
       pulumi
-        .all([args.databaseUrl, secretKey, args.allowedHosts, args.imageRefs, args.mediaEnv, args.cacheUrl,
+        .all([args.database.appUrl, secretKey, args.allowedHosts, args.imageRefs, args.mediaEnv, args.cacheUrl,
           pulumi.secret(args.app.secrets)])
         .apply(([databaseUrl, key, hosts, refs, mediaEnv, cacheUrl, appSecrets]) =>
           renderEnvFile(
@@ -312,7 +343,7 @@ export class ComposeDeployment extends pulumi.ComponentResource {
   }
 
   /**
-   * 3. Runs exactly when the release, the .env or the images change (or the instance is new).
+   * 4. Runs exactly when the release, the .env or the images change (or the instance is new).
    * Triggers hold hashes, never the .env itself.
    */
   private deploy(name: string, args: ComposeDeploymentArgs, route: transport.Route, deployLine: string,

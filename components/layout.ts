@@ -41,7 +41,15 @@ export const HOST_LAYOUT = {
   edge: "edge",
   /** The ACME client's own directory (lego runs as its own user, compose-acme): its account, its certificates, the copy it hands to the deploy. */
   acme: "acme",
+  /** The CA bundle the app verifies the database's certificate with (written by the db-user step, mounted read-only at DB_CA.mount). */
+  dbCa: "db-ca",
 } as const;
+
+/**
+ * The database's CA bundle as containers see it: the host's <baseDir>/db-ca is mounted read-only at
+ * `mount` (the compose file's `- ${DB_CA_DIR}:/db-ca:ro`), and DATABASE_URL names `mount/file`.
+ */
+export const DB_CA = { mount: "/db-ca", file: "ca.pem", hostDirVariable: "DB_CA_DIR" } as const;
 
 export type HostLayoutName = keyof typeof HOST_LAYOUT;
 

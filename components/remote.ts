@@ -10,9 +10,9 @@
 // hand over to the scripts every release carries (host/release, packed under .compose-on-ec2/).
 import * as fs from "fs";
 import * as path from "path";
-import type { AppSettings, TlsSettings } from "./config";
+import type { AppSettings, DbEngine, TlsSettings } from "./config";
 import type { HealthSource } from "./compose";
-import { HOST_LAYOUT, hostPath } from "./layout";
+import { DB_CA, HOST_LAYOUT, hostPath } from "./layout";
 
 /** What the host commands need: the app's deploy settings (validated by config) plus where and how it runs. */
 export type RemoteSpec = Pick<
@@ -161,6 +161,43 @@ function edgeFlags(spec: RemoteSpec): string[] {
   return [...ports, "--hsts", spec.tls?.hsts ? "on" : "off", ...tls];
 }
 
+/**
+ * The engine's client the db-user step runs in a one-off container (a client connects to servers of
+ * other majors for these statements): the official images (https://hub.docker.com/_/postgres,
+ * https://hub.docker.com/_/mysql, https://hub.docker.com/_/mariadb).
+ */
+export const DB_CLIENT_IMAGES: Record<DbEngine, string> = { postgres: "postgres:16", mysql: "mysql:8.4",
+  mariadb: "mariadb:11.4" };
+
+/** Where the database is and who logs in (nothing secret: the passwords travel on stdin, dbUserStdin). */
+export interface DbUserTarget {
+  engine: DbEngine;
+  address: string;
+  port: number;
+  dbName: string;
+  /** The master user, who makes the app's login. */
+  masterUser: string;
+  /** The app's login (APP_DB_USER). */
+  appUser: string;
+}
+
+/**
+ * The app's own database login and the CA bundle its certificate is verified with
+ * (host/bootstrap/db-user.sh); stdin = dbUserStdin.
+ */
+export function dbUserCommand(spec: RemoteSpec, db: DbUserTarget): string {
+  return bootstrapCommand("db-user", [db.engine, db.address, String(db.port), db.dbName, db.masterUser, db.appUser,
+    DB_CLIENT_IMAGES[db.engine], hostPath(spec.baseDir, "dbCa"), DB_CA.mount, DB_CA.file]);
+}
+
+/** db-user.sh's stdin: the master password, the app's password, then the CA bundle (PEM). */
+export function dbUserStdin(masterPassword: string, appPassword: string, caBundle: string): string {
+  for (const [name, value] of [["master", masterPassword], ["app", appPassword]]) {
+    if (value === "" || /[\r\n]/.test(value)) throw new Error(`db-user: the ${name} password is empty or spans lines`);
+  }
+  return `${masterPassword}\n${appPassword}\n${caBundle}`;
+}
+
 /** compose down (named volumes kept); exit 0 when nothing is there. */
 export function destroyCommand(spec: RemoteSpec): string {
   return bootstrapCommand("destroy", [
@@ -225,7 +262,7 @@ export function teardownEnvironment<T>(target: TeardownTarget<T>, spec: RemoteSp
 }
 
 /** One ssm-session.sh run: send a host command line. */
-export type SessionAction = { action: "run"; command: string };
+export type SessionAction<T = string> = { action: "run"; command: T | string };
 
 /** Where ssm-session.sh logs in and how it retries a session that never reaches the host. */
 export interface SessionTarget<T> {
@@ -245,7 +282,7 @@ export interface SessionTarget<T> {
 }
 
 /** ssm-session.sh's environment (its only inputs besides stdin). */
-export function sessionEnvironment<T>(target: SessionTarget<T>, step: SessionAction): Record<string, T | string> {
+export function sessionEnvironment<T>(target: SessionTarget<T>, step: SessionAction<T>): Record<string, T | string> {
   return {
     SESSION_ACTION: step.action,
     SESSION_TARGET: target.instanceId,

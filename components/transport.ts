@@ -28,7 +28,7 @@ export interface Route {
 
 /** One host command: its line, stdin, triggers, and whether its output may be logged. */
 export interface CommandStep {
-  create: string;
+  create: pulumi.Input<string>;
   stdin?: pulumi.Input<string>;
   triggers: pulumi.Input<unknown>[];
   logging: "none" | "stdoutAndStderr";

@@ -1,7 +1,7 @@
 // Section parser: the RDS database (engine, major version, size, storage, names, backups).
 import { DB_FAMILIES } from "./aws";
 import { suggest } from "./checks";
-import { ENGINES, RDS_STORAGE_GB, reservedDbNameReason, reservedUsernameReason } from "./engines";
+import { APP_DB_USER, ENGINES, RDS_STORAGE_GB, reservedDbNameReason, reservedUsernameReason } from "./engines";
 import type { Reader } from "./reader";
 import { defaultFor, PROD_MIN_BACKUP_DAYS } from "./specs";
 import { protectsData } from "./stages";
@@ -76,6 +76,9 @@ function checkNames(r: Reader, engine: DbEngine, dbName: string, username: strin
     r.bad("dbUsername", username, "must start with a letter", "e.g. app_admin");
   } else if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(username)) {
     r.bad("dbUsername", username, "may contain only letters, digits and _", "e.g. app_admin");
+  } else if (username.toLowerCase() === APP_DB_USER) {
+    r.bad("dbUsername", username, "is the app's own login, which the deployment creates beside the master user",
+      "pick another name for the master user, e.g. app_admin");
   } else {
     const reserved = reservedUsernameReason(engine, username);
     if (reserved) {

@@ -3,6 +3,14 @@
 // manual (PostgreSQL appendix C "reserved" keywords; MySQL 8.0/8.4 keywords marked (R)).
 import type { DbEngine } from "./types";
 
+/**
+ * The login the app connects as: not the master user. The deployment's db-user step creates it with
+ * the master user's rights (host/bootstrap/db-user.sh): it owns the stack's database and nothing
+ * else (PostgreSQL: no CREATEROLE, CREATEDB or rds_superuser; MySQL/MariaDB: privileges on that
+ * database only). config refuses a master username equal to it.
+ */
+export const APP_DB_USER = "compose_app";
+
 /** gp3 storage range of RDS for PostgreSQL, MySQL and MariaDB, in GiB. */
 export const RDS_STORAGE_GB = { min: 20, max: 65536 } as const;
 

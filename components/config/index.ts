@@ -32,7 +32,7 @@ export { CONFIG_SCHEMA, SPECS, defaultFor } from "./specs";
 export { schemaDefault } from "./specTypes";
 export type { ConfigValueType, SettingSpec } from "./specTypes";
 export { AWS_REGIONS, DB_FAMILIES, EC2_FAMILIES, archOf } from "./aws";
-export { ENGINES, RESERVED_DB_USERNAMES } from "./engines";
+export { APP_DB_USER, ENGINES, RESERVED_DB_USERNAMES } from "./engines";
 export { checkCidr, checkSshPublicKey, editDistance, isWorld, sshUserOf, suggest } from "./checks";
 export { SANDBOX_INSTANCE_TYPE, SANDBOX_PINNED_KEYS, STAGES, stageOfStack } from "./stages";
 export { resourceName, stackResourceName, stackRolePath } from "./naming";

@@ -22,3 +22,4 @@ layout_rollback=rollback                        # the last ops rollback: from, t
 layout_maintenance=maintenance                  # mounted into the proxy; maintenance/on is the page it serves
 layout_edge=edge                                # the edge (HAProxy): settings, config, certificate, ACME account, status
 layout_acme=acme                                # the ACME client's own directory (lego runs as compose-acme): account, certificates, hand-over copy
+layout_db_ca=db-ca                              # the database CA bundle, mounted read-only into the app (db-user step)

@@ -5,6 +5,7 @@ import * as path from "path";
 import { readComposeFile } from "../../components/compose/model";
 import { serviceFates, type ServiceFate } from "../../components/compose/serviceFates";
 import { defaultFor, type AppSettings } from "../../components/config";
+import { appDatabaseUrl, type DatabaseLogins } from "../../components/database";
 import { remoteSpecFor } from "../../components/deployment";
 import type { RemoteSpec } from "../../components/remote";
 import { hostBaseDir } from "../../components/layout";
@@ -64,6 +65,20 @@ function exampleServiceFates(): ServiceFate[] {
 export function testRemoteSpec(overrides: Partial<RemoteSpec> = {}): RemoteSpec {
   return { ...remoteSpecFor("shop", hostBaseDir("ec2-user"), testAppSettings()), ...overrides };
 }
+
+/** A test database's logins (plain strings; a test wraps a password in pulumi.secret where it matters). */
+export const TEST_DB = { address: "db.example.internal", port: 5432, dbName: "app", username: "app_admin",
+  password: "Sup3r-Secret-Pw~x", appPassword: "App-0nly-Pw~secret-0123456789" } as const;
+
+/** The deployment's database input for TEST_DB (PostgreSQL); override what a test varies. */
+export function testDatabaseLogins(overrides: Partial<DatabaseLogins> = {}): DatabaseLogins {
+  const d = TEST_DB;
+  return { engine: "postgres", ...d, appUrl: appDatabaseUrl("postgres", d.appPassword, d.address, d.port, d.dbName),
+    ...overrides };
+}
+
+/** A CA bundle in PEM form (the db-user step checks for the marker only). */
+export const TEST_CA_BUNDLE = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
 
 const cachedRuns = new Map<string, Promise<RunResult>>();
 

@@ -1,106 +1,19 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsMock, MockResource, PROJECT, captureRegistrationOptions, isSecret, valueOf } from "../../lib/engine";
-import { stackRun, testAppSettings } from "../support/fixtures";
-import type { HostConnection } from "../../components/host";
+import { isSecret, valueOf } from "../../lib/engine";
+import { stackRun, testDatabaseLogins } from "../support/fixtures";
+import { APP, APP_DB_PASSWORD, args, connection, DATABASE_URL, DB_PASSWORD, deploy, Deployed, DIGEST, HOST_KEY,
+  PRIVATE_KEY, replaceOnChanges, REPO, settle, SHA_A, SHA_B, startMocks, urnOf } from "../support/deployment";
+import { hostBaseDir } from "../../components/layout";
 import {
   BOOT_DIAL_ERROR_LIMIT,
   BOOT_PER_DIAL_TIMEOUT,
   ComposeDeployment,
-  ComposeDeploymentArgs,
   DEFAULT_HOST_PORTS,
   remoteSpecFor,
   sha256Hex,
 } from "../../components/deployment";
 import * as remote from "../../components/remote";
-import { hostBaseDir } from "../../components/layout";
-
-const SHA_A = "a".repeat(64);
-const SHA_B = "b".repeat(64);
-const DB_PASSWORD = "Sup3r-Secret-Pw!x";
-const DATABASE_URL = `postgres://app_admin:${DB_PASSWORD}@db.example.internal:5432/app`;
-const DIGEST = `sha256:${"c".repeat(64)}`;
-const REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app-dev/web";
-const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKey";
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n";
-
-const APP = testAppSettings({ env: { FEATURE_FLAG: "on" } });
-
-function connection(overrides: Partial<HostConnection> = {}): HostConnection {
-  return {
-    address: "203.0.113.10",
-    port: 22,
-    user: "ec2-user",
-    privateKey: pulumi.secret(PRIVATE_KEY),
-    instanceId: "i-0123456789abcdef0",
-    baseDir: hostBaseDir("ec2-user"),
-    hostKey: HOST_KEY,
-    ...overrides,
-  };
-}
-
-function args(overrides: Partial<ComposeDeploymentArgs> = {}): ComposeDeploymentArgs {
-  return {
-    connection: connection(),
-    bundle: { path: `.pulumi-bundles/${SHA_A}.manifest`, sha256: SHA_A, storeDir: ".pulumi-bundles/store",
-      files: ["docker-compose.prod.yml", "manage.py"] },
-    app: APP,
-    appName: "compose-on-ec2-dev",
-    databaseUrl: pulumi.secret(DATABASE_URL),
-    allowedHosts: ["203.0.113.10", "ec2-203-0-113-10.compute-1.amazonaws.com"],
-    sshAccess: [],
-    ...overrides,
-  };
-}
-
-/** replaceOnChanges of each registration, by resource name (not part of the shared mock's record). */
-const replaceOnChanges = new Map<string, string[]>();
-
-/** Sets the shared AWS mock and records each registration's engine options (dependencies, secrets…). */
-async function startMocks(): Promise<AwsMock> {
-  const mock = new AwsMock();
-  await pulumi.runtime.setMocks(mock, PROJECT, "dev", false);
-  captureRegistrationOptions(mock, (req) => replaceOnChanges.set(req.getName(), req.getReplaceonchangesList()));
-  return mock;
-}
-
-/** Lets outstanding registrations finish (bounded). */
-async function settle(mock: AwsMock): Promise<void> {
-  for (let i = 0, quiet = 0; i < 500 && quiet < 3; i++) {
-    await new Promise((r) => setImmediate(r));
-    quiet = mock.pending === 0 ? quiet + 1 : 0;
-  }
-}
-
-interface Deployed {
-  mock: AwsMock;
-  deployment: ComposeDeployment;
-  waitReady: MockResource;
-  upload: MockResource;
-  deploy: MockResource;
-  teardown: MockResource;
-}
-
-async function deploy(a: ComposeDeploymentArgs = args()): Promise<Deployed> {
-  const mock = await startMocks();
-  const deployment = new ComposeDeployment("app", a);
-  await valueOf(deployment.deployOutput);
-  await valueOf(deployment.envFile);
-  await settle(mock);
-  const byName = (n: string) => {
-    const found = mock.resources.find((r) => r.name === n);
-    assert.ok(found, `resource ${n} registered`);
-    return found;
-  };
-  return {
-    mock,
-    deployment,
-    waitReady: byName("app-wait-ready"),
-    upload: byName("app-upload"),
-    deploy: byName("app-deploy"),
-    teardown: byName("app-teardown"),
-  };
-}
 
 /** A resource the deployment may depend on (a firewall rule, the database). */
 class StandIn extends pulumi.CustomResource {
@@ -108,9 +21,6 @@ class StandIn extends pulumi.CustomResource {
     super("test:index:StandIn", name, {});
   }
 }
-
-const urnOf = (r: MockResource) =>
-  `urn:pulumi:dev::${PROJECT}::compose-on-ec2:deployment:ComposeDeployment$${r.type}::${r.name}`;
 
 describe("ComposeDeployment", () => {
   // The spec the deployment builds from its args (remoteSpecFor is its one source; remote.test.ts covers the lines).
@@ -156,8 +66,8 @@ describe("ComposeDeployment", () => {
     const envFile = await valueOf(d.deployment.envFile);
     const secretKey = /^SECRET_KEY='([^']+)'$/m.exec(envFile)?.[1];
     assert.ok(secretKey && secretKey.length === 64, "secret key present in .env");
-    const secrets = [DB_PASSWORD, DATABASE_URL, secretKey];
-    for (const r of [d.waitReady, d.upload, d.deploy, d.teardown]) {
+    const secrets = [DB_PASSWORD, APP_DB_PASSWORD, DATABASE_URL, secretKey];
+    for (const r of [d.waitReady, d.upload, d.dbUser, d.deploy, d.teardown]) {
       // Everything the provider shows or logs: all inputs except stdin (the .env), the connection (the key)
       // and the teardown's environment (the key, secret; checked below).
       const visible = Object.fromEntries(
@@ -183,7 +93,7 @@ describe("ComposeDeployment", () => {
     assert.ok(d.teardown.secretInputs.includes("environment"),
       "the private key keeps the teardown's environment secret");
     const teardownEnv = { ...d.teardown.inputs.environment, TEARDOWN_KEY: "" };
-    for (const s of [DB_PASSWORD, DATABASE_URL]) {
+    for (const s of [DB_PASSWORD, APP_DB_PASSWORD, DATABASE_URL]) {
       assert.ok(!JSON.stringify(teardownEnv).includes(s), "only the SSH key is secret in the teardown's environment");
     }
   });
@@ -222,7 +132,8 @@ describe("ComposeDeployment", () => {
     assert.notStrictEqual(newEnv[1], first[1], "env hash changed");
 
     const newDbUrl =
-      (await deploy(args({ databaseUrl: pulumi.secret(`${DATABASE_URL}?sslmode=require`) }))).deploy.inputs.triggers;
+      (await deploy(args({ database: testDatabaseLogins({ appUrl: `${DATABASE_URL}&connect_timeout=5` }) })))
+        .deploy.inputs.triggers;
     assert.notStrictEqual(newDbUrl[1], first[1]);
   });
 

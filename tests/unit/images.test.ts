@@ -11,7 +11,7 @@ import {
   registryImagesFor,
   repositoryOf,
 } from "../../components/images";
-import { testAppSettings } from "../support/fixtures";
+import { TEST_CA_BUNDLE, testAppSettings, testDatabaseLogins } from "../support/fixtures";
 import { hostBaseDir } from "../../components/layout";
 
 const SHA = "d".repeat(64);
@@ -164,7 +164,8 @@ describe("RegistryImages", () => {
         files: ["docker-compose.prod.yml"] },
       app: c.app,
       appName: "app-dev",
-      databaseUrl: pulumi.secret("postgres://u:p@h:5432/app"),
+      database: testDatabaseLogins(),
+      dbCaBundle: TEST_CA_BUNDLE,
       allowedHosts: ["203.0.113.10"],
       imageRefs: images.imageRefs,
       sshAccess: [],
