@@ -19,7 +19,8 @@
 // Warned (a note): a redis or database service with no volume on its data directory: its state lives
 // in the container (or an anonymous volume), lost when the container is recreated or the host replaced.
 
-import { Env, interpolate, readVolumes, VolumeMount } from "./fields";
+import { DB_CA } from "../layout";
+import { Env, interpolate, readEnvFiles, readVolumes, VolumeMount } from "./fields";
 import { ComposeModel, ComposeService, isMapping, lineAt, problem } from "./model";
 
 /** What a path relative to the compose file's directory is in the app directory. */
@@ -38,7 +39,8 @@ export interface MountFindings {
 }
 
 /** Variables the deploy sets to absolute host paths before compose reads the file (host/release/deploy.sh). */
-const DEPLOY_PATH_VARIABLES = { MAINTENANCE_DIR: "/compose-on-ec2/maintenance" };
+const DEPLOY_PATH_VARIABLES = { MAINTENANCE_DIR: "/compose-on-ec2/maintenance",
+  [DB_CA.hostDirVariable]: "/compose-on-ec2/db-ca" };
 
 /** Stateful images: their data directory in the official image (Docker Hub's image docs). */
 const STATEFUL_IMAGES: { pattern: RegExp; kind: string; dataDir: string }[] = [
@@ -95,6 +97,36 @@ function relativeBindRefusal(model: ComposeModel, s: ComposeService, m: VolumeMo
     ? `make the entry at line ${line} \`type: volume\` with \`source: ${name}\``
     : `write line ${line} as \`- ${name}:${target}\``;
   return problem(model.file, line, s.name, what, `${edit} ${declare}: a named volume outlives every release${fill}`);
+}
+
+/**
+ * Every service that reads DATABASE_URL (its env_file names the file the deployment writes, or its
+ * `environment:` names DATABASE_URL) must mount the database's CA bundle where the URL's sslrootcert /
+ * ssl-ca names it (`- ${DB_CA_DIR}:/db-ca:ro`): without it the app cannot verify the database's
+ * certificate and never connects. Refusals name the file, line, service and the line to add.
+ */
+export function analyseDbCaMounts(model: ComposeModel, envFile: string, env: Env = {}): string[] {
+  const wanted = normalise(envFile);
+  const mountLine = `- \${${DB_CA.hostDirVariable}:-./db-ca}:${DB_CA.mount}:ro`;
+  return model.services.filter((s) => readsDatabaseUrl(s, wanted)).filter((s) =>
+    !readVolumes(interpolatedVolumes(s.spec.volumes, { ...DEPLOY_PATH_VARIABLES, ...env })).some((m) =>
+      m.target.replace(/\/+$/, "") === DB_CA.mount
+    )
+  ).map((s) =>
+    problem(model.file, s.line, s.name,
+      `reads DATABASE_URL, which verifies the database's certificate against ${DB_CA.mount}/${DB_CA.file}, but does not mount ${DB_CA.mount}`,
+      `add \`${mountLine}\` under ${s.name}'s \`volumes:\` (the deploy sets ${DB_CA.hostDirVariable})`)
+  );
+}
+
+function readsDatabaseUrl(s: ComposeService, envFile: string): boolean {
+  const environment = s.spec.environment;
+  const names = Array.isArray(environment)
+    ? environment.map((e) => String(e).split("=")[0])
+    : isMapping(environment)
+    ? Object.keys(environment)
+    : [];
+  return names.includes("DATABASE_URL") || readEnvFiles(s.spec.env_file).some((e) => normalise(e.path) === envFile);
 }
 
 /** The volumes list with `${VAR}` references resolved (short syntax only; the long syntax is read as is). */

@@ -7,7 +7,7 @@ import { analyseForGaplessSwitch, describeFindings, type GaplessFindings } from 
 import { DEFAULT_WEB_PORT } from "../compose/webPort";
 import { ALLOW_ESCAPE_SHAPE, findEscapes } from "../compose/escapes";
 import { ComposeError, ComposeModel, parseCompose, problem, SETTING_PREFIX } from "../compose/model";
-import { analyseMounts, PathKind } from "../compose/mounts";
+import { analyseDbCaMounts, analyseMounts, PathKind } from "../compose/mounts";
 import { serviceFates, workerServices } from "../compose/serviceFates";
 import { hasControlCharacter } from "./checks";
 import { appEnv, appSecrets, secretKey } from "./appVariables";
@@ -106,7 +106,8 @@ function judgeCompose(r: Reader, model: ComposeModel | undefined,
   const mounts = analyseMounts(model, { env: opts.env, kindOf: opts.kindOf });
   findings.notes.push(...mounts.notes);
   if (r.string("hosting") !== "ecs") {
-    r.problems.push(...findings.refusals, ...mounts.refusals);
+    r.problems.push(...findings.refusals, ...mounts.refusals,
+      ...analyseDbCaMounts(model, findings.envFileToWrite, opts.env));
     judgeEscapes(r, model, findings, opts.env);
   }
   return findings;

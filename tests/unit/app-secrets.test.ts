@@ -14,7 +14,7 @@ import { environmentLines } from "../../scripts/plan";
 import { problemsOfParse } from "./configProblems";
 
 const COMPOSE =
-  'services:\n  web:\n    build: .\n    env_file: .env\n  nginx:\n    build: ./nginx\n    ports: ["${HTTP_PORT:-80}:80"]\n';
+  'services:\n  web:\n    build: .\n    env_file: .env\n    volumes: ["${DB_CA_DIR:-./db-ca}:/db-ca:ro"]\n  nginx:\n    build: ./nginx\n    ports: ["${HTTP_PORT:-80}:80"]\n';
 const PROD = { sshCidrs: ["203.0.113.0/24"] };
 const ctx = (stack: string): ParseContext => ({ project: "compose-on-ec2", stack, region: "us-east-1",
   fileExists: () => true, readFile: () => COMPOSE });

@@ -27,13 +27,13 @@ describe("compose file: translation to ECS on Fargate", () => {
       ],
     );
     assert.throws(() => fargateTask(t, ["nginx"]),
-      /app\/docker-compose.prod.yml:36: service "nginx": depends on web, which runs in another task/);
+      /app\/docker-compose.prod.yml:39: service "nginx": depends on web, which runs in another task/);
   });
 
   it("refuses our built services when nothing pushes their images", () => {
     assert.deepStrictEqual(composeToEcs(loadCompose("ours"), { proxyService: "nginx" }).errors, [
       'app/docker-compose.prod.yml:6: service "web": is built from source (`build:`) and its image "compose-on-ec2-web:dev" names no registry, so Fargate has nothing to pull. Fix: let the stack build and push it to ECR, or set `image:` to a registry image your CI pushes, e.g. `image: <account>.dkr.ecr.<region>.amazonaws.com/web:${RELEASE_ID}`.',
-      'app/docker-compose.prod.yml:27: service "nginx": is built from source (`build:`) and names no image, so Fargate has nothing to pull. Fix: let the stack build and push it to ECR, or set `image:` to a registry image your CI pushes, e.g. `image: <account>.dkr.ecr.<region>.amazonaws.com/nginx:${RELEASE_ID}`.',
+      'app/docker-compose.prod.yml:30: service "nginx": is built from source (`build:`) and names no image, so Fargate has nothing to pull. Fix: let the stack build and push it to ECR, or set `image:` to a registry image your CI pushes, e.g. `image: <account>.dkr.ecr.<region>.amazonaws.com/nginx:${RELEASE_ID}`.',
     ]);
   });
 

@@ -31,11 +31,12 @@ describe("transport", function() {
       const changed = [...before.keys()].filter((k) => after.has(k) && after.get(k) !== before.get(k)).sort();
       assert.deepStrictEqual(removed, [
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::fw-web-ssh-0-0-0-0-0",
+        "command:remote:Command::app-db-user",
         "command:remote:Command::app-deploy",
         "command:remote:Command::app-wait-ready",
       ]);
-      assert.deepStrictEqual(added, ["aws:iam/rolePolicy:RolePolicy::host-ssm", "command:local:Command::app-deploy",
-        "command:local:Command::app-wait-ready"]);
+      assert.deepStrictEqual(added, ["aws:iam/rolePolicy:RolePolicy::host-ssm", "command:local:Command::app-db-user",
+        "command:local:Command::app-deploy", "command:local:Command::app-wait-ready"]);
       // The teardown stays (a no-op create) and so does the upload (a local.Command on both):
       // only their environment says how to reach the host now.
       assert.deepStrictEqual(changed, ["command:local:Command::app-teardown", "command:local:Command::app-upload"]);
