@@ -26,24 +26,12 @@ set -euo pipefail
 script_name=deploy
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source-path=SCRIPTDIR source=records.sh
-source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
-# shellcheck source-path=SCRIPTDIR source=containers.sh
-source "$(dirname "${BASH_SOURCE[0]}")/containers.sh"
-# shellcheck source-path=SCRIPTDIR source=fingerprints.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fingerprints.sh"
-# shellcheck source-path=SCRIPTDIR source=health.sh
-source "$(dirname "${BASH_SOURCE[0]}")/health.sh"
-# shellcheck source-path=SCRIPTDIR source=proxy.sh
-source "$(dirname "${BASH_SOURCE[0]}")/proxy.sh"
-# shellcheck source-path=SCRIPTDIR source=verdict.sh
-source "$(dirname "${BASH_SOURCE[0]}")/verdict.sh"
-# shellcheck source-path=SCRIPTDIR source=edge-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/edge-lib.sh"
-# shellcheck source-path=SCRIPTDIR source=deploy-edge.sh
-source "$(dirname "${BASH_SOURCE[0]}")/deploy-edge.sh"
+# switch.sh brings the rest of the deploy's libraries: records.sh (and through it params.sh,
+# containers.sh, fingerprints.sh, edge-lib.sh, verdict.sh with health.sh) and proxy.sh.
 # shellcheck source-path=SCRIPTDIR source=switch.sh
 source "$(dirname "${BASH_SOURCE[0]}")/switch.sh"
+# shellcheck source-path=SCRIPTDIR source=deploy-edge.sh
+source "$(dirname "${BASH_SOURCE[0]}")/deploy-edge.sh"
 # shellcheck source-path=SCRIPTDIR source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/registry.sh"
 # shellcheck source-path=SCRIPTDIR source=workers.sh

@@ -1,5 +1,5 @@
-# The edge's files and settings, shared by edge.sh, acme.sh, deploy.sh and the ops verbs (sourced,
-# not run). Reads base_dir.
+# The edge's files and settings, shared by edge.sh, acme.sh, deploy.sh, the ops verbs and the stand-ins
+# for the edge's unit (sourced, not run). Reads base_dir.
 # shellcheck shell=bash disable=SC2034,SC2154 # variables read by the scripts that source this file; layout names from lib.sh
 
 [[ -z "${edge_lib_sh_loaded:-}" ]] || return 0
@@ -118,6 +118,14 @@ edge_api() {
 # True when HAProxy's master answers on its CLI ("show proc" lists it as "<pid> master …").
 edge_running() {
   edge_master "show proc" 2>/dev/null | grep -Eq '^[0-9]+[[:space:]]+master'
+}
+
+# The master's pid from its pid file, "" when it does not run: how the stand-ins for the edge's unit
+# (scripts/lib/rehearse/edge-service.sh, tests/host/lib/edge-host.sh) tell whether to start or what to stop.
+edge_master_pid() {
+  local pid
+  pid="$(cat "${edge_pidfile}" 2>/dev/null || true)"
+  if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then echo "${pid}"; fi
 }
 
 # edge_master COMMAND: one command on HAProxy's master CLI (haproxy doc/management.txt 9.4: "show

@@ -10,16 +10,11 @@
 
 [[ -z "${switch_sh_loaded:-}" ]] || return 0
 switch_sh_loaded=1
-# shellcheck source-path=SCRIPTDIR source=containers.sh
-source "$(dirname "${BASH_SOURCE[0]}")/containers.sh"
-# shellcheck source-path=SCRIPTDIR source=health.sh
-source "$(dirname "${BASH_SOURCE[0]}")/health.sh"
-# shellcheck source-path=SCRIPTDIR source=proxy.sh
-source "$(dirname "${BASH_SOURCE[0]}")/proxy.sh"
-# shellcheck source-path=SCRIPTDIR source=verdict.sh
-source "$(dirname "${BASH_SOURCE[0]}")/verdict.sh"
+# records.sh brings containers.sh and verdict.sh (with health.sh).
 # shellcheck source-path=SCRIPTDIR source=records.sh
 source "$(dirname "${BASH_SOURCE[0]}")/records.sh"
+# shellcheck source-path=SCRIPTDIR source=proxy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/proxy.sh"
 
 new_containers() {
   local id

@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { Bundle, BundleOptions, createBundle } from "../../components/bundle";
 
 export const APP = {
   "docker-compose.prod.yml": "services: {}\n",
@@ -28,12 +29,15 @@ function makeTree(files: Record<string, string>, modes: Record<string, number> =
 
 /**
  * Scratch directories for one suite (call it inside `describe`): `tree` writes files, `outDir` and
- * `tempDir` make empty ones; all of them are removed after the suite.
+ * `tempDir` make empty ones, `bundleOf` bundles a tree into a fresh outDir (with `opts` added); all of
+ * them are removed after the suite.
  */
 export function scratchDirs(): {
   tree: (files: Record<string, string>, modes?: Record<string, number>) => string;
   outDir: () => string;
   tempDir: (prefix: string) => string;
+  bundleOf: (files: Record<string, string>, modes?: Record<string, number>,
+    opts?: Omit<BundleOptions, "appDir" | "outDir">) => Bundle;
 } {
   const temps: string[] = [];
   const tempDir = (prefix: string): string => {
@@ -47,5 +51,9 @@ export function scratchDirs(): {
     return dir;
   };
   after(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-  return { tree, outDir: () => tempDir("bundle-out-"), tempDir };
+  const outDir = (): string => tempDir("bundle-out-");
+  const bundleOf = (files: Record<string, string>, modes: Record<string, number> = EXEC,
+    opts: Omit<BundleOptions, "appDir" | "outDir"> = {}): Bundle =>
+    createBundle({ appDir: tree(files, modes), outDir: outDir(), ...opts });
+  return { tree, outDir, tempDir, bundleOf };
 }

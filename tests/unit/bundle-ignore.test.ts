@@ -6,50 +6,40 @@ import { createBundle, listBundleEntries, parseIgnorePatterns } from "../../comp
 import { APP, EXEC, scratchDirs } from "../support/bundle";
 
 describe("bundle", () => {
-  const { tree, outDir } = scratchDirs();
+  const { tree, outDir, bundleOf } = scratchDirs();
 
   it("keeps the hash when a file ignored by .dockerignore is added", () => {
-    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
-    const b = createBundle({
-      appDir: tree({ ...APP, "debug.log": "noise", "node_modules/x/index.js": "1" }, EXEC),
-      outDir: outDir(),
-    });
+    const a = bundleOf(APP);
+    const b = bundleOf({ ...APP, "debug.log": "noise", "node_modules/x/index.js": "1" });
     assert.strictEqual(b.sha256, a.sha256);
     assert.ok(!b.files.some((f) => f.endsWith(".log") || f.startsWith("node_modules")));
   });
 
   it("keeps the hash when a file ignored by .deployignore is added", () => {
-    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
-    const b = createBundle({ appDir: tree({ ...APP, "local-notes.txt": "todo" }, EXEC), outDir: outDir() });
+    const a = bundleOf(APP);
+    const b = bundleOf({ ...APP, "local-notes.txt": "todo" });
     assert.strictEqual(b.sha256, a.sha256);
   });
 
   it("includes the ignore files themselves unless they are ignored", () => {
-    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
+    const a = bundleOf(APP);
     assert.ok(a.files.includes(".dockerignore") && a.files.includes(".deployignore"));
-    const b = createBundle({ appDir: tree({ ...APP, ".deployignore": ".deployignore\n.dockerignore\n" }, EXEC),
-      outDir: outDir() });
+    const b = bundleOf({ ...APP, ".deployignore": ".deployignore\n.dockerignore\n" });
     assert.ok(!b.files.includes(".dockerignore") && !b.files.includes(".deployignore"));
   });
 
   it("re-includes a file inside an ignored directory when a ! pattern names it", () => {
-    const b = createBundle({
-      appDir: tree({ ...APP, "static/a.css": "a", "static/keep.css": "k",
-        ".deployignore": "static\n!static/keep.css\n" }, EXEC),
-      outDir: outDir(),
-    });
+    const b = bundleOf({ ...APP, "static/a.css": "a", "static/keep.css": "k",
+      ".deployignore": "static\n!static/keep.css\n" });
     assert.ok(b.files.includes("static/keep.css"));
     assert.ok(!b.files.includes("static/a.css"));
   });
 
   it("lets a ! pattern in .deployignore re-include what .dockerignore leaves out", () => {
     const files = { ...APP, ".dockerignore": "docker-compose*.yml\n" };
-    const without = createBundle({ appDir: tree(files, EXEC), outDir: outDir() });
+    const without = bundleOf(files);
     assert.ok(!without.files.includes("docker-compose.prod.yml"));
-    const withNegation = createBundle({
-      appDir: tree({ ...files, ".deployignore": "!docker-compose.prod.yml\n" }, EXEC),
-      outDir: outDir(),
-    });
+    const withNegation = bundleOf({ ...files, ".deployignore": "!docker-compose.prod.yml\n" });
     assert.ok(withNegation.files.includes("docker-compose.prod.yml"));
   });
 

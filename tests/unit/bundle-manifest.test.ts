@@ -4,17 +4,16 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { createBundle } from "../../components/bundle";
 import { parseManifest, releaseIdOf } from "../../components/manifest";
-import { APP, EXEC, scratchDirs } from "../support/bundle";
+import { APP, scratchDirs } from "../support/bundle";
 
 const sha = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 
 describe("bundle manifest", () => {
-  const { tree, outDir } = scratchDirs();
+  const { bundleOf } = scratchDirs();
 
   it("lists every entry sorted by path, each file with its content's sha256 and mode, each directory with -", () => {
-    const b = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
+    const b = bundleOf(APP);
     const text = fs.readFileSync(b.path, "utf8");
     assert.strictEqual(text, [
       `${sha(APP[".deployignore"])} 644 .deployignore`,
@@ -33,7 +32,7 @@ describe("bundle manifest", () => {
   });
 
   it("stores each content once, named by its sha256, mode 0644", () => {
-    const b = createBundle({ appDir: tree({ ...APP, "copy-of-manage.py": APP["manage.py"] }, EXEC), outDir: outDir() });
+    const b = bundleOf({ ...APP, "copy-of-manage.py": APP["manage.py"] });
     const stored = fs.readdirSync(b.storeDir).sort();
     const contents = [
       ...new Set(
@@ -48,17 +47,15 @@ describe("bundle manifest", () => {
   });
 
   it("changes the release id when a file moves, though no content changed", () => {
-    const a = createBundle({ appDir: tree(APP, EXEC), outDir: outDir() });
+    const a = bundleOf(APP);
     const { ["manage.py"]: manage, ...rest } = APP;
-    const b = createBundle({ appDir: tree({ ...rest, "main.py": manage }, EXEC), outDir: outDir() });
+    const b = bundleOf({ ...rest, "main.py": manage });
     assert.notStrictEqual(a.sha256, b.sha256);
   });
 
   it("refuses a file whose name holds a newline or ends with a blank, naming it", () => {
-    assert.throws(() => createBundle({ appDir: tree({ ...APP, "two\nlines.txt": "x" }, EXEC), outDir: outDir() }),
-      /"two\\nlines\.txt" has a control character/);
-    assert.throws(() => createBundle({ appDir: tree({ ...APP, "trailing.txt ": "x" }, EXEC), outDir: outDir() }),
-      /"trailing\.txt " begins or ends with a blank/);
+    assert.throws(() => bundleOf({ ...APP, "two\nlines.txt": "x" }), /"two\\nlines\.txt" has a control character/);
+    assert.throws(() => bundleOf({ ...APP, "trailing.txt ": "x" }), /"trailing\.txt " begins or ends with a blank/);
   });
 
   it("reads back only well-formed lines", () => {

@@ -8,7 +8,7 @@ import { secretContentReason, secretPathReason } from "../../components/bundleRu
 import { APP, EXEC, scratchDirs } from "../support/bundle";
 
 describe("bundle", () => {
-  const { tree, outDir } = scratchDirs();
+  const { tree, outDir, bundleOf } = scratchDirs();
 
   describe("files that must never ship", () => {
     const OPENSSH_KEY =
@@ -59,8 +59,7 @@ describe("bundle", () => {
     });
 
     it("keeps refused files out silently when an ignore file lists them", () => {
-      const b = createBundle({ appDir: tree({ ...APP, "config/.env": "x", ".deployignore": "**/.env\n" }, EXEC),
-        outDir: outDir() });
+      const b = bundleOf({ ...APP, "config/.env": "x", ".deployignore": "**/.env\n" });
       assert.ok(!b.files.includes("config/.env"));
     });
 
@@ -113,7 +112,7 @@ describe("bundle", () => {
     it("refuses a probe app holding each class, naming every file", () => {
       let message = "";
       try {
-        createBundle({ appDir: tree({ ...APP, ...PROBE }, EXEC), outDir: outDir() });
+        bundleOf({ ...APP, ...PROBE });
       } catch (err) {
         message = (err as Error).message;
       }

@@ -8,7 +8,7 @@ import { parseManifest } from "../../components/manifest";
 import { APP, EXEC, scratchDirs } from "../support/bundle";
 
 describe("bundle", () => {
-  const { tree, outDir, tempDir } = scratchDirs();
+  const { tree, outDir, tempDir, bundleOf } = scratchDirs();
 
   it("always packs alwaysInclude files (the compose file) even when an ignore file matches them", () => {
     const files = { ...APP, ".dockerignore": "docker-compose*.yml\nhello/\n", "hello/compose.yml": "x" };
@@ -17,8 +17,7 @@ describe("bundle", () => {
     assert.ok(b.files.includes("docker-compose.prod.yml"));
     assert.ok(b.files.includes("hello/compose.yml"));
     assert.ok(!b.files.includes("hello/views.py"));
-    assert.throws(() => createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), alwaysInclude: ["missing.yml"] }),
-      /must exist/);
+    assert.throws(() => bundleOf(APP, EXEC, { alwaysInclude: ["missing.yml"] }), /must exist/);
   });
 
   it("packs extraDirs under their prefix, unfiltered by the app's ignore files", () => {
@@ -36,12 +35,12 @@ describe("bundle", () => {
   it("refuses an extraDirs prefix that collides with an app file", () => {
     const scripts = tree({ "manage.py": "x" });
     assert.throws(
-      () => createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), extraDirs: [{ dir: scripts, prefix: "./" }] }),
+      () => bundleOf(APP, EXEC, { extraDirs: [{ dir: scripts, prefix: "./" }] }),
       /prefix/,
     );
     const other = tree({ "views.py": "x" });
     assert.throws(
-      () => createBundle({ appDir: tree(APP, EXEC), outDir: outDir(), extraDirs: [{ dir: other, prefix: "hello" }] }),
+      () => bundleOf(APP, EXEC, { extraDirs: [{ dir: other, prefix: "hello" }] }),
       /appears twice/,
     );
   });

@@ -24,6 +24,13 @@ interface GaplessCase {
   refused?: { message: string; lineShows: string }[];
 }
 
+/** The proxy refused for publishing one of the edge's ports on the host: at file:line, the port, the edit. */
+const publishesEdgePort = (at: string, service: string, port: number, fix: string) =>
+  `${at}: service "${service}": publishes host port ${port} (\`${port}:${port}\`): the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: ${fix}.`;
+/** The edit for port 80 at line N: publish through HTTP_PORT instead. */
+const throughHttpPort = (line: number) =>
+  `write line ${line} as \`- "\${HTTP_PORT:-80}:80"\` (the deploy sets HTTP_PORT to that loopback address)`;
+
 const GAPLESS_CASES: Record<string, GaplessCase> = {
   "our example app": { file: "ours",
     needs: { proxy: "nginx", health: "compose healthcheck", envFiles: [".env"], envFileToWrite: ".env", webPort: 8000,
@@ -37,8 +44,7 @@ const GAPLESS_CASES: Record<string, GaplessCase> = {
         lineShows: "container_name: web",
       },
       {
-        message:
-          'rsync-as-is.yml:26: service "nginx": publishes host port 80 (`80:80`): the stack\'s edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 26 as `- "${HTTP_PORT:-80}:80"` (the deploy sets HTTP_PORT to that loopback address).',
+        message: publishesEdgePort("rsync-as-is.yml:26", "nginx", 80, throughHttpPort(26)),
         lineShows: "- 80:80",
       },
     ],
@@ -55,13 +61,12 @@ const GAPLESS_CASES: Record<string, GaplessCase> = {
       envFileToWrite: ".env.prod", webPort: 5000, note: "web port 5000, from `expose:` (line 6)" },
     refused: [
       {
-        message:
-          'expose-env-list.yml:14: service "frontend": publishes host port 80 (`80:80`): the stack\'s edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: write line 14 as `- "${HTTP_PORT:-80}:80"` (the deploy sets HTTP_PORT to that loopback address).',
+        message: publishesEdgePort("expose-env-list.yml:14", "frontend", 80, throughHttpPort(14)),
         lineShows: '- "80:80"',
       },
       {
-        message:
-          "expose-env-list.yml:15: service \"frontend\": publishes host port 443 (`443:443`): the stack's edge owns ports 80 and 443 (it terminates HTTPS and keeps connections open across deploys) and reaches the proxy on a loopback port. Fix: delete line 15 `- 443:443` (TLS is the edge's job; the proxy publishes one port, through ${HTTP_PORT}).",
+        message: publishesEdgePort("expose-env-list.yml:15", "frontend", 443,
+          "delete line 15 `- 443:443` (TLS is the edge's job; the proxy publishes one port, through ${HTTP_PORT})"),
         lineShows: '- "443:443"',
       },
     ],

@@ -6,16 +6,16 @@ import { ComposeError, parseCompose } from "../../components/compose";
 import { loadCompose, OUR_COMPOSE_PATH } from "../support/compose";
 
 describe("compose file: not a compose file is refused with the file and line", () => {
+  /** x.yml refused as not a compose file at all: why, and the edit. */
+  const notCompose = (why: string, fix: string) => `x.yml:1: is not a compose file: ${why}. Fix: ${fix}.`;
+  const invalidYaml = (why: string) => `x.yml:4: is not valid YAML (${why}). Fix: correct the YAML at line 4.`;
+  const startWithServices = "start the file with a top-level `services:` mapping, one key per service";
   const cases: { name: string; text: string; message: string }[] = [
-    { name: "empty file", text: "# nothing yet\n",
-      message:
-        "x.yml:1: is not a compose file: the file is empty. Fix: start the file with a top-level `services:` mapping, one key per service." },
-    { name: "a list", text: "- web\n- nginx\n",
-      message:
-        "x.yml:1: is not a compose file: its top level is a list. Fix: start the file with a top-level `services:` mapping, one key per service." },
+    { name: "empty file", text: "# nothing yet\n", message: notCompose("the file is empty", startWithServices) },
+    { name: "a list", text: "- web\n- nginx\n", message: notCompose("its top level is a list", startWithServices) },
     { name: "no services key", text: "version: '3'\nvolumes:\n  data:\n",
-      message:
-        "x.yml:1: is not a compose file: it has no top-level `services:` key (top-level keys: version, volumes). Fix: put the services under a top-level `services:` key." },
+      message: notCompose("it has no top-level `services:` key (top-level keys: version, volumes)",
+        "put the services under a top-level `services:` key") },
     { name: "legacy version-1 layout", text: "# v1\nweb:\n  build: .\nnginx:\n  image: nginx\n",
       message:
         "x.yml:2: uses the legacy version-1 layout (web, nginx at the top level) and has no `services:` key. Fix: add a line `services:` above line 2 and indent web, nginx under it." },
@@ -26,9 +26,9 @@ describe("compose file: not a compose file is refused with the file and line", (
       message:
         'x.yml:4: service "nginx": is empty, not a mapping of settings. Fix: give it at least `image:` or `build:` indented under `nginx:`.' },
     { name: "invalid YAML", text: "services:\n  web:\n    build: .\n   image: x\n",
-      message: "x.yml:4: is not valid YAML (bad indentation of a mapping entry). Fix: correct the YAML at line 4." },
+      message: invalidYaml("bad indentation of a mapping entry") },
     { name: "a duplicated key", text: "services:\n  web:\n    build: .\n  web:\n    image: x\n",
-      message: "x.yml:4: is not valid YAML (duplicated mapping key). Fix: correct the YAML at line 4." },
+      message: invalidYaml("duplicated mapping key") },
   ];
   for (const c of cases) {
     it(`refuses ${c.name}`, () => {

@@ -29,18 +29,34 @@ const parse = (stack: string, compose: string, raw: Record<string, unknown> = {}
 const allowFix = (token: string) =>
   `; or, if worker truly needs it, list "${token}" in \`compose-on-ec2:composeAllowEscapes\`.`;
 
-/** One refused hatch each: the worker's lines, the line refused, the token that allows it, the start of the message. */
-const REFUSED: Record<string, { worker: string; line: number; token: string; says: string }> = {
-  "host networking (the container reaches IMDS and so the instance role)": { worker: "network_mode: host", line: 10,
-    token: "worker:network_mode:host",
-    says:
-      "`network_mode: host` shares the host's network stack, from which the container reaches the instance metadata service" },
-  "a privileged container": { worker: "privileged: true", line: 10, token: "worker:privileged",
-    says: "`privileged: true` gives the container every capability and every host device" },
-  "the host's process namespace": { worker: "pid: host", line: 10, token: "worker:pid:host",
-    says: "`pid: host` shares the host's process namespace" },
-  "the host's IPC namespace": { worker: "ipc: host", line: 10, token: "worker:ipc:host",
-    says: "`ipc: host` shares the host's IPC namespace" },
+/** One refused hatch: the worker's lines, the line refused, the token that allows it, the start of the message. */
+interface Hatch {
+  worker: string;
+  line: number;
+  token: string;
+  says: string;
+}
+/** A hatch written on the worker's line 10 (`key: value`), allowed by the token `worker:<tokenTail>`. */
+const onLine10 = (key: string, value: string, tokenTail: string, says: string): Hatch => ({
+  worker: `${key}: ${value}`,
+  line: 10,
+  token: `worker:${tokenTail}`,
+  says,
+});
+/** The worker given cap_add: [capability], spelled as written, granting `grants`. */
+const capAdded = (written: string, grants: string, says = `grants ${grants}`): Hatch =>
+  onLine10("cap_add", `[${written}]`, `cap_add:${grants}`, `\`cap_add: ${written}\` ${says}`);
+
+/** One refused hatch each. */
+const REFUSED: Record<string, Hatch> = {
+  "host networking (the container reaches IMDS and so the instance role)": onLine10("network_mode", "host",
+    "network_mode:host",
+    "`network_mode: host` shares the host's network stack, from which the container reaches the instance metadata service"),
+  "a privileged container": onLine10("privileged", "true", "privileged",
+    "`privileged: true` gives the container every capability and every host device"),
+  "the host's process namespace": onLine10("pid", "host", "pid:host",
+    "`pid: host` shares the host's process namespace"),
+  "the host's IPC namespace": onLine10("ipc", "host", "ipc:host", "`ipc: host` shares the host's IPC namespace"),
   "the Docker socket mounted": {
     worker: "volumes:\n  - ./app.ini:/etc/app.ini:ro\n  - /var/run/docker.sock:/var/run/docker.sock",
     line: 12,
@@ -53,20 +69,15 @@ const REFUSED: Record<string, { worker: string; line: number; token: string; say
     token: "worker:volume:/etc/ssl/private",
     says: "mounts host path /etc/ssl/private",
   },
-  "a host path from the home directory": { worker: 'volumes: ["~/data:/data"]', line: 10, token: "worker:volume:~/data",
-    says: "mounts host path ~/data" },
+  "a host path from the home directory": onLine10("volumes", '["~/data:/data"]', "volume:~/data",
+    "mounts host path ~/data"),
   "SYS_ADMIN": { worker: "cap_add:\n  - CHOWN\n  - SYS_ADMIN", line: 12, token: "worker:cap_add:SYS_ADMIN",
     says: "`cap_add: SYS_ADMIN` grants SYS_ADMIN" },
-  "NET_ADMIN written with CAP_ and in lower case": { worker: "cap_add: [cap_net_admin]", line: 10,
-    token: "worker:cap_add:NET_ADMIN", says: "`cap_add: cap_net_admin` grants NET_ADMIN" },
-  "SYS_PTRACE": { worker: "cap_add: [SYS_PTRACE]", line: 10, token: "worker:cap_add:SYS_PTRACE",
-    says: "`cap_add: SYS_PTRACE` grants SYS_PTRACE" },
-  "SYS_MODULE": { worker: "cap_add: [SYS_MODULE]", line: 10, token: "worker:cap_add:SYS_MODULE",
-    says: "`cap_add: SYS_MODULE` grants SYS_MODULE" },
-  "DAC_READ_SEARCH": { worker: "cap_add: [DAC_READ_SEARCH]", line: 10, token: "worker:cap_add:DAC_READ_SEARCH",
-    says: "`cap_add: DAC_READ_SEARCH` grants DAC_READ_SEARCH" },
-  "every capability": { worker: "cap_add: [ALL]", line: 10, token: "worker:cap_add:ALL",
-    says: "`cap_add: ALL` grants every capability: root on the host" },
+  "NET_ADMIN written with CAP_ and in lower case": capAdded("cap_net_admin", "NET_ADMIN"),
+  "SYS_PTRACE": capAdded("SYS_PTRACE", "SYS_PTRACE"),
+  "SYS_MODULE": capAdded("SYS_MODULE", "SYS_MODULE"),
+  "DAC_READ_SEARCH": capAdded("DAC_READ_SEARCH", "DAC_READ_SEARCH"),
+  "every capability": capAdded("ALL", "ALL", "grants every capability: root on the host"),
 };
 
 describe("config judges every compose service for escape hatches", () => {

@@ -6,52 +6,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { deployArgs, RELEASE_DIR } from "../support/host";
 
-const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
-const FLAGS = [
-  "--app-name",
-  "shop",
-  "--compose-file",
-  "docker-compose.prod.yml",
-  "--web-service",
-  "web",
-  "--proxy-service",
-  "nginx",
-  "--worker-services",
-  "worker beat",
-  "--web-port",
-  "8000",
-  "--env-file",
-  ".env.prod",
-  "--health-source",
-  "probe",
-  "--health-path",
-  "/healthz",
-  "--timeout",
-  "120",
-  "--busy-timeout",
-  "45",
-  "--keep-releases",
-  "5",
-  "--mode",
-  "registry",
-  "--http-port",
-  "80",
-  "--https-port",
-  "443",
-  "--proxy-port",
-  "8080",
-  "--acme-port",
-  "8402",
-  "--hsts",
-  "on",
-  "--domains",
-  "shop.example.com www.shop.example.com",
-  "--acme-email",
-  "ops@example.com",
-  "--acme-server",
-  "https://acme.example/dir",
-];
+const FLAGS = deployArgs();
 
 /** Parse FLAGS as deploy.sh does, record them, forget them, read them back and replay them for SCRIPTS_DIR. */
 function roundTrip(base: string,

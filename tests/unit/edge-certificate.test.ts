@@ -9,8 +9,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-
-const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
+import { RELEASE_DIR } from "../support/host";
 
 function run(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}) {
   const r = spawnSync(cmd, args, { ...opts, encoding: "utf8", timeout: 20000 });

@@ -7,8 +7,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { RELEASE_DIR } from "../support/host";
 
-const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
 const CLIENT_HEADERS = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
   "X-Forwarded-Server", "X-Real-IP", "Forwarded"];
 

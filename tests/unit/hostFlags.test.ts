@@ -3,8 +3,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-
-const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
+import { RELEASE_DIR } from "../support/host";
 
 function run(script: string, args: string[]) {
   return spawnSync("bash", [path.join(RELEASE_DIR, script), ...args], { input: "", encoding: "utf8", timeout: 10000 });

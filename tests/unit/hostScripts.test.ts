@@ -5,8 +5,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { deployArgs, RELEASE_DIR } from "../support/host";
 
-const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
 const PASSWORD = "S3cret-Passw0rd-x";
 const DATABASE_URL = `postgres://app:${PASSWORD}@db.internal:5432/app`;
 
@@ -92,29 +92,15 @@ describe("host scripts", () => {
   });
 
   describe("flags the deployment always passes are required (no second default)", () => {
+    // The deployment's flags with the one named wrong or left out.
+    const deploy = (changes: Record<string, string | undefined>) => ["--base-dir", "/tmp/x", ...deployArgs(changes)];
     const cases: [string, string[], string][] = [
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--web-service", "web", "--health-path", "/healthz",
-        "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
-        "--compose-file is required"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
-        "--health-path", "/healthz", "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
-        "--proxy-service is required"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
-        "--proxy-service", "proxy", "--env-file", ".env.prod", "--health-source", "probe", "--health-path", "/healthz",
-        "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
-        "--web-port must be a whole number"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
-        "--proxy-service", "proxy", "--env-file", "../.env", "--health-source", "probe", "--health-path", "/healthz",
-        "--web-port", "8000", "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
-        "--env-file must be a path inside the release"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
-        "--proxy-service", "proxy", "--env-file", ".env", "--health-path", "/healthz", "--web-port", "8000",
-        "--timeout", "60", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
-        "--health-source must be compose or probe"],
-      ["deploy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop", "--compose-file", "c.yml", "--web-service", "web",
-        "--proxy-service", "proxy", "--env-file", ".env", "--health-source", "compose", "--health-path", "/healthz",
-        "--web-port", "8000", "--keep-releases", "5", "--mode", "host", "--http-port", "80"],
-        "--timeout must be a whole number"],
+      ["deploy.sh", deploy({ "--compose-file": undefined }), "--compose-file is required"],
+      ["deploy.sh", deploy({ "--proxy-service": undefined }), "--proxy-service is required"],
+      ["deploy.sh", deploy({ "--web-port": undefined }), "--web-port must be a whole number"],
+      ["deploy.sh", deploy({ "--env-file": "../.env" }), "--env-file must be a path inside the release"],
+      ["deploy.sh", deploy({ "--health-source": undefined }), "--health-source must be compose or probe"],
+      ["deploy.sh", deploy({ "--timeout": undefined }), "--timeout must be a whole number"],
       ["destroy.sh", ["--base-dir", "/tmp/x", "--app-name", "shop"], "--compose-file is required"],
     ];
     for (const [script, args, error] of cases) {

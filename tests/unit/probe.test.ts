@@ -5,8 +5,7 @@ import { execFile } from "child_process";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
-
-const RELEASE_DIR = path.resolve(__dirname, "..", "..", "host", "release");
+import { RELEASE_DIR } from "../support/host";
 
 /** Runs `body` with lib.sh and health.sh sourced; async, so this process's server can answer meanwhile. */
 function probeScript(body: string, vars: Record<string, string>): Promise<{ status: number; stdout: string }> {

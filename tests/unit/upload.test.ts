@@ -17,7 +17,7 @@ import { contentsTarGz, runSh, sendManifest, uploadBundle } from "../support/upl
 const FAKE_DEPLOY = { ".compose-on-ec2/deploy.sh": "echo fake-deploy-ran\n" };
 
 describe("content-addressed upload (host side)", () => {
-  const { tree, outDir, tempDir } = scratchDirs();
+  const { tree, outDir, tempDir, bundleOf } = scratchDirs();
   const specFor = (base: string) => testRemoteSpec({ baseDir: base });
   const stored = (
     base: string,
@@ -43,7 +43,7 @@ describe("content-addressed upload (host side)", () => {
 
   it("refuses a content whose bytes do not match its sha256 and stores nothing from that stream", () => {
     const base = tempDir("upload-base-");
-    const b = createBundle({ appDir: tree({ ...APP, ...FAKE_DEPLOY }, EXEC), outDir: outDir() });
+    const b = bundleOf({ ...APP, ...FAKE_DEPLOY });
     const { missing } = sendManifest(specFor(base), b);
     const forged = tempDir("upload-forged-");
     for (const name of missing) fs.copyFileSync(path.join(b.storeDir, name), path.join(forged, name));
@@ -75,7 +75,7 @@ describe("content-addressed upload (host side)", () => {
 
   it("refuses a manifest that is not the release's and keeps none", () => {
     const base = tempDir("upload-base-");
-    const b = createBundle({ appDir: tree({ ...APP, ...FAKE_DEPLOY }, EXEC), outDir: outDir() });
+    const b = bundleOf({ ...APP, ...FAKE_DEPLOY });
     const other = Buffer.concat([fs.readFileSync(b.path), Buffer.from(`${"0".repeat(64)} 644 extra.txt\n`)]);
     const { run } = sendManifest(specFor(base), b, other);
     assert.strictEqual(run.status, 1);

@@ -90,6 +90,25 @@ export interface MediaFile {
   mtime?: number;
 }
 
+/** Files in path order (code-unit order, as every listing is compared), sorted in place. */
+export function sortByPath(files: MediaFile[]): MediaFile[] {
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The files of `source` missing on the other side, of another size there, or, where both sides know
+ * it, with an mtime `changed` calls changed: what a sync still has to send.
+ */
+export function filesMissingOrChanged(source: MediaFile[], other: MediaFile[],
+  changed: (here: number, there: number) => boolean): MediaFile[] {
+  const there = new Map(other.map((f) => [f.path, f]));
+  return source.filter((f) => {
+    const t = there.get(f.path);
+    return t === undefined || t.size !== f.size
+      || (f.mtime !== undefined && t.mtime !== undefined && changed(f.mtime, t.mtime));
+  });
+}
+
 /** `<size>\t<mtime>\t<path>` (media.sh list) or `<size>\t<path>` lines → files. */
 export function parseListing(text: string): MediaFile[] {
   return text.split("\n").filter((l) => l.includes("\t")).map((l) => {
@@ -115,7 +134,7 @@ export function listDirectory(dir: string): MediaFile[] {
     }
   };
   walk("");
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return sortByPath(files);
 }
 
 /**
@@ -123,12 +142,7 @@ export function listDirectory(dir: string): MediaFile[] {
  * leaves a short file), or, where both sides know it, of another mtime (changed in place, same size).
  */
 export function filesToSend(source: MediaFile[], target: MediaFile[]): MediaFile[] {
-  const there = new Map(target.map((f) => [f.path, f]));
-  return source.filter((f) => {
-    const t = there.get(f.path);
-    return t === undefined || t.size !== f.size
-      || (f.mtime !== undefined && t.mtime !== undefined && f.mtime !== t.mtime);
-  });
+  return filesMissingOrChanged(source, target, (here, there) => here !== there);
 }
 
 /** Source and target compared: counts and bytes, and whether every source file is there with its size. */

@@ -8,7 +8,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import * as fs from "fs";
 import { lookup } from "mime-types";
 import * as path from "path";
-import { MediaFile } from "./data";
+import { filesMissingOrChanged, MediaFile, sortByPath } from "./data";
 
 /** Uploads in flight at once (each a multipart upload of its own when large: lib-storage's Upload). */
 const PARALLEL_UPLOADS = 4;
@@ -61,7 +61,7 @@ export async function listBucket(client: S3Client, target: BucketTarget): Promis
     if (!r.IsTruncated) break;
     token = r.NextContinuationToken;
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return sortByPath(files);
 }
 
 /**
@@ -70,12 +70,7 @@ export async function listBucket(client: S3Client, target: BucketTarget): Promis
  * stored (local mtime newer than the object's LastModified: changed in place at the same size).
  */
 export function filesToUpload(source: MediaFile[], bucket: MediaFile[]): MediaFile[] {
-  const there = new Map(bucket.map((f) => [f.path, f]));
-  return source.filter((f) => {
-    const t = there.get(f.path);
-    return t === undefined || t.size !== f.size
-      || (f.mtime !== undefined && t.mtime !== undefined && f.mtime > t.mtime);
-  });
+  return filesMissingOrChanged(source, bucket, (here, there) => here > there);
 }
 
 /** Uploads `send` from dir, PARALLEL_UPLOADS at a time, with progress on stderr; throws on the first failure. */

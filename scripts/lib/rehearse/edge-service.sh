@@ -3,19 +3,14 @@
 # host/cloud-init/provision.sh's unit does on a host, but as the caller, with no user of its own and
 # no capability (the rehearsal's ports are above 1024). HAProxy in master-worker mode, daemonized
 # (-W -D: haproxy doc/management.txt), its master CLI on a 0600 socket, its pid file; host/release/
-# edge.sh calls this in place of the sudo rule when COMPOSE_ON_EC2_LOCAL_EDGE names it.
+# edge.sh calls this in place of the sudo rule when COMPOSE_ON_EC2_LOCAL_EDGE names it. Its paths and
+# PATH (haproxy is in /usr/sbin): host/release/edge-lib.sh.
 #   edge-service.sh start|stop|restart BASE_DIR
 set -euo pipefail
-# shellcheck source=host/release/layout.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../../../host/release/layout.sh"
+# shellcheck source=host/release/edge-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../../host/release/edge-lib.sh"
 
 readonly ready_tries=100   # × 0.1 s
-
-master_pid() {
-  local pid
-  pid="$(cat "${run_dir}/haproxy.pid" 2>/dev/null || true)"
-  if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then echo "${pid}"; fi
-}
 
 # Closes every descriptor above 2 this (sub)shell holds.
 close_inherited_fds() {
@@ -28,17 +23,17 @@ close_inherited_fds() {
 
 start() {
   local i
-  [[ -n "$(master_pid)" ]] && return 0
-  mkdir -p "${run_dir}"
+  [[ -n "$(edge_master_pid)" ]] && return 0
+  mkdir -p "${edge_run_dir}"
   # Its output to a log of its own, and none of the caller's other descriptors (the deploy's log pipes):
   # a daemon that kept one would hold the deploy's output open after the deploy ends.
   (
     close_inherited_fds
-    PATH="${PATH}:/usr/sbin:/sbin" exec haproxy -W -D -S "${run_dir}/master.sock,mode,600" -p "${run_dir}/haproxy.pid" -f "${config}" \
-      < /dev/null >> "${run_dir}/haproxy.log" 2>&1
+    exec haproxy -W -D -S "${edge_master_socket},mode,600" -p "${edge_pidfile}" -f "${edge_config}" \
+      < /dev/null >> "${edge_run_dir}/haproxy.log" 2>&1
   )
   for (( i = 0; i < ready_tries; i++ )); do
-    [[ -S "${run_dir}/master.sock" && -n "$(master_pid)" ]] && return 0
+    [[ -S "${edge_master_socket}" && -n "$(edge_master_pid)" ]] && return 0
     sleep 0.1
   done
   echo "edge-service: HAProxy did not come up for ${base_dir}" >&2
@@ -47,7 +42,7 @@ start() {
 
 stop() {
   local pid i
-  pid="$(master_pid)"
+  pid="$(edge_master_pid)"
   [[ -n "${pid}" ]] || return 0
   kill -TERM "${pid}" 2>/dev/null || true
   for (( i = 0; i < ready_tries; i++ )); do
@@ -55,14 +50,13 @@ stop() {
     sleep 0.1
   done
   kill -KILL "${pid}" 2>/dev/null || true
-  rm -f "${run_dir}/haproxy.pid"
+  rm -f "${edge_pidfile}"
 }
 
 main() {
   local verb="${1:-}"
   base_dir="${2:?usage: edge-service.sh start|stop|restart BASE_DIR}"
-  config="${base_dir}/${layout_edge}/haproxy.cfg"
-  run_dir="${base_dir}/${layout_edge}/run"
+  edge_paths
   case "${verb}" in
     start) start ;;
     stop) stop ;;

@@ -21,11 +21,12 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=host/cloud-init/provision.sh
 source "${here}/../../../host/cloud-init/provision.sh"
-# After provision.sh: common.sh's log and die are the ones these lines print with.
+# The edge's paths, edge_running and edge_master_pid, as the host scripts read them.
+# shellcheck source=host/release/edge-lib.sh
+source "${here}/../../../host/release/edge-lib.sh"
+# After provision.sh and edge-lib.sh: common.sh's log and die are the ones these lines print with.
 # shellcheck source=tests/host/lib/common.sh
 source "${here}/common.sh"
-# shellcheck source=host/release/layout.sh
-source "${repo_root}/host/release/layout.sh"
 
 deploy_user=deploy   # tests/host/lib/sshd.sh's
 # Where the https scenario puts its lego stand-in (first on sudo's secure_path, before /usr/bin/lego).
@@ -46,16 +47,9 @@ setup() {
   log "edge-host: ${edge_user} in ${edge_group}, ${acme_user} in ${acme_group} (both with ${deploy_user}); sudo rule ${deploy_sudoers}; ${acme_service} as provision.sh writes it; ${edge_service} emulates ${edge_unit}"
 }
 
-# The master's pid for base_dir ("" when it does not run).
-master_pid() {
-  local pid
-  pid="$(cat "${edge_run_dir}/haproxy.pid" 2>/dev/null || true)"
-  if [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null; then echo "${pid}"; fi
-}
-
 service_start() {
   local command i
-  [[ -n "$(master_pid)" ]] && return 0   # starting an active unit does nothing
+  [[ -n "$(edge_master_pid)" ]] && return 0   # starting an active unit does nothing
   [[ -f "${edge_config}" ]] || { echo "${edge_unit}: condition failed: no ${edge_config}" >&2; return 1; }
   install -d -o "${edge_user}" -g "${edge_group}" -m 0750 "${edge_run_dir}"
   command="$(edge_haproxy_command)"
@@ -65,7 +59,7 @@ service_start() {
       --bounding-set=-all,+net_bind_service --no-new-privs -- ${command} \
       < /dev/null >> "${work_root}/edge-$(basename "${base_dir}").log" 2>&1 ) &
   for (( i = 0; i < 100; i++ )); do
-    if printf 'show proc\n' | socat -t 2 - "UNIX-CONNECT:${edge_run_dir}/master.sock" 2>/dev/null | grep -Eq '^[0-9]+[[:space:]]+master'; then return 0; fi
+    if edge_running; then return 0; fi
     kill -0 "$!" 2>/dev/null || { tail -n 5 "${work_root}/edge-$(basename "${base_dir}").log" >&2; return 1; }
     sleep 0.1
   done
@@ -76,10 +70,10 @@ service_start() {
 # KillMode=mixed: TERM to the master (it stops its workers), then what is left is killed.
 service_stop() {
   local pid
-  pid="$(master_pid)"
+  pid="$(edge_master_pid)"
   [[ -n "${pid}" ]] || return 0
   stop_pid "${pid}" "edge master (${base_dir})" 10
-  rm -f "${edge_run_dir}/haproxy.pid"
+  rm -f "${edge_pidfile}"
 }
 
 service() {
@@ -88,7 +82,7 @@ service() {
   local known=0 b
   for b in "${test_base_dirs[@]}"; do [[ "${base_dir}" == "${b}" ]] && known=1; done
   (( known )) || { echo "usage: ${edge_service} start|stop|restart <one of: ${test_base_dirs[*]}>" >&2; exit 2; }
-  edge_unit_paths
+  edge_paths
   case "${verb}" in
     start) service_start ;;
     stop) service_stop ;;
@@ -98,7 +92,7 @@ service() {
 }
 
 teardown() {
-  for base_dir in "${test_base_dirs[@]}"; do edge_unit_paths; service_stop; done
+  for base_dir in "${test_base_dirs[@]}"; do edge_paths; service_stop; done
   rm -f "${edge_service}" "${acme_service}" "${deploy_sudoers}"
   # The https scenario's lego stand-in, if a run stopped before it removed it.
   if grep -qs 'lego-as-letsencrypt' "${lego_standin_path}"; then rm -f "${lego_standin_path}"; fi
