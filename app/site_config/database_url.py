@@ -12,7 +12,7 @@ ENGINES = {
 
 
 def parse_database_url(url, connect_timeout=3):
-    """Parse e.g. postgres://user:p%40ss@host:5432/app?sslmode=require.
+    """Parse e.g. postgres://user:p%40ss@host:5432/app?sslmode=verify-full&sslrootcert=/db-ca/ca.pem.
 
     Credentials may be percent-encoded. Query parameters become driver OPTIONS.
     A short connect timeout keeps /healthz fast when the database is unreachable.
@@ -25,9 +25,15 @@ def parse_database_url(url, connect_timeout=3):
         return {"ENGINE": ENGINES[scheme], "NAME": unquote(parts.path[1:]) or ":memory:"}
     options = dict(parse_qsl(parts.query))
     if ENGINES[scheme].endswith("postgresql"):
+        # libpq reads sslmode and sslrootcert (verify-full: the certificate and the host name).
         options.setdefault("connect_timeout", str(connect_timeout))
     else:
         options.setdefault("connect_timeout", connect_timeout)
+        # mysqlclient: ssl_mode VERIFY_IDENTITY and ssl={"ca": ...}, a nested value a query string cannot spell.
+        if "ssl-mode" in options:
+            options["ssl_mode"] = options.pop("ssl-mode")
+        if "ssl-ca" in options:
+            options["ssl"] = {"ca": options.pop("ssl-ca")}
     return {
         "ENGINE": ENGINES[scheme],
         "NAME": unquote(parts.path.lstrip("/")),

@@ -112,11 +112,17 @@ export function analyseDbCaMounts(model: ComposeModel, envFile: string, env: Env
     !readVolumes(interpolatedVolumes(s.spec.volumes, { ...DEPLOY_PATH_VARIABLES, ...env })).some((m) =>
       m.target.replace(/\/+$/, "") === DB_CA.mount
     )
-  ).map((s) =>
-    problem(model.file, s.line, s.name,
+  ).map((s) => {
+    const volumes = Array.isArray(s.spec.volumes) ? s.spec.volumes : [];
+    const fix = volumes.length > 0
+      ? `after line ${
+        lineAt(model, ["services", s.name, "volumes", volumes.length - 1])
+      }, add \`${mountLine}\` to ${s.name}'s \`volumes:\``
+      : `after line ${s.line}, add \`volumes: ["${mountLine.slice(2)}"]\` to ${s.name}`;
+    return problem(model.file, s.line, s.name,
       `reads DATABASE_URL, which verifies the database's certificate against ${DB_CA.mount}/${DB_CA.file}, but does not mount ${DB_CA.mount}`,
-      `add \`${mountLine}\` under ${s.name}'s \`volumes:\` (the deploy sets ${DB_CA.hostDirVariable})`)
-  );
+      `${fix} (the deploy sets ${DB_CA.hostDirVariable})`);
+  });
 }
 
 function readsDatabaseUrl(s: ComposeService, envFile: string): boolean {

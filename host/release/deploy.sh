@@ -120,6 +120,8 @@ prepare_env() {
   # The proxy mounts this directory (ops/maintenance.sh puts its page there).
   export MAINTENANCE_DIR="${base_dir}/${layout_maintenance}"
   mkdir -p "${MAINTENANCE_DIR}"
+  # The app's services mount the database's CA bundle from here (the db-user step puts it there).
+  export DB_CA_DIR="${base_dir}/${layout_db_ca}"
 }
 
 # One deploy at a time. A deploy that switches back to the previous release after a failed switch

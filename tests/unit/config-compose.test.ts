@@ -118,7 +118,7 @@ describe("config judges the compose file for the gapless switch", () => {
   it("refuses a service that reads DATABASE_URL without the database's CA bundle mounted, with the exact edit", () => {
     const problems = problemsOfParse(() => parse(fixture("rsync-as-is.yml")), "rsync-as-is");
     assert.deepStrictEqual(problems.filter((p) => DB_CA_REFUSAL.test(p)), [
-      "tests/fixtures/compose/rsync-as-is.yml:5: service \"web\": reads DATABASE_URL, which verifies the database's certificate against /db-ca/ca.pem, but does not mount /db-ca. Fix: add `- ${DB_CA_DIR:-./db-ca}:/db-ca:ro` under web's `volumes:` (the deploy sets DB_CA_DIR).",
+      "tests/fixtures/compose/rsync-as-is.yml:5: service \"web\": reads DATABASE_URL, which verifies the database's certificate against /db-ca/ca.pem, but does not mount /db-ca. Fix: after line 14, add `- ${DB_CA_DIR:-./db-ca}:/db-ca:ro` to web's `volumes:` (the deploy sets DB_CA_DIR).",
     ]);
     // The proxy reads no DATABASE_URL: it needs no mount. On ecs the rule does not apply (the task gets the URL itself).
     assert.ok(!problems.some((p) => DB_CA_REFUSAL.test(p) && p.includes('service "nginx"')));

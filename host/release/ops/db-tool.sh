@@ -15,7 +15,14 @@ say() { printf 'db-tool: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 # --- PostgreSQL: PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE (libpq reads them) ---
-pg_as_source() { export PGHOST="${SRC_HOST}" PGPORT="${SRC_PORT}" PGUSER="${SRC_USER}" PGPASSWORD="${SRC_PASSWORD}" PGDATABASE="${SRC_DATABASE}"; }
+# The stack's URL asks for a verified certificate (DB_TLS_MODE, DB_TLS_CA: its sslmode and sslrootcert).
+[[ -n "${DB_TLS_MODE:-}" ]] && export PGSSLMODE="${DB_TLS_MODE}"
+[[ -n "${DB_TLS_CA:-}" ]] && export PGSSLROOTCERT="${DB_TLS_CA}"
+pg_as_source() {
+  export PGHOST="${SRC_HOST}" PGPORT="${SRC_PORT}" PGUSER="${SRC_USER}" PGPASSWORD="${SRC_PASSWORD}" PGDATABASE="${SRC_DATABASE}"
+  export PGSSLMODE="${SRC_TLS_MODE:-prefer}"
+  unset PGSSLROOTCERT
+}
 pg_user_tables() {
   psql -X -A -t -v ON_ERROR_STOP=1 -c "select count(*) from pg_catalog.pg_tables where schemaname not in ('pg_catalog','information_schema')"
 }
@@ -41,8 +48,16 @@ pg_census() {
 }
 
 # --- MySQL / MariaDB: MYSQL_HOST MYSQL_TCP_PORT MYSQL_PWD (the clients read them), user and database as files ---
-my_client_args() { printf '%s\n' "--host=${MYSQL_HOST}" "--port=${MYSQL_TCP_PORT}" "--user=${DB_USER}"; }
-my_as_source() { export MYSQL_HOST="${SRC_HOST}" MYSQL_TCP_PORT="${SRC_PORT}" DB_USER="${SRC_USER}" MYSQL_PWD="${SRC_PASSWORD}" DB_NAME="${SRC_DATABASE}"; }
+my_client_args() {
+  printf '%s\n' "--host=${MYSQL_HOST}" "--port=${MYSQL_TCP_PORT}" "--user=${DB_USER}"
+  [[ -n "${DB_TLS_MODE:-}" ]] && printf '%s\n' "--ssl-mode=${DB_TLS_MODE}"
+  [[ -n "${DB_TLS_CA:-}" ]] && printf '%s\n' "--ssl-ca=${DB_TLS_CA}"
+  return 0
+}
+my_as_source() {
+  export MYSQL_HOST="${SRC_HOST}" MYSQL_TCP_PORT="${SRC_PORT}" DB_USER="${SRC_USER}" MYSQL_PWD="${SRC_PASSWORD}" DB_NAME="${SRC_DATABASE}"
+  DB_TLS_MODE="${SRC_TLS_MODE:-}" DB_TLS_CA=""
+}
 my_query() { local args; mapfile -t args < <(my_client_args); mysql "${args[@]}" --batch --skip-column-names "${DB_NAME}" -e "$1"; }
 my_user_tables() { my_query "select count(*) from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE'"; }
 my_dump_stream() { local args; mapfile -t args < <(my_client_args); mysqldump "${args[@]}" --single-transaction --routines --triggers --events --verbose "${DB_NAME}"; }

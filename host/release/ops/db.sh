@@ -31,8 +31,8 @@ parse_args() {
 }
 
 # Set by parse_url (printf -v): the stack's database and the other one.
-stack_engine="" stack_user="" stack_password="" stack_host="" stack_port="" stack_database=""
-src_engine="" src_user="" src_password="" src_host="" src_port="" src_database=""
+stack_engine="" stack_user="" stack_password="" stack_host="" stack_port="" stack_database="" stack_tls_mode="" stack_tls_ca=""
+src_engine="" src_user="" src_password="" src_host="" src_port="" src_database="" src_tls_mode=""
 
 # %XX in a URL part → the byte.
 url_decode() { local s="${1//+/ }"; printf '%b' "${s//%/\\x}"; }
@@ -50,6 +50,23 @@ parse_url() {
   printf -v "${prefix}_host" '%s' "${BASH_REMATCH[5]}"
   printf -v "${prefix}_port" '%s' "${BASH_REMATCH[7]:-$([[ "${engine}" == postgres ]] && echo 5432 || echo 3306)}"
   printf -v "${prefix}_database" '%s' "$(url_decode "${BASH_REMATCH[8]}")"
+  parse_tls "${prefix}" "${url}"
+}
+
+# The URL's TLS settings (the stack's: components/database.ts verifiedTlsQuery): PostgreSQL's sslmode
+# and sslrootcert, MySQL's ssl-mode and ssl-ca, into <prefix>_tls_mode and <prefix>_tls_ca.
+parse_tls() {
+  local prefix="$1" query="" pair mode="" ca=""
+  [[ "$2" == *\?* ]] && query="${2#*\?}"
+  local IFS='&'
+  for pair in ${query}; do
+    case "${pair}" in
+      sslmode=* | ssl-mode=*) mode="$(url_decode "${pair#*=}")" ;;
+      sslrootcert=* | ssl-ca=*) ca="$(url_decode "${pair#*=}")" ;;
+    esac
+  done
+  printf -v "${prefix}_tls_mode" '%s' "${mode}"
+  printf -v "${prefix}_tls_ca" '%s' "${ca}"
 }
 
 # The stack's DATABASE_URL from the serving release's env file.
@@ -90,8 +107,10 @@ write_env_file() {
     else
       printf 'MYSQL_HOST=%s\nMYSQL_TCP_PORT=%s\nDB_USER=%s\nMYSQL_PWD=%s\nDB_NAME=%s\n' "${stack_host}" "${stack_port}" "${stack_user}" "${stack_password}" "${stack_database}"
     fi
+    # The stack's certificate check, against the CA bundle mounted where the URL names it (run_tool).
+    printf 'DB_TLS_MODE=%s\nDB_TLS_CA=%s\n' "${stack_tls_mode}" "${stack_tls_ca}"
     if [[ -n "${src_host}" ]]; then
-      printf 'SRC_HOST=%s\nSRC_PORT=%s\nSRC_USER=%s\nSRC_PASSWORD=%s\nSRC_DATABASE=%s\n' "${src_host}" "${src_port}" "${src_user}" "${src_password}" "${src_database}"
+      printf 'SRC_HOST=%s\nSRC_PORT=%s\nSRC_USER=%s\nSRC_PASSWORD=%s\nSRC_DATABASE=%s\nSRC_TLS_MODE=%s\n' "${src_host}" "${src_port}" "${src_user}" "${src_password}" "${src_database}" "${src_tls_mode}"
     fi
   ) > "${env_file_path}"
 }
@@ -107,6 +126,8 @@ run_tool() {
   local stdin_flag="$1"; shift
   local args=(run --rm --env-file "${env_file_path}" -v "$(cd "${ops_dir}" && pwd -P)/db-tool.sh:/usr/local/bin/db-tool.sh:ro" --entrypoint bash)
   [[ "${stdin_flag}" == -i ]] && args+=(-i)
+  # The stack's URL verifies the database's certificate: mount the CA bundle the deploy mounts into the app.
+  [[ -n "${stack_tls_ca}" ]] && args+=(-v "${base_dir}/${layout_db_ca}:$(dirname "${stack_tls_ca}"):ro")
   docker "${args[@]}" "$(tools_image)" /usr/local/bin/db-tool.sh "${stack_engine}" "$@"
 }
 

@@ -28,6 +28,8 @@ export interface Release {
 
 export interface Secrets {
   DB_PASSWORD: string;
+  /** The app's own database login's password (the stack generates it: components/database.ts). */
+  APP_DB_PASSWORD: string;
   SECRET_KEY: string;
   [name: string]: string;
 }
@@ -65,6 +67,7 @@ export function createContext(env: HostTestEnv): Context {
     hostPorts(env));
   const secrets: Secrets = {
     DB_PASSWORD: fs.readFileSync(env.dbPasswordFile, "utf8").trim(),
+    APP_DB_PASSWORD: crypto.randomBytes(24).toString("base64url"),
     SECRET_KEY: crypto.randomBytes(24).toString("hex"),
     // The app's own secrets (appSecrets), in every release's .env as a stack with them would write it.
     ...Object.fromEntries(

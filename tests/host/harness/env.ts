@@ -17,6 +17,9 @@ export interface HostTestEnv {
   dbName: string;
   dbUser: string;
   dbPasswordFile: string;
+  /** The CA the database's certificate chains to (the stack sends RDS's bundle), and one that signed nothing. */
+  dbCaFile: string;
+  dbStrangerCaFile: string;
   /** tests/host/lib/dockerd.sh: the shared dockerd. */
   dockerHost: string;
   /** The edge's ports, and the loopback ones behind it (the app's proxy, the ACME client). */
@@ -52,6 +55,8 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env): HostTestEnv {
     dbName: need("DB_NAME"),
     dbUser: need("DB_USER"),
     dbPasswordFile: need("DB_PASSWORD_FILE"),
+    dbCaFile: need("DB_CA_FILE"),
+    dbStrangerCaFile: need("DB_STRANGER_CA_FILE"),
     dockerHost: need("DOCKER_HOST"),
     httpPort: Number(need("HTTP_PORT")),
     httpsPort: Number(need("HTTPS_PORT")),

@@ -5,6 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildContext, createBundle, HOST_SCRIPTS_DIR, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
+import { APP_DB_USER } from "../../../components/config";
+import { appDatabaseUrl } from "../../../components/database";
 import { deploymentEnv, renderEnvFile } from "../../../components/deployment";
 import * as remote from "../../../components/remote";
 import { CommandResult, log, tail } from "./commands";
@@ -56,14 +58,35 @@ export async function upload(ctx: Context, release: Release): Promise<CommandRes
   return r;
 }
 
+/** The app's DATABASE_URL as the stack writes it: its own login, the certificate verified. */
+export function appDbUrl(ctx: Context): string {
+  const { dbHost, dbPort, dbName } = ctx.env;
+  return appDatabaseUrl("postgres", ctx.secrets.APP_DB_PASSWORD, dbHost, Number(dbPort), dbName);
+}
+
+/**
+ * The deployment's db-user step for real (components/remote.ts dbUserCommand over SSH, the passwords
+ * and the CA bundle on stdin): the app's own login on the test's PostgreSQL, over verified TLS.
+ */
+export async function runDbUser(ctx: Context, spec: remote.RemoteSpec = ctx.spec,
+  caFile = ctx.env.dbCaFile): Promise<CommandResult> {
+  const { dbHost, dbPort, dbName, dbUser } = ctx.env;
+  const line = remote.dbUserCommand(spec, { engine: "postgres", address: dbHost, port: Number(dbPort), dbName,
+    masterUser: dbUser, appUser: APP_DB_USER });
+  const stdin = remote.dbUserStdin(ctx.secrets.DB_PASSWORD, ctx.secrets.APP_DB_PASSWORD,
+    fs.readFileSync(caFile, "utf8"));
+  const r = await ctx.commands.ssh(`db-user (${path.basename(caFile)})`, line, stdin, 180_000);
+  log(`  db-user with ${path.basename(caFile)}: exit ${r.code} in ${seconds(r.ms)}s`);
+  return r;
+}
+
 /** The .env exactly as ComposeDeployment renders it (components/deployment.ts), for this machine. */
 export function envFileFor(ctx: Context, sha256: string, imageRefs?: Record<string, string>): string {
-  const { dbUser, dbHost, dbPort, dbName } = ctx.env;
   return renderEnvFile(
     deploymentEnv({
       appEnv: {},
       appSecrets: appSecretsOf(ctx.secrets),
-      databaseUrl: `postgres://${dbUser}:${ctx.secrets.DB_PASSWORD}@${dbHost}:${dbPort}/${dbName}`,
+      databaseUrl: appDbUrl(ctx),
       secretKey: ctx.secrets.SECRET_KEY,
       releaseId: sha256,
       allowedHosts: ["127.0.0.1", "localhost", ...(ctx.spec.tls?.domains ?? [])],

@@ -14,6 +14,9 @@ main() {
   # shellcheck disable=SC2034 # read by the sourced containers.sh and proxy.sh (proxy_service too)
   project_dir="$2" app_name="$3" compose_file="$4" script_name=on-host
   export HTTP_PORT="$5"
+  # As deploy.sh sets it: LIB_SH is <base>/<link>/.compose-on-ec2/lib.sh, the CA bundle <base>/db-ca.
+  DB_CA_DIR="$(dirname "$(dirname "$(dirname "${lib}")")")/db-ca"
+  export DB_CA_DIR
   shift 6
   [[ -f "${lib}" ]] || { echo "[on-host] ERROR: ${lib} is missing: is a release deployed?" >&2; exit 1; }
   # shellcheck source=host/release/lib.sh

@@ -12,7 +12,7 @@ import { CommandResult, log, tail } from "../harness/commands";
 import { Context, hostPorts, Release } from "../harness/context";
 import { getUrl, pollUrl } from "../harness/http";
 import { RequestLoop } from "../harness/load";
-import { bundle } from "../harness/releases";
+import { appDbUrl, bundle, runDbUser } from "../harness/releases";
 import { describeLoop, failedRequests, isReleaseOf, seconds } from "../harness/report";
 import { scenario } from "../harness/scenario";
 import { runUpload } from "../harness/upload";
@@ -90,18 +90,23 @@ function applyConfigEdits(ctx: Context, dir: string): AppSettings | undefined {
   }
   log(`  config on app-byo as brought:\n    ${problems.join("\n    ")}`);
   const edits = problems.map((p) =>
-    /^app-byo\/docker-compose\.prod\.yml:\d+: .*Fix: (?:delete line (\d+) |write line (\d+) as `([^`]+)`)/.exec(p)
+    /^app-byo\/docker-compose\.prod\.yml:\d+: .*Fix: (?:delete line (\d+) |write line (\d+) as `([^`]+)`|after line (\d+), add `(- [^`]+)`)/
+      .exec(p)
   );
-  if (!ctx.checks.check("byo: config refuses the file as brought, each time naming a line to delete or rewrite",
+  if (!ctx.checks.check("byo: config refuses the file as brought, each time naming a line to delete, rewrite or add",
     problems.length > 0 && edits.every(Boolean), problems.join("\n"))) return undefined;
   const file = path.join(dir, "docker-compose.prod.yml");
   const lines = fs.readFileSync(file, "utf8").split("\n");
   const drop = new Set<number>();
+  const added = new Map<number, string>();
   for (const m of edits as RegExpExecArray[]) {
     if (m[1]) drop.add(Number(m[1]) - 1);
-    else lines[Number(m[2]) - 1] = lines[Number(m[2]) - 1].replace(/^(\s*).*$/, `$1${m[3]}`);
+    else if (m[2]) lines[Number(m[2]) - 1] = lines[Number(m[2]) - 1].replace(/^(\s*).*$/, `$1${m[3]}`);
+    // A list entry after another: with that entry's indentation.
+    else added.set(Number(m[4]) - 1, lines[Number(m[4]) - 1].replace(/^(\s*).*$/, `$1${m[5]}`));
   }
-  fs.writeFileSync(file, lines.filter((_, i) => !drop.has(i)).join("\n"));
+  const edited = lines.flatMap((line, i) => (drop.has(i) ? [] : added.has(i) ? [line, added.get(i)!] : [line]));
+  fs.writeFileSync(file, edited.join("\n"));
   try {
     const app = judge().app;
     log(`  config after the edits:\n    ${app.composeFindings.join("\n    ")}`);
@@ -120,10 +125,12 @@ async function deployByo(ctx: Context, spec: remote.RemoteSpec,
   release: Release): Promise<{ release: Release; result: CommandResult }> {
   const put = await runUpload(ctx, release, { spec });
   if (put.code !== 0) return { release, result: put };
-  const { dbUser, dbHost, dbPort, dbName } = ctx.env;
+  // Its own login and the CA bundle, as the deployment's db-user step gives every stack.
+  const login = await runDbUser(ctx, spec);
+  if (login.code !== 0) return { release, result: login };
   const env = renderEnvFile(deploymentEnv({
     appEnv: {},
-    databaseUrl: `postgres://${dbUser}:${ctx.secrets.DB_PASSWORD}@${dbHost}:${dbPort}/${dbName}`,
+    databaseUrl: appDbUrl(ctx),
     secretKey: ctx.secrets.SECRET_KEY,
     releaseId: release.sha256,
     allowedHosts: ["127.0.0.1", "localhost"],
