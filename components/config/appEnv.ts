@@ -92,7 +92,9 @@ const perImage = (suffix: string, value: (ref: string) => string) => (v: ClearVa
 /** The variables the deployment writes, in the order the docs list them. */
 export const DEPLOYMENT_VARIABLES: readonly DeploymentVariable[] = [
   { name: "DATABASE_URL", parameter: "DATABASE_URL", ...ALWAYS,
-    source: "the stack's RDS database (its password is generated and kept in state)", value: (v) => v.databaseUrl },
+    source:
+      "the stack's RDS database: on ec2 the app's own login (compose_app, its password generated and kept in state), certificate verified; on ecs the master user",
+    value: (v) => v.databaseUrl },
   // SECRET_KEY for apps that follow the common name; DJANGO_SECRET_KEY is what the example app reads.
   { name: "SECRET_KEY", parameter: "SECRET_KEY", ...ALWAYS, source: KEY_SOURCE, value: (v) => v.secretKey },
   { name: "DJANGO_SECRET_KEY", parameter: "SECRET_KEY", ...ALWAYS, source: KEY_SOURCE, value: (v) => v.secretKey },
