@@ -67,7 +67,8 @@ function tablesEqual(r: CommandResult): { equal: number; total: number } | undef
 }
 
 function noLeak(ctx: Context, what: string, r: CommandResult): void {
-  const leaked = leakedSecrets(`${r.stdout}${r.stderr}`, { DB_PASSWORD: ctx.secrets.DB_PASSWORD });
+  const leaked = leakedSecrets(`${r.stdout}${r.stderr}`, { DB_PASSWORD: ctx.secrets.DB_PASSWORD,
+    APP_DB_PASSWORD: ctx.secrets.APP_DB_PASSWORD });
   ctx.checks.check(`${what}: the database password is not in its output`, leaked.length === 0,
     `leaked: ${leaked.join(", ")}`);
 }
