@@ -197,27 +197,12 @@ export class Database extends pulumi.ComponentResource implements DatabaseLogins
     this.username = s.username;
     this.password = pulumi.secret(password);
     this.source = describeSource(s.source);
-    this.url = pulumi.secret(
-      pulumi.all([db.address, db.port, password]).apply(([address, port, pw]) =>
-        databaseUrl(s.engine, s.username, pw, address, port, s.dbName)
-      ),
-    );
+    this.url = secretUrl(db, password,
+      (address, port, pw) => databaseUrl(s.engine, s.username, pw, address, port, s.dbName));
     this.appPassword = pulumi.secret(appPassword);
-    this.appUrl = pulumi.secret(
-      pulumi.all([db.address, db.port, appPassword]).apply(([address, port, pw]) =>
-        appDatabaseUrl(s.engine, pw, address, port, s.dbName)
-      ),
-    );
-    this.registerOutputs({
-      address: this.address,
-      port: this.port,
-      endpoint: this.endpoint,
-      dbName: this.dbName,
-      username: this.username,
-      password: this.password,
-      url: this.url,
-      appUrl: this.appUrl,
-    });
+    this.appUrl = secretUrl(db, appPassword,
+      (address, port, pw) => appDatabaseUrl(s.engine, pw, address, port, s.dbName));
+    this.registerOutputs({ endpoint: this.endpoint, url: this.url, appUrl: this.appUrl });
   }
 
   /** The master password: generated within RDS's characters, or, for an adopted instance, the one it has. */
@@ -305,6 +290,12 @@ export class Database extends pulumi.ComponentResource implements DatabaseLogins
       },
     );
   }
+}
+
+/** A URL of the instance with one login's password, secret. */
+function secretUrl(db: aws.rds.Instance, password: pulumi.Output<string>,
+  build: (address: string, port: number, password: string) => string): pulumi.Output<string> {
+  return pulumi.secret(pulumi.all([db.address, db.port, password]).apply(([a, p, pw]) => build(a, p, pw)));
 }
 
 /**
