@@ -3,6 +3,7 @@
 // and prints the resource tree, the critical path of a first `pulumi up`, a monthly cost estimate,
 // warnings and the policy pack's verdict. Exit codes: scripts/lib/cli.ts (0 ok, 1 a rule failed or
 // the config/program failed, 2 bad usage).
+import { APP_DB_USER } from "../components/config";
 import * as fs from "fs";
 import { describeServiceFates } from "../components/compose/serviceFates";
 import { summariseManifest } from "../components/manifest";
@@ -144,7 +145,10 @@ function renderHosting(plan: PlanResult): string[] {
   if (o.transport !== undefined) lines.push(transportLine(plan));
   const upload = uploadLine(plan);
   if (upload !== undefined) lines.push(upload);
-  lines.push(`  Database: ${String(o.databaseSource ?? "unknown")}`);
+  lines.push(`  Database: ${String(o.databaseSource ?? "unknown")}`,
+    o.hosting === "ecs"
+      ? "  Database login: the app connects as the master user (ecs)"
+      : `  Database login: the app connects as ${APP_DB_USER} (made by the deploy's db-user step), certificate verified`);
   lines.push(...dnsLines(plan));
   return lines;
 }

@@ -138,7 +138,10 @@ describe("database source", () => {
 
   describe("the plan", () => {
     it("shows where the data comes from: empty, or a snapshot it could not check offline", async () => {
-      assert.match(renderText(await runPlan({ stack: "dev" })), /\n {2}Database: a new empty database/);
+      const text = renderText(await runPlan({ stack: "dev" }));
+      assert.match(text, /\n {2}Database: a new empty database/);
+      assert.match(text,
+        /\n {2}Database login: the app connects as compose_app \(made by the deploy's db-user step\), certificate verified/);
       const text = renderText(await runPlan({ stack: "dev", set: { dbSnapshotIdentifier: "before-move" } }));
       assert.match(text,
         /\n {2}Database: restored from RDS snapshot before-move .*offline, the snapshot is assumed to fit: pulumi preview checks/);
