@@ -138,9 +138,9 @@ describe("database source", () => {
 
   describe("the plan", () => {
     it("shows where the data comes from: empty, or a snapshot it could not check offline", async () => {
-      const text = renderText(await runPlan({ stack: "dev" }));
-      assert.match(text, /\n {2}Database: a new empty database/);
-      assert.match(text,
+      const empty = renderText(await runPlan({ stack: "dev" }));
+      assert.match(empty, /\n {2}Database: a new empty database/);
+      assert.match(empty,
         /\n {2}Database login: the app connects as compose_app \(made by the deploy's db-user step\), certificate verified/);
       const text = renderText(await runPlan({ stack: "dev", set: { dbSnapshotIdentifier: "before-move" } }));
       assert.match(text,
