@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { createAppBundle, createBundle, HOST_SCRIPTS_DIR, HOST_SCRIPTS_PREFIX } from "../../../components/bundle";
 import * as remote from "../../../components/remote";
+import { DB_CA, HOST_LAYOUT } from "../../../components/layout";
 import { PROJECT_ROOT } from "../../../lib/engine";
 import { RequestLoop } from "../../../tests/host/harness/load";
 import { hostLine } from "./commands";
@@ -41,8 +42,11 @@ export async function deployFirst(r: Rehearsal, deploy: Deploy, findings: contra
     if (fs.existsSync(path.dirname(envPath)) && !fs.existsSync(envPath)) {
       fs.writeFileSync(envPath, envFor(first.sha256), { mode: 0o600 });
     }
-    const up = await onHost(r, ["compose", "up", "-d"], { env: { MAINTENANCE_DIR: path.join(r.baseDir, "maintenance") },
-      timeoutMs: 600_000 });
+    const up = await onHost(r, ["compose", "up", "-d"], {
+      env: { MAINTENANCE_DIR: path.join(r.baseDir, HOST_LAYOUT.maintenance),
+        [DB_CA.hostDirVariable]: path.join(r.baseDir, HOST_LAYOUT.dbCa) },
+      timeoutMs: 600_000,
+    });
     if (up.code !== 0) r.log(`  could not start it: ${up.out.trim().split("\n").slice(-3).join(" | ")}`);
     await new Promise((done) => setTimeout(done, 8000));
   }

@@ -93,7 +93,7 @@ export default scenario("rehearse: app-byo rehearses clean; planted defects are 
     ctx.checks.check("rehearse: it removed what it started (after a failed rehearsal too)", await nothingLeft(ctx), "");
   });
 
-/** app/'s Django code with app-byo/ over it, after the two edits the plan asks for. */
+/** app/'s Django code with app-byo/ over it, after the three edits the plan asks for. */
 function assemble(ctx: Context, label: string): string {
   const dir = path.join(ctx.appsDir, label);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -103,6 +103,9 @@ function assemble(ctx: Context, label: string): string {
     to: "" });
   plant(dir, { name: "plan edit: proxy port", file: "docker-compose.prod.yml", from: "      - 80:80",
     to: '      - "${HTTP_PORT:-80}:80"' });
+  plant(dir, { name: "plan edit: the database's CA bundle", file: "docker-compose.prod.yml",
+    from: "      - static_volume:/home/app/web/staticfiles\n",
+    to: "      - static_volume:/home/app/web/staticfiles\n      - ${DB_CA_DIR:-./db-ca}:/db-ca:ro\n" });
   // As in a typical Django app, POSTs pass Django's CSRF check, so the rehearsal's CSRF checks judge.
   plant(dir, { name: "CSRF middleware", file: "site_config/settings.py",
     from: '    "django.middleware.common.CommonMiddleware",\n',
