@@ -162,22 +162,13 @@ export function describeSource(source: DatabaseSource): string {
   return "a new empty database (fill it with npm run ops -- db copy|restore)";
 }
 
-export class Database extends pulumi.ComponentResource implements DatabaseLogins {
-  readonly engine: DbEngine;
-  readonly address: pulumi.Output<string>;
-  readonly port: pulumi.Output<number>;
+export class Database extends pulumi.ComponentResource {
+  /** What the deployment's db-user step and the app's .env need (ComposeDeployment's `database`). */
+  readonly logins: DatabaseLogins & { password: pulumi.Output<string>; appUrl: pulumi.Output<string> };
   /** address:port */
   readonly endpoint: pulumi.Output<string>;
-  readonly dbName: string;
-  readonly username: string;
-  /** Master password (secret). */
-  readonly password: pulumi.Output<string>;
   /** The master user's URL (secret): the stack output dbUrl, and ecs's DATABASE_URL. */
   readonly url: pulumi.Output<string>;
-  /** The app's login's password (secret). */
-  readonly appPassword: pulumi.Output<string>;
-  /** The app's DATABASE_URL on ec2 (secret): its own login, TLS verified (appDatabaseUrl). */
-  readonly appUrl: pulumi.Output<string>;
   /** Where the data comes from, in words (describeSource). */
   readonly source: string;
 
@@ -189,20 +180,15 @@ export class Database extends pulumi.ComponentResource implements DatabaseLogins
     const finalSnapshotIdentifier = this.finalSnapshotName(name, args);
     const db = this.createInstance(name, args, password, finalSnapshotIdentifier);
 
-    this.engine = s.engine;
-    this.address = db.address;
-    this.port = db.port;
+    this.logins = { engine: s.engine, address: db.address, port: db.port, dbName: s.dbName, username: s.username,
+      password: pulumi.secret(password), appPassword: pulumi.secret(appPassword),
+      appUrl: secretUrl(db, appPassword,
+        (address, port, pw) => appDatabaseUrl(s.engine, pw, address, port, s.dbName)) };
     this.endpoint = db.endpoint;
-    this.dbName = s.dbName;
-    this.username = s.username;
-    this.password = pulumi.secret(password);
     this.source = describeSource(s.source);
     this.url = secretUrl(db, password,
       (address, port, pw) => databaseUrl(s.engine, s.username, pw, address, port, s.dbName));
-    this.appPassword = pulumi.secret(appPassword);
-    this.appUrl = secretUrl(db, appPassword,
-      (address, port, pw) => appDatabaseUrl(s.engine, pw, address, port, s.dbName));
-    this.registerOutputs({ endpoint: this.endpoint, url: this.url, appUrl: this.appUrl });
+    this.registerOutputs({ endpoint: this.endpoint, url: this.url, appUrl: this.logins.appUrl });
   }
 
   /** The master password: generated within RDS's characters, or, for an adopted instance, the one it has. */
