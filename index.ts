@@ -186,7 +186,7 @@ function ecsHosting(plan: EcsTaskPlan) {
     cacheUrl: cache?.url,
     tags: config.tags,
   });
-  siteDns({ loadBalancer: { dnsName: ecs.loadBalancerDnsName, zoneId: ecs.loadBalancerZoneId } });
+  siteDns({ loadBalancer: { dnsName: ecs.loadBalancer.dnsName, zoneId: ecs.loadBalancer.zoneId } });
   // The ecs path's alarms (5xx, unhealthy targets, each service's CPU and memory, the database) notify
   // the same topic, under the same name, as ec2's: a switch of hosting keeps the topic and its subscription.
   const monitoring = new Monitoring("monitoring", {
@@ -195,8 +195,8 @@ function ecsHosting(plan: EcsTaskPlan) {
     hosting: {
       kind: "ecs",
       clusterName: ecs.clusterName,
-      loadBalancerArnSuffix: ecs.loadBalancerArnSuffix,
-      targetGroupArnSuffix: ecs.targetGroupArnSuffix,
+      loadBalancerArnSuffix: ecs.loadBalancer.arnSuffix,
+      targetGroupArnSuffix: ecs.loadBalancer.targetGroupArnSuffix,
       services: [
         { service: config.app.webService, name: ecs.serviceName },
         ...plan.workers.map((w, i) => ({ service: w.service,
@@ -226,7 +226,7 @@ const outputs: StackOutputs = {
   hosting: config.hosting.kind,
   transport: config.hosting.ecs ? undefined : config.firewall.transport,
   url: ecs
-    ? ecs.url
+    ? ecs.loadBalancer.url
     : config.site.tls
     ? `https://${config.site.tls.domains[0]}`
     : pulumi.interpolate`http://${host?.publicIp}`,
@@ -250,8 +250,8 @@ const outputs: StackOutputs = {
   databaseSource: database.source,
   ecsCluster: ecs?.clusterName,
   ecsService: ecs?.serviceName,
-  loadBalancerDnsName: ecs?.loadBalancerDnsName,
-  dnsRecordsToCreate: ecs ? ecs.dnsRecordsToCreate : ec2?.dns?.dnsRecordsToCreate,
+  loadBalancerDnsName: ecs?.loadBalancer.dnsName,
+  dnsRecordsToCreate: ecs ? ecs.loadBalancer.dnsRecordsToCreate : ec2?.dns?.dnsRecordsToCreate,
   mediaBucket: media?.bucketName,
   cacheEndpoint: cache?.endpoint,
   logGroupName: ecs ? ecs.logGroupName : ec2?.monitoring.logGroupName,

@@ -62,19 +62,15 @@ const TARGET_CPU_PERCENT = 60;
 export class EcsHosting extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;
   readonly serviceName: pulumi.Output<string>;
-  readonly url: pulumi.Output<string>;
-  readonly loadBalancerDnsName: pulumi.Output<string>;
-  /** The load balancer's Route 53 zone, for the site's alias records (SiteDns). */
-  readonly loadBalancerZoneId: pulumi.Output<string>;
-  readonly dnsRecordsToCreate: pulumi.Output<string[]>;
   readonly logGroupName: pulumi.Output<string>;
-  /** true when the site is served over HTTPS (a domain with a hosted zone). */
-  readonly https: boolean;
   /** The workers' and beat's ECS services, in the plan's order. */
   readonly workerServiceNames: pulumi.Output<string[]>;
-  /** What the load balancer alarms name (CloudWatch's LoadBalancer and TargetGroup dimensions). */
-  readonly loadBalancerArnSuffix: pulumi.Output<string>;
-  readonly targetGroupArnSuffix: pulumi.Output<string>;
+
+  /**
+   * The site's load balancer: its URL, DNS name and zone (SiteDns's alias records), the records to
+   * create by hand, HTTPS, and the CloudWatch dimensions its alarms name.
+   */
+  readonly loadBalancer: WebLoadBalancer;
 
   constructor(name: string, args: EcsHostingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("compose-on-ec2:ecs:EcsHosting", name, {}, opts);
@@ -112,16 +108,10 @@ export class EcsHosting extends pulumi.ComponentResource {
     this.clusterName = cluster.name;
     this.serviceName = service.name;
     this.workerServiceNames = pulumi.all(workers.map((w) => w.name));
-    this.loadBalancerArnSuffix = lb.arnSuffix;
-    this.targetGroupArnSuffix = lb.targetGroupArnSuffix;
-    this.url = lb.url;
-    this.loadBalancerDnsName = lb.dnsName;
-    this.loadBalancerZoneId = lb.zoneId;
-    this.dnsRecordsToCreate = lb.dnsRecordsToCreate;
     this.logGroupName = logGroup.name;
-    this.https = lb.https;
-    this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName, url: this.url,
-      loadBalancerDnsName: this.loadBalancerDnsName, logGroupName: this.logGroupName });
+    this.loadBalancer = lb;
+    this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName, url: lb.url,
+      loadBalancerDnsName: lb.dnsName, logGroupName: this.logGroupName });
   }
 
   /**
