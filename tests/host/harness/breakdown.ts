@@ -123,26 +123,33 @@ function milestones(o: SwitchObservation) {
 }
 
 /**
- * The critical path of a redeploy, step by step (they add up to the deploy command's time), then
- * the old container's retirement, which runs beside the other services coming up, the check
- * through nginx and the edge's start (retire_wait: what is left of it after those).
+ * The critical path of a redeploy: each step runs from the milestone before it (the first from the
+ * SSH session's start) to its own, so they add up to the deploy command's time.
+ */
+// dprint-ignore
+const CRITICAL_PATH = [
+  ["connect_verify_unpack", "scriptStart"], ["lock_env_prepare", "webUp"], ["build", "created"],
+  ["create_to_start", "started"], ["start_to_listening", "listening"], ["listening_to_healthy", "healthy"],
+  ["switch", "retiring"], ["others_up", "finalCheck"], ["final_check_edge", "edgeServes"],
+  ["retire_wait", "promoted"], ["promote_prune", "deployed"], ["hand_back", "sshEnd"],
+] as const;
+
+/**
+ * The critical path step by step, then the old container's retirement, which runs beside the other
+ * services coming up, the check through nginx and the edge's start (retire_wait: what is left of it
+ * after those).
  */
 export function redeployBreakdown(o: SwitchObservation): BreakdownStep[] {
-  const m = milestones(o);
+  const m = { ...milestones(o), sshEnd: o.sshEndMs };
+  let from: number | undefined = o.sshStartMs;
+  const path = CRITICAL_PATH.map(([name, to]): BreakdownStep => {
+    const step = { name, ms: between(from, m[to]) };
+    from = m[to];
+    return step;
+  });
   return [
     { name: "upload", ms: o.uploadMs, parallel: true },
-    { name: "connect_verify_unpack", ms: between(o.sshStartMs, m.scriptStart) },
-    { name: "lock_env_prepare", ms: between(m.scriptStart, m.webUp) },
-    { name: "build", ms: between(m.webUp, m.created) },
-    { name: "create_to_start", ms: between(m.created, m.started) },
-    { name: "start_to_listening", ms: between(m.started, m.listening) },
-    { name: "listening_to_healthy", ms: between(m.listening, m.healthy) },
-    { name: "switch", ms: between(m.healthy, m.retiring) },
-    { name: "others_up", ms: between(m.retiring, m.finalCheck) },
-    { name: "final_check_edge", ms: between(m.finalCheck, m.edgeServes) },
-    { name: "retire_wait", ms: between(m.edgeServes, m.promoted) },
-    { name: "promote_prune", ms: between(m.promoted, m.deployed) },
-    { name: "hand_back", ms: between(m.deployed, o.sshEndMs) },
+    ...path,
     { name: "old_stop", ms: between(m.oldKill, m.oldDie), parallel: true },
     { name: "old_retire", ms: between(m.retiring, m.retired), parallel: true },
   ];
