@@ -49,6 +49,8 @@ describe("config: parseConfig", () => {
         "reserved by mysql"],
       ["the reserved mariadb username 'admin'", { dbEngine: "mariadb", dbUsername: "admin" }, "dev", "dbUsername",
         "reserved by mariadb"],
+      ["the app's own login as the master username", { dbUsername: "compose_app" }, "dev", "dbUsername",
+        "the app's own login"],
       ["a username longer than 16", { dbUsername: "application_admin1" }, "dev", "dbUsername", "1-16"],
       ["a username with a hyphen", { dbUsername: "app-admin" }, "dev", "dbUsername", "letters, digits and _"],
       ["a username starting with a digit", { dbUsername: "1admin" }, "dev", "dbUsername", "start with a letter"],
