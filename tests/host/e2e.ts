@@ -15,6 +15,7 @@ import { brokenAfterSwitch, busyDeploy, stoppedAfterSwitch } from "./scenarios/b
 import cleanSlate from "./scenarios/clean-slate";
 import codeChange from "./scenarios/code-change";
 import dataMove from "./scenarios/data-move";
+import dbLoginMariadb from "./scenarios/db-login-mariadb";
 import edgeSecurity from "./scenarios/edge-security";
 import failedFirstDeploy from "./scenarios/failed-first-deploy";
 import faultConcurrentDeploys from "./scenarios/fault-concurrent-deploys";
@@ -73,6 +74,7 @@ const SCENARIOS: Scenario[] = [
   hostKeyPinning,
   ssmTransport,
   secrets,
+  dbLoginMariadb,
   byoApp,
   rehearse,
   https,

@@ -29,6 +29,9 @@ declare -A standins=(
   ["redis:7-alpine"]="redis ${app_base}"
   ["postgres:16"]="postgres compose-on-ec2-standin/bookworm-postgres:1"
   ["mariadb:10.11"]="mariadb compose-on-ec2-standin/bookworm-mariadb:1"
+  # The db-user step's MariaDB client (components/remote.ts DB_CLIENT_IMAGES): Debian's 10.11 client
+  # takes the same TLS flags as 11.4's (--ssl, --ssl-ca, --ssl-verify-server-cert).
+  ["mariadb:11.4"]="mariadb compose-on-ec2-standin/bookworm-mariadb:1"
 )
 # standin_dockerfile IMAGE / standin_base IMAGE: the two halves of its entry.
 standin_dockerfile() { printf '%s/standins/%s.Dockerfile' "${here}" "${standins[$1]%% *}"; }
