@@ -49,7 +49,7 @@ install_ca() {
   printf '%s\n' "${ca_pem}" >"${tmp}"
   chmod 644 "${tmp}"
   mv -f "${tmp}" "${ca_dir}/${ca_file}"
-  log "CA bundle: ${ca_dir}/${ca_file} ($(grep -c -- '-----BEGIN CERTIFICATE-----' "${ca_dir}/${ca_file}") certificates)"
+  log "CA bundle: ${ca_dir}/${ca_file}, certificates: $(grep -c -- '-----BEGIN CERTIFICATE-----' "${ca_dir}/${ca_file}")"
 }
 
 postgres_sql() {
