@@ -263,6 +263,8 @@ edge_haproxy_command() {
 # acme.sh runs lego as acme_user (its sudo rule) and installs the certificate it hands back.
 write_edge_units() {
   local release_scripts settings edge_config edge_run_dir units=/etc/systemd/system command
+  # The paths here, in this shell: edge_haproxy_command sets them only in its command substitution.
+  edge_unit_paths
   command="$(edge_haproxy_command)"
   printf '%s\n' "[Unit]" "Description=compose-on-ec2 edge (HAProxy in front of the app)" \
     "After=network-online.target docker.service" "Wants=network-online.target" "ConditionPathExists=${edge_config}" "" \

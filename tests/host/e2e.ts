@@ -17,6 +17,7 @@ import codeChange from "./scenarios/code-change";
 import dataMove from "./scenarios/data-move";
 import dbLoginMariadb from "./scenarios/db-login-mariadb";
 import edgeSecurity from "./scenarios/edge-security";
+import edgeSystemd from "./scenarios/edge-systemd";
 import failedFirstDeploy from "./scenarios/failed-first-deploy";
 import faultConcurrentDeploys from "./scenarios/fault-concurrent-deploys";
 import faultCutUpload from "./scenarios/fault-cut-upload";
@@ -48,6 +49,7 @@ const SCENARIOS: Scenario[] = [
   waitReady,
   firstDeploy,
   edgeSecurity,
+  edgeSystemd,
   unchangedRedeploy,
   restartFloor,
   webRecreateFloor,

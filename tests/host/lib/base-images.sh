@@ -21,6 +21,7 @@ declare -A base_packages=(
   ["${app_base}"]="${app_packages}"
   ["compose-on-ec2-standin/bookworm-postgres:1"]="postgresql-15"
   ["compose-on-ec2-standin/bookworm-mariadb:1"]="mariadb-server,mariadb-client"
+  ["compose-on-ec2-standin/bookworm-systemd:1"]="systemd,systemd-sysv,dbus,haproxy,sudo,acl,socat,libcap2-bin,procps,iproute2"
 )
 # image name -> its stand-in (tests/host/lib/standins/<name>.Dockerfile) and the base it builds on
 declare -A standins=(
@@ -32,6 +33,8 @@ declare -A standins=(
   # The db-user step's MariaDB client (components/remote.ts DB_CLIENT_IMAGES): Debian's 10.11 client
   # takes the same TLS flags as 11.4's (--ssl, --ssl-ca, --ssl-verify-server-cert).
   ["mariadb:11.4"]="mariadb compose-on-ec2-standin/bookworm-mariadb:1"
+  # A host with systemd as PID 1 (the edge's unit runs under it: tests/host/lib/systemd-edge.sh).
+  ["compose-on-ec2-standin/systemd-host:1"]="systemd-host compose-on-ec2-standin/bookworm-systemd:1"
 )
 # standin_dockerfile IMAGE / standin_base IMAGE: the two halves of its entry.
 standin_dockerfile() { printf '%s/standins/%s.Dockerfile' "${here}" "${standins[$1]%% *}"; }
