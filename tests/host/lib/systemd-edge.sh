@@ -81,9 +81,13 @@ main() {
     "getcap: '$(getcap /usr/sbin/haproxy)'"
   as_deploy sudo -n "${edge_service}" start "${base_dir}"
   check_edge "after start"
-  probe "the edge reads its config through the deploy user's 0700 home (provision.sh's ACL)" \
-    "$([[ "$(stat -c %a "${home}")" == 700 ]] && systemctl is-active --quiet "${edge_unit}" && echo 1 || echo 0)" \
-    "home $(stat -c %a "${home}"), $(getfacl -cp "${home}" 2>/dev/null | grep "${edge_group}" || echo 'no ACL entry')"
+  # The home was made 0700; the ACL adds search (x) for edge_group only (stat shows its mask as the
+  # group bits): others get nothing, and the edge runs.
+  local mode acl
+  mode="$(stat -c %a "${home}")" acl="$(getfacl -cp "${home}" 2> /dev/null | tr '\n' ' ')"
+  probe "the edge reads its config through the deploy user's closed home (provision.sh's ACL)" \
+    "$([[ "${mode: -1}" == 0 && " ${acl}" == *" group:${edge_group}:--x "* ]] && systemctl is-active --quiet "${edge_unit}" && echo 1 || echo 0)" \
+    "home ${mode}, ACL ${acl}"
   local before after
   before="$(systemctl show -p MainPID --value "${edge_unit}")"
   as_deploy sudo -n "${edge_service}" restart "${base_dir}"
