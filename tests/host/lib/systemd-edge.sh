@@ -75,6 +75,23 @@ check_edge() {
   probe "${when}: it binds ${http_port} and ${https_port}" "${bound}" "$(ss -ltnH | awk '{ print $4 }' | tr '\n' ' ')"
 }
 
+# The ACME client's side: the daily renewal timer is enabled and scheduled by systemd; the deploy user
+# may run acme_service as acme_user for its base directory (sudo lets it through; with no release
+# deployed here, lego.sh is missing), and for nothing else.
+check_acme() {
+  local timer out
+  timer="$(systemctl is-enabled compose-on-ec2-acme.timer 2>&1 || true)"
+  probe "the daily renewal timer is enabled and scheduled" \
+    "$([[ "${timer}" == enabled ]] && systemctl list-timers --all --no-pager | grep -q compose-on-ec2-acme.timer && echo 1 || echo 0)" \
+    "is-enabled: ${timer}"
+  out="$(as_deploy sudo -n -u "${acme_user}" "${acme_service}" obtain "${base_dir}" 2>&1 || true)"
+  probe "the deploy user runs the ACME service as ${acme_user} for its base directory" \
+    "$([[ "${out}" != *"password is required"* && "${out}" == *lego.sh* ]] && echo 1 || echo 0)" "${out}"
+  probe "the deploy user cannot run the ACME service for another directory" \
+    "$(as_deploy sudo -n -u "${acme_user}" "${acme_service}" obtain /tmp > /dev/null 2>&1 && echo 0 || echo 1)" \
+    "sudo -n -u ${acme_user} ${acme_service} obtain /tmp: refused"
+}
+
 main() {
   provision "$1" > /tmp/provision.log 2>&1 || { tail -n 20 /tmp/provision.log; probe "provision.sh's edge steps" 0 "see above"; exit 1; }
   probe "the haproxy binary carries no file capability" "$([[ -z "$(getcap /usr/sbin/haproxy)" ]] && echo 1 || echo 0)" \
@@ -100,6 +117,7 @@ main() {
     "show proc over ${base_dir}/${layout_edge}/run/master.sock"
   probe "the deploy user's sudo runs nothing else as root" \
     "$(as_deploy sudo -n id > /dev/null 2>&1 && echo 0 || echo 1)" "sudo -n id: refused"
+  check_acme
   probe "the deploy user cannot run the edge's service for another directory" \
     "$(as_deploy sudo -n "${edge_service}" stop /tmp > /dev/null 2>&1 && echo 0 || echo 1)" "sudo -n ${edge_service} stop /tmp: refused"
 }

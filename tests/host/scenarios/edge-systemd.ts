@@ -3,7 +3,8 @@
 // started and restarted through the deploy user's sudo rule (tests/host/lib/systemd-edge.sh). Each
 // property the unit promises is read from /proc: HAProxy as its own user, in its own group only (not
 // docker), cap_net_bind_service its one capability, 80 and 443 bound after a restart, no file
-// capability on the binary, the master CLI reachable through the group's socket, no other sudo.
+// capability on the binary, the master CLI reachable through the group's socket, no other sudo; the
+// renewal timer enabled and scheduled, the ACME service run as its own user for this base directory only.
 import * as path from "path";
 import { tail } from "../harness/commands";
 import type { Context } from "../harness/context";
