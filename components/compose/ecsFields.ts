@@ -1,7 +1,8 @@
 // The compose → ECS translation, what a container is made of: its image, command, environment, ports
 // and volumes, read from one service (refusals and notes go to the context; components/compose/ecs.ts).
-import { asList, commandWords, interpolate, readPorts, readVolumes, referencedVariables } from "./fields";
-import { isMapping, problem, SETTING_PREFIX } from "./model";
+import { asList, commandWords, interpolate, readEnvironmentEntries, readPorts, readVolumes,
+  referencedVariables } from "./fields";
+import { problem, SETTING_PREFIX } from "./model";
 import type { Ctx, EcsContainerDefinition, SecretVariable } from "./ecsTypes";
 
 /** A built service needs an image in a registry; otherwise `image:` as written. */
@@ -51,18 +52,9 @@ export function readCommand(ctx: Ctx, key: "command" | "entrypoint"): string[] |
  * with such variables takes their defaults (with a note), and is refused when one has none.
  */
 export function readEnvironment(ctx: Ctx): { plain: { name: string; value: string }[]; secret: SecretVariable[] } {
-  const raw = ctx.service.spec.environment;
-  const entries: [string, string | undefined, number][] = isMapping(raw)
-    ? Object.entries(raw).map((
-      [k, v],
-    ) => [k, v === null || v === undefined ? undefined : String(v), ctx.at("environment", k)])
-    : asList(raw).map((e, i) => {
-      const text = String(e);
-      const eq = text.indexOf("=");
-      return eq < 0
-        ? [text, undefined, ctx.at("environment", i)]
-        : [text.slice(0, eq), text.slice(eq + 1), ctx.at("environment", i)];
-    });
+  const entries = readEnvironmentEntries(ctx.service.spec.environment).map((e) =>
+    [e.name, e.value, ctx.at("environment", e.key)] as const
+  );
   const plain: { name: string; value: string }[] = [];
   const secret: SecretVariable[] = [];
   for (const [name, value, line] of entries) {

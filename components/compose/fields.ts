@@ -93,6 +93,28 @@ export function readEnvFiles(value: unknown): EnvFileEntry[] {
   );
 }
 
+/** One entry of `environment:`: a map's key, or a list's "NAME=value" / "NAME" (no value: the shell's). */
+export interface EnvironmentEntry {
+  name: string;
+  value?: string;
+  /** Where it is in `environment:`: the map's key or the list's index. */
+  key: string | number;
+}
+
+/** `environment:` as a map or a list of "NAME=value" / "NAME". */
+export function readEnvironmentEntries(value: unknown): EnvironmentEntry[] {
+  if (isMapping(value)) {
+    return Object.entries(value).map(([name, v]) => ({ name,
+      value: v === null || v === undefined ? undefined : String(v), key: name })
+    );
+  }
+  return asList(value).map((e, index) => {
+    const text = String(e);
+    const eq = text.indexOf("=");
+    return eq < 0 ? { name: text, key: index } : { name: text.slice(0, eq), value: text.slice(eq + 1), key: index };
+  });
+}
+
 export type DependsCondition = "service_started" | "service_healthy" | "service_completed_successfully";
 
 /** `depends_on:` as a list of names (condition service_started) or a map name → {condition}. */
