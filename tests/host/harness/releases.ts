@@ -64,19 +64,35 @@ export function appDbUrl(ctx: Context): string {
   return appDatabaseUrl("postgres", ctx.secrets.APP_DB_PASSWORD, dbHost, Number(dbPort), dbName);
 }
 
+/** A database the db-user step makes the app's login on: where, who, and both passwords. */
+export interface DbLogin {
+  target: remote.DbUserTarget;
+  masterPassword: string;
+  appPassword: string;
+}
+
+/** The test's PostgreSQL (tests/host/lib/postgres.sh) with this run's passwords. */
+export function postgresLogin(ctx: Context): DbLogin {
+  const { dbHost, dbPort, dbName, dbUser } = ctx.env;
+  return {
+    target: { engine: "postgres", address: dbHost, port: Number(dbPort), dbName, masterUser: dbUser,
+      appUser: APP_DB_USER },
+    masterPassword: ctx.secrets.DB_PASSWORD,
+    appPassword: ctx.secrets.APP_DB_PASSWORD,
+  };
+}
+
 /**
  * The deployment's db-user step for real (components/remote.ts dbUserCommand over SSH, the passwords
- * and the CA bundle on stdin): the app's own login on the test's PostgreSQL, over verified TLS.
+ * and the CA bundle on stdin): the app's own login, over verified TLS (default: on the test's PostgreSQL).
  */
-export async function runDbUser(ctx: Context, spec: remote.RemoteSpec = ctx.spec,
-  caFile = ctx.env.dbCaFile): Promise<CommandResult> {
-  const { dbHost, dbPort, dbName, dbUser } = ctx.env;
-  const line = remote.dbUserCommand(spec, { engine: "postgres", address: dbHost, port: Number(dbPort), dbName,
-    masterUser: dbUser, appUser: APP_DB_USER });
-  const stdin = remote.dbUserStdin(ctx.secrets.DB_PASSWORD, ctx.secrets.APP_DB_PASSWORD,
-    fs.readFileSync(caFile, "utf8"));
-  const r = await ctx.commands.ssh(`db-user (${path.basename(caFile)})`, line, stdin, 180_000);
-  log(`  db-user with ${path.basename(caFile)}: exit ${r.code} in ${seconds(r.ms)}s`);
+export async function runDbUser(ctx: Context, spec: remote.RemoteSpec = ctx.spec, caFile = ctx.env.dbCaFile,
+  db: DbLogin = postgresLogin(ctx)): Promise<CommandResult> {
+  const line = remote.dbUserCommand(spec, db.target);
+  const stdin = remote.dbUserStdin(db.masterPassword, db.appPassword, fs.readFileSync(caFile, "utf8"));
+  const label = `db-user ${db.target.engine} (${path.basename(caFile)})`;
+  const r = await ctx.commands.ssh(label, line, stdin, 180_000);
+  log(`  ${label}: exit ${r.code} in ${seconds(r.ms)}s`);
   return r;
 }
 

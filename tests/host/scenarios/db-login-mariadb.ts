@@ -14,6 +14,7 @@ import { DB_CA } from "../../../components/layout";
 import * as remote from "../../../components/remote";
 import { CommandResult, log, tail } from "../harness/commands";
 import type { Context } from "../harness/context";
+import { runDbUser } from "../harness/releases";
 import { scenario } from "../harness/scenario";
 import { securityProbe } from "../harness/security";
 
@@ -64,12 +65,14 @@ async function makeMaster(ctx: Context, s: Server, rootPassword: string): Promis
   return false;
 }
 
-/** The deployment's db-user line over SSH, the passwords and the CA bundle on stdin. */
+/** The deployment's db-user step over SSH (harness/releases.ts runDbUser) against this server. */
 function dbUser(ctx: Context, s: Server, caFile: string): Promise<CommandResult> {
-  const line = remote.dbUserCommand(s.spec, { engine: "mariadb", address: s.host, port: PORT, dbName: DB_NAME,
-    masterUser: MASTER, appUser: APP_DB_USER });
-  return ctx.commands.ssh(`db-user mariadb (${path.basename(caFile)})`, line,
-    remote.dbUserStdin(s.masterPassword, s.appPassword, fs.readFileSync(caFile, "utf8")), 180_000);
+  return runDbUser(ctx, s.spec, caFile, {
+    target: { engine: "mariadb", address: s.host, port: PORT, dbName: DB_NAME, masterUser: MASTER,
+      appUser: APP_DB_USER },
+    masterPassword: s.masterPassword,
+    appPassword: s.appPassword,
+  });
 }
 
 /** SQL as the app's user from a client container: TLS verified against the bundle the step installed, or none. */
