@@ -56,10 +56,11 @@ parse_url() {
 # The URL's TLS settings (the stack's: components/database.ts verifiedTlsQuery): PostgreSQL's sslmode
 # and sslrootcert, MySQL's ssl-mode and ssl-ca, into <prefix>_tls_mode and <prefix>_tls_ca.
 parse_tls() {
-  local prefix="$1" query="" pair mode="" ca=""
+  local prefix="$1" query="" pair pairs=() mode="" ca=""
   [[ "$2" == *\?* ]] && query="${2#*\?}"
-  local IFS='&'
-  for pair in ${query}; do
+  # Split on & without word splitting or globbing the values.
+  IFS='&' read -ra pairs <<< "${query}"
+  for pair in "${pairs[@]}"; do
     case "${pair}" in
       sslmode=* | ssl-mode=*) mode="$(url_decode "${pair#*=}")" ;;
       sslrootcert=* | ssl-ca=*) ca="$(url_decode "${pair#*=}")" ;;
