@@ -55,7 +55,9 @@ as_deploy() { runuser -u "${user}" -- "$@"; }
 
 # The edge's processes (master and worker): their user, group and supplementary groups, capabilities.
 edge_pids() { pgrep -x haproxy || true; }
-listening() { ss -ltnH "( sport = :$1 )" | grep -q .; }
+# Whole outputs are read first: `cmd | grep -q` fails under pipefail when grep stops reading early and
+# cmd gets SIGPIPE.
+listening() { [[ -n "$(ss -ltnH "( sport = :$1 )")" ]]; }
 
 check_edge() {
   local when="$1" pid users groups caps bound=1 port pids
@@ -79,10 +81,11 @@ check_edge() {
 # may run acme_service as acme_user for its base directory (sudo lets it through; with no release
 # deployed here, lego.sh is missing), and for nothing else.
 check_acme() {
-  local timer out
+  local timer timers out
   timer="$(systemctl is-enabled compose-on-ec2-acme.timer 2>&1 || true)"
+  timers="$(systemctl list-timers --all --no-pager 2>&1 || true)"
   probe "the daily renewal timer is enabled and scheduled" \
-    "$([[ "${timer}" == enabled ]] && systemctl list-timers --all --no-pager | grep -q compose-on-ec2-acme.timer && echo 1 || echo 0)" \
+    "$([[ "${timer}" == enabled && "${timers}" == *compose-on-ec2-acme.timer* ]] && echo 1 || echo 0)" \
     "is-enabled: ${timer}"
   out="$(as_deploy sudo -n -u "${acme_user}" "${acme_service}" obtain "${base_dir}" 2>&1 || true)"
   probe "the deploy user runs the ACME service as ${acme_user} for its base directory" \
@@ -113,7 +116,7 @@ main() {
     "$([[ "${after}" != 0 && "${after}" != "${before}" ]] && echo 1 || echo 0)" "MainPID ${before} → ${after}"
   check_edge "after restart"
   probe "the deploy user reaches the master CLI through the group socket" \
-    "$(as_deploy sh -c "echo 'show proc' | socat stdio unix-connect:${base_dir}/${layout_edge}/run/master.sock" | grep -q master && echo 1 || echo 0)" \
+    "$([[ "$(as_deploy sh -c "echo 'show proc' | socat stdio unix-connect:${base_dir}/${layout_edge}/run/master.sock")" == *master* ]] && echo 1 || echo 0)" \
     "show proc over ${base_dir}/${layout_edge}/run/master.sock"
   probe "the deploy user's sudo runs nothing else as root" \
     "$(as_deploy sudo -n id > /dev/null 2>&1 && echo 0 || echo 1)" "sudo -n id: refused"
