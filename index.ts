@@ -7,7 +7,7 @@ import { certificateSource as describeCertificateSource, type EcsTaskPlan, loadC
 import { Network } from "./components/network";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
-import { Database, dbIdentifier, rdsCaBundle } from "./components/database";
+import { Database, dbIdentifier, rdsCaBundle, rdsRegionCaBundle } from "./components/database";
 import { buildContext, createAppBundle } from "./components/bundle";
 import { RegistryImages, registryImagesFor } from "./components/images";
 import { ComposeDeployment } from "./components/deployment";
@@ -23,6 +23,10 @@ import { appEnvironmentNames } from "./components/config/appEnv";
 
 // Fails before any resource exists when a setting is wrong (one error listing every problem).
 const config = loadConfig();
+// The CA bundle the app verifies the database with: ec2's db-user step sends RDS's whole bundle to the
+// host; an ecs task carries its region's part in the db-login container's environment (throws here,
+// before any resource, for a region the bundle does not know).
+const dbCaBundle = config.hosting.ecs ? rdsRegionCaBundle(config.region) : rdsCaBundle();
 
 const network = new Network("net", { settings: config.network, tags: config.tags,
   hostInstanceType: config.host.instanceType });
@@ -138,7 +142,7 @@ function ec2Hosting() {
     app: config.app,
     appName,
     database: database.logins,
-    dbCaBundle: rdsCaBundle(),
+    dbCaBundle,
     allowedHosts: [...config.hosting.domain, host.publicIp, host.publicDns],
     tls: config.site.tls,
     imageRefs: images?.imageRefs,
@@ -176,7 +180,8 @@ function ecsHosting(plan: EcsTaskPlan) {
     webImage: images.imageRefs.apply((refs) => refs[config.app.webService]),
     webRepositoryUrl: images.repositoryUrls.apply((urls) => urls[config.app.webService]),
     releaseId: bundle.sha256,
-    databaseUrl: database.url,
+    database: database.logins,
+    dbCaBundle,
     logGroup: { name: logs.groupName, arn: logs.groupArn },
     vpcId: network.vpcId,
     subnetIds: network.publicSubnetIds,

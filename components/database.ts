@@ -2,6 +2,7 @@
 // group, with a generated master password (it reaches the app inside DATABASE_URL) and a stage
 // policy: prod is protected (Pulumi protect, deletionProtection, a uniquely named final snapshot);
 // dev and sandboxes are disposable so `pulumi destroy` leaves nothing behind.
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,6 +28,7 @@ export interface DatabaseArgs {
  * Special characters of the generated password. RDS forbids / " @ and space; we also leave out
  * characters that need quoting in URLs, shells or .env files ($ # ? % : etc.), so the password
  * works unescaped everywhere it travels. 32-40 characters from 66 symbols is ample entropy.
+ * host/bootstrap/db-login.sh accepts exactly these (its password_pattern: tests/unit/db-password-charset.test.ts).
  */
 export const PASSWORD_SPECIALS = "-_.~*+=";
 
@@ -98,6 +100,30 @@ export function rdsCaBundle(): string {
   return fs.readFileSync(path.join(__dirname, "..", "host", "db-ca", "rds-global-bundle.crt"), "utf8");
 }
 
+/**
+ * The part of RDS's bundle a database in `region` chains to: the certificates whose subject names the
+ * region ("Amazon RDS ap-northeast-2 Root CA RSA2048 G1", "… 2019 CA") and the ones that issued them
+ * ("Amazon RDS Root 2019 CA"), as AWS's own per-region bundles hold ("Certificate bundles for specific
+ * AWS Regions", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html#UsingWithRDS.SSL.RegionCertificates).
+ * A few KiB where the global bundle is 170: small enough for an ECS container's environment (ecs's db-login).
+ * Throws, naming the region, when the bundle holds nothing for it.
+ */
+export function rdsRegionCaBundle(region: string, bundle = rdsCaBundle()): string {
+  const pems = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const certs = pems.map((pem) => ({ pem, cert: new crypto.X509Certificate(pem) }));
+  const own = certs.filter((c) =>
+    new RegExp(`^CN=Amazon RDS (Beta |Preview )?${region.replace(/-/g, "\\-")} `, "m")
+      .test(c.cert.subject)
+  );
+  if (own.length === 0) {
+    throw new Error(
+      `region ${region}: RDS's CA bundle (host/db-ca/rds-global-bundle.crt) holds no certificate for it. Fix: refresh the bundle from https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem`,
+    );
+  }
+  const issuers = certs.filter((c) => !own.includes(c) && own.some((o) => o.cert.checkIssued(c.cert)));
+  return [...issuers, ...own].map((c) => c.pem).join("\n") + "\n";
+}
+
 /** What a DB snapshot says about itself (aws.rds.getSnapshot, from DescribeDBSnapshots), the part the checks read. */
 export interface SnapshotFacts {
   engine: string;
@@ -167,7 +193,7 @@ export class Database extends pulumi.ComponentResource {
   readonly logins: DatabaseLogins & { password: pulumi.Output<string>; appUrl: pulumi.Output<string> };
   /** address:port */
   readonly endpoint: pulumi.Output<string>;
-  /** The master user's URL (secret): the stack output dbUrl, and ecs's DATABASE_URL. */
+  /** The master user's URL (secret): the stack output dbUrl (nothing of the app's connects with it). */
   readonly url: pulumi.Output<string>;
   /** Where the data comes from, in words (describeSource). */
   readonly source: string;

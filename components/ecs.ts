@@ -22,7 +22,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { EcsTaskPlan, EcsWorkerPlan } from "./config";
 import { type AppEntries, checkAppEntries, clearEnvironment } from "./config/appEnv";
-import { createTaskAccess, type TaskRoles } from "./ecsAccess";
+import { APP_DB_USER, type DbLoginSecretName } from "./config";
+import { createTaskAccess, type SecretArns, type TaskRoles } from "./ecsAccess";
 import { containerDefinitions, type EcsHostingArgs } from "./ecsContainers";
 import { WebLoadBalancer, deregistrationDelaySeconds } from "./loadBalancer";
 
@@ -33,7 +34,7 @@ interface TaskShared {
   entries: AppEntries;
   roles: TaskRoles;
   logGroup: LogGroup;
-  secretArns: Record<string, pulumi.Output<string>>;
+  secretArns: SecretArns;
   lb: WebLoadBalancer;
   cluster: aws.ecs.Cluster;
 }
@@ -45,7 +46,6 @@ interface TaskShape {
   memory: number;
   plan: EcsTaskPlan;
   webService: string;
-  volumes?: { name: string }[];
 }
 
 /** One service's own part: its first task count, whether exactly one task runs, web's load balancer wiring. */
@@ -144,14 +144,23 @@ export class EcsHosting extends pulumi.ComponentResource {
    * A running task keeps the revision it started with: the service moves to the new one, then ECS stops the old tasks.
    */
   private createTask(resourceName: string, args: EcsHostingArgs, s: TaskShared, t: TaskShape): aws.ecs.TaskDefinition {
+    const db = args.database;
     const definitions = pulumi
-      .all([args.webImage, this.clearEnv(args, s.entries, s.lb), s.logGroup.name, pulumi.all(s.secretArns)])
-      .apply(([image, env, logGroupName, arns]) =>
+      .all([args.webImage, this.clearEnv(args, s.entries, s.lb), s.logGroup.name, pulumi.all(s.secretArns), db.address,
+        db.port])
+      .apply(([image, env, logGroupName, arns, address, port]) =>
         JSON.stringify(
           containerDefinitions(t.plan, { webService: t.webService, webImage: image, region: args.region, logGroupName,
-            streamPrefix: args.appName, env, secretArns: arns }),
+            streamPrefix: args.appName, env, secretArns: arns,
+            dbLogin: { caBundle: args.dbCaBundle, secretArns: arns as Record<DbLoginSecretName, string>,
+              target: { engine: db.engine, address, port, dbName: db.dbName, masterUser: db.username,
+                appUser: APP_DB_USER } } }),
         )
       );
+    // Every volume a container mounts (compose's named volumes shared in the task; the db-login bundle's).
+    const volumes = [...new Set(t.plan.containers.flatMap((c) => c.mountPoints.map((m) => m.sourceVolume)))].map((
+      v,
+    ) => ({ name: v }));
     return new aws.ecs.TaskDefinition(
       resourceName,
       {
@@ -164,7 +173,7 @@ export class EcsHosting extends pulumi.ComponentResource {
         executionRoleArn: s.roles.execution.arn,
         taskRoleArn: s.roles.task.arn,
         containerDefinitions: definitions,
-        volumes: t.volumes,
+        volumes,
         tags: args.tags,
       },
       { parent: this, dependsOn: s.roles.policies },
@@ -241,11 +250,8 @@ export class EcsHosting extends pulumi.ComponentResource {
   /** The web service: the load balancer's target, scaling on CPU between minTasks and maxTasks. */
   private createWeb(name: string, args: EcsHostingArgs, s: TaskShared): aws.ecs.Service {
     const plan = args.plan;
-    const volumes = [...new Set(plan.containers.flatMap((c) => c.mountPoints.map((m) => m.sourceVolume)))].map((v) => ({
-      name: v,
-    }));
     const task = this.createTask(`${name}-task`, args, s, { family: args.appName, cpu: plan.cpu, memory: plan.memory,
-      plan, webService: args.app.webService, volumes });
+      plan, webService: args.app.webService });
     const web = {
       loadBalancers: [{ targetGroupArn: s.lb.targetGroupArn, containerName: args.app.webService,
         containerPort: plan.containerPort }],

@@ -5,10 +5,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
+import type { DbLoginSecretName, EcsSecretName } from "./config";
 import { type AppEntries, secretEnvironment } from "./config/appEnv";
 import { type EcsHostingArgs, secretNamesOf, secretParameters } from "./ecsContainers";
+import { DB_LOGIN_SECRETS } from "./ecsDbLogin";
 import { TRUST_ECS_TASKS, ecrRepositoryArn, execPolicy, executionRolePolicy, parameterName, secretsKeyPolicy,
   usesOwnSecretsKey } from "./ecsIam";
+
+/** Secret → its SSM parameter's ARN: the app's (EcsSecretName) and db-login's (DbLoginSecretName). */
+export type SecretArns = Record<EcsSecretName | DbLoginSecretName, pulumi.Output<string>>;
 
 /** The two roles of every task of the stack, and the policies a task definition waits for. */
 export interface TaskRoles {
@@ -21,7 +26,7 @@ type LogGroup = { name: pulumi.Output<string>; arn: pulumi.Output<string> };
 
 /** The roles and the secrets' parameters (secret → parameter ARN) of the stack's tasks, children of `parent`. */
 export function createTaskAccess(name: string, args: EcsHostingArgs, entries: AppEntries, logGroup: LogGroup,
-  parent: pulumi.Resource): { roles: TaskRoles; secretArns: Record<string, pulumi.Output<string>> } {
+  parent: pulumi.Resource): { roles: TaskRoles; secretArns: SecretArns } {
   const execution = createExecutionRole(name, args, parent);
   const secretsKey = usesOwnSecretsKey(args.stage) ? createSecretsKey(name, args, execution, parent) : undefined;
   const secretArns = createSecrets(name, args, entries, secretsKey, parent);
@@ -57,31 +62,41 @@ function createSecretsKey(name: string, args: EcsHostingArgs, execution: aws.iam
   );
 }
 
-/** The secret half of the app's environment (DATABASE_URL, the Django key, appSecrets), one SecureString parameter each (under the stack's key when it has one). */
+/**
+ * The secret half of the app's environment (DATABASE_URL, the Django key, appSecrets) and db-login's
+ * two passwords, one SecureString parameter each (under the stack's key when it has one).
+ */
 function createSecrets(name: string, args: EcsHostingArgs, entries: AppEntries, secretsKey: aws.kms.Key | undefined,
-  parent: pulumi.Resource): Record<string, pulumi.Output<string>> {
+  parent: pulumi.Resource): SecretArns {
   const secretKey = args.app.secretKey !== undefined
     ? args.app.secretKey
     : new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent }).result;
-  const secret = pulumi.all([args.databaseUrl, secretKey]).apply(([databaseUrl, key]) =>
+  const secret = pulumi.all([args.database.appUrl, secretKey]).apply(([databaseUrl, key]) =>
     secretEnvironment(entries, { databaseUrl, secretKey: key })
   );
-  const arns: Record<string, pulumi.Output<string>> = {};
-  for (const { parameter, entry } of secretParameters(args.app.secrets)) {
+  const values: [EcsSecretName | DbLoginSecretName, pulumi.Input<string>][] = [
+    ...secretParameters(args.app.secrets).map(({ parameter, entry }) =>
+      [parameter, secret.apply((s) => s[entry])] as [EcsSecretName, pulumi.Output<string>]
+    ),
+    [DB_LOGIN_SECRETS.DB_MASTER_PASSWORD, args.database.password],
+    [DB_LOGIN_SECRETS.DB_APP_PASSWORD, args.database.appPassword],
+  ];
+  const arns: Partial<SecretArns> = {};
+  for (const [parameter, value] of values) {
     // Resource names keep the variable's case: FOO and foo are two variables.
     const resourceName = parameter.startsWith("app/")
       ? `${name}-app-secret-${parameter.slice(4)}`
-      : `${name}-${parameter.toLowerCase().replace(/_/g, "-")}`;
+      : `${name}-${parameter.toLowerCase().replace(/[_/]/g, "-")}`;
     const created = new aws.ssm.Parameter(
       resourceName,
       { name: parameterName(args.appName, parameter), type: "SecureString", keyId: secretsKey?.arn,
-        value: pulumi.secret(secret.apply((s) => s[entry])),
-        description: `${parameter} of ${args.appName} (read by ECS for the web tasks)`, tags: args.tags },
+        value: pulumi.secret(value), description: `${parameter} of ${args.appName} (read by ECS for the stack's tasks)`,
+        tags: args.tags },
       { parent },
     );
     arns[parameter] = created.arn;
   }
-  return arns;
+  return arns as SecretArns;
 }
 
 function createRoles(
@@ -89,7 +104,7 @@ function createRoles(
   args: EcsHostingArgs,
   execution: aws.iam.Role,
   logGroup: LogGroup,
-  secretArns: Record<string, pulumi.Output<string>>,
+  secretArns: SecretArns,
   secretsKey: aws.kms.Key | undefined,
   parent: pulumi.Resource,
 ): TaskRoles {
@@ -100,7 +115,8 @@ function createRoles(
     {
       role: execution.name,
       policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, keyArn,
-        pulumi.all(secretNamesOf(args.app.secrets).map((s) => secretArns[s]))]).apply(([url, logArn, key, params]) =>
+        pulumi.all([...secretNamesOf(args.app.secrets), ...Object.values(DB_LOGIN_SECRETS)].map((s) => secretArns[s]))])
+        .apply(([url, logArn, key, params]) =>
           JSON.stringify(
             executionRolePolicy(ecrRepositoryArn(url), logArn, params,
               key ? { arn: key, region: args.region } : undefined),

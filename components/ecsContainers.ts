@@ -4,7 +4,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppSettings, EcsSecretName, EcsTaskPlan, HostingSettings, Stage } from "./config";
 import { ECS_STACK_SECRETS } from "./config/appEnv";
-import { appSecretName } from "./config/ecsTask";
+import { appSecretName, databaseUrlReaders } from "./config/ecsTask";
+import type { DatabaseLogins } from "./database";
+import { type DbLoginInputs, dbLoginContainer, withDbLogin } from "./ecsDbLogin";
 
 export interface EcsHostingArgs {
   region: string;
@@ -28,8 +30,10 @@ export interface EcsHostingArgs {
   webRepositoryUrl: pulumi.Input<string>;
   /** This release's id (the bundle's sha256). */
   releaseId: string;
-  /** DATABASE_URL (secret). */
-  databaseUrl: pulumi.Input<string>;
+  /** The database: the app's URL (DATABASE_URL) and what each task's db-login container needs (ecsDbLogin.ts). */
+  database: DatabaseLogins;
+  /** The CA bundle (PEM) of the database's region (database.ts rdsRegionCaBundle). */
+  dbCaBundle: string;
   vpcId: pulumi.Input<string>;
   /** Public subnets, one per AZ, ≥ 2 AZs. */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -75,14 +79,20 @@ export interface ContainerInputs {
   logGroupName: string;
   region: string;
   streamPrefix: string;
+  /** The db-login container's inputs: it joins the task when a container reads DATABASE_URL. */
+  dbLogin: DbLoginInputs;
 }
 
 /**
  * The task's containerDefinitions JSON: the plan's containers with web's pushed image, awslogs, the
- * stack's environment and its secrets by reference (`secrets` → valueFrom), never their values.
+ * stack's environment and its secrets by reference (`secrets` → valueFrom), never their values; and
+ * when one of them reads DATABASE_URL, the db-login container they wait for (ecsDbLogin.ts).
  */
 export function containerDefinitions(plan: EcsTaskPlan, input: ContainerInputs): Record<string, unknown>[] {
-  return plan.containers.map((c) => {
+  const logConfiguration = { logDriver: "awslogs",
+    options: { "awslogs-group": input.logGroupName, "awslogs-region": input.region,
+      "awslogs-stream-prefix": input.streamPrefix } };
+  const containers = plan.containers.map((c) => {
     const secrets = plan.secretEnv[c.name] ?? [];
     // As under compose: the env file (here the stack's entries) first, the file's `environment:` over it.
     const env = new Map<string, string>(secrets.length > 0 ? Object.entries(input.env) : []);
@@ -94,9 +104,8 @@ export function containerDefinitions(plan: EcsTaskPlan, input: ContainerInputs):
       image: c.name === input.webService ? input.webImage : c.image,
       environment,
       secrets: secrets.map((s) => ({ name: s.name, valueFrom: input.secretArns[s.secret] })),
-      logConfiguration: { logDriver: "awslogs",
-        options: { "awslogs-group": input.logGroupName, "awslogs-region": input.region,
-          "awslogs-stream-prefix": input.streamPrefix } },
+      logConfiguration,
     };
   });
+  return withDbLogin(containers, databaseUrlReaders(plan), dbLoginContainer(input.dbLogin, logConfiguration));
 }

@@ -1,7 +1,7 @@
 // The ECS path's IAM and KMS documents (pure): who may assume the task roles, what the execution
 // role may read, the task role's ECS Exec channels, and the key policy of prod's secrets key.
 // components/ecs.ts creates the roles, policies and key from these.
-import type { EcsSecretName, Stage } from "./config";
+import type { DbLoginSecretName, EcsSecretName, Stage } from "./config";
 
 export const TRUST_ECS_TASKS = JSON.stringify({
   Version: "2012-10-17",
@@ -16,7 +16,7 @@ export function ecrRepositoryArn(repositoryUrl: string): string {
 }
 
 /** The SSM parameter holding one of the stack's secrets. */
-export function parameterName(appName: string, secret: EcsSecretName): string {
+export function parameterName(appName: string, secret: EcsSecretName | DbLoginSecretName): string {
   return `/${appName}/${secret}`;
 }
 

@@ -47,9 +47,10 @@ export const HOST_LAYOUT = {
 
 /**
  * The database's CA bundle as containers see it: the host's <baseDir>/db-ca is mounted read-only at
- * `mount` (the compose file's `- ${DB_CA_DIR}:/db-ca:ro`), and DATABASE_URL names `mount/file`.
+ * `mount` (the compose file's `- ${DB_CA_DIR}:/db-ca:ro`), and DATABASE_URL names `mount/file`. On
+ * ecs that mount is the task volume `ecsVolume`, which the task's db-login container fills.
  */
-export const DB_CA = { mount: "/db-ca", file: "ca.pem", hostDirVariable: "DB_CA_DIR" } as const;
+export const DB_CA = { mount: "/db-ca", file: "ca.pem", hostDirVariable: "DB_CA_DIR", ecsVolume: "db-ca" } as const;
 
 export type HostLayoutName = keyof typeof HOST_LAYOUT;
 

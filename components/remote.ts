@@ -181,13 +181,18 @@ export interface DbUserTarget {
   appUser: string;
 }
 
+/** The statements that make the app's login, run inside the engine's client image (ec2's db-user step, ecs's db-login container). */
+export function dbLoginScript(): string {
+  return scriptText("host", "bootstrap", "db-login.sh");
+}
+
 /**
  * The app's own database login and the CA bundle its certificate is verified with
- * (host/bootstrap/db-user.sh); stdin = dbUserStdin.
+ * (host/bootstrap/db-user.sh running dbLoginScript in a one-off client container); stdin = dbUserStdin.
  */
 export function dbUserCommand(spec: RemoteSpec, db: DbUserTarget): string {
   return bootstrapCommand("db-user", [db.engine, db.address, String(db.port), db.dbName, db.masterUser, db.appUser,
-    DB_CLIENT_IMAGES[db.engine], hostPath(spec.baseDir, "dbCa"), DB_CA.mount, DB_CA.file]);
+    DB_CLIENT_IMAGES[db.engine], hostPath(spec.baseDir, "dbCa"), DB_CA.mount, DB_CA.file, dbLoginScript()]);
 }
 
 /** db-user.sh's stdin: the master password, the app's password, then the CA bundle (PEM). */

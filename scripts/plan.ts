@@ -147,7 +147,7 @@ function renderHosting(plan: PlanResult): string[] {
   if (upload !== undefined) lines.push(upload);
   lines.push(`  Database: ${String(o.databaseSource ?? "unknown")}`,
     o.hosting === "ecs"
-      ? "  Database login: the app connects as the master user (ecs)"
+      ? `  Database login: the app connects as ${APP_DB_USER} (made by each task's db-login container), certificate verified`
       : `  Database login: the app connects as ${APP_DB_USER} (made by the deploy's db-user step), certificate verified`);
   lines.push(...dnsLines(plan));
   return lines;

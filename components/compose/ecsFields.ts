@@ -1,9 +1,10 @@
 // The compose → ECS translation, what a container is made of: its image, command, environment, ports
 // and volumes, read from one service (refusals and notes go to the context; components/compose/ecs.ts).
-import { asList, commandWords, interpolate, readEnvironmentEntries, readPorts, readVolumes,
+import { asList, commandWords, interpolate, interpolatedVolumes, readEnvironmentEntries, readPorts, readVolumes,
   referencedVariables } from "./fields";
 import { problem, SETTING_PREFIX } from "./model";
 import type { Ctx, EcsContainerDefinition, SecretVariable } from "./ecsTypes";
+import { DB_CA } from "../layout";
 
 /** A built service needs an image in a registry; otherwise `image:` as written. */
 export function readImage(ctx: Ctx): string {
@@ -124,9 +125,15 @@ export function readPortMappings(
 
 export function readMounts(ctx: Ctx): { mountPoints: EcsContainerDefinition["mountPoints"]; volumes: string[] } {
   const mountPoints: EcsContainerDefinition["mountPoints"] = [];
-  for (const v of readVolumes(ctx.service.spec.volumes)) {
+  for (const v of readVolumes(interpolatedVolumes(ctx.service.spec.volumes, ctx.env))) {
     const line = ctx.at("volumes", v.index);
-    if (v.type === "bind") {
+    if (v.target.replace(/\/+$/, "") === DB_CA.mount) {
+      // The database's CA bundle (ec2: a host directory): the task volume its db-login container fills.
+      mountPoints.push({ sourceVolume: DB_CA.ecsVolume, containerPath: DB_CA.mount, readOnly: true });
+      ctx.notes.push(
+        `${ctx.service.name}: ${DB_CA.mount} (line ${line}) is the task volume ${DB_CA.ecsVolume}, where the task's db-login container puts the database's CA bundle`,
+      );
+    } else if (v.type === "bind") {
       ctx.refuse(["volumes", v.index],
         `mounts host path ${v.source} (\`${v.text}\`): Fargate tasks have no host filesystem`,
         `delete line ${line}; bake those files into the image (COPY in the Dockerfile), and keep data that must last in S3 or the database`);

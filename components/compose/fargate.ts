@@ -33,6 +33,12 @@ export const ECS_HEALTH_LIMITS = {
 /** Compose's healthcheck defaults (Compose Specification): interval 30s, timeout 30s, retries 3, start_period 0. */
 export const COMPOSE_HEALTH_DEFAULTS = { interval: 30, timeout: 30, retries: 3, startPeriod: 0 } as const;
 
+/**
+ * Container definitions in one task definition: at most 10, not adjustable (Amazon ECS Developer Guide,
+ * "Amazon ECS service quotas": "Containers per task definition … 10 … No").
+ */
+export const ECS_MAX_CONTAINERS_PER_TASK = 10;
+
 /** ContainerDefinition `stopTimeout` on Fargate: at most 120 s (default 30 s when unset). */
 export const FARGATE_MAX_STOP_TIMEOUT = 120;
 

@@ -138,6 +138,12 @@ export interface VolumeMount {
   text: string;
 }
 
+/** The volumes list with `${VAR}` references resolved (short syntax only; the long syntax is read as is). */
+export function interpolatedVolumes(value: unknown, env: Env): unknown {
+  if (!Array.isArray(value)) return value;
+  return value.map((v) => (typeof v === "string" ? interpolate(v, env) : v));
+}
+
 /** `volumes:` short ("src:dst[:ro]", "dst") or long ({type, source, target, read_only}) syntax. */
 export function readVolumes(value: unknown): VolumeMount[] {
   return asList(value).map((entry, index) => {

@@ -20,7 +20,7 @@
 // in the container (or an anonymous volume), lost when the container is recreated or the host replaced.
 
 import { DB_CA } from "../layout";
-import { Env, interpolate, readEnvFiles, readEnvironmentEntries, readVolumes, VolumeMount } from "./fields";
+import { Env, interpolatedVolumes, readEnvFiles, readEnvironmentEntries, readVolumes, VolumeMount } from "./fields";
 import { ComposeModel, ComposeService, isMapping, lineAt, problem } from "./model";
 
 /** What a path relative to the compose file's directory is in the app directory. */
@@ -128,12 +128,6 @@ export function analyseDbCaMounts(model: ComposeModel, envFile: string, env: Env
 function readsDatabaseUrl(s: ComposeService, envFile: string): boolean {
   return readEnvironmentEntries(s.spec.environment).some((e) => e.name === "DATABASE_URL")
     || readEnvFiles(s.spec.env_file).some((e) => normalise(e.path) === envFile);
-}
-
-/** The volumes list with `${VAR}` references resolved (short syntax only; the long syntax is read as is). */
-function interpolatedVolumes(value: unknown, env: Env): unknown {
-  if (!Array.isArray(value)) return value;
-  return value.map((v) => (typeof v === "string" ? interpolate(v, env) : v));
 }
 
 /** A host path compose resolves against the compose file's directory (not absolute, not ~). */

@@ -105,9 +105,10 @@ function judgeCompose(r: Reader, model: ComposeModel | undefined,
   // What the mounts do across releases (components/compose/mounts.ts); ecs refuses host paths itself.
   const mounts = analyseMounts(model, { env: opts.env, kindOf: opts.kindOf });
   findings.notes.push(...mounts.notes);
+  // Both hostings verify the database's certificate at /db-ca (ecs: the task's db-login volume).
+  r.problems.push(...analyseDbCaMounts(model, findings.envFileToWrite, opts.env));
   if (r.string("hosting") !== "ecs") {
-    r.problems.push(...findings.refusals, ...mounts.refusals,
-      ...analyseDbCaMounts(model, findings.envFileToWrite, opts.env));
+    r.problems.push(...findings.refusals, ...mounts.refusals);
     judgeEscapes(r, model, findings, opts.env);
   }
   return findings;

@@ -9,9 +9,10 @@
 // the app itself (whitenoise), media from S3.
 import { composeToEcs, fargateTask } from "../compose/ecs";
 import type { EcsContainerDefinition, EcsTranslation } from "../compose/ecsTypes";
-import { fargateSize, FARGATE_SIZES } from "../compose/fargate";
+import { ECS_MAX_CONTAINERS_PER_TASK, fargateSize, FARGATE_SIZES } from "../compose/fargate";
 import { readDependsOn } from "../compose/fields";
 import { DEFAULT_WEB_PORT } from "../compose/webPort";
+import { DB_CA } from "../layout";
 import { ComposeError, ComposeModel, ComposeService, isMapping, parseCompose, problem } from "../compose/model";
 import type { EcsFate, EcsServiceFate } from "../compose/serviceFates";
 import { ECS_STACK_SECRETS } from "./appEnv";
@@ -180,7 +181,10 @@ function shapeContainers(t: EcsTranslation, input: EcsTaskInput, services: strin
   const dropped: string[] = [];
   const containers = containerDefinitions.map((d) => {
     const c = t.containers.find((x) => x.service === d.name)!;
-    const own = d.mountPoints.filter((m) => mounts.filter((v) => v === m.sourceVolume).length > 1);
+    // The CA bundle's volume is shared with the task's db-login container (components/ecsDbLogin.ts).
+    const own = d.mountPoints.filter((m) =>
+      m.sourceVolume === DB_CA.ecsVolume || mounts.filter((v) => v === m.sourceVolume).length > 1
+    );
     for (const m of d.mountPoints.filter((x) => !own.includes(x))) dropped.push(m.sourceVolume);
     for (const m of d.mountPoints.filter((x) => !own.includes(x))) {
       notes.push(
@@ -216,6 +220,12 @@ function shapeContainers(t: EcsTranslation, input: EcsTaskInput, services: strin
     return { ...d, portMappings, mountPoints: own };
   });
   return { containers, secretEnv, dropped };
+}
+
+/** The containers of a task that read DATABASE_URL: they wait for the task's db-login container (components/ecsDbLogin.ts). */
+export function databaseUrlReaders(plan: Pick<EcsTaskPlan, "secretEnv">): string[] {
+  return Object.entries(plan.secretEnv).filter(([, secrets]) => secrets.some((s) => s.secret === "DATABASE_URL"))
+    .map(([name]) => name);
 }
 
 /** The task plan, or the problems that keep the compose file off ECS (each naming file, line and fix). */
@@ -262,6 +272,17 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
     );
   }
   const size = taskSize(needed, input, problems);
+  // The task also runs the db-login container when one of its containers reads DATABASE_URL (components/ecsDbLogin.ts).
+  const containerCount = shaped.containers.length + (databaseUrlReaders(shaped).length > 0 ? 1 : 0);
+  if (containerCount > ECS_MAX_CONTAINERS_PER_TASK) {
+    problems.push(
+      problem(input.file, 1, input.webService,
+        `web's task would hold ${containerCount} containers (${
+          services.join(", ")
+        } and db-login), more than ECS's ${ECS_MAX_CONTAINERS_PER_TASK} per task`,
+        `run fewer services in ${input.webService}'s task: drop depends_on entries that pull services into it`),
+    );
+  }
   const workers = workerNames.map((name) => planWorker(model, name, fatesOutside.get(name)!, input, problems, notes));
   if (refusals.length > 0 || problems.length > 0) return { problems: [...refusals, ...problems] };
   const fates = serviceFates(model, input, services, fatesOutside, managed);

@@ -165,6 +165,9 @@ export interface EcsWorkerPlan {
 /** The secrets the stack hands the app on ecs (through the container definition's `secrets`): its own, and `app/<NAME>` for each appSecrets entry. */
 export type EcsSecretName = "DATABASE_URL" | "SECRET_KEY" | `app/${string}`;
 
+/** The two passwords only each task's db-login container gets on ecs (components/ecsDbLogin.ts), never the app. */
+export type DbLoginSecretName = "db/master-password" | "db/app-password";
+
 /** Where and how the app is hosted, and the names it answers to. */
 export interface HostingSettings {
   kind: Hosting;

@@ -16,6 +16,7 @@ import cleanSlate from "./scenarios/clean-slate";
 import codeChange from "./scenarios/code-change";
 import dataMove from "./scenarios/data-move";
 import dbLoginMariadb from "./scenarios/db-login-mariadb";
+import ecsDbLogin from "./scenarios/ecs-db-login";
 import edgeSecurity from "./scenarios/edge-security";
 import edgeSystemd from "./scenarios/edge-systemd";
 import failedFirstDeploy from "./scenarios/failed-first-deploy";
@@ -77,6 +78,7 @@ const SCENARIOS: Scenario[] = [
   ssmTransport,
   secrets,
   dbLoginMariadb,
+  ecsDbLogin,
   byoApp,
   rehearse,
   https,

@@ -144,7 +144,9 @@ describe("config judges the compose file for the gapless switch", () => {
       "compose healthcheck"]);
   });
 
-  it("leaves the gapless rules to ec2: on ecs the compose file is judged by its ECS translation", () => {
-    assert.strictEqual(parse(fixture("rsync-as-is.yml", { hosting: "ecs", cache: "redis" })).hosting.kind, "ecs");
+  it("leaves the gapless rules to ec2: on ecs the compose file is judged by its ECS translation (and the CA mount both need)", () => {
+    const problems = problemsOfParse(() => parse(fixture("rsync-as-is.yml", { hosting: "ecs", cache: "redis" })),
+      "rsync-as-is on ecs");
+    assert.deepStrictEqual(problems.map((p) => DB_CA_REFUSAL.test(p)), [true], problems.join("\n"));
   });
 });

@@ -4,7 +4,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseConfig, planEcsTask } from "../../components/config";
+import * as crypto from "crypto";
+import { APP_DB_USER } from "../../components/config";
+import { rdsRegionCaBundle } from "../../components/database";
 import { containerDefinitions } from "../../components/ecsContainers";
+import { DB_LOGIN_CONTAINER } from "../../components/ecsDbLogin";
+import { DB_CA } from "../../components/layout";
+import { DB_CLIENT_IMAGES, dbLoginScript } from "../../components/remote";
 import { ecrRepositoryArn, executionRolePolicy } from "../../components/ecsIam";
 import { deregistrationDelaySeconds, manualDnsRecords, validationNames } from "../../components/loadBalancer";
 import { bucketPrefix, mediaAccessPolicy } from "../../components/media";
@@ -12,6 +18,18 @@ import { onePerAz } from "../../components/network";
 import { PROJECT_ROOT } from "../../lib/engine";
 import { bucketNameProblem } from "../../lib/engine/awsS3";
 import { DEV_CONTEXT } from "../support/ecs";
+
+type Definition = { name: string; environment: { name: string; value: string }[];
+  secrets: { name: string; valueFrom: string }[]; image: string; logConfiguration: { logDriver: string };
+  dependsOn?: unknown[]; essential?: boolean; mountPoints?: unknown[]; entryPoint?: string[]; command?: string[] };
+const DB_LOGIN_ARNS = { "db/master-password": "arn:aws:ssm:us-east-1:123456789012:parameter/app/db/master-password",
+  "db/app-password": "arn:aws:ssm:us-east-1:123456789012:parameter/app/db/app-password" };
+
+/** The CNs of a PEM bundle's certificates. */
+function subjects(pem: string): string[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
+    .map((c) => /^CN=(.*)$/m.exec(new crypto.X509Certificate(c).subject)?.[1] ?? "");
+}
 
 describe("ecs pieces (pure)", () => {
   const plan = parseConfig({ hosting: "ecs", cache: "redis", appEnv: '{"DJANGO_LOG_LEVEL":"INFO"}' }, DEV_CONTEXT)
@@ -26,18 +44,58 @@ describe("ecs pieces (pure)", () => {
     streamPrefix: "app",
     env: { DJANGO_LOG_LEVEL: "INFO", RELEASE_ID: "r1", ALLOWED_HOSTS: "x.elb.amazonaws.com" },
     secretArns: arns,
-  }) as { environment: { name: string }[]; secrets: { name: string; valueFrom: string }[]; image: string;
-    logConfiguration: { logDriver: string } }[];
+    dbLogin: { caBundle: rdsRegionCaBundle("us-east-1"), secretArns: DB_LOGIN_ARNS,
+      target: { engine: "postgres", address: "db.internal", port: 5432, dbName: "app", masterUser: "app_admin",
+        appUser: APP_DB_USER } },
+  }) as Definition[];
+  const web = defs.find((d) => d.name === "web")!;
+  const login = defs.find((d) => d.name === DB_LOGIN_CONTAINER)!;
 
   it("container definitions carry the secrets only by reference in `secrets`, the rest in `environment`", () => {
-    assert.deepStrictEqual(defs[0].secrets, [
+    assert.deepStrictEqual(web.secrets, [
       { name: "DATABASE_URL", valueFrom: arns.DATABASE_URL },
       { name: "SECRET_KEY", valueFrom: arns.SECRET_KEY },
       { name: "DJANGO_SECRET_KEY", valueFrom: arns.SECRET_KEY },
     ]);
-    assert.deepStrictEqual(defs[0].environment.map((e) => e.name), ["ALLOWED_HOSTS", "DJANGO_LOG_LEVEL", "RELEASE_ID"]);
-    assert.match(defs[0].image, /@sha256:a{64}$/);
-    assert.strictEqual(defs[0].logConfiguration.logDriver, "awslogs");
+    assert.deepStrictEqual(web.environment.map((e) => e.name), ["ALLOWED_HOSTS", "DJANGO_LOG_LEVEL", "RELEASE_ID"]);
+    assert.match(web.image, /@sha256:a{64}$/);
+    assert.strictEqual(web.logConfiguration.logDriver, "awslogs");
+  });
+
+  it("web waits for a non-essential db-login container to exit 0, and reads the CA bundle it writes from a shared task volume", () => {
+    assert.deepStrictEqual(defs.map((d) => d.name), [DB_LOGIN_CONTAINER, "web"]);
+    assert.deepStrictEqual(web.dependsOn, [{ containerName: DB_LOGIN_CONTAINER, condition: "SUCCESS" }]);
+    assert.strictEqual(login.essential, false, "ECS refuses SUCCESS on an essential container");
+    assert.deepStrictEqual(web.mountPoints, [{ sourceVolume: DB_CA.ecsVolume, containerPath: "/db-ca",
+      readOnly: true }]);
+    assert.deepStrictEqual(login.mountPoints, [{ sourceVolume: DB_CA.ecsVolume, containerPath: "/db-ca",
+      readOnly: false }]);
+    assert.strictEqual(login.image, DB_CLIENT_IMAGES.postgres);
+    assert.deepStrictEqual([login.entryPoint, login.command?.[0]], [["bash", "-c"], dbLoginScript()]);
+  });
+
+  it("only db-login gets the master password, by reference; the app gets its own login's URL", () => {
+    assert.deepStrictEqual(login.secrets, [{ name: "DB_MASTER_PASSWORD",
+      valueFrom: DB_LOGIN_ARNS["db/master-password"] }, { name: "DB_APP_PASSWORD",
+      valueFrom: DB_LOGIN_ARNS["db/app-password"] }]);
+    assert.ok(!web.secrets.some((s) => s.valueFrom === DB_LOGIN_ARNS["db/master-password"]));
+    const env = Object.fromEntries(login.environment.map((e) => [e.name, e.value]));
+    assert.deepStrictEqual([env.DB_ENGINE, env.DB_HOST, env.DB_PORT, env.DB_NAME, env.DB_MASTER_USER, env.DB_APP_USER,
+      env.DB_CA_FILE], ["postgres", "db.internal", "5432", "app", "app_admin", APP_DB_USER, "/db-ca/ca.pem"]);
+    assert.ok(!JSON.stringify(login).toLowerCase().includes('password":"'), "no password value in the definition");
+  });
+
+  it("db-login carries its region's part of RDS's CA bundle: the region's roots and their issuers, well under ECS's size limit", () => {
+    const pem = rdsRegionCaBundle("ap-northeast-2");
+    assert.deepStrictEqual(subjects(pem).sort(), ["Amazon RDS Root 2019 CA", "Amazon RDS ap-northeast-2 2019 CA",
+      "Amazon RDS ap-northeast-2 Root CA ECC384 G1", "Amazon RDS ap-northeast-2 Root CA RSA2048 G1",
+      "Amazon RDS ap-northeast-2 Root CA RSA4096 G1"]);
+    assert.ok(!subjects(rdsRegionCaBundle("ap-south-1")).some((n) => n.includes("ap-southeast-1")),
+      "ap-south-1 is not ap-southeast-1");
+    assert.ok(JSON.stringify(defs).length < 64 * 1024,
+      `${JSON.stringify(defs).length} bytes: a task definition holds at most 64 KiB`);
+    assert.throws(() => rdsRegionCaBundle("xx-moon-1"),
+      /region xx-moon-1: RDS's CA bundle .* holds no certificate for it\. Fix: refresh/);
   });
 
   it("the execution role reads only the stack's parameters, pulls only its repository and writes only its log group", () => {

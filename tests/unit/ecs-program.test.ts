@@ -3,6 +3,7 @@
 import * as assert from "assert";
 import { defaultFor, monitoringDefaults } from "../../components/config";
 import { ECS_STACK_SECRETS } from "../../components/config/appEnv";
+import { DB_LOGIN_CONTAINER } from "../../components/ecsDbLogin";
 import { MockResource } from "../../lib/engine";
 import { assertMediaBucketSafety, cachedRun } from "../support/fixtures";
 import { PROD_ECS, ZONE } from "../support/ecs";
@@ -66,12 +67,18 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function(
         for (const secret of [String(outputs.dbPassword), String(outputs.dbUrl)]) {
           assert.ok(!text.includes(secret), "no secret value in the task definition");
         }
-        const [web] = JSON.parse(text) as { environment: { name: string }[];
+        const containers = JSON.parse(text) as { name: string; environment: { name: string }[];
           secrets: { name: string; valueFrom: string }[] }[];
+        const web = containers.find((c) => c.name === "web")!;
+        const login = containers.find((c) => c.name === DB_LOGIN_CONTAINER)!;
         assert.ok(!web.environment.some((e) => /DATABASE_URL|SECRET_KEY/.test(e.name)));
         const params = of(mock.resources, "aws:ssm/parameter:Parameter");
         assert.ok(params.every((p) => p.inputs.type === "SecureString" && p.secretInputs.includes("value")));
-        assert.deepStrictEqual(new Set(web.secrets.map((s) => s.valueFrom)), new Set(params.map((p) => p.state.arn)));
+        // The app's parameters go to web, the two passwords to db-login only: together, every parameter.
+        const master = params.find((p) => p.inputs.name.endsWith("/db/master-password"))!.state.arn;
+        assert.ok(!web.secrets.some((s) => s.valueFrom === master));
+        assert.deepStrictEqual(new Set([...web.secrets, ...login.secrets].map((s) => s.valueFrom)),
+          new Set(params.map((p) => p.state.arn)));
         const execution = of(mock.resources, "aws:iam/rolePolicy:RolePolicy").find((p) =>
           p.name === "app-execution-policy"
         )!;
@@ -106,9 +113,10 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function(
 
       it("gives the web task the app's environment the stack lists: clear entries in `environment`, secret ones in `secrets`, SITE_DOMAINS and HTTPS only with HTTPS", async () => {
         const { mock, outputs } = await ecsRun(stack);
-        const [web] = JSON.parse(
+        const web = (JSON.parse(
           mock.one("aws:ecs/taskDefinition:TaskDefinition", "app-task").inputs.containerDefinitions,
-        ) as { environment: { name: string; value: string }[]; secrets: { name: string }[] }[];
+        ) as { name: string; environment: { name: string; value: string }[]; secrets: { name: string }[] }[])
+          .find((c) => c.name === "web")!;
         const listed = outputs.appEnvironment as Record<string, string>;
         const secretNames = Object.keys(listed).filter((n) =>
           ECS_STACK_SECRETS[n] !== undefined || listed[n] === "appSecrets"
@@ -130,9 +138,10 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function(
       it("keeps media in a private, encrypted bucket: versioned, protected and retained in prod only", async () => {
         const { mock } = await ecsRun(stack);
         const bucket = assertMediaBucketSafety(mock, stack);
-        const env = JSON.parse(
+        const env = (JSON.parse(
           mock.one("aws:ecs/taskDefinition:TaskDefinition", "app-task").inputs.containerDefinitions,
-        )[0].environment as { name: string; value: string }[];
+        ) as { name: string; environment: { name: string; value: string }[] }[]).find((c) => c.name === "web")!
+          .environment;
         assert.strictEqual(env.find((e) => e.name === "MEDIA_BUCKET")?.value, bucket.state.bucket);
       });
     });

@@ -21,7 +21,9 @@ describe("ecs settings", () => {
       "web",
     ], 256, 512, 8000, 1, 2]);
     assert.deepStrictEqual(plan.containers[0].healthCheck?.command, ["CMD", "python3", "bin/healthcheck.py"]);
-    assert.deepStrictEqual(plan.containers[0].mountPoints, [], "web's volumes were shared with nginx only");
+    assert.deepStrictEqual(plan.containers[0].mountPoints, [{ sourceVolume: "db-ca", containerPath: "/db-ca",
+      readOnly: true }],
+      "web's volumes shared with nginx only are dropped; the CA bundle's, filled by db-login, stays");
     assert.deepStrictEqual(plan.secretEnv.web.map((s) => `${s.name}<-${s.secret}`), ["DATABASE_URL<-DATABASE_URL",
       "SECRET_KEY<-SECRET_KEY", "DJANGO_SECRET_KEY<-SECRET_KEY"]);
     assert.ok(plan.notes.includes("nginx is left out: the load balancer takes its place in front of web"),

@@ -102,8 +102,13 @@ describe("ecs workers and beat under the offline engine", function() {
         web.inputs.networkConfiguration.securityGroups,
         `${name} runs in the tasks' group (it reaches the database and the cache)`);
       const task = mock.resources.find((r) => r.name === `app-${name}-task`)!;
-      const [container] = JSON.parse(task.inputs.containerDefinitions) as { image: string; command: string[];
-        secrets: { name: string }[]; environment: { name: string }[] }[];
+      const containers = JSON.parse(task.inputs.containerDefinitions) as { name: string; image: string;
+        command: string[]; secrets: { name: string }[]; environment: { name: string }[]; dependsOn?: unknown[] }[];
+      const container = containers.find((c) => c.name === name)!;
+      assert.deepStrictEqual(container.dependsOn, [{ containerName: "db-login", condition: "SUCCESS" }],
+        `${name} waits for its task's db-login container`);
+      assert.deepStrictEqual(task.inputs.volumes, [{ name: "db-ca" }],
+        `${name}'s task declares the CA bundle's volume`);
       assert.strictEqual(container.image, webImage, `${name} runs web's image`);
       assert.ok(container.command.includes(name), container.command.join(" "));
       assert.ok(
