@@ -81,6 +81,7 @@ postgres_sql() {
   local app_user="${DB_APP_USER}"
   cat <<SQL
 \\set ON_ERROR_STOP on
+SET client_min_messages = warning;
 BEGIN;
 DO \$\$ BEGIN PERFORM pg_advisory_xact_lock(${lock_key}); END \$\$;
 SELECT 'CREATE ROLE ${app_user} LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${app_user}') \\gexec

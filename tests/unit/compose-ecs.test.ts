@@ -9,7 +9,11 @@ describe("compose file: translation to ECS on Fargate", () => {
 
   it("translates our example app with the images the stack pushes", () => {
     const t = composeToEcs(loadCompose("ours"), { proxyService: "nginx", imageFor: pushed });
-    assert.deepStrictEqual(t.errors, []);
+    // nginx's maintenance directory is a host path once `${MAINTENANCE_DIR:-./maintenance}` is resolved,
+    // as compose resolves it (on ecs the load balancer takes nginx's place, so a real plan never translates it).
+    assert.deepStrictEqual(t.errors, [
+      'app/docker-compose.prod.yml:43: service "nginx": mounts host path ./maintenance (`./maintenance:/maintenance:ro`): Fargate tasks have no host filesystem. Fix: delete line 43; bake those files into the image (COPY in the Dockerfile), and keep data that must last in S3 or the database.',
+    ]);
     const [web, nginx] = t.containers;
     assert.deepStrictEqual(web.definition.healthCheck, { command: ["CMD", "python3", "bin/healthcheck.py"], interval: 5,
       timeout: 5, retries: 3, startPeriod: 20 });
@@ -33,6 +37,7 @@ describe("compose file: translation to ECS on Fargate", () => {
   it("refuses our built services when nothing pushes their images", () => {
     assert.deepStrictEqual(composeToEcs(loadCompose("ours"), { proxyService: "nginx" }).errors, [
       'app/docker-compose.prod.yml:6: service "web": is built from source (`build:`) and its image "compose-on-ec2-web:dev" names no registry, so Fargate has nothing to pull. Fix: let the stack build and push it to ECR, or set `image:` to a registry image your CI pushes, e.g. `image: <account>.dkr.ecr.<region>.amazonaws.com/web:${RELEASE_ID}`.',
+      'app/docker-compose.prod.yml:43: service "nginx": mounts host path ./maintenance (`./maintenance:/maintenance:ro`): Fargate tasks have no host filesystem. Fix: delete line 43; bake those files into the image (COPY in the Dockerfile), and keep data that must last in S3 or the database.',
       'app/docker-compose.prod.yml:30: service "nginx": is built from source (`build:`) and names no image, so Fargate has nothing to pull. Fix: let the stack build and push it to ECR, or set `image:` to a registry image your CI pushes, e.g. `image: <account>.dkr.ecr.<region>.amazonaws.com/nginx:${RELEASE_ID}`.',
     ]);
   });

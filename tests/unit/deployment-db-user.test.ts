@@ -1,6 +1,10 @@
 // The deployment's db-user step: the app's own database login, made before the deploy, with the
 // passwords and the CA bundle on stdin only; the app's .env names that login, TLS verified.
 import * as assert from "assert";
+import * as child_process from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { APP_DB_USER } from "../../components/config";
 import { appDatabaseUrl, rdsCaBundle, verifiedTlsQuery } from "../../components/database";
 import { remoteSpecFor, sha256Hex } from "../../components/deployment";
@@ -75,5 +79,36 @@ describe("the app's database URL", () => {
   it("refuses a password that would split db-user's stdin", () => {
     assert.throws(() => remote.dbUserStdin("a\nb", "x", TEST_CA_BUNDLE), /master password is empty or spans lines/);
     assert.throws(() => remote.dbUserStdin("a", "", TEST_CA_BUNDLE), /app password is empty/);
+  });
+});
+
+describe("db-user.sh on the host (its docker client replaced by a recorder)", () => {
+  // The real script, with `docker` on PATH a recorder of its arguments, environment and stdin: what
+  // `docker inspect` would show of the client container is what the command line and -e flags carry.
+  it("hands the one-off client container both passwords on stdin only, never in its environment or arguments", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "db-user-"));
+    const recorder = path.join(dir, "docker");
+    fs.writeFileSync(recorder,
+      `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/args"\nenv > "${dir}/env"\ncat > "${dir}/stdin"\n`, { mode: 0o755 });
+    const spec = { ...remoteSpecFor(args().appName, dir, APP), baseDir: dir };
+    const line = remote.dbUserCommand(spec, { engine: "postgres", address: TEST_DB.address, port: TEST_DB.port,
+      dbName: TEST_DB.dbName, masterUser: TEST_DB.username, appUser: APP_DB_USER });
+    const r = child_process.spawnSync("bash", ["-c", line], {
+      input: remote.dbUserStdin(DB_PASSWORD, APP_DB_PASSWORD, TEST_CA_BUNDLE),
+      env: { PATH: `${dir}:${process.env.PATH}` },
+      encoding: "utf8",
+    });
+    assert.strictEqual(r.status, 0, r.stderr);
+    const argv = fs.readFileSync(path.join(dir, "args"), "utf8");
+    const envFlags = argv.split("\n").filter((_, i, all) => all[i - 1] === "-e");
+    assert.deepStrictEqual(envFlags.map((f) => f.split("=")[0]), ["DB_ENGINE", "DB_HOST", "DB_PORT", "DB_NAME",
+      "DB_MASTER_USER", "DB_APP_USER", "DB_CA_FILE"]);
+    for (const secret of [DB_PASSWORD, APP_DB_PASSWORD]) {
+      assert.ok(!argv.includes(secret), "no password among docker's arguments");
+      assert.ok(!fs.readFileSync(path.join(dir, "env"), "utf8").includes(secret), "nor in docker's environment");
+    }
+    assert.strictEqual(fs.readFileSync(path.join(dir, "stdin"), "utf8"), `${DB_PASSWORD}\n${APP_DB_PASSWORD}\n`);
+    assert.strictEqual(fs.readFileSync(path.join(dir, "db-ca", DB_CA.file), "utf8"), `${TEST_CA_BUNDLE.trimEnd()}\n`);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -51,6 +51,25 @@ function runAsTask(ctx: Context, d: Definition, volume: string, label: string): 
     "--entrypoint", d.entryPoint[0], d.image, ...d.entryPoint.slice(1), ...d.command], { env, timeoutMs: 120_000 });
 }
 
+/** SQL as the master user (verify-full against the test CA), from a client container. */
+function asMaster(ctx: Context, sql: string): Promise<CommandResult> {
+  const t = postgresLogin(ctx).target;
+  return ctx.commands.run("ecs: SQL as the master user", "docker", ["run", "--rm", "-i", "-v",
+    `${ctx.env.dbCaFile}:/ca.pem:ro`, "-e", "PGPASSWORD", "--entrypoint", "psql", "postgres:16", "-X", "-At", "-v",
+    "ON_ERROR_STOP=1", "-f", "-",
+    `host=${t.address} port=${t.port} dbname=${t.dbName} user=${t.masterUser} sslmode=verify-full sslrootcert=/ca.pem`],
+    { input: sql, env: { PGPASSWORD: ctx.secrets.DB_PASSWORD }, timeoutMs: 60_000 });
+}
+
+/** A schema of the master user's with a table and a sequence, as a moved-in app's data may have. */
+const LEGACY_SCHEMA = "CREATE SCHEMA IF NOT EXISTS e2e_legacy;\n"
+  + "CREATE TABLE IF NOT EXISTS e2e_legacy.orders (id serial PRIMARY KEY);\n"
+  + "CREATE SEQUENCE IF NOT EXISTS e2e_legacy.invoice_no;\n";
+const LEGACY_OWNERS = "SELECT string_agg(x, ' ' ORDER BY x) FROM ("
+  + "SELECT 'schema:' || nspowner::regrole AS x FROM pg_namespace WHERE nspname = 'e2e_legacy' UNION ALL "
+  + "SELECT c.relname || ':' || c.relowner::regrole FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+  + "WHERE n.nspname = 'e2e_legacy') o;\n";
+
 /** The app's side: the task volume read-only at /db-ca, DATABASE_URL as ecs hands it to web. */
 function asApp(ctx: Context, volume: string): Promise<CommandResult> {
   const sql = "select current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()";
@@ -69,6 +88,9 @@ export default scenario("ecs: each task's db-login container makes the app's log
       const strangerOut = `${stranger.stdout}${stranger.stderr}`;
       securityProbe(ctx, "ecs: db-login refuses a database whose certificate does not chain to its bundle",
         stranger.code !== 0 && /certificate verify failed|SSL error/i.test(strangerOut), tail(stranger, 6));
+      const legacy = await asMaster(ctx, LEGACY_SCHEMA);
+      ctx.checks.check("ecs: the master user owns a schema of its own with a table and a sequence", legacy.code === 0,
+        tail(legacy, 6));
       // Two tasks starting at once (a rollout of two): both succeed, one after the other under the lock.
       const d = definitionFor(ctx, ctx.env.dbCaFile);
       const runs = await Promise.all([runAsTask(ctx, d, volume, "ecs db-login (task 1)"),
@@ -83,7 +105,13 @@ export default scenario("ecs: each task's db-login container makes the app's log
       const app = await asApp(ctx, volume);
       securityProbe(ctx, `ecs: the app connects as ${APP_DB_USER} over TLS verified by the bundle db-login wrote`,
         app.code === 0 && app.stdout.trim() === `${APP_DB_USER}|t`, tail(app, 6));
+      const owners = await asMaster(ctx, LEGACY_OWNERS);
+      const want = ["invoice_no", "orders", "orders_id_seq", "orders_pkey", "schema"].map((o) => `${o}:${APP_DB_USER}`)
+        .join(" ");
+      ctx.checks.check("ecs: db-login hands the app the master user's schemas and what is in them",
+        owners.code === 0 && owners.stdout.trim() === want, `${owners.stdout.trim()} (want ${want})`);
     } finally {
+      await asMaster(ctx, "DROP SCHEMA IF EXISTS e2e_legacy CASCADE;\n");
       await ctx.commands.run("remove the task volumes", "docker", ["volume", "rm", "-f", volume, `${volume}-2`,
         strangerVolume]);
     }
