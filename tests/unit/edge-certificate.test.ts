@@ -128,7 +128,8 @@ describe("the edge's certificate payload (Let's Encrypt's chain layout)", functi
       "",
       "",
     ].join("\n"));
-    const server = spawn("socat", [`UNIX-LISTEN:${sock}`, `SYSTEM:cat ${answer}`]);
+    // -t 5: after the client's request ends, wait for cat's answer (socat's default 0.5 s is too short on a busy machine).
+    const server = spawn("socat", ["-t", "5", `UNIX-LISTEN:${sock}`, `SYSTEM:cat ${answer}`]);
     try {
       for (let i = 0; i < 50 && !fs.existsSync(sock); i++) await new Promise((res) => setTimeout(res, 100));
       const r = edgeBash(base, "served_certificate");
