@@ -3,8 +3,8 @@
 // run from this code here (no AWS account in this workplace); treat a first `pulumi up` as a trial.
 //
 // What it creates, in order: the cluster; the log group; the app's secrets (DATABASE_URL, the Django
-// key, each appSecrets entry) as SSM SecureString
-// parameters; the execution role (pulls this stack's image, writes its log group, reads only its own
+// key, each appSecrets entry) and the two passwords of each task's db-login container (ecsDbLogin.ts)
+// as SSM SecureString parameters; the execution role (pulls this stack's image, writes its log group, reads only its own
 // parameters) and the task role (ECS Exec, the media bucket); the load balancer (loadBalancer.ts);
 // the task definition derived from the compose file at config time (components/config/ecsTask.ts);
 // the Fargate service (rolling, circuit breaker with rollback, 100 % minimum healthy, ECS Exec on);
@@ -20,9 +20,8 @@
 // size); their security group admits only the load balancer, so nothing else reaches them.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { EcsTaskPlan, EcsWorkerPlan } from "./config";
+import { APP_DB_USER, type DbLoginSecretName, type EcsTaskPlan, type EcsWorkerPlan } from "./config";
 import { type AppEntries, checkAppEntries, clearEnvironment } from "./config/appEnv";
-import { APP_DB_USER, type DbLoginSecretName } from "./config";
 import { createTaskAccess, type SecretArns, type TaskRoles } from "./ecsAccess";
 import { containerDefinitions, type EcsHostingArgs } from "./ecsContainers";
 import { WebLoadBalancer, deregistrationDelaySeconds } from "./loadBalancer";
