@@ -33,6 +33,7 @@ import { CriticalPath, criticalPath } from "./criticalPath";
 import { renderTree } from "./tree";
 import { Unknowns } from "./unknowns";
 import { Warning, planWarnings } from "./warnings";
+import { driverWarnings } from "./driverWarnings";
 
 export interface PlanResult {
   stack: string;
@@ -219,7 +220,8 @@ export async function runPlan(
     composeFindings: app.composeFindings,
     serviceFates: parsed.hosting.ecs ? withEcsFates(app.serviceFates, parsed.hosting.ecs.fates) : app.serviceFates,
     unknowns,
-    warnings: planWarnings(parsed, cost),
+    warnings: [...planWarnings(parsed, cost),
+      ...driverWarnings(parsed.database.engine, path.join(PROJECT_ROOT, app.dir), app.dir)],
     calls: [...new Set(mock.calls.map((c) => c.token))].sort(),
   };
 }
