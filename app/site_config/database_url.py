@@ -30,10 +30,10 @@ def parse_database_url(url, connect_timeout=3):
     else:
         options.setdefault("connect_timeout", connect_timeout)
         # mysqlclient: ssl_mode VERIFY_IDENTITY and ssl={"ca": ...}, a nested value a query string cannot spell.
-        # ssl_mode needs mysqlclient >= 2.2.0 when it is built against MariaDB's client library (Debian's
-        # default-libmysqlclient-dev): older versions raise NotSupportedError "MySQL client library does
-        # not support ssl_mode specification" (mysqlclient's _mysql.c; 2.2.0 emulates it with
-        # MYSQL_OPT_SSL_ENFORCE and MYSQL_OPT_SSL_VERIFY_SERVER_CERT).
+        # ssl_mode needs mysqlclient >= 2.2.0: 1.x does not know it (TypeError), and 2.0/2.1 built against
+        # MariaDB's client library (Debian's default-libmysqlclient-dev) raise NotSupportedError "MySQL
+        # client library does not support ssl_mode specification" (mysqlclient's _mysql.c; 2.2.0 emulates
+        # it with MYSQL_OPT_SSL_ENFORCE and MYSQL_OPT_SSL_VERIFY_SERVER_CERT).
         if "ssl-mode" in options:
             options["ssl_mode"] = options.pop("ssl-mode")
         if "ssl-ca" in options:

@@ -1,10 +1,10 @@
 // What the plan can tell from the app's Python requirements about its database driver: DATABASE_URL's
 // query asks MySQL and MariaDB drivers for a verified certificate (ssl-mode=VERIFY_IDENTITY, read into
-// mysqlclient's ssl_mode by the app). mysqlclient built against MariaDB's client library (Debian's
-// default-libmysqlclient-dev, what python images install) refuses ssl_mode before 2.2.0: "MySQL client
-// library does not support ssl_mode specification" (mysqlclient src/MySQLdb/_mysql.c, v2.1.1; 2.2.0
-// "Support ssl_mode setting with mariadb client", PyMySQL/mysqlclient#475). Built against Oracle's
-// libmysqlclient, older versions work: a warning, not a refusal.
+// mysqlclient's ssl_mode by the app). mysqlclient 1.x has no ssl_mode (an unknown keyword: TypeError);
+// 2.0 and 2.1 built against MariaDB's client library (Debian's default-libmysqlclient-dev, what python
+// images install) refuse it: "MySQL client library does not support ssl_mode specification" (mysqlclient
+// MySQLdb/_mysql.c at v1.4.6 and v2.1.1; 2.2.0 "Support ssl_mode setting with mariadb client",
+// PyMySQL/mysqlclient#475). 2.0 and 2.1 built against Oracle's libmysqlclient work: a warning, not a refusal.
 import * as fs from "fs";
 import * as path from "path";
 import type { DbEngine } from "../../../components/config";
@@ -50,7 +50,7 @@ export function driverWarnings(engine: DbEngine, appDir: string, shownAs = appDi
       return [{ setting: "dbEngine",
         message: `${where} pins mysqlclient${m[1]}${m[2]}: before ${
           MYSQLCLIENT_SSL_MODE.join(".")
-        }.0, mysqlclient built against MariaDB's client library (Debian's default-libmysqlclient-dev) refuses DATABASE_URL's ssl-mode=VERIFY_IDENTITY ("MySQL client library does not support ssl_mode specification") and the app cannot connect to ${engine}. Fix: require mysqlclient>=${
+        }.0, mysqlclient refuses DATABASE_URL's ssl-mode=VERIFY_IDENTITY (1.x knows no ssl_mode; 2.0 and 2.1 built against MariaDB's client library, as Debian's default-libmysqlclient-dev builds them, say "MySQL client library does not support ssl_mode specification") and the app cannot connect to ${engine}. Fix: require mysqlclient>=${
           MYSQLCLIENT_SSL_MODE.join(".")
         }` }];
     })

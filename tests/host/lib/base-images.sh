@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stand-ins for the public base images the app's Dockerfiles, its compose file and the rehearsal use
 # (there is no registry here). One Debian bookworm rootfs (mmdebstrap) holds python3 + Django +
-# gunicorn + psycopg2 + redis + rq + nginx + redis-server, another PostgreSQL, a third MariaDB (the
+# gunicorn + psycopg2 + redis + rq + nginx + redis-server, another PostgreSQL, a third MariaDB with
+# Debian's mysqlclient (python3-mysqldb: what the db-login-mariadb scenario runs the app's URL through) (the
 # rehearsal's databases); each is imported once and tagged through a small stand-in layer with EXACTLY the names
 # the Dockerfiles, the compose file and the rehearsal use, so `FROM`, `image:` and `docker run`
 # resolve locally. Needs DOCKER_HOST pointing at the test daemon. Skips work when the images exist
@@ -20,7 +21,7 @@ app_base="compose-on-ec2-standin/bookworm-app:$(printf '%s' "${app_packages}" | 
 declare -A base_packages=(
   ["${app_base}"]="${app_packages}"
   ["compose-on-ec2-standin/bookworm-postgres:1"]="postgresql-15"
-  ["compose-on-ec2-standin/bookworm-mariadb:1"]="mariadb-server,mariadb-client"
+  ["compose-on-ec2-standin/bookworm-mariadb:2"]="mariadb-server,mariadb-client,python3-mysqldb"
   ["compose-on-ec2-standin/bookworm-systemd:1"]="systemd,systemd-sysv,dbus,haproxy,sudo,acl,socat,libcap2-bin,procps,iproute2"
 )
 # image name -> its stand-in (tests/host/lib/standins/<name>.Dockerfile) and the base it builds on
@@ -29,10 +30,10 @@ declare -A standins=(
   ["nginx:1.27-alpine"]="nginx ${app_base}"
   ["redis:7-alpine"]="redis ${app_base}"
   ["postgres:16"]="postgres compose-on-ec2-standin/bookworm-postgres:1"
-  ["mariadb:10.11"]="mariadb compose-on-ec2-standin/bookworm-mariadb:1"
+  ["mariadb:10.11"]="mariadb compose-on-ec2-standin/bookworm-mariadb:2"
   # The db-user step's MariaDB client (components/remote.ts DB_CLIENT_IMAGES): Debian's 10.11 client
   # takes the same TLS flags as 11.4's (--ssl, --ssl-ca, --ssl-verify-server-cert).
-  ["mariadb:11.4"]="mariadb compose-on-ec2-standin/bookworm-mariadb:1"
+  ["mariadb:11.4"]="mariadb compose-on-ec2-standin/bookworm-mariadb:2"
   # A host with systemd as PID 1 (the edge's unit runs under it: tests/host/lib/systemd-edge.sh).
   ["compose-on-ec2-standin/systemd-host:1"]="systemd-host compose-on-ec2-standin/bookworm-systemd:1"
 )

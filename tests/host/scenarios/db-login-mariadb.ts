@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { APP_DB_USER } from "../../../components/config";
+import { appDatabaseUrl } from "../../../components/database";
 import { DB_CA } from "../../../components/layout";
 import * as remote from "../../../components/remote";
 import { CommandResult, log, tail } from "../harness/commands";
@@ -17,7 +18,9 @@ import type { Context } from "../harness/context";
 import { runDbUser } from "../harness/releases";
 import { scenario } from "../harness/scenario";
 import { securityProbe } from "../harness/security";
+import { pinTooOld } from "../../../scripts/lib/plan/driverWarnings";
 
+const REPO = path.resolve(__dirname, "../../..");
 const CONTAINER = "compose-on-ec2-e2e-mariadb";
 /** Published on the test dockerd's bridge gateway, the address the server's certificate names. */
 const PORT = 25306;
@@ -85,6 +88,39 @@ function asApp(ctx: Context, s: Server, sql: string, tls: boolean): Promise<Comm
     env: { MYSQL_PWD: s.appPassword }, timeoutMs: 60_000 });
 }
 
+/**
+ * The app's MySQL URL through app/site_config/database_url.py into Debian bookworm's mysqlclient
+ * (python3-mysqldb 1.4.6, built against MariaDB's client library): the refusal the plan's mysqlclient
+ * warning names (scripts/lib/plan/driverWarnings.ts), read from the driver itself rather than from its
+ * source. 2.2's success is not run here (Debian has no mysqlclient 2.2; no PyPI).
+ */
+async function probeOldDriver(ctx: Context, s: Server): Promise<void> {
+  const url = appDatabaseUrl("mariadb", s.appPassword, s.host, PORT, DB_NAME);
+  const script = [
+    "import os, sys, MySQLdb",
+    "sys.path.insert(0, '/app')",
+    "from database_url import parse_database_url",
+    "d = parse_database_url(os.environ['DATABASE_URL'])",
+    "print('mysqlclient', '.'.join(map(str, MySQLdb.version_info[:3])))",
+    "try:",
+    "    MySQLdb.connect(host=d['HOST'], port=int(d['PORT']), user=d['USER'], passwd=d['PASSWORD'], db=d['NAME'], **d['OPTIONS'])",
+    "    print('connected')",
+    "except Exception as e:",
+    "    print('refused', type(e).__name__, e)",
+  ].join("\n");
+  const r = await ctx.commands.run("MariaDB: the app's URL through Debian's mysqlclient", "docker", ["run", "--rm",
+    "-e", "DATABASE_URL", "-v", `${path.join(REPO, "app", "site_config")}:/app:ro`, "-v",
+    `${path.join(s.spec.baseDir, "db-ca")}:${DB_CA.mount}:ro`, "--entrypoint", "python3", "mariadb:10.11", "-c",
+    script], { env: { DATABASE_URL: url }, timeoutMs: 60_000 });
+  const version = /^mysqlclient (\d+)\.(\d+)/m.exec(r.stdout);
+  ctx.checks.check(
+    "MariaDB: Debian's mysqlclient (before 2.2) refuses the URL's ssl_mode, as the plan warns",
+    version !== null && pinTooOld("==", `${version[1]}.${version[2]}`)
+      && /^refused (TypeError|NotSupportedError) .*ssl_mode/m.test(r.stdout),
+    tail(r, 4),
+  );
+}
+
 async function probeAppUser(ctx: Context, s: Server): Promise<void> {
   const seen = await asApp(ctx, s, "SHOW DATABASES;\nSHOW STATUS LIKE 'Ssl_cipher';\n", true);
   const lines = seen.stdout.trim().split("\n");
@@ -125,6 +161,7 @@ export default scenario("database login on MariaDB: the db-user step over verifi
       securityProbe(ctx, "MariaDB: db-user's output shows neither password",
         !out.includes(s.masterPassword) && !out.includes(s.appPassword));
       await probeAppUser(ctx, s);
+      await probeOldDriver(ctx, s);
     } finally {
       await ctx.commands.run("remove MariaDB", "docker", ["rm", "-f", CONTAINER]);
     }
