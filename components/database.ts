@@ -102,18 +102,19 @@ export function rdsCaBundle(): string {
 
 /**
  * The part of RDS's bundle a database in `region` chains to: the certificates whose subject names the
- * region ("Amazon RDS ap-northeast-2 Root CA RSA2048 G1", "… 2019 CA") and the ones that issued them
- * ("Amazon RDS Root 2019 CA"), as AWS's own per-region bundles hold ("Certificate bundles for specific
- * AWS Regions", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html#UsingWithRDS.SSL.RegionCertificates).
- * A few KiB where the global bundle is 170: small enough for an ECS container's environment (ecs's db-login).
- * Throws, naming the region, when the bundle holds nothing for it.
+ * region ("Amazon RDS ap-northeast-2 Root CA RSA2048 G1") and the ones that issued them, as AWS's own
+ * per-region bundles hold ("Certificate bundles for specific AWS Regions",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html#UsingWithRDS.SSL.RegionCertificates),
+ * without the expired ones (the 2019 CAs, expired in 2024, verify nothing) nor the Beta and Preview
+ * endpoints' CAs. A few KiB where the global bundle is 170: small enough for an ECS container's
+ * environment (ecs's db-login). Throws, naming the region, when the bundle holds nothing for it.
  */
-export function rdsRegionCaBundle(region: string, bundle = rdsCaBundle()): string {
+export function rdsRegionCaBundle(region: string, bundle = rdsCaBundle(), now = new Date()): string {
   const pems = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  const certs = pems.map((pem) => ({ pem, cert: new crypto.X509Certificate(pem) }));
+  const certs = pems.map((pem) => ({ pem, cert: new crypto.X509Certificate(pem) }))
+    .filter((c) => new Date(c.cert.validTo) > now);
   const own = certs.filter((c) =>
-    new RegExp(`^CN=Amazon RDS (Beta |Preview )?${region.replace(/-/g, "\\-")} `, "m")
-      .test(c.cert.subject)
+    new RegExp(`^CN=Amazon RDS ${region.replace(/-/g, "\\-")} `, "m").test(c.cert.subject)
   );
   if (own.length === 0) {
     throw new Error(

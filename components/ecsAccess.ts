@@ -7,10 +7,10 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { DbLoginSecretName, EcsSecretName } from "./config";
 import { type AppEntries, secretEnvironment } from "./config/appEnv";
-import { type EcsHostingArgs, secretNamesOf, secretParameters } from "./ecsContainers";
+import { type EcsHostingArgs, secretParameters } from "./ecsContainers";
 import { DB_LOGIN_SECRETS } from "./ecsDbLogin";
-import { TRUST_ECS_TASKS, ecrRepositoryArn, execPolicy, executionRolePolicy, parameterName, secretsKeyPolicy,
-  usesOwnSecretsKey } from "./ecsIam";
+import { TRUST_ECS_TASKS, ecrRepositoryArn, execPolicy, executionRolePolicy, parameterName, parametersOf,
+  secretsKeyPolicy, usesOwnSecretsKey } from "./ecsIam";
 
 /** Secret → its SSM parameter's ARN: the app's (EcsSecretName) and db-login's (DbLoginSecretName). */
 export type SecretArns = Record<EcsSecretName | DbLoginSecretName, pulumi.Output<string>>;
@@ -114,14 +114,14 @@ function createRoles(
     `${name}-execution-policy`,
     {
       role: execution.name,
-      policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, keyArn,
-        pulumi.all([...secretNamesOf(args.app.secrets), ...Object.values(DB_LOGIN_SECRETS)].map((s) => secretArns[s]))])
-        .apply(([url, logArn, key, params]) =>
-          JSON.stringify(
-            executionRolePolicy(ecrRepositoryArn(url), logArn, params,
-              key ? { arn: key, region: args.region } : undefined),
-          )
-        ),
+      policy: pulumi.all([args.webRepositoryUrl, logGroup.arn, keyArn, secretArns.SECRET_KEY]).apply((
+        [url, logArn, key, anyParameter],
+      ) =>
+        JSON.stringify(
+          executionRolePolicy(ecrRepositoryArn(url), logArn, parametersOf(anyParameter, args.appName),
+            key ? { arn: key, region: args.region } : undefined),
+        )
+      ),
     },
     opts,
   );

@@ -63,11 +63,6 @@ export function secretParameters(
     ...Object.keys(appSecrets ?? {}).sort().map((n) => ({ parameter: appSecretName(n), entry: n }))];
 }
 
-/** Every secret of a stack as SSM parameter name suffixes: its own, then `app/<NAME>` per appSecrets entry (sorted). */
-export function secretNamesOf(appSecrets: Record<string, string> | undefined): EcsSecretName[] {
-  return secretParameters(appSecrets).map((p) => p.parameter);
-}
-
 /** What the containers' definitions need besides the plan. */
 export interface ContainerInputs {
   webService: string;

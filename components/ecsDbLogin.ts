@@ -15,10 +15,10 @@ import { DB_CLIENT_IMAGES, type DbUserTarget, dbLoginScript } from "./remote";
 export const DB_LOGIN_CONTAINER = "db-login";
 
 /** The db-login container's environment entries that hold the passwords → their SSM parameters. */
-export const DB_LOGIN_SECRETS: Readonly<Record<string, DbLoginSecretName>> = {
+export const DB_LOGIN_SECRETS = {
   DB_MASTER_PASSWORD: "db/master-password",
   DB_APP_PASSWORD: "db/app-password",
-};
+} as const satisfies Record<string, DbLoginSecretName>;
 
 /** What the db-login container needs besides the log configuration every container of the task shares. */
 export interface DbLoginInputs {

@@ -21,12 +21,24 @@ export function parameterName(appName: string, secret: EcsSecretName | DbLoginSe
 }
 
 /**
- * Execution role: pull this image, write this log group, read these parameters; nothing else. With the
+ * Every parameter of the stack (`/<appName>/…`) as one ARN pattern, from one of their ARNs
+ * (arn:aws:ssm:<region>:<account>:parameter/<appName>/<secret>). Its parameters, not a list of them:
+ * a task definition a rollback returns to reads the parameters it was made with, which a later
+ * update may have replaced (the app's URL moved to db/app-url; the old parameter outlives a failed update).
+ */
+export function parametersOf(parameterArn: string, appName: string): string {
+  const m = /^(arn:[^:]+:ssm:[^:]+:[^:]+:parameter)\//.exec(parameterArn);
+  if (!m) throw new Error(`"${parameterArn}" is not an SSM parameter ARN`);
+  return `${m[1]}/${appName}/*`;
+}
+
+/**
+ * Execution role: pull this image, write this log group, read the stack's parameters; nothing else. With the
  * stack's own secrets key (prod), also kms:Decrypt on that key through SSM: "kms:Decrypt — Required only
  * if your secret uses a custom KMS key and not the default key" (Amazon ECS Developer Guide, "Required
  * IAM permissions for Amazon ECS secrets", docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html).
  */
-export function executionRolePolicy(repositoryArn: string, logGroupArn: string, parameterArns: string[],
+export function executionRolePolicy(repositoryArn: string, logGroupArn: string, parameters: string,
   secretsKey?: { arn: string; region: string }): Record<string, unknown> {
   return {
     Version: "2012-10-17",
@@ -38,7 +50,7 @@ export function executionRolePolicy(repositoryArn: string, logGroupArn: string, 
         Resource: [repositoryArn] },
       { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: [`${logGroupArn}:log-stream:*`] },
-      { Sid: "ReadAppSecrets", Effect: "Allow", Action: ["ssm:GetParameters"], Resource: parameterArns },
+      { Sid: "ReadAppSecrets", Effect: "Allow", Action: ["ssm:GetParameters"], Resource: [parameters] },
       ...(secretsKey
         ? [{ Sid: "DecryptAppSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [secretsKey.arn],
           Condition: { StringEquals: { "kms:ViaService": ssmService(secretsKey.region) } } }]

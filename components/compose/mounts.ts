@@ -99,6 +99,9 @@ function relativeBindRefusal(model: ComposeModel, s: ComposeService, m: VolumeMo
   return problem(model.file, line, s.name, what, `${edit} ${declare}: a named volume outlives every release${fill}`);
 }
 
+/** The `volumes:` entry that mounts the database's CA bundle (the deploy sets the variable; ecs: db-login's task volume). */
+export const DB_CA_VOLUME_ENTRY = `\${${DB_CA.hostDirVariable}:-./db-ca}:${DB_CA.mount}:ro`;
+
 /**
  * Every service that reads DATABASE_URL (its env_file names the file the deployment writes, or its
  * `environment:` names DATABASE_URL) must mount the database's CA bundle where the URL's sslrootcert /
@@ -107,7 +110,7 @@ function relativeBindRefusal(model: ComposeModel, s: ComposeService, m: VolumeMo
  */
 export function analyseDbCaMounts(model: ComposeModel, envFile: string, env: Env = {}): string[] {
   const wanted = normalise(envFile);
-  const mountLine = `- \${${DB_CA.hostDirVariable}:-./db-ca}:${DB_CA.mount}:ro`;
+  const mountLine = `- ${DB_CA_VOLUME_ENTRY}`;
   return model.services.filter((s) => readsDatabaseUrl(s, wanted)).filter((s) =>
     !readVolumes(interpolatedVolumes(s.spec.volumes, { ...DEPLOY_PATH_VARIABLES, ...env })).some((m) =>
       m.target.replace(/\/+$/, "") === DB_CA.mount
@@ -125,9 +128,15 @@ export function analyseDbCaMounts(model: ComposeModel, envFile: string, env: Env
   });
 }
 
+/**
+ * A service reads DATABASE_URL when its env_file is the file the deployment writes, or its
+ * `environment:` names DATABASE_URL or takes its value (`DB: ${DATABASE_URL}`: compose interpolates it
+ * from that file; ecs hands it the same secret under that name: components/config/ecsTask.ts).
+ */
 function readsDatabaseUrl(s: ComposeService, envFile: string): boolean {
-  return readEnvironmentEntries(s.spec.environment).some((e) => e.name === "DATABASE_URL")
-    || readEnvFiles(s.spec.env_file).some((e) => normalise(e.path) === envFile);
+  return readEnvironmentEntries(s.spec.environment).some((e) =>
+    e.name === "DATABASE_URL" || /\$\{?DATABASE_URL\b/.test(e.value ?? "")
+  ) || readEnvFiles(s.spec.env_file).some((e) => normalise(e.path) === envFile);
 }
 
 /** A host path compose resolves against the compose file's directory (not absolute, not ~). */

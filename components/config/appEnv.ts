@@ -91,9 +91,11 @@ const perImage = (suffix: string, value: (ref: string) => string) => (v: ClearVa
 
 /** The variables the deployment writes, in the order the docs list them. */
 export const DEPLOYMENT_VARIABLES: readonly DeploymentVariable[] = [
-  { name: "DATABASE_URL", parameter: "DATABASE_URL", ...ALWAYS,
+  // On ecs under its own parameter name, not the master URL's old one: a rollback to a task definition
+  // without db-login keeps reading the URL it was made for.
+  { name: "DATABASE_URL", parameter: "db/app-url", ...ALWAYS,
     source:
-      "the stack's RDS database: on ec2 the app's own login (compose_app, its password generated and kept in state), certificate verified; on ecs the master user",
+      "the stack's RDS database: the app's own login (compose_app, its password generated and kept in state), certificate verified against the CA bundle at /db-ca",
     value: (v) => v.databaseUrl },
   // SECRET_KEY for apps that follow the common name; DJANGO_SECRET_KEY is what the example app reads.
   { name: "SECRET_KEY", parameter: "SECRET_KEY", ...ALWAYS, source: KEY_SOURCE, value: (v) => v.secretKey },

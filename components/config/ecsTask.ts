@@ -11,6 +11,7 @@ import { composeToEcs, fargateTask } from "../compose/ecs";
 import type { EcsContainerDefinition, EcsTranslation } from "../compose/ecsTypes";
 import { ECS_MAX_CONTAINERS_PER_TASK, fargateSize, FARGATE_SIZES } from "../compose/fargate";
 import { readDependsOn } from "../compose/fields";
+import { DB_CA_VOLUME_ENTRY } from "../compose/mounts";
 import { DEFAULT_WEB_PORT } from "../compose/webPort";
 import { DB_CA } from "../layout";
 import { ComposeError, ComposeModel, ComposeService, isMapping, parseCompose, problem } from "../compose/model";
@@ -214,6 +215,12 @@ function shapeContainers(t: EcsTranslation, input: EcsTaskInput, services: strin
       );
     }
     if (secrets.length > 0) secretEnv[d.name] = secrets;
+    if (secrets.some((s) => s.secret === ECS_STACK_SECRETS.DATABASE_URL)
+      && !own.some((m) => m.sourceVolume === DB_CA.ecsVolume)) {
+      problems.push(
+        `${t.file}: service "${d.name}": reads DATABASE_URL, which verifies the database's certificate against ${DB_CA.mount}/${DB_CA.file}, but does not mount ${DB_CA.mount}. Fix: add \`- ${DB_CA_VOLUME_ENTRY}\` to ${d.name}'s \`volumes:\` (on ecs the task's db-login container fills it)`,
+      );
+    }
     const portMappings = d.name === input.webService && !d.portMappings.some((p) => p.containerPort === port)
       ? [...d.portMappings, { containerPort: port, protocol: "tcp" as const }]
       : d.portMappings;
@@ -224,7 +231,8 @@ function shapeContainers(t: EcsTranslation, input: EcsTaskInput, services: strin
 
 /** The containers of a task that read DATABASE_URL: they wait for the task's db-login container (components/ecsDbLogin.ts). */
 export function databaseUrlReaders(plan: Pick<EcsTaskPlan, "secretEnv">): string[] {
-  return Object.entries(plan.secretEnv).filter(([, secrets]) => secrets.some((s) => s.secret === "DATABASE_URL"))
+  const url = ECS_STACK_SECRETS.DATABASE_URL;
+  return Object.entries(plan.secretEnv).filter(([, secrets]) => secrets.some((s) => s.secret === url))
     .map(([name]) => name);
 }
 
@@ -277,7 +285,7 @@ export function planEcsTask(input: EcsTaskInput): { plan?: EcsTaskPlan; problems
   if (containerCount > ECS_MAX_CONTAINERS_PER_TASK) {
     problems.push(
       problem(input.file, 1, input.webService,
-        `web's task would hold ${containerCount} containers (${
+        `${input.webService}'s task would hold ${containerCount} containers (${
           services.join(", ")
         } and db-login), more than ECS's ${ECS_MAX_CONTAINERS_PER_TASK} per task`,
         `run fewer services in ${input.webService}'s task: drop depends_on entries that pull services into it`),

@@ -163,7 +163,7 @@ export interface EcsWorkerPlan {
 }
 
 /** The secrets the stack hands the app on ecs (through the container definition's `secrets`): its own, and `app/<NAME>` for each appSecrets entry. */
-export type EcsSecretName = "DATABASE_URL" | "SECRET_KEY" | `app/${string}`;
+export type EcsSecretName = "db/app-url" | "SECRET_KEY" | `app/${string}`;
 
 /** The two passwords only each task's db-login container gets on ecs (components/ecsDbLogin.ts), never the app. */
 export type DbLoginSecretName = "db/master-password" | "db/app-password";

@@ -14,15 +14,16 @@
 #   DB_MASTER_PASSWORD, DB_APP_PASSWORD (optional): else the first two lines of stdin.
 # The client connects as the master user with the certificate verified against DB_CA_FILE (PostgreSQL
 # sslmode=verify-full, MySQL VERIFY_IDENTITY, MariaDB --ssl-verify-server-cert) and makes DB_APP_USER:
-# - PostgreSQL: a LOGIN role without CREATEROLE, CREATEDB or rds_superuser that owns DB_NAME and the
-#   tables, views and sequences the master user owns in any of DB_NAME's schemas but the system ones
-#   (what a migration alters). RDS's master user has CREATEROLE and CREATEDB and is not a superuser
+# - PostgreSQL: a LOGIN role without CREATEROLE, CREATEDB or rds_superuser that owns DB_NAME and what
+#   the master user owns in it outside the system schemas and extensions: schemas, tables, views,
+#   sequences, foreign tables, types, functions and procedures (what a migration alters). RDS's master user has CREATEROLE and CREATEDB and is not a superuser
 #   (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html);
 #   handing over ownership needs it to be a member of DB_APP_USER (ALTER DATABASE/TABLE … OWNER TO:
 #   "you must be able to SET ROLE to the new owning role"), hence GRANT DB_APP_USER TO CURRENT_USER.
 # - MySQL, MariaDB: a user that must use TLS (REQUIRE SSL) with every privilege on DB_NAME only.
 # Every statement is idempotent (a re-run sets the password again and changes nothing else), and runs
 # under a lock of the server's (pg_advisory_xact_lock, GET_LOCK): ecs starts several tasks at once.
+# PostgreSQL's part is one transaction that waits at most 10 s for a lock the running app holds.
 # The client's output is shown with both passwords blanked out; neither is an argument of any process.
 set -euo pipefail
 
@@ -79,37 +80,61 @@ write_ca() {
 
 postgres_sql() {
   local app_user="${DB_APP_USER}"
+  # What the master user owns outside the system schemas, and is no extension's member (an extension
+  # owns its objects: ALTER EXTENSION, not ALTER … OWNER, manages them).
+  local own="= (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+  local user_schema="NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
+  local not_extension="NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = x.oid AND e.deptype = 'e' AND e.classid ="
   cat <<SQL
 \\set ON_ERROR_STOP on
 SET client_min_messages = warning;
 BEGIN;
+-- ALTER … OWNER waits for the running app's locks, and every query on that table waits behind it: a
+-- busy table makes this run fail (and the deploy with it, the previous release serving) rather than stall the site.
+SET LOCAL lock_timeout = '10s';
 DO \$\$ BEGIN PERFORM pg_advisory_xact_lock(${lock_key}); END \$\$;
 SELECT 'CREATE ROLE ${app_user} LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${app_user}') \\gexec
 ALTER ROLE ${app_user} WITH LOGIN PASSWORD '${app_password}';
-GRANT ${app_user} TO CURRENT_USER;
+SELECT 'GRANT ${app_user} TO CURRENT_USER' WHERE NOT pg_has_role(current_user, '${app_user}', 'MEMBER') \\gexec
 ALTER DATABASE "${DB_NAME}" OWNER TO ${app_user};
 DO \$\$
 DECLARE r record;
 BEGIN
   FOR r IN
-    SELECT n.oid::regnamespace AS schema FROM pg_namespace n
-    WHERE n.nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+    SELECT x.oid::regnamespace AS object FROM pg_namespace x JOIN pg_namespace n ON n.oid = x.oid
+    WHERE x.nspowner ${own} AND n.nspname ${user_schema} AND ${not_extension} 'pg_namespace'::regclass)
   LOOP
-    EXECUTE format('ALTER SCHEMA %s OWNER TO ${app_user}', r.schema);
+    EXECUTE format('ALTER SCHEMA %s OWNER TO ${app_user}', r.object);
   END LOOP;
+  -- Tables, views, materialized views, sequences (a serial or identity column's sequence follows its table).
   FOR r IN
-    SELECT c.oid::regclass AS object, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-      AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
-      AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
-      -- a serial or identity column's sequence follows its table
-      AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-        AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+    SELECT x.oid::regclass AS object, x.relkind FROM pg_class x JOIN pg_namespace n ON n.oid = x.relnamespace
+    WHERE x.relowner ${own} AND n.nspname ${user_schema} AND ${not_extension} 'pg_class'::regclass)
+      AND x.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+      AND NOT (x.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+        AND d.objid = x.oid AND d.deptype IN ('a', 'i')))
   LOOP
     EXECUTE format('ALTER %s %s OWNER TO ${app_user}',
-      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+        WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
       r.object);
+  END LOOP;
+  -- Enums, domains, ranges and standalone composite types (a table's row type and array types follow their owner).
+  FOR r IN
+    SELECT x.oid::regtype AS object, x.typtype FROM pg_type x JOIN pg_namespace n ON n.oid = x.typnamespace
+    WHERE x.typowner ${own} AND n.nspname ${user_schema} AND ${not_extension} 'pg_type'::regclass)
+      AND (x.typtype IN ('e', 'd', 'r')
+        OR (x.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = x.typrelid) = 'c'))
+  LOOP
+    EXECUTE format('ALTER %s %s OWNER TO ${app_user}', CASE r.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END,
+      r.object);
+  END LOOP;
+  -- Functions, procedures and aggregates.
+  FOR r IN
+    SELECT x.oid::regprocedure AS object FROM pg_proc x JOIN pg_namespace n ON n.oid = x.pronamespace
+    WHERE x.proowner ${own} AND n.nspname ${user_schema} AND ${not_extension} 'pg_proc'::regclass)
+  LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO ${app_user}', r.object);
   END LOOP;
 END
 \$\$;

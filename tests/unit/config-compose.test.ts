@@ -5,6 +5,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseConfig, StackConfig } from "../../components/config";
+import { parseCompose } from "../../components/compose";
+import { analyseDbCaMounts } from "../../components/compose/mounts";
 import { problemsOfParse } from "./configProblems";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -120,8 +122,16 @@ describe("config judges the compose file for the gapless switch", () => {
     assert.deepStrictEqual(problems.filter((p) => DB_CA_REFUSAL.test(p)), [
       "tests/fixtures/compose/rsync-as-is.yml:5: service \"web\": reads DATABASE_URL, which verifies the database's certificate against /db-ca/ca.pem, but does not mount /db-ca. Fix: after line 14, add `- ${DB_CA_DIR:-./db-ca}:/db-ca:ro` to web's `volumes:` (the deploy sets DB_CA_DIR).",
     ]);
-    // The proxy reads no DATABASE_URL: it needs no mount. On ecs the rule does not apply (the task gets the URL itself).
+    // The proxy reads no DATABASE_URL: it needs no mount.
     assert.ok(!problems.some((p) => DB_CA_REFUSAL.test(p) && p.includes('service "nginx"')));
+  });
+
+  it("counts a service that takes ${DATABASE_URL} under another name as reading it", () => {
+    const text = "services:\n  web:\n    image: shop/web:1\n    environment:\n      DB: ${DATABASE_URL}\n"
+      + "  worker:\n    image: shop/web:1\n    environment:\n      - QUEUE_DB=$DATABASE_URL\n"
+      + "  redis:\n    image: redis:7\n";
+    const problems = analyseDbCaMounts(parseCompose(text, "c.yml"), ".env");
+    assert.deepStrictEqual(problems.map((p) => /service "(\w+)": reads DATABASE_URL/.exec(p)?.[1]), ["web", "worker"]);
   });
 
   it("accepts the rsync file after the two edits, with what the deploy needs from it", () => {

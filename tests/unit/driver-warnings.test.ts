@@ -8,11 +8,14 @@ import { driverWarnings, pinTooOld } from "../../scripts/lib/plan/driverWarnings
 
 describe("the plan's mysqlclient warning", () => {
   it("counts a pin as too old when it keeps mysqlclient below 2.2.0", () => {
-    const cases: [string, string, boolean][] = [["==", "2.1.1", true], ["==", "1.4.6", true], ["~=", "2.1", true], ["<",
-      "2.2", true], ["<", "2.2.0", true], ["<=", "2.1.9", true], ["==", "2.2.0", false], ["==", "2.2.8", false], ["<=",
-      "2.2.0", false], ["<", "2.3", false], ["~=", "2.2", false], ["==", "3", false]];
-    for (const [op, version, old] of cases) {
-      assert.strictEqual(pinTooOld(op, version), old, `mysqlclient${op}${version}`);
+    const cases: [string, boolean][] = [["==2.1.1", true], ["==1.4.6", true], ["==2.1.*", true], ["~=2.1.1", true], [
+      "~=1.4",
+      true,
+    ], ["<2.2", true], ["<2.2.0", true], ["<=2.1.9", true], [">=1.4,<2.2", true], ["==2.2.0", false], ["==2.2.8",
+      false], ["<=2.2.0", false], ["<2.3", false], ["~=2.1", false], ["~=2.2", false], ["==3", false], [">=2.2", false],
+      [">=1.4", false], ["!=2.1.0", false]];
+    for (const [specifiers, old] of cases) {
+      assert.strictEqual(pinTooOld(specifiers), old, `mysqlclient${specifiers}`);
     }
   });
 
@@ -21,7 +24,8 @@ describe("the plan's mysqlclient warning", () => {
     try {
       fs.writeFileSync(path.join(dir, "requirements.txt"), "Django==4.2.11\nmysqlclient==2.1.1  # pinned\n");
       fs.mkdirSync(path.join(dir, "requirements"));
-      fs.writeFileSync(path.join(dir, "requirements", "prod.txt"), "gunicorn\nmysqlclient>=2.2\n");
+      fs.writeFileSync(path.join(dir, "requirements", "prod.txt"),
+        "gunicorn\nmysqlclient>=2.2\nmysqlclient ~= 2.1 ; python_version >= '3.8'\n");
       const [w, ...more] = driverWarnings("mariadb", dir, "shop");
       assert.deepStrictEqual(more, [], "mysqlclient>=2.2 is fine");
       assert.strictEqual(w.setting, "dbEngine");

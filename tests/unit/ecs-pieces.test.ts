@@ -11,7 +11,7 @@ import { containerDefinitions } from "../../components/ecsContainers";
 import { DB_LOGIN_CONTAINER } from "../../components/ecsDbLogin";
 import { DB_CA } from "../../components/layout";
 import { DB_CLIENT_IMAGES, dbLoginScript } from "../../components/remote";
-import { ecrRepositoryArn, executionRolePolicy } from "../../components/ecsIam";
+import { ecrRepositoryArn, executionRolePolicy, parametersOf } from "../../components/ecsIam";
 import { deregistrationDelaySeconds, manualDnsRecords, validationNames } from "../../components/loadBalancer";
 import { bucketPrefix, mediaAccessPolicy } from "../../components/media";
 import { onePerAz } from "../../components/network";
@@ -34,7 +34,7 @@ function subjects(pem: string): string[] {
 describe("ecs pieces (pure)", () => {
   const plan = parseConfig({ hosting: "ecs", cache: "redis", appEnv: '{"DJANGO_LOG_LEVEL":"INFO"}' }, DEV_CONTEXT)
     .hosting.ecs!;
-  const arns = { DATABASE_URL: "arn:aws:ssm:us-east-1:123456789012:parameter/app/DATABASE_URL",
+  const arns = { "db/app-url": "arn:aws:ssm:us-east-1:123456789012:parameter/app/db/app-url",
     SECRET_KEY: "arn:aws:ssm:us-east-1:123456789012:parameter/app/SECRET_KEY" };
   const defs = containerDefinitions(plan, {
     webService: "web",
@@ -53,7 +53,7 @@ describe("ecs pieces (pure)", () => {
 
   it("container definitions carry the secrets only by reference in `secrets`, the rest in `environment`", () => {
     assert.deepStrictEqual(web.secrets, [
-      { name: "DATABASE_URL", valueFrom: arns.DATABASE_URL },
+      { name: "DATABASE_URL", valueFrom: arns["db/app-url"] },
       { name: "SECRET_KEY", valueFrom: arns.SECRET_KEY },
       { name: "DJANGO_SECRET_KEY", valueFrom: arns.SECRET_KEY },
     ]);
@@ -87,9 +87,11 @@ describe("ecs pieces (pure)", () => {
 
   it("db-login carries its region's part of RDS's CA bundle: the region's roots and their issuers, well under ECS's size limit", () => {
     const pem = rdsRegionCaBundle("ap-northeast-2");
-    assert.deepStrictEqual(subjects(pem).sort(), ["Amazon RDS Root 2019 CA", "Amazon RDS ap-northeast-2 2019 CA",
-      "Amazon RDS ap-northeast-2 Root CA ECC384 G1", "Amazon RDS ap-northeast-2 Root CA RSA2048 G1",
-      "Amazon RDS ap-northeast-2 Root CA RSA4096 G1"]);
+    assert.deepStrictEqual(subjects(pem).sort(), ["Amazon RDS ap-northeast-2 Root CA ECC384 G1",
+      "Amazon RDS ap-northeast-2 Root CA RSA2048 G1", "Amazon RDS ap-northeast-2 Root CA RSA4096 G1"]);
+    // Before the 2019 CAs expired, the region's 2019 CA and the root that issued it were part of it too.
+    assert.deepStrictEqual(subjects(rdsRegionCaBundle("ap-northeast-2", undefined, new Date("2024-01-01"))).length, 5);
+    assert.ok(!subjects(rdsRegionCaBundle("us-east-1")).some((n) => /Beta|Preview/.test(n)));
     assert.ok(!subjects(rdsRegionCaBundle("ap-south-1")).some((n) => n.includes("ap-southeast-1")),
       "ap-south-1 is not ap-southeast-1");
     assert.ok(JSON.stringify(defs).length < 64 * 1024,
@@ -101,10 +103,14 @@ describe("ecs pieces (pure)", () => {
   it("the execution role reads only the stack's parameters, pulls only its repository and writes only its log group", () => {
     const repo = ecrRepositoryArn("123456789012.dkr.ecr.us-east-1.amazonaws.com/compose-on-ec2-dev/web");
     assert.strictEqual(repo, "arn:aws:ecr:us-east-1:123456789012:repository/compose-on-ec2-dev/web");
-    const policy = executionRolePolicy(repo, "arn:aws:logs:us-east-1:123456789012:log-group:/x",
-      Object.values(arns)) as { Statement: { Action: string[]; Resource: unknown }[] };
+    const parameters = parametersOf("arn:aws:ssm:us-east-1:123456789012:parameter/app/db/app-url", "app");
+    assert.strictEqual(parameters, "arn:aws:ssm:us-east-1:123456789012:parameter/app/*");
+    assert.throws(() => parametersOf("arn:aws:s3:::bucket", "app"), /not an SSM parameter ARN/);
+    const policy = executionRolePolicy(repo, "arn:aws:logs:us-east-1:123456789012:log-group:/x", parameters) as {
+      Statement: { Action: string[]; Resource: unknown }[];
+    };
     const ssm = policy.Statement.find((s) => s.Action.includes("ssm:GetParameters"));
-    assert.deepStrictEqual(ssm?.Resource, Object.values(arns));
+    assert.deepStrictEqual(ssm?.Resource, [parameters]);
     assert.ok(policy.Statement.every((s) => s.Resource !== "*" || s.Action.join() === "ecr:GetAuthorizationToken"));
     assert.throws(() => ecrRepositoryArn("docker.io/library/nginx"), /not an ECR repository URL/);
   });

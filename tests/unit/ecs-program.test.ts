@@ -85,7 +85,13 @@ describe("ecs program under the AWS mock (ECS itself never ran here)", function(
         const ssm = JSON.parse(execution.inputs.policy).Statement.find((st: { Action: string[] }) =>
           st.Action.includes("ssm:GetParameters")
         );
-        assert.deepStrictEqual(new Set(ssm.Resource), new Set(params.map((p) => p.state.arn)));
+        // The stack's own parameters, by path: each of them, and nothing outside /<app>/.
+        const [pattern] = ssm.Resource as string[];
+        assert.deepStrictEqual([ssm.Resource.length, pattern.endsWith(`:parameter/compose-on-ec2-${stack}/*`)], [1,
+          true]);
+        const matches = (arn: string) => arn.startsWith(pattern.slice(0, -1));
+        assert.ok(params.every((p) => matches(p.state.arn)), "every parameter of the stack");
+        assert.ok(!matches(`arn:aws:ssm:us-east-1:123456789012:parameter/compose-on-ec2-${stack}-other/x`));
         const taskPolicies = of(mock.resources, "aws:iam/rolePolicy:RolePolicy").filter((p) =>
           p.name.startsWith("app-task-")
         ).map((p) => p.inputs.policy as string);

@@ -24,7 +24,7 @@ describe("ecs settings", () => {
     assert.deepStrictEqual(plan.containers[0].mountPoints, [{ sourceVolume: "db-ca", containerPath: "/db-ca",
       readOnly: true }],
       "web's volumes shared with nginx only are dropped; the CA bundle's, filled by db-login, stays");
-    assert.deepStrictEqual(plan.secretEnv.web.map((s) => `${s.name}<-${s.secret}`), ["DATABASE_URL<-DATABASE_URL",
+    assert.deepStrictEqual(plan.secretEnv.web.map((s) => `${s.name}<-${s.secret}`), ["DATABASE_URL<-db/app-url",
       "SECRET_KEY<-SECRET_KEY", "DJANGO_SECRET_KEY<-SECRET_KEY"]);
     assert.ok(plan.notes.includes("nginx is left out: the load balancer takes its place in front of web"),
       plan.notes.join("\n"));

@@ -68,7 +68,7 @@ export function targetFromFlags(flags: TargetFlags): OpsTarget {
 export function targetFromOutputs(stack: string, outputs: ResolvedOutputs, flags: TargetFlags = {}): OpsTarget {
   if (text(outputs, "hosting") === "ecs") {
     throw new OpsUsageError(
-      `stack ${stack} runs on ECS (hosting: ecs): use aws ecs execute-command with its ecsCluster and ecsService outputs`,
+      `stack ${stack} runs on ECS (hosting: ecs): use aws ecs execute-command with its ecsCluster and ecsService outputs and --container <service> (each task also holds a db-login container)`,
     );
   }
   const transport = text(outputs, "transport") ?? "ssh";

@@ -115,7 +115,7 @@ async function probeOldDriver(ctx: Context, s: Server): Promise<void> {
   const version = /^mysqlclient (\d+)\.(\d+)/m.exec(r.stdout);
   ctx.checks.check(
     "MariaDB: Debian's mysqlclient (before 2.2) refuses the URL's ssl_mode, as the plan warns",
-    version !== null && pinTooOld("==", `${version[1]}.${version[2]}`)
+    version !== null && pinTooOld(`==${version[1]}.${version[2]}`)
       && /^refused (TypeError|NotSupportedError) .*ssl_mode/m.test(r.stdout),
     tail(r, 4),
   );
