@@ -61,13 +61,19 @@ function asMaster(ctx: Context, sql: string): Promise<CommandResult> {
     { input: sql, env: { PGPASSWORD: ctx.secrets.DB_PASSWORD }, timeoutMs: 60_000 });
 }
 
-/** A schema of the master user's with a table and a sequence, as a moved-in app's data may have. */
-const LEGACY_SCHEMA = "CREATE SCHEMA IF NOT EXISTS e2e_legacy;\n"
-  + "CREATE TABLE IF NOT EXISTS e2e_legacy.orders (id serial PRIMARY KEY);\n"
-  + "CREATE SEQUENCE IF NOT EXISTS e2e_legacy.invoice_no;\n";
+/** A schema of the master user's with a table, a sequence, a type and a function, as a moved-in app's data may have. */
+const LEGACY_SCHEMA = "DROP SCHEMA IF EXISTS e2e_legacy CASCADE;\nCREATE SCHEMA e2e_legacy;\n"
+  + "CREATE TABLE e2e_legacy.orders (id serial PRIMARY KEY);\n"
+  + "CREATE SEQUENCE e2e_legacy.invoice_no;\n"
+  + "CREATE TYPE e2e_legacy.mood AS ENUM ('ok', 'late');\n"
+  + "CREATE FUNCTION e2e_legacy.two() RETURNS int LANGUAGE sql AS 'select 2';\n";
 const LEGACY_OWNERS = "SELECT string_agg(x, ' ' ORDER BY x) FROM ("
   + "SELECT 'schema:' || nspowner::regrole AS x FROM pg_namespace WHERE nspname = 'e2e_legacy' UNION ALL "
   + "SELECT c.relname || ':' || c.relowner::regrole FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+  + "WHERE n.nspname = 'e2e_legacy' UNION ALL "
+  + "SELECT t.typname || ':' || t.typowner::regrole FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+  + "WHERE n.nspname = 'e2e_legacy' AND t.typtype = 'e' UNION ALL "
+  + "SELECT p.proname || '():' || p.proowner::regrole FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
   + "WHERE n.nspname = 'e2e_legacy') o;\n";
 
 /** The app's side: the task volume read-only at /db-ca, DATABASE_URL as ecs hands it to web. */
@@ -89,8 +95,8 @@ export default scenario("ecs: each task's db-login container makes the app's log
       securityProbe(ctx, "ecs: db-login refuses a database whose certificate does not chain to its bundle",
         stranger.code !== 0 && /certificate verify failed|SSL error/i.test(strangerOut), tail(stranger, 6));
       const legacy = await asMaster(ctx, LEGACY_SCHEMA);
-      ctx.checks.check("ecs: the master user owns a schema of its own with a table and a sequence", legacy.code === 0,
-        tail(legacy, 6));
+      ctx.checks.check("ecs: the master user owns a schema of its own with a table, a sequence, a type and a function",
+        legacy.code === 0, tail(legacy, 6));
       // Two tasks starting at once (a rollout of two): both succeed, one after the other under the lock.
       const d = definitionFor(ctx, ctx.env.dbCaFile);
       const runs = await Promise.all([runAsTask(ctx, d, volume, "ecs db-login (task 1)"),
@@ -106,7 +112,9 @@ export default scenario("ecs: each task's db-login container makes the app's log
       securityProbe(ctx, `ecs: the app connects as ${APP_DB_USER} over TLS verified by the bundle db-login wrote`,
         app.code === 0 && app.stdout.trim() === `${APP_DB_USER}|t`, tail(app, 6));
       const owners = await asMaster(ctx, LEGACY_OWNERS);
-      const want = ["invoice_no", "orders", "orders_id_seq", "orders_pkey", "schema"].map((o) => `${o}:${APP_DB_USER}`)
+      const want = ["invoice_no", "mood", "orders", "orders_id_seq", "orders_pkey", "schema", "two()"].map((o) =>
+        `${o}:${APP_DB_USER}`
+      )
         .join(" ");
       ctx.checks.check("ecs: db-login hands the app the master user's schemas and what is in them",
         owners.code === 0 && owners.stdout.trim() === want, `${owners.stdout.trim()} (want ${want})`);
