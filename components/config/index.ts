@@ -40,7 +40,8 @@ export { amiArchitectureProblem } from "./host";
 export { hostNameProblem, hostedZoneIdProblem } from "./domain";
 export { ACME_DIRECTORIES, acmeEmailProblem, acmeServerName, acmeServerProblem, certificateSource,
   isLetsEncrypt } from "./tls";
-export { planEcsTask, taskServices, WEB_IMAGE_PLACEHOLDER } from "./ecsTask";
+export { taskServices } from "./ecsPlacement";
+export { planEcsTask, WEB_IMAGE_PLACEHOLDER } from "./ecsTask";
 export { LOG_RETENTION_DAYS } from "./aws";
 export { monitoringDefaults, monitoringRefusals } from "./monitoring";
 export { cacheNodes } from "./cache";

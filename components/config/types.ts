@@ -248,3 +248,24 @@ export interface StackConfig {
   site: SiteSettings;
   monitoring: MonitoringSettings;
 }
+
+/** What the ecs task is planned from (components/config/ecsTask.ts planEcsTask). */
+export interface EcsTaskInput {
+  /** The compose file as the user knows it (starts every message) and its text. */
+  file: string;
+  text: string;
+  webService: string;
+  /** appEnv: non-secret values for `${VAR}` references. */
+  appEnv: Record<string, string>;
+  /** appSecrets' names: handed to the task as `secrets` (values never reach the plan). */
+  appSecrets?: string[];
+  minTasks: number;
+  maxTasks: number;
+  /** Set to override the size derived from the compose file's limits. */
+  taskCpu?: number;
+  taskMemory?: number;
+  /** cache: redis — the stack's managed cache replaces the compose file's redis (or valkey) service. */
+  cache?: boolean;
+  /** The proxy in front of web (set or detected by config): the load balancer takes its place. */
+  proxyService?: string;
+}
