@@ -78,13 +78,17 @@ write_ca() {
   log "CA bundle: ${DB_CA_FILE}, certificates: $(grep -c -- '-----BEGIN CERTIFICATE-----' "${DB_CA_FILE}")"
 }
 
+# Not a member of an extension: an extension owns its objects (ALTER EXTENSION manages them, not ALTER … OWNER).
+#   not_extension OID_COLUMN CATALOG
+not_extension() {
+  printf "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = %s AND e.deptype = 'e' AND e.classid = '%s'::regclass)" "$1" "$2"
+}
+
 postgres_sql() {
   local app_user="${DB_APP_USER}"
-  # What the master user owns outside the system schemas, and is no extension's member (an extension
-  # owns its objects: ALTER EXTENSION, not ALTER … OWNER, manages them).
-  local own="= (SELECT oid FROM pg_roles WHERE rolname = current_user)"
-  local user_schema="NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-  local not_extension="NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = x.oid AND e.deptype = 'e' AND e.classid ="
+  # Owned by the master user, outside the system schemas (n: the object's schema).
+  local mine="= (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+  local user_schema="n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
   cat <<SQL
 \\set ON_ERROR_STOP on
 SET client_min_messages = warning;
@@ -97,47 +101,32 @@ SELECT 'CREATE ROLE ${app_user} LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles 
 ALTER ROLE ${app_user} WITH LOGIN PASSWORD '${app_password}';
 SELECT 'GRANT ${app_user} TO CURRENT_USER' WHERE NOT pg_has_role(current_user, '${app_user}', 'MEMBER') \\gexec
 ALTER DATABASE "${DB_NAME}" OWNER TO ${app_user};
-DO \$\$
-DECLARE r record;
-BEGIN
-  FOR r IN
-    SELECT x.oid::regnamespace AS object FROM pg_namespace x JOIN pg_namespace n ON n.oid = x.oid
-    WHERE x.nspowner ${own} AND n.nspname ${user_schema} AND ${not_extension} 'pg_namespace'::regclass)
-  LOOP
-    EXECUTE format('ALTER SCHEMA %s OWNER TO ${app_user}', r.object);
-  END LOOP;
-  -- Tables, views, materialized views, sequences (a serial or identity column's sequence follows its table).
-  FOR r IN
-    SELECT x.oid::regclass AS object, x.relkind FROM pg_class x JOIN pg_namespace n ON n.oid = x.relnamespace
-    WHERE x.relowner ${own} AND n.nspname ${user_schema} AND ${not_extension} 'pg_class'::regclass)
-      AND x.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-      AND NOT (x.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-        AND d.objid = x.oid AND d.deptype IN ('a', 'i')))
-  LOOP
-    EXECUTE format('ALTER %s %s OWNER TO ${app_user}',
-      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
-        WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
-      r.object);
-  END LOOP;
-  -- Enums, domains, ranges and standalone composite types (a table's row type and array types follow their owner).
-  FOR r IN
-    SELECT x.oid::regtype AS object, x.typtype FROM pg_type x JOIN pg_namespace n ON n.oid = x.typnamespace
-    WHERE x.typowner ${own} AND n.nspname ${user_schema} AND ${not_extension} 'pg_type'::regclass)
-      AND (x.typtype IN ('e', 'd', 'r')
-        OR (x.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = x.typrelid) = 'c'))
-  LOOP
-    EXECUTE format('ALTER %s %s OWNER TO ${app_user}', CASE r.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END,
-      r.object);
-  END LOOP;
-  -- Functions, procedures and aggregates.
-  FOR r IN
-    SELECT x.oid::regprocedure AS object FROM pg_proc x JOIN pg_namespace n ON n.oid = x.pronamespace
-    WHERE x.proowner ${own} AND n.nspname ${user_schema} AND ${not_extension} 'pg_proc'::regclass)
-  LOOP
-    EXECUTE format('ALTER ROUTINE %s OWNER TO ${app_user}', r.object);
-  END LOOP;
-END
-\$\$;
+-- One ALTER … OWNER per object, each run by \\gexec: the schemas first (an object's new owner needs
+-- CREATE on its schema), then tables, views, materialized views, sequences and foreign tables (a
+-- serial or identity column's sequence follows its table), enums, domains, ranges and standalone
+-- composite types (a table's row type and array types follow their owner), functions and procedures.
+SELECT format('ALTER %s %s OWNER TO ${app_user}', kind, object) FROM (
+  SELECT 1 AS step, 'SCHEMA' AS kind, n.oid::regnamespace::text AS object FROM pg_namespace n
+  WHERE n.nspowner ${mine} AND ${user_schema} AND $(not_extension n.oid pg_namespace)
+  UNION ALL
+  SELECT 2, CASE x.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+    WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, x.oid::regclass::text
+  FROM pg_class x JOIN pg_namespace n ON n.oid = x.relnamespace
+  WHERE x.relowner ${mine} AND ${user_schema} AND $(not_extension x.oid pg_class)
+    AND x.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+    AND NOT (x.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+      AND d.objid = x.oid AND d.deptype IN ('a', 'i')))
+  UNION ALL
+  SELECT 3, CASE x.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, x.oid::regtype::text
+  FROM pg_type x JOIN pg_namespace n ON n.oid = x.typnamespace
+  WHERE x.typowner ${mine} AND ${user_schema} AND $(not_extension x.oid pg_type)
+    AND (x.typtype IN ('e', 'd', 'r')
+      OR (x.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = x.typrelid) = 'c'))
+  UNION ALL
+  SELECT 4, 'ROUTINE', x.oid::regprocedure::text
+  FROM pg_proc x JOIN pg_namespace n ON n.oid = x.pronamespace
+  WHERE x.proowner ${mine} AND ${user_schema} AND $(not_extension x.oid pg_proc)
+) owned ORDER BY step, object \\gexec
 COMMIT;
 SQL
 }
