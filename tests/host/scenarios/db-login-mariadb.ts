@@ -57,7 +57,9 @@ async function startServer(ctx: Context, rootPassword: string): Promise<Server> 
 
 /** Bounded: the server answers as root over its socket, then the master user exists. */
 async function makeMaster(ctx: Context, s: Server, rootPassword: string): Promise<boolean> {
-  const sql = `CREATE USER '${MASTER}'@'%' IDENTIFIED BY '${s.masterPassword}';\n`
+  // Idempotent: the image's entrypoint first runs a temporary server to initialise, then restarts it;
+  // a try cut off between the two statements by that restart must not make every later try fail.
+  const sql = `CREATE USER IF NOT EXISTS '${MASTER}'@'%' IDENTIFIED BY '${s.masterPassword}';\n`
     + `GRANT ALL PRIVILEGES ON *.* TO '${MASTER}'@'%' WITH GRANT OPTION;\n`;
   for (let i = 0; i < 60; i++) {
     const r = await ctx.commands.run("MariaDB: the master user", "docker", ["exec", "-i", "-e", "MYSQL_PWD", CONTAINER,
